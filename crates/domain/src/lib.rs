@@ -1,2 +1,7 @@
-//! Pure domain types and rules of Hoctap. No IO, no SQL, no HTTP (architecture invariant).
+//! Pure domain types and rules of Hoctap. No IO, no SQL, no HTTP (architecture invariant:
+//! this crate depends on no async runtime, database or web crate).
 pub mod area;
+pub mod date;
+pub mod hierarchy;
+pub mod text;
+pub mod unit;

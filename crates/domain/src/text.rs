@@ -1,0 +1,64 @@
+//! Vietnamese text as people type it: NFC normalisation, and the folded search key that
+//! makes "thai binh" find "Thái Bình" (tìm kiếm không dấu).
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Normalises to NFC, trims, and collapses runs of whitespace to one space.
+/// Excel files and phones send NFD text and stray spaces; stored names are always NFC.
+pub fn clean(input: &str) -> String {
+    let nfc: String = input.nfc().collect();
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The search key: lower case, without diacritics, `đ` → `d`, whitespace collapsed.
+/// Stored beside every searchable name and indexed, so search is an indexed prefix/substring
+/// match on both engines without collation tricks.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn folding_removes_diacritics_and_case() {
+        assert_eq!(fold("Thái Bình"), "thai binh");
+        assert_eq!(fold("Lạng  Sơn "), "lang son");
+        assert_eq!(fold("ĐẮK LẮK"), "dak lak");
+        assert_eq!(fold("Phường Đống Đa"), "phuong dong da");
+    }
+
+    #[test]
+    fn cleaning_composes_decomposed_text() {
+        let nfd: String = "Nguyễn Thị".nfd().collect();
+        assert_ne!(nfd, "Nguyễn Thị");
+        assert_eq!(clean(&format!("  {nfd}  ")), "Nguyễn Thị");
+    }
+
+    proptest! {
+        #[test]
+        fn folding_is_idempotent(s in "\\PC{0,30}") {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once.clone());
+        }
+
+        #[test]
+        fn folding_ignores_normal_form(s in "[a-zA-ZàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđĐ ]{0,30}") {
+            let nfd: String = s.nfd().collect();
+            prop_assert_eq!(fold(&nfd), fold(&s));
+        }
+    }
+}
