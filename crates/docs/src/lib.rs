@@ -1,1 +1,3 @@
-
+//! Generated and parsed files of Hoctap: spreadsheets (templates, imports, exports),
+//! documents and charts. Depends only on the domain crate.
+pub mod table;

@@ -1,5 +1,6 @@
 //! Pure domain types and rules of Hoctap. No IO, no SQL, no HTTP (architecture invariant:
 //! this crate depends on no async runtime, database or web crate).
+pub mod access;
 pub mod area;
 pub mod date;
 pub mod hierarchy;

@@ -1,1 +1,172 @@
+//! Storage of Hoctap on SQLite (embedded default) and PostgreSQL (production) behind one API.
+//!
+//! Choice made on purpose: one portable SQL dialect for queries (`$n` placeholders, ISO date
+//! text, 0/1 flags, `WITH RECURSIVE`, `ON CONFLICT`), through sqlx's `Any` driver; two
+//! migration folders only because identity columns and triggers differ. The schema test in
+//! the integration suite compares both folders so they cannot drift apart.
 
+mod admin_data;
+mod audit;
+mod error;
+mod migrate;
+mod reorg;
+mod units;
+mod users;
+mod villages;
+
+pub use admin_data::{AdminLoadReport, GapReport};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use error::StoreError;
+pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
+pub use users::{NewUser, SessionRow, UserRow};
+pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::time::Duration;
+
+/// The database engine behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Who does a write: recorded in the audit log with every change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    /// The operator at the command line or the demo builder.
+    pub fn system(what: &str) -> Self {
+        Self { user_id: None, username: format!("hệ thống ({what})"), unit_id: None }
+    }
+}
+
+/// The store: a connection pool and the engine it talks to.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let url = match engine {
+            Engine::Sqlite if !url.contains('?') && !url.contains(":memory:") => format!("{url}?mode=rwc"),
+            _ => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match engine {
+                Engine::Sqlite => 4,
+                Engine::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(30));
+        let options = match engine {
+            // WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
+            Engine::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                    Ok(())
+                })
+            }),
+            Engine::Postgres => options,
+        };
+        let pool = options.connect(&url).await?;
+        Ok(Store { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool (used before deleting a test database).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<Vec<String>> {
+        migrate::run(self).await
+    }
+
+    /// A cheap query for the health endpoint.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Names and columns of the tables, for the schema-drift test.
+    pub async fn schema(&self) -> Result<Vec<(String, String)>> {
+        let sql = match self.engine {
+            Engine::Sqlite => {
+                "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
+            }
+            Engine::Postgres => {
+                "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+                 WHERE table_schema = 'public' ORDER BY 1, 2"
+            }
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
+    }
+}
+
+/// Reads an `i64` column that may come back as a narrower integer on one engine.
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    match row.try_get::<i64, _>(col) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(i64::from(row.try_get::<i32, _>(col)?)),
+    }
+}
+
+pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    match row.try_get::<Option<i64>, _>(col) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(row.try_get::<Option<i32>, _>(col)?.map(i64::from)),
+    }
+}
+
+/// Now, in UTC, as stored (RFC 3339).
+pub(crate) fn now_text() -> String {
+    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// Today's date in Vietnam (Asia/Ho_Chi_Minh): "as at today" everywhere.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned_datetime(vn_tz()).date()
+}
+
+/// The Asia/Ho_Chi_Minh zone (bundled, so it works on machines without tzdata).
+pub fn vn_tz() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap_or(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+}
+
+pub(crate) fn date_text(d: jiff::civil::Date) -> String {
+    d.to_string()
+}
+
+pub(crate) fn parse_date_col(s: &str) -> Result<jiff::civil::Date> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("ngày không hợp lệ trong cơ sở dữ liệu: {s}")))
+}

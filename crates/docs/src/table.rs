@@ -1,0 +1,173 @@
+//! Reading a table from an uploaded spreadsheet (XLSX) or CSV, whatever the user's Excel did
+//! to it: UTF-8 with or without BOM, NFD text, trailing spaces, extra columns, blank rows,
+//! headers with or without diacritics. Each row keeps the line number Excel shows.
+
+use hoctap_domain::text;
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+/// Largest upload accepted (zip bombs are caught by calamine's own limits on top of this).
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// Why a file could not be read. Messages are Vietnamese and name what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    #[error("tệp rỗng")]
+    Empty,
+    #[error("tệp lớn {0} MB; tối đa 20 MB")]
+    TooLarge(usize),
+    #[error("tệp không phải Excel (.xlsx) hay CSV UTF-8; hãy lưu lại bằng \"CSV UTF-8\" hoặc \"Excel Workbook\"")]
+    UnknownFormat,
+    #[error("tệp Excel bị hỏng hoặc không đọc được: {0}")]
+    BadXlsx(String),
+    #[error("tệp CSV không đọc được ở dòng {line}: {reason}")]
+    BadCsv { line: usize, reason: String },
+    #[error("không tìm thấy dòng tiêu đề có các cột: {0}")]
+    MissingColumns(String),
+}
+
+/// One data row: the line number (1-based, as in Excel) and cells by canonical column name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    pub line: usize,
+    pub cells: BTreeMap<&'static str, String>,
+}
+
+impl TableRow {
+    pub fn get(&self, column: &str) -> &str {
+        self.cells.get(column).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A column the reader looks for: its canonical name and the header spellings accepted.
+pub struct Column {
+    pub name: &'static str,
+    pub headers: &'static [&'static str],
+    pub required: bool,
+}
+
+/// Reads a table whose header row (within the first 10 rows) names the columns.
+pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<TableRow>, TableError> {
+    if bytes.is_empty() {
+        return Err(TableError::Empty);
+    }
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(TableError::TooLarge(bytes.len() / (1024 * 1024)));
+    }
+    let grid = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
+    } else {
+        read_csv(bytes)?
+    };
+    let wanted: Vec<(usize, Vec<String>)> =
+        columns.iter().enumerate().map(|(i, c)| (i, c.headers.iter().map(|h| text::fold(h)).collect())).collect();
+    // The header row is the first row that names every required column.
+    for (hdr_idx, header) in grid.iter().enumerate().take(10) {
+        let folded: Vec<String> = header.iter().map(|h| text::fold(h)).collect();
+        let mut positions: BTreeMap<usize, usize> = BTreeMap::new();
+        for (ci, spellings) in &wanted {
+            if let Some(pos) = folded.iter().position(|h| spellings.iter().any(|s| s == h)) {
+                positions.insert(*ci, pos);
+            }
+        }
+        let all_required = columns.iter().enumerate().all(|(i, c)| !c.required || positions.contains_key(&i));
+        if !all_required {
+            continue;
+        }
+        let mut out = Vec::new();
+        for (ri, row) in grid.iter().enumerate().skip(hdr_idx + 1) {
+            let mut cells = BTreeMap::new();
+            for (ci, col) in columns.iter().enumerate() {
+                let value = positions.get(&ci).and_then(|&p| row.get(p)).map(|s| text::clean(s)).unwrap_or_default();
+                cells.insert(col.name, value);
+            }
+            if cells.values().all(String::is_empty) {
+                continue;
+            }
+            out.push(TableRow { line: ri + 1, cells });
+        }
+        return Ok(out);
+    }
+    Err(TableError::MissingColumns(
+        columns.iter().filter(|c| c.required).map(|c| c.headers.first().copied().unwrap_or(c.name)).collect::<Vec<_>>().join(", "),
+    ))
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| TableError::UnknownFormat)?;
+    if text.contains('\0') {
+        return Err(TableError::UnknownFormat);
+    }
+    // Excel in Vietnamese locales writes ';' separated CSV; pick whichever the header uses more.
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| TableError::BadCsv { line: i + 1, reason: e.to_string() })?;
+        out.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(out)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| TableError::BadXlsx(e.to_string()))?;
+    let name = wb.sheet_names().first().cloned().ok_or_else(|| TableError::BadXlsx("không có trang tính".into()))?;
+    let range = wb.worksheet_range(&name).map_err(|e| TableError::BadXlsx(e.to_string()))?;
+    Ok(range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) => f.to_string(),
+                    Data::Int(i) => i.to_string(),
+                    Data::Bool(b) => b.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Escapes a cell that a spreadsheet would run as a formula (`= + - @`).
+pub fn escape_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[Column] = &[
+        Column { name: "code", headers: &["Mã xã", "ma xa"], required: true },
+        Column { name: "name", headers: &["Tên thôn"], required: true },
+    ];
+
+    #[test]
+    fn csv_with_bom_extra_columns_and_blank_rows_is_read() {
+        let csv = "\u{feff}Ghi chú,Mã xã,Tên thôn\nx,00004 ,  Thôn  Đông\n,,\ny,00004,Thôn Tây\n";
+        let rows = read_table(csv.as_bytes(), COLS).unwrap_or_default();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get("name"), "Thôn Đông");
+        assert_eq!(rows[0].get("code"), "00004");
+        assert_eq!(rows[1].line, 4);
+    }
+
+    #[test]
+    fn missing_header_and_binary_garbage_are_refused() {
+        assert_eq!(read_table(b"a,b\n1,2\n", COLS), Err(TableError::MissingColumns("Mã xã, Tên thôn".into())));
+        assert_eq!(read_table(b"\xff\xfe\x00garbage", COLS), Err(TableError::UnknownFormat));
+        assert!(matches!(read_table(b"PK\x03\x04broken", COLS), Err(TableError::BadXlsx(_))));
+    }
+
+    #[test]
+    fn formulas_are_escaped() {
+        assert_eq!(escape_cell("=1+1"), "'=1+1");
+        assert_eq!(escape_cell("Thôn 1"), "Thôn 1");
+    }
+}

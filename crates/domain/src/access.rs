@@ -1,0 +1,239 @@
+//! Accounts, roles and scope (tài khoản, vai trò, phạm vi). A user belongs to one unit and
+//! acts only inside that unit's subtree as at today; the store answers "is X inside the
+//! subtree", this module says which role may do what.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Roles. A user has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Quản trị hệ thống: everything, everywhere.
+    SystemAdmin,
+    /// Cán bộ phụ trách (đơn vị): keeps the registries of the unit.
+    UnitOfficer,
+    /// Người thẩm định: reviews dossiers.
+    Reviewer,
+    /// Lãnh đạo ký quyết định (UBND).
+    Signer,
+    /// Cán bộ Hội Khuyến học.
+    AssociationOfficer,
+    /// Công dân: assesses themselves.
+    Citizen,
+}
+
+/// What a request wants to do; checked against the role before the scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read local data (villages, audit, users of the subtree).
+    ReadLocal,
+    /// Add or change villages and area attributes.
+    EditUnits,
+    /// Reorganise the hierarchy, correct reference data.
+    Reorganise,
+    /// Create users and reset passwords.
+    ManageUsers,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Self::SystemAdmin,
+        Self::UnitOfficer,
+        Self::Reviewer,
+        Self::Signer,
+        Self::AssociationOfficer,
+        Self::Citizen,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SystemAdmin => "system_admin",
+            Self::UnitOfficer => "unit_officer",
+            Self::Reviewer => "reviewer",
+            Self::Signer => "signer",
+            Self::AssociationOfficer => "association_officer",
+            Self::Citizen => "citizen",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SystemAdmin => "Quản trị hệ thống",
+            Self::UnitOfficer => "Cán bộ phụ trách đơn vị",
+            Self::Reviewer => "Người thẩm định",
+            Self::Signer => "Lãnh đạo ký quyết định",
+            Self::AssociationOfficer => "Cán bộ Hội Khuyến học",
+            Self::Citizen => "Công dân",
+        }
+    }
+
+    /// Whether the role may do the action at all (scope is checked separately).
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Self::SystemAdmin => true,
+            Self::UnitOfficer => matches!(action, ReadLocal | EditUnits | ManageUsers | ReadAudit),
+            Self::Reviewer | Self::Signer => matches!(action, ReadLocal | ReadAudit),
+            Self::AssociationOfficer => matches!(action, ReadLocal),
+            Self::Citizen => false,
+        }
+    }
+
+    /// Roles this role may hand out when creating users (never more than it has).
+    pub fn may_grant(self, other: Role) -> bool {
+        match self {
+            Self::SystemAdmin => true,
+            Self::UnitOfficer => other != Self::SystemAdmin,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A login name: 3–64 characters of a–z, 0–9, `.`, `_`, `-` (lower-cased), or a 12-digit CCCD.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Username(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    #[error("tên đăng nhập phải dài từ 3 đến 64 ký tự")]
+    Length,
+    #[error("tên đăng nhập chỉ gồm chữ không dấu, chữ số và các dấu . _ -")]
+    Characters,
+}
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Self, UsernameError> {
+        let s = input.trim().to_lowercase();
+        if !(3..=64).contains(&s.len()) {
+            return Err(UsernameError::Length);
+        }
+        if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)) {
+            return Err(UsernameError::Characters);
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = UsernameError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Username> for String {
+    fn from(u: Username) -> String {
+        u.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password that meets the policy: at least 10 characters, not all of one class.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("mật khẩu phải có ít nhất 10 ký tự")]
+    TooShort,
+    #[error("mật khẩu dài quá 200 ký tự")]
+    TooLong,
+    #[error("mật khẩu phải có cả chữ và số (hoặc ký tự khác)")]
+    TooSimple,
+}
+
+impl NewPassword {
+    pub fn parse(input: &str) -> Result<Self, PasswordError> {
+        let n = input.chars().count();
+        if n < 10 {
+            return Err(PasswordError::TooShort);
+        }
+        if n > 200 {
+            return Err(PasswordError::TooLong);
+        }
+        let letters = input.chars().any(char::is_alphabetic);
+        let others = input.chars().any(|c| !c.is_alphabetic());
+        if !(letters && others) {
+            return Err(PasswordError::TooSimple);
+        }
+        Ok(Self(input.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// Login throttling: after `MAX_FAILURES` failures in a row an account (or an unknown
+/// name) is locked for a period that doubles with each further failure, up to an hour.
+pub const MAX_FAILURES: u32 = 5;
+
+/// Seconds of lock-out after `failures` consecutive failures (0 while under the limit).
+pub fn lockout_seconds(failures: u32) -> i64 {
+    if failures < MAX_FAILURES {
+        return 0;
+    }
+    let extra = (failures - MAX_FAILURES).min(6);
+    (60i64 << extra).min(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citizens_cannot_edit_and_officers_cannot_make_admins() {
+        assert!(!Role::Citizen.may(Action::EditUnits));
+        assert!(Role::UnitOfficer.may(Action::EditUnits));
+        assert!(!Role::UnitOfficer.may(Action::Reorganise));
+        assert!(!Role::UnitOfficer.may_grant(Role::SystemAdmin));
+        assert!(Role::SystemAdmin.may_grant(Role::SystemAdmin));
+    }
+
+    #[test]
+    fn usernames_and_passwords_follow_policy() {
+        assert_eq!(Username::parse(" Admin ").map(|u| u.0), Ok("admin".into()));
+        assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
+        assert_eq!(Username::parse("nguyễn"), Err(UsernameError::Characters));
+        assert_eq!(NewPassword::parse("ngắn1"), Err(PasswordError::TooShort));
+        assert_eq!(NewPassword::parse("chicochuthoi"), Err(PasswordError::TooSimple));
+        assert!(NewPassword::parse("hoctap-2025").is_ok());
+    }
+
+    #[test]
+    fn lockout_grows_and_is_capped() {
+        assert_eq!(lockout_seconds(4), 0);
+        assert_eq!(lockout_seconds(5), 60);
+        assert_eq!(lockout_seconds(6), 120);
+        assert_eq!(lockout_seconds(50), 3600);
+    }
+}

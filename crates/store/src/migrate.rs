@@ -1,0 +1,43 @@
+//! A small migration runner: the SQL files are embedded per engine and applied in order,
+//! each in its own transaction, recorded in `schema_migrations`. Written by hand because
+//! sqlx's `migrate!` needs its proc-macro crate and one folder per engine anyway.
+
+use crate::{Engine, Result, Store, now_text};
+use sqlx::Row;
+
+const SQLITE: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES: &[(&str, &str)] =
+    &[("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
+    let pool = store.pool();
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        .execute(pool)
+        .await?;
+    let done: Vec<String> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("version"))
+        .collect::<Result<_, _>>()?;
+    let files = match store.engine() {
+        Engine::Sqlite => SQLITE,
+        Engine::Postgres => POSTGRES,
+    };
+    let mut applied = Vec::new();
+    for (version, sql) in files {
+        if done.iter().any(|d| d == version) {
+            continue;
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(version.to_string());
+    }
+    Ok(applied)
+}

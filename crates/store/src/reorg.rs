@@ -1,0 +1,326 @@
+//! Reorganisations (sáp nhập, chia tách, đổi tên, chuyển cấp trên, giải thể): the domain
+//! plans them over the affected part of the hierarchy, this module writes the plan, moves
+//! users to successors, rebuilds the affected closure rows and audits, in one transaction.
+
+use crate::audit::{AuditEntry, record};
+use crate::units::{UNIT_COLS, unit_from_row};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, parse_date_col};
+use hoctap_domain::date::Validity;
+use hoctap_domain::hierarchy::{Hierarchy, ParentEdge, Plan, Reorganisation, UnitId, UnitRecord, UnitRef, closure_rows};
+use hoctap_domain::unit::{UnitCode, UnitName, UnitType};
+use jiff::civil::Date;
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
+
+/// "$3, $4, $5" for `n` placeholders starting at `$start`.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn load_units(conn: &mut AnyConnection, ids: &BTreeSet<i64>, h: &mut Hierarchy) -> Result<()> {
+    let ids: Vec<i64> = ids.iter().copied().filter(|i| h.unit(UnitId(*i)).is_none()).collect();
+    for chunk in ids.chunks(500) {
+        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let u = unit_from_row(&r)?;
+            h.insert_unit(UnitRecord {
+                id: UnitId(u.id),
+                code: UnitCode::parse(&u.code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                name: UnitName::parse(&u.name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                unit_type: UnitType::parse(&u.unit_type).ok_or_else(|| StoreError::Corrupt(u.unit_type.clone()))?,
+                validity: u.validity,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Edges where the child (or, if `as_parent`, the parent) is one of `ids`.
+async fn load_edges(conn: &mut AnyConnection, ids: &BTreeSet<i64>, as_parent: bool) -> Result<Vec<ParentEdge>> {
+    let mut out = Vec::new();
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    let col = if as_parent { "parent_id" } else { "child_id" };
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT child_id, parent_id, valid_from, valid_to FROM unit_parents WHERE {col} IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push(ParentEdge {
+                child: UnitId(get_i64(&r, "child_id")?),
+                parent: UnitId(get_i64(&r, "parent_id")?),
+                validity: Validity {
+                    from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                    to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Loads `ids`, their children (if asked) and every ancestor edge above them.
+async fn load_piece(conn: &mut AnyConnection, ids: &BTreeSet<i64>, with_children: bool) -> Result<Hierarchy> {
+    let mut h = Hierarchy::new();
+    let mut all: BTreeSet<i64> = ids.clone();
+    let mut edges: Vec<ParentEdge> = Vec::new();
+    if with_children {
+        let down = load_edges(conn, ids, true).await?;
+        all.extend(down.iter().map(|e| e.child.0));
+        edges.extend(down);
+    }
+    // Walk up: the hierarchy is at most four levels deep.
+    let mut frontier = all.clone();
+    for _ in 0..6 {
+        if frontier.is_empty() {
+            break;
+        }
+        let up = load_edges(conn, &frontier, false).await?;
+        frontier = up.iter().map(|e| e.parent.0).filter(|p| !all.contains(p)).collect();
+        all.extend(frontier.iter().copied());
+        for e in up {
+            if !edges.contains(&e) {
+                edges.push(e);
+            }
+        }
+    }
+    load_units(conn, &all, &mut h).await?;
+    for e in edges {
+        h.insert_edge(e);
+    }
+    Ok(h)
+}
+
+/// Recomputes the closure rows of `ids` and everything ever below them.
+pub(crate) async fn rebuild_closure(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    let mut targets: BTreeSet<i64> = ids.iter().copied().collect();
+    let seeds: Vec<i64> = targets.iter().copied().collect();
+    for chunk in seeds.chunks(500) {
+        let sql = format!("SELECT DISTINCT descendant_id FROM unit_closure WHERE ancestor_id IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            targets.insert(get_i64(&r, "descendant_id")?);
+        }
+    }
+    // Also anything now hanging below them through new edges.
+    let mut frontier = targets.clone();
+    for _ in 0..6 {
+        let down = load_edges(conn, &frontier, true).await?;
+        frontier = down.iter().map(|e| e.child.0).filter(|c| !targets.contains(c)).collect();
+        if frontier.is_empty() {
+            break;
+        }
+        targets.extend(frontier.iter().copied());
+    }
+    let h = load_piece(conn, &targets, false).await?;
+    let list: Vec<i64> = targets.iter().copied().collect();
+    for chunk in list.chunks(500) {
+        let sql = format!("DELETE FROM unit_closure WHERE descendant_id IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let ids: Vec<UnitId> = list.iter().map(|i| UnitId(*i)).collect();
+    let rows = closure_rows(&h, &ids);
+    insert_closure(conn, &rows).await
+}
+
+pub(crate) async fn insert_closure(conn: &mut AnyConnection, rows: &[hoctap_domain::hierarchy::ClosureRow]) -> Result<()> {
+    for chunk in rows.chunks(400) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 5 + 1, 5))).collect();
+        let sql = format!(
+            "INSERT INTO unit_closure (ancestor_id, descendant_id, depth, valid_from, valid_to) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(r.ancestor.0).bind(r.descendant.0).bind(i64::from(r.depth)).bind(date_text(r.from)).bind(date_text(r.to));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn involved(op: &Reorganisation) -> BTreeSet<i64> {
+    use hoctap_domain::hierarchy::MergeTarget;
+    let target = |t: &MergeTarget| match t {
+        MergeTarget::Existing(id) => vec![id.0],
+        MergeTarget::New(n) => n.parent.map(|p| vec![p.0]).unwrap_or_default(),
+    };
+    match op {
+        Reorganisation::Merge { predecessors, into } => {
+            predecessors.iter().map(|p| p.0).chain(target(into)).collect()
+        }
+        Reorganisation::Split { unit, parts, .. } => std::iter::once(unit.0).chain(parts.iter().flat_map(target)).collect(),
+        Reorganisation::Rename { unit, .. } | Reorganisation::Abolish { unit } => BTreeSet::from([unit.0]),
+        Reorganisation::Reparent { unit, parent } => BTreeSet::from([unit.0, parent.0]),
+    }
+}
+
+fn new_codes(op: &Reorganisation) -> Vec<String> {
+    use hoctap_domain::hierarchy::MergeTarget;
+    let code = |t: &MergeTarget| match t {
+        MergeTarget::New(n) => Some(n.code.to_string()),
+        MergeTarget::Existing(_) => None,
+    };
+    match op {
+        Reorganisation::Merge { into, .. } => code(into).into_iter().collect(),
+        Reorganisation::Split { parts, .. } => parts.iter().filter_map(code).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Store {
+    /// Plans a reorganisation without writing anything (the preview an administrator sees).
+    pub async fn plan_reorganisation(&self, op: &Reorganisation, on: Date, legal_act: &str) -> Result<Plan> {
+        let mut conn = self.pool().acquire().await?;
+        let h = self.piece_for(&mut conn, op).await?;
+        Ok(h.plan(op, on, legal_act)?)
+    }
+
+    async fn piece_for(&self, conn: &mut AnyConnection, op: &Reorganisation) -> Result<Hierarchy> {
+        let mut ids = involved(op);
+        for code in new_codes(op) {
+            for r in sqlx::query("SELECT id FROM units WHERE code = $1").bind(code).fetch_all(&mut *conn).await? {
+                ids.insert(get_i64(&r, "id")?);
+            }
+        }
+        load_piece(conn, &ids, true).await
+    }
+
+    /// Carries out a reorganisation in one transaction; returns the ids of new units.
+    pub async fn reorganise(&self, actor: &Actor, op: &Reorganisation, on: Date, legal_act: &str) -> Result<Vec<i64>> {
+        let mut tx = self.pool().begin().await?;
+        let h = self.piece_for(&mut tx, op).await?;
+        let plan = h.plan(op, on, legal_act)?;
+        let on_text = date_text(on);
+        let row = sqlx::query("INSERT INTO lineage_events (kind, effective_on, legal_act) VALUES ($1, $2, $3) RETURNING id")
+            .bind(plan.kind.code())
+            .bind(&on_text)
+            .bind(&plan.legal_act)
+            .fetch_one(&mut *tx)
+            .await?;
+        let event_id = get_i64(&row, "id")?;
+        let mut new_ids = Vec::new();
+        for n in &plan.new_units {
+            let province_code = match n.parent {
+                Some(p) => sqlx::query("SELECT province_code FROM units WHERE id = $1")
+                    .bind(p.0)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get::<String, _>("province_code")?,
+                None => n.code.to_string(),
+            };
+            let r = sqlx::query(
+                "INSERT INTO units (code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(n.code.as_str())
+            .bind(n.name.as_str())
+            .bind(n.name.folded())
+            .bind(n.unit_type.kind().code())
+            .bind(n.unit_type.as_str())
+            .bind(province_code)
+            .bind(&on_text)
+            .bind(date_text(hoctap_domain::date::OPEN_END))
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = get_i64(&r, "id")?;
+            if let Some(p) = n.parent {
+                insert_edge(&mut tx, id, p.0, &on_text).await?;
+            }
+            new_ids.push(id);
+        }
+        let resolve = |r: UnitRef| -> Result<i64> {
+            match r {
+                UnitRef::Existing(id) => Ok(id.0),
+                UnitRef::New(i) => new_ids.get(i).copied().ok_or(StoreError::Corrupt("kế hoạch sắp xếp".into())),
+            }
+        };
+        for id in &plan.close_units {
+            sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id.0).execute(&mut *tx).await?;
+            end_edges(&mut tx, id.0, &on_text).await?;
+        }
+        let mut touched: Vec<i64> = new_ids.clone();
+        for (child, to) in &plan.move_children {
+            end_edges(&mut tx, child.0, &on_text).await?;
+            insert_edge(&mut tx, child.0, resolve(*to)?, &on_text).await?;
+            touched.push(child.0);
+        }
+        for (pred, succ) in &plan.links {
+            sqlx::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
+                .bind(event_id)
+                .bind(pred.0)
+                .bind(resolve(*succ)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (closed, succ) in &plan.successor_of {
+            sqlx::query("UPDATE users SET unit_id = $1, updated_at = $2 WHERE unit_id = $3")
+                .bind(resolve(*succ)?)
+                .bind(crate::now_text())
+                .bind(closed.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        touched.extend(plan.close_units.iter().map(|u| u.0));
+        rebuild_closure(&mut tx, &touched).await?;
+        let describe = |id: UnitId| h.unit(id).map(|u| format!("{} {}", u.code, u.name)).unwrap_or_default();
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: new_ids.first().copied().or_else(|| plan.links.first().and_then(|(_, s)| resolve(*s).ok())),
+                action: "unit.reorganise",
+                entity: "lineage_event",
+                entity_id: event_id.to_string(),
+                before: Some(serde_json::json!({"closed": plan.close_units.iter().map(|u| describe(*u)).collect::<Vec<_>>()})),
+                after: Some(serde_json::json!({
+                    "kind": plan.kind.code(),
+                    "effective_on": on,
+                    "legal_act": plan.legal_act,
+                    "new_units": plan.new_units.iter().map(|n| format!("{} {}", n.code, n.name)).collect::<Vec<_>>(),
+                    "moved_children": plan.move_children.len(),
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new_ids)
+    }
+}
+
+pub(crate) async fn insert_edge(conn: &mut AnyConnection, child: i64, parent: i64, from: &str) -> Result<()> {
+    sqlx::query("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
+        .bind(child)
+        .bind(parent)
+        .bind(from)
+        .bind(date_text(hoctap_domain::date::OPEN_END))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a unit's parent edge(s) on a date, as [`Hierarchy::apply`] does in memory.
+async fn end_edges(conn: &mut AnyConnection, child: i64, on: &str) -> Result<()> {
+    sqlx::query("DELETE FROM unit_parents WHERE child_id = $1 AND valid_from >= $2").bind(child).bind(on).execute(&mut *conn).await?;
+    sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_from < $1 AND valid_to > $1")
+        .bind(on)
+        .bind(child)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,549 @@
+//! Reading the effective-dated hierarchy: units, parents, children, ancestors, search,
+//! lineage both ways, area attributes, scope; and the administrator's corrections.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, parse_date_col};
+use hoctap_domain::area::AreaAttribute;
+use hoctap_domain::date::Validity;
+use hoctap_domain::hierarchy::LineageKind;
+use hoctap_domain::text;
+use hoctap_domain::unit::{UnitKind, UnitName};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A unit as read from the store.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnitRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    pub unit_type: String,
+    pub province_code: String,
+    pub validity: Validity,
+    pub note: String,
+}
+
+impl UnitRow {
+    pub fn valid_on(&self, on: Date) -> bool {
+        self.validity.contains(on)
+    }
+}
+
+pub(crate) const UNIT_COLS: &str = "u.id, u.code, u.name, u.kind, u.unit_type, u.province_code, u.valid_from, u.valid_to, u.note";
+
+pub(crate) fn unit_from_row(r: &AnyRow) -> Result<UnitRow> {
+    let kind: String = r.try_get("kind")?;
+    Ok(UnitRow {
+        id: get_i64(r, "id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("loại đơn vị {kind}")))?,
+        unit_type: r.try_get("unit_type")?,
+        province_code: r.try_get("province_code")?,
+        validity: Validity {
+            from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+            to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+        },
+        note: r.try_get("note")?,
+    })
+}
+
+/// A node of a tree listing: the unit and its parent as at the date asked.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeNode {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    pub unit_type: String,
+    pub parent_id: Option<i64>,
+}
+
+/// One lineage event as seen from a unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineageEntry {
+    pub event_id: i64,
+    pub kind: LineageKind,
+    pub effective_on: Date,
+    pub legal_act: String,
+    /// "predecessor" when the unit went into `other`, "successor" when `other` went into it.
+    pub role: &'static str,
+    pub other: UnitRow,
+}
+
+/// One effective-dated area attribute.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributeRow {
+    pub id: i64,
+    pub attribute: AreaAttribute,
+    pub validity: Validity,
+    pub legal_act: String,
+}
+
+impl Store {
+    pub async fn unit(&self, id: i64) -> Result<UnitRow> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("đơn vị"))?;
+        unit_from_row(&row)
+    }
+
+    /// The unit with a code valid on a date (codes are reused across eras).
+    pub async fn unit_by_code(&self, code: &str, on: Date) -> Result<UnitRow> {
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 AND u.valid_from <= $2 AND u.valid_to > $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(code.trim())
+            .bind(date_text(on))
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("đơn vị có mã này vào ngày đã chọn"))?;
+        unit_from_row(&row)
+    }
+
+    /// Every unit that ever carried a code, oldest first.
+    pub async fn units_with_code(&self, code: &str) -> Result<Vec<UnitRow>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 ORDER BY u.valid_from");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code.trim()).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Ancestors as at a date, from the province down (the unit itself excluded).
+    pub async fn ancestors(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
+             WHERE c.descendant_id = $1 AND c.depth > 0 AND c.valid_from <= $2 AND c.valid_to > $2 ORDER BY c.depth DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Children valid on a date, by code.
+    pub async fn children(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM unit_parents p JOIN units u ON u.id = p.child_id \
+             WHERE p.parent_id = $1 AND p.valid_from <= $2 AND p.valid_to > $2 AND u.valid_from <= $2 AND u.valid_to > $2 \
+             ORDER BY u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Provinces valid on a date.
+    pub async fn provinces(&self, on: Date) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1 ORDER BY u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Number of units of each kind valid on a date.
+    pub async fn count_by_kind(&self, on: Date) -> Result<Vec<(UnitKind, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY kind",
+        )
+        .bind(date_text(on))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for k in UnitKind::ALL {
+            let n = rows
+                .iter()
+                .find(|r| r.try_get::<String, _>("kind").ok().as_deref() == Some(k.code()))
+                .map(|r| get_i64(r, "n"))
+                .transpose()?
+                .unwrap_or(0);
+            out.push((k, n));
+        }
+        Ok(out)
+    }
+
+    /// Units valid on a date whose name contains the query, diacritics and case ignored.
+    /// `within` limits to a subtree. Provinces first, then by name.
+    pub async fn search_units(&self, query: &str, on: Date, within: Option<i64>, limit: i64) -> Result<Vec<(UnitRow, Vec<String>)>> {
+        let folded = text::fold(query);
+        if folded.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pattern = format!("%{}%", folded.replace(['%', '_'], ""));
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u WHERE u.name_folded LIKE $1 AND u.valid_from <= $2 AND u.valid_to > $2 \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $3 AND c.descendant_id = u.id AND c.valid_from <= $2 AND c.valid_to > $2)) \
+             ORDER BY CASE u.kind WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END, u.name_folded LIMIT $4"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pattern)
+            .bind(date_text(on))
+            .bind(within)
+            .bind(limit.clamp(1, 200))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let u = unit_from_row(r)?;
+            let path = self.ancestors(u.id, on).await?.into_iter().map(|a| a.name).collect();
+            out.push((u, path));
+        }
+        Ok(out)
+    }
+
+    /// The tree as at a date: all units (villages excluded unless asked) of the nation or of
+    /// a subtree, each with its parent on that date.
+    pub async fn tree(&self, on: Date, root: Option<i64>, with_villages: bool) -> Result<Vec<TreeNode>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.code, u.name, u.kind, u.unit_type, p.parent_id FROM units u \
+             LEFT JOIN unit_parents p ON p.child_id = u.id AND p.valid_from <= $1 AND p.valid_to > $1 \
+             WHERE u.valid_from <= $1 AND u.valid_to > $1 AND ($2 = 1 OR u.kind <> 'village') \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $3 AND c.descendant_id = u.id AND c.valid_from <= $1 AND c.valid_to > $1)) \
+             ORDER BY u.code",
+        )
+        .bind(date_text(on))
+        .bind(i64::from(with_villages))
+        .bind(root)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(TreeNode {
+                    id: get_i64(r, "id")?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+                    unit_type: r.try_get("unit_type")?,
+                    parent_id: get_opt_i64(r, "parent_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether `target` is in the subtree of `scope` (itself included) as at `on`.
+    pub async fn in_scope(&self, scope: i64, target: i64, on: Date) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3",
+        )
+        .bind(scope)
+        .bind(target)
+        .bind(date_text(on))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(get_i64(&row, "n")? > 0)
+    }
+
+    /// The lineage events a unit takes part in, oldest first.
+    pub async fn lineage(&self, id: i64) -> Result<Vec<LineageEntry>> {
+        let sql = format!(
+            "SELECT e.id AS event_id, e.kind AS event_kind, e.effective_on, e.legal_act, \
+             CASE WHEN l.predecessor_id = $1 THEN 'predecessor' ELSE 'successor' END AS side, {UNIT_COLS} \
+             FROM lineage_links l JOIN lineage_events e ON e.id = l.event_id \
+             JOIN units u ON u.id = CASE WHEN l.predecessor_id = $1 THEN l.successor_id ELSE l.predecessor_id END \
+             WHERE (l.predecessor_id = $1 OR l.successor_id = $1) ORDER BY e.effective_on, e.id, u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("event_kind")?;
+                let side: String = r.try_get("side")?;
+                Ok(LineageEntry {
+                    event_id: get_i64(r, "event_id")?,
+                    kind: LineageKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+                    effective_on: parse_date_col(&r.try_get::<String, _>("effective_on")?)?,
+                    legal_act: r.try_get("legal_act")?,
+                    role: if side == "predecessor" { "predecessor" } else { "successor" },
+                    other: unit_from_row(r)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The units valid on `on` that carry on a unit, following lineage forward. A unit still
+    /// valid on `on` is its own successor.
+    pub async fn successors_on(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
+               SELECT l.successor_id FROM lineage_links l JOIN walk w ON l.predecessor_id = w.id JOIN units x ON x.id = w.id \
+               WHERE NOT (x.valid_from <= $2 AND x.valid_to > $2)) \
+             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.valid_from <= $2 AND u.valid_to > $2 ORDER BY u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Every unit that went, directly or not, into this one.
+    pub async fn predecessors(&self, id: i64) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
+               SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id) \
+             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 ORDER BY u.valid_to DESC, u.kind, u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// The history of a unit's area attributes.
+    pub async fn attributes(&self, id: i64) -> Result<Vec<AttributeRow>> {
+        let rows = sqlx::query(
+            "SELECT id, attribute, valid_from, valid_to, legal_act FROM unit_attributes WHERE unit_id = $1 ORDER BY attribute, valid_from",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let a: String = r.try_get("attribute")?;
+                Ok(AttributeRow {
+                    id: get_i64(r, "id")?,
+                    attribute: AreaAttribute::parse(&a).ok_or_else(|| StoreError::Corrupt(a.clone()))?,
+                    validity: Validity {
+                        from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                        to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+                    },
+                    legal_act: r.try_get("legal_act")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Attributes in force on a date.
+    pub async fn attributes_on(&self, id: i64, on: Date) -> Result<Vec<AreaAttribute>> {
+        let mut v: Vec<AreaAttribute> =
+            self.attributes(id).await?.into_iter().filter(|a| a.validity.contains(on)).map(|a| a.attribute).collect();
+        v.sort();
+        v.dedup();
+        Ok(v)
+    }
+
+    /// Sets an area attribute on a unit from a date (to an optional end). Refuses a period that
+    /// overlaps one already recorded for the same attribute.
+    pub async fn set_attribute(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        attribute: AreaAttribute,
+        validity: Validity,
+        legal_act: &str,
+    ) -> Result<i64> {
+        let unit = self.unit(unit_id).await?;
+        if unit.kind == UnitKind::Village {
+            return Err(StoreError::invalid("attribute", "thuộc tính địa bàn đặt cho xã, huyện hoặc tỉnh, không đặt cho thôn"));
+        }
+        let mut tx = self.pool().begin().await?;
+        let existing = sqlx::query("SELECT valid_from, valid_to FROM unit_attributes WHERE unit_id = $1 AND attribute = $2")
+            .bind(unit_id)
+            .bind(attribute.code())
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in &existing {
+            let v = Validity {
+                from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+            };
+            if v.overlaps(&validity) {
+                return Err(StoreError::conflict(
+                    "valid_from",
+                    format!("thuộc tính \"{}\" đã có hiệu lực {}; thời hạn mới không được chồng lấn", attribute.label(), v.describe()),
+                ));
+            }
+        }
+        let row = sqlx::query(
+            "INSERT INTO unit_attributes (unit_id, attribute, valid_from, valid_to, legal_act) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(attribute.code())
+        .bind(date_text(validity.from))
+        .bind(date_text(validity.to))
+        .bind(legal_act.trim())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = get_i64(&row, "id")?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "unit.attribute.set",
+                entity: "unit_attribute",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"unit": unit.code, "attribute": attribute.code(), "from": validity.from, "to": validity.to, "legal_act": legal_act})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Ends an attribute on a date (the attribute no longer applies from `on`).
+    pub async fn end_attribute(&self, actor: &Actor, attribute_id: i64, on: Date) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query("SELECT unit_id, attribute, valid_from, valid_to FROM unit_attributes WHERE id = $1")
+            .bind(attribute_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("thuộc tính"))?;
+        let unit_id = get_i64(&row, "unit_id")?;
+        let from = parse_date_col(&row.try_get::<String, _>("valid_from")?)?;
+        let to = parse_date_col(&row.try_get::<String, _>("valid_to")?)?;
+        if on <= from || on >= to {
+            return Err(StoreError::invalid("valid_to", "ngày kết thúc phải nằm trong thời hạn hiệu lực hiện tại"));
+        }
+        sqlx::query("UPDATE unit_attributes SET valid_to = $1 WHERE id = $2").bind(date_text(on)).bind(attribute_id).execute(&mut *tx).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "unit.attribute.end",
+                entity: "unit_attribute",
+                entity_id: attribute_id.to_string(),
+                before: Some(serde_json::json!({"valid_to": to})),
+                after: Some(serde_json::json!({"valid_to": on})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An administrator's correction of reference data: name and/or validity of a unit.
+    /// Validity changes must not overlap another unit valid with the same code.
+    pub async fn correct_unit(&self, actor: &Actor, id: i64, name: Option<UnitName>, validity: Option<Validity>, note: &str) -> Result<UnitRow> {
+        let before = self.unit(id).await?;
+        let mut tx = self.pool().begin().await?;
+        let validity = validity.unwrap_or(before.validity);
+        let clash = sqlx::query("SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4")
+            .bind(&before.code)
+            .bind(id)
+            .bind(date_text(validity.to))
+            .bind(date_text(validity.from))
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(c) = clash {
+            let other: String = c.try_get("name")?;
+            return Err(StoreError::conflict("valid_from", format!("mã {} cũng là mã của \"{other}\" trong thời gian này; hai thời hạn không được chồng lấn", before.code)));
+        }
+        let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(|| before.name.clone());
+        sqlx::query("UPDATE units SET name = $1, name_folded = $2, valid_from = $3, valid_to = $4, note = $5 WHERE id = $6")
+            .bind(&name)
+            .bind(text::fold(&name))
+            .bind(date_text(validity.from))
+            .bind(date_text(validity.to))
+            .bind(note.trim())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if validity != before.validity {
+            // Parent edges and closure rows follow the unit's new bounds.
+            sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to = $3")
+                .bind(date_text(validity.to))
+                .bind(id)
+                .bind(date_text(before.validity.to))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE unit_parents SET valid_from = $1 WHERE child_id = $2 AND valid_from = $3")
+                .bind(date_text(validity.from))
+                .bind(id)
+                .bind(date_text(before.validity.from))
+                .execute(&mut *tx)
+                .await?;
+            crate::reorg::rebuild_closure(&mut tx, &[id]).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(id),
+                action: "unit.correct",
+                entity: "unit",
+                entity_id: id.to_string(),
+                before: Some(serde_json::json!({"name": before.name, "validity": before.validity, "note": before.note})),
+                after: Some(serde_json::json!({"name": name, "validity": validity, "note": note.trim()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.unit(id).await
+    }
+
+    /// Adds a lineage link (an administrator filling a gap in the data).
+    pub async fn add_lineage_link(&self, actor: &Actor, predecessor: i64, successor: i64, kind: LineageKind, on: Date, legal_act: &str) -> Result<i64> {
+        let p = self.unit(predecessor).await?;
+        let s = self.unit(successor).await?;
+        if predecessor == successor && kind != LineageKind::Reparent {
+            return Err(StoreError::invalid("successor", "đơn vị kế thừa phải khác đơn vị cũ"));
+        }
+        if legal_act.trim().is_empty() {
+            return Err(StoreError::invalid("legal_act", "thiếu căn cứ pháp lý (số, ký hiệu văn bản)"));
+        }
+        if self.predecessors(predecessor).await?.iter().any(|u| u.id == successor) {
+            return Err(StoreError::invalid("successor", format!("{} {} đã là tiền thân của {} {}: liên kết sẽ tạo vòng lặp", s.code, s.name, p.code, p.name)));
+        }
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query("INSERT INTO lineage_events (kind, effective_on, legal_act, note) VALUES ($1, $2, $3, 'bổ sung thủ công') RETURNING id")
+            .bind(kind.code())
+            .bind(date_text(on))
+            .bind(legal_act.trim())
+            .fetch_one(&mut *tx)
+            .await?;
+        let event_id = get_i64(&row, "id")?;
+        sqlx::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
+            .bind(event_id)
+            .bind(predecessor)
+            .bind(successor)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(successor),
+                action: "lineage.link.add",
+                entity: "lineage_event",
+                entity_id: event_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"kind": kind.code(), "predecessor": [p.code, p.name], "successor": [s.code, s.name], "effective_on": on, "legal_act": legal_act.trim()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(event_id)
+    }
+
+    /// Removes one lineage link (a wrong row in the source data).
+    pub async fn remove_lineage_link(&self, actor: &Actor, event_id: i64, predecessor: i64, successor: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("DELETE FROM lineage_links WHERE event_id = $1 AND predecessor_id = $2 AND successor_id = $3")
+            .bind(event_id)
+            .bind(predecessor)
+            .bind(successor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("liên kết lịch sử"));
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(successor),
+                action: "lineage.link.remove",
+                entity: "lineage_event",
+                entity_id: event_id.to_string(),
+                before: Some(serde_json::json!({"predecessor": predecessor, "successor": successor})),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

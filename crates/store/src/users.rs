@@ -1,0 +1,267 @@
+//! Users, sessions and login throttling. Passwords arrive here already hashed (argon2id,
+//! in the web crate); session ids arrive hashed (SHA-256), so a stolen database holds
+//! neither passwords nor usable session cookies.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use hoctap_domain::access::{Role, Username};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A user as stored (the hash never leaves the store except for verification).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_code: String,
+    pub active: bool,
+    pub must_change_password: bool,
+}
+
+/// A live session with its user.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: UserRow,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+const USER_COLS: &str = "s.id, s.username, s.full_name, s.password_hash, s.role, s.unit_id, s.active, s.must_change_password, u.name AS unit_name, u.code AS unit_code";
+
+fn user_from_row(r: &AnyRow) -> Result<UserRow> {
+    let role: String = r.try_get("role")?;
+    Ok(UserRow {
+        id: get_i64(r, "id")?,
+        username: r.try_get("username")?,
+        full_name: r.try_get("full_name")?,
+        password_hash: r.try_get("password_hash")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("vai trò {role}")))?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        unit_code: r.try_get("unit_code")?,
+        active: get_i64(r, "active")? != 0,
+        must_change_password: get_i64(r, "must_change_password")? != 0,
+    })
+}
+
+/// What is needed to create a user.
+pub struct NewUser<'a> {
+    pub username: &'a Username,
+    pub full_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub unit_id: i64,
+    pub must_change_password: bool,
+}
+
+impl Store {
+    pub async fn create_user(&self, actor: &Actor, u: NewUser<'_>) -> Result<i64> {
+        let full_name = hoctap_domain::text::clean(u.full_name);
+        if full_name.is_empty() {
+            return Err(StoreError::invalid("full_name", "họ và tên không được để trống"));
+        }
+        self.unit(u.unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let now = now_text();
+        let res = sqlx::query(
+            "INSERT INTO users (username, full_name, password_hash, role, unit_id, active, must_change_password, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7) RETURNING id",
+        )
+        .bind(u.username.as_str())
+        .bind(&full_name)
+        .bind(u.password_hash)
+        .bind(u.role.code())
+        .bind(u.unit_id)
+        .bind(i64::from(u.must_change_password))
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await;
+        let row = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() {
+                    StoreError::conflict("username", format!("tên đăng nhập \"{}\" đã có người dùng", u.username))
+                } else {
+                    e
+                });
+            }
+        };
+        let id = get_i64(&row, "id")?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(u.unit_id),
+                action: "user.create",
+                entity: "user",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"username": u.username.as_str(), "full_name": full_name, "role": u.role.code(), "unit_id": u.unit_id})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(self.pool()).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<UserRow> {
+        let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound("người dùng"))
+    }
+
+    /// Users whose unit is in the subtree of `scope` as at `on` (all users when None).
+    pub async fn users(&self, scope: Option<i64>, on: Date) -> Result<Vec<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id \
+             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = s.unit_id AND c.valid_from <= $2 AND c.valid_to > $2)) \
+             ORDER BY s.username"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Replaces a password hash (own change or an admin's reset) and ends the user's sessions.
+    pub async fn set_password_hash(&self, actor: &Actor, user_id: i64, hash: &str, must_change: bool, action: &str) -> Result<()> {
+        let user = self.user(user_id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+            .bind(hash)
+            .bind(i64::from(must_change))
+            .bind(now_text())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(user.unit_id),
+                action,
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"username": user.username, "must_change_password": must_change})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Activates or deactivates an account (deactivation ends its sessions).
+    pub async fn set_user_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
+        let user = self.user(user_id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(active))
+            .bind(now_text())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(user.unit_id),
+                action: if active { "user.activate" } else { "user.deactivate" },
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: Some(serde_json::json!({"active": user.active})),
+                after: Some(serde_json::json!({"active": active})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a login (success or failure) in the audit log.
+    pub async fn audit_login(&self, actor: &Actor, unit_id: Option<i64>, action: &str) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        record(
+            &mut conn,
+            actor,
+            AuditEntry { unit_id, action, entity: "session", entity_id: actor.username.clone(), before: None, after: None },
+        )
+        .await
+    }
+
+    /// Failures in a row and the instant until which the key is locked ("" when not locked).
+    pub async fn throttle(&self, key: &str) -> Result<(u32, String)> {
+        let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE login_key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            Some(r) => Ok((u32::try_from(get_i64(&r, "failures")?).unwrap_or(u32::MAX), r.try_get("locked_until")?)),
+            None => Ok((0, String::new())),
+        }
+    }
+
+    pub async fn record_login_failure(&self, key: &str, failures: u32, locked_until: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_throttle (login_key, failures, locked_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(i64::from(failures))
+        .bind(locked_until)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE login_key = $1").bind(key).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, expires_at: &str) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id_hash)
+            .bind(user_id)
+            .bind(csrf)
+            .bind(now_text())
+            .bind(expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The live session with this id hash, if not expired and the user is active.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        let sql = format!(
+            "SELECT {USER_COLS}, x.csrf_token, x.expires_at FROM sessions x JOIN users s ON s.id = x.user_id JOIN units u ON u.id = s.unit_id \
+             WHERE x.id_hash = $1 AND x.expires_at > $2 AND s.active = 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
+        row.map(|r| Ok(SessionRow { user: user_from_row(&r)?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
+            .transpose()
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(self.pool()).await?;
+        Ok(())
+    }
+}
+
