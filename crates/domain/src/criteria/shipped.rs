@@ -1,0 +1,42 @@
+//! The official criteria sets shipped in `data/criteria/`, compiled into the binary so the
+//! CLI and the demo need no file system (the domain crate does no IO).
+
+use super::check::SetErrors;
+use super::model::CriteriaSet;
+
+/// `(file name, TOML text)` of every shipped set.
+pub const SHIPPED_FILES: &[(&str, &str)] = &[
+    ("cdht-xa.toml", include_str!("../../../../data/criteria/cdht-xa.toml")),
+    ("cdht-xa-tt44.toml", include_str!("../../../../data/criteria/cdht-xa-tt44.toml")),
+    ("cdht-huyen.toml", include_str!("../../../../data/criteria/cdht-huyen.toml")),
+    ("cdht-tinh.toml", include_str!("../../../../data/criteria/cdht-tinh.toml")),
+    ("dvht-tt22.toml", include_str!("../../../../data/criteria/dvht-tt22.toml")),
+    ("dvht-tt24.toml", include_str!("../../../../data/criteria/dvht-tt24.toml")),
+    ("gdht.toml", include_str!("../../../../data/criteria/gdht.toml")),
+    ("dhht.toml", include_str!("../../../../data/criteria/dhht.toml")),
+    ("cdht-thon.toml", include_str!("../../../../data/criteria/cdht-thon.toml")),
+    ("dvht-xa.toml", include_str!("../../../../data/criteria/dvht-xa.toml")),
+    ("cdht-congdan.toml", include_str!("../../../../data/criteria/cdht-congdan.toml")),
+];
+
+/// Parses every shipped set. Fails (with every error, named by file) only if a shipped file
+/// is broken, which the test suite rules out.
+pub fn shipped_sets() -> Result<Vec<CriteriaSet>, SetErrors> {
+    let mut sets = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in SHIPPED_FILES {
+        match CriteriaSet::parse_toml(text) {
+            Ok(s) => sets.push(s),
+            Err(SetErrors(es)) => errors.extend(es.into_iter().map(|mut e| {
+                e.file = (*name).to_string();
+                e
+            })),
+        }
+    }
+    if errors.is_empty() { Ok(sets) } else { Err(SetErrors(errors)) }
+}
+
+/// The shipped set with this id.
+pub fn shipped_set(id: &str) -> Option<CriteriaSet> {
+    shipped_sets().ok()?.into_iter().find(|s| s.id == id)
+}
