@@ -51,8 +51,8 @@ pub enum SelectError {
 }
 
 /// The set in force for `sel`: right subject kind, in force on the date, applicable to the
-/// province, managing level and area. A provincial variant beats a national set; among equals
-/// the one that took effect last wins; a remaining tie is an error rather than a silent pick.
+/// province, managing level and area. A set superseded by another candidate drops out; a
+/// provincial variant beats a national set; a remaining tie is an error rather than a silent pick.
 pub fn select_applicable<'s>(sets: &'s [CriteriaSet], sel: &Selection<'_>) -> Result<&'s CriteriaSet, SelectError> {
     let candidates: Vec<&CriteriaSet> = sets
         .iter()
@@ -65,7 +65,13 @@ pub fn select_applicable<'s>(sets: &'s [CriteriaSet], sel: &Selection<'_>) -> Re
             province_ok && managed_ok && area_ok
         })
         .collect();
-    let rank = |s: &CriteriaSet| (!s.applicability.jurisdictions.is_empty(), s.legal_basis.effective_from);
+    // A set that another candidate supersedes drops out (overlapping versions of one lineage).
+    let candidates: Vec<&CriteriaSet> = candidates
+        .iter()
+        .filter(|s| !candidates.iter().any(|o| o.supersedes.iter().any(|id| id == &s.id)))
+        .copied()
+        .collect();
+    let rank = |s: &CriteriaSet| !s.applicability.jurisdictions.is_empty();
     let Some(best) = candidates.iter().map(|s| rank(s)).max() else {
         return Err(SelectError::NotFound { subject: sel.subject.label().to_string(), date: vn_date(sel.on) });
     };
