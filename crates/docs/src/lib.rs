@@ -1,3 +1,4 @@
 //! Generated and parsed files of Hoctap: spreadsheets (templates, imports, exports),
 //! documents and charts. Depends only on the domain crate.
+pub mod criteria_xlsx;
 pub mod table;
