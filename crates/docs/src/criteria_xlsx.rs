@@ -109,7 +109,7 @@ fn number(n: Number) -> Cell {
         Cell::Num(n.numerator() as f64)
     } else {
         // Exact decimals are written as text, so no binary fraction creeps in.
-        Cell::Text(format!("{}", serde_json::to_value(n).map(|v| v.to_string()).unwrap_or_default()))
+        Cell::Text(serde_json::to_value(n).map(|v| v.to_string()).unwrap_or_default().to_string())
     }
 }
 
@@ -328,8 +328,7 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
         ],
         &bold,
     )?;
-    let mut row = 1u32;
-    for (c, i) in set.indicators() {
+    for (row, (c, i)) in (1u32..).zip(set.indicators()) {
         write_row(
             ws,
             row,
@@ -350,7 +349,6 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
             ],
             &wrap,
         )?;
-        row += 1;
     }
 
     let ws = sheet(
@@ -1029,7 +1027,7 @@ mod tests {
             for r in 0..=er {
                 for c in 0..=ec {
                     let cell = range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
-                    let (rr, cc) = (r as u32, c as u16);
+                    let (rr, cc) = (r, c as u16);
                     let _ = match cell {
                         _ if name == sheet && r as usize == row - 1 && c as usize == col => ws.write_string(rr, cc, value).map(|_| ()),
                         Data::String(s) => ws.write_string(rr, cc, s).map(|_| ()),

@@ -43,7 +43,7 @@ fn main() {
         for _ in 0..width {
             points.push(Points::from_hundredths(300 + 50 * (rng.next() % 15) as i64));
         }
-        areas.push(if rng.next() % 5 == 0 { AreaSet::of(&[AreaAttribute::MienNui]) } else { AreaSet::NONE });
+        areas.push(if rng.next().is_multiple_of(5) { AreaSet::of(&[AreaAttribute::MienNui]) } else { AreaSet::NONE });
     }
 
     let start = Instant::now();

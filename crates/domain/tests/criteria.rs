@@ -225,7 +225,7 @@ fn tt22_bands_split_at_85_70_and_50() {
     assert_eq!(b("70").as_deref(), Some("kha"));
     assert_eq!(b("49.5").as_deref(), Some("chua_dat"));
     assert_eq!(b("50").as_deref(), Some("trung_binh"));
-    assert_eq!(band_of(&s, "49.5", on).1, false);
+    assert!(!band_of(&s, "49.5", on).1);
     let e = s.evaluate(&fill(&s, "84.5"), on).unwrap();
     assert_eq!(e.explanation[0].missing.as_deref(), Some("còn thiếu 0,5 điểm để lên mức Tốt (85 điểm)"));
 }

@@ -199,16 +199,14 @@ impl Validator {
         self.non_empty("legal_basis.document", &s.legal_basis.document);
         self.non_empty("legal_basis.issuer", &s.legal_basis.issuer);
         let lb = &s.legal_basis;
-        if let Some(to) = lb.effective_to {
-            if to < lb.effective_from {
+        if let Some(to) = lb.effective_to
+            && to < lb.effective_from {
                 self.err("legal_basis.effective_to", "ngày hết hiệu lực trước ngày có hiệu lực");
             }
-        }
-        if let Some(signed) = lb.signed {
-            if signed > lb.effective_from {
+        if let Some(signed) = lb.signed
+            && signed > lb.effective_from {
                 self.err("legal_basis.signed", "ngày ký sau ngày có hiệu lực");
             }
-        }
         for (i, j) in s.applicability.jurisdictions.iter().enumerate() {
             if j.len() != 2 || !j.bytes().all(|b| b.is_ascii_digit()) {
                 self.err(format!("applicability.jurisdictions[{i}]"), format!("mã tỉnh \"{j}\" phải gồm 2 chữ số"));
@@ -330,11 +328,10 @@ impl Validator {
         if rules.pass_mark.is_none() && s.bands.is_empty() {
             self.err("points.pass_mark", "cần điểm đạt (pass_mark) hoặc các mức xếp loại (bands)");
         }
-        if let Some(pm) = rules.pass_mark {
-            if pm <= Points::ZERO || pm > rules.max_total {
+        if let Some(pm) = rules.pass_mark
+            && (pm <= Points::ZERO || pm > rules.max_total) {
                 self.err("points.pass_mark", format!("điểm đạt {pm} phải trong khoảng (0; {}]", rules.max_total));
             }
-        }
         for (i, a) in rules.pass_mark_by_area.iter().enumerate() {
             let p = format!("points.pass_mark_by_area[{i}]");
             if a.area.is_empty() {
@@ -394,23 +391,21 @@ impl Validator {
                     if m < Points::ZERO || m > rules.max_total {
                         self.err(format!("{p}.min"), format!("điểm tối thiểu {m} phải trong khoảng [0; {}]", rules.max_total));
                     }
-                    if let Some(prev) = previous {
-                        if m >= prev {
+                    if let Some(prev) = previous
+                        && m >= prev {
                             self.err(
                                 format!("{p}.min"),
                                 format!("các mức xếp loại phải xếp từ cao xuống thấp: {m} không nhỏ hơn {prev} của mức trước"),
                             );
                         }
-                    }
                     previous = Some(m);
                 }
             }
         }
-        if let Some(first) = s.bands.first() {
-            if !first.passes && s.bands.iter().any(|b| b.passes) {
+        if let Some(first) = s.bands.first()
+            && !first.passes && s.bands.iter().any(|b| b.passes) {
                 self.err("bands[0].passes", "mức cao nhất phải là mức đạt nếu có mức đạt");
             }
-        }
         // A band that passes below one that does not would make passing non-monotone.
         let mut failed_seen = false;
         for (i, b) in s.bands.iter().enumerate() {
@@ -486,18 +481,16 @@ impl Validator {
                             if r.at_least.is_none() && r.at_most.is_none() {
                                 self.err(rp.clone(), "cần ngưỡng at_least (≥) hoặc at_most (≤)");
                             }
-                            if let (Some(lo), Some(hi)) = (r.at_least, r.at_most) {
-                                if lo > hi {
+                            if let (Some(lo), Some(hi)) = (r.at_least, r.at_most)
+                                && lo > hi {
                                     self.err(format!("{rp}.at_most"), format!("ngưỡng trên {hi} nhỏ hơn ngưỡng dưới {lo}"));
                                 }
-                            }
                             if ind.unit.as_deref() == Some("%") {
                                 for (field, v) in [("at_least", r.at_least), ("at_most", r.at_most)] {
-                                    if let Some(v) = v {
-                                        if v < Number::ZERO || v > Number::integer(100) {
+                                    if let Some(v) = v
+                                        && (v < Number::ZERO || v > Number::integer(100)) {
                                             self.err(format!("{rp}.{field}"), format!("tỷ lệ {v}% phải trong khoảng 0–100%"));
                                         }
-                                    }
                                 }
                             }
                         }
@@ -559,20 +552,18 @@ impl Validator {
             if to.is_none() {
                 self.err("timing.upgrade.to", format!("mức \"{}\" không có trong [[levels]]", u.to));
             }
-            if let (Some(f), Some(t)) = (from, to) {
-                if f >= t {
+            if let (Some(f), Some(t)) = (from, to)
+                && f >= t {
                     self.err("timing.upgrade.to", "mức lên phải cao hơn mức đã đạt");
                 }
-            }
             if u.min_months > 120 {
                 self.err("timing.upgrade.min_months", "thời gian chờ quá 120 tháng, kiểm tra lại");
             }
         }
-        if let Some(m) = s.timing.validity_months {
-            if m == 0 || m > 120 {
+        if let Some(m) = s.timing.validity_months
+            && (m == 0 || m > 120) {
                 self.err("timing.validity_months", "thời hạn bảo lưu phải từ 1 đến 120 tháng");
             }
-        }
         for (i, d) in s.timing.deadlines.iter().enumerate() {
             let p = format!("timing.deadlines[{i}]");
             if jiff::civil::Date::new(2024, i8::try_from(d.month).unwrap_or(13), i8::try_from(d.day).unwrap_or(32)).is_err() {

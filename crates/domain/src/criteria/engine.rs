@@ -663,15 +663,14 @@ impl Evaluator<'_> {
             }
             // The next band up, if any.
             let idx = outcome.band.map(usize::from).unwrap_or(0);
-            if let Some(next) = idx.checked_sub(1).and_then(|i| set.bands.get(i)) {
-                if let Some(min) = next.min {
+            if let Some(next) = idx.checked_sub(1).and_then(|i| set.bands.get(i))
+                && let Some(min) = next.min {
                     if total < min {
                         missing.push(format!("còn thiếu {} điểm để lên mức {} ({min} điểm)", min.saturating_sub(total), next.name));
                     } else if !outcome.floors_met {
                         missing.push(format!("đủ điểm mức {} nhưng cần nâng các mục dưới điểm sàn", next.name));
                     }
                 }
-            }
         }
         let mut head = ExplanationItem::new(ItemScope::Set, &set.id, &set.title, rules_text.join("; "));
         head.points = Some(total);
@@ -907,8 +906,8 @@ impl Evaluator<'_> {
         if let (Some(up), Some(r)) = (&set.timing.upgrade, reached) {
             let from = levels.iter().position(|l| l.id == up.from);
             let to = levels.iter().position(|l| l.id == up.to);
-            if let (Some(from), Some(to)) = (from, to) {
-                if r >= to {
+            if let (Some(from), Some(to)) = (from, to)
+                && r >= to {
                     confidence = weaker(confidence, up.confidence);
                     let span = jiff::Span::new().months(i64::from(up.min_months));
                     let qualifying = answers
@@ -958,7 +957,6 @@ impl Evaluator<'_> {
                     item.confidence = Some(up.confidence);
                     timing_item = Some(item);
                 }
-            }
         }
 
         let next = match reached {
@@ -1012,11 +1010,10 @@ impl Evaluator<'_> {
                 if r.source != ValueSource::NotApplicable {
                     confidence = weaker(confidence, r.ind.confidence);
                 }
-                if let (Some(n), Some(level)) = (next, next.and_then(|n| levels.get(n))) {
-                    if let Some(Some(need)) = r.needs.get(n) {
+                if let (Some(n), Some(level)) = (next, next.and_then(|n| levels.get(n)))
+                    && let Some(Some(need)) = r.needs.get(n) {
                         item.missing = Some(format!("còn thiếu để đạt {}: {need}", level.name));
                     }
-                }
                 items.push(item);
             }
         }

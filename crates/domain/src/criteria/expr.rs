@@ -190,12 +190,11 @@ impl Parser<'_> {
         Err(ExprError::Syntax { at: self.at(), reason: reason.to_string() })
     }
     fn eat_op(&mut self, ops: &[&'static str]) -> Option<&'static str> {
-        if let Some(Tok::Op(o)) = self.peek() {
-            if let Some(found) = ops.iter().find(|x| *x == o) {
+        if let Some(Tok::Op(o)) = self.peek()
+            && let Some(found) = ops.iter().find(|x| *x == o) {
                 self.pos += 1;
                 return Some(found);
             }
-        }
         None
     }
     fn binary(
