@@ -1,6 +1,8 @@
 //! Reading a criteria file and checking it: every problem is reported with the path of the
 //! offending field (`criteria[2].indicators[1].max_points`, indexes from 0) and a reason in
-//! Vietnamese. `hoctap criteria check FILE` prints [`check_file`]'s list.
+//! Vietnamese. `hoctap criteria check FILE` prints [`check_file`]'s list. A file that is not
+//! valid TOML, or whose shape does not fit the schema, stops at that first error (serde reads no
+//! further); a well-formed file gets every rule violation at once.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -301,6 +303,11 @@ impl Validator {
                 }
                 if ind.formula.is_some() {
                     self.err(format!("{p}.formula"), "chỉ tiêu chấm điểm không tính bằng công thức");
+                }
+                // Every indicator of a points set counts towards the same maximum, so none may
+                // be skipped for some subjects.
+                if !ind.applies_to.is_empty() || !ind.excluded_for.is_empty() {
+                    self.err(format!("{p}.applies_to"), "bộ chấm điểm không có chỉ tiêu chỉ áp dụng cho một số đối tượng");
                 }
                 match ind.max_points {
                     None => self.err(format!("{p}.max_points"), "thiếu điểm tối đa của chỉ tiêu"),

@@ -1019,7 +1019,11 @@ impl Evaluator<'_> {
         }
 
         let level = reached.and_then(|r| levels.get(r));
-        let head_rule = match (level, by_criteria_reached) {
+        let head_rule = match (level, by_criteria_reached.and_then(|r| levels.get(r))) {
+            (Some(l), Some(met)) if met.id != l.id => format!(
+                "đạt mọi chỉ tiêu của {} nhưng chưa đủ điều kiện thời gian (xem dòng công nhận): công nhận {}",
+                met.name, l.name
+            ),
             (Some(l), _) => format!("đạt mọi chỉ tiêu của {}: công nhận {}", l.name, l.name),
             (None, _) => format!(
                 "chưa đạt đủ chỉ tiêu của {}",

@@ -62,12 +62,10 @@ impl Points {
     /// Parses `84.5`, `84,5`, `-3`, `100`. At most two decimals.
     pub fn parse(input: &str) -> Result<Points, NumberError> {
         let n = Number::parse(input)?;
-        Points::try_from(n).map_err(|_| {
-            if n.num.unsigned_abs() > (POINTS_LIMIT as u128) * (n.den as u128) {
-                NumberError::TooLarge(input.trim().to_string())
-            } else {
-                NumberError::TooPrecise(input.trim().to_string())
-            }
+        Points::try_from(n).map_err(|e| match e {
+            NumberError::TooPrecise(_) => NumberError::TooPrecise(input.trim().to_string()),
+            NumberError::TooLarge(_) => NumberError::TooLarge(input.trim().to_string()),
+            other => other,
         })
     }
 
