@@ -190,6 +190,8 @@ fn citizen_with_one_index_below_floor_is_not_recognised() {
     assert_eq!(item.met, Some(false));
     assert_eq!(item.rule, "chỉ số NL2.3 = 4 < 5 điểm sàn");
     assert_eq!(item.missing.as_deref(), Some("còn thiếu 1 điểm ở chỉ số NL2.3 để đạt điểm sàn 5"));
+    assert_eq!(four.explanation[0].rule, "tổng 94 ≥ 80 điểm đạt; dưới điểm sàn: NL2.3");
+    assert_eq!(four.explanation[0].missing.as_deref(), Some("còn thiếu 1 điểm ở chỉ số NL2.3 để đạt điểm sàn 5"));
     let five = s.evaluate(&citizen(["10", "10", "10", "10", "10", "10", "5", "10", "10", "10"]), ON_2024).unwrap();
     assert!(five.passed);
 }
@@ -665,3 +667,4 @@ proptest! {
         prop_assert!(rank(&after.level) >= rank(&e.level));
     }
 }
+

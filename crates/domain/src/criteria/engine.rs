@@ -647,8 +647,9 @@ impl Evaluator<'_> {
                 missing.push(format!("còn thiếu {} điểm để đạt {pm} điểm", pm.saturating_sub(total)));
             }
             if !outcome.floors_met {
-                rules_text.push("có chỉ số hoặc tiêu chí dưới điểm sàn".to_string());
-                missing.push("nâng các chỉ số, tiêu chí dưới điểm sàn (xem từng dòng)".to_string());
+                let below: Vec<&str> = items.iter().filter(|i| i.met == Some(false)).map(|i| i.id.as_str()).collect();
+                rules_text.push(format!("dưới điểm sàn: {}", below.join(", ")));
+                missing.extend(items.iter().filter(|i| i.met == Some(false)).filter_map(|i| i.missing.clone()));
             }
         }
         let band = outcome.band.and_then(|b| set.bands.get(usize::from(b)));
@@ -846,7 +847,8 @@ impl Evaluator<'_> {
                         (_, Some((_, r))) => {
                             let Some(AnswerValue::Number(v)) = row.value else { continue };
                             let shown = show(AnswerValue::Number(v), unit);
-                            let fmt_n = |n: Number| show(AnswerValue::Number(n), unit);
+                            // Thresholds carry only a percent sign; other units are said once, on the value.
+                            let fmt_n = |n: Number| show(AnswerValue::Number(n), unit.filter(|u| *u == "%"));
                             let mut ok = true;
                             let mut parts = Vec::new();
                             let mut need = None;
@@ -869,7 +871,8 @@ impl Evaluator<'_> {
                                     need = Some(format!("{} cần ≤ {}", ind.id, fmt_n(max)));
                                 }
                             }
-                            (ok, format!("{}: {}{}", level.name, parts.join(", "), variant_note(r)), need)
+                            let text = r.text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+                            (ok, format!("{}: {}{text}{}", level.name, parts.join(", "), variant_note(r)), need)
                         }
                     };
                     if let Some(m) = row.met.get_mut(li) {
