@@ -668,3 +668,15 @@ proptest! {
     }
 }
 
+
+#[test]
+fn household_assessed_in_2020_uses_the_2015_points_set_and_in_2023_the_2022_set() {
+    let sets = shipped_sets().unwrap();
+    let on = |d| select_applicable(&sets, &Selection::new(SubjectKind::Household, d)).map(|s| s.id.as_str());
+    assert_eq!(on(date(2020, 12, 31)), Ok("gdht-2015"));
+    assert_eq!(on(date(2023, 12, 31)), Ok("gdht"));
+    let old = set("gdht-2015");
+    let e = old.evaluate(&fill(&old, "80"), date(2020, 12, 31)).unwrap();
+    assert!(e.passed);
+    assert_eq!(e.confidence, Confidence::Guessed, "the pass mark is a guess and the result says so");
+}

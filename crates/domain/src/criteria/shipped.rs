@@ -13,6 +13,7 @@ pub const SHIPPED_FILES: &[(&str, &str)] = &[
     ("dvht-tt22.toml", include_str!("../../../../data/criteria/dvht-tt22.toml")),
     ("dvht-tt24.toml", include_str!("../../../../data/criteria/dvht-tt24.toml")),
     ("gdht.toml", include_str!("../../../../data/criteria/gdht.toml")),
+    ("gdht-2015.toml", include_str!("../../../../data/criteria/gdht-2015.toml")),
     ("dhht.toml", include_str!("../../../../data/criteria/dhht.toml")),
     ("cdht-thon.toml", include_str!("../../../../data/criteria/cdht-thon.toml")),
     ("dvht-xa.toml", include_str!("../../../../data/criteria/dvht-xa.toml")),
