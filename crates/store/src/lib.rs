@@ -59,6 +59,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl Store {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with(url, None).await
+    }
+
+    /// Connects with a given pool size (one connection: session-level locks stay on it).
+    pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Engine::Postgres
@@ -72,10 +77,10 @@ impl Store {
             _ => url.to_string(),
         };
         let options = AnyPoolOptions::new()
-            .max_connections(match engine {
+            .max_connections(max_connections.unwrap_or(match engine {
                 Engine::Sqlite => 4,
                 Engine::Postgres => 16,
-            })
+            }))
             .acquire_timeout(Duration::from_secs(30));
         let options = match engine {
             // WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
@@ -169,4 +174,26 @@ pub(crate) fn date_text(d: jiff::civil::Date) -> String {
 
 pub(crate) fn parse_date_col(s: &str) -> Result<jiff::civil::Date> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("ngày không hợp lệ trong cơ sở dữ liệu: {s}")))
+}
+
+impl Store {
+    /// SQLite: folds the write-ahead log into the database file (tests copy the file).
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs one statement that takes no parameters (database administration in tests and CLI).
+    pub async fn exec_raw(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// PostgreSQL: whether a database of that name exists.
+    pub async fn database_exists(&self, name: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1").bind(name).fetch_one(&self.pool).await?;
+        Ok(get_i64(&row, "n")? > 0)
+    }
 }

@@ -58,7 +58,12 @@ impl Store {
         let commune = self.unit(commune_id).await?;
         let checked = self.check_village(&commune, name, unit_type, on).await.map_err(|mut errs| {
             let (field, message) = errs.remove(0);
-            StoreError::Invalid { field, message }
+            // A name already used in the commune clashes with stored data: a conflict, not a typo.
+            if field == "name" && message.contains(" đã có ") {
+                StoreError::Conflict { field, message }
+            } else {
+                StoreError::Invalid { field, message }
+            }
         })?;
         let mut tx = self.pool().begin().await?;
         let id = insert_village(&mut tx, actor, &checked, on).await?;

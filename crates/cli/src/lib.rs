@@ -1,0 +1,82 @@
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench. One file per command.
+
+pub mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Default database: an embedded SQLite file beside where the command runs.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hoctap.db";
+
+#[derive(Parser, Debug)]
+#[command(name = "hoctap", version, about = "Hoctap: phần mềm xây dựng xã hội học tập")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Chạy máy chủ web (serve the web application).
+    Serve(commands::serve::Args),
+    /// Tạo cơ sở dữ liệu mẫu trên đơn vị hành chính thật và chạy máy chủ.
+    Demo(commands::demo::Args),
+    /// Áp dụng các migration (create or upgrade the schema).
+    Migrate(commands::DbArgs),
+    /// Đơn vị hành chính: nạp dữ liệu, kiểm tra.
+    #[command(name = "admin-units", subcommand)]
+    AdminUnits(commands::admin_units::Cmd),
+    /// Người dùng.
+    #[command(subcommand)]
+    User(commands::user::Cmd),
+    /// Đo hiệu năng.
+    #[command(subcommand)]
+    Bench(commands::bench::Cmd),
+}
+
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("không khởi động được: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Lỗi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Serve(a) => commands::serve::run(a).await,
+        Command::Demo(a) => commands::demo::run(a).await,
+        Command::Migrate(a) => {
+            let store = a.open().await?;
+            let applied = store.migrate().await?;
+            println!("Đã áp dụng {} migration: {}", applied.len(), applied.join(", "));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::AdminUnits(c) => commands::admin_units::run(c).await,
+        Command::User(c) => commands::user::run(c).await,
+        Command::Bench(c) => commands::bench::run(c).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,8 @@
+//! All integration tests in one binary (link time matters on two cores). Every test runs
+//! against SQLite, and also against PostgreSQL when `HOCTAP_TEST_DATABASE_URL` is set
+//! (`.ci/run` sets it after starting a throwaway server).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod harness;
+mod http;
+mod store;

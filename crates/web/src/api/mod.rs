@@ -1,0 +1,388 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, the same role and scope
+//! checks. Errors are `{"error": {"message": "...", "field": "..."}}` with a Vietnamese message.
+//! Writes need the session's CSRF token in the `X-CSRF-Token` header.
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::WebError;
+use crate::pages::units::{AsAt, as_at, validity_from_form};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hoctap_domain::access::{Action, NewPassword};
+use hoctap_domain::area::AreaAttribute;
+use hoctap_domain::date::{format_vn, parse_date};
+use hoctap_domain::hierarchy::{LineageKind, Reorganisation};
+use hoctap_domain::unit::{UnitCode, UnitKind, UnitName};
+use hoctap_store::{AuditFilter, UnitRow};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/session", get(session).post(login).delete(logout))
+        .route("/units", get(search_units))
+        .route("/units/by-code/{code}", get(unit_by_code))
+        .route("/units/{id}", get(unit).patch(correct_unit))
+        .route("/units/{id}/children", get(children))
+        .route("/units/{id}/lineage", get(lineage))
+        .route("/units/{id}/attributes", get(attributes).post(set_attribute))
+        .route("/units/{id}/villages", get(villages).post(create_village))
+        .route("/tree", get(tree))
+        .route("/villages/import", post(import_villages))
+        .route("/villages/{id}", axum::routing::patch(update_village).delete(end_village))
+        .route("/reorganisations", post(reorganise))
+        .route("/lineage-links", post(add_link))
+        .route("/users", get(users).post(create_user))
+        .route("/users/{id}/password-reset", post(reset_password))
+        .route("/me/password", post(change_password))
+        .route("/audit", get(audit))
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+}
+
+/// An error rendered as JSON.
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        (e.status(), Json(json!({"error": {"message": e.to_string(), "field": e.field()}}))).into_response()
+    }
+}
+
+type ApiResult<T = Json<Value>> = Result<T, ApiError>;
+
+/// The logged-in user, for the API (401 JSON when absent).
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = auth::current_user(state, &parts.headers).await?.ok_or(WebError::Unauthenticated)?;
+        // Writes carry the CSRF token in a header a cross-site form cannot set.
+        if !parts.method.is_safe() {
+            let token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            user.check_csrf(token)?;
+        }
+        Ok(ApiUser(user))
+    }
+}
+
+fn ok(v: impl serde::Serialize) -> ApiResult {
+    Ok(Json(serde_json::to_value(v).map_err(WebError::internal)?))
+}
+
+fn bad(field: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError(WebError::invalid(field, crate::pages::capitalise(&e.to_string())))
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    let Json(b) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
+    let user = auth::authenticate(&state, &b.username, &b.password).await?;
+    let (cookie, csrf) = auth::start_session(&state, user.id).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"user": user, "csrf_token": csrf}))).into_response())
+}
+
+async fn session(ApiUser(u): ApiUser) -> ApiResult {
+    ok(json!({"user": u.user, "csrf_token": u.csrf}))
+}
+
+async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
+    state.store.delete_session(&u.session_hash).await?;
+    Ok(([(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies))], StatusCode::NO_CONTENT).into_response())
+}
+
+fn date_of(q: &AsAt) -> Result<jiff::civil::Date, ApiError> {
+    match as_at(q) {
+        (_, Some(e)) => Err(bad("ngay", e)),
+        (d, None) => Ok(d),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    ngay: Option<String>,
+    #[serde(default)]
+    within: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn search_units(State(state): State<AppState>, ApiUser(_u): ApiUser, Query(q): Query<SearchQuery>) -> ApiResult {
+    let on = date_of(&AsAt { ngay: q.ngay.clone(), ..Default::default() })?;
+    let found = state.store.search_units(&q.q, on, q.within, q.limit.unwrap_or(20)).await?;
+    ok(found.into_iter().map(|(u, path)| json!({"unit": u, "path": path})).collect::<Vec<_>>())
+}
+
+/// A unit the user may read: reference units for everyone, villages only in scope.
+async fn readable(state: &AppState, u: &CurrentUser, id: i64) -> Result<UnitRow, ApiError> {
+    let unit = state.store.unit(id).await?;
+    if unit.kind == UnitKind::Village {
+        u.require_sees(state, id, "đơn vị").await?;
+    }
+    Ok(unit)
+}
+
+async fn unit_json(state: &AppState, u: &CurrentUser, unit: UnitRow, on: jiff::civil::Date) -> ApiResult {
+    let ancestors = state.store.ancestors(unit.id, on).await?;
+    let attributes = state.store.attributes_on(unit.id, on).await?;
+    let _ = u;
+    ok(json!({"unit": unit, "as_at": on, "ancestors": ancestors, "attributes": attributes}))
+}
+
+async fn unit(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult {
+    let on = date_of(&q)?;
+    let unit = readable(&state, &u, id).await?;
+    unit_json(&state, &u, unit, on).await
+}
+
+async fn unit_by_code(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, Query(q): Query<AsAt>) -> ApiResult {
+    let on = date_of(&q)?;
+    let code = UnitCode::parse(&code).map_err(|e| bad("code", e))?;
+    let found = state.store.unit_by_code(code.as_str(), on).await?;
+    let unit = readable(&state, &u, found.id).await?;
+    unit_json(&state, &u, unit, on).await
+}
+
+async fn children(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult {
+    let on = date_of(&q)?;
+    readable(&state, &u, id).await?;
+    let mut list = state.store.children(id, on).await?;
+    if !u.sees(&state, id).await? {
+        list.retain(|c| c.kind != UnitKind::Village);
+    }
+    ok(list)
+}
+
+#[derive(Deserialize, Default)]
+struct TreeQuery {
+    #[serde(default)]
+    ngay: Option<String>,
+    #[serde(default)]
+    root: Option<i64>,
+}
+
+async fn tree(State(state): State<AppState>, ApiUser(_u): ApiUser, Query(q): Query<TreeQuery>) -> ApiResult {
+    let on = date_of(&AsAt { ngay: q.ngay.clone(), ..Default::default() })?;
+    if let Some(r) = q.root {
+        state.store.unit(r).await?;
+    }
+    let nodes = state.store.tree(on, q.root, false).await?;
+    ok(json!({"as_at": on, "count": nodes.len(), "units": nodes}))
+}
+
+async fn lineage(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult {
+    let on = date_of(&q)?;
+    let unit = readable(&state, &u, id).await?;
+    let events = state.store.lineage(id).await?;
+    let successors = state.store.successors_on(id, on).await?;
+    let predecessors = state.store.predecessors(id).await?;
+    ok(json!({"unit": unit, "as_at": on, "events": events, "successors": successors, "predecessors": predecessors}))
+}
+
+async fn attributes(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    readable(&state, &u, id).await?;
+    ok(state.store.attributes(id).await?)
+}
+
+#[derive(Deserialize)]
+struct AttributeBody {
+    attribute: String,
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    legal_act: String,
+}
+
+async fn set_attribute(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<AttributeBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::EditUnits)?;
+    u.require_sees(&state, id, "đơn vị").await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let attr = AreaAttribute::parse(&b.attribute).ok_or_else(|| bad("attribute", "thuộc tính không hợp lệ: mien_nui, dac_biet_kho_khan hoặc dan_toc_thieu_so"))?;
+    let validity = validity_from_form(&b.from, &b.to)?;
+    let aid = state.store.set_attribute(&u.actor(), id, attr, validity, &b.legal_act).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": aid}))).into_response())
+}
+
+async fn villages(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult {
+    let on = date_of(&q)?;
+    u.require_sees(&state, id, "đơn vị").await?;
+    ok(state.store.villages(id, on).await?)
+}
+
+#[derive(Deserialize)]
+struct VillageBody {
+    name: String,
+    unit_type: String,
+}
+
+async fn create_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::EditUnits)?;
+    u.require_sees(&state, id, "đơn vị").await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let v = state.store.create_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?;
+    Ok((StatusCode::CREATED, Json(json!(v))).into_response())
+}
+
+async fn update_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    u.require(Action::EditUnits)?;
+    u.require_sees(&state, id, "đơn vị").await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    ok(state.store.update_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?)
+}
+
+async fn end_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult<Response> {
+    u.require(Action::EditUnits)?;
+    u.require_sees(&state, id, "đơn vị").await?;
+    let on = date_of(&q)?;
+    state.store.end_village(&u.actor(), id, on).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+/// Body: the CSV or XLSX file itself.
+async fn import_villages(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+    u.require(Action::EditUnits)?;
+    let rows = crate::pages::units::village_rows(&body)?;
+    if rows.is_empty() {
+        return Err(bad("file", "tệp không có dòng dữ liệu nào"));
+    }
+    let dry_run = q.dry_run.unwrap_or(true);
+    let preview = state.store.import_villages(&u.actor(), &rows, u.scope(), hoctap_store::today(), dry_run).await?;
+    let status = if preview.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, Json(json!(preview))).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReorgBody {
+    operation: Reorganisation,
+    effective_on: String,
+    legal_act: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn reorganise(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<ReorgBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    u.require(Action::Reorganise)?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
+    let plan = state.store.plan_reorganisation(&b.operation, on, &b.legal_act).await?;
+    if b.dry_run {
+        return ok(json!({"plan": plan, "applied": false}));
+    }
+    let new_ids = state.store.reorganise(&u.actor(), &b.operation, on, &b.legal_act).await?;
+    ok(json!({"plan": plan, "applied": true, "new_unit_ids": new_ids}))
+}
+
+#[derive(Deserialize)]
+struct CorrectBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    valid_from: Option<String>,
+    #[serde(default)]
+    valid_to_last_day: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn correct_unit(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<CorrectBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    u.require(Action::Reorganise)?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let cur = state.store.unit(id).await?;
+    let name = b.name.as_deref().map(UnitName::parse).transpose().map_err(|e| bad("name", e))?;
+    let from = b.valid_from.as_deref().map(|s| format_vn(parse_date(s).unwrap_or(cur.validity.from))).unwrap_or_else(|| format_vn(cur.validity.from));
+    if let Some(s) = &b.valid_from {
+        parse_date(s).map_err(|e| bad("valid_from", e))?;
+    }
+    let validity = validity_from_form(&from, b.valid_to_last_day.as_deref().unwrap_or(""))?;
+    ok(state.store.correct_unit(&u.actor(), id, name, Some(validity), &b.note).await?)
+}
+
+#[derive(Deserialize)]
+struct LinkBody {
+    predecessor_id: i64,
+    successor_id: i64,
+    kind: String,
+    effective_on: String,
+    legal_act: String,
+}
+
+async fn add_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::Reorganise)?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let kind = LineageKind::parse(&b.kind).ok_or_else(|| bad("kind", "loại sự kiện không hợp lệ"))?;
+    let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
+    let id = state.store.add_lineage_link(&u.actor(), b.predecessor_id, b.successor_id, kind, on, &b.legal_act).await?;
+    Ok((StatusCode::CREATED, Json(json!({"event_id": id}))).into_response())
+}
+
+async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
+    u.require(Action::ManageUsers)?;
+    ok(state.store.users(u.scope(), hoctap_store::today()).await?)
+}
+
+async fn create_user(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<crate::pages::users::UserForm>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
+    let id = crate::pages::users::create_user(&state, &u, &f).await?;
+    Ok((StatusCode::CREATED, Json(json!(state.store.user(id).await?))).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    #[serde(default)]
+    current: String,
+    new_password: String,
+}
+
+async fn reset_password(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    crate::pages::users::managed_user(&state, &u, id).await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
+    state.store.set_password_hash(&u.actor(), id, &auth::hash_password(&p)?, true, "user.password.reset").await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    if !auth::verify_password(&u.user.password_hash, &b.current) {
+        return Err(bad("current", "mật khẩu hiện tại không đúng"));
+    }
+    let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
+    state.store.set_password_hash(&u.actor(), u.user.id, &auth::hash_password(&p)?, false, "user.password.change").await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn audit(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<crate::pages::audit::AuditQuery>, headers: HeaderMap) -> ApiResult {
+    u.require(Action::ReadAudit)?;
+    let _ = headers;
+    let f: AuditFilter = crate::pages::audit::filter(&state, &u, &q).await?;
+    ok(state.store.audit(&f, hoctap_store::today()).await?)
+}

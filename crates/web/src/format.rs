@@ -1,0 +1,31 @@
+//! Vietnamese number and date formatting for pages: `1.234,5`, `30/06/2025`.
+
+/// Formats an integer with `.` as the thousands separator.
+pub fn int_vn(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Formats an RFC 3339 instant as local Vietnamese time `dd/mm/yyyy hh:mm`.
+pub fn instant_vn(s: &str) -> String {
+    s.parse::<jiff::Timestamp>()
+        .map(|t| t.to_zoned_datetime(hoctap_store::vn_tz()).strftime("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_use_dots() {
+        assert_eq!(super::int_vn(1234567), "1.234.567");
+        assert_eq!(super::int_vn(999), "999");
+        assert_eq!(super::int_vn(-1000), "-1.000");
+    }
+}

@@ -1,0 +1,124 @@
+//! The audit log page, filtered by unit, user, action and date, within the viewer's scope.
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use hoctap_domain::access::Action;
+use hoctap_domain::date::parse_date;
+use hoctap_store::{AuditFilter, AuditRecord};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/nhat-ky", get(list))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub don_vi: String,
+    #[serde(default)]
+    pub nguoi_dung: String,
+    #[serde(default)]
+    pub thao_tac: String,
+    #[serde(default)]
+    pub tu_ngay: String,
+    #[serde(default)]
+    pub den_ngay: String,
+    #[serde(default)]
+    pub truoc: Option<i64>,
+}
+
+pub struct AuditLine {
+    pub id: i64,
+    pub at: String,
+    pub username: String,
+    pub unit: String,
+    pub action: String,
+    pub entity: String,
+    pub change: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    q: AuditQuery,
+    lines: Vec<AuditLine>,
+    next: Option<i64>,
+    error: Option<String>,
+}
+
+/// Turns the query into a store filter (local day bounds → UTC instants).
+pub async fn filter(state: &AppState, user: &CurrentUser, q: &AuditQuery) -> WebResult<AuditFilter> {
+    let day_start = |s: &str, field: &str| -> WebResult<Option<String>> {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        let d = parse_date(s).map_err(|e| WebError::invalid(field, super::capitalise(&e.to_string())))?;
+        let z = d.to_zoned_datetime(hoctap_store::vn_tz()).map_err(WebError::internal)?;
+        Ok(Some(z.timestamp().to_string()))
+    };
+    let unit_id = if q.don_vi.trim().is_empty() {
+        None
+    } else {
+        let u = state
+            .store
+            .unit_by_code(q.don_vi.trim(), hoctap_store::today())
+            .await
+            .map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {}", q.don_vi.trim())))?;
+        Some(u.id)
+    };
+    let to = match day_start(&q.den_ngay, "den_ngay")? {
+        Some(_) => {
+            let d = parse_date(&q.den_ngay).map_err(|e| WebError::invalid("den_ngay", e.to_string()))?;
+            let next = d.tomorrow().map_err(WebError::internal)?;
+            Some(next.to_zoned_datetime(hoctap_store::vn_tz()).map_err(WebError::internal)?.timestamp().to_string())
+        }
+        None => None,
+    };
+    Ok(AuditFilter {
+        scope: user.scope(),
+        unit_id,
+        username: Some(q.nguoi_dung.trim().to_lowercase()).filter(|s| !s.is_empty()),
+        action: Some(q.thao_tac.trim().to_string()).filter(|s| !s.is_empty()),
+        from: day_start(&q.tu_ngay, "tu_ngay")?,
+        to,
+        before_id: q.truoc,
+        limit: 50,
+    })
+}
+
+fn line(r: AuditRecord) -> AuditLine {
+    let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    let change = match (&r.before, &r.after) {
+        (None, None) => String::new(),
+        (None, a) => show(a),
+        (b, None) => format!("trước: {}", show(b)),
+        (b, a) => format!("trước: {} → sau: {}", show(b), show(a)),
+    };
+    AuditLine {
+        id: r.id,
+        at: crate::format::instant_vn(&r.at),
+        username: r.username,
+        unit: r.unit_name.unwrap_or_default(),
+        action: r.action,
+        entity: format!("{} {}", r.entity, r.entity_id),
+        change,
+    }
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<AuditQuery>) -> WebResult<Response> {
+    user.require(Action::ReadAudit)?;
+    let (records, error) = match filter(&state, &user, &q).await {
+        Ok(f) => (state.store.audit(&f, hoctap_store::today()).await?, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let next = if records.len() == 50 { records.last().map(|r| r.id) } else { None };
+    render(&AuditPage { chrome: Chrome::new("Nhật ký thao tác", &user), q, lines: records.into_iter().map(line).collect(), next, error })
+}

@@ -1,0 +1,282 @@
+//! Server-rendered Vietnamese pages. Each module owns its routes, handlers and templates.
+
+pub mod audit;
+pub mod units;
+pub mod users;
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use hoctap_domain::access::{NewPassword, Role};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/dang-nhap", get(login_form).post(login))
+        .route("/dang-xuat", axum::routing::post(logout))
+        .route("/doi-mat-khau", get(password_form).post(change_password))
+        .merge(units::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+}
+
+/// What every page shows around its content: who is logged in, the CSRF token for forms.
+pub struct Chrome {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(title: impl Into<String>, user: &CurrentUser) -> Self {
+        Self { title: title.into(), user: Some(user.clone()), csrf: user.csrf.clone() }
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map(|u| u.user.full_name.as_str()).unwrap_or("")
+    }
+
+    pub fn user_unit(&self) -> &str {
+        self.user.as_ref().map(|u| u.user.unit_name.as_str()).unwrap_or("")
+    }
+
+    pub fn role_label(&self) -> &str {
+        self.user.as_ref().map(|u| u.user.role.label()).unwrap_or("")
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(CurrentUser::is_admin)
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::ManageUsers))
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::ReadAudit))
+    }
+}
+
+/// A message tied to a form field, shown in the error summary and beside the field.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn from_web(e: &WebError) -> Option<FieldError> {
+        match e {
+            WebError::Invalid { field, message } | WebError::Conflict { field, message } | WebError::OutOfScope { field, message } => {
+                Some(FieldError { field: field.clone(), message: message.clone() })
+            }
+            WebError::Throttled(_) | WebError::NotFound(_) | WebError::Forbidden => Some(FieldError { field: String::new(), message: e.to_string() }),
+            _ => None,
+        }
+    }
+}
+
+pub fn render(t: &impl Template) -> WebResult<Response> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if matches!(self, WebError::Unauthenticated) {
+            return Redirect::to("/dang-nhap").into_response();
+        }
+        let status = self.status();
+        let page = ErrorPage {
+            chrome: Chrome { title: "Có lỗi".into(), user: None, csrf: String::new() },
+            status: status.as_u16(),
+            message: self.to_string(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.to_string()).into_response(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    today: String,
+    counts: Vec<(String, String)>,
+    must_change_password: bool,
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
+    let Some(user) = auth::current_user(&state, &headers).await? else {
+        return Ok(Redirect::to("/dang-nhap").into_response());
+    };
+    let today = hoctap_store::today();
+    let counts = state
+        .store
+        .count_by_kind(today)
+        .await?
+        .into_iter()
+        .map(|(k, n)| (k.label().to_string(), crate::format::int_vn(n)))
+        .collect();
+    render(&HomePage {
+        must_change_password: user.user.must_change_password,
+        chrome: Chrome::new("Trang chủ", &user),
+        today: hoctap_domain::date::format_vn(today),
+        counts,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    errors: Vec<FieldError>,
+}
+
+async fn login_form(State(state): State<AppState>) -> WebResult<Response> {
+    login_page(&state, String::new(), Vec::new(), StatusCode::OK)
+}
+
+fn login_page(state: &AppState, username: String, errors: Vec<FieldError>, status: StatusCode) -> WebResult<Response> {
+    let csrf = auth::random_token(16);
+    let page = LoginPage { chrome: Chrome { title: "Đăng nhập".into(), user: None, csrf: csrf.clone() }, username, errors };
+    let cookie = auth::set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, state.secure_cookies);
+    Ok((status, [(header::SET_COOKIE, cookie)], Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> WebResult<Response> {
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        return login_page(&state, f.username, vec![FieldError { field: String::new(), message: WebError::Csrf.to_string() }], StatusCode::FORBIDDEN);
+    }
+    let mut errors = Vec::new();
+    if f.username.trim().is_empty() {
+        errors.push(FieldError { field: "username".into(), message: "Nhập tên đăng nhập".into() });
+    }
+    if f.password.is_empty() {
+        errors.push(FieldError { field: "password".into(), message: "Nhập mật khẩu".into() });
+    }
+    if !errors.is_empty() {
+        return login_page(&state, f.username, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match auth::authenticate(&state, &f.username, &f.password).await {
+        Ok(user) => {
+            let (cookie, _) = auth::start_session(&state, user.id).await?;
+            let to = if user.must_change_password { "/doi-mat-khau" } else { "/" };
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            login_page(&state, f.username, errors, status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CsrfForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    state.store.delete_session(&user.session_hash).await?;
+    let cookie = auth::set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/dang-nhap")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: Vec<FieldError>,
+    done: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    xong: Option<String>,
+}
+
+async fn password_form(user: CurrentUser, Query(q): Query<DoneQuery>) -> WebResult<Response> {
+    render(&PasswordPage { chrome: Chrome::new("Đổi mật khẩu", &user), errors: Vec::new(), done: q.xong.is_some() })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(f): Form<PasswordForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let mut errors = Vec::new();
+    if !auth::verify_password(&user.user.password_hash, &f.current) {
+        errors.push(FieldError { field: "current".into(), message: "Mật khẩu hiện tại không đúng".into() });
+    }
+    match NewPassword::parse(&f.new_password) {
+        Err(e) => errors.push(FieldError { field: "new_password".into(), message: capitalise(&e.to_string()) }),
+        Ok(_) if f.new_password != f.confirm => {
+            errors.push(FieldError { field: "confirm".into(), message: "Mật khẩu nhập lại không khớp".into() })
+        }
+        Ok(_) => {}
+    }
+    if !errors.is_empty() {
+        let page = PasswordPage { chrome: Chrome::new("Đổi mật khẩu", &user), errors, done: false };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    let p = NewPassword::parse(&f.new_password).map_err(|e| WebError::invalid("new_password", e.to_string()))?;
+    let hash = auth::hash_password(&p)?;
+    state.store.set_password_hash(&user.actor(), user.user.id, &hash, false, "user.password.change").await?;
+    // The change ends every session; start a fresh one for this browser.
+    let (cookie, _) = auth::start_session(&state, user.user.id).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/doi-mat-khau?xong=1")).into_response())
+}
+
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Roles a user may grant, for forms.
+pub fn grantable(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
+    Role::ALL.into_iter().filter(|r| user.user.role.may_grant(*r)).map(|r| (r.code(), r.label())).collect()
+}

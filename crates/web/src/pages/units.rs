@@ -1,0 +1,704 @@
+//! Unit browser: the tree as at any date, diacritic-free search, a unit's page with its
+//! parents, children, area attributes and lineage; villages; reorganisations and the
+//! administrator's corrections of reference data.
+
+use super::{Chrome, FieldError, capitalise, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hoctap_domain::access::Action;
+use hoctap_domain::area::AreaAttribute;
+use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
+use hoctap_domain::hierarchy::{LineageKind, MergeTarget, NewUnit, Reorganisation, UnitId};
+use hoctap_domain::unit::{UnitCode, UnitKind, UnitName, UnitType};
+use hoctap_store::{LineageEntry, UnitRow, VillageImportPreview, VillageImportRow};
+use jiff::civil::Date;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/don-vi", get(browse))
+        .route("/don-vi/{id}", get(show))
+        .route("/don-vi/{id}/thon", post(add_village))
+        .route("/don-vi/{id}/thon-sua", post(edit_village))
+        .route("/don-vi/{id}/thon-ket-thuc", post(end_village))
+        .route("/don-vi/{id}/thuoc-tinh", post(set_attribute))
+        .route("/don-vi/{id}/sua", post(correct))
+        .route("/don-vi/{id}/lien-ket", post(add_link))
+        .route("/nhap-thon", get(import_form).post(import_preview))
+        .route("/nhap-thon/ap-dung", post(import_apply))
+        .route("/nhap-thon/mau.csv", get(import_template))
+        .route("/sap-xep", get(reorg_form).post(reorg_submit))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AsAt {
+    #[serde(default)]
+    pub ngay: Option<String>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub xong: Option<String>,
+}
+
+/// Reads the "as at" date; a bad date is reported and today used instead.
+pub fn as_at(q: &AsAt) -> (Date, Option<String>) {
+    match q.ngay.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => (hoctap_store::today(), None),
+        Some(s) => match parse_date(s) {
+            Ok(d) => (d, None),
+            Err(e) => (hoctap_store::today(), Some(capitalise(&e.to_string()))),
+        },
+    }
+}
+
+pub struct UnitLine {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub path: String,
+    pub validity: String,
+}
+
+impl UnitLine {
+    fn from(u: &UnitRow, path: String) -> Self {
+        Self { id: u.id, code: u.code.clone(), name: u.name.clone(), kind: u.unit_type.clone(), path, validity: u.validity.describe() }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct BrowsePage {
+    chrome: Chrome,
+    date_iso: String,
+    date_vn: String,
+    query: String,
+    date_error: Option<String>,
+    results: Vec<UnitLine>,
+    searched: bool,
+    counts: Vec<(String, String)>,
+}
+
+async fn browse(State(state): State<AppState>, user: CurrentUser, Query(q): Query<AsAt>) -> WebResult<Response> {
+    let (on, date_error) = as_at(&q);
+    let query = q.q.clone().unwrap_or_default();
+    let searched = !query.trim().is_empty();
+    let results = if searched {
+        state.store.search_units(&query, on, None, 50).await?.into_iter().map(|(u, path)| UnitLine::from(&u, path.join(" › "))).collect()
+    } else {
+        state.store.provinces(on).await?.iter().map(|u| UnitLine::from(u, String::new())).collect()
+    };
+    let counts = state
+        .store
+        .count_by_kind(on)
+        .await?
+        .into_iter()
+        .filter(|(k, _)| *k != UnitKind::Village)
+        .map(|(k, n)| (k.label().to_string(), crate::format::int_vn(n)))
+        .collect();
+    render(&BrowsePage {
+        chrome: Chrome::new("Đơn vị hành chính", &user),
+        date_iso: on.to_string(),
+        date_vn: format_vn(on),
+        query,
+        date_error,
+        results,
+        searched,
+        counts,
+    })
+}
+
+pub struct LineageLine {
+    pub kind: String,
+    pub date: String,
+    pub legal_act: String,
+    pub direction: String,
+    pub other_id: i64,
+    pub other: String,
+}
+
+pub struct AttrLine {
+    pub id: i64,
+    pub label: String,
+    pub validity: String,
+    pub legal_act: String,
+    pub open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    unit: UnitRow,
+    kind_label: String,
+    validity: String,
+    date_iso: String,
+    date_vn: String,
+    date_error: Option<String>,
+    valid_on_date: bool,
+    valid_today: bool,
+    ancestors: Vec<UnitLine>,
+    children: Vec<UnitLine>,
+    children_title: String,
+    show_children: bool,
+    attributes: Vec<AttrLine>,
+    lineage: Vec<LineageLine>,
+    successors: Vec<UnitLine>,
+    predecessors: Vec<UnitLine>,
+    can_edit: bool,
+    can_add_village: bool,
+    is_village: bool,
+    village_types: Vec<&'static str>,
+    attribute_choices: Vec<(&'static str, &'static str)>,
+    lineage_kinds: Vec<(&'static str, &'static str)>,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+    today_iso: String,
+}
+
+impl UnitPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, errors: Vec<FieldError>) -> WebResult<UnitPage> {
+    let (on, date_error) = as_at(q);
+    let store = &state.store;
+    let unit = store.unit(id).await?;
+    let in_scope = user.sees(state, id).await?;
+    // Villages are local data: outside the scope they do not exist for this user.
+    if unit.kind == UnitKind::Village && !in_scope {
+        return Err(WebError::NotFound("đơn vị"));
+    }
+    let today = hoctap_store::today();
+    let shown_on = if unit.valid_on(on) { on } else { unit.validity.last_day().unwrap_or(unit.validity.from) };
+    let ancestors = store.ancestors(id, shown_on).await?.iter().map(|a| UnitLine::from(a, String::new())).collect();
+    let mut children: Vec<UnitRow> = store.children(id, shown_on).await?;
+    if !in_scope {
+        children.retain(|c| c.kind != UnitKind::Village);
+    }
+    let lineage = store
+        .lineage(id)
+        .await?
+        .into_iter()
+        .map(|e: LineageEntry| LineageLine {
+            kind: e.kind.label().to_string(),
+            date: format_vn(e.effective_on),
+            legal_act: e.legal_act,
+            direction: if e.role == "predecessor" { "chuyển thành / nhập vào".into() } else { "tiếp nhận từ".into() },
+            other_id: e.other.id,
+            other: format!("{} {} ({})", e.other.code, e.other.name, e.other.validity.describe()),
+        })
+        .collect();
+    let successors = if unit.valid_on(today) {
+        Vec::new()
+    } else {
+        store.successors_on(id, today).await?.iter().map(|u| UnitLine::from(u, String::new())).collect()
+    };
+    let predecessors = store.predecessors(id).await?.iter().map(|u| UnitLine::from(u, String::new())).collect();
+    let attributes = store
+        .attributes(id)
+        .await?
+        .into_iter()
+        .map(|a| AttrLine { id: a.id, label: a.attribute.label().into(), validity: a.validity.describe(), legal_act: a.legal_act, open: a.validity.is_open() })
+        .collect();
+    let can_edit = in_scope && user.user.role.may(Action::EditUnits) && unit.valid_on(today);
+    let children_title = match unit.kind {
+        UnitKind::Province => "Đơn vị trực thuộc",
+        UnitKind::District => "Xã, phường, thị trấn",
+        UnitKind::Commune => "Thôn, tổ dân phố",
+        UnitKind::Village => "",
+    }
+    .to_string();
+    Ok(UnitPage {
+        chrome: Chrome::new(unit.name.clone(), user),
+        kind_label: unit.kind.label().to_string(),
+        validity: unit.validity.describe(),
+        date_iso: on.to_string(),
+        date_vn: format_vn(on),
+        date_error,
+        valid_on_date: unit.valid_on(on),
+        valid_today: unit.valid_on(today),
+        ancestors,
+        show_children: unit.kind != UnitKind::Village,
+        children: children.iter().map(|c| UnitLine::from(c, String::new())).collect(),
+        children_title,
+        attributes,
+        lineage,
+        successors,
+        predecessors,
+        can_add_village: can_edit && unit.kind == UnitKind::Commune,
+        is_village: unit.kind == UnitKind::Village,
+        can_edit,
+        village_types: UnitType::of_kind(UnitKind::Village).map(|t| t.as_str()).collect(),
+        attribute_choices: AreaAttribute::ALL.iter().map(|a| (a.code(), a.label())).collect(),
+        lineage_kinds: LineageKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        errors,
+        done: q.xong.clone(),
+        today_iso: today.to_string(),
+        unit,
+    })
+}
+
+async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> WebResult<Response> {
+    render(&unit_page(&state, &user, id, &q, Vec::new()).await?)
+}
+
+/// Re-renders the unit page with the error of a failed form, or redirects after success.
+async fn after_post(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>) -> WebResult<Response> {
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/don-vi/{id}?xong={}", urlencode(&done))).into_response()),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let page = unit_page(state, user, id, &AsAt::default(), errors).await?;
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct VillageForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    unit_type: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn add_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditUnits)?;
+    user.require_sees(&state, id, "đơn vị").await?;
+    let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
+    after_post(&state, &user, id, r.map(|v| format!("Đã thêm {} {}", v.unit_type, v.name)).map_err(Into::into)).await
+}
+
+async fn edit_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditUnits)?;
+    user.require_sees(&state, id, "đơn vị").await?;
+    let r = state.store.update_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
+    after_post(&state, &user, id, r.map(|_| "Đã lưu thay đổi".to_string()).map_err(Into::into)).await
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn end_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<EndForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditUnits)?;
+    user.require_sees(&state, id, "đơn vị").await?;
+    let r = async {
+        let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
+        state.store.end_village(&user.actor(), id, on).await?;
+        Ok(format!("Đã kết thúc từ ngày {}", format_vn(on)))
+    }
+    .await;
+    after_post(&state, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+struct AttributeForm {
+    #[serde(default)]
+    attribute: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    legal_act: String,
+    #[serde(default)]
+    end_id: Option<i64>,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Parses "from" and optional "to" (the last valid day, inclusive) into a validity.
+pub fn validity_from_form(from: &str, to: &str) -> WebResult<Validity> {
+    let from = parse_date(from).map_err(|e| WebError::invalid("from", capitalise(&e.to_string())))?;
+    let to = if to.trim().is_empty() {
+        OPEN_END
+    } else {
+        let last = parse_date(to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))?;
+        last.tomorrow().map_err(WebError::internal)?
+    };
+    Validity::new(from, to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))
+}
+
+async fn set_attribute(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AttributeForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditUnits)?;
+    user.require_sees(&state, id, "đơn vị").await?;
+    let r = async {
+        if let Some(end_id) = f.end_id {
+            let on = parse_date(&f.to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))?;
+            state.store.end_attribute(&user.actor(), end_id, on).await?;
+            return Ok("Đã kết thúc thuộc tính".to_string());
+        }
+        let attr = AreaAttribute::parse(&f.attribute).ok_or_else(|| WebError::invalid("attribute", "Chọn một thuộc tính địa bàn"))?;
+        let validity = validity_from_form(&f.from, &f.to)?;
+        state.store.set_attribute(&user.actor(), id, attr, validity, &f.legal_act).await?;
+        Ok(format!("Đã ghi thuộc tính \"{}\"", attr.label()))
+    }
+    .await;
+    after_post(&state, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+struct CorrectForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<CorrectForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::Reorganise)?;
+    let r = async {
+        let name = UnitName::parse(&f.name).map_err(|e| WebError::invalid("name", capitalise(&e.to_string())))?;
+        let validity = if f.from.trim().is_empty() {
+            let to = if f.to.trim().is_empty() { OPEN_END } else { validity_from_form("01/01/0001", &f.to)?.to };
+            let cur = state.store.unit(id).await?;
+            Validity::new(cur.validity.from, to).map_err(|e| WebError::invalid("to", e.to_string()))?
+        } else {
+            validity_from_form(&f.from, &f.to)?
+        };
+        state.store.correct_unit(&user.actor(), id, Some(name), Some(validity), &f.note).await?;
+        Ok("Đã lưu hiệu chỉnh".to_string())
+    }
+    .await;
+    after_post(&state, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    other_code: String,
+    #[serde(default)]
+    other_on: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    legal_act: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn add_link(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<LinkForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::Reorganise)?;
+    let r = async {
+        let other_on = parse_date(&f.other_on).map_err(|e| WebError::invalid("other_on", capitalise(&e.to_string())))?;
+        let code = UnitCode::parse(&f.other_code).map_err(|e| WebError::invalid("other_code", capitalise(&e.to_string())))?;
+        let other = state.store.unit_by_code(code.as_str(), other_on).await.map_err(|_| {
+            WebError::invalid("other_code", format!("Không có đơn vị mã {code} còn hiệu lực ngày {}", format_vn(other_on)))
+        })?;
+        let kind = LineageKind::parse(&f.kind).ok_or_else(|| WebError::invalid("kind", "Chọn loại sự kiện"))?;
+        let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
+        let (p, s) = if f.direction == "successor" { (id, other.id) } else { (other.id, id) };
+        state.store.add_lineage_link(&user.actor(), p, s, kind, on, &f.legal_act).await?;
+        Ok("Đã thêm liên kết lịch sử".to_string())
+    }
+    .await;
+    after_post(&state, &user, id, r).await
+}
+
+// ---- Village import ----
+
+pub const VILLAGE_COLUMNS: &[hoctap_docs::table::Column] = &[
+    hoctap_docs::table::Column { name: "commune", headers: &["Mã xã", "Mã xã/phường", "Ma xa"], required: true },
+    hoctap_docs::table::Column { name: "name", headers: &["Tên thôn", "Tên thôn/tổ dân phố", "Tên"], required: true },
+    hoctap_docs::table::Column { name: "type", headers: &["Loại", "Loại thôn"], required: true },
+];
+
+pub fn village_rows(bytes: &[u8]) -> WebResult<Vec<VillageImportRow>> {
+    let rows = hoctap_docs::table::read_table(bytes, VILLAGE_COLUMNS).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| VillageImportRow { line: r.line, commune_code: r.get("commune").to_string(), name: r.get("name").to_string(), unit_type: r.get("type").to_string() })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "village_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    errors: Vec<FieldError>,
+    preview: Option<VillageImportPreview>,
+    rows_json: String,
+    lines: Vec<ImportLine>,
+}
+
+pub struct ImportLine {
+    pub line: usize,
+    pub status: &'static str,
+    pub detail: String,
+}
+
+async fn import_form(user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::EditUnits)?;
+    render(&ImportPage { chrome: Chrome::new("Nhập danh sách thôn", &user), errors: Vec::new(), preview: None, rows_json: String::new(), lines: Vec::new() })
+}
+
+async fn import_template(user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::EditUnits)?;
+    let body = format!("\u{feff}Mã xã,Tên thôn,Loại\n{},Thôn Đông,thôn\n", user.user.unit_code);
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"), (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"mau-nhap-thon.csv\"")], body).into_response())
+}
+
+fn import_lines(p: &VillageImportPreview) -> Vec<ImportLine> {
+    use hoctap_store::VillageRowStatus as S;
+    p.rows
+        .iter()
+        .map(|(line, s)| match s {
+            S::Create { commune, name, unit_type } => ImportLine { line: *line, status: "Thêm mới", detail: format!("{unit_type} {name} — {commune}") },
+            S::Unchanged { code } => ImportLine { line: *line, status: "Đã có, giữ nguyên", detail: format!("mã {code}") },
+            S::Reject { errors } => ImportLine {
+                line: *line,
+                status: "Lỗi",
+                detail: errors.iter().map(|(c, m)| format!("Dòng {line}, cột {c}: {m}")).collect::<Vec<_>>().join("; "),
+            },
+        })
+        .collect()
+}
+
+async fn import_preview(State(state): State<AppState>, user: CurrentUser, mut mp: Multipart) -> WebResult<Response> {
+    user.require(Action::EditUnits)?;
+    let mut csrf = String::new();
+    let mut bytes = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let chrome = Chrome::new("Nhập danh sách thôn", &user);
+    let rows = match village_rows(&bytes) {
+        Ok(r) if r.is_empty() => Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào")),
+        other => other,
+    };
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => {
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let page = ImportPage { chrome, errors, preview: None, rows_json: String::new(), lines: Vec::new() };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    let preview = state.store.import_villages(&user.actor(), &rows, user.scope(), hoctap_store::today(), true).await?;
+    let rows_json = serde_json::to_string(&rows).map_err(WebError::internal)?;
+    let lines = import_lines(&preview);
+    render(&ImportPage { chrome, errors: Vec::new(), preview: Some(preview), rows_json, lines })
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    rows_json: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+struct RowIn {
+    line: usize,
+    commune_code: String,
+    name: String,
+    unit_type: String,
+}
+
+async fn import_apply(State(state): State<AppState>, user: CurrentUser, Form(f): Form<ApplyForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditUnits)?;
+    let rows: Vec<RowIn> = serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu xem trước không hợp lệ; hãy tải tệp lên lại"))?;
+    let rows: Vec<VillageImportRow> = rows.into_iter().map(|r| VillageImportRow { line: r.line, commune_code: r.commune_code, name: r.name, unit_type: r.unit_type }).collect();
+    // Everything is checked again: the preview may be stale or edited.
+    let preview = state.store.import_villages(&user.actor(), &rows, user.scope(), hoctap_store::today(), false).await?;
+    let lines = import_lines(&preview);
+    let status = if preview.applied { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ImportPage { chrome: Chrome::new("Nhập danh sách thôn", &user), errors: Vec::new(), preview: Some(preview), rows_json: f.rows_json, lines };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+// ---- Reorganisation ----
+
+#[derive(Template)]
+#[template(path = "reorg.html")]
+struct ReorgPage {
+    chrome: Chrome,
+    errors: Vec<FieldError>,
+    form: ReorgForm,
+    summary: Vec<String>,
+    confirmed: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    types: Vec<&'static str>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ReorgForm {
+    #[serde(default)]
+    pub kind: String,
+    /// Codes of the units to act on, separated by commas or spaces.
+    #[serde(default)]
+    pub units: String,
+    /// Existing target code, or empty to create one.
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub new_code: String,
+    #[serde(default)]
+    pub new_name: String,
+    #[serde(default)]
+    pub new_type: String,
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub legal_act: String,
+    #[serde(default)]
+    pub confirm: Option<String>,
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn reorg_form(user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::Reorganise)?;
+    render(&reorg_page(&user, ReorgForm { kind: "merge".into(), ..Default::default() }, Vec::new(), Vec::new(), false))
+}
+
+fn reorg_page(user: &CurrentUser, form: ReorgForm, errors: Vec<FieldError>, summary: Vec<String>, confirmed: bool) -> ReorgPage {
+    ReorgPage {
+        chrome: Chrome::new("Sắp xếp đơn vị hành chính", user),
+        errors,
+        form,
+        summary,
+        confirmed,
+        kinds: LineageKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        types: UnitType::ALL.iter().map(|t| t.as_str()).collect(),
+    }
+}
+
+async fn new_unit(state: &AppState, f: &ReorgForm, eve: Date) -> WebResult<NewUnit> {
+    let code = UnitCode::parse(&f.new_code).map_err(|e| WebError::invalid("new_code", capitalise(&e.to_string())))?;
+    let name = UnitName::parse(&f.new_name).map_err(|e| WebError::invalid("new_name", capitalise(&e.to_string())))?;
+    let unit_type = UnitType::parse(&f.new_type).ok_or_else(|| WebError::invalid("new_type", "Chọn loại đơn vị mới"))?;
+    let parent = if f.parent.trim().is_empty() {
+        None
+    } else {
+        let c = UnitCode::parse(&f.parent).map_err(|e| WebError::invalid("parent", capitalise(&e.to_string())))?;
+        Some(UnitId(state.store.unit_by_code(c.as_str(), eve).await.map_err(|_| WebError::invalid("parent", format!("Không có đơn vị cấp trên mã {c}")))?.id))
+    };
+    Ok(NewUnit { code, name, unit_type, parent })
+}
+
+/// Builds the operation from the form, resolving codes valid on the effective date's eve.
+pub async fn reorg_from_form(state: &AppState, f: &ReorgForm) -> WebResult<(Reorganisation, Date)> {
+    let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
+    let eve = on.yesterday().map_err(WebError::internal)?;
+    let resolve = |field: &'static str, code: String| async move {
+        let c = UnitCode::parse(&code).map_err(|e| WebError::invalid(field, capitalise(&e.to_string())))?;
+        state.store.unit_by_code(c.as_str(), eve).await.map(|u| UnitId(u.id)).map_err(|_| {
+            WebError::invalid(field, format!("Không có đơn vị mã {c} còn hiệu lực ngày {}", format_vn(eve)))
+        })
+    };
+    let codes: Vec<String> = f.units.split([',', ' ', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+    let mut ids = Vec::new();
+    for c in &codes {
+        ids.push(resolve("units", c.clone()).await?);
+    }
+    let first = *ids.first().ok_or_else(|| WebError::invalid("units", "Nhập mã các đơn vị cần sắp xếp"))?;
+    let op = match LineageKind::parse(&f.kind) {
+        Some(LineageKind::Merge) => {
+            let into = if f.target.trim().is_empty() { MergeTarget::New(new_unit(state, f, eve).await?) } else { MergeTarget::Existing(resolve("target", f.target.clone()).await?) };
+            Reorganisation::Merge { predecessors: ids, into }
+        }
+        Some(LineageKind::Split) => {
+            let parts: Vec<String> = f.target.split([',', ' ', ';']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            let mut targets = Vec::new();
+            for p in parts {
+                targets.push(MergeTarget::Existing(resolve("target", p).await?));
+            }
+            if !f.new_code.trim().is_empty() {
+                targets.push(MergeTarget::New(new_unit(state, f, eve).await?));
+            }
+            Reorganisation::Split { unit: first, parts: targets, children: BTreeMap::new() }
+        }
+        Some(LineageKind::Rename) => Reorganisation::Rename {
+            unit: first,
+            name: UnitName::parse(&f.new_name).map_err(|e| WebError::invalid("new_name", capitalise(&e.to_string())))?,
+        },
+        Some(LineageKind::Reparent) => Reorganisation::Reparent { unit: first, parent: resolve("parent", f.parent.clone()).await? },
+        Some(LineageKind::Abolish) => Reorganisation::Abolish { unit: first },
+        None => return Err(WebError::invalid("kind", "Chọn loại sắp xếp")),
+    };
+    Ok((op, on))
+}
+
+async fn reorg_submit(State(state): State<AppState>, user: CurrentUser, Form(f): Form<ReorgForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::Reorganise)?;
+    let result: WebResult<(Vec<String>, bool)> = async {
+        let (op, on) = reorg_from_form(&state, &f).await?;
+        let plan = state.store.plan_reorganisation(&op, on, &f.legal_act).await?;
+        let mut summary = vec![format!("{} có hiệu lực từ {}; căn cứ: {}", plan.kind.label(), format_vn(on), plan.legal_act)];
+        for id in &plan.close_units {
+            let u = state.store.unit(id.0).await?;
+            summary.push(format!("Kết thúc: {} {} (hiệu lực đến {})", u.code, u.name, format_vn(on.yesterday().unwrap_or(on))));
+        }
+        for n in &plan.new_units {
+            summary.push(format!("Thành lập: {} {} ({})", n.code, n.name, n.unit_type));
+        }
+        summary.push(format!("Chuyển {} đơn vị trực thuộc sang đơn vị kế thừa; người dùng của đơn vị kết thúc chuyển theo.", plan.move_children.len()));
+        if f.confirm.as_deref() == Some("1") {
+            state.store.reorganise(&user.actor(), &op, on, &f.legal_act).await?;
+            return Ok((summary, true));
+        }
+        Ok((summary, false))
+    }
+    .await;
+    match result {
+        Ok((summary, confirmed)) => render(&reorg_page(&user, f, Vec::new(), summary, confirmed)),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let page = reorg_page(&user, f, errors, Vec::new(), false);
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
