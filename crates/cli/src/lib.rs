@@ -29,6 +29,9 @@ pub enum Command {
     /// Người dùng.
     #[command(subcommand)]
     User(commands::user::Cmd),
+    /// Bộ tiêu chí: liệt kê, xem, kiểm tra tệp, chấm thử.
+    #[command(subcommand)]
+    Criteria(commands::criteria::Cmd),
     /// Đo hiệu năng.
     #[command(subcommand)]
     Bench(commands::bench::Cmd),
@@ -69,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::AdminUnits(c) => commands::admin_units::run(c).await,
         Command::User(c) => commands::user::run(c).await,
         Command::Bench(c) => commands::bench::run(c).await,
+        Command::Criteria(c) => commands::criteria::run(c).await,
     }
 }
 
