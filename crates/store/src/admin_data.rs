@@ -107,10 +107,13 @@ fn rows3(csv_text: &str) -> Result<Vec<Row3>> {
 }
 
 /// Builds the whole two-era hierarchy in memory from the shipped files.
+/// A lineage event to write: kind, legal act, (predecessor, successor) links.
+type EventRows = Vec<(&'static str, String, Vec<(UnitId, UnitId)>)>;
+
 struct Built {
     h: Hierarchy,
     province_code: BTreeMap<UnitId, String>,
-    events: Vec<(&'static str, String, Vec<(UnitId, UnitId)>)>,
+    events: EventRows,
     kept: usize,
 }
 
@@ -228,7 +231,7 @@ fn build() -> Result<Built> {
     }
 
     // Lineage events.
-    let mut events: Vec<(&'static str, String, Vec<(UnitId, UnitId)>)> = Vec::new();
+    let mut events: EventRows = Vec::new();
     let prov_name = |code: &str| new_provinces.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
     for n in &new_communes {
         let Some(target) = new_ids.get(&n.code).copied() else { continue };
@@ -239,7 +242,7 @@ fn build() -> Result<Built> {
         if links.is_empty() {
             continue;
         }
-        let kind = if links.len() == 1 && old_by_code.get(n.code.as_str()).is_some() && preds_of.get(&n.code).is_some_and(|v| v.len() == 1) { "rename" } else { "merge" };
+        let kind = if links.len() == 1 && old_by_code.contains_key(n.code.as_str()) && preds_of.get(&n.code).is_some_and(|v| v.len() == 1) { "rename" } else { "merge" };
         events.push((kind, act_communes(&format!("{} {}", if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" }, prov_name(&n.parent))), links));
     }
     // Provinces: each old province goes to the new province that received most of its communes.
