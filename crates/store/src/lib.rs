@@ -7,6 +7,7 @@
 
 mod admin_data;
 mod audit;
+mod criteria;
 mod error;
 mod migrate;
 mod reorg;
@@ -16,6 +17,7 @@ mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};

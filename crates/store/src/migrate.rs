@@ -5,9 +5,14 @@
 use crate::{Engine, Result, Store, now_text};
 use sqlx::Row;
 
-const SQLITE: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES: &[(&str, &str)] =
-    &[("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE: &[(&str, &str)] = &[
+    ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
+    ("0002_criteria", include_str!("../migrations/sqlite/0002_criteria.sql")),
+];
+const POSTGRES: &[(&str, &str)] = &[
+    ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
+    ("0002_criteria", include_str!("../migrations/postgres/0002_criteria.sql")),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     let pool = store.pool();

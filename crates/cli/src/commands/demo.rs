@@ -38,6 +38,7 @@ pub const DEMO_USERS: &[(&str, &str, Role, bool)] = &[
 /// Builds the demo data in a migrated store; returns (province, commune) ids.
 pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error>> {
     store.load_admin_units().await?;
+    store.load_shipped_criteria(&Actor::system("dữ liệu mẫu")).await?;
     let today = hoctap_store::today();
     let province = store.unit_by_code(DEMO_PROVINCE, today).await?;
     let communes = store.children(province.id, today).await?;

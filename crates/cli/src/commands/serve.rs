@@ -22,6 +22,10 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let r = store.load_admin_units().await?;
         println!("Đã nạp {} đơn vị trong {:.1} giây.", r.units, r.seconds);
     }
+    let added = store.load_shipped_criteria(&hoctap_store::Actor::system("khởi động")).await?;
+    if added > 0 {
+        println!("Đã nạp {added} bộ tiêu chí mới từ data/criteria.");
+    }
     hoctap_web::serve(AppState { store, secure_cookies: a.secure_cookies }, a.bind, |addr| {
         println!("Hoctap đang chạy tại http://{addr}");
     })

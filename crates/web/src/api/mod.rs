@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password-reset", post(reset_password))
         .route("/me/password", post(change_password))
         .route("/audit", get(audit))
+        .merge(criteria_routes())
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -385,4 +386,118 @@ async fn audit(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Que
     let _ = headers;
     let f: AuditFilter = crate::pages::audit::filter(&state, &u, &q).await?;
     ok(state.store.audit(&f, hoctap_store::today()).await?)
+}
+
+// ---- Criteria sets ----
+
+pub fn criteria_routes() -> Router<AppState> {
+    Router::new()
+        .route("/criteria-sets", get(criteria_list).post(criteria_import))
+        .route("/criteria-sets/applicable", get(criteria_applicable))
+        .route("/criteria-sets/{id}", get(criteria_show))
+        .route("/criteria-sets/{id}/evaluate", post(criteria_evaluate))
+        .route("/criteria-sets/{id}/corrections", post(criteria_correct))
+}
+
+async fn criteria_list(State(state): State<AppState>, ApiUser(_u): ApiUser) -> ApiResult {
+    let sets = state.store.criteria_sets().await?;
+    ok(sets
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.set.id, "version": s.set.version, "title": s.set.title, "subject": s.set.subject,
+                "method": s.set.method, "legal_basis": s.set.legal_basis, "confidence": s.set.confidence,
+                "unverified_items": crate::pages::criteria::unverified_count(&s.set), "source": s.source,
+            })
+        })
+        .collect::<Vec<_>>())
+}
+
+#[derive(Deserialize, Default)]
+struct VersionQuery {
+    #[serde(default)]
+    version: Option<String>,
+}
+
+async fn criteria_show(State(state): State<AppState>, ApiUser(_u): ApiUser, Path(id): Path<String>, Query(q): Query<VersionQuery>) -> ApiResult {
+    ok(state.store.criteria_set(&id, q.version.as_deref()).await?.set)
+}
+
+#[derive(Deserialize)]
+struct ApplicableQuery {
+    subject: String,
+    #[serde(default)]
+    ngay: Option<String>,
+    #[serde(default)]
+    province: Option<String>,
+    #[serde(default)]
+    managed_by: Option<String>,
+}
+
+async fn criteria_applicable(State(state): State<AppState>, ApiUser(_u): ApiUser, Query(q): Query<ApplicableQuery>) -> ApiResult {
+    use hoctap_domain::criteria::{ManagingLevel, Selection, SubjectKind, select_applicable};
+    let on = date_of(&AsAt { ngay: q.ngay.clone(), ..Default::default() })?;
+    let subject = SubjectKind::parse(&q.subject).ok_or_else(|| bad("subject", "đối tượng không hợp lệ: household, clan, village, organisation, citizen, commune, district, province"))?;
+    let sets: Vec<_> = state.store.criteria_sets().await?.into_iter().map(|s| s.set).collect();
+    let mut sel = Selection::new(subject, on);
+    if let Some(p) = &q.province {
+        sel = sel.province(p);
+    }
+    if let Some(m) = &q.managed_by {
+        sel = sel.managed_by(ManagingLevel::parse(m).ok_or_else(|| bad("managed_by", "cấp quản lý: commune, district, province"))?);
+    }
+    let set = select_applicable(&sets, &sel).map_err(|e| bad("subject", e))?;
+    ok(set)
+}
+
+#[derive(Deserialize)]
+struct EvaluateQuery {
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    on: Option<String>,
+}
+
+/// Body: `{"answers": {...}, "data": {...}, "area": [...], "tags": [...], "previous": [...]}`.
+async fn criteria_evaluate(State(state): State<AppState>, ApiUser(_u): ApiUser, Path(id): Path<String>, Query(q): Query<EvaluateQuery>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    use hoctap_domain::criteria::{Answers, EvalError};
+    let Json(v) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
+    let set = state.store.criteria_set(&id, q.version.as_deref()).await?.set;
+    let on = match q.on.as_deref() {
+        Some(s) => parse_date(s).map_err(|e| bad("on", e))?,
+        None => hoctap_store::today(),
+    };
+    let errors_json = |list: Vec<hoctap_domain::criteria::AnswerError>| {
+        let first = list.first().map(|e| e.to_string()).unwrap_or_default();
+        (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": {"message": crate::pages::capitalise(&first), "field": "answers", "details": list}}))).into_response()
+    };
+    let answers = match Answers::from_json_value(&v) {
+        Ok(a) => a,
+        Err(list) => return Ok(errors_json(list)),
+    };
+    match set.evaluate(&answers, on) {
+        Ok(r) => Ok(Json(json!(r)).into_response()),
+        Err(EvalError::Answers(list)) => Ok(errors_json(list)),
+        Err(e) => Err(bad("on", e)),
+    }
+}
+
+/// Body: a workbook (`.xlsx`) or a TOML file. `?dry_run=true` only validates.
+async fn criteria_import(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+    u.require(Action::Reorganise)?;
+    let set = crate::pages::criteria::set_from_upload(&body)?;
+    if q.dry_run.unwrap_or(false) {
+        return Ok(Json(json!({"id": set.id, "version": set.version, "valid": true, "applied": false})).into_response());
+    }
+    let outcome = state.store.save_criteria_set(&u.actor(), &set, "imported").await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": set.id, "version": set.version, "outcome": outcome, "applied": true}))).into_response())
+}
+
+async fn criteria_correct(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, body: Result<Json<crate::pages::criteria::Correction>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::Reorganise)?;
+    let Json(c) = body.map_err(|e| bad("body", e.body_text()))?;
+    let set = state.store.criteria_set(&id, None).await?.set;
+    let corrected = crate::pages::criteria::apply_correction(set, &c)?;
+    state.store.save_criteria_set(&u.actor(), &corrected, "corrected").await?;
+    Ok((StatusCode::CREATED, Json(json!(corrected))).into_response())
 }

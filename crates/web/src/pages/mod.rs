@@ -1,6 +1,7 @@
 //! Server-rendered Vietnamese pages. Each module owns its routes, handlers and templates.
 
 pub mod audit;
+pub mod criteria;
 pub mod units;
 pub mod users;
 
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-xuat", axum::routing::post(logout))
         .route("/doi-mat-khau", get(password_form).post(change_password))
         .merge(units::routes())
+        .merge(criteria::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

@@ -1,0 +1,160 @@
+//! Criteria sets in the database: the shipped sets are loaded once, a provincial association
+//! can add its own, an administrator can correct an unverified item. Every change is a new
+//! version; the older one stays readable, and results keep the version they used.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use hoctap_domain::criteria::{CriteriaSet, shipped_sets};
+use hoctap_domain::date::OPEN_END;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// A stored version of a set, with where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredCriteriaSet {
+    pub set: CriteriaSet,
+    pub source: String,
+    pub active: bool,
+    pub loaded_at: String,
+    pub loaded_by: String,
+}
+
+/// What saving a set did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveOutcome {
+    Created,
+    Unchanged,
+}
+
+fn sha(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+impl Store {
+    /// Loads the sets shipped in `data/criteria/` that are not stored yet.
+    pub async fn load_shipped_criteria(&self, actor: &Actor) -> Result<usize> {
+        let sets = shipped_sets().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut created = 0;
+        for set in &sets {
+            if self.save_criteria_set(actor, set, "shipped").await? == SaveOutcome::Created {
+                created += 1;
+            }
+        }
+        Ok(created)
+    }
+
+    /// Validates and stores a set. The same id and version with other content is refused
+    /// (a change needs a new version); a new version becomes the active one.
+    pub async fn save_criteria_set(&self, actor: &Actor, set: &CriteriaSet, source: &str) -> Result<SaveOutcome> {
+        if let Err(errors) = set.validate() {
+            let first = errors.0.first().map(|e| (e.path.clone(), e.reason.clone())).unwrap_or_default();
+            return Err(StoreError::Invalid { field: first.0, message: errors.to_string() });
+        }
+        let body = set.to_toml().map_err(|e| StoreError::invalid("body", e))?;
+        let hash = sha(&body);
+        let mut tx = self.pool().begin().await?;
+        let existing = sqlx::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
+            .bind(&set.id)
+            .bind(&set.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            let old: String = row.try_get("body_sha256")?;
+            if old == hash {
+                return Ok(SaveOutcome::Unchanged);
+            }
+            return Err(StoreError::conflict(
+                "version",
+                format!("bộ tiêu chí \"{}\" phiên bản {} đã có với nội dung khác; hãy đặt phiên bản mới", set.id, set.version),
+            ));
+        }
+        sqlx::query("UPDATE criteria_sets SET active = 0 WHERE set_id = $1").bind(&set.id).execute(&mut *tx).await?;
+        let effective_to = set.legal_basis.effective_to.and_then(|d| d.tomorrow().ok()).unwrap_or(OPEN_END);
+        let row = sqlx::query(
+            "INSERT INTO criteria_sets (set_id, version, title, subject, method, effective_from, effective_to, source, body, body_sha256, active, loaded_at, loaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) RETURNING id",
+        )
+        .bind(&set.id)
+        .bind(&set.version)
+        .bind(&set.title)
+        .bind(set.subject.code())
+        .bind(set.method.code())
+        .bind(date_text(set.legal_basis.effective_from))
+        .bind(date_text(effective_to))
+        .bind(source)
+        .bind(&body)
+        .bind(&hash)
+        .bind(now_text())
+        .bind(&actor.username)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = get_i64(&row, "id")?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: actor.unit_id,
+                action: "criteria_set.save",
+                entity: "criteria_set",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"set_id": set.id, "version": set.version, "source": source, "sha256": hash})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SaveOutcome::Created)
+    }
+
+    async fn criteria_rows(&self, sql: &'static str, args: &[&str]) -> Result<Vec<StoredCriteriaSet>> {
+        let mut q = sqlx::query(sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                let set = CriteriaSet::parse_toml(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(StoredCriteriaSet {
+                    set,
+                    source: r.try_get("source")?,
+                    active: get_i64(r, "active")? != 0,
+                    loaded_at: r.try_get("loaded_at")?,
+                    loaded_by: r.try_get("loaded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The active version of every set, by subject then date.
+    pub async fn criteria_sets(&self) -> Result<Vec<StoredCriteriaSet>> {
+        self.criteria_rows(
+            "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE active = 1 ORDER BY subject, effective_from, set_id",
+            &[],
+        )
+        .await
+    }
+
+    /// One set: the active version, or the version asked for.
+    pub async fn criteria_set(&self, set_id: &str, version: Option<&str>) -> Result<StoredCriteriaSet> {
+        let rows = match version {
+            Some(v) => {
+                self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2", &[set_id, v])
+                    .await?
+            }
+            None => {
+                self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1", &[set_id])
+                    .await?
+            }
+        };
+        rows.into_iter().next().ok_or(StoreError::NotFound("bộ tiêu chí"))
+    }
+
+    /// Every stored version of a set, newest first.
+    pub async fn criteria_versions(&self, set_id: &str) -> Result<Vec<StoredCriteriaSet>> {
+        self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC", &[set_id]).await
+    }
+}

@@ -1,0 +1,635 @@
+//! The criteria catalogue (danh mục bộ tiêu chí): browse sets by subject and date with their
+//! legal basis and confidence badges, a printable view, "thử chấm" to try an evaluation, and
+//! for administrators: import from XLSX/TOML, export, correction of an unverified indicator.
+
+use super::{Chrome, FieldError, capitalise, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hoctap_domain::access::Action;
+use hoctap_domain::area::AreaAttribute;
+use hoctap_domain::criteria::{
+    Answers, Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, Number, Points, SubjectKind,
+};
+use hoctap_domain::date::{format_vn, parse_date};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tieu-chi", get(catalogue))
+        .route("/tieu-chi/nhap", get(import_form).post(import))
+        .route("/tieu-chi/{id}", get(show))
+        .route("/tieu-chi/{id}/thu-cham", get(try_form).post(try_submit))
+        .route("/tieu-chi/{id}/tai-ve.xlsx", get(export_xlsx))
+        .route("/tieu-chi/{id}/tai-ve.toml", get(export_toml))
+        .route("/tieu-chi/{id}/hieu-chinh", post(correct))
+}
+
+/// The badge shown beside an item whose source is not verified.
+pub fn badge(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Verified => "",
+        Confidence::PartiallyRecalled => "cần đối chiếu",
+        Confidence::Guessed => "chưa xác minh",
+    }
+}
+
+pub fn unverified_count(set: &CriteriaSet) -> usize {
+    set.criteria.iter().filter(|c| c.confidence != Confidence::Verified).count()
+        + set.indicators().filter(|(_, i)| i.confidence != Confidence::Verified).count()
+}
+
+fn period(set: &CriteriaSet) -> String {
+    match set.legal_basis.effective_to {
+        Some(to) => format!("{} – {}", format_vn(set.legal_basis.effective_from), format_vn(to)),
+        None => format!("từ {}", format_vn(set.legal_basis.effective_from)),
+    }
+}
+
+fn in_force(set: &CriteriaSet, on: jiff::civil::Date) -> bool {
+    set.legal_basis.effective_from <= on && set.legal_basis.effective_to.is_none_or(|to| on <= to)
+}
+
+pub struct SetLine {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub subject: String,
+    pub method: String,
+    pub document: String,
+    pub period: String,
+    pub badge: &'static str,
+    pub unverified: usize,
+    pub in_force: bool,
+}
+
+#[derive(Template)]
+#[template(path = "criteria_list.html")]
+struct CataloguePage {
+    chrome: Chrome,
+    subjects: Vec<(&'static str, &'static str)>,
+    subject: String,
+    date_iso: String,
+    date_vn: String,
+    only_in_force: bool,
+    lines: Vec<SetLine>,
+}
+
+#[derive(Deserialize, Default)]
+struct CatalogueQuery {
+    #[serde(default)]
+    doi_tuong: String,
+    #[serde(default)]
+    ngay: Option<String>,
+    #[serde(default)]
+    hieu_luc: Option<String>,
+}
+
+fn method_label(m: Method) -> &'static str {
+    match m {
+        Method::Points => "Chấm điểm",
+        Method::Levels => "Mức độ đạt",
+    }
+}
+
+async fn catalogue(State(state): State<AppState>, user: CurrentUser, Query(q): Query<CatalogueQuery>) -> WebResult<Response> {
+    let on = q.ngay.as_deref().filter(|s| !s.trim().is_empty()).map(parse_date).transpose().map_err(|e| WebError::invalid("ngay", capitalise(&e.to_string())))?.unwrap_or_else(hoctap_store::today);
+    let only_in_force = q.hieu_luc.is_some();
+    let lines = state
+        .store
+        .criteria_sets()
+        .await?
+        .into_iter()
+        .map(|s| s.set)
+        .filter(|s| q.doi_tuong.is_empty() || s.subject.code() == q.doi_tuong)
+        .filter(|s| !only_in_force || in_force(s, on))
+        .map(|s| SetLine {
+            id: s.id.clone(),
+            version: s.version.clone(),
+            title: s.title.clone(),
+            subject: s.subject.label().to_string(),
+            method: method_label(s.method).to_string(),
+            document: s.legal_basis.document.clone(),
+            period: period(&s),
+            badge: badge(s.confidence),
+            unverified: unverified_count(&s),
+            in_force: in_force(&s, on),
+        })
+        .collect();
+    render(&CataloguePage {
+        chrome: Chrome::new("Bộ tiêu chí", &user),
+        subjects: SubjectKind::ALL.iter().map(|s| (s.code(), s.label())).collect(),
+        subject: q.doi_tuong,
+        date_iso: on.to_string(),
+        date_vn: format_vn(on),
+        only_in_force,
+        lines,
+    })
+}
+
+pub struct IndicatorLine {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub measure: String,
+    pub evidence: String,
+    pub badge: &'static str,
+    pub note: String,
+}
+
+pub struct CriterionBlock {
+    pub id: String,
+    pub name: String,
+    pub max_points: String,
+    pub badge: &'static str,
+    pub indicators: Vec<IndicatorLine>,
+}
+
+fn measure(set: &CriteriaSet, i: &hoctap_domain::criteria::Indicator) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = i.max_points {
+        parts.push(format!("tối đa {m} điểm"));
+    }
+    if let Some(f) = &i.formula {
+        parts.push(format!("tính từ dữ liệu: {f}"));
+    }
+    for r in &i.requirements {
+        let level = set.levels.iter().find(|l| l.id == r.level).map(|l| l.name.clone()).unwrap_or_else(|| r.level.clone());
+        let mut t = level;
+        if !r.area.is_empty() {
+            t.push_str(&format!(" ({})", r.area.iter().map(|a| a.label()).collect::<Vec<_>>().join(", ")));
+        }
+        if let Some(x) = &r.at_least {
+            t.push_str(&format!(": ≥ {x}{}", i.unit.as_deref().unwrap_or("")));
+        }
+        if let Some(x) = &r.at_most {
+            t.push_str(&format!(": ≤ {x}{}", i.unit.as_deref().unwrap_or("")));
+        }
+        if let Some(c) = &r.condition {
+            t.push_str(&format!(": {c}"));
+        }
+        if let Some(tx) = &r.text {
+            t.push_str(&format!(" — {tx}"));
+        }
+        parts.push(t);
+    }
+    parts.join("; ")
+}
+
+fn kind_label(k: IndicatorKind) -> &'static str {
+    match k {
+        IndicatorKind::YesNo => "Đạt / không đạt",
+        IndicatorKind::Number => "Số liệu",
+        IndicatorKind::Points => "Điểm",
+    }
+}
+
+fn blocks(set: &CriteriaSet) -> Vec<CriterionBlock> {
+    set.criteria
+        .iter()
+        .map(|c| CriterionBlock {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            max_points: c.max_points.map(|p| p.to_string()).unwrap_or_default(),
+            badge: badge(c.confidence),
+            indicators: c
+                .indicators
+                .iter()
+                .map(|i| IndicatorLine {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    kind: kind_label(i.kind),
+                    measure: measure(set, i),
+                    evidence: i.evidence.join("; "),
+                    badge: badge(i.confidence),
+                    note: i.note.clone().unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Rules of the set in plain Vietnamese, for the header of the page.
+fn rules(set: &CriteriaSet) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(p) = &set.points {
+        out.push(format!("Tổng điểm tối đa {}", p.max_total));
+        if let Some(m) = p.pass_mark {
+            out.push(format!("Đạt khi tổng điểm ≥ {m}"));
+        }
+        for a in &p.pass_mark_by_area {
+            out.push(format!("{}: đạt khi ≥ {} điểm", a.area.iter().map(|x| x.label()).collect::<Vec<_>>().join(", "), a.pass_mark));
+        }
+        for f in &p.floors {
+            let what = if f.scope == hoctap_domain::criteria::FloorScope::Indicator { "chỉ tiêu" } else { "tiêu chí" };
+            if let Some(x) = f.at_least {
+                out.push(format!("Không {what} nào dưới {x} điểm"));
+            }
+            if let Some(x) = f.above {
+                out.push(format!("Mỗi {what} phải trên {x} điểm"));
+            }
+        }
+    }
+    for b in &set.bands {
+        out.push(match b.min {
+            Some(m) => format!("Xếp loại {}: từ {m} điểm", b.name),
+            None => format!("Xếp loại {}: còn lại", b.name),
+        });
+    }
+    for l in &set.levels {
+        out.push(format!("{}{}: đạt mọi chỉ tiêu của mức", l.name, l.alias.as_deref().map(|a| format!(" ({a})")).unwrap_or_default()));
+    }
+    if let Some(u) = &set.timing.upgrade {
+        out.push(format!("Đề nghị {} sau ít nhất {} tháng kể từ quyết định công nhận {}", u.to, u.min_months, u.from));
+    }
+    if let Some(m) = set.timing.validity_months {
+        out.push(format!("Kết quả công nhận được bảo lưu {m} tháng"));
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "criteria_set.html")]
+struct SetPage {
+    chrome: Chrome,
+    set: CriteriaSet,
+    subject: &'static str,
+    method: &'static str,
+    period: String,
+    set_badge: &'static str,
+    rules: Vec<String>,
+    blocks: Vec<CriterionBlock>,
+    versions: Vec<(String, String, String, String, bool)>,
+    unverified: usize,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+    confidences: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+struct SetQuery {
+    #[serde(default)]
+    phien_ban: Option<String>,
+    #[serde(default)]
+    xong: Option<String>,
+}
+
+async fn set_page(state: &AppState, user: &CurrentUser, id: &str, version: Option<&str>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<SetPage> {
+    let stored = state.store.criteria_set(id, version).await?;
+    let set = stored.set;
+    let versions = state
+        .store
+        .criteria_versions(id)
+        .await?
+        .into_iter()
+        .map(|v| (v.set.version.clone(), v.source.clone(), crate::format::instant_vn(&v.loaded_at), v.loaded_by.clone(), v.active))
+        .collect();
+    Ok(SetPage {
+        chrome: Chrome::new(set.title.clone(), user),
+        subject: set.subject.label(),
+        method: method_label(set.method),
+        period: period(&set),
+        set_badge: badge(set.confidence),
+        rules: rules(&set),
+        blocks: blocks(&set),
+        unverified: unverified_count(&set),
+        versions,
+        errors,
+        done,
+        confidences: Confidence::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        set,
+    })
+}
+
+async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
+    render(&set_page(&state, &user, &id, q.phien_ban.as_deref(), Vec::new(), q.xong).await?)
+}
+
+// ---- Thử chấm ----
+
+pub struct AnswerField {
+    pub id: String,
+    pub name: String,
+    pub criterion: String,
+    pub kind: &'static str,
+    pub max: String,
+    pub value: String,
+    pub badge: &'static str,
+    pub computed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "criteria_try.html")]
+struct TryPage {
+    chrome: Chrome,
+    set: CriteriaSet,
+    fields: Vec<AnswerField>,
+    variables: Vec<(String, String, String)>,
+    areas: Vec<(&'static str, &'static str, bool)>,
+    tags: Vec<(String, String, bool)>,
+    date_iso: String,
+    previous_level: String,
+    previous_date: String,
+    errors: Vec<FieldError>,
+    result: Option<Evaluation>,
+    result_lines: Vec<(String, String, String, String, String)>,
+}
+
+fn try_page(user: &CurrentUser, set: CriteriaSet, form: &BTreeMap<String, Vec<String>>, errors: Vec<FieldError>, result: Option<Evaluation>) -> TryPage {
+    let get = |k: &str| form.get(k).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let has = |k: &str, v: &str| form.get(k).is_some_and(|vals| vals.iter().any(|x| x == v));
+    let fields = set
+        .indicators()
+        .map(|(c, i)| AnswerField {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            criterion: format!("{} {}", c.id, c.name),
+            kind: i.kind.code(),
+            max: i.max_points.map(|p| p.to_string()).unwrap_or_default(),
+            value: get(&format!("a:{}", i.id)),
+            badge: badge(i.confidence),
+            computed: i.formula.is_some(),
+        })
+        .collect();
+    let variables = set.variables.iter().map(|v| (v.id.clone(), v.name.clone(), get(&format!("d:{}", v.id)))).collect();
+    let result_lines = result
+        .as_ref()
+        .map(|r| {
+            r.explanation
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        e.name.clone(),
+                        e.points.map(|p| p.to_string()).or_else(|| e.met.map(|m| if m { "Đạt".into() } else { "Không đạt".into() })).unwrap_or_default(),
+                        e.rule.clone(),
+                        e.missing.clone().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    TryPage {
+        chrome: Chrome::new(format!("Thử chấm: {}", set.title), user),
+        fields,
+        variables,
+        areas: AreaAttribute::ALL.iter().map(|a| (a.code(), a.label(), has("area", a.code()))).collect(),
+        tags: set.tags.iter().map(|t| (t.id.clone(), t.name.clone(), has("tag", &t.id))).collect(),
+        date_iso: Some(get("on")).filter(|s| !s.is_empty()).unwrap_or_else(|| hoctap_store::today().to_string()),
+        previous_level: get("previous_level"),
+        previous_date: get("previous_date"),
+        errors,
+        result,
+        result_lines,
+        set,
+    }
+}
+
+async fn try_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> WebResult<Response> {
+    let set = state.store.criteria_set(&id, None).await?.set;
+    render(&try_page(&user, set, &BTreeMap::new(), Vec::new(), None))
+}
+
+/// Builds answers from the form fields `a:<indicator>`, `d:<variable>`, `area`, `tag`,
+/// `previous_level`/`previous_date`; every bad field is reported.
+pub fn answers_from_form(set: &CriteriaSet, form: &BTreeMap<String, Vec<String>>) -> Result<Answers, Vec<FieldError>> {
+    let get = |k: &str| form.get(k).and_then(|v| v.first()).map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut a = Answers::new();
+    for (_, i) in set.indicators() {
+        let raw = get(&format!("a:{}", i.id));
+        if raw.is_empty() {
+            continue;
+        }
+        match i.kind {
+            IndicatorKind::YesNo => a = a.yes_no(&i.id, raw == "1" || raw == "true" || raw == "dat"),
+            _ => match Number::parse(&raw) {
+                Ok(n) => a = a.number(&i.id, n),
+                Err(e) => errors.push(FieldError { field: format!("a:{}", i.id), message: format!("{}: {}", i.id, capitalise(&e.to_string())) }),
+            },
+        }
+    }
+    for v in &set.variables {
+        let raw = get(&format!("d:{}", v.id));
+        if raw.is_empty() {
+            continue;
+        }
+        match Number::parse(&raw) {
+            Ok(n) => a = a.datum(&v.id, n),
+            Err(e) => errors.push(FieldError { field: format!("d:{}", v.id), message: format!("{}: {}", v.name, capitalise(&e.to_string())) }),
+        }
+    }
+    for code in form.get("area").into_iter().flatten() {
+        if let Some(attr) = AreaAttribute::parse(code) {
+            a = a.with_area(attr);
+        }
+    }
+    for t in form.get("tag").into_iter().flatten() {
+        a = a.with_tag(t);
+    }
+    let level = get("previous_level");
+    if !level.is_empty() {
+        match parse_date(&get("previous_date")) {
+            Ok(d) => a = a.with_previous(&level, d),
+            Err(e) => errors.push(FieldError { field: "previous_date".into(), message: capitalise(&e.to_string()) }),
+        }
+    }
+    if errors.is_empty() { Ok(a) } else { Err(errors) }
+}
+
+/// Groups form pairs by name, keeping repeated keys (checkbox groups).
+fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+async fn try_submit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>) -> WebResult<Response> {
+    let form = form_map(pairs);
+    user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
+    let set = state.store.criteria_set(&id, None).await?.set;
+    let on = form.get("on").and_then(|v| v.first()).map(|s| parse_date(s)).transpose();
+    let (errors, result) = match (answers_from_form(&set, &form), on) {
+        (Err(errors), _) => (errors, None),
+        (_, Err(e)) => (vec![FieldError { field: "on".into(), message: capitalise(&e.to_string()) }], None),
+        (Ok(answers), Ok(on)) => match set.evaluate(&answers, on.unwrap_or_else(hoctap_store::today)) {
+            Ok(r) => (Vec::new(), Some(r)),
+            Err(hoctap_domain::criteria::EvalError::Answers(list)) => (
+                list.iter().map(|e| FieldError { field: String::new(), message: capitalise(&e.to_string()) }).collect(),
+                None,
+            ),
+            Err(e) => (vec![FieldError { field: "on".into(), message: capitalise(&e.to_string()) }], None),
+        },
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = try_page(&user, set, &form, errors, result);
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+// ---- Export, import, correction ----
+
+async fn export_xlsx(State(state): State<AppState>, _user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
+    let set = state.store.criteria_set(&id, q.phien_ban.as_deref()).await?.set;
+    let bytes = hoctap_docs::criteria_xlsx::export_set(&set).map_err(WebError::internal)?;
+    let name = format!("attachment; filename=\"{}-{}.xlsx\"", set.id, set.version);
+    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+}
+
+async fn export_toml(State(state): State<AppState>, _user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
+    let set = state.store.criteria_set(&id, q.phien_ban.as_deref()).await?.set;
+    let body = set.to_toml().map_err(WebError::internal)?;
+    let name = format!("attachment; filename=\"{}-{}.toml\"", set.id, set.version);
+    Ok(([(header::CONTENT_TYPE, "application/toml; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], body).into_response())
+}
+
+/// Reads a set from an uploaded workbook or TOML file.
+pub fn set_from_upload(bytes: &[u8]) -> WebResult<CriteriaSet> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        hoctap_docs::criteria_xlsx::import_set(bytes).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))
+    } else {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|_| WebError::invalid("file", "Tệp không phải Excel (.xlsx) hay TOML UTF-8"))?;
+        CriteriaSet::parse_toml(text).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "criteria_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    errors: Vec<FieldError>,
+}
+
+async fn import_form(user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::Reorganise)?;
+    render(&ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors: Vec::new() })
+}
+
+async fn import(State(state): State<AppState>, user: CurrentUser, mut mp: Multipart) -> WebResult<Response> {
+    user.require(Action::Reorganise)?;
+    let mut csrf = String::new();
+    let mut bytes = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let result = async {
+        if bytes.is_empty() {
+            return Err(WebError::invalid("file", "Chọn một tệp"));
+        }
+        let set = set_from_upload(&bytes)?;
+        let outcome = state.store.save_criteria_set(&user.actor(), &set, "imported").await?;
+        Ok((set, outcome))
+    }
+    .await;
+    match result {
+        Ok((set, outcome)) => {
+            let msg = match outcome {
+                hoctap_store::SaveOutcome::Created => format!("Đã nhập phiên bản {}", set.version),
+                hoctap_store::SaveOutcome::Unchanged => format!("Phiên bản {} đã có, không thay đổi", set.version),
+            };
+            Ok(Redirect::to(&format!("/tieu-chi/{}?xong={}", set.id, super::units::urlencode(&msg))).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let page = ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors };
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+/// An administrator's correction of one indicator, saved as a new version.
+#[derive(Deserialize, Default, Clone)]
+pub struct Correction {
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub max_points: String,
+    /// New threshold for every requirement of this level (`at_least`).
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub at_least: String,
+    #[serde(default)]
+    pub confidence: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Applies a correction; the version gets a `-sua` suffix counter.
+pub fn apply_correction(mut set: CriteriaSet, c: &Correction) -> WebResult<CriteriaSet> {
+    if c.source.trim().is_empty() {
+        return Err(WebError::invalid("source", "Ghi văn bản đối chiếu (số, ký hiệu, điều khoản) làm căn cứ hiệu chỉnh"));
+    }
+    let ind = set
+        .criteria
+        .iter_mut()
+        .flat_map(|cr| cr.indicators.iter_mut())
+        .find(|i| i.id == c.indicator.trim())
+        .ok_or_else(|| WebError::invalid("indicator", format!("Không có chỉ tiêu mã \"{}\"", c.indicator.trim())))?;
+    if !c.name.trim().is_empty() {
+        ind.name = hoctap_domain::text::clean(&c.name);
+    }
+    if !c.max_points.trim().is_empty() {
+        ind.max_points = Some(Points::parse(&c.max_points).map_err(|e| WebError::invalid("max_points", capitalise(&e.to_string())))?);
+    }
+    if !c.at_least.trim().is_empty() {
+        let n = Number::parse(&c.at_least).map_err(|e| WebError::invalid("at_least", capitalise(&e.to_string())))?;
+        let mut touched = false;
+        for r in ind.requirements.iter_mut().filter(|r| r.level == c.level.trim() && r.area.is_empty()) {
+            r.at_least = Some(n);
+            touched = true;
+        }
+        if !touched {
+            return Err(WebError::invalid("level", format!("Chỉ tiêu {} không có ngưỡng ở mức \"{}\"", ind.id, c.level.trim())));
+        }
+    }
+    if let Some(conf) = Confidence::parse(&c.confidence) {
+        ind.confidence = conf;
+    }
+    let prev = ind.note.take().unwrap_or_default();
+    ind.note = Some(format!("{}Hiệu chỉnh theo: {}", if prev.is_empty() { String::new() } else { format!("{prev} ") }, c.source.trim()));
+    let base = set.version.split("-sua").next().unwrap_or(&set.version).to_string();
+    let n: u32 = set.version.split("-sua").nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    set.version = format!("{base}-sua{}", n + 1);
+    set.validate().map_err(|e| WebError::invalid("indicator", capitalise(&e.to_string())))?;
+    Ok(set)
+}
+
+async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, axum::extract::Form(c): axum::extract::Form<Correction>) -> WebResult<Response> {
+    user.check_csrf(&c.csrf)?;
+    user.require(Action::Reorganise)?;
+    let result = async {
+        let set = state.store.criteria_set(&id, None).await?.set;
+        let corrected = apply_correction(set, &c)?;
+        state.store.save_criteria_set(&user.actor(), &corrected, "corrected").await?;
+        Ok::<_, WebError>(corrected.version)
+    }
+    .await;
+    match result {
+        Ok(v) => Ok(Redirect::to(&format!("/tieu-chi/{id}?xong={}", super::units::urlencode(&format!("Đã lưu phiên bản {v}")))).into_response()),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(set_page(&state, &user, &id, None, errors, None).await?.render()?)).into_response())
+        }
+    }
+}
