@@ -198,18 +198,28 @@ impl Store {
     /// The tree as at a date: all units (villages excluded unless asked) of the nation or of
     /// a subtree, each with its parent on that date.
     pub async fn tree(&self, on: Date, root: Option<i64>, with_villages: bool) -> Result<Vec<TreeNode>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.code, u.name, u.kind, u.unit_type, p.parent_id FROM units u \
-             LEFT JOIN unit_parents p ON p.child_id = u.id AND p.valid_from <= $1 AND p.valid_to > $1 \
-             WHERE u.valid_from <= $1 AND u.valid_to > $1 AND ($2 = 1 OR u.kind <> 'village') \
-             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $3 AND c.descendant_id = u.id AND c.valid_from <= $1 AND c.valid_to > $1)) \
-             ORDER BY u.code",
-        )
-        .bind(date_text(on))
-        .bind(i64::from(with_villages))
-        .bind(root)
-        .fetch_all(self.pool())
-        .await?;
+        // With a root, start from its closure rows (indexed by ancestor) instead of testing
+        // every unit of the nation for membership.
+        let sql = match root {
+            Some(_) => {
+                "SELECT u.id, u.code, u.name, u.kind, u.unit_type, p.parent_id FROM unit_closure c \
+                 JOIN units u ON u.id = c.descendant_id \
+                 LEFT JOIN unit_parents p ON p.child_id = u.id AND p.valid_from <= $1 AND p.valid_to > $1 \
+                 WHERE c.ancestor_id = $3 AND c.valid_from <= $1 AND c.valid_to > $1 \
+                 AND u.valid_from <= $1 AND u.valid_to > $1 AND ($2 = 1 OR u.kind <> 'village') ORDER BY u.code"
+            }
+            None => {
+                "SELECT u.id, u.code, u.name, u.kind, u.unit_type, p.parent_id FROM units u \
+                 LEFT JOIN unit_parents p ON p.child_id = u.id AND p.valid_from <= $1 AND p.valid_to > $1 \
+                 WHERE u.valid_from <= $1 AND u.valid_to > $1 AND ($2 = 1 OR u.kind <> 'village') \
+                 ORDER BY u.code"
+            }
+        };
+        let mut q = sqlx::query(sql).bind(date_text(on)).bind(i64::from(with_villages));
+        if let Some(r) = root {
+            q = q.bind(r);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
