@@ -166,6 +166,24 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_with_a_title_row_and_numeric_codes_is_read() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let _ = ws.write_string(0, 0, "DANH SÁCH THÔN");
+        let _ = ws.write_string(1, 0, "Mã xã");
+        let _ = ws.write_string(1, 1, "Tên thôn");
+        // Excel keeps a typed-in code as a number.
+        let _ = ws.write_number(2, 0, 5977.0);
+        let _ = ws.write_string(2, 1, "Thôn Bắc ");
+        let bytes = wb.save_to_buffer().unwrap_or_default();
+        let rows = read_table(&bytes, COLS).unwrap_or_default();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 3);
+        assert_eq!(rows[0].get("code"), "5977", "the caller restores or rejects the lost zero");
+        assert_eq!(rows[0].get("name"), "Thôn Bắc");
+    }
+
+    #[test]
     fn formulas_are_escaped() {
         assert_eq!(escape_cell("=1+1"), "'=1+1");
         assert_eq!(escape_cell("Thôn 1"), "Thôn 1");

@@ -221,6 +221,17 @@ impl UnitCode {
         Ok(Self(s.to_string()))
     }
 
+    /// Like [`UnitCode::parse_for`], but first restores leading zeros that a spreadsheet
+    /// dropped when it stored the code as a number (`5977` → `05977`).
+    pub fn parse_restoring_zeros(kind: UnitKind, input: &str) -> Result<Self, UnitCodeError> {
+        let s = input.trim();
+        let s = s.strip_suffix(".0").unwrap_or(s);
+        if !s.is_empty() && s.len() < kind.code_len() && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Self::parse_for(kind, &format!("{s:0>width$}", width = kind.code_len()));
+        }
+        Self::parse_for(kind, s)
+    }
+
     /// The kind implied by the code's length.
     pub fn kind(&self) -> UnitKind {
         match self.0.len() {
@@ -347,6 +358,13 @@ mod tests {
             UnitCode::parse_for(UnitKind::Commune, "001"),
             Err(UnitCodeError::WrongLength { expected: 5, .. })
         ));
+    }
+
+    #[test]
+    fn zeros_dropped_by_excel_are_restored() {
+        assert_eq!(UnitCode::parse_restoring_zeros(UnitKind::Commune, "5977").map(|c| c.0), Ok("05977".to_string()));
+        assert_eq!(UnitCode::parse_restoring_zeros(UnitKind::Commune, "4.0").map(|c| c.0), Ok("00004".to_string()));
+        assert!(UnitCode::parse_restoring_zeros(UnitKind::Commune, "123456").is_err());
     }
 
     #[test]

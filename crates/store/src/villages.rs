@@ -173,7 +173,7 @@ impl Store {
         let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
         for row in rows {
             let mut errors: Vec<(String, String)> = Vec::new();
-            let commune = match UnitCode::parse_for(UnitKind::Commune, &row.commune_code) {
+            let commune = match UnitCode::parse_restoring_zeros(UnitKind::Commune, &row.commune_code) {
                 Err(e) => {
                     errors.push(("Mã xã".into(), e.to_string()));
                     None
@@ -192,7 +192,7 @@ impl Store {
             {
                 errors.push(("Mã xã".into(), format!("{} nằm ngoài phạm vi đơn vị của bạn", c.name)));
             }
-            let key = (row.commune_code.trim().to_string(), text::fold(&row.name));
+            let key = (commune.as_ref().map(|c| c.code.clone()).unwrap_or_else(|| row.commune_code.trim().to_string()), text::fold(&row.name));
             if let Some(first) = seen.get(&key) {
                 errors.push(("Tên thôn".into(), format!("trùng với dòng {first} trong tệp")));
             } else {

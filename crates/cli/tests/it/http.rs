@@ -308,3 +308,32 @@ async fn pages_render_for_a_logged_in_officer() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "officers do not reorganise");
     }
 }
+
+#[tokio::test]
+async fn an_admin_adds_and_removes_a_lineage_link_with_audit() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("quantri").await;
+        // A legacy commune the data leaves without successor gets one by hand.
+        let gaps = app.store.admin_units_check(hoctap_store::today()).await.unwrap();
+        let (code, _) = gaps.legacy_without_successor.first().cloned().unwrap();
+        let old = app.store.unit_by_code(&code, jiff::civil::date(2024, 12, 31)).await.unwrap();
+        let new = app.unit_id("00004").await;
+        let before = app.store.audit_count().await.unwrap();
+        let body = json!({"predecessor_id": old.id, "successor_id": new, "kind": "merge", "effective_on": "2025-07-01", "legal_act": "NQ 1656/NQ-UBTVQH15"});
+        let (s, v) = app.post("/api/v1/lineage-links", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{engine:?} {v}");
+        let event = v["event_id"].as_i64().unwrap();
+        let (_, lin) = app.get(&format!("/api/v1/units/{}/lineage", old.id)).await;
+        assert_eq!(lin["successors"][0]["id"], json!(new));
+        let (s, _) = app.send(Method::DELETE, "/api/v1/lineage-links", Some(json!({"event_id": event, "predecessor_id": old.id, "successor_id": new}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (_, lin) = app.get(&format!("/api/v1/units/{}/lineage", old.id)).await;
+        assert!(lin["successors"].as_array().unwrap().is_empty());
+        assert_eq!(app.store.audit_count().await.unwrap(), before + 2);
+        // A cycle is refused.
+        let (s, v) = app.post("/api/v1/lineage-links", json!({"predecessor_id": new, "successor_id": app.store.unit_by_code("00004", jiff::civil::date(2024, 12, 31)).await.unwrap().id, "kind": "merge", "effective_on": "2025-07-01", "legal_act": "x"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("vòng lặp"));
+    }
+}

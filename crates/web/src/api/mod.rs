@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/villages/import", post(import_villages))
         .route("/villages/{id}", axum::routing::patch(update_village).delete(end_village))
         .route("/reorganisations", post(reorganise))
-        .route("/lineage-links", post(add_link))
+        .route("/lineage-links", post(add_link).delete(remove_link))
         .route("/users", get(users).post(create_user))
         .route("/users/{id}/password-reset", post(reset_password))
         .route("/me/password", post(change_password))
@@ -343,6 +343,20 @@ async fn add_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Resu
     let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
     let id = state.store.add_lineage_link(&u.actor(), b.predecessor_id, b.successor_id, kind, on, &b.legal_act).await?;
     Ok((StatusCode::CREATED, Json(json!({"event_id": id}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct RemoveLinkBody {
+    event_id: i64,
+    predecessor_id: i64,
+    successor_id: i64,
+}
+
+async fn remove_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<RemoveLinkBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::Reorganise)?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    state.store.remove_lineage_link(&u.actor(), b.event_id, b.predecessor_id, b.successor_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/don-vi/{id}/thuoc-tinh", post(set_attribute))
         .route("/don-vi/{id}/sua", post(correct))
         .route("/don-vi/{id}/lien-ket", post(add_link))
+        .route("/don-vi/{id}/lien-ket/xoa", post(remove_link))
         .route("/nhap-thon", get(import_form).post(import_preview))
         .route("/nhap-thon/ap-dung", post(import_apply))
         .route("/nhap-thon/mau.csv", get(import_template))
@@ -117,6 +118,9 @@ async fn browse(State(state): State<AppState>, user: CurrentUser, Query(q): Quer
 }
 
 pub struct LineageLine {
+    pub event_id: i64,
+    pub predecessor: i64,
+    pub successor: i64,
     pub kind: String,
     pub date: String,
     pub legal_act: String,
@@ -191,6 +195,9 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
         .await?
         .into_iter()
         .map(|e: LineageEntry| LineageLine {
+            event_id: e.event_id,
+            predecessor: if e.role == "predecessor" { id } else { e.other.id },
+            successor: if e.role == "predecessor" { e.other.id } else { id },
             kind: e.kind.label().to_string(),
             date: format_vn(e.effective_on),
             legal_act: e.legal_act,
@@ -434,6 +441,22 @@ async fn add_link(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     }
     .await;
     after_post(&state, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+struct RemoveLinkForm {
+    event_id: i64,
+    predecessor: i64,
+    successor: i64,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn remove_link(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RemoveLinkForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::Reorganise)?;
+    let r = state.store.remove_lineage_link(&user.actor(), f.event_id, f.predecessor, f.successor).await;
+    after_post(&state, &user, id, r.map(|_| "Đã xóa liên kết lịch sử".to_string()).map_err(Into::into)).await
 }
 
 // ---- Village import ----
