@@ -5,5 +5,6 @@ pub mod area;
 pub mod criteria;
 pub mod date;
 pub mod hierarchy;
+pub mod registry;
 pub mod text;
 pub mod unit;
