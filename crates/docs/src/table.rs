@@ -48,6 +48,19 @@ pub struct Column {
 
 /// Reads a table whose header row (within the first 10 rows) names the columns.
 pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<TableRow>, TableError> {
+    let specs: Vec<ColumnSpec> = columns.iter().map(|c| ColumnSpec { name: c.name, headers: c.headers.iter().map(|h| (*h).to_string()).collect(), required: c.required }).collect();
+    read_table_with(bytes, &specs)
+}
+
+/// A column built at run time (e.g. from a registry definition).
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub headers: Vec<String>,
+    pub required: bool,
+}
+
+/// Like [`read_table`], with columns built at run time.
+pub fn read_table_with(bytes: &[u8], columns: &[ColumnSpec]) -> Result<Vec<TableRow>, TableError> {
     if bytes.is_empty() {
         return Err(TableError::Empty);
     }
@@ -89,7 +102,7 @@ pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<TableRow>, Tab
         return Ok(out);
     }
     Err(TableError::MissingColumns(
-        columns.iter().filter(|c| c.required).map(|c| c.headers.first().copied().unwrap_or(c.name)).collect::<Vec<_>>().join(", "),
+        columns.iter().filter(|c| c.required).map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string())).collect::<Vec<_>>().join(", "),
     ))
 }
 

@@ -36,6 +36,10 @@ pub enum Action {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Keep the registries of households, citizens, clans, organisations, centres.
+    EditRegistries,
+    /// Keep the Hội Khuyến học registries (branches, members, fund ledger).
+    EditAssociation,
 }
 
 impl Role {
@@ -79,11 +83,17 @@ impl Role {
         use Action::*;
         match self {
             Self::SystemAdmin => true,
-            Self::UnitOfficer => matches!(action, ReadLocal | EditUnits | ManageUsers | ReadAudit),
+            Self::UnitOfficer => matches!(action, ReadLocal | EditUnits | ManageUsers | ReadAudit | EditRegistries | EditAssociation),
             Self::Reviewer | Self::Signer => matches!(action, ReadLocal | ReadAudit),
-            Self::AssociationOfficer => matches!(action, ReadLocal),
+            Self::AssociationOfficer => matches!(action, ReadLocal | EditAssociation),
             Self::Citizen => false,
         }
+    }
+
+    /// Whether the role works with full personal data (CCCD, dates of birth); others see
+    /// them masked.
+    pub fn sees_personal_data(self) -> bool {
+        matches!(self, Self::SystemAdmin | Self::UnitOfficer | Self::AssociationOfficer)
     }
 
     /// Roles this role may hand out when creating users (never more than it has).

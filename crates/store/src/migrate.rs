@@ -8,10 +8,12 @@ use sqlx::Row;
 const SQLITE: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     ("0002_criteria", include_str!("../migrations/sqlite/0002_criteria.sql")),
+    ("0003_registries", include_str!("../migrations/sqlite/0003_registries.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     ("0002_criteria", include_str!("../migrations/postgres/0002_criteria.sql")),
+    ("0003_registries", include_str!("../migrations/postgres/0003_registries.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

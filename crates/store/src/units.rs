@@ -287,12 +287,14 @@ impl Store {
         rows.iter().map(unit_from_row).collect()
     }
 
-    /// Every unit that went, directly or not, into this one.
+    /// Every unit of the same level that went, directly or not, into this one (a 2025
+    /// commune's predecessors are communes, not the districts whose territory it took).
     pub async fn predecessors(&self, id: i64) -> Result<Vec<UnitRow>> {
         let sql = format!(
             "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
                SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id) \
-             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 ORDER BY u.valid_to DESC, u.kind, u.code"
+             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 \
+             AND u.kind = (SELECT kind FROM units WHERE id = $1) ORDER BY u.valid_to DESC, u.code"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()

@@ -157,7 +157,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
             store.record_login_failure(&key, failures, &until).await?;
             let actor = Actor { user_id: other.as_ref().map(|u| u.id), username: username.trim().to_lowercase(), unit_id: other.as_ref().map(|u| u.unit_id) };
             store.audit_login(&actor, actor.unit_id, "auth.login_failed").await?;
-            Err(WebError::invalid("password", "tên đăng nhập hoặc mật khẩu không đúng"))
+            Err(WebError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng"))
         }
     }
 }

@@ -337,3 +337,28 @@ async fn an_admin_adds_and_removes_a_lineage_link_with_audit() {
         assert!(v["error"]["message"].as_str().unwrap().contains("vòng lặp"));
     }
 }
+
+#[tokio::test]
+async fn success_messages_come_from_the_server_not_the_url() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("xa.canbo").await;
+        let commune = app.demo_commune().await;
+        let html = app.client.get(app.url(&format!("/don-vi/{commune}?xong=T%C3%A0i+kho%E1%BA%A3n+b%E1%BB%8B+kh%C3%B3a"))).send().await.unwrap().text().await.unwrap();
+        assert!(!html.contains("Tài khoản bị khóa"), "{engine:?}: a link cannot make the page speak");
+        let (s, _) = app.post_form(&format!("/don-vi/{commune}/thon"), &[("name", "Thôn Tin Nhắn"), ("unit_type", "thôn")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        // The redirect carries the message in an HttpOnly cookie, shown once.
+        let res = app.client.get(app.url(&format!("/don-vi/{commune}"))).send().await.unwrap();
+        let cleared = res.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Đã thêm Thôn Tin Nhắn"), "{engine:?}");
+        assert!(cleared.contains("hoctap_flash=;") && cleared.contains("Max-Age=0"));
+        let again = app.client.get(app.url(&format!("/don-vi/{commune}"))).send().await.unwrap().text().await.unwrap();
+        assert!(!again.contains("Đã thêm Thôn Tin Nhắn"));
+        // A failed add keeps what was typed.
+        let (s, html) = app.post_form(&format!("/don-vi/{commune}/thon"), &[("name", "Thôn Tin Nhắn"), ("unit_type", "thôn")]).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(html.contains("value=\"Thôn Tin Nhắn\""));
+    }
+}

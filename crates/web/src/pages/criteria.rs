@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
@@ -277,8 +277,6 @@ struct SetPage {
 struct SetQuery {
     #[serde(default)]
     phien_ban: Option<String>,
-    #[serde(default)]
-    xong: Option<String>,
 }
 
 async fn set_page(state: &AppState, user: &CurrentUser, id: &str, version: Option<&str>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<SetPage> {
@@ -308,8 +306,10 @@ async fn set_page(state: &AppState, user: &CurrentUser, id: &str, version: Optio
     })
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
-    render(&set_page(&state, &user, &id, q.phien_ban.as_deref(), Vec::new(), q.xong).await?)
+async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>, headers: axum::http::HeaderMap) -> WebResult<Response> {
+    let done = super::take_flash(&headers);
+    let shown = done.is_some();
+    super::render_with_flash(&set_page(&state, &user, &id, q.phien_ban.as_deref(), Vec::new(), done).await?, shown)
 }
 
 // ---- Thử chấm ----
@@ -541,7 +541,7 @@ async fn import(State(state): State<AppState>, user: CurrentUser, mut mp: Multip
                 hoctap_store::SaveOutcome::Created => format!("Đã nhập phiên bản {}", set.version),
                 hoctap_store::SaveOutcome::Unchanged => format!("Phiên bản {} đã có, không thay đổi", set.version),
             };
-            Ok(Redirect::to(&format!("/tieu-chi/{}?xong={}", set.id, super::units::urlencode(&msg))).into_response())
+            Ok(super::flash_redirect(&state, &format!("/tieu-chi/{}", set.id), &msg))
         }
         Err(e) => {
             let status = e.status();
@@ -625,7 +625,7 @@ async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Pat
     }
     .await;
     match result {
-        Ok(v) => Ok(Redirect::to(&format!("/tieu-chi/{id}?xong={}", super::units::urlencode(&format!("Đã lưu phiên bản {v}")))).into_response()),
+        Ok(v) => Ok(super::flash_redirect(&state, &format!("/tieu-chi/{id}"), &format!("Đã lưu phiên bản {v}"))),
         Err(e) => {
             let status = e.status();
             let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;

@@ -270,6 +270,55 @@ async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/doi-mat-khau?xong=1")).into_response())
 }
 
+/// Success messages travel to the next page in a short-lived HttpOnly cookie, not in the
+/// URL: a link cannot make the site display words it never said.
+pub const FLASH_COOKIE: &str = "hoctap_flash";
+
+/// Redirects after a successful form, carrying the message.
+pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
+    let cookie = format!(
+        "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60{}",
+        units::urlencode(message),
+        if state.secure_cookies { "; Secure" } else { "" }
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
+}
+
+/// The message left by the previous request, if any.
+pub fn take_flash(headers: &HeaderMap) -> Option<String> {
+    auth::cookie(headers, FLASH_COOKIE).map(|v| urldecode(&v)).filter(|m| !m.is_empty())
+}
+
+/// Renders a page that may show a flash message, clearing the cookie once shown.
+pub fn render_with_flash(t: &impl Template, shown: bool) -> WebResult<Response> {
+    let html = Html(t.render()?);
+    if shown {
+        Ok(([(header::SET_COOKIE, format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))], html).into_response())
+    } else {
+        Ok(html.into_response())
+    }
+}
+
+fn urldecode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (c, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
@@ -45,7 +45,8 @@ pub struct AsAt {
     pub ngay: Option<String>,
     #[serde(default)]
     pub q: Option<String>,
-    #[serde(default)]
+    /// Set from the flash cookie, never from the URL.
+    #[serde(skip)]
     pub xong: Option<String>,
 }
 
@@ -145,6 +146,8 @@ struct UnitPage {
     kind_label: String,
     validity: String,
     date_iso: String,
+    /// The date the page shows (the last valid day for an ended unit): links keep it.
+    shown_iso: String,
     date_vn: String,
     date_error: Option<String>,
     valid_on_date: bool,
@@ -166,11 +169,17 @@ struct UnitPage {
     errors: Vec<FieldError>,
     done: Option<String>,
     today_iso: String,
+    /// What the user typed in the form that failed, shown again.
+    typed: Vec<(String, String)>,
 }
 
 impl UnitPage {
     fn error_for(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    fn typed(&self, field: &str) -> &str {
+        self.typed.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 }
 
@@ -201,7 +210,12 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
             kind: e.kind.label().to_string(),
             date: format_vn(e.effective_on),
             legal_act: e.legal_act,
-            direction: if e.role == "predecessor" { "chuyển thành / nhập vào".into() } else { "tiếp nhận từ".into() },
+            direction: match (e.role, e.kind) {
+                ("predecessor", LineageKind::Abolish) => "địa bàn chuyển cho".into(),
+                ("predecessor", _) => "chuyển thành (đơn vị kế thừa)".into(),
+                (_, LineageKind::Abolish) => "tiếp nhận địa bàn của".into(),
+                _ => "tiếp nhận từ (đơn vị tiền thân)".into(),
+            },
             other_id: e.other.id,
             other: format!("{} {} ({})", e.other.code, e.other.name, e.other.validity.describe()),
         })
@@ -231,6 +245,7 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
         kind_label: unit.kind.label().to_string(),
         validity: unit.validity.describe(),
         date_iso: on.to_string(),
+        shown_iso: shown_on.to_string(),
         date_vn: format_vn(on),
         date_error,
         valid_on_date: unit.valid_on(on),
@@ -252,22 +267,30 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
         errors,
         done: q.xong.clone(),
         today_iso: today.to_string(),
+        typed: Vec::new(),
         unit,
     })
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> WebResult<Response> {
-    render(&unit_page(&state, &user, id, &q, Vec::new()).await?)
+async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(mut q): Query<AsAt>, headers: axum::http::HeaderMap) -> WebResult<Response> {
+    q.xong = super::take_flash(&headers);
+    let shown = q.xong.is_some();
+    super::render_with_flash(&unit_page(&state, &user, id, &q, Vec::new()).await?, shown)
 }
 
 /// Re-renders the unit page with the error of a failed form, or redirects after success.
 async fn after_post(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>) -> WebResult<Response> {
+    after_post_typed(state, user, id, result, &[]).await
+}
+
+async fn after_post_typed(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>, typed: &[(&str, &str)]) -> WebResult<Response> {
     match result {
-        Ok(done) => Ok(Redirect::to(&format!("/don-vi/{id}?xong={}", urlencode(&done))).into_response()),
+        Ok(done) => Ok(super::flash_redirect(state, &format!("/don-vi/{id}"), &done)),
         Err(e) => {
             let status = e.status();
             let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            let page = unit_page(state, user, id, &AsAt::default(), errors).await?;
+            let mut page = unit_page(state, user, id, &AsAt::default(), errors).await?;
+            page.typed = typed.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -294,7 +317,7 @@ async fn add_village(State(state): State<AppState>, user: CurrentUser, Path(id):
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
     let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
-    after_post(&state, &user, id, r.map(|v| format!("Đã thêm {} {}", v.unit_type, v.name)).map_err(Into::into)).await
+    after_post_typed(&state, &user, id, r.map(|v| format!("Đã thêm {}", v.name)).map_err(Into::into), &[("name", &f.name), ("unit_type", &f.unit_type)]).await
 }
 
 async fn edit_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {

@@ -1,14 +1,14 @@
 //! Users of the unit's subtree: list, create, reset password, lock and unlock.
 
-use super::{Chrome, FieldError, capitalise, grantable, render};
+use super::{Chrome, FieldError, capitalise, grantable};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::{Action, NewPassword, Role, Username};
 use hoctap_domain::unit::UnitCode;
@@ -39,21 +39,17 @@ impl UsersPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    xong: Option<String>,
-}
-
 async fn page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>, form: UserForm, done: Option<String>) -> WebResult<UsersPage> {
     let users = state.store.users(user.scope(), hoctap_store::today()).await?;
     Ok(UsersPage { chrome: Chrome::new("Người dùng", user), users, roles: grantable(user), errors, form, done })
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<DoneQuery>) -> WebResult<Response> {
+async fn list(State(state): State<AppState>, user: CurrentUser, headers: axum::http::HeaderMap) -> WebResult<Response> {
     user.require(Action::ManageUsers)?;
     let form = UserForm { unit_code: user.user.unit_code.clone(), ..Default::default() };
-    render(&page(&state, &user, Vec::new(), form, q.xong).await?)
+    let done = super::take_flash(&headers);
+    let shown = done.is_some();
+    super::render_with_flash(&page(&state, &user, Vec::new(), form, done).await?, shown)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -101,7 +97,7 @@ pub async fn create_user(state: &AppState, user: &CurrentUser, f: &UserForm) -> 
 async fn create(State(state): State<AppState>, user: CurrentUser, Form(f): Form<UserForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     match create_user(&state, &user, &f).await {
-        Ok(_) => Ok(Redirect::to(&format!("/nguoi-dung?xong={}", super::units::urlencode(&format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())))).into_response()),
+        Ok(_) => Ok(super::flash_redirect(&state, "/nguoi-dung", &format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase()))),
         Err(e) => {
             let status = e.status();
             let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
@@ -139,7 +135,7 @@ async fn reset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
             let hash = auth::hash_password(&p)?;
             state.store.set_password_hash(&user.actor(), id, &hash, true, "user.password.reset").await?;
             let msg = format!("Đã đặt lại mật khẩu cho {}; người dùng phải đổi mật khẩu khi đăng nhập", target.username);
-            Ok(Redirect::to(&format!("/nguoi-dung?xong={}", super::units::urlencode(&msg))).into_response())
+            Ok(super::flash_redirect(&state, "/nguoi-dung", &msg))
         }
         Err(e) => {
             let errors = vec![FieldError { field: format!("reset-{id}"), message: format!("{}: {}", target.username, capitalise(&e.to_string())) }];
@@ -166,5 +162,5 @@ async fn toggle(State(state): State<AppState>, user: CurrentUser, Path(id): Path
     let active = f.active == "1";
     state.store.set_user_active(&user.actor(), id, active).await?;
     let msg = format!("Đã {} tài khoản {}", if active { "mở khóa" } else { "khóa" }, target.username);
-    Ok(Redirect::to(&format!("/nguoi-dung?xong={}", super::units::urlencode(&msg))).into_response())
+    Ok(super::flash_redirect(&state, "/nguoi-dung", &msg))
 }
