@@ -2,4 +2,4 @@
 //! documents and charts. Depends only on the domain crate.
 pub mod criteria_xlsx;
 pub mod table;
-// pub mod registry_xlsx; (enabled once the registry domain lands)
+pub mod registry_xlsx;

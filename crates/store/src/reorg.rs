@@ -269,7 +269,7 @@ impl Store {
                 .await?;
         }
         for (closed, succ) in &plan.successor_of {
-            // crate::registry::follow_successor(&mut tx, closed.0, resolve(*succ)?).await?;
+            crate::registry::follow_successor(&mut tx, closed.0, resolve(*succ)?).await?;
             sqlx::query("UPDATE users SET unit_id = $1, updated_at = $2 WHERE unit_id = $3")
                 .bind(resolve(*succ)?)
                 .bind(crate::now_text())

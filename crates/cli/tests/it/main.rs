@@ -7,4 +7,5 @@ mod cli;
 mod criteria;
 mod harness;
 mod http;
+mod registries;
 mod store;

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/password", post(change_password))
         .route("/audit", get(audit))
         .merge(criteria_routes())
+        .merge(registry_routes())
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -514,4 +515,179 @@ async fn criteria_correct(State(state): State<AppState>, ApiUser(u): ApiUser, Pa
     let corrected = crate::pages::criteria::apply_correction(set, &c)?;
     state.store.save_criteria_set(&u.actor(), &corrected, "corrected").await?;
     Ok((StatusCode::CREATED, Json(json!(corrected))).into_response())
+}
+
+// ---- Registries ----
+
+pub fn registry_routes() -> Router<AppState> {
+    Router::new()
+        .route("/registries", get(registries_index))
+        .route("/registries/{slug}", get(registry_list).post(registry_create))
+        .route("/registries/{slug}/import", post(registry_import))
+        .route("/registries/{slug}/export.csv", get(registry_export_csv))
+        .route("/registries/{slug}/export.xlsx", get(registry_export_xlsx))
+        .route("/registries/{slug}/{id}", get(registry_show).patch(registry_update).delete(registry_end))
+}
+
+fn field_type_name(t: hoctap_domain::registry::def::FieldType) -> &'static str {
+    use hoctap_domain::registry::def::FieldType as T;
+    match t {
+        T::Text { .. } => "text",
+        T::Name => "name",
+        T::Code => "code",
+        T::Date => "date",
+        T::Int { .. } => "integer",
+        T::Money => "money",
+        T::Bool => "boolean",
+        T::Cccd => "cccd",
+        T::Sex => "sex",
+        T::Coded(_) => "coded",
+        T::Ethnicity => "ethnicity",
+        T::Unit(_) => "unit_code",
+        T::AnyUnit => "unit_code",
+        T::Ref(_) => "reference",
+    }
+}
+
+async fn registries_index(ApiUser(u): ApiUser) -> ApiResult {
+    u.require(Action::ReadLocal)?;
+    ok(hoctap_domain::registry::def::REGISTRIES
+        .iter()
+        .map(|r| {
+            json!({
+                "slug": r.slug, "title": r.title, "key": r.key, "append_only": r.append_only,
+                "fields": r.fields.iter().map(|f| json!({
+                    "column": f.column, "header": f.header, "type": field_type_name(f.ty), "required": f.required,
+                    "personal": f.personal, "choices": f.ty.choices().map(|c| c.iter().map(|(code, label)| json!({"code": code, "label": label})).collect::<Vec<_>>()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect::<Vec<_>>())
+}
+
+fn record_json(u: &CurrentUser, reg: &hoctap_domain::registry::def::Registry, r: &hoctap_store::RegistryRecord) -> Value {
+    let values: serde_json::Map<String, Value> = reg
+        .fields
+        .iter()
+        .filter_map(|f| r.values.get(f.column).map(|_| (f.column.to_string(), Value::String(crate::pages::registries::shown(u, f, r.values.get(f.column))))))
+        .collect();
+    json!({"id": r.id, "unit_id": r.unit_id, "values": values, "valid_from": r.validity.from, "valid_to": r.validity.to})
+}
+
+async fn registry_list(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, Query(q): Query<crate::pages::registries::ListQuery>) -> ApiResult {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    let records = crate::pages::registries::query_records(&state, &u, reg, &q, 100).await?;
+    let next = crate::pages::registries::cursor(reg, &records, 100).map(|(v, id)| json!({"sau": v, "sau_id": id}));
+    ok(json!({"records": records.iter().map(|r| record_json(&u, reg, r)).collect::<Vec<_>>(), "next": next}))
+}
+
+async fn registry_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>) -> ApiResult {
+    u.require(Action::ReadLocal)?;
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    let r = state.store.registry_get(reg, id).await?;
+    u.require_sees(&state, r.unit_id, "bản ghi").await?;
+    let history = if u.user.role.sees_personal_data() { json!(state.store.registry_history(reg, id).await?) } else { Value::Null };
+    ok(json!({"record": record_json(&u, reg, &r), "history": history}))
+}
+
+/// Body: `{"column": "value as typed", ...}`: the same parsing as forms and spreadsheets.
+fn values_of_body(reg: &hoctap_domain::registry::def::Registry, body: &Value) -> Result<hoctap_domain::registry::def::Values, ApiError> {
+    let obj = body.as_object().ok_or_else(|| bad("body", "cần một đối tượng JSON {\"cột\": \"giá trị\"}"))?;
+    if let Some(k) = obj.keys().find(|k| reg.field(k).is_none()) {
+        return Err(bad(k, format!("sổ {} không có cột \"{k}\"", reg.title)));
+    }
+    let form: std::collections::BTreeMap<String, String> = obj
+        .iter()
+        .map(|(k, v)| (k.clone(), match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }))
+        .collect();
+    crate::pages::registries::values_from_form(reg, &form).map_err(|errs| {
+        let first = errs.into_iter().next().map(|e| (e.field, e.message)).unwrap_or_default();
+        ApiError(WebError::Invalid { field: first.0, message: first.1 })
+    })
+}
+
+async fn registry_create(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    u.require(crate::pages::registries::write_action(reg))?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let values = values_of_body(reg, &b)?;
+    let r = state.store.registry_create(&u.actor(), reg, values, u.scope(), hoctap_store::today()).await?;
+    Ok((StatusCode::CREATED, Json(record_json(&u, reg, &r))).into_response())
+}
+
+async fn registry_update(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    u.require(crate::pages::registries::write_action(reg))?;
+    let before = state.store.registry_get(reg, id).await?;
+    u.require_sees(&state, before.unit_id, "bản ghi").await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    // PATCH: fields absent from the body keep their stored value.
+    let mut merged = before.values.clone();
+    let given = values_of_body_partial(reg, &b)?;
+    for (k, v) in given {
+        match v {
+            Some(v) => {
+                merged.insert(k, v);
+            }
+            None => {
+                merged.remove(k);
+            }
+        }
+    }
+    let r = state.store.registry_update(&u.actor(), reg, id, merged, u.scope(), hoctap_store::today()).await?;
+    ok(record_json(&u, reg, &r))
+}
+
+/// Parses only the columns present; `null` or "" clears a column.
+fn values_of_body_partial(reg: &hoctap_domain::registry::def::Registry, body: &Value) -> Result<Vec<(&'static str, Option<hoctap_domain::registry::def::Value>)>, ApiError> {
+    let obj = body.as_object().ok_or_else(|| bad("body", "cần một đối tượng JSON {\"cột\": \"giá trị\"}"))?;
+    let mut out = Vec::new();
+    for (k, v) in obj {
+        let f = reg.field(k).ok_or_else(|| bad(k, format!("sổ {} không có cột \"{k}\"", reg.title)))?;
+        let raw = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let parsed = hoctap_domain::registry::def::parse_typed_value(f, &raw).map_err(|e| bad(f.column, format!("{}: {}", f.header, e)))?;
+        out.push((f.column, parsed));
+    }
+    Ok(out)
+}
+
+async fn registry_end(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>, Query(q): Query<AsAt>) -> ApiResult<Response> {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    u.require(crate::pages::registries::write_action(reg))?;
+    let before = state.store.registry_get(reg, id).await?;
+    u.require_sees(&state, before.unit_id, "bản ghi").await?;
+    let on = date_of(&q)?;
+    state.store.registry_end(&u.actor(), reg, id, on).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Body: the CSV or XLSX file. `?dry_run=false` writes (default: check only).
+async fn registry_import(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    u.require(crate::pages::registries::write_action(reg))?;
+    let rows = crate::pages::registries::import_rows(reg, &body)?;
+    let report = state.store.registry_import(&u.actor(), reg, &rows, u.scope(), hoctap_store::today(), q.dry_run.unwrap_or(true)).await?;
+    let status = if report.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, Json(json!(report))).into_response())
+}
+
+async fn registry_export_csv(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    let rows = crate::pages::registries::export_rows(&state, &u, reg, "csv").await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], hoctap_docs::registry_xlsx::csv(reg, &rows)).into_response())
+}
+
+async fn registry_export_xlsx(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
+    let reg = crate::pages::registries::registry_of(&slug)?;
+    let rows = crate::pages::registries::export_rows(&state, &u, reg, "xlsx").await?;
+    let bytes = hoctap_docs::registry_xlsx::template(reg, &u.user.unit_name, &rows).map_err(WebError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod criteria;
+pub mod registries;
 pub mod units;
 pub mod users;
 
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/doi-mat-khau", get(password_form).post(change_password))
         .merge(units::routes())
         .merge(criteria::routes())
+        .merge(registries::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

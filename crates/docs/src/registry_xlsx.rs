@@ -1,0 +1,117 @@
+//! Registry spreadsheets: the XLSX template pre-filled with a unit's rows (drop-downs for coded
+//! columns, a Vietnamese instructions sheet, a protected header row), the CSV export, and the
+//! column specs that let an uploaded file be read back whatever Excel did to it.
+
+use crate::table::{ColumnSpec, escape_cell};
+use hoctap_domain::registry::def::{FieldType, Registry};
+use hoctap_domain::text;
+use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, XlsxError};
+
+/// Name of the data sheet (ASCII: some old Excel versions mangle diacritics in sheet names).
+pub const DATA_SHEET: &str = "Du lieu";
+
+/// The columns an import looks for: the header, its aliases, and the column name itself.
+pub fn column_specs(reg: &Registry) -> Vec<ColumnSpec> {
+    reg.fields
+        .iter()
+        .map(|f| {
+            // The template marks required columns "(*)"; a file made from it must read back.
+            let mut headers: Vec<String> = vec![f.header.to_string(), format!("{} (*)", f.header), f.column.to_string()];
+            headers.extend(f.aliases.iter().map(|a| (*a).to_string()));
+            ColumnSpec { name: f.column, headers, required: reg.is_key(f.column) }
+        })
+        .collect()
+}
+
+fn format_hint(ty: FieldType) -> String {
+    match ty {
+        FieldType::Text { max } => format!("Chữ, tối đa {max} ký tự"),
+        FieldType::Name => "Họ tên đầy đủ, có dấu".into(),
+        FieldType::Code => "Mã ổn định: chữ không dấu, số, dấu - _ . /".into(),
+        FieldType::Date => "Ngày dd/mm/yyyy".into(),
+        FieldType::Int { min, max } => format!("Số nguyên từ {min} đến {max}"),
+        FieldType::Money => "Số tiền (đồng), ví dụ 80.000".into(),
+        FieldType::Bool => "Có hoặc Không".into(),
+        FieldType::Cccd => "12 chữ số; định dạng cột là Văn bản để giữ số 0 đầu".into(),
+        FieldType::Sex => "Nam hoặc Nữ".into(),
+        FieldType::Coded(list) => format!("Chọn trong danh sách: {}", list.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("; ")),
+        FieldType::Ethnicity => "Tên dân tộc theo danh mục 54 dân tộc".into(),
+        FieldType::Unit(k) => format!("Mã {} đang có hiệu lực", k.label().to_lowercase()),
+        FieldType::AnyUnit => "Mã đơn vị hành chính đang có hiệu lực".into(),
+        FieldType::Ref(_) => "Mã của bản ghi đã có trong sổ liên quan".into(),
+    }
+}
+
+/// Builds the workbook: data sheet with header and rows (cells as displayed), instructions.
+pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let header = Format::new().set_bold().set_background_color("#D9E1F2").set_text_wrap().set_align(FormatAlign::Center).set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let unlocked_text = Format::new().set_unlocked().set_num_format("@");
+    let ws = wb.add_worksheet();
+    ws.set_name(DATA_SHEET)?;
+    for (c, f) in reg.fields.iter().enumerate() {
+        let col = u16::try_from(c).unwrap_or(u16::MAX);
+        let title = if f.required { format!("{} (*)", f.header) } else { f.header.to_string() };
+        ws.write_string_with_format(0, col, &title, &header)?;
+        ws.set_column_width(col, (f.header.chars().count() as f64 + 4.0).clamp(12.0, 40.0))?;
+        // Every data cell is text and unlocked: codes and CCCD keep their leading zeros.
+        ws.set_column_format(col, &unlocked_text)?;
+        if let Some(choices) = f.ty.choices() {
+            let labels: Vec<&str> = choices.iter().map(|(_, l)| *l).collect();
+            let joined: usize = labels.iter().map(|l| l.len() + 1).sum();
+            // Excel limits an inline list to 255 characters; longer lists are explained on the
+            // instructions sheet instead.
+            if joined < 255 {
+                let dv = DataValidation::new().allow_list_strings(&labels)?.set_error_title("Giá trị không hợp lệ")?.set_error_message(format!("Chọn một giá trị trong danh sách của cột {}", f.header))?;
+                ws.add_data_validation(1, col, 100_000, col, &dv)?;
+            }
+        }
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let rr = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            ws.write_string_with_format(rr, col, cell, &unlocked_text)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    // The header row is locked; everything else can be typed, rows inserted and sorted.
+    let options = rust_xlsxwriter::ProtectionOptions { insert_rows: true, delete_rows: true, sort: true, use_autofilter: true, format_columns: true, format_cells: true, ..Default::default() };
+    ws.protect_with_options(&options);
+    let help = wb.add_worksheet();
+    help.set_name("Huong dan")?;
+    let bold = Format::new().set_bold();
+    help.write_string_with_format(0, 0, format!("Hướng dẫn nhập sổ: {}", reg.title), &bold)?;
+    help.write_string(1, 0, format!("Đơn vị: {unit_name}. Tệp này đã có sẵn các bản ghi hiện có; sửa hoặc thêm dòng rồi tải lên lại."))?;
+    help.write_string(2, 0, "Hệ thống đối chiếu theo mã ổn định (cột có dấu *). Ô để trống không xóa dữ liệu đã có. Hệ thống kiểm tra trước, liệt kê lỗi theo dòng và cột, chỉ ghi khi không còn lỗi.")?;
+    for (c, t) in ["Cột", "Bắt buộc", "Định dạng", "Ghi chú"].iter().enumerate() {
+        help.write_string_with_format(4, u16::try_from(c).unwrap_or(0), *t, &bold)?;
+    }
+    for (i, f) in reg.fields.iter().enumerate() {
+        let r = u32::try_from(i + 5).unwrap_or(u32::MAX);
+        help.write_string(r, 0, f.header)?;
+        help.write_string(r, 1, if f.required { "Có" } else { "" })?;
+        help.write_string(r, 2, format_hint(f.ty))?;
+        help.write_string(r, 3, f.hint)?;
+    }
+    help.set_column_width(0, 30)?;
+    help.set_column_width(2, 60)?;
+    help.set_column_width(3, 50)?;
+    wb.save_to_buffer()
+}
+
+/// CSV with a BOM (Excel opens it as UTF-8), cells escaped against formula injection.
+pub fn csv(reg: &Registry, rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(reg.fields.iter().map(|f| f.header));
+    for row in rows {
+        let _ = w.write_record(row.iter().map(|c| escape_cell(c)));
+    }
+    let body = w.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&body))
+}
+
+/// A file name safe everywhere: `ho-gia-dinh-05977.xlsx`.
+pub fn file_name(reg: &Registry, unit_code: &str, ext: &str) -> String {
+    format!("{}-{}.{ext}", reg.slug, text::fold(unit_code).replace(' ', "-"))
+}

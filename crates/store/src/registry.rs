@@ -1,0 +1,755 @@
+//! Registries in SQL, driven by the domain's definitions (`hoctap_domain::registry::def`):
+//! one generic repository for the nine registries: scoped lists with search and keyset
+//! pagination, create/update/end with history and audit, and spreadsheet imports that merge
+//! by stable key, never clear a field the file leaves empty, and write all rows or none.
+//! Column names come only from the static definitions, never from input.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
+use hoctap_domain::date::{OPEN_END, Validity};
+use hoctap_domain::registry::def::{FieldType, Registry, RegistryKind, Value, Values, check_record, key_of, registry};
+use hoctap_domain::text;
+use hoctap_domain::unit::{UnitCode, UnitKind};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A stored record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryRecord {
+    pub id: i64,
+    pub unit_id: i64,
+    pub values: Values,
+    pub validity: Validity,
+}
+
+/// Filters of a list.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryQuery {
+    /// Subtree to list (None: everything, for administrators).
+    pub scope: Option<i64>,
+    /// A further unit to narrow to (must be inside the scope).
+    pub within: Option<i64>,
+    pub search: Option<String>,
+    /// Keyset cursor: records after (sort value, id).
+    pub after: Option<(String, i64)>,
+    pub limit: i64,
+    pub include_ended: bool,
+}
+
+/// One row of an import, cells by column (already matched to the definition's headers).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ImportRow {
+    pub line: usize,
+    pub cells: BTreeMap<String, String>,
+}
+
+/// What an import does with a row.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Create { key: String },
+    Update { key: String, changed: Vec<String> },
+    Unchanged { key: String },
+    Reject { errors: Vec<(String, String)> },
+}
+
+/// Result of checking (and maybe applying) an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryImportReport {
+    pub to_create: usize,
+    pub to_update: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    /// Rows that create, update or are rejected (unchanged rows only counted), by line.
+    pub rows: Vec<(usize, RowOutcome)>,
+    pub applied: bool,
+}
+
+fn columns(reg: &Registry) -> String {
+    reg.fields.iter().map(|f| f.column).collect::<Vec<_>>().join(", ")
+}
+
+fn scope_sql(alias: &str, n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = ${n} AND c.descendant_id = {alias}.unit_id AND c.valid_from <= ${} AND c.valid_to > ${})",
+        n + 1,
+        n + 1
+    )
+}
+
+/// Reads a row of a registry table into values (unit ids become codes through `codes`).
+fn record_from_row(reg: &Registry, r: &AnyRow, codes: &BTreeMap<i64, String>) -> Result<RegistryRecord> {
+    let mut values = Values::new();
+    for f in reg.fields {
+        let v = if f.ty.is_integer() {
+            let n: Option<i64> = match r.try_get::<Option<i64>, _>(f.column) {
+                Ok(v) => v,
+                Err(_) => r.try_get::<Option<i32>, _>(f.column)?.map(i64::from),
+            };
+            match (n, f.ty) {
+                (None, _) => None,
+                (Some(n), FieldType::Bool) => Some(Value::Bool(n != 0)),
+                (Some(n), FieldType::Unit(_) | FieldType::AnyUnit) => {
+                    codes.get(&n).and_then(|c| UnitCode::parse(c).ok()).map(Value::Unit)
+                }
+                (Some(n), _) => Some(Value::Int(n)),
+            }
+        } else {
+            let s: Option<String> = r.try_get(f.column)?;
+            match (s, f.ty) {
+                (None, _) => None,
+                (Some(s), FieldType::Date) => Some(Value::Date(parse_date_col(&s)?)),
+                (Some(s), _) => Some(Value::Text(s)),
+            }
+        };
+        if let Some(v) = v {
+            values.insert(f.column, v);
+        }
+    }
+    Ok(RegistryRecord {
+        id: get_i64(r, "id")?,
+        unit_id: get_i64(r, "unit_id")?,
+        values,
+        validity: Validity {
+            from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+            to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+        },
+    })
+}
+
+fn unit_ids_in(reg: &Registry, rows: &[AnyRow]) -> BTreeSet<i64> {
+    let mut ids = BTreeSet::new();
+    for f in reg.fields.iter().filter(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::AnyUnit)) {
+        for r in rows {
+            if let Ok(Some(n)) = r.try_get::<Option<i64>, _>(f.column) {
+                ids.insert(n);
+            } else if let Ok(Some(n)) = r.try_get::<Option<i32>, _>(f.column) {
+                ids.insert(i64::from(n));
+            }
+        }
+    }
+    ids
+}
+
+async fn unit_codes(conn: &mut AnyConnection, ids: &BTreeSet<i64>) -> Result<BTreeMap<i64, String>> {
+    let mut out = BTreeMap::new();
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    for chunk in ids.chunks(500) {
+        let sql = format!("SELECT id, code FROM units WHERE id IN ({})", crate::reorg::placeholders(1, chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(get_i64(&r, "id")?, r.try_get("code")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn records(conn: &mut AnyConnection, reg: &Registry, rows: Vec<AnyRow>) -> Result<Vec<RegistryRecord>> {
+    let codes = unit_codes(conn, &unit_ids_in(reg, &rows)).await?;
+    rows.iter().map(|r| record_from_row(reg, r, &codes)).collect()
+}
+
+/// The folded text searched.
+fn search_key(reg: &Registry, values: &Values) -> String {
+    reg.search
+        .iter()
+        .filter_map(|c| values.get(c).map(|v| text::fold(&v.display(FieldType::Text { max: 0 }))))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Everything needed to place a record: resolved unit ids per unit field, and the scope unit.
+struct Placement {
+    unit_ids: BTreeMap<&'static str, i64>,
+    scope_unit: i64,
+    province_code: String,
+}
+
+impl Store {
+    /// Lists records, newest key order, within a scope.
+    pub async fn registry_list(&self, reg: &Registry, q: &RegistryQuery, on: Date) -> Result<Vec<RegistryRecord>> {
+        let sort = reg.key.first().copied().unwrap_or("id");
+        let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
+        let mut n = 1;
+        let today = date_text(on);
+        if !q.include_ended {
+            sql.push_str(&format!(" AND t.valid_to > ${n}"));
+            n += 1;
+        }
+        if q.scope.is_some() {
+            sql.push_str(&format!(" AND {}", scope_sql("t", n)));
+            n += 2;
+        }
+        if q.within.is_some() {
+            sql.push_str(&format!(" AND {}", scope_sql("t", n)));
+            n += 2;
+        }
+        let search = q.search.as_deref().map(text::fold).filter(|s| !s.is_empty());
+        if search.is_some() {
+            sql.push_str(&format!(" AND t.search_key LIKE ${n}"));
+            n += 1;
+        }
+        if q.after.is_some() {
+            sql.push_str(&format!(" AND (t.{sort} > ${n} OR (t.{sort} = ${n} AND t.id > ${}))", n + 1));
+            n += 2;
+        }
+        sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${n}"));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if !q.include_ended {
+            query = query.bind(today.clone());
+        }
+        if let Some(s) = q.scope {
+            query = query.bind(s).bind(today.clone());
+        }
+        if let Some(w) = q.within {
+            query = query.bind(w).bind(today.clone());
+        }
+        if let Some(s) = &search {
+            query = query.bind(format!("%{}%", s.replace(['%', '_'], "")));
+        }
+        if let Some((v, id)) = &q.after {
+            query = query.bind(v.clone()).bind(*id);
+        }
+        query = query.bind(q.limit.clamp(1, 10_000));
+        let mut conn = self.pool().acquire().await?;
+        let rows = query.fetch_all(&mut *conn).await?;
+        records(&mut conn, reg, rows).await
+    }
+
+    /// Counts active records within a scope.
+    pub async fn registry_count(&self, reg: &Registry, scope: Option<i64>, on: Date) -> Result<i64> {
+        let sql = match scope {
+            Some(_) => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND {}", reg.table, scope_sql("t", 2)),
+            None => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on));
+        if let Some(s) = scope {
+            q = q.bind(s).bind(date_text(on));
+        }
+        get_i64(&q.fetch_one(self.pool()).await?, "n")
+    }
+
+    pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
+        let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.id = $1", columns(reg), reg.table);
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
+        records(&mut conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
+    }
+
+    /// Versions of a record, oldest first: (validity, values as JSON, actor).
+    pub async fn registry_history(&self, reg: &Registry, id: i64) -> Result<Vec<(Validity, serde_json::Value, String)>> {
+        let rows = sqlx::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
+            .bind(reg.slug)
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Validity { from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?, to: parse_date_col(&r.try_get::<String, _>("valid_to")?)? },
+                    serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or(serde_json::Value::Null),
+                    r.try_get("actor")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Creates a record. Units must be valid on `on` and inside `scope`.
+    pub async fn registry_create(&self, actor: &Actor, reg: &Registry, values: Values, scope: Option<i64>, on: Date) -> Result<RegistryRecord> {
+        let errors = check_record(reg, &values);
+        if let Some((field, msg)) = errors.into_iter().next() {
+            return Err(StoreError::invalid(field, msg));
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut cache = UnitCache::default();
+        let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+        if find_by_key(&mut tx, reg, &values).await?.is_some() {
+            let key = key_of(reg, &values).unwrap_or_default();
+            return Err(StoreError::conflict(reg.key.first().copied().unwrap_or("key"), format!("{} \"{key}\" đã có trong sổ", reg.noun)));
+        }
+        let id = insert(&mut tx, reg, &values, &placement, on).await?;
+        history_open(&mut tx, reg, id, &values, on, actor).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(placement.scope_unit),
+                action: "registry.create",
+                entity: reg.slug,
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(audit_json(reg, &values)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.registry_get(reg, id).await
+    }
+
+    /// Replaces a record's values from `on` (fields absent from `values` are cleared).
+    pub async fn registry_update(&self, actor: &Actor, reg: &Registry, id: i64, values: Values, scope: Option<i64>, on: Date) -> Result<RegistryRecord> {
+        if reg.append_only {
+            return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
+        }
+        let before = self.registry_get(reg, id).await?;
+        if !before.validity.contains(on) {
+            return Err(StoreError::NotFound("bản ghi còn hiệu lực"));
+        }
+        for k in reg.key {
+            if before.values.get(k) != values.get(k) {
+                return Err(StoreError::invalid(k, "không được đổi mã ổn định của bản ghi"));
+            }
+        }
+        if let Some((field, msg)) = check_record(reg, &values).into_iter().next() {
+            return Err(StoreError::invalid(field, msg));
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut cache = UnitCache::default();
+        let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+        update_row(&mut tx, reg, id, &values, &placement).await?;
+        history_move(&mut tx, reg, id, &values, on, actor).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(placement.scope_unit),
+                action: "registry.update",
+                entity: reg.slug,
+                entity_id: id.to_string(),
+                before: Some(audit_json(reg, &before.values)),
+                after: Some(audit_json(reg, &values)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.registry_get(reg, id).await
+    }
+
+    /// Ends a record from `on` (soft delete; history stays).
+    pub async fn registry_end(&self, actor: &Actor, reg: &Registry, id: i64, on: Date) -> Result<()> {
+        if reg.append_only {
+            return Err(StoreError::invalid("id", "bút toán đã ghi sổ không xóa được; hãy ghi một bút toán đảo"));
+        }
+        let before = self.registry_get(reg, id).await?;
+        if !before.validity.contains(on) || on <= before.validity.from {
+            return Err(StoreError::invalid("valid_to", "ngày kết thúc phải sau ngày ghi sổ và bản ghi phải còn hiệu lực"));
+        }
+        let mut tx = self.pool().begin().await?;
+        let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE registry_history SET valid_to = $1 WHERE registry = $2 AND record_id = $3 AND valid_to > $1")
+            .bind(date_text(on))
+            .bind(reg.slug)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry { unit_id: Some(before.unit_id), action: "registry.end", entity: reg.slug, entity_id: id.to_string(), before: Some(audit_json(reg, &before.values)), after: Some(serde_json::json!({"valid_to": on})) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks every row of an import and, unless `dry_run` or a row is rejected, writes all
+    /// creates and updates in one transaction with one audit entry.
+    pub async fn registry_import(&self, actor: &Actor, reg: &Registry, rows: &[ImportRow], scope: Option<i64>, on: Date, dry_run: bool) -> Result<RegistryImportReport> {
+        let mut report = RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false };
+        let mut tx = self.pool().begin().await?;
+        let mut cache = UnitCache::default();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut planned: Vec<(Option<i64>, Values, Placement)> = Vec::new();
+        for row in rows {
+            let mut errors: Vec<(String, String)> = Vec::new();
+            let mut parsed = Values::new();
+            for f in reg.fields {
+                let Some(raw) = row.cells.get(f.column) else { continue };
+                match hoctap_domain::registry::def::parse_value(f, raw) {
+                    Ok(Some(v)) => {
+                        parsed.insert(f.column, v);
+                    }
+                    Ok(None) => {}
+                    Err(reason) => errors.push((f.header.to_string(), reason)),
+                }
+            }
+            let key = key_of(reg, &parsed);
+            match &key {
+                None if errors.is_empty() => {
+                    for k in reg.key.iter().filter(|k| !parsed.contains_key(*k)) {
+                        let header = reg.field(k).map(|f| f.header).unwrap_or(k);
+                        errors.push((header.to_string(), "không được để trống (mã ổn định để đối chiếu)".into()));
+                    }
+                }
+                Some(k) => {
+                    if let Some(first) = seen.get(k) {
+                        errors.push((reg.key.iter().filter_map(|k| reg.field(k)).map(|f| f.header).collect::<Vec<_>>().join(", "), format!("trùng với dòng {first} trong tệp")));
+                    } else {
+                        seen.insert(k.clone(), row.line);
+                    }
+                }
+                None => {}
+            }
+            if !errors.is_empty() {
+                report.rows.push((row.line, RowOutcome::Reject { errors }));
+                continue;
+            }
+            let key = key.unwrap_or_default();
+            let existing = find_by_key(&mut tx, reg, &parsed).await?;
+            // Merge: a cell the file leaves empty never clears a stored value.
+            let (merged, existing_id, before) = match existing {
+                Some(rec) => {
+                    let mut merged = rec.values.clone();
+                    for (k, v) in &parsed {
+                        merged.insert(k, v.clone());
+                    }
+                    (merged, Some(rec.id), Some(rec))
+                }
+                None => (parsed.clone(), None, None),
+            };
+            if let Some(b) = &before {
+                if let Some(s) = scope
+                    && !in_scope_tx(&mut tx, s, b.unit_id, on).await?
+                {
+                    report.rows.push((row.line, RowOutcome::Reject { errors: vec![(reg.key.first().and_then(|k| reg.field(k)).map(|f| f.header).unwrap_or("").to_string(), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))] }));
+                    continue;
+                }
+                if b.values == merged {
+                    report.unchanged += 1;
+                    continue;
+                }
+                if reg.append_only {
+                    report.rows.push((row.line, RowOutcome::Reject { errors: vec![("".into(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))] }));
+                    continue;
+                }
+            }
+            let mut errs: Vec<(String, String)> = check_record(reg, &merged).into_iter().map(|(c, m)| (reg.field(c).map(|f| f.header).unwrap_or(c).to_string(), m)).collect();
+            let placement = match place(&mut tx, reg, &merged, scope, on, &mut cache).await {
+                Ok(p) => Some(p),
+                Err((c, m)) => {
+                    errs.push((reg.field(c).map(|f| f.header).unwrap_or(c).to_string(), m));
+                    None
+                }
+            };
+            match (placement, errs.is_empty()) {
+                (Some(p), true) => {
+                    match &before {
+                        Some(b) => {
+                            let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
+                            report.to_update += 1;
+                            report.rows.push((row.line, RowOutcome::Update { key, changed }));
+                        }
+                        None => {
+                            report.to_create += 1;
+                            report.rows.push((row.line, RowOutcome::Create { key }));
+                        }
+                    }
+                    planned.push((existing_id, merged, p));
+                }
+                _ => report.rows.push((row.line, RowOutcome::Reject { errors: errs })),
+            }
+        }
+        report.rejected = report.rows.iter().filter(|(_, o)| matches!(o, RowOutcome::Reject { .. })).count();
+        if dry_run || report.rejected > 0 || planned.is_empty() {
+            tx.rollback().await?;
+            return Ok(report);
+        }
+        for (existing, values, placement) in &planned {
+            match existing {
+                Some(id) => {
+                    update_row(&mut tx, reg, *id, values, placement).await?;
+                    history_move(&mut tx, reg, *id, values, on, actor).await?;
+                }
+                None => {
+                    let id = insert(&mut tx, reg, values, placement, on).await?;
+                    history_open(&mut tx, reg, id, values, on, actor).await?;
+                }
+            }
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: scope.or(actor.unit_id),
+                action: "registry.import",
+                entity: reg.slug,
+                entity_id: format!("{} dòng", rows.len()),
+                before: None,
+                after: Some(serde_json::json!({"created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        report.applied = true;
+        Ok(report)
+    }
+
+    /// Records an export of personal data in the audit log.
+    pub async fn audit_export(&self, actor: &Actor, reg: &Registry, scope: Option<i64>, rows: usize, format: &str) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        record(
+            &mut conn,
+            actor,
+            AuditEntry {
+                unit_id: scope.or(actor.unit_id),
+                action: "registry.export",
+                entity: reg.slug,
+                entity_id: format!("{rows} dòng"),
+                before: None,
+                after: Some(serde_json::json!({"format": format, "rows": rows, "personal_data": reg.has_personal_data()})),
+            },
+        )
+        .await
+    }
+}
+
+/// Caches unit look-ups by code during one import.
+#[derive(Default)]
+struct UnitCache {
+    by_code: BTreeMap<String, Option<(i64, UnitKind, String)>>,
+    in_scope: BTreeMap<i64, bool>,
+    refs: BTreeMap<(RegistryKind, String), Option<i64>>,
+}
+
+async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3")
+        .bind(scope)
+        .bind(unit)
+        .bind(date_text(on))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(get_i64(&row, "n")? > 0)
+}
+
+/// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
+async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
+    let db = |e: StoreError| ("", e.to_string());
+    let mut unit_ids = BTreeMap::new();
+    let mut ref_units: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for f in reg.fields {
+        match (f.ty, values.get(f.column)) {
+            (FieldType::Unit(_) | FieldType::AnyUnit, Some(Value::Unit(code))) => {
+                if !cache.by_code.contains_key(code.as_str()) {
+                    let row = sqlx::query("SELECT id, kind, province_code FROM units WHERE code = $1 AND valid_from <= $2 AND valid_to > $2")
+                        .bind(code.as_str())
+                        .bind(date_text(on))
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(|e| db(e.into()))?;
+                    let found = match row {
+                        Some(r) => {
+                            let kind: String = r.try_get("kind").map_err(|e| db(e.into()))?;
+                            let province: String = r.try_get("province_code").map_err(|e| db(e.into()))?;
+                            UnitKind::parse(&kind).map(|k| (get_i64(&r, "id").unwrap_or(0), k, province))
+                        }
+                        None => None,
+                    };
+                    cache.by_code.insert(code.to_string(), found);
+                }
+                let Some(Some((id, kind, _))) = cache.by_code.get(code.as_str()).cloned() else {
+                    return Err((f.column, format!("không có đơn vị mã {code} còn hiệu lực ngày {}", hoctap_domain::date::format_vn(on))));
+                };
+                if let FieldType::Unit(want) = f.ty
+                    && kind != want
+                {
+                    return Err((f.column, format!("mã {code} là {}, cần {}", kind.label().to_lowercase(), want.label().to_lowercase())));
+                }
+                unit_ids.insert(f.column, id);
+            }
+            (FieldType::Ref(target), Some(Value::Text(code))) => {
+                let cache_key = (target, code.clone());
+                if !cache.refs.contains_key(&cache_key) {
+                    let treg = registry(target);
+                    let kcol = treg.key.first().copied().unwrap_or("code");
+                    let sql = format!("SELECT unit_id FROM {} WHERE {kcol} = $1 AND valid_to > $2", treg.table);
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code).bind(date_text(on)).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))?;
+                    let unit = match row {
+                        Some(r) => Some(get_i64(&r, "unit_id").map_err(db)?),
+                        None => None,
+                    };
+                    cache.refs.insert(cache_key.clone(), unit);
+                }
+                match cache.refs.get(&cache_key).copied().flatten() {
+                    Some(u) => {
+                        ref_units.insert(f.column, u);
+                    }
+                    None => return Err((f.column, format!("không có {} mã \"{code}\" trong sổ", registry(target).noun))),
+                }
+            }
+            _ => {}
+        }
+    }
+    let scope_unit = unit_ids.get(reg.scope).or_else(|| ref_units.get(reg.scope)).copied().ok_or((reg.scope, "không được để trống".to_string()))?;
+    if let Some(s) = scope {
+        let ok = match cache.in_scope.get(&scope_unit) {
+            Some(v) => *v,
+            None => {
+                let v = in_scope_tx(conn, s, scope_unit, on).await.map_err(db)?;
+                cache.in_scope.insert(scope_unit, v);
+                v
+            }
+        };
+        if !ok {
+            return Err((reg.scope, "đơn vị nằm ngoài phạm vi của bạn".to_string()));
+        }
+    }
+    let province_code = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(scope_unit).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))? {
+        Some(r) => r.try_get::<String, _>("province_code").map_err(|e| db(e.into()))?,
+        None => String::new(),
+    };
+    Ok(Placement { unit_ids, scope_unit, province_code })
+}
+
+async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) -> Result<Option<RegistryRecord>> {
+    let mut conds = Vec::new();
+    for (i, k) in reg.key.iter().enumerate() {
+        conds.push(format!("t.{k} = ${}", i + 1));
+    }
+    let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE {}", columns(reg), reg.table, conds.join(" AND "));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for k in reg.key {
+        q = match values.get(k) {
+            Some(Value::Text(s)) => q.bind(s.clone()),
+            Some(other) => q.bind(other.display(FieldType::Text { max: 0 })),
+            None => return Ok(None),
+        };
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(records(conn, reg, rows).await?.pop())
+}
+
+fn bind_values<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    reg: &Registry,
+    values: &Values,
+    placement: &Placement,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for f in reg.fields {
+        let v = values.get(f.column);
+        q = match (f.ty, v) {
+            (FieldType::Unit(_) | FieldType::AnyUnit, _) => q.bind(placement.unit_ids.get(f.column).copied()),
+            (_, Some(Value::Int(n))) => q.bind(Some(*n)),
+            (_, Some(Value::Bool(b))) => q.bind(Some(i64::from(*b))),
+            (_, Some(Value::Date(d))) => q.bind(Some(date_text(*d))),
+            (_, Some(Value::Text(s))) => q.bind(Some(s.clone())),
+            (_, Some(Value::Unit(c))) => q.bind(Some(c.to_string())),
+            (t, None) if t.is_integer() => q.bind(None::<i64>),
+            (_, None) => q.bind(None::<String>),
+        };
+    }
+    q
+}
+
+async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
+    let n = reg.fields.len();
+    let sql = format!(
+        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES ({}) RETURNING id",
+        reg.table,
+        columns(reg),
+        crate::reorg::placeholders(1, n + 7)
+    );
+    let q = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p);
+    let now = now_text();
+    let row = q
+        .bind(p.scope_unit)
+        .bind(p.province_code.clone())
+        .bind(search_key(reg, values))
+        .bind(date_text(on))
+        .bind(date_text(OPEN_END))
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    get_i64(&row, "id")
+}
+
+async fn update_row(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, p: &Placement) -> Result<()> {
+    let sets: Vec<String> = reg.fields.iter().enumerate().map(|(i, f)| format!("{} = ${}", f.column, i + 1)).collect();
+    let n = reg.fields.len();
+    let sql = format!(
+        "UPDATE {} SET {}, unit_id = ${}, province_code = ${}, search_key = ${}, updated_at = ${} WHERE id = ${}",
+        reg.table,
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4,
+        n + 5
+    );
+    bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
+        .bind(p.scope_unit)
+        .bind(p.province_code.clone())
+        .bind(search_key(reg, values))
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
+    // The audit log keeps personal data masked: it is read by more people than the registry.
+    let mut map = serde_json::Map::new();
+    for f in reg.fields {
+        if let Some(v) = values.get(f.column) {
+            let shown = match (f.personal, v) {
+                (true, Value::Text(s)) => hoctap_domain::registry::cccd::Cccd::parse(s).map(|c| c.masked()).unwrap_or_else(|_| "***".into()),
+                (true, _) => "***".into(),
+                (false, v) => v.display(f.ty),
+            };
+            map.insert(f.column.to_string(), serde_json::Value::String(shown));
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+async fn history_open(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, on: Date, actor: &Actor) -> Result<()> {
+    sqlx::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(reg.slug)
+        .bind(id)
+        .bind(date_text(on))
+        .bind(date_text(OPEN_END))
+        .bind(serde_json::to_string(values).unwrap_or_default())
+        .bind(&actor.username)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes the open version on `on` and opens a new one (a same-day change replaces it).
+async fn history_move(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, on: Date, actor: &Actor) -> Result<()> {
+    sqlx::query("DELETE FROM registry_history WHERE registry = $1 AND record_id = $2 AND valid_from >= $3")
+        .bind(reg.slug)
+        .bind(id)
+        .bind(date_text(on))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE registry_history SET valid_to = $1 WHERE registry = $2 AND record_id = $3 AND valid_to > $1")
+        .bind(date_text(on))
+        .bind(reg.slug)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    history_open(conn, reg, id, values, on, actor).await
+}
+
+/// After a reorganisation, records placed in a closed unit follow its successor.
+pub(crate) async fn follow_successor(conn: &mut AnyConnection, closed: i64, successor: i64) -> Result<()> {
+    for reg in hoctap_domain::registry::def::REGISTRIES {
+        for f in reg.fields.iter().filter(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::AnyUnit)) {
+            let sql = format!("UPDATE {} SET {} = $1 WHERE {} = $2", reg.table, f.column, f.column);
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
+        }
+        let sql = format!("UPDATE {} SET unit_id = $1 WHERE unit_id = $2", reg.table);
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
+    }
+    Ok(())
+}

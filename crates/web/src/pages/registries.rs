@@ -1,0 +1,566 @@
+//! The registries (sổ theo dõi) as pages: one generic set of pages for the nine registries,
+//! driven by their definitions: scoped list with search and keyset pagination, record pages
+//! with history, create/edit/end forms, the pre-filled XLSX template, CSV export, and the
+//! two-step import (check, then write all or nothing).
+
+use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use hoctap_domain::access::Action;
+use hoctap_domain::registry::cccd::Cccd;
+use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value, Values, by_slug, parse_typed_value};
+use hoctap_store::{ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/so", get(index))
+        .route("/so/{slug}", get(list))
+        .route("/so/{slug}/moi", get(new_form).post(create))
+        .route("/so/{slug}/mau.xlsx", get(template_xlsx))
+        .route("/so/{slug}/xuat.csv", get(export_csv))
+        .route("/so/{slug}/nhap", get(import_form).post(import_check))
+        .route("/so/{slug}/nhap/ap-dung", post(import_apply))
+        .route("/so/{slug}/{id}", get(show).post(update))
+        .route("/so/{slug}/{id}/ket-thuc", post(end))
+}
+
+/// The registry named in the URL.
+pub fn registry_of(slug: &str) -> WebResult<&'static Registry> {
+    by_slug(slug).ok_or(WebError::NotFound("sổ"))
+}
+
+/// The action that writes a registry.
+pub fn write_action(reg: &Registry) -> Action {
+    match reg.kind {
+        RegistryKind::AssociationBranches | RegistryKind::AssociationMembers | RegistryKind::FundEntries => Action::EditAssociation,
+        _ => Action::EditRegistries,
+    }
+}
+
+/// A value as this user may see it: personal data masked for roles that do not need it.
+pub fn shown(user: &CurrentUser, field: &Field, value: Option<&Value>) -> String {
+    let Some(v) = value else { return String::new() };
+    if field.personal && !user.user.role.sees_personal_data() {
+        return match (field.ty, v) {
+            (FieldType::Cccd, Value::Text(s)) => Cccd::parse(s).map(|c| c.masked()).unwrap_or_else(|_| "***".into()),
+            (FieldType::Date, Value::Date(d)) => format!("**/**/{}", d.year()),
+            _ => "***".into(),
+        };
+    }
+    v.display(field.ty)
+}
+
+/// Cells of a record in field order, as a spreadsheet shows them (full values: exports are
+/// for roles that may see them, and are audited).
+pub fn cells(reg: &Registry, r: &RegistryRecord) -> Vec<String> {
+    reg.fields.iter().map(|f| r.values.get(f.column).map(|v| v.display(f.ty)).unwrap_or_default()).collect()
+}
+
+pub struct RegistryLine {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub count: String,
+    pub can_write: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registries.html")]
+struct IndexPage {
+    chrome: Chrome,
+    lines: Vec<RegistryLine>,
+}
+
+async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    let today = hoctap_store::today();
+    let mut lines = Vec::new();
+    for reg in REGISTRIES {
+        lines.push(RegistryLine {
+            slug: reg.slug,
+            title: reg.title,
+            count: crate::format::int_vn(state.store.registry_count(reg, user.scope(), today).await?),
+            can_write: user.user.role.may(write_action(reg)),
+        });
+    }
+    render(&IndexPage { chrome: Chrome::new("Sổ theo dõi", &user), lines })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    /// Narrow to a unit (code) inside the scope.
+    #[serde(default)]
+    pub don_vi: String,
+    /// Keyset cursor: "sort value" and id of the last row shown.
+    #[serde(default)]
+    pub sau: Option<String>,
+    #[serde(default)]
+    pub sau_id: Option<i64>,
+    #[serde(default)]
+    pub ca_ket_thuc: Option<String>,
+}
+
+pub struct RecordLine {
+    pub id: i64,
+    pub cells: Vec<String>,
+    pub ended: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registry_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    reg: &'static Registry,
+    headers: Vec<&'static str>,
+    lines: Vec<RecordLine>,
+    q: ListQuery,
+    next: Option<(String, i64)>,
+    can_write: bool,
+    error: Option<String>,
+}
+
+const PAGE: i64 = 50;
+
+/// Runs a list query for a user (shared by the page and the API).
+pub async fn query_records(state: &AppState, user: &CurrentUser, reg: &Registry, q: &ListQuery, limit: i64) -> WebResult<Vec<RegistryRecord>> {
+    user.require(Action::ReadLocal)?;
+    let today = hoctap_store::today();
+    let within = if q.don_vi.trim().is_empty() {
+        None
+    } else {
+        let u = state.store.unit_by_code(q.don_vi.trim(), today).await.map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
+        user.require_sees(state, u.id, "đơn vị").await?;
+        Some(u.id)
+    };
+    let after = match (&q.sau, q.sau_id) {
+        (Some(v), Some(id)) => Some((v.clone(), id)),
+        _ => None,
+    };
+    Ok(state
+        .store
+        .registry_list(reg, &RegistryQuery { scope: user.scope(), within, search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()), after, limit, include_ended: q.ca_ket_thuc.is_some() }, today)
+        .await?)
+}
+
+/// The keyset cursor after a page of records.
+pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64) -> Option<(String, i64)> {
+    if i64::try_from(records.len()).unwrap_or(0) < limit {
+        return None;
+    }
+    let last = records.last()?;
+    let sort = reg.key.first().copied()?;
+    let value = match last.values.get(sort)? {
+        Value::Text(s) => s.clone(),
+        other => other.display(FieldType::Text { max: 0 }),
+    };
+    Some((value, last.id))
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Query(q): Query<ListQuery>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    let (records, error) = match query_records(&state, &user, reg, &q, PAGE).await {
+        Ok(r) => (r, None),
+        Err(e @ (WebError::Invalid { .. } | WebError::NotFound(_))) => (Vec::new(), Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
+    let shown_fields: Vec<&Field> = reg.fields.iter().take(6).collect();
+    let lines = records
+        .iter()
+        .map(|r| RecordLine { id: r.id, cells: shown_fields.iter().map(|f| shown(&user, f, r.values.get(f.column))).collect(), ended: !r.validity.contains(hoctap_store::today()) })
+        .collect();
+    render(&ListPage {
+        chrome: Chrome::new(reg.title, &user),
+        headers: shown_fields.iter().map(|f| f.header).collect(),
+        next: cursor(reg, &records, PAGE),
+        can_write: user.user.role.may(write_action(reg)),
+        lines,
+        reg,
+        q,
+        error,
+    })
+}
+
+pub struct FormField {
+    pub column: &'static str,
+    pub header: &'static str,
+    pub hint: &'static str,
+    pub required: bool,
+    pub input: &'static str,
+    pub value: String,
+    pub choices: Vec<(&'static str, &'static str, bool)>,
+    pub error: String,
+    pub readonly: bool,
+}
+
+fn form_fields(reg: &Registry, values: &BTreeMap<String, String>, errors: &[FieldError], editing: bool) -> Vec<FormField> {
+    reg.fields
+        .iter()
+        .map(|f| {
+            let value = values.get(f.column).cloned().unwrap_or_default();
+            let choices = f
+                .ty
+                .choices()
+                .map(|list| list.iter().map(|(c, l)| (*c, *l, value == *c || value == *l)).collect())
+                .unwrap_or_default();
+            FormField {
+                column: f.column,
+                header: f.header,
+                hint: f.hint,
+                required: f.required,
+                input: match f.ty {
+                    _ if f.ty.choices().is_some() => "select",
+                    FieldType::Date => "date",
+                    _ => "text",
+                },
+                value,
+                choices,
+                error: errors.iter().find(|e| e.field == f.column).map(|e| e.message.clone()).unwrap_or_default(),
+                readonly: editing && reg.is_key(f.column),
+            }
+        })
+        .collect()
+}
+
+/// Form values of a stored record, in the form's own notation (dates ISO, codes for choices).
+fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String> {
+    reg.fields
+        .iter()
+        .filter_map(|f| {
+            let v = r.values.get(f.column)?;
+            let s = match (f.ty, v) {
+                (_, Value::Date(d)) => d.to_string(),
+                (FieldType::Bool, Value::Bool(b)) => if *b { "co".into() } else { "khong".into() },
+                (_, Value::Text(s)) => s.clone(),
+                (_, other) => other.display(f.ty),
+            };
+            Some((f.column.to_string(), s))
+        })
+        .collect()
+}
+
+/// Reads a whole record from a form; every bad field is reported.
+pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Result<Values, Vec<FieldError>> {
+    let mut values = Values::new();
+    let mut errors = Vec::new();
+    for f in reg.fields {
+        let raw = form.get(f.column).map(String::as_str).unwrap_or("");
+        match parse_typed_value(f, raw) {
+            Ok(Some(v)) => {
+                values.insert(f.column, v);
+            }
+            Ok(None) if f.required => errors.push(FieldError { field: f.column.into(), message: format!("{}: không được để trống", f.header) }),
+            Ok(None) => {}
+            Err(reason) => errors.push(FieldError { field: f.column.into(), message: format!("{}: {}", f.header, capitalise(&reason)) }),
+        }
+    }
+    if errors.is_empty() { Ok(values) } else { Err(errors) }
+}
+
+#[derive(Template)]
+#[template(path = "registry_record.html")]
+struct RecordPage {
+    chrome: Chrome,
+    reg: &'static Registry,
+    record: Option<RegistryRecord>,
+    facts: Vec<(&'static str, String)>,
+    fields: Vec<FormField>,
+    history: Vec<(String, String, String)>,
+    errors: Vec<FieldError>,
+    can_write: bool,
+    ended: bool,
+    done: Option<String>,
+    today_iso: String,
+}
+
+async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registry, id: Option<i64>, form: Option<&BTreeMap<String, String>>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<RecordPage> {
+    let can_write = user.user.role.may(write_action(reg)) && user.user.role.sees_personal_data();
+    let (record, facts, history) = match id {
+        Some(id) => {
+            let r = state.store.registry_get(reg, id).await?;
+            user.require_sees(state, r.unit_id, reg.noun).await?;
+            let facts = reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
+            let history = state
+                .store
+                .registry_history(reg, id)
+                .await?
+                .into_iter()
+                .map(|(v, data, actor)| {
+                    let text = data
+                        .as_object()
+                        .map(|o| {
+                            reg.fields
+                                .iter()
+                                .filter(|f| !f.personal || user.user.role.sees_personal_data())
+                                .filter_map(|f| o.get(f.column).map(|v| format!("{}: {}", f.header, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default();
+                    (v.describe(), text, actor)
+                })
+                .collect();
+            (Some(r), facts, history)
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let values = match (form, &record) {
+        (Some(f), _) => f.clone(),
+        (None, Some(r)) if can_write => form_values_of(reg, r),
+        _ => BTreeMap::new(),
+    };
+    let ended = record.as_ref().is_some_and(|r| !r.validity.contains(hoctap_store::today()));
+    Ok(RecordPage {
+        chrome: Chrome::new(reg.title, user),
+        fields: form_fields(reg, &values, &errors, record.is_some()),
+        reg,
+        record,
+        facts,
+        history,
+        errors,
+        can_write,
+        ended,
+        done,
+        today_iso: hoctap_store::today().to_string(),
+    })
+}
+
+async fn show(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, headers: HeaderMap) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    let reg = registry_of(&slug)?;
+    let done = take_flash(&headers);
+    let shown_flash = done.is_some();
+    render_with_flash(&record_page(&state, &user, reg, Some(id), None, Vec::new(), done).await?, shown_flash)
+}
+
+async fn new_form(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.require(write_action(reg))?;
+    render(&record_page(&state, &user, reg, None, None, Vec::new(), None).await?)
+}
+
+fn failed(page: RecordPage, status: StatusCode) -> WebResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn create(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Form(form): Form<BTreeMap<String, String>>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    user.require(write_action(reg))?;
+    let values = match values_from_form(reg, &form) {
+        Ok(v) => v,
+        Err(errors) => return failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    match state.store.registry_create(&user.actor(), reg, values, user.scope(), hoctap_store::today()).await {
+        Ok(r) => Ok(flash_redirect(&state, &format!("/so/{}/{}", reg.slug, r.id), &format!("Đã thêm {}", reg.noun))),
+        Err(e) => {
+            let e = WebError::from(e);
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, status)
+        }
+    }
+}
+
+async fn update(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, Form(form): Form<BTreeMap<String, String>>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    user.require(write_action(reg))?;
+    let before = state.store.registry_get(reg, id).await?;
+    user.require_sees(&state, before.unit_id, reg.noun).await?;
+    let values = match values_from_form(reg, &form) {
+        Ok(v) => v,
+        Err(errors) => return failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    match state.store.registry_update(&user.actor(), reg, id, values, user.scope(), hoctap_store::today()).await {
+        Ok(_) => Ok(flash_redirect(&state, &format!("/so/{}/{id}", reg.slug), "Đã lưu thay đổi")),
+        Err(e) => {
+            let e = WebError::from(e);
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn end(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, Form(f): Form<EndForm>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.check_csrf(&f.csrf)?;
+    user.require(write_action(reg))?;
+    let before = state.store.registry_get(reg, id).await?;
+    user.require_sees(&state, before.unit_id, reg.noun).await?;
+    let on = hoctap_domain::date::parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
+    match state.store.registry_end(&user.actor(), reg, id, on).await {
+        Ok(()) => Ok(flash_redirect(&state, &format!("/so/{}/{id}", reg.slug), &format!("Đã kết thúc từ ngày {}", hoctap_domain::date::format_vn(on)))),
+        Err(e) => {
+            let e = WebError::from(e);
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            failed(record_page(&state, &user, reg, Some(id), None, errors, None).await?, status)
+        }
+    }
+}
+
+/// All current rows of the user's scope, for templates and exports (audited when personal).
+pub async fn export_rows(state: &AppState, user: &CurrentUser, reg: &Registry, format: &str) -> WebResult<Vec<Vec<String>>> {
+    user.require(write_action(reg))?;
+    if reg.has_personal_data() && !user.user.role.sees_personal_data() {
+        return Err(WebError::Forbidden);
+    }
+    let mut rows = Vec::new();
+    let mut q = ListQuery::default();
+    loop {
+        let batch = query_records(state, user, reg, &q, 5_000).await?;
+        rows.extend(batch.iter().map(|r| cells(reg, r)));
+        match cursor(reg, &batch, 5_000) {
+            Some((v, id)) => {
+                q.sau = Some(v);
+                q.sau_id = Some(id);
+            }
+            None => break,
+        }
+    }
+    state.store.audit_export(&user.actor(), reg, user.scope(), rows.len(), format).await?;
+    Ok(rows)
+}
+
+async fn template_xlsx(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    let rows = export_rows(&state, &user, reg, "xlsx").await?;
+    let bytes = hoctap_docs::registry_xlsx::template(reg, &user.user.unit_name, &rows).map_err(WebError::internal)?;
+    let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "xlsx");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    let rows = export_rows(&state, &user, reg, "csv").await?;
+    let body = hoctap_docs::registry_xlsx::csv(reg, &rows);
+    let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "csv");
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body).into_response())
+}
+
+/// Reads an uploaded file into import rows.
+pub fn import_rows(reg: &Registry, bytes: &[u8]) -> WebResult<Vec<ImportRow>> {
+    let rows = hoctap_docs::table::read_table_with(bytes, &hoctap_docs::registry_xlsx::column_specs(reg)).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
+    if rows.is_empty() {
+        return Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào"));
+    }
+    Ok(rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }).collect())
+}
+
+pub struct ImportLine {
+    pub line: usize,
+    pub status: &'static str,
+    pub detail: String,
+    pub bad: bool,
+}
+
+pub fn import_lines(report: &RegistryImportReport) -> Vec<ImportLine> {
+    report
+        .rows
+        .iter()
+        .map(|(line, o)| match o {
+            RowOutcome::Create { key } => ImportLine { line: *line, status: "Thêm mới", detail: key.clone(), bad: false },
+            RowOutcome::Update { key, changed } => ImportLine { line: *line, status: "Cập nhật", detail: format!("{key}: {}", changed.join(", ")), bad: false },
+            RowOutcome::Unchanged { key } => ImportLine { line: *line, status: "Không đổi", detail: key.clone(), bad: false },
+            RowOutcome::Reject { errors } => ImportLine {
+                line: *line,
+                status: "Lỗi",
+                detail: errors.iter().map(|(c, m)| if c.is_empty() { format!("Dòng {line}: {m}") } else { format!("Dòng {line}, cột {c}: {m}") }).collect::<Vec<_>>().join("; "),
+                bad: true,
+            },
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "registry_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    reg: &'static Registry,
+    errors: Vec<FieldError>,
+    report: Option<RegistryImportReport>,
+    lines: Vec<ImportLine>,
+    rows_json: String,
+}
+
+async fn import_form(user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.require(write_action(reg))?;
+    render(&ImportPage { chrome: Chrome::new(format!("Nhập {}", reg.title), &user), reg, errors: Vec::new(), report: None, lines: Vec::new(), rows_json: String::new() })
+}
+
+async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, mut mp: Multipart) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.require(write_action(reg))?;
+    let mut csrf = String::new();
+    let mut bytes = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let chrome = Chrome::new(format!("Nhập {}", reg.title), &user);
+    let rows = match import_rows(reg, &bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let page = ImportPage { chrome, reg, errors, report: None, lines: Vec::new(), rows_json: String::new() };
+            return Ok((status, Html(page.render()?)).into_response());
+        }
+    };
+    let report = state.store.registry_import(&user.actor(), reg, &rows, user.scope(), hoctap_store::today(), true).await?;
+    let rows_json = serde_json::to_string(&rows).map_err(WebError::internal)?;
+    let lines = import_lines(&report);
+    render(&ImportPage { chrome, reg, errors: Vec::new(), report: Some(report), lines, rows_json })
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    rows_json: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn import_apply(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Form(f): Form<ApplyForm>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.check_csrf(&f.csrf)?;
+    user.require(write_action(reg))?;
+    let rows: Vec<ImportRow> = serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu kiểm tra không hợp lệ; hãy tải tệp lên lại"))?;
+    // Everything is checked again inside the writing transaction.
+    let report = state.store.registry_import(&user.actor(), reg, &rows, user.scope(), hoctap_store::today(), false).await?;
+    let status = if report.applied || report.rejected == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let lines = import_lines(&report);
+    let page = ImportPage { chrome: Chrome::new(format!("Nhập {}", reg.title), &user), reg, errors: Vec::new(), report: Some(report), lines, rows_json: f.rows_json };
+    Ok((status, Html(page.render()?)).into_response())
+}
