@@ -20,7 +20,7 @@ pub use admin_data::{AdminLoadReport, GapReport};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
-pub use registry::{ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+pub use registry::{BulkRecord, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
