@@ -32,9 +32,15 @@ pub enum Command {
     /// Bộ tiêu chí: liệt kê, xem, kiểm tra tệp, chấm thử.
     #[command(subcommand)]
     Criteria(commands::criteria::Cmd),
+    /// Nhập một sổ từ tệp CSV hoặc XLSX (kiểm tra, rồi ghi tất cả hoặc không ghi gì).
+    Import(commands::import::Args),
+    /// Xuất một sổ của một đơn vị ra CSV hoặc XLSX.
+    Export(commands::export::Args),
     /// Đo hiệu năng.
     #[command(subcommand)]
     Bench(commands::bench::Cmd),
+    /// Tạo dữ liệu sổ theo dõi tổng hợp (xã, tỉnh, cả nước) để đo hiệu năng và trình diễn.
+    Gen(commands::r#gen::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -73,6 +79,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::User(c) => commands::user::run(c).await,
         Command::Bench(c) => commands::bench::run(c).await,
         Command::Criteria(c) => commands::criteria::run(c).await,
+        Command::Gen(a) => commands::r#gen::run(a).await,
+        Command::Import(a) => commands::import::run(a).await,
+        Command::Export(a) => commands::export::run(a).await,
     }
 }
 

@@ -2,4 +2,5 @@
 //! documents and charts. Depends only on the domain crate.
 pub mod criteria_xlsx;
 pub mod table;
+pub mod table_stream;
 pub mod registry_xlsx;

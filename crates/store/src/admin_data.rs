@@ -286,6 +286,7 @@ impl Store {
 
     /// Loads the shipped data into an empty database, in one transaction.
     pub async fn load_admin_units(&self) -> Result<AdminLoadReport> {
+        let anon = self.engine() == crate::Engine::Sqlite;
         let started = Instant::now();
         if self.admin_units_loaded().await? {
             return Ok(AdminLoadReport { units: 0, parent_edges: 0, closure_rows: 0, lineage_events: 0, lineage_links: 0, kept_identity: 0, seconds: 0.0, already_loaded: true });
@@ -297,7 +298,7 @@ impl Store {
         insert_units(&mut tx, &built).await?;
         let edges = built.h.edges();
         for chunk in edges.chunks(500) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(i * 4 + 1, 4))).collect();
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 4 + 1, 4))).collect();
             let sql = format!("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES {}", values.join(", "));
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {
@@ -317,7 +318,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for chunk in ev_links.chunks(500) {
-                let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(i * 3 + 1, 3))).collect();
+                let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 3 + 1, 3))).collect();
                 let sql = format!("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES {}", values.join(", "));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (p, s) in chunk {
@@ -399,9 +400,10 @@ impl Store {
 }
 
 async fn insert_units(conn: &mut AnyConnection, b: &Built) -> Result<()> {
+    let anon = crate::reorg::anonymous(&*conn);
     let units: Vec<&UnitRecord> = b.h.units().collect();
     for chunk in units.chunks(400) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(i * 9 + 1, 9))).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 9 + 1, 9))).collect();
         let sql = format!(
             "INSERT INTO units (id, code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) VALUES {}",
             values.join(", ")

@@ -20,7 +20,7 @@ pub use admin_data::{AdminLoadReport, GapReport};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
-pub use registry::{BulkRecord, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+pub use registry::{BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
@@ -90,7 +90,7 @@ impl Store {
             // WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
             Engine::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
                         .await?;
                     Ok(())
                 })

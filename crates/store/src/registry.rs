@@ -56,6 +56,23 @@ pub enum RowOutcome {
     Reject { errors: Vec<(String, String)> },
 }
 
+/// Where and how an import runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Subtree the rows must stay in (None: everywhere).
+    pub scope: Option<i64>,
+    /// The date the changes take effect.
+    pub on: Date,
+    /// Check only; write nothing.
+    pub dry_run: bool,
+}
+
+/// Rows handled per chunk of an import.
+pub const IMPORT_CHUNK: usize = 1_000;
+
+/// Row outcomes kept in a report: enough to fix a file, bounded for million-row files.
+const REPORT_ROWS: usize = 2_000;
+
 /// Result of checking (and maybe applying) an import.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryImportReport {
@@ -66,6 +83,42 @@ pub struct RegistryImportReport {
     /// Rows that create, update or are rejected (unchanged rows only counted), by line.
     pub rows: Vec<(usize, RowOutcome)>,
     pub applied: bool,
+}
+
+impl RegistryImportReport {
+    fn note(&mut self, line: usize, outcome: RowOutcome) {
+        if self.rows.len() < REPORT_ROWS {
+            self.rows.push((line, outcome));
+        }
+    }
+
+    fn reject(&mut self, line: usize, errors: Vec<(String, String)>) {
+        self.rejected += 1;
+        // Rejections are kept before anything else: they are what the user must fix.
+        if self.rows.len() >= REPORT_ROWS
+            && let Some(pos) = self.rows.iter().rposition(|(_, o)| !matches!(o, RowOutcome::Reject { .. }))
+        {
+            self.rows.remove(pos);
+        }
+        if self.rows.len() < REPORT_ROWS {
+            self.rows.push((line, RowOutcome::Reject { errors }));
+        }
+    }
+}
+
+fn hash_key(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+fn key_headers(reg: &Registry) -> String {
+    reg.key.iter().filter_map(|k| reg.field(k)).map(|f| f.header).collect::<Vec<_>>().join(", ")
+}
+
+fn header_of(reg: &Registry, column: &str) -> String {
+    reg.field(column).map(|f| f.header).unwrap_or(column).to_string()
 }
 
 fn columns(reg: &Registry) -> String {
@@ -135,10 +188,11 @@ fn unit_ids_in(reg: &Registry, rows: &[AnyRow]) -> BTreeSet<i64> {
 }
 
 async fn unit_codes(conn: &mut AnyConnection, ids: &BTreeSet<i64>) -> Result<BTreeMap<i64, String>> {
+    let anon = crate::reorg::anonymous(&*conn);
     let mut out = BTreeMap::new();
     let ids: Vec<i64> = ids.iter().copied().collect();
     for chunk in ids.chunks(500) {
-        let sql = format!("SELECT id, code FROM units WHERE id IN ({})", crate::reorg::placeholders(1, chunk.len()));
+        let sql = format!("SELECT id, code FROM units WHERE id IN ({})", crate::reorg::placeholders(anon, 1, chunk.len()));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
@@ -242,14 +296,18 @@ impl Store {
         records(&mut conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
     }
 
-    /// Versions of a record, oldest first: (validity, values as JSON, actor).
+    /// Versions of a record, oldest first, the current one last: (validity, values as JSON,
+    /// who recorded it).
     pub async fn registry_history(&self, reg: &Registry, id: i64) -> Result<Vec<(Validity, serde_json::Value, String)>> {
+        let current = self.registry_get(reg, id).await?;
+        let mut conn = self.pool().acquire().await?;
         let rows = sqlx::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
             .bind(reg.slug)
             .bind(id)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *conn)
             .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok((
                     Validity { from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?, to: parse_date_col(&r.try_get::<String, _>("valid_to")?)? },
@@ -257,7 +315,10 @@ impl Store {
                     r.try_get("actor")?,
                 ))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        let from = current_version_start(&mut conn, reg, &current).await?;
+        out.push((Validity { from, to: current.validity.to }, serde_json::to_value(&current.values).unwrap_or(serde_json::Value::Null), "hiện tại".to_string()));
+        Ok(out)
     }
 
     /// Creates a record. Units must be valid on `on` and inside `scope`.
@@ -274,7 +335,6 @@ impl Store {
             return Err(StoreError::conflict(reg.key.first().copied().unwrap_or("key"), format!("{} \"{key}\" đã có trong sổ", reg.noun)));
         }
         let id = insert(&mut tx, reg, &values, &placement, on).await?;
-        history_open(&mut tx, reg, id, &values, on, actor).await?;
         record(
             &mut tx,
             actor,
@@ -312,8 +372,8 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mut cache = UnitCache::default();
         let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+        history_keep(&mut tx, reg, &before, on, actor).await?;
         update_row(&mut tx, reg, id, &values, &placement).await?;
-        history_move(&mut tx, reg, id, &values, on, actor).await?;
         record(
             &mut tx,
             actor,
@@ -343,12 +403,6 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE registry_history SET valid_to = $1 WHERE registry = $2 AND record_id = $3 AND valid_to > $1")
-            .bind(date_text(on))
-            .bind(reg.slug)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         record(
             &mut tx,
             actor,
@@ -362,116 +416,149 @@ impl Store {
     /// Checks every row of an import and, unless `dry_run` or a row is rejected, writes all
     /// creates and updates in one transaction with one audit entry.
     pub async fn registry_import(&self, actor: &Actor, reg: &Registry, rows: &[ImportRow], scope: Option<i64>, on: Date, dry_run: bool) -> Result<RegistryImportReport> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
+        let feeder = async move {
+            for c in chunks {
+                if tx.send(c).await.is_err() {
+                    break;
+                }
+            }
+        };
+        let (report, ()) = tokio::join!(self.registry_import_stream(actor, reg, rx, ImportOptions { scope, on, dry_run }, |_| {}), feeder);
+        report
+    }
+
+    /// The streaming form of [`Store::registry_import`]: rows arrive in chunks (a file read on
+    /// another thread), memory stays bounded whatever the file's size, and everything is still
+    /// one transaction: a rejected row anywhere, an error or a killed process leaves the
+    /// database as it was. `progress` is called with the number of rows processed so far.
+    pub async fn registry_import_stream(
+        &self,
+        actor: &Actor,
+        reg: &Registry,
+        mut chunks: tokio::sync::mpsc::Receiver<Vec<ImportRow>>,
+        opts: ImportOptions,
+        mut progress: impl FnMut(usize),
+    ) -> Result<RegistryImportReport> {
+        let ImportOptions { scope, on, dry_run } = opts;
         let mut report = RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false };
         let mut tx = self.pool().begin().await?;
         let mut cache = UnitCache::default();
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        let mut planned: Vec<(Option<i64>, Values, Placement)> = Vec::new();
-        for row in rows {
-            let mut errors: Vec<(String, String)> = Vec::new();
-            let mut parsed = Values::new();
-            for f in reg.fields {
-                let Some(raw) = row.cells.get(f.column) else { continue };
-                match hoctap_domain::registry::def::parse_value(f, raw) {
-                    Ok(Some(v)) => {
-                        parsed.insert(f.column, v);
-                    }
-                    Ok(None) => {}
-                    Err(reason) => errors.push((f.header.to_string(), reason)),
-                }
-            }
-            let key = key_of(reg, &parsed);
-            match &key {
-                None if errors.is_empty() => {
-                    for k in reg.key.iter().filter(|k| !parsed.contains_key(*k)) {
-                        let header = reg.field(k).map(|f| f.header).unwrap_or(k);
-                        errors.push((header.to_string(), "không được để trống (mã ổn định để đối chiếu)".into()));
+        // Keys seen in the file, hashed: duplicates are found in constant memory per row.
+        let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut done = 0usize;
+        let mut rows_total = 0usize;
+        while let Some(chunk) = chunks.recv().await {
+            rows_total += chunk.len();
+            let mut parsed_rows: Vec<(usize, Values, String)> = Vec::with_capacity(chunk.len());
+            for row in &chunk {
+                let mut errors: Vec<(String, String)> = Vec::new();
+                let mut parsed = Values::new();
+                for f in reg.fields {
+                    let Some(raw) = row.cells.get(f.column) else { continue };
+                    match hoctap_domain::registry::def::parse_value(f, raw) {
+                        Ok(Some(v)) => {
+                            parsed.insert(f.column, v);
+                        }
+                        Ok(None) => {}
+                        Err(reason) => errors.push((f.header.to_string(), reason)),
                     }
                 }
-                Some(k) => {
-                    if let Some(first) = seen.get(k) {
-                        errors.push((reg.key.iter().filter_map(|k| reg.field(k)).map(|f| f.header).collect::<Vec<_>>().join(", "), format!("trùng với dòng {first} trong tệp")));
-                    } else {
-                        seen.insert(k.clone(), row.line);
+                match key_of(reg, &parsed) {
+                    None if errors.is_empty() => {
+                        for k in reg.key.iter().filter(|k| !parsed.contains_key(*k)) {
+                            let header = reg.field(k).map(|f| f.header).unwrap_or(k);
+                            errors.push((header.to_string(), "không được để trống (mã ổn định để đối chiếu)".into()));
+                        }
+                    }
+                    Some(k) if errors.is_empty() => {
+                        let h = hash_key(&k);
+                        if let Some(first) = seen.get(&h) {
+                            errors.push((key_headers(reg), format!("trùng với dòng {first} trong tệp")));
+                        } else {
+                            seen.insert(h, row.line);
+                            parsed_rows.push((row.line, parsed, k));
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+                report.reject(row.line, errors);
+            }
+            let existing = find_many_by_key(&mut tx, reg, &parsed_rows).await?;
+            let mut creates: Vec<(Values, Placement)> = Vec::new();
+            let mut updates: Vec<(i64, Values, Placement)> = Vec::new();
+            for (line, parsed, key) in parsed_rows {
+                let before = existing.get(&key);
+                // Merge: a cell the file leaves empty never clears a stored value.
+                let merged = match before {
+                    Some(rec) => {
+                        let mut merged = rec.values.clone();
+                        for (k, v) in &parsed {
+                            merged.insert(k, v.clone());
+                        }
+                        merged
+                    }
+                    None => parsed,
+                };
+                if let Some(b) = before {
+                    if let Some(s) = scope
+                        && !in_scope_tx(&mut tx, s, b.unit_id, on).await?
+                    {
+                        report.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
+                        continue;
+                    }
+                    if b.values == merged {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    if reg.append_only {
+                        report.reject(line, vec![(String::new(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))]);
+                        continue;
                     }
                 }
-                None => {}
-            }
-            if !errors.is_empty() {
-                report.rows.push((row.line, RowOutcome::Reject { errors }));
-                continue;
-            }
-            let key = key.unwrap_or_default();
-            let existing = find_by_key(&mut tx, reg, &parsed).await?;
-            // Merge: a cell the file leaves empty never clears a stored value.
-            let (merged, existing_id, before) = match existing {
-                Some(rec) => {
-                    let mut merged = rec.values.clone();
-                    for (k, v) in &parsed {
-                        merged.insert(k, v.clone());
+                let mut errs: Vec<(String, String)> = check_record(reg, &merged).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
+                let placement = match place(&mut tx, reg, &merged, scope, on, &mut cache).await {
+                    Ok(p) => Some(p),
+                    Err((c, m)) => {
+                        errs.push((header_of(reg, c), m));
+                        None
                     }
-                    (merged, Some(rec.id), Some(rec))
-                }
-                None => (parsed.clone(), None, None),
-            };
-            if let Some(b) = &before {
-                if let Some(s) = scope
-                    && !in_scope_tx(&mut tx, s, b.unit_id, on).await?
-                {
-                    report.rows.push((row.line, RowOutcome::Reject { errors: vec![(reg.key.first().and_then(|k| reg.field(k)).map(|f| f.header).unwrap_or("").to_string(), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))] }));
-                    continue;
-                }
-                if b.values == merged {
-                    report.unchanged += 1;
-                    continue;
-                }
-                if reg.append_only {
-                    report.rows.push((row.line, RowOutcome::Reject { errors: vec![("".into(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))] }));
-                    continue;
-                }
-            }
-            let mut errs: Vec<(String, String)> = check_record(reg, &merged).into_iter().map(|(c, m)| (reg.field(c).map(|f| f.header).unwrap_or(c).to_string(), m)).collect();
-            let placement = match place(&mut tx, reg, &merged, scope, on, &mut cache).await {
-                Ok(p) => Some(p),
-                Err((c, m)) => {
-                    errs.push((reg.field(c).map(|f| f.header).unwrap_or(c).to_string(), m));
-                    None
-                }
-            };
-            match (placement, errs.is_empty()) {
-                (Some(p), true) => {
-                    match &before {
+                };
+                match (placement, errs.is_empty()) {
+                    (Some(p), true) => match before {
                         Some(b) => {
                             let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
                             report.to_update += 1;
-                            report.rows.push((row.line, RowOutcome::Update { key, changed }));
+                            report.note(line, RowOutcome::Update { key, changed });
+                            updates.push((b.id, merged, p));
                         }
                         None => {
                             report.to_create += 1;
-                            report.rows.push((row.line, RowOutcome::Create { key }));
+                            report.note(line, RowOutcome::Create { key });
+                            creates.push((merged, p));
                         }
-                    }
-                    planned.push((existing_id, merged, p));
+                    },
+                    _ => report.reject(line, errs),
                 }
-                _ => report.rows.push((row.line, RowOutcome::Reject { errors: errs })),
             }
+            // Writing stops at the first rejected row; checking goes on to list every error.
+            if !dry_run && report.rejected == 0 {
+                insert_many(&mut tx, reg, &creates, on).await?;
+                for (id, values, placement) in &updates {
+                    if let Some(b) = existing.values().find(|r| r.id == *id) {
+                        history_keep(&mut tx, reg, b, on, actor).await?;
+                    }
+                    update_row(&mut tx, reg, *id, values, placement).await?;
+                }
+            }
+            done += chunk.len();
+            progress(done);
         }
-        report.rejected = report.rows.iter().filter(|(_, o)| matches!(o, RowOutcome::Reject { .. })).count();
-        if dry_run || report.rejected > 0 || planned.is_empty() {
+        if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
             tx.rollback().await?;
             return Ok(report);
-        }
-        for (existing, values, placement) in &planned {
-            match existing {
-                Some(id) => {
-                    update_row(&mut tx, reg, *id, values, placement).await?;
-                    history_move(&mut tx, reg, *id, values, on, actor).await?;
-                }
-                None => {
-                    let id = insert(&mut tx, reg, values, placement, on).await?;
-                    history_open(&mut tx, reg, id, values, on, actor).await?;
-                }
-            }
         }
         record(
             &mut tx,
@@ -480,7 +567,7 @@ impl Store {
                 unit_id: scope.or(actor.unit_id),
                 action: "registry.import",
                 entity: reg.slug,
-                entity_id: format!("{} dòng", rows.len()),
+                entity_id: format!("{rows_total} dòng"),
                 before: None,
                 after: Some(serde_json::json!({"created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged})),
             },
@@ -516,6 +603,7 @@ struct UnitCache {
     by_code: BTreeMap<String, Option<(i64, UnitKind, String)>>,
     in_scope: BTreeMap<i64, bool>,
     refs: BTreeMap<(RegistryKind, String), Option<i64>>,
+    province: BTreeMap<i64, String>,
 }
 
 async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) -> Result<bool> {
@@ -600,9 +688,16 @@ async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope:
             return Err((reg.scope, "đơn vị nằm ngoài phạm vi của bạn".to_string()));
         }
     }
-    let province_code = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(scope_unit).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))? {
-        Some(r) => r.try_get::<String, _>("province_code").map_err(|e| db(e.into()))?,
-        None => String::new(),
+    let province_code = match cache.province.get(&scope_unit) {
+        Some(p) => p.clone(),
+        None => {
+            let p = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(scope_unit).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))? {
+                Some(r) => r.try_get::<String, _>("province_code").map_err(|e| db(e.into()))?,
+                None => String::new(),
+            };
+            cache.province.insert(scope_unit, p.clone());
+            p
+        }
     };
     Ok(Placement { unit_ids, scope_unit, province_code })
 }
@@ -623,6 +718,74 @@ async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) 
     }
     let rows = q.fetch_all(&mut *conn).await?;
     Ok(records(conn, reg, rows).await?.pop())
+}
+
+/// Looks up the stored records of a chunk's keys, in one query per chunk when the key is a
+/// single column.
+async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[(usize, Values, String)]) -> Result<BTreeMap<String, RegistryRecord>> {
+    let anon = crate::reorg::anonymous(&*conn);
+    let mut out = BTreeMap::new();
+    if let [kcol] = reg.key {
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.{kcol} IN ({})",
+                columns(reg),
+                reg.table,
+                crate::reorg::placeholders(anon, 1, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (_, _, key) in chunk {
+                q = q.bind(key.clone());
+            }
+            let found = q.fetch_all(&mut *conn).await?;
+            for r in records(conn, reg, found).await? {
+                if let Some(k) = key_of(reg, &r.values) {
+                    out.insert(k, r);
+                }
+            }
+        }
+    } else {
+        for (_, values, key) in rows {
+            if let Some(r) = find_by_key(conn, reg, values).await? {
+                out.insert(key.clone(), r);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts a chunk's new records with multi-row statements (a new record has no past
+/// versions, so nothing goes to the history table).
+async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
+    let anon = crate::reorg::anonymous(&*conn);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let per_row = reg.fields.len() + 7;
+    let rows_per_stmt = (30_000 / per_row).max(1);
+    let now = now_text();
+    for chunk in rows.chunks(rows_per_stmt) {
+        let values_sql: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * per_row + 1, per_row))).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES {}",
+            reg.table,
+            columns(reg),
+            values_sql.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (values, p) in chunk {
+            q = bind_values(q, reg, values, p)
+                .bind(p.scope_unit)
+                .bind(p.province_code.clone())
+                .bind(search_key(reg, values))
+                .bind(date_text(on))
+                .bind(date_text(OPEN_END))
+                .bind(now.clone())
+                .bind(now.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 fn bind_values<'q>(
@@ -648,12 +811,13 @@ fn bind_values<'q>(
 }
 
 async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
+    let anon = crate::reorg::anonymous(&*conn);
     let n = reg.fields.len();
     let sql = format!(
         "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES ({}) RETURNING id",
         reg.table,
         columns(reg),
-        crate::reorg::placeholders(1, n + 7)
+        crate::reorg::placeholders(anon, 1, n + 7)
     );
     let q = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p);
     let now = now_text();
@@ -710,13 +874,20 @@ fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-async fn history_open(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, on: Date, actor: &Actor) -> Result<()> {
+/// Keeps the version a change replaces: the stored row is always the current version, and
+/// `registry_history` holds the past ones, each with the period it was in force. A second
+/// change on the same day replaces that day's version without keeping it.
+async fn history_keep(conn: &mut AnyConnection, reg: &Registry, before: &RegistryRecord, on: Date, actor: &Actor) -> Result<()> {
+    let from = current_version_start(conn, reg, before).await?;
+    if from >= on {
+        return Ok(());
+    }
     sqlx::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(reg.slug)
-        .bind(id)
+        .bind(before.id)
+        .bind(date_text(from))
         .bind(date_text(on))
-        .bind(date_text(OPEN_END))
-        .bind(serde_json::to_string(values).unwrap_or_default())
+        .bind(serde_json::to_string(&before.values).unwrap_or_default())
         .bind(&actor.username)
         .bind(now_text())
         .execute(&mut *conn)
@@ -724,21 +895,18 @@ async fn history_open(conn: &mut AnyConnection, reg: &Registry, id: i64, values:
     Ok(())
 }
 
-/// Closes the open version on `on` and opens a new one (a same-day change replaces it).
-async fn history_move(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, on: Date, actor: &Actor) -> Result<()> {
-    sqlx::query("DELETE FROM registry_history WHERE registry = $1 AND record_id = $2 AND valid_from >= $3")
+/// The day the current version of a record started: the end of its last past version, or
+/// the record's own start.
+async fn current_version_start(conn: &mut AnyConnection, reg: &Registry, r: &RegistryRecord) -> Result<Date> {
+    let row = sqlx::query("SELECT MAX(valid_to) AS last FROM registry_history WHERE registry = $1 AND record_id = $2")
         .bind(reg.slug)
-        .bind(id)
-        .bind(date_text(on))
-        .execute(&mut *conn)
+        .bind(r.id)
+        .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("UPDATE registry_history SET valid_to = $1 WHERE registry = $2 AND record_id = $3 AND valid_to > $1")
-        .bind(date_text(on))
-        .bind(reg.slug)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    history_open(conn, reg, id, values, on, actor).await
+    match row.try_get::<Option<String>, _>("last")? {
+        Some(s) => parse_date_col(&s),
+        None => Ok(r.validity.from),
+    }
 }
 
 /// After a reorganisation, records placed in a closed unit follow its successor.
@@ -770,13 +938,14 @@ impl Store {
     /// without per-row checks: for generated data (`hoctap gen`) and benchmarks only. The
     /// records must already be valid; the audit log gets one entry per call.
     pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
+        let anon = self.engine() == crate::Engine::Sqlite;
         let mut tx = self.pool().begin().await?;
         let per_row = reg.fields.len() + 7;
         // Stay under SQLite's and PostgreSQL's bind-parameter limits.
         let rows_per_stmt = (30_000 / per_row).max(1);
         let now = now_text();
         for chunk in records.chunks(rows_per_stmt) {
-            let values_sql: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(i * per_row + 1, per_row))).collect();
+            let values_sql: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * per_row + 1, per_row))).collect();
             let sql = format!(
                 "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES {}",
                 reg.table,

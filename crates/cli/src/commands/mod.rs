@@ -2,6 +2,10 @@ pub mod admin_units;
 pub mod bench;
 pub mod criteria;
 pub mod demo;
+pub mod r#gen;
+pub mod export;
+pub mod import;
+pub mod progress;
 pub mod serve;
 pub mod user;
 

@@ -5,6 +5,7 @@
 
 mod cli;
 mod criteria;
+mod r#gen;
 mod harness;
 mod http;
 mod registries;

@@ -21,7 +21,6 @@ CREATE TABLE reg_households (
     UNIQUE (code)
 );
 CREATE INDEX reg_households_unit ON reg_households (unit_id, id);
-CREATE INDEX reg_households_search ON reg_households (search_key);
 
 CREATE TABLE reg_citizens (
     id INTEGER PRIMARY KEY,
@@ -44,7 +43,6 @@ CREATE TABLE reg_citizens (
     UNIQUE (cccd)
 );
 CREATE INDEX reg_citizens_unit ON reg_citizens (unit_id, id);
-CREATE INDEX reg_citizens_search ON reg_citizens (search_key);
 
 CREATE TABLE reg_clans (
     id INTEGER PRIMARY KEY,
@@ -64,7 +62,6 @@ CREATE TABLE reg_clans (
     UNIQUE (code)
 );
 CREATE INDEX reg_clans_unit ON reg_clans (unit_id, id);
-CREATE INDEX reg_clans_search ON reg_clans (search_key);
 
 CREATE TABLE reg_clan_members (
     id INTEGER PRIMARY KEY,
@@ -81,7 +78,6 @@ CREATE TABLE reg_clan_members (
     UNIQUE (clan, household)
 );
 CREATE INDEX reg_clan_members_unit ON reg_clan_members (unit_id, id);
-CREATE INDEX reg_clan_members_search ON reg_clan_members (search_key);
 
 CREATE TABLE reg_organisations (
     id INTEGER PRIMARY KEY,
@@ -103,7 +99,6 @@ CREATE TABLE reg_organisations (
     UNIQUE (code)
 );
 CREATE INDEX reg_organisations_unit ON reg_organisations (unit_id, id);
-CREATE INDEX reg_organisations_search ON reg_organisations (search_key);
 
 CREATE TABLE reg_learning_centres (
     id INTEGER PRIMARY KEY,
@@ -125,7 +120,6 @@ CREATE TABLE reg_learning_centres (
     UNIQUE (code)
 );
 CREATE INDEX reg_learning_centres_unit ON reg_learning_centres (unit_id, id);
-CREATE INDEX reg_learning_centres_search ON reg_learning_centres (search_key);
 
 CREATE TABLE reg_association_branches (
     id INTEGER PRIMARY KEY,
@@ -145,7 +139,6 @@ CREATE TABLE reg_association_branches (
     UNIQUE (code)
 );
 CREATE INDEX reg_association_branches_unit ON reg_association_branches (unit_id, id);
-CREATE INDEX reg_association_branches_search ON reg_association_branches (search_key);
 
 CREATE TABLE reg_association_members (
     id INTEGER PRIMARY KEY,
@@ -164,7 +157,6 @@ CREATE TABLE reg_association_members (
     UNIQUE (branch, cccd)
 );
 CREATE INDEX reg_association_members_unit ON reg_association_members (unit_id, id);
-CREATE INDEX reg_association_members_search ON reg_association_members (search_key);
 
 CREATE TABLE reg_fund_entries (
     id INTEGER PRIMARY KEY,
@@ -187,7 +179,6 @@ CREATE TABLE reg_fund_entries (
     UNIQUE (branch, entry_no)
 );
 CREATE INDEX reg_fund_entries_unit ON reg_fund_entries (unit_id, id);
-CREATE INDEX reg_fund_entries_search ON reg_fund_entries (search_key);
 
 CREATE INDEX reg_citizens_household ON reg_citizens (household);
 CREATE INDEX reg_clan_members_household ON reg_clan_members (household);

@@ -1,0 +1,169 @@
+//! `hoctap gen` at commune scale on both engines: plausible counts, every value valid by the
+//! domain's own parsers, households with one head, unique keys, references that resolve,
+//! the same data for the same seed, and no second run without `--append`.
+
+use crate::harness::{engines, fresh_store};
+use hoctap::commands::r#gen::{GenError, Options, Scale, generate};
+use hoctap_domain::registry::cccd::Cccd;
+use hoctap_domain::registry::def::{
+    ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, FieldType, HOUSEHOLDS, LEARNING_CENTRES,
+    ORGANISATIONS, REGISTRIES, Registry, RegistryKind, Value, check_record, key_of, parse_typed_value,
+};
+use hoctap_domain::registry::person::Sex;
+use hoctap_store::{RegistryQuery, RegistryRecord, Store, today};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every active record of a registry within a unit, page by page.
+async fn all(store: &Store, reg: &Registry, scope: i64) -> Vec<RegistryRecord> {
+    let sort = reg.key[0];
+    let mut out: Vec<RegistryRecord> = Vec::new();
+    loop {
+        let after = out.last().map(|r| (r.values[sort].display(FieldType::Text { max: 0 }), r.id));
+        let page = store.registry_list(reg, &RegistryQuery { scope: Some(scope), after, limit: 5_000, ..Default::default() }, today()).await.unwrap();
+        let done = page.len() < 5_000;
+        out.extend(page);
+        if done {
+            return out;
+        }
+    }
+}
+
+fn text<'a>(r: &'a RegistryRecord, column: &str) -> &'a str {
+    match r.values.get(column) {
+        Some(Value::Text(s)) => s,
+        other => panic!("{column}: {other:?}"),
+    }
+}
+
+async fn demo_commune(store: &Store) -> i64 {
+    let province = store.unit_by_code("20", today()).await.unwrap();
+    store.children(province.id, today()).await.unwrap()[0].id
+}
+
+/// Checks everything generated in a commune; returns the records by registry.
+async fn check_commune(store: &Store, commune: i64) -> BTreeMap<RegistryKind, Vec<RegistryRecord>> {
+    let mut by_kind = BTreeMap::new();
+    for reg in REGISTRIES {
+        let records = all(store, reg, commune).await;
+        let mut keys = BTreeSet::new();
+        for r in &records {
+            assert_eq!(check_record(reg, &r.values), vec![], "{} {:?}", reg.slug, r.values);
+            // Every value reads back as itself through the parser a form or the API uses.
+            for (column, v) in &r.values {
+                let field = reg.field(column).unwrap();
+                let shown = v.display(field.ty);
+                assert_eq!(parse_typed_value(field, &shown), Ok(Some(v.clone())), "{} {column} {shown:?}", reg.slug);
+            }
+            assert!(keys.insert(key_of(reg, &r.values).unwrap()), "{}: key {:?} twice", reg.slug, key_of(reg, &r.values));
+        }
+        by_kind.insert(reg.kind, records);
+    }
+
+    let citizens = &by_kind[&RegistryKind::Citizens];
+    let mut by_household: BTreeMap<&str, Vec<&RegistryRecord>> = BTreeMap::new();
+    let mut cccds = BTreeSet::new();
+    for c in citizens {
+        let cccd = Cccd::parse(text(c, "cccd")).unwrap();
+        let Some(Value::Date(birth)) = c.values.get("birth_date") else { panic!("{:?}", c.values) };
+        let sex = Sex::parse(text(c, "sex")).unwrap();
+        assert_eq!(cccd.check_against(*birth, sex), Ok(()), "{}", text(c, "cccd"));
+        cccds.insert(text(c, "cccd").to_string());
+        by_household.entry(text(c, "household")).or_default().push(c);
+    }
+    let households = &by_kind[&RegistryKind::Households];
+    assert_eq!(by_household.len(), households.len(), "every household has members and every member a household");
+    for h in households {
+        let members = &by_household[text(h, "code")];
+        let heads: Vec<_> = members.iter().filter(|c| text(c, "relation") == "chu_ho").collect();
+        assert_eq!(heads.len(), 1, "{}: one head", text(h, "code"));
+        assert_eq!(text(heads[0], "cccd"), text(h, "head_cccd"));
+        assert_eq!(text(heads[0], "full_name"), text(h, "head_name"));
+        assert_eq!(h.values.get("members"), Some(&Value::Int(members.len() as i64)));
+        assert_eq!(h.values.get("village"), heads[0].values.get("village"));
+    }
+
+    // References resolve.
+    let codes = |kind: RegistryKind| -> BTreeSet<String> { by_kind[&kind].iter().map(|r| text(r, "code").to_string()).collect() };
+    let (household_codes, clan_codes, branch_codes) = (codes(RegistryKind::Households), codes(RegistryKind::Clans), codes(RegistryKind::AssociationBranches));
+    for m in &by_kind[&RegistryKind::ClanMembers] {
+        assert!(clan_codes.contains(text(m, "clan")) && household_codes.contains(text(m, "household")));
+    }
+    for m in &by_kind[&RegistryKind::AssociationMembers] {
+        assert!(branch_codes.contains(text(m, "branch")));
+        assert!(cccds.contains(text(m, "cccd")));
+    }
+    for f in &by_kind[&RegistryKind::FundEntries] {
+        assert!(branch_codes.contains(text(f, "branch")));
+        if let Some(Value::Text(b)) = f.values.get("beneficiary_cccd") {
+            assert!(cccds.contains(b));
+        }
+    }
+    by_kind
+}
+
+#[tokio::test]
+async fn commune_scale_is_valid_deterministic_and_not_generated_twice() {
+    for engine in engines() {
+        let store = fresh_store(engine).await;
+        let commune = demo_commune(&store).await;
+        let opts = Options::new(Scale::Commune, 42);
+        let s = generate(&store, &opts).await.unwrap();
+        assert_eq!(s.communes, 1);
+        assert_eq!(s.villages_created, 0, "the demo commune keeps its four villages");
+        assert_eq!(s.block, 0);
+        for (reg, range) in [
+            (&HOUSEHOLDS, 1_000..=1_000),
+            (&CITIZENS, 3_300..=4_200),
+            (&CLANS, 37..=37),
+            (&CLAN_MEMBERS, 300..=900),
+            (&ORGANISATIONS, 11..=11),
+            (&LEARNING_CENTRES, 1..=1),
+            (&ASSOCIATION_BRANCHES, 5..=5),
+            (&ASSOCIATION_MEMBERS, 700..=1_500),
+            (&FUND_ENTRIES, 60..=200),
+        ] {
+            let n = s.rows_of(reg.kind);
+            assert!(range.contains(&n), "{engine:?} {}: {n}", reg.slug);
+            assert_eq!(store.registry_count(reg, Some(commune), today()).await.unwrap(), n as i64, "{}", reg.slug);
+        }
+        assert_eq!(s.total_rows(), s.rows.iter().map(|(_, n)| n).sum::<u64>());
+        let by_kind = check_commune(&store, commune).await;
+        let first = s.first_cccd.clone().unwrap();
+        assert!(by_kind[&RegistryKind::Citizens].iter().any(|c| text(c, "cccd") == first));
+        // Lạng Sơn: mostly Nùng and Tày, and the northern mountain family names.
+        let ethnic: BTreeMap<&str, usize> = by_kind[&RegistryKind::Citizens].iter().fold(BTreeMap::new(), |mut m, c| {
+            *m.entry(text(c, "ethnicity")).or_default() += 1;
+            m
+        });
+        assert!(ethnic.get("Nùng").copied().unwrap_or(0) + ethnic.get("Tày").copied().unwrap_or(0) > ethnic.values().sum::<usize>() / 2, "{ethnic:?}");
+
+        // The same seed on another fresh database gives the same data.
+        let other = fresh_store(engine).await;
+        let again = generate(&other, &opts).await.unwrap();
+        assert_eq!(again.first_cccd, s.first_cccd);
+        assert_eq!(again.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>(), s.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>());
+        let a: Vec<String> = all(&store, &CITIZENS, commune).await.iter().map(|c| format!("{:?}", c.values)).collect();
+        let b: Vec<String> = all(&other, &CITIZENS, demo_commune(&other).await).await.iter().map(|c| format!("{:?}", c.values)).collect();
+        assert_eq!(a, b);
+        let different = generate(&fresh_store(engine).await, &Options::new(Scale::Commune, 43)).await.unwrap();
+        assert_ne!(different.first_cccd, s.first_cccd);
+
+        // A second run is refused, in Vietnamese, unless --append.
+        let refused = generate(&store, &opts).await;
+        match refused {
+            Err(GenError::AlreadyGenerated(msg)) => assert!(msg.contains("đã có 1000 hộ gia đình") && msg.contains("--append"), "{msg}"),
+            other => panic!("{engine:?}: {other:?}"),
+        }
+        assert_eq!(store.registry_count(&HOUSEHOLDS, Some(commune), today()).await.unwrap(), 1_000);
+        let appended = generate(&store, &Options { append: true, ..opts.clone() }).await.unwrap();
+        assert_eq!(appended.block, 1, "a new CCCD serial block");
+        assert_eq!(appended.rows_of(RegistryKind::LearningCentres), 0, "one centre per commune");
+        assert_eq!(appended.rows_of(RegistryKind::AssociationBranches), 0);
+        assert_eq!(appended.rows_of(RegistryKind::Households), 1_000);
+        let by_kind = check_commune(&store, commune).await;
+        assert_eq!(by_kind[&RegistryKind::Households].len(), 2_000);
+        assert_eq!(by_kind[&RegistryKind::LearningCentres].len(), 1);
+        other.close().await;
+        store.close().await;
+    }
+}
