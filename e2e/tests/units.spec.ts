@@ -28,7 +28,7 @@ test('a pre-2025 ward found without diacritics shows its 2025 merger and success
   await expect(merger.getByRole('cell')).toHaveText([
     '01/07/2025',
     'Sáp nhập',
-    /nhập vào/,
+    /chuyển thành \(đơn vị kế thừa\)/,
     /^00004 Phường Ba Đình/,
     /Ủy ban Thường vụ Quốc hội.*Hà Nội năm 2025/,
   ]);
