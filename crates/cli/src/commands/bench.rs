@@ -104,10 +104,10 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 }
 
-const BENCH_HEADER: [&str; 7] = ["Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Nhóm đối tượng", "Mã thôn"];
+pub const BENCH_HEADER: [&str; 7] = ["Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Nhóm đối tượng", "Mã thôn"];
 
 /// The i-th synthetic citizen of the benchmark: a valid CCCD agreeing with birth date and sex.
-fn citizen_row(i: usize, village: &str) -> [String; 7] {
+pub fn citizen_row(i: usize, village: &str) -> [String; 7] {
     const FAMILY: [&str; 8] = ["Nguyễn", "Trần", "Lê", "Hoàng", "Nông", "Lương", "Lục", "Vi"];
     const GIVEN: [&str; 10] = ["An", "Bình", "Cường", "Dung", "Hoa", "Lan", "Minh", "Nam", "Thảo", "Vân"];
     let year = 1940 + (i % 80);

@@ -352,7 +352,7 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 });
             }
             for (reg, records) in data.in_insert_order() {
-                for chunk in records.chunks(BATCH) {
+                for chunk in records.chunks(std::env::var("GEN_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(BATCH)) {
                     store.registry_bulk_insert(&actor, reg, chunk, on).await?;
                     progress.add(reg.kind, chunk.len());
                 }

@@ -45,3 +45,55 @@ fn criteria_check_reports_file_path_and_reason() {
     let (ok, out) = hoctap(&["criteria", "list"]);
     assert!(ok && out.contains("cdht-xa") && out.contains("dvht-tt24"));
 }
+
+/// A million-row import is one transaction: killing the process half-way leaves nothing.
+#[tokio::test]
+async fn an_import_killed_half_way_leaves_the_database_as_before() {
+    for engine in crate::harness::engines() {
+        let url = crate::harness::fresh_url(engine).await;
+        let store = hoctap_store::Store::connect(&url).await.unwrap();
+        let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+        let village = store.villages(commune, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let before_audit = store.audit_count().await.unwrap();
+        let file = std::env::temp_dir().join(format!("kill-{}.csv", hoctap_web::auth::random_token(4)));
+        let mut body = hoctap::commands::bench::BENCH_HEADER.join(",");
+        body.push('\n');
+        for i in 0..400_000 {
+            body.push_str(&hoctap::commands::bench::citizen_row(i, &village).join(","));
+            body.push('\n');
+        }
+        std::fs::write(&file, body).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hoctap"))
+            .args(["import", "cong-dan"])
+            .arg(&file)
+            .args(["--database-url", &url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until it is busy writing (its progress line says so), then kill -9.
+        let mut waited = 0;
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 100;
+            if waited >= 1_500 || child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        let finished_first = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(!finished_first, "{engine:?}: the import must still be running when killed; make the file bigger");
+        let store = hoctap_store::Store::connect(&url).await.unwrap();
+        assert_eq!(store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(), 0, "{engine:?}: nothing half-written");
+        assert_eq!(store.audit_count().await.unwrap(), before_audit);
+        // And the database still works: the same import, not killed, goes through.
+        let small = std::env::temp_dir().join(format!("ok-{}.csv", hoctap_web::auth::random_token(4)));
+        std::fs::write(&small, format!("{}\n{}\n", hoctap::commands::bench::BENCH_HEADER.join(","), hoctap::commands::bench::citizen_row(1, &village).join(","))).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["import", "cong-dan"]).arg(&small).args(["--database-url", &url]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(), 1);
+        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_file(small);
+    }
+}

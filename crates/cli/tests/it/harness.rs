@@ -100,11 +100,16 @@ pub fn engines() -> Vec<Engine> {
     v
 }
 
-pub async fn fresh_store(engine: Engine) -> Store {
-    let url = match engine {
+/// The URL of a fresh copy of the seeded database.
+pub async fn fresh_url(engine: Engine) -> String {
+    match engine {
         Engine::Sqlite => sqlite_db().await,
         Engine::Postgres => postgres_db(&std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap()).await,
-    };
+    }
+}
+
+pub async fn fresh_store(engine: Engine) -> Store {
+    let url = fresh_url(engine).await;
     let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     store

@@ -254,3 +254,47 @@ async fn records_follow_their_commune_through_a_merger() {
         assert_eq!(r.values.get("commune").map(|v| v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 })), Some(other.code.clone()));
     }
 }
+
+#[tokio::test]
+async fn values_that_look_like_formulas_survive_an_export_and_reimport() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("xa.canbo").await;
+        let v = village_code(&app).await;
+        let (s, r) = app.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-F", "head_name": "Lục Văn Dân", "village": v, "note": "-tạm vắng", "address": "=1+1"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let csv = app.client.get(app.url("/api/v1/registries/ho-gia-dinh/export.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(csv.contains("'-tạm vắng") && csv.contains("'=1+1"), "escaped on export: {csv}");
+        let (s, r) = app.post_bytes("/api/v1/registries/ho-gia-dinh/import", csv.into_bytes()).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(r["unchanged"], 1, "{engine:?}: read back as stored: {r}");
+    }
+}
+
+#[tokio::test]
+async fn a_household_that_moves_village_keeps_its_history() {
+    for engine in engines() {
+        let store = crate::harness::fresh_store(engine).await;
+        let actor = hoctap_store::Actor::system("test");
+        let reg = &hoctap_domain::registry::def::HOUSEHOLDS;
+        let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+        let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
+        let mut values = hoctap_domain::registry::def::Values::new();
+        values.insert("code", hoctap_domain::registry::def::Value::Text("HG-MOVE".into()));
+        values.insert("head_name", hoctap_domain::registry::def::Value::Text("Lục Văn Dân".into()));
+        values.insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
+        let day1 = hoctap_store::today();
+        let rec = store.registry_create(&actor, reg, values.clone(), None, day1).await.unwrap();
+        let day2 = day1.tomorrow().unwrap();
+        values.insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[1].code).unwrap()));
+        store.registry_update(&actor, reg, rec.id, values, None, day2).await.unwrap();
+        let history = store.registry_history(reg, rec.id).await.unwrap();
+        assert_eq!(history.len(), 2, "{engine:?}: {history:?}");
+        assert_eq!((history[0].0.from, history[0].0.to), (day1, day2));
+        assert_eq!(history[0].1["village"], json!(villages[0].code));
+        assert_eq!(history[1].0.from, day2);
+        assert_eq!(history[1].1["village"], json!(villages[1].code));
+        let now = store.registry_get(reg, rec.id).await.unwrap();
+        assert_eq!(now.unit_id, villages[1].id, "scope follows the move");
+    }
+}

@@ -410,7 +410,12 @@ pub fn parse_typed_value(field: &Field, raw: &str) -> Result<Option<Value>, Stri
 }
 
 fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Option<Value>, String> {
-    let s = crate::text::clean(raw);
+    let mut s = crate::text::clean(raw);
+    // Our own exports put a quote before a leading = + - @ (formula injection); reading the
+    // file back must give the original value.
+    if spreadsheet && s.starts_with('\'') && s.get(1..).is_some_and(|rest| rest.starts_with(['=', '+', '-', '@'])) {
+        s.remove(0);
+    }
     if s.is_empty() {
         return Ok(None);
     }

@@ -260,7 +260,15 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
             }
             Ok(None) if f.required => errors.push(FieldError { field: f.column.into(), message: format!("{}: không được để trống", f.header) }),
             Ok(None) => {}
-            Err(reason) => errors.push(FieldError { field: f.column.into(), message: format!("{}: {}", f.header, capitalise(&reason)) }),
+            Err(reason) => {
+                // Name errors already say which field they are about; others get the label.
+                let message = if hoctap_domain::text::fold(&reason).contains(&hoctap_domain::text::fold(f.header)) {
+                    capitalise(&reason)
+                } else {
+                    format!("{}: {}", f.header, capitalise(&reason))
+                };
+                errors.push(FieldError { field: f.column.into(), message })
+            }
         }
     }
     if errors.is_empty() { Ok(values) } else { Err(errors) }
