@@ -362,3 +362,17 @@ async fn success_messages_come_from_the_server_not_the_url() {
         assert!(html.contains("value=\"Thôn Tin Nhắn\""));
     }
 }
+
+#[tokio::test]
+async fn every_api_route_is_in_the_openapi_document() {
+    let app = TestApp::start(hoctap_store::Engine::Sqlite).await;
+    let (_, doc) = app.get("/api/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    // The routes as the router declares them (kept in step with api/mod.rs by this test).
+    let source = include_str!("../../../web/src/api/mod.rs");
+    for line in source.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
+        let route = line.split('"').nth(1).unwrap();
+        let path = format!("/api/v1{route}");
+        assert!(paths.contains_key(&path), "{path} is not documented in openapi.json");
+    }
+}
