@@ -20,7 +20,7 @@ pub use admin_data::{AdminLoadReport, GapReport};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
-pub use registry::{BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};

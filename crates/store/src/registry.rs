@@ -37,6 +37,10 @@ pub struct RegistryQuery {
     pub after: Option<(String, i64)>,
     pub limit: i64,
     pub include_ended: bool,
+    /// Sort by the registry's label field (name) instead of its key.
+    pub by_label: bool,
+    /// Only records whose column equals a value (e.g. the citizens of one household).
+    pub filter: Option<(&'static str, String)>,
 }
 
 /// One row of an import, cells by column (already matched to the definition's headers).
@@ -119,6 +123,11 @@ fn key_headers(reg: &Registry) -> String {
 
 fn header_of(reg: &Registry, column: &str) -> String {
     reg.field(column).map(|f| f.header).unwrap_or(column).to_string()
+}
+
+/// The column a list is ordered by: the key, or the label (name).
+pub fn sort_column(reg: &Registry, by_label: bool) -> &'static str {
+    if by_label { reg.label } else { reg.key.first().copied().unwrap_or("id") }
 }
 
 fn columns(reg: &Registry) -> String {
@@ -228,7 +237,7 @@ struct Placement {
 impl Store {
     /// Lists records, newest key order, within a scope.
     pub async fn registry_list(&self, reg: &Registry, q: &RegistryQuery, on: Date) -> Result<Vec<RegistryRecord>> {
-        let sort = reg.key.first().copied().unwrap_or("id");
+        let sort = sort_column(reg, q.by_label);
         let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
         let mut n = 1;
         let today = date_text(on);
@@ -249,6 +258,12 @@ impl Store {
             sql.push_str(&format!(" AND t.search_key LIKE ${n}"));
             n += 1;
         }
+        if let Some((col, _)) = &q.filter {
+            // Only a column of the definition can be named here.
+            let col = reg.field(col).map(|f| f.column).ok_or(StoreError::invalid("filter", "cột không có trong sổ"))?;
+            sql.push_str(&format!(" AND t.{col} = ${n}"));
+            n += 1;
+        }
         if q.after.is_some() {
             sql.push_str(&format!(" AND (t.{sort} > ${n} OR (t.{sort} = ${n} AND t.id > ${}))", n + 1));
             n += 2;
@@ -266,6 +281,9 @@ impl Store {
         }
         if let Some(s) = &search {
             query = query.bind(format!("%{}%", s.replace(['%', '_'], "")));
+        }
+        if let Some((_, v)) = &q.filter {
+            query = query.bind(v.clone());
         }
         if let Some((v, id)) = &q.after {
             query = query.bind(v.clone()).bind(*id);

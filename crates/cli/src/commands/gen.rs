@@ -351,7 +351,9 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 natives: &natives,
                 birth_slot: slot,
                 on,
-                existing: Existing::load(store, commune, on).await?,
+                // Without --append the target has no households (checked above), so there is
+                // nothing to continue from; counting per commune would scan the growing tables.
+                existing: if opts.append { Existing::load(store, commune, on).await? } else { Existing::default() },
             };
             let mut rng = Rng::for_unit(opts.seed, &commune.code);
             let data = build_commune(&ctx, &sizes, &mut rng, &mut serials)?;
@@ -463,6 +465,7 @@ struct Sizes {
 
 /// What a commune already holds (for `--append`): numbering continues after it, and the
 /// learning centre and HKH branches are created only once.
+#[derive(Default)]
 struct Existing {
     households: u64,
     clans: u64,
@@ -474,14 +477,6 @@ struct Existing {
 impl Existing {
     async fn load(store: &Store, commune: &UnitRow, on: Date) -> Result<Self, StoreError> {
         let households = store.registry_count(&HOUSEHOLDS, Some(commune.id), on).await?;
-        if households == 0 {
-            // The common case (a first run): nothing to continue from, saves four queries.
-            let clans = store.registry_count(&CLANS, Some(commune.id), on).await?;
-            let organisations = store.registry_count(&ORGANISATIONS, Some(commune.id), on).await?;
-            if clans == 0 && organisations == 0 {
-                return Ok(Self { households: 0, clans: 0, organisations: 0, branch_codes: BTreeSet::new(), centre: false });
-            }
-        }
         let q = hoctap_store::RegistryQuery { scope: Some(commune.id), limit: 10_000, ..Default::default() };
         let branch_codes = store
             .registry_list(&ASSOCIATION_BRANCHES, &q, on)

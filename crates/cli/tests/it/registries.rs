@@ -298,3 +298,37 @@ async fn a_household_that_moves_village_keeps_its_history() {
         assert_eq!(now.unit_id, villages[1].id, "scope follows the move");
     }
 }
+
+#[tokio::test]
+async fn record_pages_show_related_records_age_and_fund_balance() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("xa.canbo").await;
+        let mut ids = std::collections::BTreeMap::new();
+        for (slug, body) in samples(&app).await {
+            let (s, v) = app.post(&format!("/api/v1/registries/{slug}"), body).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            ids.insert(slug, v["id"].as_i64().unwrap());
+        }
+        let (s, _) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-NASLA", "entry_no": "PC-001", "posted_on": "15/09/2024", "kind": "Chi học bổng", "amount": "500.000", "counterparty": "Học sinh nghèo vượt khó"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let household = app.client.get(app.url(&format!("/so/ho-gia-dinh/{}", ids["ho-gia-dinh"]))).send().await.unwrap().text().await.unwrap();
+        assert!(household.contains("Công dân (1)") && household.contains("020090001234"), "{engine:?}: the household lists its members");
+        assert!(household.contains("Hộ thuộc dòng họ (1)"));
+        let citizen = app.client.get(app.url(&format!("/so/cong-dan/{}", ids["cong-dan"]))).send().await.unwrap().text().await.unwrap();
+        assert!(citizen.contains("người lớn"), "age derived from the date of birth");
+        let branch = app.client.get(app.url(&format!("/so/hoi-khuyen-hoc/{}", ids["hoi-khuyen-hoc"]))).send().await.unwrap().text().await.unwrap();
+        assert!(branch.contains("id=\"ton-quy\"") && branch.contains("2.000.000") && branch.contains("1.500.000"), "receipts 2.000.000, payments 500.000, balance 1.500.000");
+        // Sorting by name pages through with a keyset cursor.
+        let v = village_code(&app).await;
+        for (i, name) in ["Bế Văn Ba", "Âu Thị Hai", "Đàm Văn Một"].iter().enumerate() {
+            let (s, r) = app.post("/api/v1/registries/ho-gia-dinh", json!({"code": format!("HG-S{i}"), "head_name": name, "village": v})).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+        }
+        let (_, list) = app.get("/api/v1/registries/ho-gia-dinh?sap_xep=ten").await;
+        let names: Vec<&str> = list["records"].as_array().unwrap().iter().map(|r| r["values"]["head_name"].as_str().unwrap()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "{engine:?}");
+    }
+}

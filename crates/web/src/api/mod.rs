@@ -577,7 +577,7 @@ fn record_json(u: &CurrentUser, reg: &hoctap_domain::registry::def::Registry, r:
 async fn registry_list(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, Query(q): Query<crate::pages::registries::ListQuery>) -> ApiResult {
     let reg = crate::pages::registries::registry_of(&slug)?;
     let records = crate::pages::registries::query_records(&state, &u, reg, &q, 100).await?;
-    let next = crate::pages::registries::cursor(reg, &records, 100).map(|(v, id)| json!({"sau": v, "sau_id": id}));
+    let next = crate::pages::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|(v, id)| json!({"sau": v, "sau_id": id}));
     ok(json!({"records": records.iter().map(|r| record_json(&u, reg, r)).collect::<Vec<_>>(), "next": next}))
 }
 

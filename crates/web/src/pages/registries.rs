@@ -108,6 +108,9 @@ pub struct ListQuery {
     pub sau_id: Option<i64>,
     #[serde(default)]
     pub ca_ket_thuc: Option<String>,
+    /// "ten" to sort by name; the stable code otherwise.
+    #[serde(default)]
+    pub sap_xep: String,
 }
 
 pub struct RecordLine {
@@ -148,17 +151,30 @@ pub async fn query_records(state: &AppState, user: &CurrentUser, reg: &Registry,
     };
     Ok(state
         .store
-        .registry_list(reg, &RegistryQuery { scope: user.scope(), within, search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()), after, limit, include_ended: q.ca_ket_thuc.is_some() }, today)
+        .registry_list(
+            reg,
+            &RegistryQuery {
+                scope: user.scope(),
+                within,
+                search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+                after,
+                limit,
+                include_ended: q.ca_ket_thuc.is_some(),
+                by_label: q.sap_xep == "ten",
+                filter: None,
+            },
+            today,
+        )
         .await?)
 }
 
 /// The keyset cursor after a page of records.
-pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64) -> Option<(String, i64)> {
+pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: bool) -> Option<(String, i64)> {
     if i64::try_from(records.len()).unwrap_or(0) < limit {
         return None;
     }
     let last = records.last()?;
-    let sort = reg.key.first().copied()?;
+    let sort = hoctap_store::sort_column(reg, by_label);
     let value = match last.values.get(sort)? {
         Value::Text(s) => s.clone(),
         other => other.display(FieldType::Text { max: 0 }),
@@ -181,7 +197,7 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Path(slug): Path
     render(&ListPage {
         chrome: Chrome::new(reg.title, &user),
         headers: shown_fields.iter().map(|f| f.header).collect(),
-        next: cursor(reg, &records, PAGE),
+        next: cursor(reg, &records, PAGE, q.sap_xep == "ten"),
         can_write: user.user.role.may(write_action(reg)),
         lines,
         reg,
@@ -274,6 +290,70 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
     if errors.is_empty() { Ok(values) } else { Err(errors) }
 }
 
+/// Records of other registries that refer to this one (a household's citizens, a branch's
+/// members and fund entries).
+pub struct RelatedBlock {
+    pub slug: &'static str,
+    pub title: String,
+    pub headers: Vec<&'static str>,
+    pub lines: Vec<RecordLine>,
+    pub more: bool,
+}
+
+async fn related(state: &AppState, user: &CurrentUser, reg: &Registry, record: &RegistryRecord) -> WebResult<(Vec<RelatedBlock>, Vec<(String, String, String, String)>)> {
+    let mut blocks = Vec::new();
+    let mut balances = Vec::new();
+    let [kcol] = reg.key else { return Ok((blocks, balances)) };
+    let Some(Value::Text(key)) = record.values.get(kcol) else { return Ok((blocks, balances)) };
+    for other in REGISTRIES {
+        for f in other.fields.iter().filter(|f| f.ty == FieldType::Ref(reg.kind)) {
+            let q = RegistryQuery { scope: user.scope(), limit: 201, filter: Some((f.column, key.clone())), ..Default::default() };
+            let found = state.store.registry_list(other, &q, hoctap_store::today()).await?;
+            if found.is_empty() {
+                continue;
+            }
+            if other.kind == RegistryKind::FundEntries {
+                balances = fund_balances(&found);
+            }
+            let shown_fields: Vec<&Field> = other.fields.iter().filter(|x| x.column != f.column).take(5).collect();
+            blocks.push(RelatedBlock {
+                slug: other.slug,
+                title: format!("{} ({})", other.title, found.len().min(200)),
+                headers: shown_fields.iter().map(|x| x.header).collect(),
+                more: found.len() > 200,
+                lines: found
+                    .iter()
+                    .take(200)
+                    .map(|r| RecordLine { id: r.id, cells: shown_fields.iter().map(|x| shown(user, x, r.values.get(x.column))).collect(), ended: false })
+                    .collect(),
+            });
+        }
+    }
+    Ok((blocks, balances))
+}
+
+/// Receipts, payments and balance of a fund by year, carried forward (quỹ khuyến học).
+fn fund_balances(entries: &[RegistryRecord]) -> Vec<(String, String, String, String)> {
+    let mut by_year: BTreeMap<i16, (i64, i64)> = BTreeMap::new();
+    for e in entries {
+        let (Some(Value::Date(d)), Some(Value::Text(kind)), Some(Value::Int(amount))) = (e.values.get("posted_on"), e.values.get("kind"), e.values.get("amount")) else { continue };
+        let slot = by_year.entry(d.year()).or_default();
+        match hoctap_domain::registry::reference::fund_entry_is_receipt(kind) {
+            Some(true) => slot.0 += amount,
+            Some(false) => slot.1 += amount,
+            None => {}
+        }
+    }
+    let mut balance = 0i64;
+    by_year
+        .into_iter()
+        .map(|(year, (inn, out))| {
+            balance += inn - out;
+            (year.to_string(), crate::format::int_vn(inn), crate::format::int_vn(out), crate::format::int_vn(balance))
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "registry_record.html")]
 struct RecordPage {
@@ -288,6 +368,8 @@ struct RecordPage {
     ended: bool,
     done: Option<String>,
     today_iso: String,
+    related: Vec<RelatedBlock>,
+    balances: Vec<(String, String, String, String)>,
 }
 
 async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registry, id: Option<i64>, form: Option<&BTreeMap<String, String>>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<RecordPage> {
@@ -296,7 +378,15 @@ async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registr
         Some(id) => {
             let r = state.store.registry_get(reg, id).await?;
             user.require_sees(state, r.unit_id, reg.noun).await?;
-            let facts = reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
+            let mut facts: Vec<(&'static str, String)> = reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
+            // Adults and children are derived from the date of birth, never stored.
+            if let Some(Value::Date(birth)) = r.values.get("birth_date")
+                && user.user.role.sees_personal_data()
+            {
+                let today = hoctap_store::today();
+                let age = hoctap_domain::registry::person::age_on(*birth, today);
+                facts.push(("Tuổi", format!("{age} ({})", if hoctap_domain::registry::person::is_adult(*birth, today) { "người lớn" } else { "trẻ em" })));
+            }
             let history = state
                 .store
                 .registry_history(reg, id)
@@ -327,7 +417,13 @@ async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registr
         _ => BTreeMap::new(),
     };
     let ended = record.as_ref().is_some_and(|r| !r.validity.contains(hoctap_store::today()));
+    let (related, balances) = match &record {
+        Some(r) => related(state, user, reg, r).await?,
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(RecordPage {
+        related,
+        balances,
         chrome: Chrome::new(reg.title, user),
         fields: form_fields(reg, &values, &errors, record.is_some()),
         reg,
@@ -437,7 +533,7 @@ pub async fn export_rows(state: &AppState, user: &CurrentUser, reg: &Registry, f
     loop {
         let batch = query_records(state, user, reg, &q, 5_000).await?;
         rows.extend(batch.iter().map(|r| cells(reg, r)));
-        match cursor(reg, &batch, 5_000) {
+        match cursor(reg, &batch, 5_000, false) {
             Some((v, id)) => {
                 q.sau = Some(v);
                 q.sau_id = Some(id);
