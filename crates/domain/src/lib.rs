@@ -8,3 +8,4 @@ pub mod hierarchy;
 pub mod registry;
 pub mod text;
 pub mod unit;
+pub mod workflow;
