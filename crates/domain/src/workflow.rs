@@ -74,6 +74,21 @@ pub struct ReviewStep {
     pub level: String,
 }
 
+/// The review chain a subject's dossier follows after 01/07/2025 (procedures.md): who
+/// confirms and who reviews before the recognising authority decides. Data, not rules: a
+/// campaign stores its own copy and a province may change it.
+pub fn default_chain(subject: crate::criteria::SubjectKind) -> Vec<ReviewStep> {
+    use crate::criteria::SubjectKind as S;
+    let step = |name: &str, level: &str| ReviewStep { name: name.to_string(), level: level.to_string() };
+    match subject {
+        S::Household => vec![step("Trưởng thôn xác nhận", "village"), step("Hội Khuyến học xã thẩm định", "commune")],
+        S::Citizen => vec![step("Chi hội khuyến học xác nhận", "village"), step("Hội Khuyến học xã thẩm định", "commune")],
+        S::Clan | S::Village | S::Organisation => vec![step("Hội Khuyến học xã thẩm định", "commune")],
+        S::Commune | S::District => vec![step("Sở Giáo dục và Đào tạo thẩm định", "province")],
+        S::Province => vec![step("Bộ Giáo dục và Đào tạo thẩm định", "national")],
+    }
+}
+
 /// Who does something.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {

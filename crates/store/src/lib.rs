@@ -6,6 +6,7 @@
 //! the integration suite compares both folders so they cannot drift apart.
 
 mod admin_data;
+mod assessments;
 mod audit;
 mod criteria;
 mod error;
@@ -17,6 +18,7 @@ mod users;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
+pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;

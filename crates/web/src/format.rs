@@ -29,3 +29,4 @@ mod tests {
         assert_eq!(super::int_vn(-1000), "-1.000");
     }
 }
+

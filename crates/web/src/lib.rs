@@ -5,7 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
-mod format;
+pub mod format;
 pub mod pages;
 
 use axum::Router;

@@ -10,7 +10,7 @@
 //!   ~3,700 citizens), for tests and demos.
 //!
 //! The generator works commune by commune: one commune's records are built in memory,
-//! written in batches ([`BATCH`] records, [`SQLITE_BATCH`] on SQLite; one transaction and one audit entry per batch),
+//! written in batches of [`BATCH`] records (one transaction and one audit entry per batch),
 //! then dropped, so memory stays bounded at national scale. Villages are created first through
 //! the audited `Store::create_village` for communes that have none; communes that already
 //! have villages keep theirs.
@@ -69,14 +69,8 @@ pub const NATIONAL_MEMBER_SHARE: f64 = 0.04;
 const FUND_YEARS: i16 = 3;
 const NATIONAL_FUND_YEARS: i16 = 1;
 
-/// Records per `registry_bulk_insert` call (one transaction, one audit entry) on PostgreSQL.
+/// Records per `registry_bulk_insert` call (one transaction, one audit entry).
 pub const BATCH: usize = 10_000;
-/// The same on SQLite. SQLite prepares a statement in time quadratic in its number of
-/// numbered parameters (each `$N` is looked up in a linear list), and the store packs up to
-/// 30,000 parameters in one statement: 7,000 rows took 8 s in calls of 10,000 records and
-/// 0.4 s in calls of 64 (release build). The lasting fix is fewer rows per statement on
-/// SQLite inside `registry_bulk_insert`; until then the generator sends small calls.
-pub const SQLITE_BATCH: usize = 64;
 
 /// Share of people whose birth was registered in another province (migrants).
 const MIGRANT_SHARE: f64 = 0.08;
@@ -296,10 +290,6 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
         }
     }
     let block = free_block(store).await?;
-    let batch = match store.engine() {
-        hoctap_store::Engine::Sqlite => SQLITE_BATCH,
-        hoctap_store::Engine::Postgres => BATCH,
-    };
     let actor = Actor::system(&format!("{ACTOR_PREFIX}{block}"));
 
     let (households, clans, organisations) = match opts.scale {
@@ -364,7 +354,7 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 });
             }
             for (reg, records) in data.in_insert_order() {
-                for chunk in records.chunks(batch) {
+                for chunk in records.chunks(BATCH) {
                     store.registry_bulk_insert(&actor, reg, chunk, on).await?;
                     progress.add(reg.kind, chunk.len());
                 }
@@ -587,7 +577,8 @@ impl Serials {
     /// A CCCD for a person born in `province` (index in BIRTH_PROVINCES) on `birth`.
     fn issue(&mut self, province: usize, birth: Date, sex: Sex) -> Result<String, GenError> {
         let female = sex == Sex::Nu;
-        let counter = self.next.entry((province, birth.year(), female)).or_insert(0);
+        // Serials start at 1, as issued numbers do.
+        let counter = self.next.entry((province, birth.year(), female)).or_insert(1);
         if *counter >= SERIALS_PER_BLOCK {
             return Err(GenError::Invalid(format!("hết số thứ tự CCCD cho năm sinh {} trong một lần chạy", birth.year())));
         }

@@ -10,3 +10,4 @@ mod harness;
 mod http;
 mod registries;
 mod store;
+mod workflow;

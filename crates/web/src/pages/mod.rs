@@ -1,5 +1,6 @@
 //! Server-rendered Vietnamese pages. Each module owns its routes, handlers and templates.
 
+pub mod assessments;
 pub mod audit;
 pub mod criteria;
 pub mod registries;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(units::routes())
         .merge(criteria::routes())
         .merge(registries::routes())
+        .merge(assessments::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

@@ -1,0 +1,109 @@
+//! The yearly cycle through the pages, on both engines: open a campaign, lay a dossier, fill
+//! and submit it, review level by level with four eyes, return for correction with a comment
+//! per indicator (only that indicator unlocks), resubmit, approve.
+
+use crate::harness::{PASSWORD, TestApp, engines};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn as_user(app: &TestApp, username: &str) -> TestApp {
+    let mut other = TestApp { addr: app.addr, store: app.store.clone(), engine: app.engine, client: fresh_client(), csrf: String::new() };
+    other.login(username).await;
+    other
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &app.csrf));
+    let res = app.client.post(app.url(path)).form(&form).send().await.unwrap();
+    let loc = location(&res);
+    (res.status(), loc, res.text().await.unwrap())
+}
+
+async fn state_of(app: &TestApp, dossier: &str) -> String {
+    let html = app.client.get(app.url(dossier)).send().await.unwrap().text().await.unwrap();
+    html.split("id=\"trang-thai\"><strong>").nth(1).unwrap().split('<').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_household_dossier_goes_through_village_and_commune_review_with_a_return() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let commune = officer.demo_commune().await;
+        let village = officer.store.villages(commune, hoctap_store::today()).await.unwrap()[0].clone();
+        let (s, v) = officer.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-DG", "head_name": "Lục Văn Dân", "village": village.code})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // A village head who confirms dossiers of the village.
+        let (s, v) = officer.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng Thôn Nà Sla", "role": "reviewer", "unit_code": village.code, "password": PASSWORD})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+
+        let (s, loc, body) = post(&officer, "/dot-danh-gia", &[("year", "2025"), ("set_id", "gdht")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let campaign = loc;
+        let (s, _, body) = post(&officer, "/dot-danh-gia", &[("year", "2025"), ("set_id", "gdht")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "one campaign per year and set: {body}");
+        let (s, loc, body) = post(&officer, &format!("{campaign}/ho-so"), &[("subject", "HG-DG")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let dossier = loc;
+        assert_eq!(state_of(&officer, &dossier).await, "Bản nháp");
+
+        // Submitting an empty dossier is refused; fill it first.
+        let (s, _, body) = post(&officer, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let answers = [("a:G1.CT1", "1"), ("a:G2.CT1", "80"), ("a:G3.CT1", "1"), ("a:G4.CT1", "1")];
+        let (s, _, body) = post(&officer, &format!("{dossier}/luu"), &answers).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (s, _, _) = post(&officer, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &dossier).await, "Đã nộp, chờ thẩm định");
+        // The submitter cannot take the review (and is not at village level anyway).
+        let (s, _, _) = post(&officer, &format!("{dossier}/chuyen"), &[("action", "take")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        let head = as_user(&officer, "thon.truong").await;
+        let (s, _, body) = post(&head, &format!("{dossier}/chuyen"), &[("action", "take")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let (s, _, _) = post(&head, &format!("{dossier}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &dossier).await, "Đang thẩm định (bước 2)");
+        // The village head has no say at the commune step.
+        let (s, _, _) = post(&head, &format!("{dossier}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        let (s, _, body) = post(&reviewer, &format!("{dossier}/chuyen"), &[("action", "return")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a return needs a comment: {body}");
+        let (s, _, _) = post(&reviewer, &format!("{dossier}/chuyen"), &[("action", "return"), ("y:G2.CT1", "Thiếu danh sách người đạt Công dân học tập")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &dossier).await, "Trả lại để bổ sung");
+        // Only the commented indicator can change: a new value for G1 is ignored.
+        let (s, _, _) = post(&officer, &format!("{dossier}/luu"), &[("a:G1.CT1", "0"), ("a:G2.CT1", "90"), ("a:G3.CT1", "1"), ("a:G4.CT1", "1")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let id: i64 = dossier.rsplit('/').next().unwrap().parse().unwrap();
+        let stored = officer.store.assessment(id).await.unwrap();
+        assert_eq!(stored.answers["answers"]["G1.CT1"], json!(true), "{engine:?}: locked answer kept");
+        assert_eq!(stored.answers["answers"]["G2.CT1"], json!("90"));
+        let (s, _, _) = post(&officer, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &dossier).await, "Đang thẩm định (bước 2)", "back to the step that returned it");
+        // Bulk approval from the campaign page.
+        let field = format!("chon:{id}");
+        let (s, _, _) = post(&reviewer, &format!("{campaign}/thong-qua"), &[(field.as_str(), "1")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &dossier).await, "Đã thẩm định, chờ quyết định");
+        let transitions = officer.store.transitions(id).await.unwrap();
+        assert_eq!(transitions.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(), vec!["submit", "start_review", "approve", "return", "submit", "approve"]);
+        assert!(transitions[3].detail.as_ref().unwrap().to_string().contains("Thiếu danh sách"));
+        let log = officer.store.audit(&hoctap_store::AuditFilter { action: Some("assessment.".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        assert!(log.len() >= 9, "every step audited: {}", log.len());
+    }
+}

@@ -1,0 +1,311 @@
+//! Campaigns (đợt đánh giá) and dossiers (hồ sơ): storage of the workflow the domain decides.
+//! A transition is written with a compare-and-set on the stored state, so two reviewers
+//! acting at once cannot both move the same dossier.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use hoctap_domain::workflow::{Dossier, ReviewStep, State};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub year: i64,
+    pub set_id: String,
+    pub set_version: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub title: String,
+    pub self_assessment_closes: Date,
+    pub dossier_due: Date,
+    pub decision_due: Date,
+    pub chain: Vec<ReviewStep>,
+    pub opened_by: String,
+    pub closed: bool,
+}
+
+/// What opening a campaign needs.
+pub struct NewCampaign {
+    pub year: i64,
+    pub set_id: String,
+    pub set_version: String,
+    pub unit_id: i64,
+    pub title: String,
+    pub self_assessment_closes: Date,
+    pub dossier_due: Date,
+    pub decision_due: Date,
+    pub chain: Vec<ReviewStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub subject_label: String,
+    pub unit_id: i64,
+    pub dossier: Dossier,
+    pub answers: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+    pub passed: bool,
+    pub level: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TransitionRow {
+    pub at: String,
+    pub actor_name: String,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub detail: Option<serde_json::Value>,
+}
+
+const CAMPAIGN_COLS: &str = "c.id, c.year, c.set_id, c.set_version, c.unit_id, u.name AS unit_name, c.title, c.self_assessment_closes, c.dossier_due, c.decision_due, c.chain_json, c.opened_by, c.closed";
+
+fn campaign_from(r: &AnyRow) -> Result<CampaignRow> {
+    let date = |c: &str| -> Result<Date> { parse_date_col(&r.try_get::<String, _>(c)?) };
+    Ok(CampaignRow {
+        id: get_i64(r, "id")?,
+        year: get_i64(r, "year")?,
+        set_id: r.try_get("set_id")?,
+        set_version: r.try_get("set_version")?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        title: r.try_get("title")?,
+        self_assessment_closes: date("self_assessment_closes")?,
+        dossier_due: date("dossier_due")?,
+        decision_due: date("decision_due")?,
+        chain: serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        opened_by: r.try_get("opened_by")?,
+        closed: get_i64(r, "closed")? != 0,
+    })
+}
+
+const ASSESSMENT_COLS: &str = "a.id, a.campaign_id, a.subject_kind, a.subject_id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.answers_json, a.result_json, a.passed, a.level, a.updated_at, c.chain_json";
+
+fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    let state: State = serde_json::from_str(&r.try_get::<String, _>("state_json")?).map_err(corrupt)?;
+    let chain: Vec<ReviewStep> = serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(corrupt)?;
+    let result: String = r.try_get("result_json")?;
+    Ok(AssessmentRow {
+        id: get_i64(r, "id")?,
+        campaign_id: get_i64(r, "campaign_id")?,
+        subject_kind: r.try_get("subject_kind")?,
+        subject_id: get_i64(r, "subject_id")?,
+        subject_label: r.try_get("subject_label")?,
+        unit_id: get_i64(r, "unit_id")?,
+        dossier: Dossier { state, submitted_by: get_opt_i64(r, "submitted_by")?, chain },
+        answers: serde_json::from_str(&r.try_get::<String, _>("answers_json")?).map_err(corrupt)?,
+        result: if result.is_empty() { None } else { serde_json::from_str(&result).ok() },
+        passed: get_i64(r, "passed")? != 0,
+        level: r.try_get("level")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_campaign(&self, actor: &Actor, c: NewCampaign) -> Result<i64> {
+        let unit = self.unit(c.unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let res = sqlx::query(
+            "INSERT INTO campaigns (year, set_id, set_version, unit_id, province_code, title, self_assessment_closes, dossier_due, decision_due, chain_json, opened_by, opened_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(c.year)
+        .bind(&c.set_id)
+        .bind(&c.set_version)
+        .bind(c.unit_id)
+        .bind(&unit.province_code)
+        .bind(c.title.trim())
+        .bind(date_text(c.self_assessment_closes))
+        .bind(date_text(c.dossier_due))
+        .bind(date_text(c.decision_due))
+        .bind(serde_json::to_string(&c.chain).unwrap_or_default())
+        .bind(&actor.username)
+        .bind(now_text())
+        .fetch_one(&mut *tx)
+        .await;
+        let row = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() {
+                    StoreError::conflict("set_id", format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
+                } else {
+                    e
+                });
+            }
+        };
+        let id = get_i64(&row, "id")?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(c.unit_id),
+                action: "campaign.open",
+                entity: "campaign",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"year": c.year, "set": c.set_id, "version": c.set_version, "title": c.title, "chain": c.chain})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Campaigns a user is concerned by: opened in their subtree, or by a unit above them.
+    pub async fn campaigns(&self, scope: Option<i64>, on: Date) -> Result<Vec<CampaignRow>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id \
+             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.valid_from <= $2 AND x.valid_to > $2 \
+               AND ((x.ancestor_id = $1 AND x.descendant_id = c.unit_id) OR (x.ancestor_id = c.unit_id AND x.descendant_id = $1)))) \
+             ORDER BY c.year DESC, c.id DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(campaign_from).collect()
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
+        let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đợt đánh giá"))?;
+        campaign_from(&row)
+    }
+
+    /// Opens a dossier for a subject in a campaign.
+    pub async fn create_assessment(&self, actor: &Actor, campaign: &CampaignRow, subject_kind: &str, subject_id: i64, subject_label: &str, unit_id: i64) -> Result<i64> {
+        let unit = self.unit(unit_id).await?;
+        let dossier = Dossier::new(campaign.chain.clone());
+        let mut tx = self.pool().begin().await?;
+        let now = now_text();
+        let res = sqlx::query(
+            "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{\"answers\":{}}', $9, $9) RETURNING id",
+        )
+        .bind(campaign.id)
+        .bind(subject_kind)
+        .bind(subject_id)
+        .bind(subject_label)
+        .bind(unit_id)
+        .bind(&unit.province_code)
+        .bind(dossier.state.code())
+        .bind(serde_json::to_string(&dossier.state).unwrap_or_default())
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await;
+        let row = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() { StoreError::conflict("subject", format!("{subject_label} đã có hồ sơ trong đợt này")) } else { e });
+            }
+        };
+        let id = get_i64(&row, "id")?;
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "assessment.create", entity: "assessment", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})) }).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn assessment(&self, id: i64) -> Result<AssessmentRow> {
+        let sql = format!("SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("hồ sơ"))?;
+        assessment_from(&row)
+    }
+
+    /// Dossiers of a campaign within a scope.
+    pub async fn assessments(&self, campaign_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<AssessmentRow>> {
+        let sql = format!(
+            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.campaign_id = $1 \
+             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $2 AND x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3)) \
+             ORDER BY a.subject_label, a.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(campaign_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(assessment_from).collect()
+    }
+
+    /// Saves answers and their evaluation (the caller has checked the state allows it).
+    pub async fn save_answers(&self, actor: &Actor, a: &AssessmentRow, answers: &serde_json::Value, result: &serde_json::Value, passed: bool, level: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
+            .bind(answers.to_string())
+            .bind(result.to_string())
+            .bind(i64::from(passed))
+            .bind(level)
+            .bind(now_text())
+            .bind(a.id)
+            .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
+        }
+        record(&mut tx, actor, AuditEntry { unit_id: Some(a.unit_id), action: "assessment.answers", entity: "assessment", entity_id: a.id.to_string(), before: Some(a.answers.clone()), after: Some(answers.clone()) }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a transition decided by the domain, if nobody moved the dossier meanwhile.
+    pub async fn transition(&self, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE assessments SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
+            .bind(next.state.code())
+            .bind(serde_json::to_string(&next.state).unwrap_or_default())
+            .bind(next.submitted_by)
+            .bind(now_text())
+            .bind(a.id)
+            .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
+        }
+        sqlx::query("INSERT INTO assessment_transitions (assessment_id, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(a.id)
+            .bind(now_text())
+            .bind(actor.user_id)
+            .bind(&actor.username)
+            .bind(action)
+            .bind(a.dossier.state.label())
+            .bind(next.state.label())
+            .bind(detail.to_string())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry { unit_id: Some(a.unit_id), action: "assessment.transition", entity: "assessment", entity_id: a.id.to_string(), before: Some(serde_json::json!({"state": a.dossier.state.code()})), after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn transitions(&self, assessment_id: i64) -> Result<Vec<TransitionRow>> {
+        let rows = sqlx::query("SELECT at, actor_name, action, from_state, to_state, detail_json FROM assessment_transitions WHERE assessment_id = $1 ORDER BY id")
+            .bind(assessment_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let d: String = r.try_get("detail_json")?;
+                Ok(TransitionRow {
+                    at: r.try_get("at")?,
+                    actor_name: r.try_get("actor_name")?,
+                    action: r.try_get("action")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    detail: serde_json::from_str(&d).ok(),
+                })
+            })
+            .collect()
+    }
+}

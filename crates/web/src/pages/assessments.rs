@@ -1,0 +1,631 @@
+//! The yearly cycle as pages: campaigns (đợt đánh giá) opened by the recognising unit, dossiers
+//! (hồ sơ) per subject with a self-assessment form generated from the criteria set, the live
+//! result with its explanation, and the review steps: take, return with comments per
+//! indicator, approve (one by one or many at once), reject. The workflow rules live in
+//! `hoctap_domain::workflow`; this module checks who may act and stores the outcome.
+
+use super::criteria::answers_from_form;
+use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use hoctap_domain::access::{Action, Role};
+use hoctap_domain::criteria::{CriteriaSet, SubjectKind};
+use hoctap_domain::date::{format_vn, parse_date};
+use hoctap_domain::registry::def::{self, Value};
+use hoctap_domain::unit::UnitKind;
+use hoctap_domain::workflow::{Command, Person, ReviewStep, State as WfState, default_chain};
+use hoctap_store::{AssessmentRow, CampaignRow, NewCampaign, RegistryQuery};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dot-danh-gia", get(campaigns).post(open_campaign))
+        .route("/dot-danh-gia/{id}", get(campaign_page))
+        .route("/dot-danh-gia/{id}/ho-so", post(add_dossier))
+        .route("/dot-danh-gia/{id}/thong-qua", post(bulk_approve))
+        .route("/ho-so/{id}", get(dossier_page))
+        .route("/ho-so/{id}/luu", post(save))
+        .route("/ho-so/{id}/chuyen", post(act))
+}
+
+/// Roles that take part in reviews.
+fn reviews(role: Role) -> bool {
+    matches!(role, Role::SystemAdmin | Role::Reviewer | Role::AssociationOfficer | Role::UnitOfficer)
+}
+
+/// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
+/// at the step's level and the dossier is inside it.
+async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
+    if user.is_admin() {
+        return Ok(true);
+    }
+    if !reviews(user.user.role) || step.level == "national" {
+        return Ok(false);
+    }
+    let own = state.store.unit(user.user.unit_id).await?;
+    Ok(own.kind.code() == step.level_kind() && user.sees(state, unit).await?)
+}
+
+trait LevelKind {
+    fn level_kind(&self) -> &str;
+}
+
+impl LevelKind for ReviewStep {
+    /// The unit kind whose reviewers act at this step.
+    fn level_kind(&self) -> &str {
+        match self.level.as_str() {
+            "village" => UnitKind::Village.code(),
+            "commune" => UnitKind::Commune.code(),
+            "province" => UnitKind::Province.code(),
+            other => other,
+        }
+    }
+}
+
+fn may_prepare(user: &CurrentUser) -> bool {
+    user.user.role.may(Action::EditRegistries) || user.user.role.may(Action::EditAssociation)
+}
+
+pub struct CampaignLine {
+    pub id: i64,
+    pub title: String,
+    pub year: i64,
+    pub set_id: String,
+    pub unit: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    chrome: Chrome,
+    lines: Vec<CampaignLine>,
+    sets: Vec<(String, String)>,
+    can_open: bool,
+    errors: Vec<FieldError>,
+    form: CampaignForm,
+    year: i32,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CampaignForm {
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub set_id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub self_assessment_closes: String,
+    #[serde(default)]
+    pub dossier_due: String,
+    #[serde(default)]
+    pub decision_due: String,
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn campaigns_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>, form: CampaignForm) -> WebResult<CampaignsPage> {
+    let lines = state
+        .store
+        .campaigns(user.scope().map(|_| user.user.unit_id), hoctap_store::today())
+        .await?
+        .into_iter()
+        .map(|c| CampaignLine { id: c.id, title: c.title, year: c.year, set_id: c.set_id, unit: c.unit_name, due: format_vn(c.dossier_due) })
+        .collect();
+    let sets = state.store.criteria_sets().await?.into_iter().map(|s| (s.set.id.clone(), format!("{} ({})", s.set.title, s.set.id))).collect();
+    Ok(CampaignsPage {
+        chrome: Chrome::new("Đợt đánh giá", user),
+        lines,
+        sets,
+        can_open: may_prepare(user),
+        errors,
+        form,
+        year: hoctap_store::today().year().into(),
+    })
+}
+
+async fn campaigns(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    render(&campaigns_page(&state, &user, Vec::new(), CampaignForm::default()).await?)
+}
+
+/// Opens a campaign for the user's unit (shared with the API).
+pub async fn open(state: &AppState, user: &CurrentUser, f: &CampaignForm) -> WebResult<i64> {
+    if !may_prepare(user) {
+        return Err(WebError::Forbidden);
+    }
+    let year: i64 = f.year.trim().parse().map_err(|_| WebError::invalid("year", "Năm đánh giá phải là một số, ví dụ 2025"))?;
+    if !(2000..=2100).contains(&year) {
+        return Err(WebError::invalid("year", "Năm đánh giá phải từ 2000 đến 2100"));
+    }
+    let set = state.store.criteria_set(f.set_id.trim(), None).await.map_err(|_| WebError::invalid("set_id", "Chọn một bộ tiêu chí"))?.set;
+    let last_day = jiff::civil::date(i16::try_from(year).unwrap_or(2025), 12, 31);
+    if !set.in_force_on(last_day) && !set.in_force_on(jiff::civil::date(i16::try_from(year).unwrap_or(2025), 1, 1)) {
+        return Err(WebError::invalid("set_id", format!("Bộ tiêu chí {} không có hiệu lực trong năm {year}", set.id)));
+    }
+    let date = |field: &str, raw: &str, default: jiff::civil::Date| -> WebResult<jiff::civil::Date> {
+        if raw.trim().is_empty() { Ok(default) } else { parse_date(raw).map_err(|e| WebError::invalid(field, capitalise(&e.to_string()))) }
+    };
+    // National defaults: self-assessment closes 28/02, decision by 31/03 of the next year.
+    let next = i16::try_from(year + 1).unwrap_or(2026);
+    let closes = date("self_assessment_closes", &f.self_assessment_closes, jiff::civil::date(next, 2, 28))?;
+    let due = date("dossier_due", &f.dossier_due, jiff::civil::date(next, 2, 28))?;
+    let decision = date("decision_due", &f.decision_due, jiff::civil::date(next, 3, 31))?;
+    if decision < due || due < closes {
+        return Err(WebError::invalid("decision_due", "Hạn quyết định phải sau hạn nộp hồ sơ, hạn nộp sau hạn tự đánh giá"));
+    }
+    let title = if f.title.trim().is_empty() { format!("{} năm {year}", set.title) } else { hoctap_domain::text::clean(&f.title) };
+    Ok(state
+        .store
+        .create_campaign(
+            &user.actor(),
+            NewCampaign { year, set_id: set.id.clone(), set_version: set.version.clone(), unit_id: user.user.unit_id, title, self_assessment_closes: closes, dossier_due: due, decision_due: decision, chain: default_chain(set.subject) },
+        )
+        .await?)
+}
+
+async fn open_campaign(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CampaignForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    match open(&state, &user, &f).await {
+        Ok(id) => Ok(flash_redirect(&state, &format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(campaigns_page(&state, &user, errors, f).await?.render()?)).into_response())
+        }
+    }
+}
+
+pub struct DossierLine {
+    pub id: i64,
+    pub subject: String,
+    pub state: String,
+    pub result: String,
+    pub can_approve: bool,
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    chrome: Chrome,
+    c: CampaignRow,
+    lines: Vec<DossierLine>,
+    can_add: bool,
+    subject_hint: String,
+    done: Option<String>,
+    errors: Vec<FieldError>,
+    any_approvable: bool,
+    /// Self-assessment closes, dossier due, decision due, as dd/mm/yyyy.
+    dates: (String, String, String),
+}
+
+fn subject_of(set: &CriteriaSet) -> SubjectKind {
+    set.subject
+}
+
+async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<CampaignPage> {
+    user.require(Action::ReadLocal)?;
+    let c = state.store.campaign(id).await?;
+    let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
+    if !visible {
+        return Err(WebError::NotFound("đợt đánh giá"));
+    }
+    let mut lines = Vec::new();
+    for a in state.store.assessments(id, user.scope(), hoctap_store::today()).await? {
+        let can_approve = match &a.dossier.state {
+            WfState::InReview { step } => match a.dossier.chain.get(*step) {
+                Some(s) => may_review(state, user, s, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
+                None => false,
+            },
+            _ => false,
+        };
+        lines.push(DossierLine {
+            id: a.id,
+            subject: a.subject_label.clone(),
+            state: a.dossier.state.label(),
+            result: a.result.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string)).unwrap_or_default(),
+            can_approve,
+        });
+    }
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let subject_hint = match subject_of(&set) {
+        SubjectKind::Household => "Mã hộ trong sổ hộ gia đình",
+        SubjectKind::Citizen => "Số CCCD trong sổ công dân",
+        SubjectKind::Clan => "Mã dòng họ",
+        SubjectKind::Organisation => "Mã cơ quan, đơn vị",
+        SubjectKind::Village => "Mã thôn (8 chữ số)",
+        SubjectKind::Commune => "Mã xã (5 chữ số)",
+        SubjectKind::District => "Mã huyện (3 chữ số)",
+        SubjectKind::Province => "Mã tỉnh (2 chữ số)",
+    }
+    .to_string();
+    Ok(CampaignPage {
+        dates: (format_vn(c.self_assessment_closes), format_vn(c.dossier_due), format_vn(c.decision_due)),
+        chrome: Chrome::new(c.title.clone(), user),
+        any_approvable: lines.iter().any(|l| l.can_approve),
+        lines,
+        can_add: may_prepare(user) && !c.closed,
+        subject_hint,
+        done,
+        errors,
+        c,
+    })
+}
+
+async fn campaign_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let done = take_flash(&headers);
+    let shown = done.is_some();
+    render_with_flash(&campaign_view(&state, &user, id, Vec::new(), done).await?, shown)
+}
+
+#[derive(Deserialize)]
+struct SubjectForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Finds the subject of a dossier from the code typed: a registry record or a unit.
+async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: SubjectKind, code: &str) -> WebResult<(i64, String, i64)> {
+    let code = code.trim();
+    let registry = match kind {
+        SubjectKind::Household => Some(&def::HOUSEHOLDS),
+        SubjectKind::Citizen => Some(&def::CITIZENS),
+        SubjectKind::Clan => Some(&def::CLANS),
+        SubjectKind::Organisation => Some(&def::ORGANISATIONS),
+        _ => None,
+    };
+    let not_found = || WebError::invalid("subject", format!("Không tìm thấy đối tượng mã \"{code}\" trong phạm vi của bạn"));
+    match registry {
+        Some(reg) => {
+            let key = reg.key.first().copied().unwrap_or("code");
+            let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code).map_err(|e| WebError::invalid("subject", capitalise(&e)))?;
+            let Some(Value::Text(v)) = value else { return Err(not_found()) };
+            let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
+            let r = state.store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
+            let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
+            Ok((r.id, format!("{code} – {label}"), r.unit_id))
+        }
+        None => {
+            let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
+            user.require_sees(state, u.id, "đơn vị").await.map_err(|_| not_found())?;
+            Ok((u.id, format!("{} {}", u.code, u.name), u.id))
+        }
+    }
+}
+
+async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SubjectForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    if !may_prepare(&user) {
+        return Err(WebError::Forbidden);
+    }
+    let c = state.store.campaign(id).await?;
+    let result = async {
+        let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        let (subject_id, label, unit) = resolve_subject(&state, &user, set.subject, &f.subject).await?;
+        if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
+            return Err(WebError::invalid("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
+        }
+        Ok::<_, WebError>(state.store.create_assessment(&user.actor(), &c, set.subject.code(), subject_id, &label, unit).await?)
+    }
+    .await;
+    match result {
+        Ok(aid) => Ok(flash_redirect(&state, &format!("/ho-so/{aid}"), "Đã lập hồ sơ")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(campaign_view(&state, &user, id, errors, None).await?.render()?)).into_response())
+        }
+    }
+}
+
+pub struct AnswerLine {
+    pub id: String,
+    pub name: String,
+    pub criterion: String,
+    pub kind: &'static str,
+    pub max: String,
+    pub value: String,
+    pub editable: bool,
+    pub comment: String,
+    pub badge: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    chrome: Chrome,
+    a: AssessmentRow,
+    c: CampaignRow,
+    set: CriteriaSet,
+    lines: Vec<AnswerLine>,
+    state_label: String,
+    chain: Vec<(String, String)>,
+    summary: String,
+    explanation: Vec<(String, String, String, String)>,
+    transitions: Vec<(String, String, String, String)>,
+    can_edit: bool,
+    can_submit: bool,
+    can_review: bool,
+    can_take: bool,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+}
+
+fn answer_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Bool(true) => "1".into(),
+        serde_json::Value::Bool(false) => "0".into(),
+        serde_json::Value::Number(n) => n.to_string().replace('.', ","),
+        serde_json::Value::String(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<DossierPage> {
+    user.require(Action::ReadLocal)?;
+    let a = state.store.assessment(id).await?;
+    user.require_sees(state, a.unit_id, "hồ sơ").await?;
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let comments = match &a.dossier.state {
+        WfState::Returned { comments, .. } => comments.clone(),
+        _ => BTreeMap::new(),
+    };
+    let preparer = may_prepare(user);
+    let lines = set
+        .indicators()
+        .map(|(cr, i)| AnswerLine {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            criterion: format!("{} {}", cr.id, cr.name),
+            kind: if i.formula.is_some() { "computed" } else { i.kind.code() },
+            max: i.max_points.map(|p| p.to_string()).unwrap_or_default(),
+            value: a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default(),
+            editable: preparer && a.dossier.state.may_edit(&i.id),
+            comment: comments.get(&i.id).cloned().unwrap_or_default(),
+            badge: super::criteria::badge(i.confidence),
+        })
+        .collect();
+    let current = a.dossier.current_step().cloned();
+    let can_review = match (&a.dossier.state, &current) {
+        (WfState::InReview { .. }, Some(step)) => may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
+        _ => false,
+    };
+    let can_take = match (&a.dossier.state, &current) {
+        (WfState::Submitted, Some(step)) => may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
+        _ => false,
+    };
+    let step_index = match &a.dossier.state {
+        WfState::InReview { step } | WfState::Returned { step, .. } => Some(*step),
+        _ => None,
+    };
+    let chain = a
+        .dossier
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let status = match (step_index, &a.dossier.state) {
+                (_, WfState::Approved | WfState::Recognised { .. }) => "đã thông qua",
+                (Some(k), _) if i < k => "đã thông qua",
+                (Some(k), _) if i == k => "đang xử lý",
+                _ => "chờ",
+            };
+            (s.name.clone(), status.to_string())
+        })
+        .collect();
+    let explanation = a
+        .result
+        .as_ref()
+        .and_then(|r| r["explanation"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().map(str::to_string).unwrap_or_default();
+            let val = match (&e["points"], &e["met"]) {
+                (serde_json::Value::String(p), _) => p.clone(),
+                (serde_json::Value::Number(p), _) => p.to_string(),
+                (_, serde_json::Value::Bool(m)) => if *m { "Đạt".into() } else { "Không đạt".into() },
+                _ => String::new(),
+            };
+            (s("id"), val, s("rule"), s("missing"))
+        })
+        .collect();
+    let transitions = state
+        .store
+        .transitions(id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let comment = t.detail.as_ref().map(|d| d.to_string()).filter(|d| d != "null" && d != "{}").unwrap_or_default();
+            (crate::format::instant_vn(&t.at), t.actor_name, format!("{} → {}", t.from_state, t.to_state), comment)
+        })
+        .collect();
+    Ok(DossierPage {
+        chrome: Chrome::new(format!("Hồ sơ: {}", a.subject_label), user),
+        state_label: a.dossier.state.label(),
+        summary: a.result.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string)).unwrap_or_else(|| "Chưa chấm".into()),
+        can_edit: preparer && matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }),
+        can_submit: preparer && matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }),
+        can_review,
+        can_take,
+        chain,
+        explanation,
+        transitions,
+        lines,
+        errors,
+        done,
+        a,
+        c,
+        set,
+    })
+}
+
+async fn dossier_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let done = take_flash(&headers);
+    let shown = done.is_some();
+    render_with_flash(&dossier_view(&state, &user, id, Vec::new(), done).await?, shown)
+}
+
+fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+/// Saves the answers a user may change, evaluates, and stores the result.
+async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
+    let form = form_map(pairs);
+    user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
+    if !may_prepare(&user) {
+        return Err(WebError::Forbidden);
+    }
+    let a = state.store.assessment(id).await?;
+    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    // Locked answers keep their stored value whatever the form says.
+    let mut merged = form.clone();
+    for (_, i) in set.indicators() {
+        let key = format!("a:{}", i.id);
+        if !a.dossier.state.may_edit(&i.id) {
+            let stored = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
+            merged.insert(key, vec![stored]);
+        }
+    }
+    let answers = match answers_from_form(&set, &merged) {
+        Ok(x) => x,
+        Err(errors) => {
+            let page = dossier_view(&state, &user, id, errors, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    let mut json_answers = serde_json::Map::new();
+    for (_, i) in set.indicators() {
+        if let Some(v) = answers.values.get(&i.id) {
+            let jv = match v {
+                hoctap_domain::criteria::AnswerValue::Bool(b) => serde_json::Value::Bool(*b),
+                hoctap_domain::criteria::AnswerValue::Number(n) => serde_json::Value::String(n.to_string()),
+            };
+            json_answers.insert(i.id.clone(), jv);
+        }
+    }
+    let answers_json = serde_json::json!({"answers": json_answers});
+    let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
+    let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
+        Ok(r) => {
+            let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
+            (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
+        }
+        // Incomplete answers are saved as a draft: the result says what is missing.
+        Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
+    };
+    state.store.save_answers(&user.actor(), &a, &answers_json, &result, passed, &level).await?;
+    Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+
+/// Applies a workflow command after checking who may give it.
+pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> WebResult<()> {
+    let step = a.dossier.current_step().cloned();
+    let allowed = match &cmd {
+        Command::Submit => may_prepare(user),
+        Command::StartReview | Command::Approve | Command::Return { .. } | Command::Reject { .. } => match step {
+            Some(s) => may_review(state, user, &s, a.unit_id).await?,
+            None => user.is_admin(),
+        },
+        Command::Recognise { .. } => user.user.role == Role::Signer || user.is_admin(),
+    };
+    if !allowed {
+        return Err(WebError::Forbidden);
+    }
+    if matches!(cmd, Command::Submit) && a.result.is_none() {
+        return Err(WebError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
+    }
+    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
+    let next = a.dossier.apply(&person, &cmd).map_err(|e| WebError::invalid("action", capitalise(&e.to_string())))?;
+    let (action, detail) = match &cmd {
+        Command::Submit => ("submit", serde_json::Value::Null),
+        Command::StartReview => ("start_review", serde_json::Value::Null),
+        Command::Approve => ("approve", serde_json::Value::Null),
+        Command::Return { comments } => ("return", serde_json::json!(comments)),
+        Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
+        Command::Recognise { decision_id } => ("recognise", serde_json::json!({"decision": decision_id})),
+    };
+    state.store.transition(&user.actor(), a, &next, action, detail).await?;
+    Ok(())
+}
+
+async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<ActForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let a = state.store.assessment(id).await?;
+    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
+    let cmd = match f.action.as_str() {
+        "submit" => Command::Submit,
+        "take" => Command::StartReview,
+        "approve" => Command::Approve,
+        "return" => Command::Return { comments: f.rest.iter().filter_map(|(k, v)| k.strip_prefix("y:").map(|id| (id.to_string(), v.clone()))).collect() },
+        "reject" => Command::Reject { reason: f.reason.clone() },
+        _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
+    };
+    match apply(&state, &user, &a, cmd).await {
+        Ok(()) => Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã chuyển hồ sơ")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(dossier_view(&state, &user, id, errors, None).await?.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct BulkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+
+/// Approves every ticked dossier at its current step, one transition each; reports those refused.
+async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<BulkForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let ids: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
+    let mut done = 0;
+    let mut refused = Vec::new();
+    for aid in ids {
+        let a = state.store.assessment(aid).await?;
+        if a.campaign_id != id || !user.sees(&state, a.unit_id).await? {
+            continue;
+        }
+        match apply(&state, &user, &a, Command::Approve).await {
+            Ok(()) => done += 1,
+            Err(e) => refused.push(format!("{}: {e}", a.subject_label)),
+        }
+    }
+    let msg = if refused.is_empty() { format!("Đã thông qua {done} hồ sơ") } else { format!("Đã thông qua {done} hồ sơ; không thông qua được: {}", refused.join("; ")) };
+    Ok(flash_redirect(&state, &format!("/dot-danh-gia/{id}"), &msg))
+}
+
