@@ -107,3 +107,54 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         assert!(log.len() >= 9, "every step audited: {}", log.len());
     }
 }
+
+#[tokio::test]
+async fn the_api_runs_the_same_cycle_and_refuses_the_submitter_as_reviewer() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let commune_code = officer.store.unit(officer.demo_commune().await).await.unwrap().code;
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2025", "set_id": "cdht-thon"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{engine:?} {c}");
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let (s, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village})).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let aid = a["id"].as_i64().unwrap();
+        let (s, e) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": commune_code})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a commune is not a village subject: {e}");
+        let (_, set) = officer.get("/api/v1/criteria-sets/cdht-thon").await;
+        let mut answers = serde_json::Map::new();
+        for c in set["criteria"].as_array().unwrap() {
+            for i in c["indicators"].as_array().unwrap() {
+                let v = match i["kind"].as_str().unwrap() {
+                    "yes_no" => json!(true),
+                    _ => json!(i["max_points"].as_str().map(|m| m.replace(',', ".").parse::<f64>().unwrap()).unwrap_or(100.0)),
+                };
+                answers.insert(i["id"].as_str().unwrap().to_string(), v);
+            }
+        }
+        let (s, r) = officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert!(r["result"]["summary"].is_string());
+        let (s, r) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["state"]["state"], "submitted");
+        // Locked now: a new answer is kept out and reported.
+        let first = answers.keys().next().unwrap().clone();
+        let (_, r) = officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {first.clone(): false}}))).await;
+        assert!(r["locked_answers_kept"].as_array().map(|k| k.iter().any(|x| x == &json!(first))).unwrap_or(false) || r["error"].is_object(), "{r}");
+        let (s, _) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "start_review"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}: four eyes");
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        let (s, r) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "start_review"})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, r) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "reject", "reason": ""})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+        let (s, r) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "approve"})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["state"]["state"], "approved");
+        let (_, shown) = reviewer.get(&format!("/api/v1/assessments/{aid}")).await;
+        assert_eq!(shown["transitions"].as_array().unwrap().len(), 3);
+    }
+}

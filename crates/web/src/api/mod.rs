@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit))
         .merge(criteria_routes())
         .merge(registry_routes())
+        .merge(workflow_routes())
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -690,4 +691,139 @@ async fn registry_export_xlsx(State(state): State<AppState>, ApiUser(u): ApiUser
     let rows = crate::pages::registries::export_rows(&state, &u, reg, "xlsx").await?;
     let bytes = hoctap_docs::registry_xlsx::template(reg, &u.user.unit_name, &rows).map_err(WebError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
+}
+
+// ---- Campaigns and dossiers ----
+
+pub fn workflow_routes() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns", get(campaigns_list).post(campaign_open))
+        .route("/campaigns/{id}", get(campaign_show))
+        .route("/campaigns/{id}/assessments", post(assessment_create))
+        .route("/assessments/{id}", get(assessment_show))
+        .route("/assessments/{id}/answers", axum::routing::put(assessment_answers))
+        .route("/assessments/{id}/transitions", post(assessment_transition))
+}
+
+async fn campaigns_list(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
+    u.require(Action::ReadLocal)?;
+    ok(state.store.campaigns(u.scope().map(|_| u.user.unit_id), hoctap_store::today()).await?)
+}
+
+async fn campaign_open(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<crate::pages::assessments::CampaignForm>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
+    let id = crate::pages::assessments::open(&state, &u, &f).await?;
+    Ok((StatusCode::CREATED, Json(json!(state.store.campaign(id).await?))).into_response())
+}
+
+async fn visible_campaign(state: &AppState, u: &CurrentUser, id: i64) -> Result<hoctap_store::CampaignRow, ApiError> {
+    u.require(Action::ReadLocal)?;
+    let c = state.store.campaign(id).await?;
+    if !(u.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, u.user.unit_id, hoctap_store::today()).await?) {
+        return Err(ApiError(WebError::NotFound("đợt đánh giá")));
+    }
+    Ok(c)
+}
+
+async fn campaign_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    let c = visible_campaign(&state, &u, id).await?;
+    let dossiers = state.store.assessments(id, u.scope(), hoctap_store::today()).await?;
+    ok(json!({"campaign": c, "assessments": dossiers}))
+}
+
+#[derive(Deserialize)]
+struct SubjectBody {
+    subject: String,
+}
+
+async fn assessment_create(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<SubjectBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    if !crate::pages::assessments::may_prepare(&u) {
+        return Err(ApiError(WebError::Forbidden));
+    }
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let c = visible_campaign(&state, &u, id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let (subject_id, label, unit) = crate::pages::assessments::resolve_subject(&state, &u, set.subject, &b.subject).await?;
+    if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
+        return Err(bad("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
+    }
+    let aid = state.store.create_assessment(&u.actor(), &c, set.subject.code(), subject_id, &label, unit).await?;
+    Ok((StatusCode::CREATED, Json(json!(state.store.assessment(aid).await?))).into_response())
+}
+
+async fn visible_assessment(state: &AppState, u: &CurrentUser, id: i64) -> Result<hoctap_store::AssessmentRow, ApiError> {
+    u.require(Action::ReadLocal)?;
+    let a = state.store.assessment(id).await?;
+    u.require_sees(state, a.unit_id, "hồ sơ").await?;
+    Ok(a)
+}
+
+async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    let a = visible_assessment(&state, &u, id).await?;
+    let transitions = state.store.transitions(id).await?;
+    ok(json!({"assessment": a, "state_label": a.dossier.state.label(), "transitions": transitions}))
+}
+
+/// Body: the answers JSON of the criteria engine (`{"answers": {...}, "data": {...}, ...}`).
+/// Answers to locked indicators are refused with the indicator named.
+async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    if !crate::pages::assessments::may_prepare(&u) {
+        return Err(ApiError(WebError::Forbidden));
+    }
+    let Json(v) = body.map_err(|e| bad("body", e.body_text()))?;
+    let a = visible_assessment(&state, &u, id).await?;
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v).map_err(|errs| bad("answers", errs.first().map(ToString::to_string).unwrap_or_default()))?;
+    // Locked indicators keep their stored answers, whatever the body says; the response names them.
+    let mut kept = Vec::new();
+    for (_, i) in set.indicators() {
+        if a.dossier.state.may_edit(&i.id) {
+            continue;
+        }
+        let stored = match a.answers["answers"].get(&i.id) {
+            Some(Value::Bool(b)) => Some(hoctap_domain::criteria::AnswerValue::Bool(*b)),
+            Some(Value::String(s)) => hoctap_domain::criteria::Number::parse(s).ok().map(hoctap_domain::criteria::AnswerValue::Number),
+            _ => None,
+        };
+        if answers.values.get(&i.id) != stored.as_ref() {
+            kept.push(i.id.clone());
+        }
+        match stored {
+            Some(x) => {
+                answers.values.insert(i.id.clone(), x);
+            }
+            None => {
+                answers.values.remove(&i.id);
+            }
+        }
+    }
+    let result = crate::pages::assessments::store_answers(&state, &u, &a, &c, &set, &answers).await?;
+    ok(json!({"result": result, "locked_answers_kept": kept}))
+}
+
+#[derive(Deserialize)]
+struct TransitionBody {
+    action: String,
+    #[serde(default)]
+    comments: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn assessment_transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    use hoctap_domain::workflow::Command;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let a = visible_assessment(&state, &u, id).await?;
+    let cmd = match b.action.as_str() {
+        "submit" => Command::Submit,
+        "start_review" => Command::StartReview,
+        "approve" => Command::Approve,
+        "return" => Command::Return { comments: b.comments },
+        "reject" => Command::Reject { reason: b.reason },
+        _ => return Err(bad("action", "thao tác: submit, start_review, approve, return, reject")),
+    };
+    crate::pages::assessments::apply(&state, &u, &a, cmd).await?;
+    let a = state.store.assessment(id).await?;
+    ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))
 }

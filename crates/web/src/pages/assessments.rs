@@ -70,7 +70,7 @@ impl LevelKind for ReviewStep {
     }
 }
 
-fn may_prepare(user: &CurrentUser) -> bool {
+pub fn may_prepare(user: &CurrentUser) -> bool {
     user.user.role.may(Action::EditRegistries) || user.user.role.may(Action::EditAssociation)
 }
 
@@ -276,7 +276,7 @@ struct SubjectForm {
 }
 
 /// Finds the subject of a dossier from the code typed: a registry record or a unit.
-async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: SubjectKind, code: &str) -> WebResult<(i64, String, i64)> {
+pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: SubjectKind, code: &str) -> WebResult<(i64, String, i64)> {
     let code = code.trim();
     let registry = match kind {
         SubjectKind::Household => Some(&def::HOUSEHOLDS),
@@ -299,6 +299,15 @@ async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: SubjectKind
         None => {
             let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
             user.require_sees(state, u.id, "đơn vị").await.map_err(|_| not_found())?;
+            let want = match kind {
+                SubjectKind::Village => UnitKind::Village,
+                SubjectKind::Commune => UnitKind::Commune,
+                SubjectKind::District => UnitKind::District,
+                _ => UnitKind::Province,
+            };
+            if u.kind != want {
+                return Err(WebError::invalid("subject", format!("{} {} là {}, bộ tiêu chí này đánh giá {}", u.code, u.name, u.kind.label().to_lowercase(), want.label().to_lowercase())));
+            }
             Ok((u.id, format!("{} {}", u.code, u.name), u.id))
         }
     }
@@ -513,6 +522,12 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
+    store_answers(&state, &user, &a, &c, &set, &answers).await?;
+    Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
+}
+
+/// Evaluates answers against the campaign's set on 31/12 of its year and stores both.
+pub async fn store_answers(state: &AppState, user: &CurrentUser, a: &AssessmentRow, c: &CampaignRow, set: &CriteriaSet, answers: &hoctap_domain::criteria::Answers) -> WebResult<serde_json::Value> {
     let mut json_answers = serde_json::Map::new();
     for (_, i) in set.indicators() {
         if let Some(v) = answers.values.get(&i.id) {
@@ -525,7 +540,7 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     }
     let answers_json = serde_json::json!({"answers": json_answers});
     let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
-    let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
+    let (result, passed, level) = match set.evaluate(answers, evaluation_date) {
         Ok(r) => {
             let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
             (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
@@ -533,8 +548,8 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
         // Incomplete answers are saved as a draft: the result says what is missing.
         Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
     };
-    state.store.save_answers(&user.actor(), &a, &answers_json, &result, passed, &level).await?;
-    Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
+    state.store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
+    Ok(result)
 }
 
 #[derive(Deserialize)]
@@ -566,7 +581,11 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
         return Err(WebError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
     }
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
-    let next = a.dossier.apply(&person, &cmd).map_err(|e| WebError::invalid("action", capitalise(&e.to_string())))?;
+    let next = a.dossier.apply(&person, &cmd).map_err(|e| match e {
+        // Acting on one's own dossier is a matter of permission (403), not of input.
+        hoctap_domain::workflow::WorkflowError::FourEyes => WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) },
+        other => WebError::invalid("action", capitalise(&other.to_string())),
+    })?;
     let (action, detail) = match &cmd {
         Command::Submit => ("submit", serde_json::Value::Null),
         Command::StartReview => ("start_review", serde_json::Value::Null),
