@@ -24,6 +24,29 @@ pub enum TableError {
     BadCsv { line: usize, reason: String },
     #[error("không tìm thấy dòng tiêu đề có các cột: {0}")]
     MissingColumns(String),
+    #[error("tệp Excel bị nén bất thường (giải nén ra {0} MB): có thể là tệp độc hại, hệ thống không mở")]
+    ZipBomb(u64),
+}
+
+/// Largest size an uploaded XLSX may expand to, and the largest compression ratio of one part.
+pub const MAX_UNZIPPED: u64 = 400 * 1024 * 1024;
+const MAX_RATIO: u64 = 250;
+
+/// Refuses a workbook whose parts would expand beyond reason (a "zip bomb") before any
+/// reader inflates it. Sizes are those the archive declares; the zip reader also stops
+/// at the declared size, so a part cannot lie its way past this check.
+pub fn check_zip<R: std::io::Read + std::io::Seek>(reader: R, max_unzipped: u64) -> Result<(), TableError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| TableError::BadXlsx(e.to_string()))?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| TableError::BadXlsx(e.to_string()))?;
+        let (size, packed) = (part.size(), part.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if total > max_unzipped || (size > 10 * 1024 * 1024 && size / packed > MAX_RATIO) {
+            return Err(TableError::ZipBomb(total / (1024 * 1024)));
+        }
+    }
+    Ok(())
 }
 
 /// One data row: the line number (1-based, as in Excel) and cells by canonical column name.
@@ -126,6 +149,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
     use calamine::{Data, Reader, Xlsx};
+    check_zip(Cursor::new(bytes), MAX_UNZIPPED)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| TableError::BadXlsx(e.to_string()))?;
     let name = wb.sheet_names().first().cloned().ok_or_else(|| TableError::BadXlsx("không có trang tính".into()))?;
     let range = wb.worksheet_range(&name).map_err(|e| TableError::BadXlsx(e.to_string()))?;
@@ -194,6 +218,25 @@ mod tests {
         assert_eq!(rows[0].line, 3);
         assert_eq!(rows[0].get("code"), "5977", "the caller restores or rejects the lost zero");
         assert_eq!(rows[0].get("name"), "Thôn Bắc");
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_inflated() {
+        use std::io::Write;
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let _ = z.start_file("xl/worksheets/sheet1.xml", opts);
+            let zeros = vec![b'0'; 1024 * 1024];
+            for _ in 0..64 {
+                let _ = z.write_all(&zeros);
+            }
+            let _ = z.finish();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 1024 * 1024, "64 MB of zeros packs small");
+        assert!(matches!(read_table(&bytes, COLS), Err(TableError::ZipBomb(_))));
     }
 
     #[test]

@@ -94,7 +94,11 @@ pub fn stream_table(path: &Path, columns: &[ColumnSpec], chunk_size: usize, sink
     file.rewind().map_err(|e| TableError::BadCsv { line: 0, reason: e.to_string() })?;
     let mut asm = Assembler { columns, pending: Vec::new(), positions: None, chunk: Vec::with_capacity(chunk_size), chunk_size: chunk_size.max(1), sink, rows: 0, stopped: false };
     if magic == *b"PK\x03\x04" {
-        stream_xlsx(BufReader::new(file), &mut asm)?;
+        let mut file = BufReader::new(file);
+        // Files given at the command line are streamed, so only the ratio and a generous cap apply.
+        crate::table::check_zip(&mut file, 64 * 1024 * 1024 * 1024)?;
+        file.rewind().map_err(|e| TableError::BadCsv { line: 0, reason: e.to_string() })?;
+        stream_xlsx(file, &mut asm)?;
     } else {
         stream_csv(BufReader::new(file), &mut asm)?;
     }

@@ -494,6 +494,7 @@ async fn export_toml(State(state): State<AppState>, _user: CurrentUser, Path(id)
 /// Reads a set from an uploaded workbook or TOML file.
 pub fn set_from_upload(bytes: &[u8]) -> WebResult<CriteriaSet> {
     if bytes.starts_with(b"PK\x03\x04") {
+        hoctap_docs::table::check_zip(std::io::Cursor::new(bytes), hoctap_docs::table::MAX_UNZIPPED).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
         hoctap_docs::criteria_xlsx::import_set(bytes).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))
     } else {
         let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
