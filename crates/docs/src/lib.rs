@@ -4,3 +4,4 @@ pub mod criteria_xlsx;
 pub mod table;
 pub mod table_stream;
 pub mod registry_xlsx;
+pub mod decision_docx;

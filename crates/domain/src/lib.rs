@@ -5,6 +5,7 @@ pub mod area;
 pub mod criteria;
 pub mod date;
 pub mod hierarchy;
+pub mod recognition;
 pub mod registry;
 pub mod text;
 pub mod unit;

@@ -255,36 +255,7 @@ impl Store {
     /// Writes a transition decided by the domain, if nobody moved the dossier meanwhile.
     pub async fn transition(&self, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let n = sqlx::query("UPDATE assessments SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
-            .bind(next.state.code())
-            .bind(serde_json::to_string(&next.state).unwrap_or_default())
-            .bind(next.submitted_by)
-            .bind(now_text())
-            .bind(a.id)
-            .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
-        }
-        sqlx::query("INSERT INTO assessment_transitions (assessment_id, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(a.id)
-            .bind(now_text())
-            .bind(actor.user_id)
-            .bind(&actor.username)
-            .bind(action)
-            .bind(a.dossier.state.label())
-            .bind(next.state.label())
-            .bind(detail.to_string())
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry { unit_id: Some(a.unit_id), action: "assessment.transition", entity: "assessment", entity_id: a.id.to_string(), before: Some(serde_json::json!({"state": a.dossier.state.code()})), after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})) },
-        )
-        .await?;
+        transition_tx(&mut tx, actor, a, next, action, detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -308,4 +279,38 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A transition inside the caller's transaction (compare-and-set on the stored state).
+pub(crate) async fn transition_tx(conn: &mut sqlx::AnyConnection, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+    let n = sqlx::query("UPDATE assessments SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
+        .bind(next.state.code())
+        .bind(serde_json::to_string(&next.state).unwrap_or_default())
+        .bind(next.submitted_by)
+        .bind(now_text())
+        .bind(a.id)
+        .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
+    }
+    sqlx::query("INSERT INTO assessment_transitions (assessment_id, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(a.id)
+        .bind(now_text())
+        .bind(actor.user_id)
+        .bind(&actor.username)
+        .bind(action)
+        .bind(a.dossier.state.label())
+        .bind(next.state.label())
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+    record(
+        conn,
+        actor,
+        AuditEntry { unit_id: Some(a.unit_id), action: "assessment.transition", entity: "assessment", entity_id: a.id.to_string(), before: Some(serde_json::json!({"state": a.dossier.state.code()})), after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})) },
+    )
+    .await
 }

@@ -9,6 +9,7 @@ mod admin_data;
 mod assessments;
 mod audit;
 mod criteria;
+mod decisions;
 mod error;
 mod migrate;
 mod registry;
@@ -19,6 +20,7 @@ mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
+pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;

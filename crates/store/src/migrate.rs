@@ -10,12 +10,14 @@ const SQLITE: &[(&str, &str)] = &[
     ("0002_criteria", include_str!("../migrations/sqlite/0002_criteria.sql")),
     ("0003_registries", include_str!("../migrations/sqlite/0003_registries.sql")),
     ("0004_workflow", include_str!("../migrations/sqlite/0004_workflow.sql")),
+    ("0005_decisions", include_str!("../migrations/sqlite/0005_decisions.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     ("0002_criteria", include_str!("../migrations/postgres/0002_criteria.sql")),
     ("0003_registries", include_str!("../migrations/postgres/0003_registries.sql")),
     ("0004_workflow", include_str!("../migrations/postgres/0004_workflow.sql")),
+    ("0005_decisions", include_str!("../migrations/postgres/0005_decisions.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -158,3 +158,75 @@ async fn the_api_runs_the_same_cycle_and_refuses_the_submitter_as_reviewer() {
         assert_eq!(shown["transitions"].as_array().unwrap().len(), 3);
     }
 }
+
+#[tokio::test]
+async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_verify_it() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2025", "set_id": "cdht-thon"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
+        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
+        let aid = a["id"].as_i64().unwrap();
+        let (_, set) = officer.get("/api/v1/criteria-sets/cdht-thon").await;
+        let mut answers = serde_json::Map::new();
+        for c in set["criteria"].as_array().unwrap() {
+            for i in c["indicators"].as_array().unwrap() {
+                let v = if i["kind"] == "yes_no" { json!(true) } else { json!(i["max_points"].as_str().map(|m| m.replace(',', ".").parse::<f64>().unwrap()).unwrap_or(100.0)) };
+                answers.insert(i["id"].as_str().unwrap().to_string(), v);
+            }
+        }
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
+        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "start_review"})).await;
+        let (_, r) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "approve"})).await;
+        assert_eq!(r["state"]["state"], "approved", "{r}");
+
+        // Only a signer issues decisions.
+        let (s, _, _) = post(&officer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &[("number", "1/QĐ-UBND")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let signer = as_user(&officer, "xa.lanhdao").await;
+        let chosen = format!("chon:{aid}");
+        let fields = [
+            ("number", "12/QĐ-UBND"),
+            ("decided_on", "2026-03-31"),
+            ("authority", "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG KINH"),
+            ("place", "Đông Kinh"),
+            ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;"),
+            ("signer_title", "CHỦ TỊCH"),
+            ("signer_name", "Vi Văn Lãnh"),
+            (chosen.as_str(), "1"),
+        ];
+        let (s, loc, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &fields).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let (s, _, _) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &fields).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "already recognised");
+        let page = signer.client.get(signer.url(&loc)).send().await.unwrap().text().await.unwrap();
+        let code = page.split("/xac-minh/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert_eq!(code.len(), 10);
+        let docx = signer.client.get(signer.url(&format!("{loc}/tai-ve.docx"))).send().await.unwrap().bytes().await.unwrap();
+        let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap().replace(&code, "<MÃ>");
+        insta::assert_snapshot!("decision_docx_text", text);
+        let stored = officer.store.assessment(aid).await.unwrap();
+        assert_eq!(stored.dossier.state.code(), "recognised");
+
+        // Public verification: no login, the name and the validity, no code or CCCD.
+        let public = reqwest::Client::new();
+        let html = public.get(signer.url(&format!("/xac-minh/{}", code.to_lowercase()))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Còn hiệu lực") && html.contains(&village.name) && html.contains("12/QĐ-UBND"), "{engine:?}");
+        assert!(html.contains("30/03/2027"), "kept the 12 months cdht-thon gives, from 31/03/2026");
+        let res = public.get(signer.url("/xac-minh/ZZZZZZZZZZ")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        // Revoked with a reason.
+        let rid = page.split("/cong-nhan/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        let (s, _, _) = post(&signer, &format!("/cong-nhan/{rid}/thu-hoi"), &[("reason", "")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _, _) = post(&signer, &format!("/cong-nhan/{rid}/thu-hoi"), &[("reason", "Khai không đúng sự thật")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let html = public.get(signer.url(&format!("/xac-minh/{code}"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Đã thu hồi") && html.contains("Khai không đúng sự thật"));
+    }
+}

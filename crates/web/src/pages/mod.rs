@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod criteria;
+pub mod decisions;
 pub mod registries;
 pub mod units;
 pub mod users;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(criteria::routes())
         .merge(registries::routes())
         .merge(assessments::routes())
+        .merge(decisions::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

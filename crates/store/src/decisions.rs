@@ -1,0 +1,243 @@
+//! Decisions (quyết định công nhận) and recognitions: issuing a decision recognises the
+//! chosen approved dossiers, moves each to "recognised", and gives each recognition a
+//! public verification code, all in one transaction.
+
+use crate::assessments::{AssessmentRow, transition_tx};
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
+use hoctap_domain::recognition::RecognitionStatus;
+use hoctap_domain::workflow::Dossier;
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// What a decision says.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct NewDecision {
+    pub number: String,
+    pub decided_on: Date,
+    /// The issuing body in capitals, e.g. "ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH".
+    pub authority: String,
+    pub signer_name: String,
+    /// e.g. "CHỦ TỊCH", "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
+    pub signer_title: String,
+    /// Place on the date line, e.g. "Đông Kinh".
+    pub place: String,
+    /// The "Căn cứ" lines.
+    pub legal_basis: Vec<String>,
+    /// Trích yếu, e.g. "Về việc công nhận danh hiệu Gia đình học tập năm 2025".
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub unit_id: i64,
+    #[serde(flatten)]
+    pub content: NewDecision,
+    pub created_by: String,
+}
+
+/// One recognition to grant: the approved dossier, what it becomes, the public code.
+pub struct Grant<'a> {
+    pub dossier: &'a AssessmentRow,
+    pub next: Dossier,
+    pub code: String,
+    pub subject_name: String,
+    pub level: String,
+    pub valid_until: Option<Date>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecognitionRow {
+    pub id: i64,
+    pub decision_id: i64,
+    pub assessment_id: i64,
+    pub code: String,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub subject_name: String,
+    pub unit_id: i64,
+    pub title: String,
+    pub level: String,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+    pub revoked: bool,
+    pub revoked_reason: String,
+}
+
+impl RecognitionRow {
+    pub fn status_on(&self, on: Date) -> RecognitionStatus {
+        hoctap_domain::recognition::status_on(self.valid_from, self.valid_until, self.revoked, on)
+    }
+}
+
+fn decision_from(r: &AnyRow) -> Result<DecisionRow> {
+    Ok(DecisionRow {
+        id: get_i64(r, "id")?,
+        campaign_id: get_i64(r, "campaign_id")?,
+        unit_id: get_i64(r, "unit_id")?,
+        content: NewDecision {
+            number: r.try_get("number")?,
+            decided_on: parse_date_col(&r.try_get::<String, _>("decided_on")?)?,
+            authority: r.try_get("authority")?,
+            signer_name: r.try_get("signer_name")?,
+            signer_title: r.try_get("signer_title")?,
+            place: r.try_get("place")?,
+            legal_basis: serde_json::from_str(&r.try_get::<String, _>("legal_basis_json")?).unwrap_or_default(),
+            title: r.try_get("title")?,
+        },
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+fn recognition_from(r: &AnyRow) -> Result<RecognitionRow> {
+    let until: String = r.try_get("valid_until")?;
+    Ok(RecognitionRow {
+        id: get_i64(r, "id")?,
+        decision_id: get_i64(r, "decision_id")?,
+        assessment_id: get_i64(r, "assessment_id")?,
+        code: r.try_get("code")?,
+        subject_kind: r.try_get("subject_kind")?,
+        subject_id: get_i64(r, "subject_id")?,
+        subject_name: r.try_get("subject_name")?,
+        unit_id: get_i64(r, "unit_id")?,
+        title: r.try_get("title")?,
+        level: r.try_get("level")?,
+        valid_from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+        valid_until: if until.is_empty() { None } else { Some(parse_date_col(&until)?) },
+        revoked: get_i64(r, "revoked")? != 0,
+        revoked_reason: r.try_get("revoked_reason")?,
+    })
+}
+
+const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, title, level, valid_from, valid_until, revoked, revoked_reason";
+
+impl Store {
+    /// Issues a decision for a campaign and grants its recognitions, in one transaction.
+    pub async fn issue_decision(&self, actor: &Actor, campaign_id: i64, unit_id: i64, d: &NewDecision, recognition_title: &str, grants: &[Grant<'_>]) -> Result<i64> {
+        if grants.is_empty() {
+            return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
+        }
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let res = sqlx::query(
+            "INSERT INTO decisions (campaign_id, unit_id, province_code, number, decided_on, authority, signer_name, signer_title, place, legal_basis_json, title, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(campaign_id)
+        .bind(unit_id)
+        .bind(&unit.province_code)
+        .bind(d.number.trim())
+        .bind(date_text(d.decided_on))
+        .bind(d.authority.trim())
+        .bind(d.signer_name.trim())
+        .bind(d.signer_title.trim())
+        .bind(d.place.trim())
+        .bind(serde_json::to_string(&d.legal_basis).unwrap_or_default())
+        .bind(d.title.trim())
+        .bind(&actor.username)
+        .bind(now_text())
+        .fetch_one(&mut *tx)
+        .await;
+        let row = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() { StoreError::conflict("number", format!("{} đã có quyết định số {}", unit.name, d.number.trim())) } else { e });
+            }
+        };
+        let decision_id = get_i64(&row, "id")?;
+        for g in grants {
+            sqlx::query(
+                "INSERT INTO recognitions (decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, province_code, title, level, valid_from, valid_until) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(decision_id)
+            .bind(g.dossier.id)
+            .bind(&g.code)
+            .bind(&g.dossier.subject_kind)
+            .bind(g.dossier.subject_id)
+            .bind(&g.subject_name)
+            .bind(g.dossier.unit_id)
+            .bind(&unit.province_code)
+            .bind(recognition_title)
+            .bind(&g.level)
+            .bind(date_text(d.decided_on))
+            .bind(g.valid_until.map(date_text).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+            // The dossier points at the decision that recognised it.
+            let next = Dossier { state: hoctap_domain::workflow::State::Recognised { decision_id }, ..g.next.clone() };
+            transition_tx(&mut tx, actor, g.dossier, &next, "recognise", serde_json::json!({"decision": d.number.trim()})).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry { unit_id: Some(unit_id), action: "decision.issue", entity: "decision", entity_id: decision_id.to_string(), before: None, after: Some(serde_json::json!({"number": d.number, "decided_on": d.decided_on, "recognitions": grants.len()})) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(decision_id)
+    }
+
+    pub async fn decision(&self, id: i64) -> Result<DecisionRow> {
+        let row = sqlx::query("SELECT * FROM decisions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("quyết định"))?;
+        decision_from(&row)
+    }
+
+    pub async fn decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id").bind(campaign_id).fetch_all(self.pool()).await?;
+        rows.iter().map(decision_from).collect()
+    }
+
+    pub async fn recognitions(&self, decision_id: i64) -> Result<Vec<RecognitionRow>> {
+        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE decision_id = $1 ORDER BY subject_name, id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(decision_id).fetch_all(self.pool()).await?;
+        rows.iter().map(recognition_from).collect()
+    }
+
+    /// A recognition by its public code (the verification page).
+    pub async fn recognition_by_code(&self, code: &str) -> Result<RecognitionRow> {
+        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE code = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("giấy công nhận có mã này"))?;
+        recognition_from(&row)
+    }
+
+    pub async fn recognitions_by_id(&self, id: i64) -> Result<RecognitionRow> {
+        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("công nhận"))?;
+        recognition_from(&row)
+    }
+
+    /// Recognitions a subject holds, newest first (for level-2 requests and reports).
+    pub async fn recognitions_of(&self, subject_kind: &str, subject_id: i64) -> Result<Vec<RecognitionRow>> {
+        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
+        rows.iter().map(recognition_from).collect()
+    }
+
+    /// Revokes a recognition with a reason (thu hồi).
+    pub async fn revoke_recognition(&self, actor: &Actor, id: i64, reason: &str, on: Date) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::invalid("reason", "cần ghi lý do thu hồi"));
+        }
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
+            .bind(reason.trim())
+            .bind(date_text(on))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("công nhận còn hiệu lực"));
+        }
+        let unit = get_i64(&sqlx::query("SELECT unit_id FROM recognitions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?, "unit_id")?;
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit), action: "recognition.revoke", entity: "recognition", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"reason": reason.trim(), "on": on})) }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

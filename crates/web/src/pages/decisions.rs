@@ -1,0 +1,374 @@
+//! Decisions (quyết định công nhận): the signer issues one for approved dossiers of a
+//! campaign, the DOCX follows Nghị định 30/2020, each recognition gets a public verification
+//! page (`/xac-minh/{mã}`) that anyone can open without logging in.
+
+use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hoctap_domain::access::Role;
+use hoctap_domain::criteria::CriteriaSet;
+use hoctap_domain::date::{format_vn, parse_date};
+use hoctap_domain::recognition::{parse_verification_code, valid_until, verification_code};
+use hoctap_domain::workflow::{Command, Person, State as WfState};
+use hoctap_store::{CampaignRow, DecisionRow, Grant, NewDecision, RecognitionRow};
+use rand::RngCore;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dot-danh-gia/{id}/quyet-dinh", get(decision_form).post(issue))
+        .route("/quyet-dinh/{id}", get(decision_page))
+        .route("/quyet-dinh/{id}/tai-ve.docx", get(decision_docx))
+        .route("/cong-nhan/{id}/thu-hoi", post(revoke))
+        .route("/xac-minh", get(verify_form))
+        .route("/xac-minh/{code}", get(verify))
+}
+
+fn may_sign(user: &CurrentUser) -> bool {
+    user.user.role == Role::Signer || user.is_admin()
+}
+
+/// The title a recognition carries, from the set's title ("Gia đình học tập").
+pub fn recognition_title(set: &CriteriaSet) -> String {
+    let t = set.title.replace(['"', '“', '”'], "");
+    for prefix in ["Đánh giá, công nhận danh hiệu ", "Đánh giá, công nhận ", "Đánh giá, xếp loại "] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            return rest.split(" (").next().unwrap_or(rest).to_string();
+        }
+    }
+    t
+}
+
+/// The level's or band's name ("Mức độ 1"), or the code itself.
+fn level_name(set: &CriteriaSet, code: &str) -> String {
+    set.levels.iter().find(|l| l.id == code).map(|l| l.name.clone()).or_else(|| set.bands.iter().find(|b| b.id == code).map(|b| b.name.clone())).unwrap_or_else(|| code.to_string())
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub decided_on: String,
+    #[serde(default)]
+    pub authority: String,
+    #[serde(default)]
+    pub signer_name: String,
+    #[serde(default)]
+    pub signer_title: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub legal_basis: String,
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "decision_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    c: CampaignRow,
+    form: DecisionForm,
+    dossiers: Vec<(i64, String, String)>,
+    errors: Vec<FieldError>,
+}
+
+async fn form_page(state: &AppState, user: &CurrentUser, c: CampaignRow, form: Option<DecisionForm>, errors: Vec<FieldError>) -> WebResult<FormPage> {
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let unit = state.store.unit(c.unit_id).await?;
+    let dossiers = state
+        .store
+        .assessments(c.id, user.scope(), hoctap_store::today())
+        .await?
+        .into_iter()
+        .filter(|a| a.dossier.state == WfState::Approved)
+        .map(|a| (a.id, a.subject_label.clone(), level_name(&set, &a.level)))
+        .collect();
+    let form = form.unwrap_or_else(|| DecisionForm {
+        decided_on: hoctap_store::today().to_string(),
+        authority: format!("ỦY BAN NHÂN DÂN\n{}", unit.name.to_uppercase()),
+        signer_name: user.user.full_name.clone(),
+        signer_title: "CHỦ TỊCH".into(),
+        place: unit.name.split_whitespace().skip(1).collect::<Vec<_>>().join(" "),
+        legal_basis: [
+            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".to_string(),
+            format!("Căn cứ {} ({});", set.legal_basis.document, set.legal_basis.issuer),
+        ]
+        .join("\n"),
+        ..Default::default()
+    });
+    Ok(FormPage { chrome: Chrome::new("Ra quyết định công nhận", user), c, form, dossiers, errors })
+}
+
+async fn decision_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    if !may_sign(&user) {
+        return Err(WebError::Forbidden);
+    }
+    let c = state.store.campaign(id).await?;
+    user.require_sees(&state, c.unit_id, "đợt đánh giá").await?;
+    render(&form_page(&state, &user, c, None, Vec::new()).await?)
+}
+
+/// Issues a decision (shared with the API): every chosen dossier must be approved.
+pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRow, f: &DecisionForm, chosen: &[i64]) -> WebResult<i64> {
+    if !may_sign(user) {
+        return Err(WebError::Forbidden);
+    }
+    user.require_sees(state, c.unit_id, "đợt đánh giá").await?;
+    let number = f.number.trim();
+    if number.is_empty() || !number.contains('/') {
+        return Err(WebError::invalid("number", "Số, ký hiệu quyết định dạng 12/QĐ-UBND"));
+    }
+    let decided_on = parse_date(&f.decided_on).map_err(|e| WebError::invalid("decided_on", capitalise(&e.to_string())))?;
+    if f.signer_name.trim().is_empty() {
+        return Err(WebError::invalid("signer_name", "Ghi họ tên người ký"));
+    }
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
+    let mut dossiers = Vec::new();
+    for id in chosen {
+        let a = state.store.assessment(*id).await?;
+        if a.campaign_id != c.id || !user.sees(state, a.unit_id).await? {
+            return Err(WebError::NotFound("hồ sơ"));
+        }
+        dossiers.push(a);
+    }
+    let mut grants = Vec::new();
+    for a in &dossiers {
+        let next = a.dossier.apply(&person, &Command::Recognise { decision_id: 0 }).map_err(|e| WebError::invalid("dossiers", format!("{}: {}", a.subject_label, capitalise(&e.to_string()))))?;
+        // The public page shows the subject's name only, never a CCCD or a code.
+        let subject_name = match a.subject_label.split_once(" – ") {
+            Some((_, name)) => name.to_string(),
+            // Units are labelled "05977001 Thôn Nà Sla": the code is not part of the name.
+            None => a.subject_label.split_once(' ').filter(|(code, _)| code.bytes().all(|b| b.is_ascii_digit())).map(|(_, n)| n.to_string()).unwrap_or_else(|| a.subject_label.clone()),
+        };
+        grants.push(Grant { dossier: a, next, code: verification_code(rand::rng().next_u64()), subject_name, level: level_name(&set, &a.level), valid_until: valid_until(decided_on, set.timing.validity_months) });
+    }
+    let d = NewDecision {
+        number: number.to_string(),
+        decided_on,
+        authority: f.authority.trim().to_string(),
+        signer_name: f.signer_name.trim().to_string(),
+        signer_title: f.signer_title.trim().to_string(),
+        place: f.place.trim().to_string(),
+        legal_basis: f.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year),
+    };
+    Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants).await?)
+}
+
+async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DecisionForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let c = state.store.campaign(id).await?;
+    let chosen: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
+    match issue_decision(&state, &user, &c, &f, &chosen).await {
+        Ok(did) => Ok(flash_redirect(&state, &format!("/quyet-dinh/{did}"), "Đã ban hành quyết định công nhận")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, axum::response::Html(form_page(&state, &user, c, Some(f), errors).await?.render()?)).into_response())
+        }
+    }
+}
+
+pub struct RecognitionLine {
+    pub id: i64,
+    pub subject: String,
+    pub level: String,
+    pub code: String,
+    pub status: &'static str,
+    pub until: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "decision.html")]
+struct DecisionPage {
+    chrome: Chrome,
+    d: DecisionRow,
+    date_vn: String,
+    lines: Vec<RecognitionLine>,
+    done: Option<String>,
+    can_revoke: bool,
+}
+
+async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<DecisionRow> {
+    let d = state.store.decision(id).await?;
+    user.require_sees(state, d.unit_id, "quyết định").await?;
+    Ok(d)
+}
+
+async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let d = visible_decision(&state, &user, id).await?;
+    let today = hoctap_store::today();
+    let lines = state
+        .store
+        .recognitions(id)
+        .await?
+        .into_iter()
+        .map(|r: RecognitionRow| RecognitionLine {
+            id: r.id,
+            status: r.status_on(today).label(),
+            until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
+            subject: r.subject_name,
+            level: r.level,
+            code: r.code,
+            revoked: r.revoked,
+        })
+        .collect();
+    let done = take_flash(&headers);
+    let shown = done.is_some();
+    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), d }, shown)
+}
+
+/// The printed decision for a stored one.
+pub async fn docx_of(state: &AppState, d: &DecisionRow) -> WebResult<Vec<u8>> {
+    let recs = state.store.recognitions(d.id).await?;
+    let c = state.store.campaign(d.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let title = recognition_title(&set);
+    let authority_lines: Vec<String> = d.content.authority.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    let issuer_position = format!("{} {}", d.content.signer_title.lines().last().unwrap_or("CHỦ TỊCH").replace("KT. ", ""), authority_lines.join(" "));
+    let keep = set.timing.validity_months.map(|m| format!(" Kết quả công nhận được bảo lưu {m} tháng kể từ ngày ký.")).unwrap_or_default();
+    let doc = hoctap_docs::decision_docx::DecisionDoc {
+        number: d.content.number.clone(),
+        place: d.content.place.clone(),
+        date: d.content.decided_on,
+        summary: d.content.title.clone(),
+        issuer_position: issuer_position.clone(),
+        legal_basis: d.content.legal_basis.clone(),
+        proposal: format!("Xét kết quả đánh giá, thẩm định của đợt {},", c.title.replace('"', "")),
+        articles: vec![
+            format!("Điều 1. Công nhận {} đối tượng đạt danh hiệu \"{title}\" năm {} (có danh sách kèm theo).", recs.len(), c.year),
+            format!("Điều 2. Quyết định này có hiệu lực kể từ ngày ký.{keep}"),
+            "Điều 3. Văn phòng, các cơ quan, đơn vị có liên quan và các đối tượng có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.".into(),
+        ],
+        recipients: vec!["Như Điều 3;".into(), "Lưu: VT.".into()],
+        signer_title: d.content.signer_title.clone(),
+        signer_name: d.content.signer_name.clone(),
+        annex_title: format!("DANH SÁCH ĐƯỢC CÔNG NHẬN \"{}\" NĂM {}", title.to_uppercase(), c.year),
+        annex_header: vec!["STT".into(), "Tên".into(), "Mức, danh hiệu".into(), "Hiệu lực đến".into(), "Mã xác minh".into()],
+        annex_rows: recs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| vec![(i + 1).to_string(), r.subject_name.clone(), r.level.clone(), r.valid_until.map(format_vn).unwrap_or_default(), r.code.clone()])
+            .collect(),
+        authority_lines,
+    };
+    hoctap_docs::decision_docx::decision_docx(&doc).map_err(WebError::internal)
+}
+
+async fn decision_docx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let d = visible_decision(&state, &user, id).await?;
+    let bytes = docx_of(&state, &d).await?;
+    let name = format!("quyet-dinh-{}.docx", d.content.number.replace(['/', ' '], "-"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn revoke(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RevokeForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    if !may_sign(&user) {
+        return Err(WebError::Forbidden);
+    }
+    // The recognition's decision must be visible to the user.
+    let decision_id = state.store.recognitions_by_id(id).await?.decision_id;
+    visible_decision(&state, &user, decision_id).await?;
+    state.store.revoke_recognition(&user.actor(), id, &f.reason, hoctap_store::today()).await?;
+    Ok(flash_redirect(&state, &format!("/quyet-dinh/{decision_id}"), "Đã thu hồi công nhận"))
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    code: String,
+    found: Option<VerifyResult>,
+    error: Option<String>,
+}
+
+pub struct VerifyResult {
+    pub title: String,
+    pub subject: String,
+    pub level: String,
+    pub status: &'static str,
+    pub valid: bool,
+    pub from: String,
+    pub until: String,
+    pub decision: String,
+    pub authority: String,
+    pub revoked_reason: String,
+}
+
+#[derive(Deserialize, Default)]
+struct VerifyQuery {
+    #[serde(default)]
+    ma: String,
+}
+
+fn public_chrome() -> Chrome {
+    Chrome { title: "Xác minh công nhận".into(), user: None, csrf: String::new() }
+}
+
+async fn verify_form(State(state): State<AppState>, Query(q): Query<VerifyQuery>) -> WebResult<Response> {
+    if !q.ma.trim().is_empty() {
+        return verify(State(state), Path(q.ma)).await;
+    }
+    render(&VerifyPage { chrome: public_chrome(), code: String::new(), found: None, error: None })
+}
+
+/// Public: no login; only the name, the title, the level, the validity and the status.
+async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> WebResult<Response> {
+    let Some(code) = parse_verification_code(&code) else {
+        let page = VerifyPage { chrome: public_chrome(), code: code.clone(), found: None, error: Some("Mã xác minh gồm 10 ký tự chữ và số, in trên giấy công nhận".into()) };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(page.render()?)).into_response());
+    };
+    let r = match state.store.recognition_by_code(&code).await {
+        Ok(r) => r,
+        Err(hoctap_store::StoreError::NotFound(_)) => {
+            let page = VerifyPage { chrome: public_chrome(), code, found: None, error: Some("Không có giấy công nhận nào mang mã này. Hãy kiểm tra lại từng ký tự.".into()) };
+            return Ok((axum::http::StatusCode::NOT_FOUND, axum::response::Html(page.render()?)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let d = state.store.decision(r.decision_id).await?;
+    let status = r.status_on(hoctap_store::today());
+    let found = VerifyResult {
+        title: r.title.clone(),
+        subject: r.subject_name.clone(),
+        level: r.level.clone(),
+        status: status.label(),
+        valid: status == hoctap_domain::recognition::RecognitionStatus::Valid,
+        from: format_vn(r.valid_from),
+        until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
+        decision: format!("Quyết định số {} ngày {}", d.content.number, format_vn(d.content.decided_on)),
+        authority: d.content.authority.lines().collect::<Vec<_>>().join(" "),
+        revoked_reason: r.revoked_reason.clone(),
+    };
+    render(&VerifyPage { chrome: public_chrome(), code, found: Some(found), error: None })
+}
