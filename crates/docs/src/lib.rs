@@ -5,3 +5,5 @@ pub mod table;
 pub mod table_stream;
 pub mod registry_xlsx;
 pub mod decision_docx;
+pub mod pdf;
+pub mod official_pdf;

@@ -212,6 +212,16 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         insta::assert_snapshot!("decision_docx_text", text);
         let stored = officer.store.assessment(aid).await.unwrap();
         assert_eq!(stored.dossier.state.code(), "recognised");
+        // The PDF says the same, in real text (pdftotext reads it back through ToUnicode).
+        let pdf = signer.client.get(signer.url(&format!("{loc}/tai-ve.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        let text = pdf_text(&pdf);
+        for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 12/QĐ-UBND", "Đông Kinh, ngày 31 tháng 3 năm 2026", "QUYẾT ĐỊNH", "Điều 1.", "Nơi nhận:", "Vi Văn Lãnh", "Thôn Nà Sla"] {
+            assert!(text.contains(needle), "{engine:?}: PDF lacks {needle}: {text}");
+        }
+        let rid_for_pdf = page.split("/cong-nhan/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        let cert = signer.client.get(signer.url(&format!("/cong-nhan/{rid_for_pdf}/giay.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        let text = pdf_text(&cert);
+        assert!(text.contains("GIẤY CÔNG NHẬN") && text.contains("Thôn Nà Sla") && text.contains(&code), "{text}");
 
         // Public verification: no login, the name and the validity, no code or CCCD.
         let public = reqwest::Client::new();
@@ -229,4 +239,14 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         let html = public.get(signer.url(&format!("/xac-minh/{code}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("Đã thu hồi") && html.contains("Khai không đúng sự thật"));
     }
+}
+
+/// The text of a PDF through poppler's pdftotext (installed by .ci/run).
+fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let path = std::env::temp_dir().join(format!("t-{}.pdf", hoctap_web::auth::random_token(4)));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (apt poppler-utils) is needed; .ci/run installs it");
+    let _ = std::fs::remove_file(path);
+    String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ")
 }

@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dot-danh-gia/{id}/quyet-dinh", get(decision_form).post(issue))
         .route("/quyet-dinh/{id}", get(decision_page))
         .route("/quyet-dinh/{id}/tai-ve.docx", get(decision_docx))
+        .route("/quyet-dinh/{id}/tai-ve.pdf", get(decision_pdf))
+        .route("/cong-nhan/{id}/giay.pdf", get(certificate_pdf))
         .route("/cong-nhan/{id}/thu-hoi", post(revoke))
         .route("/xac-minh", get(verify_form))
         .route("/xac-minh/{code}", get(verify))
@@ -232,8 +234,8 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
     render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), d }, shown)
 }
 
-/// The printed decision for a stored one.
-pub async fn docx_of(state: &AppState, d: &DecisionRow) -> WebResult<Vec<u8>> {
+/// The printed content of a stored decision (shared by DOCX and PDF).
+pub async fn decision_doc(state: &AppState, d: &DecisionRow) -> WebResult<hoctap_docs::decision_docx::DecisionDoc> {
     let recs = state.store.recognitions(d.id).await?;
     let c = state.store.campaign(d.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
@@ -266,12 +268,12 @@ pub async fn docx_of(state: &AppState, d: &DecisionRow) -> WebResult<Vec<u8>> {
             .collect(),
         authority_lines,
     };
-    hoctap_docs::decision_docx::decision_docx(&doc).map_err(WebError::internal)
+    Ok(doc)
 }
 
 async fn decision_docx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let d = visible_decision(&state, &user, id).await?;
-    let bytes = docx_of(&state, &d).await?;
+    let bytes = hoctap_docs::decision_docx::decision_docx(&decision_doc(&state, &d).await?).map_err(WebError::internal)?;
     let name = format!("quyet-dinh-{}.docx", d.content.number.replace(['/', ' '], "-"));
     Ok((
         [
@@ -281,6 +283,45 @@ async fn decision_docx(State(state): State<AppState>, user: CurrentUser, Path(id
         bytes,
     )
         .into_response())
+}
+
+async fn decision_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let d = visible_decision(&state, &user, id).await?;
+    let bytes = hoctap_docs::official_pdf::decision_pdf(&decision_doc(&state, &d).await?).map_err(WebError::internal)?;
+    let name = format!("quyet-dinh-{}.pdf", d.content.number.replace(['/', ' '], "-"));
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\""))], bytes).into_response())
+}
+
+/// The public address of the verification page, from the request's host.
+fn verify_url(headers: &HeaderMap, code: &str) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}/xac-minh/{code}")
+}
+
+async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let r = state.store.recognitions_by_id(id).await?;
+    let d = visible_decision(&state, &user, r.decision_id).await?;
+    let c = state.store.campaign(d.campaign_id).await?;
+    let unit = state.store.unit(r.unit_id).await?;
+    let place = state.store.ancestors(r.unit_id, hoctap_store::today()).await?.into_iter().rev().map(|u| u.name).collect::<Vec<_>>().join(", ");
+    let doc = hoctap_docs::official_pdf::CertificateDoc {
+        authority_lines: d.content.authority.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        title: r.title.clone(),
+        year: c.year,
+        subject_name: r.subject_name.clone(),
+        subject_place: if unit.kind == hoctap_domain::unit::UnitKind::Village || r.subject_kind != "village" { format!("{}, {}", unit.name, place) } else { place },
+        level: if r.level == r.title || r.level.starts_with("Đạt") { String::new() } else { r.level.clone() },
+        decision: format!("Quyết định số {} ngày {}", d.content.number, format_vn(d.content.decided_on)),
+        place_and_date: hoctap_docs::decision_docx::place_and_date(&d.content.place, d.content.decided_on),
+        signer_title: d.content.signer_title.clone(),
+        signer_name: d.content.signer_name.clone(),
+        valid_until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
+        verify_url: verify_url(&headers, &r.code),
+        code: r.code.clone(),
+    };
+    let bytes = hoctap_docs::official_pdf::certificate_pdf(&doc).map_err(WebError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"giay-cong-nhan-{}.pdf\"", r.code))], bytes).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,204 @@
+//! Official documents as PDF: the decision (same content as its DOCX, Nghị định 30/2020 layout)
+//! and the certificate (giấy công nhận) with a QR code to the public verification page.
+
+use crate::decision_docx::{DecisionDoc, place_and_date};
+use crate::pdf::{A4, Align, Font, Style, Writer};
+
+/// The decision as PDF.
+pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
+    let mut w = Writer::new(A4)?;
+    let left_w = 200.0;
+    let gap = 10.0;
+    let x0 = w.margin_left - 20.0;
+    let right_x = x0 + left_w + gap;
+    let right_w = w.size.0 - w.margin_right - right_x + 10.0;
+    // Header: issuing body and number on the left, motto and date on the right.
+    let top = w.y;
+    for (i, line) in d.authority_lines.iter().enumerate() {
+        let style = if i + 1 == d.authority_lines.len() { Style::Bold } else { Style::Regular };
+        w.paragraph(&line.to_uppercase(), Font(style, 13.0, Align::Center), x0, left_w, 0.0);
+    }
+    let rule_y = w.y - 3.0;
+    w.rule(x0 + left_w / 2.0 - 30.0, x0 + left_w / 2.0 + 30.0, rule_y);
+    w.space(8.0);
+    w.paragraph(&format!("Số: {}", d.number), Font(Style::Regular, 13.0, Align::Center), x0, left_w, 0.0);
+    let left_bottom = w.y;
+    w.y = top;
+    w.paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Font(Style::Bold, 12.0, Align::Center), right_x, right_w, 0.0);
+    w.paragraph("Độc lập - Tự do - Hạnh phúc", Font(Style::Bold, 13.0, Align::Center), right_x, right_w, 0.0);
+    let motto = w.width("Độc lập - Tự do - Hạnh phúc", Style::Bold, 13.0);
+    let ry = w.y - 3.0;
+    w.rule(right_x + (right_w - motto) / 2.0, right_x + (right_w + motto) / 2.0, ry);
+    w.space(8.0);
+    w.paragraph(&place_and_date(&d.place, d.date), Font(Style::Italic, 13.0, Align::Center), right_x, right_w, 0.0);
+    w.y = w.y.min(left_bottom) - 14.0;
+    w.para("QUYẾT ĐỊNH", Style::Bold, 14.0, Align::Center, 0.0);
+    w.para(&d.summary, Style::Bold, 14.0, Align::Center, 0.0);
+    w.space(10.0);
+    w.para(&d.issuer_position.to_uppercase(), Style::Bold, 14.0, Align::Center, 0.0);
+    w.space(6.0);
+    for b in &d.legal_basis {
+        w.para(b, Style::Italic, 14.0, Align::Left, 28.0);
+    }
+    if !d.proposal.is_empty() {
+        w.para(&d.proposal, Style::Italic, 14.0, Align::Left, 28.0);
+    }
+    w.space(6.0);
+    w.para("QUYẾT ĐỊNH:", Style::Bold, 14.0, Align::Center, 0.0);
+    w.space(4.0);
+    for a in &d.articles {
+        w.para(a, Style::Regular, 14.0, Align::Left, 28.0);
+    }
+    // Recipients on the left, signature on the right.
+    w.space(12.0);
+    w.ensure(150.0);
+    let top = w.y;
+    let half = w.content_width() / 2.0;
+    w.paragraph("Nơi nhận:", Font(Style::Bold, 12.0, Align::Left), w.margin_left, half, 0.0);
+    for r in &d.recipients {
+        w.paragraph(&format!("- {r}"), Font(Style::Regular, 11.0, Align::Left), w.margin_left, half, 0.0);
+    }
+    let left_bottom = w.y;
+    w.y = top;
+    let sx = w.margin_left + half;
+    for line in d.signer_title.lines() {
+        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
+    }
+    w.paragraph("(Đã ký)", Font(Style::Italic, 13.0, Align::Center), sx, half, 0.0);
+    w.space(50.0);
+    w.paragraph(&d.signer_name, Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
+    w.y = w.y.min(left_bottom);
+    // Annex.
+    w.new_page();
+    w.para(&d.annex_title, Style::Bold, 14.0, Align::Center, 0.0);
+    w.para(&format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()), Style::Italic, 13.0, Align::Center, 0.0);
+    w.space(10.0);
+    let n = d.annex_header.len().max(1);
+    let first = 32.0;
+    let rest = (w.content_width() - first) / (n.saturating_sub(1).max(1)) as f32;
+    let widths: Vec<f32> = std::iter::once(first).chain(std::iter::repeat_n(rest, n - 1)).collect();
+    w.table(&widths, &d.annex_header, &d.annex_rows, 12.0);
+    w.finish(&format!("Quyết định số {}", d.number))
+}
+
+/// What a certificate shows.
+#[derive(Debug, Clone)]
+pub struct CertificateDoc {
+    pub authority_lines: Vec<String>,
+    /// "Gia đình học tập".
+    pub title: String,
+    pub year: i64,
+    pub subject_name: String,
+    /// Where the subject is (thôn, xã, tỉnh), one line.
+    pub subject_place: String,
+    pub level: String,
+    pub decision: String,
+    pub place_and_date: String,
+    pub signer_title: String,
+    pub signer_name: String,
+    pub valid_until: String,
+    pub code: String,
+    /// The public verification address the QR code carries.
+    pub verify_url: String,
+}
+
+/// The certificate (giấy công nhận): A4 landscape, double frame, QR code to verification.
+pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
+    let mut w = Writer::new((A4.1, A4.0))?;
+    w.margin_left = 60.0;
+    w.margin_right = 60.0;
+    w.margin_top = 50.0;
+    w.y = w.size.1 - 50.0;
+    w.frame(24.0, 24.0, w.size.0 - 48.0, w.size.1 - 48.0, 2.5);
+    w.frame(32.0, 32.0, w.size.0 - 64.0, w.size.1 - 64.0, 0.8);
+    let x0 = w.margin_left;
+    let half = w.content_width() / 2.0 - 20.0;
+    let top = w.y;
+    for (i, line) in c.authority_lines.iter().enumerate() {
+        let style = if i + 1 == c.authority_lines.len() { Style::Bold } else { Style::Regular };
+        w.paragraph(&line.to_uppercase(), Font(style, 13.0, Align::Center), x0, half, 0.0);
+    }
+    let left_bottom = w.y;
+    w.y = top;
+    let rx = x0 + half + 40.0;
+    w.paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Font(Style::Bold, 13.0, Align::Center), rx, half, 0.0);
+    w.paragraph("Độc lập - Tự do - Hạnh phúc", Font(Style::Bold, 14.0, Align::Center), rx, half, 0.0);
+    w.y = w.y.min(left_bottom) - 24.0;
+    w.para("GIẤY CÔNG NHẬN", Style::Bold, 30.0, Align::Center, 0.0);
+    w.space(6.0);
+    w.para(&format!("Danh hiệu \"{}\" năm {}", c.title, c.year), Style::Bold, 20.0, Align::Center, 0.0);
+    w.space(14.0);
+    w.para(&c.subject_name, Style::Bold, 24.0, Align::Center, 0.0);
+    if !c.subject_place.is_empty() {
+        w.para(&c.subject_place, Style::Italic, 15.0, Align::Center, 0.0);
+    }
+    if !c.level.is_empty() {
+        w.space(4.0);
+        w.para(&format!("Mức: {}", c.level), Style::Regular, 15.0, Align::Center, 0.0);
+    }
+    w.space(8.0);
+    w.para(&format!("Theo {}. Có hiệu lực đến ngày {}.", c.decision, c.valid_until), Style::Italic, 13.0, Align::Center, 0.0);
+    // QR code and code at the bottom left, signature at the bottom right.
+    let qr_side = 92.0;
+    w.qr(&c.verify_url, 60.0, 56.0, qr_side)?;
+    w.text_at(&format!("Mã xác minh: {}", c.code), Style::Regular, 10.0, 60.0, 44.0);
+    let sig_x = w.size.0 / 2.0 + 40.0;
+    let sig_w = w.size.0 / 2.0 - 100.0;
+    w.y = 200.0;
+    w.paragraph(&c.place_and_date, Font(Style::Italic, 13.0, Align::Center), sig_x, sig_w, 0.0);
+    for line in c.signer_title.lines() {
+        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 13.0, Align::Center), sig_x, sig_w, 0.0);
+    }
+    w.space(42.0);
+    w.paragraph(&c.signer_name, Font(Style::Bold, 14.0, Align::Center), sig_x, sig_w, 0.0);
+    w.finish(&format!("Giấy công nhận {}", c.code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_render_to_pdf_files() {
+        let d = DecisionDoc {
+            authority_lines: vec!["ỦY BAN NHÂN DÂN".into(), "PHƯỜNG ĐÔNG KINH".into()],
+            number: "12/QĐ-UBND".into(),
+            place: "Đông Kinh".into(),
+            date: jiff::civil::date(2026, 3, 31),
+            summary: "Về việc công nhận Gia đình học tập năm 2025".into(),
+            issuer_position: "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH".into(),
+            legal_basis: vec!["Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".into()],
+            proposal: "Xét đề nghị của Hội Khuyến học phường,".into(),
+            articles: vec!["Điều 1. Công nhận 2 hộ gia đình đạt danh hiệu \"Gia đình học tập\" năm 2025 (có danh sách kèm theo).".into(), "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.".into()],
+            recipients: vec!["Như Điều 3;".into(), "Lưu: VT.".into()],
+            signer_title: "CHỦ TỊCH".into(),
+            signer_name: "Vi Văn Lãnh".into(),
+            annex_title: "DANH SÁCH".into(),
+            annex_header: vec!["STT".into(), "Tên".into(), "Mức".into()],
+            annex_rows: vec![vec!["1".into(), "Lục Văn Dân".into(), "Đạt".into()]],
+        };
+        let pdf = decision_pdf(&d).unwrap_or_default();
+        assert!(pdf.starts_with(b"%PDF"));
+        let cert = certificate_pdf(&CertificateDoc {
+            authority_lines: d.authority_lines.clone(),
+            title: "Gia đình học tập".into(),
+            year: 2025,
+            subject_name: "Gia đình ông Lục Văn Dân".into(),
+            subject_place: "Thôn Nà Sla, Phường Đông Kinh, Lạng Sơn".into(),
+            level: String::new(),
+            decision: "Quyết định số 12/QĐ-UBND ngày 31/03/2026".into(),
+            place_and_date: "Đông Kinh, ngày 31 tháng 3 năm 2026".into(),
+            signer_title: "CHỦ TỊCH".into(),
+            signer_name: "Vi Văn Lãnh".into(),
+            valid_until: "30/03/2029".into(),
+            code: "ABCDE23456".into(),
+            verify_url: "http://127.0.0.1:8080/xac-minh/ABCDE23456".into(),
+        })
+        .unwrap_or_default();
+        assert!(cert.starts_with(b"%PDF"));
+        if let Ok(dir) = std::env::var("HOCTAP_PDF_OUT") {
+            let _ = std::fs::write(format!("{dir}/decision.pdf"), &pdf);
+            let _ = std::fs::write(format!("{dir}/certificate.pdf"), &cert);
+        }
+    }
+}
