@@ -37,6 +37,13 @@ pub fn format_vn(date: Date) -> String {
     format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
 }
 
+/// Whether `now` is after a deadline day: deadlines end at 23:59:59 in Vietnam
+/// (Asia/Ho_Chi_Minh, UTC+7 all year).
+pub fn past_deadline(deadline: Date, now: jiff::Timestamp) -> bool {
+    let tz = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap_or(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)));
+    now.to_zoned_datetime(tz).date() > deadline
+}
+
 /// The first day of time as the database stores it for "valid since an unknown date".
 pub const BEGINNING: Date = jiff::civil::date(1, 1, 1);
 /// The stored end of an open validity (still valid).
@@ -115,6 +122,16 @@ mod tests {
         assert!(parse_date("31/02/2025").is_err());
         assert!(parse_date("hôm qua").is_err());
         assert!(parse_date("01/01/25").is_err());
+    }
+
+    #[test]
+    fn a_deadline_ends_at_midnight_in_vietnam() {
+        let day = date(2026, 2, 28);
+        // 16:59:59 UTC is 23:59:59 in Hà Nội; one second later it is 1 March there.
+        let last = "2026-02-28T16:59:59Z".parse::<jiff::Timestamp>().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let after = "2026-02-28T17:00:00Z".parse::<jiff::Timestamp>().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        assert!(!past_deadline(day, last));
+        assert!(past_deadline(day, after));
     }
 
     #[test]

@@ -46,10 +46,10 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         let (s, v) = officer.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng Thôn Nà Sla", "role": "reviewer", "unit_code": village.code, "password": PASSWORD})).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
 
-        let (s, loc, body) = post(&officer, "/dot-danh-gia", &[("year", "2025"), ("set_id", "gdht")]).await;
+        let (s, loc, body) = post(&officer, "/dot-danh-gia", &[("year", "2026"), ("set_id", "gdht")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let campaign = loc;
-        let (s, _, body) = post(&officer, "/dot-danh-gia", &[("year", "2025"), ("set_id", "gdht")]).await;
+        let (s, _, body) = post(&officer, "/dot-danh-gia", &[("year", "2026"), ("set_id", "gdht")]).await;
         assert_eq!(s, StatusCode::CONFLICT, "one campaign per year and set: {body}");
         let (s, loc, body) = post(&officer, &format!("{campaign}/ho-so"), &[("subject", "HG-DG")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
@@ -95,6 +95,8 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         let (s, _, _) = post(&officer, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(state_of(&officer, &dossier).await, "Đang thẩm định (bước 2)", "back to the step that returned it");
+        let html = reviewer.client.get(reviewer.url(&dossier)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Đã sửa kể từ lần trả lại") && html.contains("G2.CT1: 80 → 90"), "{engine:?}: the reviewer sees what changed");
         // Bulk approval from the campaign page.
         let field = format!("chon:{id}");
         let (s, _, _) = post(&reviewer, &format!("{campaign}/thong-qua"), &[(field.as_str(), "1")]).await;
@@ -114,7 +116,7 @@ async fn the_api_runs_the_same_cycle_and_refuses_the_submitter_as_reviewer() {
         let mut officer = TestApp::start(engine).await;
         officer.login("xa.canbo").await;
         let commune_code = officer.store.unit(officer.demo_commune().await).await.unwrap().code;
-        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2025", "set_id": "cdht-thon"})).await;
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
         assert_eq!(s, StatusCode::CREATED, "{engine:?} {c}");
         let cid = c["id"].as_i64().unwrap();
         let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
@@ -164,7 +166,7 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
     for engine in engines() {
         let mut officer = TestApp::start(engine).await;
         officer.login("xa.canbo").await;
-        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2025", "set_id": "cdht-thon"})).await;
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
         assert_eq!(s, StatusCode::CREATED, "{c}");
         let cid = c["id"].as_i64().unwrap();
         let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
@@ -249,4 +251,23 @@ fn pdf_text(pdf: &[u8]) -> String {
     let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (apt poppler-utils) is needed; .ci/run installs it");
     let _ = std::fs::remove_file(path);
     String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ")
+}
+
+#[tokio::test]
+async fn a_submission_after_the_deadline_is_refused() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        // 2024's self-assessment closed on 28/02/2025, long before today.
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2024", "set_id": "cdht-thon"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village})).await;
+        let aid = a["id"].as_i64().unwrap();
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {}}))).await;
+        let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("28/02/2025 23:59:59"), "{e}");
+    }
 }

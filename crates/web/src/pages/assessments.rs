@@ -369,6 +369,8 @@ struct DossierPage {
     can_take: bool,
     errors: Vec<FieldError>,
     done: Option<String>,
+    /// Answers changed since the dossier was last returned.
+    changes: Vec<String>,
 }
 
 fn answer_text(v: &serde_json::Value) -> String {
@@ -451,10 +453,19 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             (s("id"), val, s("rule"), s("missing"))
         })
         .collect();
-    let transitions = state
-        .store
-        .transitions(id)
-        .await?
+    let all_transitions = state.store.transitions(id).await?;
+    let changes: Vec<String> = match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
+        Some(before) if !matches!(a.dossier.state, WfState::Draft) => set
+            .indicators()
+            .filter_map(|(_, i)| {
+                let old = before.get(&i.id).map(answer_text).unwrap_or_default();
+                let new = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
+                (old != new).then(|| format!("{}: {} → {}", i.id, if old.is_empty() { "—".into() } else { old }, if new.is_empty() { "—".into() } else { new }))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let transitions = all_transitions
         .into_iter()
         .map(|t| {
             let comment = t.detail.as_ref().map(|d| d.to_string()).filter(|d| d != "null" && d != "{}").unwrap_or_default();
@@ -475,6 +486,7 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
         lines,
         errors,
         done,
+        changes,
         a,
         c,
         set,
@@ -539,8 +551,18 @@ pub async fn store_answers(state: &AppState, user: &CurrentUser, a: &AssessmentR
         }
     }
     let answers_json = serde_json::json!({"answers": json_answers});
+    // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
+    let mut answers = answers.clone();
+    for r in state.store.recognitions_of(&a.subject_kind, a.subject_id).await? {
+        if r.revoked {
+            continue;
+        }
+        if let Some(level) = set.levels.iter().find(|l| l.name == r.level || l.id == r.level) {
+            answers = answers.with_previous(&level.id, r.valid_from);
+        }
+    }
     let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
-    let (result, passed, level) = match set.evaluate(answers, evaluation_date) {
+    let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
         Ok(r) => {
             let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
             (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
@@ -580,6 +602,17 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
     if matches!(cmd, Command::Submit) && a.result.is_none() {
         return Err(WebError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
     }
+    if matches!(cmd, Command::Submit) {
+        let c = state.store.campaign(a.campaign_id).await?;
+        // A first submission closes with self-assessment; a corrected one with the decision.
+        let (deadline, what) = match a.dossier.state {
+            WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
+            _ => (c.self_assessment_closes, "hạn tự đánh giá"),
+        };
+        if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
+            return Err(WebError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
+        }
+    }
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
     let next = a.dossier.apply(&person, &cmd).map_err(|e| match e {
         // Acting on one's own dossier is a matter of permission (403), not of input.
@@ -590,7 +623,8 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
         Command::Submit => ("submit", serde_json::Value::Null),
         Command::StartReview => ("start_review", serde_json::Value::Null),
         Command::Approve => ("approve", serde_json::Value::Null),
-        Command::Return { comments } => ("return", serde_json::json!(comments)),
+        // The answers as reviewed, so the resubmission can show what changed.
+        Command::Return { comments } => ("return", serde_json::json!({"comments": comments, "answers": a.answers["answers"]})),
         Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
         Command::Recognise { decision_id } => ("recognise", serde_json::json!({"decision": decision_id})),
     };
