@@ -7,3 +7,4 @@ pub mod registry_xlsx;
 pub mod decision_docx;
 pub mod pdf;
 pub mod official_pdf;
+pub mod sniff;

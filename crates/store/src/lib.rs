@@ -10,6 +10,7 @@ mod assessments;
 mod audit;
 mod criteria;
 mod decisions;
+mod evidence;
 mod error;
 mod migrate;
 mod registry;
@@ -20,6 +21,7 @@ mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
+pub use evidence::{EvidenceRow, NewEvidence};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};

@@ -11,6 +11,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0003_registries", include_str!("../migrations/sqlite/0003_registries.sql")),
     ("0004_workflow", include_str!("../migrations/sqlite/0004_workflow.sql")),
     ("0005_decisions", include_str!("../migrations/sqlite/0005_decisions.sql")),
+    ("0006_evidence", include_str!("../migrations/sqlite/0006_evidence.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -18,6 +19,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0003_registries", include_str!("../migrations/postgres/0003_registries.sql")),
     ("0004_workflow", include_str!("../migrations/postgres/0004_workflow.sql")),
     ("0005_decisions", include_str!("../migrations/postgres/0005_decisions.sql")),
+    ("0006_evidence", include_str!("../migrations/postgres/0006_evidence.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

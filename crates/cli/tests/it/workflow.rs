@@ -271,3 +271,68 @@ async fn a_submission_after_the_deadline_is_refused() {
         assert!(e["error"]["message"].as_str().unwrap().contains("28/02/2025 23:59:59"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn a_commune_dossier_needs_its_evidence_and_files_are_sniffed_and_stored_once() {
+    for engine in engines() {
+        let mut province = TestApp::start(engine).await;
+        province.login("tinh.canbo").await;
+        let (s, c) = province.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-xa"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{engine:?} {c}");
+        let cid = c["id"].as_i64().unwrap();
+        let commune_code = province.store.unit(province.demo_commune().await).await.unwrap().code;
+        let (s, a) = province.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": commune_code})).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let aid = a["id"].as_i64().unwrap();
+        let (_, set) = province.get("/api/v1/criteria-sets/cdht-xa").await;
+        let mut answers = serde_json::Map::new();
+        let mut ids = Vec::new();
+        for c in set["criteria"].as_array().unwrap() {
+            for i in c["indicators"].as_array().unwrap() {
+                let id = i["id"].as_str().unwrap().to_string();
+                answers.insert(id.clone(), if i["kind"] == "yes_no" { json!(true) } else { json!(100) });
+                ids.push(id);
+            }
+        }
+        let (s, r) = province.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers, "data": {}}))).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, e) = province.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        let msg = e["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("Thiếu minh chứng cho 15 chỉ tiêu"), "{msg}");
+
+        let upload = |bytes: Vec<u8>, name: &str, indicators: &[String]| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf", province.csrf.clone())
+                .text("title", "Báo cáo kết quả xây dựng xã hội học tập năm 2026")
+                .text("doc_type", "Báo cáo")
+                .text("issued_on", "2026-11-20")
+                .text("issuer", "UBND phường")
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+            for i in indicators {
+                form = form.text(format!("ct:{i}"), "1");
+            }
+            province.client.post(province.url(&format!("/ho-so/{aid}/minh-chung"))).multipart(form).send()
+        };
+        let res = upload(b"MZ\x90\x00 not a document".to_vec(), "bao-cao.pdf", &ids).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a program named .pdf is refused");
+        assert!(res.text().await.unwrap().contains("Chỉ nhận PDF"));
+        let pdf = b"%PDF-1.4\n% minh chung\n".to_vec();
+        let res = upload(pdf.clone(), "bao-cao.pdf", &ids).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "one file backs every indicator");
+        let res = upload(pdf.clone(), "ban-sao.pdf", &ids[..1]).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let evidence = province.store.evidence_of(aid).await.unwrap();
+        assert_eq!(evidence.len(), 2);
+        assert_eq!(evidence[0].sha256, evidence[1].sha256, "the same bytes are stored once");
+        assert!(evidence.iter().any(|e| e.code == format!("{}-02", ids[0])), "{:?}", evidence.iter().map(|e| &e.code).collect::<Vec<_>>());
+        let got = province.client.get(province.url(&format!("/minh-chung/{}", evidence[0].id))).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(got.to_vec(), pdf);
+        let (s, r) = province.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{engine:?} {r}");
+        // The commune the dossier is about may read its evidence.
+        let stranger = as_user(&province, "xa.canbo").await;
+        let res = stranger.client.get(stranger.url(&format!("/minh-chung/{}", evidence[0].id))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "the commune itself may read its dossier's evidence");
+    }
+}

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{id}", get(dossier_page))
         .route("/ho-so/{id}/luu", post(save))
         .route("/ho-so/{id}/chuyen", post(act))
+        .route("/ho-so/{id}/minh-chung", post(upload_evidence))
+        .route("/minh-chung/{id}", get(download_evidence))
 }
 
 /// Roles that take part in reviews.
@@ -371,6 +373,9 @@ struct DossierPage {
     done: Option<String>,
     /// Answers changed since the dossier was last returned.
     changes: Vec<String>,
+    evidence: Vec<hoctap_store::EvidenceRow>,
+    /// Indicators whose evidence is still missing (id, what is asked).
+    evidence_missing: Vec<(String, String)>,
 }
 
 fn answer_text(v: &serde_json::Value) -> String {
@@ -453,6 +458,7 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             (s("id"), val, s("rule"), s("missing"))
         })
         .collect();
+    let evidence = state.store.evidence_of(id).await?;
     let all_transitions = state.store.transitions(id).await?;
     let changes: Vec<String> = match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
         Some(before) if !matches!(a.dossier.state, WfState::Draft) => set
@@ -487,6 +493,12 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
         errors,
         done,
         changes,
+        evidence_missing: set
+            .indicators()
+            .filter(|(_, i)| !i.evidence.is_empty() && !evidence.iter().any(|e| e.indicators.contains(&i.id)))
+            .map(|(_, i)| (i.id.clone(), i.evidence.join("; ")))
+            .collect(),
+        evidence,
         a,
         c,
         set,
@@ -604,6 +616,18 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
     }
     if matches!(cmd, Command::Submit) {
         let c = state.store.campaign(a.campaign_id).await?;
+        // Indicators whose criteria list evidence need at least one file each.
+        let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        let evidence = state.store.evidence_of(a.id).await?;
+        let missing: Vec<String> = set
+            .indicators()
+            .filter(|(_, i)| !i.evidence.is_empty())
+            .filter(|(_, i)| !evidence.iter().any(|e| e.indicators.contains(&i.id)))
+            .map(|(_, i)| format!("{} ({})", i.id, i.evidence.join("; ")))
+            .collect();
+        if !missing.is_empty() {
+            return Err(WebError::invalid("evidence", format!("Thiếu minh chứng cho {} chỉ tiêu: {}", missing.len(), missing.join(" · "))));
+        }
         // A first submission closes with self-assessment; a corrected one with the decision.
         let (deadline, what) = match a.dossier.state {
             WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
@@ -682,3 +706,63 @@ async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id)
     Ok(flash_redirect(&state, &format!("/dot-danh-gia/{id}"), &msg))
 }
 
+
+/// Uploads an evidence file for a dossier: the type is read from the bytes, the file is
+/// stored once by its SHA-256, and linked to the ticked indicators.
+async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> WebResult<Response> {
+    if !may_prepare(&user) {
+        return Err(WebError::Forbidden);
+    }
+    let a = state.store.assessment(id).await?;
+    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut indicators = Vec::new();
+    let mut bytes = Vec::new();
+    let mut file_name = String::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            file_name = field.file_name().unwrap_or("minh-chung").chars().filter(|c| !c.is_control() && *c != '"' && *c != '/' && *c != '\\').collect();
+            bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec();
+        } else if let Some(ind) = name.strip_prefix("ct:") {
+            indicators.push(ind.to_string());
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    user.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let result = async {
+        // Evidence can be added while the dossier can still be changed.
+        if !matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }) {
+            return Err(WebError::invalid("file", format!("Hồ sơ đang ở trạng thái \"{}\": không thêm minh chứng được", a.dossier.state.label())));
+        }
+        let kind = hoctap_docs::sniff::sniff(&bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
+        let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+        if !get("issued_on").trim().is_empty() {
+            parse_date(get("issued_on")).map_err(|e| WebError::invalid("issued_on", capitalise(&e.to_string())))?;
+        }
+        let evidence = hoctap_store::NewEvidence { bytes: &bytes, mime: kind.mime(), file_name: &file_name, doc_type: get("doc_type"), title: get("title"), issued_on: get("issued_on"), issuer: get("issuer"), indicators: &indicators };
+        Ok::<_, WebError>(state.store.add_evidence(&user.actor(), a.id, a.unit_id, evidence).await?)
+    }
+    .await;
+    match result {
+        Ok(e) => Ok(flash_redirect(&state, &format!("/ho-so/{id}"), &format!("Đã thêm minh chứng {}", e.code))),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(dossier_view(&state, &user, id, errors, None).await?.render()?)).into_response())
+        }
+    }
+}
+
+async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    let (assessment_id, mime, name, bytes) = state.store.evidence_file(id).await?;
+    let a = state.store.assessment(assessment_id).await?;
+    user.require_sees(&state, a.unit_id, "minh chứng").await?;
+    Ok(([
+        (axum::http::header::CONTENT_TYPE, mime),
+        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+    ], bytes)
+        .into_response())
+}

@@ -1,0 +1,128 @@
+//! Evidence files (minh chứng) of dossiers: stored once by SHA-256, coded per dossier
+//! (`TC1.CT2-01`), linked to the indicators they back.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, get_i64, now_text};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// What describes an uploaded file.
+pub struct NewEvidence<'a> {
+    pub bytes: &'a [u8],
+    pub mime: &'a str,
+    pub file_name: &'a str,
+    pub doc_type: &'a str,
+    pub title: &'a str,
+    pub issued_on: &'a str,
+    pub issuer: &'a str,
+    pub indicators: &'a [String],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRow {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub sha256: String,
+    pub code: String,
+    pub doc_type: String,
+    pub title: String,
+    pub issued_on: String,
+    pub issuer: String,
+    pub file_name: String,
+    pub indicators: Vec<String>,
+}
+
+impl Store {
+    /// Stores a file once and describes it for a dossier, coding it after its first indicator.
+    pub async fn add_evidence(&self, actor: &Actor, assessment_id: i64, unit_id: i64, e: NewEvidence<'_>) -> Result<EvidenceRow> {
+        if e.indicators.is_empty() {
+            return Err(StoreError::invalid("indicators", "chọn ít nhất một chỉ tiêu mà minh chứng này chứng minh"));
+        }
+        if e.title.trim().is_empty() {
+            return Err(StoreError::invalid("title", "ghi tên minh chứng"));
+        }
+        let sha = hex::encode(Sha256::digest(e.bytes));
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT COUNT(*) AS n FROM evidence_files WHERE sha256 = $1").bind(&sha).fetch_one(&mut *tx).await?;
+        if get_i64(&exists, "n")? == 0 {
+            sqlx::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&sha)
+                .bind(i64::try_from(e.bytes.len()).unwrap_or(i64::MAX))
+                .bind(e.mime)
+                .bind(e.bytes.to_vec())
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Code: first indicator and a sequence per dossier (TC1.CT2-01).
+        let first = e.indicators.first().cloned().unwrap_or_default();
+        let n = get_i64(&sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2").bind(assessment_id).bind(format!("{first}-%")).fetch_one(&mut *tx).await?, "n")?;
+        let code = format!("{first}-{:02}", n + 1);
+        let row = sqlx::query(
+            "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(assessment_id)
+        .bind(&sha)
+        .bind(&code)
+        .bind(e.doc_type.trim())
+        .bind(e.title.trim())
+        .bind(e.issued_on.trim())
+        .bind(e.issuer.trim())
+        .bind(e.file_name)
+        .bind(&actor.username)
+        .bind(now_text())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = get_i64(&row, "id")?;
+        for ind in e.indicators {
+            sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)").bind(id).bind(ind).execute(&mut *tx).await?;
+        }
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "evidence.add", entity: "assessment", entity_id: assessment_id.to_string(), before: None, after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title})) }).await?;
+        tx.commit().await?;
+        Ok(EvidenceRow {
+            id,
+            assessment_id,
+            sha256: sha,
+            code,
+            doc_type: e.doc_type.trim().into(),
+            title: e.title.trim().into(),
+            issued_on: e.issued_on.trim().into(),
+            issuer: e.issuer.trim().into(),
+            file_name: e.file_name.into(),
+            indicators: e.indicators.to_vec(),
+        })
+    }
+
+    pub async fn evidence_of(&self, assessment_id: i64) -> Result<Vec<EvidenceRow>> {
+        let rows = sqlx::query("SELECT id, assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name FROM evidence WHERE assessment_id = $1 ORDER BY code").bind(assessment_id).fetch_all(self.pool()).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let id = get_i64(r, "id")?;
+            let links = sqlx::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id").bind(id).fetch_all(self.pool()).await?;
+            out.push(EvidenceRow {
+                id,
+                assessment_id: get_i64(r, "assessment_id")?,
+                sha256: r.try_get("sha256")?,
+                code: r.try_get("code")?,
+                doc_type: r.try_get("doc_type")?,
+                title: r.try_get("title")?,
+                issued_on: r.try_get("issued_on")?,
+                issuer: r.try_get("issuer")?,
+                file_name: r.try_get("file_name")?,
+                indicators: links.iter().map(|l| l.try_get("indicator_id")).collect::<Result<_, _>>()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The file of an evidence record: (assessment id, mime, file name, bytes).
+    pub async fn evidence_file(&self, evidence_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
+        let r = sqlx::query("SELECT e.assessment_id, e.file_name, f.mime, f.bytes FROM evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.id = $1")
+            .bind(evidence_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("minh chứng"))?;
+        Ok((get_i64(&r, "assessment_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+    }
+}
