@@ -230,6 +230,17 @@ impl Store {
         rows.iter().map(assessment_from).collect()
     }
 
+    /// Open dossiers (not recognised, not rejected) in a scope, across campaigns, for the inbox.
+    pub async fn open_assessments(&self, scope: Option<i64>, on: Date, limit: i64) -> Result<Vec<AssessmentRow>> {
+        let sql = format!(
+            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.state NOT IN ('recognised', 'rejected') AND c.closed = 0 \
+             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
+             ORDER BY a.updated_at LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
+        rows.iter().map(assessment_from).collect()
+    }
+
     /// Saves answers and their evaluation (the caller has checked the state allows it).
     pub async fn save_answers(&self, actor: &Actor, a: &AssessmentRow, answers: &serde_json::Value, result: &serde_json::Value, passed: bool, level: &str) -> Result<()> {
         let mut tx = self.pool().begin().await?;

@@ -70,6 +70,12 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         assert_eq!(s, StatusCode::FORBIDDEN);
 
         let head = as_user(&officer, "thon.truong").await;
+        let inbox = head.client.get(head.url("/viec-cua-toi")).send().await.unwrap().text().await.unwrap();
+        let waiting = inbox.split("Chờ tôi thẩm định").nth(1).unwrap().split("</section>").next().unwrap().to_string();
+        assert!(waiting.contains("HG-DG"), "{engine:?}: the village head sees it in the inbox");
+        let own = officer.client.get(officer.url("/viec-cua-toi")).send().await.unwrap().text().await.unwrap();
+        let own_review = own.split("Chờ tôi thẩm định").nth(1).unwrap().split("</section>").next().unwrap().to_string();
+        assert!(!own_review.contains("HG-DG"), "never one's own dossier to review");
         let (s, _, body) = post(&head, &format!("{dossier}/chuyen"), &[("action", "take")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let (s, _, _) = post(&head, &format!("{dossier}/chuyen"), &[("action", "approve")]).await;
@@ -269,6 +275,8 @@ async fn a_submission_after_the_deadline_is_refused() {
         let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
         assert!(e["error"]["message"].as_str().unwrap().contains("28/02/2025 23:59:59"), "{e}");
+        let inbox = officer.client.get(officer.url("/viec-cua-toi")).send().await.unwrap().text().await.unwrap();
+        assert!(inbox.contains("Quá hạn"), "{engine:?}: the draft shows as overdue");
     }
 }
 
@@ -334,5 +342,34 @@ async fn a_commune_dossier_needs_its_evidence_and_files_are_sniffed_and_stored_o
         let stranger = as_user(&province, "xa.canbo").await;
         let res = stranger.client.get(stranger.url(&format!("/minh-chung/{}", evidence[0].id))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "the commune itself may read its dossier's evidence");
+    }
+}
+
+#[tokio::test]
+async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (_, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village})).await;
+        let aid = a["id"].as_i64().unwrap();
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {}}))).await;
+        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        // Both reviewers read the same state, then both write.
+        let snapshot = officer.store.assessment(aid).await.unwrap();
+        let actor = |name: &str, id: i64| hoctap_store::Actor { user_id: Some(id), username: name.into(), unit_id: None };
+        let next = snapshot.dossier.apply(&hoctap_domain::workflow::Person { user_id: 900, name: "A".into() }, &hoctap_domain::workflow::Command::StartReview).unwrap();
+        let (a1, a2) = (actor("a", 900), actor("b", 901));
+        let (first, second) = tokio::join!(
+            officer.store.transition(&a1, &snapshot, &next, "start_review", serde_json::Value::Null),
+            officer.store.transition(&a2, &snapshot, &next, "start_review", serde_json::Value::Null)
+        );
+        let outcomes = [first.is_ok(), second.is_ok()];
+        assert_eq!(outcomes.iter().filter(|x| **x).count(), 1, "{engine:?}: exactly one wins");
+        let loser = if first.is_ok() { second } else { first };
+        assert!(loser.unwrap_err().to_string().contains("vừa được người khác thay đổi"));
+        assert_eq!(officer.store.transitions(aid).await.unwrap().len(), 2, "submit and one start_review");
     }
 }

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/viec-cua-toi", get(inbox))
         .route("/dot-danh-gia", get(campaigns).post(open_campaign))
         .route("/dot-danh-gia/{id}", get(campaign_page))
         .route("/dot-danh-gia/{id}/ho-so", post(add_dossier))
@@ -765,4 +766,61 @@ async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Pat
         (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
     ], bytes)
         .into_response())
+}
+
+pub struct InboxLine {
+    pub id: i64,
+    pub subject: String,
+    pub campaign: String,
+    pub state: String,
+    pub deadline: String,
+    pub days_left: i64,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    sections: Vec<(&'static str, Vec<InboxLine>)>,
+}
+
+/// "Việc của tôi": what is due, overdue, returned, waiting for my review or my signature.
+async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    let today = hoctap_store::today();
+    let mut to_prepare = Vec::new();
+    let mut returned = Vec::new();
+    let mut to_review = Vec::new();
+    let mut to_sign = Vec::new();
+    let mut campaigns: BTreeMap<i64, CampaignRow> = BTreeMap::new();
+    for a in state.store.open_assessments(user.scope(), today, 500).await? {
+        if !campaigns.contains_key(&a.campaign_id) {
+            campaigns.insert(a.campaign_id, state.store.campaign(a.campaign_id).await?);
+        }
+        let Some(c) = campaigns.get(&a.campaign_id) else { continue };
+        let line = |deadline: jiff::civil::Date| {
+            let days = (deadline - today).get_days().into();
+            InboxLine { id: a.id, subject: a.subject_label.clone(), campaign: c.title.clone(), state: a.dossier.state.label(), deadline: format_vn(deadline), days_left: days, overdue: days < 0 }
+        };
+        match &a.dossier.state {
+            WfState::Draft if may_prepare(&user) => to_prepare.push(line(c.self_assessment_closes)),
+            WfState::Returned { .. } if may_prepare(&user) => returned.push(line(c.decision_due)),
+            WfState::Submitted | WfState::InReview { .. } => {
+                if let Some(step) = a.dossier.current_step()
+                    && may_review(&state, &user, step, a.unit_id).await?
+                    && a.dossier.submitted_by != Some(user.user.id)
+                {
+                    to_review.push(line(c.dossier_due));
+                }
+            }
+            WfState::Approved if user.user.role == Role::Signer || user.is_admin() => to_sign.push(line(c.decision_due)),
+            _ => {}
+        }
+    }
+    let mut sections = vec![("Hồ sơ cần hoàn thành, nộp", to_prepare), ("Bị trả lại, cần sửa", returned), ("Chờ tôi thẩm định", to_review), ("Chờ ra quyết định công nhận", to_sign)];
+    for (_, lines) in &mut sections {
+        lines.sort_by_key(|l| l.days_left);
+    }
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections })
 }
