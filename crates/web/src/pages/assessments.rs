@@ -795,8 +795,8 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let mut to_sign = Vec::new();
     let mut campaigns: BTreeMap<i64, CampaignRow> = BTreeMap::new();
     for a in state.store.open_assessments(user.scope(), today, 500).await? {
-        if !campaigns.contains_key(&a.campaign_id) {
-            campaigns.insert(a.campaign_id, state.store.campaign(a.campaign_id).await?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = campaigns.entry(a.campaign_id) {
+            slot.insert(state.store.campaign(a.campaign_id).await?);
         }
         let Some(c) = campaigns.get(&a.campaign_id) else { continue };
         let line = |deadline: jiff::civil::Date| {
