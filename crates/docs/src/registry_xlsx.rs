@@ -115,3 +115,26 @@ pub fn csv(reg: &Registry, rows: &[Vec<String>]) -> String {
 pub fn file_name(reg: &Registry, unit_code: &str, ext: &str) -> String {
     format!("{}-{}.{ext}", reg.slug, text::fold(unit_code).replace(' ', "-"))
 }
+
+/// A plain workbook of one table (exports of pages: progress, lists), cells escaped.
+pub fn simple_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), h, &bold)?;
+        ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), 18)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (rr, cc) = (u32::try_from(r + 1).unwrap_or(u32::MAX), u16::try_from(c).unwrap_or(u16::MAX));
+            // Counts stay numbers so Excel can sum them.
+            match cell.parse::<f64>() {
+                Ok(n) if !cell.starts_with('0') || cell == "0" => ws.write_number(rr, cc, n)?,
+                _ => ws.write_string(rr, cc, escape_cell(cell))?,
+            };
+        }
+    }
+    wb.save_to_buffer()
+}

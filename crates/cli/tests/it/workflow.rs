@@ -110,6 +110,12 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         assert_eq!(state_of(&officer, &dossier).await, "Đã thẩm định, chờ quyết định");
         let transitions = officer.store.transitions(id).await.unwrap();
         assert_eq!(transitions.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(), vec!["submit", "start_review", "approve", "return", "submit", "approve"]);
+        // Progress per village of the commune, on the page and in Excel.
+        let page = officer.client.get(officer.url(&campaign)).send().await.unwrap().text().await.unwrap();
+        let progress = page.split("id=\"tien-do\"").nth(1).unwrap().split("</table>").next().unwrap().to_string();
+        assert!(progress.contains(&village.name), "{engine:?}: {progress}");
+        let xlsx = officer.client.get(officer.url(&format!("{campaign}/tien-do.xlsx"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(xlsx.starts_with(b"PK"));
         assert!(transitions[3].detail.as_ref().unwrap().to_string().contains("Thiếu danh sách"));
         let log = officer.store.audit(&hoctap_store::AuditFilter { action: Some("assessment.".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
         assert!(log.len() >= 9, "every step audited: {}", log.len());

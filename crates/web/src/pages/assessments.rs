@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dot-danh-gia/{id}", get(campaign_page))
         .route("/dot-danh-gia/{id}/ho-so", post(add_dossier))
         .route("/dot-danh-gia/{id}/thong-qua", post(bulk_approve))
+        .route("/dot-danh-gia/{id}/tien-do.xlsx", get(progress_xlsx))
         .route("/ho-so/{id}", get(dossier_page))
         .route("/ho-so/{id}/luu", post(save))
         .route("/ho-so/{id}/chuyen", post(act))
@@ -207,6 +208,8 @@ struct CampaignPage {
     done: Option<String>,
     errors: Vec<FieldError>,
     any_approvable: bool,
+    /// Progress per child unit: name and counts (total, draft, in review, returned, approved, recognised, rejected, late).
+    progress: Vec<(String, [usize; 8])>,
     /// Self-assessment closes, dossier due, decision due, as dd/mm/yyyy.
     dates: (String, String, String),
 }
@@ -251,7 +254,9 @@ async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
         SubjectKind::Province => "Mã tỉnh (2 chữ số)",
     }
     .to_string();
+    let progress = progress_rows(state, user, &c).await?;
     Ok(CampaignPage {
+        progress,
         dates: (format_vn(c.self_assessment_closes), format_vn(c.dossier_due), format_vn(c.decision_due)),
         chrome: Chrome::new(c.title.clone(), user),
         any_approvable: lines.iter().any(|l| l.can_approve),
@@ -823,4 +828,63 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
         lines.sort_by_key(|l| l.days_left);
     }
     render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections })
+}
+
+pub const PROGRESS_HEADER: [&str; 9] = ["Đơn vị", "Tổng số hồ sơ", "Chưa nộp", "Đang thẩm định", "Bị trả lại", "Đã thẩm định", "Đã công nhận", "Không công nhận", "Chưa nộp, quá hạn"];
+
+/// Counts of dossiers by state per child unit of the campaign's unit (and a total line).
+async fn progress_rows(state: &AppState, user: &CurrentUser, c: &CampaignRow) -> WebResult<Vec<(String, [usize; 8])>> {
+    let today = hoctap_store::today();
+    let children = state.store.children(c.unit_id, today).await?;
+    let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
+    let mut by_child: BTreeMap<i64, [usize; 8]> = BTreeMap::new();
+    let mut total = [0usize; 8];
+    let mut child_of: BTreeMap<i64, i64> = BTreeMap::new();
+    for a in state.store.assessments(c.id, user.scope(), today).await? {
+        let child = match child_of.get(&a.unit_id) {
+            Some(ch) => *ch,
+            None => {
+                let ancestors = state.store.ancestors(a.unit_id, today).await?;
+                // The child of the campaign's unit on the way up (or the unit itself).
+                let ch = std::iter::once(a.unit_id).chain(ancestors.iter().rev().map(|u| u.id)).find(|id| children.iter().any(|ch| ch.id == *id)).unwrap_or(a.unit_id);
+                child_of.insert(a.unit_id, ch);
+                ch
+            }
+        };
+        let slot = match &a.dossier.state {
+            WfState::Draft => 1,
+            WfState::Submitted | WfState::InReview { .. } => 2,
+            WfState::Returned { .. } => 3,
+            WfState::Approved => 4,
+            WfState::Recognised { .. } => 5,
+            WfState::Rejected { .. } => 6,
+        };
+        for counts in [by_child.entry(child).or_insert([0; 8]), &mut total] {
+            counts[0] += 1;
+            counts[slot] += 1;
+            if slot == 1 && late {
+                counts[7] += 1;
+            }
+        }
+    }
+    let mut out: Vec<(String, [usize; 8])> = children.iter().filter_map(|ch| by_child.get(&ch.id).map(|n| (ch.name.clone(), *n))).collect();
+    for (id, n) in &by_child {
+        if !children.iter().any(|ch| ch.id == *id) {
+            out.push((state.store.unit(*id).await?.name, *n));
+        }
+    }
+    out.push(("Tổng cộng".to_string(), total));
+    Ok(out)
+}
+
+async fn progress_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let page = campaign_view(&state, &user, id, Vec::new(), None).await?;
+    let header: Vec<String> = PROGRESS_HEADER.iter().map(|h| (*h).to_string()).collect();
+    let rows: Vec<Vec<String>> = page.progress.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect();
+    let bytes = hoctap_docs::registry_xlsx::simple_xlsx("Tien do", &header, &rows).map_err(WebError::internal)?;
+    Ok(([
+        (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"tien-do-dot-{id}.xlsx\"")),
+    ], bytes)
+        .into_response())
 }
