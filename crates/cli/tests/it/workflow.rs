@@ -379,3 +379,53 @@ async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
         assert_eq!(officer.store.transitions(aid).await.unwrap().len(), 2, "submit and one start_review");
     }
 }
+
+#[tokio::test]
+async fn a_citizen_logs_in_with_the_cccd_and_assesses_themselves() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let (s, r) = officer.post("/api/v1/registries/cong-dan", json!({"cccd": "020190001234", "full_name": "Lục Thị Dân", "birth_date": "15/03/1990", "sex": "Nữ", "village": village})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-congdan"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let cid = c["id"].as_i64().unwrap();
+        let citizen = as_user(&officer, "020190001234").await;
+        let page = citizen.client.get(citizen.url("/tu-danh-gia")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Lập hồ sơ của tôi"), "{engine:?}: {page}");
+        let (s, dossier, body) = post(&citizen, &format!("/tu-danh-gia/{cid}"), &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let own_id: i64 = dossier.rsplit('/').next().unwrap().parse().unwrap();
+        let label = officer.store.assessment(own_id).await.unwrap().subject_label;
+        assert!(!label.contains("020190001234"), "no CCCD in the label reviewers see: {label}");
+        let mut answers: Vec<(String, String)> = ["NL1.1", "NL1.2", "NL1.3", "NL1.4", "NL2.1", "NL2.2", "NL2.3", "NL2.4", "NL3.1", "NL3.2"].iter().map(|i| (format!("a:{i}"), "8".to_string())).collect();
+        answers.push(("csrf".into(), citizen.csrf.clone()));
+        let res = citizen.client.post(citizen.url(&format!("{dossier}/luu"))).form(&answers).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{engine:?}: the citizen fills in her own dossier");
+        let (s, _, body) = post(&citizen, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "evidence first");
+        assert!(body.contains("Thiếu minh chứng cho 1 chỉ tiêu: NL1.1"));
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", citizen.csrf.clone())
+            .text("title", "Phiếu tự đánh giá")
+            .text("ct:NL1.1", "1")
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 phieu".to_vec()).file_name("phieu.pdf"));
+        let res = citizen.client.post(citizen.url(&format!("{dossier}/minh-chung"))).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (s, _, body) = post(&citizen, &format!("{dossier}/chuyen"), &[("action", "submit")]).await;
+        let summary = body.split("Có lỗi cần sửa").nth(1).unwrap_or("").chars().take(900).collect::<String>();
+        assert_eq!(s, StatusCode::SEE_OTHER, "{summary}");
+        let stored = officer.store.assessment(own_id).await.unwrap();
+        assert_eq!(stored.dossier.state.code(), "submitted");
+        assert!(stored.result.unwrap()["summary"].as_str().unwrap().contains("80"));
+        // She cannot review it, nor read anyone else's dossier.
+        let (s, _, _) = post(&citizen, &format!("{dossier}/chuyen"), &[("action", "take")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, c2) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
+        let (_, a2) = officer.post(&format!("/api/v1/campaigns/{}/assessments", c2["id"]), json!({"subject": village})).await;
+        let res = citizen.client.get(citizen.url(&format!("/ho-so/{}", a2["id"]))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert_eq!(citizen.get("/api/v1/registries/cong-dan").await.0, StatusCode::FORBIDDEN, "citizens do not browse registries");
+    }
+}

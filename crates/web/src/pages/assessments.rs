@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/viec-cua-toi", get(inbox))
+        .route("/tu-danh-gia", get(self_assessment))
+        .route("/tu-danh-gia/{campaign}", post(start_self_assessment))
         .route("/dot-danh-gia", get(campaigns).post(open_campaign))
         .route("/dot-danh-gia/{id}", get(campaign_page))
         .route("/dot-danh-gia/{id}/ho-so", post(add_dossier))
@@ -76,6 +78,29 @@ impl LevelKind for ReviewStep {
 
 pub fn may_prepare(user: &CurrentUser) -> bool {
     user.user.role.may(Action::EditRegistries) || user.user.role.may(Action::EditAssociation)
+}
+
+/// Whether the user is the citizen a dossier is about (Công dân học tập: citizens assess
+/// themselves after logging in with their CCCD, as the national software does).
+pub async fn is_own_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<bool> {
+    if user.user.role != Role::Citizen || a.subject_kind != "citizen" {
+        return Ok(false);
+    }
+    let r = state.store.registry_get(&def::CITIZENS, a.subject_id).await?;
+    Ok(matches!(r.values.get("cccd"), Some(Value::Text(c)) if *c == user.user.username))
+}
+
+/// Whether the user may fill in and submit this dossier.
+pub async fn may_prepare_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<bool> {
+    Ok(may_prepare(user) || is_own_dossier(state, user, a).await?)
+}
+
+/// Reading a dossier: local readers, or the citizen it is about.
+async fn may_read_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<()> {
+    if user.user.role.may(Action::ReadLocal) {
+        return user.require_sees(state, a.unit_id, "hồ sơ").await;
+    }
+    if is_own_dossier(state, user, a).await? { Ok(()) } else { Err(WebError::NotFound("hồ sơ")) }
 }
 
 pub struct CampaignLine {
@@ -302,7 +327,9 @@ pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: Subject
             let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
             let r = state.store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
             let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
-            Ok((r.id, format!("{code} – {label}"), r.unit_id))
+            // A CCCD is personal data: the label, seen by reviewers, carries it masked.
+            let shown_code = if reg.kind == def::RegistryKind::Citizens { hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default() } else { code.to_string() };
+            Ok((r.id, format!("{shown_code} – {label}"), r.unit_id))
         }
         None => {
             let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
@@ -395,16 +422,15 @@ fn answer_text(v: &serde_json::Value) -> String {
 }
 
 async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<DossierPage> {
-    user.require(Action::ReadLocal)?;
     let a = state.store.assessment(id).await?;
-    user.require_sees(state, a.unit_id, "hồ sơ").await?;
+    may_read_dossier(state, user, &a).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let comments = match &a.dossier.state {
         WfState::Returned { comments, .. } => comments.clone(),
         _ => BTreeMap::new(),
     };
-    let preparer = may_prepare(user);
+    let preparer = may_prepare_dossier(state, user, &a).await?;
     let lines = set
         .indicators()
         .map(|(cr, i)| AnswerLine {
@@ -529,11 +555,11 @@ fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
 async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
     let form = form_map(pairs);
     user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
-    if !may_prepare(&user) {
+    let a = state.store.assessment(id).await?;
+    may_read_dossier(&state, &user, &a).await?;
+    if !may_prepare_dossier(&state, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
-    let a = state.store.assessment(id).await?;
-    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     // Locked answers keep their stored value whatever the form says.
@@ -607,7 +633,7 @@ struct ActForm {
 pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> WebResult<()> {
     let step = a.dossier.current_step().cloned();
     let allowed = match &cmd {
-        Command::Submit => may_prepare(user),
+        Command::Submit => may_prepare_dossier(state, user, a).await?,
         Command::StartReview | Command::Approve | Command::Return { .. } | Command::Reject { .. } => match step {
             Some(s) => may_review(state, user, &s, a.unit_id).await?,
             None => user.is_admin(),
@@ -665,7 +691,7 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
 async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<ActForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let a = state.store.assessment(id).await?;
-    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
+    may_read_dossier(&state, &user, &a).await?;
     let cmd = match f.action.as_str() {
         "submit" => Command::Submit,
         "take" => Command::StartReview,
@@ -716,11 +742,11 @@ async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id)
 /// Uploads an evidence file for a dossier: the type is read from the bytes, the file is
 /// stored once by its SHA-256, and linked to the ticked indicators.
 async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> WebResult<Response> {
-    if !may_prepare(&user) {
+    let a = state.store.assessment(id).await?;
+    may_read_dossier(&state, &user, &a).await?;
+    if !may_prepare_dossier(&state, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
-    let a = state.store.assessment(id).await?;
-    user.require_sees(&state, a.unit_id, "hồ sơ").await?;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut indicators = Vec::new();
     let mut bytes = Vec::new();
@@ -762,10 +788,9 @@ async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(
 }
 
 async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
-    user.require(Action::ReadLocal)?;
     let (assessment_id, mime, name, bytes) = state.store.evidence_file(id).await?;
     let a = state.store.assessment(assessment_id).await?;
-    user.require_sees(&state, a.unit_id, "minh chứng").await?;
+    may_read_dossier(&state, &user, &a).await?;
     Ok(([
         (axum::http::header::CONTENT_TYPE, mime),
         (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
@@ -887,4 +912,79 @@ async fn progress_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id
         (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"tien-do-dot-{id}.xlsx\"")),
     ], bytes)
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "self_assessment.html")]
+struct SelfPage {
+    chrome: Chrome,
+    name: String,
+    /// (campaign id, title, own dossier id if any, deadline)
+    campaigns: Vec<(i64, String, Option<i64>, String)>,
+    errors: Vec<FieldError>,
+}
+
+/// The citizen's own record in the citizen registry (found by the CCCD they log in with).
+async fn own_citizen(state: &AppState, user: &CurrentUser) -> WebResult<hoctap_store::RegistryRecord> {
+    let q = RegistryQuery { scope: Some(user.user.unit_id), limit: 1, filter: Some(("cccd", user.user.username.clone())), ..Default::default() };
+    state.store.registry_list(&def::CITIZENS, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(|| {
+        WebError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách")
+    })
+}
+
+async fn self_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>) -> WebResult<SelfPage> {
+    if user.user.role != Role::Citizen {
+        return Err(WebError::Forbidden);
+    }
+    let me = own_citizen(state, user).await.ok();
+    let mut campaigns = Vec::new();
+    for c in state.store.campaigns(Some(user.user.unit_id), hoctap_store::today()).await? {
+        let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        if set.subject != SubjectKind::Citizen || c.closed {
+            continue;
+        }
+        let own = match &me {
+            Some(r) => state.store.assessments(c.id, Some(user.user.unit_id), hoctap_store::today()).await?.into_iter().find(|a| a.subject_kind == "citizen" && a.subject_id == r.id).map(|a| a.id),
+            None => None,
+        };
+        campaigns.push((c.id, c.title.clone(), own, format_vn(c.self_assessment_closes)));
+    }
+    Ok(SelfPage { chrome: Chrome::new("Tự đánh giá Công dân học tập", user), name: user.user.full_name.clone(), campaigns, errors })
+}
+
+async fn self_assessment(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
+    render(&self_page(&state, &user, Vec::new()).await?)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn start_self_assessment(State(state): State<AppState>, user: CurrentUser, Path(cid): Path<i64>, Form(f): Form<CsrfOnly>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::Citizen {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let me = own_citizen(&state, &user).await?;
+        let c = state.store.campaign(cid).await?;
+        let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        if set.subject != SubjectKind::Citizen || !state.store.in_scope(c.unit_id, me.unit_id, hoctap_store::today()).await? {
+            return Err(WebError::NotFound("đợt đánh giá"));
+        }
+        let name = me.values.get("full_name").map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
+        // The label carries no CCCD: it is shown to reviewers and on the public page.
+        Ok(state.store.create_assessment(&user.actor(), &c, "citizen", me.id, &format!("Công dân – {name}"), me.unit_id).await?)
+    }
+    .await;
+    match result {
+        Ok(aid) => Ok(flash_redirect(&state, &format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(self_page(&state, &user, errors).await?.render()?)).into_response())
+        }
+    }
 }

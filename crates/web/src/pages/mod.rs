@@ -63,6 +63,10 @@ impl Chrome {
         self.user.as_ref().is_some_and(CurrentUser::is_admin)
     }
 
+    pub fn is_citizen(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.user.role == Role::Citizen)
+    }
+
     pub fn can_manage_users(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::ManageUsers))
     }
