@@ -132,17 +132,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await;
-        let row = match res {
-            Ok(r) => r,
-            Err(e) => {
-                let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() {
-                    StoreError::conflict("set_id", format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
-                } else {
-                    e
-                });
-            }
-        };
+        let row = res.map_err(|e| StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year)))?;
         let id = get_i64(&row, "id")?;
         record(
             &mut tx,
@@ -200,13 +190,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await;
-        let row = match res {
-            Ok(r) => r,
-            Err(e) => {
-                let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() { StoreError::conflict("subject", format!("{subject_label} đã có hồ sơ trong đợt này")) } else { e });
-            }
-        };
+        let row = res.map_err(|e| StoreError::unique_as(e, "subject", || format!("{subject_label} đã có hồ sơ trong đợt này")))?;
         let id = get_i64(&row, "id")?;
         record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "assessment.create", entity: "assessment", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})) }).await?;
         tx.commit().await?;

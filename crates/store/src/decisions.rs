@@ -142,13 +142,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await;
-        let row = match res {
-            Ok(r) => r,
-            Err(e) => {
-                let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() { StoreError::conflict("number", format!("{} đã có quyết định số {}", unit.name, d.number.trim())) } else { e });
-            }
-        };
+        let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
         let decision_id = get_i64(&row, "id")?;
         for g in grants {
             sqlx::query(

@@ -32,6 +32,12 @@ impl StoreError {
         Self::Conflict { field: field.to_string(), message: message.into() }
     }
 
+    /// A database error, told as a conflict on `field` when it is a unique-key violation.
+    pub fn unique_as(e: sqlx::Error, field: &str, message: impl FnOnce() -> String) -> Self {
+        let e = Self::from(e);
+        if e.is_unique_violation() { Self::conflict(field, message()) } else { e }
+    }
+
     /// True for a unique-key violation reported by either engine.
     pub fn is_unique_violation(&self) -> bool {
         match self {

@@ -956,34 +956,12 @@ impl Store {
     /// without per-row checks: for generated data (`hoctap gen`) and benchmarks only. The
     /// records must already be valid; the audit log gets one entry per call.
     pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
-        let anon = self.engine() == crate::Engine::Sqlite;
         let mut tx = self.pool().begin().await?;
-        let per_row = reg.fields.len() + 7;
-        // Stay under SQLite's and PostgreSQL's bind-parameter limits.
-        let rows_per_stmt = (30_000 / per_row).max(1);
-        let now = now_text();
-        for chunk in records.chunks(rows_per_stmt) {
-            let values_sql: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * per_row + 1, per_row))).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES {}",
-                reg.table,
-                columns(reg),
-                values_sql.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                let p = Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() };
-                q = bind_values(q, reg, &r.values, &p)
-                    .bind(r.scope_unit)
-                    .bind(r.province_code.clone())
-                    .bind(search_key(reg, &r.values))
-                    .bind(date_text(on))
-                    .bind(date_text(OPEN_END))
-                    .bind(now.clone())
-                    .bind(now.clone());
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let rows: Vec<(Values, Placement)> = records
+            .iter()
+            .map(|r| (r.values.clone(), Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() }))
+            .collect();
+        insert_many(&mut tx, reg, &rows, on).await?;
         record(
             &mut tx,
             actor,

@@ -84,17 +84,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await;
-        let row = match res {
-            Ok(r) => r,
-            Err(e) => {
-                let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() {
-                    StoreError::conflict("username", format!("tên đăng nhập \"{}\" đã có người dùng", u.username))
-                } else {
-                    e
-                });
-            }
-        };
+        let row = res.map_err(|e| StoreError::unique_as(e, "username", || format!("tên đăng nhập \"{}\" đã có người dùng", u.username)))?;
         let id = get_i64(&row, "id")?;
         record(
             &mut tx,

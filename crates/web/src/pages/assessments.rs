@@ -741,39 +741,27 @@ async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id)
 
 /// Uploads an evidence file for a dossier: the type is read from the bytes, the file is
 /// stored once by its SHA-256, and linked to the ticked indicators.
-async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> WebResult<Response> {
+async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> WebResult<Response> {
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
     if !may_prepare_dossier(&state, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut indicators = Vec::new();
-    let mut bytes = Vec::new();
-    let mut file_name = String::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            file_name = field.file_name().unwrap_or("minh-chung").chars().filter(|c| !c.is_control() && *c != '"' && *c != '/' && *c != '\\').collect();
-            bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec();
-        } else if let Some(ind) = name.strip_prefix("ct:") {
-            indicators.push(ind.to_string());
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    user.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
+    let indicators: Vec<String> = upload.fields.keys().filter_map(|k| k.strip_prefix("ct:")).map(String::from).collect();
+    let (fields, bytes, file_name) = (&upload.fields, &upload.bytes, &upload.file_name);
     let result = async {
         // Evidence can be added while the dossier can still be changed.
         if !matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }) {
             return Err(WebError::invalid("file", format!("Hồ sơ đang ở trạng thái \"{}\": không thêm minh chứng được", a.dossier.state.label())));
         }
-        let kind = hoctap_docs::sniff::sniff(&bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
+        let kind = hoctap_docs::sniff::sniff(bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
         let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
         if !get("issued_on").trim().is_empty() {
             parse_date(get("issued_on")).map_err(|e| WebError::invalid("issued_on", capitalise(&e.to_string())))?;
         }
-        let evidence = hoctap_store::NewEvidence { bytes: &bytes, mime: kind.mime(), file_name: &file_name, doc_type: get("doc_type"), title: get("title"), issued_on: get("issued_on"), issuer: get("issuer"), indicators: &indicators };
+        let evidence = hoctap_store::NewEvidence { bytes, mime: kind.mime(), file_name, doc_type: get("doc_type"), title: get("title"), issued_on: get("issued_on"), issuer: get("issuer"), indicators: &indicators };
         Ok::<_, WebError>(state.store.add_evidence(&user.actor(), a.id, a.unit_id, evidence).await?)
     }
     .await;

@@ -515,18 +515,11 @@ async fn import_form(user: CurrentUser) -> WebResult<Response> {
     render(&ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors: Vec::new() })
 }
 
-async fn import(State(state): State<AppState>, user: CurrentUser, mut mp: Multipart) -> WebResult<Response> {
+async fn import(State(state): State<AppState>, user: CurrentUser, mp: Multipart) -> WebResult<Response> {
     user.require(Action::Reorganise)?;
-    let mut csrf = String::new();
-    let mut bytes = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
+    let bytes = upload.bytes;
     let result = async {
         if bytes.is_empty() {
             return Err(WebError::invalid("file", "Chọn một tệp"));

@@ -329,6 +329,35 @@ fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An uploaded form: the file (name and bytes) and the other fields as text.
+#[derive(Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Reads a multipart form whose file field is named `file`.
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<Upload> {
+    let mut up = Upload::default();
+    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            up.file_name = field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
+            up.bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec();
+        } else {
+            up.fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok(up)
+}
+
 pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

@@ -619,19 +619,12 @@ async fn import_form(user: CurrentUser, Path(slug): Path<String>) -> WebResult<R
     render(&ImportPage { chrome: Chrome::new(format!("Nhập {}", reg.title), &user), reg, errors: Vec::new(), report: None, lines: Vec::new(), rows_json: String::new() })
 }
 
-async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, mut mp: Multipart) -> WebResult<Response> {
+async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, mp: Multipart) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.require(write_action(reg))?;
-    let mut csrf = String::new();
-    let mut bytes = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
+    let bytes = upload.bytes;
     let chrome = Chrome::new(format!("Nhập {}", reg.title), &user);
     let rows = match import_rows(reg, &bytes) {
         Ok(r) => r,

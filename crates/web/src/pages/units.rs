@@ -541,18 +541,11 @@ fn import_lines(p: &VillageImportPreview) -> Vec<ImportLine> {
         .collect()
 }
 
-async fn import_preview(State(state): State<AppState>, user: CurrentUser, mut mp: Multipart) -> WebResult<Response> {
+async fn import_preview(State(state): State<AppState>, user: CurrentUser, mp: Multipart) -> WebResult<Response> {
     user.require(Action::EditUnits)?;
-    let mut csrf = String::new();
-    let mut bytes = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec(),
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
+    let bytes = upload.bytes;
     let chrome = Chrome::new("Nhập danh sách thôn", &user);
     let rows = match village_rows(&bytes) {
         Ok(r) if r.is_empty() => Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào")),
