@@ -8,3 +8,4 @@ pub mod decision_docx;
 pub mod pdf;
 pub mod official_pdf;
 pub mod sniff;
+pub mod status_list;

@@ -235,3 +235,34 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The unit's signing key, created from `fresh` the first time (kept secret in the
+    /// database; only the public half is ever served).
+    pub async fn unit_signing_key(&self, unit_id: i64, fresh: [u8; 32]) -> Result<[u8; 32]> {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let existing = sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1").bind(unit_id).fetch_optional(self.pool()).await?;
+        let b64 = match existing {
+            Some(r) => r.try_get::<String, _>("secret_b64")?,
+            None => {
+                let b64 = engine.encode(fresh);
+                sqlx::query("INSERT INTO unit_keys (unit_id, secret_b64, created_at) VALUES ($1, $2, $3) ON CONFLICT (unit_id) DO NOTHING")
+                    .bind(unit_id)
+                    .bind(&b64)
+                    .bind(now_text())
+                    .execute(self.pool())
+                    .await?;
+                // Another request may have won the race: read what is stored.
+                sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1").bind(unit_id).fetch_one(self.pool()).await?.try_get::<String, _>("secret_b64")?
+            }
+        };
+        engine.decode(b64).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or_else(|| StoreError::Corrupt("khóa của đơn vị".into()))
+    }
+
+    /// Recognitions revoked among those a unit issued (bits of its status list).
+    pub async fn revoked_recognitions(&self, unit_id: i64) -> Result<Vec<u64>> {
+        let rows = sqlx::query("SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1").bind(unit_id).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok(u64::try_from(get_i64(r, "id")?).unwrap_or(0))).collect()
+    }
+}

@@ -12,6 +12,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0004_workflow", include_str!("../migrations/sqlite/0004_workflow.sql")),
     ("0005_decisions", include_str!("../migrations/sqlite/0005_decisions.sql")),
     ("0006_evidence", include_str!("../migrations/sqlite/0006_evidence.sql")),
+    ("0007_keys", include_str!("../migrations/sqlite/0007_keys.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -20,6 +21,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0004_workflow", include_str!("../migrations/postgres/0004_workflow.sql")),
     ("0005_decisions", include_str!("../migrations/postgres/0005_decisions.sql")),
     ("0006_evidence", include_str!("../migrations/postgres/0006_evidence.sql")),
+    ("0007_keys", include_str!("../migrations/postgres/0007_keys.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

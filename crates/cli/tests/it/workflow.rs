@@ -244,14 +244,38 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         assert!(html.contains("30/03/2027"), "kept the 12 months cdht-thon gives, from 31/03/2026");
         let res = public.get(signer.url("/xac-minh/ZZZZZZZZZZ")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
-        // Revoked with a reason.
+        // The Open Badges 3.0 credential verifies, and fails once tampered with.
         let rid = page.split("/cong-nhan/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        let jwt = signer.client.get(signer.url(&format!("/cong-nhan/{rid}/ob3.jwt"))).send().await.unwrap().text().await.unwrap();
+        let check = |jwt: String| {
+            let (client, url) = (public.clone(), signer.url("/api/v1/credentials/verify"));
+            async move { client.post(url).body(jwt).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        };
+        let v = check(jwt.clone()).await;
+        assert_eq!(v["valid"], true, "{engine:?}: {v}");
+        assert_eq!(v["credential"]["type"][1], "OpenBadgeCredential");
+        assert_eq!(v["credential"]["credentialSubject"]["name"], json!(village.name));
+        let mut parts: Vec<String> = jwt.split('.').map(String::from).collect();
+        let mut body: serde_json::Value = serde_json::from_slice(&base64_url_decode(&parts[1])).unwrap();
+        body["credentialSubject"]["name"] = json!("Thôn Giả Mạo");
+        parts[1] = base64_url_encode(body.to_string().as_bytes());
+        let v = check(parts.join(".")).await;
+        assert_eq!(v["valid"], false, "tampered: {v}");
+        let key: serde_json::Value = public.get(signer.url(&format!("/khoa/{}", officer.demo_commune().await))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(key["keys"][0]["crv"], "Ed25519");
+        // Revoked with a reason.
         let (s, _, _) = post(&signer, &format!("/cong-nhan/{rid}/thu-hoi"), &[("reason", "")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _, _) = post(&signer, &format!("/cong-nhan/{rid}/thu-hoi"), &[("reason", "Khai không đúng sự thật")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let html = public.get(signer.url(&format!("/xac-minh/{code}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("Đã thu hồi") && html.contains("Khai không đúng sự thật"));
+        let v = check(jwt.clone()).await;
+        assert_eq!((v["valid"].clone(), v["revoked"].clone()), (json!(false), json!(true)), "revoked: {v}");
+        let list = public.get(signer.url(&format!("/trang-thai/{}", officer.demo_commune().await))).send().await.unwrap().text().await.unwrap();
+        let list_vc: serde_json::Value = serde_json::from_slice(&base64_url_decode(list.split('.').nth(1).unwrap())).unwrap();
+        let index: u64 = rid.parse().unwrap();
+        assert_eq!(hoctap_docs::status_list::is_set(list_vc["credentialSubject"]["encodedList"].as_str().unwrap(), index), Ok(true));
     }
 }
 
@@ -428,4 +452,14 @@ async fn a_citizen_logs_in_with_the_cccd_and_assesses_themselves() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         assert_eq!(citizen.get("/api/v1/registries/cong-dan").await.0, StatusCode::FORBIDDEN, "citizens do not browse registries");
     }
+}
+
+fn base64_url_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+}
+
+fn base64_url_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(criteria_routes())
         .merge(registry_routes())
         .merge(workflow_routes())
+        .route("/credentials/verify", post(credential_verify))
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -826,4 +827,9 @@ async fn assessment_transition(State(state): State<AppState>, ApiUser(u): ApiUse
     crate::pages::assessments::apply(&state, &u, &a, cmd).await?;
     let a = state.store.assessment(id).await?;
     ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))
+}
+
+/// Public: checks an Open Badges 3.0 credential (VC-JWT) issued by this system. Body: the JWT.
+async fn credential_verify(State(state): State<AppState>, body: String) -> ApiResult {
+    ok(crate::pages::decisions::verify_credential(&state, body.trim()).await?)
 }

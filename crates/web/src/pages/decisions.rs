@@ -30,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/quyet-dinh/{id}/tai-ve.pdf", get(decision_pdf))
         .route("/cong-nhan/{id}/giay.pdf", get(certificate_pdf))
         .route("/cong-nhan/{id}/thu-hoi", post(revoke))
+        .route("/cong-nhan/{id}/ob3.jwt", get(credential))
+        .route("/khoa/{unit}", get(unit_key))
+        .route("/trang-thai/{unit}", get(status_list))
         .route("/xac-minh", get(verify_form))
         .route("/xac-minh/{code}", get(verify))
 }
@@ -412,4 +415,109 @@ async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> WebR
         revoked_reason: r.revoked_reason.clone(),
     };
     render(&VerifyPage { chrome: public_chrome(), code, found: Some(found), error: None })
+}
+
+/// The site's base address as the request saw it.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+async fn signing_key(state: &AppState, unit_id: i64) -> WebResult<[u8; 32]> {
+    let mut fresh = [0u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    Ok(state.store.unit_signing_key(unit_id, fresh).await?)
+}
+
+/// The Open Badges 3.0 credential of a recognition, as VC-JWT signed by the issuing unit.
+pub async fn credential_jwt(state: &AppState, r: &RecognitionRow, base: &str) -> WebResult<String> {
+    let d = state.store.decision(r.decision_id).await?;
+    let c = state.store.campaign(d.campaign_id).await?;
+    let facts = hoctap_domain::credential::CredentialFacts {
+        id: format!("{base}/xac-minh/{}", r.code),
+        issuer_id: format!("{base}/khoa/{}", d.unit_id),
+        issuer_name: d.content.authority.lines().collect::<Vec<_>>().join(" "),
+        subject_name: r.subject_name.clone(),
+        achievement_id: format!("{base}/tieu-chi/{}?phien_ban={}", c.set_id, c.set_version),
+        achievement_name: r.title.clone(),
+        criteria: format!("Đạt bộ tiêu chí {} phiên bản {}; Quyết định số {} ngày {}", c.set_id, c.set_version, d.content.number, format_vn(d.content.decided_on)),
+        level: r.level.clone(),
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        status_list: format!("{base}/trang-thai/{}", d.unit_id),
+        status_index: u64::try_from(r.id).unwrap_or(0),
+    };
+    let secret = signing_key(state, d.unit_id).await?;
+    let kid = format!("{base}/khoa/{}#key-1", d.unit_id);
+    Ok(hoctap_domain::credential::sign_jwt(&hoctap_domain::credential::ob3_credential(&facts), &kid, &secret))
+}
+
+async fn credential(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let r = state.store.recognitions_by_id(id).await?;
+    visible_decision(&state, &user, r.decision_id).await?;
+    let jwt = credential_jwt(&state, &r, &base_url(&headers)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vc+jwt".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"cong-nhan-{}.jwt\"", r.code))], jwt).into_response())
+}
+
+/// Public: the issuing unit's public key (JWK) and profile.
+async fn unit_key(State(state): State<AppState>, Path(unit): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let u = state.store.unit(unit).await?;
+    let secret = signing_key(&state, unit).await?;
+    let base = base_url(&headers);
+    let public = hoctap_domain::credential::public_key(&secret);
+    let body = serde_json::json!({
+        "id": format!("{base}/khoa/{unit}"),
+        "type": ["Profile"],
+        "name": u.name,
+        "keys": [hoctap_domain::credential::jwk(&public, &format!("{base}/khoa/{unit}#key-1"))],
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+/// Public: the unit's revocation list as a BitstringStatusListCredential (VC-JWT).
+async fn status_list(State(state): State<AppState>, Path(unit): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    state.store.unit(unit).await?;
+    let base = base_url(&headers);
+    let revoked = state.store.revoked_recognitions(unit).await?;
+    let encoded = hoctap_docs::status_list::encode(&revoked).map_err(WebError::internal)?;
+    let vc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": format!("{base}/trang-thai/{unit}"),
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": format!("{base}/khoa/{unit}"),
+        "validFrom": jiff::Timestamp::now().to_string(),
+        "credentialSubject": {"id": format!("{base}/trang-thai/{unit}#list"), "type": "BitstringStatusList", "statusPurpose": "revocation", "encodedList": encoded}
+    });
+    let secret = signing_key(&state, unit).await?;
+    let jwt = hoctap_domain::credential::sign_jwt(&vc, &format!("{base}/khoa/{unit}#key-1"), &secret);
+    Ok(([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response())
+}
+
+/// Checks a credential issued here: signature by the unit's key, dates, revocation.
+pub async fn verify_credential(state: &AppState, jwt: &str) -> WebResult<serde_json::Value> {
+    let kid = hoctap_domain::credential::jwt_kid(jwt).map_err(|e| WebError::invalid("credential", capitalise(&e.to_string())))?;
+    let unit: i64 = kid.rsplit("/khoa/").next().and_then(|s| s.split('#').next()).and_then(|s| s.parse().ok()).ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không phải của hệ thống này"))?;
+    let secret = signing_key(state, unit).await?;
+    let payload = match hoctap_domain::credential::verify_jwt(jwt, &hoctap_domain::credential::public_key(&secret)) {
+        Ok(p) => p,
+        Err(e) => return Ok(serde_json::json!({"valid": false, "errors": [capitalise(&e.to_string())]})),
+    };
+    let mut errors = Vec::new();
+    let index: i64 = payload["credentialStatus"]["statusListIndex"].as_str().and_then(|s| s.parse().ok()).unwrap_or(-1);
+    let revoked = match state.store.recognitions_by_id(index).await {
+        Ok(r) => r.revoked,
+        Err(_) => {
+            errors.push("Không tìm thấy công nhận trong danh sách trạng thái".to_string());
+            false
+        }
+    };
+    if revoked {
+        errors.push("Công nhận đã bị thu hồi".into());
+    }
+    let today = hoctap_store::today().to_string();
+    if payload["validUntil"].as_str().is_some_and(|u| u.get(..10).is_some_and(|d| d < today.as_str())) {
+        errors.push("Công nhận đã hết hiệu lực".into());
+    }
+    Ok(serde_json::json!({"valid": errors.is_empty(), "revoked": revoked, "errors": errors, "credential": payload}))
 }
