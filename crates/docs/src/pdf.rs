@@ -305,8 +305,8 @@ impl Writer {
                 .cap_height(scale(f32::from(face.capital_height().unwrap_or(face.ascender()))))
                 .stem_v(if i == 1 { 140.0 } else { 80.0 })
                 .font_file2(*file);
-            let packed = deflate(bytes)?;
-            pdf.stream(*file, &packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), i32::try_from(bytes.len()).unwrap_or(0));
+            let packed = packed_font(i)?;
+            pdf.stream(*file, packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), i32::try_from(bytes.len()).unwrap_or(0));
             let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"UCS"), supplement: 0 });
             for (gid, c) in used {
                 map.pair(*gid, *c);
@@ -316,6 +316,14 @@ impl Writer {
         }
         Ok(pdf.finish())
     }
+}
+
+/// The embedded fonts compressed once per process (compressing 1 MB of fonts for every
+/// certificate made 5,000 certificates take minutes).
+fn packed_font(index: usize) -> Result<&'static [u8], String> {
+    static PACKED: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let all = PACKED.get_or_init(|| [REGULAR, BOLD, ITALIC].iter().map(|f| deflate(f).unwrap_or_default()).collect());
+    all.get(index).filter(|p| !p.is_empty()).map(Vec::as_slice).ok_or_else(|| "không nén được phông chữ".to_string())
 }
 
 fn deflate(data: &[u8]) -> Result<Vec<u8>, String> {

@@ -24,6 +24,17 @@ pub enum Cmd {
         #[arg(long)]
         xlsx: bool,
     },
+    /// Mọi xã (3.321) cùng nộp hồ sơ CĐHT một lúc qua máy chủ: lỗi, mất, p95; rồi sinh quyết định và giấy công nhận.
+    Submit {
+        /// Số xã (mặc định tất cả).
+        #[arg(long)]
+        communes: Option<usize>,
+        #[arg(long, default_value = "sqlite:///tmp/hoctap-bench-submit.db")]
+        database_url: String,
+        /// Số giấy công nhận sinh thêm (PDF) để đo thời gian và bộ nhớ.
+        #[arg(long, default_value_t = 5000)]
+        certificates: usize,
+    },
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
     Tree {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -65,6 +76,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Import { rows, database_url, xlsx } => bench_import(rows, &database_url, xlsx).await,
+        Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client.post(format!("{url}/api/v1/session")).json(&serde_json::json!({"username": username, "password": password})).send().await?;
@@ -214,4 +226,167 @@ async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<Exi
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Peak resident memory of this process so far, in MB (Linux).
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok()))
+        .unwrap_or(0)
+        / 1024
+}
+
+async fn bench_submit(communes: Option<usize>, database_url: &str, certificates: usize) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    use hoctap_domain::access::{Role, Username};
+    use hoctap_store::{Actor, NewCampaign, NewEvidence, NewUser};
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{s}"));
+        }
+    }
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    crate::commands::demo::seed(&store).await?;
+    let actor = Actor::system("đo hiệu năng");
+    let today = hoctap_store::today();
+    let set = store.criteria_set("cdht-xa", None).await?.set;
+    let indicators: Vec<String> = set.indicators().map(|(_, i)| i.id.clone()).collect();
+    let mut answers = serde_json::Map::new();
+    for (_, i) in set.indicators() {
+        answers.insert(i.id.clone(), serde_json::Value::Bool(true));
+    }
+    let answers = serde_json::json!({"answers": answers});
+    let result = serde_json::json!({"summary": "Đạt mức độ 1", "explanation": []});
+    // One campaign per province (the recogniser after 01/07/2025), one dossier per commune,
+    // answered and with its evidence, ready to submit; one officer (and session) per commune.
+    let t = Instant::now();
+    let mut targets: Vec<(i64, String, String)> = Vec::new();
+    let pdf = b"%PDF-1.4 bao cao".to_vec();
+    let year = i64::from(today.year());
+    'outer: for p in store.provinces(today).await? {
+        let cid = store
+            .create_campaign(&actor, NewCampaign { year, set_id: set.id.clone(), set_version: set.version.clone(), unit_id: p.id, title: format!("CĐHT cấp xã {year}"), self_assessment_closes: jiff::civil::date(2099, 1, 1), dossier_due: jiff::civil::date(2099, 1, 1), decision_due: jiff::civil::date(2099, 12, 31), chain: hoctap_domain::workflow::default_chain(set.subject) })
+            .await?;
+        let campaign = store.campaign(cid).await?;
+        for c in store.children(p.id, today).await? {
+            if communes.is_some_and(|n| targets.len() >= n) {
+                break 'outer;
+            }
+            let aid = store.create_assessment(&actor, &campaign, "commune", c.id, &format!("{} {}", c.code, c.name), c.id).await?;
+            let a = store.assessment(aid).await?;
+            store.save_answers(&actor, &a, &answers, &result, true, "md1").await?;
+            store.add_evidence(&actor, aid, c.id, NewEvidence { bytes: &pdf, mime: "application/pdf", file_name: "bao-cao.pdf", doc_type: "Báo cáo", title: "Báo cáo", issued_on: "", issuer: "", indicators: &indicators }).await?;
+            let username = Username::parse(&format!("xa{}", c.code))?;
+            // A precomputed hash: the benchmark measures submissions, not password hashing.
+            let uid = store.create_user(&actor, NewUser { username: &username, full_name: "Cán bộ xã", password_hash: "x", role: Role::UnitOfficer, unit_id: c.id, must_change_password: false }).await?;
+            let token = hoctap_web::auth::random_token(32);
+            let csrf = hoctap_web::auth::random_token(16);
+            store.create_session(&hoctap_web::auth::sha256_hex(&token), uid, &csrf, "2099-01-01T00:00:00Z").await?;
+            targets.push((aid, token, csrf));
+        }
+    }
+    println!("set-up: {} dossiers ready in {:.1} s", targets.len(), t.elapsed().as_secs_f64());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let state = hoctap_web::AppState { store: store.clone(), secure_cookies: false };
+    tokio::spawn(async move {
+        let _ = hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
+            let _ = tx.send(addr);
+        })
+        .await;
+    });
+    let addr = rx.await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for (aid, token, csrf) in &targets {
+        let (client, url) = (client.clone(), format!("http://{addr}/api/v1/assessments/{aid}/transitions"));
+        let (cookie, csrf) = (format!("hoctap_session={token}"), csrf.clone());
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let res = client.post(url).header("cookie", cookie).header("x-csrf-token", csrf).json(&serde_json::json!({"action": "submit"})).send().await;
+            let ok = matches!(&res, Ok(r) if r.status().is_success());
+            (ok, started.elapsed())
+        }));
+    }
+    let mut times = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (ok, d) = t.await?;
+        if !ok {
+            errors += 1;
+        }
+        times.push(d);
+    }
+    let wall = t.elapsed();
+    times.sort();
+    let pct = |p: f64| times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default().as_secs_f64() * 1e3;
+    let mut submitted = 0;
+    for (aid, _, _) in &targets {
+        if store.assessment(*aid).await?.dossier.state.code() == "submitted" {
+            submitted += 1;
+        }
+    }
+    println!(
+        "{:?}: {} concurrent submissions in {:.2} s: errors {errors}, lost {}, p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        store.engine(),
+        targets.len(),
+        wall.as_secs_f64(),
+        targets.len() - submitted,
+        pct(0.5),
+        pct(0.95),
+        times.last().map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
+    );
+    // One commune's decision with 5,000 households, then 5,000 certificates.
+    let t = Instant::now();
+    let rows: Vec<Vec<String>> = (0..certificates).map(|i| vec![(i + 1).to_string(), format!("Gia đình ông Nguyễn Văn {i}"), "Đạt".into(), "30/03/2029".into(), format!("CODE{i:06}")]).collect();
+    let doc = hoctap_docs::decision_docx::DecisionDoc {
+        authority_lines: vec!["ỦY BAN NHÂN DÂN".into(), "PHƯỜNG ĐÔNG KINH".into()],
+        number: "1/QĐ-UBND".into(),
+        place: "Đông Kinh".into(),
+        date: today,
+        summary: "Về việc công nhận Gia đình học tập".into(),
+        issuer_position: "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH".into(),
+        legal_basis: vec!["Căn cứ Luật Tổ chức chính quyền địa phương;".into()],
+        proposal: String::new(),
+        articles: vec!["Điều 1. Công nhận các hộ gia đình có tên trong danh sách.".into()],
+        recipients: vec!["Lưu: VT.".into()],
+        signer_title: "CHỦ TỊCH".into(),
+        signer_name: "Vi Văn Lãnh".into(),
+        annex_title: "DANH SÁCH".into(),
+        annex_header: vec!["STT".into(), "Tên".into(), "Mức".into(), "Hiệu lực đến".into(), "Mã xác minh".into()],
+        annex_rows: rows,
+    };
+    let docx = hoctap_docs::decision_docx::decision_docx(&doc)?;
+    let decision_pdf = hoctap_docs::official_pdf::decision_pdf(&doc)?;
+    let decision_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut bytes = 0usize;
+    for i in 0..certificates {
+        let cert = hoctap_docs::official_pdf::certificate_pdf(&hoctap_docs::official_pdf::CertificateDoc {
+            authority_lines: doc.authority_lines.clone(),
+            title: "Gia đình học tập".into(),
+            year,
+            subject_name: format!("Gia đình ông Nguyễn Văn {i}"),
+            subject_place: "Thôn Nà Sla, Phường Đông Kinh, Lạng Sơn".into(),
+            level: String::new(),
+            decision: "Quyết định số 1/QĐ-UBND".into(),
+            place_and_date: "Đông Kinh, ngày 31 tháng 3 năm 2026".into(),
+            signer_title: "CHỦ TỊCH".into(),
+            signer_name: "Vi Văn Lãnh".into(),
+            valid_until: "30/03/2029".into(),
+            code: format!("CODE{i:06}"),
+            verify_url: format!("http://127.0.0.1:8080/xac-minh/CODE{i:06}"),
+        })?;
+        bytes += cert.len();
+    }
+    println!(
+        "decision with {certificates} annex rows: DOCX {} KB + PDF {} KB in {decision_secs:.2} s; {certificates} certificates ({} MB of PDF) in {:.1} s; peak RSS {} MB",
+        docx.len() / 1024,
+        decision_pdf.len() / 1024,
+        bytes / 1_000_000,
+        t.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
+    Ok(if errors == 0 && submitted == targets.len() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
