@@ -257,7 +257,7 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
         answers.insert(i.id.clone(), serde_json::Value::Bool(true));
     }
     let answers = serde_json::json!({"answers": answers});
-    let result = serde_json::json!({"summary": "Đạt mức độ 1", "explanation": []});
+    let result = serde_json::json!({"summary": "Đạt mức độ 1", "passed": true, "explanation": []});
     // One campaign per province (the recogniser after 01/07/2025), one dossier per commune,
     // answered and with its evidence, ready to submit; one officer (and session) per commune.
     let t = Instant::now();

@@ -214,6 +214,28 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
             ("signer_name", "Vi Văn Lãnh"),
             (chosen.as_str(), "1"),
         ];
+        // A dossier approved although it does not meet the set (CT3 not met) is not offered,
+        // and choosing it refuses the whole decision: nothing is recognised.
+        let other = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[1].clone();
+        let (_, b) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": other.code})).await;
+        let bid = b["id"].as_i64().unwrap();
+        let mut failing = answers.clone();
+        failing.insert("CT3".into(), json!(false));
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{bid}/answers"), Some(json!({"answers": failing}))).await;
+        officer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "submit"})).await;
+        reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "start_review"})).await;
+        let (_, r) = reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "approve"})).await;
+        assert_eq!(r["state"]["state"], "approved", "{r}");
+        let form = signer.client.get(signer.url(&format!("/dot-danh-gia/{cid}/quyet-dinh"))).send().await.unwrap().text().await.unwrap();
+        assert!(form.contains(&format!("chon:{aid}")) && !form.contains(&format!("chon:{bid}")), "{engine:?}: only the passing dossier is offered");
+        let both_key = format!("chon:{bid}");
+        let mut both = fields.to_vec();
+        both.push((both_key.as_str(), "1"));
+        let (s, _, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &both).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(body.contains("chưa đạt"), "{engine:?}: {body}");
+        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved", "{engine:?}: nothing half-written");
+
         let (s, loc, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &fields).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let (s, _, _) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &fields).await;
@@ -385,8 +407,17 @@ async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
         let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
         let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village})).await;
         let aid = a["id"].as_i64().unwrap();
-        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {}}))).await;
-        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        // Without the data its computed indicators read, the result is incomplete: no submission.
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {"CT3": true, "CT4": true, "CT5": true}}))).await;
+        let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("chưa đầy đủ"), "{e}");
+        // The data are kept with the answers, and the complete result can be submitted.
+        let full = json!({"answers": {"CT3": true, "CT4": true, "CT5": true}, "data": {"gia_dinh": 10, "gia_dinh_gdht": 8, "nguoi_lon": 20, "nguoi_lon_cdht": 15}});
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(full)).await;
+        assert_eq!(officer.store.assessment(aid).await.unwrap().answers["data"]["nguoi_lon"], json!("20"), "{engine:?}");
+        let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert!(s.is_success(), "{engine:?} {e}");
         // Both reviewers read the same state, then both write.
         let snapshot = officer.store.assessment(aid).await.unwrap();
         let actor = |name: &str, id: i64| hoctap_store::Actor { user_id: Some(id), username: name.into(), unit_id: None };

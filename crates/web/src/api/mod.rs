@@ -799,6 +799,10 @@ async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, 
             }
         }
     }
+    // Locked data (số liệu) keep their stored values too.
+    if !crate::pages::assessments::data_editable(&set, &a) {
+        answers.data = set.variables.iter().filter_map(|v| a.answers["data"][&v.id].as_str().and_then(|s| hoctap_domain::criteria::Number::parse(s).ok()).map(|n| (v.id.clone(), n))).collect();
+    }
     let result = crate::pages::assessments::store_answers(&state, &u, &a, &c, &set, &answers).await?;
     ok(json!({"result": result, "locked_answers_kept": kept}))
 }

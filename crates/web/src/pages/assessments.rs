@@ -409,6 +409,9 @@ struct DossierPage {
     evidence: Vec<hoctap_store::EvidenceRow>,
     /// Indicators whose evidence is still missing (id, what is asked).
     evidence_missing: Vec<(String, String)>,
+    /// Data the computed indicators read: (variable, name, stored value).
+    data_lines: Vec<(String, String, String)>,
+    data_editable: bool,
 }
 
 fn answer_text(v: &serde_json::Value) -> String {
@@ -498,7 +501,14 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             .filter_map(|(_, i)| {
                 let old = before.get(&i.id).map(answer_text).unwrap_or_default();
                 let new = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
-                (old != new).then(|| format!("{}: {} → {}", i.id, if old.is_empty() { "—".into() } else { old }, if new.is_empty() { "—".into() } else { new }))
+                // Yes/no answers read as the form shows them, not as stored (1/0).
+                let shown = |t: String| match (i.kind, t.as_str()) {
+                    (_, "") => "—".to_string(),
+                    (hoctap_domain::criteria::IndicatorKind::YesNo, "1") => "Đạt".into(),
+                    (hoctap_domain::criteria::IndicatorKind::YesNo, "0") => "Không đạt".into(),
+                    _ => t,
+                };
+                (old != new).then(|| format!("{}: {} → {}", i.id, shown(old), shown(new)))
             })
             .collect(),
         _ => Vec::new(),
@@ -531,6 +541,8 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             .map(|(_, i)| (i.id.clone(), i.evidence.join("; ")))
             .collect(),
         evidence,
+        data_lines: set.variables.iter().map(|v| (v.id.clone(), v.name.clone(), a.answers["data"].get(&v.id).map(answer_text).unwrap_or_default())).collect(),
+        data_editable: preparer && data_editable(&set, &a),
         a,
         c,
         set,
@@ -571,6 +583,12 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
             merged.insert(key, vec![stored]);
         }
     }
+    if !data_editable(&set, &a) {
+        for v in &set.variables {
+            let stored = a.answers["data"].get(&v.id).map(answer_text).unwrap_or_default();
+            merged.insert(format!("d:{}", v.id), vec![stored]);
+        }
+    }
     let answers = match answers_from_form(&set, &merged) {
         Ok(x) => x,
         Err(errors) => {
@@ -580,6 +598,12 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     };
     store_answers(&state, &user, &a, &c, &set, &answers).await?;
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
+}
+
+/// Data (số liệu) can change while some computed indicator can: in a draft, or when a
+/// reviewer's return unlocked one of them.
+pub(crate) fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
+    set.indicators().any(|(_, i)| i.formula.is_some() && a.dossier.state.may_edit(&i.id))
 }
 
 /// Evaluates answers against the campaign's set on 31/12 of its year and stores both.
@@ -594,7 +618,9 @@ pub async fn store_answers(state: &AppState, user: &CurrentUser, a: &AssessmentR
             json_answers.insert(i.id.clone(), jv);
         }
     }
-    let answers_json = serde_json::json!({"answers": json_answers});
+    // Data the computed indicators read (số liệu), kept so the form shows them again.
+    let data: serde_json::Map<String, serde_json::Value> = answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
+    let answers_json = serde_json::json!({"answers": json_answers, "data": data});
     // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
     let mut answers = answers.clone();
     for r in state.store.recognitions_of(&a.subject_kind, a.subject_id).await? {
@@ -667,6 +693,11 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
         };
         if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
             return Err(WebError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
+        }
+        // A result without a verdict means answers or data are missing: nothing to review yet.
+        if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
+            let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
+            return Err(WebError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
         }
     }
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };

@@ -97,7 +97,8 @@ async fn form_page(state: &AppState, user: &CurrentUser, c: CampaignRow, form: O
         .assessments(c.id, user.scope(), hoctap_store::today())
         .await?
         .into_iter()
-        .filter(|a| a.dossier.state == WfState::Approved)
+        // Only dossiers that meet the set can be recognised (a failed one is rejected, not granted).
+        .filter(|a| a.dossier.state == WfState::Approved && a.passed)
         .map(|a| (a.id, a.subject_label.clone(), level_name(&set, &a.level)))
         .collect();
     let form = form.unwrap_or_else(|| DecisionForm {
@@ -151,6 +152,9 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
     }
     let mut grants = Vec::new();
     for a in &dossiers {
+        if !a.passed {
+            return Err(WebError::invalid("dossiers", format!("{}: kết quả đánh giá chưa đạt, không thể công nhận", a.subject_label)));
+        }
         let next = a.dossier.apply(&person, &Command::Recognise { decision_id: 0 }).map_err(|e| WebError::invalid("dossiers", format!("{}: {}", a.subject_label, capitalise(&e.to_string()))))?;
         // The public page shows the subject's name only, never a CCCD or a code.
         let subject_name = match a.subject_label.split_once(" – ") {
