@@ -1,5 +1,6 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { logIn, DEMO_PASSWORD } from './support';
+import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 
 /** A run-unique suffix, so that the tests also pass against a reused server. */
 const RUN = Date.now().toString(36).toUpperCase();
@@ -206,6 +207,7 @@ test('a household goes through the whole GĐHT cycle: dossier, two review steps,
   // The recognition is listed under the head's name, with its certificate and public check.
   await expectCertificate(signer, head);
   await expectValid(browser, baseURL, await verifyLink(signer, head), head);
+  await expectCredentialVerifiesWithJose(signer, head);
 });
 
 /** The decision page's PDF and Word documents download as such. */
@@ -246,4 +248,32 @@ async function expectValid(browser: Browser, baseURL: string | undefined, href: 
   await expect(result.getByRole('heading', { name: 'Còn hiệu lực' })).toBeVisible();
   await expect(result).toContainText(name);
   await context.close();
+}
+
+/**
+ * The Open Badges 3.0 credential checks out with an independent library (npm `jose`): its
+ * EdDSA signature against the issuing unit's published key, its issuer and its subject.
+ */
+async function expectCredentialVerifiesWithJose(page: Page, subject: string): Promise<void> {
+  const row = page.getByRole('row').filter({ hasText: subject });
+  const certificate = await row.getByRole('link', { name: 'Giấy công nhận' }).getAttribute('href') as string;
+  const jwtResponse = await page.request.get(certificate.replace('/giay.pdf', '/ob3.jwt'));
+  expect(jwtResponse.ok()).toBeTruthy();
+  const jwt = (await jwtResponse.text()).trim();
+  const header = decodeProtectedHeader(jwt);
+  expect(header.alg).toBe('EdDSA');
+  expect(header.typ).toBe('vc+jwt');
+  // The key is public: fetched without a session, from the URL the header names.
+  const keyUrl = new URL(header.kid as string);
+  const profile = await (await page.request.get(keyUrl.pathname, { headers: { cookie: '' } })).json();
+  const jwk = profile.keys.find((k: { kid?: string }) => k.kid === header.kid) ?? profile.keys[0];
+  const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'EdDSA'));
+  const issuer = typeof payload.issuer === 'string' ? payload.issuer : (payload.issuer as { id: string }).id;
+  expect(issuer).toBe(profile.id);
+  expect(payload.type).toContain('OpenBadgeCredential');
+  expect(JSON.stringify(payload.credentialSubject)).toContain(subject);
+  // One changed byte of the payload and the signature no longer holds.
+  const [h, p, sig] = jwt.split('.');
+  const tampered = `${h}.${p.slice(0, -2)}${p.slice(-2) === 'AA' ? 'AB' : 'AA'}.${sig}`;
+  await expect(jwtVerify(tampered, await importJWK(jwk, 'EdDSA'))).rejects.toThrow();
 }
