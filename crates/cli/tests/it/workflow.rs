@@ -258,6 +258,9 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         let cert = signer.client.get(signer.url(&format!("/cong-nhan/{rid_for_pdf}/giay.pdf"))).send().await.unwrap().bytes().await.unwrap();
         let text = pdf_text(&cert);
         assert!(text.contains("GIẤY CÔNG NHẬN") && text.contains("Thôn Nà Sla") && text.contains(&code), "{text}");
+        // The whole printed text, with the parts that change per run (code, server address) masked.
+        let base = signer.url("");
+        insta::assert_snapshot!("certificate_pdf_text", text.replace(&code, "<MÃ>").replace(base.trim_end_matches('/'), "<MÁY CHỦ>"));
 
         // Public verification: no login, the name and the validity, no code or CCCD.
         let public = reqwest::Client::new();
