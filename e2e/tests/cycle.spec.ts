@@ -119,6 +119,11 @@ test('a household goes through the whole GĐHT cycle: dossier, two review steps,
   await expect(indicators.getByRole('row').filter({ hasText: 'G2.CT1' })).toContainText('Tính từ số liệu');
   await indicators.getByRole('row').filter({ hasText: 'G3.CT1' }).getByRole('combobox').selectOption({ label: 'Đạt' });
   await indicators.getByRole('row').filter({ hasText: 'G4.CT1' }).getByRole('combobox').selectOption({ label: 'Không đạt' });
+  // The draft saves itself a moment after a change: a reload keeps the answers.
+  await expect(officer.locator('#luu-nhap')).toContainText('Đã lưu nháp lúc');
+  await officer.reload();
+  await expect(indicators.getByRole('row').filter({ hasText: 'G3.CT1' }).getByRole('combobox')).toHaveValue('1');
+  await expect(indicators.getByRole('row').filter({ hasText: 'G4.CT1' }).getByRole('combobox')).toHaveValue('0');
   await officer.getByRole('button', { name: 'Lưu và chấm' }).click();
   await expect(officer.locator('.error-summary')).toHaveCount(0);
   await addEvidence(officer, `Danh sách thành viên ${RUN}`, ['G2.CT1']);

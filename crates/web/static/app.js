@@ -17,3 +17,39 @@ document.addEventListener('submit', function (event) {
   note.appendChild(document.createTextNode(' ' + form.getAttribute('data-progress')));
   form.appendChild(note);
 });
+
+// Dossier forms marked data-autosave save a draft a moment after each change, and show the
+// new result; the "Lưu và chấm" button still works without this script.
+(function () {
+  var form = document.querySelector('form[data-autosave]');
+  if (!form) return;
+  var status = document.getElementById('luu-nhap');
+  var result = document.getElementById('ket-qua');
+  var timer = null;
+  function save() {
+    status.textContent = 'Đang lưu nháp…';
+    fetch(form.action, {
+      method: 'POST',
+      headers: { 'x-autosave': '1' },
+      body: new URLSearchParams(new FormData(form)),
+      credentials: 'same-origin'
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (response.ok) {
+          var now = new Date();
+          var hhmm = String(now.getHours()).padStart(2, '0') + ':' + String(now.getMinutes()).padStart(2, '0');
+          status.textContent = 'Đã lưu nháp lúc ' + hhmm;
+          if (result && body.summary) result.textContent = body.summary;
+        } else {
+          status.textContent = 'Chưa lưu được: ' + (body.errors || [body.error && body.error.message]).join('; ');
+        }
+      });
+    }).catch(function () {
+      status.textContent = 'Chưa lưu được (mất kết nối); bấm "Lưu và chấm" khi có mạng.';
+    });
+  }
+  form.addEventListener('change', function () {
+    clearTimeout(timer);
+    timer = setTimeout(save, 800);
+  });
+})();

@@ -410,6 +410,21 @@ async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
         let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
         let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village})).await;
         let aid = a["id"].as_i64().unwrap();
+        // The page's draft autosave: JSON back, a bad number named by its field, a good one scored.
+        let autosave = |fields: &[(&str, &str)]| {
+            let mut form = fields.to_vec();
+            form.push(("csrf", officer.csrf.as_str()));
+            officer.client.post(officer.url(&format!("/ho-so/{aid}/luu"))).header("x-autosave", "1").form(&form).send()
+        };
+        let res = autosave(&[("a:CT3", "1"), ("d:nguoi_lon", "hai mươi")]).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(body["errors"][0].as_str().unwrap().starts_with("Số người lớn"), "{body}");
+        let res = autosave(&[("a:CT3", "1"), ("d:nguoi_lon", "20")]).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{engine:?}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(body["summary"].is_string(), "{body}");
+        assert_eq!(officer.store.assessment(aid).await.unwrap().answers["data"]["nguoi_lon"], json!("20"), "{engine:?}");
         // Without the data its computed indicators read, the result is incomplete: no submission.
         officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {"CT3": true, "CT4": true, "CT5": true}}))).await;
         let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;

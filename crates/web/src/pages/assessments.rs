@@ -564,7 +564,10 @@ fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
 }
 
 /// Saves the answers a user may change, evaluates, and stores the result.
-async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
+/// A request with `x-autosave: 1` (the page's script saving a draft as the user types) gets
+/// JSON back instead of a page: the new summary, or the field errors.
+async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
+    let autosave = headers.get("x-autosave").is_some_and(|v| v == "1");
     let form = form_map(pairs);
     user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
     let a = state.store.assessment(id).await?;
@@ -591,12 +594,19 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     }
     let answers = match answers_from_form(&set, &merged) {
         Ok(x) => x,
+        Err(errors) if autosave => {
+            let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({"errors": messages}))).into_response());
+        }
         Err(errors) => {
             let page = dossier_view(&state, &user, id, errors, None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
-    store_answers(&state, &user, &a, &c, &set, &answers).await?;
+    let result = store_answers(&state, &user, &a, &c, &set, &answers).await?;
+    if autosave {
+        return Ok(axum::Json(serde_json::json!({"summary": result["summary"]})).into_response());
+    }
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
 }
 
