@@ -312,6 +312,48 @@ pub struct Evaluation {
     pub explanation: Vec<ExplanationItem>,
 }
 
+/// Checks `v` (the points of indicator or criterion `id`) against its floors (điểm sàn):
+/// the item gets the rule of the first failed floor, or of the last met one, and `met` when
+/// there are floors. Returns the weakest confidence among the floors.
+fn apply_floors(item: &mut ExplanationItem, floors: &[&super::model::Floor], label: &str, id: &str, v: Points) -> Confidence {
+    let mut confidence = Confidence::Verified;
+    let mut met = true;
+    for f in floors {
+        let (ok, rule, missing) = floor_text(f, label, id, v);
+        confidence = weaker(confidence, f.confidence);
+        if !ok {
+            met = false;
+            item.rule = rule;
+            item.missing = missing;
+        } else if met {
+            item.rule = rule;
+        }
+    }
+    if !floors.is_empty() {
+        item.met = Some(met);
+    }
+    confidence
+}
+
+/// Whether `v` meets floor `f`, the rule as read, and what is missing when it does not.
+fn floor_text(f: &super::model::Floor, label: &str, id: &str, v: Points) -> (bool, String, Option<String>) {
+    match (f.at_least, f.above) {
+        (Some(min), _) if v >= min => (true, format!("{label} {id} = {v} ≥ {min} điểm sàn"), None),
+        (Some(min), _) => (
+            false,
+            format!("{label} {id} = {v} < {min} điểm sàn"),
+            Some(format!("còn thiếu {} điểm ở {label} {id} để đạt điểm sàn {min}", min.saturating_sub(v))),
+        ),
+        (None, Some(min)) if v > min => (true, format!("{label} {id} = {v} > {min} điểm"), None),
+        (None, Some(min)) => (
+            false,
+            format!("{label} {id} = {v} điểm, phải trên {min} điểm"),
+            Some(format!("{label} {id} cần trên {min} điểm")),
+        ),
+        (None, None) => (true, String::new(), None),
+    }
+}
+
 fn weaker(a: Confidence, b: Confidence) -> Confidence {
     let rank = |c| match c {
         Confidence::Verified => 0,
@@ -541,23 +583,6 @@ impl Evaluator<'_> {
         confidence = weaker(confidence, rules.confidence);
         let ind_floors: Vec<_> = rules.floors.iter().filter(|f| f.scope == FloorScope::Indicator).collect();
         let crit_floors: Vec<_> = rules.floors.iter().filter(|f| f.scope == FloorScope::Criterion).collect();
-        let floor_text = |f: &super::model::Floor, label: &str, id: &str, v: Points| -> (bool, String, Option<String>) {
-            match (f.at_least, f.above) {
-                (Some(min), _) if v >= min => (true, format!("{label} {id} = {v} ≥ {min} điểm sàn"), None),
-                (Some(min), _) => (
-                    false,
-                    format!("{label} {id} = {v} < {min} điểm sàn"),
-                    Some(format!("còn thiếu {} điểm ở {label} {id} để đạt điểm sàn {min}", min.saturating_sub(v))),
-                ),
-                (None, Some(min)) if v > min => (true, format!("{label} {id} = {v} > {min} điểm"), None),
-                (None, Some(min)) => (
-                    false,
-                    format!("{label} {id} = {v} điểm, phải trên {min} điểm"),
-                    Some(format!("{label} {id} cần trên {min} điểm")),
-                ),
-                (None, None) => (true, String::new(), None),
-            }
-        };
         let mut values = points.iter();
         for c in &set.criteria {
             let mut sum = Points::ZERO;
@@ -578,21 +603,7 @@ impl Evaluator<'_> {
                 item.max_points = Some(max);
                 item.confidence = Some(ind.confidence);
                 confidence = weaker(confidence, ind.confidence);
-                let mut met = true;
-                for f in &ind_floors {
-                    let (ok, rule, missing) = floor_text(f, "chỉ số", &ind.id, p);
-                    confidence = weaker(confidence, f.confidence);
-                    if !ok {
-                        met = false;
-                        item.rule = rule;
-                        item.missing = missing;
-                    } else if met {
-                        item.rule = rule;
-                    }
-                }
-                if !ind_floors.is_empty() {
-                    item.met = Some(met);
-                }
+                confidence = weaker(confidence, apply_floors(&mut item, &ind_floors, "chỉ số", &ind.id, p));
                 c_items.push(item);
             }
             let mut item = ExplanationItem::new(
@@ -605,21 +616,7 @@ impl Evaluator<'_> {
             item.max_points = c.max_points.or_else(|| Some(c.indicators.iter().fold(Points::ZERO, |a, i| a.saturating_add(i.max_points.unwrap_or_default()))));
             item.confidence = Some(c.confidence);
             confidence = weaker(confidence, c.confidence);
-            let mut met = true;
-            for f in &crit_floors {
-                let (ok, rule, missing) = floor_text(f, "tiêu chí", &c.id, sum);
-                confidence = weaker(confidence, f.confidence);
-                if !ok {
-                    met = false;
-                    item.rule = rule;
-                    item.missing = missing;
-                } else if met {
-                    item.rule = rule;
-                }
-            }
-            if !crit_floors.is_empty() {
-                item.met = Some(met);
-            }
+            confidence = weaker(confidence, apply_floors(&mut item, &crit_floors, "tiêu chí", &c.id, sum));
             items.push(item);
             items.extend(c_items);
         }
