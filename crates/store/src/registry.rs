@@ -792,14 +792,7 @@ async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, 
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (values, p) in chunk {
-            q = bind_values(q, reg, values, p)
-                .bind(p.scope_unit)
-                .bind(p.province_code.clone())
-                .bind(search_key(reg, values))
-                .bind(date_text(on))
-                .bind(date_text(OPEN_END))
-                .bind(now.clone())
-                .bind(now.clone());
+            q = bind_row(q, reg, values, p, on, &now);
         }
         q.execute(&mut *conn).await?;
     }
@@ -828,6 +821,26 @@ fn bind_values<'q>(
     q
 }
 
+/// Binds a new row: its fields, then unit_id, province_code, search_key, valid_from,
+/// valid_to, created_at, updated_at (the order of the INSERT column lists).
+fn bind_row<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    reg: &Registry,
+    values: &Values,
+    placement: &Placement,
+    on: Date,
+    now: &str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    bind_values(q, reg, values, placement)
+        .bind(placement.scope_unit)
+        .bind(placement.province_code.clone())
+        .bind(search_key(reg, values))
+        .bind(date_text(on))
+        .bind(date_text(OPEN_END))
+        .bind(now.to_string())
+        .bind(now.to_string())
+}
+
 async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
     let anon = crate::reorg::anonymous(&*conn);
     let n = reg.fields.len();
@@ -837,16 +850,7 @@ async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &P
         columns(reg),
         crate::reorg::placeholders(anon, 1, n + 7)
     );
-    let q = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p);
-    let now = now_text();
-    let row = q
-        .bind(p.scope_unit)
-        .bind(p.province_code.clone())
-        .bind(search_key(reg, values))
-        .bind(date_text(on))
-        .bind(date_text(OPEN_END))
-        .bind(now.clone())
-        .bind(now)
+    let row = bind_row(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p, on, &now_text())
         .fetch_one(&mut *conn)
         .await?;
     get_i64(&row, "id")
