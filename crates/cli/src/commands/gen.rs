@@ -584,13 +584,7 @@ impl Serials {
         }
         let serial = self.block * SERIALS_PER_BLOCK + *counter;
         *counter += 1;
-        let century = match birth.year() / 100 {
-            18 => 8,
-            19 => 0,
-            20 => 2,
-            21 => 4,
-            _ => 6,
-        } + u8::from(female);
+        let century = hoctap_domain::registry::cccd::Cccd::century_sex_digit(birth.year(), sex);
         let code = BIRTH_PROVINCES.get(province).map_or("001", |(c, _)| c);
         Ok(format!("{code}{century}{:02}{serial:06}", birth.year().rem_euclid(100)))
     }

@@ -124,6 +124,19 @@ impl Cccd {
         }
     }
 
+    /// Digit 4 for a birth year and sex (the inverse of `century_start` and `sex`), for
+    /// writing numbers: 8/9 1800s, 0/1 1900s, 2/3 2000s, 4/5 2100s, 6/7 2200s; odd for Nữ.
+    pub fn century_sex_digit(birth_year: i16, sex: Sex) -> u8 {
+        let century = match birth_year / 100 {
+            18 => 8,
+            19 => 0,
+            20 => 2,
+            21 => 4,
+            _ => 6,
+        };
+        century + u8::from(sex == Sex::Nu)
+    }
+
     /// Digits 5–6: the last two digits of the birth year.
     pub fn birth_year_suffix(&self) -> u8 {
         self.digit(4) * 10 + self.digit(5)
@@ -372,6 +385,7 @@ mod tests {
             let c = c.ok();
             prop_assert_eq!(c.as_ref().map(|c| c.check_against(birth, sex)), Some(Ok(())));
             prop_assert_eq!(c.as_ref().map(Cccd::birth_year), Some(birth.year()));
+            prop_assert_eq!(Some(Cccd::century_sex_digit(birth.year(), sex)), raw[3..4].parse::<u8>().ok());
             prop_assert_eq!(c.map(String::from), Some(raw));
         }
 
