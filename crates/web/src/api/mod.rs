@@ -776,33 +776,8 @@ async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, 
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v).map_err(|errs| bad("answers", errs.first().map(ToString::to_string).unwrap_or_default()))?;
-    // Locked indicators keep their stored answers, whatever the body says; the response names them.
-    let mut kept = Vec::new();
-    for (_, i) in set.indicators() {
-        if a.dossier.state.may_edit(&i.id) {
-            continue;
-        }
-        let stored = match a.answers["answers"].get(&i.id) {
-            Some(Value::Bool(b)) => Some(hoctap_domain::criteria::AnswerValue::Bool(*b)),
-            Some(Value::String(s)) => hoctap_domain::criteria::Number::parse(s).ok().map(hoctap_domain::criteria::AnswerValue::Number),
-            _ => None,
-        };
-        if answers.values.get(&i.id) != stored.as_ref() {
-            kept.push(i.id.clone());
-        }
-        match stored {
-            Some(x) => {
-                answers.values.insert(i.id.clone(), x);
-            }
-            None => {
-                answers.values.remove(&i.id);
-            }
-        }
-    }
-    // Locked data (số liệu) keep their stored values too.
-    if !crate::pages::assessments::data_editable(&set, &a) {
-        answers.data = set.variables.iter().filter_map(|v| a.answers["data"][&v.id].as_str().and_then(|s| hoctap_domain::criteria::Number::parse(s).ok()).map(|n| (v.id.clone(), n))).collect();
-    }
+    // Locked indicators and data keep their stored values, whatever the body says; the response names them.
+    let kept = crate::pages::assessments::keep_locked(&set, &a, &mut answers);
     let result = crate::pages::assessments::store_answers(&state, &u, &a, &c, &set, &answers).await?;
     ok(json!({"result": result, "locked_answers_kept": kept}))
 }

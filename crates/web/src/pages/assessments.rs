@@ -577,23 +577,18 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     }
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    // Locked answers keep their stored value whatever the form says.
-    let mut merged = form.clone();
-    for (_, i) in set.indicators() {
-        let key = format!("a:{}", i.id);
-        if !a.dossier.state.may_edit(&i.id) {
-            let stored = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
-            merged.insert(key, vec![stored]);
+    // Locked fields are not read from the form: `keep_locked` puts back their stored values.
+    let mut editable = form.clone();
+    editable.retain(|key, _| match (key.strip_prefix("a:"), key.strip_prefix("d:")) {
+        (Some(indicator), _) => a.dossier.state.may_edit(indicator),
+        (_, Some(_)) => data_editable(&set, &a),
+        _ => true,
+    });
+    let answers = match answers_from_form(&set, &editable) {
+        Ok(mut x) => {
+            keep_locked(&set, &a, &mut x);
+            x
         }
-    }
-    if !data_editable(&set, &a) {
-        for v in &set.variables {
-            let stored = a.answers["data"].get(&v.id).map(answer_text).unwrap_or_default();
-            merged.insert(format!("d:{}", v.id), vec![stored]);
-        }
-    }
-    let answers = match answers_from_form(&set, &merged) {
-        Ok(x) => x,
         Err(errors) if autosave => {
             let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({"errors": messages}))).into_response());
@@ -610,9 +605,35 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
 }
 
+/// Puts back the stored answers of locked indicators, and the stored data when they are
+/// locked, whatever was sent; returns the indicators whose sent answer was replaced.
+pub(crate) fn keep_locked(set: &CriteriaSet, a: &AssessmentRow, answers: &mut hoctap_domain::criteria::Answers) -> Vec<String> {
+    use hoctap_domain::criteria::{AnswerValue, Number};
+    let stored_number = |v: &serde_json::Value| Number::parse(&answer_text(v)).ok();
+    let mut kept = Vec::new();
+    for (_, i) in set.indicators().filter(|(_, i)| !a.dossier.state.may_edit(&i.id)) {
+        let stored = match a.answers["answers"].get(&i.id) {
+            Some(serde_json::Value::Bool(b)) => Some(AnswerValue::Bool(*b)),
+            Some(v) => stored_number(v).map(AnswerValue::Number),
+            None => None,
+        };
+        if answers.values.get(&i.id) != stored.as_ref() {
+            kept.push(i.id.clone());
+        }
+        match stored {
+            Some(x) => answers.values.insert(i.id.clone(), x),
+            None => answers.values.remove(&i.id),
+        };
+    }
+    if !data_editable(set, a) {
+        answers.data = set.variables.iter().filter_map(|v| a.answers["data"].get(&v.id).and_then(stored_number).map(|n| (v.id.clone(), n))).collect();
+    }
+    kept
+}
+
 /// Data (số liệu) can change while some computed indicator can: in a draft, or when a
 /// reviewer's return unlocked one of them.
-pub(crate) fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
+fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
     set.indicators().any(|(_, i)| i.formula.is_some() && a.dossier.state.may_edit(&i.id))
 }
 
