@@ -290,7 +290,7 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
         ));
     }
     for v in &set.variables {
-        rows.push(("variables", "Biến số liệu: tên | mô tả", vec![text(&v.id), text(&v.name)]));
+        rows.push(("variables", "Biến số liệu: tên | mô tả | nguồn trong sổ đăng ký", vec![text(&v.id), text(&v.name), v.source.as_ref().map_or(Cell::Empty, |s| text(s.to_string()))]));
     }
     for t in &set.tags {
         rows.push(("tags", "Nhãn loại đơn vị: mã | tên", vec![text(&t.id), text(&t.name)]));
@@ -793,7 +793,14 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
                     timing.deadlines.push(Deadline { step, description, day, month, year_offset, confidence });
                 }
             }
-            "variables" => variables.push(Variable { id: row.required(&mut ctx, 2, "tên biến"), name: row.required(&mut ctx, 3, "mô tả biến") }),
+            "variables" => {
+                let source_text = row.text(4);
+                let source = match source_text.as_str() {
+                    "" => None,
+                    t => t.parse().map_err(|e: hoctap_domain::criteria::SourceError| ctx.err(row.sheet, row.line, Some(4), e.to_string())).ok(),
+                };
+                variables.push(Variable { id: row.required(&mut ctx, 2, "tên biến"), name: row.required(&mut ctx, 3, "mô tả biến"), source })
+            }
             "tags" => tags.push(Tag { id: row.required(&mut ctx, 2, "mã nhãn"), name: row.required(&mut ctx, 3, "tên nhãn") }),
             "" => ctx.err(row.sheet, row.line, Some(0), "thiếu mã trường"),
             other => ctx.err(row.sheet, row.line, Some(0), format!("mã trường \"{other}\" không có trong mẫu")),

@@ -15,6 +15,7 @@ mod error;
 mod migrate;
 mod registry;
 mod reorg;
+mod sources;
 mod units;
 mod users;
 mod villages;

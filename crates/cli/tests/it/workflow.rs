@@ -512,3 +512,71 @@ fn base64_url_encode(b: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
+
+#[tokio::test]
+async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
+    use hoctap_domain::registry::def;
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let commune = officer.demo_commune().await;
+        let village = officer.store.villages(commune, hoctap_store::today()).await.unwrap()[0].clone();
+        let (s, v) = officer.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-SL", "head_name": "Hoàng Văn Số", "village": village.code})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // Two adults and a child (not counted as an adult in 2026).
+        for (cccd, name, born, sex) in [("020080004321", "Hoàng Văn Số", "02/02/1980", "Nam"), ("020185004322", "Lý Thị Liệu", "03/03/1985", "Nữ"), ("020215004323", "Hoàng Văn Nhỏ", "04/04/2015", "Nam")] {
+            let (s, v) = officer.post("/api/v1/registries/cong-dan", json!({"cccd": cccd, "full_name": name, "birth_date": born, "sex": sex, "household": "HG-SL", "village": village.code})).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        officer.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng thôn", "role": "reviewer", "unit_code": village.code, "password": PASSWORD})).await;
+
+        // The household's dossier comes with its adults counted, and says how.
+        let (_, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "gdht"})).await;
+        let cid = c["id"].as_i64().unwrap();
+        let (s, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": "HG-SL"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let aid = a["id"].as_i64().unwrap();
+        let stored = officer.store.assessment(aid).await.unwrap();
+        assert_eq!((stored.answers["data"]["nguoi_lon"].clone(), stored.answers["data"]["nguoi_lon_cdht"].clone()), (json!("2"), json!("0")), "{engine:?}");
+        let html = officer.client.get(officer.url(&format!("/ho-so/{aid}"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Đếm trong sổ công dân: số người từ đủ 18 tuổi tính đến 31/12/2026"), "{engine:?}: {}", html.split("so-lieu").nth(1).unwrap_or(""));
+        let (_, shown) = officer.get(&format!("/api/v1/assessments/{aid}")).await;
+        assert_eq!(shown["registry_data"][0]["value"], json!(2), "{shown}");
+
+        // A third adult joins; the page points at the difference, the button takes it.
+        officer.post("/api/v1/registries/cong-dan", json!({"cccd": "020070004324", "full_name": "Hoàng Văn Ông", "birth_date": "05/05/1970", "sex": "Nam", "household": "HG-SL", "village": village.code})).await;
+        let html = officer.client.get(officer.url(&format!("/ho-so/{aid}"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Sổ đăng ký hiện ghi: 3"), "{engine:?}");
+        let (s, _, _) = post(&officer, &format!("/ho-so/{aid}/so-lieu"), &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(officer.store.assessment(aid).await.unwrap().answers["data"]["nguoi_lon"], json!("3"));
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        let (s, _, _) = post(&reviewer, &format!("/ho-so/{aid}/so-lieu"), &[]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only the preparer refreshes");
+
+        // Once the household is recognised, the village's own dossier counts it.
+        let answers = json!({"answers": {"G1.CT1": true, "G2.CT1": 80, "G3.CT1": true, "G4.CT1": true}});
+        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(answers)).await;
+        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        let head = as_user(&officer, "thon.truong").await;
+        head.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "start_review"})).await;
+        head.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "approve"})).await;
+        let (_, r) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "approve"})).await;
+        assert_eq!(r["state"]["state"], "approved", "{r}");
+        let signer = as_user(&officer, "xa.lanhdao").await;
+        let chosen = format!("chon:{aid}");
+        let (s, _, body) = post(
+            &signer,
+            &format!("/dot-danh-gia/{cid}/quyet-dinh"),
+            &[("number", "7/QĐ-UBND"), ("decided_on", "2026-11-20"), ("authority", "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG KINH"), ("place", "Đông Kinh"), ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương;"), ("signer_title", "CHỦ TỊCH"), ("signer_name", "Vi Văn Lãnh"), (chosen.as_str(), "1")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let (_, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
+        let (_, v) = officer.post(&format!("/api/v1/campaigns/{}/assessments", c["id"]), json!({"subject": village.code})).await;
+        let data = officer.store.assessment(v["id"].as_i64().unwrap()).await.unwrap().answers["data"].clone();
+        let households = officer.store.registry_count(&def::HOUSEHOLDS, Some(village.id), hoctap_store::today()).await.unwrap();
+        assert_eq!(data["gia_dinh"], json!(households.to_string()), "{engine:?}: {data}");
+        assert_eq!(data["gia_dinh_gdht"], json!("1"), "{engine:?}: {data}");
+    }
+}

@@ -225,6 +225,11 @@ impl Validator {
             if s.indicator(&v.id).is_some() {
                 self.err(format!("variables[{i}].id"), format!("tên biến \"{}\" trùng mã một chỉ tiêu", v.id));
             }
+            if let Some(src) = &v.source
+                && !src.count.applies_to(s.subject)
+            {
+                self.err(format!("variables[{i}].source"), format!("nguồn \"{src}\" không áp dụng cho {}", s.subject.label().to_lowercase()));
+            }
         }
         if s.criteria.is_empty() {
             self.err("criteria", "bộ tiêu chí phải có ít nhất một tiêu chí");

@@ -45,6 +45,7 @@
 //!
 //! [[variables]]                  # named counts for computed indicators
 //! id = "cong_dan"; name = "Số công dân"
+//! source = "assessed_citizens"   # optional: counted from the registries (see [`DataSource`])
 //! [[tags]]                       # unit types that restrict indicators (applies_to / excluded_for)
 //!
 //! [[criteria]]
@@ -84,6 +85,7 @@ mod model;
 mod number;
 mod select;
 mod shipped;
+mod source;
 
 pub use answers::{AnswerError, AnswerValue, Answers, PreviousRecognition};
 pub use check::{CheckError, SetErrors, check_file, check_files};
@@ -99,3 +101,4 @@ pub use model::{
 pub use number::{ArithmeticError, Number, NumberError, Points};
 pub use select::{SelectError, Selection, select_applicable};
 pub use shipped::{SHIPPED_FILES, shipped_set, shipped_sets};
+pub use source::{Counted, DataSource, SourceError};

@@ -357,6 +357,9 @@ pub struct Timing {
 pub struct Variable {
     pub id: String,
     pub name: String,
+    /// Where the registries hold the value (pre-filled on the form); none = typed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<super::DataSource>,
 }
 
 /// A subject tag (unit type) that restricts indicators, e.g. `co_so_gdpt`.

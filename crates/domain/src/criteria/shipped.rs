@@ -41,3 +41,36 @@ pub fn shipped_sets() -> Result<Vec<CriteriaSet>, SetErrors> {
 pub fn shipped_set(id: &str) -> Option<CriteriaSet> {
     shipped_sets().ok()?.into_iter().find(|s| s.id == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A variable counted from recognitions names shipped sets that recognise that kind of
+    /// subject, at levels (or bands) those sets have.
+    #[test]
+    fn registry_sources_name_real_sets_and_levels() {
+        let sets = shipped_sets().unwrap();
+        let mut sourced = 0;
+        for s in &sets {
+            for v in &s.variables {
+                let Some(src) = &v.source else { continue };
+                sourced += 1;
+                assert!(src.count.applies_to(s.subject), "{}: {}", s.id, v.id);
+                for id in &src.recognised_by {
+                    let r = sets.iter().find(|x| &x.id == id).unwrap_or_else(|| panic!("{}: {} names unknown set {id}", s.id, v.id));
+                    assert_eq!(Some(r.subject), src.count.recognised_subject(), "{}: {}", s.id, v.id);
+                }
+                for l in &src.levels {
+                    assert!(
+                        src.recognised_by.iter().filter_map(|id| sets.iter().find(|x| &x.id == id)).any(|r| r.levels.iter().any(|x| &x.id == l) || r.bands.iter().any(|x| &x.id == l)),
+                        "{}: {} level {l}",
+                        s.id,
+                        v.id
+                    );
+                }
+            }
+        }
+        assert!(sourced >= 16, "{sourced}");
+    }
+}

@@ -748,7 +748,7 @@ async fn assessment_create(State(state): State<AppState>, ApiUser(u): ApiUser, P
     if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
         return Err(bad("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
     }
-    let aid = state.store.create_assessment(&u.actor(), &c, set.subject.code(), subject_id, &label, unit).await?;
+    let aid = crate::pages::assessments::lay_dossier(&state, &u, &c, set.subject, subject_id, &label, unit).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.assessment(aid).await?))).into_response())
 }
 
@@ -762,7 +762,15 @@ async fn visible_assessment(state: &AppState, u: &CurrentUser, id: i64) -> Resul
 async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
     let a = visible_assessment(&state, &u, id).await?;
     let transitions = state.store.transitions(id).await?;
-    ok(json!({"assessment": a, "state_label": a.dossier.state.label(), "transitions": transitions}))
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    // What the registries count for the sourced data today, and how (the form's hints).
+    let registry: Vec<Value> = crate::pages::assessments::registry_values(&state, &set, &c, a.subject_id)
+        .await?
+        .into_iter()
+        .map(|r| json!({"variable": r.variable, "value": r.value, "how": r.how}))
+        .collect();
+    ok(json!({"assessment": a, "state_label": a.dossier.state.label(), "transitions": transitions, "registry_data": registry}))
 }
 
 /// Body: the answers JSON of the criteria engine (`{"answers": {...}, "data": {...}, ...}`).

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dot-danh-gia/{id}/tien-do.xlsx", get(progress_xlsx))
         .route("/ho-so/{id}", get(dossier_page))
         .route("/ho-so/{id}/luu", post(save))
+        .route("/ho-so/{id}/so-lieu", post(refresh_data))
         .route("/ho-so/{id}/chuyen", post(act))
         .route("/ho-so/{id}/minh-chung", post(upload_evidence))
         .route("/minh-chung/{id}", get(download_evidence))
@@ -348,6 +349,66 @@ pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: Subject
     }
 }
 
+/// A registry-sourced variable of a dossier: its value counted now and how it was counted.
+pub struct RegistryValue {
+    pub variable: String,
+    pub value: Option<i64>,
+    pub how: String,
+}
+
+/// Counts, in the registries, the set's sourced variables for a dossier's subject.
+pub async fn registry_values(state: &AppState, set: &CriteriaSet, c: &CampaignRow, subject_id: i64) -> WebResult<Vec<RegistryValue>> {
+    let year = i16::try_from(c.year).unwrap_or(2025);
+    let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> = set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
+    let sources: Vec<_> = sourced.iter().map(|(_, s)| *s).collect();
+    let values = state.store.source_values(set.subject, subject_id, year, &sources).await?;
+    Ok(sourced.iter().zip(values).map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) }).collect())
+}
+
+/// Puts the registry counts into a dossier's data (số liệu) and re-evaluates; `only_missing`
+/// keeps what the preparer already typed (a new dossier has nothing typed).
+async fn fill_from_registries(state: &AppState, user: &CurrentUser, id: i64, only_missing: bool) -> WebResult<usize> {
+    let a = state.store.assessment(id).await?;
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let found = registry_values(state, &set, &c, a.subject_id).await?;
+    let mut answers = stored_answers(&set, &a);
+    let mut filled = 0;
+    for r in &found {
+        let Some(v) = r.value else { continue };
+        if only_missing && answers.data.contains_key(&r.variable) {
+            continue;
+        }
+        answers.data.insert(r.variable.clone(), hoctap_domain::criteria::Number::integer(v));
+        filled += 1;
+    }
+    if filled > 0 {
+        store_answers(state, user, &a, &c, &set, &answers).await?;
+    }
+    Ok(filled)
+}
+
+/// Lays a dossier (lập hồ sơ) for a subject and pre-fills its data from the registries.
+pub async fn lay_dossier(state: &AppState, user: &CurrentUser, c: &CampaignRow, subject: SubjectKind, subject_id: i64, label: &str, unit: i64) -> WebResult<i64> {
+    let id = state.store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
+    fill_from_registries(state, user, id, true).await?;
+    Ok(id)
+}
+
+async fn refresh_data(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<CsrfOnly>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let a = state.store.assessment(id).await?;
+    may_read_dossier(&state, &user, &a).await?;
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    if !may_prepare_dossier(&state, &user, &a).await? || !data_editable(&set, &a) {
+        return Err(WebError::Forbidden);
+    }
+    let n = fill_from_registries(&state, &user, id, false).await?;
+    let message = if n == 0 { "Sổ đăng ký chưa có số liệu nào cho hồ sơ này".to_string() } else { format!("Đã lấy {n} số liệu từ sổ đăng ký; kết quả chấm đã cập nhật") };
+    Ok(flash_redirect(&state, &format!("/ho-so/{id}"), &message))
+}
+
 async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SubjectForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     if !may_prepare(&user) {
@@ -360,7 +421,7 @@ async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id):
         if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
             return Err(WebError::invalid("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
         }
-        Ok::<_, WebError>(state.store.create_assessment(&user.actor(), &c, set.subject.code(), subject_id, &label, unit).await?)
+        lay_dossier(&state, &user, &c, set.subject, subject_id, &label, unit).await
     }
     .await;
     match result {
@@ -409,9 +470,22 @@ struct DossierPage {
     evidence: Vec<hoctap_store::EvidenceRow>,
     /// Indicators whose evidence is still missing (id, what is asked).
     evidence_missing: Vec<(String, String)>,
-    /// Data the computed indicators read: (variable, name, stored value).
-    data_lines: Vec<(String, String, String)>,
+    /// Data the computed indicators read.
+    data_lines: Vec<DataLine>,
+    /// Some data can be counted from the registries (the refresh button).
+    has_sourced_data: bool,
     data_editable: bool,
+}
+
+/// A datum (số liệu) on the dossier form, with what the registries say when they hold it.
+struct DataLine {
+    id: String,
+    name: String,
+    value: String,
+    /// How the registries count it; empty when it is typed in.
+    how: String,
+    /// The registry count now, when it differs from the stored value.
+    registry_differs: Option<String>,
 }
 
 fn answer_text(v: &serde_json::Value) -> String {
@@ -494,6 +568,7 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
         })
         .collect();
     let evidence = state.store.evidence_of(id).await?;
+    let registry = registry_values(state, &set, &c, a.subject_id).await?;
     let all_transitions = state.store.transitions(id).await?;
     let changes: Vec<String> = match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
         Some(before) if !matches!(a.dossier.state, WfState::Draft) => set
@@ -541,7 +616,22 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             .map(|(_, i)| (i.id.clone(), i.evidence.join("; ")))
             .collect(),
         evidence,
-        data_lines: set.variables.iter().map(|v| (v.id.clone(), v.name.clone(), a.answers["data"].get(&v.id).map(answer_text).unwrap_or_default())).collect(),
+        has_sourced_data: !registry.is_empty(),
+        data_lines: set
+            .variables
+            .iter()
+            .map(|v| {
+                let value = a.answers["data"].get(&v.id).map(answer_text).unwrap_or_default();
+                let found = registry.iter().find(|r| r.variable == v.id);
+                DataLine {
+                    id: v.id.clone(),
+                    name: v.name.clone(),
+                    how: found.map(|r| r.how.clone()).unwrap_or_default(),
+                    registry_differs: found.and_then(|r| r.value).map(|n| n.to_string()).filter(|n| *n != value),
+                    value,
+                }
+            })
+            .collect(),
         data_editable: preparer && data_editable(&set, &a),
         a,
         c,
@@ -605,18 +695,34 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
 }
 
+/// An answer as stored (yes/no as a boolean, numbers as text).
+fn stored_value(v: &serde_json::Value) -> Option<hoctap_domain::criteria::AnswerValue> {
+    use hoctap_domain::criteria::{AnswerValue, Number};
+    match v {
+        serde_json::Value::Bool(b) => Some(AnswerValue::Bool(*b)),
+        v => Number::parse(&answer_text(v)).ok().map(AnswerValue::Number),
+    }
+}
+
+/// The stored data (số liệu) of a dossier.
+fn stored_data(set: &CriteriaSet, a: &AssessmentRow) -> BTreeMap<String, hoctap_domain::criteria::Number> {
+    set.variables.iter().filter_map(|v| Some((v.id.clone(), hoctap_domain::criteria::Number::parse(&answer_text(a.answers["data"].get(&v.id)?)).ok()?))).collect()
+}
+
+/// The answers and data a dossier holds, as the engine reads them.
+fn stored_answers(set: &CriteriaSet, a: &AssessmentRow) -> hoctap_domain::criteria::Answers {
+    let mut x = hoctap_domain::criteria::Answers::new();
+    x.values = set.indicators().filter_map(|(_, i)| Some((i.id.clone(), stored_value(a.answers["answers"].get(&i.id)?)?))).collect();
+    x.data = stored_data(set, a);
+    x
+}
+
 /// Puts back the stored answers of locked indicators, and the stored data when they are
 /// locked, whatever was sent; returns the indicators whose sent answer was replaced.
 pub(crate) fn keep_locked(set: &CriteriaSet, a: &AssessmentRow, answers: &mut hoctap_domain::criteria::Answers) -> Vec<String> {
-    use hoctap_domain::criteria::{AnswerValue, Number};
-    let stored_number = |v: &serde_json::Value| Number::parse(&answer_text(v)).ok();
     let mut kept = Vec::new();
     for (_, i) in set.indicators().filter(|(_, i)| !a.dossier.state.may_edit(&i.id)) {
-        let stored = match a.answers["answers"].get(&i.id) {
-            Some(serde_json::Value::Bool(b)) => Some(AnswerValue::Bool(*b)),
-            Some(v) => stored_number(v).map(AnswerValue::Number),
-            None => None,
-        };
+        let stored = a.answers["answers"].get(&i.id).and_then(stored_value);
         if answers.values.get(&i.id) != stored.as_ref() {
             kept.push(i.id.clone());
         }
@@ -626,7 +732,7 @@ pub(crate) fn keep_locked(set: &CriteriaSet, a: &AssessmentRow, answers: &mut ho
         };
     }
     if !data_editable(set, a) {
-        answers.data = set.variables.iter().filter_map(|v| a.answers["data"].get(&v.id).and_then(stored_number).map(|n| (v.id.clone(), n))).collect();
+        answers.data = stored_data(set, a);
     }
     kept
 }
@@ -1026,7 +1132,7 @@ async fn start_self_assessment(State(state): State<AppState>, user: CurrentUser,
         }
         let name = me.values.get("full_name").map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
         // The label carries no CCCD: it is shown to reviewers and on the public page.
-        Ok(state.store.create_assessment(&user.actor(), &c, "citizen", me.id, &format!("Công dân – {name}"), me.unit_id).await?)
+        lay_dossier(&state, &user, &c, SubjectKind::Citizen, me.id, &format!("Công dân – {name}"), me.unit_id).await
     }
     .await;
     match result {
