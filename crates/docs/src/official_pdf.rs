@@ -196,6 +196,9 @@ mod tests {
         })
         .unwrap_or_default();
         assert!(cert.starts_with(b"%PDF"));
+        // Subset fonts: the three full Liberation Serif faces alone weigh ~1 MB compressed.
+        assert!(cert.len() < 120_000, "certificate is {} bytes", cert.len());
+        assert!(pdf.len() < 150_000, "decision is {} bytes", pdf.len());
         if let Ok(dir) = std::env::var("HOCTAP_PDF_OUT") {
             let _ = std::fs::write(format!("{dir}/decision.pdf"), &pdf);
             let _ = std::fs::write(format!("{dir}/certificate.pdf"), &cert);

@@ -252,7 +252,7 @@ impl Writer {
         let catalog = id();
         let tree = id();
         let info = id();
-        let font_ids: Vec<(Ref, Ref, Ref, Ref, Ref)> = (0..3).map(|_| (id(), id(), id(), id(), id())).collect();
+        let font_ids: Vec<(Ref, Ref, Ref, Ref, Ref, Ref)> = (0..3).map(|_| (id(), id(), id(), id(), id(), id())).collect();
         let page_ids: Vec<(Ref, Ref)> = self.pages.iter().map(|_| (id(), id())).collect();
         pdf.catalog(catalog).pages(tree);
         pdf.document_info(info).title(pdf_writer::TextStr(title)).producer(pdf_writer::TextStr("Hoctap"));
@@ -275,8 +275,21 @@ impl Writer {
         }
         let names: [&[u8]; 3] = [b"LiberationSerif", b"LiberationSerif-Bold", b"LiberationSerif-Italic"];
         let files = [REGULAR, BOLD, ITALIC];
-        for (i, (type0, cid, descriptor, file, cmap)) in font_ids.iter().enumerate() {
+        for (i, (type0, cid, descriptor, file, cmap, cid_to_gid)) in font_ids.iter().enumerate() {
             let (Some(face), Some(used), Some(name), Some(bytes)) = (self.faces.get(i), self.used.get(i), names.get(i), files.get(i)) else { continue };
+            // Only the glyphs this document uses are embedded (a certificate carries ~40 KB of
+            // font instead of 1 MB). The text keeps the full font's glyph ids as CIDs; the
+            // CIDToGIDMap stream points each to its place in the subset.
+            let mut remapper = subsetter::GlyphRemapper::new();
+            for gid in used.keys() {
+                remapper.remap(*gid);
+            }
+            let subset = subsetter::subset(bytes, 0, &remapper).map_err(|e| format!("không cắt được phông chữ: {e}"))?;
+            let max_cid = used.keys().next_back().copied().unwrap_or(0);
+            let map: Vec<u8> = (0..=max_cid).flat_map(|c| remapper.get(c).unwrap_or(0).to_be_bytes()).collect();
+            let tagged = subset_name(name, used.keys().copied());
+            let name = &tagged.as_slice();
+            pdf.stream(*cid_to_gid, &deflate(&map)?).filter(Filter::FlateDecode);
             let upem = f32::from(face.units_per_em());
             let scale = |v: f32| v * 1000.0 / upem;
             pdf.type0_font(*type0).base_font(Name(name)).encoding_predefined(Name(b"Identity-H")).descendant_font(*cid).to_unicode(*cmap);
@@ -285,7 +298,7 @@ impl Writer {
                 .base_font(Name(name))
                 .system_info(pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 })
                 .font_descriptor(*descriptor)
-                .cid_to_gid_map_predefined(Name(b"Identity"));
+                .cid_to_gid_map_stream(*cid_to_gid);
             let mut widths = cf.widths();
             for gid in used.keys() {
                 let w = face.glyph_hor_advance(ttf_parser::GlyphId(*gid)).map(f32::from).unwrap_or(0.0);
@@ -305,8 +318,7 @@ impl Writer {
                 .cap_height(scale(f32::from(face.capital_height().unwrap_or(face.ascender()))))
                 .stem_v(if i == 1 { 140.0 } else { 80.0 })
                 .font_file2(*file);
-            let packed = packed_font(i)?;
-            pdf.stream(*file, packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), i32::try_from(bytes.len()).unwrap_or(0));
+            pdf.stream(*file, &deflate(&subset)?).filter(Filter::FlateDecode).pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(0));
             let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"UCS"), supplement: 0 });
             for (gid, c) in used {
                 map.pair(*gid, *c);
@@ -318,12 +330,20 @@ impl Writer {
     }
 }
 
-/// The embedded fonts compressed once per process (compressing 1 MB of fonts for every
-/// certificate made 5,000 certificates take minutes).
-fn packed_font(index: usize) -> Result<&'static [u8], String> {
-    static PACKED: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    let all = PACKED.get_or_init(|| [REGULAR, BOLD, ITALIC].iter().map(|f| deflate(f).unwrap_or_default()).collect());
-    all.get(index).filter(|p| !p.is_empty()).map(Vec::as_slice).ok_or_else(|| "không nén được phông chữ".to_string())
+/// A subset font's name: six capital letters that depend on the glyphs, "+", the font's
+/// name (ISO 32000-1, 9.6.4), so two different subsets never share a name.
+fn subset_name(name: &[u8], glyphs: impl Iterator<Item = u16>) -> Vec<u8> {
+    // FNV-1a over the glyph ids.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for g in glyphs {
+        for b in g.to_be_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let mut out: Vec<u8> = (0..6).map(|k| b'A' + u8::try_from((h >> (k * 8)) % 26).unwrap_or(0)).collect();
+    out.push(b'+');
+    out.extend_from_slice(name);
+    out
 }
 
 fn deflate(data: &[u8]) -> Result<Vec<u8>, String> {
