@@ -28,6 +28,8 @@ pub const DEMO_PROVINCE: &str = "20";
 pub const DEMO_USERS: &[(&str, &str, Role, bool)] = &[
     ("quantri", "Quản trị hệ thống", Role::SystemAdmin, true),
     ("tinh.canbo", "Nguyễn Văn Tỉnh", Role::UnitOfficer, true),
+    ("tinh.thamdinh", "Đinh Thị Sở", Role::Reviewer, true),
+    ("tinh.lanhdao", "Hoàng Văn Tịnh", Role::Signer, true),
     ("xa.canbo", "Hoàng Thị Xã", Role::UnitOfficer, false),
     ("xa.thamdinh", "Lương Văn Thẩm", Role::Reviewer, false),
     ("xa.lanhdao", "Vi Văn Lãnh", Role::Signer, false),
