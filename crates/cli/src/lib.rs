@@ -1,4 +1,4 @@
-//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench. One file per command.
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, bench. One file per command.
 
 pub mod commands;
 
@@ -41,6 +41,8 @@ pub enum Command {
     Bench(commands::bench::Cmd),
     /// Tạo dữ liệu sổ theo dõi tổng hợp (xã, tỉnh, cả nước) để đo hiệu năng và trình diễn.
     Gen(commands::r#gen::Args),
+    /// Đếm lại số liệu tổng hợp từ các sổ và quyết định công nhận, báo sai lệch của bộ đếm.
+    Recount(commands::recount::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -82,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Gen(a) => commands::r#gen::run(a).await,
         Command::Import(a) => commands::import::run(a).await,
         Command::Export(a) => commands::export::run(a).await,
+        Command::Recount(a) => commands::recount::run(a).await,
     }
 }
 

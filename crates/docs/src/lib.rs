@@ -1,5 +1,6 @@
 //! Generated and parsed files of Hoctap: spreadsheets (templates, imports, exports),
 //! documents and charts. Depends only on the domain crate.
+pub mod chart;
 pub mod criteria_xlsx;
 pub mod table;
 pub mod table_stream;

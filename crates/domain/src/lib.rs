@@ -8,6 +8,7 @@ pub mod date;
 pub mod hierarchy;
 pub mod recognition;
 pub mod registry;
+pub mod stats;
 pub mod text;
 pub mod unit;
 pub mod workflow;

@@ -334,6 +334,7 @@ impl Store {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
             }
         }
+        crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
         tx.commit().await?;
         Ok(AdminLoadReport {
             units: ids.len(),

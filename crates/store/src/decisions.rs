@@ -144,10 +144,23 @@ impl Store {
         .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
         let decision_id = get_i64(&row, "id")?;
+        let set_id: String = sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
+        let mut deltas = Vec::new();
         for g in grants {
+            // What the recognition counts for in the statistics, fixed now (a citizen's group
+            // may change later; the count made today must not).
+            let group: Option<String> = if g.dossier.subject_kind == "citizen" {
+                sqlx::query("SELECT occupation_group FROM reg_citizens WHERE id = $1").bind(g.dossier.subject_id).fetch_optional(&mut *tx).await?.and_then(|r| r.try_get::<Option<String>, _>("occupation_group").ok().flatten())
+            } else {
+                None
+            };
+            let metrics = hoctap_domain::stats::recognition_metrics(&set_id, &g.dossier.level, group.as_deref());
+            let (from, to) = hoctap_domain::stats::recognition_period(d.decided_on, g.valid_until, None);
+            let contributions: Vec<(&'static str, i64)> = metrics.iter().map(|m| (*m, 1)).collect();
+            deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, to).into_iter().map(|x| (g.dossier.unit_id, from, x)));
             sqlx::query(
-                "INSERT INTO recognitions (decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, province_code, title, level, valid_from, valid_until) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                "INSERT INTO recognitions (decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, province_code, title, level, valid_from, valid_until, metrics) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(decision_id)
             .bind(g.dossier.id)
@@ -161,12 +174,14 @@ impl Store {
             .bind(&g.level)
             .bind(date_text(d.decided_on))
             .bind(g.valid_until.map(date_text).unwrap_or_default())
+            .bind(metrics.join(","))
             .execute(&mut *tx)
             .await?;
             // The dossier points at the decision that recognised it.
             let next = Dossier { state: hoctap_domain::workflow::State::Recognised { decision_id }, ..g.next.clone() };
             transition_tx(&mut tx, actor, g.dossier, &next, "recognise", serde_json::json!({"decision": d.number.trim()})).await?;
         }
+        crate::stats::add_deltas(&mut tx, &deltas).await?;
         record(
             &mut tx,
             actor,
@@ -229,7 +244,19 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("công nhận còn hiệu lực"));
         }
-        let unit = get_i64(&sqlx::query("SELECT unit_id FROM recognitions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?, "unit_id")?;
+        let row = sqlx::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let unit = get_i64(&row, "unit_id")?;
+        // The counts it made from the revocation on are taken back: its period now ends today.
+        let from = parse_date_col(&row.try_get::<String, _>("valid_from")?)?;
+        let until: String = row.try_get("valid_until")?;
+        let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
+        let metrics: String = row.try_get("metrics")?;
+        let contributions: Vec<(&'static str, i64)> = metrics.split(',').filter_map(|m| hoctap_domain::stats::METRICS.iter().find(|(x, ..)| *x == m).map(|(x, ..)| (*x, 1))).collect();
+        let (_, old_to) = hoctap_domain::stats::recognition_period(from, until, None);
+        let (_, new_to) = hoctap_domain::stats::recognition_period(from, until, Some(on));
+        let mut deltas: Vec<_> = hoctap_domain::stats::version_deltas(&contributions, from, old_to).into_iter().map(|d| (unit, from, hoctap_domain::stats::Delta { amount: -d.amount, ..d })).collect();
+        deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, new_to).into_iter().map(|d| (unit, from, d)));
+        crate::stats::add_deltas(&mut tx, &deltas).await?;
         record(&mut tx, actor, AuditEntry { unit_id: Some(unit), action: "recognition.revoke", entity: "recognition", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"reason": reason.trim(), "on": on})) }).await?;
         tx.commit().await?;
         Ok(())

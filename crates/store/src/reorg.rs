@@ -314,6 +314,8 @@ impl Store {
             },
         )
         .await?;
+        // Numbers of the closed units now count in their successors on today's tree.
+        crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
         tx.commit().await?;
         Ok(new_ids)
     }

@@ -6,6 +6,7 @@ pub mod r#gen;
 pub mod export;
 pub mod import;
 pub mod progress;
+pub mod recount;
 pub mod serve;
 pub mod user;
 

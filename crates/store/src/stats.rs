@@ -1,0 +1,413 @@
+//! Statistics counters (số liệu tổng hợp): written in the transaction of each change
+//! ([`add_deltas`]), summed at read time through the unit tree, on the tree as it was or
+//! re-based onto today's units, and rebuilt from every record version by [`Store::recount`].
+
+use std::collections::BTreeMap;
+
+use hoctap_domain::registry::def::{self, Registry, RegistryKind, Value, Values};
+use hoctap_domain::stats::{self, Delta, MetricKind};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, Store, date_text, get_i64, parse_date_col};
+
+/// Which tree numbers are summed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// The tree as it was on this date (a 2023 report of a district abolished in 2025).
+    AsAt(Date),
+    /// Today's tree: every old unit's numbers counted in its successor of today.
+    Rebased(Date),
+}
+
+impl Basis {
+    fn date(self) -> Date {
+        match self {
+            Self::AsAt(d) | Self::Rebased(d) => d,
+        }
+    }
+
+    /// SQL joining the counters `s` to the unit `u` they count in on this basis, with the
+    /// closure row `c` (its date bound as `$1`).
+    fn from_sql(self) -> &'static str {
+        match self {
+            Self::AsAt(_) => "stat_deltas s JOIN unit_closure c ON c.descendant_id = s.unit_id AND c.valid_from <= $1 AND c.valid_to > $1",
+            Self::Rebased(_) => "stat_deltas s JOIN unit_rebase r ON r.unit_id = s.unit_id JOIN unit_closure c ON c.descendant_id = r.current_id AND c.valid_from <= $1 AND c.valid_to > $1",
+        }
+    }
+}
+
+/// One counter that differs from its recount.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Drift {
+    pub unit_id: i64,
+    pub metric: String,
+    pub year: i16,
+    pub stored: i64,
+    pub recounted: i64,
+}
+
+/// What `hoctap recount` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecountReport {
+    pub versions: usize,
+    pub counters: usize,
+    pub drift: Vec<Drift>,
+    pub fixed: bool,
+}
+
+/// The unit a record's numbers count in on a date: the commune that holds its unit, or the
+/// unit itself above commune level.
+pub(crate) async fn stat_unit(conn: &mut AnyConnection, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), i64>) -> Result<i64> {
+    if let Some(u) = cache.get(&(unit, on)) {
+        return Ok(*u);
+    }
+    let row = sqlx::query(
+        "SELECT c.ancestor_id AS id FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
+         WHERE c.descendant_id = $1 AND u.kind = 'commune' AND c.valid_from <= $2 AND c.valid_to > $2",
+    )
+    .bind(unit)
+    .bind(date_text(on))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let id = match row {
+        Some(r) => get_i64(&r, "id")?,
+        None => unit,
+    };
+    cache.insert((unit, on), id);
+    Ok(id)
+}
+
+/// Adds deltas, each given with the unit of its record and the date that unit is read on.
+pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<()> {
+    let mut cache = BTreeMap::new();
+    let mut folded: BTreeMap<(i64, &'static str, i16), i64> = BTreeMap::new();
+    for (unit, on, d) in items {
+        let u = stat_unit(conn, *unit, *on, &mut cache).await?;
+        *folded.entry((u, d.metric, d.year)).or_default() += d.amount;
+    }
+    folded.retain(|_, v| *v != 0);
+    let rows: Vec<_> = folded.into_iter().collect();
+    for chunk in rows.chunks(200) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
+        let sql = format!(
+            "INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {} \
+             ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((unit, metric, year), delta) in chunk {
+            q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(*delta);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The deltas of a registry record's version valid over `[from, to)`.
+pub(crate) fn record_deltas(reg: &Registry, values: &Values, from: Date, to: Date) -> Vec<Delta> {
+    if reg.kind == RegistryKind::FundEntries {
+        return stats::fund_entry_deltas(values);
+    }
+    stats::version_deltas(&stats::registry_contributions(reg.kind, values), from, to)
+}
+
+/// Deltas for a record's change on `on`: the old version ends, the new one starts (either may
+/// be absent: a creation, an ending).
+pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, &Values)>, after: Option<(i64, &Values)>, on: Date) -> Vec<(i64, Date, Delta)> {
+    let mut out = Vec::new();
+    if reg.kind == RegistryKind::FundEntries {
+        // Posted entries never change: only a new one counts.
+        if before.is_none()
+            && let Some((unit, v)) = after
+        {
+            out.extend(stats::fund_entry_deltas(v).into_iter().map(|d| (unit, on, d)));
+        }
+        return out;
+    }
+    if let Some((unit, v)) = before {
+        // The old version's numbers leave in the year of the change, from where they counted.
+        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount: -amount })));
+    }
+    if let Some((unit, v)) = after {
+        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount })));
+    }
+    out
+}
+
+/// The fields the counters read, from a stored version's JSON.
+fn stat_values_from_json(reg: &Registry, json: &serde_json::Value) -> Values {
+    let mut v = Values::new();
+    for f in reg.fields {
+        match json.get(f.column) {
+            Some(serde_json::Value::String(s)) => v.insert(f.column, Value::Text(s.clone())),
+            Some(serde_json::Value::Bool(b)) => v.insert(f.column, Value::Bool(*b)),
+            Some(serde_json::Value::Number(n)) => v.insert(f.column, Value::Int(n.as_i64().unwrap_or(0))),
+            _ => None,
+        };
+    }
+    v
+}
+
+/// The counted fields of a stored row (text, flag and number columns as the counters need).
+fn stat_values_from_row(reg: &Registry, row: &sqlx::any::AnyRow) -> Result<Values> {
+    let mut v = Values::new();
+    for column in ["occupation_group", "kind", "reverses"] {
+        if reg.field(column).is_some()
+            && let Some(s) = row.try_get::<Option<String>, _>(column)?
+        {
+            v.insert(column, Value::Text(s));
+        }
+    }
+    for column in ["uses_it", "manager_is_hkh_chair"] {
+        if reg.field(column).is_some() {
+            let flag = crate::get_opt_i64(row, column)?.unwrap_or(0) != 0;
+            v.insert(column, Value::Bool(flag));
+        }
+    }
+    if reg.field("amount").is_some()
+        && let Some(n) = crate::get_opt_i64(row, "amount")?
+    {
+        v.insert("amount", Value::Int(n));
+    }
+    if reg.field("posted_on").is_some()
+        && let Some(s) = row.try_get::<Option<String>, _>("posted_on")?
+    {
+        v.insert("posted_on", Value::Date(parse_date_col(&s)?));
+    }
+    Ok(v)
+}
+
+impl Store {
+    /// Rebuilds the counters from every version of every record and every recognition, and
+    /// compares them with the stored ones; `fix` writes the recount (one transaction).
+    pub async fn recount(&self, fix: bool) -> Result<RecountReport> {
+        let mut conn = self.pool().acquire().await?;
+        let mut items: Vec<(i64, Date, Delta)> = Vec::new();
+        let mut versions = 0;
+        for reg in def::REGISTRIES {
+            let counted: Vec<&str> = ["occupation_group", "kind", "reverses", "uses_it", "manager_is_hkh_chair", "amount", "posted_on"].into_iter().filter(|c| reg.field(c).is_some()).collect();
+            if reg.kind != RegistryKind::FundEntries && stats::registry_contributions(reg.kind, &Values::new()).is_empty() {
+                continue;
+            }
+            let extra = if counted.is_empty() { String::new() } else { format!(", t.{}", counted.join(", t.")) };
+            // The current version starts where the last past one ended.
+            let sql = format!(
+                "SELECT t.id, t.unit_id, t.valid_from, t.valid_to{extra}, \
+                 (SELECT MAX(h.valid_to) FROM registry_history h WHERE h.registry = $1 AND h.record_id = t.id) AS current_from FROM {} t",
+                reg.table
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await?;
+            for r in &rows {
+                let from = match r.try_get::<Option<String>, _>("current_from")? {
+                    Some(s) => parse_date_col(&s)?,
+                    None => parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                };
+                let to = parse_date_col(&r.try_get::<String, _>("valid_to")?)?;
+                let unit = get_i64(r, "unit_id")?;
+                let values = stat_values_from_row(reg, r)?;
+                versions += 1;
+                items.extend(record_deltas(reg, &values, from, to).into_iter().map(|d| (unit, from, d)));
+            }
+            let sql = format!(
+                "SELECT h.valid_from, h.valid_to, h.data_json, COALESCE(h.unit_id, t.unit_id) AS unit_id FROM registry_history h JOIN {} t ON t.id = h.record_id WHERE h.registry = $1",
+                reg.table
+            );
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await? {
+                let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
+                let to = parse_date_col(&r.try_get::<String, _>("valid_to")?)?;
+                let json: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or_default();
+                versions += 1;
+                items.extend(record_deltas(reg, &stat_values_from_json(reg, &json), from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)));
+            }
+        }
+        for r in sqlx::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions").fetch_all(&mut *conn).await? {
+            let metrics: String = r.try_get("metrics")?;
+            let (from, to) = recognition_span(&r)?;
+            let contributions: Vec<(&'static str, i64)> = metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
+            versions += 1;
+            items.extend(stats::version_deltas(&contributions, from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)));
+        }
+        let mut cache = BTreeMap::new();
+        let mut expected: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
+        for (unit, on, d) in &items {
+            let u = stat_unit(&mut conn, *unit, *on, &mut cache).await?;
+            *expected.entry((u, d.metric.to_string(), d.year)).or_default() += d.amount;
+        }
+        expected.retain(|_, v| *v != 0);
+        let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
+        for r in sqlx::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {
+            let delta = get_i64(&r, "delta")?;
+            if delta != 0 {
+                stored.insert((get_i64(&r, "unit_id")?, r.try_get("metric")?, i16::try_from(get_i64(&r, "year")?).unwrap_or(0)), delta);
+            }
+        }
+        let mut drift = Vec::new();
+        for key in expected.keys().chain(stored.keys()).collect::<std::collections::BTreeSet<_>>() {
+            let (s, e) = (stored.get(key).copied().unwrap_or(0), expected.get(key).copied().unwrap_or(0));
+            if s != e {
+                drift.push(Drift { unit_id: key.0, metric: key.1.clone(), year: key.2, stored: s, recounted: e });
+            }
+        }
+        let counters = stored.len();
+        drop(conn);
+        if fix && !drift.is_empty() {
+            let mut tx = self.pool().begin().await?;
+            sqlx::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
+            let rows: Vec<_> = expected.into_iter().collect();
+            for chunk in rows.chunks(200) {
+                let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
+                let sql = format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {}", values.join(", "));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for ((unit, metric, year), delta) in chunk {
+                    q = q.bind(*unit).bind(metric.clone()).bind(i64::from(*year)).bind(*delta);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(RecountReport { versions, counters, fixed: fix && !drift.is_empty(), drift })
+    }
+
+    /// Values of metrics for a unit (None: the whole country) in a year.
+    pub async fn metric_values(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<String, i64>> {
+        let by = self.metric_values_by(unit, year, metrics, basis, false).await?;
+        Ok(by.into_values().next().unwrap_or_default())
+    }
+
+    /// Values of metrics for each child of a unit (None: each province) in a year.
+    pub async fn metric_values_by_child(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
+        self.metric_values_by(unit, year, metrics, basis, true).await
+    }
+
+    async fn metric_values_by(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis, by_child: bool) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
+        let mut out: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+        let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::metric_kind(m).is_some()).collect();
+        if !counted.is_empty() {
+            let placeholders: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 4)).collect();
+            // $1 date of the tree, $2 year, $3 the unit (or unused).
+            let (group, filter) = match (unit, by_child) {
+                (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
+                (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
+                (Some(_), true) => (
+                    "c.ancestor_id",
+                    "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
+                ),
+                (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT u.id FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1) AND $3 = $3"),
+            };
+            let sql = format!(
+                "SELECT {group} AS grp, s.metric, SUM(s.delta) AS stock, SUM(CASE WHEN s.year = $2 THEN s.delta ELSE 0 END) AS flow \
+                 FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric",
+                basis.from_sql(),
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(basis.date())).bind(i64::from(year)).bind(unit.unwrap_or(0));
+            for m in &counted {
+                q = q.bind(*m);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let metric: String = r.try_get("metric")?;
+                let value = match stats::metric_kind(&metric) {
+                    Some(MetricKind::Flow) => get_i64(&r, "flow")?,
+                    _ => get_i64(&r, "stock")?,
+                };
+                out.entry(get_i64(&r, "grp")?).or_default().insert(metric, value);
+            }
+        }
+        // Villages and communes come from the tree itself.
+        for (metric, kind) in [("villages", "village"), ("communes", "commune")] {
+            if !metrics.contains(&metric) {
+                continue;
+            }
+            let on = date_text(basis.date());
+            let (group, filter) = match (unit, by_child) {
+                (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
+                (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
+                (Some(_), true) => (
+                    "c.ancestor_id",
+                    "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
+                ),
+                (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT v.id FROM units v WHERE v.kind = 'province' AND v.valid_from <= $1 AND v.valid_to > $1) AND $3 = $3"),
+            };
+            let sql = format!(
+                "SELECT {group} AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
+                 WHERE {filter} AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind = $2 GROUP BY {group}"
+            );
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(kind).bind(unit.unwrap_or(0)).fetch_all(self.pool()).await? {
+                out.entry(get_i64(&r, "grp")?).or_default().insert(metric.to_string(), get_i64(&r, "n")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rebuilds `unit_rebase`: today's unit for every unit (itself while valid; else its
+    /// same-kind successor through the lineage, else any successor, else its parent's).
+    pub async fn rebuild_rebase(&self) -> Result<usize> {
+        let mut tx = self.pool().begin().await?;
+        let n = rebuild_rebase(&mut tx, crate::today()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// `[from, to)` of a stored recognition row.
+fn recognition_span(r: &sqlx::any::AnyRow) -> Result<(Date, Date)> {
+    let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
+    let until: String = r.try_get("valid_until")?;
+    let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
+    let revoked = crate::get_opt_i64(r, "revoked")?.unwrap_or(0) != 0;
+    let revoked_on: String = r.try_get("revoked_on")?;
+    let revoked_on = if revoked && !revoked_on.is_empty() { Some(parse_date_col(&revoked_on)?) } else { None };
+    Ok(stats::recognition_period(from, until, revoked_on))
+}
+
+pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Result<usize> {
+    let units: Vec<(i64, String, Date)> = sqlx::query("SELECT id, kind, valid_to FROM units")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((get_i64(r, "id")?, r.try_get::<String, _>("kind")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?)))
+        .collect::<Result<_>>()?;
+    let mut successors: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for r in sqlx::query("SELECT predecessor_id, successor_id FROM lineage_links ORDER BY successor_id").fetch_all(&mut *conn).await? {
+        successors.entry(get_i64(&r, "predecessor_id")?).or_default().push(get_i64(&r, "successor_id")?);
+    }
+    // A unit's last parent, for units that end without a successor.
+    let mut last_parent: BTreeMap<i64, (Date, i64)> = BTreeMap::new();
+    for r in sqlx::query("SELECT child_id AS unit_id, parent_id, valid_to FROM unit_parents").fetch_all(&mut *conn).await? {
+        let (unit, parent, to) = (get_i64(&r, "unit_id")?, get_i64(&r, "parent_id")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?);
+        let e = last_parent.entry(unit).or_insert((to, parent));
+        if to >= e.0 {
+            *e = (to, parent);
+        }
+    }
+    let info: BTreeMap<i64, (&str, bool)> = units.iter().map(|(id, kind, to)| (*id, (kind.as_str(), *to > today))).collect();
+    let mut map: Vec<(i64, i64)> = Vec::with_capacity(units.len());
+    for (id, kind, _) in &units {
+        let mut at = *id;
+        for _ in 0..16 {
+            let Some((k, current)) = info.get(&at) else { break };
+            if *current {
+                break;
+            }
+            let next = successors.get(&at).and_then(|s| s.iter().find(|x| info.get(x).is_some_and(|(sk, _)| *sk == *k || *sk == kind.as_str())).or(s.first()).copied());
+            at = match next.or_else(|| last_parent.get(&at).map(|(_, p)| *p)) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        map.push((*id, at));
+    }
+    sqlx::query("DELETE FROM unit_rebase").execute(&mut *conn).await?;
+    for chunk in map.chunks(400) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
+        let sql = format!("INSERT INTO unit_rebase (unit_id, current_id) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (a, b) in chunk {
+            q = q.bind(*a).bind(*b);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(map.len())
+}
