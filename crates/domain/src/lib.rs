@@ -6,6 +6,7 @@ pub mod credential;
 pub mod criteria;
 pub mod date;
 pub mod hierarchy;
+pub mod indicator;
 pub mod recognition;
 pub mod registry;
 pub mod stats;

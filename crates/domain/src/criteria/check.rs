@@ -114,28 +114,35 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Reads a TOML text into `T`: a syntax error names its line and column, a shape error the
+/// path of the field, both in Vietnamese. Shared by every data file of the domain (criteria
+/// sets, indicators, plans), which stop at the first such error because serde reads no further.
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CheckError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        let at = e.span().map(|s| line_col(text, s.start));
+        let reason = match at {
+            Some((l, c)) => format!("lỗi cú pháp TOML ở dòng {l}, cột {c}: {}", e.message()),
+            None => format!("lỗi cú pháp TOML: {}", e.message()),
+        };
+        CheckError { file: String::new(), path: String::new(), reason }
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut reason = vietnamese_serde_message(inner.message());
+        if let Some(span) = inner.span() {
+            let (l, c) = line_col(text, span.start);
+            reason = format!("{reason} (dòng {l}, cột {c})");
+        }
+        let path = if path == "." { String::new() } else { path };
+        CheckError { file: String::new(), path, reason }
+    })
+}
+
 impl CriteriaSet {
     /// Reads a set from TOML and validates it. All problems are returned together.
     pub fn parse_toml(text: &str) -> Result<CriteriaSet, SetErrors> {
-        let de = toml::Deserializer::parse(text).map_err(|e| {
-            let at = e.span().map(|s| line_col(text, s.start));
-            let reason = match at {
-                Some((l, c)) => format!("lỗi cú pháp TOML ở dòng {l}, cột {c}: {}", e.message()),
-                None => format!("lỗi cú pháp TOML: {}", e.message()),
-            };
-            SetErrors(vec![CheckError { file: String::new(), path: String::new(), reason }])
-        })?;
-        let set: CriteriaSet = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let mut reason = vietnamese_serde_message(inner.message());
-            if let Some(span) = inner.span() {
-                let (l, c) = line_col(text, span.start);
-                reason = format!("{reason} (dòng {l}, cột {c})");
-            }
-            let path = if path == "." { String::new() } else { path };
-            SetErrors(vec![CheckError { file: String::new(), path, reason }])
-        })?;
+        let set: CriteriaSet = read_toml(text).map_err(|e| SetErrors(vec![e]))?;
         set.validate()?;
         Ok(set)
     }

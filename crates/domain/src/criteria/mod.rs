@@ -89,6 +89,7 @@ mod source;
 
 pub use answers::{AnswerError, AnswerValue, Answers, PreviousRecognition};
 pub use check::{CheckError, SetErrors, check_file, check_files};
+pub(crate) use check::read_toml;
 pub use engine::{
     AreaSet, EvalError, Evaluation, Evaluator, ExplanationItem, ItemScope, PointsOutcome, PointsScorer,
     ScoreError, ValueSource,
