@@ -16,57 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::criteria::{CheckError, Confidence, Number, read_toml};
 
-/// Whether a metric is a count as at 31/12 of the year or a sum over the year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricKind {
-    /// Số liệu thời điểm: counted as at 31/12 of the year (units, people, recognitions in force).
-    Stock,
-    /// Số liệu phát sinh: summed over the calendar year (fund receipts and payments).
-    Flow,
-}
-
-/// The metrics the store counts per commune and year (`id`, Vietnamese name, kind). A computed
-/// indicator may use only these ids. Occupation groups follow the CDHT set: N1 nông dân, N2
-/// công nhân / lao động tự do, N3 cán bộ, công chức, viên chức, doanh nhân, N4 người học.
-pub const METRICS: &[(&str, &str, MetricKind)] = &[
-    ("households", "Số hộ gia đình", MetricKind::Stock),
-    ("citizens", "Số công dân", MetricKind::Stock),
-    ("citizens_n1", "Số công dân nhóm N1 (nông dân)", MetricKind::Stock),
-    ("citizens_n2", "Số công dân nhóm N2 (công nhân, lao động tự do)", MetricKind::Stock),
-    ("citizens_n3", "Số công dân nhóm N3 (cán bộ, công chức, viên chức, doanh nhân)", MetricKind::Stock),
-    ("citizens_n4", "Số công dân nhóm N4 (người học)", MetricKind::Stock),
-    ("clans", "Số dòng họ", MetricKind::Stock),
-    ("organisations", "Số cơ quan, tổ chức, đơn vị", MetricKind::Stock),
-    ("learning_centres", "Số trung tâm học tập cộng đồng", MetricKind::Stock),
-    ("learning_centres_it", "Số TT HTCĐ ứng dụng công nghệ thông tin", MetricKind::Stock),
-    (
-        "learning_centres_hkh_chair",
-        "Số TT HTCĐ có Chủ tịch hoặc Phó Chủ tịch Hội Khuyến học xã tham gia quản lý",
-        MetricKind::Stock,
-    ),
-    ("association_members", "Số hội viên khuyến học", MetricKind::Stock),
-    ("villages", "Số thôn, tổ dân phố", MetricKind::Stock),
-    ("communes", "Số xã, phường, đặc khu", MetricKind::Stock),
-    ("rec_gdht", "Số gia đình được công nhận \"Gia đình học tập\"", MetricKind::Stock),
-    ("rec_dhht", "Số dòng họ được công nhận \"Dòng họ học tập\"", MetricKind::Stock),
-    ("rec_cdht_thon", "Số thôn, tổ dân phố được công nhận \"Cộng đồng học tập\"", MetricKind::Stock),
-    ("rec_dvht", "Số đơn vị được công nhận \"Đơn vị học tập\"", MetricKind::Stock),
-    ("rec_cdht", "Số công dân được công nhận \"Công dân học tập\"", MetricKind::Stock),
-    ("rec_cdht_n1", "Số công dân học tập nhóm N1", MetricKind::Stock),
-    ("rec_cdht_n2", "Số công dân học tập nhóm N2", MetricKind::Stock),
-    ("rec_cdht_n3", "Số công dân học tập nhóm N3", MetricKind::Stock),
-    ("rec_cdht_n4", "Số công dân học tập nhóm N4", MetricKind::Stock),
-    ("rec_cdht_xa", "Số xã được công nhận \"Cộng đồng học tập\" cấp xã", MetricKind::Stock),
-    ("rec_cdht_xa_md2", "Số xã được công nhận \"Cộng đồng học tập\" cấp xã mức độ 2", MetricKind::Stock),
-    ("fund_receipts", "Số thu quỹ khuyến học trong năm (đồng)", MetricKind::Flow),
-    ("fund_payments", "Số chi quỹ khuyến học trong năm (đồng)", MetricKind::Flow),
-];
-
-/// The metric with this id: `(id, Vietnamese name, kind)`.
-pub fn metric(id: &str) -> Option<(&'static str, &'static str, MetricKind)> {
-    METRICS.iter().copied().find(|(m, _, _)| *m == id)
-}
+// The metrics are owned by `stats`, which also says what each record counts for.
+pub use crate::stats::{METRICS, MetricKind, metric};
 
 /// Computed from metrics or typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

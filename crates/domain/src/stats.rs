@@ -15,10 +15,13 @@ use jiff::civil::Date;
 use crate::date::OPEN_END as END_OF_TIME;
 use crate::registry::def::{RegistryKind, Value, Values};
 
-/// Whether a metric is a stock (as at 31/12) or a flow (during the year).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a metric is a count as at 31/12 of the year or a sum over the year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MetricKind {
+    /// Số liệu thời điểm: counted as at 31/12 of the year (units, people, recognitions in force).
     Stock,
+    /// Số liệu phát sinh: summed over the calendar year (fund receipts and payments).
     Flow,
 }
 
@@ -36,6 +39,8 @@ pub const METRICS: &[(&str, &str, MetricKind)] = &[
     ("learning_centres_it", "TT HTCĐ ứng dụng CNTT trong quản lý, dạy học", MetricKind::Stock),
     ("learning_centres_hkh_chair", "TT HTCĐ có Chủ tịch Hội Khuyến học xã tham gia quản lý", MetricKind::Stock),
     ("association_members", "Số hội viên khuyến học", MetricKind::Stock),
+    ("villages", "Số thôn, tổ dân phố", MetricKind::Stock),
+    ("communes", "Số xã, phường, đặc khu", MetricKind::Stock),
     ("rec_gdht", "Hộ đạt \"Gia đình học tập\"", MetricKind::Stock),
     ("rec_dhht", "Dòng họ đạt \"Dòng họ học tập\"", MetricKind::Stock),
     ("rec_cdht_thon", "Thôn, tổ dân phố đạt \"Cộng đồng học tập\"", MetricKind::Stock),
@@ -51,11 +56,22 @@ pub const METRICS: &[(&str, &str, MetricKind)] = &[
     ("fund_payments", "Chi quỹ khuyến học trong năm (đồng)", MetricKind::Flow),
 ];
 
-/// Metrics counted from the unit tree itself, not from counters.
-pub const UNIT_METRICS: &[(&str, &str)] = &[("villages", "Số thôn, tổ dân phố"), ("communes", "Số xã, phường, đặc khu")];
+/// Metrics counted from the unit tree itself (the number of units of a kind), not from
+/// counters.
+pub const UNIT_METRICS: &[(&str, &str)] = &[("villages", "village"), ("communes", "commune")];
+
+/// The metric with this id: `(id, Vietnamese name, kind)`.
+pub fn metric(id: &str) -> Option<(&'static str, &'static str, MetricKind)> {
+    METRICS.iter().copied().find(|(m, _, _)| *m == id)
+}
 
 pub fn metric_kind(id: &str) -> Option<MetricKind> {
-    METRICS.iter().find(|(m, ..)| *m == id).map(|(_, _, k)| *k)
+    metric(id).map(|(_, _, k)| k)
+}
+
+/// Whether counters hold the metric (not the unit tree).
+pub fn is_counted(id: &str) -> bool {
+    metric(id).is_some() && !UNIT_METRICS.iter().any(|(m, _)| *m == id)
 }
 
 /// One change of a counter.

@@ -283,7 +283,7 @@ impl Store {
 
     async fn metric_values_by(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis, by_child: bool) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
         let mut out: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-        let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::metric_kind(m).is_some()).collect();
+        let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
         if !counted.is_empty() {
             let placeholders: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 4)).collect();
             // $1 date of the tree, $2 year, $3 the unit (or unused).
@@ -316,8 +316,8 @@ impl Store {
             }
         }
         // Villages and communes come from the tree itself.
-        for (metric, kind) in [("villages", "village"), ("communes", "commune")] {
-            if !metrics.contains(&metric) {
+        for (metric, kind) in stats::UNIT_METRICS {
+            if !metrics.contains(metric) {
                 continue;
             }
             let on = date_text(basis.date());
