@@ -118,22 +118,39 @@ pub fn file_name(reg: &Registry, unit_code: &str, ext: &str) -> String {
 
 /// A plain workbook of one table (exports of pages: progress, lists), cells escaped.
 pub fn simple_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+    tables_xlsx(&[Table { sheet: sheet.to_string(), header: header.to_vec(), rows: rows.to_vec() }])
+}
+
+/// One sheet of [`tables_xlsx`].
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub sheet: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A workbook of several plain tables, one per sheet (a dashboard's or report's tables).
+/// Plain numbers stay numbers so Excel can sum them; text is escaped against formulas.
+pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#D9E1F2");
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet)?;
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), h, &bold)?;
-        ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), 18)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            let (rr, cc) = (u32::try_from(r + 1).unwrap_or(u32::MAX), u16::try_from(c).unwrap_or(u16::MAX));
-            // Counts stay numbers so Excel can sum them.
-            match cell.parse::<f64>() {
-                Ok(n) if !cell.starts_with('0') || cell == "0" => ws.write_number(rr, cc, n)?,
-                _ => ws.write_string(rr, cc, escape_cell(cell))?,
-            };
+    for t in tables {
+        let ws = wb.add_worksheet();
+        // Sheet names: at most 31 characters, none of []:*?/\.
+        let name: String = t.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        ws.set_name(&name)?;
+        for (c, h) in t.header.iter().enumerate() {
+            ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), h, &bold)?;
+            ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), if c == 0 { 40 } else { 18 })?;
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (rr, cc) = (u32::try_from(r + 1).unwrap_or(u32::MAX), u16::try_from(c).unwrap_or(u16::MAX));
+                match cell.parse::<f64>() {
+                    Ok(n) if !cell.starts_with('0') || cell == "0" || cell.starts_with("0.") => ws.write_number(rr, cc, n)?,
+                    _ => ws.write_string(rr, cc, escape_cell(cell))?,
+                };
+            }
         }
     }
     wb.save_to_buffer()

@@ -30,7 +30,7 @@ pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
 pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
-pub use stats::{Basis, Drift, RecountReport};
+pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use users::{NewUser, SessionRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 

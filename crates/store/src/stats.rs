@@ -38,6 +38,14 @@ impl Basis {
     }
 }
 
+/// Yearly changes of each metric: metric → year → change.
+pub type MetricChanges = BTreeMap<String, BTreeMap<i16, i64>>;
+
+/// Each metric's value in `year` from its changes (stock: up to the year; flow: the year).
+pub fn values_at(changes: &MetricChanges, year: i16) -> BTreeMap<String, i64> {
+    changes.iter().map(|(m, c)| (m.clone(), stats::value_at(stats::metric_kind(m).unwrap_or(MetricKind::Stock), c, year))).collect()
+}
+
 /// One counter that differs from its recount.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Drift {
@@ -272,70 +280,59 @@ impl Store {
 
     /// Values of metrics for a unit (None: the whole country) in a year.
     pub async fn metric_values(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<String, i64>> {
-        let by = self.metric_values_by(unit, year, metrics, basis, false).await?;
-        Ok(by.into_values().next().unwrap_or_default())
+        let changes = self.metric_changes(unit, false, year, metrics, basis).await?;
+        Ok(changes.into_values().next().map(|c| values_at(&c, year)).unwrap_or_default())
     }
 
     /// Values of metrics for each child of a unit (None: each province) in a year.
     pub async fn metric_values_by_child(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
-        self.metric_values_by(unit, year, metrics, basis, true).await
+        let changes = self.metric_changes(unit, true, year, metrics, basis).await?;
+        Ok(changes.into_iter().map(|(k, c)| (k, values_at(&c, year))).collect())
     }
 
-    async fn metric_values_by(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis, by_child: bool) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
-        let mut out: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+    /// The yearly changes of metrics up to `year`, for a unit (or the country) or for each of
+    /// its children: group → metric → year → change. Tree counts (villages, communes) come as
+    /// one change in year 0: the tree on the basis date. One query per kind of source.
+    pub async fn metric_changes(&self, unit: Option<i64>, by_child: bool, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, MetricChanges>> {
+        let mut out: BTreeMap<i64, MetricChanges> = BTreeMap::new();
+        // $1 the tree's date, $2 the year or the unit kind, $3 the unit (bound even if unused).
+        let (group, filter) = match (unit, by_child) {
+            (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
+            (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
+            (Some(_), true) => (
+                "c.ancestor_id",
+                "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
+            ),
+            (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT v.id FROM units v WHERE v.kind = 'province' AND v.valid_from <= $1 AND v.valid_to > $1) AND $3 = $3"),
+        };
+        let on = date_text(basis.date());
         let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
         if !counted.is_empty() {
             let placeholders: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 4)).collect();
-            // $1 date of the tree, $2 year, $3 the unit (or unused).
-            let (group, filter) = match (unit, by_child) {
-                (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
-                (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
-                (Some(_), true) => (
-                    "c.ancestor_id",
-                    "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
-                ),
-                (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT u.id FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1) AND $3 = $3"),
-            };
             let sql = format!(
-                "SELECT {group} AS grp, s.metric, SUM(s.delta) AS stock, SUM(CASE WHEN s.year = $2 THEN s.delta ELSE 0 END) AS flow \
-                 FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric",
+                "SELECT {group} AS grp, s.metric, s.year, SUM(s.delta) AS delta FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric, s.year",
                 basis.from_sql(),
                 placeholders.join(", ")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(basis.date())).bind(i64::from(year)).bind(unit.unwrap_or(0));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(i64::from(year)).bind(unit.unwrap_or(0));
             for m in &counted {
                 q = q.bind(*m);
             }
             for r in q.fetch_all(self.pool()).await? {
-                let metric: String = r.try_get("metric")?;
-                let value = match stats::metric_kind(&metric) {
-                    Some(MetricKind::Flow) => get_i64(&r, "flow")?,
-                    _ => get_i64(&r, "stock")?,
-                };
-                out.entry(get_i64(&r, "grp")?).or_default().insert(metric, value);
+                let y = i16::try_from(get_i64(&r, "year")?).unwrap_or(0);
+                *out.entry(get_i64(&r, "grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += get_i64(&r, "delta")?;
             }
         }
-        // Villages and communes come from the tree itself.
         for (metric, kind) in stats::UNIT_METRICS {
             if !metrics.contains(metric) {
                 continue;
             }
-            let on = date_text(basis.date());
-            let (group, filter) = match (unit, by_child) {
-                (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
-                (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
-                (Some(_), true) => (
-                    "c.ancestor_id",
-                    "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
-                ),
-                (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT v.id FROM units v WHERE v.kind = 'province' AND v.valid_from <= $1 AND v.valid_to > $1) AND $3 = $3"),
-            };
             let sql = format!(
                 "SELECT {group} AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
                  WHERE {filter} AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind = $2 GROUP BY {group}"
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(kind).bind(unit.unwrap_or(0)).fetch_all(self.pool()).await? {
-                out.entry(get_i64(&r, "grp")?).or_default().insert(metric.to_string(), get_i64(&r, "n")?);
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(*kind).bind(unit.unwrap_or(0)).fetch_all(self.pool()).await? {
+                out.entry(get_i64(&r, "grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, get_i64(&r, "n")?);
             }
         }
         Ok(out)
@@ -410,4 +407,66 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
         q.execute(&mut *conn).await?;
     }
     Ok(map.len())
+}
+
+impl Store {
+    /// Records the value of a reported indicator (chỉ số báo cáo) for a unit and year,
+    /// replacing an earlier one, with its audit entry.
+    pub async fn set_reported_value(&self, actor: &crate::Actor, unit_id: i64, year: i16, indicator: &str, value: &hoctap_domain::criteria::Number, note: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let before = sqlx::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .bind(indicator)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("value"))
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO indicator_reports (unit_id, year, indicator, value, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (unit_id, year, indicator) DO UPDATE SET value = excluded.value, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(unit_id)
+        .bind(i64::from(year))
+        .bind(indicator)
+        .bind(value.to_string())
+        .bind(note.trim())
+        .bind(&actor.username)
+        .bind(crate::now_text())
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            crate::AuditEntry {
+                unit_id: Some(unit_id),
+                action: "indicator.report",
+                entity: "indicator",
+                entity_id: format!("{indicator}/{year}"),
+                before: before.map(|b| serde_json::json!({"value": b})),
+                after: Some(serde_json::json!({"value": value.to_string(), "note": note.trim()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reported values of a unit, for a range of years: (indicator, year) → (value, note).
+    pub async fn reported_values(&self, unit_id: i64, years: std::ops::RangeInclusive<i16>) -> Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>> {
+        let rows = sqlx::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
+            .bind(unit_id)
+            .bind(i64::from(*years.start()))
+            .bind(i64::from(*years.end()))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let value: String = r.try_get("value")?;
+            if let Ok(n) = hoctap_domain::criteria::Number::parse(&value) {
+                out.insert((r.try_get("indicator")?, i16::try_from(get_i64(&r, "year")?).unwrap_or(0)), (n, r.try_get("note")?));
+            }
+        }
+        Ok(out)
+    }
 }
