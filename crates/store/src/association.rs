@@ -214,7 +214,9 @@ impl Store {
         values.insert("posted_on", Value::Date(posted_on));
         values.insert("amount", Value::Int(entry.amount.get()));
         check_entry(&mut tx, &values).await?;
-        let placement = place(&mut tx, &FUND_ENTRIES, &values, scope, posted_on, &mut UnitCache::default()).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+        // The ledger is where its branch is today, whatever the posting date (a back-dated entry of
+        // a commune formed on 01/07/2025 still belongs to it).
+        let placement = place(&mut tx, &FUND_ENTRIES, &values, scope, crate::today(), &mut UnitCache::default()).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
         let id = insert(&mut tx, &FUND_ENTRIES, &values, &placement, posted_on)
             .await
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo") } else { e })?;

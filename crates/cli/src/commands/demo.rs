@@ -99,7 +99,8 @@ pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn
     branch.insert("unit", Value::Unit(UnitCode::parse(&commune_row.code)?));
     branch.insert("host", text("Trụ sở UBND xã, Trung tâm học tập cộng đồng"));
     branch.insert("chair_name", text("Nông Thị Hội"));
-    store.registry_create(&actor, &ASSOCIATION_BRANCHES, branch, None, date(2015, 1, 1)).await?;
+    // Recorded today: the commune's code may have named another unit before 01/07/2025.
+    store.registry_create(&actor, &ASSOCIATION_BRANCHES, branch, None, today).await?;
     for (i, (name, sex, (y, m, d), member_since)) in DEMO_PEOPLE.iter().enumerate() {
         let cccd = format!("020{}{:02}{:06}", Cccd::century_sex_digit(*y, *sex), y % 100, 900 + i);
         let mut c = Values::new();
