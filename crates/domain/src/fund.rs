@@ -81,18 +81,7 @@ impl Dong {
 
     /// Groups of three digits with dots, as Vietnamese write money: `1.250.000`.
     pub fn grouped(self) -> String {
-        let digits = self.0.unsigned_abs().to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-        if self.0 < 0 {
-            out.push('-');
-        }
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push('.');
-            }
-            out.push(c);
-        }
-        out
+        crate::text::group_thousands(self.0)
     }
 }
 
@@ -464,7 +453,7 @@ mod tests {
         assert_eq!(Dong::parse_amount("1 250 000 VND"), Ok(Dong::new(1_250_000)));
         assert!(matches!(Dong::parse_amount("0"), Err(FundError::BadAmount(_))));
         assert!(matches!(Dong::parse_amount("-5"), Err(FundError::BadAmount(_))));
-        assert!(Dong::parse_amount("năm trăm").unwrap_err().to_string().starts_with("Số tiền"));
+        assert!(Dong::parse_amount("năm trăm").is_err_and(|e| e.to_string().starts_with("Số tiền")));
         assert_eq!(Dong::new(1_250_000).to_string(), "1.250.000 đ");
         assert_eq!(Dong::new(-80_000).grouped(), "-80.000");
         assert_eq!(Dong::new(999).grouped(), "999");

@@ -69,8 +69,11 @@ pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error
     Ok((province.id, commune.id))
 }
 
+/// A day as (year, month, day).
+type Ymd = (i16, i8, i8);
+
 /// People of the demo association: name, sex, birth date, member since (None: not a member).
-const DEMO_PEOPLE: &[(&str, Sex, (i16, i8, i8), Option<(i16, i8, i8)>)] = &[
+const DEMO_PEOPLE: &[(&str, Sex, Ymd, Option<Ymd>)] = &[
     ("Nông Thị Hội", Sex::Nu, (1972, 3, 8), Some((2015, 5, 1))),
     ("Hoàng Văn Khuyến", Sex::Nam, (1960, 9, 2), Some((2012, 1, 15))),
     ("Lộc Thị Học", Sex::Nu, (1985, 11, 20), Some((2019, 9, 5))),
@@ -126,7 +129,9 @@ pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn
         store.officer_add(&actor, &branch, name, role, None, date(2021, 1, 1)).await?;
     }
     let year = today.year();
-    let entries: [(&str, i64, Option<&str>, Option<&str>, jiff::civil::Date); 8] = [
+    // Kind, amount, donor or beneficiary, decision, posting date.
+    type Line<'a> = (&'a str, i64, Option<&'a str>, Option<&'a str>, jiff::civil::Date);
+    let entries: [Line; 8] = [
         ("thu_ung_ho", 5_000_000, Some("Công ty TNHH Hoa Hồng"), None, date(year - 1, 2, 10)),
         ("thu_hoi_phi", 120_000, Some("Hội viên nộp hội phí"), None, date(year - 1, 3, 1)),
         ("thu_ngan_sach", 3_000_000, Some("UBND xã"), Some("QĐ 45/QĐ-UBND"), date(year - 1, 4, 15)),
