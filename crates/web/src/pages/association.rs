@@ -267,11 +267,17 @@ async fn add_officer(State(state): State<AppState>, user: CurrentUser, Path(id):
         state.store.officer_add(&user.actor(), &b, &f.full_name, role, Some(&f.phone), from).await.map_err(WebError::from)
     }
     .await;
+    branch_outcome(&state, &user, b, result.map(|_| "Đã thêm cán bộ hội")).await
+}
+
+/// After a write on the branch page: back to it with the message, or the page again with the
+/// errors.
+async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<&str>) -> WebResult<Response> {
     match result {
-        Ok(_) => Ok(flash_redirect(&state, &format!("/hoi-khuyen-hoc/{id}"), "Đã thêm cán bộ hội")),
+        Ok(message) => Ok(flash_redirect(state, &format!("/hoi-khuyen-hoc/{}", b.id), message)),
         Err(e) => {
             let (errors, status) = form_errors(e)?;
-            failed(&branch_view(&state, &user, b, errors, None).await?, status)
+            failed(&branch_view(state, user, b, errors, None).await?, status)
         }
     }
 }
@@ -289,13 +295,8 @@ async fn end_officer(State(state): State<AppState>, user: CurrentUser, Path((id,
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", format!("Ngày kết thúc: {e}")));
-    match async { state.store.officer_end(&user.actor(), &b, officer, on?).await.map_err(WebError::from) }.await {
-        Ok(()) => Ok(flash_redirect(&state, &format!("/hoi-khuyen-hoc/{id}"), "Đã kết thúc nhiệm kỳ")),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&branch_view(&state, &user, b, errors, None).await?, status)
-        }
-    }
+    let result = async { state.store.officer_end(&user.actor(), &b, officer, on?).await.map_err(WebError::from) }.await;
+    branch_outcome(&state, &user, b, result.map(|()| "Đã kết thúc nhiệm kỳ")).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,11 +461,21 @@ async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): 
         state.store.fund_post(&user.actor(), &b, &entry, None, on, user.scope()).await.map_err(WebError::from)
     }
     .await;
+    let result = result.map(|e| {
+        let message = format!("Đã ghi sổ bút toán {}", e.entry_no);
+        (e, message)
+    });
+    ledger_outcome(&state, &user, b, result, f).await
+}
+
+/// After a posting or a reversal: back to the ledger of the entry's year with the message, or
+/// the ledger again with the errors and what was typed.
+async fn ledger_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<(FundEntryRow, String)>, form: PostForm) -> WebResult<Response> {
     match result {
-        Ok(e) => Ok(flash_redirect(&state, &format!("/hoi-khuyen-hoc/{id}/so-quy?nam={}", e.posted_on.year()), &format!("Đã ghi sổ bút toán {}", e.entry_no))),
+        Ok((e, message)) => Ok(flash_redirect(state, &format!("/hoi-khuyen-hoc/{}/so-quy?nam={}", b.id, e.posted_on.year()), &message)),
         Err(e) => {
             let (errors, status) = form_errors(e)?;
-            failed(&ledger_view(&state, &user, b, year, f, errors, None).await?, status)
+            failed(&ledger_view(state, user, b, hoctap_store::today().year(), form, errors, None).await?, status)
         }
     }
 }
@@ -481,14 +492,12 @@ async fn reverse(State(state): State<AppState>, user: CurrentUser, Path((id, ent
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
-    match state.store.fund_reverse(&user.actor(), &b, &entry, &f.reason, hoctap_store::today(), user.scope()).await {
-        Ok(e) => Ok(flash_redirect(&state, &format!("/hoi-khuyen-hoc/{id}/so-quy?nam={}", e.posted_on.year()), &format!("Đã ghi bút toán đảo {} cho bút toán {entry}", e.entry_no))),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            let year = hoctap_store::today().year();
-            failed(&ledger_view(&state, &user, b, year, PostForm::default(), errors, None).await?, status)
-        }
-    }
+    let result = state.store.fund_reverse(&user.actor(), &b, &entry, &f.reason, hoctap_store::today(), user.scope()).await.map_err(WebError::from);
+    let result = result.map(|e| {
+        let message = format!("Đã ghi bút toán đảo {} cho bút toán {entry}", e.entry_no);
+        (e, message)
+    });
+    ledger_outcome(&state, &user, b, result, PostForm::default()).await
 }
 
 /// An XLSX download with a Vietnamese file name made safe for the header.
