@@ -1,4 +1,4 @@
-//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench. One file per command.
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench, fund… One file per command.
 
 pub mod commands;
 
@@ -39,6 +39,9 @@ pub enum Command {
     /// Đo hiệu năng.
     #[command(subcommand)]
     Bench(commands::bench::Cmd),
+    /// Sổ quỹ khuyến học: thu, chi, tồn quỹ của một hội, chi hội.
+    #[command(subcommand)]
+    Fund(commands::fund::Cmd),
     /// Tạo dữ liệu sổ theo dõi tổng hợp (xã, tỉnh, cả nước) để đo hiệu năng và trình diễn.
     Gen(commands::r#gen::Args),
 }
@@ -82,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Gen(a) => commands::r#gen::run(a).await,
         Command::Import(a) => commands::import::run(a).await,
         Command::Export(a) => commands::export::run(a).await,
+        Command::Fund(c) => commands::fund::run(c).await,
     }
 }
 

@@ -286,3 +286,18 @@ async fn the_demo_association_fills_its_pages() {
         assert!(html.contains("id=\"ton-cuoi-nam\">9.420.000<"), "{engine:?}");
     }
 }
+
+#[tokio::test]
+async fn the_operator_reads_a_balance_from_the_command_line() {
+    let url = crate::harness::fresh_url(hoctap_store::Engine::Sqlite).await;
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    hoctap::commands::demo::seed_association(&store, demo_commune(&store).await).await.unwrap();
+    store.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "hkh-xa-mau", "--format", "json", "--database-url", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["balance"]["closing"], 9_420_000);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "KHONG-CO", "--database-url", &url]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("không tìm thấy hội, chi hội"));
+}
