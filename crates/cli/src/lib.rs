@@ -1,4 +1,5 @@
 //! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, bench. One file per command.
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench, fund… One file per command.
 
 pub mod commands;
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// Đo hiệu năng.
     #[command(subcommand)]
     Bench(commands::bench::Cmd),
+    /// Sổ quỹ khuyến học: thu, chi, tồn quỹ của một hội, chi hội.
+    #[command(subcommand)]
+    Fund(commands::fund::Cmd),
     /// Tạo dữ liệu sổ theo dõi tổng hợp (xã, tỉnh, cả nước) để đo hiệu năng và trình diễn.
     Gen(commands::r#gen::Args),
     /// Đếm lại số liệu tổng hợp từ các sổ và quyết định công nhận, báo sai lệch của bộ đếm.
@@ -85,6 +89,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Import(a) => commands::import::run(a).await,
         Command::Export(a) => commands::export::run(a).await,
         Command::Recount(a) => commands::recount::run(a).await,
+        Command::Fund(c) => commands::fund::run(c).await,
     }
 }
 

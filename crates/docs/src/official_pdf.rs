@@ -1,5 +1,6 @@
 //! Official documents as PDF: the decision (same content as its DOCX, Nghị định 30/2020 layout)
-//! and the certificate (giấy công nhận) with a QR code to the public verification page.
+//! the certificate (giấy công nhận) with a QR code to the public verification page, and the
+//! association's membership card (thẻ hội viên) with a QR code to its public check page.
 
 use crate::decision_docx::{DecisionDoc, place_and_date};
 use crate::pdf::{A4, Align, Font, Style, Writer};
@@ -154,6 +155,48 @@ pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
     w.finish(&format!("Giấy công nhận {}", c.code))
 }
 
+/// What a membership card (thẻ hội viên) shows.
+#[derive(Debug, Clone)]
+pub struct MembershipCardDoc {
+    /// "HỘI KHUYẾN HỌC VIỆT NAM" and the branch above the title.
+    pub association: String,
+    pub branch_name: String,
+    pub full_name: String,
+    pub joined_on: String,
+    pub issued_on: String,
+    pub code: String,
+    /// The public check address the QR code carries.
+    pub verify_url: String,
+}
+
+/// The membership card: the size of a bank card (85.6 × 54 mm), double frame, QR code to the
+/// public check page.
+pub fn membership_card_pdf(c: &MembershipCardDoc) -> Result<Vec<u8>, String> {
+    let mm = 72.0 / 25.4;
+    let mut w = Writer::new((85.6 * mm, 54.0 * mm))?;
+    w.margin_left = 5.0 * mm;
+    w.margin_right = 5.0 * mm;
+    w.margin_top = 4.0 * mm;
+    w.margin_bottom = 3.0 * mm;
+    w.y = w.size.1 - 4.0 * mm - 7.0;
+    w.frame(1.5 * mm, 1.5 * mm, w.size.0 - 3.0 * mm, w.size.1 - 3.0 * mm, 1.2);
+    w.para(&c.association.to_uppercase(), Style::Bold, 7.0, Align::Center, 0.0);
+    w.para(&c.branch_name, Style::Regular, 7.0, Align::Center, 0.0);
+    w.space(3.0);
+    w.para("THẺ HỘI VIÊN", Style::Bold, 12.0, Align::Center, 0.0);
+    w.space(2.0);
+    let qr_side = 19.0 * mm;
+    let text_w = w.content_width() - qr_side - 2.0 * mm;
+    let x0 = w.margin_left;
+    w.paragraph(&c.full_name, Font(Style::Bold, 10.0, Align::Left), x0, text_w, 0.0);
+    w.paragraph(&format!("Ngày vào hội: {}", c.joined_on), Font(Style::Regular, 7.5, Align::Left), x0, text_w, 0.0);
+    w.paragraph(&format!("Ngày cấp thẻ: {}", c.issued_on), Font(Style::Regular, 7.5, Align::Left), x0, text_w, 0.0);
+    w.paragraph(&format!("Mã thẻ: {}", c.code), Font(Style::Regular, 7.5, Align::Left), x0, text_w, 0.0);
+    w.qr(&c.verify_url, w.size.0 - w.margin_right - qr_side, 3.5 * mm, qr_side)?;
+    w.text_at("Quét mã để kiểm tra thẻ", Style::Italic, 6.0, x0, 4.0 * mm);
+    w.finish(&format!("Thẻ hội viên {}", c.code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,9 +242,22 @@ mod tests {
         // Subset fonts: the three full Liberation Serif faces alone weigh ~1 MB compressed.
         assert!(cert.len() < 120_000, "certificate is {} bytes", cert.len());
         assert!(pdf.len() < 150_000, "decision is {} bytes", pdf.len());
+        let card = membership_card_pdf(&MembershipCardDoc {
+            association: "Hội Khuyến học Việt Nam".into(),
+            branch_name: "Chi hội Khuyến học thôn Nà Sla".into(),
+            full_name: "Lục Văn Dân".into(),
+            joined_on: "01/03/2024".into(),
+            issued_on: "25/11/2026".into(),
+            code: "ABCDE23456".into(),
+            verify_url: "http://127.0.0.1:8080/the-hoi-vien/ABCDE23456".into(),
+        })
+        .unwrap_or_default();
+        assert!(card.starts_with(b"%PDF"));
+        assert!(card.len() < 80_000, "card is {} bytes", card.len());
         if let Ok(dir) = std::env::var("HOCTAP_PDF_OUT") {
             let _ = std::fs::write(format!("{dir}/decision.pdf"), &pdf);
             let _ = std::fs::write(format!("{dir}/certificate.pdf"), &cert);
+            let _ = std::fs::write(format!("{dir}/card.pdf"), &card);
         }
     }
 }

@@ -19,6 +19,22 @@ pub fn clean(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Groups digits by three with dots, as Vietnamese write numbers and money: `-1.250.000`.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The search key: lower case, without diacritics, `đ` → `d`, whitespace collapsed.
 /// Stored beside every searchable name and indexed, so search is an indexed prefix/substring
 /// match on both engines without collation tricks.

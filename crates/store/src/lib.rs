@@ -6,6 +6,7 @@
 //! the integration suite compares both folders so they cannot drift apart.
 
 mod admin_data;
+mod association;
 mod assessments;
 mod audit;
 mod criteria;
@@ -22,6 +23,7 @@ mod users;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
+pub use association::{BranchRow, CardCheck, Donor, FundEntryRow, OfficerRow};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
 pub use evidence::{EvidenceRow, NewEvidence};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};

@@ -14,6 +14,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0006_evidence", include_str!("../migrations/sqlite/0006_evidence.sql")),
     ("0007_keys", include_str!("../migrations/sqlite/0007_keys.sql")),
     ("0008_stats", include_str!("../migrations/sqlite/0008_stats.sql")),
+    ("0009_association", include_str!("../migrations/sqlite/0009_association.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -24,6 +25,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0006_evidence", include_str!("../migrations/postgres/0006_evidence.sql")),
     ("0007_keys", include_str!("../migrations/postgres/0007_keys.sql")),
     ("0008_stats", include_str!("../migrations/postgres/0008_stats.sql")),
+    ("0009_association", include_str!("../migrations/postgres/0009_association.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -228,9 +228,9 @@ fn search_key(reg: &Registry, values: &Values) -> String {
 }
 
 /// Everything needed to place a record: resolved unit ids per unit field, and the scope unit.
-struct Placement {
+pub(crate) struct Placement {
     unit_ids: BTreeMap<&'static str, i64>,
-    scope_unit: i64,
+    pub(crate) scope_unit: i64,
     province_code: String,
 }
 
@@ -351,6 +351,9 @@ impl Store {
         if find_by_key(&mut tx, reg, &values).await?.is_some() {
             let key = key_of(reg, &values).unwrap_or_default();
             return Err(StoreError::conflict(reg.key.first().copied().unwrap_or("key"), format!("{} \"{key}\" đã có trong sổ", reg.noun)));
+        }
+        if crate::association::is_ledger(reg.kind) {
+            crate::association::check_entry(&mut tx, &values).await?;
         }
         let id = insert(&mut tx, reg, &values, &placement, on).await?;
         record(
@@ -537,6 +540,13 @@ impl Store {
                     }
                 }
                 let mut errs: Vec<(String, String)> = check_record(reg, &merged).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
+                if before.is_none() && crate::association::is_ledger(reg.kind) {
+                    match crate::association::check_entry(&mut tx, &merged).await {
+                        Ok(()) => {}
+                        Err(StoreError::Invalid { field, message }) => errs.push((header_of(reg, &field), message)),
+                        Err(e) => return Err(e),
+                    }
+                }
                 let placement = match place(&mut tx, reg, &merged, scope, on, &mut cache).await {
                     Ok(p) => Some(p),
                     Err((c, m)) => {
@@ -617,7 +627,7 @@ impl Store {
 
 /// Caches unit look-ups by code during one import.
 #[derive(Default)]
-struct UnitCache {
+pub(crate) struct UnitCache {
     by_code: BTreeMap<String, Option<(i64, UnitKind, String)>>,
     in_scope: BTreeMap<i64, bool>,
     refs: BTreeMap<(RegistryKind, String), Option<i64>>,
@@ -635,7 +645,7 @@ async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) 
 }
 
 /// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
-async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
+pub(crate) async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
     let db = |e: StoreError| ("", e.to_string());
     let mut unit_ids = BTreeMap::new();
     let mut ref_units: BTreeMap<&'static str, i64> = BTreeMap::new();
@@ -841,7 +851,7 @@ fn bind_row<'q>(
         .bind(now.to_string())
 }
 
-async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
+pub(crate) async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
     let anon = crate::reorg::anonymous(&*conn);
     let n = reg.fields.len();
     let sql = format!(
@@ -880,7 +890,7 @@ async fn update_row(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &
     Ok(())
 }
 
-fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
+pub(crate) fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
     // The audit log keeps personal data masked: it is read by more people than the registry.
     let mut map = serde_json::Map::new();
     for f in reg.fields {

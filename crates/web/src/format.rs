@@ -2,15 +2,7 @@
 
 /// Formats an integer with `.` as the thousands separator.
 pub fn int_vn(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    hoctap_domain::text::group_thousands(n)
 }
 
 /// Formats an RFC 3339 instant as local Vietnamese time `dd/mm/yyyy hh:mm`.

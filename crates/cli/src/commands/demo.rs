@@ -1,9 +1,16 @@
 //! `hoctap demo`: a fresh demo database on the real administrative units (Lạng Sơn as the
-//! demo province), a few villages, one user per role, then the server.
+//! demo province), a few villages, one user per role, a Hội Khuyến học with members, officers
+//! and a fund ledger, then the server.
 
 use hoctap_domain::access::{NewPassword, Role, Username};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::Validity;
+use hoctap_domain::fund::{Dong, EntryKind, NewEntry, OfficerRole};
+use hoctap_domain::registry::cccd::Cccd;
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, Value, Values};
+use hoctap_domain::registry::person::Sex;
+use hoctap_domain::unit::UnitCode;
+use jiff::civil::date;
 use hoctap_store::{Actor, NewUser, Store};
 use hoctap_web::AppState;
 use std::net::SocketAddr;
@@ -62,6 +69,89 @@ pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error
     Ok((province.id, commune.id))
 }
 
+/// A day as (year, month, day).
+type Ymd = (i16, i8, i8);
+
+/// People of the demo association: name, sex, birth date, member since (None: not a member).
+const DEMO_PEOPLE: &[(&str, Sex, Ymd, Option<Ymd>)] = &[
+    ("Nông Thị Hội", Sex::Nu, (1972, 3, 8), Some((2015, 5, 1))),
+    ("Hoàng Văn Khuyến", Sex::Nam, (1960, 9, 2), Some((2012, 1, 15))),
+    ("Lộc Thị Học", Sex::Nu, (1985, 11, 20), Some((2019, 9, 5))),
+    ("Vy Văn Tài", Sex::Nam, (1978, 6, 30), Some((2020, 3, 26))),
+    ("Lương Thị Hiền", Sex::Nu, (1990, 2, 14), Some((2023, 10, 1))),
+    ("Chu Văn Minh", Sex::Nam, (1995, 7, 7), None),
+    ("Hà Thị Lan", Sex::Nu, (2001, 12, 1), None),
+    ("Nông Văn Bình", Sex::Nam, (1969, 4, 19), None),
+    ("Triệu Thị Mai", Sex::Nu, (2008, 8, 8), None),
+    ("Lăng Văn Sơn", Sex::Nam, (2010, 1, 31), None),
+];
+
+/// The demo commune's Hội Khuyến học: citizens of one village (the population), members,
+/// officers and two years of fund ledger with a reversal, so the association pages show
+/// something. Kept out of [`seed`] so the test databases stay as the tests expect them.
+pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn std::error::Error>> {
+    let today = hoctap_store::today();
+    let actor = Actor::system("dữ liệu mẫu");
+    let commune_row = store.unit(commune).await?;
+    let village = store.children(commune, today).await?.into_iter().next().ok_or("xã mẫu chưa có thôn")?;
+    let text = |s: &str| Value::Text(s.to_string());
+    let mut branch = Values::new();
+    branch.insert("code", text("HKH-XA-MAU"));
+    branch.insert("name", text(&format!("Hội Khuyến học {}", commune_row.name)));
+    branch.insert("level", text("xa"));
+    branch.insert("unit", Value::Unit(UnitCode::parse(&commune_row.code)?));
+    branch.insert("host", text("Trụ sở UBND xã, Trung tâm học tập cộng đồng"));
+    branch.insert("chair_name", text("Nông Thị Hội"));
+    // Recorded today: the commune's code may have named another unit before 01/07/2025.
+    store.registry_create(&actor, &ASSOCIATION_BRANCHES, branch, None, today).await?;
+    for (i, (name, sex, (y, m, d), member_since)) in DEMO_PEOPLE.iter().enumerate() {
+        let cccd = format!("020{}{:02}{:06}", Cccd::century_sex_digit(*y, *sex), y % 100, 900 + i);
+        let mut c = Values::new();
+        c.insert("cccd", text(&cccd));
+        c.insert("full_name", text(name));
+        c.insert("birth_date", Value::Date(date(*y, *m, *d)));
+        c.insert("sex", text(sex.code()));
+        c.insert("ethnicity", text("Tày"));
+        c.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
+        store.registry_create(&actor, &CITIZENS, c, None, today).await?;
+        if let Some((jy, jm, jd)) = member_since {
+            let mut mbr = Values::new();
+            mbr.insert("branch", text("HKH-XA-MAU"));
+            mbr.insert("cccd", text(&cccd));
+            mbr.insert("full_name", text(name));
+            mbr.insert("joined_on", Value::Date(date(*jy, *jm, *jd)));
+            mbr.insert("dues_per_year", Value::Int(24_000));
+            store.registry_create(&actor, &ASSOCIATION_MEMBERS, mbr, None, date(*jy, *jm, *jd)).await?;
+        }
+    }
+    let branch = store.branch_by_code("HKH-XA-MAU").await?;
+    for (name, role) in [("Nông Thị Hội", OfficerRole::ChuTich), ("Hoàng Văn Khuyến", OfficerRole::PhoChuTich), ("Lộc Thị Học", OfficerRole::ThuQuy)] {
+        store.officer_add(&actor, &branch, name, role, None, date(2021, 1, 1)).await?;
+    }
+    let year = today.year();
+    // Kind, amount, donor or beneficiary, decision, posting date.
+    type Line<'a> = (&'a str, i64, Option<&'a str>, Option<&'a str>, jiff::civil::Date);
+    let entries: [Line; 8] = [
+        ("thu_ung_ho", 5_000_000, Some("Công ty TNHH Hoa Hồng"), None, date(year - 1, 2, 10)),
+        ("thu_hoi_phi", 120_000, Some("Hội viên nộp hội phí"), None, date(year - 1, 3, 1)),
+        ("thu_ngan_sach", 3_000_000, Some("UBND xã"), Some("QĐ 45/QĐ-UBND"), date(year - 1, 4, 15)),
+        ("chi_hoc_bong", 1_000_000, Some("Triệu Thị Mai"), Some("QĐ 07/QĐ-HKH về học bổng vượt khó"), date(year - 1, 9, 5)),
+        ("chi_khen_thuong", 500_000, Some("Lăng Văn Sơn"), Some("QĐ 08/QĐ-HKH khen thưởng học sinh giỏi"), date(year - 1, 6, 1)),
+        ("thu_ung_ho", 2_000_000, Some("Ông Hoàng Văn Khuyến"), None, date(year, 1, 20)),
+        ("thu_ung_ho", 1_500_000, Some("Công ty TNHH Hoa Hồng"), None, date(year, 2, 2)),
+        ("chi_ho_tro", 700_000, Some("Triệu Thị Mai"), Some("QĐ 02/QĐ-HKH hỗ trợ học sinh nghèo"), date(year, 2, 3).min(today)),
+    ];
+    for (kind, amount, who, decision, on) in entries {
+        let entry = NewEntry { kind: EntryKind::parse(kind)?, amount: Dong::new(amount), counterparty: who.map(String::from), beneficiary_cccd: None, decision: decision.map(String::from) };
+        store.fund_post(&actor, &branch, &entry, None, on.min(today), None).await?;
+    }
+    // A donation recorded twice by mistake, then reversed: the ledger keeps both lines.
+    let twice = NewEntry { kind: EntryKind::parse("thu_ung_ho")?, amount: Dong::new(1_500_000), counterparty: Some("Công ty TNHH Hoa Hồng".into()), beneficiary_cccd: None, decision: None };
+    let dup = store.fund_post(&actor, &branch, &twice, None, date(year, 2, 2).min(today), None).await?;
+    store.fund_reverse(&actor, &branch, &dup.entry_no, "ghi trùng phiếu thu", date(year, 2, 2).min(today), None).await?;
+    Ok(())
+}
+
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
@@ -73,6 +163,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     store.migrate().await?;
     println!("Đang tạo dữ liệu mẫu trên đơn vị hành chính thật…");
     let (province, commune) = seed(&store).await?;
+    seed_association(&store, commune).await?;
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);

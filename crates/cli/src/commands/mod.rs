@@ -4,6 +4,7 @@ pub mod criteria;
 pub mod demo;
 pub mod r#gen;
 pub mod export;
+pub mod fund;
 pub mod import;
 pub mod progress;
 pub mod recount;

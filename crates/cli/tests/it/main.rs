@@ -5,6 +5,7 @@
 
 mod cli;
 mod criteria;
+mod funds;
 mod r#gen;
 mod harness;
 mod http;

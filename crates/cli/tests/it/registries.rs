@@ -310,7 +310,7 @@ async fn record_pages_show_related_records_age_and_fund_balance() {
             assert_eq!(s, StatusCode::CREATED, "{v}");
             ids.insert(slug, v["id"].as_i64().unwrap());
         }
-        let (s, _) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-NASLA", "entry_no": "PC-001", "posted_on": "15/09/2024", "kind": "Chi học bổng", "amount": "500.000", "counterparty": "Học sinh nghèo vượt khó"})).await;
+        let (s, _) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-NASLA", "entry_no": "PC-001", "posted_on": "15/09/2024", "kind": "Chi học bổng", "amount": "500.000", "counterparty": "Học sinh nghèo vượt khó", "decision": "QĐ 05/QĐ-HKH"})).await;
         assert_eq!(s, StatusCode::CREATED);
         let household = app.client.get(app.url(&format!("/so/ho-gia-dinh/{}", ids["ho-gia-dinh"]))).send().await.unwrap().text().await.unwrap();
         assert!(household.contains("Công dân (1)") && household.contains("020090001234"), "{engine:?}: the household lists its members");

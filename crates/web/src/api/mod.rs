@@ -21,6 +21,8 @@ use hoctap_store::{AuditFilter, UnitRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod funds;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/session", get(session).post(login).delete(logout))
@@ -43,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(criteria_routes())
         .merge(registry_routes())
         .merge(workflow_routes())
+        .merge(funds::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 

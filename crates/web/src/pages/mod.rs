@@ -1,6 +1,7 @@
 //! Server-rendered Vietnamese pages. Each module owns its routes, handlers and templates.
 
 pub mod assessments;
+pub mod association;
 pub mod audit;
 pub mod criteria;
 pub mod decisions;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(units::routes())
         .merge(criteria::routes())
         .merge(registries::routes())
+        .merge(association::routes())
         .merge(assessments::routes())
         .merge(decisions::routes())
         .merge(users::routes())

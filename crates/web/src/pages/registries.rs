@@ -332,26 +332,15 @@ async fn related(state: &AppState, user: &CurrentUser, reg: &Registry, record: &
     Ok((blocks, balances))
 }
 
-/// Receipts, payments and balance of a fund by year, carried forward (quỹ khuyến học).
+/// Receipts, payments and balance of a fund by year, carried forward (quỹ khuyến học), by the
+/// domain's rules (reversals count the other way).
 fn fund_balances(entries: &[RegistryRecord]) -> Vec<(String, String, String, String)> {
-    let mut by_year: BTreeMap<i16, (i64, i64)> = BTreeMap::new();
-    for e in entries {
-        let (Some(Value::Date(d)), Some(Value::Text(kind)), Some(Value::Int(amount))) = (e.values.get("posted_on"), e.values.get("kind"), e.values.get("amount")) else { continue };
-        let slot = by_year.entry(d.year()).or_default();
-        match hoctap_domain::registry::reference::fund_entry_is_receipt(kind) {
-            Some(true) => slot.0 += amount,
-            Some(false) => slot.1 += amount,
-            None => {}
-        }
-    }
-    let mut balance = 0i64;
-    by_year
-        .into_iter()
-        .map(|(year, (inn, out))| {
-            balance += inn - out;
-            (year.to_string(), crate::format::int_vn(inn), crate::format::int_vn(out), crate::format::int_vn(balance))
-        })
-        .collect()
+    use hoctap_domain::fund::{Dong, EntryKind, balances_by_year};
+    let typed = entries.iter().filter_map(|e| {
+        let (Some(Value::Date(d)), Some(Value::Text(kind)), Some(Value::Int(amount))) = (e.values.get("posted_on"), e.values.get("kind"), e.values.get("amount")) else { return None };
+        Some((d.year(), EntryKind::parse(kind).ok()?, Dong::new(*amount), e.values.contains_key("reverses")))
+    });
+    balances_by_year(typed).into_iter().map(|y| (y.year.to_string(), y.total_receipts.grouped(), y.total_payments.grouped(), y.closing.grouped())).collect()
 }
 
 #[derive(Template)]

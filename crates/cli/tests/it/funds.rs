@@ -1,0 +1,303 @@
+//! The Hội Khuyến học's fund ledgers on both engines: concurrent postings never lose or share a
+//! cent or a number, a reversal works once and only once, posted entries cannot be edited or
+//! deleted by any path, a branch officer sees only their own ledger, the membership card
+//! renders and checks publicly, and the demo association fills the pages.
+
+use crate::harness::{PASSWORD, TestApp, engines, fresh_store};
+use hoctap_domain::access::{NewPassword, Role, Username};
+use hoctap_domain::fund::{Dong, EntryKind, NewEntry};
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, Value, Values};
+use hoctap_domain::unit::UnitCode;
+use hoctap_store::{Actor, BranchRow, NewUser, Store};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// Creates a branch working in `unit` (code), straight in the store.
+async fn branch_in(store: &Store, code: &str, unit: &str) -> BranchRow {
+    let mut v = Values::new();
+    v.insert("code", Value::Text(code.into()));
+    v.insert("name", Value::Text(format!("Chi hội khuyến học {code}")));
+    v.insert("level", Value::Text("chi_hoi".into()));
+    v.insert("unit", Value::Unit(UnitCode::parse(unit).unwrap()));
+    store.registry_create(&Actor::system("kiểm thử"), &ASSOCIATION_BRANCHES, v, None, hoctap_store::today()).await.unwrap();
+    store.branch_by_code(code).await.unwrap()
+}
+
+async fn villages(app_store: &Store, commune: i64) -> Vec<String> {
+    app_store.villages(commune, hoctap_store::today()).await.unwrap().into_iter().map(|v| v.code).collect()
+}
+
+async fn demo_commune(store: &Store) -> i64 {
+    store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id
+}
+
+/// Posts on several tasks at once; checks that the ledger's sum of entries equals its balance,
+/// that every posting got its own number and none is missing.
+async fn post_concurrently(store: &Store, branch: &BranchRow, postings: &[(usize, i64)], tasks: usize) -> Result<(), TestCaseError> {
+    let kinds: Vec<EntryKind> = EntryKind::all().collect();
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let mine: Vec<(usize, i64)> = postings.iter().skip(t).step_by(tasks).copied().collect();
+        let (store, branch, kinds) = (store.clone(), branch.clone(), kinds.clone());
+        handles.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            for (k, amount) in mine {
+                let kind = kinds[k % kinds.len()];
+                let entry = NewEntry { kind, amount: Dong::new(amount), counterparty: Some("Người học".into()), beneficiary_cccd: None, decision: Some("QĐ 01/QĐ-HKH".into()) };
+                let e = store.fund_post(&Actor::system("kiểm thử"), &branch, &entry, None, hoctap_store::today(), None).await.unwrap();
+                out.push(e.entry_no);
+            }
+            out
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    for h in handles {
+        for no in h.await.unwrap() {
+            prop_assert!(numbers.insert(no.clone()), "number {} given twice", no);
+        }
+    }
+    let stored = store.fund_entries(&branch.code, None).await.unwrap();
+    prop_assert_eq!(stored.len(), postings.len());
+    let seqs: BTreeSet<i64> = stored.iter().map(|e| e.entry_no[3..].parse().unwrap()).collect();
+    prop_assert_eq!(seqs, (1..=postings.len() as i64).collect::<BTreeSet<_>>(), "no number lost or skipped");
+    let expected: Dong = postings.iter().map(|(k, a)| hoctap_domain::fund::effect(kinds[k % kinds.len()], Dong::new(*a), false)).sum();
+    let sum: Dong = stored.iter().map(|e| e.effect()).sum();
+    let balance = store.fund_balance(&branch.code, hoctap_store::today().year()).await.unwrap();
+    prop_assert_eq!(sum, expected);
+    prop_assert_eq!(balance.closing, expected, "SQL aggregate = sum of the entries");
+    Ok(())
+}
+
+#[test]
+fn concurrent_postings_never_lose_a_cent() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+    for engine in engines() {
+        let store = rt.block_on(fresh_store(engine));
+        let commune = rt.block_on(async { store.unit(demo_commune(&store).await).await.unwrap().code });
+        let mut runner = TestRunner::new(Config { cases: 6, failure_persistence: None, ..Config::default() });
+        let case = std::sync::atomic::AtomicUsize::new(0);
+        let strategy = (proptest::collection::vec((0usize..9, 1i64..50_000_000), 1..40), 1usize..8);
+        runner
+            .run(&strategy, |(postings, tasks)| {
+                let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                rt.block_on(async {
+                    let branch = branch_in(&store, &format!("CH-P{n}"), &commune).await;
+                    post_concurrently(&store, &branch, &postings, tasks).await
+                })
+            })
+            .unwrap_or_else(|e| panic!("{engine:?}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn a_reversal_works_once_and_only_once() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.store.unit(app.demo_commune().await).await.unwrap().code;
+        branch_in(&app.store, "CH-DAO", &commune).await;
+        app.login("hkh.xa").await;
+        let (s, e) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{engine:?}: {e}");
+        assert_eq!(e["entry_no"], "PT-000001");
+        let (s, p) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "chi_hoc_bong", "amount": 500000, "counterparty": "Lục Thị Mai"})).await;
+        assert_eq!((s, p["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("decision")), "a scholarship names its decision: {p}");
+        assert!(p["error"]["message"].as_str().unwrap().starts_with("Quyết định"), "{p}");
+        let (_, b) = app.get("/api/v1/funds/CH-DAO/balance").await;
+        assert_eq!(b["balance"]["closing"], 2_000_000);
+        // Two reversals at once: one wins, the other is refused.
+        let (r1, r2) = tokio::join!(
+            app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "ghi nhầm"})),
+            app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "ghi nhầm"}))
+        );
+        let statuses = [r1.0, r2.0];
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{engine:?}: {r1:?} {r2:?}");
+        let reversal = if r1.0 == StatusCode::CREATED { r1.1 } else { r2.1 };
+        assert_eq!(reversal["reverses"], "PT-000001");
+        assert_eq!(reversal["effect"], -2_000_000);
+        let (s, again) = app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "lần nữa"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+        assert!(again["error"]["message"].as_str().unwrap().contains("đã được đảo"), "{again}");
+        let no = reversal["entry_no"].as_str().unwrap();
+        let (s, _) = app.post(&format!("/api/v1/funds/CH-DAO/entries/{no}/reverse"), json!({"reason": "đảo của đảo"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reversal is not reversed");
+        let (s, _) = app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": ""})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // The generic registry refuses the same: a second reversal, or one for another amount.
+        let today = hoctap_domain::date::format_vn(hoctap_store::today());
+        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-1", "posted_on": today, "kind": "thu_ung_ho", "amount": "2.000.000", "reverses": "PT-000001"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+        let (s, _) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_hoi_phi", "amount": "50000"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-2", "posted_on": today, "kind": "thu_hoi_phi", "amount": "40.000", "reverses": "PT-000003"})).await;
+        assert_eq!((s, r["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reverses")), "{r}");
+        let (_, b) = app.get("/api/v1/funds/CH-DAO/balance").await;
+        assert_eq!(b["balance"]["opening"], 0);
+        assert_eq!(b["balance"]["total_receipts"], 50_000, "the donation and its reversal cancel out: {b}");
+        assert_eq!(b["balance"]["closing"], 50_000);
+        // The page shows both lines and offers no second reversal.
+        let id = app.store.branch_by_code("CH-DAO").await.unwrap().id;
+        let html = app.client.get(app.url(&format!("/hoi-khuyen-hoc/{id}/so-quy"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains(&format!("đã đảo bởi {no}")) && html.contains("đảo PT-000001") && html.contains("-2.000.000"), "{engine:?}");
+        assert!(!html.contains("/so-quy/PT-000001/dao"));
+        // Reversing through the page, with its CSRF token, is audited.
+        let before = app.store.audit_count().await.unwrap();
+        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/PT-000003/dao"), &[("reason", "thu nhầm")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(app.store.audit_count().await.unwrap(), before + 1);
+        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/PT-000003/dao"), &[("reason", "thu nhầm")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn a_posted_entry_cannot_be_edited_or_deleted() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.store.unit(app.demo_commune().await).await.unwrap().code;
+        branch_in(&app.store, "CH-KHOA", &commune).await;
+        app.login("xa.canbo").await;
+        let (s, e) = app.post("/api/v1/funds/CH-KHOA/entries", json!({"kind": "thu_ngan_sach", "amount": 3000000, "decision": "QĐ 45/QĐ-UBND"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        let id = e["id"].as_i64().unwrap();
+        let (s, r) = app.send(Method::PATCH, &format!("/api/v1/registries/quy-khuyen-hoc/{id}"), Some(json!({"amount": "30.000.000"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {r}");
+        assert!(r["error"]["message"].as_str().unwrap().contains("bút toán đảo"));
+        let (s, _) = app.send(Method::DELETE, &format!("/api/v1/registries/quy-khuyen-hoc/{id}"), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = app.post_form(&format!("/so/quy-khuyen-hoc/{id}"), &[("branch", "CH-KHOA"), ("entry_no", "PT-000001"), ("posted_on", "2025-01-01"), ("kind", "thu_ngan_sach"), ("amount", "1")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = app.post_form(&format!("/so/quy-khuyen-hoc/{id}/ket-thuc"), &[("on", "2099-01-01")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // Not even SQL can change or remove it: the database refuses.
+        assert!(app.store.exec_raw(&format!("UPDATE reg_fund_entries SET amount = 1 WHERE id = {id}")).await.is_err(), "{engine:?}");
+        assert!(app.store.exec_raw(&format!("DELETE FROM reg_fund_entries WHERE id = {id}")).await.is_err());
+        let (_, b) = app.get("/api/v1/funds/CH-KHOA/balance").await;
+        assert_eq!(b["balance"]["closing"], 3_000_000);
+    }
+}
+
+#[tokio::test]
+async fn a_branch_officer_sees_only_their_own_ledger() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.demo_commune().await;
+        let v = villages(&app.store, commune).await;
+        let own = branch_in(&app.store, "CH-THON-A", &v[0]).await;
+        let other = branch_in(&app.store, "CH-THON-B", &v[1]).await;
+        let commune_branch = branch_in(&app.store, "HKH-XA", &app.store.unit(commune).await.unwrap().code).await;
+        let village_id = app.unit_id(&v[0]).await;
+        let hash = hoctap_web::auth::hash_password(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
+        let username = Username::parse("chihoi.a").unwrap();
+        app.store
+            .create_user(&Actor::system("kiểm thử"), NewUser { username: &username, full_name: "Chi Hội A", password_hash: &hash, role: Role::AssociationOfficer, unit_id: village_id, must_change_password: false })
+            .await
+            .unwrap();
+        app.login("chihoi.a").await;
+        let (s, _) = app.post("/api/v1/funds/CH-THON-A/entries", json!({"kind": "thu_hoi_phi", "amount": "120.000"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}", own.id)).await.0, StatusCode::OK);
+        assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}/so-quy", own.id)).await.0, StatusCode::OK);
+        for b in [&other, &commune_branch] {
+            for path in ["", "/so-quy", "/so-quy.xlsx", "/so-vang", "/hoc-bong", "/hoc-bong.xlsx"] {
+                assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}{path}", b.id)).await.0, StatusCode::NOT_FOUND, "{engine:?}: {} {path}", b.code);
+            }
+            assert_eq!(app.get(&format!("/api/v1/funds/{}/balance", b.code)).await.0, StatusCode::NOT_FOUND);
+            assert_eq!(app.get(&format!("/api/v1/funds/{}/entries", b.code)).await.0, StatusCode::NOT_FOUND);
+            let (s, _) = app.post(&format!("/api/v1/funds/{}/entries", b.code), json!({"kind": "thu_hoi_phi", "amount": "1"})).await;
+            assert_eq!(s, StatusCode::NOT_FOUND);
+            let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{}/so-quy", b.id), &[("kind", "thu_hoi_phi"), ("amount", "1")]).await;
+            assert_eq!(s, StatusCode::NOT_FOUND);
+        }
+        assert!(app.store.fund_entries("CH-THON-B", None).await.unwrap().is_empty());
+        // The index lists only the officer's branch; a reviewer may read but not post.
+        let (_, html) = app.get("/hoi-khuyen-hoc").await;
+        let html = html.as_str().unwrap().to_string();
+        assert!(html.contains("CH-THON-A") && !html.contains("CH-THON-B") && !html.contains("HKH-XA"), "{engine:?}");
+        app.login("xa.thamdinh").await;
+        assert_eq!(app.get(&format!("/api/v1/funds/{}/balance", own.code)).await.0, StatusCode::OK);
+        let (s, _) = app.post(&format!("/api/v1/funds/{}/entries", own.code), json!({"kind": "thu_hoi_phi", "amount": "1"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}/so-quy.xlsx", own.id)).await.0, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_membership_card_renders_and_is_checked_publicly() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.demo_commune().await;
+        let v = villages(&app.store, commune).await;
+        branch_in(&app.store, "CH-THE", &v[0]).await;
+        app.login("hkh.xa").await;
+        let (s, m) = app.post("/api/v1/registries/hoi-vien", json!({"branch": "CH-THE", "cccd": "020190001234", "full_name": "Lục Văn Dân", "joined_on": "01/02/2024", "dues_per_year": "24.000"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let id = m["id"].as_i64().unwrap();
+        let pdf = app.client.get(app.url(&format!("/hoi-vien/{id}/the.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        let text = crate::workflow::pdf_text(&pdf);
+        let code = text.split("Mã thẻ: ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+        assert_eq!(code.len(), 10, "{text}");
+        let again = app.client.get(app.url(&format!("/hoi-vien/{id}/the.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(crate::workflow::pdf_text(&again).contains(&code), "the card keeps its code");
+        let today = hoctap_domain::date::format_vn(hoctap_store::today());
+        insta::assert_snapshot!("membership_card_pdf_text", text.replace(&code, "<MÃ>").replace(&today, "<HÔM NAY>"));
+        let public = reqwest::Client::new();
+        let res = public.get(app.url(&format!("/the-hoi-vien/{}", code.to_lowercase()))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Thẻ còn giá trị") && html.contains("Lục Văn Dân") && html.contains("Chi hội khuyến học CH-THE"), "{engine:?}");
+        assert!(!html.contains("020190001234"), "no CCCD on the public page");
+        assert_eq!(public.get(app.url("/the-hoi-vien/ZZZZZZZZZZ")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn the_demo_association_fills_its_pages() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.demo_commune().await;
+        hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
+        let b = app.store.branch_by_code("HKH-XA-MAU").await.unwrap();
+        app.login("hkh.xa").await;
+        let page = |path: String| {
+            let (client, url) = (app.client.clone(), app.url(&path));
+            async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let html = page(format!("/hoi-khuyen-hoc/{}", b.id)).await;
+        assert!(html.contains("50,0%") && html.contains("đạt chỉ tiêu 40%"), "5 members of 10 citizens: {engine:?} {html}");
+        assert!(html.contains("Chủ tịch") && html.contains("Thủ quỹ") && html.contains("Thẻ hội viên (PDF)"));
+        let year = hoctap_store::today().year();
+        let (_, last) = app.get(&format!("/api/v1/funds/HKH-XA-MAU/balance?nam={}", year - 1)).await;
+        assert_eq!(last["balance"]["closing"], 5_000_000 + 120_000 + 3_000_000 - 1_000_000 - 500_000, "{last}");
+        let (_, this) = app.get("/api/v1/funds/HKH-XA-MAU/balance").await;
+        assert_eq!(this["balance"]["opening"], last["balance"]["closing"]);
+        assert_eq!(this["balance"]["closing"], 6_620_000 + 2_000_000 + 1_500_000 - 700_000, "the duplicate and its reversal cancel: {this}");
+        assert_eq!(this["per_capita"], 942_000, "9.420.000 đ for 10 people");
+        let html = page(format!("/hoi-khuyen-hoc/{}/so-vang", b.id)).await;
+        assert!(html.contains("Công ty TNHH Hoa Hồng") && html.contains("6.500.000"), "{engine:?}: net of the reversed duplicate");
+        let html = page(format!("/hoi-khuyen-hoc/{}/hoc-bong?nam={}", b.id, year - 1)).await;
+        assert!(html.contains("Triệu Thị Mai") && html.contains("QĐ 07/QĐ-HKH") && html.contains("Lăng Văn Sơn"));
+        let xlsx = app.client.get(app.url(&format!("/hoi-khuyen-hoc/{}/hoc-bong.xlsx?nam={}", b.id, year - 1))).send().await.unwrap();
+        assert_eq!(xlsx.status(), StatusCode::OK);
+        assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+        let html = page(format!("/hoi-khuyen-hoc/{}/so-quy", b.id)).await;
+        assert!(html.contains("id=\"ton-cuoi-nam\">9.420.000<"), "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_operator_reads_a_balance_from_the_command_line() {
+    let url = crate::harness::fresh_url(hoctap_store::Engine::Sqlite).await;
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    hoctap::commands::demo::seed_association(&store, demo_commune(&store).await).await.unwrap();
+    store.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "hkh-xa-mau", "--format", "json", "--database-url", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["balance"]["closing"], 9_420_000);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "KHONG-CO", "--database-url", &url]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("không tìm thấy hội, chi hội"));
+}

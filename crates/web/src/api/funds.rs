@@ -1,0 +1,108 @@
+//! Fund ledgers of the Hội Khuyến học in the API: balance of a year, entries, posting and
+//! reversing, with the same rules, roles and scope as the pages (`pages::association`).
+//! A ledger is named by its branch's code.
+
+use super::{ApiResult, ApiUser, bad, ok};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::pages::association::{YearQuery, entry_from_input, posting_date, visible_branch};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hoctap_domain::access::Action;
+use hoctap_domain::fund;
+use hoctap_store::{BranchRow, FundEntryRow};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/funds/{branch}/balance", get(balance))
+        .route("/funds/{branch}/entries", get(entries).post(post_entry))
+        .route("/funds/{branch}/entries/{entry_no}/reverse", post(reverse))
+}
+
+async fn branch(state: &AppState, u: &CurrentUser, code: &str) -> Result<BranchRow, WebError> {
+    visible_branch(state, u, state.store.branch_by_code(code).await?).await
+}
+
+fn entry_json(u: &CurrentUser, e: &FundEntryRow) -> serde_json::Value {
+    let cccd = e.beneficiary_cccd.as_deref().map(|c| {
+        if u.user.role.sees_personal_data() { c.to_string() } else { hoctap_domain::registry::cccd::Cccd::parse(c).map(|c| c.masked()).unwrap_or_else(|_| "***".into()) }
+    });
+    json!({
+        "id": e.id, "entry_no": e.entry_no, "posted_on": e.posted_on, "kind": e.kind, "kind_label": e.kind.label(),
+        "amount": e.amount, "effect": e.effect(), "counterparty": e.counterparty, "beneficiary_cccd": cccd,
+        "decision": e.decision, "reverses": e.reverses, "reversed_by": e.reversed_by,
+    })
+}
+
+async fn balance(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, Query(q): Query<YearQuery>) -> ApiResult {
+    let b = branch(&state, &u, &code).await?;
+    let year = q.year();
+    let balance = state.store.fund_balance(&b.code, year).await?;
+    let population = state.store.population(b.unit_id, hoctap_store::today()).await?;
+    ok(json!({
+        "branch": b.code,
+        "balance": balance,
+        "population": population,
+        "per_capita": fund::per_capita(balance.closing, population),
+        "per_capita_target": fund::FUND_PER_CAPITA_TARGET,
+    }))
+}
+
+async fn entries(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, Query(q): Query<YearQuery>) -> ApiResult {
+    let b = branch(&state, &u, &code).await?;
+    let list = state.store.fund_entries(&b.code, q.nam.map(|_| q.year())).await?;
+    ok(json!({"branch": b.code, "entries": list.iter().map(|e| entry_json(&u, e)).collect::<Vec<_>>()}))
+}
+
+#[derive(Deserialize)]
+struct PostBody {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    amount: serde_json::Value,
+    #[serde(default)]
+    posted_on: String,
+    #[serde(default)]
+    counterparty: String,
+    #[serde(default)]
+    beneficiary_cccd: String,
+    #[serde(default)]
+    decision: String,
+}
+
+async fn post_entry(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, body: Result<Json<PostBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::EditAssociation)?;
+    let b = branch(&state, &u, &code).await?;
+    let Json(p) = body.map_err(|e| bad("body", e.body_text()))?;
+    // The amount may be sent as a number or as text typed the Vietnamese way ("500.000").
+    let amount = match &p.amount {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let entry = entry_from_input(&p.kind, &amount, &p.counterparty, &p.beneficiary_cccd, &p.decision)
+        .map_err(|errors| errors.into_iter().next().map(|e| WebError::invalid(&e.field, e.message)).unwrap_or(WebError::invalid("body", "dữ liệu không hợp lệ")))?;
+    let on = posting_date(&p.posted_on)?;
+    let e = state.store.fund_post(&u.actor(), &b, &entry, None, on, u.scope()).await?;
+    Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReverseBody {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reverse(State(state): State<AppState>, ApiUser(u): ApiUser, Path((code, no)): Path<(String, String)>, body: Result<Json<ReverseBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+    u.require(Action::EditAssociation)?;
+    let b = branch(&state, &u, &code).await?;
+    let Json(r) = body.map_err(|e| bad("body", e.body_text()))?;
+    let e = state.store.fund_reverse(&u.actor(), &b, &no, &r.reason, hoctap_store::today(), u.scope()).await?;
+    Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
+}
