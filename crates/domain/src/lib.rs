@@ -7,6 +7,7 @@ pub mod criteria;
 pub mod date;
 pub mod hierarchy;
 pub mod indicator;
+pub mod plan;
 pub mod recognition;
 pub mod registry;
 pub mod stats;
