@@ -292,6 +292,7 @@ impl fmt::Display for Level {
 }
 
 #[cfg(test)]
+#[expect(clippy::panic, reason = "a test fails loudly, naming what it missed")]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -8,6 +8,7 @@ pub mod date;
 pub mod fund;
 pub mod hierarchy;
 pub mod indicator;
+pub mod plan;
 pub mod recognition;
 pub mod registry;
 pub mod stats;
