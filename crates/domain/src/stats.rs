@@ -202,6 +202,7 @@ pub fn value_at(kind: MetricKind, changes: &BTreeMap<i16, i64>, year: i16) -> i6
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::indexing_slicing, reason = "tests")]
     use super::*;
     use jiff::civil::date;
     use proptest::prelude::*;

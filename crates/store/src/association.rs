@@ -220,6 +220,7 @@ impl Store {
         let id = insert(&mut tx, &FUND_ENTRIES, &values, &placement, posted_on)
             .await
             .map_err(|e| if e.is_unique_violation() { StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo") } else { e })?;
+        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(&FUND_ENTRIES, None, Some((placement.scope_unit, &values)), posted_on)).await?;
         record(
             &mut tx,
             actor,

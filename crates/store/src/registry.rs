@@ -356,6 +356,7 @@ impl Store {
             crate::association::check_entry(&mut tx, &values).await?;
         }
         let id = insert(&mut tx, reg, &values, &placement, on).await?;
+        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, None, Some((placement.scope_unit, &values)), on)).await?;
         record(
             &mut tx,
             actor,
@@ -393,8 +394,10 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mut cache = UnitCache::default();
         let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+        let started = current_version_start(&mut tx, reg, &before).await?;
         history_keep(&mut tx, reg, &before, on, actor).await?;
         update_row(&mut tx, reg, id, &values, &placement).await?;
+        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, &values)), on)).await?;
         record(
             &mut tx,
             actor,
@@ -424,6 +427,8 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
+        let started = current_version_start(&mut tx, reg, &before).await?;
+        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on)).await?;
         record(
             &mut tx,
             actor,
@@ -914,7 +919,7 @@ async fn history_keep(conn: &mut AnyConnection, reg: &Registry, before: &Registr
     if from >= on {
         return Ok(());
     }
-    sqlx::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at, unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(reg.slug)
         .bind(before.id)
         .bind(date_text(from))
@@ -922,6 +927,7 @@ async fn history_keep(conn: &mut AnyConnection, reg: &Registry, before: &Registr
         .bind(serde_json::to_string(&before.values).unwrap_or_default())
         .bind(&actor.username)
         .bind(now_text())
+        .bind(before.unit_id)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -30,10 +30,20 @@ impl Basis {
 
     /// SQL joining the counters `s` to the unit `u` they count in on this basis, with the
     /// closure row `c` (its date bound as `$1`).
-    fn from_sql(self) -> &'static str {
+    fn joins_sql(self) -> &'static str {
         match self {
-            Self::AsAt(_) => "stat_deltas s JOIN unit_closure c ON c.descendant_id = s.unit_id AND c.valid_from <= $1 AND c.valid_to > $1",
-            Self::Rebased(_) => "stat_deltas s JOIN unit_rebase r ON r.unit_id = s.unit_id JOIN unit_closure c ON c.descendant_id = r.current_id AND c.valid_from <= $1 AND c.valid_to > $1",
+            // A unit that no longer exists on the date counts in its successor (a household
+            // registered in 2023 in a commune merged in 2025 is still there at the end of 2026).
+            Self::AsAt(_) => {
+                "stat_deltas s JOIN units su ON su.id = s.unit_id LEFT JOIN unit_rebase r ON r.unit_id = s.unit_id \
+                 JOIN unit_closure c ON c.descendant_id = (CASE WHEN su.valid_from <= $1 AND su.valid_to > $1 THEN s.unit_id ELSE COALESCE(r.current_id, s.unit_id) END) \
+                 AND c.valid_from <= $1 AND c.valid_to > $1"
+            }
+            // Units made after the map was built (villages) are their own today's unit.
+            Self::Rebased(_) => {
+                "stat_deltas s LEFT JOIN unit_rebase r ON r.unit_id = s.unit_id \
+                 JOIN unit_closure c ON c.descendant_id = COALESCE(r.current_id, s.unit_id) AND c.valid_from <= $1 AND c.valid_to > $1"
+            }
         }
     }
 }
@@ -121,9 +131,10 @@ pub(crate) fn record_deltas(reg: &Registry, values: &Values, from: Date, to: Dat
     stats::version_deltas(&stats::registry_contributions(reg.kind, values), from, to)
 }
 
-/// Deltas for a record's change on `on`: the old version ends, the new one starts (either may
-/// be absent: a creation, an ending).
-pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, &Values)>, after: Option<(i64, &Values)>, on: Date) -> Vec<(i64, Date, Delta)> {
+/// Deltas for a record's change on `on`: the old version (its unit, and the day that version
+/// started, where its numbers were counted) ends, the new one starts; either may be absent (a
+/// creation, an ending).
+pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, Date, &Values)>, after: Option<(i64, &Values)>, on: Date) -> Vec<(i64, Date, Delta)> {
     let mut out = Vec::new();
     if reg.kind == RegistryKind::FundEntries {
         // Posted entries never change: only a new one counts.
@@ -134,9 +145,8 @@ pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, &Values)>, afte
         }
         return out;
     }
-    if let Some((unit, v)) = before {
-        // The old version's numbers leave in the year of the change, from where they counted.
-        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount: -amount })));
+    if let Some((unit, started, v)) = before {
+        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, started, Delta { year: on.year(), metric, amount: -amount })));
     }
     if let Some((unit, v)) = after {
         out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount })));
@@ -309,11 +319,19 @@ impl Store {
         let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
         if !counted.is_empty() {
             let placeholders: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 4)).collect();
-            let sql = format!(
-                "SELECT {group} AS grp, s.metric, s.year, SUM(s.delta) AS delta FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric, s.year",
-                basis.from_sql(),
-                placeholders.join(", ")
-            );
+            let sql = if unit.is_none() && !by_child {
+                // The whole country: every counter, whatever tree (no unit falls outside it).
+                format!(
+                    "SELECT 0 AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s WHERE $1 = $1 AND $3 = $3 AND s.year <= $2 AND s.metric IN ({}) GROUP BY s.metric, s.year",
+                    placeholders.join(", ")
+                )
+            } else {
+                format!(
+                    "SELECT {group} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric, s.year",
+                    basis.joins_sql(),
+                    placeholders.join(", ")
+                )
+            };
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(i64::from(year)).bind(unit.unwrap_or(0));
             for m in &counted {
                 q = q.bind(*m);

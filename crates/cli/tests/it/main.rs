@@ -10,5 +10,6 @@ mod r#gen;
 mod harness;
 mod http;
 mod registries;
+mod stats;
 mod store;
 mod workflow;

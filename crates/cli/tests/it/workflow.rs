@@ -295,6 +295,10 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         assert_eq!(s, StatusCode::SEE_OTHER);
         let html = public.get(signer.url(&format!("/xac-minh/{code}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("Đã thu hồi") && html.contains("Khai không đúng sự thật"));
+        // Revoked today: no longer among the commune's learning communities this year.
+        let counted = officer.store.metric_values(Some(officer.demo_commune().await), hoctap_store::today().year(), &["rec_cdht_thon"], hoctap_store::Basis::Rebased(hoctap_store::today())).await.unwrap();
+        assert_eq!(counted.get("rec_cdht_thon").copied().unwrap_or(0), 0, "{engine:?}");
+        assert!(officer.store.recount(false).await.unwrap().drift.is_empty(), "{engine:?}");
         let v = check(jwt.clone()).await;
         assert_eq!((v["valid"].clone(), v["revoked"].clone()), (json!(false), json!(true)), "revoked: {v}");
         let list = public.get(signer.url(&format!("/trang-thai/{}", officer.demo_commune().await))).send().await.unwrap().text().await.unwrap();
@@ -578,5 +582,12 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         let households = officer.store.registry_count(&def::HOUSEHOLDS, Some(village.id), hoctap_store::today()).await.unwrap();
         assert_eq!(data["gia_dinh"], json!(households.to_string()), "{engine:?}: {data}");
         assert_eq!(data["gia_dinh_gdht"], json!("1"), "{engine:?}: {data}");
+        // The recognition is in the province's numbers as soon as the decision committed.
+        let today = hoctap_store::today();
+        let province = officer.store.unit_by_code("20", today).await.unwrap().id;
+        let v = officer.store.metric_values(Some(province), 2026, &["rec_gdht", "households", "citizens"], hoctap_store::Basis::Rebased(today)).await.unwrap();
+        assert_eq!((v.get("rec_gdht").copied(), v.get("citizens").copied()), (Some(1), Some(4)), "{engine:?}: {v:?}");
+        let report = officer.store.recount(false).await.unwrap();
+        assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift);
     }
 }

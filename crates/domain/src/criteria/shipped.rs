@@ -44,6 +44,7 @@ pub fn shipped_set(id: &str) -> Option<CriteriaSet> {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly, naming what it missed")]
     use super::*;
 
     /// A variable counted from recognitions names shipped sets that recognise that kind of

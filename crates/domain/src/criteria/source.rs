@@ -191,6 +191,7 @@ impl DataSource {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
     use super::*;
     use proptest::prelude::*;
 
