@@ -36,11 +36,11 @@ pub struct DecisionDoc {
 
 const FONT: &str = "Times New Roman";
 
-fn run(text: &str, size_pt: usize) -> Run {
+pub(crate) fn run(text: &str, size_pt: usize) -> Run {
     Run::new().add_text(text).size(size_pt * 2).fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
 }
 
-fn centered(text: &str, size: usize, bold: bool, italic: bool) -> Paragraph {
+pub(crate) fn centered(text: &str, size: usize, bold: bool, italic: bool) -> Paragraph {
     let mut r = run(text, size);
     if bold {
         r = r.bold();
@@ -51,7 +51,7 @@ fn centered(text: &str, size: usize, bold: bool, italic: bool) -> Paragraph {
     Paragraph::new().add_run(r).align(AlignmentType::Center)
 }
 
-fn body(text: &str, italic: bool) -> Paragraph {
+pub(crate) fn body(text: &str, italic: bool) -> Paragraph {
     let mut r = run(text, 14);
     if italic {
         r = r.italic();
@@ -60,7 +60,7 @@ fn body(text: &str, italic: bool) -> Paragraph {
     Paragraph::new().add_run(r).align(AlignmentType::Both).indent(None, Some(docx_rs::SpecialIndentType::FirstLine(567)), None, None)
 }
 
-fn cell(paragraphs: Vec<Paragraph>, width: usize) -> TableCell {
+pub(crate) fn cell(paragraphs: Vec<Paragraph>, width: usize) -> TableCell {
     let mut c = TableCell::new().width(width, WidthType::Dxa);
     for p in paragraphs {
         c = c.add_paragraph(p);
@@ -76,25 +76,67 @@ pub fn place_and_date(place: &str, d: Date) -> String {
     format!("{place}, ngày {day} tháng {month} năm {}", d.year())
 }
 
-/// Builds the DOCX.
-pub fn decision_docx(d: &DecisionDoc) -> Result<Vec<u8>, String> {
+/// A4 page with the Nghị định 30 header: the issuing body and number on the left, the
+/// national motto and the place and date on the right.
+pub(crate) fn nd30_start(authority_lines: &[String], number: &str, place: &str, date: Date) -> Docx {
     let mut left = Vec::new();
-    for (i, line) in d.authority_lines.iter().enumerate() {
-        left.push(centered(&line.to_uppercase(), 13, i + 1 == d.authority_lines.len(), false));
+    for (i, line) in authority_lines.iter().enumerate() {
+        left.push(centered(&line.to_uppercase(), 13, i + 1 == authority_lines.len(), false));
     }
     left.push(centered("", 6, false, false));
-    left.push(centered(&format!("Số: {}", d.number), 13, false, false));
+    left.push(centered(&format!("Số: {number}"), 13, false, false));
     let right = vec![
         centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, true, false),
         centered("Độc lập - Tự do - Hạnh phúc", 13, true, false),
         centered("", 6, false, false),
-        centered(&place_and_date(&d.place, d.date), 13, false, true),
+        centered(&place_and_date(place, date), 13, false, true),
     ];
     let header = Table::new(vec![TableRow::new(vec![cell(left, 3600), cell(right, 5800)])]).set_grid(vec![3600, 5800]).clear_all_border();
-    let mut doc = Docx::new()
+    Docx::new()
         .page_size(11906, 16838)
         .page_margin(PageMargin { top: 1134, bottom: 1134, left: 1701, right: 1134, header: 720, footer: 720, gutter: 0 })
         .add_table(header)
+}
+
+/// The recipients (nơi nhận) on the left and the signature block on the right.
+pub(crate) fn nd30_end(doc: Docx, recipients: &[String], signer_title: &str, signer_name: &str) -> Docx {
+    let mut left = vec![Paragraph::new().add_run(run("Nơi nhận:", 12).bold().italic())];
+    for r in recipients {
+        left.push(Paragraph::new().add_run(run(&format!("- {r}"), 11)));
+    }
+    let mut sign = Vec::new();
+    for line in signer_title.lines() {
+        sign.push(centered(&line.to_uppercase(), 14, true, false));
+    }
+    sign.push(centered("(Đã ký)", 13, false, true));
+    for _ in 0..3 {
+        sign.push(centered("", 14, false, false));
+    }
+    sign.push(centered(signer_name, 14, true, false));
+    let footer = Table::new(vec![TableRow::new(vec![cell(left, 4600), cell(sign, 4800)])]).set_grid(vec![4600, 4800]).clear_all_border();
+    doc.add_paragraph(centered("", 12, false, false)).add_table(footer)
+}
+
+/// A plain table: a bold header row and text rows, the first column narrow when it is "STT".
+pub(crate) fn plain_table(header: &[String], rows: &[Vec<String>]) -> Table {
+    let widths: Vec<usize> = match header.len() {
+        0 => Vec::new(),
+        n => {
+            let first = if header.first().is_some_and(|h| h == "STT") { 700 } else { 9400 / n };
+            let rest = (9400 - first) / (n.max(2) - 1);
+            std::iter::once(first).chain(std::iter::repeat_n(rest, n - 1)).collect()
+        }
+    };
+    let mut out = vec![TableRow::new(header.iter().zip(&widths).map(|(h, w)| cell(vec![centered(h, 12, true, false)], *w)).collect())];
+    for r in rows {
+        out.push(TableRow::new(r.iter().zip(&widths).map(|(c, w)| cell(vec![Paragraph::new().add_run(run(c, 12))], *w)).collect()));
+    }
+    Table::new(out).set_grid(widths)
+}
+
+/// Builds the DOCX.
+pub fn decision_docx(d: &DecisionDoc) -> Result<Vec<u8>, String> {
+    let mut doc = nd30_start(&d.authority_lines, &d.number, &d.place, d.date)
         .add_paragraph(centered("", 12, false, false))
         .add_paragraph(centered("QUYẾT ĐỊNH", 14, true, false))
         .add_paragraph(centered(&d.summary, 14, true, false))
@@ -119,39 +161,13 @@ pub fn decision_docx(d: &DecisionDoc) -> Result<Vec<u8>, String> {
                 .indent(None, Some(docx_rs::SpecialIndentType::FirstLine(567)), None, None),
         );
     }
-    let mut recipients = vec![Paragraph::new().add_run(run("Nơi nhận:", 12).bold().italic())];
-    for r in &d.recipients {
-        recipients.push(Paragraph::new().add_run(run(&format!("- {r}"), 11)));
-    }
-    let mut sign = Vec::new();
-    for line in d.signer_title.lines() {
-        sign.push(centered(&line.to_uppercase(), 14, true, false));
-    }
-    sign.push(centered("(Đã ký)", 13, false, true));
-    for _ in 0..3 {
-        sign.push(centered("", 14, false, false));
-    }
-    sign.push(centered(&d.signer_name, 14, true, false));
-    let footer = Table::new(vec![TableRow::new(vec![cell(recipients, 4600), cell(sign, 4800)])]).set_grid(vec![4600, 4800]).clear_all_border();
-    doc = doc.add_paragraph(centered("", 12, false, false)).add_table(footer);
+    doc = nd30_end(doc, &d.recipients, &d.signer_title, &d.signer_name);
     // The annex on its own page.
     doc = doc
         .add_paragraph(centered(&d.annex_title, 14, true, false).page_break_before(true))
         .add_paragraph(centered(&format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()), 13, false, true))
         .add_paragraph(centered("", 8, false, false));
-    let widths: Vec<usize> = match d.annex_header.len() {
-        0 => Vec::new(),
-        n => {
-            let first = 700;
-            let rest = (9400 - first) / (n.max(2) - 1);
-            std::iter::once(first).chain(std::iter::repeat_n(rest, n - 1)).collect()
-        }
-    };
-    let mut rows = vec![TableRow::new(d.annex_header.iter().zip(&widths).map(|(h, w)| cell(vec![centered(h, 13, true, false)], *w)).collect())];
-    for r in &d.annex_rows {
-        rows.push(TableRow::new(r.iter().zip(&widths).map(|(c, w)| cell(vec![Paragraph::new().add_run(run(c, 13))], *w)).collect()));
-    }
-    doc = doc.add_table(Table::new(rows).set_grid(widths));
+    doc = doc.add_table(plain_table(&d.annex_header, &d.annex_rows));
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| e.to_string())?;
     Ok(out.into_inner())

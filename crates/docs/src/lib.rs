@@ -1,6 +1,7 @@
 //! Generated and parsed files of Hoctap: spreadsheets (templates, imports, exports),
 //! documents and charts. Depends only on the domain crate.
 pub mod chart;
+pub mod report_doc;
 pub mod criteria_xlsx;
 pub mod table;
 pub mod table_stream;

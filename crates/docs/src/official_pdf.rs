@@ -5,24 +5,23 @@
 use crate::decision_docx::{DecisionDoc, place_and_date};
 use crate::pdf::{A4, Align, Font, Style, Writer};
 
-/// The decision as PDF.
-pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
-    let mut w = Writer::new(A4)?;
+/// The Nghị định 30 header: the issuing body and number on the left, the national motto and
+/// the place and date on the right; leaves the cursor below both.
+pub(crate) fn nd30_header(w: &mut Writer, authority_lines: &[String], number: &str, place: &str, date: jiff::civil::Date) {
     let left_w = 200.0;
     let gap = 10.0;
     let x0 = w.margin_left - 20.0;
     let right_x = x0 + left_w + gap;
     let right_w = w.size.0 - w.margin_right - right_x + 10.0;
-    // Header: issuing body and number on the left, motto and date on the right.
     let top = w.y;
-    for (i, line) in d.authority_lines.iter().enumerate() {
-        let style = if i + 1 == d.authority_lines.len() { Style::Bold } else { Style::Regular };
+    for (i, line) in authority_lines.iter().enumerate() {
+        let style = if i + 1 == authority_lines.len() { Style::Bold } else { Style::Regular };
         w.paragraph(&line.to_uppercase(), Font(style, 13.0, Align::Center), x0, left_w, 0.0);
     }
     let rule_y = w.y - 3.0;
     w.rule(x0 + left_w / 2.0 - 30.0, x0 + left_w / 2.0 + 30.0, rule_y);
     w.space(8.0);
-    w.paragraph(&format!("Số: {}", d.number), Font(Style::Regular, 13.0, Align::Center), x0, left_w, 0.0);
+    w.paragraph(&format!("Số: {number}"), Font(Style::Regular, 13.0, Align::Center), x0, left_w, 0.0);
     let left_bottom = w.y;
     w.y = top;
     w.paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Font(Style::Bold, 12.0, Align::Center), right_x, right_w, 0.0);
@@ -31,8 +30,44 @@ pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
     let ry = w.y - 3.0;
     w.rule(right_x + (right_w - motto) / 2.0, right_x + (right_w + motto) / 2.0, ry);
     w.space(8.0);
-    w.paragraph(&place_and_date(&d.place, d.date), Font(Style::Italic, 13.0, Align::Center), right_x, right_w, 0.0);
+    w.paragraph(&place_and_date(place, date), Font(Style::Italic, 13.0, Align::Center), right_x, right_w, 0.0);
     w.y = w.y.min(left_bottom) - 14.0;
+}
+
+/// The recipients on the left and the signature block on the right.
+pub(crate) fn nd30_signature(w: &mut Writer, recipients: &[String], signer_title: &str, signer_name: &str) {
+    w.space(12.0);
+    w.ensure(150.0);
+    let top = w.y;
+    let half = w.content_width() / 2.0;
+    w.paragraph("Nơi nhận:", Font(Style::Bold, 12.0, Align::Left), w.margin_left, half, 0.0);
+    for r in recipients {
+        w.paragraph(&format!("- {r}"), Font(Style::Regular, 11.0, Align::Left), w.margin_left, half, 0.0);
+    }
+    let left_bottom = w.y;
+    w.y = top;
+    let sx = w.margin_left + half;
+    for line in signer_title.lines() {
+        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
+    }
+    w.paragraph("(Đã ký)", Font(Style::Italic, 13.0, Align::Center), sx, half, 0.0);
+    w.space(50.0);
+    w.paragraph(signer_name, Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
+    w.y = w.y.min(left_bottom);
+}
+
+/// Column widths for a table whose first column is a narrow "STT".
+pub(crate) fn stt_widths(w: &Writer, columns: usize) -> Vec<f32> {
+    let n = columns.max(1);
+    let first = 32.0;
+    let rest = (w.content_width() - first) / (n.saturating_sub(1).max(1)) as f32;
+    std::iter::once(first).chain(std::iter::repeat_n(rest, n - 1)).collect()
+}
+
+/// The decision as PDF.
+pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
+    let mut w = Writer::new(A4)?;
+    nd30_header(&mut w, &d.authority_lines, &d.number, &d.place, d.date);
     w.para("QUYẾT ĐỊNH", Style::Bold, 14.0, Align::Center, 0.0);
     w.para(&d.summary, Style::Bold, 14.0, Align::Center, 0.0);
     w.space(10.0);
@@ -50,34 +85,13 @@ pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
     for a in &d.articles {
         w.para(a, Style::Regular, 14.0, Align::Left, 28.0);
     }
-    // Recipients on the left, signature on the right.
-    w.space(12.0);
-    w.ensure(150.0);
-    let top = w.y;
-    let half = w.content_width() / 2.0;
-    w.paragraph("Nơi nhận:", Font(Style::Bold, 12.0, Align::Left), w.margin_left, half, 0.0);
-    for r in &d.recipients {
-        w.paragraph(&format!("- {r}"), Font(Style::Regular, 11.0, Align::Left), w.margin_left, half, 0.0);
-    }
-    let left_bottom = w.y;
-    w.y = top;
-    let sx = w.margin_left + half;
-    for line in d.signer_title.lines() {
-        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
-    }
-    w.paragraph("(Đã ký)", Font(Style::Italic, 13.0, Align::Center), sx, half, 0.0);
-    w.space(50.0);
-    w.paragraph(&d.signer_name, Font(Style::Bold, 14.0, Align::Center), sx, half, 0.0);
-    w.y = w.y.min(left_bottom);
+    nd30_signature(&mut w, &d.recipients, &d.signer_title, &d.signer_name);
     // Annex.
     w.new_page();
     w.para(&d.annex_title, Style::Bold, 14.0, Align::Center, 0.0);
     w.para(&format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()), Style::Italic, 13.0, Align::Center, 0.0);
     w.space(10.0);
-    let n = d.annex_header.len().max(1);
-    let first = 32.0;
-    let rest = (w.content_width() - first) / (n.saturating_sub(1).max(1)) as f32;
-    let widths: Vec<f32> = std::iter::once(first).chain(std::iter::repeat_n(rest, n - 1)).collect();
+    let widths = stt_widths(&w, d.annex_header.len());
     w.table(&widths, &d.annex_header, &d.annex_rows, 12.0);
     w.finish(&format!("Quyết định số {}", d.number))
 }

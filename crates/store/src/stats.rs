@@ -447,7 +447,7 @@ impl Store {
         .bind(unit_id)
         .bind(i64::from(year))
         .bind(indicator)
-        .bind(value.to_string())
+        .bind(value.to_exact())
         .bind(note.trim())
         .bind(&actor.username)
         .bind(crate::now_text())
@@ -481,7 +481,7 @@ impl Store {
         let mut out = BTreeMap::new();
         for r in rows {
             let value: String = r.try_get("value")?;
-            if let Ok(n) = hoctap_domain::criteria::Number::parse(&value) {
+            if let Ok(n) = hoctap_domain::criteria::Number::parse_exact(&value) {
                 out.insert((r.try_get("indicator")?, i16::try_from(get_i64(&r, "year")?).unwrap_or(0)), (n, r.try_get("note")?));
             }
         }

@@ -48,6 +48,8 @@ pub const DEMO_USERS: &[(&str, &str, Role, bool)] = &[
 pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error>> {
     store.load_admin_units().await?;
     store.load_shipped_criteria(&Actor::system("dữ liệu mẫu")).await?;
+    // The seed plans and the national targets (kế hoạch, chỉ tiêu).
+    store.load_plans(&Actor::system("dữ liệu mẫu"), &hoctap_domain::plan::shipped_plans()?).await?;
     let today = hoctap_store::today();
     let province = store.unit_by_code(DEMO_PROVINCE, today).await?;
     let communes = store.children(province.id, today).await?;

@@ -194,6 +194,24 @@ impl Number {
         self.num < 0
     }
 
+    /// Exact text for storage: `70`, `137/2` (a third stays a third), read back by
+    /// [`Number::parse_exact`].
+    pub fn to_exact(self) -> String {
+        if self.den == 1 { self.num.to_string() } else { format!("{}/{}", self.num, self.den) }
+    }
+
+    /// Reads [`Number::to_exact`]'s text, or a decimal.
+    pub fn parse_exact(input: &str) -> Result<Number, NumberError> {
+        match input.trim().split_once('/') {
+            Some((n, d)) => {
+                let bad = || NumberError::Malformed(input.trim().to_string());
+                let (n, d) = (n.trim().parse::<i128>().map_err(|_| bad())?, d.trim().parse::<i128>().map_err(|_| bad())?);
+                Number::ratio(n, d).ok_or_else(bad)
+            }
+            None => Number::parse(input),
+        }
+    }
+
     /// Parses a decimal: `70`, `70.5`, `70,5`, `-1`, `1e3` is refused. Up to 12 decimals.
     pub fn parse(input: &str) -> Result<Number, NumberError> {
         let s = input.trim();
@@ -337,6 +355,20 @@ impl<'de> Deserialize<'de> for Number {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod exact_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn exact_text_round_trips(n in -1_000_000_000i64..1_000_000_000, d in 1i64..100_000) {
+            let x = Number::ratio(i128::from(n), i128::from(d)).unwrap_or(Number::ZERO);
+            prop_assert_eq!(Number::parse_exact(&x.to_exact()), Ok(x));
+        }
     }
 }
 

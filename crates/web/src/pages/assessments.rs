@@ -954,6 +954,16 @@ async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Pat
         .into_response())
 }
 
+/// A report due, in the inbox.
+pub struct ReportDue {
+    pub label: String,
+    pub link: String,
+    pub deadline: String,
+    pub days_left: i64,
+    pub overdue: bool,
+    pub sent: bool,
+}
+
 pub struct InboxLine {
     pub id: i64,
     pub subject: String,
@@ -969,6 +979,7 @@ pub struct InboxLine {
 struct InboxPage {
     chrome: Chrome,
     sections: Vec<(&'static str, Vec<InboxLine>)>,
+    reports: Vec<ReportDue>,
 }
 
 /// "Việc của tôi": what is due, overdue, returned, waiting for my review or my signature.
@@ -1008,13 +1019,28 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     for (_, lines) in &mut sections {
         lines.sort_by_key(|l| l.days_left);
     }
-    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections })
+    // The annual report the officer's unit owes its superior, with the jurisdiction's due date.
+    let mut reports = Vec::new();
+    if matches!(user.user.role, Role::UnitOfficer) {
+        let unit = state.store.unit(user.user.unit_id).await?;
+        if unit.kind != UnitKind::Village {
+            let year = today.year();
+            let ancestors = state.store.ancestors(unit.id, today).await?;
+            let chain: Vec<String> = std::iter::once(unit.code.clone()).chain(ancestors.iter().rev().map(|a| a.code.clone())).collect();
+            let refs: Vec<&str> = chain.iter().map(String::as_str).collect();
+            let due = hoctap_domain::plan::report_due_in(&refs, year);
+            let sent = state.store.annual_report(unit.id, year).await?.is_some_and(|r| r.submitted);
+            let days: i64 = (due - today).get_days().into();
+            reports.push(ReportDue { label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name), link: format!("/bao-cao/{}?nam={year}", unit.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
+        }
+    }
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports })
 }
 
 pub const PROGRESS_HEADER: [&str; 9] = ["Đơn vị", "Tổng số hồ sơ", "Chưa nộp", "Đang thẩm định", "Bị trả lại", "Đã thẩm định", "Đã công nhận", "Không công nhận", "Chưa nộp, quá hạn"];
 
 /// Counts of dossiers by state per child unit of the campaign's unit (and a total line).
-async fn progress_rows(state: &AppState, user: &CurrentUser, c: &CampaignRow) -> WebResult<Vec<(String, [usize; 8])>> {
+pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &CampaignRow) -> WebResult<Vec<(String, [usize; 8])>> {
     let today = hoctap_store::today();
     let children = state.store.children(c.unit_id, today).await?;
     let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());

@@ -5,6 +5,8 @@ pub mod association;
 pub mod audit;
 pub mod criteria;
 pub mod decisions;
+pub mod dashboard;
+pub mod report;
 pub mod registries;
 pub mod units;
 pub mod users;
@@ -33,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .merge(association::routes())
         .merge(assessments::routes())
         .merge(decisions::routes())
+        .merge(dashboard::routes())
+        .merge(report::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

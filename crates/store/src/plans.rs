@@ -1,0 +1,330 @@
+//! Plans (kế hoạch) and their targets (chỉ tiêu), target roll-down, and the annual reports
+//! (báo cáo kết quả xây dựng xã hội học tập): storage on both engines, each write with its
+//! audit entry in one transaction.
+
+use std::collections::BTreeMap;
+
+use hoctap_domain::criteria::Number;
+use hoctap_domain::plan::{Plan, UnitRef};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+
+/// A stored plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    pub id: i64,
+    pub key: String,
+    /// 0 for a national plan.
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub number: String,
+    pub issued_on: String,
+    pub title: String,
+    pub kind: String,
+    pub period: (i16, i16),
+    pub plan: Plan,
+}
+
+/// A stored target.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRow {
+    pub plan_id: i64,
+    pub plan_key: String,
+    pub plan_label: String,
+    pub indicator: String,
+    pub unit_id: i64,
+    pub year: i16,
+    pub value: Number,
+    pub origin: String,
+    pub text: String,
+}
+
+/// Which target: a plan's indicator in a year.
+#[derive(Debug, Clone)]
+pub struct TargetKey {
+    pub plan_id: i64,
+    pub indicator: String,
+    pub year: i16,
+}
+
+/// An annual report's stored state.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub unit_id: i64,
+    pub year: i16,
+    /// Narrative sections the officer writes: section id → text.
+    pub sections: BTreeMap<String, String>,
+    pub submitted: bool,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+fn plan_from(r: &sqlx::any::AnyRow) -> Result<PlanRow> {
+    let json: String = r.try_get("plan_json")?;
+    let plan: Plan = serde_json::from_str(&json).map_err(|e| StoreError::invalid("plan", e.to_string()))?;
+    Ok(PlanRow {
+        id: get_i64(r, "id")?,
+        key: r.try_get("plan_key")?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_code: r.try_get("unit_code")?,
+        number: r.try_get("number")?,
+        issued_on: r.try_get("issued_on")?,
+        title: r.try_get("title")?,
+        kind: r.try_get("kind")?,
+        period: (i16::try_from(get_i64(r, "period_from")?).unwrap_or(0), i16::try_from(get_i64(r, "period_to")?).unwrap_or(0)),
+        plan,
+    })
+}
+
+fn target_from(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
+    let value: String = r.try_get("value")?;
+    let number: String = r.try_get("number")?;
+    let title: String = r.try_get("title")?;
+    Ok(TargetRow {
+        plan_id: get_i64(r, "plan_id")?,
+        plan_key: r.try_get("plan_key")?,
+        plan_label: if number.is_empty() { title } else { number },
+        indicator: r.try_get("indicator")?,
+        unit_id: get_i64(r, "unit_id")?,
+        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        value: Number::parse_exact(&value).map_err(|e| StoreError::invalid("value", e.to_string()))?,
+        origin: r.try_get("origin")?,
+        text: r.try_get("text")?,
+    })
+}
+
+const TARGET_COLS: &str = "t.plan_id, p.plan_key, p.number, p.title, t.indicator, t.unit_id, t.year, t.value, t.origin, t.text";
+
+impl Store {
+    /// The unit a plan's code names, as at `on`, or else on 1 January of that year (a plan
+    /// of 2025 may predate the July merger); 0 for `VN`.
+    async fn plan_unit(&self, unit: &UnitRef, on: Date) -> Result<i64> {
+        match unit {
+            UnitRef::National => Ok(0),
+            UnitRef::Unit(code) => match self.unit_by_code(code.as_str(), on).await {
+                Ok(u) => Ok(u.id),
+                Err(_) => Ok(self.unit_by_code(code.as_str(), jiff::civil::date(on.year(), 1, 1)).await?.id),
+            },
+        }
+    }
+
+    /// Stores plans (the shipped ones, or an uploaded file), their targets as the documents
+    /// state them, skipping plans already stored under the same key. Returns how many were new.
+    pub async fn load_plans(&self, actor: &Actor, plans: &[Plan]) -> Result<usize> {
+        let mut new = 0;
+        for p in plans {
+            // Codes are read as at the plan's date (a district of 2022 no longer exists).
+            let on = p.issued.unwrap_or_else(|| jiff::civil::date(p.issued_year.unwrap_or(p.period.from), 12, 31));
+            let unit_id = self.plan_unit(&p.unit, on).await?;
+            let mut target_units = BTreeMap::new();
+            for t in &p.targets {
+                if !target_units.contains_key(&t.unit) {
+                    target_units.insert(t.unit.clone(), self.plan_unit(&t.unit, on).await?);
+                }
+            }
+            let mut tx = self.pool().begin().await?;
+            let exists = sqlx::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                continue;
+            }
+            let row = sqlx::query(
+                "INSERT INTO plans (plan_key, unit_id, unit_code, number, issued_on, title, kind, period_from, period_to, plan_json, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(&p.id)
+            .bind(unit_id)
+            .bind(p.unit.as_str())
+            .bind(p.number.clone().unwrap_or_default())
+            .bind(p.issued.map(date_text).unwrap_or_default())
+            .bind(&p.title)
+            .bind(p.kind.label())
+            .bind(i64::from(p.period.from))
+            .bind(i64::from(p.period.to))
+            .bind(serde_json::to_string(p).unwrap_or_default())
+            .bind(&actor.username)
+            .bind(now_text())
+            .fetch_one(&mut *tx)
+            .await?;
+            let plan_id = get_i64(&row, "id")?;
+            for t in &p.targets {
+                sqlx::query(
+                    "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, 'plan', $6, $7, $8) \
+                     ON CONFLICT (plan_id, indicator, unit_id, year) DO NOTHING",
+                )
+                .bind(plan_id)
+                .bind(&t.indicator)
+                .bind(target_units.get(&t.unit).copied().unwrap_or(unit_id))
+                .bind(i64::from(t.year))
+                .bind(t.value.to_exact())
+                .bind(&t.text)
+                .bind(&actor.username)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry { unit_id: (unit_id != 0).then_some(unit_id), action: "plan.load", entity: "plan", entity_id: p.id.clone(), before: None, after: Some(serde_json::json!({"title": p.title, "targets": p.targets.len()})) },
+            )
+            .await?;
+            tx.commit().await?;
+            new += 1;
+        }
+        Ok(new)
+    }
+
+    /// Plans of a unit and of the units above it (None: national plans only), newest first.
+    pub async fn plans_for(&self, chain: &[i64]) -> Result<Vec<PlanRow>> {
+        let mut ids: Vec<i64> = chain.to_vec();
+        ids.push(0);
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC", placeholders.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(self.pool()).await?.iter().map(plan_from).collect()
+    }
+
+    /// Every stored plan.
+    pub async fn all_plans(&self) -> Result<Vec<PlanRow>> {
+        sqlx::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id").fetch_all(self.pool()).await?.iter().map(plan_from).collect()
+    }
+
+    pub async fn plan(&self, id: i64) -> Result<PlanRow> {
+        let r = sqlx::query("SELECT * FROM plans WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("kế hoạch"))?;
+        plan_from(&r)
+    }
+
+    /// The targets set for a unit (0: the country) from `year` on, every plan.
+    pub async fn targets_of(&self, unit_id: i64, from_year: i16) -> Result<Vec<TargetRow>> {
+        let sql = format!("SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(unit_id).bind(i64::from(from_year)).fetch_all(self.pool()).await?.iter().map(target_from).collect()
+    }
+
+    /// The targets of a plan for one indicator and year, at every unit.
+    pub async fn plan_targets(&self, plan_id: i64, indicator: &str, year: i16) -> Result<Vec<TargetRow>> {
+        let sql = format!("SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await?.iter().map(target_from).collect()
+    }
+
+    /// Writes the children's share of a target (a split, checked by the caller against the
+    /// parent), replacing earlier shares, in one transaction with one audit entry.
+    pub async fn set_child_targets(&self, actor: &Actor, key: &TargetKey, parent_unit: i64, shares: &[(i64, Number)], origin: &str) -> Result<()> {
+        let TargetKey { plan_id, indicator, year } = key;
+        let (plan_id, indicator, year) = (*plan_id, indicator.as_str(), *year);
+        let mut tx = self.pool().begin().await?;
+        for (unit, value) in shares {
+            sqlx::query(
+                "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8) \
+                 ON CONFLICT (plan_id, indicator, unit_id, year) DO UPDATE SET value = excluded.value, origin = excluded.origin, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(plan_id)
+            .bind(indicator)
+            .bind(*unit)
+            .bind(i64::from(year))
+            .bind(value.to_exact())
+            .bind(origin)
+            .bind(&actor.username)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: (parent_unit != 0).then_some(parent_unit),
+                action: "plan.split",
+                entity: "plan_target",
+                entity_id: format!("{plan_id}/{indicator}/{year}"),
+                before: None,
+                after: Some(serde_json::json!({"method": origin, "shares": shares.iter().map(|(u, v)| serde_json::json!({"unit": u, "value": v.to_exact()})).collect::<Vec<_>>()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A unit's report for a year, if one was started.
+    pub async fn annual_report(&self, unit_id: i64, year: i16) -> Result<Option<ReportRow>> {
+        let r = sqlx::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2").bind(unit_id).bind(i64::from(year)).fetch_optional(self.pool()).await?;
+        r.as_ref().map(report_from).transpose()
+    }
+
+    /// Which of these units have submitted their report for the year.
+    pub async fn reports_submitted(&self, units: &[i64], year: i16) -> Result<BTreeMap<i64, String>> {
+        let mut out = BTreeMap::new();
+        for chunk in units.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!("SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})", placeholders.join(", "));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+            for u in chunk {
+                q = q.bind(*u);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.insert(get_i64(&r, "unit_id")?, r.try_get("submitted_at")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves the narrative sections of a report (a submitted report is not changed: it is
+    /// what the superior received).
+    pub async fn save_annual_report(&self, actor: &Actor, unit_id: i64, year: i16, sections: &BTreeMap<String, String>, submit: bool) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let before = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2").bind(unit_id).bind(i64::from(year)).fetch_optional(&mut *tx).await?;
+        if let Some(r) = &before
+            && r.try_get::<String, _>("state")? == "submitted"
+        {
+            return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
+        }
+        let now = now_text();
+        let state = if submit { "submitted" } else { "draft" };
+        sqlx::query(
+            "INSERT INTO annual_reports (unit_id, year, sections_json, state, submitted_by, submitted_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (unit_id, year) DO UPDATE SET sections_json = excluded.sections_json, state = excluded.state, submitted_by = excluded.submitted_by, \
+             submitted_at = excluded.submitted_at, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(unit_id)
+        .bind(i64::from(year))
+        .bind(serde_json::to_string(sections).unwrap_or_default())
+        .bind(state)
+        .bind(if submit { actor.username.clone() } else { String::new() })
+        .bind(if submit { now.clone() } else { String::new() })
+        .bind(&actor.username)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry { unit_id: Some(unit_id), action: if submit { "report.submit" } else { "report.save" }, entity: "annual_report", entity_id: format!("{unit_id}/{year}"), before: None, after: Some(serde_json::json!({"year": year, "sections": sections.len()})) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn report_from(r: &sqlx::any::AnyRow) -> Result<ReportRow> {
+    let json: String = r.try_get("sections_json")?;
+    Ok(ReportRow {
+        unit_id: get_i64(r, "unit_id")?,
+        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        sections: serde_json::from_str(&json).unwrap_or_default(),
+        submitted: r.try_get::<String, _>("state")? == "submitted",
+        submitted_by: r.try_get("submitted_by")?,
+        submitted_at: r.try_get("submitted_at")?,
+        updated_by: r.try_get("updated_by")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}

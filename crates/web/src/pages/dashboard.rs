@@ -1,0 +1,698 @@
+//! Dashboards (bảng theo dõi chỉ tiêu): per unit and year, each indicator against its target
+//! with a traffic light, the children ranked, the trend over years and the completeness of the
+//! year's campaigns; every chart is server-rendered SVG with its data table and an XLSX
+//! export beside it. Numbers come from the counters (never from person-level tables), on the
+//! tree as it was or re-based onto today's units. Also the CSV and ADX (DHIS2) exports of the
+//! indicator values.
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hoctap_docs::chart::{self, Bar, Series, Stack};
+use hoctap_domain::access::Action;
+use hoctap_domain::criteria::Number;
+use hoctap_domain::indicator::{Indicator, IndicatorKind, Level, TrafficLight, shipped_indicators};
+use hoctap_domain::unit::UnitKind;
+use hoctap_store::{Basis, UnitRow, values_at};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tong-hop", get(home))
+        .route("/tong-hop/{unit}", get(page))
+        .route("/tong-hop/{unit}/bang.xlsx", get(xlsx))
+        .route("/tong-hop/{unit}/chi-so.csv", get(csv))
+        .route("/tong-hop/{unit}/chi-so.adx.xml", get(adx))
+        .route("/tong-hop/{unit}/bao-cao-chi-so", post(report_value))
+}
+
+/// The unit in a URL: `ca-nuoc` for the whole country, else a unit id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Nation,
+    Unit(i64),
+}
+
+impl Place {
+    pub fn parse(s: &str) -> WebResult<Place> {
+        if s == "ca-nuoc" {
+            return Ok(Place::Nation);
+        }
+        s.parse().map(Place::Unit).map_err(|_| WebError::NotFound("đơn vị"))
+    }
+
+    pub fn slug(self) -> String {
+        match self {
+            Place::Nation => "ca-nuoc".into(),
+            Place::Unit(id) => id.to_string(),
+        }
+    }
+
+    pub fn id(self) -> Option<i64> {
+        match self {
+            Place::Nation => None,
+            Place::Unit(id) => Some(id),
+        }
+    }
+}
+
+/// Query of the dashboard: year, tree, indicator for the ranking.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct DashQuery {
+    #[serde(default)]
+    pub nam: Option<i16>,
+    /// `hien-nay` (today's units, default) or `luc-do` (the tree as at 31/12 of the year).
+    #[serde(default)]
+    pub cay: Option<String>,
+    #[serde(default, rename = "chi-so")]
+    pub chi_so: Option<String>,
+}
+
+impl DashQuery {
+    pub fn year(&self) -> i16 {
+        self.nam.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| hoctap_store::today().year())
+    }
+
+    pub fn basis(&self) -> Basis {
+        let today = hoctap_store::today();
+        match self.cay.as_deref() {
+            Some("luc-do") => Basis::AsAt(jiff::civil::date(self.year(), 12, 31).min(today)),
+            _ => Basis::Rebased(today),
+        }
+    }
+
+    fn historical(&self) -> bool {
+        self.cay.as_deref() == Some("luc-do")
+    }
+
+    /// The query string to keep the same view on other links.
+    pub fn keep(&self) -> String {
+        format!("nam={}&cay={}", self.year(), if self.historical() { "luc-do" } else { "hien-nay" })
+    }
+}
+
+/// One indicator's line on a dashboard or report.
+#[derive(Debug, Clone)]
+pub struct IndicatorLine {
+    pub indicator: Indicator,
+    pub num: i64,
+    pub den: i64,
+    pub value: Option<Number>,
+    pub shown: String,
+    pub target: Option<(Number, i16, String)>,
+    pub target_shown: String,
+    pub gap_shown: String,
+    pub light: TrafficLight,
+    /// Typed in (reported) rather than counted.
+    pub reported_note: String,
+}
+
+impl IndicatorLine {
+    pub fn light_class(&self) -> &'static str {
+        light_class(self.light)
+    }
+
+    pub fn light_label(&self) -> &'static str {
+        match self.light {
+            TrafficLight::Green => "Đạt",
+            TrafficLight::Amber => "Gần đạt",
+            TrafficLight::Red => "Chưa đạt",
+            TrafficLight::NoTarget => "Chưa có chỉ tiêu",
+        }
+    }
+
+    pub fn is_computed(&self) -> bool {
+        self.indicator.kind == IndicatorKind::Computed
+    }
+
+    pub fn num_vn(&self) -> String {
+        crate::format::int_vn(self.num)
+    }
+
+    pub fn den_vn(&self) -> String {
+        crate::format::int_vn(self.den)
+    }
+}
+
+fn light_class(l: TrafficLight) -> &'static str {
+    match l {
+        TrafficLight::Green => "green",
+        TrafficLight::Amber => "amber",
+        TrafficLight::Red => "red",
+        TrafficLight::NoTarget => "none",
+    }
+}
+
+/// A child's value of the ranked indicator.
+#[derive(Debug, Clone)]
+pub struct ChildLine {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub value: Option<Number>,
+    pub shown: String,
+    pub num: i64,
+    pub den: i64,
+    pub target_shown: String,
+    pub light: TrafficLight,
+}
+
+impl ChildLine {
+    pub fn light_class(&self) -> &'static str {
+        light_class(self.light)
+    }
+
+    pub fn num_vn(&self) -> String {
+        crate::format::int_vn(self.num)
+    }
+
+    pub fn den_vn(&self) -> String {
+        crate::format::int_vn(self.den)
+    }
+}
+
+/// Values of an indicator by year.
+pub type Trend = Vec<(i16, Option<Number>)>;
+/// Dossier counts by state per child unit (see `assessments::PROGRESS_HEADER`).
+pub type Progress = Vec<(String, [usize; 8])>;
+
+/// Everything a dashboard (and the annual report) shows for a unit and year.
+pub struct Dashboard {
+    pub place: Place,
+    pub unit: Option<UnitRow>,
+    pub title: String,
+    pub year: i16,
+    pub lines: Vec<IndicatorLine>,
+    pub ranked: Option<Indicator>,
+    pub children: Vec<ChildLine>,
+    /// (indicator, values by year) for the trend.
+    pub trend: Vec<(Indicator, Trend)>,
+    /// Campaigns of the year: (title, rows of (child, counts)).
+    pub campaigns: Vec<(String, Progress)>,
+    /// Metric values the lines came from (for reports).
+    pub metrics: BTreeMap<String, i64>,
+}
+
+/// A number the Vietnamese way, with `decimals` digits after the comma at most: `1.234,5`.
+pub fn number_vn(n: Number, decimals: u32) -> String {
+    let hundredths = n.rounded_hundredths();
+    let (scale, digits) = match decimals {
+        0 => (100, 0),
+        1 => (10, 1),
+        _ => (1, 2),
+    };
+    // Round half away from zero to the wanted digits.
+    let q = (hundredths.abs() + scale / 2) / scale;
+    let q = if hundredths < 0 { -q } else { q };
+    let pow = 10i128.pow(digits);
+    let int = i64::try_from(q / pow).unwrap_or(i64::MAX);
+    let frac = (q % pow).abs();
+    let mut s = crate::format::int_vn(int);
+    if q < 0 && int == 0 {
+        s = format!("-{s}");
+    }
+    if frac != 0 {
+        let f = format!("{frac:0width$}", width = digits as usize);
+        s.push(',');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+/// An indicator value with its unit: `68,5%`, `80.000 đồng/người`.
+pub fn shown(ind: &Indicator, v: Number) -> String {
+    if ind.unit == "%" {
+        format!("{}%", number_vn(v, 1))
+    } else if ind.unit.contains('/') || ind.unit == "đồng" {
+        format!("{} {}", number_vn(v, 0), ind.unit)
+    } else {
+        format!("{} {}", number_vn(v, 1), ind.unit)
+    }
+}
+
+fn as_f64(n: Number) -> f64 {
+    n.rounded_hundredths() as f64 / 100.0
+}
+
+/// The level of a unit, for choosing which indicators apply.
+fn level_of(unit: Option<&UnitRow>) -> Level {
+    match unit.map(|u| u.kind) {
+        None => Level::National,
+        Some(UnitKind::Province) => Level::Province,
+        Some(UnitKind::District) => Level::District,
+        Some(UnitKind::Commune) => Level::Commune,
+        Some(UnitKind::Village) => Level::Village,
+    }
+}
+
+/// The metrics an indicator reads.
+fn metrics_of(ind: &Indicator) -> impl Iterator<Item = &str> {
+    ind.numerator.iter().chain(&ind.denominator).map(String::as_str)
+}
+
+fn sum(metrics: &BTreeMap<String, i64>, ids: &[String]) -> i64 {
+    ids.iter().map(|m| metrics.get(m).copied().unwrap_or(0)).sum()
+}
+
+/// The nearest target at or after the year: (value, year, plan).
+fn pick_target(targets: &[hoctap_store::TargetRow], indicator: &str) -> Option<(Number, i16, String)> {
+    targets.iter().find(|t| t.indicator == indicator).map(|t| (t.value, t.year, t.plan_label.clone()))
+}
+
+/// Checks the user may see the place: the country is for users without a unit scope.
+pub async fn resolve(state: &AppState, user: &CurrentUser, place: Place) -> WebResult<Option<UnitRow>> {
+    user.require(Action::ReadLocal)?;
+    match place {
+        Place::Nation if user.scope().is_none() => Ok(None),
+        Place::Nation => Err(WebError::NotFound("đơn vị")),
+        Place::Unit(id) => {
+            user.require_sees(state, id, "đơn vị").await?;
+            Ok(Some(state.store.unit(id).await?))
+        }
+    }
+}
+
+/// Builds a dashboard's numbers.
+pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
+    let unit = resolve(state, user, place).await?;
+    let year = q.year();
+    let basis = q.basis();
+    let level = level_of(unit.as_ref());
+    let indicators: Vec<Indicator> = shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
+    let wanted: Vec<&str> = {
+        let mut m: Vec<&str> = indicators.iter().flat_map(metrics_of).collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    };
+    let first_year = year - 4;
+    let changes = state.store.metric_changes(place.id(), false, year, &wanted, basis).await?;
+    let changes = changes.into_values().next().unwrap_or_default();
+    let metrics = values_at(&changes, year);
+    let unit_key = place.id().unwrap_or(0);
+    let reported = match place.id() {
+        Some(id) => state.store.reported_values(id, first_year..=year).await?,
+        None => BTreeMap::new(),
+    };
+    let targets = state.store.targets_of(unit_key, year).await?;
+    let mut lines = Vec::new();
+    for ind in &indicators {
+        let (num, den) = (sum(&metrics, &ind.numerator), sum(&metrics, &ind.denominator));
+        let (value, reported_note) = match ind.kind {
+            IndicatorKind::Computed => (ind.value(num, den), String::new()),
+            IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
+                Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
+                None => (None, String::new()),
+            },
+        };
+        let target = pick_target(&targets, &ind.id);
+        let light = match value {
+            Some(v) => ind.light(v, target.as_ref().map(|t| t.0)),
+            None => TrafficLight::NoTarget,
+        };
+        let gap_shown = match (value, &target) {
+            (Some(v), Some((t, ..))) => v.checked_sub(*t).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default(),
+            _ => String::new(),
+        };
+        lines.push(IndicatorLine {
+            indicator: ind.clone(),
+            num,
+            den,
+            shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
+            value,
+            target_shown: target.as_ref().map(|(t, y, p)| format!("{} (năm {y}, {p})", shown(ind, *t))).unwrap_or_else(|| "—".into()),
+            target,
+            gap_shown,
+            light,
+            reported_note,
+        });
+    }
+    // The ranking: the chosen computed indicator (default the first with data).
+    let computed: Vec<&Indicator> = indicators.iter().filter(|i| i.kind == IndicatorKind::Computed).collect();
+    let ranked = q.chi_so.as_deref().and_then(|id| computed.iter().find(|i| i.id == id)).or_else(|| computed.first()).map(|i| (*i).clone());
+    let mut children = Vec::new();
+    if let Some(ind) = &ranked
+        && unit.as_ref().is_none_or(|u| u.kind != UnitKind::Village)
+    {
+        let wanted: Vec<&str> = metrics_of(ind).collect();
+        let by_child = state.store.metric_values_by_child(place.id(), year, &wanted, basis).await?;
+        let on = match basis {
+            Basis::AsAt(d) | Basis::Rebased(d) => d,
+        };
+        let kids = match place.id() {
+            Some(id) => state.store.children(id, on).await?,
+            None => state.store.provinces(on).await?,
+        };
+        for k in kids {
+            let m = by_child.get(&k.id).cloned().unwrap_or_default();
+            let (num, den) = (sum(&m, &ind.numerator), sum(&m, &ind.denominator));
+            let value = ind.value(num, den);
+            let target = state.store.targets_of(k.id, year).await?.into_iter().find(|t| t.indicator == ind.id);
+            let light = value.map(|v| ind.light(v, target.as_ref().map(|t| t.value))).unwrap_or(TrafficLight::NoTarget);
+            children.push(ChildLine {
+                id: k.id,
+                code: k.code.clone(),
+                name: k.name.clone(),
+                shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
+                value,
+                num,
+                den,
+                target_shown: target.map(|t| shown(ind, t.value)).unwrap_or_default(),
+                light,
+            });
+        }
+        // Highest first; units without data last, by name.
+        children.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
+    }
+    // The trend of the main rates over five years.
+    let mut trend = Vec::new();
+    for ind in indicators.iter().filter(|i| i.unit == "%").take(6) {
+        let points: Trend = (first_year..=year)
+            .map(|y| {
+                let value = match ind.kind {
+                    IndicatorKind::Computed => {
+                        let m = values_at(&changes, y);
+                        ind.value(sum(&m, &ind.numerator), sum(&m, &ind.denominator))
+                    }
+                    IndicatorKind::Reported => reported.get(&(ind.id.clone(), y)).map(|(v, _)| *v),
+                };
+                (y, value)
+            })
+            .collect();
+        if points.iter().any(|(_, v)| v.is_some()) {
+            trend.push((ind.clone(), points));
+        }
+    }
+    let mut campaigns = Vec::new();
+    if let Some(id) = place.id() {
+        for c in state.store.campaigns(Some(id), hoctap_store::today()).await?.into_iter().filter(|c| c.unit_id == id && c.year == i64::from(year)) {
+            let rows = super::assessments::progress_rows(state, user, &c).await?;
+            campaigns.push((c.title.clone(), rows));
+        }
+    }
+    let title = match &unit {
+        Some(u) => format!("{} – năm {year}", u.name),
+        None => format!("Toàn quốc – năm {year}"),
+    };
+    Ok(Dashboard { place, unit, title, year, lines, ranked, children, trend, campaigns, metrics })
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    d: Dashboard,
+    keep: String,
+    historical: bool,
+    years: Vec<i16>,
+    bars_svg: String,
+    ranking_svg: String,
+    trend_svg: String,
+    /// Trend table: header years, then (indicator name, values shown).
+    trend_years: Vec<i16>,
+    trend_rows: Vec<(String, Vec<String>)>,
+    /// (title, chart, rows) per campaign.
+    campaign_views: Vec<(String, String, Progress)>,
+    can_report: bool,
+    reported: Vec<(String, String)>,
+    parents: Vec<UnitRow>,
+    report_due: String,
+}
+
+impl DashboardPage {
+    fn header(&self) -> &'static [&'static str] {
+        &super::assessments::PROGRESS_HEADER
+    }
+}
+
+async fn home(user: CurrentUser) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
+    let to = match user.scope() {
+        None => "ca-nuoc".to_string(),
+        Some(id) => id.to_string(),
+    };
+    Ok(Redirect::to(&format!("/tong-hop/{to}")).into_response())
+}
+
+async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+    let place = Place::parse(&unit)?;
+    let d = build(&state, &user, place, &q).await?;
+    let bars: Vec<Bar> = d
+        .lines
+        .iter()
+        .filter(|l| l.indicator.unit == "%")
+        .map(|l| Bar { label: l.indicator.name.clone(), value: l.value.map(as_f64), shown: l.shown.clone(), target: l.target.as_ref().map(|t| as_f64(t.0)), tone: l.light_class().into() })
+        .collect();
+    let bars_svg = chart::bars("bieu-do-chi-tieu", &format!("Các chỉ số tỷ lệ so với chỉ tiêu, {}", d.title), &bars, Some(100.0));
+    let ranking_svg = match &d.ranked {
+        Some(ind) if !d.children.is_empty() => {
+            let bars: Vec<Bar> = d.children.iter().map(|c| Bar { label: c.name.clone(), value: c.value.map(as_f64), shown: c.shown.clone(), target: None, tone: c.light_class().into() }).collect();
+            chart::bars("bieu-do-xep-hang", &format!("{} theo đơn vị trực thuộc", ind.name), &bars, (ind.unit == "%").then_some(100.0))
+        }
+        _ => String::new(),
+    };
+    let series: Vec<Series> = d.trend.iter().map(|(i, pts)| Series { name: i.name.chars().take(28).collect(), points: pts.iter().map(|(y, v)| (*y, v.map(as_f64))).collect() }).collect();
+    let trend_svg = if series.is_empty() { String::new() } else { chart::trend("bieu-do-xu-huong", &format!("Xu hướng {}–{}", d.year - 4, d.year), &series, None, Some(100.0)) };
+    let campaign_views = d
+        .campaigns
+        .iter()
+        .enumerate()
+        .map(|(k, (title, rows))| {
+            let stacks: Vec<Stack> = rows
+                .iter()
+                .filter(|(n, _)| n != "Tổng cộng")
+                .map(|(n, c)| Stack { label: n.clone(), segments: vec![("Chưa nộp".into(), c[1] as i64), ("Đang thẩm định".into(), c[2] as i64), ("Trả lại".into(), c[3] as i64), ("Đã thẩm định".into(), c[4] as i64), ("Đã công nhận".into(), c[5] as i64), ("Không công nhận".into(), c[6] as i64)] })
+                .collect();
+            (title.clone(), chart::stacked(&format!("bieu-do-dot-{k}"), &format!("Tiến độ: {title}"), &stacks), rows.clone())
+        })
+        .collect();
+    let trend_years: Vec<i16> = d.trend.first().map(|(_, pts)| pts.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
+    let trend_rows = d.trend.iter().map(|(i, pts)| (i.name.clone(), pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_else(|| "—".into())).collect())).collect();
+    let can_report = place.id().is_some() && user.user.role.may(Action::EditRegistries);
+    let reported = d.lines.iter().filter(|l| !l.is_computed()).map(|l| (l.indicator.id.clone(), l.indicator.name.clone())).collect();
+    let parents = match place.id() {
+        Some(id) => state.store.ancestors(id, hoctap_store::today()).await?,
+        None => Vec::new(),
+    };
+    let chain: Vec<String> = d.unit.iter().map(|u| u.code.clone()).chain(parents.iter().rev().map(|p| p.code.clone())).collect();
+    let chain_refs: Vec<&str> = chain.iter().map(String::as_str).collect();
+    let report_due = hoctap_domain::date::format_vn(hoctap_domain::plan::report_due_in(&chain_refs, d.year));
+    let this_year = hoctap_store::today().year();
+    render(&DashboardPage {
+        chrome: Chrome::new(format!("Tổng hợp: {}", d.title), &user),
+        keep: q.keep(),
+        historical: q.historical(),
+        years: (2022..=this_year).rev().collect(),
+        bars_svg,
+        ranking_svg,
+        trend_svg,
+        trend_years,
+        trend_rows,
+        campaign_views,
+        can_report,
+        reported,
+        parents,
+        report_due,
+        d,
+    })
+}
+
+/// Every table of the dashboard, for XLSX.
+pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
+    use hoctap_docs::registry_xlsx::Table;
+    let s = |x: &str| x.to_string();
+    let mut out = vec![Table {
+        sheet: s("Chi tieu"),
+        header: ["Mã chỉ số", "Chỉ số", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Chênh lệch", "Đánh giá", "Nguồn"].map(s).to_vec(),
+        rows: d
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.indicator.id.clone(),
+                    l.indicator.name.clone(),
+                    l.indicator.unit.clone(),
+                    if l.is_computed() { l.num.to_string() } else { String::new() },
+                    if l.is_computed() && !l.indicator.denominator.is_empty() { l.den.to_string() } else { String::new() },
+                    l.shown.clone(),
+                    l.target_shown.clone(),
+                    l.gap_shown.clone(),
+                    l.light_label().to_string(),
+                    l.indicator.source.clone(),
+                ]
+            })
+            .collect(),
+    }];
+    if let Some(ind) = &d.ranked {
+        out.push(Table {
+            sheet: s("Don vi truc thuoc"),
+            header: vec![s("Mã"), s("Đơn vị"), format!("{} – tử số", ind.id), s("Mẫu số"), s("Giá trị"), s("Chỉ tiêu")],
+            rows: d.children.iter().map(|c| vec![c.code.clone(), c.name.clone(), c.num.to_string(), c.den.to_string(), c.shown.clone(), c.target_shown.clone()]).collect(),
+        });
+    }
+    if let Some((_, pts)) = d.trend.first() {
+        let mut header = vec![s("Chỉ số")];
+        header.extend(pts.iter().map(|(y, _)| y.to_string()));
+        out.push(Table {
+            sheet: s("Xu huong"),
+            header,
+            rows: d.trend.iter().map(|(i, pts)| std::iter::once(i.name.clone()).chain(pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_default())).collect()).collect(),
+        });
+    }
+    for (k, (title, rows)) in d.campaigns.iter().enumerate() {
+        out.push(Table {
+            sheet: format!("Dot {}", k + 1),
+            header: std::iter::once(title.clone()).chain(super::assessments::PROGRESS_HEADER.iter().skip(1).map(|h| (*h).to_string())).collect(),
+            rows: rows.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect(),
+        });
+    }
+    out
+}
+
+fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, content_type.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
+}
+
+async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+    let place = Place::parse(&unit)?;
+    let d = build(&state, &user, place, &q).await?;
+    let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&tables(&d)).map_err(WebError::internal)?;
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("tong-hop-{}-{}.xlsx", place.slug(), d.year)))
+}
+
+/// Indicator values of the unit and its children, one row per (unit, indicator): the data
+/// exchange view shared by CSV and ADX.
+async fn exchange_rows(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<(i16, Vec<(String, String, Indicator, Number)>)> {
+    let d = build(state, user, place, q).await?;
+    let own_code = d.unit.as_ref().map(|u| u.code.clone()).unwrap_or_else(|| "VN".into());
+    let own_name = d.unit.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| "Toàn quốc".into());
+    let mut rows: Vec<(String, String, Indicator, Number)> = d.lines.iter().filter_map(|l| l.value.map(|v| (own_code.clone(), own_name.clone(), l.indicator.clone(), v))).collect();
+    // Children: every computed indicator, from one query for all of them.
+    if d.unit.as_ref().is_none_or(|u| u.kind != UnitKind::Village) {
+        let computed: Vec<&IndicatorLine> = d.lines.iter().filter(|l| l.is_computed()).collect();
+        let mut wanted: Vec<&str> = computed.iter().flat_map(|l| metrics_of(&l.indicator)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let by_child = state.store.metric_values_by_child(place.id(), d.year, &wanted, q.basis()).await?;
+        let on = match q.basis() {
+            Basis::AsAt(x) | Basis::Rebased(x) => x,
+        };
+        let kids = match place.id() {
+            Some(id) => state.store.children(id, on).await?,
+            None => state.store.provinces(on).await?,
+        };
+        for k in kids {
+            let m = by_child.get(&k.id).cloned().unwrap_or_default();
+            for l in &computed {
+                if let Some(v) = l.indicator.value(sum(&m, &l.indicator.numerator), sum(&m, &l.indicator.denominator)) {
+                    rows.push((k.code.clone(), k.name.clone(), l.indicator.clone(), v));
+                }
+            }
+        }
+    }
+    Ok((d.year, rows))
+}
+
+/// A value for exchange files: a plain decimal with a point, two decimals at most.
+fn plain(v: Number) -> String {
+    let h = v.rounded_hundredths();
+    let sign = if h < 0 { "-" } else { "" };
+    let (i, f) = (h.abs() / 100, h.abs() % 100);
+    if f == 0 { format!("{sign}{i}") } else { format!("{sign}{i}.{f:02}").trim_end_matches('0').to_string() }
+}
+
+async fn csv(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+    let place = Place::parse(&unit)?;
+    let (year, rows) = exchange_rows(&state, &user, place, &q).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let io = |e: csv::Error| WebError::internal(e.to_string());
+    w.write_record(["ma_don_vi", "ten_don_vi", "nam", "ma_chi_so", "ten_chi_so", "don_vi_tinh", "gia_tri"]).map_err(io)?;
+    for (code, name, ind, v) in &rows {
+        let name = hoctap_docs::table::escape_cell(name);
+        w.write_record([code.as_str(), name.as_str(), &year.to_string(), ind.id.as_str(), ind.name.as_str(), ind.unit.as_str(), &plain(*v)]).map_err(io)?;
+    }
+    let bytes = w.into_inner().map_err(|e| WebError::internal(e.to_string()))?;
+    Ok(download(bytes, "text/csv; charset=utf-8", &format!("chi-so-{}-{year}.csv", place.slug())))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// ADX (DHIS2's aggregate data exchange, ISO/IHE ADX): one `group` per unit and year, one
+/// `dataValue` per indicator; codes are our indicator ids and official unit codes.
+async fn adx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+    let place = Place::parse(&unit)?;
+    let (year, rows) = exchange_rows(&state, &user, place, &q).await?;
+    let mut by_unit: BTreeMap<(String, String), Vec<(Indicator, Number)>> = BTreeMap::new();
+    for (code, name, ind, v) in rows {
+        by_unit.entry((code, name)).or_default().push((ind, v));
+    }
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!("<adx xmlns=\"urn:ihe:qrph:adx:2015\" exported=\"{}\">\n", jiff::Timestamp::now()));
+    for ((code, name), values) in &by_unit {
+        x.push_str(&format!("  <group dataSet=\"XHHT\" orgUnit=\"{}\" period=\"{year}-01-01/P1Y\" comment=\"{}\">\n", xml_escape(code), xml_escape(name)));
+        for (ind, v) in values {
+            x.push_str(&format!("    <dataValue dataElement=\"{}\" value=\"{}\"/>\n", xml_escape(&ind.id), plain(*v)));
+        }
+        x.push_str("  </group>\n");
+    }
+    x.push_str("</adx>\n");
+    Ok(download(x.into_bytes(), "application/adx+xml; charset=utf-8", &format!("chi-so-{}-{year}.adx.xml", place.slug())))
+}
+
+#[derive(Deserialize)]
+struct ReportValueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    nam: i16,
+    #[serde(default, rename = "chi-so")]
+    chi_so: String,
+    #[serde(default, rename = "gia-tri")]
+    gia_tri: String,
+    #[serde(default, rename = "ghi-chu")]
+    ghi_chu: String,
+}
+
+/// Records a reported indicator's value (typed in: no registry holds it).
+async fn report_value(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Form(f): Form<ReportValueForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditRegistries)?;
+    let Place::Unit(id) = Place::parse(&unit)? else { return Err(WebError::Forbidden) };
+    user.require_sees(&state, id, "đơn vị").await?;
+    let ind = shipped_indicators().map_err(WebError::internal)?.into_iter().find(|i| i.id == f.chi_so && i.kind == IndicatorKind::Reported).ok_or_else(|| WebError::invalid("chi-so", "Chọn một chỉ số báo cáo"))?;
+    let value = Number::parse(&f.gia_tri).map_err(|e| WebError::invalid("gia-tri", format!("Giá trị {}: {}", ind.name, super::capitalise(&e.to_string()))))?;
+    if value.is_negative() || (ind.unit == "%" && value > Number::integer(100)) {
+        return Err(WebError::invalid("gia-tri", format!("Giá trị {}: phải từ 0{}", ind.name, if ind.unit == "%" { " đến 100%" } else { "" })));
+    }
+    if !(2000..=2100).contains(&f.nam) {
+        return Err(WebError::invalid("nam", "Năm báo cáo không hợp lệ"));
+    }
+    state.store.set_reported_value(&user.actor(), id, f.nam, &ind.id, &value, &f.ghi_chu).await?;
+    Ok(super::flash_redirect(&state, &format!("/tong-hop/{id}?nam={}", f.nam), &format!("Đã ghi {}: {}", ind.name, shown(&ind, value))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_the_vietnamese_way() {
+        let n = |s: &str| Number::parse(s).unwrap_or(Number::ZERO);
+        assert_eq!(number_vn(n("1234.56"), 1), "1.234,6");
+        assert_eq!(number_vn(n("70"), 1), "70");
+        assert_eq!(number_vn(n("68.5"), 1), "68,5");
+        assert_eq!(number_vn(n("80000"), 0), "80.000");
+        assert_eq!(number_vn(n("-0.5"), 1), "-0,5");
+        assert_eq!(plain(n("66.666")), "66.67");
+        assert_eq!(plain(n("70")), "70");
+    }
+}
