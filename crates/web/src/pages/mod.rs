@@ -7,6 +7,7 @@ pub mod criteria;
 pub mod decisions;
 pub mod dashboard;
 pub mod report;
+pub mod plans;
 pub mod registries;
 pub mod units;
 pub mod users;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(decisions::routes())
         .merge(dashboard::routes())
         .merge(report::routes())
+        .merge(plans::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
