@@ -485,20 +485,12 @@ impl Store {
         };
         let mut done = 0usize;
         let mut rows_total = 0usize;
-        let mut next = match chunks.recv().await {
-            Some(c) => Some(parse_chunk(reg, c)),
-            None => None,
-        };
+        let mut next = chunks.recv().await.map(|c| parse_chunk(reg, c));
         while let Some(parsed) = next.take() {
             rows_total += parsed.len();
             // The next chunk is parsed while this one is checked and written (the database
             // works on its own thread or server while this task parses).
-            let (written, following) = tokio::join!(run.chunk(parsed), async {
-                match chunks.recv().await {
-                    Some(c) => Some(parse_chunk(reg, c)),
-                    None => None,
-                }
-            });
+            let (written, following) = tokio::join!(run.chunk(parsed), async { chunks.recv().await.map(|c| parse_chunk(reg, c)) });
             done += written?;
             next = following;
             progress(done);
@@ -555,8 +547,11 @@ struct ParsedRow {
     errors_if_new: Vec<(String, String)>,
 }
 
-/// Parses a chunk with the domain's cell parsers: a row, or its line and errors.
-fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>> {
+/// A parsed row, or the line of a row that cannot be read and its (column, reason) errors.
+type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
+
+/// Parses a chunk with the domain's cell parsers.
+fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
     chunk
         .into_iter()
         .map(|row| {
@@ -606,7 +601,7 @@ struct ImportRun<'a> {
 impl ImportRun<'_> {
     /// Merges, checks and (while no row has been rejected) writes one parsed chunk; returns
     /// the number of rows it held.
-    async fn chunk(&mut self, parsed: Vec<std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>>) -> Result<usize> {
+    async fn chunk(&mut self, parsed: Vec<Parsed>) -> Result<usize> {
         let (reg, ImportOptions { scope, on, dry_run }) = (self.reg, self.opts);
         let n = parsed.len();
         let mut rows: Vec<ParsedRow> = Vec::with_capacity(n);

@@ -451,12 +451,12 @@ fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Optio
         FieldType::Cccd => Value::Text(Cccd::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
         FieldType::Sex => Value::Text(Sex::parse(s).ok_or_else(|| format!("\"{s}\" không phải Nam hoặc Nữ"))?.code().to_string()),
         FieldType::Coded(list) => Value::Text(
-            parse_coded(list, &s)
+            parse_coded(list, s)
                 .ok_or_else(|| format!("\"{s}\" không có trong danh mục: {}", list.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("; ")))?
                 .to_string(),
         ),
         FieldType::Ethnicity => Value::Text(parse_ethnicity(s).ok_or_else(|| format!("\"{s}\" không có trong danh mục 54 dân tộc"))?.to_string()),
-        FieldType::Unit(kind) => Value::Unit(UnitCode::parse_restoring_zeros(kind, &s).map_err(|e| e.to_string())?),
+        FieldType::Unit(kind) => Value::Unit(UnitCode::parse_restoring_zeros(kind, s).map_err(|e| e.to_string())?),
         FieldType::AnyUnit => Value::Unit(UnitCode::parse(s).map_err(|e| e.to_string())?),
     };
     Ok(Some(v))
