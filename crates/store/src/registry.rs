@@ -916,16 +916,14 @@ async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, 
     let sql = new_rows_sql(reg, crate::reorg::anonymous(&*conn));
     let now = now_text();
     for chunk in rows.chunks(IMPORT_CHUNK) {
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(date_text(on))
-            .bind(date_text(OPEN_END))
-            .bind(now.clone())
-            .bind(now.clone())
-            .bind(new_rows_json(reg, chunk.iter().map(|(v, p)| (v, p))))
-            .execute(&mut *conn)
-            .await?;
+        new_rows_query(sql.clone(), on, &now, new_rows_json(reg, chunk.iter().map(|(v, p)| (v, p)))).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// [`new_rows_sql`] with its parameters bound.
+fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(date_text(OPEN_END)).bind(now.to_string()).bind(now.to_string()).bind(rows_json)
 }
 
 fn bind_values<'q>(
@@ -953,15 +951,7 @@ fn bind_values<'q>(
 /// Inserts one new record through the same statement as [`insert_many`].
 pub(crate) async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
     let sql = format!("{} RETURNING id", new_rows_sql(reg, crate::reorg::anonymous(&*conn)));
-    let now = now_text();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(date_text(on))
-        .bind(date_text(OPEN_END))
-        .bind(now.clone())
-        .bind(now)
-        .bind(new_rows_json(reg, [(values, p)]))
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = new_rows_query(sql, on, &now_text(), new_rows_json(reg, [(values, p)])).fetch_one(&mut *conn).await?;
     get_i64(&row, "id")
 }
 
