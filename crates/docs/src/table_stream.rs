@@ -37,11 +37,12 @@ struct Assembler<'c, F: FnMut(Vec<TableRow>) -> bool> {
 }
 
 impl<F: FnMut(Vec<TableRow>) -> bool> Assembler<'_, F> {
-    fn push(&mut self, line: usize, cells: Vec<String>) -> Result<(), TableError> {
+    fn push<S: AsRef<str>>(&mut self, line: usize, cells: &[S]) -> Result<(), TableError> {
         if self.stopped {
             return Ok(());
         }
         let Some(positions) = &self.positions else {
+            let cells: Vec<String> = cells.iter().map(|c| c.as_ref().to_string()).collect();
             if let Some(p) = map_header(&cells, self.columns) {
                 self.positions = Some(p);
                 return Ok(());
@@ -54,7 +55,7 @@ impl<F: FnMut(Vec<TableRow>) -> bool> Assembler<'_, F> {
         };
         let mut map = BTreeMap::new();
         for (ci, col) in self.columns.iter().enumerate() {
-            let v = positions.get(&ci).and_then(|&p| cells.get(p)).map(|s| text::clean(s)).unwrap_or_default();
+            let v = positions.get(&ci).and_then(|&p| cells.get(p)).map(|s| text::clean(s.as_ref())).unwrap_or_default();
             map.insert(col.name, v);
         }
         if map.values().all(String::is_empty) {
@@ -134,7 +135,7 @@ fn stream_csv<R: Read, F: FnMut(Vec<TableRow>) -> bool>(mut reader: R, asm: &mut
             Ok(false) => break,
             Ok(true) => {
                 line += 1;
-                asm.push(line, rec.iter().map(str::to_string).collect())?;
+                asm.push(line, &rec.iter().collect::<Vec<_>>())?;
                 if asm.stopped {
                     break;
                 }
@@ -158,7 +159,8 @@ fn stream_xlsx<R: Read + Seek, F: FnMut(Vec<TableRow>) -> bool>(reader: R, asm: 
         let (r, c) = cell.get_position();
         if current != Some(r) {
             if let Some(prev) = current {
-                asm.push(prev as usize + 1, std::mem::take(&mut row))?;
+                asm.push(prev as usize + 1, &row)?;
+                row.clear();
                 if asm.stopped {
                     return Ok(());
                 }
@@ -186,7 +188,7 @@ fn stream_xlsx<R: Read + Seek, F: FnMut(Vec<TableRow>) -> bool>(reader: R, asm: 
         }
     }
     if let Some(prev) = current {
-        asm.push(prev as usize + 1, row)?;
+        asm.push(prev as usize + 1, &row)?;
     }
     Ok(())
 }

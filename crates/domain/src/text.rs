@@ -7,16 +7,21 @@ use unicode_normalization::char::is_combining_mark;
 /// Normalises to NFC, trims, and collapses runs of whitespace to one space.
 /// Excel files and phones send NFD text and stray spaces; stored names are always NFC.
 pub fn clean(input: &str) -> String {
-    // Fast path (most cells of a million-row import): already NFC, single-spaced, trimmed.
+    clean_cow(input).into_owned()
+}
+
+/// [`clean`] without a copy when the text is already clean (most cells of a million-row
+/// import: already NFC, single-spaced, trimmed).
+pub fn clean_cow(input: &str) -> std::borrow::Cow<'_, str> {
     let tidy = !input.starts_with(char::is_whitespace)
         && !input.ends_with(char::is_whitespace)
         && !input.as_bytes().windows(2).any(|w| w.first().is_some_and(u8::is_ascii_whitespace) && w.get(1).is_some_and(u8::is_ascii_whitespace))
         && !input.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
-    if tidy && unicode_normalization::is_nfc_quick(input.chars()) == unicode_normalization::IsNormalized::Yes {
-        return input.to_string();
+    if tidy && (input.is_ascii() || unicode_normalization::is_nfc_quick(input.chars()) == unicode_normalization::IsNormalized::Yes) {
+        return std::borrow::Cow::Borrowed(input);
     }
     let nfc: String = input.nfc().collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+    std::borrow::Cow::Owned(nfc.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Groups digits by three with dots, as Vietnamese write numbers and money: `-1.250.000`.

@@ -43,11 +43,12 @@ pub struct RegistryQuery {
     pub filter: Option<(&'static str, String)>,
 }
 
-/// One row of an import, cells by column (already matched to the definition's headers).
+/// One row of an import, cells by column (already matched to the definition's headers;
+/// the columns are the definition's own names, so a reader borrows them).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ImportRow {
     pub line: usize,
-    pub cells: BTreeMap<String, String>,
+    pub cells: BTreeMap<std::borrow::Cow<'static, str>, String>,
 }
 
 /// What an import does with a row.
@@ -467,128 +468,34 @@ impl Store {
         opts: ImportOptions,
         mut progress: impl FnMut(usize),
     ) -> Result<RegistryImportReport> {
-        let ImportOptions { scope, on, dry_run } = opts;
-        let mut report = RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false };
+        let ImportOptions { scope, dry_run, .. } = opts;
         let mut tx = self.pool().begin().await?;
-        let mut cache = UnitCache::default();
-        // Keys seen in the file, hashed: duplicates are found in constant memory per row.
-        let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        // A registry with no record yet (inside this transaction) needs no look-up by key:
+        // every key is new, and a key repeated in the file is rejected as a duplicate.
+        let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table))).fetch_optional(&mut *tx).await?.is_none();
+        let mut run = ImportRun {
+            reg,
+            actor,
+            opts,
+            fresh,
+            report: RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false },
+            cache: UnitCache::default(),
+            seen: std::collections::HashMap::new(),
+            tx,
+        };
         let mut done = 0usize;
         let mut rows_total = 0usize;
-        while let Some(chunk) = chunks.recv().await {
-            rows_total += chunk.len();
-            let mut parsed_rows: Vec<(usize, Values, String)> = Vec::with_capacity(chunk.len());
-            for row in &chunk {
-                let mut errors: Vec<(String, String)> = Vec::new();
-                let mut parsed = Values::new();
-                for f in reg.fields {
-                    let Some(raw) = row.cells.get(f.column) else { continue };
-                    match hoctap_domain::registry::def::parse_value(f, raw) {
-                        Ok(Some(v)) => {
-                            parsed.insert(f.column, v);
-                        }
-                        Ok(None) => {}
-                        Err(reason) => errors.push((f.header.to_string(), reason)),
-                    }
-                }
-                match key_of(reg, &parsed) {
-                    None if errors.is_empty() => {
-                        for k in reg.key.iter().filter(|k| !parsed.contains_key(*k)) {
-                            let header = reg.field(k).map(|f| f.header).unwrap_or(k);
-                            errors.push((header.to_string(), "không được để trống (mã ổn định để đối chiếu)".into()));
-                        }
-                    }
-                    Some(k) if errors.is_empty() => {
-                        let h = hash_key(&k);
-                        if let Some(first) = seen.get(&h) {
-                            errors.push((key_headers(reg), format!("trùng với dòng {first} trong tệp")));
-                        } else {
-                            seen.insert(h, row.line);
-                            parsed_rows.push((row.line, parsed, k));
-                            continue;
-                        }
-                    }
-                    _ => {}
-                }
-                report.reject(row.line, errors);
-            }
-            let existing = find_many_by_key(&mut tx, reg, &parsed_rows).await?;
-            let mut creates: Vec<(Values, Placement)> = Vec::new();
-            let mut updates: Vec<(i64, Values, Placement)> = Vec::new();
-            for (line, parsed, key) in parsed_rows {
-                let before = existing.get(&key);
-                // Merge: a cell the file leaves empty never clears a stored value.
-                let merged = match before {
-                    Some(rec) => {
-                        let mut merged = rec.values.clone();
-                        for (k, v) in &parsed {
-                            merged.insert(k, v.clone());
-                        }
-                        merged
-                    }
-                    None => parsed,
-                };
-                if let Some(b) = before {
-                    if let Some(s) = scope
-                        && !in_scope_tx(&mut tx, s, b.unit_id, on).await?
-                    {
-                        report.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
-                        continue;
-                    }
-                    if b.values == merged {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    if reg.append_only {
-                        report.reject(line, vec![(String::new(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))]);
-                        continue;
-                    }
-                }
-                let mut errs: Vec<(String, String)> = check_record(reg, &merged).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
-                if before.is_none() && crate::association::is_ledger(reg.kind) {
-                    match crate::association::check_entry(&mut tx, &merged).await {
-                        Ok(()) => {}
-                        Err(StoreError::Invalid { field, message }) => errs.push((header_of(reg, &field), message)),
-                        Err(e) => return Err(e),
-                    }
-                }
-                let placement = match place(&mut tx, reg, &merged, scope, on, &mut cache).await {
-                    Ok(p) => Some(p),
-                    Err((c, m)) => {
-                        errs.push((header_of(reg, c), m));
-                        None
-                    }
-                };
-                match (placement, errs.is_empty()) {
-                    (Some(p), true) => match before {
-                        Some(b) => {
-                            let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
-                            report.to_update += 1;
-                            report.note(line, RowOutcome::Update { key, changed });
-                            updates.push((b.id, merged, p));
-                        }
-                        None => {
-                            report.to_create += 1;
-                            report.note(line, RowOutcome::Create { key });
-                            creates.push((merged, p));
-                        }
-                    },
-                    _ => report.reject(line, errs),
-                }
-            }
-            // Writing stops at the first rejected row; checking goes on to list every error.
-            if !dry_run && report.rejected == 0 {
-                insert_many(&mut tx, reg, &creates, on).await?;
-                for (id, values, placement) in &updates {
-                    if let Some(b) = existing.values().find(|r| r.id == *id) {
-                        history_keep(&mut tx, reg, b, on, actor).await?;
-                    }
-                    update_row(&mut tx, reg, *id, values, placement).await?;
-                }
-            }
-            done += chunk.len();
+        let mut next = chunks.recv().await.map(|c| parse_chunk(reg, c));
+        while let Some(parsed) = next.take() {
+            rows_total += parsed.len();
+            // The next chunk is parsed while this one is checked and written (the database
+            // works on its own thread or server while this task parses).
+            let (written, following) = tokio::join!(run.chunk(parsed), async { chunks.recv().await.map(|c| parse_chunk(reg, c)) });
+            done += written?;
+            next = following;
             progress(done);
         }
+        let ImportRun { mut tx, mut report, .. } = run;
         if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
             tx.rollback().await?;
             return Ok(report);
@@ -627,6 +534,161 @@ impl Store {
             },
         )
         .await
+    }
+}
+
+/// A row of an import after parsing, before anything is looked up: parsing is pure, so it
+/// runs while the previous chunk is being written.
+struct ParsedRow {
+    line: usize,
+    values: Values,
+    key: String,
+    /// What `check_record` says of the row as a new record (most rows of a large import).
+    errors_if_new: Vec<(String, String)>,
+}
+
+/// A parsed row, or the line of a row that cannot be read and its (column, reason) errors.
+type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
+
+/// Parses a chunk with the domain's cell parsers.
+fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
+    chunk
+        .into_iter()
+        .map(|row| {
+            let mut errors: Vec<(String, String)> = Vec::new();
+            let mut values = Values::new();
+            for f in reg.fields {
+                let Some(raw) = row.cells.get(f.column) else { continue };
+                match hoctap_domain::registry::def::parse_value(f, raw) {
+                    Ok(Some(v)) => {
+                        values.insert(f.column, v);
+                    }
+                    Ok(None) => {}
+                    Err(reason) => errors.push((f.header.to_string(), reason)),
+                }
+            }
+            match key_of(reg, &values) {
+                Some(key) if errors.is_empty() => {
+                    let errors_if_new = check_record(reg, &values).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
+                    Ok(ParsedRow { line: row.line, values, key, errors_if_new })
+                }
+                None if errors.is_empty() => {
+                    for k in reg.key.iter().filter(|k| !values.contains_key(*k)) {
+                        errors.push((header_of(reg, k), "không được để trống (mã ổn định để đối chiếu)".into()));
+                    }
+                    Err((row.line, errors))
+                }
+                _ => Err((row.line, errors)),
+            }
+        })
+        .collect()
+}
+
+/// The state of one import: its transaction, what has been decided so far, and caches.
+struct ImportRun<'a> {
+    reg: &'a Registry,
+    actor: &'a Actor,
+    opts: ImportOptions,
+    /// The registry held no record when the import began.
+    fresh: bool,
+    report: RegistryImportReport,
+    cache: UnitCache,
+    /// Keys seen in the file, hashed: duplicates are found in constant memory per row.
+    seen: std::collections::HashMap<u64, usize>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl ImportRun<'_> {
+    /// Merges, checks and (while no row has been rejected) writes one parsed chunk; returns
+    /// the number of rows it held.
+    async fn chunk(&mut self, parsed: Vec<Parsed>) -> Result<usize> {
+        let (reg, ImportOptions { scope, on, dry_run }) = (self.reg, self.opts);
+        let n = parsed.len();
+        let mut rows: Vec<ParsedRow> = Vec::with_capacity(n);
+        for item in parsed {
+            match item {
+                Ok(row) => {
+                    let h = hash_key(&row.key);
+                    if let Some(first) = self.seen.get(&h) {
+                        self.report.reject(row.line, vec![(key_headers(reg), format!("trùng với dòng {first} trong tệp"))]);
+                    } else {
+                        self.seen.insert(h, row.line);
+                        rows.push(row);
+                    }
+                }
+                Err((line, errors)) => self.report.reject(line, errors),
+            }
+        }
+        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(&mut self.tx, reg, &rows).await? };
+        let mut creates: Vec<(Values, Placement)> = Vec::new();
+        let mut updates: Vec<(&RegistryRecord, Values, Placement)> = Vec::new();
+        for ParsedRow { line, values, key, errors_if_new } in rows {
+            let before = existing.get(&key);
+            let (merged, mut errs) = match before {
+                None => {
+                    let mut errs = errors_if_new;
+                    if crate::association::is_ledger(reg.kind) {
+                        match crate::association::check_entry(&mut self.tx, &values).await {
+                            Ok(()) => {}
+                            Err(StoreError::Invalid { field, message }) => errs.push((header_of(reg, &field), message)),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    (values, errs)
+                }
+                Some(b) => {
+                    // Merge: a cell the file leaves empty never clears a stored value.
+                    let mut merged = b.values.clone();
+                    merged.extend(values);
+                    if let Some(s) = scope
+                        && !in_scope_tx(&mut self.tx, s, b.unit_id, on).await?
+                    {
+                        self.report.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
+                        continue;
+                    }
+                    if b.values == merged {
+                        self.report.unchanged += 1;
+                        continue;
+                    }
+                    if reg.append_only {
+                        self.report.reject(line, vec![(String::new(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))]);
+                        continue;
+                    }
+                    let errs = check_record(reg, &merged).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
+                    (merged, errs)
+                }
+            };
+            let placement = match place(&mut self.tx, reg, &merged, scope, on, &mut self.cache).await {
+                Ok(p) => Some(p),
+                Err((c, m)) => {
+                    errs.push((header_of(reg, c), m));
+                    None
+                }
+            };
+            match (placement, errs.is_empty(), before) {
+                (Some(p), true, Some(b)) => {
+                    let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
+                    self.report.to_update += 1;
+                    self.report.note(line, RowOutcome::Update { key, changed });
+                    updates.push((b, merged, p));
+                }
+                (Some(p), true, None) => {
+                    self.report.to_create += 1;
+                    self.report.note(line, RowOutcome::Create { key });
+                    creates.push((merged, p));
+                }
+                _ => self.report.reject(line, errs),
+            }
+        }
+        // Writing stops at the first rejected row; checking goes on to list every error.
+        if !dry_run && self.report.rejected == 0 {
+            insert_many(&mut self.tx, reg, &creates, on).await?;
+            for (before, values, placement) in &updates {
+                history_keep(&mut self.tx, reg, before, on, self.actor).await?;
+                update_row(&mut self.tx, reg, before.id, values, placement).await?;
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -755,7 +817,7 @@ async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) 
 
 /// Looks up the stored records of a chunk's keys, in one query per chunk when the key is a
 /// single column.
-async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[(usize, Values, String)]) -> Result<BTreeMap<String, RegistryRecord>> {
+async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[ParsedRow]) -> Result<BTreeMap<String, RegistryRecord>> {
     let anon = crate::reorg::anonymous(&*conn);
     let mut out = BTreeMap::new();
     if let [kcol] = reg.key {
@@ -767,8 +829,8 @@ async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[(usi
                 crate::reorg::placeholders(anon, 1, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (_, _, key) in chunk {
-                q = q.bind(key.clone());
+            for row in chunk {
+                q = q.bind(row.key.clone());
             }
             let found = q.fetch_all(&mut *conn).await?;
             for r in records(conn, reg, found).await? {
@@ -778,40 +840,90 @@ async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[(usi
             }
         }
     } else {
-        for (_, values, key) in rows {
-            if let Some(r) = find_by_key(conn, reg, values).await? {
-                out.insert(key.clone(), r);
+        for row in rows {
+            if let Some(r) = find_by_key(conn, reg, &row.values).await? {
+                out.insert(row.key.clone(), r);
             }
         }
     }
     Ok(out)
 }
 
-/// Inserts a chunk's new records with multi-row statements (a new record has no past
-/// versions, so nothing goes to the history table).
-async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
-    let anon = crate::reorg::anonymous(&*conn);
-    if rows.is_empty() {
-        return Ok(());
+/// The statement that inserts new records given as one JSON array of rows (see
+/// [`new_rows_json`]): one parameter per statement whatever the number of rows, so nothing
+/// is bound value by value and the engine parses the rows itself (`jsonb_each` on SQLite,
+/// `jsonb_array_elements` on PostgreSQL). Then come valid_from, valid_to, created_at and
+/// updated_at, the same for every row.
+fn new_rows_sql(reg: &Registry, anon: bool) -> String {
+    let integer = reg.fields.iter().map(|f| f.ty.is_integer()).chain([true, false, false]);
+    let cells: Vec<String> = integer
+        .enumerate()
+        .map(|(i, int)| match (anon, int) {
+            (false, true) => format!("(j.value ->> {i})::bigint"),
+            _ => format!("j.value ->> {i}"),
+        })
+        .collect();
+    let (params, source) = if anon { ("?, ?, ?, ?", "jsonb_each(?) AS j") } else { ("$1, $2, $3, $4", "jsonb_array_elements($5::jsonb) AS j(value)") };
+    format!(
+        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) SELECT {}, {params} FROM {source}",
+        reg.table,
+        columns(reg),
+        cells.join(", ")
+    )
+}
+
+/// New records as one JSON array: per record its fields in the definition's order (unit
+/// fields as their ids), then unit_id, province_code and search_key.
+fn new_rows_json<'a>(reg: &Registry, rows: impl IntoIterator<Item = (&'a Values, &'a Placement)>) -> String {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        // Writing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
     }
-    let per_row = reg.fields.len() + 7;
-    let rows_per_stmt = (30_000 / per_row).max(1);
-    let now = now_text();
-    for chunk in rows.chunks(rows_per_stmt) {
-        let values_sql: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * per_row + 1, per_row))).collect();
-        let sql = format!(
-            "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES {}",
-            reg.table,
-            columns(reg),
-            values_sql.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (values, p) in chunk {
-            q = bind_row(q, reg, values, p, on, &now);
+    let mut out: Vec<u8> = Vec::with_capacity(IMPORT_CHUNK * 160);
+    out.push(b'[');
+    for (n, (values, p)) in rows.into_iter().enumerate() {
+        out.extend_from_slice(if n == 0 { b"[" } else { b",[" });
+        for f in reg.fields {
+            match (f.ty, values.get(f.column)) {
+                (FieldType::Unit(_) | FieldType::AnyUnit, _) => match p.unit_ids.get(f.column) {
+                    Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
+                    None => out.extend_from_slice(b"null"),
+                },
+                (_, Some(Value::Int(n))) => out.extend_from_slice(n.to_string().as_bytes()),
+                (_, Some(Value::Bool(b))) => out.push(if *b { b'1' } else { b'0' }),
+                (_, Some(Value::Date(d))) => text(&mut out, &date_text(*d)),
+                (_, Some(Value::Text(s))) => text(&mut out, s),
+                (_, Some(Value::Unit(c))) => text(&mut out, c.as_str()),
+                (_, None) => out.extend_from_slice(b"null"),
+            }
+            out.push(b',');
         }
-        q.execute(&mut *conn).await?;
+        out.extend_from_slice(p.scope_unit.to_string().as_bytes());
+        out.push(b',');
+        text(&mut out, &p.province_code);
+        out.push(b',');
+        text(&mut out, &search_key(reg, values));
+        out.push(b']');
+    }
+    out.push(b']');
+    // Only whole UTF-8 strings and ASCII were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Inserts new records, 1,000 to a statement (a new record has no past versions, so nothing
+/// goes to the history table).
+async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
+    let sql = new_rows_sql(reg, crate::reorg::anonymous(&*conn));
+    let now = now_text();
+    for chunk in rows.chunks(IMPORT_CHUNK) {
+        new_rows_query(sql.clone(), on, &now, new_rows_json(reg, chunk.iter().map(|(v, p)| (v, p)))).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// [`new_rows_sql`] with its parameters bound.
+fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(date_text(OPEN_END)).bind(now.to_string()).bind(now.to_string()).bind(rows_json)
 }
 
 fn bind_values<'q>(
@@ -836,38 +948,10 @@ fn bind_values<'q>(
     q
 }
 
-/// Binds a new row: its fields, then unit_id, province_code, search_key, valid_from,
-/// valid_to, created_at, updated_at (the order of the INSERT column lists).
-fn bind_row<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    reg: &Registry,
-    values: &Values,
-    placement: &Placement,
-    on: Date,
-    now: &str,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    bind_values(q, reg, values, placement)
-        .bind(placement.scope_unit)
-        .bind(placement.province_code.clone())
-        .bind(search_key(reg, values))
-        .bind(date_text(on))
-        .bind(date_text(OPEN_END))
-        .bind(now.to_string())
-        .bind(now.to_string())
-}
-
+/// Inserts one new record through the same statement as [`insert_many`].
 pub(crate) async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
-    let anon = crate::reorg::anonymous(&*conn);
-    let n = reg.fields.len();
-    let sql = format!(
-        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES ({}) RETURNING id",
-        reg.table,
-        columns(reg),
-        crate::reorg::placeholders(anon, 1, n + 7)
-    );
-    let row = bind_row(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p, on, &now_text())
-        .fetch_one(&mut *conn)
-        .await?;
+    let sql = format!("{} RETURNING id", new_rows_sql(reg, crate::reorg::anonymous(&*conn)));
+    let row = new_rows_query(sql, on, &now_text(), new_rows_json(reg, [(values, p)])).fetch_one(&mut *conn).await?;
     get_i64(&row, "id")
 }
 

@@ -410,12 +410,13 @@ pub fn parse_typed_value(field: &Field, raw: &str) -> Result<Option<Value>, Stri
 }
 
 fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Option<Value>, String> {
-    let mut s = crate::text::clean(raw);
+    let cleaned = crate::text::clean_cow(raw);
     // Our own exports put a quote before a leading = + - @ (formula injection); reading the
     // file back must give the original value.
-    if spreadsheet && s.starts_with('\'') && s.get(1..).is_some_and(|rest| rest.starts_with(['=', '+', '-', '@'])) {
-        s.remove(0);
-    }
+    let s: &str = match cleaned.strip_prefix('\'') {
+        Some(rest) if spreadsheet && rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => &cleaned,
+    };
     if s.is_empty() {
         return Ok(None);
     }
@@ -425,38 +426,38 @@ fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Optio
             if n > max {
                 return Err(format!("dài {n} ký tự, tối đa {max}"));
             }
-            Value::Text(s)
+            Value::Text(s.to_string())
         }
-        FieldType::Name => Value::Text(FullName::parse(&s).map_err(|e| e.to_string())?.as_ref().to_string()),
-        FieldType::Code => Value::Text(RecordCode::parse(&s).map_err(|e| e.to_string())?.as_ref().to_string()),
-        FieldType::Ref(_) => Value::Text(RecordCode::parse(&s).map_err(|e| e.to_string())?.as_ref().to_string()),
-        FieldType::Date => Value::Date(parse_date_cell(&s).map_err(|e| e.to_string())?),
+        FieldType::Name => Value::Text(FullName::parse(s).map_err(|e| e.to_string())?.into()),
+        FieldType::Code => Value::Text(RecordCode::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
+        FieldType::Ref(_) => Value::Text(RecordCode::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
+        FieldType::Date => Value::Date(parse_date_cell(s).map_err(|e| e.to_string())?),
         FieldType::Int { min, max } => {
-            let n = parse_int_cell(&s).map_err(|e| e.to_string())?;
+            let n = parse_int_cell(s).map_err(|e| e.to_string())?;
             if n < min || n > max {
                 return Err(format!("{n} nằm ngoài khoảng {min}–{max}"));
             }
             Value::Int(n)
         }
         FieldType::Money => {
-            let n = parse_money_cell(&s).map_err(|e| e.to_string())?;
+            let n = parse_money_cell(s).map_err(|e| e.to_string())?;
             if n < 0 {
                 return Err("số tiền không được âm".into());
             }
             Value::Int(n)
         }
-        FieldType::Bool => Value::Bool(parse_bool_cell(&s).map_err(|e| e.to_string())?),
-        FieldType::Cccd if spreadsheet => Value::Text(Cccd::restore(&s).map_err(|e| e.to_string())?.0.as_ref().to_string()),
-        FieldType::Cccd => Value::Text(Cccd::parse(&s).map_err(|e| e.to_string())?.as_ref().to_string()),
-        FieldType::Sex => Value::Text(Sex::parse(&s).ok_or_else(|| format!("\"{s}\" không phải Nam hoặc Nữ"))?.code().to_string()),
+        FieldType::Bool => Value::Bool(parse_bool_cell(s).map_err(|e| e.to_string())?),
+        FieldType::Cccd if spreadsheet => Value::Text(Cccd::restore(s).map_err(|e| e.to_string())?.0.as_ref().to_string()),
+        FieldType::Cccd => Value::Text(Cccd::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
+        FieldType::Sex => Value::Text(Sex::parse(s).ok_or_else(|| format!("\"{s}\" không phải Nam hoặc Nữ"))?.code().to_string()),
         FieldType::Coded(list) => Value::Text(
-            parse_coded(list, &s)
+            parse_coded(list, s)
                 .ok_or_else(|| format!("\"{s}\" không có trong danh mục: {}", list.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("; ")))?
                 .to_string(),
         ),
-        FieldType::Ethnicity => Value::Text(parse_ethnicity(&s).ok_or_else(|| format!("\"{s}\" không có trong danh mục 54 dân tộc"))?.to_string()),
-        FieldType::Unit(kind) => Value::Unit(UnitCode::parse_restoring_zeros(kind, &s).map_err(|e| e.to_string())?),
-        FieldType::AnyUnit => Value::Unit(UnitCode::parse(&s).map_err(|e| e.to_string())?),
+        FieldType::Ethnicity => Value::Text(parse_ethnicity(s).ok_or_else(|| format!("\"{s}\" không có trong danh mục 54 dân tộc"))?.to_string()),
+        FieldType::Unit(kind) => Value::Unit(UnitCode::parse_restoring_zeros(kind, s).map_err(|e| e.to_string())?),
+        FieldType::AnyUnit => Value::Unit(UnitCode::parse(s).map_err(|e| e.to_string())?),
     };
     Ok(Some(v))
 }

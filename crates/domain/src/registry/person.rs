@@ -19,6 +19,11 @@ impl Sex {
     /// Reads "Nam"/"Nữ" as people type them (with or without diacritics, any case) and the
     /// English "M"/"F"/"male"/"female" that exported forms use.
     pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "Nam" => return Some(Self::Nam),
+            "Nữ" => return Some(Self::Nu),
+            _ => {}
+        }
         match crate::text::fold(raw).as_str() {
             "nam" | "nam gioi" | "m" | "male" => Some(Self::Nam),
             "nu" | "nu gioi" | "f" | "female" => Some(Self::Nu),
@@ -77,10 +82,12 @@ impl FullName {
     pub fn parse(raw: &str) -> Result<Self, FullNameError> {
         // Phones and word processors turn the apostrophe of H'Mông and Ê Đê names into a
         // typographic one; store the plain one so that search and duplicates agree.
-        let s: String = crate::text::clean(raw)
-            .chars()
-            .map(|c| if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}') { '\'' } else { c })
-            .collect();
+        let cleaned = crate::text::clean(raw);
+        let s: String = if cleaned.contains(['\u{2019}', '\u{2018}', '\u{02BC}']) {
+            cleaned.chars().map(|c| if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}') { '\'' } else { c }).collect()
+        } else {
+            cleaned
+        };
         if s.is_empty() {
             return Err(FullNameError::Empty);
         }

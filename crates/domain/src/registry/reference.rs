@@ -161,6 +161,12 @@ fn key(raw: &str) -> String {
 /// leading "dân tộc" or "người": `"hmong"`, `"Ê-đê"`, `"ede"`, `"dân tộc Kinh"` all work.
 /// Returns the name as written in [`ETHNICITIES`].
 pub fn parse_ethnicity(raw: &str) -> Option<&'static str> {
+    // Most cells name the group exactly as written in the list.
+    if let Some(name) = ETHNICITIES.iter().copied().find(|name| *name == raw) {
+        return Some(name);
+    }
+    static KEYS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| ETHNICITIES.iter().map(|n| (key(n), *n)).chain(ETHNICITY_ALIASES.iter().map(|(alias, n)| (key(alias), *n))).collect());
     let folded = crate::text::fold(raw);
     let bare = ["dan toc ", "nguoi "]
         .iter()
@@ -170,11 +176,7 @@ pub fn parse_ethnicity(raw: &str) -> Option<&'static str> {
     if k.is_empty() {
         return None;
     }
-    ETHNICITIES
-        .iter()
-        .copied()
-        .find(|name| key(name) == k)
-        .or_else(|| ETHNICITY_ALIASES.iter().find(|(alias, _)| key(alias) == k).map(|(_, name)| *name))
+    keys.iter().find(|(name_key, _)| *name_key == k).map(|(_, name)| *name)
 }
 
 /// The subject groups of the "Công dân học tập" self-assessment forms (congdanhoctap.vn).
@@ -261,6 +263,10 @@ pub fn fund_entry_is_receipt(code: &str) -> Option<bool> {
 /// ignoring case, diacritics, spaces and punctuation (`"Cơ quan nhà nước"`,
 /// `"co quan nha nuoc"` and `"CO_QUAN_NHA_NUOC"` all give `co_quan_nha_nuoc`).
 pub fn parse_coded(list: &[(&'static str, &'static str)], raw: &str) -> Option<&'static str> {
+    // Most cells hold the code itself.
+    if let Some((code, _)) = list.iter().find(|(code, _)| *code == raw) {
+        return Some(code);
+    }
     let k = key(raw);
     if k.is_empty() {
         return None;
