@@ -683,10 +683,15 @@ impl ImportRun<'_> {
         // Writing stops at the first rejected row; checking goes on to list every error.
         if !dry_run && self.report.rejected == 0 {
             insert_many(&mut self.tx, reg, &creates, on).await?;
+            // The counters change in the same transaction, once per chunk.
+            let mut deltas: Vec<_> = creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
             for (before, values, placement) in &updates {
+                let started = current_version_start(&mut self.tx, reg, before).await?;
                 history_keep(&mut self.tx, reg, before, on, self.actor).await?;
                 update_row(&mut self.tx, reg, before.id, values, placement).await?;
+                deltas.extend(crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, values)), on));
             }
+            crate::stats::add_deltas(&mut self.tx, &deltas).await?;
         }
         Ok(n)
     }
@@ -1066,6 +1071,8 @@ impl Store {
             .map(|r| (r.values.clone(), Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() }))
             .collect();
         insert_many(&mut tx, reg, &rows, on).await?;
+        let deltas: Vec<_> = rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+        crate::stats::add_deltas(&mut tx, &deltas).await?;
         record(
             &mut tx,
             actor,
