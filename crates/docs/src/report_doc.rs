@@ -65,6 +65,17 @@ pub fn report_docx(r: &ReportDoc) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// "STT" narrow, the name column wide, the numbers alike.
+fn report_widths(w: &Writer, columns: usize) -> Vec<f32> {
+    if columns < 4 {
+        return stt_widths(w, columns);
+    }
+    let rest = w.content_width() - 32.0;
+    let name = rest * 0.34;
+    let each = (rest - name) / (columns - 2) as f32;
+    [32.0, name].into_iter().chain(std::iter::repeat_n(each, columns - 2)).collect()
+}
+
 /// The report as PDF.
 pub fn report_pdf(r: &ReportDoc) -> Result<Vec<u8>, String> {
     let mut w = Writer::new(A4)?;
@@ -83,7 +94,7 @@ pub fn report_pdf(r: &ReportDoc) -> Result<Vec<u8>, String> {
         for t in &s.tables {
             w.space(4.0);
             w.para(&t.caption, Style::Italic, 12.0, Align::Left, 0.0);
-            let widths = stt_widths(&w, t.header.len());
+            let widths = report_widths(&w, t.header.len());
             w.table(&widths, &t.header, &t.rows, 11.0);
             w.space(6.0);
         }

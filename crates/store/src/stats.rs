@@ -308,7 +308,8 @@ impl Store {
         // $1 the tree's date, $2 the year or the unit kind, $3 the unit (bound even if unused).
         let (group, filter) = match (unit, by_child) {
             (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
-            (None, false) => ("0", "c.depth = 0 AND $3 = $3"),
+            // Every unit once (depth 0), in one group numbered 0.
+            (None, false) => ("c.depth", "c.depth = 0 AND $3 = $3"),
             (Some(_), true) => (
                 "c.ancestor_id",
                 "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",

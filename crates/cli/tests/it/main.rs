@@ -5,6 +5,7 @@
 
 mod cli;
 mod criteria;
+mod dashboard;
 mod funds;
 mod r#gen;
 mod harness;

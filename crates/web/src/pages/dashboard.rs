@@ -120,6 +120,9 @@ impl IndicatorLine {
     }
 
     pub fn light_label(&self) -> &'static str {
+        if self.value.is_none() {
+            return "Chưa có số liệu";
+        }
         match self.light {
             TrafficLight::Green => "Đạt",
             TrafficLight::Amber => "Gần đạt",
@@ -261,9 +264,31 @@ fn sum(metrics: &BTreeMap<String, i64>, ids: &[String]) -> i64 {
     ids.iter().map(|m| metrics.get(m).copied().unwrap_or(0)).sum()
 }
 
-/// The nearest target at or after the year: (value, year, plan).
-fn pick_target(targets: &[hoctap_store::TargetRow], indicator: &str) -> Option<(Number, i16, String)> {
-    targets.iter().find(|t| t.indicator == indicator).map(|t| (t.value, t.year, t.plan_label.clone()))
+/// The nearest target at or after the year: (value, year, plan and, when set for a unit
+/// above, whose target it is). `targets` come nearest unit first.
+fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator: &str) -> Option<(Number, i16, String)> {
+    targets.iter().find(|(t, _)| t.indicator == indicator).map(|(t, above)| {
+        let whose = above.as_ref().map(|a| format!(", chỉ tiêu của {a}")).unwrap_or_default();
+        (t.value, t.year, format!("{}{whose}", t.plan_label))
+    })
+}
+
+/// The targets that apply to a unit: its own, then those of the units above it and the
+/// country's (a commune without its own target is measured against its province's).
+async fn targets_for(state: &AppState, unit: Option<&UnitRow>, year: i16) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
+    let mut chain: Vec<(i64, Option<String>)> = Vec::new();
+    if let Some(u) = unit {
+        chain.push((u.id, None));
+        for a in state.store.ancestors(u.id, hoctap_store::today()).await?.into_iter().rev() {
+            chain.push((a.id, Some(a.name)));
+        }
+    }
+    chain.push((0, unit.map(|_| "toàn quốc".to_string())));
+    let mut out = Vec::new();
+    for (id, above) in chain {
+        out.extend(state.store.targets_of(id, year).await?.into_iter().map(|t| (t, above.clone())));
+    }
+    Ok(out)
 }
 
 /// Checks the user may see the place: the country is for users without a unit scope.
@@ -296,12 +321,11 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
     let changes = state.store.metric_changes(place.id(), false, year, &wanted, basis).await?;
     let changes = changes.into_values().next().unwrap_or_default();
     let metrics = values_at(&changes, year);
-    let unit_key = place.id().unwrap_or(0);
     let reported = match place.id() {
         Some(id) => state.store.reported_values(id, first_year..=year).await?,
         None => BTreeMap::new(),
     };
-    let targets = state.store.targets_of(unit_key, year).await?;
+    let targets = targets_for(state, unit.as_ref(), year).await?;
     let mut lines = Vec::new();
     for ind in &indicators {
         let (num, den) = (sum(&metrics, &ind.numerator), sum(&metrics, &ind.denominator));
@@ -354,8 +378,10 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
             let (num, den) = (sum(&m, &ind.numerator), sum(&m, &ind.denominator));
             let value = ind.value(num, den);
-            let target = state.store.targets_of(k.id, year).await?.into_iter().find(|t| t.indicator == ind.id);
-            let light = value.map(|v| ind.light(v, target.as_ref().map(|t| t.value))).unwrap_or(TrafficLight::NoTarget);
+            // The child's own target, else the one it inherits from here.
+            let own = state.store.targets_of(k.id, year).await?.into_iter().find(|t| t.indicator == ind.id).map(|t| t.value);
+            let target = own.or_else(|| pick_target(&targets, &ind.id).map(|t| t.0));
+            let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
             children.push(ChildLine {
                 id: k.id,
                 code: k.code.clone(),
@@ -364,7 +390,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
                 value,
                 num,
                 den,
-                target_shown: target.map(|t| shown(ind, t.value)).unwrap_or_default(),
+                target_shown: target.map(|t| shown(ind, t)).unwrap_or_default(),
                 light,
             });
         }

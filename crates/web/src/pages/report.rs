@@ -140,9 +140,9 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
         vec![s("2"), s("Trung tâm ứng dụng CNTT trong quản lý, dạy học"), int(m, "learning_centres_it")],
         vec![s("3"), s("Trung tâm có Chủ tịch Hội Khuyến học xã tham gia quản lý"), int(m, "learning_centres_hkh_chair")],
     ];
-    let per_capita = match (m.get("fund_receipts"), m.get("citizens")) {
-        (Some(r), Some(c)) if *c > 0 => Number::ratio(i128::from(*r), i128::from(*c)).map(|n| format!("{} đồng/người", number_vn(n, 0))).unwrap_or_default(),
-        _ => String::new(),
+    let per_capita = match m.get("citizens") {
+        Some(c) if *c > 0 => Number::ratio(i128::from(m.get("fund_receipts").copied().unwrap_or(0)), i128::from(*c)).map(|n| format!("{} đồng/người", number_vn(n, 0))).unwrap_or_default(),
+        _ => "—".to_string(),
     };
     let association = vec![
         vec![s("1"), s("Số hội viên khuyến học"), int(m, "association_members")],
