@@ -7,11 +7,11 @@ use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::Validity;
 use hoctap_domain::fund::{Dong, EntryKind, NewEntry, OfficerRole};
 use hoctap_domain::registry::cccd::Cccd;
-use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, Value, Values};
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, HOUSEHOLDS, Value, Values};
 use hoctap_domain::registry::person::Sex;
 use hoctap_domain::unit::UnitCode;
 use jiff::civil::date;
-use hoctap_store::{Actor, NewUser, Store};
+use hoctap_store::{Actor, NewUser, RegistryQuery, Store};
 use hoctap_web::AppState;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ pub struct Args {
     /// Chỉ tạo dữ liệu, không chạy máy chủ.
     #[arg(long)]
     pub no_serve: bool,
+    /// Số xã (1–5) có dữ liệu sổ và công nhận mẫu cho trang tổng hợp, báo cáo.
+    #[arg(long, default_value_t = 5)]
+    pub stat_communes: usize,
 }
 
 pub const DEMO_PASSWORD: &str = "hoctap-2025";
@@ -166,6 +169,9 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     println!("Đang tạo dữ liệu mẫu trên đơn vị hành chính thật…");
     let (province, commune) = seed(&store).await?;
     seed_association(&store, commune).await?;
+    let started = std::time::Instant::now();
+    let stats = seed_statistics(&store, a.stat_communes).await?;
+    println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);
@@ -181,4 +187,105 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many of the province's first communes get generated registries in the demo, and the
+/// share of their households recognised "Gia đình học tập" this year and last year (so the
+/// dashboards show communes ahead of and behind the province's targets).
+const DEMO_STAT_COMMUNES: [(u32, u32); 5] = [(72, 58), (55, 49), (83, 70), (38, 30), (64, 51)];
+
+/// Registries for a few communes (households, citizens, clans, organisations, centres,
+/// association) and recognitions through the real workflow and decisions, so dashboards and
+/// reports have numbers. Counters follow every write; a recount at the end must find nothing.
+pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, Box<dyn std::error::Error>> {
+    use crate::commands::r#gen::{Options, Scale, generate};
+    let today = hoctap_store::today();
+    let mut opts = Options::new(Scale::Commune, 2025);
+    opts.communes = communes.clamp(1, DEMO_STAT_COMMUNES.len());
+    opts.villages_per_commune = 12;
+    let summary = generate(store, &opts).await?;
+    let province = store.unit_by_code(DEMO_PROVINCE, today).await?;
+    let communes = store.children(province.id, today).await?;
+    let gdht = store.criteria_set("gdht", None).await?.set;
+    let mut recognised = 0;
+    for (commune, (this_year, last_year)) in communes.iter().zip(DEMO_STAT_COMMUNES) {
+        let households = store.registry_list(&HOUSEHOLDS, &RegistryQuery { scope: Some(commune.id), limit: 2_000, ..Default::default() }, today).await?;
+        for (year, share, decided) in [(today.year() - 1, last_year, date(today.year() - 1, 12, 15)), (today.year(), this_year, date(today.year(), 11, 15).min(today))] {
+            let n = households.len() * share as usize / 100;
+            let subjects: Vec<(i64, String, i64)> = households.iter().take(n).map(|h| (h.id, h.values.get("head_name").map(|v| format!("Gia đình ông/bà {}", v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 }))).unwrap_or_default(), h.unit_id)).collect();
+            recognised += recognise(store, commune, &gdht, year, decided, &subjects).await?;
+        }
+    }
+    let report = store.recount(false).await?;
+    if !report.drift.is_empty() {
+        return Err(format!("số liệu tổng hợp lệch {} bộ đếm", report.drift.len()).into());
+    }
+    Ok(format!(
+        "{} xã có dữ liệu sổ ({} hộ, {} công dân), {recognised} gia đình được công nhận qua quy trình; số liệu tổng hợp khớp khi đếm lại",
+        summary.communes,
+        summary.rows_of(hoctap_domain::registry::def::RegistryKind::Households),
+        summary.rows_of(hoctap_domain::registry::def::RegistryKind::Citizens)
+    ))
+}
+
+/// Takes households through the whole workflow of a campaign (answers, submission, both
+/// review steps) and recognises them in one decision of the commune.
+async fn recognise(store: &Store, commune: &hoctap_store::UnitRow, set: &hoctap_domain::criteria::CriteriaSet, year: i16, decided: jiff::civil::Date, subjects: &[(i64, String, i64)]) -> Result<usize, Box<dyn std::error::Error>> {
+    use hoctap_domain::workflow::{Command, Person, State, default_chain};
+    use hoctap_store::{Grant, NewCampaign, NewDecision};
+    if subjects.is_empty() {
+        return Ok(0);
+    }
+    let officer = Actor::system("dữ liệu mẫu: cán bộ xã");
+    let reviewer = Actor::system("dữ liệu mẫu: người thẩm định");
+    let (preparer, checker) = (Person { user_id: -1, name: "Cán bộ xã".into() }, Person { user_id: -2, name: "Người thẩm định".into() });
+    let cid = store
+        .create_campaign(&officer, NewCampaign { year: i64::from(year), set_id: set.id.clone(), set_version: set.version.clone(), unit_id: commune.id, title: format!("Gia đình học tập năm {year}"), self_assessment_closes: date(year + 1, 2, 28), dossier_due: date(year + 1, 2, 28), decision_due: date(year + 1, 3, 31), chain: default_chain(set.subject) })
+        .await?;
+    let campaign = store.campaign(cid).await?;
+    let answers = serde_json::json!({"answers": {"G1.CT1": true, "G2.CT1": "60", "G3.CT1": true, "G4.CT1": true}, "data": {}});
+    let result = serde_json::json!({"summary": "Đạt", "passed": true, "level": "dat", "explanation": []});
+    let mut approved = Vec::new();
+    for (id, label, unit) in subjects {
+        let aid = store.create_assessment(&officer, &campaign, "household", *id, label, *unit).await?;
+        let mut a = store.assessment(aid).await?;
+        store.save_answers(&officer, &a, &answers, &result, true, "dat").await?;
+        a.level = "dat".into();
+        let mut steps = vec![(&officer, &preparer, Command::Submit, "submit")];
+        for _ in 0..a.dossier.chain.len() {
+            steps.push((&reviewer, &checker, Command::StartReview, "start_review"));
+            steps.push((&reviewer, &checker, Command::Approve, "approve"));
+        }
+        for (actor, person, cmd, action) in steps {
+            if matches!(a.dossier.state, State::Approved) {
+                break;
+            }
+            let Ok(next) = a.dossier.apply(person, &cmd) else { continue };
+            store.transition(actor, &a, &next, action, serde_json::Value::Null).await?;
+            a.dossier = next;
+        }
+        approved.push(a);
+    }
+    let grants: Vec<Grant> = approved
+        .iter()
+        .filter(|a| matches!(a.dossier.state, State::Approved))
+        .filter_map(|a| {
+            let next = a.dossier.apply(&Person { user_id: -3, name: "Chủ tịch UBND xã".into() }, &Command::Recognise { decision_id: 0 }).ok()?;
+            Some(Grant { dossier: a, next, code: hoctap_domain::recognition::verification_code(rand::random()), subject_name: a.subject_label.clone(), level: "Đạt".into(), valid_until: hoctap_domain::recognition::valid_until(decided, set.timing.validity_months) })
+        })
+        .collect();
+    let n = grants.len();
+    let place = commune.name.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or_else(|| commune.name.clone());
+    let d = NewDecision {
+        number: format!("{}/QĐ-UBND", 100 + year % 100),
+        decided_on: decided,
+        authority: format!("ỦY BAN NHÂN DÂN\n{}", commune.name.to_uppercase()),
+        signer_name: "Chủ tịch UBND xã".into(),
+        signer_title: "CHỦ TỊCH".into(),
+        place,
+        legal_basis: vec!["Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".into()],
+        title: format!("Về việc công nhận danh hiệu \"Gia đình học tập\" năm {year}"),
+    };
+    store.issue_decision(&Actor::system("dữ liệu mẫu: chủ tịch UBND xã"), cid, commune.id, &d, "Gia đình học tập", &grants).await?;
+    Ok(n)
 }

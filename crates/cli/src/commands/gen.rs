@@ -116,6 +116,9 @@ pub struct Args {
     /// Tỷ lệ người lớn là hội viên khuyến học (0–1; mặc định 0,4, cả nước 0,04).
     #[arg(long)]
     pub member_share: Option<f64>,
+    /// Quy mô xã: số xã đầu tiên của tỉnh được tạo dữ liệu.
+    #[arg(long, default_value_t = 1)]
+    pub communes: usize,
 }
 
 /// What to generate.
@@ -132,6 +135,8 @@ pub struct Options {
     pub on: Date,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// At commune scale, how many of the province's first communes (default 1).
+    pub communes: usize,
 }
 
 impl Options {
@@ -145,6 +150,7 @@ impl Options {
             member_share: None,
             on: hoctap_store::today(),
             progress: false,
+            communes: 1,
         }
     }
 }
@@ -213,6 +219,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         member_share: a.member_share,
         on: hoctap_store::today(),
         progress: true,
+        communes: a.communes,
     };
     let s = generate(&store, &opts).await?;
     println!("Đã tạo dữ liệu tổng hợp cho {} xã ({} thôn mới), hạt giống {}, khối số CCCD {}:", s.communes, s.villages_created, opts.seed, s.block);
@@ -271,7 +278,7 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
             }
             let mut communes = communes_of(store, &p, on).await?;
             if opts.scale == Scale::Commune {
-                communes.truncate(1);
+                communes.truncate(opts.communes.max(1));
             }
             let Some(first) = communes.first().cloned() else {
                 return Err(GenError::Invalid(format!("{} không có xã nào", p.name)));
