@@ -30,6 +30,12 @@ pub struct Stack {
     pub segments: Vec<(String, i64)>,
 }
 
+/// A label cut to `n` characters with an ellipsis (the full text is in the bar's tooltip and
+/// the table beside the chart).
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>().trim_end()) }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -45,7 +51,7 @@ fn open(out: &mut String, id: &str, title: &str, width: f64, height: f64) {
 /// Horizontal bars with each bar's target as a dark tick; the scale runs to the largest of
 /// the values, the targets and `max` (100 for percentages).
 pub fn bars(id: &str, title: &str, bars: &[Bar], max: Option<f64>) -> String {
-    let (label_w, bar_w, row_h, top) = (230.0, 330.0, 26.0, 8.0);
+    let (label_w, bar_w, row_h, top) = (310.0, 300.0, 26.0, 8.0);
     let width = label_w + bar_w + 90.0;
     let height = top * 2.0 + row_h * bars.len().max(1) as f64;
     let scale = bars.iter().flat_map(|b| [b.value, b.target]).flatten().fold(max.unwrap_or(0.0), f64::max).max(f64::MIN_POSITIVE);
@@ -54,7 +60,7 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], max: Option<f64>) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
         let len = b.value.map(|v| (v.max(0.0) / scale * bar_w).min(bar_w)).unwrap_or(0.0);
-        let label: String = b.label.chars().take(34).collect();
+        let label = short(&b.label, 40);
         let _ = write!(
             s,
             r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{label_w}" y="{}" width="{bar_w}" height="16" class="track"/><rect x="{label_w}" y="{}" width="{len:.1}" height="16" class="bar {}"><title>{}: {}</title></rect><text x="{}" y="{}" class="value">{}</text>"#,
@@ -138,7 +144,7 @@ pub fn stacked(id: &str, title: &str, stacks: &[Stack]) -> String {
     }
     for (i, st) in stacks.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let label: String = st.label.chars().take(34).collect();
+        let label = short(&st.label, 34);
         let _ = write!(s, r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text>"#, label_w - 8.0, y + 13.0, esc(&label));
         let mut x = label_w;
         for (k, (name, n)) in st.segments.iter().enumerate() {
@@ -174,8 +180,8 @@ mod tests {
         assert!(svg.contains("Tỷ lệ &lt;GĐHT&gt;") && svg.contains("Xã &quot;B&quot;"));
         assert_eq!(svg.matches("class=\"bar ").count(), 2);
         assert_eq!(svg.matches("class=\"target\"").count(), 1);
-        // 50 of 100 on a 330-wide track.
-        assert!(svg.contains("width=\"165.0\""), "{svg}");
+        // 50 of 100 on a 300-wide track.
+        assert!(svg.contains("width=\"150.0\""), "{svg}");
     }
 
     #[test]

@@ -240,6 +240,14 @@ pub fn shown(ind: &Indicator, v: Number) -> String {
     }
 }
 
+/// A chart label: "Tỷ lệ gia đình …" reads as "Gia đình …" beside a percentage bar.
+fn chart_label(name: &str) -> String {
+    match name.strip_prefix("Tỷ lệ ") {
+        Some(rest) => super::capitalise(rest),
+        None => name.to_string(),
+    }
+}
+
 fn as_f64(n: Number) -> f64 {
     n.rounded_hundredths() as f64 / 100.0
 }
@@ -473,8 +481,8 @@ async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
     let bars: Vec<Bar> = d
         .lines
         .iter()
-        .filter(|l| l.indicator.unit == "%")
-        .map(|l| Bar { label: l.indicator.name.clone(), value: l.value.map(as_f64), shown: l.shown.clone(), target: l.target.as_ref().map(|t| as_f64(t.0)), tone: l.light_class().into() })
+        .filter(|l| l.indicator.unit == "%" && l.is_computed())
+        .map(|l| Bar { label: chart_label(&l.indicator.name), value: l.value.map(as_f64), shown: l.shown.clone(), target: l.target.as_ref().map(|t| as_f64(t.0)), tone: l.light_class().into() })
         .collect();
     let bars_svg = chart::bars("bieu-do-chi-tieu", &format!("Các chỉ số tỷ lệ so với chỉ tiêu, {}", d.title), &bars, Some(100.0));
     let ranking_svg = match &d.ranked {
