@@ -80,6 +80,10 @@ async fn a_province_dashboard_shows_its_communes_against_the_targets() {
         assert!(adx.contains("period=\"2026-01-01/P1Y\""));
         let xlsx = app.client.get(app.url(&format!("/tong-hop/{province}/bang.xlsx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
+        let (s, v) = app.get(&format!("/api/v1/stats/{province}?nam=2026")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let gdht = v["indicators"].as_array().unwrap().iter().find(|i| i["indicator"] == "gdht_rate").unwrap().clone();
+        assert_eq!((gdht["value"].clone(), gdht["target"]["value"].clone(), gdht["light"].clone()), (serde_json::json!(70), serde_json::json!(80), serde_json::json!("amber")), "{engine:?}: {gdht}");
 
         // Scope: a commune officer sees their commune, not the province; only an
         // administrator sees the whole country.

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod funds;
+mod stats;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registry_routes())
         .merge(workflow_routes())
         .merge(funds::routes())
+        .merge(stats::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 
