@@ -209,6 +209,23 @@ impl Store {
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(unit_id).bind(i64::from(from_year)).fetch_all(self.pool()).await?.iter().map(target_from).collect()
     }
 
+    /// The nearest target (from `from_year` on) of one indicator for each of some units.
+    pub async fn targets_of_units(&self, units: &[i64], indicator: &str, from_year: i16) -> Result<BTreeMap<i64, Number>> {
+        let mut out = BTreeMap::new();
+        for chunk in units.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            let sql = format!(
+                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id IN ({}) AND t.indicator = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id",
+                ids.join(", ")
+            );
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(from_year)).fetch_all(self.pool()).await? {
+                let t = target_from(&r)?;
+                out.entry(t.unit_id).or_insert(t.value);
+            }
+        }
+        Ok(out)
+    }
+
     /// The targets of a plan for one indicator and year, at every unit.
     pub async fn plan_targets(&self, plan_id: i64, indicator: &str, year: i16) -> Result<Vec<TargetRow>> {
         let sql = format!("SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id");

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::{Result, Store, date_text, get_i64, parse_date_col};
+use crate::{Result, Store, UnitRow, date_text, get_i64, parse_date_col};
 
 /// Which tree numbers are summed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,25 +25,6 @@ impl Basis {
     fn date(self) -> Date {
         match self {
             Self::AsAt(d) | Self::Rebased(d) => d,
-        }
-    }
-
-    /// SQL joining the counters `s` to the unit `u` they count in on this basis, with the
-    /// closure row `c` (its date bound as `$1`).
-    fn joins_sql(self) -> &'static str {
-        match self {
-            // A unit that no longer exists on the date counts in its successor (a household
-            // registered in 2023 in a commune merged in 2025 is still there at the end of 2026).
-            Self::AsAt(_) => {
-                "stat_deltas s JOIN units su ON su.id = s.unit_id LEFT JOIN unit_rebase r ON r.unit_id = s.unit_id \
-                 JOIN unit_closure c ON c.descendant_id = (CASE WHEN su.valid_from <= $1 AND su.valid_to > $1 THEN s.unit_id ELSE COALESCE(r.current_id, s.unit_id) END) \
-                 AND c.valid_from <= $1 AND c.valid_to > $1"
-            }
-            // Units made after the map was built (villages) are their own today's unit.
-            Self::Rebased(_) => {
-                "stat_deltas s LEFT JOIN unit_rebase r ON r.unit_id = s.unit_id \
-                 JOIN unit_closure c ON c.descendant_id = COALESCE(r.current_id, s.unit_id) AND c.valid_from <= $1 AND c.valid_to > $1"
-            }
         }
     }
 }
@@ -75,26 +56,45 @@ pub struct RecountReport {
     pub fixed: bool,
 }
 
-/// The unit a record's numbers count in on a date: the commune that holds its unit, or the
-/// unit itself above commune level.
-pub(crate) async fn stat_unit(conn: &mut AnyConnection, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), i64>) -> Result<i64> {
+/// The units a record's numbers count in, as the tree stood on a date: the commune that holds
+/// its unit (or the unit itself above commune level), then every unit above it (the district
+/// before 01/07/2025, the province). Counting at each level when writing keeps every
+/// dashboard's read to a few hundred rows, whatever the size of the country.
+pub(crate) async fn stat_units(conn: &mut AnyConnection, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), Vec<i64>>) -> Result<Vec<i64>> {
     if let Some(u) = cache.get(&(unit, on)) {
-        return Ok(*u);
+        return Ok(u.clone());
     }
-    let row = sqlx::query(
-        "SELECT c.ancestor_id AS id FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
-         WHERE c.descendant_id = $1 AND u.kind = 'commune' AND c.valid_from <= $2 AND c.valid_to > $2",
-    )
-    .bind(unit)
-    .bind(date_text(on))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let id = match row {
-        Some(r) => get_i64(&r, "id")?,
-        None => unit,
+    let query = |at: Date| {
+        sqlx::query(
+            "SELECT c.ancestor_id AS id, u.kind, c.depth FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
+             WHERE c.descendant_id = $1 AND c.valid_from <= $2 AND c.valid_to > $2 ORDER BY c.depth",
+        )
+        .bind(unit)
+        .bind(date_text(at))
     };
-    cache.insert((unit, on), id);
-    Ok(id)
+    let mut rows = query(on).fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        // A record dated before its unit existed (a village added today, a decision of last
+        // week): the tree as it stood when the unit began.
+        let first = sqlx::query("SELECT valid_from FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await?;
+        if let Some(r) = first {
+            let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
+            rows = query(from).fetch_all(&mut *conn).await?;
+        }
+    }
+    let mut out = Vec::new();
+    for r in &rows {
+        let kind: String = r.try_get("kind")?;
+        // Villages count in their commune.
+        if kind != "village" {
+            out.push(get_i64(r, "id")?);
+        }
+    }
+    if out.is_empty() {
+        out.push(unit);
+    }
+    cache.insert((unit, on), out.clone());
+    Ok(out)
 }
 
 /// Adds deltas, each given with the unit of its record and the date that unit is read on.
@@ -102,8 +102,9 @@ pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, De
     let mut cache = BTreeMap::new();
     let mut folded: BTreeMap<(i64, &'static str, i16), i64> = BTreeMap::new();
     for (unit, on, d) in items {
-        let u = stat_unit(conn, *unit, *on, &mut cache).await?;
-        *folded.entry((u, d.metric, d.year)).or_default() += d.amount;
+        for u in stat_units(conn, *unit, *on, &mut cache).await? {
+            *folded.entry((u, d.metric, d.year)).or_default() += d.amount;
+        }
     }
     folded.retain(|_, v| *v != 0);
     let rows: Vec<_> = folded.into_iter().collect();
@@ -250,8 +251,9 @@ impl Store {
         let mut cache = BTreeMap::new();
         let mut expected: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
         for (unit, on, d) in &items {
-            let u = stat_unit(&mut conn, *unit, *on, &mut cache).await?;
-            *expected.entry((u, d.metric.to_string(), d.year)).or_default() += d.amount;
+            for u in stat_units(&mut conn, *unit, *on, &mut cache).await? {
+                *expected.entry((u, d.metric.to_string(), d.year)).or_default() += d.amount;
+            }
         }
         expected.retain(|_, v| *v != 0);
         let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
@@ -301,39 +303,49 @@ impl Store {
     }
 
     /// The yearly changes of metrics up to `year`, for a unit (or the country) or for each of
-    /// its children: group → metric → year → change. Tree counts (villages, communes) come as
-    /// one change in year 0: the tree on the basis date. One query per kind of source.
+    /// its children: group → metric → year → change. Each unit's own counters are read (a
+    /// province's rows hold its whole territory), re-based when the unit exists today: today's
+    /// unit also carries the rows of the units merged into it. Tree counts (villages, communes)
+    /// come as one change in year 0: the tree on the basis date.
     pub async fn metric_changes(&self, unit: Option<i64>, by_child: bool, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, MetricChanges>> {
         let mut out: BTreeMap<i64, MetricChanges> = BTreeMap::new();
-        // $1 the tree's date, $2 the year or the unit kind, $3 the unit (bound even if unused).
-        let (group, filter) = match (unit, by_child) {
-            (Some(_), false) => ("c.ancestor_id", "c.ancestor_id = $3"),
-            // Every unit once (depth 0), in one group numbered 0.
-            (None, false) => ("c.depth", "c.depth = 0 AND $3 = $3"),
-            (Some(_), true) => (
-                "c.ancestor_id",
-                "c.ancestor_id IN (SELECT p.descendant_id FROM unit_closure p WHERE p.ancestor_id = $3 AND p.depth = 1 AND p.valid_from <= $1 AND p.valid_to > $1)",
-            ),
-            (None, true) => ("c.ancestor_id", "c.ancestor_id IN (SELECT v.id FROM units v WHERE v.kind = 'province' AND v.valid_from <= $1 AND v.valid_to > $1) AND $3 = $3"),
+        let on = basis.date();
+        let today = crate::today();
+        // The units whose totals are read (the unit, its children, or the provinces), with
+        // their kind and whether they exist today.
+        let targets: Vec<UnitRow> = match (unit, by_child) {
+            (Some(u), false) => vec![self.unit(u).await?],
+            (Some(u), true) => self.children(u, on).await?.into_iter().filter(|c| c.kind != hoctap_domain::unit::UnitKind::Village).collect(),
+            (None, _) => self.provinces(on).await?,
         };
-        let on = date_text(basis.date());
         let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
-        if !counted.is_empty() {
-            let placeholders: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 4)).collect();
-            let sql = if unit.is_none() && !by_child {
-                // The whole country: every counter, whatever tree (no unit falls outside it).
+        if !counted.is_empty() && !targets.is_empty() {
+            let rebased = matches!(basis, Basis::Rebased(_)) || targets.iter().all(|t| t.validity.contains(today));
+            let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
+            let kinds: std::collections::BTreeSet<&str> = targets.iter().map(|t| t.kind.code()).collect();
+            let kind_list: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
+            let metric_list: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 2)).collect();
+            // Ids and kinds come from the units table, not from the request. `kind || ''`
+            // keeps the planner on the ids' indexes (the kind index would visit every
+            // commune of both eras).
+            let sql = if rebased {
                 format!(
-                    "SELECT 0 AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s WHERE $1 = $1 AND $3 = $3 AND s.year <= $2 AND s.metric IN ({}) GROUP BY s.metric, s.year",
-                    placeholders.join(", ")
+                    "SELECT r.current_id AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+                     JOIN unit_rebase r ON r.unit_id = s.unit_id JOIN units u ON u.id = s.unit_id \
+                     WHERE r.current_id IN ({ids}) AND u.kind || '' IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY r.current_id, s.metric, s.year",
+                    ids = ids.join(", "),
+                    kinds = kind_list.join(", "),
+                    m = metric_list.join(", ")
                 )
             } else {
                 format!(
-                    "SELECT {group} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM {} WHERE {filter} AND s.year <= $2 AND s.metric IN ({}) GROUP BY {group}, s.metric, s.year",
-                    basis.joins_sql(),
-                    placeholders.join(", ")
+                    "SELECT s.unit_id AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+                     WHERE s.unit_id IN ({ids}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY s.unit_id, s.metric, s.year",
+                    ids = ids.join(", "),
+                    m = metric_list.join(", ")
                 )
             };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(i64::from(year)).bind(unit.unwrap_or(0));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for m in &counted {
                 q = q.bind(*m);
             }
@@ -341,18 +353,37 @@ impl Store {
                 let y = i16::try_from(get_i64(&r, "year")?).unwrap_or(0);
                 *out.entry(get_i64(&r, "grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += get_i64(&r, "delta")?;
             }
+            // Units made after the re-basing map (none of the kinds read here, normally):
+            // their own rows.
         }
         for (metric, kind) in stats::UNIT_METRICS {
             if !metrics.contains(metric) {
                 continue;
             }
+            let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
+            if ids.is_empty() {
+                continue;
+            }
             let sql = format!(
-                "SELECT {group} AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
-                 WHERE {filter} AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind = $2 GROUP BY {group}"
+                "SELECT c.ancestor_id AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
+                 WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind || '' = $2 GROUP BY c.ancestor_id",
+                ids.join(", ")
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&on).bind(*kind).bind(unit.unwrap_or(0)).fetch_all(self.pool()).await? {
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(self.pool()).await? {
                 out.entry(get_i64(&r, "grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, get_i64(&r, "n")?);
             }
+        }
+        if unit.is_none() && !by_child {
+            // The country: the sum of its provinces.
+            let mut total = MetricChanges::new();
+            for changes in out.values() {
+                for (m, by_year) in changes {
+                    for (y, v) in by_year {
+                        *total.entry(m.clone()).or_default().entry(*y).or_default() += v;
+                    }
+                }
+            }
+            out = BTreeMap::from([(0, total)]);
         }
         Ok(out)
     }

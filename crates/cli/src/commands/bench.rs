@@ -35,6 +35,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 5000)]
         certificates: usize,
     },
+    /// Trang tổng hợp (cả nước, tỉnh, xã) dưới tải; ghi → hiển thị; bộ nhớ máy chủ; so với đếm trực tiếp.
+    Dashboard(super::bench_dashboard::Args),
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
     Tree {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -77,6 +79,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Cmd::Import { rows, database_url, xlsx } => bench_import(rows, &database_url, xlsx).await,
         Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
+        Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client.post(format!("{url}/api/v1/session")).json(&serde_json::json!({"username": username, "password": password})).send().await?;

@@ -1,5 +1,6 @@
 pub mod admin_units;
 pub mod bench;
+pub mod bench_dashboard;
 pub mod criteria;
 pub mod demo;
 pub mod r#gen;

@@ -21,10 +21,13 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
-/// Counters for the demo commune in 2026: 10 households of which 7 recognised GĐHT.
+/// Counters for the demo commune in 2026, as writes leave them (in the commune and its
+/// province): 10 households of which 7 recognised GĐHT.
 async fn seed_counts(app: &TestApp) -> i64 {
     let commune = app.demo_commune().await;
-    app.store.exec_raw(&format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES ({commune}, 'households', 2026, 10), ({commune}, 'rec_gdht', 2026, 7), ({commune}, 'citizens', 2026, 40)")).await.unwrap();
+    let province = app.unit_id("20").await;
+    let rows: Vec<String> = [commune, province].iter().flat_map(|u| [format!("({u}, 'households', 2026, 10)"), format!("({u}, 'rec_gdht', 2026, 7)"), format!("({u}, 'citizens', 2026, 40)")]).collect();
+    app.store.exec_raw(&format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {}", rows.join(", "))).await.unwrap();
     commune
 }
 

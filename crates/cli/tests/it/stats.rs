@@ -172,13 +172,24 @@ async fn numbers_of_merged_units_add_up_on_the_old_tree_and_on_todays() {
         let new_communes: Vec<i64> = store.children(store.unit_by_code("20", today).await.unwrap().id, today).await.unwrap().into_iter().map(|c| c.id).collect();
         let mut sql = Vec::new();
         let mut by_district: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+        // As writes leave them: each record counts in its commune and every unit above it.
+        let mut rows: std::collections::BTreeMap<(i64, i16), i64> = std::collections::BTreeMap::new();
         for (i, (c, d)) in old_communes.iter().enumerate() {
             let n = (i as i64 % 7) + 1;
-            sql.push(format!("({c}, 'households', {}, {n})", 2022 + (i % 3)));
+            let y = 2022 + (i % 3) as i16;
+            for u in [*c, *d, old_province.id] {
+                *rows.entry((u, y)).or_default() += n;
+            }
             *by_district.entry(*d).or_default() += n;
         }
+        let new_province = store.unit_by_code("20", today).await.unwrap().id;
         for (i, c) in new_communes.iter().enumerate() {
-            sql.push(format!("({c}, 'households', 2026, {})", i % 5 + 1));
+            for u in [*c, new_province] {
+                *rows.entry((u, 2026)).or_default() += i as i64 % 5 + 1;
+            }
+        }
+        for ((u, y), n) in rows {
+            sql.push(format!("({u}, 'households', {y}, {n})"));
         }
         store.exec_raw(&format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {}", sql.join(", "))).await.unwrap();
 

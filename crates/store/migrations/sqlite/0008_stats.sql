@@ -9,7 +9,6 @@ CREATE TABLE stat_deltas (
     delta INTEGER NOT NULL,
     PRIMARY KEY (unit_id, metric, year)
 );
-CREATE INDEX stat_deltas_metric ON stat_deltas (metric, year);
 
 -- Today's unit for every unit that ever existed: itself while valid, else its successor
 -- through the lineage (or its parent's): re-bases old numbers onto today's tree.

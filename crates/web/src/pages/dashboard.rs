@@ -382,12 +382,14 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
             Some(id) => state.store.children(id, on).await?,
             None => state.store.provinces(on).await?,
         };
+        let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
+        let own_targets = state.store.targets_of_units(&ids, &ind.id, year).await?;
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
             let (num, den) = (sum(&m, &ind.numerator), sum(&m, &ind.denominator));
             let value = ind.value(num, den);
             // The child's own target, else the one it inherits from here.
-            let own = state.store.targets_of(k.id, year).await?.into_iter().find(|t| t.indicator == ind.id).map(|t| t.value);
+            let own = own_targets.get(&k.id).copied();
             let target = own.or_else(|| pick_target(&targets, &ind.id).map(|t| t.0));
             let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
             children.push(ChildLine {
