@@ -3,6 +3,8 @@
 //! append-only status reports. The plan unit's officer (or an administrator) sets up boards
 //! and hands tasks out; the assignee (a user, or the officers of the assigned unit) reports.
 
+use super::association::{failed, form_errors};
+use super::dashboard::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -10,8 +12,8 @@ use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus, days_left};
@@ -183,16 +185,6 @@ async fn boards(State(state): State<AppState>, user: CurrentUser, Query(q): Quer
     let done = take_flash(&headers);
     let flash = done.is_some();
     render_with_flash(&boards_view(&state, &user, q.don_vi.unwrap_or(user.user.unit_id), Vec::new(), done).await?, flash)
-}
-
-/// The field errors of a failed write, with the status to answer; other errors go up.
-fn form_errors(e: WebError) -> WebResult<(Vec<FieldError>, StatusCode)> {
-    let status = e.status();
-    FieldError::from_web(&e).map(|x| (vec![x], status)).ok_or(e)
-}
-
-fn failed(t: &impl Template, status: StatusCode) -> WebResult<Response> {
-    Ok((status, Html(t.render()?)).into_response())
 }
 
 fn optional_date(raw: &str, field: &str, label: &str) -> WebResult<Option<jiff::civil::Date>> {
@@ -485,14 +477,7 @@ async fn tasks_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q): 
     let table = hoctap_docs::registry_xlsx::Table { sheet: "Nhiem vu".into(), header: TASKS_HEADER.iter().map(|h| (*h).to_string()).collect(), rows };
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&[table]).map_err(WebError::internal)?;
     let name = format!("nhiem-vu-{}.xlsx", unit.code);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name))
 }
 
 struct ReportLine {
@@ -660,7 +645,7 @@ async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path
 async fn report_file(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let (task_id, name, mime, bytes) = state.store.task_report_file(id).await?;
     visible_task(&state, &user, task_id).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response())
+    Ok(download(bytes, &mime, &name))
 }
 
 async fn materialise(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<super::CsrfForm>) -> WebResult<Response> {
