@@ -2,6 +2,7 @@
 //! this crate depends on no async runtime, database or web crate).
 pub mod access;
 pub mod area;
+pub mod board;
 pub mod credential;
 pub mod criteria;
 pub mod date;

@@ -1,6 +1,6 @@
 //! `hoctap demo`: a fresh demo database on the real administrative units (Lạng Sơn as the
 //! demo province), a few villages, one user per role, a Hội Khuyến học with members, officers
-//! and a fund ledger, then the server.
+//! and a fund ledger, the province's steering board and KH 110's tasks, then the server.
 
 use hoctap_domain::access::{NewPassword, Role, Username};
 use hoctap_domain::area::AreaAttribute;
@@ -157,6 +157,56 @@ pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn
     Ok(())
 }
 
+/// The demo province's Ban chỉ đạo xây dựng xã hội học tập with a few members, and the tasks
+/// of KH 110/KH-UBND (Lạng Sơn) laid out per year: this year's annual report task handed to
+/// the Hội Khuyến học tỉnh with `tinh.canbo` reporting (one progress report), and a training
+/// task handed to the demo commune (its officer `xa.canbo` sees it in "Việc của tôi"). Kept
+/// out of [`seed`] like the association.
+pub async fn seed_boards(store: &Store, province: i64, commune: i64) -> Result<(), Box<dyn std::error::Error>> {
+    use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus};
+    use hoctap_store::{Assignment, NewBoard, NewMember, NewTaskReport, TaskFilter};
+    let actor = Actor::system("dữ liệu mẫu");
+    let today = hoctap_store::today();
+    let board = NewBoard {
+        unit_id: province,
+        kind: BoardKind::XayDungXhht,
+        name: "Ban Chỉ đạo xây dựng xã hội học tập tỉnh Lạng Sơn",
+        decision: "QĐ 1520/QĐ-UBND (dữ liệu mẫu)",
+        decision_on: Some(date(2022, 8, 1)),
+        standing_agency: "Sở Giáo dục và Đào tạo",
+        term: Validity::since(date(2022, 8, 1)),
+    };
+    let id = store.board_create(&actor, &board).await?;
+    let board = store.board(id).await?;
+    let tinh = store.user_by_username("tinh.canbo").await?.map(|u| u.id);
+    for (name, position, role, user) in [
+        ("Đoàn Thu Hà", "Phó Chủ tịch UBND tỉnh", MemberRole::TruongBan, None),
+        ("Nguyễn Văn Tỉnh", "Giám đốc Sở Giáo dục và Đào tạo", MemberRole::PhoTruongBan, tinh),
+        ("Hoàng Văn Khuyến", "Chủ tịch Hội Khuyến học tỉnh", MemberRole::PhoTruongBan, None),
+        ("Lục Thị Thường", "Phó Giám đốc Sở Giáo dục và Đào tạo", MemberRole::UyVienThuongTruc, None),
+        ("Vi Văn Tuyên", "Phó Giám đốc Sở Thông tin và Truyền thông", MemberRole::UyVien, None),
+    ] {
+        store.board_member_add(&actor, &board, &NewMember { full_name: name, position, role, user_id: user, from: date(2022, 8, 1) }).await?;
+    }
+    let Some(plan) = store.all_plans().await?.into_iter().find(|p| p.key == "lang-son-110-2022" && p.unit_id == province) else { return Ok(()) };
+    store.tasks_materialise(&actor, &plan).await?;
+    let tasks = store.tasks(&TaskFilter { plan_id: Some(plan.id), ..TaskFilter::default() }).await?;
+    // The yearly report (task 4, due 10/12) of the latest year of the plan, and the training (task 2).
+    let year = today.year().min(plan.period.1);
+    let commune_row = store.unit(commune).await?;
+    if let Some(t) = tasks.iter().find(|t| t.task_no == 4 && t.year == year) {
+        store.task_assign(&actor, t, &Assignment { agency: "Hội Khuyến học tỉnh".into(), unit_id: None, user_id: tinh }).await?;
+        let t = store.task(t.id).await?;
+        let report = StatusReport::new(TaskStatus::DangThucHien, Progress::new(40)?, "Đã gửi đề cương báo cáo tới các sở, ngành và UBND các xã; đang tổng hợp số liệu.")?;
+        let tinh_actor = Actor { user_id: tinh, username: "tinh.canbo".into(), unit_id: Some(province) };
+        store.task_report_add(&tinh_actor, &t, &NewTaskReport { report: &report, reported_on: today, evidence: None }).await?;
+    }
+    if let Some(t) = tasks.iter().find(|t| t.task_no == 2 && t.year == year) {
+        store.task_assign(&actor, t, &Assignment { agency: format!("UBND {}", commune_row.name), unit_id: Some(commune), user_id: None }).await?;
+    }
+    Ok(())
+}
+
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
@@ -172,6 +222,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let stats = seed_statistics(&store, a.stat_communes).await?;
     println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
+    seed_boards(&store, province, commune).await?;
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 mod funds;
 mod stats;
+mod tasks;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(workflow_routes())
         .merge(funds::routes())
         .merge(stats::routes())
+        .merge(tasks::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 

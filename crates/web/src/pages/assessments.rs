@@ -980,6 +980,8 @@ struct InboxPage {
     chrome: Chrome,
     sections: Vec<(&'static str, Vec<InboxLine>)>,
     reports: Vec<ReportDue>,
+    /// The plans' tasks handed to the user (or to the officer's unit), not yet completed.
+    tasks: Vec<super::boards::TaskLine>,
 }
 
 /// "Việc của tôi": what is due, overdue, returned, waiting for my review or my signature.
@@ -1034,7 +1036,10 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             reports.push(ReportDue { label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name), link: format!("/bao-cao/{}?nam={year}", unit.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
         }
     }
-    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports })
+    let now = jiff::Timestamp::now();
+    let mut tasks: Vec<super::boards::TaskLine> = super::boards::my_tasks(&state, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
+    tasks.sort_by_key(|t| t.days_left);
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks })
 }
 
 pub const PROGRESS_HEADER: [&str; 9] = ["Đơn vị", "Tổng số hồ sơ", "Chưa nộp", "Đang thẩm định", "Bị trả lại", "Đã thẩm định", "Đã công nhận", "Không công nhận", "Chưa nộp, quá hạn"];

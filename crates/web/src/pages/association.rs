@@ -232,12 +232,12 @@ async fn branch_page(State(state): State<AppState>, user: CurrentUser, Path(id):
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
-fn failed(t: &impl Template, status: StatusCode) -> WebResult<Response> {
+pub(crate) fn failed(t: &impl Template, status: StatusCode) -> WebResult<Response> {
     Ok((status, Html(t.render()?)).into_response())
 }
 
 /// The field errors of a failed write, with the status to answer; other errors go up.
-fn form_errors(e: impl Into<WebError>) -> WebResult<(Vec<FieldError>, StatusCode)> {
+pub(crate) fn form_errors(e: impl Into<WebError>) -> WebResult<(Vec<FieldError>, StatusCode)> {
     let e = e.into();
     let status = e.status();
     FieldError::from_web(&e).map(|x| (vec![x], status)).ok_or(e)

@@ -592,7 +592,8 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
     out
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+/// A file to save (exports of pages and evidence files).
+pub(crate) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
     ([(axum::http::header::CONTENT_TYPE, content_type.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
 }
 

@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod association;
 pub mod audit;
+pub mod boards;
 pub mod criteria;
 pub mod decisions;
 pub mod dashboard;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(report::routes())
         .merge(plans::routes())
+        .merge(boards::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }

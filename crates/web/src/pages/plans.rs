@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use hoctap_domain::access::{Action, Role};
+use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Aggregation, Indicator, shipped_indicators};
 use hoctap_domain::plan::{SplitError, SplitMethod, Target, UnitRef, check_split, split};
@@ -62,6 +62,8 @@ struct PlanPage {
     chrome: Chrome,
     p: PlanRow,
     targets: Vec<TargetLine>,
+    /// The plan unit's officer may turn the tasks into rows to hand out.
+    can_assign: bool,
     done: Option<String>,
 }
 
@@ -110,7 +112,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     }
     let done = super::take_flash(&headers);
     let shown_flash = done.is_some();
-    super::render_with_flash(&PlanPage { chrome: Chrome::new(p.title.clone(), &user), p, targets, done }, shown_flash)
+    super::render_with_flash(&PlanPage { chrome: Chrome::new(p.title.clone(), &user), can_assign: may_split(&user, &p), p, targets, done }, shown_flash)
 }
 
 #[derive(Deserialize, Default)]
@@ -156,9 +158,10 @@ struct SplitContext {
     current: BTreeMap<i64, Number>,
 }
 
-/// Who may roll a plan's targets down: an officer of the plan's unit, or an administrator.
+/// Who may roll a plan's targets down and hand its tasks out: an officer of the plan's unit,
+/// or an administrator.
 fn may_split(user: &CurrentUser, p: &PlanRow) -> bool {
-    user.is_admin() || (user.user.role == Role::UnitOfficer && user.user.unit_id == p.unit_id)
+    super::boards::may_manage(user, p.unit_id)
 }
 
 async fn context(state: &AppState, user: &CurrentUser, id: i64, q: &SplitQuery) -> WebResult<SplitContext> {

@@ -1,0 +1,660 @@
+//! Steering boards (ban chỉ đạo) of a unit with their members, and the plans' tasks handed to
+//! agencies: the unit's task list with filters and XLSX, a task with its assignment and its
+//! append-only status reports. The plan unit's officer (or an administrator) sets up boards
+//! and hands tasks out; the assignee (a user, or the officers of the assigned unit) reports.
+
+use super::association::{failed, form_errors};
+use super::dashboard::download;
+use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{WebError, WebResult};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use hoctap_domain::access::{Action, Role};
+use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus, days_left};
+use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
+use hoctap_store::{Assignment, BoardRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskRow};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ban-chi-dao", get(boards).post(create_board))
+        .route("/ban-chi-dao/{id}", get(board))
+        .route("/ban-chi-dao/{id}/thanh-vien", post(add_member))
+        .route("/ban-chi-dao/{id}/thanh-vien/{member}/ket-thuc", post(end_member))
+        .route("/nhiem-vu", get(tasks))
+        .route("/nhiem-vu.xlsx", get(tasks_xlsx))
+        .route("/nhiem-vu/{id}", get(task))
+        .route("/nhiem-vu/{id}/giao", post(assign))
+        .route("/nhiem-vu/{id}/bao-cao", post(report))
+        .route("/bao-cao-tien-do/{id}/tep", get(report_file))
+        .route("/ke-hoach/{id}/nhiem-vu", post(materialise))
+}
+
+/// Who keeps a unit's boards and hands out its plans' tasks: an officer of that unit, or an
+/// administrator.
+pub fn may_manage(user: &CurrentUser, unit_id: i64) -> bool {
+    user.is_admin() || (user.user.role == Role::UnitOfficer && user.user.unit_id == unit_id)
+}
+
+/// Who reports on a task: the user it is handed to, the officers of the unit it is handed to
+/// (when no user is named), and whoever manages the plan's unit.
+pub fn may_report(user: &CurrentUser, t: &TaskRow) -> bool {
+    if t.assignee_user_id == Some(user.user.id) {
+        return true;
+    }
+    let unit_officer = t.assignee_user_id.is_none() && t.assignee_unit_id == Some(user.user.unit_id) && user.user.role == Role::UnitOfficer;
+    unit_officer || may_manage(user, t.unit_id)
+}
+
+/// A task the user may read: in the scope of the plan's unit, or handed to the user or to a
+/// unit in the user's scope. Others answer 404.
+pub async fn visible_task(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<TaskRow> {
+    user.require(Action::ReadLocal)?;
+    let t = state.store.task(id).await?;
+    if t.assignee_user_id == Some(user.user.id) || user.sees(state, t.unit_id).await? {
+        return Ok(t);
+    }
+    if let Some(u) = t.assignee_unit_id
+        && user.sees(state, u).await?
+    {
+        return Ok(t);
+    }
+    Err(WebError::NotFound("nhiệm vụ"))
+}
+
+/// The tasks the user reports on, open ones only (the inbox and `GET /api/v1/tasks?mine=1`).
+pub async fn my_tasks(state: &AppState, user: &CurrentUser) -> WebResult<Vec<TaskRow>> {
+    let unit = (user.user.role == Role::UnitOfficer).then_some(user.user.unit_id);
+    let all = state.store.tasks(&TaskFilter { assignee_user: Some(user.user.id), unit_of_user: unit, ..TaskFilter::default() }).await?;
+    Ok(all.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)).collect())
+}
+
+/// A task as a list line.
+pub struct TaskLine {
+    pub id: i64,
+    pub plan: String,
+    pub year: i16,
+    pub name: String,
+    pub lead: String,
+    pub supporting: String,
+    pub assignee: String,
+    pub deadline: String,
+    pub deadline_text: String,
+    pub days_left: i64,
+    pub overdue: bool,
+    pub status: &'static str,
+    pub progress: u8,
+    pub last_report: String,
+}
+
+pub fn task_line(t: &TaskRow, now: jiff::Timestamp, today: jiff::civil::Date) -> TaskLine {
+    let mut assignee: Vec<String> = Vec::new();
+    if !t.assignee_agency.is_empty() {
+        assignee.push(t.assignee_agency.clone());
+    }
+    if let Some(u) = &t.assignee_unit_name {
+        assignee.push(u.clone());
+    }
+    if let Some(u) = &t.assignee_username {
+        assignee.push(format!("người báo cáo: {u}"));
+    }
+    TaskLine {
+        id: t.id,
+        plan: t.plan_label.clone(),
+        year: t.year,
+        name: t.name.clone(),
+        lead: t.lead.clone(),
+        supporting: t.supporting.join("; "),
+        assignee: assignee.join(" – "),
+        deadline: format_vn(t.due),
+        deadline_text: t.deadline_text.clone(),
+        days_left: days_left(t.due, today),
+        overdue: t.overdue(now),
+        status: t.shown_status(now).label(),
+        progress: t.progress,
+        last_report: t.last_report_on.parse().map(format_vn).unwrap_or_default(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boards
+
+#[derive(Deserialize, Default)]
+struct UnitQuery {
+    #[serde(default, rename = "don-vi")]
+    don_vi: Option<i64>,
+}
+
+struct BoardLine {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    decision: String,
+    term: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "boards.html")]
+struct BoardsPage {
+    chrome: Chrome,
+    unit_id: i64,
+    unit_name: String,
+    boards: Vec<BoardLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+}
+
+fn term_text(v: Validity) -> String {
+    if v.to == OPEN_END { format!("từ {}", format_vn(v.from)) } else { format!("{} – {}", format_vn(v.from), format_vn(v.to)) }
+}
+
+async fn boards_view(state: &AppState, user: &CurrentUser, unit_id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<BoardsPage> {
+    user.require(Action::ReadLocal)?;
+    user.require_sees(state, unit_id, "đơn vị").await?;
+    let unit = state.store.unit(unit_id).await?;
+    let today = hoctap_store::today();
+    let boards = state
+        .store
+        .boards_of(unit_id)
+        .await?
+        .into_iter()
+        .map(|b| BoardLine { id: b.id, kind: b.kind.label(), decision: b.decision.clone(), term: term_text(b.term), current: b.term.contains(today), name: b.name })
+        .collect();
+    Ok(BoardsPage {
+        chrome: Chrome::new(format!("Ban chỉ đạo – {}", unit.name), user),
+        unit_id,
+        unit_name: unit.name,
+        boards,
+        kinds: BoardKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        can_write: may_manage(user, unit_id),
+        errors,
+        done,
+    })
+}
+
+async fn boards(State(state): State<AppState>, user: CurrentUser, Query(q): Query<UnitQuery>, headers: HeaderMap) -> WebResult<Response> {
+    let done = take_flash(&headers);
+    let flash = done.is_some();
+    render_with_flash(&boards_view(&state, &user, q.don_vi.unwrap_or(user.user.unit_id), Vec::new(), done).await?, flash)
+}
+
+fn optional_date(raw: &str, field: &str, label: &str) -> WebResult<Option<jiff::civil::Date>> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_date(raw).map(Some).map_err(|e| WebError::invalid(field, format!("{label}: {e}")))
+}
+
+#[derive(Deserialize)]
+struct BoardForm {
+    #[serde(default)]
+    unit_id: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    decision_on: String,
+    #[serde(default)]
+    standing_agency: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f): Form<BoardForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::ReadLocal)?;
+    user.require_sees(&state, f.unit_id, "đơn vị").await?;
+    if !may_manage(&user, f.unit_id) {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let kind = BoardKind::parse(&f.kind).map_err(|e| WebError::invalid("kind", e.to_string()))?;
+        let decision_on = optional_date(&f.decision_on, "decision_on", "Ngày quyết định")?;
+        let from = optional_date(&f.from, "from", "Từ ngày")?.or(decision_on).unwrap_or_else(hoctap_store::today);
+        let to = optional_date(&f.to, "to", "Đến ngày")?.unwrap_or(OPEN_END);
+        let term = Validity::new(from, to).map_err(|e| WebError::invalid("to", format!("Đến ngày: {e}")))?;
+        let name = if f.name.trim().is_empty() { kind.label().to_string() } else { f.name.clone() };
+        let b = NewBoard { unit_id: f.unit_id, kind, name: &name, decision: &f.decision, decision_on, standing_agency: &f.standing_agency, term };
+        Ok::<_, WebError>(state.store.board_create(&user.actor(), &b).await?)
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(flash_redirect(&state, &format!("/ban-chi-dao/{id}"), "Đã lập ban chỉ đạo")),
+        Err(e) => {
+            let (errors, status) = form_errors(e)?;
+            failed(&boards_view(&state, &user, f.unit_id, errors, None).await?, status)
+        }
+    }
+}
+
+struct MemberLine {
+    id: i64,
+    name: String,
+    position: String,
+    role: &'static str,
+    username: String,
+    from: String,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    chrome: Chrome,
+    b: BoardRow,
+    kind: &'static str,
+    term: String,
+    decision_on: String,
+    members: Vec<MemberLine>,
+    roles: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+    today_iso: String,
+}
+
+async fn visible_board(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<BoardRow> {
+    user.require(Action::ReadLocal)?;
+    let b = state.store.board(id).await?;
+    user.require_sees(state, b.unit_id, "ban chỉ đạo").await?;
+    Ok(b)
+}
+
+async fn board_view(state: &AppState, user: &CurrentUser, b: BoardRow, errors: Vec<FieldError>, done: Option<String>) -> WebResult<BoardPage> {
+    let today = hoctap_store::today();
+    let members = state
+        .store
+        .board_members(b.id, today)
+        .await?
+        .into_iter()
+        .map(|m| MemberLine { id: m.id, name: m.full_name, position: m.position, role: m.role.label(), username: m.username.unwrap_or_default(), from: format_vn(m.term.from) })
+        .collect();
+    Ok(BoardPage {
+        chrome: Chrome::new(b.name.clone(), user),
+        kind: b.kind.label(),
+        term: term_text(b.term),
+        decision_on: b.decision_on.parse().map(format_vn).unwrap_or_default(),
+        members,
+        roles: MemberRole::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        can_write: may_manage(user, b.unit_id),
+        errors,
+        done,
+        today_iso: today.to_string(),
+        b,
+    })
+}
+
+async fn board(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let b = visible_board(&state, &user, id).await?;
+    let done = take_flash(&headers);
+    let flash = done.is_some();
+    render_with_flash(&board_view(&state, &user, b, Vec::new(), done).await?, flash)
+}
+
+async fn board_outcome(state: &AppState, user: &CurrentUser, b: BoardRow, result: WebResult<&str>) -> WebResult<Response> {
+    match result {
+        Ok(message) => Ok(flash_redirect(state, &format!("/ban-chi-dao/{}", b.id), message)),
+        Err(e) => {
+            let (errors, status) = form_errors(e)?;
+            failed(&board_view(state, user, b, errors, None).await?, status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A user named on a form, who must belong to a unit in the subtree of `unit_id`.
+async fn user_below(state: &AppState, unit_id: i64, username: &str, field: &str) -> WebResult<Option<i64>> {
+    if username.trim().is_empty() {
+        return Ok(None);
+    }
+    let u = state.store.user_by_username(username.trim()).await?;
+    match u {
+        Some(u) if state.store.in_scope(unit_id, u.unit_id, hoctap_store::today()).await? => Ok(Some(u.id)),
+        _ => Err(WebError::invalid(field, format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()))),
+    }
+}
+
+async fn add_member(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<MemberForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let b = visible_board(&state, &user, id).await?;
+    if !may_manage(&user, b.unit_id) {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let role = MemberRole::parse(&f.role).map_err(|e| WebError::invalid("role", e.to_string()))?;
+        let from = optional_date(&f.from, "from", "Từ ngày")?.unwrap_or_else(|| hoctap_store::today().max(b.term.from));
+        let user_id = user_below(&state, b.unit_id, &f.username, "username").await?;
+        state.store.board_member_add(&user.actor(), &b, &NewMember { full_name: &f.full_name, position: &f.position, role, user_id, from }).await?;
+        Ok::<_, WebError>("Đã thêm thành viên")
+    }
+    .await;
+    board_outcome(&state, &user, b, result).await
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn end_member(State(state): State<AppState>, user: CurrentUser, Path((id, member)): Path<(i64, i64)>, Form(f): Form<EndForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let b = visible_board(&state, &user, id).await?;
+    if !may_manage(&user, b.unit_id) {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", format!("Ngày kết thúc: {e}")))?;
+        state.store.board_member_end(&user.actor(), &b, member, on).await?;
+        Ok::<_, WebError>("Đã kết thúc nhiệm kỳ của thành viên")
+    }
+    .await;
+    board_outcome(&state, &user, b, result).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+#[derive(Deserialize, Default)]
+pub struct TaskQuery {
+    #[serde(default, rename = "don-vi")]
+    pub don_vi: Option<i64>,
+    /// A status code, or empty for all.
+    #[serde(default, rename = "trang-thai")]
+    pub trang_thai: String,
+    /// Any value: only overdue tasks.
+    #[serde(default, rename = "qua-han")]
+    pub qua_han: String,
+    #[serde(default)]
+    pub nam: Option<i16>,
+}
+
+/// The tasks of a unit's plans and those handed to it, filtered (status as shown: "quá hạn"
+/// for overdue tasks).
+pub async fn unit_tasks(state: &AppState, user: &CurrentUser, q: &TaskQuery) -> WebResult<(i64, Vec<TaskRow>)> {
+    user.require(Action::ReadLocal)?;
+    let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
+    user.require_sees(state, unit_id, "đơn vị").await?;
+    let status = if q.trang_thai.trim().is_empty() { None } else { Some(TaskStatus::parse(&q.trang_thai).map_err(|e| WebError::invalid("trang-thai", e.to_string()))?) };
+    let now = jiff::Timestamp::now();
+    let all = state.store.tasks(&TaskFilter { unit_id: Some(unit_id), ..TaskFilter::default() }).await?;
+    let tasks = all
+        .into_iter()
+        .filter(|t| status.is_none_or(|s| t.shown_status(now) == s))
+        .filter(|t| q.qua_han.is_empty() || t.overdue(now))
+        .filter(|t| q.nam.is_none_or(|y| t.year == y))
+        .collect();
+    Ok((unit_id, tasks))
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    chrome: Chrome,
+    unit_id: i64,
+    unit_name: String,
+    lines: Vec<TaskLine>,
+    statuses: Vec<(&'static str, &'static str)>,
+    status: String,
+    overdue_only: bool,
+    year: String,
+    export_query: String,
+}
+
+async fn tasks(State(state): State<AppState>, user: CurrentUser, Query(q): Query<TaskQuery>) -> WebResult<Response> {
+    let (unit_id, rows) = unit_tasks(&state, &user, &q).await?;
+    let unit = state.store.unit(unit_id).await?;
+    let (now, today) = (jiff::Timestamp::now(), hoctap_store::today());
+    let mut query = vec![format!("don-vi={unit_id}")];
+    if !q.trang_thai.is_empty() {
+        query.push(format!("trang-thai={}", super::units::urlencode(&q.trang_thai)));
+    }
+    if !q.qua_han.is_empty() {
+        query.push("qua-han=1".into());
+    }
+    if let Some(y) = q.nam {
+        query.push(format!("nam={y}"));
+    }
+    render(&TasksPage {
+        chrome: Chrome::new(format!("Nhiệm vụ – {}", unit.name), &user),
+        unit_id,
+        unit_name: unit.name,
+        lines: rows.iter().map(|t| task_line(t, now, today)).collect(),
+        statuses: TaskStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
+        status: q.trang_thai.clone(),
+        overdue_only: !q.qua_han.is_empty(),
+        year: q.nam.map(|y| y.to_string()).unwrap_or_default(),
+        export_query: query.join("&"),
+    })
+}
+
+pub const TASKS_HEADER: [&str; 12] = ["STT", "Kế hoạch", "Năm", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Được giao", "Thời hạn", "Hạn", "Trạng thái", "Tiến độ (%)", "Báo cáo gần nhất"];
+
+async fn tasks_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q): Query<TaskQuery>) -> WebResult<Response> {
+    let (unit_id, rows) = unit_tasks(&state, &user, &q).await?;
+    let unit = state.store.unit(unit_id).await?;
+    let (now, today) = (jiff::Timestamp::now(), hoctap_store::today());
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let l = task_line(t, now, today);
+            vec![(i + 1).to_string(), l.plan, l.year.to_string(), l.name, l.lead, l.supporting, l.assignee, l.deadline_text, l.deadline, l.status.to_string(), l.progress.to_string(), l.last_report]
+        })
+        .collect();
+    let table = hoctap_docs::registry_xlsx::Table { sheet: "Nhiem vu".into(), header: TASKS_HEADER.iter().map(|h| (*h).to_string()).collect(), rows };
+    let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&[table]).map_err(WebError::internal)?;
+    let name = format!("nhiem-vu-{}.xlsx", unit.code);
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name))
+}
+
+struct ReportLine {
+    id: i64,
+    date: String,
+    status: &'static str,
+    progress: u8,
+    text: String,
+    by: String,
+    evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    chrome: Chrome,
+    t: TaskLine,
+    plan_id: i64,
+    unit_id: i64,
+    reports: Vec<ReportLine>,
+    statuses: Vec<(&'static str, &'static str)>,
+    can_assign: bool,
+    can_report: bool,
+    agency: String,
+    assignee_unit_code: String,
+    assignee_username: String,
+    today_iso: String,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+}
+
+async fn task_view(state: &AppState, user: &CurrentUser, t: TaskRow, errors: Vec<FieldError>, done: Option<String>) -> WebResult<TaskPage> {
+    let (now, today) = (jiff::Timestamp::now(), hoctap_store::today());
+    let reports = state
+        .store
+        .task_reports(t.id)
+        .await?
+        .into_iter()
+        .map(|r| ReportLine { id: r.id, date: r.reported_on.parse().map(format_vn).unwrap_or_default(), status: r.status.label(), progress: r.progress, text: r.text, by: r.username, evidence: r.evidence_name })
+        .collect();
+    let assignee_unit_code = match t.assignee_unit_id {
+        Some(u) => state.store.unit(u).await?.code,
+        None => String::new(),
+    };
+    Ok(TaskPage {
+        chrome: Chrome::new(format!("Nhiệm vụ năm {}", t.year), user),
+        plan_id: t.plan_id,
+        unit_id: t.unit_id,
+        reports,
+        statuses: TaskStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
+        can_assign: may_manage(user, t.unit_id),
+        can_report: may_report(user, &t) && t.is_assigned(),
+        agency: if t.assignee_agency.is_empty() { t.lead.clone() } else { t.assignee_agency.clone() },
+        assignee_unit_code,
+        assignee_username: t.assignee_username.clone().unwrap_or_default(),
+        today_iso: today.to_string(),
+        t: task_line(&t, now, today),
+        errors,
+        done,
+    })
+}
+
+async fn task(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+    let t = visible_task(&state, &user, id).await?;
+    let done = take_flash(&headers);
+    let flash = done.is_some();
+    render_with_flash(&task_view(&state, &user, t, Vec::new(), done).await?, flash)
+}
+
+async fn task_outcome(state: &AppState, user: &CurrentUser, t: TaskRow, result: WebResult<&str>) -> WebResult<Response> {
+    match result {
+        Ok(message) => Ok(flash_redirect(state, &format!("/nhiem-vu/{}", t.id), message)),
+        Err(e) => {
+            let (errors, status) = form_errors(e)?;
+            failed(&task_view(state, user, t, errors, None).await?, status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    unit_code: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Reads who a task goes to: the unit (by code, today) and the user must be in the subtree of
+/// the plan's unit.
+pub async fn assignment(state: &AppState, t: &TaskRow, agency: &str, unit_code: &str, username: &str) -> WebResult<Assignment> {
+    let today = hoctap_store::today();
+    let unit_id = if unit_code.trim().is_empty() {
+        None
+    } else {
+        let bad = || WebError::invalid("unit_code", format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()));
+        let u = state.store.unit_by_code(unit_code.trim(), today).await.map_err(|_| bad())?;
+        if !state.store.in_scope(t.unit_id, u.id, today).await? {
+            return Err(bad());
+        }
+        Some(u.id)
+    };
+    let user_id = user_below(state, t.unit_id, username, "username").await?;
+    Ok(Assignment { agency: agency.to_string(), unit_id, user_id })
+}
+
+async fn assign(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let t = visible_task(&state, &user, id).await?;
+    if !may_manage(&user, t.unit_id) {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let a = assignment(&state, &t, &f.agency, &f.unit_code, &f.username).await?;
+        state.store.task_assign(&user.actor(), &t, &a).await?;
+        Ok::<_, WebError>("Đã giao nhiệm vụ")
+    }
+    .await;
+    task_outcome(&state, &user, t, result).await
+}
+
+/// Reads a status report's fields into the domain's checked report.
+pub fn status_report(status: &str, progress: &str, text: &str) -> WebResult<StatusReport> {
+    let status = TaskStatus::parse(status).map_err(|e| WebError::invalid("status", e.to_string()))?;
+    // "Hoàn thành" with the progress left empty means 100%; "chưa triển khai" 0%.
+    let progress = match (progress.trim().is_empty(), status) {
+        (true, TaskStatus::HoanThanh) => Progress::FULL,
+        (true, TaskStatus::ChuaTrienKhai) => Progress::new(0).map_err(|e| WebError::invalid("progress", e.to_string()))?,
+        _ => Progress::parse(progress).map_err(|e| WebError::invalid("progress", e.to_string()))?,
+    };
+    StatusReport::new(status, progress, text).map_err(|e| {
+        let field = match e {
+            hoctap_domain::board::BoardError::EmptyReport => "text",
+            _ => "progress",
+        };
+        WebError::invalid(field, e.to_string())
+    })
+}
+
+async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: Multipart) -> WebResult<Response> {
+    let up = super::read_upload(mp).await?;
+    user.check_csrf(up.field("csrf"))?;
+    let t = visible_task(&state, &user, id).await?;
+    if !may_report(&user, &t) || !t.is_assigned() {
+        return Err(WebError::Forbidden);
+    }
+    let result = async {
+        let r = status_report(up.field("status"), up.field("progress"), up.field("text"))?;
+        let on = optional_date(up.field("reported_on"), "reported_on", "Ngày báo cáo")?.unwrap_or_else(hoctap_store::today);
+        if on > hoctap_store::today() {
+            return Err(WebError::invalid("reported_on", "Ngày báo cáo: không được sau hôm nay"));
+        }
+        let mime = if up.bytes.is_empty() { None } else { Some(hoctap_docs::sniff::sniff(&up.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?.mime()) };
+        let evidence = mime.map(|m| (up.bytes.as_slice(), m, up.file_name.as_str()));
+        state.store.task_report_add(&user.actor(), &t, &NewTaskReport { report: &r, reported_on: on, evidence }).await?;
+        Ok::<_, WebError>("Đã gửi báo cáo tiến độ")
+    }
+    .await;
+    task_outcome(&state, &user, t, result).await
+}
+
+async fn report_file(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let (task_id, name, mime, bytes) = state.store.task_report_file(id).await?;
+    visible_task(&state, &user, task_id).await?;
+    Ok(download(bytes, &mime, &name))
+}
+
+async fn materialise(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<super::CsrfForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::ReadLocal)?;
+    let p = state.store.plan(id).await?;
+    if !may_manage(&user, p.unit_id) {
+        return Err(WebError::Forbidden);
+    }
+    let n = state.store.tasks_materialise(&user.actor(), &p).await?;
+    Ok(flash_redirect(&state, &format!("/nhiem-vu?don-vi={}", p.unit_id), &format!("Đã lập {n} nhiệm vụ từ kế hoạch {}", if p.number.is_empty() { &p.title } else { &p.number })))
+}
