@@ -5,6 +5,7 @@ pub mod area;
 pub mod credential;
 pub mod criteria;
 pub mod date;
+pub mod emulation;
 pub mod fund;
 pub mod hierarchy;
 pub mod indicator;
