@@ -16,6 +16,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0008_stats", include_str!("../migrations/sqlite/0008_stats.sql")),
     ("0009_association", include_str!("../migrations/sqlite/0009_association.sql")),
     ("0010_plans", include_str!("../migrations/sqlite/0010_plans.sql")),
+    ("0011_movement", include_str!("../migrations/sqlite/0011_movement.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -28,6 +29,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0008_stats", include_str!("../migrations/postgres/0008_stats.sql")),
     ("0009_association", include_str!("../migrations/postgres/0009_association.sql")),
     ("0010_plans", include_str!("../migrations/postgres/0010_plans.sql")),
+    ("0011_movement", include_str!("../migrations/postgres/0011_movement.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
