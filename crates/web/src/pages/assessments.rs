@@ -50,7 +50,7 @@ fn reviews(role: Role) -> bool {
 
 /// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
 /// at the step's level and the dossier is inside it.
-async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
+pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
     if user.is_admin() {
         return Ok(true);
     }

@@ -210,6 +210,8 @@ struct DecisionPage {
     lines: Vec<RecognitionLine>,
     done: Option<String>,
     can_revoke: bool,
+    /// Officers may propose a recognition for an emulation reward in one click.
+    can_nominate: bool,
 }
 
 async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<DecisionRow> {
@@ -238,7 +240,7 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
         .collect();
     let done = take_flash(&headers);
     let shown = done.is_some();
-    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), d }, shown)
+    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), can_nominate: super::assessments::may_prepare(&user), d }, shown)
 }
 
 /// The printed content of a stored decision (shared by DOCX and PDF).
