@@ -10,6 +10,7 @@ mod funds;
 mod r#gen;
 mod harness;
 mod http;
+mod movement;
 mod registries;
 mod stats;
 mod store;
