@@ -238,6 +238,8 @@ struct CampaignPage {
     progress: Vec<(String, [usize; 8])>,
     /// Self-assessment closes, dossier due, decision due, as dd/mm/yyyy.
     dates: (String, String, String),
+    /// Decisions issued in the campaign: id, number, date.
+    decisions: Vec<(i64, String, String)>,
 }
 
 fn subject_of(set: &CriteriaSet) -> SubjectKind {
@@ -281,7 +283,9 @@ async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
     }
     .to_string();
     let progress = progress_rows(state, user, &c).await?;
+    let decisions = state.store.decisions(c.id).await?.into_iter().map(|d| (d.id, d.content.number, format_vn(d.content.decided_on))).collect();
     Ok(CampaignPage {
+        decisions,
         progress,
         dates: (format_vn(c.self_assessment_closes), format_vn(c.dossier_due), format_vn(c.decision_due)),
         chrome: Chrome::new(c.title.clone(), user),
