@@ -326,7 +326,7 @@ pub fn report_due(m: &Movement, year: i16) -> Option<jiff::civil::Date> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "a test fails loudly")]
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
     use crate::criteria::{Answers, shipped_sets};
 

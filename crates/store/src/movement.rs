@@ -495,6 +495,7 @@ impl Store {
 
     /// Issues a reward decision: the decision, a reward per approved nomination and each
     /// nomination's final state, in one transaction.
+    #[expect(clippy::too_many_arguments, reason = "what the decision is for (movement, form, year, unit), its text and its grants")]
     pub async fn reward_decision_issue(&self, actor: &Actor, movement_id: i64, form: &str, year: i64, unit_id: i64, d: &NewDecision, grants: &[RewardGrant<'_>]) -> Result<i64> {
         if grants.is_empty() {
             return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));

@@ -18,11 +18,11 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{Answers, CriteriaSet};
-use hoctap_domain::date::{format_vn, parse_date};
+use hoctap_domain::date::format_vn;
 use hoctap_domain::emulation::{ActorType, RewardForm};
 use hoctap_domain::recognition::verification_code;
 use hoctap_domain::workflow::{Command, Person, State as WfState};
-use hoctap_store::{MovementRow, NewAchievement, NewDecision, NewNomination, NominationRow, ParticipantRow, RewardDecisionRow, RewardGrant};
+use hoctap_store::{MovementRow, NewAchievement, NewNomination, NominationRow, ParticipantRow, RewardDecisionRow, RewardGrant};
 use rand::RngCore;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -603,19 +603,7 @@ async fn apply(state: &AppState, user: &CurrentUser, n: &NominationRow, cmd: Com
             return Err(WebError::invalid("action", format!("Chưa đạt tiêu chí thi đua, chưa thể nộp: {why}")));
         }
     }
-    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
-    let next = n.dossier.apply(&person, &cmd).map_err(|e| match e {
-        hoctap_domain::workflow::WorkflowError::FourEyes => WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) },
-        other => WebError::invalid("action", capitalise(&other.to_string())),
-    })?;
-    let (action, detail) = match &cmd {
-        Command::Submit => ("submit", serde_json::Value::Null),
-        Command::StartReview => ("start_review", serde_json::Value::Null),
-        Command::Approve => ("approve", serde_json::Value::Null),
-        Command::Return { comments } => ("return", serde_json::json!({"comments": comments, "answers": n.answers["answers"]})),
-        Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
-        Command::Recognise { decision_id } => ("reward", serde_json::json!({"decision": decision_id})),
-    };
+    let (next, action, detail) = super::assessments::decide(user, &n.dossier, &cmd, &n.answers)?;
     state.store.nomination_transition(&user.actor(), n, &next, action, detail).await?;
     Ok(())
 }
@@ -658,30 +646,15 @@ pub struct DecisionQuery {
     pub hinh_thuc: String,
 }
 
+/// The decision's fields, and what it rewards: the form (hình thức) and the year.
 #[derive(Deserialize, Default, Clone)]
 pub struct RewardDecisionForm {
     #[serde(default)]
     pub form: String,
     #[serde(default)]
     pub year: String,
-    #[serde(default)]
-    pub number: String,
-    #[serde(default)]
-    pub decided_on: String,
-    #[serde(default)]
-    pub authority: String,
-    #[serde(default)]
-    pub signer_name: String,
-    #[serde(default)]
-    pub signer_title: String,
-    #[serde(default)]
-    pub place: String,
-    #[serde(default)]
-    pub legal_basis: String,
-    #[serde(default)]
-    pub csrf: String,
     #[serde(flatten)]
-    pub rest: BTreeMap<String, String>,
+    pub d: super::decisions::DecisionForm,
 }
 
 #[derive(Template)]
@@ -706,9 +679,7 @@ async fn decision_form_view(state: &AppState, user: &CurrentUser, id: i64, f: Op
     }
     let unit = state.store.unit(user.user.unit_id).await?;
     let nominations = nomination_lines(approved_for(state, user, &m, form).await?);
-    let f = f.unwrap_or_else(|| RewardDecisionForm {
-        form: form.code().into(),
-        year: hoctap_store::today().year().to_string(),
+    let f = f.unwrap_or_else(|| RewardDecisionForm { form: form.code().into(), year: hoctap_store::today().year().to_string(), d: super::decisions::DecisionForm {
         decided_on: hoctap_store::today().to_string(),
         authority: format!("ỦY BAN NHÂN DÂN\n{}", unit.name.to_uppercase()),
         signer_name: user.user.full_name.clone(),
@@ -722,7 +693,7 @@ async fn decision_form_view(state: &AppState, user: &CurrentUser, id: i64, f: Op
         ]
         .join("\n"),
         ..Default::default()
-    });
+    } });
     Ok(DecisionFormPage { chrome: Chrome::new(format!("Quyết định tặng {}", form.label()), user), form_label: form.label().into(), m, f, nominations, errors })
 }
 
@@ -737,23 +708,16 @@ fn decision_title(form: RewardForm, m: &MovementRow, year: i64) -> String {
 }
 
 async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RewardDecisionForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+    user.check_csrf(&f.d.csrf)?;
     let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;
     let result = async {
         let m = visible_movement(&state, &user, id).await?;
         if !decidable_forms(&state, &user).await?.contains(&form) {
             return Err(WebError::Forbidden);
         }
-        let number = f.number.trim();
-        if number.is_empty() || !number.contains('/') {
-            return Err(WebError::invalid("number", "Số, ký hiệu quyết định dạng 12/QĐ-UBND"));
-        }
-        let decided_on = parse_date(&f.decided_on).map_err(|e| WebError::invalid("decided_on", capitalise(&e.to_string())))?;
         let year = parse_year(&f.year, "year")?;
-        if f.signer_name.trim().is_empty() {
-            return Err(WebError::invalid("signer_name", "Ghi họ tên người ký"));
-        }
-        let chosen: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
+        let d = f.d.content(decision_title(form, &m, year))?;
+        let chosen: Vec<i64> = f.d.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
         let approved = approved_for(&state, &user, &m, form).await?;
         let picked: Vec<&NominationRow> = approved.iter().filter(|n| chosen.contains(&n.id)).collect();
         if picked.len() != chosen.len() {
@@ -765,16 +729,6 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
             let next = n.dossier.apply(&person, &Command::Recognise { decision_id: 0 }).map_err(|e| WebError::invalid("nominations", format!("{}: {}", n.participant_name, capitalise(&e.to_string()))))?;
             grants.push(RewardGrant { nomination: n, next, code: verification_code(rand::rng().next_u64()) });
         }
-        let d = NewDecision {
-            number: number.to_string(),
-            decided_on,
-            authority: f.authority.trim().to_string(),
-            signer_name: f.signer_name.trim().to_string(),
-            signer_title: f.signer_title.trim().to_string(),
-            place: f.place.trim().to_string(),
-            legal_basis: f.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
-            title: decision_title(form, &m, year),
-        };
         Ok(state.store.reward_decision_issue(&user.actor(), m.id, form.code(), year, user.user.unit_id, &d, &grants).await?)
     }
     .await;
