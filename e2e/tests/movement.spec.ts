@@ -5,7 +5,7 @@ import { mainNav, session } from './support';
 const RUN = Date.now().toString(36).toUpperCase();
 
 /** The family the demo recognised "Gia đình học tập" two years ago (`hoctap demo`). */
-const FAMILY = 'Hoàng Văn Học';
+const FAMILY = 'Gia đình ông Hoàng Văn Học';
 const YEAR = new Date().getFullYear() - 2;
 
 test('a recognised family is nominated in one click, reviewed by the commune and given a Giấy khen', async ({ browser, baseURL }) => {
