@@ -224,6 +224,10 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
         ("legal_basis.confidence", "Độ tin cậy của căn cứ", vec![conf(set.legal_basis.confidence)]),
         ("applicability.scope", "Phạm vi áp dụng", vec![opt_text(&set.applicability.scope)]),
     ];
+    if let Some(e) = &set.emulation {
+        rows.push(("emulation.movement", "Tiêu chí thi đua của phong trào (mã)", vec![text(&e.movement)]));
+        rows.push(("emulation.actor", "Đối tượng thi đua", vec![text(e.actor.code())]));
+    }
     for s in &set.supersedes {
         rows.push(("supersedes", "Thay thế bộ tiêu chí (mã)", vec![text(s)]));
     }
@@ -690,6 +694,7 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
     let mut method = None;
     let mut confidence = None;
     let mut recognised_by = None;
+    let (mut emulation_movement, mut emulation_actor) = (None, None);
     let mut supersedes = Vec::new();
     let mut notes = Vec::new();
     let (mut document, mut issuer, mut signed, mut effective_from, mut effective_to) = (String::new(), String::new(), None, None, None);
@@ -713,6 +718,8 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
             "method" => method = row.code(&mut ctx, v, "phương pháp", Method::parse, "points, levels"),
             "confidence" => confidence = row.confidence(&mut ctx, v),
             "recognised_by" => recognised_by = row.opt_text(v),
+            "emulation.movement" => emulation_movement = row.opt_text(v),
+            "emulation.actor" => emulation_actor = row.code(&mut ctx, v, "đối tượng thi đua", hoctap_domain::emulation::ActorType::parse, "tinh, mttq_doan_the, so_nganh, huyen, xa, ho_gia_dinh_dong_ho, doanh_nghiep, ca_nhan"),
             "supersedes" => supersedes.push(row.required(&mut ctx, v, "mã bộ tiêu chí bị thay thế")),
             "notes" => notes.push(row.required(&mut ctx, v, "nội dung ghi chú")),
             "legal_basis.document" => document = row.required(&mut ctx, v, "số, ký hiệu văn bản"),
@@ -967,6 +974,7 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
         applicability,
         recognised_by,
         notes,
+        emulation: emulation_movement.zip(emulation_actor).map(|(movement, actor)| hoctap_domain::emulation::EmulationScope { movement, actor }),
         points,
         levels,
         bands,

@@ -117,8 +117,9 @@ pub struct CertificateDoc {
     pub verify_url: String,
 }
 
-/// The certificate (giấy công nhận): A4 landscape, double frame, QR code to verification.
-pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
+/// A4 landscape with a double frame, the issuing body on the left and the national motto on
+/// the right (certificates: giấy công nhận, bằng khen, giấy khen); leaves the cursor below.
+fn certificate_page(authority_lines: &[String]) -> Result<Writer, String> {
     let mut w = Writer::new((A4.1, A4.0))?;
     w.margin_left = 60.0;
     w.margin_right = 60.0;
@@ -129,8 +130,8 @@ pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
     let x0 = w.margin_left;
     let half = w.content_width() / 2.0 - 20.0;
     let top = w.y;
-    for (i, line) in c.authority_lines.iter().enumerate() {
-        let style = if i + 1 == c.authority_lines.len() { Style::Bold } else { Style::Regular };
+    for (i, line) in authority_lines.iter().enumerate() {
+        let style = if i + 1 == authority_lines.len() { Style::Bold } else { Style::Regular };
         w.paragraph(&line.to_uppercase(), Font(style, 13.0, Align::Center), x0, half, 0.0);
     }
     let left_bottom = w.y;
@@ -139,6 +140,69 @@ pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
     w.paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Font(Style::Bold, 13.0, Align::Center), rx, half, 0.0);
     w.paragraph("Độc lập - Tự do - Hạnh phúc", Font(Style::Bold, 14.0, Align::Center), rx, half, 0.0);
     w.y = w.y.min(left_bottom) - 24.0;
+    Ok(w)
+}
+
+/// The signature block at the bottom right of a certificate: place and date, title, name.
+fn certificate_signature(w: &mut Writer, place_and_date: &str, signer_title: &str, signer_name: &str) {
+    let sig_x = w.size.0 / 2.0 + 40.0;
+    let sig_w = w.size.0 / 2.0 - 100.0;
+    w.y = 200.0;
+    w.paragraph(place_and_date, Font(Style::Italic, 13.0, Align::Center), sig_x, sig_w, 0.0);
+    for line in signer_title.lines() {
+        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 13.0, Align::Center), sig_x, sig_w, 0.0);
+    }
+    w.space(42.0);
+    w.paragraph(signer_name, Font(Style::Bold, 14.0, Align::Center), sig_x, sig_w, 0.0);
+}
+
+/// What a Bằng khen or Giấy khen shows (the layout of the reward forms of Nghị định 98/2023:
+/// who grants it above "TẶNG", the form's name, the recipient, the achievement, the decision
+/// and its entry in the register).
+#[derive(Debug, Clone)]
+pub struct RewardCertificateDoc {
+    pub authority_lines: Vec<String>,
+    /// "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN", printed above "TẶNG".
+    pub granted_by: String,
+    /// "BẰNG KHEN" or "GIẤY KHEN".
+    pub form_title: String,
+    pub recipient: String,
+    /// Where the recipient is, one line.
+    pub recipient_place: String,
+    /// "Đã có thành tích xuất sắc trong Phong trào … năm 2025".
+    pub achievement: String,
+    pub decision: String,
+    pub place_and_date: String,
+    pub signer_title: String,
+    pub signer_name: String,
+    /// Register number (số sổ khen thưởng).
+    pub code: String,
+}
+
+/// The printed Bằng khen / Giấy khen: A4 landscape, double frame, no QR code (the decision is
+/// the proof; the register number identifies it).
+pub fn reward_certificate_pdf(c: &RewardCertificateDoc) -> Result<Vec<u8>, String> {
+    let mut w = certificate_page(&c.authority_lines)?;
+    w.para(&c.granted_by.to_uppercase(), Style::Bold, 15.0, Align::Center, 0.0);
+    w.para("TẶNG", Style::Bold, 15.0, Align::Center, 0.0);
+    w.space(4.0);
+    w.para(&c.form_title.to_uppercase(), Style::Bold, 34.0, Align::Center, 0.0);
+    w.space(10.0);
+    w.para(&c.recipient, Style::Bold, 22.0, Align::Center, 0.0);
+    if !c.recipient_place.is_empty() {
+        w.para(&c.recipient_place, Style::Italic, 14.0, Align::Center, 0.0);
+    }
+    w.space(8.0);
+    w.para(&c.achievement, Style::Regular, 15.0, Align::Center, 0.0);
+    w.text_at(&c.decision, Style::Italic, 11.0, 60.0, 70.0);
+    w.text_at(&format!("Số sổ khen thưởng: {}", c.code), Style::Regular, 11.0, 60.0, 54.0);
+    certificate_signature(&mut w, &c.place_and_date, &c.signer_title, &c.signer_name);
+    w.finish(&format!("{} {}", c.form_title, c.code))
+}
+
+/// The certificate (giấy công nhận): A4 landscape, double frame, QR code to verification.
+pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
+    let mut w = certificate_page(&c.authority_lines)?;
     w.para("GIẤY CÔNG NHẬN", Style::Bold, 30.0, Align::Center, 0.0);
     w.space(6.0);
     w.para(&format!("Danh hiệu \"{}\" năm {}", c.title, c.year), Style::Bold, 20.0, Align::Center, 0.0);
@@ -157,15 +221,7 @@ pub fn certificate_pdf(c: &CertificateDoc) -> Result<Vec<u8>, String> {
     let qr_side = 92.0;
     w.qr(&c.verify_url, 60.0, 56.0, qr_side)?;
     w.text_at(&format!("Mã xác minh: {}", c.code), Style::Regular, 10.0, 60.0, 44.0);
-    let sig_x = w.size.0 / 2.0 + 40.0;
-    let sig_w = w.size.0 / 2.0 - 100.0;
-    w.y = 200.0;
-    w.paragraph(&c.place_and_date, Font(Style::Italic, 13.0, Align::Center), sig_x, sig_w, 0.0);
-    for line in c.signer_title.lines() {
-        w.paragraph(&line.to_uppercase(), Font(Style::Bold, 13.0, Align::Center), sig_x, sig_w, 0.0);
-    }
-    w.space(42.0);
-    w.paragraph(&c.signer_name, Font(Style::Bold, 14.0, Align::Center), sig_x, sig_w, 0.0);
+    certificate_signature(&mut w, &c.place_and_date, &c.signer_title, &c.signer_name);
     w.finish(&format!("Giấy công nhận {}", c.code))
 }
 

@@ -6,6 +6,7 @@ pub mod board;
 pub mod credential;
 pub mod criteria;
 pub mod date;
+pub mod emulation;
 pub mod fund;
 pub mod hierarchy;
 pub mod indicator;

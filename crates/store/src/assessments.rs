@@ -256,56 +256,11 @@ impl Store {
     }
 
     pub async fn transitions(&self, assessment_id: i64) -> Result<Vec<TransitionRow>> {
-        let rows = sqlx::query("SELECT at, actor_name, action, from_state, to_state, detail_json FROM assessment_transitions WHERE assessment_id = $1 ORDER BY id")
-            .bind(assessment_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let d: String = r.try_get("detail_json")?;
-                Ok(TransitionRow {
-                    at: r.try_get("at")?,
-                    actor_name: r.try_get("actor_name")?,
-                    action: r.try_get("action")?,
-                    from_state: r.try_get("from_state")?,
-                    to_state: r.try_get("to_state")?,
-                    detail: serde_json::from_str(&d).ok(),
-                })
-            })
-            .collect()
+        crate::review::transitions(self.pool(), &crate::review::ASSESSMENT, assessment_id).await
     }
 }
 
 /// A transition inside the caller's transaction (compare-and-set on the stored state).
 pub(crate) async fn transition_tx(conn: &mut sqlx::AnyConnection, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
-    let n = sqlx::query("UPDATE assessments SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
-        .bind(next.state.code())
-        .bind(serde_json::to_string(&next.state).unwrap_or_default())
-        .bind(next.submitted_by)
-        .bind(now_text())
-        .bind(a.id)
-        .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
-    }
-    sqlx::query("INSERT INTO assessment_transitions (assessment_id, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(a.id)
-        .bind(now_text())
-        .bind(actor.user_id)
-        .bind(&actor.username)
-        .bind(action)
-        .bind(a.dossier.state.label())
-        .bind(next.state.label())
-        .bind(detail.to_string())
-        .execute(&mut *conn)
-        .await?;
-    record(
-        conn,
-        actor,
-        AuditEntry { unit_id: Some(a.unit_id), action: "assessment.transition", entity: "assessment", entity_id: a.id.to_string(), before: Some(serde_json::json!({"state": a.dossier.state.code()})), after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})) },
-    )
-    .await
+    crate::review::write_transition(conn, actor, &crate::review::ASSESSMENT, a.id, a.unit_id, &a.dossier, next, action, detail).await
 }

@@ -16,6 +16,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0008_stats", include_str!("../migrations/sqlite/0008_stats.sql")),
     ("0009_association", include_str!("../migrations/sqlite/0009_association.sql")),
     ("0010_plans", include_str!("../migrations/sqlite/0010_plans.sql")),
+    ("0011_movement", include_str!("../migrations/sqlite/0011_movement.sql")),
     ("0012_boards", include_str!("../migrations/sqlite/0012_boards.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0008_stats", include_str!("../migrations/postgres/0008_stats.sql")),
     ("0009_association", include_str!("../migrations/postgres/0009_association.sql")),
     ("0010_plans", include_str!("../migrations/postgres/0010_plans.sql")),
+    ("0011_movement", include_str!("../migrations/postgres/0011_movement.sql")),
     ("0012_boards", include_str!("../migrations/postgres/0012_boards.sql")),
 ];
 

@@ -207,6 +207,40 @@ pub async fn seed_boards(store: &Store, province: i64, commune: i64) -> Result<(
     Ok(())
 }
 
+/// The emulation movement (QĐ 1315, criteria of Bình Dương's KH 151 as the template) launched
+/// by the demo province, a household recognised "Gia đình học tập" two years ago through the
+/// workflow (so it can be proposed for a reward in one click), and a few participants with an initiative. Returns the movement and
+/// the recognition. Kept out of [`seed`] so the test databases stay as the tests expect them.
+pub async fn seed_movement(store: &Store, province: i64, commune: i64) -> Result<(i64, i64), Box<dyn std::error::Error>> {
+    use hoctap_store::NewAchievement;
+    let today = hoctap_store::today();
+    let actor = Actor::system("dữ liệu mẫu");
+    let movement = hoctap_domain::emulation::shipped_movements()?.into_iter().next().ok_or("không có phong trào mẫu")?;
+    let mid = store.movement_launch(&actor, &movement, province).await?;
+    // A household of the first village, recognised through the workflow.
+    let village = store.children(commune, today).await?.into_iter().next().ok_or("xã mẫu chưa có thôn")?;
+    let mut h = Values::new();
+    h.insert("code", Value::Text("HGD-MAU-01".into()));
+    h.insert("head_name", Value::Text("Hoàng Văn Học".into()));
+    h.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
+    let household = store.registry_create(&actor, &hoctap_domain::registry::def::HOUSEHOLDS, h, None, today).await?;
+    // Two years back: the statistics seed recognises families of the same commune last year and this.
+    let year = today.year() - 2;
+    let gdht = store.criteria_set("gdht", None).await?.set;
+    let commune_row = store.unit(commune).await?;
+    recognise(store, &commune_row, &gdht, year, date(year, 12, 20), &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)]).await?;
+    let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
+    let year = i64::from(year);
+    // Participants of the commune, one with an initiative.
+    let pid = store.participant_register(&actor, mid, "xa", &commune_row.name, commune, Some(("commune", commune))).await?;
+    let p = store.participant(pid).await?;
+    store
+        .achievement_add(&actor, &p, &NewAchievement { year, kind: "sang_kien".into(), title: "Tủ sách cộng đồng ở nhà văn hóa các thôn".into(), evidence: "Quyết định công nhận sáng kiến số 05/QĐ-UBND".into(), recognition_id: None })
+        .await?;
+    store.participant_register(&actor, mid, "doanh_nghiep", "Hợp tác xã Chè Nà Sla", commune, None).await?;
+    Ok((mid, rid))
+}
+
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
@@ -223,6 +257,8 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let stats = seed_statistics(&store, a.stat_communes).await?;
     println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
     seed_boards(&store, province, commune).await?;
+    // After the statistics: their generator refuses a commune that already has households.
+    seed_movement(&store, province, commune).await?;
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);

@@ -11,6 +11,7 @@ mod funds;
 mod r#gen;
 mod harness;
 mod http;
+mod movement;
 mod registries;
 mod stats;
 mod store;

@@ -10,7 +10,7 @@ fn fresh_client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn as_user(app: &TestApp, username: &str) -> TestApp {
+pub(crate) async fn as_user(app: &TestApp, username: &str) -> TestApp {
     let mut other = TestApp { addr: app.addr, store: app.store.clone(), engine: app.engine, client: fresh_client(), csrf: String::new() };
     other.login(username).await;
     other
@@ -20,7 +20,7 @@ fn location(res: &reqwest::Response) -> String {
     res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
-async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+pub(crate) async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     form.push(("csrf", &app.csrf));
     let res = app.client.post(app.url(path)).form(&form).send().await.unwrap();
@@ -28,7 +28,7 @@ async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode
     (res.status(), loc, res.text().await.unwrap())
 }
 
-async fn state_of(app: &TestApp, dossier: &str) -> String {
+pub(crate) async fn state_of(app: &TestApp, dossier: &str) -> String {
     let html = app.client.get(app.url(dossier)).send().await.unwrap().text().await.unwrap();
     html.split("id=\"trang-thai\"><strong>").nth(1).unwrap().split('<').next().unwrap().to_string()
 }

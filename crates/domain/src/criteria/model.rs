@@ -475,6 +475,9 @@ pub struct CriteriaSet {
     pub recognised_by: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Set only on emulation criteria (tiêu chí thi đua): the movement and actor type they are for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emulation: Option<crate::emulation::EmulationScope>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<PointsRules>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -50,13 +50,13 @@ pub enum SelectError {
     Ambiguous { subject: String, date: String, ids: Vec<String> },
 }
 
-/// The set in force for `sel`: right subject kind, in force on the date, applicable to the
+/// The set in force for `sel` (emulation criteria never are: they recognise nobody): right subject kind, in force on the date, applicable to the
 /// province, managing level and area. A set superseded by another candidate drops out; a
 /// provincial variant beats a national set; a remaining tie is an error rather than a silent pick.
 pub fn select_applicable<'s>(sets: &'s [CriteriaSet], sel: &Selection<'_>) -> Result<&'s CriteriaSet, SelectError> {
     let candidates: Vec<&CriteriaSet> = sets
         .iter()
-        .filter(|s| s.subject == sel.subject && s.in_force_on(sel.on))
+        .filter(|s| s.subject == sel.subject && s.in_force_on(sel.on) && s.emulation.is_none())
         .filter(|s| {
             let a = &s.applicability;
             let province_ok = a.jurisdictions.is_empty() || sel.province.is_some_and(|p| a.jurisdictions.iter().any(|j| j == p));

@@ -18,6 +18,14 @@ pub const SHIPPED_FILES: &[(&str, &str)] = &[
     ("cdht-thon.toml", include_str!("../../../../data/criteria/cdht-thon.toml")),
     ("dvht-xa.toml", include_str!("../../../../data/criteria/dvht-xa.toml")),
     ("cdht-congdan.toml", include_str!("../../../../data/criteria/cdht-congdan.toml")),
+    ("thidua-bd-tinh.toml", include_str!("../../../../data/criteria/thidua-bd-tinh.toml")),
+    ("thidua-bd-mttq.toml", include_str!("../../../../data/criteria/thidua-bd-mttq.toml")),
+    ("thidua-bd-so-nganh.toml", include_str!("../../../../data/criteria/thidua-bd-so-nganh.toml")),
+    ("thidua-bd-huyen.toml", include_str!("../../../../data/criteria/thidua-bd-huyen.toml")),
+    ("thidua-bd-xa.toml", include_str!("../../../../data/criteria/thidua-bd-xa.toml")),
+    ("thidua-bd-ho-dong-ho.toml", include_str!("../../../../data/criteria/thidua-bd-ho-dong-ho.toml")),
+    ("thidua-bd-doanh-nghiep.toml", include_str!("../../../../data/criteria/thidua-bd-doanh-nghiep.toml")),
+    ("thidua-bd-ca-nhan.toml", include_str!("../../../../data/criteria/thidua-bd-ca-nhan.toml")),
 ];
 
 /// Parses every shipped set. Fails (with every error, named by file) only if a shipped file

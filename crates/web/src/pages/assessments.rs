@@ -50,7 +50,7 @@ fn reviews(role: Role) -> bool {
 
 /// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
 /// at the step's level and the dossier is inside it.
-async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
+pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
     if user.is_admin() {
         return Ok(true);
     }
@@ -238,6 +238,8 @@ struct CampaignPage {
     progress: Vec<(String, [usize; 8])>,
     /// Self-assessment closes, dossier due, decision due, as dd/mm/yyyy.
     dates: (String, String, String),
+    /// Decisions issued in the campaign: id, number, date.
+    decisions: Vec<(i64, String, String)>,
 }
 
 fn subject_of(set: &CriteriaSet) -> SubjectKind {
@@ -281,7 +283,9 @@ async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
     }
     .to_string();
     let progress = progress_rows(state, user, &c).await?;
+    let decisions = state.store.decisions(c.id).await?.into_iter().map(|d| (d.id, d.content.number, format_vn(d.content.decided_on))).collect();
     Ok(CampaignPage {
+        decisions,
         progress,
         dates: (format_vn(c.self_assessment_closes), format_vn(c.dossier_due), format_vn(c.decision_due)),
         chrome: Chrome::new(c.title.clone(), user),
@@ -792,6 +796,27 @@ struct ActForm {
     rest: BTreeMap<String, String>,
 }
 
+/// The domain's verdict on a command, as the next state, the action's name and the detail the
+/// transition log keeps (shared by assessments and nominations).
+pub(crate) fn decide(user: &CurrentUser, dossier: &hoctap_domain::workflow::Dossier, cmd: &Command, answers: &serde_json::Value) -> WebResult<(hoctap_domain::workflow::Dossier, &'static str, serde_json::Value)> {
+    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
+    let next = dossier.apply(&person, cmd).map_err(|e| match e {
+        // Acting on one's own dossier is a matter of permission (403), not of input.
+        hoctap_domain::workflow::WorkflowError::FourEyes => WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) },
+        other => WebError::invalid("action", capitalise(&other.to_string())),
+    })?;
+    let (action, detail) = match cmd {
+        Command::Submit => ("submit", serde_json::Value::Null),
+        Command::StartReview => ("start_review", serde_json::Value::Null),
+        Command::Approve => ("approve", serde_json::Value::Null),
+        // The answers as reviewed, so the resubmission can show what changed.
+        Command::Return { comments } => ("return", serde_json::json!({"comments": comments, "answers": answers["answers"]})),
+        Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
+        Command::Recognise { decision_id } => ("recognise", serde_json::json!({"decision": decision_id})),
+    };
+    Ok((next, action, detail))
+}
+
 /// Applies a workflow command after checking who may give it.
 pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> WebResult<()> {
     let step = a.dossier.current_step().cloned();
@@ -837,21 +862,7 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
             return Err(WebError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
         }
     }
-    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
-    let next = a.dossier.apply(&person, &cmd).map_err(|e| match e {
-        // Acting on one's own dossier is a matter of permission (403), not of input.
-        hoctap_domain::workflow::WorkflowError::FourEyes => WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) },
-        other => WebError::invalid("action", capitalise(&other.to_string())),
-    })?;
-    let (action, detail) = match &cmd {
-        Command::Submit => ("submit", serde_json::Value::Null),
-        Command::StartReview => ("start_review", serde_json::Value::Null),
-        Command::Approve => ("approve", serde_json::Value::Null),
-        // The answers as reviewed, so the resubmission can show what changed.
-        Command::Return { comments } => ("return", serde_json::json!({"comments": comments, "answers": a.answers["answers"]})),
-        Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
-        Command::Recognise { decision_id } => ("recognise", serde_json::json!({"decision": decision_id})),
-    };
+    let (next, action, detail) = decide(user, &a.dossier, &cmd, &a.answers)?;
     state.store.transition(&user.actor(), a, &next, action, detail).await?;
     Ok(())
 }

@@ -79,6 +79,30 @@ pub struct DecisionForm {
     pub rest: BTreeMap<String, String>,
 }
 
+impl DecisionForm {
+    /// The decision's text once its fields are checked (number and symbol, date, signer).
+    pub fn content(&self, title: String) -> WebResult<NewDecision> {
+        let number = self.number.trim();
+        if number.is_empty() || !number.contains('/') {
+            return Err(WebError::invalid("number", "Số, ký hiệu quyết định dạng 12/QĐ-UBND"));
+        }
+        let decided_on = parse_date(&self.decided_on).map_err(|e| WebError::invalid("decided_on", capitalise(&e.to_string())))?;
+        if self.signer_name.trim().is_empty() {
+            return Err(WebError::invalid("signer_name", "Ghi họ tên người ký"));
+        }
+        Ok(NewDecision {
+            number: number.to_string(),
+            decided_on,
+            authority: self.authority.trim().to_string(),
+            signer_name: self.signer_name.trim().to_string(),
+            signer_title: self.signer_title.trim().to_string(),
+            place: self.place.trim().to_string(),
+            legal_basis: self.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+            title,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "decision_form.html")]
 struct FormPage {
@@ -132,14 +156,8 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         return Err(WebError::Forbidden);
     }
     user.require_sees(state, c.unit_id, "đợt đánh giá").await?;
-    let number = f.number.trim();
-    if number.is_empty() || !number.contains('/') {
-        return Err(WebError::invalid("number", "Số, ký hiệu quyết định dạng 12/QĐ-UBND"));
-    }
-    let decided_on = parse_date(&f.decided_on).map_err(|e| WebError::invalid("decided_on", capitalise(&e.to_string())))?;
-    if f.signer_name.trim().is_empty() {
-        return Err(WebError::invalid("signer_name", "Ghi họ tên người ký"));
-    }
+    let d = f.content(String::new())?;
+    let decided_on = d.decided_on;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
     let mut dossiers = Vec::new();
@@ -164,16 +182,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         };
         grants.push(Grant { dossier: a, next, code: verification_code(rand::rng().next_u64()), subject_name, level: level_name(&set, &a.level), valid_until: valid_until(decided_on, set.timing.validity_months) });
     }
-    let d = NewDecision {
-        number: number.to_string(),
-        decided_on,
-        authority: f.authority.trim().to_string(),
-        signer_name: f.signer_name.trim().to_string(),
-        signer_title: f.signer_title.trim().to_string(),
-        place: f.place.trim().to_string(),
-        legal_basis: f.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
-        title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year),
-    };
+    let d = NewDecision { title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year), ..d };
     Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants).await?)
 }
 
@@ -210,6 +219,8 @@ struct DecisionPage {
     lines: Vec<RecognitionLine>,
     done: Option<String>,
     can_revoke: bool,
+    /// Officers may propose a recognition for an emulation reward in one click.
+    can_nominate: bool,
 }
 
 async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<DecisionRow> {
@@ -238,7 +249,7 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
         .collect();
     let done = take_flash(&headers);
     let shown = done.is_some();
-    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), d }, shown)
+    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), can_nominate: super::assessments::may_prepare(&user), d }, shown)
 }
 
 /// The printed content of a stored decision (shared by DOCX and PDF).

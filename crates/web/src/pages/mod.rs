@@ -7,6 +7,7 @@ pub mod boards;
 pub mod criteria;
 pub mod decisions;
 pub mod dashboard;
+pub mod movement;
 pub mod report;
 pub mod plans;
 pub mod registries;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(association::routes())
         .merge(assessments::routes())
         .merge(decisions::routes())
+        .merge(movement::routes())
         .merge(dashboard::routes())
         .merge(report::routes())
         .merge(plans::routes())

@@ -1,0 +1,166 @@
+//! The emulation movement through the pages, on both engines: a participant registers and
+//! reports an initiative, is evaluated against its actor type's criteria (Bình Dương, KH 151),
+//! is nominated for a provincial Bằng khen that travels commune → province with a return and a
+//! resubmission, then the province's signer issues the reward decision (ND 30) and its printed
+//! Bằng khen; a recognised family is proposed in one click.
+
+use crate::harness::{TestApp, engines};
+use crate::workflow::{as_user, pdf_text, post, state_of};
+use hoctap_domain::emulation::{ActorType, shipped_movements};
+use reqwest::StatusCode;
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = app.client.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Launches the shipped movement for the demo province and seeds the rest of the demo.
+async fn launched(app: &TestApp) -> (i64, i64) {
+    let province = app.store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
+    hoctap::commands::demo::seed_movement(&app.store, province, app.demo_commune().await).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_binh_duong_criteria_of_every_actor_type_are_stored_and_evaluate() {
+    let app = TestApp::start(hoctap_store::Engine::Sqlite).await;
+    let m = shipped_movements().unwrap().remove(0);
+    for a in ActorType::ALL {
+        let set = app.store.criteria_set(m.criteria_for(a).unwrap(), None).await.unwrap().set;
+        assert_eq!(set.emulation.as_ref().map(|e| e.actor), Some(a));
+        let answers = set.indicators().fold(hoctap_domain::criteria::Answers::new(), |x, (_, i)| x.yes_no(&i.id, true));
+        assert!(set.evaluate(&answers, jiff::civil::date(2025, 11, 20)).unwrap().passed, "{}", set.id);
+    }
+}
+
+#[tokio::test]
+async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_reward_decision() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (mid, _) = launched(&officer).await;
+        let (s, html) = page(&officer, &format!("/thi-dua/{mid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Sơ kết giai đoạn 2023 - 2025") && html.contains("thidua-bd-ho-dong-ho") && html.contains("20/11/"), "{engine:?}");
+
+        // Registration names its field when something is missing.
+        let (s, _, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", ""), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("href=\"#actor_type\""), "{body}");
+        let (s, loc, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let participant = loc;
+        let (s, _, body) = post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "evidence is required: {body}");
+        let (s, _, _) = post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận của UBND phường số 10/GXN")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, loc, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "bang_khen")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let nomination = loc;
+        assert_eq!(state_of(&officer, &nomination).await, "Bản nháp");
+
+        // Not met, then met without evidence, then met with evidence: only the last is sent.
+        let (s, _, _) = post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "0"), ("m:HO.1", "")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, _, body) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("Chưa đạt tiêu chí thi đua"), "{body}");
+        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "")]).await;
+        let (s, _, body) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("Ghi minh chứng cho tiêu chí đạt: HO.1"), "{body}");
+        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "Quyết định công nhận GĐHT")]).await;
+        let (s, _, body) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(state_of(&officer, &nomination).await, "Đã nộp, chờ thẩm định");
+
+        // Four eyes: the submitter does not review. The commune reviews, then the province.
+        let (s, _, _) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "take")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let commune = as_user(&officer, "xa.thamdinh").await;
+        for action in ["take", "approve"] {
+            let (s, _, body) = post(&commune, &format!("{nomination}/chuyen"), &[("action", action)]).await;
+            assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?} {action}: {body}");
+        }
+        assert_eq!(state_of(&officer, &nomination).await, "Đang thẩm định (bước 2)");
+        let (s, _, _) = post(&commune, &format!("{nomination}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "the province's step is not the commune's");
+        let province = as_user(&officer, "tinh.thamdinh").await;
+        let (s, _, body) = post(&province, &format!("{nomination}/chuyen"), &[("action", "return"), ("y:HO.1", "Ghi số, ngày của quyết định công nhận")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(state_of(&officer, &nomination).await, "Trả lại để bổ sung");
+        let (_, html) = page(&officer, &nomination).await;
+        assert!(html.contains("Yêu cầu sửa: Ghi số, ngày của quyết định công nhận"));
+        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "Quyết định số 01/QĐ-UBND ngày 20/12/2024 công nhận GĐHT")]).await;
+        let (s, _, _) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &nomination).await, "Đang thẩm định (bước 2)", "back to the step that returned it");
+        let (s, _, _) = post(&province, &format!("{nomination}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&officer, &nomination).await, "Đã thẩm định, chờ quyết định");
+
+        // Only a signer at the province decides a provincial Bằng khen.
+        let commune_signer = as_user(&officer, "xa.lanhdao").await;
+        let (s, _) = page(&commune_signer, &format!("/thi-dua/{mid}/khen-thuong?hinh_thuc=bang_khen")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let signer = as_user(&officer, "tinh.lanhdao").await;
+        let nid = nomination.rsplit('/').next().unwrap().to_string();
+        let chosen = format!("chon:{nid}");
+        let fields = [
+            ("form", "bang_khen"),
+            ("year", "2025"),
+            ("number", "15/QĐ-UBND"),
+            ("decided_on", "2025-12-01"),
+            ("authority", "ỦY BAN NHÂN DÂN\nTỈNH LẠNG SƠN"),
+            ("place", "Lạng Sơn"),
+            ("legal_basis", "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\nCăn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ;"),
+            ("signer_title", "CHỦ TỊCH"),
+            ("signer_name", "Hoàng Văn Tịnh"),
+            (chosen.as_str(), "1"),
+        ];
+        let (s, loc, body) = post(&signer, &format!("/thi-dua/{mid}/khen-thuong"), &fields).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(state_of(&officer, &nomination).await, "Đã công nhận");
+        let (_, html) = page(&signer, &loc).await;
+        let code = html.split("<td>").find(|c| c.len() > 10 && c.chars().take(10).all(|x| x.is_ascii_alphanumeric()) && c.contains(" · ")).unwrap()[..10].to_string();
+        let docx = signer.client.get(signer.url(&format!("{loc}/tai-ve.docx"))).send().await.unwrap().bytes().await.unwrap();
+        let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap().replace(&code, "<SỐ SỔ>");
+        insta::assert_snapshot!("reward_decision_docx_text", text);
+        let rid = html.split("/phan-thuong/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        let cert = signer.client.get(signer.url(&format!("/phan-thuong/{rid}/bang.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        insta::assert_snapshot!("reward_certificate_pdf_text", pdf_text(&cert).replace(&code, "<SỐ SỔ>"));
+
+        // Statistics by year, form, actor type and unit, and the workbook.
+        let (_, html) = page(&signer, &format!("/thi-dua/{mid}/thong-ke")).await;
+        assert!(html.contains("Hộ gia đình, dòng họ") && html.contains("Bằng khen của bộ, ban, ngành, tỉnh"), "{engine:?}");
+        let xlsx = signer.client.get(signer.url(&format!("/thi-dua/{mid}/thong-ke.xlsx"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(xlsx.starts_with(b"PK"));
+        // Every step is in the audit log.
+        let audit = officer.store.audit(&hoctap_store::AuditFilter { action: Some("nomination.transition".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        assert!(audit.len() >= 7, "{engine:?}: {}", audit.len());
+    }
+}
+
+#[tokio::test]
+async fn a_recognised_family_is_nominated_in_one_click_with_its_recognition_as_evidence() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (_, rid) = launched(&officer).await;
+        let (s, loc, body) = post(&officer, &format!("/cong-nhan/{rid}/de-nghi-khen-thuong"), &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let (_, html) = page(&officer, &loc).await;
+        assert!(html.contains("Hoàng Văn Học") && html.contains("Giấy khen"), "{html}");
+        let rec = officer.store.recognitions_by_id(rid).await.unwrap();
+        assert!(html.contains(&format!("mã xác minh {}", rec.code)) && html.contains("Quyết định số 1"), "the recognition is the evidence: {html}");
+        assert!(html.contains("Đạt tiêu chí thi đua"), "evaluated at once: {html}");
+        let (s, _, body) = post(&officer, &format!("{loc}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        // Once more: the same family, form and year cannot be proposed twice.
+        let (s, _, _) = post(&officer, &format!("/cong-nhan/{rid}/de-nghi-khen-thuong"), &[]).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        // The commune's reviewer sees it in their hands.
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        let (s, _) = page(&reviewer, &loc).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}

@@ -1,0 +1,596 @@
+//! Emulation movements (phong trào thi đua): a movement launched by a unit from a shipped
+//! definition, its participants with their achievements and initiatives, nominations for a
+//! reward reviewed upward with the assessments' workflow ([`crate::review`]), reward decisions
+//! and the rewards they grant (all in one transaction), and the statistics of rewards.
+
+use crate::audit::{AuditEntry, record};
+use crate::decisions::NewDecision;
+use crate::review::{NOMINATION, transitions, write_transition};
+use crate::{Actor, Result, Store, StoreError, TransitionRow, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use hoctap_domain::emulation::Movement;
+use hoctap_domain::workflow::{Dossier, ReviewStep, State};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MovementRow {
+    pub id: i64,
+    pub template_id: String,
+    pub movement: Movement,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub launched_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantRow {
+    pub id: i64,
+    pub movement_id: i64,
+    pub actor_type: String,
+    pub name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+}
+
+/// An achievement, initiative or recognition a participant reports (thành tích, sáng kiến).
+#[derive(Debug, Clone, Serialize)]
+pub struct AchievementRow {
+    pub id: i64,
+    pub year: i64,
+    /// `sang_kien` (initiative, solution), `thanh_tich` (achievement) or `cong_nhan` (a recognition).
+    pub kind: String,
+    pub title: String,
+    /// What proves it: document number, link, or the recognition's decision.
+    pub evidence: String,
+    pub recognition_id: Option<i64>,
+    pub recorded_by: String,
+}
+
+pub struct NewAchievement {
+    pub year: i64,
+    pub kind: String,
+    pub title: String,
+    pub evidence: String,
+    pub recognition_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NominationRow {
+    pub id: i64,
+    pub movement_id: i64,
+    pub participant_id: i64,
+    pub participant_name: String,
+    pub actor_type: String,
+    pub year: i64,
+    pub form: String,
+    pub set_id: String,
+    pub set_version: String,
+    pub unit_id: i64,
+    pub dossier: Dossier,
+    pub answers: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+    pub passed: bool,
+    pub recognition_id: Option<i64>,
+    pub updated_at: String,
+}
+
+/// What a new nomination holds.
+pub struct NewNomination {
+    pub year: i64,
+    pub form: String,
+    pub set_id: String,
+    pub set_version: String,
+    pub chain: Vec<ReviewStep>,
+    /// Answers carried in (e.g. the criterion a recognition proves), `{"answers": {...}, "evidence": {...}}`.
+    pub answers: serde_json::Value,
+    pub recognition_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RewardDecisionRow {
+    pub id: i64,
+    pub movement_id: i64,
+    pub form: String,
+    pub year: i64,
+    pub unit_id: i64,
+    #[serde(flatten)]
+    pub content: NewDecision,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RewardRow {
+    pub id: i64,
+    pub decision_id: i64,
+    pub nomination_id: i64,
+    pub participant_id: i64,
+    pub participant_name: String,
+    pub actor_type: String,
+    pub form: String,
+    pub year: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub code: String,
+}
+
+/// One reward to grant: the approved nomination, its next state and the certificate code.
+pub struct RewardGrant<'a> {
+    pub nomination: &'a NominationRow,
+    pub next: Dossier,
+    pub code: String,
+}
+
+/// Rewards counted by year, form, actor type and unit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RewardCount {
+    pub year: i64,
+    pub form: String,
+    pub actor_type: String,
+    pub unit_name: String,
+    pub count: i64,
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn movement_from(r: &AnyRow) -> Result<MovementRow> {
+    Ok(MovementRow {
+        id: get_i64(r, "id")?,
+        template_id: r.try_get("template_id")?,
+        movement: serde_json::from_str(&r.try_get::<String, _>("body_json")?).map_err(corrupt)?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        launched_by: r.try_get("launched_by")?,
+    })
+}
+
+fn participant_from(r: &AnyRow) -> Result<ParticipantRow> {
+    Ok(ParticipantRow {
+        id: get_i64(r, "id")?,
+        movement_id: get_i64(r, "movement_id")?,
+        actor_type: r.try_get("actor_type")?,
+        name: r.try_get("name")?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        subject_kind: r.try_get("subject_kind")?,
+        subject_id: get_opt_i64(r, "subject_id")?,
+    })
+}
+
+const NOMINATION_COLS: &str = "n.id, n.movement_id, n.participant_id, p.name AS participant_name, p.actor_type, n.year, n.form, n.set_id, n.set_version, n.unit_id, \
+     n.state_json, n.chain_json, n.submitted_by, n.answers_json, n.result_json, n.passed, n.recognition_id, n.updated_at";
+
+fn nomination_from(r: &AnyRow) -> Result<NominationRow> {
+    let state: State = serde_json::from_str(&r.try_get::<String, _>("state_json")?).map_err(corrupt)?;
+    let chain: Vec<ReviewStep> = serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(corrupt)?;
+    let result: String = r.try_get("result_json")?;
+    Ok(NominationRow {
+        id: get_i64(r, "id")?,
+        movement_id: get_i64(r, "movement_id")?,
+        participant_id: get_i64(r, "participant_id")?,
+        participant_name: r.try_get("participant_name")?,
+        actor_type: r.try_get("actor_type")?,
+        year: get_i64(r, "year")?,
+        form: r.try_get("form")?,
+        set_id: r.try_get("set_id")?,
+        set_version: r.try_get("set_version")?,
+        unit_id: get_i64(r, "unit_id")?,
+        dossier: Dossier { state, submitted_by: get_opt_i64(r, "submitted_by")?, chain },
+        answers: serde_json::from_str(&r.try_get::<String, _>("answers_json")?).map_err(corrupt)?,
+        result: if result.is_empty() { None } else { serde_json::from_str(&result).ok() },
+        passed: get_i64(r, "passed")? != 0,
+        recognition_id: get_opt_i64(r, "recognition_id")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn reward_decision_from(r: &AnyRow) -> Result<RewardDecisionRow> {
+    Ok(RewardDecisionRow {
+        id: get_i64(r, "id")?,
+        movement_id: get_i64(r, "movement_id")?,
+        form: r.try_get("form")?,
+        year: get_i64(r, "year")?,
+        unit_id: get_i64(r, "unit_id")?,
+        content: NewDecision {
+            number: r.try_get("number")?,
+            decided_on: parse_date_col(&r.try_get::<String, _>("decided_on")?)?,
+            authority: r.try_get("authority")?,
+            signer_name: r.try_get("signer_name")?,
+            signer_title: r.try_get("signer_title")?,
+            place: r.try_get("place")?,
+            legal_basis: serde_json::from_str(&r.try_get::<String, _>("legal_basis_json")?).unwrap_or_default(),
+            title: r.try_get("title")?,
+        },
+    })
+}
+
+fn reward_from(r: &AnyRow) -> Result<RewardRow> {
+    Ok(RewardRow {
+        id: get_i64(r, "id")?,
+        decision_id: get_i64(r, "decision_id")?,
+        nomination_id: get_i64(r, "nomination_id")?,
+        participant_id: get_i64(r, "participant_id")?,
+        participant_name: r.try_get("participant_name")?,
+        actor_type: r.try_get("actor_type")?,
+        form: r.try_get("form")?,
+        year: get_i64(r, "year")?,
+        unit_id: get_i64(r, "unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        code: r.try_get("code")?,
+    })
+}
+
+/// `$n IS NULL OR` the unit column is in the subtree of `$n` as at `$n+1`.
+fn in_scope(col: &str, scope: usize) -> String {
+    format!(
+        "(${scope} IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = ${scope} AND x.descendant_id = {col} AND x.valid_from <= ${d} AND x.valid_to > ${d}))",
+        d = scope + 1
+    )
+}
+
+/// Inserts a participant inside a transaction; returns its id.
+async fn insert_participant(conn: &mut sqlx::AnyConnection, actor: &Actor, movement_id: i64, actor_type: &str, name: &str, unit: &crate::UnitRow, subject: Option<(&str, i64)>) -> Result<i64> {
+    let res = sqlx::query(
+        "INSERT INTO movement_participants (movement_id, actor_type, name, unit_id, province_code, subject_kind, subject_id, registered_by, registered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(movement_id)
+    .bind(actor_type)
+    .bind(name.trim())
+    .bind(unit.id)
+    .bind(&unit.province_code)
+    .bind(subject.map(|s| s.0).unwrap_or_default())
+    .bind(subject.map(|s| s.1))
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *conn)
+    .await;
+    let row = res.map_err(|e| StoreError::unique_as(e, "name", || format!("{} đã đăng ký tham gia phong trào", name.trim())))?;
+    let id = get_i64(&row, "id")?;
+    record(conn, actor, AuditEntry { unit_id: Some(unit.id), action: "movement.participant", entity: "participant", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"movement": movement_id, "actor_type": actor_type, "name": name.trim()})) }).await?;
+    Ok(id)
+}
+
+async fn insert_achievement(conn: &mut sqlx::AnyConnection, actor: &Actor, p: &ParticipantRow, province_code: &str, a: &NewAchievement) -> Result<i64> {
+    if a.title.trim().is_empty() {
+        return Err(StoreError::invalid("title", "ghi nội dung thành tích, sáng kiến"));
+    }
+    let row = sqlx::query(
+        "INSERT INTO movement_achievements (participant_id, province_code, year, kind, title, evidence, recognition_id, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(p.id)
+    .bind(province_code)
+    .bind(a.year)
+    .bind(&a.kind)
+    .bind(a.title.trim())
+    .bind(a.evidence.trim())
+    .bind(a.recognition_id)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = get_i64(&row, "id")?;
+    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "movement.achievement", entity: "participant", entity_id: p.id.to_string(), before: None, after: Some(serde_json::json!({"year": a.year, "kind": a.kind, "title": a.title.trim(), "evidence": a.evidence.trim()})) }).await?;
+    Ok(id)
+}
+
+async fn insert_nomination(conn: &mut sqlx::AnyConnection, actor: &Actor, movement_id: i64, p: &ParticipantRow, province_code: &str, n: &NewNomination) -> Result<i64> {
+    let dossier = Dossier::new(n.chain.clone());
+    let now = now_text();
+    let res = sqlx::query(
+        "INSERT INTO nominations (movement_id, participant_id, year, form, set_id, set_version, unit_id, province_code, state, state_json, chain_json, answers_json, recognition_id, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+    )
+    .bind(movement_id)
+    .bind(p.id)
+    .bind(n.year)
+    .bind(&n.form)
+    .bind(&n.set_id)
+    .bind(&n.set_version)
+    .bind(p.unit_id)
+    .bind(province_code)
+    .bind(dossier.state.code())
+    .bind(serde_json::to_string(&dossier.state).unwrap_or_default())
+    .bind(serde_json::to_string(&n.chain).unwrap_or_default())
+    .bind(n.answers.to_string())
+    .bind(n.recognition_id)
+    .bind(&actor.username)
+    .bind(&now)
+    .fetch_one(&mut *conn)
+    .await;
+    let row = res.map_err(|e| StoreError::unique_as(e, "form", || format!("{} đã có đề nghị hình thức này năm {}", p.name, n.year)))?;
+    let id = get_i64(&row, "id")?;
+    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "nomination.create", entity: "nomination", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"participant": p.name, "year": n.year, "form": n.form, "recognition": n.recognition_id})) }).await?;
+    Ok(id)
+}
+
+impl Store {
+    /// Launches a movement for a unit from a definition (one per definition and unit).
+    pub async fn movement_launch(&self, actor: &Actor, m: &Movement, unit_id: i64) -> Result<i64> {
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let res = sqlx::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(&m.id)
+            .bind(serde_json::to_string(m).map_err(corrupt)?)
+            .bind(&m.title)
+            .bind(unit_id)
+            .bind(&unit.province_code)
+            .bind(&actor.username)
+            .bind(now_text())
+            .fetch_one(&mut *tx)
+            .await;
+        let row = res.map_err(|e| StoreError::unique_as(e, "movement", || format!("{} đã triển khai phong trào này", unit.name)))?;
+        let id = get_i64(&row, "id")?;
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "movement.launch", entity: "movement", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"template": m.id, "title": m.title})) }).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Movements a user is concerned by: launched in their subtree or by a unit above them.
+    pub async fn movements(&self, scope: Option<i64>, on: Date) -> Result<Vec<MovementRow>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id \
+             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.valid_from <= $2 AND x.valid_to > $2 \
+               AND ((x.ancestor_id = $1 AND x.descendant_id = m.unit_id) OR (x.ancestor_id = m.unit_id AND x.descendant_id = $1)))) ORDER BY m.id",
+        )
+        .bind(scope)
+        .bind(date_text(on))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(movement_from).collect()
+    }
+
+    pub async fn movement(&self, id: i64) -> Result<MovementRow> {
+        let row = sqlx::query("SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id WHERE m.id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("phong trào"))?;
+        movement_from(&row)
+    }
+
+    /// Registers a participant (tập thể, hộ gia đình, cá nhân) of a unit in a movement.
+    pub async fn participant_register(&self, actor: &Actor, movement_id: i64, actor_type: &str, name: &str, unit_id: i64, subject: Option<(&str, i64)>) -> Result<i64> {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid("name", "ghi tên tập thể, hộ gia đình hoặc cá nhân"));
+        }
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let id = insert_participant(&mut tx, actor, movement_id, actor_type, name, &unit, subject).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn participant(&self, id: i64) -> Result<ParticipantRow> {
+        let row = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
+        participant_from(&row)
+    }
+
+    /// Participants of a movement inside a scope, by name.
+    pub async fn participants(&self, movement_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<ParticipantRow>> {
+        let sql = format!("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id", in_scope("p.unit_id", 2));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(participant_from).collect()
+    }
+
+    /// Records an achievement or initiative with what proves it.
+    pub async fn achievement_add(&self, actor: &Actor, p: &ParticipantRow, a: &NewAchievement) -> Result<i64> {
+        let unit = self.unit(p.unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let id = insert_achievement(&mut tx, actor, p, &unit.province_code, a).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn achievements(&self, participant_id: i64) -> Result<Vec<AchievementRow>> {
+        let rows = sqlx::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id").bind(participant_id).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AchievementRow {
+                    id: get_i64(r, "id")?,
+                    year: get_i64(r, "year")?,
+                    kind: r.try_get("kind")?,
+                    title: r.try_get("title")?,
+                    evidence: r.try_get("evidence")?,
+                    recognition_id: get_opt_i64(r, "recognition_id")?,
+                    recorded_by: r.try_get("recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Opens a nomination (đề nghị khen thưởng) for a participant.
+    pub async fn nomination_create(&self, actor: &Actor, p: &ParticipantRow, n: &NewNomination) -> Result<i64> {
+        let unit = self.unit(p.unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let id = insert_nomination(&mut tx, actor, p.movement_id, p, &unit.province_code, n).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A recognition proposed for a reward in one step: the holder becomes a participant (or
+    /// is found), the recognition is recorded as an achievement, and the nomination opens with
+    /// the criterion it proves already answered; all in one transaction.
+    pub async fn nominate_recognition(&self, actor: &Actor, movement_id: i64, actor_type: &str, rec: &crate::RecognitionRow, achievement: &NewAchievement, n: &NewNomination) -> Result<i64> {
+        let unit = self.unit(rec.unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let existing = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
+            .bind(movement_id)
+            .bind(&rec.subject_kind)
+            .bind(rec.subject_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let p = match existing {
+            Some(row) => participant_from(&row)?,
+            None => {
+                let id = insert_participant(&mut tx, actor, movement_id, actor_type, &rec.subject_name, &unit, Some((&rec.subject_kind, rec.subject_id))).await?;
+                let row = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1").bind(id).fetch_one(&mut *tx).await?;
+                participant_from(&row)?
+            }
+        };
+        insert_achievement(&mut tx, actor, &p, &unit.province_code, achievement).await?;
+        let id = insert_nomination(&mut tx, actor, movement_id, &p, &unit.province_code, n).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn nomination(&self, id: i64) -> Result<NominationRow> {
+        let sql = format!("SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đề nghị khen thưởng"))?;
+        nomination_from(&row)
+    }
+
+    /// Nominations of a movement inside a scope (all participants when `participant` is none).
+    pub async fn nominations(&self, movement_id: i64, participant: Option<i64>, scope: Option<i64>, on: Date) -> Result<Vec<NominationRow>> {
+        let sql = format!(
+            "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
+             WHERE n.movement_id = $1 AND ($4 IS NULL OR n.participant_id = $4) AND {} ORDER BY n.year DESC, p.name, n.id",
+            in_scope("n.unit_id", 2)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).bind(participant).fetch_all(self.pool()).await?;
+        rows.iter().map(nomination_from).collect()
+    }
+
+    /// Saves the criteria answers and their evaluation (the caller checked the state allows it).
+    pub async fn nomination_save(&self, actor: &Actor, n: &NominationRow, answers: &serde_json::Value, result: &serde_json::Value, passed: bool) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
+            .bind(answers.to_string())
+            .bind(result.to_string())
+            .bind(i64::from(passed))
+            .bind(now_text())
+            .bind(n.id)
+            .bind(serde_json::to_string(&n.dossier.state).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 0 {
+            return Err(StoreError::conflict("state", "đề nghị vừa được người khác thay đổi; hãy tải lại trang"));
+        }
+        record(&mut tx, actor, AuditEntry { unit_id: Some(n.unit_id), action: "nomination.answers", entity: "nomination", entity_id: n.id.to_string(), before: Some(n.answers.clone()), after: Some(answers.clone()) }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a transition decided by the domain's workflow.
+    pub async fn nomination_transition(&self, actor: &Actor, n: &NominationRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, next, action, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn nomination_transitions(&self, id: i64) -> Result<Vec<TransitionRow>> {
+        transitions(self.pool(), &NOMINATION, id).await
+    }
+
+    /// Issues a reward decision: the decision, a reward per approved nomination and each
+    /// nomination's final state, in one transaction.
+    #[expect(clippy::too_many_arguments, reason = "what the decision is for (movement, form, year, unit), its text and its grants")]
+    pub async fn reward_decision_issue(&self, actor: &Actor, movement_id: i64, form: &str, year: i64, unit_id: i64, d: &NewDecision, grants: &[RewardGrant<'_>]) -> Result<i64> {
+        if grants.is_empty() {
+            return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));
+        }
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let res = sqlx::query(
+            "INSERT INTO reward_decisions (movement_id, form, year, unit_id, province_code, number, decided_on, authority, signer_name, signer_title, place, legal_basis_json, title, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        )
+        .bind(movement_id)
+        .bind(form)
+        .bind(year)
+        .bind(unit_id)
+        .bind(&unit.province_code)
+        .bind(d.number.trim())
+        .bind(date_text(d.decided_on))
+        .bind(d.authority.trim())
+        .bind(d.signer_name.trim())
+        .bind(d.signer_title.trim())
+        .bind(d.place.trim())
+        .bind(serde_json::to_string(&d.legal_basis).unwrap_or_default())
+        .bind(d.title.trim())
+        .bind(&actor.username)
+        .bind(now_text())
+        .fetch_one(&mut *tx)
+        .await;
+        let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
+        let decision_id = get_i64(&row, "id")?;
+        for g in grants {
+            let n = g.nomination;
+            let province: String = sqlx::query("SELECT province_code FROM nominations WHERE id = $1").bind(n.id).fetch_one(&mut *tx).await?.try_get("province_code")?;
+            sqlx::query(
+                "INSERT INTO rewards (decision_id, nomination_id, participant_id, participant_name, actor_type, form, year, unit_id, province_code, code) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(decision_id)
+            .bind(n.id)
+            .bind(n.participant_id)
+            .bind(&n.participant_name)
+            .bind(&n.actor_type)
+            .bind(&n.form)
+            .bind(n.year)
+            .bind(n.unit_id)
+            .bind(&province)
+            .bind(&g.code)
+            .execute(&mut *tx)
+            .await?;
+            let next = Dossier { state: State::Recognised { decision_id }, ..g.next.clone() };
+            write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, &next, "reward", serde_json::json!({"decision": d.number.trim()})).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry { unit_id: Some(unit_id), action: "reward_decision.issue", entity: "reward_decision", entity_id: decision_id.to_string(), before: None, after: Some(serde_json::json!({"number": d.number, "form": form, "rewards": grants.len()})) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(decision_id)
+    }
+
+    pub async fn reward_decision(&self, id: i64) -> Result<RewardDecisionRow> {
+        let row = sqlx::query("SELECT * FROM reward_decisions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("quyết định khen thưởng"))?;
+        reward_decision_from(&row)
+    }
+
+    /// Reward decisions of a movement issued inside a scope or above it.
+    pub async fn reward_decisions(&self, movement_id: i64) -> Result<Vec<RewardDecisionRow>> {
+        let rows = sqlx::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC").bind(movement_id).fetch_all(self.pool()).await?;
+        rows.iter().map(reward_decision_from).collect()
+    }
+
+    pub async fn rewards(&self, decision_id: i64) -> Result<Vec<RewardRow>> {
+        let rows = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.decision_id = $1 ORDER BY r.participant_name, r.id")
+            .bind(decision_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(reward_from).collect()
+    }
+
+    pub async fn reward(&self, id: i64) -> Result<RewardRow> {
+        let row = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("khen thưởng"))?;
+        reward_from(&row)
+    }
+
+    /// Rewards of a movement inside a scope, counted by year, form, actor type and unit.
+    pub async fn reward_counts(&self, movement_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<RewardCount>> {
+        let sql = format!(
+            "SELECT r.year, r.form, r.actor_type, u.name AS unit_name, COUNT(*) AS n FROM rewards r JOIN reward_decisions d ON d.id = r.decision_id JOIN units u ON u.id = r.unit_id \
+             WHERE d.movement_id = $1 AND {} GROUP BY r.year, r.form, r.actor_type, u.name ORDER BY r.year DESC, r.form, r.actor_type, u.name",
+            in_scope("r.unit_id", 2)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| Ok(RewardCount { year: get_i64(r, "year")?, form: r.try_get("form")?, actor_type: r.try_get("actor_type")?, unit_name: r.try_get("unit_name")?, count: get_i64(r, "n")? }))
+            .collect()
+    }
+}
