@@ -153,20 +153,9 @@ impl Store {
             .await?;
             let plan_id = get_i64(&row, "id")?;
             for t in &p.targets {
-                sqlx::query(
-                    "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, 'plan', $6, $7, $8) \
-                     ON CONFLICT (plan_id, indicator, unit_id, year) DO NOTHING",
-                )
-                .bind(plan_id)
-                .bind(&t.indicator)
-                .bind(target_units.get(&t.unit).copied().unwrap_or(unit_id))
-                .bind(i64::from(t.year))
-                .bind(t.value.to_exact())
-                .bind(&t.text)
-                .bind(&actor.username)
-                .bind(now_text())
-                .execute(&mut *tx)
-                .await?;
+                let key = TargetKey { plan_id, indicator: t.indicator.clone(), year: t.year };
+                // As the document states it; a target stored already (a re-load) is kept.
+                write_target(&mut tx, actor, &key, target_units.get(&t.unit).copied().unwrap_or(unit_id), t.value, "plan", &t.text).await?;
             }
             record(
                 &mut tx,
@@ -236,23 +225,9 @@ impl Store {
     /// parent), replacing earlier shares, in one transaction with one audit entry.
     pub async fn set_child_targets(&self, actor: &Actor, key: &TargetKey, parent_unit: i64, shares: &[(i64, Number)], origin: &str) -> Result<()> {
         let TargetKey { plan_id, indicator, year } = key;
-        let (plan_id, indicator, year) = (*plan_id, indicator.as_str(), *year);
         let mut tx = self.pool().begin().await?;
         for (unit, value) in shares {
-            sqlx::query(
-                "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8) \
-                 ON CONFLICT (plan_id, indicator, unit_id, year) DO UPDATE SET value = excluded.value, origin = excluded.origin, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(plan_id)
-            .bind(indicator)
-            .bind(*unit)
-            .bind(i64::from(year))
-            .bind(value.to_exact())
-            .bind(origin)
-            .bind(&actor.username)
-            .bind(now_text())
-            .execute(&mut *tx)
-            .await?;
+            write_target(&mut tx, actor, key, *unit, *value, origin, "").await?;
         }
         record(
             &mut tx,
@@ -330,6 +305,32 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Writes a target; one stated by a plan stays as it is, a roll-down replaces the earlier one.
+async fn write_target(conn: &mut sqlx::AnyConnection, actor: &Actor, key: &TargetKey, unit: i64, value: Number, origin: &str, text: &str) -> Result<()> {
+    let on_conflict = if origin == "plan" {
+        "DO NOTHING"
+    } else {
+        "DO UPDATE SET value = excluded.value, origin = excluded.origin, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+    };
+    let sql = format!(
+        "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (plan_id, indicator, unit_id, year) {on_conflict}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(key.plan_id)
+        .bind(&key.indicator)
+        .bind(unit)
+        .bind(i64::from(key.year))
+        .bind(value.to_exact())
+        .bind(origin)
+        .bind(text)
+        .bind(&actor.username)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 fn report_from(r: &sqlx::any::AnyRow) -> Result<ReportRow> {

@@ -502,14 +502,7 @@ async fn reverse(State(state): State<AppState>, user: CurrentUser, Path((id, ent
 
 /// An XLSX download with a Vietnamese file name made safe for the header.
 fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response()
+    super::download(bytes, super::XLSX, name)
 }
 
 /// Exports of the ledger hold personal data (beneficiaries' CCCD): for roles that see it, audited.

@@ -4,7 +4,7 @@
 //! and hands tasks out; the assignee (a user, or the officers of the assigned unit) reports.
 
 use super::association::{failed, form_errors};
-use super::dashboard::download;
+use super::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;

@@ -5,7 +5,7 @@
 //! tree as it was or re-based onto today's units. Also the CSV and ADX (DHIS2) exports of the
 //! indicator values.
 
-use super::{Chrome, render};
+use super::{Chrome, XLSX, download, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -593,15 +593,12 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
 }
 
 /// A file to save (exports of pages and evidence files).
-pub(crate) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, content_type.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
-}
 
 async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let d = build(&state, &user, place, &q).await?;
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&tables(&d)).map_err(WebError::internal)?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("tong-hop-{}-{}.xlsx", place.slug(), d.year)))
+    Ok(download(bytes, XLSX, &format!("tong-hop-{}-{}.xlsx", place.slug(), d.year)))
 }
 
 /// Indicator values of the unit and its children, one row per (unit, indicator): the data

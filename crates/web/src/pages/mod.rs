@@ -370,6 +370,20 @@ pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<Upload> 
     Ok(up)
 }
 
+/// The content type of XLSX files.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file for the browser: `attachment` to save it, `inline` to show it (PDF).
+pub fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, name: &str) -> Response {
+    use axum::http::header;
+    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""))], bytes).into_response()
+}
+
+/// A file to save.
+pub fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    file_response(bytes, content_type, "attachment", name)
+}
+
 pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

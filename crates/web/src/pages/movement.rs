@@ -7,13 +7,14 @@
 
 use super::assessments::{may_prepare, may_review};
 use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash, take_flash};
+use super::file_response;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::{Action, Role};
@@ -797,9 +798,6 @@ pub async fn reward_decision_doc(state: &AppState, d: &RewardDecisionRow) -> Web
     })
 }
 
-fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, name: &str) -> Response {
-    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""))], bytes).into_response()
-}
 
 async fn reward_decision_docx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let d = visible_reward_decision(&state, &user, id).await?;

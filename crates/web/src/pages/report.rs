@@ -4,7 +4,7 @@
 //! the jurisdiction; DOCX and PDF in the Nghị định 30/2020 layout and XLSX of every table.
 
 use super::dashboard::{Dashboard, DashQuery, Place, build, number_vn};
-use super::{Chrome, FieldError};
+use super::{Chrome, FieldError, XLSX, download, file_response};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -312,9 +312,6 @@ fn file_name(v: &ReportView, ext: &str) -> String {
     format!("bao-cao-xhht-{code}-{}.{ext}", v.d.year)
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, content_type.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes).into_response()
-}
 
 async fn docx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
     let v = view(&state, &user, Place::parse(&unit)?, &q).await?;
@@ -325,7 +322,7 @@ async fn docx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
 async fn pdf(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
     let v = view(&state, &user, Place::parse(&unit)?, &q).await?;
     let bytes = hoctap_docs::report_doc::report_pdf(&document(&v)).map_err(WebError::internal)?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", file_name(&v, "pdf")))], bytes).into_response())
+    Ok(file_response(bytes, "application/pdf", "inline", &file_name(&v, "pdf")))
 }
 
 async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
@@ -333,7 +330,7 @@ async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
     let sheets: Vec<hoctap_docs::registry_xlsx::Table> =
         tables(&v).into_iter().enumerate().map(|(i, t)| hoctap_docs::registry_xlsx::Table { sheet: format!("Bang {}", i + 1), header: t.header, rows: t.rows }).collect();
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&sheets).map_err(WebError::internal)?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &file_name(&v, "xlsx")))
+    Ok(download(bytes, XLSX, &file_name(&v, "xlsx")))
 }
 
 /// The text of the report as DOCX (tests).
