@@ -592,8 +592,6 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
     out
 }
 
-/// A file to save (exports of pages and evidence files).
-
 async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let d = build(&state, &user, place, &q).await?;
