@@ -319,6 +319,8 @@ impl Store {
             (None, _) => self.provinces(on).await?,
         };
         let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
+        // The country's total is summed in SQL (one row per metric and year).
+        let national = unit.is_none() && !by_child;
         if !counted.is_empty() && !targets.is_empty() {
             let rebased = matches!(basis, Basis::Rebased(_)) || targets.iter().all(|t| t.validity.contains(today));
             let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
@@ -330,17 +332,21 @@ impl Store {
             // commune of both eras).
             let sql = if rebased {
                 format!(
-                    "SELECT r.current_id AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+                    "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
                      JOIN unit_rebase r ON r.unit_id = s.unit_id JOIN units u ON u.id = s.unit_id \
-                     WHERE r.current_id IN ({ids}) AND u.kind || '' IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY r.current_id, s.metric, s.year",
+                     WHERE r.current_id IN ({ids}) AND u.kind || '' IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
+                    grp = if national { "0" } else { "r.current_id" },
+                    by = if national { "" } else { "r.current_id, " },
                     ids = ids.join(", "),
                     kinds = kind_list.join(", "),
                     m = metric_list.join(", ")
                 )
             } else {
                 format!(
-                    "SELECT s.unit_id AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
-                     WHERE s.unit_id IN ({ids}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY s.unit_id, s.metric, s.year",
+                    "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+                     WHERE s.unit_id IN ({ids}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
+                    grp = if national { "0" } else { "s.unit_id" },
+                    by = if national { "" } else { "s.unit_id, " },
                     ids = ids.join(", "),
                     m = metric_list.join(", ")
                 )
@@ -365,25 +371,15 @@ impl Store {
                 continue;
             }
             let sql = format!(
-                "SELECT c.ancestor_id AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
-                 WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind || '' = $2 GROUP BY c.ancestor_id",
-                ids.join(", ")
+                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
+                 WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind || '' = $2{by}",
+                ids.join(", "),
+                grp = if national { "0" } else { "c.ancestor_id" },
+                by = if national { "" } else { " GROUP BY c.ancestor_id" }
             );
             for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(self.pool()).await? {
                 out.entry(get_i64(&r, "grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, get_i64(&r, "n")?);
             }
-        }
-        if unit.is_none() && !by_child {
-            // The country: the sum of its provinces.
-            let mut total = MetricChanges::new();
-            for changes in out.values() {
-                for (m, by_year) in changes {
-                    for (y, v) in by_year {
-                        *total.entry(m.clone()).or_default().entry(*y).or_default() += v;
-                    }
-                }
-            }
-            out = BTreeMap::from([(0, total)]);
         }
         Ok(out)
     }
