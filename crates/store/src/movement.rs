@@ -593,4 +593,80 @@ impl Store {
             .map(|r| Ok(RewardCount { year: get_i64(r, "year")?, form: r.try_get("form")?, actor_type: r.try_get("actor_type")?, unit_name: r.try_get("unit_name")?, count: get_i64(r, "n")? }))
             .collect()
     }
+
+    /// Achievements and initiatives of a movement's participants inside a scope, counted by
+    /// year and kind, for the years `from..=to`.
+    pub async fn achievement_counts(&self, movement_id: i64, scope: Option<i64>, on: Date, from: i64, to: i64) -> Result<Vec<(i64, String, i64)>> {
+        let sql = format!(
+            "SELECT a.year, a.kind, COUNT(*) AS n FROM movement_achievements a JOIN movement_participants p ON p.id = a.participant_id \
+             WHERE p.movement_id = $1 AND a.year >= $4 AND a.year <= $5 AND {} GROUP BY a.year, a.kind ORDER BY a.year, a.kind",
+            in_scope("p.unit_id", 2)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).bind(from).bind(to).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((get_i64(r, "year")?, r.try_get("kind")?, get_i64(r, "n")?))).collect()
+    }
+
+    /// The narrative sections of a movement's report (`kind`: `nam` or a phase id) of a unit.
+    pub async fn movement_report(&self, movement_id: i64, unit_id: i64, kind: &str, year: i64) -> Result<Option<MovementReportRow>> {
+        let row = sqlx::query("SELECT sections_json, updated_by, updated_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+            .bind(movement_id)
+            .bind(unit_id)
+            .bind(kind)
+            .bind(year)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(MovementReportRow { sections: serde_json::from_str(&r.try_get::<String, _>("sections_json")?).map_err(corrupt)?, updated_by: r.try_get("updated_by")?, updated_at: r.try_get("updated_at")? })).transpose()
+    }
+
+    /// Saves the narrative sections of a movement's report.
+    pub async fn movement_report_save(&self, actor: &Actor, movement_id: i64, unit_id: i64, kind: &str, year: i64, sections: &std::collections::BTreeMap<String, String>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let before = sqlx::query("SELECT sections_json FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+            .bind(movement_id)
+            .bind(unit_id)
+            .bind(kind)
+            .bind(year)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("sections_json"))
+            .transpose()?
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        sqlx::query(
+            "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(movement_id)
+        .bind(unit_id)
+        .bind(kind)
+        .bind(year)
+        .bind(serde_json::to_string(sections).map_err(corrupt)?)
+        .bind(&actor.username)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        let after = serde_json::to_value(sections).map_err(corrupt)?;
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "movement.report", entity: "movement_report", entity_id: format!("{movement_id}/{kind}/{year}"), before, after: Some(after) }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Nominations whose current review step is at one of `levels` (unit kinds) and whose unit
+    /// is inside `scope`, waiting to be taken or reviewed (the inbox narrows by the user).
+    pub async fn nominations_waiting(&self, scope: Option<i64>, on: Date) -> Result<Vec<NominationRow>> {
+        let sql = format!(
+            "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
+             WHERE n.state IN ('submitted', 'in_review') AND {} ORDER BY n.updated_at, n.id",
+            in_scope("n.unit_id", 1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        rows.iter().map(nomination_from).collect()
+    }
+}
+
+/// The narrative sections of a movement's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovementReportRow {
+    pub sections: std::collections::BTreeMap<String, String>,
+    pub updated_by: String,
+    pub updated_at: String,
 }

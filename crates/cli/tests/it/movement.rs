@@ -164,3 +164,60 @@ async fn a_recognised_family_is_nominated_in_one_click_with_its_recognition_as_e
         assert_eq!(s, StatusCode::OK);
     }
 }
+
+/// Today's date as the ND 30 header prints it, masked so a snapshot does not change daily.
+fn mask_today(text: &str) -> String {
+    let today = hoctap_docs::decision_docx::place_and_date("", hoctap_store::today());
+    text.replace(today.trim_start_matches(", "), "ngày <HÔM NAY>")
+}
+
+#[tokio::test]
+async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_print() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (mid, _) = launched(&officer).await;
+        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")]).await;
+        post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
+
+        let (s, html) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam=2025")).await;
+        assert_eq!(s, StatusCode::OK, "{engine:?}: {html}");
+        assert!(html.contains("Trước ngày 20/11/2025 gửi Sở Giáo dục và Đào tạo") && html.contains("Hộ gia đình, dòng họ"), "{engine:?}: {html}");
+        let (s, _) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam=2040")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "outside the movement's period");
+        let fields = [("nam", "2025"), ("chi_dao", "UBND phường ban hành kế hoạch thực hiện phong trào."), ("ket_qua", "Phong trào được hưởng ứng rộng rãi."), ("nguoi_ky", "Lục Văn Lành")];
+        let (s, loc, body) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &fields).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(loc, format!("/thi-dua/{mid}/bao-cao?nam=2025"));
+        // Only an officer writes; a form without its token is refused.
+        let signer = as_user(&officer, "xa.lanhdao").await;
+        let (s, _, _) = post(&signer, &format!("/thi-dua/{mid}/bao-cao"), &fields).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let res = officer.client.post(officer.url(&format!("/thi-dua/{mid}/bao-cao"))).form(&fields).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+        let docx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.docx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        let text = mask_today(&hoctap_docs::decision_docx::docx_text(&docx).unwrap());
+        insta::assert_snapshot!("movement_annual_report_docx_text", text);
+        let pdf = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.pdf?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "{engine:?}");
+        let xlsx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.xlsx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(xlsx.starts_with(b"PK"));
+
+        // The phase review (sơ kết 2023–2025) has its own sections and counts the phase's years.
+        let (s, html) = page(&officer, &format!("/thi-dua/{mid}/so-ket?giai_doan=gd1")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Sơ kết giai đoạn 2023 - 2025") && !html.contains("Phong trào được hưởng ứng rộng rãi."), "{engine:?}");
+        let (s, loc, _) = post(&officer, &format!("/thi-dua/{mid}/so-ket"), &[("giai_doan", "gd1"), ("ket_qua", "Sau ba năm, phong trào lan tỏa đến mọi thôn.")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(loc, format!("/thi-dua/{mid}/so-ket?giai_doan=gd1"));
+        let docx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/so-ket.docx?giai_doan=gd1"))).send().await.unwrap().bytes().await.unwrap();
+        let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap();
+        assert!(text.contains("Sơ kết giai đoạn 2023 - 2025 thực hiện Phong trào thi đua") && text.contains("Sau ba năm"), "{engine:?}: {text}");
+        let pdf = officer.client.get(officer.url(&format!("/thi-dua/{mid}/so-ket.pdf?giai_doan=gd1"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let audit = officer.store.audit(&hoctap_store::AuditFilter { action: Some("movement.report".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        assert_eq!(audit.len(), 2, "{engine:?}");
+    }
+}

@@ -8,6 +8,7 @@ pub mod criteria;
 pub mod decisions;
 pub mod dashboard;
 pub mod movement;
+pub mod movement_report;
 pub mod report;
 pub mod plans;
 pub mod registries;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(assessments::routes())
         .merge(decisions::routes())
         .merge(movement::routes())
+        .merge(movement_report::routes())
         .merge(dashboard::routes())
         .merge(report::routes())
         .merge(plans::routes())

@@ -49,11 +49,11 @@ pub fn routes() -> Router<AppState> {
         .route("/phan-thuong/{id}/bang.pdf", get(reward_certificate))
 }
 
-fn actor_label(code: &str) -> String {
+pub(crate) fn actor_label(code: &str) -> String {
     ActorType::parse(code).map(|a| a.label().to_string()).unwrap_or_else(|| code.to_string())
 }
 
-fn form_label(code: &str) -> String {
+pub(crate) fn form_label(code: &str) -> String {
     RewardForm::parse(code).map(|f| f.label().to_string()).unwrap_or_else(|| code.to_string())
 }
 
@@ -62,7 +62,7 @@ fn parse_year(s: &str, field: &str) -> WebResult<i64> {
 }
 
 /// A movement the user may read: launched in their subtree or above them.
-async fn visible_movement(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<MovementRow> {
+pub(crate) async fn visible_movement(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<MovementRow> {
     user.require(Action::ReadLocal)?;
     let m = state.store.movement(id).await?;
     let visible = user.scope().is_none() || state.store.movements(user.scope(), hoctap_store::today()).await?.iter().any(|x| x.id == id);
