@@ -370,7 +370,7 @@ async fn every_api_route_is_in_the_openapi_document() {
     let paths = doc["paths"].as_object().unwrap();
     // The routes as the router declares them (kept in step with api/mod.rs and its route
     // modules by this test).
-    let source = [include_str!("../../../web/src/api/mod.rs"), include_str!("../../../web/src/api/funds.rs"), include_str!("../../../web/src/api/stats.rs"), include_str!("../../../web/src/api/tasks.rs")].concat();
+    let source = [include_str!("../../../web/src/api/mod.rs"), include_str!("../../../web/src/api/funds.rs"), include_str!("../../../web/src/api/movements.rs"), include_str!("../../../web/src/api/stats.rs"), include_str!("../../../web/src/api/tasks.rs")].concat();
     for line in source.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
         let route = line.split('"').nth(1).unwrap();
         let path = format!("/api/v1{route}");

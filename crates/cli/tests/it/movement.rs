@@ -221,3 +221,48 @@ async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_p
         assert_eq!(audit.len(), 2, "{engine:?}");
     }
 }
+
+#[tokio::test]
+async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (mid, _) = launched(&officer).await;
+        let (s, list) = officer.get("/api/v1/movements").await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        assert!(list.as_array().unwrap().iter().any(|m| m["id"] == mid), "{list}");
+        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình bà Nông Thị Hoa")]).await;
+        let (_, nomination, _) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
+        let nid: i64 = nomination.rsplit('/').next().unwrap().parse().unwrap();
+        let (s, m) = officer.get(&format!("/api/v1/movements/{mid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(m["nominations"].as_array().unwrap().iter().any(|n| n["id"] == nid && n["state"]["state"] == "draft"), "{m}");
+        assert_eq!(m["movement"]["movement"]["report"]["day"], 20);
+
+        // The page's rules: criteria not met cannot be submitted.
+        let path = format!("/api/v1/nominations/{nid}/transitions");
+        let (s, body) = officer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "submit"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (s, _) = officer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "fly"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "Quyết định số 01/QĐ-UBND công nhận GĐHT")]).await;
+        let (s, body) = officer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "submit"}))).await;
+        assert_eq!(s, StatusCode::OK, "{engine:?}: {body}");
+        assert_eq!(body["state"]["state"], "submitted", "{body}");
+        // Four eyes, and the commune's reviewer takes it.
+        let (s, _) = officer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "start_review"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let reviewer = as_user(&officer, "xa.thamdinh").await;
+        let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "start_review"}))).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "return", "comments": {"HO.1": "Ghi ngày của quyết định"}}))).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let (s, n) = officer.get(&format!("/api/v1/nominations/{nid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(n["state_label"], "Trả lại để bổ sung");
+        assert_eq!(n["transitions"].as_array().unwrap().len(), 3, "{n}");
+        // Without the CSRF header a write is refused.
+        let res = officer.client.post(officer.url(&path)).json(&serde_json::json!({"action": "submit"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+}

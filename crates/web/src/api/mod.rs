@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod funds;
+mod movements;
 mod stats;
 mod tasks;
 
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registry_routes())
         .merge(workflow_routes())
         .merge(funds::routes())
+        .merge(movements::routes())
         .merge(stats::routes())
         .merge(tasks::routes())
         .route("/credentials/verify", post(credential_verify))

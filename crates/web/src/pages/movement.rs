@@ -78,7 +78,7 @@ async fn visible_participant(state: &AppState, user: &CurrentUser, id: i64) -> W
 
 /// A nomination is read inside the scope of its unit, and by reviewers of the levels above
 /// while it is in their hands (a province reviewer sees the commune's nominations anyway).
-async fn visible_nomination(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<NominationRow> {
+pub(crate) async fn visible_nomination(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<NominationRow> {
     user.require(Action::ReadLocal)?;
     let n = state.store.nomination(id).await?;
     user.require_sees(state, n.unit_id, "đề nghị khen thưởng").await?;
@@ -581,7 +581,7 @@ async fn on_nomination(state: &AppState, user: &CurrentUser, id: i64, result: We
 }
 
 /// Applies a workflow command to a nomination (shared with the tests through the pages).
-async fn apply(state: &AppState, user: &CurrentUser, n: &NominationRow, cmd: Command) -> WebResult<()> {
+pub(crate) async fn apply(state: &AppState, user: &CurrentUser, n: &NominationRow, cmd: Command) -> WebResult<()> {
     let allowed = match &cmd {
         Command::Submit => may_prepare(user),
         Command::StartReview | Command::Approve | Command::Return { .. } | Command::Reject { .. } => match n.dossier.current_step() {

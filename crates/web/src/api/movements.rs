@@ -1,0 +1,76 @@
+//! Emulation movements in the API: the movements a user is concerned by, one movement with
+//! its participants, nominations and reward counts, one nomination with its history, and a
+//! nomination's transitions, with the same rules, roles and scope as the pages
+//! (`pages::movement`).
+
+use super::{ApiError, ApiResult, ApiUser, bad, ok};
+use crate::AppState;
+use crate::pages::movement::{apply, visible_movement, visible_nomination};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hoctap_domain::access::Action;
+use hoctap_domain::workflow::Command;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/movements", get(list))
+        .route("/movements/{id}", get(show))
+        .route("/nominations/{id}", get(nomination))
+        .route("/nominations/{id}/transitions", post(transition))
+}
+
+async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
+    u.require(Action::ReadLocal)?;
+    let today = hoctap_store::today();
+    let movements = state.store.movements(u.scope(), today).await?;
+    ok(movements
+        .iter()
+        .map(|m| json!({"id": m.id, "template_id": m.template_id, "title": m.movement.title, "unit_id": m.unit_id, "unit_name": m.unit_name, "period": m.movement.period, "report_due": hoctap_domain::emulation::report_due(&m.movement, today.year())}))
+        .collect::<Vec<_>>())
+}
+
+async fn show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    let m = visible_movement(&state, &u, id).await?;
+    let today = hoctap_store::today();
+    let participants = state.store.participants(id, u.scope(), today).await?;
+    let nominations = state.store.nominations(id, None, u.scope(), today).await?;
+    let rewards = state.store.reward_counts(id, u.scope(), today).await?;
+    let nominations: Vec<_> = nominations.iter().map(|n| json!({"id": n.id, "participant_id": n.participant_id, "participant_name": n.participant_name, "actor_type": n.actor_type, "year": n.year, "form": n.form, "state": n.dossier.state, "state_label": n.dossier.state.label(), "passed": n.passed})).collect();
+    ok(json!({"movement": m, "report_due": hoctap_domain::emulation::report_due(&m.movement, today.year()), "participants": participants, "nominations": nominations, "reward_counts": rewards}))
+}
+
+async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    let n = visible_nomination(&state, &u, id).await?;
+    let transitions = state.store.nomination_transitions(id).await?;
+    ok(json!({"nomination": n, "state_label": n.dossier.state.label(), "transitions": transitions}))
+}
+
+#[derive(Deserialize)]
+struct TransitionBody {
+    action: String,
+    #[serde(default)]
+    comments: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The page's rules: the preparer submits (criteria met, evidence for each), the reviewer of
+/// the current step takes, approves, returns with comments per criterion or rejects.
+async fn transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let n = visible_nomination(&state, &u, id).await?;
+    let cmd = match b.action.as_str() {
+        "submit" => Command::Submit,
+        "start_review" => Command::StartReview,
+        "approve" => Command::Approve,
+        "return" => Command::Return { comments: b.comments },
+        "reject" => Command::Reject { reason: b.reason },
+        _ => return Err(bad("action", "thao tác: submit, start_review, approve, return, reject")),
+    };
+    apply(&state, &u, &n, cmd).await.map_err(ApiError)?;
+    let n = state.store.nomination(id).await?;
+    ok(json!({"state": n.dossier.state, "state_label": n.dossier.state.label()}))
+}
