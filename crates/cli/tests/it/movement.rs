@@ -253,6 +253,13 @@ async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
         let (s, _) = officer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "start_review"}))).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         let reviewer = as_user(&officer, "xa.thamdinh").await;
+        // It waits in the reviewer's "Việc của tôi", not in the submitter's nor the province's.
+        let (_, inbox) = page(&reviewer, "/viec-cua-toi").await;
+        assert!(inbox.contains("Đề nghị khen thưởng chờ tôi thẩm định (1)") && inbox.contains(&format!("/de-nghi/{nid}")), "{engine:?}: {inbox}");
+        let (_, inbox) = page(&officer, "/viec-cua-toi").await;
+        assert!(!inbox.contains("de-nghi-cho-tham-dinh"), "four eyes");
+        let (_, inbox) = page(&as_user(&officer, "tinh.thamdinh").await, "/viec-cua-toi").await;
+        assert!(!inbox.contains(&format!("/de-nghi/{nid}")), "the province's step is not reached");
         let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "start_review"}))).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "return", "comments": {"HO.1": "Ghi ngày của quyết định"}}))).await;
@@ -260,6 +267,8 @@ async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
         let (s, n) = officer.get(&format!("/api/v1/nominations/{nid}")).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(n["state_label"], "Trả lại để bổ sung");
+        let (_, inbox) = page(&reviewer, "/viec-cua-toi").await;
+        assert!(!inbox.contains(&format!("/de-nghi/{nid}")), "returned: no longer waiting");
         assert_eq!(n["transitions"].as_array().unwrap().len(), 3, "{n}");
         // Without the CSRF header a write is refused.
         let res = officer.client.post(officer.url(&path)).json(&serde_json::json!({"action": "submit"})).send().await.unwrap();

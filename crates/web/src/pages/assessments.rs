@@ -993,6 +993,17 @@ struct InboxPage {
     reports: Vec<ReportDue>,
     /// The plans' tasks handed to the user (or to the officer's unit), not yet completed.
     tasks: Vec<super::boards::TaskLine>,
+    /// Nominations for a reward waiting for the user's review (phong trào thi đua).
+    nominations: Vec<NominationWaiting>,
+}
+
+pub struct NominationWaiting {
+    pub id: i64,
+    pub name: String,
+    pub form: String,
+    pub year: i64,
+    pub state: String,
+    pub since: String,
 }
 
 /// "Việc của tôi": what is due, overdue, returned, waiting for my review or my signature.
@@ -1050,7 +1061,17 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let now = jiff::Timestamp::now();
     let mut tasks: Vec<super::boards::TaskLine> = super::boards::my_tasks(&state, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
     tasks.sort_by_key(|t| t.days_left);
-    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks })
+    // Nominations at a review step this user holds (never the one who submitted them).
+    let mut nominations = Vec::new();
+    for n in state.store.nominations_waiting(user.scope(), today).await? {
+        if let Some(step) = n.dossier.current_step()
+            && may_review(&state, &user, step, n.unit_id).await?
+            && n.dossier.submitted_by != Some(user.user.id)
+        {
+            nominations.push(NominationWaiting { id: n.id, form: super::movement::form_label(&n.form), year: n.year, state: n.dossier.state.label(), since: crate::format::instant_vn(&n.updated_at), name: n.participant_name });
+        }
+    }
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, nominations })
 }
 
 pub const PROGRESS_HEADER: [&str; 9] = ["Đơn vị", "Tổng số hồ sơ", "Chưa nộp", "Đang thẩm định", "Bị trả lại", "Đã thẩm định", "Đã công nhận", "Không công nhận", "Chưa nộp, quá hạn"];
