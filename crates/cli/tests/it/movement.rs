@@ -275,3 +275,30 @@ async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_officer_cannot() {
+    for engine in engines() {
+        let mut commune = TestApp::start(engine).await;
+        commune.login("xa.canbo").await;
+        let (_, html) = page(&commune, "/thi-dua").await;
+        assert!(!html.contains("Phát động phong trào"), "{engine:?}");
+        let (s, _, _) = post(&commune, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let province = as_user(&commune, "tinh.canbo").await;
+        let (_, html) = page(&province, "/thi-dua").await;
+        assert!(html.contains("Phát động phong trào cho tỉnh của mình") && html.contains("qd1315-binh-duong"), "{engine:?}: {html}");
+        let (s, _, body) = post(&province, "/thi-dua", &[("template", "")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("href=\"#template\""), "{body}");
+        let (s, loc, body) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let (s, html) = page(&commune, &loc).await;
+        assert_eq!(s, StatusCode::OK, "the commune sees its province's movement");
+        assert!(html.contains("Sơ kết giai đoạn 2023 - 2025"));
+        let (s, _, _) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "once per province");
+        let audit = commune.store.audit(&hoctap_store::AuditFilter { action: Some("movement.launch".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        assert_eq!(audit.len(), 1, "{engine:?}");
+    }
+}

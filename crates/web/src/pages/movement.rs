@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/thi-dua", get(list))
+        .route("/thi-dua", get(list).post(launch))
         .route("/thi-dua/{id}", get(movement_page))
         .route("/thi-dua/{id}/tham-gia", post(register))
         .route("/thi-dua/{id}/khen-thuong", get(decision_form).post(issue))
@@ -92,12 +92,83 @@ pub(crate) async fn visible_nomination(state: &AppState, user: &CurrentUser, id:
 struct ListPage {
     chrome: Chrome,
     movements: Vec<MovementRow>,
+    /// Shipped movements the user may launch: (id, title, plan).
+    templates: Vec<(String, String, String)>,
+    /// The user launches for their own province (an administrator names one).
+    own_province: bool,
+    form: LaunchForm,
+    errors: Vec<FieldError>,
+    done: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
+/// Who launches a movement: an officer of a province for it, or an administrator.
+async fn may_launch(state: &AppState, user: &CurrentUser) -> WebResult<bool> {
+    if user.is_admin() {
+        return Ok(true);
+    }
+    Ok(user.user.role == Role::UnitOfficer && state.store.unit(user.user.unit_id).await?.kind == hoctap_domain::unit::UnitKind::Province)
+}
+
+async fn list_view(state: &AppState, user: &CurrentUser, form: LaunchForm, errors: Vec<FieldError>, done: Option<String>) -> WebResult<ListPage> {
     user.require(Action::ReadLocal)?;
     let movements = state.store.movements(user.scope(), hoctap_store::today()).await?;
-    render_with_flash(&ListPage { chrome: Chrome::new("Phong trào thi đua", &user), movements }, false)
+    let templates = if may_launch(state, user).await? {
+        hoctap_domain::emulation::shipped_movements().map_err(WebError::internal)?.into_iter().map(|m| (m.id, m.title, m.plan)).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ListPage { chrome: Chrome::new("Phong trào thi đua", user), movements, templates, own_province: !user.is_admin(), form, errors, done })
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap) -> WebResult<Response> {
+    let done = take_flash(&headers);
+    let shown = done.is_some();
+    render_with_flash(&list_view(&state, &user, LaunchForm::default(), Vec::new(), done).await?, shown)
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct LaunchForm {
+    #[serde(default)]
+    pub template: String,
+    /// An administrator names the province by its code; an officer launches for their own.
+    #[serde(default)]
+    pub unit_code: String,
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Launches a shipped movement for the user's province (an administrator: the province named).
+async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<LaunchForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let result = async {
+        if !may_launch(&state, &user).await? {
+            return Err(WebError::Forbidden);
+        }
+        let m = hoctap_domain::emulation::shipped_movements().map_err(WebError::internal)?.into_iter().find(|m| m.id == f.template).ok_or_else(|| WebError::invalid("template", "Chọn phong trào mẫu"))?;
+        let unit_id = if user.is_admin() {
+            let code = f.unit_code.trim();
+            if code.is_empty() {
+                return Err(WebError::invalid("unit_code", "Ghi mã tỉnh, thành phố triển khai"));
+            }
+            let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {code}")))?;
+            if u.kind != hoctap_domain::unit::UnitKind::Province {
+                return Err(WebError::invalid("unit_code", format!("{} không phải tỉnh, thành phố", u.name)));
+            }
+            u.id
+        } else {
+            user.user.unit_id
+        };
+        Ok(state.store.movement_launch(&user.actor(), &m, unit_id).await?)
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(flash_redirect(&state, &format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(list_view(&state, &user, f, errors, None).await?.render()?)).into_response())
+        }
+    }
 }
 
 pub struct ParticipantLine {
