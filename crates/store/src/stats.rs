@@ -327,14 +327,12 @@ impl Store {
             let kinds: std::collections::BTreeSet<&str> = targets.iter().map(|t| t.kind.code()).collect();
             let kind_list: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
             let metric_list: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 2)).collect();
-            // Ids and kinds come from the units table, not from the request. `kind || ''`
-            // keeps the planner on the ids' indexes (the kind index would visit every
-            // commune of both eras).
+            // Ids and kinds come from the units table, not from the request.
             let sql = if rebased {
                 format!(
                     "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
-                     JOIN unit_rebase r ON r.unit_id = s.unit_id JOIN units u ON u.id = s.unit_id \
-                     WHERE r.current_id IN ({ids}) AND u.kind || '' IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
+                     JOIN unit_rebase r ON r.unit_id = s.unit_id \
+                     WHERE r.current_id IN ({ids}) AND r.kind IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
                     grp = if national { "0" } else { "r.current_id" },
                     by = if national { "" } else { "r.current_id, " },
                     ids = ids.join(", "),
@@ -370,9 +368,11 @@ impl Store {
             if ids.is_empty() {
                 continue;
             }
+            // From the closure by ancestor, the units of the kind as a set (both engines plan
+            // it that way; a join would start from every commune of both eras).
             let sql = format!(
-                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c JOIN units u ON u.id = c.descendant_id \
-                 WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND u.kind || '' = $2{by}",
+                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 \
+                 AND c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1){by}",
                 ids.join(", "),
                 grp = if national { "0" } else { "c.ancestor_id" },
                 by = if national { "" } else { " GROUP BY c.ancestor_id" }
@@ -426,7 +426,7 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
         }
     }
     let info: BTreeMap<i64, (&str, bool)> = units.iter().map(|(id, kind, to)| (*id, (kind.as_str(), *to > today))).collect();
-    let mut map: Vec<(i64, i64)> = Vec::with_capacity(units.len());
+    let mut map: Vec<(i64, i64, &str)> = Vec::with_capacity(units.len());
     for (id, kind, _) in &units {
         let mut at = *id;
         for _ in 0..16 {
@@ -440,15 +440,15 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
                 None => break,
             };
         }
-        map.push((*id, at));
+        map.push((*id, at, kind.as_str()));
     }
     sqlx::query("DELETE FROM unit_rebase").execute(&mut *conn).await?;
     for chunk in map.chunks(400) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
-        let sql = format!("INSERT INTO unit_rebase (unit_id, current_id) VALUES {}", values.join(", "));
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3)).collect();
+        let sql = format!("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES {}", values.join(", "));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (a, b) in chunk {
-            q = q.bind(*a).bind(*b);
+        for (a, b, k) in chunk {
+            q = q.bind(*a).bind(*b).bind(*k);
         }
         q.execute(&mut *conn).await?;
     }

@@ -14,7 +14,9 @@ CREATE TABLE stat_deltas (
 -- through the lineage (or its parent's): re-bases old numbers onto today's tree.
 CREATE TABLE unit_rebase (
     unit_id INTEGER PRIMARY KEY REFERENCES units (id),
-    current_id INTEGER NOT NULL REFERENCES units (id)
+    current_id INTEGER NOT NULL REFERENCES units (id),
+    -- The unit's own kind: a dashboard reads the rows of units of its own level only.
+    kind TEXT NOT NULL
 );
 CREATE INDEX unit_rebase_current ON unit_rebase (current_id);
 
