@@ -368,11 +368,16 @@ impl Store {
             if ids.is_empty() {
                 continue;
             }
-            // From the closure by ancestor, the units of the kind as a set (both engines plan
-            // it that way; a join would start from every commune of both eras).
+            // Both plans start from the closure by ancestor (starting from the kind would visit
+            // every commune of both eras); each engine needs its own hint to get there.
+            let kind_test = match self.engine() {
+                // `|| ''` keeps SQLite off the kind index.
+                crate::Engine::Sqlite => "EXISTS (SELECT 1 FROM units u WHERE u.id = c.descendant_id AND u.kind || '' = $2)",
+                // PostgreSQL hashes the units of the kind once.
+                crate::Engine::Postgres => "c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1)",
+            };
             let sql = format!(
-                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 \
-                 AND c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1){by}",
+                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND {kind_test}{by}",
                 ids.join(", "),
                 grp = if national { "0" } else { "c.ancestor_id" },
                 by = if national { "" } else { " GROUP BY c.ancestor_id" }
