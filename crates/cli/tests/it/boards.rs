@@ -52,8 +52,17 @@ async fn boards_and_members_are_kept_by_the_units_officer_inside_scope() {
         assert_eq!(app.store.boards_of(province).await.unwrap().len(), 2);
         let audit = app.store.audit(&hoctap_store::AuditFilter { action: Some("board.".into()), limit: 50, ..Default::default() }, hoctap_store::today()).await.unwrap();
         assert!(audit.iter().any(|a| a.action == "board.member.add" && a.username == "tinh.canbo"));
+        // The API gives the same boards and members.
+        let (s, v) = app.get("/api/v1/boards").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(2), "{engine:?}: {v}");
+        let (s, v) = app.get(&format!("/api/v1/boards/{}", board.id)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["members"].as_array().map(Vec::len), Some(6), "{engine:?}");
         // The commune's officer neither sees nor changes the province's board, but keeps the commune's.
         app.login("xa.canbo").await;
+        assert_eq!(app.get(&format!("/api/v1/boards/{}", board.id)).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&format!("/api/v1/boards?unit={province}")).await.0, StatusCode::NOT_FOUND);
         assert_eq!(html(&app, &format!("/ban-chi-dao/{}", board.id)).await.0, StatusCode::NOT_FOUND);
         let (s, _) = app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Ba"), ("role", "uy_vien")]).await;
         assert_eq!(s, StatusCode::NOT_FOUND);

@@ -19,7 +19,35 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/tasks", get(list)).route("/tasks/{id}", get(one)).route("/tasks/{id}/reports", post(post_report))
+    Router::new()
+        .route("/tasks", get(list))
+        .route("/tasks/{id}", get(one))
+        .route("/tasks/{id}/reports", post(post_report))
+        .route("/boards", get(boards))
+        .route("/boards/{id}", get(board))
+}
+
+#[derive(Deserialize, Default)]
+struct BoardsQuery {
+    #[serde(default)]
+    unit: Option<i64>,
+}
+
+/// The steering boards of a unit (default: the caller's), with the scope of the pages.
+async fn boards(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<BoardsQuery>) -> ApiResult {
+    u.require(hoctap_domain::access::Action::ReadLocal)?;
+    let unit = q.unit.unwrap_or(u.user.unit_id);
+    u.require_sees(&state, unit, "đơn vị").await?;
+    ok(state.store.boards_of(unit).await?)
+}
+
+/// One board with its members today.
+async fn board(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    u.require(hoctap_domain::access::Action::ReadLocal)?;
+    let b = state.store.board(id).await?;
+    u.require_sees(&state, b.unit_id, "ban chỉ đạo").await?;
+    let members = state.store.board_members(b.id, hoctap_store::today()).await?;
+    ok(json!({"board": b, "members": members}))
 }
 
 fn task_json(t: &TaskRow) -> serde_json::Value {
