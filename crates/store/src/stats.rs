@@ -56,8 +56,8 @@ pub struct RecountReport {
     pub fixed: bool,
 }
 
-/// The units a record's numbers count in, as the tree stood on a date: the commune that holds
-/// its unit (or the unit itself above commune level), then every unit above it (the district
+/// The units a record's numbers count in, as the tree stood on a date: its unit (a village, or
+/// the commune or province it is placed in), then every unit above it (the commune, the district
 /// before 01/07/2025, the province). Counting at each level when writing keeps every
 /// dashboard's read to a few hundred rows, whatever the size of the country.
 pub(crate) async fn stat_units(conn: &mut AnyConnection, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), Vec<i64>>) -> Result<Vec<i64>> {
@@ -82,13 +82,10 @@ pub(crate) async fn stat_units(conn: &mut AnyConnection, unit: i64, on: Date, ca
             rows = query(from).fetch_all(&mut *conn).await?;
         }
     }
+    // The village (when the record is in one), its commune and every unit above.
     let mut out = Vec::new();
     for r in &rows {
-        let kind: String = r.try_get("kind")?;
-        // Villages count in their commune.
-        if kind != "village" {
-            out.push(get_i64(r, "id")?);
-        }
+        out.push(get_i64(r, "id")?);
     }
     if out.is_empty() {
         out.push(unit);
@@ -315,7 +312,7 @@ impl Store {
         // their kind and whether they exist today.
         let targets: Vec<UnitRow> = match (unit, by_child) {
             (Some(u), false) => vec![self.unit(u).await?],
-            (Some(u), true) => self.children(u, on).await?.into_iter().filter(|c| c.kind != hoctap_domain::unit::UnitKind::Village).collect(),
+            (Some(u), true) => self.children(u, on).await?,
             (None, _) => self.provinces(on).await?,
         };
         let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();

@@ -302,6 +302,8 @@ async fn insert_village(conn: &mut AnyConnection, actor: &Actor, c: &Checked, on
     let id = get_i64(&row, "id")?;
     crate::reorg::insert_edge(conn, id, c.commune.id, &date_text(on)).await?;
     crate::reorg::rebuild_closure(conn, &[id]).await?;
+    // A new unit is its own today's unit (dashboards read a village's counters through the map).
+    sqlx::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING").bind(id).execute(&mut *conn).await?;
     record(
         conn,
         actor,

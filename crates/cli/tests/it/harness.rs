@@ -27,7 +27,9 @@ fn repo() -> PathBuf {
 /// A key that changes when the schema, the shipped data or the demo seed changes.
 fn template_key() -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for dir in ["crates/store/migrations/sqlite", "crates/store/migrations/postgres", "data/admin-units"] {
+    // Everything the seed's data depends on: a change in the store's code can change what a
+    // seeded database holds (e.g. the re-basing map written with each village).
+    for dir in ["crates/store/migrations/sqlite", "crates/store/migrations/postgres", "data/admin-units", "crates/store/src", "data/criteria", "data/plans"] {
         let mut files: Vec<_> = std::fs::read_dir(repo().join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
         for f in files {

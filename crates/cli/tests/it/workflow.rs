@@ -589,5 +589,11 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         assert_eq!((v.get("rec_gdht").copied(), v.get("citizens").copied()), (Some(1), Some(4)), "{engine:?}: {v:?}");
         let report = officer.store.recount(false).await.unwrap();
         assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift);
+        // The village has its own numbers too (its dashboard, and its commune's ranking).
+        let v = officer.store.metric_values(Some(village.id), 2026, &["rec_gdht", "households"], hoctap_store::Basis::Rebased(today)).await.unwrap();
+        assert_eq!((v.get("rec_gdht").copied(), v.get("households").copied()), (Some(1), Some(households)), "{engine:?}: {v:?}");
+        let page = officer.client.get(officer.url(&format!("/tong-hop/{commune}?nam=2026"))).send().await.unwrap().text().await.unwrap();
+        let ranking = page.split("id=\"bang-xep-hang\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default().to_string();
+        assert!(ranking.contains(&village.name), "{engine:?}: villages ranked on the commune's dashboard");
     }
 }
