@@ -608,32 +608,46 @@ impl Store {
 
     /// The narrative sections of a movement's report (`kind`: `nam` or a phase id) of a unit.
     pub async fn movement_report(&self, movement_id: i64, unit_id: i64, kind: &str, year: i64) -> Result<Option<MovementReportRow>> {
-        let row = sqlx::query("SELECT sections_json, updated_by, updated_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+        let row = sqlx::query("SELECT sections_json, updated_by, updated_at, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
             .bind(movement_id)
             .bind(unit_id)
             .bind(kind)
             .bind(year)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| Ok(MovementReportRow { sections: serde_json::from_str(&r.try_get::<String, _>("sections_json")?).map_err(corrupt)?, updated_by: r.try_get("updated_by")?, updated_at: r.try_get("updated_at")? })).transpose()
+        row.map(|r| {
+            Ok(MovementReportRow {
+                sections: serde_json::from_str(&r.try_get::<String, _>("sections_json")?).map_err(corrupt)?,
+                updated_by: r.try_get("updated_by")?,
+                updated_at: r.try_get("updated_at")?,
+                submitted_at: r.try_get("submitted_at")?,
+            })
+        })
+        .transpose()
     }
 
-    /// Saves the narrative sections of a movement's report.
-    pub async fn movement_report_save(&self, actor: &Actor, movement_id: i64, unit_id: i64, kind: &str, year: i64, sections: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    /// Saves the narrative sections of a movement's report; `submit` sends it to the superior,
+    /// after which it is not changed (it is what the superior received).
+    pub async fn movement_report_save(&self, actor: &Actor, key: &MovementReportKey<'_>, sections: &std::collections::BTreeMap<String, String>, submit: bool) -> Result<()> {
+        let MovementReportKey { movement_id, unit_id, kind, year } = *key;
         let mut tx = self.pool().begin().await?;
-        let before = sqlx::query("SELECT sections_json FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+        let stored = sqlx::query("SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
             .bind(movement_id)
             .bind(unit_id)
             .bind(kind)
             .bind(year)
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get::<String, _>("sections_json"))
-            .transpose()?
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+            .await?;
+        if let Some(r) = &stored
+            && !r.try_get::<String, _>("submitted_at")?.is_empty()
+        {
+            return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
+        }
+        let before = stored.map(|r| r.try_get::<String, _>("sections_json")).transpose()?.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
         sqlx::query(
-            "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
+             submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at",
         )
         .bind(movement_id)
         .bind(unit_id)
@@ -642,10 +656,12 @@ impl Store {
         .bind(serde_json::to_string(sections).map_err(corrupt)?)
         .bind(&actor.username)
         .bind(now_text())
+        .bind(if submit { actor.username.clone() } else { String::new() })
+        .bind(if submit { now_text() } else { String::new() })
         .execute(&mut *tx)
         .await?;
         let after = serde_json::to_value(sections).map_err(corrupt)?;
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "movement.report", entity: "movement_report", entity_id: format!("{movement_id}/{kind}/{year}"), before, after: Some(after) }).await?;
+        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: if submit { "movement.report.submit" } else { "movement.report" }, entity: "movement_report", entity_id: format!("{movement_id}/{kind}/{year}"), before, after: Some(after) }).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -669,4 +685,15 @@ pub struct MovementReportRow {
     pub sections: std::collections::BTreeMap<String, String>,
     pub updated_by: String,
     pub updated_at: String,
+    /// When it was sent to the superior; empty while a draft.
+    pub submitted_at: String,
+}
+
+/// Which report of a movement: a unit's annual report (`kind` "nam") or phase review.
+#[derive(Debug, Clone, Copy)]
+pub struct MovementReportKey<'a> {
+    pub movement_id: i64,
+    pub unit_id: i64,
+    pub kind: &'a str,
+    pub year: i64,
 }

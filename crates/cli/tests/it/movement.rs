@@ -219,6 +219,23 @@ async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_p
         assert!(pdf.starts_with(b"%PDF"));
         let audit = officer.store.audit(&hoctap_store::AuditFilter { action: Some("movement.report".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
         assert_eq!(audit.len(), 2, "{engine:?}");
+
+        // This year's report: due in the inbox, sent with its signer, then closed to changes.
+        let year = hoctap_store::today().year().to_string();
+        let (_, inbox) = page(&officer, "/viec-cua-toi").await;
+        assert!(inbox.contains("Báo cáo phong trào thi đua năm") && inbox.contains(&format!("/thi-dua/{mid}/bao-cao?nam={year}")), "{engine:?}");
+        let (s, _, body) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("action", "gui")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: a report is sent signed");
+        assert!(body.contains("Người ký"), "{body}");
+        let (s, _, _) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("nguoi_ky", "Lục Văn Lành"), ("action", "gui")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, _, _) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Sửa lại."), ("nguoi_ky", "Lục Văn Lành")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: sent reports are not changed");
+        let (_, html) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam={year}")).await;
+        assert!(html.contains("Đã gửi cấp trên lúc") && !html.contains("Gửi báo cáo lên cấp trên"), "{engine:?}");
+        let (_, inbox) = page(&officer, "/viec-cua-toi").await;
+        let row = inbox.split("Báo cáo phong trào thi đua năm").nth(1).unwrap_or_default().split("</tr>").next().unwrap_or_default().to_string();
+        assert!(row.contains("Đã gửi"), "{engine:?}: {row}");
     }
 }
 

@@ -10,5 +10,8 @@ CREATE TABLE movement_reports (
     sections_json TEXT NOT NULL,
     updated_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    -- Sent to the superior (the Sở GDĐT for Bình Dương's annual report): no more changes.
+    submitted_by TEXT NOT NULL DEFAULT '',
+    submitted_at TEXT NOT NULL DEFAULT '',
     UNIQUE (movement_id, unit_id, kind, year)
 );

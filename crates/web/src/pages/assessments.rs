@@ -1056,6 +1056,16 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             let sent = state.store.annual_report(unit.id, year).await?.is_some_and(|r| r.submitted);
             let days: i64 = (due - today).get_days().into();
             reports.push(ReportDue { label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name), link: format!("/bao-cao/{}?nam={year}", unit.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
+            // The annual report of each emulation movement the unit takes part in (Bình Dương: 20/11).
+            for m in state.store.movements(Some(unit.id), today).await? {
+                if !(m.movement.period.from..=m.movement.period.to).contains(&year) {
+                    continue;
+                }
+                let Some(due) = hoctap_domain::emulation::report_due(&m.movement, year) else { continue };
+                let sent = state.store.movement_report(m.id, unit.id, "nam", i64::from(year)).await?.is_some_and(|r| !r.submitted_at.is_empty());
+                let days: i64 = (due - today).get_days().into();
+                reports.push(ReportDue { label: format!("Báo cáo phong trào thi đua năm {year} – {}", unit.name), link: format!("/thi-dua/{}/bao-cao?nam={year}", m.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
+            }
         }
     }
     let now = jiff::Timestamp::now();

@@ -275,11 +275,21 @@ fn page_of(user: &CurrentUser, v: View, done: Option<String>, errors: Vec<FieldE
         docx: v.which.file(v.m.id, "docx"),
         pdf: v.which.file(v.m.id, "pdf"),
         xlsx: v.which.file(v.m.id, "xlsx"),
-        saved: v.report.as_ref().map(|r| format!("Lưu lúc {} ({})", crate::format::instant_vn(&r.updated_at), r.updated_by)).unwrap_or_else(|| "Chưa lập".into()),
+        saved: v
+            .report
+            .as_ref()
+            .map(|r| {
+                if r.submitted_at.is_empty() {
+                    format!("Bản nháp, lưu lúc {} ({})", crate::format::instant_vn(&r.updated_at), r.updated_by)
+                } else {
+                    format!("Đã gửi cấp trên lúc {}", crate::format::instant_vn(&r.submitted_at))
+                }
+            })
+            .unwrap_or_else(|| "Chưa lập".into()),
         sections: SECTIONS.iter().map(|(id, h, hint)| (*id, *h, *hint, text(id))).collect(),
         signer: text("nguoi_ky"),
         tables: v.tables.clone(),
-        can_edit: may_write(user),
+        can_edit: may_write(user) && v.report.as_ref().is_none_or(|r| r.submitted_at.is_empty()),
         done,
         errors,
         m: v.m,
@@ -332,12 +342,18 @@ async fn save(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementR
     }
     sections.insert("nguoi_ky".to_string(), f.rest.get("nguoi_ky").map(|t| t.trim().to_string()).unwrap_or_default());
     let (kind, year) = v.which.key();
-    let result = match error {
-        Some(e) => Err(e),
-        None => state.store.movement_report_save(&user.actor(), v.m.id, v.unit.id, &kind, year, &sections).await.map_err(WebError::from),
+    let submit = f.rest.get("action").is_some_and(|a| a == "gui");
+    let signer_missing = submit && sections.get("nguoi_ky").is_none_or(String::is_empty);
+    let result = match (error, signer_missing) {
+        (Some(e), _) => Err(e),
+        (None, true) => Err(WebError::invalid("nguoi_ky", "Người ký: cần ghi họ tên trước khi gửi báo cáo")),
+        (None, false) => {
+            let key = hoctap_store::MovementReportKey { movement_id: v.m.id, unit_id: v.unit.id, kind: &kind, year };
+            state.store.movement_report_save(&user.actor(), &key, &sections, submit).await.map_err(WebError::from)
+        }
     };
     match result {
-        Ok(()) => Ok(flash_redirect(state, &v.which.path(v.m.id), "Đã lưu báo cáo")),
+        Ok(()) => Ok(flash_redirect(state, &v.which.path(v.m.id), if submit { "Đã gửi báo cáo lên cấp trên" } else { "Đã lưu báo cáo" })),
         Err(e) => {
             let status = e.status();
             let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
