@@ -123,27 +123,7 @@ impl Store {
         }
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool().begin().await?;
-        let res = sqlx::query(
-            "INSERT INTO decisions (campaign_id, unit_id, province_code, number, decided_on, authority, signer_name, signer_title, place, legal_basis_json, title, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(campaign_id)
-        .bind(unit_id)
-        .bind(&unit.province_code)
-        .bind(d.number.trim())
-        .bind(date_text(d.decided_on))
-        .bind(d.authority.trim())
-        .bind(d.signer_name.trim())
-        .bind(d.signer_title.trim())
-        .bind(d.place.trim())
-        .bind(serde_json::to_string(&d.legal_basis).unwrap_or_default())
-        .bind(d.title.trim())
-        .bind(&actor.username)
-        .bind(now_text())
-        .fetch_one(&mut *tx)
-        .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
-        let decision_id = get_i64(&row, "id")?;
+        let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
         let set_id: String = sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
         let mut deltas = Vec::new();
         for g in grants {
@@ -261,6 +241,43 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The query type of the store's statements.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Writes a decision's text (number, date, authority, signer, place, legal basis, summary) in
+/// `table` after the table's own leading columns, which `lead` binds; a number the unit has
+/// already used is refused in Vietnamese. Recognition and reward decisions share it.
+pub(crate) async fn insert_decision_text<'q>(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    lead_columns: &[&str],
+    lead: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
+    unit: &'q crate::UnitRow,
+    actor: &'q Actor,
+    d: &'q NewDecision,
+) -> Result<i64> {
+    let columns: Vec<&str> = lead_columns.iter().copied().chain(["unit_id", "province_code", "number", "decided_on", "authority", "signer_name", "signer_title", "place", "legal_basis_json", "title", "created_by", "created_at"]).collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING id", columns.join(", "), placeholders.join(", "));
+    let res = lead(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .bind(unit.id)
+        .bind(&unit.province_code)
+        .bind(d.number.trim())
+        .bind(date_text(d.decided_on))
+        .bind(d.authority.trim())
+        .bind(d.signer_name.trim())
+        .bind(d.signer_title.trim())
+        .bind(d.place.trim())
+        .bind(serde_json::to_string(&d.legal_basis).unwrap_or_default())
+        .bind(d.title.trim())
+        .bind(&actor.username)
+        .bind(now_text())
+        .fetch_one(&mut *conn)
+        .await;
+    let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
+    get_i64(&row, "id")
 }
 
 impl Store {

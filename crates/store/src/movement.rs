@@ -502,29 +502,7 @@ impl Store {
         }
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool().begin().await?;
-        let res = sqlx::query(
-            "INSERT INTO reward_decisions (movement_id, form, year, unit_id, province_code, number, decided_on, authority, signer_name, signer_title, place, legal_basis_json, title, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        )
-        .bind(movement_id)
-        .bind(form)
-        .bind(year)
-        .bind(unit_id)
-        .bind(&unit.province_code)
-        .bind(d.number.trim())
-        .bind(date_text(d.decided_on))
-        .bind(d.authority.trim())
-        .bind(d.signer_name.trim())
-        .bind(d.signer_title.trim())
-        .bind(d.place.trim())
-        .bind(serde_json::to_string(&d.legal_basis).unwrap_or_default())
-        .bind(d.title.trim())
-        .bind(&actor.username)
-        .bind(now_text())
-        .fetch_one(&mut *tx)
-        .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
-        let decision_id = get_i64(&row, "id")?;
+        let decision_id = crate::decisions::insert_decision_text(&mut tx, "reward_decisions", &["movement_id", "form", "year"], |q| q.bind(movement_id).bind(form).bind(year), &unit, actor, d).await?;
         for g in grants {
             let n = g.nomination;
             let province: String = sqlx::query("SELECT province_code FROM nominations WHERE id = $1").bind(n.id).fetch_one(&mut *tx).await?.try_get("province_code")?;

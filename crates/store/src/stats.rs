@@ -22,7 +22,8 @@ pub enum Basis {
 }
 
 impl Basis {
-    fn date(self) -> Date {
+    /// The date of the tree the numbers are summed on.
+    pub fn date(self) -> Date {
         match self {
             Self::AsAt(d) | Self::Rebased(d) => d,
         }
@@ -94,17 +95,26 @@ pub(crate) async fn stat_units(conn: &mut AnyConnection, unit: i64, on: Date, ca
     Ok(out)
 }
 
-/// Adds deltas, each given with the unit of its record and the date that unit is read on.
-pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<()> {
+/// Counter rows: (unit, metric, year) → change.
+type CounterRows = BTreeMap<(i64, &'static str, i16), i64>;
+
+/// Spreads deltas (each with the unit of its record and the date that unit is read on) over
+/// every unit they count in, summed by counter, zeros dropped.
+async fn fold_by_unit(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<CounterRows> {
     let mut cache = BTreeMap::new();
-    let mut folded: BTreeMap<(i64, &'static str, i16), i64> = BTreeMap::new();
+    let mut folded = CounterRows::new();
     for (unit, on, d) in items {
         for u in stat_units(conn, *unit, *on, &mut cache).await? {
             *folded.entry((u, d.metric, d.year)).or_default() += d.amount;
         }
     }
     folded.retain(|_, v| *v != 0);
-    let rows: Vec<_> = folded.into_iter().collect();
+    Ok(folded)
+}
+
+/// Adds changes to the counters, 200 rows a statement.
+async fn write_counters(conn: &mut AnyConnection, rows: &CounterRows) -> Result<()> {
+    let rows: Vec<_> = rows.iter().collect();
     for chunk in rows.chunks(200) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
         let sql = format!(
@@ -114,11 +124,17 @@ pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, De
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((unit, metric, year), delta) in chunk {
-            q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(*delta);
+            q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(**delta);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Adds deltas, each given with the unit of its record and the date that unit is read on.
+pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<()> {
+    let rows = fold_by_unit(conn, items).await?;
+    write_counters(conn, &rows).await
 }
 
 /// The deltas of a registry record's version valid over `[from, to)`.
@@ -245,14 +261,7 @@ impl Store {
             versions += 1;
             items.extend(stats::version_deltas(&contributions, from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)));
         }
-        let mut cache = BTreeMap::new();
-        let mut expected: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
-        for (unit, on, d) in &items {
-            for u in stat_units(&mut conn, *unit, *on, &mut cache).await? {
-                *expected.entry((u, d.metric.to_string(), d.year)).or_default() += d.amount;
-            }
-        }
-        expected.retain(|_, v| *v != 0);
+        let expected = fold_by_unit(&mut conn, &items).await?;
         let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
         for r in sqlx::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {
             let delta = get_i64(&r, "delta")?;
@@ -261,8 +270,9 @@ impl Store {
             }
         }
         let mut drift = Vec::new();
-        for key in expected.keys().chain(stored.keys()).collect::<std::collections::BTreeSet<_>>() {
-            let (s, e) = (stored.get(key).copied().unwrap_or(0), expected.get(key).copied().unwrap_or(0));
+        let expected_by_name: BTreeMap<(i64, String, i16), i64> = expected.iter().map(|((u, m, y), v)| ((*u, (*m).to_string(), *y), *v)).collect();
+        for key in expected_by_name.keys().chain(stored.keys()).collect::<std::collections::BTreeSet<_>>() {
+            let (s, e) = (stored.get(key).copied().unwrap_or(0), expected_by_name.get(key).copied().unwrap_or(0));
             if s != e {
                 drift.push(Drift { unit_id: key.0, metric: key.1.clone(), year: key.2, stored: s, recounted: e });
             }
@@ -272,16 +282,7 @@ impl Store {
         if fix && !drift.is_empty() {
             let mut tx = self.pool().begin().await?;
             sqlx::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
-            let rows: Vec<_> = expected.into_iter().collect();
-            for chunk in rows.chunks(200) {
-                let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
-                let sql = format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {}", values.join(", "));
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for ((unit, metric, year), delta) in chunk {
-                    q = q.bind(*unit).bind(metric.clone()).bind(i64::from(*year)).bind(*delta);
-                }
-                q.execute(&mut *tx).await?;
-            }
+            write_counters(&mut tx, &expected).await?;
             tx.commit().await?;
         }
         Ok(RecountReport { versions, counters, fixed: fix && !drift.is_empty(), drift })

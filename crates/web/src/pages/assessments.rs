@@ -1050,9 +1050,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
         if unit.kind != UnitKind::Village {
             let year = today.year();
             let ancestors = state.store.ancestors(unit.id, today).await?;
-            let chain: Vec<String> = std::iter::once(unit.code.clone()).chain(ancestors.iter().rev().map(|a| a.code.clone())).collect();
-            let refs: Vec<&str> = chain.iter().map(String::as_str).collect();
-            let due = hoctap_domain::plan::report_due_in(&refs, year);
+            let due = super::report::report_due(Some(&unit), &ancestors, year);
             let sent = state.store.annual_report(unit.id, year).await?.is_some_and(|r| r.submitted);
             let days: i64 = (due - today).get_days().into();
             reports.push(ReportDue { label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name), link: format!("/bao-cao/{}?nam={year}", unit.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });

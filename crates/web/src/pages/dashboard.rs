@@ -375,9 +375,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
     {
         let wanted: Vec<&str> = metrics_of(ind).collect();
         let by_child = state.store.metric_values_by_child(place.id(), year, &wanted, basis).await?;
-        let on = match basis {
-            Basis::AsAt(d) | Basis::Rebased(d) => d,
-        };
+        let on = basis.date();
         let kids = match place.id() {
             Some(id) => state.store.children(id, on).await?,
             None => state.store.provinces(on).await?,
@@ -517,9 +515,7 @@ async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
         Some(id) => state.store.ancestors(id, hoctap_store::today()).await?,
         None => Vec::new(),
     };
-    let chain: Vec<String> = d.unit.iter().map(|u| u.code.clone()).chain(parents.iter().rev().map(|p| p.code.clone())).collect();
-    let chain_refs: Vec<&str> = chain.iter().map(String::as_str).collect();
-    let report_due = hoctap_domain::date::format_vn(hoctap_domain::plan::report_due_in(&chain_refs, d.year));
+    let report_due = hoctap_domain::date::format_vn(super::report::report_due(d.unit.as_ref(), &parents, d.year));
     let this_year = hoctap_store::today().year();
     render(&DashboardPage {
         chrome: Chrome::new(format!("Tổng hợp: {}", d.title), &user),
@@ -613,9 +609,7 @@ async fn exchange_rows(state: &AppState, user: &CurrentUser, place: Place, q: &D
         wanted.sort_unstable();
         wanted.dedup();
         let by_child = state.store.metric_values_by_child(place.id(), d.year, &wanted, q.basis()).await?;
-        let on = match q.basis() {
-            Basis::AsAt(x) | Basis::Rebased(x) => x,
-        };
+        let on = q.basis().date();
         let kids = match place.id() {
             Some(id) => state.store.children(id, on).await?,
             None => state.store.provinces(on).await?,

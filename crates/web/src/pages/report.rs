@@ -74,28 +74,29 @@ impl ReportView {
     }
 }
 
+/// The jurisdiction's due date of a unit's annual report: the first rule found from the unit up
+/// through `ancestors` (as `Store::ancestors` lists them, the province first).
+pub fn report_due(unit: Option<&UnitRow>, ancestors: &[UnitRow], year: i16) -> jiff::civil::Date {
+    let chain: Vec<&str> = unit.iter().map(|u| u.code.as_str()).chain(ancestors.iter().rev().map(|a| a.code.as_str())).collect();
+    hoctap_domain::plan::report_due_in(&chain, year)
+}
+
 async fn view(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<ReportView> {
     let d = build(state, user, place, q).await?;
     let today = hoctap_store::today();
-    let (report, children, superior, due) = match &d.unit {
+    // The unit's report, the units that owe it theirs, its superior and its due date.
+    let (report, kids, ancestors) = match &d.unit {
         Some(u) => {
-            let ancestors = state.store.ancestors(u.id, today).await?;
-            let chain: Vec<String> = std::iter::once(u.code.clone()).chain(ancestors.iter().rev().map(|a| a.code.clone())).collect();
-            let refs: Vec<&str> = chain.iter().map(String::as_str).collect();
             let kids = if u.kind == UnitKind::Village { Vec::new() } else { state.store.children(u.id, today).await?.into_iter().filter(|k| k.kind != UnitKind::Village).collect() };
-            let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
-            let sent = state.store.reports_submitted(&ids, d.year).await?;
-            let children = kids.into_iter().map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name }).collect();
-            (state.store.annual_report(u.id, d.year).await?, children, ancestors.last().cloned(), hoctap_domain::plan::report_due_in(&refs, d.year))
+            (state.store.annual_report(u.id, d.year).await?, kids, state.store.ancestors(u.id, today).await?)
         }
-        None => {
-            let kids = state.store.provinces(today).await?;
-            let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
-            let sent = state.store.reports_submitted(&ids, d.year).await?;
-            let children = kids.into_iter().map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name }).collect();
-            (None, children, None, hoctap_domain::plan::report_due_in(&[], d.year))
-        }
+        None => (None, state.store.provinces(today).await?, Vec::new()),
     };
+    let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
+    let sent = state.store.reports_submitted(&ids, d.year).await?;
+    let children = kids.into_iter().map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name }).collect();
+    let due = report_due(d.unit.as_ref(), &ancestors, d.year);
+    let superior = ancestors.last().cloned();
     let signer_name = report.as_ref().and_then(|r| r.sections.get("nguoi_ky").cloned()).unwrap_or_default();
     Ok(ReportView { d, report, due, children, signer_name, superior })
 }
