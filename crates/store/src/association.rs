@@ -432,15 +432,7 @@ impl Store {
     /// Ends an officer's term on `on` (the office is free from that day).
     pub async fn officer_end(&self, actor: &Actor, branch: &BranchRow, officer_id: i64, on: Date) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE association_officers SET term_to = $1 WHERE id = $2 AND branch_id = $3 AND term_from < $1 AND term_to > $1")
-            .bind(date_text(on))
-            .bind(officer_id)
-            .bind(branch.id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::invalid("on", "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực"));
-        }
+        end_term(&mut tx, "association_officers", "branch_id", branch.id, officer_id, on, "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực").await?;
         record(
             &mut tx,
             actor,
@@ -501,4 +493,15 @@ impl Store {
 /// Whether a registry's writes go through the fund rules.
 pub(crate) fn is_ledger(kind: RegistryKind) -> bool {
     kind == RegistryKind::FundEntries
+}
+
+/// Ends a term (an association officer's, a board member's) on `on`: the row of `id` under
+/// `owner_id` must have started before that day and still run; `refusal` says why not.
+pub(crate) async fn end_term(conn: &mut sqlx::AnyConnection, table: &str, owner_column: &str, owner_id: i64, id: i64, on: Date, refusal: &str) -> Result<()> {
+    let sql = format!("UPDATE {table} SET term_to = $1 WHERE id = $2 AND {owner_column} = $3 AND term_from < $1 AND term_to > $1");
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).bind(owner_id).execute(&mut *conn).await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::invalid("on", refusal));
+    }
+    Ok(())
 }

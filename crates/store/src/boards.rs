@@ -351,15 +351,7 @@ impl Store {
     /// Ends a member's term on `on` (the seat is free from that day).
     pub async fn board_member_end(&self, actor: &Actor, board: &BoardRow, member_id: i64, on: Date) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE board_members SET term_to = $1 WHERE id = $2 AND board_id = $3 AND term_from < $1 AND term_to > $1")
-            .bind(date_text(on))
-            .bind(member_id)
-            .bind(board.id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::invalid("on", "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên"));
-        }
+        crate::association::end_term(&mut tx, "board_members", "board_id", board.id, member_id, on, "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên").await?;
         record(
             &mut tx,
             actor,
