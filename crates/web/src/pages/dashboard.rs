@@ -190,6 +190,8 @@ pub type Progress = Vec<(String, [usize; 8])>;
 pub struct Dashboard {
     pub place: Place,
     pub unit: Option<UnitRow>,
+    /// The units above it today, the province first.
+    pub ancestors: Vec<UnitRow>,
     pub title: String,
     pub year: i16,
     pub lines: Vec<IndicatorLine>,
@@ -283,12 +285,12 @@ fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator:
 
 /// The targets that apply to a unit: its own, then those of the units above it and the
 /// country's (a commune without its own target is measured against its province's).
-async fn targets_for(state: &AppState, unit: Option<&UnitRow>, year: i16) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
+async fn targets_for(state: &AppState, unit: Option<&UnitRow>, ancestors: &[UnitRow], year: i16) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
     let mut chain: Vec<(i64, Option<String>)> = Vec::new();
     if let Some(u) = unit {
         chain.push((u.id, None));
-        for a in state.store.ancestors(u.id, hoctap_store::today()).await?.into_iter().rev() {
-            chain.push((a.id, Some(a.name)));
+        for a in ancestors.iter().rev() {
+            chain.push((a.id, Some(a.name.clone())));
         }
     }
     chain.push((0, unit.map(|_| "toàn quốc".to_string())));
@@ -333,7 +335,12 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         Some(id) => state.store.reported_values(id, first_year..=year).await?,
         None => BTreeMap::new(),
     };
-    let targets = targets_for(state, unit.as_ref(), year).await?;
+    // The units above, today (targets they set apply here; the page and report name them).
+    let ancestors = match &unit {
+        Some(u) => state.store.ancestors(u.id, hoctap_store::today()).await?,
+        None => Vec::new(),
+    };
+    let targets = targets_for(state, unit.as_ref(), &ancestors, year).await?;
     let mut lines = Vec::new();
     for ind in &indicators {
         let (num, den) = (sum(&metrics, &ind.numerator), sum(&metrics, &ind.denominator));
@@ -435,7 +442,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         Some(u) => format!("{} – năm {year}", u.name),
         None => format!("Toàn quốc – năm {year}"),
     };
-    Ok(Dashboard { place, unit, title, year, lines, ranked, children, trend, campaigns, metrics })
+    Ok(Dashboard { place, unit, ancestors, title, year, lines, ranked, children, trend, campaigns, metrics })
 }
 
 #[derive(Template)]
@@ -511,10 +518,7 @@ async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
     let trend_rows = d.trend.iter().map(|(i, pts)| (i.name.clone(), pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_else(|| "—".into())).collect())).collect();
     let can_report = place.id().is_some() && user.user.role.may(Action::EditRegistries);
     let reported = d.lines.iter().filter(|l| !l.is_computed()).map(|l| (l.indicator.id.clone(), l.indicator.name.clone())).collect();
-    let parents = match place.id() {
-        Some(id) => state.store.ancestors(id, hoctap_store::today()).await?,
-        None => Vec::new(),
-    };
+    let parents = d.ancestors.clone();
     let report_due = hoctap_domain::date::format_vn(super::report::report_due(d.unit.as_ref(), &parents, d.year));
     let this_year = hoctap_store::today().year();
     render(&DashboardPage {

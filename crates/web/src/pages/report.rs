@@ -85,18 +85,18 @@ async fn view(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery)
     let d = build(state, user, place, q).await?;
     let today = hoctap_store::today();
     // The unit's report, the units that owe it theirs, its superior and its due date.
-    let (report, kids, ancestors) = match &d.unit {
+    let (report, kids) = match &d.unit {
         Some(u) => {
             let kids = if u.kind == UnitKind::Village { Vec::new() } else { state.store.children(u.id, today).await?.into_iter().filter(|k| k.kind != UnitKind::Village).collect() };
-            (state.store.annual_report(u.id, d.year).await?, kids, state.store.ancestors(u.id, today).await?)
+            (state.store.annual_report(u.id, d.year).await?, kids)
         }
-        None => (None, state.store.provinces(today).await?, Vec::new()),
+        None => (None, state.store.provinces(today).await?),
     };
     let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
     let sent = state.store.reports_submitted(&ids, d.year).await?;
     let children = kids.into_iter().map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name }).collect();
-    let due = report_due(d.unit.as_ref(), &ancestors, d.year);
-    let superior = ancestors.last().cloned();
+    let due = report_due(d.unit.as_ref(), &d.ancestors, d.year);
+    let superior = d.ancestors.last().cloned();
     let signer_name = report.as_ref().and_then(|r| r.sections.get("nguoi_ky").cloned()).unwrap_or_default();
     Ok(ReportView { d, report, due, children, signer_name, superior })
 }
