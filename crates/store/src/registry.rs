@@ -447,7 +447,7 @@ impl Store {
         let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
         let feeder = async move {
             for c in chunks {
-                if tx.send(c).await.is_err() {
+                if tx.send(ParsedChunk::parse(reg, c)).await.is_err() {
                     break;
                 }
             }
@@ -456,49 +456,68 @@ impl Store {
         report
     }
 
-    /// The streaming form of [`Store::registry_import`]: rows arrive in chunks (a file read on
-    /// another thread), memory stays bounded whatever the file's size, and everything is still
-    /// one transaction: a rejected row anywhere, an error or a killed process leaves the
-    /// database as it was. `progress` is called with the number of rows processed so far.
+    /// The streaming form of [`Store::registry_import`]: rows arrive in chunks, read and
+    /// parsed ([`ParsedChunk::parse`]) on another thread, memory stays bounded whatever the
+    /// file's size, and everything is still one transaction: a rejected row anywhere, an error
+    /// or a killed process leaves the database as it was. `progress` is called with the number
+    /// of rows processed so far.
     pub async fn registry_import_stream(
         &self,
         actor: &Actor,
         reg: &Registry,
-        mut chunks: tokio::sync::mpsc::Receiver<Vec<ImportRow>>,
+        mut chunks: tokio::sync::mpsc::Receiver<ParsedChunk>,
         opts: ImportOptions,
         mut progress: impl FnMut(usize),
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
-        let mut tx = self.pool().begin().await?;
+        let mut tx: AnyConnectionTx = self.pool().begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
         let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table))).fetch_optional(&mut *tx).await?.is_none();
         let mut run = ImportRun {
             reg,
-            actor,
             opts,
             fresh,
             report: RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false },
             cache: UnitCache::default(),
             seen: std::collections::HashMap::new(),
-            tx,
+            rows_total: 0,
         };
         let mut done = 0usize;
-        let mut rows_total = 0usize;
-        let mut next = chunks.recv().await.map(|c| parse_chunk(reg, c));
-        while let Some(parsed) = next.take() {
-            rows_total += parsed.len();
-            // The next chunk is parsed while this one is checked and written (the database
-            // works on its own thread or server while this task parses).
-            let (written, following) = tokio::join!(run.chunk(parsed), async { chunks.recv().await.map(|c| parse_chunk(reg, c)) });
-            done += written?;
-            next = following;
+        let mut inserted = 0usize;
+        let mut bulk: Option<BulkLoad> = None;
+        let mut current = match chunks.recv().await {
+            Some(c) => Some(run.prepare(&mut tx, c.0).await?),
+            None => None,
+        };
+        while let Some(chunk) = current.take() {
+            if bulk.is_none() && fresh && chunk.write && done >= BULK_LOAD_AFTER {
+                bulk = BulkLoad::begin(&mut tx, reg, inserted).await?;
+            }
+            let n = chunk.rows;
+            inserted += chunk.creates;
+            // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
+            // server) while this task reads, parses and, when the cache holds every unit it
+            // needs, decides the next one.
+            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
+                Some(run.prepare_offline(chunks.recv().await?.0))
+            });
+            written?;
+            done += n;
             progress(done);
+            current = match following {
+                None => None,
+                Some(Ok(next)) => Some(next),
+                Some(Err(parsed)) => Some(run.prepare(&mut tx, parsed).await?),
+            };
         }
-        let ImportRun { mut tx, mut report, .. } = run;
+        let ImportRun { mut report, rows_total, .. } = run;
         if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
             tx.rollback().await?;
             return Ok(report);
+        }
+        if let Some(b) = bulk {
+            b.finish(&mut tx).await?;
         }
         record(
             &mut tx,
@@ -537,6 +556,81 @@ impl Store {
     }
 }
 
+/// Rows written before a first import into an empty registry switches to [`BulkLoad`]: small
+/// imports never take the table lock it needs.
+const BULK_LOAD_AFTER: usize = 50_000;
+
+/// A large first import into an empty PostgreSQL registry, loaded the way PostgreSQL's manual
+/// advises ("Populating a Database": remove indexes and foreign keys, load, re-create them):
+/// building an index once over a million rows is three times cheaper than maintaining it row
+/// by row, and checking the foreign key to `units` with one join instead of a trigger per row
+/// saves 4 s per million. The unique and foreign-key constraints and the indexes are read from
+/// the catalog, dropped, and re-created from the same definitions before commit, inside the
+/// import's transaction: a failure or a kill rolls them back with the rows, and a re-created
+/// constraint checks every row again. SQLite gains nothing from this (measured) and keeps its
+/// indexes.
+struct BulkLoad {
+    /// Statements that re-create what was dropped, in order.
+    restore: Vec<String>,
+}
+
+impl BulkLoad {
+    /// Takes the table for itself and drops its secondary indexes and constraints, if the
+    /// table still holds only the `written` rows of this import; None otherwise (SQLite, or
+    /// another import got there first).
+    async fn begin(conn: &mut AnyConnection, reg: &Registry, written: usize) -> Result<Option<BulkLoad>> {
+        if crate::reorg::anonymous(&*conn) {
+            return Ok(None);
+        }
+        // Readers of this registry wait for the import from here on; it held no record.
+        sqlx::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", reg.table))).execute(&mut *conn).await?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {}", reg.table))).fetch_one(&mut *conn).await?;
+        if usize::try_from(get_i64(&n, "n")?).ok() != Some(written) {
+            return Ok(None);
+        }
+        // Unique constraints another table's foreign key depends on stay.
+        let constraints = sqlx::query(
+            "SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c \
+             WHERE c.conrelid = $1::regclass AND c.contype IN ('u', 'f') \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint d WHERE d.contype = 'f' AND d.confrelid = c.conrelid AND d.conindid = c.conindid AND c.contype = 'u') \
+             ORDER BY c.contype DESC, c.conname",
+        )
+        .bind(reg.table)
+        .fetch_all(&mut *conn)
+        .await?;
+        let indexes = sqlx::query(
+            "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i \
+             WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+        )
+        .bind(reg.table)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut restore = Vec::new();
+        for r in &indexes {
+            let (name, def): (String, String) = (r.try_get("name")?, r.try_get("def")?);
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}"))).execute(&mut *conn).await?;
+            restore.push(def);
+        }
+        // Unique constraints ('u') first when re-created, foreign keys ('f') last.
+        for r in &constraints {
+            let (name, def): (String, String) = (r.try_get("name")?, r.try_get("def")?);
+            sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {} DROP CONSTRAINT {name}", reg.table))).execute(&mut *conn).await?;
+            restore.push(format!("ALTER TABLE {} ADD CONSTRAINT {name} {def}", reg.table));
+        }
+        Ok(Some(BulkLoad { restore }))
+    }
+
+    /// Re-creates the indexes and constraints over every row, before commit.
+    async fn finish(self, conn: &mut AnyConnection) -> Result<()> {
+        // Index builds sort in memory up to this much (the default is 64 MB).
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *conn).await?;
+        for sql in self.restore {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
 /// A row of an import after parsing, before anything is looked up: parsing is pure, so it
 /// runs while the previous chunk is being written.
 struct ParsedRow {
@@ -550,7 +644,18 @@ struct ParsedRow {
 /// A parsed row, or the line of a row that cannot be read and its (column, reason) errors.
 type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
 
-/// Parses a chunk with the domain's cell parsers.
+/// A chunk of an import's rows parsed with the domain's cell parsers, for
+/// [`Store::registry_import_stream`].
+pub struct ParsedChunk(Vec<Parsed>);
+
+impl ParsedChunk {
+    /// Parses rows of `reg`: pure, so the thread that reads the file does it while the
+    /// import checks and writes earlier chunks.
+    pub fn parse(reg: &Registry, chunk: Vec<ImportRow>) -> ParsedChunk {
+        ParsedChunk(parse_chunk(reg, chunk))
+    }
+}
+
 fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
     chunk
         .into_iter()
@@ -584,10 +689,12 @@ fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
         .collect()
 }
 
-/// The state of one import: its transaction, what has been decided so far, and caches.
+type AnyConnectionTx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// What has been decided so far in one import, and its caches (the transaction is kept apart,
+/// so that deciding the next chunk can go on while the engine writes this one).
 struct ImportRun<'a> {
     reg: &'a Registry,
-    actor: &'a Actor,
     opts: ImportOptions,
     /// The registry held no record when the import began.
     fresh: bool,
@@ -595,22 +702,45 @@ struct ImportRun<'a> {
     cache: UnitCache,
     /// Keys seen in the file, hashed: duplicates are found in constant memory per row.
     seen: std::collections::HashMap<u64, usize>,
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    rows_total: usize,
+}
+
+/// A chunk decided and ready to write: new records with their statement parameter already
+/// built, updates, and the counters' changes of the new records.
+struct DecidedChunk {
+    /// Rows of the file the chunk held.
+    rows: usize,
+    /// New records while the chunk is decided (moved into `creates_json` when sealed).
+    new_records: Vec<(Values, Placement)>,
+    /// New records.
+    creates: usize,
+    /// The new records as one JSON parameter ([`new_rows_json`]), when there are any.
+    creates_json: Option<String>,
+    updates: Vec<(RegistryRecord, Values, Placement)>,
+    deltas: Vec<(i64, Date, hoctap_domain::stats::Delta)>,
+    /// Nothing has been rejected so far and this is no dry run: the chunk is written.
+    write: bool,
+}
+
+/// A row checked on its own and, for an update, merged with the stored record.
+struct CheckedRow {
+    line: usize,
+    key: String,
+    merged: Values,
+    errs: Vec<(String, String)>,
 }
 
 impl ImportRun<'_> {
-    /// Merges, checks and (while no row has been rejected) writes one parsed chunk; returns
-    /// the number of rows it held.
-    async fn chunk(&mut self, parsed: Vec<Parsed>) -> Result<usize> {
-        let (reg, ImportOptions { scope, on, dry_run }) = (self.reg, self.opts);
-        let n = parsed.len();
-        let mut rows: Vec<ParsedRow> = Vec::with_capacity(n);
+    /// Drops rows whose key came earlier in the file (a rejection each), keeping the rest.
+    fn first_of_each_key(&mut self, parsed: Vec<Parsed>) -> Vec<ParsedRow> {
+        self.rows_total += parsed.len();
+        let mut rows: Vec<ParsedRow> = Vec::with_capacity(parsed.len());
         for item in parsed {
             match item {
                 Ok(row) => {
                     let h = hash_key(&row.key);
                     if let Some(first) = self.seen.get(&h) {
-                        self.report.reject(row.line, vec![(key_headers(reg), format!("trùng với dòng {first} trong tệp"))]);
+                        self.report.reject(row.line, vec![(key_headers(self.reg), format!("trùng với dòng {first} trong tệp"))]);
                     } else {
                         self.seen.insert(h, row.line);
                         rows.push(row);
@@ -619,16 +749,91 @@ impl ImportRun<'_> {
                 Err((line, errors)) => self.report.reject(line, errors),
             }
         }
-        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(&mut self.tx, reg, &rows).await? };
-        let mut creates: Vec<(Values, Placement)> = Vec::new();
-        let mut updates: Vec<(&RegistryRecord, Values, Placement)> = Vec::new();
+        rows
+    }
+
+    /// Counts a checked row as a create or an update, or rejects it with its errors.
+    fn classify(&mut self, row: CheckedRow, placed: std::result::Result<Placement, (&'static str, String)>, before: Option<&RegistryRecord>, out: &mut DecidedChunk) {
+        let (reg, CheckedRow { line, key, merged, mut errs }) = (self.reg, row);
+        let placement = match placed {
+            Ok(p) => Some(p),
+            Err((c, m)) => {
+                errs.push((header_of(reg, c), m));
+                None
+            }
+        };
+        match (placement, errs.is_empty(), before) {
+            (Some(p), true, Some(b)) => {
+                let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
+                self.report.to_update += 1;
+                self.report.note(line, RowOutcome::Update { key, changed });
+                out.updates.push((b.clone(), merged, p));
+            }
+            (Some(p), true, None) => {
+                self.report.to_create += 1;
+                self.report.note(line, RowOutcome::Create { key });
+                out.new_records.push((merged, p));
+            }
+            _ => self.report.reject(line, errs),
+        }
+    }
+
+    /// Builds the new records' statement parameter and counter changes, and decides whether
+    /// the chunk is written: writing stops at the first rejected row, checking goes on to list
+    /// every error.
+    fn seal(&self, mut out: DecidedChunk) -> DecidedChunk {
+        let (reg, on) = (self.reg, self.opts.on);
+        let creates = std::mem::take(&mut out.new_records);
+        out.write = !self.opts.dry_run && self.report.rejected == 0;
+        out.creates = creates.len();
+        if out.write && !creates.is_empty() {
+            out.creates_json = Some(new_rows_json(reg, creates.iter().map(|(v, p)| (v, p))));
+            out.deltas = creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+        }
+        out
+    }
+
+    fn empty_chunk(rows: usize) -> DecidedChunk {
+        DecidedChunk { rows, new_records: Vec::new(), creates: 0, creates_json: None, updates: Vec::new(), deltas: Vec::new(), write: false }
+    }
+
+    /// Decides a chunk without the database, when it can be: a first import into an empty
+    /// registry (no stored record to merge with), not a ledger (whose entries are checked
+    /// against posted ones), and every unit the rows name already in the cache. Otherwise the
+    /// chunk comes back untouched for [`ImportRun::prepare`].
+    fn prepare_offline(&mut self, parsed: Vec<Parsed>) -> std::result::Result<DecidedChunk, Vec<Parsed>> {
+        let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
+        if !self.fresh || crate::association::is_ledger(reg.kind) {
+            return Err(parsed);
+        }
+        // Nothing is decided unless every row can be placed from the cache.
+        if parsed.iter().flatten().any(|row| place_cached(reg, &row.values, scope, on, &self.cache).is_err()) {
+            return Err(parsed);
+        }
+        let mut out = Self::empty_chunk(parsed.len());
+        for ParsedRow { line, values, key, errors_if_new } in self.first_of_each_key(parsed) {
+            // Every row was placed above; a miss here would be a bug, and rejects the row.
+            let placed = place_cached(reg, &values, scope, on, &self.cache).unwrap_or_else(|_| Err((reg.scope, "lỗi nội bộ: đơn vị chưa được tra".to_string())));
+            self.classify(CheckedRow { line, key, merged: values, errs: errors_if_new }, placed, None, &mut out);
+        }
+        Ok(self.seal(out))
+    }
+
+    /// Decides a chunk with the database at hand: merges rows with stored records, checks
+    /// ledger entries and looks up units the cache lacks.
+    async fn prepare(&mut self, tx: &mut AnyConnection, parsed: Vec<Parsed>) -> Result<DecidedChunk> {
+        let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
+        let n = parsed.len();
+        let rows = self.first_of_each_key(parsed);
+        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, reg, &rows).await? };
+        let mut out = Self::empty_chunk(n);
         for ParsedRow { line, values, key, errors_if_new } in rows {
             let before = existing.get(&key);
-            let (merged, mut errs) = match before {
+            let (merged, errs) = match before {
                 None => {
                     let mut errs = errors_if_new;
                     if crate::association::is_ledger(reg.kind) {
-                        match crate::association::check_entry(&mut self.tx, &values).await {
+                        match crate::association::check_entry(tx, &values).await {
                             Ok(()) => {}
                             Err(StoreError::Invalid { field, message }) => errs.push((header_of(reg, &field), message)),
                             Err(e) => return Err(e),
@@ -641,7 +846,7 @@ impl ImportRun<'_> {
                     let mut merged = b.values.clone();
                     merged.extend(values);
                     if let Some(s) = scope
-                        && !in_scope_tx(&mut self.tx, s, b.unit_id, on).await?
+                        && !in_scope_tx(tx, s, b.unit_id, on).await?
                     {
                         self.report.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
                         continue;
@@ -658,42 +863,32 @@ impl ImportRun<'_> {
                     (merged, errs)
                 }
             };
-            let placement = match place(&mut self.tx, reg, &merged, scope, on, &mut self.cache).await {
-                Ok(p) => Some(p),
-                Err((c, m)) => {
-                    errs.push((header_of(reg, c), m));
-                    None
-                }
-            };
-            match (placement, errs.is_empty(), before) {
-                (Some(p), true, Some(b)) => {
-                    let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
-                    self.report.to_update += 1;
-                    self.report.note(line, RowOutcome::Update { key, changed });
-                    updates.push((b, merged, p));
-                }
-                (Some(p), true, None) => {
-                    self.report.to_create += 1;
-                    self.report.note(line, RowOutcome::Create { key });
-                    creates.push((merged, p));
-                }
-                _ => self.report.reject(line, errs),
-            }
+            let placed = place(tx, reg, &merged, scope, on, &mut self.cache).await;
+            self.classify(CheckedRow { line, key, merged, errs }, placed, before, &mut out);
         }
-        // Writing stops at the first rejected row; checking goes on to list every error.
-        if !dry_run && self.report.rejected == 0 {
-            insert_many(&mut self.tx, reg, &creates, on).await?;
-            // The counters change in the same transaction, once per chunk.
-            let mut deltas: Vec<_> = creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
-            for (before, values, placement) in &updates {
-                let started = current_version_start(&mut self.tx, reg, before).await?;
-                history_keep(&mut self.tx, reg, before, on, self.actor).await?;
-                update_row(&mut self.tx, reg, before.id, values, placement).await?;
-                deltas.extend(crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, values)), on));
-            }
-            crate::stats::add_deltas(&mut self.tx, &deltas).await?;
+        Ok(self.seal(out))
+    }
+}
+
+impl DecidedChunk {
+    /// Writes the chunk's new records, updates (keeping the versions they replace) and
+    /// counter changes, when it is to be written.
+    async fn write(self, tx: &mut AnyConnection, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
+        if !self.write {
+            return Ok(());
         }
-        Ok(n)
+        if let Some(json) = self.creates_json {
+            new_rows_query(new_rows_sql(reg, crate::reorg::anonymous(&*tx)), on, &now_text(), json).execute(&mut *tx).await?;
+        }
+        let mut deltas = self.deltas;
+        for (before, values, placement) in &self.updates {
+            let started = current_version_start(tx, reg, before).await?;
+            history_keep(tx, reg, before, on, actor).await?;
+            update_row(tx, reg, before.id, values, placement).await?;
+            deltas.extend(crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, values)), on));
+        }
+        // The counters change in the same transaction, once per chunk.
+        crate::stats::add_deltas(tx, &deltas).await
     }
 }
 
@@ -716,90 +911,114 @@ async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) 
     Ok(get_i64(&row, "n")? > 0)
 }
 
-/// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
-pub(crate) async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
-    let db = |e: StoreError| ("", e.to_string());
+/// A look-up a placement needs that the import's cache does not hold yet.
+enum Miss {
+    /// A unit by code, in force on the day.
+    Unit(String),
+    /// The unit of a record of another registry, by key.
+    Ref(RegistryKind, String),
+    /// Whether a unit lies in the scope.
+    InScope(i64),
+    /// A unit's province code.
+    Province(i64),
+}
+
+/// A placement or the reason it fails, from the cache alone: `Err(miss)` names the first
+/// look-up the cache lacks. Pure, so the next chunk of an import is placed while the engine
+/// writes this one.
+fn place_cached(reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &UnitCache) -> std::result::Result<std::result::Result<Placement, (&'static str, String)>, Miss> {
     let mut unit_ids = BTreeMap::new();
     let mut ref_units: BTreeMap<&'static str, i64> = BTreeMap::new();
     for f in reg.fields {
         match (f.ty, values.get(f.column)) {
             (FieldType::Unit(_) | FieldType::AnyUnit, Some(Value::Unit(code))) => {
-                if !cache.by_code.contains_key(code.as_str()) {
-                    let row = sqlx::query("SELECT id, kind, province_code FROM units WHERE code = $1 AND valid_from <= $2 AND valid_to > $2")
-                        .bind(code.as_str())
-                        .bind(date_text(on))
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(|e| db(e.into()))?;
-                    let found = match row {
-                        Some(r) => {
-                            let kind: String = r.try_get("kind").map_err(|e| db(e.into()))?;
-                            let province: String = r.try_get("province_code").map_err(|e| db(e.into()))?;
-                            UnitKind::parse(&kind).map(|k| (get_i64(&r, "id").unwrap_or(0), k, province))
-                        }
-                        None => None,
-                    };
-                    cache.by_code.insert(code.to_string(), found);
-                }
-                let Some(Some((id, kind, _))) = cache.by_code.get(code.as_str()).cloned() else {
-                    return Err((f.column, format!("không có đơn vị mã {code} còn hiệu lực ngày {}", hoctap_domain::date::format_vn(on))));
+                let Some(found) = cache.by_code.get(code.as_str()) else { return Err(Miss::Unit(code.to_string())) };
+                let Some((id, kind, _)) = found else {
+                    return Ok(Err((f.column, format!("không có đơn vị mã {code} còn hiệu lực ngày {}", hoctap_domain::date::format_vn(on)))));
                 };
                 if let FieldType::Unit(want) = f.ty
-                    && kind != want
+                    && *kind != want
                 {
-                    return Err((f.column, format!("mã {code} là {}, cần {}", kind.label().to_lowercase(), want.label().to_lowercase())));
+                    return Ok(Err((f.column, format!("mã {code} là {}, cần {}", kind.label().to_lowercase(), want.label().to_lowercase()))));
                 }
-                unit_ids.insert(f.column, id);
+                unit_ids.insert(f.column, *id);
             }
-            (FieldType::Ref(target), Some(Value::Text(code))) => {
-                let cache_key = (target, code.clone());
-                if !cache.refs.contains_key(&cache_key) {
-                    let treg = registry(target);
-                    let kcol = treg.key.first().copied().unwrap_or("code");
-                    let sql = format!("SELECT unit_id FROM {} WHERE {kcol} = $1 AND valid_to > $2", treg.table);
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code).bind(date_text(on)).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))?;
-                    let unit = match row {
-                        Some(r) => Some(get_i64(&r, "unit_id").map_err(db)?),
-                        None => None,
-                    };
-                    cache.refs.insert(cache_key.clone(), unit);
+            (FieldType::Ref(target), Some(Value::Text(code))) => match cache.refs.get(&(target, code.clone())) {
+                None => return Err(Miss::Ref(target, code.clone())),
+                Some(Some(u)) => {
+                    ref_units.insert(f.column, *u);
                 }
-                match cache.refs.get(&cache_key).copied().flatten() {
-                    Some(u) => {
-                        ref_units.insert(f.column, u);
-                    }
-                    None => return Err((f.column, format!("không có {} mã \"{code}\" trong sổ", registry(target).noun))),
-                }
-            }
+                Some(None) => return Ok(Err((f.column, format!("không có {} mã \"{code}\" trong sổ", registry(target).noun)))),
+            },
             _ => {}
         }
     }
-    let scope_unit = unit_ids.get(reg.scope).or_else(|| ref_units.get(reg.scope)).copied().ok_or((reg.scope, "không được để trống".to_string()))?;
-    if let Some(s) = scope {
-        let ok = match cache.in_scope.get(&scope_unit) {
-            Some(v) => *v,
-            None => {
-                let v = in_scope_tx(conn, s, scope_unit, on).await.map_err(db)?;
-                cache.in_scope.insert(scope_unit, v);
-                v
-            }
-        };
-        if !ok {
-            return Err((reg.scope, "đơn vị nằm ngoài phạm vi của bạn".to_string()));
+    let Some(scope_unit) = unit_ids.get(reg.scope).or_else(|| ref_units.get(reg.scope)).copied() else {
+        return Ok(Err((reg.scope, "không được để trống".to_string())));
+    };
+    if scope.is_some() {
+        match cache.in_scope.get(&scope_unit) {
+            None => return Err(Miss::InScope(scope_unit)),
+            Some(false) => return Ok(Err((reg.scope, "đơn vị nằm ngoài phạm vi của bạn".to_string()))),
+            Some(true) => {}
         }
     }
-    let province_code = match cache.province.get(&scope_unit) {
-        Some(p) => p.clone(),
-        None => {
-            let p = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(scope_unit).fetch_optional(&mut *conn).await.map_err(|e| db(e.into()))? {
-                Some(r) => r.try_get::<String, _>("province_code").map_err(|e| db(e.into()))?,
+    let Some(province_code) = cache.province.get(&scope_unit).cloned() else { return Err(Miss::Province(scope_unit)) };
+    Ok(Ok(Placement { unit_ids, scope_unit, province_code }))
+}
+
+/// Looks up what the cache lacks.
+async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> Result<()> {
+    match miss {
+        Miss::Unit(code) => {
+            let row = sqlx::query("SELECT id, kind, province_code FROM units WHERE code = $1 AND valid_from <= $2 AND valid_to > $2")
+                .bind(code.as_str())
+                .bind(date_text(on))
+                .fetch_optional(&mut *conn)
+                .await?;
+            let found = match row {
+                Some(r) => UnitKind::parse(&r.try_get::<String, _>("kind")?).map(|k| (get_i64(&r, "id").unwrap_or(0), k, r.try_get::<String, _>("province_code").unwrap_or_default())),
+                None => None,
+            };
+            cache.by_code.insert(code, found);
+        }
+        Miss::Ref(target, code) => {
+            let treg = registry(target);
+            let kcol = treg.key.first().copied().unwrap_or("code");
+            let sql = format!("SELECT unit_id FROM {} WHERE {kcol} = $1 AND valid_to > $2", treg.table);
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&code).bind(date_text(on)).fetch_optional(&mut *conn).await?;
+            let unit = match row {
+                Some(r) => Some(get_i64(&r, "unit_id")?),
+                None => None,
+            };
+            cache.refs.insert((target, code), unit);
+        }
+        Miss::InScope(unit) => {
+            let v = match scope {
+                Some(s) => in_scope_tx(conn, s, unit, on).await?,
+                None => true,
+            };
+            cache.in_scope.insert(unit, v);
+        }
+        Miss::Province(unit) => {
+            let p = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await? {
+                Some(r) => r.try_get::<String, _>("province_code")?,
                 None => String::new(),
             };
-            cache.province.insert(scope_unit, p.clone());
-            p
+            cache.province.insert(unit, p);
         }
-    };
-    Ok(Placement { unit_ids, scope_unit, province_code })
+    }
+    Ok(())
+}
+
+/// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
+pub(crate) async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
+    loop {
+        match place_cached(reg, values, scope, on, cache) {
+            Ok(placed) => return placed,
+            Err(miss) => fill(conn, miss, scope, on, cache).await.map_err(|e| ("", e.to_string()))?,
+        }
+    }
 }
 
 async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) -> Result<Option<RegistryRecord>> {

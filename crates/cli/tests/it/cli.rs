@@ -97,3 +97,66 @@ async fn an_import_killed_half_way_leaves_the_database_as_before() {
         let _ = std::fs::remove_file(small);
     }
 }
+
+/// A first import into an empty registry past 50,000 rows is bulk-loaded (on PostgreSQL its
+/// indexes and constraints are dropped and re-created inside the transaction) and decided
+/// ahead of the writes from the unit cache: a repeated key deep in the file still rejects the
+/// whole file, a unit first met half-way is still looked up, the counters stay exact, and
+/// afterwards every index, the unique key and the foreign key are in force again.
+#[tokio::test]
+async fn a_large_first_import_keeps_every_key_index_and_counter() {
+    use hoctap_domain::registry::def;
+    use hoctap_store::ImportRow;
+    use std::borrow::Cow;
+    for engine in crate::harness::engines() {
+        let store = crate::harness::fresh_store(engine).await;
+        let today = hoctap_store::today();
+        let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+        let villages = store.villages(commune, today).await.unwrap();
+        let (first, second) = (villages[0].code.clone(), villages[1].code.clone());
+        let actor = hoctap_store::Actor { user_id: None, username: "kiểm thử".into(), unit_id: None };
+        let rows = |n: usize| -> Vec<ImportRow> {
+            (0..n)
+                .map(|i| {
+                    // The second village first appears at row 30,000: a unit the cache lacks.
+                    let village = if i >= 30_000 && i % 2 == 0 { &second } else { &first };
+                    let cells = hoctap::commands::bench::citizen_row(i, village);
+                    ImportRow { line: i + 2, cells: hoctap::commands::bench::BENCH_HEADER.iter().zip(cells).map(|(h, v)| (Cow::Owned(header_column(h)), v)).collect() }
+                })
+                .collect()
+        };
+        let mut file = rows(60_000);
+        // Row 55,002 repeats row 12's CCCD under another name.
+        file[55_000].cells = file[10].cells.clone();
+        file[55_000].cells.insert(Cow::Borrowed("full_name"), "Nguyễn Văn Trùng".into());
+        let r = store.registry_import(&actor, &def::CITIZENS, &file, None, today, false).await.unwrap();
+        assert!(!r.applied && r.rejected == 1, "{engine:?}: {:?}", (r.applied, r.rejected));
+        assert!(format!("{:?}", r.rows).contains("trùng với dòng 12"), "{engine:?}");
+        assert_eq!(store.registry_count(&def::CITIZENS, None, today).await.unwrap(), 0, "{engine:?}: nothing written");
+
+        let r = store.registry_import(&actor, &def::CITIZENS, &rows(60_000), None, today, false).await.unwrap();
+        assert!(r.applied && r.to_create == 60_000 && r.rejected == 0, "{engine:?}: {:?}", (r.applied, r.to_create, r.rejected));
+        assert_eq!(store.registry_count(&def::CITIZENS, None, today).await.unwrap(), 60_000, "{engine:?}");
+        let second_id = store.unit_by_code(&second, today).await.unwrap().id;
+        let in_second = store.registry_count(&def::CITIZENS, Some(second_id), today).await.unwrap();
+        assert_eq!(in_second, 15_000, "{engine:?}: the rows of the village met half-way are placed there");
+        let report = store.recount(false).await.unwrap();
+        assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
+
+        // The unique key and the foreign key hold again, and both indexes are back.
+        let copy = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at) \
+                    SELECT unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at FROM reg_citizens WHERE cccd = '020040000000'";
+        assert!(store.exec_raw(copy).await.is_err(), "{engine:?}: a second row with the same CCCD must be refused");
+        let orphan = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at) \
+                      VALUES (-7, '20', 'x', '020999999999', '2026-01-01', '9999-12-31', 'x', 'x')";
+        assert!(store.exec_raw(orphan).await.is_err(), "{engine:?}: a row of no unit must be refused");
+        for index in ["reg_citizens_unit", "reg_citizens_household"] {
+            store.exec_raw(&format!("DROP INDEX {index}")).await.unwrap_or_else(|e| panic!("{engine:?}: index {index} missing: {e}"));
+        }
+    }
+}
+
+/// The registry column a benchmark file's header names.
+fn header_column(header: &str) -> String {
+    hoctap_domain::registry::def::CITIZENS.fields.iter().find(|f| f.header == header).map(|f| f.column.to_string()).unwrap_or_else(|| panic!("no column for {header}"))
+}
