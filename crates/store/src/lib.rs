@@ -35,7 +35,7 @@ pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
-pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, ParsedChunk, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use movement::{AchievementRow, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow, ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};

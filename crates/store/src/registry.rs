@@ -447,7 +447,7 @@ impl Store {
         let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
         let feeder = async move {
             for c in chunks {
-                if tx.send(ParsedChunk::parse(reg, c)).await.is_err() {
+                if tx.send(c).await.is_err() {
                     break;
                 }
             }
@@ -456,16 +456,15 @@ impl Store {
         report
     }
 
-    /// The streaming form of [`Store::registry_import`]: rows arrive in chunks, read and
-    /// parsed ([`ParsedChunk::parse`]) on another thread, memory stays bounded whatever the
-    /// file's size, and everything is still one transaction: a rejected row anywhere, an error
-    /// or a killed process leaves the database as it was. `progress` is called with the number
-    /// of rows processed so far.
+    /// The streaming form of [`Store::registry_import`]: rows arrive in chunks (a file read on
+    /// another thread), memory stays bounded whatever the file's size, and everything is still
+    /// one transaction: a rejected row anywhere, an error or a killed process leaves the
+    /// database as it was. `progress` is called with the number of rows processed so far.
     pub async fn registry_import_stream(
         &self,
         actor: &Actor,
         reg: &Registry,
-        mut chunks: tokio::sync::mpsc::Receiver<ParsedChunk>,
+        mut chunks: tokio::sync::mpsc::Receiver<Vec<ImportRow>>,
         opts: ImportOptions,
         mut progress: impl FnMut(usize),
     ) -> Result<RegistryImportReport> {
@@ -487,7 +486,7 @@ impl Store {
         let mut inserted = 0usize;
         let mut bulk: Option<BulkLoad> = None;
         let mut current = match chunks.recv().await {
-            Some(c) => Some(run.prepare(&mut tx, c.0).await?),
+            Some(c) => Some(run.prepare(&mut tx, parse_chunk(reg, c)).await?),
             None => None,
         };
         while let Some(chunk) = current.take() {
@@ -497,10 +496,10 @@ impl Store {
             let n = chunk.rows;
             inserted += chunk.creates;
             // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
-            // server) while this task reads, parses and, when the cache holds every unit it
-            // needs, decides the next one.
+            // server) while this task parses the next one and, when the cache holds every unit
+            // it needs, decides it.
             let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
-                Some(run.prepare_offline(chunks.recv().await?.0))
+                Some(run.prepare_offline(parse_chunk(reg, chunks.recv().await?)))
             });
             written?;
             done += n;
@@ -644,18 +643,7 @@ struct ParsedRow {
 /// A parsed row, or the line of a row that cannot be read and its (column, reason) errors.
 type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
 
-/// A chunk of an import's rows parsed with the domain's cell parsers, for
-/// [`Store::registry_import_stream`].
-pub struct ParsedChunk(Vec<Parsed>);
-
-impl ParsedChunk {
-    /// Parses rows of `reg`: pure, so the thread that reads the file does it while the
-    /// import checks and writes earlier chunks.
-    pub fn parse(reg: &Registry, chunk: Vec<ImportRow>) -> ParsedChunk {
-        ParsedChunk(parse_chunk(reg, chunk))
-    }
-}
-
+/// Parses a chunk with the domain's cell parsers.
 fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
     chunk
         .into_iter()

@@ -31,15 +31,14 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(code) => Some(store.unit_by_code(code, today).await?.id),
         None => None,
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<hoctap_store::ParsedChunk>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<ImportRow>>(4);
     let specs = hoctap_docs::registry_xlsx::column_specs(reg);
     let path = a.file.clone();
-    // The file is read and its cells parsed on a blocking thread; the bounded channel keeps
-    // memory constant.
+    // The file is read on a blocking thread; the bounded channel keeps memory constant.
     let reader = tokio::task::spawn_blocking(move || {
         hoctap_docs::table_stream::stream_table(&path, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
             let chunk: Vec<ImportRow> = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells.into_iter().map(|(k, v)| (k.into(), v)).collect() }).collect();
-            tx.blocking_send(hoctap_store::ParsedChunk::parse(reg, chunk)).is_ok()
+            tx.blocking_send(chunk).is_ok()
         })
     });
     let mut progress = Progress::new(if a.dry_run { "Kiểm tra" } else { "Nhập" });
