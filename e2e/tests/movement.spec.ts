@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { mainNav, session } from './support';
+import { PDF, mainNav, session } from './support';
 
 /** A run-unique decision number, so that the test also passes against a reused server. */
 const RUN = Date.now().toString(36).toUpperCase();
@@ -25,6 +25,18 @@ test('a recognised family is nominated in one click, reviewed by the commune and
   await officer.getByRole('button', { name: 'Gửi đề nghị lên cấp trên' }).click();
   await expect(officer.locator('#trang-thai')).toContainText('Đã nộp, chờ thẩm định');
   const nomination = officer.url();
+
+  // The family's page takes a further achievement with a scanned proof attached.
+  await officer.locator('nav.crumbs').getByRole('link', { name: FAMILY }).click();
+  await officer.getByLabel('Loại').selectOption('thanh_tich');
+  await officer.getByLabel('Nội dung thành tích, sáng kiến').fill(`Giải nhất hội thi gia đình học tập ${RUN}`);
+  await officer.getByLabel('Tệp minh chứng').setInputFiles({ name: 'giay-khen.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await officer.getByRole('button', { name: 'Ghi thành tích' }).click();
+  await expect(officer.getByRole('status')).toHaveText('Đã ghi thành tích');
+  const proof = officer.locator('table#thanh-tich').getByRole('row').filter({ hasText: RUN }).getByRole('link', { name: 'giay-khen.pdf' });
+  const file = await officer.request.get(await proof.getAttribute('href') as string);
+  expect((await file.body()).subarray(0, 4).toString('latin1')).toBe('%PDF');
+  await officer.goto(nomination);
 
   // The commune reviewer takes it and approves (a Giấy khen is decided at the commune).
   const reviewer = await session(browser, baseURL, 'xa.thamdinh');

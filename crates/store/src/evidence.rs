@@ -33,6 +33,23 @@ pub struct EvidenceRow {
     pub indicators: Vec<String>,
 }
 
+/// Stores a file's bytes once, by SHA-256, and returns that hash.
+pub(crate) async fn store_file(conn: &mut sqlx::AnyConnection, bytes: &[u8], mime: &str) -> Result<String> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    let exists = sqlx::query("SELECT COUNT(*) AS n FROM evidence_files WHERE sha256 = $1").bind(&sha).fetch_one(&mut *conn).await?;
+    if get_i64(&exists, "n")? == 0 {
+        sqlx::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&sha)
+            .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+            .bind(mime)
+            .bind(bytes.to_vec())
+            .bind(now_text())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(sha)
+}
+
 impl Store {
     /// Stores a file once and describes it for a dossier, coding it after its first indicator.
     pub async fn add_evidence(&self, actor: &Actor, assessment_id: i64, unit_id: i64, e: NewEvidence<'_>) -> Result<EvidenceRow> {
@@ -42,19 +59,8 @@ impl Store {
         if e.title.trim().is_empty() {
             return Err(StoreError::invalid("title", "ghi tên minh chứng"));
         }
-        let sha = hex::encode(Sha256::digest(e.bytes));
         let mut tx = self.pool().begin().await?;
-        let exists = sqlx::query("SELECT COUNT(*) AS n FROM evidence_files WHERE sha256 = $1").bind(&sha).fetch_one(&mut *tx).await?;
-        if get_i64(&exists, "n")? == 0 {
-            sqlx::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&sha)
-                .bind(i64::try_from(e.bytes.len()).unwrap_or(i64::MAX))
-                .bind(e.mime)
-                .bind(e.bytes.to_vec())
-                .bind(now_text())
-                .execute(&mut *tx)
-                .await?;
-        }
+        let sha = store_file(&mut tx, e.bytes, e.mime).await?;
         // Code: first indicator and a sequence per dossier (TC1.CT2-01).
         let first = e.indicators.first().cloned().unwrap_or_default();
         let n = get_i64(&sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2").bind(assessment_id).bind(format!("{first}-%")).fetch_one(&mut *tx).await?, "n")?;

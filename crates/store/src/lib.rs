@@ -37,7 +37,7 @@ pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use error::StoreError;
 pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
-pub use movement::{AchievementRow, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow, ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow};
+pub use movement::{AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow, ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use users::{NewUser, SessionRow, UserRow};

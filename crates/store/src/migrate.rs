@@ -19,6 +19,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0011_movement", include_str!("../migrations/sqlite/0011_movement.sql")),
     ("0012_boards", include_str!("../migrations/sqlite/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/sqlite/0013_movement_reports.sql")),
+    ("0014_achievement_files", include_str!("../migrations/sqlite/0014_achievement_files.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -34,6 +35,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0011_movement", include_str!("../migrations/postgres/0011_movement.sql")),
     ("0012_boards", include_str!("../migrations/postgres/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/postgres/0013_movement_reports.sql")),
+    ("0014_achievement_files", include_str!("../migrations/postgres/0014_achievement_files.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -48,6 +48,8 @@ pub struct AchievementRow {
     pub evidence: String,
     pub recognition_id: Option<i64>,
     pub recorded_by: String,
+    /// The name of the attached proof file, if one was uploaded.
+    pub file_name: Option<String>,
 }
 
 pub struct NewAchievement {
@@ -56,6 +58,15 @@ pub struct NewAchievement {
     pub title: String,
     pub evidence: String,
     pub recognition_id: Option<i64>,
+    /// A scanned or photographed proof (already checked to be a PDF, image or office file).
+    pub file: Option<AttachedFile>,
+}
+
+/// A proof file attached to a record.
+pub struct AttachedFile {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -259,9 +270,16 @@ async fn insert_achievement(conn: &mut sqlx::AnyConnection, actor: &Actor, p: &P
     if a.title.trim().is_empty() {
         return Err(StoreError::invalid("title", "ghi nội dung thành tích, sáng kiến"));
     }
+    if a.evidence.trim().is_empty() && a.file.is_none() {
+        return Err(StoreError::invalid("evidence", "ghi minh chứng (số văn bản công nhận sáng kiến, quyết định, đường dẫn) hoặc đính kèm tệp"));
+    }
+    let file_sha = match &a.file {
+        Some(f) => Some(crate::evidence::store_file(conn, &f.bytes, &f.mime).await?),
+        None => None,
+    };
     let row = sqlx::query(
-        "INSERT INTO movement_achievements (participant_id, province_code, year, kind, title, evidence, recognition_id, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO movement_achievements (participant_id, province_code, year, kind, title, evidence, recognition_id, recorded_by, recorded_at, file_sha256, file_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(p.id)
     .bind(province_code)
@@ -272,10 +290,13 @@ async fn insert_achievement(conn: &mut sqlx::AnyConnection, actor: &Actor, p: &P
     .bind(a.recognition_id)
     .bind(&actor.username)
     .bind(now_text())
+    .bind(file_sha.as_deref())
+    .bind(a.file.as_ref().map(|f| f.name.as_str()))
     .fetch_one(&mut *conn)
     .await?;
     let id = get_i64(&row, "id")?;
-    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "movement.achievement", entity: "participant", entity_id: p.id.to_string(), before: None, after: Some(serde_json::json!({"year": a.year, "kind": a.kind, "title": a.title.trim(), "evidence": a.evidence.trim()})) }).await?;
+    let after = serde_json::json!({"year": a.year, "kind": a.kind, "title": a.title.trim(), "evidence": a.evidence.trim(), "file": a.file.as_ref().map(|f| f.name.as_str()), "sha256": file_sha});
+    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "movement.achievement", entity: "participant", entity_id: p.id.to_string(), before: None, after: Some(after) }).await?;
     Ok(id)
 }
 
@@ -403,9 +424,20 @@ impl Store {
                     evidence: r.try_get("evidence")?,
                     recognition_id: get_opt_i64(r, "recognition_id")?,
                     recorded_by: r.try_get("recorded_by")?,
+                    file_name: r.try_get("file_name")?,
                 })
             })
             .collect()
+    }
+
+    /// The proof file of an achievement: (participant id, mime, file name, bytes).
+    pub async fn achievement_file(&self, achievement_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
+        let r = sqlx::query("SELECT a.participant_id, a.file_name, f.mime, f.bytes FROM movement_achievements a JOIN evidence_files f ON f.sha256 = a.file_sha256 WHERE a.id = $1")
+            .bind(achievement_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("tệp minh chứng"))?;
+        Ok((get_i64(&r, "participant_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
     }
 
     /// Opens a nomination (đề nghị khen thưởng) for a participant.

@@ -235,7 +235,7 @@ pub async fn seed_movement(store: &Store, province: i64, commune: i64) -> Result
     let pid = store.participant_register(&actor, mid, "xa", &commune_row.name, commune, Some(("commune", commune))).await?;
     let p = store.participant(pid).await?;
     store
-        .achievement_add(&actor, &p, &NewAchievement { year, kind: "sang_kien".into(), title: "Tủ sách cộng đồng ở nhà văn hóa các thôn".into(), evidence: "Quyết định công nhận sáng kiến số 05/QĐ-UBND".into(), recognition_id: None })
+        .achievement_add(&actor, &p, &NewAchievement { year, kind: "sang_kien".into(), title: "Tủ sách cộng đồng ở nhà văn hóa các thôn".into(), evidence: "Quyết định công nhận sáng kiến số 05/QĐ-UBND".into(), recognition_id: None, file: None })
         .await?;
     store.participant_register(&actor, mid, "doanh_nghiep", "Hợp tác xã Chè Nà Sla", commune, None).await?;
     Ok((mid, rid))

@@ -5,7 +5,7 @@
 //! Bằng khen; a recognised family is proposed in one click.
 
 use crate::harness::{TestApp, engines};
-use crate::workflow::{as_user, pdf_text, post, state_of};
+use crate::workflow::{as_user, pdf_text, post, post_multipart, state_of};
 use hoctap_domain::emulation::{ActorType, shipped_movements};
 use reqwest::StatusCode;
 
@@ -49,9 +49,10 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
         let (s, loc, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let participant = loc;
-        let (s, _, body) = post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "")]).await;
+        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "")], None).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "evidence is required: {body}");
-        let (s, _, _) = post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận của UBND phường số 10/GXN")]).await;
+        assert!(body.contains("hoặc đính kèm tệp"), "{body}");
+        let (s, _, _) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận của UBND phường số 10/GXN")], None).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (s, loc, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "bang_khen")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
@@ -178,7 +179,7 @@ async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_p
         officer.login("xa.canbo").await;
         let (mid, _) = launched(&officer).await;
         let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
-        post(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")]).await;
+        post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")], None).await;
         post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
 
         let (s, html) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam=2025")).await;
@@ -317,5 +318,54 @@ async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_off
         assert_eq!(s, StatusCode::CONFLICT, "once per province");
         let audit = commune.store.audit(&hoctap_store::AuditFilter { action: Some("movement.launch".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
         assert_eq!(audit.len(), 1, "{engine:?}");
+    }
+}
+
+/// An achievement's proof can be a file: its type is read from the bytes, it is kept once,
+/// shown on the participant's page and in the API, downloaded by those who see the
+/// participant and by no one else, and its upload is audited.
+#[tokio::test]
+async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (mid, _) = launched(&officer).await;
+        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Hoàng Văn Tệp")]).await;
+        let pid: i64 = participant.rsplit('/').next().unwrap().parse().unwrap();
+        let fields = [("year", "2025"), ("kind", "thanh_tich"), ("title", "Giải nhất hội thi gia đình học tập"), ("evidence", "")];
+        // A program renamed .pdf is refused by its bytes, naming the file field.
+        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &fields, Some(("giay-khen.pdf", b"MZ\x90\x00 not a pdf".to_vec()))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {body}");
+        assert!(body.contains("href=\"#file\""), "{body}");
+        let audit_before = officer.store.audit_count().await.unwrap();
+        let pdf = b"%PDF-1.4\n% giay khen gia dinh hoc tap\n".to_vec();
+        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &fields, Some(("giay-khen.pdf", pdf.clone()))).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(officer.store.audit_count().await.unwrap(), audit_before + 1, "{engine:?}: the upload is audited");
+        let (_, html) = page(&officer, &participant).await;
+        let aid: i64 = html.split("href=\"/thanh-tich/").nth(1).and_then(|t| t.split('/').next()).unwrap_or_else(|| panic!("{engine:?}: no file link in {html}")).parse().unwrap();
+        assert!(html.contains(">giay-khen.pdf</a>"), "{html}");
+        let res = officer.client.get(officer.url(&format!("/thanh-tich/{aid}/tep"))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{engine:?}: the same bytes come back");
+        let (s, v) = officer.get(&format!("/api/v1/participants/{pid}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let url = v["achievements"].as_array().unwrap().iter().find_map(|a| a["file_url"].as_str()).unwrap().to_string();
+        let res = officer.client.get(officer.url(&url)).send().await.unwrap();
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+
+        // An officer of another commune sees neither the participant nor its file.
+        let admin = as_user(&officer, "quantri").await;
+        let province = admin.unit_id("20").await;
+        let demo = admin.demo_commune().await;
+        let other = admin.store.children(province, hoctap_store::today()).await.unwrap().into_iter().find(|c| c.id != demo).unwrap();
+        let (s, _) = admin.post("/api/v1/users", serde_json::json!({"username": "xa.khac", "full_name": "Cán Bộ Khác", "role": "unit_officer", "unit_code": other.code, "password": crate::harness::PASSWORD})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let stranger = as_user(&officer, "xa.khac").await;
+        for path in [format!("/thanh-tich/{aid}/tep"), format!("/api/v1/achievements/{aid}/file"), format!("/api/v1/participants/{pid}")] {
+            let res = stranger.client.get(stranger.url(&path)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: {path}");
+        }
     }
 }

@@ -28,6 +28,20 @@ pub(crate) async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> 
     (res.status(), loc, res.text().await.unwrap())
 }
 
+/// Posts a multipart form (with the session's CSRF token), with a file when one is given.
+pub(crate) async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> (StatusCode, String, String) {
+    let mut form = reqwest::multipart::Form::new().text("csrf", app.csrf.clone());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    }
+    let res = app.client.post(app.url(path)).multipart(form).send().await.unwrap();
+    let loc = location(&res);
+    (res.status(), loc, res.text().await.unwrap())
+}
+
 pub(crate) async fn state_of(app: &TestApp, dossier: &str) -> String {
     let html = app.client.get(app.url(dossier)).send().await.unwrap().text().await.unwrap();
     html.split("id=\"trang-thai\"><strong>").nth(1).unwrap().split('<').next().unwrap().to_string()

@@ -1,11 +1,11 @@
 //! Emulation movements in the API: the movements a user is concerned by, one movement with
 //! its participants, nominations and reward counts, one nomination with its history, and a
-//! nomination's transitions, with the same rules, roles and scope as the pages
-//! (`pages::movement`).
+//! nomination's transitions, a participant's achievements and their proof files, with the same
+//! rules, roles and scope as the pages (`pages::movement`).
 
 use super::{ApiError, ApiResult, ApiUser, bad, ok};
 use crate::AppState;
-use crate::pages::movement::{apply, visible_movement, visible_nomination};
+use crate::pages::movement::{apply, visible_movement, visible_nomination, visible_participant};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,6 +18,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/movements", get(list))
         .route("/movements/{id}", get(show))
+        .route("/participants/{id}", get(participant))
+        .route("/achievements/{id}/file", get(achievement_file))
         .route("/nominations/{id}", get(nomination))
         .route("/nominations/{id}/transitions", post(transition))
 }
@@ -40,6 +42,29 @@ async fn show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path
     let rewards = state.store.reward_counts(id, u.scope(), today).await?;
     let nominations: Vec<_> = nominations.iter().map(|n| json!({"id": n.id, "participant_id": n.participant_id, "participant_name": n.participant_name, "actor_type": n.actor_type, "year": n.year, "form": n.form, "state": n.dossier.state, "state_label": n.dossier.state.label(), "passed": n.passed})).collect();
     ok(json!({"movement": m, "report_due": hoctap_domain::emulation::report_due(&m.movement, today.year()), "participants": participants, "nominations": nominations, "reward_counts": rewards}))
+}
+
+/// A participant with its achievements; an achievement's proof file, when there is one, is
+/// at `file_url`.
+async fn participant(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    let p = visible_participant(&state, &u, id).await?;
+    let achievements: Vec<_> = state
+        .store
+        .achievements(id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let file_url = a.file_name.as_ref().map(|_| format!("/api/v1/achievements/{}/file", a.id));
+            json!({"achievement": a, "file_url": file_url})
+        })
+        .collect();
+    ok(json!({"participant": p, "achievements": achievements}))
+}
+
+async fn achievement_file(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> Result<axum::response::Response, ApiError> {
+    let (participant, mime, name, bytes) = state.store.achievement_file(id).await?;
+    visible_participant(&state, &u, participant).await?;
+    Ok(crate::pages::download(bytes, &mime, &name))
 }
 
 async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/thi-dua/{id}/thong-ke.xlsx", get(stats_xlsx))
         .route("/tham-gia/{id}", get(participant_page))
         .route("/tham-gia/{id}/thanh-tich", post(add_achievement))
+        .route("/thanh-tich/{id}/tep", get(achievement_file))
         .route("/tham-gia/{id}/de-nghi", post(nominate))
         .route("/de-nghi/{id}", get(nomination_page))
         .route("/de-nghi/{id}/luu", post(save))
@@ -69,7 +70,7 @@ pub(crate) async fn visible_movement(state: &AppState, user: &CurrentUser, id: i
     if visible { Ok(m) } else { Err(WebError::NotFound("phong trào")) }
 }
 
-async fn visible_participant(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<ParticipantRow> {
+pub(crate) async fn visible_participant(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<ParticipantRow> {
     user.require(Action::ReadLocal)?;
     let p = state.store.participant(id).await?;
     user.require_sees(state, p.unit_id, "người, tập thể tham gia").await?;
@@ -353,20 +354,6 @@ async fn participant_page(State(state): State<AppState>, user: CurrentUser, Path
     render_with_flash(&participant_view(&state, &user, id, Vec::new(), done).await?, shown)
 }
 
-#[derive(Deserialize, Default)]
-struct AchievementForm {
-    #[serde(default)]
-    year: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    evidence: String,
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Runs a participant-page write; a refused one shows the page again with the error.
 async fn on_participant<F>(state: &AppState, user: &CurrentUser, id: i64, write: F) -> WebResult<Response>
 where
@@ -382,25 +369,40 @@ where
     }
 }
 
-async fn add_achievement(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AchievementForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+/// Records an achievement from the participant page's form (multipart: the proof may be a
+/// file as well as, or instead of, a document reference).
+async fn add_achievement(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> WebResult<Response> {
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
     let write = async {
         if !may_prepare(&user) {
             return Err(WebError::Forbidden);
         }
         let p = visible_participant(&state, &user, id).await?;
-        let year = parse_year(&f.year, "year")?;
-        let kind = match f.kind.as_str() {
-            "sang_kien" | "thanh_tich" => f.kind.clone(),
+        let year = parse_year(upload.field("year"), "year")?;
+        let kind = match upload.field("kind") {
+            k @ ("sang_kien" | "thanh_tich") => k.to_string(),
             _ => return Err(WebError::invalid("kind", "Chọn loại: sáng kiến, giải pháp hoặc thành tích")),
         };
-        if f.evidence.trim().is_empty() {
-            return Err(WebError::invalid("evidence", "Ghi minh chứng: số văn bản công nhận sáng kiến, quyết định, đường dẫn…"));
-        }
-        state.store.achievement_add(&user.actor(), &p, &NewAchievement { year, kind, title: f.title.clone(), evidence: f.evidence.clone(), recognition_id: None }).await?;
+        let file = if upload.bytes.is_empty() {
+            None
+        } else {
+            // The type is read from the bytes, never trusted from the name.
+            let sniffed = hoctap_docs::sniff::sniff(&upload.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
+            Some(hoctap_store::AttachedFile { bytes: upload.bytes.clone(), mime: sniffed.mime().to_string(), name: upload.file_name.clone() })
+        };
+        let a = NewAchievement { year, kind, title: upload.field("title").to_string(), evidence: upload.field("evidence").to_string(), recognition_id: None, file };
+        state.store.achievement_add(&user.actor(), &p, &a).await?;
         Ok((format!("/tham-gia/{id}"), "Đã ghi thành tích"))
     };
     on_participant(&state, &user, id, write).await
+}
+
+/// The proof file of an achievement, for those who may see its participant.
+async fn achievement_file(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let (participant, mime, name, bytes) = state.store.achievement_file(id).await?;
+    visible_participant(&state, &user, participant).await?;
+    Ok(super::download(bytes, &mime, &name))
 }
 
 #[derive(Deserialize, Default)]
@@ -468,7 +470,7 @@ async fn nominate_recognition(State(state): State<AppState>, user: CurrentUser, 
     let form = RewardForm::parse(&f.form).unwrap_or(RewardForm::GiayKhen);
     let year = if f.year.trim().is_empty() { i64::from(today.year()) } else { parse_year(&f.year, "year")? };
     let proof = format!("{} – Quyết định số {} ngày {} (mã xác minh {})", rec.title, decision.content.number, format_vn(decision.content.decided_on), rec.code);
-    let achievement = NewAchievement { year: i64::from(decision.content.decided_on.year()), kind: "cong_nhan".into(), title: format!("Được công nhận \"{}\"", rec.title), evidence: proof.clone(), recognition_id: Some(rec.id) };
+    let achievement = NewAchievement { year: i64::from(decision.content.decided_on.year()), kind: "cong_nhan".into(), title: format!("Được công nhận \"{}\"", rec.title), evidence: proof.clone(), recognition_id: Some(rec.id), file: None };
     let n = NewNomination {
         year,
         form: form.code().into(),
