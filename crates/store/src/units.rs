@@ -115,6 +115,26 @@ impl Store {
         rows.iter().map(unit_from_row).collect()
     }
 
+    /// Units the unit was once under and no longer is as at `on` (a district abolished in 2025,
+    /// a province merged away), most recently left first, nearest first.
+    pub async fn former_ancestors(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
+             WHERE c.descendant_id = $1 AND c.depth > 0 AND c.valid_to <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM unit_closure n WHERE n.descendant_id = c.descendant_id AND n.ancestor_id = c.ancestor_id AND n.valid_from <= $2 AND n.valid_to > $2) \
+             ORDER BY c.valid_to DESC, c.depth"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let mut out: Vec<UnitRow> = Vec::new();
+        for r in &rows {
+            let u = unit_from_row(r)?;
+            if !out.iter().any(|x| x.id == u.id) {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+
     /// Ancestors as at a date, from the province down (the unit itself excluded).
     pub async fn ancestors(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
         let sql = format!(

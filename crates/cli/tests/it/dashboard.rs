@@ -193,3 +193,24 @@ async fn the_annual_report_is_written_submitted_and_counted_by_the_parent() {
 fn text_fields() -> Vec<(&'static str, &'static str)> {
     vec![("tinh_hinh", "Phường có 4 thôn, tổ dân phố."), ("ket_qua", "Phong trào được duy trì."), ("phuong_huong", "Nâng tỷ lệ gia đình học tập.")]
 }
+
+/// A commune formed on 01/07/2025 from communes of the abolished Hải Hậu district is still
+/// measured against Hải Hậu's 2022–2030 roadmap, named as the former district's target; a
+/// commune with no such past is not.
+#[tokio::test]
+async fn a_merged_commune_keeps_the_targets_of_its_former_district() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("quantri").await;
+        let before = jiff::civil::date(2025, 6, 30);
+        let hai_hau = app.store.unit_by_code("366", before).await.unwrap();
+        let old_commune = app.store.children(hai_hau.id, before).await.unwrap().remove(0);
+        let successor = app.store.lineage(old_commune.id).await.unwrap().into_iter().find(|l| l.role == "predecessor").map(|l| l.other).unwrap();
+        assert!(successor.valid_on(hoctap_store::today()), "{engine:?}: {successor:?}");
+        let (s, html) = page(&app, &format!("/tong-hop/{}?nam=2026", successor.id)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("chỉ tiêu của Huyện Hải Hậu (cũ)"), "{engine:?}: {}", html.split("<table").nth(1).unwrap_or(&html));
+        let (_, html) = page(&app, &format!("/tong-hop/{}?nam=2026", app.demo_commune().await)).await;
+        assert!(!html.contains("(cũ)"), "{engine:?}: a Lạng Sơn commune has no Hải Hậu past");
+    }
+}

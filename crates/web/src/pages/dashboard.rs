@@ -283,17 +283,35 @@ fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator:
     })
 }
 
-/// The targets that apply to a unit: its own, then those of the units above it and the
-/// country's (a commune without its own target is measured against its province's).
+/// The targets that apply to a unit, nearest first: its own; for a unit formed in a merger,
+/// those of the units it came from; those of the districts and provinces it or they were once
+/// under (a 2025 commune is still measured against the roadmap of the district it was part
+/// of, such as Hải Hậu's 2022–2030 plan), marked "(cũ)"; then those of the units above it
+/// today and the country's (a commune without its own target is measured against its
+/// province's).
 async fn targets_for(state: &AppState, unit: Option<&UnitRow>, ancestors: &[UnitRow], year: i16) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
     let mut chain: Vec<(i64, Option<String>)> = Vec::new();
     if let Some(u) = unit {
         chain.push((u.id, None));
+        let today = hoctap_store::today();
+        let predecessors = state.store.predecessors(u.id).await?;
+        for p in &predecessors {
+            chain.push((p.id, Some(format!("{} (cũ)", p.name))));
+        }
+        for id in std::iter::once(u.id).chain(predecessors.iter().map(|p| p.id)) {
+            for a in state.store.former_ancestors(id, today).await? {
+                let name = if a.valid_on(today) { a.name.clone() } else { format!("{} (cũ)", a.name) };
+                chain.push((a.id, Some(name)));
+            }
+        }
         for a in ancestors.iter().rev() {
             chain.push((a.id, Some(a.name.clone())));
         }
     }
     chain.push((0, unit.map(|_| "toàn quốc".to_string())));
+    // A unit reached twice (a province the merger left in place) counts where it came first.
+    let mut seen = std::collections::BTreeSet::new();
+    chain.retain(|(id, _)| seen.insert(*id));
     let mut out = Vec::new();
     for (id, above) in chain {
         out.extend(state.store.targets_of(id, year).await?.into_iter().map(|t| (t, above.clone())));
