@@ -49,11 +49,12 @@ pub fn check_zip<R: std::io::Read + std::io::Seek>(reader: R, max_unzipped: u64)
     Ok(())
 }
 
-/// One data row: the line number (1-based, as in Excel) and cells by canonical column name.
+/// One data row: the line number (1-based, as in Excel) and cells by canonical column name
+/// (the same map as the store's import rows, so a row moves into an import without a copy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRow {
     pub line: usize,
-    pub cells: BTreeMap<&'static str, String>,
+    pub cells: BTreeMap<std::borrow::Cow<'static, str>, String>,
 }
 
 impl TableRow {
@@ -115,7 +116,7 @@ pub fn read_table_with(bytes: &[u8], columns: &[ColumnSpec]) -> Result<Vec<Table
             let mut cells = BTreeMap::new();
             for (ci, col) in columns.iter().enumerate() {
                 let value = positions.get(&ci).and_then(|&p| row.get(p)).map(|s| text::clean(s)).unwrap_or_default();
-                cells.insert(col.name, value);
+                cells.insert(std::borrow::Cow::Borrowed(col.name), value);
             }
             if cells.values().all(String::is_empty) {
                 continue;

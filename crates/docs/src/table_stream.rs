@@ -24,6 +24,27 @@ fn missing(columns: &[ColumnSpec]) -> TableError {
     TableError::MissingColumns(columns.iter().filter(|c| c.required).map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string())).collect::<Vec<_>>().join(", "))
 }
 
+/// A cell as a reader hands it over: borrowed (CSV), or owned and no longer needed (XLSX).
+trait RawCell: AsRef<str> {
+    /// The cell cleaned ([`text::clean`]); an owned cell that is already clean is moved out.
+    fn take_clean(&mut self) -> String;
+}
+
+impl RawCell for &str {
+    fn take_clean(&mut self) -> String {
+        text::clean(self)
+    }
+}
+
+impl RawCell for String {
+    fn take_clean(&mut self) -> String {
+        match text::clean_cow(self) {
+            std::borrow::Cow::Borrowed(_) => std::mem::take(self),
+            std::borrow::Cow::Owned(clean) => clean,
+        }
+    }
+}
+
 /// Turns raw rows into table rows once the header is known.
 struct Assembler<'c, F: FnMut(Vec<TableRow>) -> bool> {
     columns: &'c [ColumnSpec],
@@ -37,7 +58,7 @@ struct Assembler<'c, F: FnMut(Vec<TableRow>) -> bool> {
 }
 
 impl<F: FnMut(Vec<TableRow>) -> bool> Assembler<'_, F> {
-    fn push<S: AsRef<str>>(&mut self, line: usize, cells: &[S]) -> Result<(), TableError> {
+    fn push<S: RawCell>(&mut self, line: usize, cells: &mut [S]) -> Result<(), TableError> {
         if self.stopped {
             return Ok(());
         }
@@ -54,9 +75,20 @@ impl<F: FnMut(Vec<TableRow>) -> bool> Assembler<'_, F> {
             return Ok(());
         };
         let mut map = BTreeMap::new();
+        let mut taken: Vec<(usize, &'static str)> = Vec::new();
         for (ci, col) in self.columns.iter().enumerate() {
-            let v = positions.get(&ci).and_then(|&p| cells.get(p)).map(|s| text::clean(s.as_ref())).unwrap_or_default();
-            map.insert(col.name, v);
+            let v = match positions.get(&ci) {
+                // Two columns read from one cell: the second copies what the first took.
+                Some(&p) => match taken.iter().find(|(q, _)| *q == p) {
+                    Some((_, first)) => map.get(*first).cloned().unwrap_or_default(),
+                    None => {
+                        taken.push((p, col.name));
+                        cells.get_mut(p).map(RawCell::take_clean).unwrap_or_default()
+                    }
+                },
+                None => String::new(),
+            };
+            map.insert(std::borrow::Cow::Borrowed(col.name), v);
         }
         if map.values().all(String::is_empty) {
             return Ok(());
@@ -135,7 +167,7 @@ fn stream_csv<R: Read, F: FnMut(Vec<TableRow>) -> bool>(mut reader: R, asm: &mut
             Ok(false) => break,
             Ok(true) => {
                 line += 1;
-                asm.push(line, &rec.iter().collect::<Vec<_>>())?;
+                asm.push(line, &mut rec.iter().collect::<Vec<_>>())?;
                 if asm.stopped {
                     break;
                 }
@@ -159,7 +191,7 @@ fn stream_xlsx<R: Read + Seek, F: FnMut(Vec<TableRow>) -> bool>(reader: R, asm: 
         let (r, c) = cell.get_position();
         if current != Some(r) {
             if let Some(prev) = current {
-                asm.push(prev as usize + 1, &row)?;
+                asm.push(prev as usize + 1, &mut row)?;
                 row.clear();
                 if asm.stopped {
                     return Ok(());
@@ -188,7 +220,7 @@ fn stream_xlsx<R: Read + Seek, F: FnMut(Vec<TableRow>) -> bool>(reader: R, asm: 
         }
     }
     if let Some(prev) = current {
-        asm.push(prev as usize + 1, &row)?;
+        asm.push(prev as usize + 1, &mut row)?;
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     // The file is read on a blocking thread; the bounded channel keeps memory constant.
     let reader = tokio::task::spawn_blocking(move || {
         hoctap_docs::table_stream::stream_table(&path, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
-            let chunk: Vec<ImportRow> = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells.into_iter().map(|(k, v)| (k.into(), v)).collect() }).collect();
+            let chunk: Vec<ImportRow> = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells }).collect();
             tx.blocking_send(chunk).is_ok()
         })
     });

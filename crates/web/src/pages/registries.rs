@@ -563,7 +563,7 @@ pub fn import_rows(reg: &Registry, bytes: &[u8]) -> WebResult<Vec<ImportRow>> {
     if rows.is_empty() {
         return Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào"));
     }
-    Ok(rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells.into_iter().map(|(k, v)| (k.into(), v)).collect() }).collect())
+    Ok(rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells }).collect())
 }
 
 pub struct ImportLine {
