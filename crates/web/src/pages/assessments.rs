@@ -205,14 +205,7 @@ pub async fn open(state: &AppState, user: &CurrentUser, f: &CampaignForm) -> Web
 
 async fn open_campaign(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CampaignForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    match open(&state, &user, &f).await {
-        Ok(id) => Ok(flash_redirect(&state, &format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(campaigns_page(&state, &user, errors, f).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, open(&state, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")), |errors| campaigns_page(&state, &user, errors, f)).await
 }
 
 pub struct DossierLine {
@@ -428,14 +421,7 @@ async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id):
         lay_dossier(&state, &user, &c, set.subject, subject_id, &label, unit).await
     }
     .await;
-    match result {
-        Ok(aid) => Ok(flash_redirect(&state, &format!("/ho-so/{aid}"), "Đã lập hồ sơ")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(campaign_view(&state, &user, id, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ")), |errors| campaign_view(&state, &user, id, errors, None)).await
 }
 
 pub struct AnswerLine {
@@ -879,14 +865,8 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
         "reject" => Command::Reject { reason: f.reason.clone() },
         _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
     };
-    match apply(&state, &user, &a, cmd).await {
-        Ok(()) => Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã chuyển hồ sơ")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(dossier_view(&state, &user, id, errors, None).await?.render()?)).into_response())
-        }
-    }
+    let result = apply(&state, &user, &a, cmd).await.map(|()| (format!("/ho-so/{id}"), "Đã chuyển hồ sơ"));
+    super::after_post(&state, result, |errors| dossier_view(&state, &user, id, errors, None)).await
 }
 
 #[derive(Deserialize)]
@@ -944,14 +924,7 @@ async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(
         Ok::<_, WebError>(state.store.add_evidence(&user.actor(), a.id, a.unit_id, evidence).await?)
     }
     .await;
-    match result {
-        Ok(e) => Ok(flash_redirect(&state, &format!("/ho-so/{id}"), &format!("Đã thêm minh chứng {}", e.code))),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(dossier_view(&state, &user, id, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|e| (format!("/ho-so/{id}"), format!("Đã thêm minh chứng {}", e.code))), |errors| dossier_view(&state, &user, id, errors, None)).await
 }
 
 async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
@@ -1206,12 +1179,5 @@ async fn start_self_assessment(State(state): State<AppState>, user: CurrentUser,
         lay_dossier(&state, &user, &c, SubjectKind::Citizen, me.id, &format!("Công dân – {name}"), me.unit_id).await
     }
     .await;
-    match result {
-        Ok(aid) => Ok(flash_redirect(&state, &format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(self_page(&state, &user, errors).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")), |errors| self_page(&state, &user, errors)).await
 }

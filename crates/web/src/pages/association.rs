@@ -4,7 +4,7 @@
 //! exports, and membership cards with a public check page. Branches, members and entries are
 //! kept by the generic registries; this module adds what an association officer works with.
 
-use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, render, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -232,15 +232,8 @@ async fn branch_page(State(state): State<AppState>, user: CurrentUser, Path(id):
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
-pub(crate) fn failed(t: &impl Template, status: StatusCode) -> WebResult<Response> {
+fn failed(t: &impl Template, status: StatusCode) -> WebResult<Response> {
     Ok((status, Html(t.render()?)).into_response())
-}
-
-/// The field errors of a failed write, with the status to answer; other errors go up.
-pub(crate) fn form_errors(e: impl Into<WebError>) -> WebResult<(Vec<FieldError>, StatusCode)> {
-    let e = e.into();
-    let status = e.status();
-    FieldError::from_web(&e).map(|x| (vec![x], status)).ok_or(e)
 }
 
 #[derive(Deserialize)]
@@ -273,13 +266,8 @@ async fn add_officer(State(state): State<AppState>, user: CurrentUser, Path(id):
 /// After a write on the branch page: back to it with the message, or the page again with the
 /// errors.
 async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<&str>) -> WebResult<Response> {
-    match result {
-        Ok(message) => Ok(flash_redirect(state, &format!("/hoi-khuyen-hoc/{}", b.id), message)),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&branch_view(state, user, b, errors, None).await?, status)
-        }
-    }
+    let to = format!("/hoi-khuyen-hoc/{}", b.id);
+    super::after_post(state, result.map(|message| (to, message)), |errors| branch_view(state, user, b, errors, None)).await
 }
 
 #[derive(Deserialize)]
@@ -471,13 +459,8 @@ async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): 
 /// After a posting or a reversal: back to the ledger of the entry's year with the message, or
 /// the ledger again with the errors and what was typed.
 async fn ledger_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<(FundEntryRow, String)>, form: PostForm) -> WebResult<Response> {
-    match result {
-        Ok((e, message)) => Ok(flash_redirect(state, &format!("/hoi-khuyen-hoc/{}/so-quy?nam={}", b.id, e.posted_on.year()), &message)),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&ledger_view(state, user, b, hoctap_store::today().year(), form, errors, None).await?, status)
-        }
-    }
+    let result = result.map(|(e, message)| (format!("/hoi-khuyen-hoc/{}/so-quy?nam={}", b.id, e.posted_on.year()), message));
+    super::after_post(state, result, |errors| ledger_view(state, user, b, hoctap_store::today().year(), form, errors, None)).await
 }
 
 #[derive(Deserialize)]

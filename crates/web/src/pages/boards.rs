@@ -3,7 +3,6 @@
 //! append-only status reports. The plan unit's officer (or an administrator) sets up boards
 //! and hands tasks out; the assignee (a user, or the officers of the assigned unit) reports.
 
-use super::association::{failed, form_errors};
 use super::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
 use crate::AppState;
@@ -234,13 +233,8 @@ async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f):
         Ok::<_, WebError>(state.store.board_create(&user.actor(), &b).await?)
     }
     .await;
-    match result {
-        Ok(id) => Ok(flash_redirect(&state, &format!("/ban-chi-dao/{id}"), "Đã lập ban chỉ đạo")),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&boards_view(&state, &user, f.unit_id, errors, None).await?, status)
-        }
-    }
+    let result = result.map(|id| (format!("/ban-chi-dao/{id}"), "Đã lập ban chỉ đạo"));
+    super::after_post(&state, result, |errors| boards_view(&state, &user, f.unit_id, errors, None)).await
 }
 
 struct MemberLine {
@@ -307,13 +301,8 @@ async fn board(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
 }
 
 async fn board_outcome(state: &AppState, user: &CurrentUser, b: BoardRow, result: WebResult<&str>) -> WebResult<Response> {
-    match result {
-        Ok(message) => Ok(flash_redirect(state, &format!("/ban-chi-dao/{}", b.id), message)),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&board_view(state, user, b, errors, None).await?, status)
-        }
-    }
+    let to = format!("/ban-chi-dao/{}", b.id);
+    super::after_post(state, result.map(|message| (to, message)), |errors| board_view(state, user, b, errors, None)).await
 }
 
 #[derive(Deserialize)]
@@ -548,13 +537,8 @@ async fn task(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
 }
 
 async fn task_outcome(state: &AppState, user: &CurrentUser, t: TaskRow, result: WebResult<&str>) -> WebResult<Response> {
-    match result {
-        Ok(message) => Ok(flash_redirect(state, &format!("/nhiem-vu/{}", t.id), message)),
-        Err(e) => {
-            let (errors, status) = form_errors(e)?;
-            failed(&task_view(state, user, t, errors, None).await?, status)
-        }
-    }
+    let to = format!("/nhiem-vu/{}", t.id);
+    super::after_post(state, result.map(|message| (to, message)), |errors| task_view(state, user, t, errors, None)).await
 }
 
 #[derive(Deserialize)]

@@ -529,21 +529,14 @@ async fn import(State(state): State<AppState>, user: CurrentUser, mp: Multipart)
         Ok((set, outcome))
     }
     .await;
-    match result {
-        Ok((set, outcome)) => {
-            let msg = match outcome {
-                hoctap_store::SaveOutcome::Created => format!("Đã nhập phiên bản {}", set.version),
-                hoctap_store::SaveOutcome::Unchanged => format!("Phiên bản {} đã có, không thay đổi", set.version),
-            };
-            Ok(super::flash_redirect(&state, &format!("/tieu-chi/{}", set.id), &msg))
-        }
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            let page = ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors };
-            Ok((status, Html(page.render()?)).into_response())
-        }
-    }
+    let result = result.map(|(set, outcome)| {
+        let msg = match outcome {
+            hoctap_store::SaveOutcome::Created => format!("Đã nhập phiên bản {}", set.version),
+            hoctap_store::SaveOutcome::Unchanged => format!("Phiên bản {} đã có, không thay đổi", set.version),
+        };
+        (format!("/tieu-chi/{}", set.id), msg)
+    });
+    super::after_post(&state, result, |errors| std::future::ready(Ok(ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors }))).await
 }
 
 /// An administrator's correction of one indicator, saved as a new version.
@@ -618,12 +611,5 @@ async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Pat
         Ok::<_, WebError>(corrected.version)
     }
     .await;
-    match result {
-        Ok(v) => Ok(super::flash_redirect(&state, &format!("/tieu-chi/{id}"), &format!("Đã lưu phiên bản {v}"))),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(set_page(&state, &user, &id, None, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|v| (format!("/tieu-chi/{id}"), format!("Đã lưu phiên bản {v}"))), |errors| set_page(&state, &user, &id, None, errors, None)).await
 }

@@ -190,14 +190,7 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
     user.check_csrf(&f.csrf)?;
     let c = state.store.campaign(id).await?;
     let chosen: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
-    match issue_decision(&state, &user, &c, &f, &chosen).await {
-        Ok(did) => Ok(flash_redirect(&state, &format!("/quyet-dinh/{did}"), "Đã ban hành quyết định công nhận")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, axum::response::Html(form_page(&state, &user, c, Some(f), errors).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, issue_decision(&state, &user, &c, &f, &chosen).await.map(|did| (format!("/quyet-dinh/{did}"), "Đã ban hành quyết định công nhận")), |errors| form_page(&state, &user, c, Some(f), errors)).await
 }
 
 pub struct RecognitionLine {

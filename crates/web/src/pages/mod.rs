@@ -308,6 +308,26 @@ pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
+/// The answer to a form post: when the write succeeded, a redirect to the page it names with
+/// its message; when it was refused for a named field, the form's page again (`page` builds
+/// it with the error) under the refusal's status (422, 409…); any other error as it is.
+pub async fn after_post<T, Fut, To, Message>(state: &AppState, result: WebResult<(To, Message)>, page: impl FnOnce(Vec<FieldError>) -> Fut) -> WebResult<Response>
+where
+    T: Template,
+    Fut: std::future::Future<Output = WebResult<T>>,
+    To: AsRef<str>,
+    Message: AsRef<str>,
+{
+    match result {
+        Ok((to, message)) => Ok(flash_redirect(state, to.as_ref(), message.as_ref())),
+        Err(e) => {
+            let status = e.status();
+            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            Ok((status, Html(page(errors).await?.render()?)).into_response())
+        }
+    }
+}
+
 /// The message left by the previous request, if any.
 pub fn take_flash(headers: &HeaderMap) -> Option<String> {
     auth::cookie(headers, FLASH_COOKIE).map(|v| urldecode(&v)).filter(|m| !m.is_empty())

@@ -15,7 +15,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{Answers, CriteriaSet};
@@ -162,14 +162,7 @@ async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<
         Ok(state.store.movement_launch(&user.actor(), &m, unit_id).await?)
     }
     .await;
-    match result {
-        Ok(id) => Ok(flash_redirect(&state, &format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(list_view(&state, &user, f, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|id| (format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")), |errors| list_view(&state, &user, f, errors, None)).await
 }
 
 pub struct ParticipantLine {
@@ -299,14 +292,7 @@ async fn register(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         Ok(state.store.participant_register(&user.actor(), id, actor.code(), &f.name, unit_id, None).await?)
     }
     .await;
-    match result {
-        Ok(pid) => Ok(flash_redirect(&state, &format!("/tham-gia/{pid}"), "Đã đăng ký tham gia phong trào")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(movement_view(&state, &user, id, errors, f, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|pid| (format!("/tham-gia/{pid}"), "Đã đăng ký tham gia phong trào")), |errors| movement_view(&state, &user, id, errors, f, None)).await
 }
 
 // ------------------------------------------------------------------ participants
@@ -359,14 +345,7 @@ async fn on_participant<F>(state: &AppState, user: &CurrentUser, id: i64, write:
 where
     F: std::future::Future<Output = WebResult<(String, &'static str)>>,
 {
-    match write.await {
-        Ok((to, message)) => Ok(flash_redirect(state, &to, message)),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(participant_view(state, user, id, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(state, write.await, |errors| participant_view(state, user, id, errors, None)).await
 }
 
 /// Records an achievement from the participant page's form (multipart: the proof may be a
@@ -643,14 +622,7 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
 }
 
 async fn on_nomination(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<()>, message: &str) -> WebResult<Response> {
-    match result {
-        Ok(()) => Ok(flash_redirect(state, &format!("/de-nghi/{id}"), message)),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(nomination_view(state, user, id, errors, None).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(state, result.map(|()| (format!("/de-nghi/{id}"), message)), |errors| nomination_view(state, user, id, errors, None)).await
 }
 
 /// Applies a workflow command to a nomination (shared with the tests through the pages).
@@ -806,14 +778,7 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
         Ok(state.store.reward_decision_issue(&user.actor(), m.id, form.code(), year, user.user.unit_id, &d, &grants).await?)
     }
     .await;
-    match result {
-        Ok(did) => Ok(flash_redirect(&state, &format!("/khen-thuong/{did}"), "Đã ban hành quyết định khen thưởng")),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(decision_form_view(&state, &user, id, Some(f), form, errors).await?.render()?)).into_response())
-        }
-    }
+    super::after_post(&state, result.map(|did| (format!("/khen-thuong/{did}"), "Đã ban hành quyết định khen thưởng")), |errors| decision_form_view(&state, &user, id, Some(f), form, errors)).await
 }
 
 #[derive(Template)]

@@ -6,7 +6,7 @@
 //! in the Nghị định 30 layout, XLSX of the tables.
 
 use super::movement::{actor_label, form_label, visible_movement};
-use super::{Chrome, FieldError, XLSX, download, file_response, flash_redirect, render_with_flash, take_flash};
+use super::{Chrome, FieldError, XLSX, download, file_response, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Role;
@@ -352,14 +352,9 @@ async fn save(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementR
             state.store.movement_report_save(&user.actor(), &key, &sections, submit).await.map_err(WebError::from)
         }
     };
-    match result {
-        Ok(()) => Ok(flash_redirect(state, &v.which.path(v.m.id), if submit { "Đã gửi báo cáo lên cấp trên" } else { "Đã lưu báo cáo" })),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            Ok((status, Html(page_of(user, v, None, errors, Some(&sections)).render()?)).into_response())
-        }
-    }
+    let to = v.which.path(v.m.id);
+    let result = result.map(|()| (to, if submit { "Đã gửi báo cáo lên cấp trên" } else { "Đã lưu báo cáo" }));
+    super::after_post(state, result, |errors| std::future::ready(Ok(page_of(user, v, None, errors, Some(&sections))))).await
 }
 
 async fn save_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SaveForm>) -> WebResult<Response> {

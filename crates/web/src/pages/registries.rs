@@ -3,7 +3,7 @@
 //! with history, create/edit/end forms, the pre-filled XLSX template, CSV export, and the
 //! two-step import (check, then write all or nothing).
 
-use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, render, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -453,15 +453,9 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Path(slug): Pa
         Ok(v) => v,
         Err(errors) => return failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
     };
-    match state.store.registry_create(&user.actor(), reg, values, user.scope(), hoctap_store::today()).await {
-        Ok(r) => Ok(flash_redirect(&state, &format!("/so/{}/{}", reg.slug, r.id), &format!("Đã thêm {}", reg.noun))),
-        Err(e) => {
-            let e = WebError::from(e);
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, status)
-        }
-    }
+    let result = state.store.registry_create(&user.actor(), reg, values, user.scope(), hoctap_store::today()).await;
+    let result = result.map_err(WebError::from).map(|r| (format!("/so/{}/{}", reg.slug, r.id), format!("Đã thêm {}", reg.noun)));
+    super::after_post(&state, result, |errors| record_page(&state, &user, reg, None, Some(&form), errors, None)).await
 }
 
 async fn update(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, Form(form): Form<BTreeMap<String, String>>) -> WebResult<Response> {
@@ -474,15 +468,9 @@ async fn update(State(state): State<AppState>, user: CurrentUser, Path((slug, id
         Ok(v) => v,
         Err(errors) => return failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
     };
-    match state.store.registry_update(&user.actor(), reg, id, values, user.scope(), hoctap_store::today()).await {
-        Ok(_) => Ok(flash_redirect(&state, &format!("/so/{}/{id}", reg.slug), "Đã lưu thay đổi")),
-        Err(e) => {
-            let e = WebError::from(e);
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, status)
-        }
-    }
+    let result = state.store.registry_update(&user.actor(), reg, id, values, user.scope(), hoctap_store::today()).await;
+    let result = result.map_err(WebError::from).map(|_| (format!("/so/{}/{id}", reg.slug), "Đã lưu thay đổi"));
+    super::after_post(&state, result, |errors| record_page(&state, &user, reg, Some(id), Some(&form), errors, None)).await
 }
 
 #[derive(Deserialize)]
@@ -500,15 +488,9 @@ async fn end(State(state): State<AppState>, user: CurrentUser, Path((slug, id)):
     let before = state.store.registry_get(reg, id).await?;
     user.require_sees(&state, before.unit_id, reg.noun).await?;
     let on = hoctap_domain::date::parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
-    match state.store.registry_end(&user.actor(), reg, id, on).await {
-        Ok(()) => Ok(flash_redirect(&state, &format!("/so/{}/{id}", reg.slug), &format!("Đã kết thúc từ ngày {}", hoctap_domain::date::format_vn(on)))),
-        Err(e) => {
-            let e = WebError::from(e);
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            failed(record_page(&state, &user, reg, Some(id), None, errors, None).await?, status)
-        }
-    }
+    let result = state.store.registry_end(&user.actor(), reg, id, on).await;
+    let result = result.map_err(WebError::from).map(|()| (format!("/so/{}/{id}", reg.slug), format!("Đã kết thúc từ ngày {}", hoctap_domain::date::format_vn(on))));
+    super::after_post(&state, result, |errors| record_page(&state, &user, reg, Some(id), None, errors, None)).await
 }
 
 /// All current rows of the user's scope, for templates and exports (audited when personal).

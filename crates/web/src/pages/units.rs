@@ -284,16 +284,13 @@ async fn after_post(state: &AppState, user: &CurrentUser, id: i64, result: WebRe
 }
 
 async fn after_post_typed(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>, typed: &[(&str, &str)]) -> WebResult<Response> {
-    match result {
-        Ok(done) => Ok(super::flash_redirect(state, &format!("/don-vi/{id}"), &done)),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            let mut page = unit_page(state, user, id, &AsAt::default(), errors).await?;
-            page.typed = typed.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-            Ok((status, Html(page.render()?)).into_response())
-        }
-    }
+    let result = result.map(|done| (format!("/don-vi/{id}"), done));
+    super::after_post(state, result, |errors| async move {
+        let mut page = unit_page(state, user, id, &AsAt::default(), errors).await?;
+        page.typed = typed.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        Ok(page)
+    })
+    .await
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -96,16 +96,10 @@ pub async fn create_user(state: &AppState, user: &CurrentUser, f: &UserForm) -> 
 
 async fn create(State(state): State<AppState>, user: CurrentUser, Form(f): Form<UserForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    match create_user(&state, &user, &f).await {
-        Ok(_) => Ok(super::flash_redirect(&state, "/nguoi-dung", &format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase()))),
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            let mut form = f.clone();
-            form.password.clear();
-            Ok((status, Html(page(&state, &user, errors, form, None).await?.render()?)).into_response())
-        }
-    }
+    let result = create_user(&state, &user, &f).await.map(|_| ("/nguoi-dung", format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())));
+    // The form comes back without the password.
+    let form = UserForm { password: String::new(), ..f.clone() };
+    super::after_post(&state, result, |errors| page(&state, &user, errors, form, None)).await
 }
 
 /// Loads a user the current user may manage (404 outside the scope).
