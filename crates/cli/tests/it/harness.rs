@@ -191,4 +191,19 @@ impl TestApp {
     pub async fn demo_commune(&self) -> i64 {
         self.store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id
     }
+
+    /// A session of `xa.khac`, an officer the administrator creates for another commune of the
+    /// demo province: someone who must see nothing of the demo commune.
+    pub async fn other_commune_officer(&self) -> TestApp {
+        let mut admin = TestApp { addr: self.addr, store: self.store.clone(), engine: self.engine, client: reqwest::Client::builder().cookie_store(true).build().unwrap(), csrf: String::new() };
+        admin.login("quantri").await;
+        let province = admin.unit_id("20").await;
+        let demo = admin.demo_commune().await;
+        let other = admin.store.children(province, hoctap_store::today()).await.unwrap().into_iter().find(|c| c.id != demo).unwrap();
+        let (s, v) = admin.post("/api/v1/users", serde_json::json!({"username": "xa.khac", "full_name": "Cán Bộ Khác", "role": "unit_officer", "unit_code": other.code, "password": PASSWORD})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let mut stranger = TestApp { client: reqwest::Client::builder().cookie_store(true).build().unwrap(), csrf: String::new(), ..admin };
+        stranger.login("xa.khac").await;
+        stranger
+    }
 }

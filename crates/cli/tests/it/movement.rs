@@ -356,13 +356,7 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
         assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 
         // An officer of another commune sees neither the participant nor its file.
-        let admin = as_user(&officer, "quantri").await;
-        let province = admin.unit_id("20").await;
-        let demo = admin.demo_commune().await;
-        let other = admin.store.children(province, hoctap_store::today()).await.unwrap().into_iter().find(|c| c.id != demo).unwrap();
-        let (s, _) = admin.post("/api/v1/users", serde_json::json!({"username": "xa.khac", "full_name": "Cán Bộ Khác", "role": "unit_officer", "unit_code": other.code, "password": crate::harness::PASSWORD})).await;
-        assert_eq!(s, StatusCode::CREATED);
-        let stranger = as_user(&officer, "xa.khac").await;
+        let stranger = officer.other_commune_officer().await;
         for path in [format!("/thanh-tich/{aid}/tep"), format!("/api/v1/achievements/{aid}/file"), format!("/api/v1/participants/{pid}")] {
             let res = stranger.client.get(stranger.url(&path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: {path}");

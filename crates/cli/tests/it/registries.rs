@@ -128,15 +128,7 @@ async fn another_communes_officer_gets_404_on_every_record() {
             ids.push((slug, v["id"].as_i64().unwrap()));
         }
         // An officer of another commune of the same province.
-        let mut admin = TestApp { client: reqwest::Client::builder().cookie_store(true).build().unwrap(), ..app };
-        admin.login("quantri").await;
-        let province = admin.unit_id("20").await;
-        let demo = admin.demo_commune().await;
-        let other = admin.store.children(province, hoctap_store::today()).await.unwrap().into_iter().find(|c| c.id != demo).unwrap();
-        let (s, _) = admin.post("/api/v1/users", json!({"username": "xa.khac", "full_name": "Cán Bộ Khác", "role": "unit_officer", "unit_code": other.code, "password": crate::harness::PASSWORD})).await;
-        assert_eq!(s, StatusCode::CREATED);
-        let mut stranger = TestApp { client: reqwest::Client::builder().cookie_store(true).build().unwrap(), ..admin };
-        stranger.login("xa.khac").await;
+        let stranger = app.other_commune_officer().await;
         let audit_before = stranger.store.audit_count().await.unwrap();
         for (slug, id) in &ids {
             assert_eq!(stranger.get(&format!("/api/v1/registries/{slug}/{id}")).await.0, StatusCode::NOT_FOUND, "{engine:?} GET {slug}");
