@@ -143,6 +143,21 @@ async fn a_large_first_import_keeps_every_key_index_and_counter() {
         let report = store.recount(false).await.unwrap();
         assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
 
+        // The same file again, within the commune's scope, with every seventh row moved to
+        // group N2: those rows are updates, the rest unchanged, across sixty chunks.
+        let mut again = rows(60_000);
+        for row in again.iter_mut().step_by(7) {
+            row.cells.insert(Cow::Borrowed("occupation_group"), "N2".into());
+        }
+        let r = store.registry_import(&actor, &def::CITIZENS, &again, Some(commune), today, false).await.unwrap();
+        let changed = (0..60_000).filter(|i| i % 7 == 0).count();
+        assert!(r.applied && r.rejected == 0, "{engine:?}: {:?}", r.rows.iter().find(|(_, o)| matches!(o, hoctap_store::RowOutcome::Reject { .. })));
+        assert_eq!((r.to_create, r.to_update, r.unchanged), (0, changed, 60_000 - changed), "{engine:?}");
+        let lines: Vec<usize> = r.rows.iter().map(|(l, _)| *l).collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]), "{engine:?}: the report lists rows in file order");
+        let report = store.recount(false).await.unwrap();
+        assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
+
         // The unique key and the foreign key hold again, and both indexes are back.
         let copy = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at) \
                     SELECT unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at FROM reg_citizens WHERE cccd = '020040000000'";
