@@ -799,8 +799,9 @@ async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, 
     ok(json!({"result": result, "locked_answers_kept": kept}))
 }
 
+/// A review transition asked through the API, for dossiers and nominations alike.
 #[derive(Deserialize)]
-struct TransitionBody {
+pub(crate) struct TransitionBody {
     action: String,
     #[serde(default)]
     comments: std::collections::BTreeMap<String, String>,
@@ -808,18 +809,25 @@ struct TransitionBody {
     reason: String,
 }
 
+impl TransitionBody {
+    /// The body as a workflow command; the body itself must be JSON of this shape.
+    pub(crate) fn command(body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> Result<hoctap_domain::workflow::Command, ApiError> {
+        use hoctap_domain::workflow::Command;
+        let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+        Ok(match b.action.as_str() {
+            "submit" => Command::Submit,
+            "start_review" => Command::StartReview,
+            "approve" => Command::Approve,
+            "return" => Command::Return { comments: b.comments },
+            "reject" => Command::Reject { reason: b.reason },
+            _ => return Err(bad("action", "thao tác: submit, start_review, approve, return, reject")),
+        })
+    }
+}
+
 async fn assessment_transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
-    use hoctap_domain::workflow::Command;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let cmd = TransitionBody::command(body)?;
     let a = visible_assessment(&state, &u, id).await?;
-    let cmd = match b.action.as_str() {
-        "submit" => Command::Submit,
-        "start_review" => Command::StartReview,
-        "approve" => Command::Approve,
-        "return" => Command::Return { comments: b.comments },
-        "reject" => Command::Reject { reason: b.reason },
-        _ => return Err(bad("action", "thao tác: submit, start_review, approve, return, reject")),
-    };
     crate::pages::assessments::apply(&state, &u, &a, cmd).await?;
     let a = state.store.assessment(id).await?;
     ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))

@@ -3,15 +3,13 @@
 //! nomination's transitions, a participant's achievements and their proof files, with the same
 //! rules, roles and scope as the pages (`pages::movement`).
 
-use super::{ApiError, ApiResult, ApiUser, bad, ok};
+use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use crate::AppState;
 use crate::pages::movement::{apply, visible_movement, visible_nomination, visible_participant};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hoctap_domain::access::Action;
-use hoctap_domain::workflow::Command;
-use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
@@ -73,28 +71,11 @@ async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id)
     ok(json!({"nomination": n, "state_label": n.dossier.state.label(), "transitions": transitions}))
 }
 
-#[derive(Deserialize)]
-struct TransitionBody {
-    action: String,
-    #[serde(default)]
-    comments: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    reason: String,
-}
-
 /// The page's rules: the preparer submits (criteria met, evidence for each), the reviewer of
 /// the current step takes, approves, returns with comments per criterion or rejects.
 async fn transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let cmd = TransitionBody::command(body)?;
     let n = visible_nomination(&state, &u, id).await?;
-    let cmd = match b.action.as_str() {
-        "submit" => Command::Submit,
-        "start_review" => Command::StartReview,
-        "approve" => Command::Approve,
-        "return" => Command::Return { comments: b.comments },
-        "reject" => Command::Reject { reason: b.reason },
-        _ => return Err(bad("action", "thao tác: submit, start_review, approve, return, reject")),
-    };
     apply(&state, &u, &n, cmd).await.map_err(ApiError)?;
     let n = state.store.nomination(id).await?;
     ok(json!({"state": n.dossier.state, "state_label": n.dossier.state.label()}))
