@@ -355,6 +355,16 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
         let res = officer.client.get(officer.url(&url)).send().await.unwrap();
         assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 
+        // The nomination shows the proof to its reviewers, up to the province.
+        let (s, nomination, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let province_reviewer = as_user(&officer, "tinh.thamdinh").await;
+        let (s, html) = page(&province_reviewer, &nomination).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("href=\"/thanh-tich/{aid}/tep\"")) && html.contains("Giải nhất hội thi gia đình học tập"), "{engine:?}: {html}");
+        let res = province_reviewer.client.get(province_reviewer.url(&format!("/thanh-tich/{aid}/tep"))).send().await.unwrap();
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{engine:?}: the province's reviewer opens the proof");
+
         // An officer of another commune sees neither the participant nor its file.
         let stranger = officer.other_commune_officer().await;
         for path in [format!("/thanh-tich/{aid}/tep"), format!("/api/v1/achievements/{aid}/file"), format!("/api/v1/participants/{pid}")] {

@@ -494,6 +494,8 @@ struct NominationPage {
     can_take: bool,
     can_review: bool,
     transitions: Vec<(String, String, String, String)>,
+    /// The participant's achievements, with their proofs, for the reviewers.
+    achievements: Vec<hoctap_store::AchievementRow>,
     errors: Vec<FieldError>,
     done: Option<String>,
 }
@@ -553,6 +555,7 @@ async fn nomination_view(state: &AppState, user: &CurrentUser, id: i64, errors: 
         })
         .collect();
     Ok(NominationPage {
+        achievements: state.store.achievements(n.participant_id).await?,
         chrome: Chrome::new(format!("Đề nghị khen thưởng: {}", n.participant_name), user),
         form: form_label(&n.form),
         state_label: n.dossier.state.label(),
