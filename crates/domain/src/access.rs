@@ -21,6 +21,10 @@ pub enum Role {
     AssociationOfficer,
     /// Công dân: assesses themselves.
     Citizen,
+    /// Người thẩm định cấp Bộ (Bộ GDĐT): reviews, across the country, the steps the ministry
+    /// holds (a province's dossier, a nomination for the Prime Minister's Bằng khen). Reads
+    /// everything, writes no registry, never acts at a lower level.
+    MinistryReviewer,
 }
 
 /// What a request wants to do; checked against the role before the scope.
@@ -43,13 +47,14 @@ pub enum Action {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Self::SystemAdmin,
         Self::UnitOfficer,
         Self::Reviewer,
         Self::Signer,
         Self::AssociationOfficer,
         Self::Citizen,
+        Self::MinistryReviewer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +65,7 @@ impl Role {
             Self::Signer => "signer",
             Self::AssociationOfficer => "association_officer",
             Self::Citizen => "citizen",
+            Self::MinistryReviewer => "ministry_reviewer",
         }
     }
 
@@ -75,6 +81,7 @@ impl Role {
             Self::Signer => "Lãnh đạo ký quyết định",
             Self::AssociationOfficer => "Cán bộ Hội Khuyến học",
             Self::Citizen => "Công dân",
+            Self::MinistryReviewer => "Người thẩm định cấp Bộ (Bộ GDĐT)",
         }
     }
 
@@ -86,8 +93,14 @@ impl Role {
             Self::UnitOfficer => matches!(action, ReadLocal | EditUnits | ManageUsers | ReadAudit | EditRegistries | EditAssociation),
             Self::Reviewer | Self::Signer => matches!(action, ReadLocal | ReadAudit),
             Self::AssociationOfficer => matches!(action, ReadLocal | EditAssociation),
+            Self::MinistryReviewer => matches!(action, ReadLocal),
             Self::Citizen => false,
         }
+    }
+
+    /// Whether the role works across the whole country rather than inside its unit's subtree.
+    pub fn national(self) -> bool {
+        matches!(self, Self::SystemAdmin | Self::MinistryReviewer)
     }
 
     /// Whether the role works with full personal data (CCCD, dates of birth); others see
@@ -100,7 +113,8 @@ impl Role {
     pub fn may_grant(self, other: Role) -> bool {
         match self {
             Self::SystemAdmin => true,
-            Self::UnitOfficer => other != Self::SystemAdmin,
+            // A national role is given by the administrator only.
+            Self::UnitOfficer => !other.national(),
             _ => false,
         }
     }
@@ -227,6 +241,19 @@ mod tests {
         assert!(!Role::UnitOfficer.may(Action::Reorganise));
         assert!(!Role::UnitOfficer.may_grant(Role::SystemAdmin));
         assert!(Role::SystemAdmin.may_grant(Role::SystemAdmin));
+    }
+
+    #[test]
+    fn a_ministry_reviewer_reads_the_country_writes_nothing_and_only_the_administrator_makes_one() {
+        let r = Role::MinistryReviewer;
+        assert!(r.national() && Role::SystemAdmin.national() && !Role::Reviewer.national());
+        assert!(r.may(Action::ReadLocal));
+        for a in [Action::EditUnits, Action::Reorganise, Action::ManageUsers, Action::ReadAudit, Action::EditRegistries, Action::EditAssociation] {
+            assert!(!r.may(a), "{a:?}");
+        }
+        assert!(!r.sees_personal_data());
+        assert!(!Role::UnitOfficer.may_grant(r) && Role::SystemAdmin.may_grant(r) && !r.may_grant(Role::Reviewer));
+        assert_eq!(Role::parse("ministry_reviewer"), Some(r));
     }
 
     #[test]

@@ -76,9 +76,9 @@ impl CurrentUser {
         self.user.role == Role::SystemAdmin
     }
 
-    /// The subtree the user is limited to (None for system administrators: everything).
+    /// The subtree the user is limited to (None for the national roles: everything).
     pub fn scope(&self) -> Option<i64> {
-        if self.is_admin() { None } else { Some(self.user.unit_id) }
+        if self.user.role.national() { None } else { Some(self.user.unit_id) }
     }
 
     pub fn require(&self, action: Action) -> Result<(), WebError> {

@@ -34,8 +34,10 @@ pub struct Args {
 pub const DEMO_PASSWORD: &str = "hoctap-2025";
 pub const DEMO_PROVINCE: &str = "20";
 
-/// The demo accounts: username, full name, role, at province (true) or commune level.
+/// The demo accounts: username, full name, role, at province (true) or commune level (a
+/// ministry reviewer's unit only says where the account was made: the role is national).
 pub const DEMO_USERS: &[(&str, &str, Role, bool)] = &[
+    ("bo.thamdinh", "Trần Thị Bộ", Role::MinistryReviewer, true),
     ("quantri", "Quản trị hệ thống", Role::SystemAdmin, true),
     ("tinh.canbo", "Nguyễn Văn Tỉnh", Role::UnitOfficer, true),
     ("tinh.thamdinh", "Đinh Thị Sở", Role::Reviewer, true),
@@ -264,7 +266,8 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);
     println!("Tài khoản (mật khẩu chung: {DEMO_PASSWORD}):");
     for (username, full_name, role, at_province) in DEMO_USERS {
-        println!("  {username:<14} {:<26} {full_name} – {}", role.label(), if *at_province { &p.name } else { &c.name });
+        let place = if role.national() { "cả nước" } else if *at_province { &p.name } else { &c.name };
+        println!("  {username:<14} {:<34} {full_name} – {place}", role.label());
     }
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);

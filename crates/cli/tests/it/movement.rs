@@ -321,6 +321,62 @@ async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_off
     }
 }
 
+/// A nomination for the Prime Minister's Bằng khen climbs commune → province → ministry, and
+/// the ministry's step is the ministry reviewer's alone: it waits in their "Việc của tôi", the
+/// province's reviewer cannot act on it, and the ministry reviewer acts at no lower step,
+/// writes no registry, sees personal data masked, and reads the national dashboard.
+#[tokio::test]
+async fn the_ministry_reviewer_holds_the_national_step_and_only_that() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let (mid, _) = launched(&officer).await;
+        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình bà Vi Thị Bộ")]).await;
+        let (s, nomination, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "bang_khen_ttg")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let nid = nomination.rsplit('/').next().unwrap().to_string();
+        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "Quyết định số 01/QĐ-UBND công nhận GĐHT")]).await;
+        let (s, _, body) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let ministry = as_user(&officer, "bo.thamdinh").await;
+        // Not at the commune's step.
+        let (s, _, _) = post(&ministry, &format!("{nomination}/chuyen"), &[("action", "take")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}");
+        // The commune takes it and passes it on; each next step is then in review.
+        for (who, actions) in [("xa.thamdinh", &["take", "approve"][..]), ("tinh.thamdinh", &["approve"][..])] {
+            let reviewer = as_user(&officer, who).await;
+            for action in actions {
+                let (s, _, body) = post(&reviewer, &format!("{nomination}/chuyen"), &[("action", action)]).await;
+                assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?} {who} {action}: {body}");
+            }
+        }
+        assert_eq!(state_of(&officer, &nomination).await, "Đang thẩm định (bước 3)");
+        let province = as_user(&officer, "tinh.thamdinh").await;
+        let (s, _, _) = post(&province, &format!("{nomination}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}: the ministry's step is not the province's");
+        let (_, inbox) = page(&ministry, "/viec-cua-toi").await;
+        assert!(inbox.contains(&format!("/de-nghi/{nid}")), "{engine:?}: {inbox}");
+        let (s, _, body) = post(&ministry, &format!("{nomination}/chuyen"), &[("action", "approve")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        assert_eq!(state_of(&officer, &nomination).await, "Đã thẩm định, chờ quyết định");
+
+        // Reads the country, writes nothing, sees CCCDs masked.
+        assert_eq!(page(&ministry, "/tong-hop/ca-nuoc").await.0, StatusCode::OK, "{engine:?}");
+        assert_eq!(page(&province, "/tong-hop/ca-nuoc").await.0, StatusCode::NOT_FOUND, "{engine:?}: a province reviewer does not");
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
+        let (s, _) = ministry.post("/api/v1/registries/cong-dan", serde_json::json!({"cccd": "020090123456", "full_name": "Lục Văn Dân", "birth_date": "1990-05-01", "sex": "Nam", "village": village})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}");
+        let (s, v) = officer.post("/api/v1/registries/cong-dan", serde_json::json!({"cccd": "020090123456", "full_name": "Lục Văn Dân", "birth_date": "01/05/1990", "sex": "Nam", "village": village})).await;
+        assert_eq!(s, StatusCode::CREATED, "{engine:?}: {v}");
+        let (s, shown) = ministry.get(&format!("/api/v1/registries/cong-dan/{}", v["id"])).await;
+        assert_eq!(s, StatusCode::OK, "{engine:?}: {shown}");
+        assert!(!shown.to_string().contains("020090123456"), "{engine:?}: {shown}");
+        // A commune officer cannot make one.
+        let (s, _) = officer.post("/api/v1/users", serde_json::json!({"username": "bo.gia", "full_name": "Bộ Giả", "role": "ministry_reviewer", "unit_code": "20", "password": crate::harness::PASSWORD})).await;
+        assert!(s == StatusCode::FORBIDDEN || s == StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {s}");
+    }
+}
+
 /// An achievement's proof can be a file: its type is read from the bytes, it is kept once,
 /// shown on the participant's page and in the API, downloaded by those who see the
 /// participant and by no one else, and its upload is audited.

@@ -54,7 +54,11 @@ pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &Revi
     if user.is_admin() {
         return Ok(true);
     }
-    if !reviews(user.user.role) || step.level == "national" {
+    // The ministry's steps are the ministry reviewers', and theirs only.
+    if step.level == "national" || user.user.role == Role::MinistryReviewer {
+        return Ok(step.level == "national" && user.user.role == Role::MinistryReviewer);
+    }
+    if !reviews(user.user.role) {
         return Ok(false);
     }
     let own = state.store.unit(user.user.unit_id).await?;
