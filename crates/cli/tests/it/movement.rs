@@ -14,6 +14,17 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
+/// The commune officer's session, the demo movement and the page of a family the officer
+/// registers in it.
+async fn family_taking_part(engine: hoctap_store::Engine, name: &str) -> (TestApp, i64, String) {
+    let mut officer = TestApp::start(engine).await;
+    officer.login("xa.canbo").await;
+    let (mid, _) = launched(&officer).await;
+    let (s, participant, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", name)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    (officer, mid, participant)
+}
+
 /// Launches the shipped movement for the demo province and seeds the rest of the demo.
 async fn launched(app: &TestApp) -> (i64, i64) {
     let province = app.store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
@@ -175,10 +186,7 @@ fn mask_today(text: &str) -> String {
 #[tokio::test]
 async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_print() {
     for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let (mid, _) = launched(&officer).await;
-        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        let (officer, mid, participant) = family_taking_part(engine, "Gia đình ông Lục Văn Dân").await;
         post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")], None).await;
         post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
 
@@ -328,10 +336,7 @@ async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_off
 #[tokio::test]
 async fn the_ministry_reviewer_holds_the_national_step_and_only_that() {
     for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let (mid, _) = launched(&officer).await;
-        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình bà Vi Thị Bộ")]).await;
+        let (officer, _, participant) = family_taking_part(engine, "Gia đình bà Vi Thị Bộ").await;
         let (s, nomination, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "bang_khen_ttg")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let nid = nomination.rsplit('/').next().unwrap().to_string();
@@ -383,10 +388,7 @@ async fn the_ministry_reviewer_holds_the_national_step_and_only_that() {
 #[tokio::test]
 async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
     for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let (mid, _) = launched(&officer).await;
-        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Hoàng Văn Tệp")]).await;
+        let (officer, _, participant) = family_taking_part(engine, "Gia đình ông Hoàng Văn Tệp").await;
         let pid: i64 = participant.rsplit('/').next().unwrap().parse().unwrap();
         let fields = [("year", "2025"), ("kind", "thanh_tich"), ("title", "Giải nhất hội thi gia đình học tập"), ("evidence", "")];
         // A program renamed .pdf is refused by its bytes, naming the file field.
