@@ -589,7 +589,7 @@ impl BulkLoad {
         }
         // Unique constraints another table's foreign key depends on stay.
         let constraints = sqlx::query(
-            "SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c \
+            "SELECT quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c \
              WHERE c.conrelid = $1::regclass AND c.contype IN ('u', 'f') \
              AND NOT EXISTS (SELECT 1 FROM pg_constraint d WHERE d.contype = 'f' AND d.confrelid = c.conrelid AND d.conindid = c.conindid AND c.contype = 'u') \
              ORDER BY c.contype DESC, c.conname",
