@@ -413,6 +413,26 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
         let res = officer.client.get(officer.url(&url)).send().await.unwrap();
         assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 
+        // The API records one the same way: the type comes from the bytes, errors name the field.
+        let api_form = |kind: &str, bytes: Vec<u8>| {
+            reqwest::multipart::Form::new()
+                .text("year", "2025")
+                .text("kind", kind.to_string())
+                .text("title", "Sáng kiến tủ sách dòng họ")
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name("sang-kien.pdf"))
+        };
+        let api_path = officer.url(&format!("/api/v1/participants/{pid}/achievements"));
+        let res = officer.client.post(&api_path).header("x-csrf-token", &officer.csrf).multipart(api_form("khac", pdf.clone())).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"]["field"], "kind");
+        let res = officer.client.post(&api_path).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{engine:?}: a write without the CSRF header");
+        let res = officer.client.post(&api_path).header("x-csrf-token", &officer.csrf).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{engine:?}");
+        let created: serde_json::Value = res.json().await.unwrap();
+        let url = created["file_url"].as_str().unwrap_or_else(|| panic!("{engine:?}: {created}")).to_string();
+        assert_eq!(officer.client.get(officer.url(&url)).send().await.unwrap().bytes().await.unwrap().to_vec(), pdf);
+
         // The nomination shows the proof to its reviewers, up to the province.
         let (s, nomination, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
@@ -429,5 +449,7 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
             let res = stranger.client.get(stranger.url(&path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: {path}");
         }
+        let res = stranger.client.post(stranger.url(&format!("/api/v1/participants/{pid}/achievements"))).header("x-csrf-token", &stranger.csrf).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: nor records one for it");
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use crate::AppState;
-use crate::pages::movement::{apply, visible_movement, visible_nomination, visible_participant};
+use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/movements", get(list))
         .route("/movements/{id}", get(show))
         .route("/participants/{id}", get(participant))
+        .route("/participants/{id}/achievements", post(add_achievement))
         .route("/achievements/{id}/file", get(achievement_file))
         .route("/nominations/{id}", get(nomination))
         .route("/nominations/{id}/transitions", post(transition))
@@ -57,6 +58,16 @@ async fn participant(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id
         })
         .collect();
     ok(json!({"participant": p, "achievements": achievements}))
+}
+
+/// Records an achievement, as the participant page does: a multipart body with `year`,
+/// `kind` (`sang_kien` or `thanh_tich`), `title`, `evidence` and an optional `file`.
+async fn add_achievement(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> Result<axum::response::Response, ApiError> {
+    let upload = crate::pages::read_upload(mp).await.map_err(ApiError)?;
+    let aid = record_achievement(&state, &u, id, upload).await.map_err(ApiError)?;
+    let a = state.store.achievements(id).await?.into_iter().find(|a| a.id == aid);
+    let file_url = a.as_ref().and_then(|a| a.file_name.as_ref()).map(|_| format!("/api/v1/achievements/{aid}/file"));
+    Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::CREATED, axum::Json(json!({"achievement": a, "file_url": file_url})))))
 }
 
 async fn achievement_file(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> Result<axum::response::Response, ApiError> {

@@ -354,27 +354,34 @@ async fn add_achievement(State(state): State<AppState>, user: CurrentUser, Path(
     let upload = super::read_upload(mp).await?;
     user.check_csrf(upload.field("csrf"))?;
     let write = async {
-        if !may_prepare(&user) {
-            return Err(WebError::Forbidden);
-        }
-        let p = visible_participant(&state, &user, id).await?;
-        let year = parse_year(upload.field("year"), "year")?;
-        let kind = match upload.field("kind") {
-            k @ ("sang_kien" | "thanh_tich") => k.to_string(),
-            _ => return Err(WebError::invalid("kind", "Chọn loại: sáng kiến, giải pháp hoặc thành tích")),
-        };
-        let file = if upload.bytes.is_empty() {
-            None
-        } else {
-            // The type is read from the bytes, never trusted from the name.
-            let sniffed = hoctap_docs::sniff::sniff(&upload.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
-            Some(hoctap_store::AttachedFile { bytes: upload.bytes.clone(), mime: sniffed.mime().to_string(), name: upload.file_name.clone() })
-        };
-        let a = NewAchievement { year, kind, title: upload.field("title").to_string(), evidence: upload.field("evidence").to_string(), recognition_id: None, file };
-        state.store.achievement_add(&user.actor(), &p, &a).await?;
+        record_achievement(&state, &user, id, upload).await?;
         Ok((format!("/tham-gia/{id}"), "Đã ghi thành tích"))
     };
     on_participant(&state, &user, id, write).await
+}
+
+/// Records an achievement of a participant from a multipart form (page or API): year, kind,
+/// title, evidence and an optional proof file whose type is read from its bytes.
+pub(crate) async fn record_achievement(state: &AppState, user: &CurrentUser, participant: i64, upload: super::Upload) -> WebResult<i64> {
+    if !may_prepare(user) {
+        return Err(WebError::Forbidden);
+    }
+    let p = visible_participant(state, user, participant).await?;
+    let year = parse_year(upload.field("year"), "year")?;
+    let kind = match upload.field("kind") {
+        k @ ("sang_kien" | "thanh_tich") => k.to_string(),
+        _ => return Err(WebError::invalid("kind", "Chọn loại: sáng kiến, giải pháp hoặc thành tích")),
+    };
+    let (title, evidence) = (upload.field("title").to_string(), upload.field("evidence").to_string());
+    let file = if upload.bytes.is_empty() {
+        None
+    } else {
+        // The type is read from the bytes, never trusted from the name.
+        let sniffed = hoctap_docs::sniff::sniff(&upload.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
+        Some(hoctap_store::AttachedFile { mime: sniffed.mime().to_string(), name: upload.file_name, bytes: upload.bytes })
+    };
+    let a = NewAchievement { year, kind, title, evidence, recognition_id: None, file };
+    Ok(state.store.achievement_add(&user.actor(), &p, &a).await?)
 }
 
 /// The proof file of an achievement, for those who may see its participant.
