@@ -279,11 +279,11 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
 }
 
 /// Re-renders the unit page with the error of a failed form, or redirects after success.
-async fn after_post(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>) -> WebResult<Response> {
-    after_post_typed(state, user, id, result, &[]).await
+async fn unit_outcome(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>) -> WebResult<Response> {
+    unit_outcome_typed(state, user, id, result, &[]).await
 }
 
-async fn after_post_typed(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>, typed: &[(&str, &str)]) -> WebResult<Response> {
+async fn unit_outcome_typed(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>, typed: &[(&str, &str)]) -> WebResult<Response> {
     let result = result.map(|done| (format!("/don-vi/{id}"), done));
     super::after_post(state, result, |errors| async move {
         let mut page = unit_page(state, user, id, &AsAt::default(), errors).await?;
@@ -314,7 +314,7 @@ async fn add_village(State(state): State<AppState>, user: CurrentUser, Path(id):
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
     let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
-    after_post_typed(&state, &user, id, r.map(|v| format!("Đã thêm {}", v.name)).map_err(Into::into), &[("name", &f.name), ("unit_type", &f.unit_type)]).await
+    unit_outcome_typed(&state, &user, id, r.map(|v| format!("Đã thêm {}", v.name)).map_err(Into::into), &[("name", &f.name), ("unit_type", &f.unit_type)]).await
 }
 
 async fn edit_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {
@@ -322,7 +322,7 @@ async fn edit_village(State(state): State<AppState>, user: CurrentUser, Path(id)
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
     let r = state.store.update_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
-    after_post(&state, &user, id, r.map(|_| "Đã lưu thay đổi".to_string()).map_err(Into::into)).await
+    unit_outcome(&state, &user, id, r.map(|_| "Đã lưu thay đổi".to_string()).map_err(Into::into)).await
 }
 
 #[derive(Deserialize)]
@@ -343,7 +343,7 @@ async fn end_village(State(state): State<AppState>, user: CurrentUser, Path(id):
         Ok(format!("Đã kết thúc từ ngày {}", format_vn(on)))
     }
     .await;
-    after_post(&state, &user, id, r).await
+    unit_outcome(&state, &user, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -390,7 +390,7 @@ async fn set_attribute(State(state): State<AppState>, user: CurrentUser, Path(id
         Ok(format!("Đã ghi thuộc tính \"{}\"", attr.label()))
     }
     .await;
-    after_post(&state, &user, id, r).await
+    unit_outcome(&state, &user, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -423,7 +423,7 @@ async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Pat
         Ok("Đã lưu hiệu chỉnh".to_string())
     }
     .await;
-    after_post(&state, &user, id, r).await
+    unit_outcome(&state, &user, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -460,7 +460,7 @@ async fn add_link(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         Ok("Đã thêm liên kết lịch sử".to_string())
     }
     .await;
-    after_post(&state, &user, id, r).await
+    unit_outcome(&state, &user, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -476,7 +476,7 @@ async fn remove_link(State(state): State<AppState>, user: CurrentUser, Path(id):
     user.check_csrf(&f.csrf)?;
     user.require(Action::Reorganise)?;
     let r = state.store.remove_lineage_link(&user.actor(), f.event_id, f.predecessor, f.successor).await;
-    after_post(&state, &user, id, r.map(|_| "Đã xóa liên kết lịch sử".to_string()).map_err(Into::into)).await
+    unit_outcome(&state, &user, id, r.map(|_| "Đã xóa liên kết lịch sử".to_string()).map_err(Into::into)).await
 }
 
 // ---- Village import ----
