@@ -469,7 +469,7 @@ impl Store {
         mut progress: impl FnMut(usize),
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
-        let mut tx: AnyConnectionTx = self.pool().begin().await?;
+        let mut tx = self.pool().begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
         let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table))).fetch_optional(&mut *tx).await?.is_none();
@@ -486,7 +486,12 @@ impl Store {
         let mut inserted = 0usize;
         let mut bulk: Option<BulkLoad> = None;
         let mut current = match chunks.recv().await {
-            Some(c) => Some(run.prepare(&mut tx, parse_chunk(reg, c)).await?),
+            Some(c) => {
+                let parsed = parse_chunk(reg, c);
+                let n = parsed.len();
+                let rows = run.first_of_each_key(parsed);
+                Some(run.prepare(&mut tx, n, rows).await?)
+            }
             None => None,
         };
         while let Some(chunk) = current.take() {
@@ -507,7 +512,7 @@ impl Store {
             current = match following {
                 None => None,
                 Some(Ok(next)) => Some(next),
-                Some(Err(parsed)) => Some(run.prepare(&mut tx, parsed).await?),
+                Some(Err((n, rows))) => Some(run.prepare(&mut tx, n, rows).await?),
             };
         }
         let ImportRun { mut report, rows_total, .. } = run;
@@ -677,8 +682,6 @@ fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
         .collect()
 }
 
-type AnyConnectionTx = sqlx::Transaction<'static, sqlx::Any>;
-
 /// What has been decided so far in one import, and its caches (the transaction is kept apart,
 /// so that deciding the next chunk can go on while the engine writes this one).
 struct ImportRun<'a> {
@@ -788,31 +791,31 @@ impl ImportRun<'_> {
     /// Decides a chunk without the database, when it can be: a first import into an empty
     /// registry (no stored record to merge with), not a ledger (whose entries are checked
     /// against posted ones), and every unit the rows name already in the cache. Otherwise the
-    /// chunk comes back untouched for [`ImportRun::prepare`].
-    fn prepare_offline(&mut self, parsed: Vec<Parsed>) -> std::result::Result<DecidedChunk, Vec<Parsed>> {
+    /// chunk's rows come back, with the number of file rows it held, for
+    /// [`ImportRun::prepare`].
+    fn prepare_offline(&mut self, parsed: Vec<Parsed>) -> std::result::Result<DecidedChunk, (usize, Vec<ParsedRow>)> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
+        let n = parsed.len();
+        let rows = self.first_of_each_key(parsed);
         if !self.fresh || crate::association::is_ledger(reg.kind) {
-            return Err(parsed);
+            return Err((n, rows));
         }
         // Nothing is decided unless every row can be placed from the cache.
-        if parsed.iter().flatten().any(|row| place_cached(reg, &row.values, scope, on, &self.cache).is_err()) {
-            return Err(parsed);
-        }
-        let mut out = Self::empty_chunk(parsed.len());
-        for ParsedRow { line, values, key, errors_if_new } in self.first_of_each_key(parsed) {
-            // Every row was placed above; a miss here would be a bug, and rejects the row.
-            let placed = place_cached(reg, &values, scope, on, &self.cache).unwrap_or_else(|_| Err((reg.scope, "lỗi nội bộ: đơn vị chưa được tra".to_string())));
+        let Ok(placed) = rows.iter().map(|row| place_cached(reg, &row.values, scope, on, &self.cache)).collect::<std::result::Result<Vec<_>, Miss>>() else {
+            return Err((n, rows));
+        };
+        let mut out = Self::empty_chunk(n);
+        for (ParsedRow { line, values, key, errors_if_new }, placed) in rows.into_iter().zip(placed) {
             self.classify(CheckedRow { line, key, merged: values, errs: errors_if_new }, placed, None, &mut out);
         }
         Ok(self.seal(out))
     }
 
-    /// Decides a chunk with the database at hand: merges rows with stored records, checks
-    /// ledger entries and looks up units the cache lacks.
-    async fn prepare(&mut self, tx: &mut AnyConnection, parsed: Vec<Parsed>) -> Result<DecidedChunk> {
+    /// Decides a chunk's rows (after [`ImportRun::first_of_each_key`]; `n` rows of the file)
+    /// with the database at hand: merges rows with stored records, checks ledger entries and
+    /// looks up units the cache lacks.
+    async fn prepare(&mut self, tx: &mut AnyConnection, n: usize, rows: Vec<ParsedRow>) -> Result<DecidedChunk> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
-        let n = parsed.len();
-        let rows = self.first_of_each_key(parsed);
         let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, reg, &rows).await? };
         let mut out = Self::empty_chunk(n);
         for ParsedRow { line, values, key, errors_if_new } in rows {
