@@ -5,7 +5,7 @@
 //! `hoctap_domain::workflow`; this module checks who may act and stores the outcome.
 
 use super::criteria::answers_from_form;
-use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -297,9 +297,7 @@ async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
 }
 
 async fn campaign_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&campaign_view(&state, &user, id, Vec::new(), done).await?, shown)
+    super::page_with_flash(&headers, |done| campaign_view(&state, &user, id, Vec::new(), done)).await
 }
 
 #[derive(Deserialize)]
@@ -634,9 +632,7 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
 }
 
 async fn dossier_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&dossier_view(&state, &user, id, Vec::new(), done).await?, shown)
+    super::page_with_flash(&headers, |done| dossier_view(&state, &user, id, Vec::new(), done)).await
 }
 
 fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {

@@ -4,7 +4,7 @@
 //! exports, and membership cards with a public check page. Branches, members and entries are
 //! kept by the generic registries; this module adds what an association officer works with.
 
-use super::{Chrome, FieldError, capitalise, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -226,9 +226,7 @@ async fn branch_view(state: &AppState, user: &CurrentUser, b: BranchRow, errors:
 
 async fn branch_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
-    let done = take_flash(&headers);
-    let flash = done.is_some();
-    render_with_flash(&branch_view(&state, &user, b, Vec::new(), done).await?, flash)
+    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, Vec::new(), done)).await
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
@@ -420,9 +418,7 @@ async fn ledger_view(state: &AppState, user: &CurrentUser, b: BranchRow, year: i
 
 async fn ledger(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<YearQuery>, headers: HeaderMap) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
-    let done = take_flash(&headers);
-    let flash = done.is_some();
-    render_with_flash(&ledger_view(&state, &user, b, q.year(), PostForm::default(), Vec::new(), done).await?, flash)
+    super::page_with_flash(&headers, |done| ledger_view(&state, &user, b, q.year(), PostForm::default(), Vec::new(), done)).await
 }
 
 /// The posting date of a form: today when left empty, never in the future.

@@ -4,7 +4,7 @@
 //! and hands tasks out; the assignee (a user, or the officers of the assigned unit) reports.
 
 use super::download;
-use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -181,9 +181,7 @@ async fn boards_view(state: &AppState, user: &CurrentUser, unit_id: i64, errors:
 }
 
 async fn boards(State(state): State<AppState>, user: CurrentUser, Query(q): Query<UnitQuery>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let flash = done.is_some();
-    render_with_flash(&boards_view(&state, &user, q.don_vi.unwrap_or(user.user.unit_id), Vec::new(), done).await?, flash)
+    super::page_with_flash(&headers, |done| boards_view(&state, &user, q.don_vi.unwrap_or(user.user.unit_id), Vec::new(), done)).await
 }
 
 fn optional_date(raw: &str, field: &str, label: &str) -> WebResult<Option<jiff::civil::Date>> {
@@ -295,9 +293,7 @@ async fn board_view(state: &AppState, user: &CurrentUser, b: BoardRow, errors: V
 
 async fn board(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
     let b = visible_board(&state, &user, id).await?;
-    let done = take_flash(&headers);
-    let flash = done.is_some();
-    render_with_flash(&board_view(&state, &user, b, Vec::new(), done).await?, flash)
+    super::page_with_flash(&headers, |done| board_view(&state, &user, b, Vec::new(), done)).await
 }
 
 async fn board_outcome(state: &AppState, user: &CurrentUser, b: BoardRow, result: WebResult<&str>) -> WebResult<Response> {
@@ -531,9 +527,7 @@ async fn task_view(state: &AppState, user: &CurrentUser, t: TaskRow, errors: Vec
 
 async fn task(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
     let t = visible_task(&state, &user, id).await?;
-    let done = take_flash(&headers);
-    let flash = done.is_some();
-    render_with_flash(&task_view(&state, &user, t, Vec::new(), done).await?, flash)
+    super::page_with_flash(&headers, |done| task_view(&state, &user, t, Vec::new(), done)).await
 }
 
 async fn task_outcome(state: &AppState, user: &CurrentUser, t: TaskRow, result: WebResult<&str>) -> WebResult<Response> {

@@ -2,7 +2,7 @@
 //! campaign, the DOCX follows Nghị định 30/2020, each recognition gets a public verification
 //! page (`/xac-minh/{mã}`) that anyone can open without logging in.
 
-use super::{Chrome, FieldError, capitalise, flash_redirect, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -240,9 +240,7 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
             revoked: r.revoked,
         })
         .collect();
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), can_nominate: super::assessments::may_prepare(&user), d }, shown)
+    super::page_with_flash(&headers, |done| std::future::ready(Ok(DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), can_nominate: super::assessments::may_prepare(&user), d }))).await
 }
 
 /// The printed content of a stored decision (shared by DOCX and PDF).

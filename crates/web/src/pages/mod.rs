@@ -333,6 +333,18 @@ pub fn take_flash(headers: &HeaderMap) -> Option<String> {
     auth::cookie(headers, FLASH_COOKIE).map(|v| urldecode(&v)).filter(|m| !m.is_empty())
 }
 
+/// A page that shows the message the previous request left, if any, and clears it: `page`
+/// builds the page with that message.
+pub async fn page_with_flash<T, Fut>(headers: &HeaderMap, page: impl FnOnce(Option<String>) -> Fut) -> WebResult<Response>
+where
+    T: Template,
+    Fut: std::future::Future<Output = WebResult<T>>,
+{
+    let done = take_flash(headers);
+    let shown = done.is_some();
+    render_with_flash(&page(done).await?, shown)
+}
+
 /// Renders a page that may show a flash message, clearing the cookie once shown.
 pub fn render_with_flash(t: &impl Template, shown: bool) -> WebResult<Response> {
     let html = Html(t.render()?);

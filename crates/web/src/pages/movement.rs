@@ -6,7 +6,7 @@
 //! khen / Giấy khen, and the statistics of rewards (XLSX).
 
 use super::assessments::{may_prepare, may_review};
-use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use super::file_response;
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -122,9 +122,7 @@ async fn list_view(state: &AppState, user: &CurrentUser, form: LaunchForm, error
 }
 
 async fn list(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&list_view(&state, &user, LaunchForm::default(), Vec::new(), done).await?, shown)
+    super::page_with_flash(&headers, |done| list_view(&state, &user, LaunchForm::default(), Vec::new(), done)).await
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -254,9 +252,7 @@ async fn movement_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
 }
 
 async fn movement_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&movement_view(&state, &user, id, Vec::new(), RegisterForm::default(), done).await?, shown)
+    super::page_with_flash(&headers, |done| movement_view(&state, &user, id, Vec::new(), RegisterForm::default(), done)).await
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -335,9 +331,7 @@ async fn participant_view(state: &AppState, user: &CurrentUser, id: i64, errors:
 }
 
 async fn participant_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&participant_view(&state, &user, id, Vec::new(), done).await?, shown)
+    super::page_with_flash(&headers, |done| participant_view(&state, &user, id, Vec::new(), done)).await
 }
 
 /// Runs a participant-page write; a refused one shows the page again with the error.
@@ -582,9 +576,7 @@ async fn nomination_view(state: &AppState, user: &CurrentUser, id: i64, errors: 
 }
 
 async fn nomination_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&nomination_view(&state, &user, id, Vec::new(), done).await?, shown)
+    super::page_with_flash(&headers, |done| nomination_view(&state, &user, id, Vec::new(), done)).await
 }
 
 /// Evaluates the answers with the nomination's set and stores both.
@@ -812,9 +804,7 @@ async fn visible_reward_decision(state: &AppState, user: &CurrentUser, id: i64) 
 async fn reward_decision_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
     let d = visible_reward_decision(&state, &user, id).await?;
     let rewards = state.store.rewards(id).await?.into_iter().map(|r| (r.id, r.participant_name, actor_label(&r.actor_type), r.unit_name, r.code)).collect();
-    let done = take_flash(&headers);
-    let shown = done.is_some();
-    render_with_flash(&RewardDecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), form: form_label(&d.form), rewards, done, d }, shown)
+    super::page_with_flash(&headers, |done| std::future::ready(Ok(RewardDecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), form: form_label(&d.form), rewards, done, d }))).await
 }
 
 /// The printed content of a reward decision (shared by DOCX and PDF).

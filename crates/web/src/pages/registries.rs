@@ -3,7 +3,7 @@
 //! with history, create/edit/end forms, the pre-filled XLSX template, CSV export, and the
 //! two-step import (check, then write all or nothing).
 
-use super::{Chrome, FieldError, capitalise, render, render_with_flash, take_flash};
+use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -430,9 +430,7 @@ async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registr
 async fn show(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, headers: HeaderMap) -> WebResult<Response> {
     user.require(Action::ReadLocal)?;
     let reg = registry_of(&slug)?;
-    let done = take_flash(&headers);
-    let shown_flash = done.is_some();
-    render_with_flash(&record_page(&state, &user, reg, Some(id), None, Vec::new(), done).await?, shown_flash)
+    super::page_with_flash(&headers, |done| record_page(&state, &user, reg, Some(id), None, Vec::new(), done)).await
 }
 
 async fn new_form(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
