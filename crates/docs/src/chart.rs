@@ -94,7 +94,12 @@ pub fn trend(id: &str, title: &str, series: &[Series], target: Option<(f64, Stri
         y.dedup();
         y
     };
-    let max = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(target.as_ref().map(|t| t.0)).fold(unit_max.unwrap_or(0.0), f64::max).max(f64::MIN_POSITIVE);
+    let max = series
+        .iter()
+        .flat_map(|s| s.points.iter().filter_map(|p| p.1))
+        .chain(target.as_ref().map(|t| t.0))
+        .fold(unit_max.unwrap_or(0.0), f64::max)
+        .max(f64::MIN_POSITIVE);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
     let x_of = |year: i16| -> f64 {
@@ -106,23 +111,49 @@ pub fn trend(id: &str, title: &str, series: &[Series], target: Option<(f64, Stri
     let y_of = |v: f64| top + plot_h - v / max * plot_h;
     let mut s = String::new();
     open(&mut s, id, title, width, height);
-    let _ = write!(s, r#"<line x1="{left}" x2="{left}" y1="{top}" y2="{}" class="axis"/><line x1="{left}" x2="{}" y1="{}" y2="{}" class="axis"/>"#, top + plot_h, left + plot_w, top + plot_h, top + plot_h);
+    let _ = write!(
+        s,
+        r#"<line x1="{left}" x2="{left}" y1="{top}" y2="{}" class="axis"/><line x1="{left}" x2="{}" y1="{}" y2="{}" class="axis"/>"#,
+        top + plot_h,
+        left + plot_w,
+        top + plot_h,
+        top + plot_h
+    );
     for y in &years {
         let _ = write!(s, r#"<text x="{:.1}" y="{}" text-anchor="middle" class="label">{y}</text>"#, x_of(*y), height - 8.0);
     }
     if let Some((t, label)) = &target {
         let yy = y_of(*t);
-        let _ = write!(s, r#"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" class="target dashed"/><text x="{}" y="{:.1}" class="label">{}</text>"#, left + plot_w, left + plot_w + 6.0, yy + 4.0, esc(label));
+        let _ = write!(
+            s,
+            r#"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" class="target dashed"/><text x="{}" y="{:.1}" class="label">{}</text>"#,
+            left + plot_w,
+            left + plot_w + 6.0,
+            yy + 4.0,
+            esc(label)
+        );
     }
     for (k, se) in series.iter().enumerate() {
         let pts: Vec<String> = se.points.iter().filter_map(|(y, v)| v.map(|v| format!("{:.1},{:.1}", x_of(*y), y_of(v)))).collect();
         let _ = write!(s, r#"<polyline points="{}" class="line s{k}"/>"#, pts.join(" "));
         for (y, v) in &se.points {
             if let Some(v) = v {
-                let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="3" class="dot s{k}"><title>{} {y}</title></circle>"#, x_of(*y), y_of(*v), esc(&se.name));
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" class="dot s{k}"><title>{} {y}</title></circle>"#,
+                    x_of(*y),
+                    y_of(*v),
+                    esc(&se.name)
+                );
             }
         }
-        let _ = write!(s, r#"<text x="{}" y="{}" class="label s{k}">{}</text>"#, left + plot_w + 6.0, top + 14.0 + 16.0 * k as f64 + if target.is_some() { 18.0 } else { 0.0 }, esc(&se.name));
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" class="label s{k}">{}</text>"#,
+            left + plot_w + 6.0,
+            top + 14.0 + 16.0 * k as f64 + if target.is_some() { 18.0 } else { 0.0 },
+            esc(&se.name)
+        );
     }
     s.push_str("</svg>");
     s
@@ -139,7 +170,12 @@ pub fn stacked(id: &str, title: &str, stacks: &[Stack]) -> String {
     let names: Vec<&str> = stacks.first().map(|s| s.segments.iter().map(|x| x.0.as_str()).collect()).unwrap_or_default();
     let mut lx = label_w;
     for (k, n) in names.iter().enumerate() {
-        let _ = write!(s, r#"<rect x="{lx}" y="6" width="10" height="10" class="seg k{k}"/><text x="{}" y="15" class="label">{}</text>"#, lx + 14.0, esc(n));
+        let _ = write!(
+            s,
+            r#"<rect x="{lx}" y="6" width="10" height="10" class="seg k{k}"/><text x="{}" y="15" class="label">{}</text>"#,
+            lx + 14.0,
+            esc(n)
+        );
         lx += 24.0 + 7.0 * n.chars().count() as f64;
     }
     for (i, st) in stacks.iter().enumerate() {
@@ -150,7 +186,13 @@ pub fn stacked(id: &str, title: &str, stacks: &[Stack]) -> String {
         for (k, (name, n)) in st.segments.iter().enumerate() {
             let w = *n as f64 / total_max * bar_w;
             if w > 0.0 {
-                let _ = write!(s, r#"<rect x="{x:.1}" y="{}" width="{w:.1}" height="16" class="seg k{k}"><title>{}: {} {n}</title></rect>"#, y + 2.0, esc(&st.label), esc(name));
+                let _ = write!(
+                    s,
+                    r#"<rect x="{x:.1}" y="{}" width="{w:.1}" height="16" class="seg k{k}"><title>{}: {} {n}</title></rect>"#,
+                    y + 2.0,
+                    esc(&st.label),
+                    esc(name)
+                );
             }
             x += w;
         }
@@ -186,7 +228,13 @@ mod tests {
 
     #[test]
     fn a_trend_skips_missing_years_and_draws_the_target() {
-        let svg = trend("t", "Xu hướng", &[Series { name: "GĐHT".into(), points: vec![(2023, Some(40.0)), (2024, None), (2025, Some(70.0))] }], Some((70.0, "Chỉ tiêu 70%".into())), Some(100.0));
+        let svg = trend(
+            "t",
+            "Xu hướng",
+            &[Series { name: "GĐHT".into(), points: vec![(2023, Some(40.0)), (2024, None), (2025, Some(70.0))] }],
+            Some((70.0, "Chỉ tiêu 70%".into())),
+            Some(100.0),
+        );
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(svg.contains("dashed") && svg.contains("Chỉ tiêu 70%"));
     }

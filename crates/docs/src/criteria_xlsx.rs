@@ -12,9 +12,8 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::criteria::{
-    Applicability, AreaPassMark, Band, Confidence, CriteriaSet, Criterion, Deadline, Floor, FloorScope, Indicator,
-    IndicatorKind, LegalBasis, Level, ManagingLevel, Method, Number, Points, PointsRules, Requirement, SubjectKind,
-    Tag, Timing, UpgradeRule, Variable,
+    Applicability, AreaPassMark, Band, Confidence, CriteriaSet, Criterion, Deadline, Floor, FloorScope, Indicator, IndicatorKind,
+    LegalBasis, Level, ManagingLevel, Method, Number, Points, PointsRules, Requirement, SubjectKind, Tag, Timing, UpgradeRule, Variable,
 };
 use jiff::civil::Date;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
@@ -149,12 +148,7 @@ fn write_row(ws: &mut Worksheet, row: u32, cells: Vec<Cell>, fmt: &Format) -> Re
     Ok(())
 }
 
-fn sheet<'a>(
-    wb: &'a mut Workbook,
-    name: &str,
-    headers: &[(&str, f64)],
-    bold: &Format,
-) -> Result<&'a mut Worksheet, CriteriaXlsxError> {
+fn sheet<'a>(wb: &'a mut Workbook, name: &str, headers: &[(&str, f64)], bold: &Format) -> Result<&'a mut Worksheet, CriteriaXlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(name).map_err(werr)?;
     for (i, (h, width)) in headers.iter().enumerate() {
@@ -206,7 +200,12 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
     }
 
     // The set, one field per row.
-    let ws = sheet(&mut wb, SHEET_SET, &[("Trường", 32.0), ("Giải thích", 40.0), ("Giá trị", 60.0), ("", 20.0), ("", 20.0), ("", 12.0), ("", 12.0), ("", 18.0)], &bold)?;
+    let ws = sheet(
+        &mut wb,
+        SHEET_SET,
+        &[("Trường", 32.0), ("Giải thích", 40.0), ("Giá trị", 60.0), ("", 20.0), ("", 20.0), ("", 12.0), ("", 12.0), ("", 18.0)],
+        &bold,
+    )?;
     let mut rows: Vec<(&str, &str, Vec<Cell>)> = vec![
         ("id", "Mã bộ tiêu chí", vec![text(&set.id)]),
         ("version", "Phiên bản dữ liệu", vec![text(&set.version)]),
@@ -294,7 +293,11 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
         ));
     }
     for v in &set.variables {
-        rows.push(("variables", "Biến số liệu: tên | mô tả | nguồn trong sổ đăng ký", vec![text(&v.id), text(&v.name), v.source.as_ref().map_or(Cell::Empty, |s| text(s.to_string()))]));
+        rows.push((
+            "variables",
+            "Biến số liệu: tên | mô tả | nguồn trong sổ đăng ký",
+            vec![text(&v.id), text(&v.name), v.source.as_ref().map_or(Cell::Empty, |s| text(s.to_string()))],
+        ));
     }
     for t in &set.tags {
         rows.push(("tags", "Nhãn loại đơn vị: mã | tên", vec![text(&t.id), text(&t.name)]));
@@ -306,7 +309,12 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
         write_row(ws, row, cells, &wrap)?;
     }
 
-    let ws = sheet(&mut wb, SHEET_CRITERIA, &[("Mã tiêu chí", 12.0), ("Tên tiêu chí", 70.0), ("Điểm tối đa", 12.0), ("Độ tin cậy", 18.0), ("Ghi chú", 50.0)], &bold)?;
+    let ws = sheet(
+        &mut wb,
+        SHEET_CRITERIA,
+        &[("Mã tiêu chí", 12.0), ("Tên tiêu chí", 70.0), ("Điểm tối đa", 12.0), ("Độ tin cậy", 18.0), ("Ghi chú", 50.0)],
+        &bold,
+    )?;
     for (i, c) in set.criteria.iter().enumerate() {
         let row = u32::try_from(i + 1).map_err(werr)?;
         write_row(ws, row, vec![text(&c.id), text(&c.name), opt_points(c.max_points), conf(c.confidence), opt_text(&c.note)], &wrap)?;
@@ -395,17 +403,35 @@ pub fn export_set(set: &CriteriaSet) -> Result<Vec<u8>, CriteriaXlsxError> {
     let ws = sheet(
         &mut wb,
         SHEET_LEVELS,
-        &[("Loại", 10.0), ("Mã", 12.0), ("Tên", 24.0), ("Tên gọi khác", 14.0), ("Điểm tối thiểu", 14.0), ("Đạt", 8.0), ("Độ tin cậy", 16.0)],
+        &[
+            ("Loại", 10.0),
+            ("Mã", 12.0),
+            ("Tên", 24.0),
+            ("Tên gọi khác", 14.0),
+            ("Điểm tối thiểu", 14.0),
+            ("Đạt", 8.0),
+            ("Độ tin cậy", 16.0),
+        ],
         &bold,
     )?;
     let mut row = 1u32;
     for l in &set.levels {
-        write_row(ws, row, vec![text("muc"), text(&l.id), text(&l.name), opt_text(&l.alias), Cell::Empty, Cell::Empty, conf(l.confidence)], &wrap)?;
+        write_row(
+            ws,
+            row,
+            vec![text("muc"), text(&l.id), text(&l.name), opt_text(&l.alias), Cell::Empty, Cell::Empty, conf(l.confidence)],
+            &wrap,
+        )?;
         row += 1;
     }
     for b in &set.bands {
         let passes = if b.passes { "có" } else { "không" };
-        write_row(ws, row, vec![text("xep_loai"), text(&b.id), text(&b.name), Cell::Empty, opt_points(b.min), text(passes), conf(b.confidence)], &wrap)?;
+        write_row(
+            ws,
+            row,
+            vec![text("xep_loai"), text(&b.id), text(&b.name), Cell::Empty, opt_points(b.min), text(passes), conf(b.confidence)],
+            &wrap,
+        )?;
         row += 1;
     }
 
@@ -578,7 +604,12 @@ impl RowRef<'_> {
         for code in self.list(col) {
             match AreaAttribute::parse(&code) {
                 Some(a) => out.push(a),
-                None => ctx.err(self.sheet, self.line, Some(col), format!("thuộc tính địa bàn \"{code}\" không hợp lệ; chỉ nhận mien_nui, dac_biet_kho_khan, dan_toc_thieu_so")),
+                None => ctx.err(
+                    self.sheet,
+                    self.line,
+                    Some(col),
+                    format!("thuộc tính địa bàn \"{code}\" không hợp lệ; chỉ nhận mien_nui, dac_biet_kho_khan, dan_toc_thieu_so"),
+                ),
             }
         }
         out
@@ -714,12 +745,28 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
             "id" => id = row.required(&mut ctx, v, "mã bộ tiêu chí"),
             "version" => version = row.required(&mut ctx, v, "phiên bản"),
             "title" => title = row.required(&mut ctx, v, "tên bộ tiêu chí"),
-            "subject" => subject = row.code(&mut ctx, v, "đối tượng", SubjectKind::parse, "household, clan, village, organisation, citizen, commune, district, province"),
+            "subject" => {
+                subject = row.code(
+                    &mut ctx,
+                    v,
+                    "đối tượng",
+                    SubjectKind::parse,
+                    "household, clan, village, organisation, citizen, commune, district, province",
+                )
+            }
             "method" => method = row.code(&mut ctx, v, "phương pháp", Method::parse, "points, levels"),
             "confidence" => confidence = row.confidence(&mut ctx, v),
             "recognised_by" => recognised_by = row.opt_text(v),
             "emulation.movement" => emulation_movement = row.opt_text(v),
-            "emulation.actor" => emulation_actor = row.code(&mut ctx, v, "đối tượng thi đua", hoctap_domain::emulation::ActorType::parse, "tinh, mttq_doan_the, so_nganh, huyen, xa, ho_gia_dinh_dong_ho, doanh_nghiep, ca_nhan"),
+            "emulation.actor" => {
+                emulation_actor = row.code(
+                    &mut ctx,
+                    v,
+                    "đối tượng thi đua",
+                    hoctap_domain::emulation::ActorType::parse,
+                    "tinh, mttq_doan_the, so_nganh, huyen, xa, ho_gia_dinh_dong_ho, doanh_nghiep, ca_nhan",
+                )
+            }
             "supersedes" => supersedes.push(row.required(&mut ctx, v, "mã bộ tiêu chí bị thay thế")),
             "notes" => notes.push(row.required(&mut ctx, v, "nội dung ghi chú")),
             "legal_basis.document" => document = row.required(&mut ctx, v, "số, ký hiệu văn bản"),
@@ -796,7 +843,9 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
                 let day = row.small::<u8>(&mut ctx, 4, "ngày");
                 let month = row.small::<u8>(&mut ctx, 5, "tháng");
                 let year_offset = row.small::<u8>(&mut ctx, 6, "năm");
-                if let (Some(day), Some(month), Some(year_offset), Some(confidence)) = (day, month, year_offset, row.confidence(&mut ctx, 7)) {
+                if let (Some(day), Some(month), Some(year_offset), Some(confidence)) =
+                    (day, month, year_offset, row.confidence(&mut ctx, 7))
+                {
                     timing.deadlines.push(Deadline { step, description, day, month, year_offset, confidence });
                 }
             }
@@ -804,16 +853,25 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
                 let source_text = row.text(4);
                 let source = match source_text.as_str() {
                     "" => None,
-                    t => t.parse().map_err(|e: hoctap_domain::criteria::SourceError| ctx.err(row.sheet, row.line, Some(4), e.to_string())).ok(),
+                    t => t
+                        .parse()
+                        .map_err(|e: hoctap_domain::criteria::SourceError| ctx.err(row.sheet, row.line, Some(4), e.to_string()))
+                        .ok(),
                 };
-                variables.push(Variable { id: row.required(&mut ctx, 2, "tên biến"), name: row.required(&mut ctx, 3, "mô tả biến"), source })
+                variables.push(Variable {
+                    id: row.required(&mut ctx, 2, "tên biến"),
+                    name: row.required(&mut ctx, 3, "mô tả biến"),
+                    source,
+                })
             }
             "tags" => tags.push(Tag { id: row.required(&mut ctx, 2, "mã nhãn"), name: row.required(&mut ctx, 3, "tên nhãn") }),
             "" => ctx.err(row.sheet, row.line, Some(0), "thiếu mã trường"),
             other => ctx.err(row.sheet, row.line, Some(0), format!("mã trường \"{other}\" không có trong mẫu")),
         }
     }
-    for (key, what) in [("id", "mã bộ tiêu chí"), ("subject", "đối tượng"), ("method", "phương pháp"), ("legal_basis.effective_from", "ngày có hiệu lực")] {
+    for (key, what) in
+        [("id", "mã bộ tiêu chí"), ("subject", "đối tượng"), ("method", "phương pháp"), ("legal_basis.effective_from", "ngày có hiệu lực")]
+    {
         if !origins.set_rows.iter().any(|(k, _)| k == key) {
             ctx.err(SHEET_SET, 1, None, format!("thiếu dòng \"{key}\" ({what})"));
         }
@@ -974,7 +1032,9 @@ pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
         applicability,
         recognised_by,
         notes,
-        emulation: emulation_movement.zip(emulation_actor).map(|(movement, actor)| hoctap_domain::emulation::EmulationScope { movement, actor }),
+        emulation: emulation_movement
+            .zip(emulation_actor)
+            .map(|(movement, actor)| hoctap_domain::emulation::EmulationScope { movement, actor }),
         points,
         levels,
         bands,

@@ -153,19 +153,23 @@ pub fn decision_docx(d: &DecisionDoc) -> Result<Vec<u8>, String> {
     for a in &d.articles {
         // "Điều 1." in bold, the rest plain.
         let (head, rest) = a.split_once(". ").map(|(h, r)| (format!("{h}. "), r.to_string())).unwrap_or((String::new(), a.clone()));
-        doc = doc.add_paragraph(
-            Paragraph::new()
-                .add_run(run(&head, 14).bold())
-                .add_run(run(&rest, 14))
-                .align(AlignmentType::Both)
-                .indent(None, Some(docx_rs::SpecialIndentType::FirstLine(567)), None, None),
-        );
+        doc = doc.add_paragraph(Paragraph::new().add_run(run(&head, 14).bold()).add_run(run(&rest, 14)).align(AlignmentType::Both).indent(
+            None,
+            Some(docx_rs::SpecialIndentType::FirstLine(567)),
+            None,
+            None,
+        ));
     }
     doc = nd30_end(doc, &d.recipients, &d.signer_title, &d.signer_name);
     // The annex on its own page.
     doc = doc
         .add_paragraph(centered(&d.annex_title, 14, true, false).page_break_before(true))
-        .add_paragraph(centered(&format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()), 13, false, true))
+        .add_paragraph(centered(
+            &format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()),
+            13,
+            false,
+            true,
+        ))
         .add_paragraph(centered("", 8, false, false));
     doc = doc.add_table(plain_table(&d.annex_header, &d.annex_rows));
     let mut out = std::io::Cursor::new(Vec::new());
@@ -186,7 +190,9 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
             if let Some((_, rest)) = piece.split_once('>')
                 && let Some((text, _)) = rest.split_once("</w:t>")
             {
-                line.push_str(&text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'"));
+                line.push_str(
+                    &text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'"),
+                );
             }
         }
         if !line.trim().is_empty() {

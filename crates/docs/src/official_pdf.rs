@@ -89,7 +89,13 @@ pub fn decision_pdf(d: &DecisionDoc) -> Result<Vec<u8>, String> {
     // Annex.
     w.new_page();
     w.para(&d.annex_title, Style::Bold, 14.0, Align::Center, 0.0);
-    w.para(&format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()), Style::Italic, 13.0, Align::Center, 0.0);
+    w.para(
+        &format!("(Kèm theo Quyết định số {} ngày {:02}/{:02}/{})", d.number, d.date.day(), d.date.month(), d.date.year()),
+        Style::Italic,
+        13.0,
+        Align::Center,
+        0.0,
+    );
     w.space(10.0);
     let widths = stt_widths(&w, d.annex_header.len());
     w.table(&widths, &d.annex_header, &d.annex_rows, 12.0);
@@ -282,7 +288,10 @@ mod tests {
             issuer_position: "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH".into(),
             legal_basis: vec!["Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".into()],
             proposal: "Xét đề nghị của Hội Khuyến học phường,".into(),
-            articles: vec!["Điều 1. Công nhận 2 hộ gia đình đạt danh hiệu \"Gia đình học tập\" năm 2025 (có danh sách kèm theo).".into(), "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.".into()],
+            articles: vec![
+                "Điều 1. Công nhận 2 hộ gia đình đạt danh hiệu \"Gia đình học tập\" năm 2025 (có danh sách kèm theo).".into(),
+                "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.".into(),
+            ],
             recipients: vec!["Như Điều 3;".into(), "Lưu: VT.".into()],
             signer_title: "CHỦ TỊCH".into(),
             signer_name: "Vi Văn Lãnh".into(),

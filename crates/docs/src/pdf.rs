@@ -62,7 +62,10 @@ pub struct Writer {
 impl Writer {
     /// A writer with NĐ 30 margins: left 30 mm, right 15–20 mm, top and bottom 20 mm.
     pub fn new(size: (f32, f32)) -> Result<Writer, String> {
-        let faces = [REGULAR, BOLD, ITALIC].iter().map(|f| ttf_parser::Face::parse(f, 0).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
+        let faces = [REGULAR, BOLD, ITALIC]
+            .iter()
+            .map(|f| ttf_parser::Face::parse(f, 0).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
         let mm = 72.0 / 25.4;
         Ok(Writer {
             faces,
@@ -276,7 +279,10 @@ impl Writer {
         let names: [&[u8]; 3] = [b"LiberationSerif", b"LiberationSerif-Bold", b"LiberationSerif-Italic"];
         let files = [REGULAR, BOLD, ITALIC];
         for (i, (type0, cid, descriptor, file, cmap, cid_to_gid)) in font_ids.iter().enumerate() {
-            let (Some(face), Some(used), Some(name), Some(bytes)) = (self.faces.get(i), self.used.get(i), names.get(i), files.get(i)) else { continue };
+            let (Some(face), Some(used), Some(name), Some(bytes)) = (self.faces.get(i), self.used.get(i), names.get(i), files.get(i))
+            else {
+                continue;
+            };
             // Only the glyphs this document uses are embedded (a certificate carries ~40 KB of
             // font instead of 1 MB). The text keeps the full font's glyph ids as CIDs; the
             // CIDToGIDMap stream points each to its place in the subset.
@@ -307,19 +313,31 @@ impl Writer {
             widths.finish();
             cf.finish();
             let bbox = face.global_bounding_box();
-            let flags = pdf_writer::types::FontFlags::SERIF | pdf_writer::types::FontFlags::NON_SYMBOLIC | if i == 2 { pdf_writer::types::FontFlags::ITALIC } else { pdf_writer::types::FontFlags::empty() };
+            let flags = pdf_writer::types::FontFlags::SERIF
+                | pdf_writer::types::FontFlags::NON_SYMBOLIC
+                | if i == 2 { pdf_writer::types::FontFlags::ITALIC } else { pdf_writer::types::FontFlags::empty() };
             pdf.font_descriptor(*descriptor)
                 .name(Name(name))
                 .flags(flags)
-                .bbox(Rect::new(scale(f32::from(bbox.x_min)), scale(f32::from(bbox.y_min)), scale(f32::from(bbox.x_max)), scale(f32::from(bbox.y_max))))
+                .bbox(Rect::new(
+                    scale(f32::from(bbox.x_min)),
+                    scale(f32::from(bbox.y_min)),
+                    scale(f32::from(bbox.x_max)),
+                    scale(f32::from(bbox.y_max)),
+                ))
                 .italic_angle(face.italic_angle())
                 .ascent(scale(f32::from(face.ascender())))
                 .descent(scale(f32::from(face.descender())))
                 .cap_height(scale(f32::from(face.capital_height().unwrap_or(face.ascender()))))
                 .stem_v(if i == 1 { 140.0 } else { 80.0 })
                 .font_file2(*file);
-            pdf.stream(*file, &deflate(&subset)?).filter(Filter::FlateDecode).pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(0));
-            let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"UCS"), supplement: 0 });
+            pdf.stream(*file, &deflate(&subset)?)
+                .filter(Filter::FlateDecode)
+                .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(0));
+            let mut map = pdf_writer::types::UnicodeCmap::new(
+                Name(b"Custom"),
+                pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"UCS"), supplement: 0 },
+            );
             for (gid, c) in used {
                 map.pair(*gid, *c);
             }

@@ -45,7 +45,12 @@ fn format_hint(ty: FieldType) -> String {
 /// Builds the workbook: data sheet with header and rows (cells as displayed), instructions.
 pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
-    let header = Format::new().set_bold().set_background_color("#D9E1F2").set_text_wrap().set_align(FormatAlign::Center).set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#D9E1F2")
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let unlocked_text = Format::new().set_unlocked().set_num_format("@");
     let ws = wb.add_worksheet();
     ws.set_name(DATA_SHEET)?;
@@ -62,7 +67,10 @@ pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result
             // Excel limits an inline list to 255 characters; longer lists are explained on the
             // instructions sheet instead.
             if joined < 255 {
-                let dv = DataValidation::new().allow_list_strings(&labels)?.set_error_title("Giá trị không hợp lệ")?.set_error_message(format!("Chọn một giá trị trong danh sách của cột {}", f.header))?;
+                let dv = DataValidation::new()
+                    .allow_list_strings(&labels)?
+                    .set_error_title("Giá trị không hợp lệ")?
+                    .set_error_message(format!("Chọn một giá trị trong danh sách của cột {}", f.header))?;
                 ws.add_data_validation(1, col, 100_000, col, &dv)?;
             }
         }
@@ -76,7 +84,15 @@ pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result
     }
     ws.set_freeze_panes(1, 0)?;
     // The header row is locked; everything else can be typed, rows inserted and sorted.
-    let options = rust_xlsxwriter::ProtectionOptions { insert_rows: true, delete_rows: true, sort: true, use_autofilter: true, format_columns: true, format_cells: true, ..Default::default() };
+    let options = rust_xlsxwriter::ProtectionOptions {
+        insert_rows: true,
+        delete_rows: true,
+        sort: true,
+        use_autofilter: true,
+        format_columns: true,
+        format_cells: true,
+        ..Default::default()
+    };
     ws.protect_with_options(&options);
     let help = wb.add_worksheet();
     help.set_name("Huong dan")?;

@@ -56,7 +56,10 @@ pub fn report_docx(r: &ReportDoc) -> Result<Vec<u8>, String> {
             }
         }
         for t in &s.tables {
-            doc = doc.add_paragraph(Paragraph::new().add_run(run(&t.caption, 13).italic())).add_table(plain_table(&t.header, &t.rows)).add_paragraph(centered("", 6, false, false));
+            doc = doc
+                .add_paragraph(Paragraph::new().add_run(run(&t.caption, 13).italic()))
+                .add_table(plain_table(&t.header, &t.rows))
+                .add_paragraph(centered("", 6, false, false));
         }
     }
     doc = nd30_end(doc, &r.recipients, &r.signer_title, &r.signer_name);
@@ -118,7 +121,11 @@ mod tests {
             sections: vec![ReportSection {
                 heading: "I. KẾT QUẢ".into(),
                 paragraphs: vec!["Đoạn một.\nĐoạn hai.".into()],
-                tables: vec![ReportTable { caption: "Bảng 1".into(), header: vec!["STT".into(), "Chỉ số".into(), "Giá trị".into()], rows: vec![vec!["1".into(), "Tỷ lệ GĐHT".into(), "68,5%".into()]] }],
+                tables: vec![ReportTable {
+                    caption: "Bảng 1".into(),
+                    header: vec!["STT".into(), "Chỉ số".into(), "Giá trị".into()],
+                    rows: vec![vec!["1".into(), "Tỷ lệ GĐHT".into(), "68,5%".into()]],
+                }],
             }],
             recipients: vec!["UBND tỉnh (b/c);".into(), "Lưu: VT.".into()],
             signer_title: "CHỦ TỊCH".into(),
@@ -126,7 +133,16 @@ mod tests {
         };
         let docx = report_docx(&r).unwrap_or_default();
         let text = crate::decision_docx::docx_text(&docx).unwrap_or_default();
-        for needle in ["BÁO CÁO", "Kết quả xây dựng xã hội học tập năm 2026", "I. KẾT QUẢ", "Đoạn hai.", "68,5%", "Nơi nhận:", "Vi Văn Lãnh", "Đông Kinh, ngày 05 tháng 12 năm 2026"] {
+        for needle in [
+            "BÁO CÁO",
+            "Kết quả xây dựng xã hội học tập năm 2026",
+            "I. KẾT QUẢ",
+            "Đoạn hai.",
+            "68,5%",
+            "Nơi nhận:",
+            "Vi Văn Lãnh",
+            "Đông Kinh, ngày 05 tháng 12 năm 2026",
+        ] {
             assert!(text.contains(needle), "{needle}: {text}");
         }
         let pdf = report_pdf(&r).unwrap_or_default();

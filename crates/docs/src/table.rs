@@ -72,7 +72,10 @@ pub struct Column {
 
 /// Reads a table whose header row (within the first 10 rows) names the columns.
 pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<TableRow>, TableError> {
-    let specs: Vec<ColumnSpec> = columns.iter().map(|c| ColumnSpec { name: c.name, headers: c.headers.iter().map(|h| (*h).to_string()).collect(), required: c.required }).collect();
+    let specs: Vec<ColumnSpec> = columns
+        .iter()
+        .map(|c| ColumnSpec { name: c.name, headers: c.headers.iter().map(|h| (*h).to_string()).collect(), required: c.required })
+        .collect();
     read_table_with(bytes, &specs)
 }
 
@@ -91,11 +94,7 @@ pub fn read_table_with(bytes: &[u8], columns: &[ColumnSpec]) -> Result<Vec<Table
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(TableError::TooLarge(bytes.len() / (1024 * 1024)));
     }
-    let grid = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)?
-    } else {
-        read_csv(bytes)?
-    };
+    let grid = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
     let wanted: Vec<(usize, Vec<String>)> =
         columns.iter().enumerate().map(|(i, c)| (i, c.headers.iter().map(|h| text::fold(h)).collect())).collect();
     // The header row is the first row that names every required column.
@@ -126,7 +125,12 @@ pub fn read_table_with(bytes: &[u8], columns: &[ColumnSpec]) -> Result<Vec<Table
         return Ok(out);
     }
     Err(TableError::MissingColumns(
-        columns.iter().filter(|c| c.required).map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string())).collect::<Vec<_>>().join(", "),
+        columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
     ))
 }
 

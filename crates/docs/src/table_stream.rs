@@ -21,7 +21,14 @@ fn map_header(header: &[String], columns: &[ColumnSpec]) -> Option<BTreeMap<usiz
 }
 
 fn missing(columns: &[ColumnSpec]) -> TableError {
-    TableError::MissingColumns(columns.iter().filter(|c| c.required).map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string())).collect::<Vec<_>>().join(", "))
+    TableError::MissingColumns(
+        columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 /// A cell as a reader hands it over: borrowed (CSV), or owned and no longer needed (XLSX).
@@ -117,15 +124,30 @@ impl<F: FnMut(Vec<TableRow>) -> bool> Assembler<'_, F> {
 
 /// Streams the table in `path` to `sink` in chunks of `chunk_size` rows; `sink` returns
 /// false to stop early. Returns the number of data rows read.
-pub fn stream_table(path: &Path, columns: &[ColumnSpec], chunk_size: usize, sink: impl FnMut(Vec<TableRow>) -> bool) -> Result<usize, TableError> {
-    let mut file = std::fs::File::open(path).map_err(|e| TableError::BadCsv { line: 0, reason: format!("không mở được tệp {}: {e}", path.display()) })?;
+pub fn stream_table(
+    path: &Path,
+    columns: &[ColumnSpec],
+    chunk_size: usize,
+    sink: impl FnMut(Vec<TableRow>) -> bool,
+) -> Result<usize, TableError> {
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| TableError::BadCsv { line: 0, reason: format!("không mở được tệp {}: {e}", path.display()) })?;
     let mut magic = [0u8; 4];
     let n = file.read(&mut magic).map_err(|e| TableError::BadCsv { line: 0, reason: e.to_string() })?;
     if n == 0 {
         return Err(TableError::Empty);
     }
     file.rewind().map_err(|e| TableError::BadCsv { line: 0, reason: e.to_string() })?;
-    let mut asm = Assembler { columns, pending: Vec::new(), positions: None, chunk: Vec::with_capacity(chunk_size), chunk_size: chunk_size.max(1), sink, rows: 0, stopped: false };
+    let mut asm = Assembler {
+        columns,
+        pending: Vec::new(),
+        positions: None,
+        chunk: Vec::with_capacity(chunk_size),
+        chunk_size: chunk_size.max(1),
+        sink,
+        rows: 0,
+        stopped: false,
+    };
     if magic == *b"PK\x03\x04" {
         let mut file = BufReader::new(file);
         // Files given at the command line are streamed, so only the ratio and a generous cap apply.
@@ -156,7 +178,8 @@ fn stream_csv<R: Read, F: FnMut(Vec<TableRow>) -> bool>(mut reader: R, asm: &mut
             Err(e) => return Err(TableError::BadCsv { line: 1, reason: e.to_string() }),
         }
     }
-    let first = std::str::from_utf8(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head)).map_err(|_| TableError::UnknownFormat)?.to_string();
+    let first =
+        std::str::from_utf8(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head)).map_err(|_| TableError::UnknownFormat)?.to_string();
     let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
     let chained = std::io::Cursor::new(first.into_bytes()).chain(reader);
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(chained);

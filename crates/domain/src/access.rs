@@ -248,7 +248,9 @@ mod tests {
         let r = Role::MinistryReviewer;
         assert!(r.national() && Role::SystemAdmin.national() && !Role::Reviewer.national());
         assert!(r.may(Action::ReadLocal));
-        for a in [Action::EditUnits, Action::Reorganise, Action::ManageUsers, Action::ReadAudit, Action::EditRegistries, Action::EditAssociation] {
+        for a in
+            [Action::EditUnits, Action::Reorganise, Action::ManageUsers, Action::ReadAudit, Action::EditRegistries, Action::EditAssociation]
+        {
             assert!(!r.may(a), "{a:?}");
         }
         assert!(!r.sees_personal_data());

@@ -284,7 +284,10 @@ mod tests {
         let period = Period { from: 2022, to: 2025 };
         let dm = crate::plan::DayMonth::parse("10/12").unwrap_or_else(|e| panic!("{e}"));
         let o = occurrences(Some(Deadline::YearlyBy(dm)), period);
-        assert_eq!(o.iter().map(|x| x.due).collect::<Vec<_>>(), vec![date(2022, 12, 10), date(2023, 12, 10), date(2024, 12, 10), date(2025, 12, 10)]);
+        assert_eq!(
+            o.iter().map(|x| x.due).collect::<Vec<_>>(),
+            vec![date(2022, 12, 10), date(2023, 12, 10), date(2024, 12, 10), date(2025, 12, 10)]
+        );
         assert_eq!(o[2].year, 2024);
     }
 

@@ -94,14 +94,20 @@ pub fn verify_jwt(jwt: &str, public: &[u8; 32]) -> Result<Value, CredentialError
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(CredentialError::Malformed("cần 3 phần ngăn bởi dấu chấm".into()));
     };
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|e| CredentialError::Malformed(e.to_string()))?).map_err(|e| CredentialError::Malformed(e.to_string()))?;
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|e| CredentialError::Malformed(e.to_string()))?)
+        .map_err(|e| CredentialError::Malformed(e.to_string()))?;
     if header.get("alg").and_then(Value::as_str) != Some("EdDSA") {
         return Err(CredentialError::Malformed("thuật toán không phải EdDSA".into()));
     }
-    let sig_bytes: [u8; 64] = URL_SAFE_NO_PAD.decode(s).map_err(|e| CredentialError::Malformed(e.to_string()))?.try_into().map_err(|_| CredentialError::BadSignature)?;
+    let sig_bytes: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|e| CredentialError::Malformed(e.to_string()))?
+        .try_into()
+        .map_err(|_| CredentialError::BadSignature)?;
     let key = VerifyingKey::from_bytes(public).map_err(|_| CredentialError::BadSignature)?;
     key.verify(format!("{h}.{p}").as_bytes(), &Signature::from_bytes(&sig_bytes)).map_err(|_| CredentialError::BadSignature)?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).map_err(|e| CredentialError::Malformed(e.to_string()))?).map_err(|e| CredentialError::Malformed(e.to_string()))
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).map_err(|e| CredentialError::Malformed(e.to_string()))?)
+        .map_err(|e| CredentialError::Malformed(e.to_string()))
 }
 
 /// The public key of a secret key.

@@ -19,8 +19,7 @@ pub fn parse_date(input: &str) -> Result<Date, DateError> {
         return Ok(d);
     }
     let mut parts = s.split(['/', '.', '-']);
-    let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(bad());
     };
     let day: i8 = d.trim().parse().map_err(|_| bad())?;

@@ -33,7 +33,8 @@ pub enum ActorType {
 }
 
 impl ActorType {
-    pub const ALL: [ActorType; 8] = [Self::Tinh, Self::MttqDoanThe, Self::SoNganh, Self::Huyen, Self::Xa, Self::HoGiaDinhDongHo, Self::DoanhNghiep, Self::CaNhan];
+    pub const ALL: [ActorType; 8] =
+        [Self::Tinh, Self::MttqDoanThe, Self::SoNganh, Self::Huyen, Self::Xa, Self::HoGiaDinhDongHo, Self::DoanhNghiep, Self::CaNhan];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -134,7 +135,9 @@ impl RewardForm {
     pub fn authority(self) -> &'static str {
         match self {
             Self::BangKhenThuTuong => "Thủ tướng Chính phủ",
-            Self::BangKhen => "Bộ trưởng, Thủ trưởng cơ quan ngang bộ; Chủ tịch Ủy ban nhân dân cấp tỉnh; người đứng đầu đoàn thể Trung ương",
+            Self::BangKhen => {
+                "Bộ trưởng, Thủ trưởng cơ quan ngang bộ; Chủ tịch Ủy ban nhân dân cấp tỉnh; người đứng đầu đoàn thể Trung ương"
+            }
             Self::GiayKhen => "Chủ tịch Ủy ban nhân dân cấp xã; thủ trưởng cơ quan, đơn vị",
         }
     }
@@ -312,7 +315,8 @@ impl Movement {
 }
 
 /// `(file name, TOML text)` of every shipped movement.
-pub const SHIPPED_MOVEMENTS: &[(&str, &str)] = &[("qd1315-binh-duong.toml", include_str!("../../../data/movements/qd1315-binh-duong.toml"))];
+pub const SHIPPED_MOVEMENTS: &[(&str, &str)] =
+    &[("qd1315-binh-duong.toml", include_str!("../../../data/movements/qd1315-binh-duong.toml"))];
 
 /// Parses the shipped movements.
 pub fn shipped_movements() -> Result<Vec<Movement>, MovementError> {

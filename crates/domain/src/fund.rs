@@ -461,25 +461,55 @@ mod tests {
 
     #[test]
     fn a_scholarship_names_its_beneficiary_and_decision() {
-        let mut e = NewEntry { kind: kind("chi_hoc_bong"), amount: Dong::new(1_000_000), counterparty: None, beneficiary_cccd: None, decision: Some("QĐ 05/QĐ-HKH".into()) };
+        let mut e = NewEntry {
+            kind: kind("chi_hoc_bong"),
+            amount: Dong::new(1_000_000),
+            counterparty: None,
+            beneficiary_cccd: None,
+            decision: Some("QĐ 05/QĐ-HKH".into()),
+        };
         assert_eq!(e.check(), Err(FundError::BeneficiaryMissing("Chi học bổng")));
         e.counterparty = Some("Lục Thị Mai".into());
         assert_eq!(e.check(), Ok(()));
         e.decision = Some("  ".into());
         assert_eq!(e.check(), Err(FundError::DecisionMissing("Chi học bổng")));
-        let running = NewEntry { kind: kind("chi_hoat_dong"), amount: Dong::new(300_000), counterparty: None, beneficiary_cccd: None, decision: None };
+        let running = NewEntry {
+            kind: kind("chi_hoat_dong"),
+            amount: Dong::new(300_000),
+            counterparty: None,
+            beneficiary_cccd: None,
+            decision: None,
+        };
         assert_eq!(running.check(), Ok(()));
     }
 
     #[test]
     fn a_reversal_is_for_the_same_branch_kind_and_amount_and_only_once() {
-        let original = Posted { branch: "HKH-1".into(), entry_no: "PT-000001".into(), kind: kind("thu_ung_ho"), amount: Dong::new(2_000_000), reverses: None };
+        let original = Posted {
+            branch: "HKH-1".into(),
+            entry_no: "PT-000001".into(),
+            kind: kind("thu_ung_ho"),
+            amount: Dong::new(2_000_000),
+            reverses: None,
+        };
         assert_eq!(check_reversal("HKH-1", &original, original.kind, original.amount, false), Ok(()));
-        assert_eq!(check_reversal("HKH-2", &original, original.kind, original.amount, false), Err(FundError::OtherBranch("PT-000001".into())));
-        assert_eq!(check_reversal("HKH-1", &original, original.kind, original.amount, true), Err(FundError::AlreadyReversed("PT-000001".into())));
-        assert_eq!(check_reversal("HKH-1", &original, original.kind, Dong::new(1), false), Err(FundError::NotTheOpposite("PT-000001".into())));
+        assert_eq!(
+            check_reversal("HKH-2", &original, original.kind, original.amount, false),
+            Err(FundError::OtherBranch("PT-000001".into()))
+        );
+        assert_eq!(
+            check_reversal("HKH-1", &original, original.kind, original.amount, true),
+            Err(FundError::AlreadyReversed("PT-000001".into()))
+        );
+        assert_eq!(
+            check_reversal("HKH-1", &original, original.kind, Dong::new(1), false),
+            Err(FundError::NotTheOpposite("PT-000001".into()))
+        );
         let reversal = Posted { reverses: Some("PT-000001".into()), entry_no: "PT-000002".into(), ..original.clone() };
-        assert_eq!(check_reversal("HKH-1", &reversal, original.kind, original.amount, false), Err(FundError::ReversalOfReversal("PT-000002".into())));
+        assert_eq!(
+            check_reversal("HKH-1", &reversal, original.kind, original.amount, false),
+            Err(FundError::ReversalOfReversal("PT-000002".into()))
+        );
     }
 
     #[test]
@@ -521,7 +551,10 @@ mod tests {
         assert_eq!(b.iter().map(|y| y.year).collect::<Vec<_>>(), vec![2023, 2024, 2025]);
         assert_eq!(b.get(1).map(|y| (y.opening, y.closing)), Some((Dong::new(1_000_000), Dong::new(1_000_000))));
         let y = b.get(2).cloned().unwrap_or_else(|| year_balance(0, &[], &[]));
-        assert_eq!((y.opening, y.total_receipts, y.total_payments, y.closing), (Dong::new(1_000_000), Dong::ZERO, Dong::new(300_000), Dong::new(700_000)));
+        assert_eq!(
+            (y.opening, y.total_receipts, y.total_payments, y.closing),
+            (Dong::new(1_000_000), Dong::ZERO, Dong::new(300_000), Dong::new(700_000))
+        );
     }
 
     fn arb_entry() -> impl Strategy<Value = (i16, usize, i64, bool)> {

@@ -58,8 +58,7 @@ pub enum LineageKind {
 }
 
 impl LineageKind {
-    pub const ALL: [LineageKind; 5] =
-        [Self::Merge, Self::Split, Self::Rename, Self::Abolish, Self::Reparent];
+    pub const ALL: [LineageKind; 5] = [Self::Merge, Self::Split, Self::Rename, Self::Abolish, Self::Reparent];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -164,12 +163,27 @@ pub enum MergeTarget {
 /// A reorganisation an administrator asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reorganisation {
-    Merge { predecessors: Vec<UnitId>, into: MergeTarget },
+    Merge {
+        predecessors: Vec<UnitId>,
+        into: MergeTarget,
+    },
     /// `children`: which part (index into `parts`) each child goes to; unlisted children go to part 0.
-    Split { unit: UnitId, parts: Vec<MergeTarget>, children: BTreeMap<UnitId, usize> },
-    Rename { unit: UnitId, name: UnitName },
-    Reparent { unit: UnitId, parent: UnitId },
-    Abolish { unit: UnitId },
+    Split {
+        unit: UnitId,
+        parts: Vec<MergeTarget>,
+        children: BTreeMap<UnitId, usize>,
+    },
+    Rename {
+        unit: UnitId,
+        name: UnitName,
+    },
+    Reparent {
+        unit: UnitId,
+        parent: UnitId,
+    },
+    Abolish {
+        unit: UnitId,
+    },
 }
 
 /// What to write, computed from a [`Reorganisation`]. Applying it is mechanical.
@@ -290,12 +304,7 @@ impl Hierarchy {
     }
 
     fn direct_successors(&self, id: UnitId) -> BTreeSet<UnitId> {
-        self.events
-            .iter()
-            .flat_map(|e| e.links.iter())
-            .filter(|l| l.predecessor == id && l.successor != id)
-            .map(|l| l.successor)
-            .collect()
+        self.events.iter().flat_map(|e| e.links.iter()).filter(|l| l.predecessor == id && l.successor != id).map(|l| l.successor).collect()
     }
 
     fn direct_predecessors(&self, id: UnitId) -> BTreeSet<UnitId> {
@@ -355,17 +364,14 @@ impl Hierarchy {
             let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
             for u in self.valid_on(on) {
                 *codes.entry(u.code.as_str()).or_default() += 1;
-                let parents: Vec<&ParentEdge> =
-                    self.edges.iter().filter(|e| e.child == u.id && e.validity.contains(on)).collect();
+                let parents: Vec<&ParentEdge> = self.edges.iter().filter(|e| e.child == u.id && e.validity.contains(on)).collect();
                 match parents.as_slice() {
                     [] if u.kind() != UnitKind::Province => {
                         out.push(Violation::NoParent { unit: u.id, on });
                     }
                     [] => {}
                     [edge] => match self.units.get(&edge.parent) {
-                        Some(p) if !p.validity.contains(on) => {
-                            out.push(Violation::ParentNotValid { unit: u.id, parent: p.id, on })
-                        }
+                        Some(p) if !p.validity.contains(on) => out.push(Violation::ParentNotValid { unit: u.id, parent: p.id, on }),
                         Some(p) if !u.kind().allowed_parents().contains(&p.kind()) => {
                             out.push(Violation::WrongParentKind { unit: u.id, parent: p.id })
                         }
@@ -456,11 +462,7 @@ impl Hierarchy {
                 for child in self.children_on(u.id, on) {
                     let part = children.get(&child).copied().unwrap_or(0);
                     let t = targets.get(part).ok_or_else(|| {
-                        ReorgError::BadAssignment(
-                            self.units.get(&child).map(describe).unwrap_or_default(),
-                            part + 1,
-                            targets.len(),
-                        )
+                        ReorgError::BadAssignment(self.units.get(&child).map(describe).unwrap_or_default(), part + 1, targets.len())
                     })?;
                     plan.move_children.push((child, *t));
                 }
@@ -472,12 +474,7 @@ impl Hierarchy {
                     return Err(ReorgError::SameName);
                 }
                 let parent = self.parent_on(u.id, on);
-                plan.new_units.push(NewUnit {
-                    code: u.code.clone(),
-                    name: name.clone(),
-                    unit_type: u.unit_type,
-                    parent,
-                });
+                plan.new_units.push(NewUnit { code: u.code.clone(), name: name.clone(), unit_type: u.unit_type, parent });
                 self.close_into(u.id, UnitRef::New(0), on, &mut plan);
             }
             Reorganisation::Reparent { unit, parent } => {
@@ -623,11 +620,7 @@ impl Hierarchy {
                 self.edges.push(ParentEdge { child, parent, validity: Validity::since(on) });
             }
         }
-        let links = plan
-            .links
-            .iter()
-            .filter_map(|&(p, s)| resolve(s).map(|s| LineageLink { predecessor: p, successor: s }))
-            .collect();
+        let links = plan.links.iter().filter_map(|&(p, s)| resolve(s).map(|s| LineageLink { predecessor: p, successor: s })).collect();
         self.events.push(LineageEvent { kind: plan.kind, effective_on: on, legal_act: plan.legal_act.clone(), links });
         new_ids
     }

@@ -107,11 +107,7 @@ impl Indicator {
     /// `None` when the indicator has a denominator and `den` is 0 (nothing to measure). For an
     /// indicator without a denominator `den` is ignored and the value is `num × factor`.
     pub fn value(&self, num: i64, den: i64) -> Option<Number> {
-        let base = if self.denominator.is_empty() {
-            Number::integer(num)
-        } else {
-            Number::ratio(i128::from(num), i128::from(den))?
-        };
+        let base = if self.denominator.is_empty() { Number::integer(num) } else { Number::ratio(i128::from(num), i128::from(den))? };
         base.checked_mul(self.factor).ok()
     }
 
@@ -191,8 +187,7 @@ struct IndicatorFile {
 
 /// `snake_case` ASCII starting with a letter.
 pub(crate) fn is_snake_id(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Reads and checks an indicator file (`[[indicator]]` tables): ids unique and snake_case,

@@ -169,9 +169,7 @@ impl DayMonth {
 
     /// This day in `year` (29/02 becomes 28/02 outside leap years).
     pub fn in_year(self, year: i16) -> Date {
-        Date::new(year, self.month, self.day)
-            .or_else(|_| Date::new(year, self.month, self.day - 1))
-            .unwrap_or(Date::MIN)
+        Date::new(year, self.month, self.day).or_else(|_| Date::new(year, self.month, self.day - 1)).unwrap_or(Date::MIN)
     }
 }
 
@@ -391,8 +389,7 @@ pub enum PlanError {
 pub struct PlanErrors(pub Vec<PlanError>);
 
 fn is_plan_id(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Depth of a level, for "is this unit below the plan's".
@@ -455,7 +452,12 @@ fn validate_plan(p: &Plan, indicators: &[Indicator]) -> Vec<PlanError> {
             errors.push(PlanError::UnitAbovePlan { plan: plan(), index, unit: t.unit.to_string() });
         }
         if !seen.insert((t.indicator.as_str(), t.unit.as_str(), t.year)) {
-            errors.push(PlanError::DuplicateTarget { plan: plan(), indicator: t.indicator.clone(), unit: t.unit.to_string(), year: t.year });
+            errors.push(PlanError::DuplicateTarget {
+                plan: plan(),
+                indicator: t.indicator.clone(),
+                unit: t.unit.to_string(),
+                year: t.year,
+            });
         }
         let bad_value = |reason| PlanError::BadValue { plan: plan(), index, value: t.value.to_string(), reason };
         if t.value.is_negative() {

@@ -138,7 +138,9 @@ pub fn version_deltas(contributions: &[(&'static str, i64)], from: Date, to: Dat
 /// A fund entry's flow: its amount in the year it was posted, as a receipt (`thu_…`) or a
 /// payment (`chi_…`); a reversing entry (it names the entry it reverses) counts negatively.
 pub fn fund_entry_deltas(values: &Values) -> Vec<Delta> {
-    let (Some(Value::Date(posted)), Some(Value::Text(kind)), Some(Value::Int(amount))) = (values.get("posted_on"), values.get("kind"), values.get("amount")) else {
+    let (Some(Value::Date(posted)), Some(Value::Text(kind)), Some(Value::Int(amount))) =
+        (values.get("posted_on"), values.get("kind"), values.get("amount"))
+    else {
         return Vec::new();
     };
     let metric = if kind.starts_with("thu") { "fund_receipts" } else { "fund_payments" };

@@ -15,7 +15,10 @@ pub fn clean(input: &str) -> String {
 pub fn clean_cow(input: &str) -> std::borrow::Cow<'_, str> {
     let tidy = !input.starts_with(char::is_whitespace)
         && !input.ends_with(char::is_whitespace)
-        && !input.as_bytes().windows(2).any(|w| w.first().is_some_and(u8::is_ascii_whitespace) && w.get(1).is_some_and(u8::is_ascii_whitespace))
+        && !input
+            .as_bytes()
+            .windows(2)
+            .any(|w| w.first().is_some_and(u8::is_ascii_whitespace) && w.get(1).is_some_and(u8::is_ascii_whitespace))
         && !input.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
     if tidy && (input.is_ascii() || unicode_normalization::is_nfc_quick(input.chars()) == unicode_normalization::IsNormalized::Yes) {
         return std::borrow::Cow::Borrowed(input);

@@ -211,12 +211,7 @@ impl UnitCode {
             return Err(UnitCodeError::NotDigits(s.to_string()));
         }
         if s.len() != kind.code_len() {
-            return Err(UnitCodeError::WrongLength {
-                code: s.to_string(),
-                len: s.len(),
-                kind: kind.label(),
-                expected: kind.code_len(),
-            });
+            return Err(UnitCodeError::WrongLength { code: s.to_string(), len: s.len(), kind: kind.label(), expected: kind.code_len() });
         }
         Ok(Self(s.to_string()))
     }
@@ -244,8 +239,7 @@ impl UnitCode {
 
     /// The code of the village numbered `seq` (1–999) in a commune.
     pub fn village(commune: &UnitCode, seq: u16) -> Option<UnitCode> {
-        (commune.kind() == UnitKind::Commune && (1..=999).contains(&seq))
-            .then(|| UnitCode(format!("{}{:03}", commune.0, seq)))
+        (commune.kind() == UnitKind::Commune && (1..=999).contains(&seq)).then(|| UnitCode(format!("{}{:03}", commune.0, seq)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -354,10 +348,7 @@ mod tests {
         assert!(matches!(UnitCode::parse("0004"), Err(UnitCodeError::UnknownLength(_))));
         assert!(matches!(UnitCode::parse("0A004"), Err(UnitCodeError::NotDigits(_))));
         assert!(matches!(UnitCode::parse(""), Err(UnitCodeError::Empty)));
-        assert!(matches!(
-            UnitCode::parse_for(UnitKind::Commune, "001"),
-            Err(UnitCodeError::WrongLength { expected: 5, .. })
-        ));
+        assert!(matches!(UnitCode::parse_for(UnitKind::Commune, "001"), Err(UnitCodeError::WrongLength { expected: 5, .. })));
     }
 
     #[test]

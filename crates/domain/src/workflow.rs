@@ -104,12 +104,18 @@ pub enum Command {
     /// The reviewer of the current step takes the dossier.
     StartReview,
     /// Return with a comment per indicator (at least one).
-    Return { comments: BTreeMap<String, String> },
+    Return {
+        comments: BTreeMap<String, String>,
+    },
     /// Pass the current step; the last step makes the dossier approved.
     Approve,
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
     /// A decision recognises the approved dossier.
-    Recognise { decision_id: i64 },
+    Recognise {
+        decision_id: i64,
+    },
 }
 
 /// Why a transition was refused. Messages are shown as they are.
@@ -168,7 +174,8 @@ impl Dossier {
                 if comments.values().all(|c| c.trim().is_empty()) {
                     return Err(WorkflowError::NoComment);
                 }
-                let comments = comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(k, c)| (k.clone(), c.trim().to_string())).collect();
+                let comments =
+                    comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(k, c)| (k.clone(), c.trim().to_string())).collect();
                 next.state = State::Returned { step: *step, comments };
             }
             (Command::Return { .. }, _) => return refuse("trả lại"),

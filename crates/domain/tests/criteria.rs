@@ -54,11 +54,8 @@ fn every_shipped_file_parses_validates_and_round_trips_through_toml() {
 #[test]
 fn shipped_files_on_disk_are_the_ones_compiled_in() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/criteria");
-    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".toml"))
-        .collect();
+    let mut on_disk: Vec<String> =
+        std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".toml")).collect();
     on_disk.sort();
     let mut compiled: Vec<String> = SHIPPED_FILES.iter().map(|(n, _)| n.to_string()).collect();
     compiled.sort();
@@ -145,9 +142,8 @@ fn provincial_variant_wins_over_the_national_set_in_its_province_only() {
     local.legal_basis.effective_from = date(2024, 1, 1);
     local.validate().unwrap();
     sets.push(local);
-    let pick = |prov: &'static str| {
-        select_applicable(&sets, &Selection::new(SubjectKind::Citizen, ON_2024).province(prov)).map(|s| s.id.clone())
-    };
+    let pick =
+        |prov: &'static str| select_applicable(&sets, &Selection::new(SubjectKind::Citizen, ON_2024).province(prov)).map(|s| s.id.clone());
     assert_eq!(pick("20"), Ok("cdht-congdan-20".to_string()));
     assert_eq!(pick("01"), Ok("cdht-congdan".to_string()));
 }
@@ -377,7 +373,8 @@ fn organisation_indicators_follow_unit_type_tags() {
     let c24 = e.explanation.iter().find(|i| i.id == "C2.CT4").unwrap();
     assert_eq!(c24.source, Some(ValueSource::NotApplicable));
     // A school must also answer its own indicator, and meets 95% of learners at level 1.
-    let school = Answers { tags: vec!["cap_tinh".into(), "co_so_giao_duc".into(), "co_so_gdpt".into(), "to_chuc_kinh_te".into()], ..a.clone() };
+    let school =
+        Answers { tags: vec!["cap_tinh".into(), "co_so_giao_duc".into(), "co_so_gdpt".into(), "to_chuc_kinh_te".into()], ..a.clone() };
     let err = s.evaluate(&school, ON_2024).unwrap_err();
     assert!(matches!(&err, EvalError::Answers(v) if v.iter().any(|e| matches!(e, AnswerError::Missing { id, .. } if id == "C3.CT4"))));
     let school = school.number("C3.CT4", p("1")).number("C3.CT1", p("94.9"));
@@ -416,7 +413,10 @@ fn answers_json_with_bad_shapes_gives_a_path_for_each_problem() {
     assert!(text.iter().any(|t| t.starts_with("area[1]: thuộc tính địa bàn")), "{text:?}");
     assert!(text.iter().any(|t| t.starts_with("previous[0].decided_on")), "{text:?}");
     assert!(text.iter().any(|t| t.starts_with("extra: khóa không được nhận")), "{text:?}");
-    let ok = Answers::from_json_str(r#"{"answers": {"NL1.2": 8.5}, "area": ["mien_nui"], "previous": [{"level": "md1", "decided_on": "2023-12-31"}]}"#).unwrap();
+    let ok = Answers::from_json_str(
+        r#"{"answers": {"NL1.2": 8.5}, "area": ["mien_nui"], "previous": [{"level": "md1", "decided_on": "2023-12-31"}]}"#,
+    )
+    .unwrap();
     assert_eq!(ok.values.get("NL1.2"), Some(&AnswerValue::Number(p("8.5"))));
     assert_eq!(ok.area, vec![AreaAttribute::MienNui]);
     assert!(Answers::from_json_str("{not json").is_err());
@@ -506,7 +506,10 @@ fn malformed_criteria_files_give_the_path_and_a_vietnamese_reason() {
     let e = errors_of(&MINI.replacen("max_points = 10", "max_points = \"mười\"", 1));
     assert_eq!(e[0].0, "criteria[0].indicators[0].max_points");
     // Unknown field.
-    let e = errors_of(&MINI.replace("kind = \"points\"\nmax_points = 10\nconfidence = \"guessed\"\n\n[[criteria.indicators]]\nid = \"C1.2\"", "kind = \"points\"\nmax_points = 10\nconfidence = \"guessed\"\nmax_point = 3\n\n[[criteria.indicators]]\nid = \"C1.2\""));
+    let e = errors_of(&MINI.replace(
+        "kind = \"points\"\nmax_points = 10\nconfidence = \"guessed\"\n\n[[criteria.indicators]]\nid = \"C1.2\"",
+        "kind = \"points\"\nmax_points = 10\nconfidence = \"guessed\"\nmax_point = 3\n\n[[criteria.indicators]]\nid = \"C1.2\"",
+    ));
     assert_eq!(e[0].0, "criteria[0].indicators[0].max_point");
     assert!(e[0].1.contains("max_point") && e[0].1.contains("không có trong lược đồ"), "{e:?}");
     // Duplicate id.
@@ -521,7 +524,8 @@ fn malformed_criteria_files_give_the_path_and_a_vietnamese_reason() {
     let e = errors_of(&MINI.replace("title = \"Thử\"", "title = \"Thử"));
     assert!(e[0].1.starts_with("lỗi cú pháp TOML ở dòng 4"), "{e:?}");
     // Bands not ordered.
-    let two_bands = MINI.replace("[[criteria]]", "[[bands]]\nid = \"b\"\nname = \"B\"\nmin = 16\npasses = true\nconfidence = \"guessed\"\n\n[[criteria]]");
+    let two_bands = MINI
+        .replace("[[criteria]]", "[[bands]]\nid = \"b\"\nname = \"B\"\nmin = 16\npasses = true\nconfidence = \"guessed\"\n\n[[criteria]]");
     let e = errors_of(&two_bands);
     assert_eq!(e[0].0, "bands[1].min");
 }
@@ -667,7 +671,6 @@ proptest! {
         prop_assert!(rank(&after.level) >= rank(&e.level));
     }
 }
-
 
 #[test]
 fn household_assessed_in_2020_uses_the_2015_points_set_and_in_2023_the_2022_set() {

@@ -122,7 +122,14 @@ fn build() -> Result<Built> {
     let mut next = 1i64;
     let mut province_code = BTreeMap::new();
     let bad = |what: &str, e: String| StoreError::Corrupt(format!("{what}: {e}"));
-    let mut add = |h: &mut Hierarchy, code: &str, name: &str, ty: &str, validity: Validity, pcode: &str, pc: &mut BTreeMap<UnitId, String>| -> Result<UnitId> {
+    let mut add = |h: &mut Hierarchy,
+                   code: &str,
+                   name: &str,
+                   ty: &str,
+                   validity: Validity,
+                   pcode: &str,
+                   pc: &mut BTreeMap<UnitId, String>|
+     -> Result<UnitId> {
         let id = UnitId(next);
         next += 1;
         h.insert_unit(UnitRecord {
@@ -175,7 +182,8 @@ fn build() -> Result<Built> {
     let known: BTreeSet<String> = old_communes.iter().map(|c| c.code.clone()).collect();
     let prov_by_name: BTreeMap<String, String> = rows3(PROVINCES_LEGACY)?.into_iter().map(|p| (text::fold(&p.name), p.code)).collect();
     for r in read(COMMUNES_LEGACY_2025_06)? {
-        let [code, name, ty, dcode, dname, pname] = <[String; 6]>::try_from(r).map_err(|_| bad("communes-legacy-2025-06", "số cột".into()))?;
+        let [code, name, ty, dcode, dname, pname] =
+            <[String; 6]>::try_from(r).map_err(|_| bad("communes-legacy-2025-06", "số cột".into()))?;
         if known.contains(&code) {
             continue;
         }
@@ -198,7 +206,11 @@ fn build() -> Result<Built> {
     let new_by_code: BTreeMap<&str, &Row3> = new_communes.iter().map(|c| (c.code.as_str(), c)).collect();
     let old_by_code: BTreeMap<&str, &Row3> = old_communes.iter().map(|c| (c.code.as_str(), c)).collect();
     // An old commune keeps its identity when the new commune carrying its code has its name.
-    let keeps = |old: &Row3| new_by_code.get(old.code.as_str()).is_some_and(|n| text::fold(&n.name) == text::fold(&old.name) && lineage.iter().any(|(o, nw)| o == &old.code && nw == &old.code));
+    let keeps = |old: &Row3| {
+        new_by_code.get(old.code.as_str()).is_some_and(|n| {
+            text::fold(&n.name) == text::fold(&old.name) && lineage.iter().any(|(o, nw)| o == &old.code && nw == &old.code)
+        })
+    };
     let mut old_ids: BTreeMap<String, UnitId> = BTreeMap::new();
     let mut new_ids: BTreeMap<String, UnitId> = BTreeMap::new();
     let district_province: BTreeMap<String, String> = rows3(DISTRICTS_LEGACY)?.into_iter().map(|d| (d.code, d.parent)).collect();
@@ -242,8 +254,20 @@ fn build() -> Result<Built> {
         if links.is_empty() {
             continue;
         }
-        let kind = if links.len() == 1 && old_by_code.contains_key(n.code.as_str()) && preds_of.get(&n.code).is_some_and(|v| v.len() == 1) { "rename" } else { "merge" };
-        events.push((kind, act_communes(&format!("{} {}", if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" }, prov_name(&n.parent))), links));
+        let kind = if links.len() == 1 && old_by_code.contains_key(n.code.as_str()) && preds_of.get(&n.code).is_some_and(|v| v.len() == 1) {
+            "rename"
+        } else {
+            "merge"
+        };
+        events.push((
+            kind,
+            act_communes(&format!(
+                "{} {}",
+                if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" },
+                prov_name(&n.parent)
+            )),
+            links,
+        ));
     }
     // Provinces: each old province goes to the new province that received most of its communes.
     let mut votes: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -289,7 +313,16 @@ impl Store {
         let anon = self.engine() == crate::Engine::Sqlite;
         let started = Instant::now();
         if self.admin_units_loaded().await? {
-            return Ok(AdminLoadReport { units: 0, parent_edges: 0, closure_rows: 0, lineage_events: 0, lineage_links: 0, kept_identity: 0, seconds: 0.0, already_loaded: true });
+            return Ok(AdminLoadReport {
+                units: 0,
+                parent_edges: 0,
+                closure_rows: 0,
+                lineage_events: 0,
+                lineage_links: 0,
+                kept_identity: 0,
+                seconds: 0.0,
+                already_loaded: true,
+            });
         }
         let built = build()?;
         let ids: Vec<UnitId> = built.h.units().map(|u| u.id).collect();
@@ -318,7 +351,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for chunk in ev_links.chunks(500) {
-                let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 3 + 1, 3))).collect();
+                let values: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 3 + 1, 3))).collect();
                 let sql = format!("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES {}", values.join(", "));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (p, s) in chunk {
@@ -384,15 +418,14 @@ impl Store {
             )?,
             ..GapReport::default()
         };
-        g.duplicate_codes_today = sqlx::query(
-            "SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code",
-        )
-        .bind(date_text(today))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get("code"))
-        .collect::<Result<_, _>>()?;
+        g.duplicate_codes_today =
+            sqlx::query("SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code")
+                .bind(date_text(today))
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| r.try_get("code"))
+                .collect::<Result<_, _>>()?;
         let counts = |v: Vec<(hoctap_domain::unit::UnitKind, i64)>| v.into_iter().map(|(k, n)| (k.label().to_string(), n)).collect();
         g.counts_2024 = counts(self.count_by_kind(date(2024, 12, 31)).await?);
         g.counts_today = counts(self.count_by_kind(today).await?);

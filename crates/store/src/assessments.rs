@@ -132,7 +132,9 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year)))?;
+        let row = res.map_err(|e| {
+            StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
+        })?;
         let id = get_i64(&row, "id")?;
         record(
             &mut tx,
@@ -143,7 +145,9 @@ impl Store {
                 entity: "campaign",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({"year": c.year, "set": c.set_id, "version": c.set_version, "title": c.title, "chain": c.chain})),
+                after: Some(
+                    serde_json::json!({"year": c.year, "set": c.set_id, "version": c.set_version, "title": c.title, "chain": c.chain}),
+                ),
             },
         )
         .await?;
@@ -165,12 +169,24 @@ impl Store {
 
     pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
         let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đợt đánh giá"))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("đợt đánh giá"))?;
         campaign_from(&row)
     }
 
     /// Opens a dossier for a subject in a campaign.
-    pub async fn create_assessment(&self, actor: &Actor, campaign: &CampaignRow, subject_kind: &str, subject_id: i64, subject_label: &str, unit_id: i64) -> Result<i64> {
+    pub async fn create_assessment(
+        &self,
+        actor: &Actor,
+        campaign: &CampaignRow,
+        subject_kind: &str,
+        subject_id: i64,
+        subject_label: &str,
+        unit_id: i64,
+    ) -> Result<i64> {
         let unit = self.unit(unit_id).await?;
         let dossier = Dossier::new(campaign.chain.clone());
         let mut tx = self.pool().begin().await?;
@@ -192,7 +208,19 @@ impl Store {
         .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "subject", || format!("{subject_label} đã có hồ sơ trong đợt này")))?;
         let id = get_i64(&row, "id")?;
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "assessment.create", entity: "assessment", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "assessment.create",
+                entity: "assessment",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -226,7 +254,15 @@ impl Store {
     }
 
     /// Saves answers and their evaluation (the caller has checked the state allows it).
-    pub async fn save_answers(&self, actor: &Actor, a: &AssessmentRow, answers: &serde_json::Value, result: &serde_json::Value, passed: bool, level: &str) -> Result<()> {
+    pub async fn save_answers(
+        &self,
+        actor: &Actor,
+        a: &AssessmentRow,
+        answers: &serde_json::Value,
+        result: &serde_json::Value,
+        passed: bool,
+        level: &str,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         let n = sqlx::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
             .bind(answers.to_string())
@@ -242,13 +278,32 @@ impl Store {
         if n == 0 {
             return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
         }
-        record(&mut tx, actor, AuditEntry { unit_id: Some(a.unit_id), action: "assessment.answers", entity: "assessment", entity_id: a.id.to_string(), before: Some(a.answers.clone()), after: Some(answers.clone()) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(a.unit_id),
+                action: "assessment.answers",
+                entity: "assessment",
+                entity_id: a.id.to_string(),
+                before: Some(a.answers.clone()),
+                after: Some(answers.clone()),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Writes a transition decided by the domain, if nobody moved the dossier meanwhile.
-    pub async fn transition(&self, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        a: &AssessmentRow,
+        next: &Dossier,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         transition_tx(&mut tx, actor, a, next, action, detail).await?;
         tx.commit().await?;
@@ -261,6 +316,13 @@ impl Store {
 }
 
 /// A transition inside the caller's transaction (compare-and-set on the stored state).
-pub(crate) async fn transition_tx(conn: &mut sqlx::AnyConnection, actor: &Actor, a: &AssessmentRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+pub(crate) async fn transition_tx(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    a: &AssessmentRow,
+    next: &Dossier,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
     crate::review::write_transition(conn, actor, &crate::review::ASSESSMENT, a.id, a.unit_id, &a.dossier, next, action, detail).await
 }

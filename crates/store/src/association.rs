@@ -10,7 +10,10 @@ use crate::audit::{AuditEntry, record};
 use crate::registry::{RegistryRecord, UnitCache, insert, place};
 use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
-use hoctap_domain::fund::{Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_officer, check_reversal, entry_no, year_balance};
+use hoctap_domain::fund::{
+    Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_officer, check_reversal, entry_no,
+    year_balance,
+};
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, FUND_ENTRIES, RegistryKind, Value, Values};
 use jiff::civil::{Date, date};
 use serde::Serialize;
@@ -33,8 +36,21 @@ pub struct BranchRow {
 
 impl BranchRow {
     fn from_record(r: &RegistryRecord) -> BranchRow {
-        let text = |c: &str| r.values.get(c).map(|v| v.display(ASSOCIATION_BRANCHES.field(c).map(|f| f.ty).unwrap_or(hoctap_domain::registry::def::FieldType::Code))).unwrap_or_default();
-        BranchRow { id: r.id, code: text("code"), name: text("name"), level: text("level"), unit_id: r.unit_id, host: text("host"), chair_name: text("chair_name") }
+        let text = |c: &str| {
+            r.values
+                .get(c)
+                .map(|v| v.display(ASSOCIATION_BRANCHES.field(c).map(|f| f.ty).unwrap_or(hoctap_domain::registry::def::FieldType::Code)))
+                .unwrap_or_default()
+        };
+        BranchRow {
+            id: r.id,
+            code: text("code"),
+            name: text("name"),
+            level: text("level"),
+            unit_id: r.unit_id,
+            host: text("host"),
+            chair_name: text("chair_name"),
+        }
     }
 }
 
@@ -117,7 +133,9 @@ fn fund_error(e: FundError) -> StoreError {
         FundError::UnknownKind(_) => "kind",
         FundError::BeneficiaryMissing(_) => "counterparty",
         FundError::DecisionMissing(_) => "decision",
-        FundError::OtherBranch(_) | FundError::AlreadyReversed(_) | FundError::ReversalOfReversal(_) | FundError::NotTheOpposite(_) => "reverses",
+        FundError::OtherBranch(_) | FundError::AlreadyReversed(_) | FundError::ReversalOfReversal(_) | FundError::NotTheOpposite(_) => {
+            "reverses"
+        }
         FundError::UnknownRole(_) | FundError::RoleTaken(_) => "role",
     };
     StoreError::invalid(field, e.to_string())
@@ -147,19 +165,33 @@ pub(crate) async fn check_entry(conn: &mut AnyConnection, values: &Values) -> Re
         _ => Dong::ZERO,
     };
     let Some(reverses) = text("reverses") else {
-        return NewEntry { kind, amount, counterparty: text("counterparty"), beneficiary_cccd: text("beneficiary_cccd"), decision: text("decision") }
-            .check()
-            .map_err(fund_error);
+        return NewEntry {
+            kind,
+            amount,
+            counterparty: text("counterparty"),
+            beneficiary_cccd: text("beneficiary_cccd"),
+            decision: text("decision"),
+        }
+        .check()
+        .map_err(fund_error);
     };
     let branch = text("branch").unwrap_or_default();
     // The entry is looked up in any ledger: one of another branch is refused by name.
-    let sql = format!("SELECT {ENTRY_COLUMNS}, e.branch FROM reg_fund_entries e WHERE e.entry_no = $1 ORDER BY CASE WHEN e.branch = $2 THEN 0 ELSE 1 END");
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, e.branch FROM reg_fund_entries e WHERE e.entry_no = $1 ORDER BY CASE WHEN e.branch = $2 THEN 0 ELSE 1 END"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&reverses).bind(&branch).fetch_optional(&mut *conn).await?;
     let Some(row) = row else {
         return Err(StoreError::invalid("reverses", format!("Đảo bút toán: không có bút toán số {reverses} trong sổ quỹ")));
     };
     let original = entry_from_row(&row)?;
-    let posted = Posted { branch: row.try_get("branch")?, entry_no: original.entry_no.clone(), kind: original.kind, amount: original.amount, reverses: original.reverses.clone() };
+    let posted = Posted {
+        branch: row.try_get("branch")?,
+        entry_no: original.entry_no.clone(),
+        kind: original.kind,
+        amount: original.amount,
+        reverses: original.reverses.clone(),
+    };
     check_reversal(&branch, &posted, kind, amount, original.reversed_by.is_some()).map_err(fund_error)
 }
 
@@ -183,13 +215,27 @@ impl Store {
     /// Posts an entry to a branch's ledger: the voucher number comes from the ledger's
     /// sequence, raised as the transaction's first write, so concurrent postings wait for each
     /// other; the entry, its checks and its audit entry are one transaction.
-    pub async fn fund_post(&self, actor: &Actor, branch: &BranchRow, entry: &NewEntry, reverses: Option<&str>, posted_on: Date, scope: Option<i64>) -> Result<FundEntryRow> {
+    pub async fn fund_post(
+        &self,
+        actor: &Actor,
+        branch: &BranchRow,
+        entry: &NewEntry,
+        reverses: Option<&str>,
+        posted_on: Date,
+        scope: Option<i64>,
+    ) -> Result<FundEntryRow> {
         if reverses.is_none() {
             entry.check().map_err(fund_error)?;
         }
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING").bind(&branch.code).execute(&mut *tx).await?;
-        let row = sqlx::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1 RETURNING last_seq").bind(&branch.code).fetch_one(&mut *tx).await?;
+        sqlx::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING")
+            .bind(&branch.code)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1 RETURNING last_seq")
+            .bind(&branch.code)
+            .fetch_one(&mut *tx)
+            .await?;
         let mut seq = get_i64(&row, "last_seq")?;
         // Entries imported with numbers of their own may already use a number of the sequence.
         let mut no = entry_no(entry.kind.direction(), seq);
@@ -216,11 +262,21 @@ impl Store {
         check_entry(&mut tx, &values).await?;
         // The ledger is where its branch is today, whatever the posting date (a back-dated entry of
         // a commune formed on 01/07/2025 still belongs to it).
-        let placement = place(&mut tx, &FUND_ENTRIES, &values, scope, crate::today(), &mut UnitCache::default()).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
-        let id = insert(&mut tx, &FUND_ENTRIES, &values, &placement, posted_on)
+        let placement = place(&mut tx, &FUND_ENTRIES, &values, scope, crate::today(), &mut UnitCache::default())
             .await
-            .map_err(|e| if e.is_unique_violation() { StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo") } else { e })?;
-        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(&FUND_ENTRIES, None, Some((placement.scope_unit, &values)), posted_on)).await?;
+            .map_err(|(f, m)| StoreError::invalid(f, m))?;
+        let id = insert(&mut tx, &FUND_ENTRIES, &values, &placement, posted_on).await.map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo")
+            } else {
+                e
+            }
+        })?;
+        crate::stats::add_deltas(
+            &mut tx,
+            &crate::stats::change_deltas(&FUND_ENTRIES, None, Some((placement.scope_unit, &values)), posted_on),
+        )
+        .await?;
         record(
             &mut tx,
             actor,
@@ -242,7 +298,15 @@ impl Store {
 
     /// Reverses a posted entry: a new entry with the same kind and amount that counts the
     /// other way, naming the original; at most once per entry.
-    pub async fn fund_reverse(&self, actor: &Actor, branch: &BranchRow, no: &str, reason: &str, posted_on: Date, scope: Option<i64>) -> Result<FundEntryRow> {
+    pub async fn fund_reverse(
+        &self,
+        actor: &Actor,
+        branch: &BranchRow,
+        no: &str,
+        reason: &str,
+        posted_on: Date,
+        scope: Option<i64>,
+    ) -> Result<FundEntryRow> {
         let mut conn = self.pool().acquire().await?;
         let original = entry_by_no(&mut conn, &branch.code, no.trim()).await?.ok_or(StoreError::NotFound("bút toán"))?;
         drop(conn);
@@ -310,7 +374,10 @@ impl Store {
 
     /// The years that have entries, first to last.
     pub async fn fund_years(&self, branch: &str) -> Result<Vec<i16>> {
-        let row = sqlx::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1").bind(branch).fetch_one(self.pool()).await?;
+        let row = sqlx::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1")
+            .bind(branch)
+            .fetch_one(self.pool())
+            .await?;
         let first: Option<String> = row.try_get("first")?;
         let last: Option<String> = row.try_get("last")?;
         match (first, last) {
@@ -321,10 +388,11 @@ impl Store {
 
     /// The donors' honour roll (sổ vàng): donations net of reversals, largest first.
     pub async fn fund_donors(&self, branch: &str, year: Option<i16>) -> Result<Vec<Donor>> {
-        let mut sql = "SELECT e.counterparty AS name, CAST(SUM(CASE WHEN e.reverses IS NULL THEN e.amount ELSE -e.amount END) AS BIGINT) AS total, \
+        let mut sql =
+            "SELECT e.counterparty AS name, CAST(SUM(CASE WHEN e.reverses IS NULL THEN e.amount ELSE -e.amount END) AS BIGINT) AS total, \
                        SUM(CASE WHEN e.reverses IS NULL THEN 1 ELSE -1 END) AS gifts \
                        FROM reg_fund_entries e WHERE e.branch = $1 AND e.kind = 'thu_ung_ho' AND e.counterparty IS NOT NULL"
-            .to_string();
+                .to_string();
         if year.is_some() {
             sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
         }
@@ -347,7 +415,12 @@ impl Store {
     /// Payments to learners (scholarships, rewards, support) of a year that stand: neither
     /// reversed nor reversals.
     pub async fn fund_learner_payments(&self, branch: &str, year: i16) -> Result<Vec<FundEntryRow>> {
-        Ok(self.fund_entries(branch, Some(year)).await?.into_iter().filter(|e| e.kind.is_to_learners() && e.reverses.is_none() && e.reversed_by.is_none()).collect())
+        Ok(self
+            .fund_entries(branch, Some(year))
+            .await?
+            .into_iter()
+            .filter(|e| e.kind.is_to_learners() && e.reverses.is_none() && e.reversed_by.is_none())
+            .collect())
     }
 
     /// Active members of a branch.
@@ -383,7 +456,10 @@ impl Store {
                     full_name: r.try_get("full_name")?,
                     role: OfficerRole::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     phone: r.try_get("phone")?,
-                    term: Validity { from: parse_date_col(&r.try_get::<String, _>("term_from")?)?, to: parse_date_col(&r.try_get::<String, _>("term_to")?)? },
+                    term: Validity {
+                        from: parse_date_col(&r.try_get::<String, _>("term_from")?)?,
+                        to: parse_date_col(&r.try_get::<String, _>("term_to")?)?,
+                    },
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -392,8 +468,17 @@ impl Store {
     }
 
     /// Gives an office to a person from `from` (the office must be free when it is held by one).
-    pub async fn officer_add(&self, actor: &Actor, branch: &BranchRow, full_name: &str, role: OfficerRole, phone: Option<&str>, from: Date) -> Result<i64> {
-        let name = hoctap_domain::registry::person::FullName::parse(full_name).map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
+    pub async fn officer_add(
+        &self,
+        actor: &Actor,
+        branch: &BranchRow,
+        full_name: &str,
+        role: OfficerRole,
+        phone: Option<&str>,
+        from: Date,
+    ) -> Result<i64> {
+        let name = hoctap_domain::registry::person::FullName::parse(full_name)
+            .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
         let current: Vec<OfficerRole> = self.officers(branch.id, from).await?.into_iter().map(|o| o.role).collect();
         check_officer(&current, role).map_err(fund_error)?;
         let mut tx = self.pool().begin().await?;
@@ -421,7 +506,9 @@ impl Store {
                 entity: "association_officer",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({"branch": branch.code, "full_name": name.as_ref(), "role": role.label(), "from": date_text(from)})),
+                after: Some(
+                    serde_json::json!({"branch": branch.code, "full_name": name.as_ref(), "role": role.label(), "from": date_text(from)}),
+                ),
             },
         )
         .await?;
@@ -432,11 +519,27 @@ impl Store {
     /// Ends an officer's term on `on` (the office is free from that day).
     pub async fn officer_end(&self, actor: &Actor, branch: &BranchRow, officer_id: i64, on: Date) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        end_term(&mut tx, "association_officers", "branch_id", branch.id, officer_id, on, "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực").await?;
+        end_term(
+            &mut tx,
+            "association_officers",
+            "branch_id",
+            branch.id,
+            officer_id,
+            on,
+            "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực",
+        )
+        .await?;
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(branch.unit_id), action: "association.officer.end", entity: "association_officer", entity_id: officer_id.to_string(), before: None, after: Some(serde_json::json!({"term_to": date_text(on)})) },
+            AuditEntry {
+                unit_id: Some(branch.unit_id),
+                action: "association.officer.end",
+                entity: "association_officer",
+                entity_id: officer_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"term_to": date_text(on)})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -445,7 +548,9 @@ impl Store {
 
     /// The public code of a member's card, issued (with `new_code`) on first use.
     pub async fn member_card(&self, actor: &Actor, member: &RegistryRecord, new_code: &str) -> Result<String> {
-        if let Some(r) = sqlx::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_optional(self.pool()).await? {
+        if let Some(r) =
+            sqlx::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_optional(self.pool()).await?
+        {
             return Ok(r.try_get("code")?);
         }
         let mut tx = self.pool().begin().await?;
@@ -459,7 +564,14 @@ impl Store {
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(member.unit_id), action: "association.card.issue", entity: ASSOCIATION_MEMBERS.slug, entity_id: member.id.to_string(), before: None, after: Some(serde_json::json!({"code": new_code})) },
+            AuditEntry {
+                unit_id: Some(member.unit_id),
+                action: "association.card.issue",
+                entity: ASSOCIATION_MEMBERS.slug,
+                entity_id: member.id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"code": new_code})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -468,7 +580,11 @@ impl Store {
 
     /// What the public check of a card shows, by its code.
     pub async fn card_check(&self, code: &str) -> Result<Option<CardCheck>> {
-        let Some(r) = sqlx::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1").bind(code).fetch_optional(self.pool()).await? else {
+        let Some(r) = sqlx::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
         let member = self.registry_get(&ASSOCIATION_MEMBERS, get_i64(&r, "member_id")?).await?;
@@ -497,7 +613,15 @@ pub(crate) fn is_ledger(kind: RegistryKind) -> bool {
 
 /// Ends a term (an association officer's, a board member's) on `on`: the row of `id` under
 /// `owner_id` must have started before that day and still run; `refusal` says why not.
-pub(crate) async fn end_term(conn: &mut sqlx::AnyConnection, table: &str, owner_column: &str, owner_id: i64, id: i64, on: Date, refusal: &str) -> Result<()> {
+pub(crate) async fn end_term(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner_id: i64,
+    id: i64,
+    on: Date,
+    refusal: &str,
+) -> Result<()> {
     let sql = format!("UPDATE {table} SET term_to = $1 WHERE id = $2 AND {owner_column} = $3 AND term_from < $1 AND term_to > $1");
     let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).bind(owner_id).execute(&mut *conn).await?;
     if done.rows_affected() != 1 {

@@ -308,7 +308,8 @@ impl Store {
 
     /// Gives a seat on a board from `from` (one Trưởng ban at a time).
     pub async fn board_member_add(&self, actor: &Actor, board: &BoardRow, m: &NewMember<'_>) -> Result<i64> {
-        let name = hoctap_domain::registry::person::FullName::parse(m.full_name).map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
+        let name = hoctap_domain::registry::person::FullName::parse(m.full_name)
+            .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
         if !board.term.contains(m.from) {
             return Err(StoreError::invalid("from", "Ngày bắt đầu: phải trong nhiệm kỳ của ban"));
         }
@@ -351,11 +352,27 @@ impl Store {
     /// Ends a member's term on `on` (the seat is free from that day).
     pub async fn board_member_end(&self, actor: &Actor, board: &BoardRow, member_id: i64, on: Date) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        crate::association::end_term(&mut tx, "board_members", "board_id", board.id, member_id, on, "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên").await?;
+        crate::association::end_term(
+            &mut tx,
+            "board_members",
+            "board_id",
+            board.id,
+            member_id,
+            on,
+            "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên",
+        )
+        .await?;
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(board.unit_id), action: "board.member.end", entity: "board_member", entity_id: member_id.to_string(), before: None, after: Some(serde_json::json!({"board": board.id, "term_to": date_text(on)})) },
+            AuditEntry {
+                unit_id: Some(board.unit_id),
+                action: "board.member.end",
+                entity: "board_member",
+                entity_id: member_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"board": board.id, "term_to": date_text(on)})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -394,7 +411,14 @@ impl Store {
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(plan.unit_id), action: "task.materialise", entity: "plan", entity_id: plan.key.clone(), before: None, after: Some(serde_json::json!({"new_tasks": new})) },
+            AuditEntry {
+                unit_id: Some(plan.unit_id),
+                action: "task.materialise",
+                entity: "plan",
+                entity_id: plan.key.clone(),
+                before: None,
+                after: Some(serde_json::json!({"new_tasks": new})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -403,7 +427,8 @@ impl Store {
 
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
         let sql = format!("{TASK_SELECT} WHERE t.id = $1");
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("nhiệm vụ"))?;
+        let r =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("nhiệm vụ"))?;
         task_from(&r)
     }
 
@@ -448,7 +473,9 @@ impl Store {
                 action: "task.assign",
                 entity: "plan_task",
                 entity_id: task.id.to_string(),
-                before: Some(serde_json::json!({"agency": task.assignee_agency, "unit_id": task.assignee_unit_id, "user_id": task.assignee_user_id})),
+                before: Some(
+                    serde_json::json!({"agency": task.assignee_agency, "unit_id": task.assignee_unit_id, "user_id": task.assignee_user_id}),
+                ),
                 after: Some(serde_json::json!({"agency": agency, "unit_id": a.unit_id, "user_id": a.user_id})),
             },
         )

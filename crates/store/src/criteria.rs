@@ -142,12 +142,18 @@ impl Store {
     pub async fn criteria_set(&self, set_id: &str, version: Option<&str>) -> Result<StoredCriteriaSet> {
         let rows = match version {
             Some(v) => {
-                self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2", &[set_id, v])
-                    .await?
+                self.criteria_rows(
+                    "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2",
+                    &[set_id, v],
+                )
+                .await?
             }
             None => {
-                self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1", &[set_id])
-                    .await?
+                self.criteria_rows(
+                    "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1",
+                    &[set_id],
+                )
+                .await?
             }
         };
         rows.into_iter().next().ok_or(StoreError::NotFound("bộ tiêu chí"))
@@ -155,6 +161,10 @@ impl Store {
 
     /// Every stored version of a set, newest first.
     pub async fn criteria_versions(&self, set_id: &str) -> Result<Vec<StoredCriteriaSet>> {
-        self.criteria_rows("SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC", &[set_id]).await
+        self.criteria_rows(
+            "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC",
+            &[set_id],
+        )
+        .await
     }
 }

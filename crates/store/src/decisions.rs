@@ -117,20 +117,33 @@ const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_ki
 
 impl Store {
     /// Issues a decision for a campaign and grants its recognitions, in one transaction.
-    pub async fn issue_decision(&self, actor: &Actor, campaign_id: i64, unit_id: i64, d: &NewDecision, recognition_title: &str, grants: &[Grant<'_>]) -> Result<i64> {
+    pub async fn issue_decision(
+        &self,
+        actor: &Actor,
+        campaign_id: i64,
+        unit_id: i64,
+        d: &NewDecision,
+        recognition_title: &str,
+        grants: &[Grant<'_>],
+    ) -> Result<i64> {
         if grants.is_empty() {
             return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
         }
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool().begin().await?;
         let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
-        let set_id: String = sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
+        let set_id: String =
+            sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
         let mut deltas = Vec::new();
         for g in grants {
             // What the recognition counts for in the statistics, fixed now (a citizen's group
             // may change later; the count made today must not).
             let group: Option<String> = if g.dossier.subject_kind == "citizen" {
-                sqlx::query("SELECT occupation_group FROM reg_citizens WHERE id = $1").bind(g.dossier.subject_id).fetch_optional(&mut *tx).await?.and_then(|r| r.try_get::<Option<String>, _>("occupation_group").ok().flatten())
+                sqlx::query("SELECT occupation_group FROM reg_citizens WHERE id = $1")
+                    .bind(g.dossier.subject_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .and_then(|r| r.try_get::<Option<String>, _>("occupation_group").ok().flatten())
             } else {
                 None
             };
@@ -165,7 +178,14 @@ impl Store {
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(unit_id), action: "decision.issue", entity: "decision", entity_id: decision_id.to_string(), before: None, after: Some(serde_json::json!({"number": d.number, "decided_on": d.decided_on, "recognitions": grants.len()})) },
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "decision.issue",
+                entity: "decision",
+                entity_id: decision_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"number": d.number, "decided_on": d.decided_on, "recognitions": grants.len()})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -173,12 +193,19 @@ impl Store {
     }
 
     pub async fn decision(&self, id: i64) -> Result<DecisionRow> {
-        let row = sqlx::query("SELECT * FROM decisions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("quyết định"))?;
+        let row = sqlx::query("SELECT * FROM decisions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("quyết định"))?;
         decision_from(&row)
     }
 
     pub async fn decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRow>> {
-        let rows = sqlx::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id").bind(campaign_id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id")
+            .bind(campaign_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(decision_from).collect()
     }
 
@@ -191,19 +218,25 @@ impl Store {
     /// A recognition by its public code (the verification page).
     pub async fn recognition_by_code(&self, code: &str) -> Result<RecognitionRow> {
         let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE code = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("giấy công nhận có mã này"))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("giấy công nhận có mã này"))?;
         recognition_from(&row)
     }
 
     pub async fn recognitions_by_id(&self, id: i64) -> Result<RecognitionRow> {
         let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("công nhận"))?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("công nhận"))?;
         recognition_from(&row)
     }
 
     /// Recognitions a subject holds, newest first (for level-2 requests and reports).
     pub async fn recognitions_of(&self, subject_kind: &str, subject_id: i64) -> Result<Vec<RecognitionRow>> {
-        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
+        let sql =
+            format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
         rows.iter().map(recognition_from).collect()
     }
@@ -224,20 +257,41 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("công nhận còn hiệu lực"));
         }
-        let row = sqlx::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         let unit = get_i64(&row, "unit_id")?;
         // The counts it made from the revocation on are taken back: its period now ends today.
         let from = parse_date_col(&row.try_get::<String, _>("valid_from")?)?;
         let until: String = row.try_get("valid_until")?;
         let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
         let metrics: String = row.try_get("metrics")?;
-        let contributions: Vec<(&'static str, i64)> = metrics.split(',').filter_map(|m| hoctap_domain::stats::METRICS.iter().find(|(x, ..)| *x == m).map(|(x, ..)| (*x, 1))).collect();
+        let contributions: Vec<(&'static str, i64)> = metrics
+            .split(',')
+            .filter_map(|m| hoctap_domain::stats::METRICS.iter().find(|(x, ..)| *x == m).map(|(x, ..)| (*x, 1)))
+            .collect();
         let (_, old_to) = hoctap_domain::stats::recognition_period(from, until, None);
         let (_, new_to) = hoctap_domain::stats::recognition_period(from, until, Some(on));
-        let mut deltas: Vec<_> = hoctap_domain::stats::version_deltas(&contributions, from, old_to).into_iter().map(|d| (unit, from, hoctap_domain::stats::Delta { amount: -d.amount, ..d })).collect();
+        let mut deltas: Vec<_> = hoctap_domain::stats::version_deltas(&contributions, from, old_to)
+            .into_iter()
+            .map(|d| (unit, from, hoctap_domain::stats::Delta { amount: -d.amount, ..d }))
+            .collect();
         deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, new_to).into_iter().map(|d| (unit, from, d)));
         crate::stats::add_deltas(&mut tx, &deltas).await?;
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit), action: "recognition.revoke", entity: "recognition", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"reason": reason.trim(), "on": on})) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit),
+                action: "recognition.revoke",
+                entity: "recognition",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"reason": reason.trim(), "on": on})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -258,7 +312,24 @@ pub(crate) async fn insert_decision_text<'q>(
     actor: &'q Actor,
     d: &'q NewDecision,
 ) -> Result<i64> {
-    let columns: Vec<&str> = lead_columns.iter().copied().chain(["unit_id", "province_code", "number", "decided_on", "authority", "signer_name", "signer_title", "place", "legal_basis_json", "title", "created_by", "created_at"]).collect();
+    let columns: Vec<&str> = lead_columns
+        .iter()
+        .copied()
+        .chain([
+            "unit_id",
+            "province_code",
+            "number",
+            "decided_on",
+            "authority",
+            "signer_name",
+            "signer_title",
+            "place",
+            "legal_basis_json",
+            "title",
+            "created_by",
+            "created_at",
+        ])
+        .collect();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
     let sql = format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING id", columns.join(", "), placeholders.join(", "));
     let res = lead(sqlx::query(sqlx::AssertSqlSafe(sql)))
@@ -298,7 +369,11 @@ impl Store {
                     .execute(self.pool())
                     .await?;
                 // Another request may have won the race: read what is stored.
-                sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1").bind(unit_id).fetch_one(self.pool()).await?.try_get::<String, _>("secret_b64")?
+                sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1")
+                    .bind(unit_id)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get::<String, _>("secret_b64")?
             }
         };
         engine.decode(b64).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or_else(|| StoreError::Corrupt("khóa của đơn vị".into()))
@@ -306,7 +381,11 @@ impl Store {
 
     /// Recognitions revoked among those a unit issued (bits of its status list).
     pub async fn revoked_recognitions(&self, unit_id: i64) -> Result<Vec<u64>> {
-        let rows = sqlx::query("SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1").bind(unit_id).fetch_all(self.pool()).await?;
+        let rows =
+            sqlx::query("SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1")
+                .bind(unit_id)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(|r| Ok(u64::try_from(get_i64(r, "id")?).unwrap_or(0))).collect()
     }
 }

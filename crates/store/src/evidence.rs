@@ -63,7 +63,14 @@ impl Store {
         let sha = store_file(&mut tx, e.bytes, e.mime).await?;
         // Code: first indicator and a sequence per dossier (TC1.CT2-01).
         let first = e.indicators.first().cloned().unwrap_or_default();
-        let n = get_i64(&sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2").bind(assessment_id).bind(format!("{first}-%")).fetch_one(&mut *tx).await?, "n")?;
+        let n = get_i64(
+            &sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
+                .bind(assessment_id)
+                .bind(format!("{first}-%"))
+                .fetch_one(&mut *tx)
+                .await?,
+            "n",
+        )?;
         let code = format!("{first}-{:02}", n + 1);
         let row = sqlx::query(
             "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -82,9 +89,25 @@ impl Store {
         .await?;
         let id = get_i64(&row, "id")?;
         for ind in e.indicators {
-            sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)").bind(id).bind(ind).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(ind)
+                .execute(&mut *tx)
+                .await?;
         }
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "evidence.add", entity: "assessment", entity_id: assessment_id.to_string(), before: None, after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title})) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "evidence.add",
+                entity: "assessment",
+                entity_id: assessment_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(EvidenceRow {
             id,
@@ -105,7 +128,10 @@ impl Store {
         let mut out = Vec::new();
         for r in &rows {
             let id = get_i64(r, "id")?;
-            let links = sqlx::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id").bind(id).fetch_all(self.pool()).await?;
+            let links = sqlx::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
             out.push(EvidenceRow {
                 id,
                 assessment_id: get_i64(r, "assessment_id")?,

@@ -6,20 +6,20 @@
 //! the integration suite compares both folders so they cannot drift apart.
 
 mod admin_data;
-mod association;
 mod assessments;
+mod association;
 mod audit;
 mod boards;
 mod criteria;
 mod decisions;
-mod evidence;
 mod error;
+mod evidence;
 mod migrate;
-mod registry;
-mod plans;
 mod movement;
-mod review;
+mod plans;
+mod registry;
 mod reorg;
+mod review;
 mod sources;
 mod stats;
 mod units;
@@ -27,19 +27,24 @@ mod users;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
-pub use association::{BranchRow, CardCheck, Donor, FundEntryRow, OfficerRow};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
-pub use evidence::{EvidenceRow, NewEvidence};
-pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
+pub use association::{BranchRow, CardCheck, Donor, FundEntryRow, OfficerRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
+pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use error::StoreError;
-pub use registry::{sort_column, BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
-pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
-pub use movement::{AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow, ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow};
+pub use evidence::{EvidenceRow, NewEvidence};
+pub use movement::{
+    AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
+    ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,
+};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
+pub use registry::{
+    BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome, sort_column,
+};
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
+pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 

@@ -40,9 +40,7 @@ const POSTGRES: &[(&str, &str)] = &[
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     let pool = store.pool();
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        .execute(pool)
-        .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)").execute(pool).await?;
     let done: Vec<String> = sqlx::query("SELECT version FROM schema_migrations")
         .fetch_all(pool)
         .await?

@@ -244,7 +244,15 @@ fn in_scope(col: &str, scope: usize) -> String {
 }
 
 /// Inserts a participant inside a transaction; returns its id.
-async fn insert_participant(conn: &mut sqlx::AnyConnection, actor: &Actor, movement_id: i64, actor_type: &str, name: &str, unit: &crate::UnitRow, subject: Option<(&str, i64)>) -> Result<i64> {
+async fn insert_participant(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    movement_id: i64,
+    actor_type: &str,
+    name: &str,
+    unit: &crate::UnitRow,
+    subject: Option<(&str, i64)>,
+) -> Result<i64> {
     let res = sqlx::query(
         "INSERT INTO movement_participants (movement_id, actor_type, name, unit_id, province_code, subject_kind, subject_id, registered_by, registered_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -262,16 +270,37 @@ async fn insert_participant(conn: &mut sqlx::AnyConnection, actor: &Actor, movem
     .await;
     let row = res.map_err(|e| StoreError::unique_as(e, "name", || format!("{} đã đăng ký tham gia phong trào", name.trim())))?;
     let id = get_i64(&row, "id")?;
-    record(conn, actor, AuditEntry { unit_id: Some(unit.id), action: "movement.participant", entity: "participant", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"movement": movement_id, "actor_type": actor_type, "name": name.trim()})) }).await?;
+    record(
+        conn,
+        actor,
+        AuditEntry {
+            unit_id: Some(unit.id),
+            action: "movement.participant",
+            entity: "participant",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"movement": movement_id, "actor_type": actor_type, "name": name.trim()})),
+        },
+    )
+    .await?;
     Ok(id)
 }
 
-async fn insert_achievement(conn: &mut sqlx::AnyConnection, actor: &Actor, p: &ParticipantRow, province_code: &str, a: &NewAchievement) -> Result<i64> {
+async fn insert_achievement(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    p: &ParticipantRow,
+    province_code: &str,
+    a: &NewAchievement,
+) -> Result<i64> {
     if a.title.trim().is_empty() {
         return Err(StoreError::invalid("title", "ghi nội dung thành tích, sáng kiến"));
     }
     if a.evidence.trim().is_empty() && a.file.is_none() {
-        return Err(StoreError::invalid("evidence", "ghi minh chứng (số văn bản công nhận sáng kiến, quyết định, đường dẫn) hoặc đính kèm tệp"));
+        return Err(StoreError::invalid(
+            "evidence",
+            "ghi minh chứng (số văn bản công nhận sáng kiến, quyết định, đường dẫn) hoặc đính kèm tệp",
+        ));
     }
     let file_sha = match &a.file {
         Some(f) => Some(crate::evidence::store_file(conn, &f.bytes, &f.mime).await?),
@@ -296,11 +325,30 @@ async fn insert_achievement(conn: &mut sqlx::AnyConnection, actor: &Actor, p: &P
     .await?;
     let id = get_i64(&row, "id")?;
     let after = serde_json::json!({"year": a.year, "kind": a.kind, "title": a.title.trim(), "evidence": a.evidence.trim(), "file": a.file.as_ref().map(|f| f.name.as_str()), "sha256": file_sha});
-    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "movement.achievement", entity: "participant", entity_id: p.id.to_string(), before: None, after: Some(after) }).await?;
+    record(
+        conn,
+        actor,
+        AuditEntry {
+            unit_id: Some(p.unit_id),
+            action: "movement.achievement",
+            entity: "participant",
+            entity_id: p.id.to_string(),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
     Ok(id)
 }
 
-async fn insert_nomination(conn: &mut sqlx::AnyConnection, actor: &Actor, movement_id: i64, p: &ParticipantRow, province_code: &str, n: &NewNomination) -> Result<i64> {
+async fn insert_nomination(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    movement_id: i64,
+    p: &ParticipantRow,
+    province_code: &str,
+    n: &NewNomination,
+) -> Result<i64> {
     let dossier = Dossier::new(n.chain.clone());
     let now = now_text();
     let res = sqlx::query(
@@ -326,7 +374,19 @@ async fn insert_nomination(conn: &mut sqlx::AnyConnection, actor: &Actor, moveme
     .await;
     let row = res.map_err(|e| StoreError::unique_as(e, "form", || format!("{} đã có đề nghị hình thức này năm {}", p.name, n.year)))?;
     let id = get_i64(&row, "id")?;
-    record(conn, actor, AuditEntry { unit_id: Some(p.unit_id), action: "nomination.create", entity: "nomination", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"participant": p.name, "year": n.year, "form": n.form, "recognition": n.recognition_id})) }).await?;
+    record(
+        conn,
+        actor,
+        AuditEntry {
+            unit_id: Some(p.unit_id),
+            action: "nomination.create",
+            entity: "nomination",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"participant": p.name, "year": n.year, "form": n.form, "recognition": n.recognition_id})),
+        },
+    )
+    .await?;
     Ok(id)
 }
 
@@ -347,7 +407,19 @@ impl Store {
             .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "movement", || format!("{} đã triển khai phong trào này", unit.name)))?;
         let id = get_i64(&row, "id")?;
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: "movement.launch", entity: "movement", entity_id: id.to_string(), before: None, after: Some(serde_json::json!({"template": m.id, "title": m.title})) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "movement.launch",
+                entity: "movement",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"template": m.id, "title": m.title})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -376,7 +448,15 @@ impl Store {
     }
 
     /// Registers a participant (tập thể, hộ gia đình, cá nhân) of a unit in a movement.
-    pub async fn participant_register(&self, actor: &Actor, movement_id: i64, actor_type: &str, name: &str, unit_id: i64, subject: Option<(&str, i64)>) -> Result<i64> {
+    pub async fn participant_register(
+        &self,
+        actor: &Actor,
+        movement_id: i64,
+        actor_type: &str,
+        name: &str,
+        unit_id: i64,
+        subject: Option<(&str, i64)>,
+    ) -> Result<i64> {
         if name.trim().is_empty() {
             return Err(StoreError::invalid("name", "ghi tên tập thể, hộ gia đình hoặc cá nhân"));
         }
@@ -388,17 +468,21 @@ impl Store {
     }
 
     pub async fn participant(&self, id: i64) -> Result<ParticipantRow> {
-        let row = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
+        let row =
+            sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
         participant_from(&row)
     }
 
     /// Participants of a movement inside a scope, by name.
     pub async fn participants(&self, movement_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<ParticipantRow>> {
-        let sql = format!("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id", in_scope("p.unit_id", 2));
+        let sql = format!(
+            "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id",
+            in_scope("p.unit_id", 2)
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(participant_from).collect()
     }
@@ -413,7 +497,10 @@ impl Store {
     }
 
     pub async fn achievements(&self, participant_id: i64) -> Result<Vec<AchievementRow>> {
-        let rows = sqlx::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id").bind(participant_id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id")
+            .bind(participant_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(AchievementRow {
@@ -452,7 +539,15 @@ impl Store {
     /// A recognition proposed for a reward in one step: the holder becomes a participant (or
     /// is found), the recognition is recorded as an achievement, and the nomination opens with
     /// the criterion it proves already answered; all in one transaction.
-    pub async fn nominate_recognition(&self, actor: &Actor, movement_id: i64, actor_type: &str, rec: &crate::RecognitionRow, achievement: &NewAchievement, n: &NewNomination) -> Result<i64> {
+    pub async fn nominate_recognition(
+        &self,
+        actor: &Actor,
+        movement_id: i64,
+        actor_type: &str,
+        rec: &crate::RecognitionRow,
+        achievement: &NewAchievement,
+        n: &NewNomination,
+    ) -> Result<i64> {
         let unit = self.unit(rec.unit_id).await?;
         let mut tx = self.pool().begin().await?;
         let existing = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
@@ -464,8 +559,22 @@ impl Store {
         let p = match existing {
             Some(row) => participant_from(&row)?,
             None => {
-                let id = insert_participant(&mut tx, actor, movement_id, actor_type, &rec.subject_name, &unit, Some((&rec.subject_kind, rec.subject_id))).await?;
-                let row = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1").bind(id).fetch_one(&mut *tx).await?;
+                let id = insert_participant(
+                    &mut tx,
+                    actor,
+                    movement_id,
+                    actor_type,
+                    &rec.subject_name,
+                    &unit,
+                    Some((&rec.subject_kind, rec.subject_id)),
+                )
+                .await?;
+                let row = sqlx::query(
+                    "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
                 participant_from(&row)?
             }
         };
@@ -476,45 +585,90 @@ impl Store {
     }
 
     pub async fn nomination(&self, id: i64) -> Result<NominationRow> {
-        let sql = format!("SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đề nghị khen thưởng"))?;
+        let sql =
+            format!("SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("đề nghị khen thưởng"))?;
         nomination_from(&row)
     }
 
     /// Nominations of a movement inside a scope (all participants when `participant` is none).
-    pub async fn nominations(&self, movement_id: i64, participant: Option<i64>, scope: Option<i64>, on: Date) -> Result<Vec<NominationRow>> {
+    pub async fn nominations(
+        &self,
+        movement_id: i64,
+        participant: Option<i64>,
+        scope: Option<i64>,
+        on: Date,
+    ) -> Result<Vec<NominationRow>> {
         let sql = format!(
             "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
              WHERE n.movement_id = $1 AND ($4 IS NULL OR n.participant_id = $4) AND {} ORDER BY n.year DESC, p.name, n.id",
             in_scope("n.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).bind(participant).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(movement_id)
+            .bind(scope)
+            .bind(date_text(on))
+            .bind(participant)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(nomination_from).collect()
     }
 
     /// Saves the criteria answers and their evaluation (the caller checked the state allows it).
-    pub async fn nomination_save(&self, actor: &Actor, n: &NominationRow, answers: &serde_json::Value, result: &serde_json::Value, passed: bool) -> Result<()> {
+    pub async fn nomination_save(
+        &self,
+        actor: &Actor,
+        n: &NominationRow,
+        answers: &serde_json::Value,
+        result: &serde_json::Value,
+        passed: bool,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6")
-            .bind(answers.to_string())
-            .bind(result.to_string())
-            .bind(i64::from(passed))
-            .bind(now_text())
-            .bind(n.id)
-            .bind(serde_json::to_string(&n.dossier.state).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let done = sqlx::query(
+            "UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
+        )
+        .bind(answers.to_string())
+        .bind(result.to_string())
+        .bind(i64::from(passed))
+        .bind(now_text())
+        .bind(n.id)
+        .bind(serde_json::to_string(&n.dossier.state).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if done == 0 {
             return Err(StoreError::conflict("state", "đề nghị vừa được người khác thay đổi; hãy tải lại trang"));
         }
-        record(&mut tx, actor, AuditEntry { unit_id: Some(n.unit_id), action: "nomination.answers", entity: "nomination", entity_id: n.id.to_string(), before: Some(n.answers.clone()), after: Some(answers.clone()) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(n.unit_id),
+                action: "nomination.answers",
+                entity: "nomination",
+                entity_id: n.id.to_string(),
+                before: Some(n.answers.clone()),
+                after: Some(answers.clone()),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Writes a transition decided by the domain's workflow.
-    pub async fn nomination_transition(&self, actor: &Actor, n: &NominationRow, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
+    pub async fn nomination_transition(
+        &self,
+        actor: &Actor,
+        n: &NominationRow,
+        next: &Dossier,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, next, action, detail).await?;
         tx.commit().await?;
@@ -528,16 +682,38 @@ impl Store {
     /// Issues a reward decision: the decision, a reward per approved nomination and each
     /// nomination's final state, in one transaction.
     #[expect(clippy::too_many_arguments, reason = "what the decision is for (movement, form, year, unit), its text and its grants")]
-    pub async fn reward_decision_issue(&self, actor: &Actor, movement_id: i64, form: &str, year: i64, unit_id: i64, d: &NewDecision, grants: &[RewardGrant<'_>]) -> Result<i64> {
+    pub async fn reward_decision_issue(
+        &self,
+        actor: &Actor,
+        movement_id: i64,
+        form: &str,
+        year: i64,
+        unit_id: i64,
+        d: &NewDecision,
+        grants: &[RewardGrant<'_>],
+    ) -> Result<i64> {
         if grants.is_empty() {
             return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));
         }
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool().begin().await?;
-        let decision_id = crate::decisions::insert_decision_text(&mut tx, "reward_decisions", &["movement_id", "form", "year"], |q| q.bind(movement_id).bind(form).bind(year), &unit, actor, d).await?;
+        let decision_id = crate::decisions::insert_decision_text(
+            &mut tx,
+            "reward_decisions",
+            &["movement_id", "form", "year"],
+            |q| q.bind(movement_id).bind(form).bind(year),
+            &unit,
+            actor,
+            d,
+        )
+        .await?;
         for g in grants {
             let n = g.nomination;
-            let province: String = sqlx::query("SELECT province_code FROM nominations WHERE id = $1").bind(n.id).fetch_one(&mut *tx).await?.try_get("province_code")?;
+            let province: String = sqlx::query("SELECT province_code FROM nominations WHERE id = $1")
+                .bind(n.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("province_code")?;
             sqlx::query(
                 "INSERT INTO rewards (decision_id, nomination_id, participant_id, participant_name, actor_type, form, year, unit_id, province_code, code) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -555,12 +731,30 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let next = Dossier { state: State::Recognised { decision_id }, ..g.next.clone() };
-            write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, &next, "reward", serde_json::json!({"decision": d.number.trim()})).await?;
+            write_transition(
+                &mut tx,
+                actor,
+                &NOMINATION,
+                n.id,
+                n.unit_id,
+                &n.dossier,
+                &next,
+                "reward",
+                serde_json::json!({"decision": d.number.trim()}),
+            )
+            .await?;
         }
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(unit_id), action: "reward_decision.issue", entity: "reward_decision", entity_id: decision_id.to_string(), before: None, after: Some(serde_json::json!({"number": d.number, "form": form, "rewards": grants.len()})) },
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "reward_decision.issue",
+                entity: "reward_decision",
+                entity_id: decision_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"number": d.number, "form": form, "rewards": grants.len()})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -568,13 +762,20 @@ impl Store {
     }
 
     pub async fn reward_decision(&self, id: i64) -> Result<RewardDecisionRow> {
-        let row = sqlx::query("SELECT * FROM reward_decisions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("quyết định khen thưởng"))?;
+        let row = sqlx::query("SELECT * FROM reward_decisions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("quyết định khen thưởng"))?;
         reward_decision_from(&row)
     }
 
     /// Reward decisions of a movement issued inside a scope or above it.
     pub async fn reward_decisions(&self, movement_id: i64) -> Result<Vec<RewardDecisionRow>> {
-        let rows = sqlx::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC").bind(movement_id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC")
+            .bind(movement_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(reward_decision_from).collect()
     }
 
@@ -587,7 +788,11 @@ impl Store {
     }
 
     pub async fn reward(&self, id: i64) -> Result<RewardRow> {
-        let row = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("khen thưởng"))?;
+        let row = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("khen thưởng"))?;
         reward_from(&row)
     }
 
@@ -600,19 +805,41 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter()
-            .map(|r| Ok(RewardCount { year: get_i64(r, "year")?, form: r.try_get("form")?, actor_type: r.try_get("actor_type")?, unit_name: r.try_get("unit_name")?, count: get_i64(r, "n")? }))
+            .map(|r| {
+                Ok(RewardCount {
+                    year: get_i64(r, "year")?,
+                    form: r.try_get("form")?,
+                    actor_type: r.try_get("actor_type")?,
+                    unit_name: r.try_get("unit_name")?,
+                    count: get_i64(r, "n")?,
+                })
+            })
             .collect()
     }
 
     /// Achievements and initiatives of a movement's participants inside a scope, counted by
     /// year and kind, for the years `from..=to`.
-    pub async fn achievement_counts(&self, movement_id: i64, scope: Option<i64>, on: Date, from: i64, to: i64) -> Result<Vec<(i64, String, i64)>> {
+    pub async fn achievement_counts(
+        &self,
+        movement_id: i64,
+        scope: Option<i64>,
+        on: Date,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
         let sql = format!(
             "SELECT a.year, a.kind, COUNT(*) AS n FROM movement_achievements a JOIN movement_participants p ON p.id = a.participant_id \
              WHERE p.movement_id = $1 AND a.year >= $4 AND a.year <= $5 AND {} GROUP BY a.year, a.kind ORDER BY a.year, a.kind",
             in_scope("p.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).bind(from).bind(to).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(movement_id)
+            .bind(scope)
+            .bind(date_text(on))
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(|r| Ok((get_i64(r, "year")?, r.try_get("kind")?, get_i64(r, "n")?))).collect()
     }
 
@@ -638,22 +865,33 @@ impl Store {
 
     /// Saves the narrative sections of a movement's report; `submit` sends it to the superior,
     /// after which it is not changed (it is what the superior received).
-    pub async fn movement_report_save(&self, actor: &Actor, key: &MovementReportKey<'_>, sections: &std::collections::BTreeMap<String, String>, submit: bool) -> Result<()> {
+    pub async fn movement_report_save(
+        &self,
+        actor: &Actor,
+        key: &MovementReportKey<'_>,
+        sections: &std::collections::BTreeMap<String, String>,
+        submit: bool,
+    ) -> Result<()> {
         let MovementReportKey { movement_id, unit_id, kind, year } = *key;
         let mut tx = self.pool().begin().await?;
-        let stored = sqlx::query("SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
-            .bind(movement_id)
-            .bind(unit_id)
-            .bind(kind)
-            .bind(year)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let stored = sqlx::query(
+            "SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4",
+        )
+        .bind(movement_id)
+        .bind(unit_id)
+        .bind(kind)
+        .bind(year)
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(r) = &stored
             && !r.try_get::<String, _>("submitted_at")?.is_empty()
         {
             return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
         }
-        let before = stored.map(|r| r.try_get::<String, _>("sections_json")).transpose()?.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let before = stored
+            .map(|r| r.try_get::<String, _>("sections_json"))
+            .transpose()?
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
         sqlx::query(
             "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
@@ -671,7 +909,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let after = serde_json::to_value(sections).map_err(corrupt)?;
-        record(&mut tx, actor, AuditEntry { unit_id: Some(unit_id), action: if submit { "movement.report.submit" } else { "movement.report" }, entity: "movement_report", entity_id: format!("{movement_id}/{kind}/{year}"), before, after: Some(after) }).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: if submit { "movement.report.submit" } else { "movement.report" },
+                entity: "movement_report",
+                entity_id: format!("{movement_id}/{kind}/{year}"),
+                before,
+                after: Some(after),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

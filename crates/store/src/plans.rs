@@ -160,7 +160,14 @@ impl Store {
             record(
                 &mut tx,
                 actor,
-                AuditEntry { unit_id: (unit_id != 0).then_some(unit_id), action: "plan.load", entity: "plan", entity_id: p.id.clone(), before: None, after: Some(serde_json::json!({"title": p.title, "targets": p.targets.len()})) },
+                AuditEntry {
+                    unit_id: (unit_id != 0).then_some(unit_id),
+                    action: "plan.load",
+                    entity: "plan",
+                    entity_id: p.id.clone(),
+                    before: None,
+                    after: Some(serde_json::json!({"title": p.title, "targets": p.targets.len()})),
+                },
             )
             .await?;
             tx.commit().await?;
@@ -184,18 +191,36 @@ impl Store {
 
     /// Every stored plan.
     pub async fn all_plans(&self) -> Result<Vec<PlanRow>> {
-        sqlx::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id").fetch_all(self.pool()).await?.iter().map(plan_from).collect()
+        sqlx::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(plan_from)
+            .collect()
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        let r = sqlx::query("SELECT * FROM plans WHERE id = $1").bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("kế hoạch"))?;
+        let r = sqlx::query("SELECT * FROM plans WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("kế hoạch"))?;
         plan_from(&r)
     }
 
     /// The targets set for a unit (0: the country) from `year` on, every plan.
     pub async fn targets_of(&self, unit_id: i64, from_year: i16) -> Result<Vec<TargetRow>> {
-        let sql = format!("SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(unit_id).bind(i64::from(from_year)).fetch_all(self.pool()).await?.iter().map(target_from).collect()
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(unit_id)
+            .bind(i64::from(from_year))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(target_from)
+            .collect()
     }
 
     /// The nearest target (from `from_year` on) of one indicator for each of some units.
@@ -217,13 +242,30 @@ impl Store {
 
     /// The targets of a plan for one indicator and year, at every unit.
     pub async fn plan_targets(&self, plan_id: i64, indicator: &str, year: i16) -> Result<Vec<TargetRow>> {
-        let sql = format!("SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await?.iter().map(target_from).collect()
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(plan_id)
+            .bind(indicator)
+            .bind(i64::from(year))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(target_from)
+            .collect()
     }
 
     /// Writes the children's share of a target (a split, checked by the caller against the
     /// parent), replacing earlier shares, in one transaction with one audit entry.
-    pub async fn set_child_targets(&self, actor: &Actor, key: &TargetKey, parent_unit: i64, shares: &[(i64, Number)], origin: &str) -> Result<()> {
+    pub async fn set_child_targets(
+        &self,
+        actor: &Actor,
+        key: &TargetKey,
+        parent_unit: i64,
+        shares: &[(i64, Number)],
+        origin: &str,
+    ) -> Result<()> {
         let TargetKey { plan_id, indicator, year } = key;
         let mut tx = self.pool().begin().await?;
         for (unit, value) in shares {
@@ -248,7 +290,11 @@ impl Store {
 
     /// A unit's report for a year, if one was started.
     pub async fn annual_report(&self, unit_id: i64, year: i16) -> Result<Option<ReportRow>> {
-        let r = sqlx::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2").bind(unit_id).bind(i64::from(year)).fetch_optional(self.pool()).await?;
+        let r = sqlx::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2")
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .fetch_optional(self.pool())
+            .await?;
         r.as_ref().map(report_from).transpose()
     }
 
@@ -257,7 +303,10 @@ impl Store {
         let mut out = BTreeMap::new();
         for chunk in units.chunks(500) {
             let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!("SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})", placeholders.join(", "));
+            let sql = format!(
+                "SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})",
+                placeholders.join(", ")
+            );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for u in chunk {
                 q = q.bind(*u);
@@ -271,9 +320,20 @@ impl Store {
 
     /// Saves the narrative sections of a report (a submitted report is not changed: it is
     /// what the superior received).
-    pub async fn save_annual_report(&self, actor: &Actor, unit_id: i64, year: i16, sections: &BTreeMap<String, String>, submit: bool) -> Result<()> {
+    pub async fn save_annual_report(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        year: i16,
+        sections: &BTreeMap<String, String>,
+        submit: bool,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let before = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2").bind(unit_id).bind(i64::from(year)).fetch_optional(&mut *tx).await?;
+        let before = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *tx)
+            .await?;
         if let Some(r) = &before
             && r.try_get::<String, _>("state")? == "submitted"
         {
@@ -299,7 +359,14 @@ impl Store {
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(unit_id), action: if submit { "report.submit" } else { "report.save" }, entity: "annual_report", entity_id: format!("{unit_id}/{year}"), before: None, after: Some(serde_json::json!({"year": year, "sections": sections.len()})) },
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: if submit { "report.submit" } else { "report.save" },
+                entity: "annual_report",
+                entity_id: format!("{unit_id}/{year}"),
+                before: None,
+                after: Some(serde_json::json!({"year": year, "sections": sections.len()})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -308,7 +375,15 @@ impl Store {
 }
 
 /// Writes a target; one stated by a plan stays as it is, a roll-down replaces the earlier one.
-async fn write_target(conn: &mut sqlx::AnyConnection, actor: &Actor, key: &TargetKey, unit: i64, value: Number, origin: &str, text: &str) -> Result<()> {
+async fn write_target(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    key: &TargetKey,
+    unit: i64,
+    value: Number,
+    origin: &str,
+    text: &str,
+) -> Result<()> {
     let on_conflict = if origin == "plan" {
         "DO NOTHING"
     } else {

@@ -155,9 +155,7 @@ fn record_from_row(reg: &Registry, r: &AnyRow, codes: &BTreeMap<i64, String>) ->
             match (n, f.ty) {
                 (None, _) => None,
                 (Some(n), FieldType::Bool) => Some(Value::Bool(n != 0)),
-                (Some(n), FieldType::Unit(_) | FieldType::AnyUnit) => {
-                    codes.get(&n).and_then(|c| UnitCode::parse(c).ok()).map(Value::Unit)
-                }
+                (Some(n), FieldType::Unit(_) | FieldType::AnyUnit) => codes.get(&n).and_then(|c| UnitCode::parse(c).ok()).map(Value::Unit),
                 (Some(n), _) => Some(Value::Int(n)),
             }
         } else {
@@ -311,7 +309,8 @@ impl Store {
     pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
         let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.id = $1", columns(reg), reg.table);
         let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
         records(&mut conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
     }
 
@@ -329,19 +328,33 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok((
-                    Validity { from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?, to: parse_date_col(&r.try_get::<String, _>("valid_to")?)? },
+                    Validity {
+                        from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                        to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
+                    },
                     serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or(serde_json::Value::Null),
                     r.try_get("actor")?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
         let from = current_version_start(&mut conn, reg, &current).await?;
-        out.push((Validity { from, to: current.validity.to }, serde_json::to_value(&current.values).unwrap_or(serde_json::Value::Null), "hiện tại".to_string()));
+        out.push((
+            Validity { from, to: current.validity.to },
+            serde_json::to_value(&current.values).unwrap_or(serde_json::Value::Null),
+            "hiện tại".to_string(),
+        ));
         Ok(out)
     }
 
     /// Creates a record. Units must be valid on `on` and inside `scope`.
-    pub async fn registry_create(&self, actor: &Actor, reg: &Registry, values: Values, scope: Option<i64>, on: Date) -> Result<RegistryRecord> {
+    pub async fn registry_create(
+        &self,
+        actor: &Actor,
+        reg: &Registry,
+        values: Values,
+        scope: Option<i64>,
+        on: Date,
+    ) -> Result<RegistryRecord> {
         let errors = check_record(reg, &values);
         if let Some((field, msg)) = errors.into_iter().next() {
             return Err(StoreError::invalid(field, msg));
@@ -376,7 +389,15 @@ impl Store {
     }
 
     /// Replaces a record's values from `on` (fields absent from `values` are cleared).
-    pub async fn registry_update(&self, actor: &Actor, reg: &Registry, id: i64, values: Values, scope: Option<i64>, on: Date) -> Result<RegistryRecord> {
+    pub async fn registry_update(
+        &self,
+        actor: &Actor,
+        reg: &Registry,
+        id: i64,
+        values: Values,
+        scope: Option<i64>,
+        on: Date,
+    ) -> Result<RegistryRecord> {
         if reg.append_only {
             return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
         }
@@ -398,7 +419,11 @@ impl Store {
         let started = current_version_start(&mut tx, reg, &before).await?;
         history_keep(&mut tx, reg, &before, on, actor).await?;
         update_row(&mut tx, reg, id, &values, &placement).await?;
-        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, &values)), on)).await?;
+        crate::stats::add_deltas(
+            &mut tx,
+            &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, &values)), on),
+        )
+        .await?;
         record(
             &mut tx,
             actor,
@@ -429,11 +454,19 @@ impl Store {
         let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
         let started = current_version_start(&mut tx, reg, &before).await?;
-        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on)).await?;
+        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on))
+            .await?;
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: Some(before.unit_id), action: "registry.end", entity: reg.slug, entity_id: id.to_string(), before: Some(audit_json(reg, &before.values)), after: Some(serde_json::json!({"valid_to": on})) },
+            AuditEntry {
+                unit_id: Some(before.unit_id),
+                action: "registry.end",
+                entity: reg.slug,
+                entity_id: id.to_string(),
+                before: Some(audit_json(reg, &before.values)),
+                after: Some(serde_json::json!({"valid_to": on})),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -442,7 +475,15 @@ impl Store {
 
     /// Checks every row of an import and, unless `dry_run` or a row is rejected, writes all
     /// creates and updates in one transaction with one audit entry.
-    pub async fn registry_import(&self, actor: &Actor, reg: &Registry, rows: &[ImportRow], scope: Option<i64>, on: Date, dry_run: bool) -> Result<RegistryImportReport> {
+    pub async fn registry_import(
+        &self,
+        actor: &Actor,
+        reg: &Registry,
+        rows: &[ImportRow],
+        scope: Option<i64>,
+        on: Date,
+        dry_run: bool,
+    ) -> Result<RegistryImportReport> {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
         let feeder = async move {
@@ -472,7 +513,10 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
-        let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table))).fetch_optional(&mut *tx).await?.is_none();
+        let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none();
         let mut run = ImportRun {
             reg,
             opts,
@@ -744,7 +788,13 @@ impl ImportRun<'_> {
     }
 
     /// Counts a checked row as a create or an update, or rejects it with its errors.
-    fn classify(&mut self, row: CheckedRow, placed: std::result::Result<Placement, (&'static str, String)>, before: Option<&RegistryRecord>, out: &mut DecidedChunk) {
+    fn classify(
+        &mut self,
+        row: CheckedRow,
+        placed: std::result::Result<Placement, (&'static str, String)>,
+        before: Option<&RegistryRecord>,
+        out: &mut DecidedChunk,
+    ) {
         let (reg, CheckedRow { line, key, merged, mut errs }) = (self.reg, row);
         let placement = match placed {
             Ok(p) => Some(p),
@@ -755,7 +805,8 @@ impl ImportRun<'_> {
         };
         match (placement, errs.is_empty(), before) {
             (Some(p), true, Some(b)) => {
-                let changed = reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
+                let changed =
+                    reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
                 self.report.to_update += 1;
                 self.report.note(line, RowOutcome::Update { key, changed });
                 out.updates.push((b.clone(), merged, p));
@@ -779,13 +830,22 @@ impl ImportRun<'_> {
         out.creates = creates.len();
         if out.write && !creates.is_empty() {
             out.creates_json = Some(new_rows_json(reg, creates.iter().map(|(v, p)| (v, p))));
-            out.deltas = creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+            out.deltas =
+                creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
         }
         out
     }
 
     fn empty_chunk(rows: usize) -> DecidedChunk {
-        DecidedChunk { rows, new_records: Vec::new(), creates: 0, creates_json: None, updates: Vec::new(), deltas: Vec::new(), write: false }
+        DecidedChunk {
+            rows,
+            new_records: Vec::new(),
+            creates: 0,
+            creates_json: None,
+            updates: Vec::new(),
+            deltas: Vec::new(),
+            write: false,
+        }
     }
 
     /// Decides a chunk without the database, when it can be: a first import into an empty
@@ -801,7 +861,9 @@ impl ImportRun<'_> {
             return Err((n, rows));
         }
         // Nothing is decided unless every row can be placed from the cache.
-        let Ok(placed) = rows.iter().map(|row| place_cached(reg, &row.values, scope, on, &self.cache)).collect::<std::result::Result<Vec<_>, Miss>>() else {
+        let Ok(placed) =
+            rows.iter().map(|row| place_cached(reg, &row.values, scope, on, &self.cache)).collect::<std::result::Result<Vec<_>, Miss>>()
+        else {
             return Err((n, rows));
         };
         let mut out = Self::empty_chunk(n);
@@ -847,7 +909,13 @@ impl ImportRun<'_> {
                         continue;
                     }
                     if reg.append_only {
-                        self.report.reject(line, vec![(String::new(), format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"))]);
+                        self.report.reject(
+                            line,
+                            vec![(
+                                String::new(),
+                                format!("bút toán \"{key}\" đã ghi sổ với nội dung khác; không sửa được, hãy ghi bút toán đảo"),
+                            )],
+                        );
                         continue;
                     }
                     let errs = check_record(reg, &merged).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
@@ -876,7 +944,12 @@ impl DecidedChunk {
             let started = current_version_start(tx, reg, before).await?;
             history_keep(tx, reg, before, on, actor).await?;
             update_row(tx, reg, before.id, values, placement).await?;
-            deltas.extend(crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, values)), on));
+            deltas.extend(crate::stats::change_deltas(
+                reg,
+                Some((before.unit_id, started, &before.values)),
+                Some((placement.scope_unit, values)),
+                on,
+            ));
         }
         // The counters change in the same transaction, once per chunk.
         crate::stats::add_deltas(tx, &deltas).await
@@ -893,12 +966,14 @@ pub(crate) struct UnitCache {
 }
 
 async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) -> Result<bool> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3")
-        .bind(scope)
-        .bind(unit)
-        .bind(date_text(on))
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3",
+    )
+    .bind(scope)
+    .bind(unit)
+    .bind(date_text(on))
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(get_i64(&row, "n")? > 0)
 }
 
@@ -917,7 +992,13 @@ enum Miss {
 /// A placement or the reason it fails, from the cache alone: `Err(miss)` names the first
 /// look-up the cache lacks. Pure, so the next chunk of an import is placed while the engine
 /// writes this one.
-fn place_cached(reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &UnitCache) -> std::result::Result<std::result::Result<Placement, (&'static str, String)>, Miss> {
+fn place_cached(
+    reg: &Registry,
+    values: &Values,
+    scope: Option<i64>,
+    on: Date,
+    cache: &UnitCache,
+) -> std::result::Result<std::result::Result<Placement, (&'static str, String)>, Miss> {
     let mut unit_ids = BTreeMap::new();
     let mut ref_units: BTreeMap<&'static str, i64> = BTreeMap::new();
     for f in reg.fields {
@@ -925,12 +1006,18 @@ fn place_cached(reg: &Registry, values: &Values, scope: Option<i64>, on: Date, c
             (FieldType::Unit(_) | FieldType::AnyUnit, Some(Value::Unit(code))) => {
                 let Some(found) = cache.by_code.get(code.as_str()) else { return Err(Miss::Unit(code.to_string())) };
                 let Some((id, kind, _)) = found else {
-                    return Ok(Err((f.column, format!("không có đơn vị mã {code} còn hiệu lực ngày {}", hoctap_domain::date::format_vn(on)))));
+                    return Ok(Err((
+                        f.column,
+                        format!("không có đơn vị mã {code} còn hiệu lực ngày {}", hoctap_domain::date::format_vn(on)),
+                    )));
                 };
                 if let FieldType::Unit(want) = f.ty
                     && *kind != want
                 {
-                    return Ok(Err((f.column, format!("mã {code} là {}, cần {}", kind.label().to_lowercase(), want.label().to_lowercase()))));
+                    return Ok(Err((
+                        f.column,
+                        format!("mã {code} là {}, cần {}", kind.label().to_lowercase(), want.label().to_lowercase()),
+                    )));
                 }
                 unit_ids.insert(f.column, *id);
             }
@@ -968,7 +1055,8 @@ async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date
                 .fetch_optional(&mut *conn)
                 .await?;
             let found = match row {
-                Some(r) => UnitKind::parse(&r.try_get::<String, _>("kind")?).map(|k| (get_i64(&r, "id").unwrap_or(0), k, r.try_get::<String, _>("province_code").unwrap_or_default())),
+                Some(r) => UnitKind::parse(&r.try_get::<String, _>("kind")?)
+                    .map(|k| (get_i64(&r, "id").unwrap_or(0), k, r.try_get::<String, _>("province_code").unwrap_or_default())),
                 None => None,
             };
             cache.by_code.insert(code, found);
@@ -1003,7 +1091,14 @@ async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date
 }
 
 /// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
-pub(crate) async fn place(conn: &mut AnyConnection, reg: &Registry, values: &Values, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> std::result::Result<Placement, (&'static str, String)> {
+pub(crate) async fn place(
+    conn: &mut AnyConnection,
+    reg: &Registry,
+    values: &Values,
+    scope: Option<i64>,
+    on: Date,
+    cache: &mut UnitCache,
+) -> std::result::Result<Placement, (&'static str, String)> {
     loop {
         match place_cached(reg, values, scope, on, cache) {
             Ok(placed) => return placed,
@@ -1017,7 +1112,8 @@ async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) 
     for (i, k) in reg.key.iter().enumerate() {
         conds.push(format!("t.{k} = ${}", i + 1));
     }
-    let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE {}", columns(reg), reg.table, conds.join(" AND "));
+    let sql =
+        format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE {}", columns(reg), reg.table, conds.join(" AND "));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for k in reg.key {
         q = match values.get(k) {
@@ -1078,7 +1174,8 @@ fn new_rows_sql(reg: &Registry, anon: bool) -> String {
             _ => format!("j.value ->> {i}"),
         })
         .collect();
-    let (params, source) = if anon { ("?, ?, ?, ?", "jsonb_each(?) AS j") } else { ("$1, $2, $3, $4", "jsonb_array_elements($5::jsonb) AS j(value)") };
+    let (params, source) =
+        if anon { ("?, ?, ?, ?", "jsonb_each(?) AS j") } else { ("$1, $2, $3, $4", "jsonb_array_elements($5::jsonb) AS j(value)") };
     format!(
         "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) SELECT {}, {params} FROM {source}",
         reg.table,
@@ -1138,7 +1235,12 @@ async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, 
 
 /// [`new_rows_sql`] with its parameters bound.
 fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(date_text(OPEN_END)).bind(now.to_string()).bind(now.to_string()).bind(rows_json)
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date_text(on))
+        .bind(date_text(OPEN_END))
+        .bind(now.to_string())
+        .bind(now.to_string())
+        .bind(rows_json)
 }
 
 fn bind_values<'q>(
@@ -1200,7 +1302,9 @@ pub(crate) fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
     for f in reg.fields {
         if let Some(v) = values.get(f.column) {
             let shown = match (f.personal, v) {
-                (true, Value::Text(s)) => hoctap_domain::registry::cccd::Cccd::parse(s).map(|c| c.masked()).unwrap_or_else(|_| "***".into()),
+                (true, Value::Text(s)) => {
+                    hoctap_domain::registry::cccd::Cccd::parse(s).map(|c| c.masked()).unwrap_or_else(|_| "***".into())
+                }
                 (true, _) => "***".into(),
                 (false, v) => v.display(f.ty),
             };
@@ -1278,15 +1382,28 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let rows: Vec<(Values, Placement)> = records
             .iter()
-            .map(|r| (r.values.clone(), Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() }))
+            .map(|r| {
+                (
+                    r.values.clone(),
+                    Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() },
+                )
+            })
             .collect();
         insert_many(&mut tx, reg, &rows, on).await?;
-        let deltas: Vec<_> = rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+        let deltas: Vec<_> =
+            rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
         crate::stats::add_deltas(&mut tx, &deltas).await?;
         record(
             &mut tx,
             actor,
-            AuditEntry { unit_id: actor.unit_id, action: "registry.bulk_insert", entity: reg.slug, entity_id: format!("{} dòng", records.len()), before: None, after: None },
+            AuditEntry {
+                unit_id: actor.unit_id,
+                action: "registry.bulk_insert",
+                entity: reg.slug,
+                entity_id: format!("{} dòng", records.len()),
+                before: None,
+                after: None,
+            },
         )
         .await?;
         tx.commit().await?;

@@ -156,10 +156,8 @@ pub(crate) async fn insert_closure(conn: &mut AnyConnection, rows: &[hoctap_doma
     let anon = crate::reorg::anonymous(&*conn);
     for chunk in rows.chunks(400) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(anon, i * 5 + 1, 5))).collect();
-        let sql = format!(
-            "INSERT INTO unit_closure (ancestor_id, descendant_id, depth, valid_from, valid_to) VALUES {}",
-            values.join(", ")
-        );
+        let sql =
+            format!("INSERT INTO unit_closure (ancestor_id, descendant_id, depth, valid_from, valid_to) VALUES {}", values.join(", "));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q.bind(r.ancestor.0).bind(r.descendant.0).bind(i64::from(r.depth)).bind(date_text(r.from)).bind(date_text(r.to));
@@ -176,9 +174,7 @@ fn involved(op: &Reorganisation) -> BTreeSet<i64> {
         MergeTarget::New(n) => n.parent.map(|p| vec![p.0]).unwrap_or_default(),
     };
     match op {
-        Reorganisation::Merge { predecessors, into } => {
-            predecessors.iter().map(|p| p.0).chain(target(into)).collect()
-        }
+        Reorganisation::Merge { predecessors, into } => predecessors.iter().map(|p| p.0).chain(target(into)).collect(),
         Reorganisation::Split { unit, parts, .. } => std::iter::once(unit.0).chain(parts.iter().flat_map(target)).collect(),
         Reorganisation::Rename { unit, .. } | Reorganisation::Abolish { unit } => BTreeSet::from([unit.0]),
         Reorganisation::Reparent { unit, parent } => BTreeSet::from([unit.0, parent.0]),

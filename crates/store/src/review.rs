@@ -3,9 +3,9 @@
 //! compare-and-set on the stored state, its line in the record's transition log and its audit
 //! entry, inside the caller's transaction.
 
+use crate::assessments::TransitionRow;
 use crate::audit::{AuditEntry, record};
 use crate::{Actor, Result, StoreError, now_text};
-use crate::assessments::TransitionRow;
 use hoctap_domain::workflow::Dossier;
 use sqlx::Row;
 
@@ -21,13 +21,38 @@ pub(crate) struct Reviewed {
     pub audit_action: &'static str,
 }
 
-pub(crate) const ASSESSMENT: Reviewed = Reviewed { table: "assessments", log: "assessment_transitions", key: "assessment_id", entity: "assessment", audit_action: "assessment.transition" };
-pub(crate) const NOMINATION: Reviewed = Reviewed { table: "nominations", log: "nomination_transitions", key: "nomination_id", entity: "nomination", audit_action: "nomination.transition" };
+pub(crate) const ASSESSMENT: Reviewed = Reviewed {
+    table: "assessments",
+    log: "assessment_transitions",
+    key: "assessment_id",
+    entity: "assessment",
+    audit_action: "assessment.transition",
+};
+pub(crate) const NOMINATION: Reviewed = Reviewed {
+    table: "nominations",
+    log: "nomination_transitions",
+    key: "nomination_id",
+    entity: "nomination",
+    audit_action: "nomination.transition",
+};
 
 /// Writes a transition inside the caller's transaction, if nobody moved the record meanwhile.
 #[expect(clippy::too_many_arguments, reason = "the record, its place and the transition: each is needed")]
-pub(crate) async fn write_transition(conn: &mut sqlx::AnyConnection, actor: &Actor, kind: &Reviewed, id: i64, unit_id: i64, from: &Dossier, next: &Dossier, action: &str, detail: serde_json::Value) -> Result<()> {
-    let sql = format!("UPDATE {} SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6", kind.table);
+pub(crate) async fn write_transition(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    kind: &Reviewed,
+    id: i64,
+    unit_id: i64,
+    from: &Dossier,
+    next: &Dossier,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
+        kind.table
+    );
     let n = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(next.state.code())
         .bind(serde_json::to_string(&next.state).unwrap_or_default())
@@ -41,7 +66,10 @@ pub(crate) async fn write_transition(conn: &mut sqlx::AnyConnection, actor: &Act
     if n == 0 {
         return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
     }
-    let sql = format!("INSERT INTO {} ({}, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", kind.log, kind.key);
+    let sql = format!(
+        "INSERT INTO {} ({}, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        kind.log, kind.key
+    );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(now_text())
@@ -56,14 +84,22 @@ pub(crate) async fn write_transition(conn: &mut sqlx::AnyConnection, actor: &Act
     record(
         conn,
         actor,
-        AuditEntry { unit_id: Some(unit_id), action: kind.audit_action, entity: kind.entity, entity_id: id.to_string(), before: Some(serde_json::json!({"state": from.state.code()})), after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})) },
+        AuditEntry {
+            unit_id: Some(unit_id),
+            action: kind.audit_action,
+            entity: kind.entity,
+            entity_id: id.to_string(),
+            before: Some(serde_json::json!({"state": from.state.code()})),
+            after: Some(serde_json::json!({"state": next.state.code(), "action": action, "detail": detail})),
+        },
     )
     .await
 }
 
 /// The transition log of one record, oldest first.
 pub(crate) async fn transitions(pool: &sqlx::AnyPool, kind: &Reviewed, id: i64) -> Result<Vec<TransitionRow>> {
-    let sql = format!("SELECT at, actor_name, action, from_state, to_state, detail_json FROM {} WHERE {} = $1 ORDER BY id", kind.log, kind.key);
+    let sql =
+        format!("SELECT at, actor_name, action, from_state, to_state, detail_json FROM {} WHERE {} = $1 ORDER BY id", kind.log, kind.key);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await?;
     rows.iter()
         .map(|r| {

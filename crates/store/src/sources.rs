@@ -15,7 +15,9 @@ fn members_sql(count: Counted, subject: SubjectKind) -> Option<&'static str> {
             "EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.descendant_id = x.unit_id AND u.valid_from <= $2 AND u.valid_to > $2)"
         }
         (C::Households | C::Adults | C::AssessedCitizens, S::Village) => "x.village = $1",
-        (C::Households, S::Clan) => "x.code IN (SELECT m.household FROM reg_clan_members m JOIN reg_clans k ON k.code = m.clan WHERE k.id = $1 AND m.valid_to > $2)",
+        (C::Households, S::Clan) => {
+            "x.code IN (SELECT m.household FROM reg_clan_members m JOIN reg_clans k ON k.code = m.clan WHERE k.id = $1 AND m.valid_to > $2)"
+        }
         (C::Adults | C::AssessedCitizens, S::Clan) => {
             "x.household IN (SELECT m.household FROM reg_clan_members m JOIN reg_clans k ON k.code = m.clan WHERE k.id = $1 AND m.valid_to > $2)"
         }
@@ -31,7 +33,13 @@ fn members_sql(count: Counted, subject: SubjectKind) -> Option<&'static str> {
 impl Store {
     /// The value of each source for a subject in a year: `None` where the subject has no such
     /// members (the source does not apply) or the registry leaves the number empty.
-    pub async fn source_values(&self, subject: SubjectKind, subject_id: i64, year: i16, sources: &[&DataSource]) -> Result<Vec<Option<i64>>> {
+    pub async fn source_values(
+        &self,
+        subject: SubjectKind,
+        subject_id: i64,
+        year: i16,
+        sources: &[&DataSource],
+    ) -> Result<Vec<Option<i64>>> {
         let on = format!("{year:04}-12-31");
         let mut out = Vec::with_capacity(sources.len());
         for src in sources {
@@ -48,8 +56,14 @@ impl Store {
             let (table, filter, recognised_kind) = match src.count {
                 Counted::Households => ("reg_households", "x.valid_to > $2".to_string(), "household"),
                 // Người lớn: đủ 18 tuổi on 31/12 (ISO dates compare as text).
-                Counted::Adults => ("reg_citizens", format!("x.valid_to > $2 AND x.birth_date <= {}", param(format!("{:04}-12-31", year - 18))), "citizen"),
-                Counted::AssessedCitizens => ("reg_citizens", "x.valid_to > $2 AND x.occupation_group IS NOT NULL AND x.occupation_group <> ''".to_string(), "citizen"),
+                Counted::Adults => {
+                    ("reg_citizens", format!("x.valid_to > $2 AND x.birth_date <= {}", param(format!("{:04}-12-31", year - 18))), "citizen")
+                }
+                Counted::AssessedCitizens => (
+                    "reg_citizens",
+                    "x.valid_to > $2 AND x.occupation_group IS NOT NULL AND x.occupation_group <> ''".to_string(),
+                    "citizen",
+                ),
                 Counted::Communes => ("units", "x.kind = 'commune' AND x.valid_from <= $2 AND x.valid_to > $2".to_string(), "commune"),
                 Counted::Staff => ("reg_organisations", "x.valid_to > $2".to_string(), ""),
             };

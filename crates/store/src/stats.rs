@@ -61,7 +61,12 @@ pub struct RecountReport {
 /// the commune or province it is placed in), then every unit above it (the commune, the district
 /// before 01/07/2025, the province). Counting at each level when writing keeps every
 /// dashboard's read to a few hundred rows, whatever the size of the country.
-pub(crate) async fn stat_units(conn: &mut AnyConnection, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), Vec<i64>>) -> Result<Vec<i64>> {
+pub(crate) async fn stat_units(
+    conn: &mut AnyConnection,
+    unit: i64,
+    on: Date,
+    cache: &mut BTreeMap<(i64, Date), Vec<i64>>,
+) -> Result<Vec<i64>> {
     if let Some(u) = cache.get(&(unit, on)) {
         return Ok(u.clone());
     }
@@ -116,7 +121,8 @@ async fn fold_by_unit(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) ->
 async fn write_counters(conn: &mut AnyConnection, rows: &CounterRows) -> Result<()> {
     let rows: Vec<_> = rows.iter().collect();
     for chunk in rows.chunks(200) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
         let sql = format!(
             "INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {} \
              ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta",
@@ -148,7 +154,12 @@ pub(crate) fn record_deltas(reg: &Registry, values: &Values, from: Date, to: Dat
 /// Deltas for a record's change on `on`: the old version (its unit, and the day that version
 /// started, where its numbers were counted) ends, the new one starts; either may be absent (a
 /// creation, an ending).
-pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, Date, &Values)>, after: Option<(i64, &Values)>, on: Date) -> Vec<(i64, Date, Delta)> {
+pub(crate) fn change_deltas(
+    reg: &Registry,
+    before: Option<(i64, Date, &Values)>,
+    after: Option<(i64, &Values)>,
+    on: Date,
+) -> Vec<(i64, Date, Delta)> {
     let mut out = Vec::new();
     if reg.kind == RegistryKind::FundEntries {
         // Posted entries never change: only a new one counts.
@@ -160,10 +171,18 @@ pub(crate) fn change_deltas(reg: &Registry, before: Option<(i64, Date, &Values)>
         return out;
     }
     if let Some((unit, started, v)) = before {
-        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, started, Delta { year: on.year(), metric, amount: -amount })));
+        out.extend(
+            stats::registry_contributions(reg.kind, v)
+                .into_iter()
+                .map(|(metric, amount)| (unit, started, Delta { year: on.year(), metric, amount: -amount })),
+        );
     }
     if let Some((unit, v)) = after {
-        out.extend(stats::registry_contributions(reg.kind, v).into_iter().map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount })));
+        out.extend(
+            stats::registry_contributions(reg.kind, v)
+                .into_iter()
+                .map(|(metric, amount)| (unit, on, Delta { year: on.year(), metric, amount })),
+        );
     }
     out
 }
@@ -219,7 +238,10 @@ impl Store {
         let mut items: Vec<(i64, Date, Delta)> = Vec::new();
         let mut versions = 0;
         for reg in def::REGISTRIES {
-            let counted: Vec<&str> = ["occupation_group", "kind", "reverses", "uses_it", "manager_is_hkh_chair", "amount", "posted_on"].into_iter().filter(|c| reg.field(c).is_some()).collect();
+            let counted: Vec<&str> = ["occupation_group", "kind", "reverses", "uses_it", "manager_is_hkh_chair", "amount", "posted_on"]
+                .into_iter()
+                .filter(|c| reg.field(c).is_some())
+                .collect();
             if reg.kind != RegistryKind::FundEntries && stats::registry_contributions(reg.kind, &Values::new()).is_empty() {
                 continue;
             }
@@ -251,15 +273,25 @@ impl Store {
                 let to = parse_date_col(&r.try_get::<String, _>("valid_to")?)?;
                 let json: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or_default();
                 versions += 1;
-                items.extend(record_deltas(reg, &stat_values_from_json(reg, &json), from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)));
+                items.extend(
+                    record_deltas(reg, &stat_values_from_json(reg, &json), from, to)
+                        .into_iter()
+                        .map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)),
+                );
             }
         }
-        for r in sqlx::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions").fetch_all(&mut *conn).await? {
+        for r in sqlx::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions")
+            .fetch_all(&mut *conn)
+            .await?
+        {
             let metrics: String = r.try_get("metrics")?;
             let (from, to) = recognition_span(&r)?;
-            let contributions: Vec<(&'static str, i64)> = metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
+            let contributions: Vec<(&'static str, i64)> =
+                metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
             versions += 1;
-            items.extend(stats::version_deltas(&contributions, from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)));
+            items.extend(
+                stats::version_deltas(&contributions, from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)),
+            );
         }
         let expected = fold_by_unit(&mut conn, &items).await?;
         let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
@@ -270,7 +302,8 @@ impl Store {
             }
         }
         let mut drift = Vec::new();
-        let expected_by_name: BTreeMap<(i64, String, i16), i64> = expected.iter().map(|((u, m, y), v)| ((*u, (*m).to_string(), *y), *v)).collect();
+        let expected_by_name: BTreeMap<(i64, String, i16), i64> =
+            expected.iter().map(|((u, m, y), v)| ((*u, (*m).to_string(), *y), *v)).collect();
         for key in expected_by_name.keys().chain(stored.keys()).collect::<std::collections::BTreeSet<_>>() {
             let (s, e) = (stored.get(key).copied().unwrap_or(0), expected_by_name.get(key).copied().unwrap_or(0));
             if s != e {
@@ -295,7 +328,13 @@ impl Store {
     }
 
     /// Values of metrics for each child of a unit (None: each province) in a year.
-    pub async fn metric_values_by_child(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
+    pub async fn metric_values_by_child(
+        &self,
+        unit: Option<i64>,
+        year: i16,
+        metrics: &[&str],
+        basis: Basis,
+    ) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
         let changes = self.metric_changes(unit, true, year, metrics, basis).await?;
         Ok(changes.into_iter().map(|(k, c)| (k, values_at(&c, year))).collect())
     }
@@ -305,7 +344,14 @@ impl Store {
     /// province's rows hold its whole territory), re-based when the unit exists today: today's
     /// unit also carries the rows of the units merged into it. Tree counts (villages, communes)
     /// come as one change in year 0: the tree on the basis date.
-    pub async fn metric_changes(&self, unit: Option<i64>, by_child: bool, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<i64, MetricChanges>> {
+    pub async fn metric_changes(
+        &self,
+        unit: Option<i64>,
+        by_child: bool,
+        year: i16,
+        metrics: &[&str],
+        basis: Basis,
+    ) -> Result<BTreeMap<i64, MetricChanges>> {
         let mut out: BTreeMap<i64, MetricChanges> = BTreeMap::new();
         let on = basis.date();
         let today = crate::today();
@@ -353,7 +399,8 @@ impl Store {
             }
             for r in q.fetch_all(self.pool()).await? {
                 let y = i16::try_from(get_i64(&r, "year")?).unwrap_or(0);
-                *out.entry(get_i64(&r, "grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += get_i64(&r, "delta")?;
+                *out.entry(get_i64(&r, "grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() +=
+                    get_i64(&r, "delta")?;
             }
             // Units made after the re-basing map (none of the kinds read here, normally):
             // their own rows.
@@ -372,7 +419,9 @@ impl Store {
                 // `|| ''` keeps SQLite off the kind index.
                 crate::Engine::Sqlite => "EXISTS (SELECT 1 FROM units u WHERE u.id = c.descendant_id AND u.kind || '' = $2)",
                 // PostgreSQL hashes the units of the kind once.
-                crate::Engine::Postgres => "c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1)",
+                crate::Engine::Postgres => {
+                    "c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1)"
+                }
             };
             let sql = format!(
                 "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND {kind_test}{by}",
@@ -422,7 +471,8 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
     // A unit's last parent, for units that end without a successor.
     let mut last_parent: BTreeMap<i64, (Date, i64)> = BTreeMap::new();
     for r in sqlx::query("SELECT child_id AS unit_id, parent_id, valid_to FROM unit_parents").fetch_all(&mut *conn).await? {
-        let (unit, parent, to) = (get_i64(&r, "unit_id")?, get_i64(&r, "parent_id")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?);
+        let (unit, parent, to) =
+            (get_i64(&r, "unit_id")?, get_i64(&r, "parent_id")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?);
         let e = last_parent.entry(unit).or_insert((to, parent));
         if to >= e.0 {
             *e = (to, parent);
@@ -437,7 +487,9 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
             if *current {
                 break;
             }
-            let next = successors.get(&at).and_then(|s| s.iter().find(|x| info.get(x).is_some_and(|(sk, _)| *sk == *k || *sk == kind.as_str())).or(s.first()).copied());
+            let next = successors.get(&at).and_then(|s| {
+                s.iter().find(|x| info.get(x).is_some_and(|(sk, _)| *sk == *k || *sk == kind.as_str())).or(s.first()).copied()
+            });
             at = match next.or_else(|| last_parent.get(&at).map(|(_, p)| *p)) {
                 Some(n) => n,
                 None => break,
@@ -461,7 +513,15 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
 impl Store {
     /// Records the value of a reported indicator (chỉ số báo cáo) for a unit and year,
     /// replacing an earlier one, with its audit entry.
-    pub async fn set_reported_value(&self, actor: &crate::Actor, unit_id: i64, year: i16, indicator: &str, value: &hoctap_domain::criteria::Number, note: &str) -> Result<()> {
+    pub async fn set_reported_value(
+        &self,
+        actor: &crate::Actor,
+        unit_id: i64,
+        year: i16,
+        indicator: &str,
+        value: &hoctap_domain::criteria::Number,
+        note: &str,
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         let before = sqlx::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
             .bind(unit_id)
@@ -502,13 +562,18 @@ impl Store {
     }
 
     /// Reported values of a unit, for a range of years: (indicator, year) → (value, note).
-    pub async fn reported_values(&self, unit_id: i64, years: std::ops::RangeInclusive<i16>) -> Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>> {
-        let rows = sqlx::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
-            .bind(unit_id)
-            .bind(i64::from(*years.start()))
-            .bind(i64::from(*years.end()))
-            .fetch_all(self.pool())
-            .await?;
+    pub async fn reported_values(
+        &self,
+        unit_id: i64,
+        years: std::ops::RangeInclusive<i16>,
+    ) -> Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>> {
+        let rows =
+            sqlx::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
+                .bind(unit_id)
+                .bind(i64::from(*years.start()))
+                .bind(i64::from(*years.end()))
+                .fetch_all(self.pool())
+                .await?;
         let mut out = BTreeMap::new();
         for r in rows {
             let value: String = r.try_get("value")?;

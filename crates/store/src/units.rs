@@ -86,19 +86,14 @@ pub struct AttributeRow {
 impl Store {
     pub async fn unit(&self, id: i64) -> Result<UnitRow> {
         let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("đơn vị"))?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đơn vị"))?;
         unit_from_row(&row)
     }
 
     /// The unit with a code valid on a date (codes are reused across eras).
     pub async fn unit_by_code(&self, code: &str, on: Date) -> Result<UnitRow> {
-        let sql = format!(
-            "SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 AND u.valid_from <= $2 AND u.valid_to > $2"
-        );
+        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 AND u.valid_from <= $2 AND u.valid_to > $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(code.trim())
             .bind(date_text(on))
@@ -158,21 +153,18 @@ impl Store {
 
     /// Provinces valid on a date.
     pub async fn provinces(&self, on: Date) -> Result<Vec<UnitRow>> {
-        let sql = format!(
-            "SELECT {UNIT_COLS} FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1 ORDER BY u.code"
-        );
+        let sql =
+            format!("SELECT {UNIT_COLS} FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1 ORDER BY u.code");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
     /// Number of units of each kind valid on a date.
     pub async fn count_by_kind(&self, on: Date) -> Result<Vec<(UnitKind, i64)>> {
-        let rows = sqlx::query(
-            "SELECT kind, COUNT(*) AS n FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY kind",
-        )
-        .bind(date_text(on))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY kind")
+            .bind(date_text(on))
+            .fetch_all(self.pool())
+            .await?;
         let mut out = Vec::new();
         for k in UnitKind::ALL {
             let n = rows
@@ -427,7 +419,11 @@ impl Store {
         if on <= from || on >= to {
             return Err(StoreError::invalid("valid_to", "ngày kết thúc phải nằm trong thời hạn hiệu lực hiện tại"));
         }
-        sqlx::query("UPDATE unit_attributes SET valid_to = $1 WHERE id = $2").bind(date_text(on)).bind(attribute_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE unit_attributes SET valid_to = $1 WHERE id = $2")
+            .bind(date_text(on))
+            .bind(attribute_id)
+            .execute(&mut *tx)
+            .await?;
         record(
             &mut tx,
             actor,
@@ -447,20 +443,31 @@ impl Store {
 
     /// An administrator's correction of reference data: name and/or validity of a unit.
     /// Validity changes must not overlap another unit valid with the same code.
-    pub async fn correct_unit(&self, actor: &Actor, id: i64, name: Option<UnitName>, validity: Option<Validity>, note: &str) -> Result<UnitRow> {
+    pub async fn correct_unit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: Option<UnitName>,
+        validity: Option<Validity>,
+        note: &str,
+    ) -> Result<UnitRow> {
         let before = self.unit(id).await?;
         let mut tx = self.pool().begin().await?;
         let validity = validity.unwrap_or(before.validity);
-        let clash = sqlx::query("SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4")
-            .bind(&before.code)
-            .bind(id)
-            .bind(date_text(validity.to))
-            .bind(date_text(validity.from))
-            .fetch_optional(&mut *tx)
-            .await?;
+        let clash =
+            sqlx::query("SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4")
+                .bind(&before.code)
+                .bind(id)
+                .bind(date_text(validity.to))
+                .bind(date_text(validity.from))
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(c) = clash {
             let other: String = c.try_get("name")?;
-            return Err(StoreError::conflict("valid_from", format!("mã {} cũng là mã của \"{other}\" trong thời gian này; hai thời hạn không được chồng lấn", before.code)));
+            return Err(StoreError::conflict(
+                "valid_from",
+                format!("mã {} cũng là mã của \"{other}\" trong thời gian này; hai thời hạn không được chồng lấn", before.code),
+            ));
         }
         let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(|| before.name.clone());
         sqlx::query("UPDATE units SET name = $1, name_folded = $2, valid_from = $3, valid_to = $4, note = $5 WHERE id = $6")
@@ -506,7 +513,15 @@ impl Store {
     }
 
     /// Adds a lineage link (an administrator filling a gap in the data).
-    pub async fn add_lineage_link(&self, actor: &Actor, predecessor: i64, successor: i64, kind: LineageKind, on: Date, legal_act: &str) -> Result<i64> {
+    pub async fn add_lineage_link(
+        &self,
+        actor: &Actor,
+        predecessor: i64,
+        successor: i64,
+        kind: LineageKind,
+        on: Date,
+        legal_act: &str,
+    ) -> Result<i64> {
         let p = self.unit(predecessor).await?;
         let s = self.unit(successor).await?;
         if predecessor == successor && kind != LineageKind::Reparent {
@@ -516,15 +531,20 @@ impl Store {
             return Err(StoreError::invalid("legal_act", "thiếu căn cứ pháp lý (số, ký hiệu văn bản)"));
         }
         if self.predecessors(predecessor).await?.iter().any(|u| u.id == successor) {
-            return Err(StoreError::invalid("successor", format!("{} {} đã là tiền thân của {} {}: liên kết sẽ tạo vòng lặp", s.code, s.name, p.code, p.name)));
+            return Err(StoreError::invalid(
+                "successor",
+                format!("{} {} đã là tiền thân của {} {}: liên kết sẽ tạo vòng lặp", s.code, s.name, p.code, p.name),
+            ));
         }
         let mut tx = self.pool().begin().await?;
-        let row = sqlx::query("INSERT INTO lineage_events (kind, effective_on, legal_act, note) VALUES ($1, $2, $3, 'bổ sung thủ công') RETURNING id")
-            .bind(kind.code())
-            .bind(date_text(on))
-            .bind(legal_act.trim())
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "INSERT INTO lineage_events (kind, effective_on, legal_act, note) VALUES ($1, $2, $3, 'bổ sung thủ công') RETURNING id",
+        )
+        .bind(kind.code())
+        .bind(date_text(on))
+        .bind(legal_act.trim())
+        .fetch_one(&mut *tx)
+        .await?;
         let event_id = get_i64(&row, "id")?;
         sqlx::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
             .bind(event_id)

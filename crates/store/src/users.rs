@@ -254,4 +254,3 @@ impl Store {
         Ok(())
     }
 }
-

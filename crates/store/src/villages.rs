@@ -115,12 +115,19 @@ impl Store {
             return Err(StoreError::NotFound("thôn, tổ dân phố còn hiệu lực"));
         }
         if on <= before.validity.from {
-            return Err(StoreError::invalid("valid_to", format!("ngày kết thúc phải sau ngày thành lập {}", format_vn(before.validity.from))));
+            return Err(StoreError::invalid(
+                "valid_to",
+                format!("ngày kết thúc phải sau ngày thành lập {}", format_vn(before.validity.from)),
+            ));
         }
         let mut tx = self.pool().begin().await?;
         let on_text = date_text(on);
         sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1").bind(&on_text).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
+            .bind(&on_text)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         crate::reorg::rebuild_closure(&mut tx, &[id]).await?;
         record(
             &mut tx,
@@ -167,7 +174,14 @@ impl Store {
     /// Checks every row of a village spreadsheet and, unless `dry_run` or any row is
     /// rejected, creates the villages in one transaction. `scope` limits the communes the
     /// actor may touch.
-    pub async fn import_villages(&self, actor: &Actor, rows: &[VillageImportRow], scope: Option<i64>, on: Date, dry_run: bool) -> Result<VillageImportPreview> {
+    pub async fn import_villages(
+        &self,
+        actor: &Actor,
+        rows: &[VillageImportRow],
+        scope: Option<i64>,
+        on: Date,
+        dry_run: bool,
+    ) -> Result<VillageImportPreview> {
         let mut statuses = Vec::new();
         let mut checked = Vec::new();
         let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -192,7 +206,8 @@ impl Store {
             {
                 errors.push(("Mã xã".into(), format!("{} nằm ngoài phạm vi đơn vị của bạn", c.name)));
             }
-            let key = (commune.as_ref().map(|c| c.code.clone()).unwrap_or_else(|| row.commune_code.trim().to_string()), text::fold(&row.name));
+            let key =
+                (commune.as_ref().map(|c| c.code.clone()).unwrap_or_else(|| row.commune_code.trim().to_string()), text::fold(&row.name));
             if let Some(first) = seen.get(&key) {
                 errors.push(("Tên thôn".into(), format!("trùng với dòng {first} trong tệp")));
             } else {
@@ -202,15 +217,24 @@ impl Store {
             if let (Some(c), true) = (&commune, errors.is_empty()) {
                 match self.check_village(c, &row.name, &row.unit_type, on).await {
                     Ok(ch) => {
-                        status = Some(VillageRowStatus::Create { commune: c.name.clone(), name: ch.name.to_string(), unit_type: ch.unit_type.to_string() });
+                        status = Some(VillageRowStatus::Create {
+                            commune: c.name.clone(),
+                            name: ch.name.to_string(),
+                            unit_type: ch.unit_type.to_string(),
+                        });
                         checked.push(ch);
                     }
                     Err(errs) => {
                         // A village already there with the same name and type is not an error on re-import.
                         let existing = self.villages(c.id, on).await?;
-                        let same = existing.iter().find(|v| text::fold(&v.name) == text::fold(&row.name) && UnitType::parse(&row.unit_type).map(|t| t.as_str()) == Some(v.unit_type.as_str()));
+                        let same = existing.iter().find(|v| {
+                            text::fold(&v.name) == text::fold(&row.name)
+                                && UnitType::parse(&row.unit_type).map(|t| t.as_str()) == Some(v.unit_type.as_str())
+                        });
                         match same {
-                            Some(v) if errs.iter().all(|(f, _)| f == "name") => status = Some(VillageRowStatus::Unchanged { code: v.code.clone() }),
+                            Some(v) if errs.iter().all(|(f, _)| f == "name") => {
+                                status = Some(VillageRowStatus::Unchanged { code: v.code.clone() })
+                            }
                             _ => errors.extend(errs.into_iter().map(|(f, m)| (column_label(&f).to_string(), m))),
                         }
                     }
@@ -285,7 +309,8 @@ async fn insert_village(conn: &mut AnyConnection, actor: &Actor, c: &Checked, on
         .max()
         .unwrap_or(0);
     let commune_code = UnitCode::parse(&c.commune.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let code = UnitCode::village(&commune_code, max + 1).ok_or_else(|| StoreError::conflict("name", format!("{} đã có 999 thôn", c.commune.name)))?;
+    let code = UnitCode::village(&commune_code, max + 1)
+        .ok_or_else(|| StoreError::conflict("name", format!("{} đã có 999 thôn", c.commune.name)))?;
     let row = sqlx::query(
         "INSERT INTO units (code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) \
          VALUES ($1, $2, $3, 'village', $4, $5, $6, $7) RETURNING id",
@@ -303,7 +328,10 @@ async fn insert_village(conn: &mut AnyConnection, actor: &Actor, c: &Checked, on
     crate::reorg::insert_edge(conn, id, c.commune.id, &date_text(on)).await?;
     crate::reorg::rebuild_closure(conn, &[id]).await?;
     // A new unit is its own today's unit (dashboards read a village's counters through the map).
-    sqlx::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING").bind(id).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     record(
         conn,
         actor,

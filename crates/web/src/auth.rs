@@ -53,10 +53,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
 }
 
 /// The logged-in user of a request.
@@ -143,7 +140,13 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
     match user {
         Some(u) if ok => {
             store.clear_login_failures(&key).await?;
-            store.audit_login(&Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) }, Some(u.unit_id), "auth.login").await?;
+            store
+                .audit_login(
+                    &Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) },
+                    Some(u.unit_id),
+                    "auth.login",
+                )
+                .await?;
             Ok(u)
         }
         other => {
@@ -155,7 +158,11 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
                 String::new()
             };
             store.record_login_failure(&key, failures, &until).await?;
-            let actor = Actor { user_id: other.as_ref().map(|u| u.id), username: username.trim().to_lowercase(), unit_id: other.as_ref().map(|u| u.unit_id) };
+            let actor = Actor {
+                user_id: other.as_ref().map(|u| u.id),
+                username: username.trim().to_lowercase(),
+                unit_id: other.as_ref().map(|u| u.unit_id),
+            };
             store.audit_login(&actor, actor.unit_id, "auth.login_failed").await?;
             Err(WebError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng"))
         }
@@ -166,9 +173,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
 pub async fn start_session(state: &AppState, user_id: i64) -> Result<(String, String), WebError> {
     let token = random_token(32);
     let csrf = random_token(32);
-    let expires = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS))
-        .map_err(WebError::internal)?;
+    let expires = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS)).map_err(WebError::internal)?;
     state.store.create_session(&sha256_hex(&token), user_id, &csrf, &expires.to_string()).await?;
     Ok((set_cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, state.secure_cookies), csrf))
 }

@@ -21,4 +21,3 @@ mod tests {
         assert_eq!(super::int_vn(-1000), "-1.000");
     }
 }
-

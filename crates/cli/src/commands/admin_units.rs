@@ -25,7 +25,14 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
             } else {
                 println!(
                     "Đã nạp {} đơn vị, {} quan hệ trực thuộc, {} dòng tổ tiên, {} sự kiện ({} liên kết) lịch sử trong {:.2} giây ({:.0} dòng/giây); {} đơn vị giữ nguyên qua 01/07/2025.",
-                    r.units, r.parent_edges, r.closure_rows, r.lineage_events, r.lineage_links, r.seconds, r.rows() as f64 / r.seconds.max(1e-9), r.kept_identity
+                    r.units,
+                    r.parent_edges,
+                    r.closure_rows,
+                    r.lineage_events,
+                    r.lineage_links,
+                    r.seconds,
+                    r.rows() as f64 / r.seconds.max(1e-9),
+                    r.kept_identity
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -45,7 +52,10 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
                         println!("  … và {} đơn vị khác (dùng --json để xem hết)", v.len() - 10);
                     }
                 };
-                println!("Số đơn vị ngày 31/12/2024: {}", g.counts_2024.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "));
+                println!(
+                    "Số đơn vị ngày 31/12/2024: {}",
+                    g.counts_2024.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+                );
                 println!("Số đơn vị hôm nay: {}", g.counts_today.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "));
                 show("Xã cũ không có đơn vị kế thừa (đã sáp nhập 2023–2025, dữ liệu chưa có)", &g.legacy_without_successor);
                 show("Xã mới không có đơn vị tiền thân (đặc khu lập từ huyện không có xã)", &g.current_without_predecessor);

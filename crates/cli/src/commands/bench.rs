@@ -82,7 +82,11 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
-            let login = client.post(format!("{url}/api/v1/session")).json(&serde_json::json!({"username": username, "password": password})).send().await?;
+            let login = client
+                .post(format!("{url}/api/v1/session"))
+                .json(&serde_json::json!({"username": username, "password": password}))
+                .send()
+                .await?;
             if !login.status().is_success() {
                 return Err(format!("đăng nhập thất bại: {}", login.text().await?).into());
             }
@@ -130,13 +134,23 @@ pub fn citizen_row(i: usize, village: &str) -> [String; 7] {
     let century = if year >= 2000 { 2 } else { 0 } + usize::from(female);
     // (year, sex) is fixed by i % 80, so i / 80 is unique within each class.
     let cccd = format!("020{century}{:02}{:06}", year % 100, i / 80);
-    let name = format!("{} {} {}", FAMILY.get(i % FAMILY.len()).unwrap_or(&"Lê"), if female { "Thị" } else { "Văn" }, GIVEN.get((i / 7) % GIVEN.len()).unwrap_or(&"An"));
+    let name = format!(
+        "{} {} {}",
+        FAMILY.get(i % FAMILY.len()).unwrap_or(&"Lê"),
+        if female { "Thị" } else { "Văn" },
+        GIVEN.get((i / 7) % GIVEN.len()).unwrap_or(&"An")
+    );
     let birth = format!("{:02}/{:02}/{year}", 1 + i % 28, 1 + (i / 28) % 12);
     [cccd, name, birth, if female { "Nữ" } else { "Nam" }.into(), "Tày".into(), "N1".into(), village.to_string()]
 }
 
 /// Writes `rows` valid citizens of one village as CSV (and XLSX), for the import benchmark.
-fn write_citizens(path: &std::path::Path, xlsx_path: Option<&std::path::Path>, rows: usize, village: &str) -> Result<(), Box<dyn std::error::Error>> {
+fn write_citizens(
+    path: &std::path::Path,
+    xlsx_path: Option<&std::path::Path>,
+    rows: usize,
+    village: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write;
     let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(w, "{}", BENCH_HEADER.join(","))?;
@@ -202,7 +216,8 @@ async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<Exi
     // Baseline: the sqlite3 shell importing the same CSV into a bare table.
     let bare = dir.join("hoctap-bench-bare.db");
     let _ = std::fs::remove_file(&bare);
-    let (base_secs, _, ok) = timed(std::process::Command::new("sqlite3").arg(&bare).arg(".mode csv").arg(format!(".import {} citizens", csv.display())))?;
+    let (base_secs, _, ok) =
+        timed(std::process::Command::new("sqlite3").arg(&bare).arg(".mode csv").arg(format!(".import {} citizens", csv.display())))?;
     if ok {
         println!("sqlite3 .import: {base_secs:.2} s ({:.0} rows/s)", rows as f64 / base_secs);
     } else {
@@ -213,7 +228,8 @@ async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<Exi
     // Each file is imported into the same empty registry (SQLite: a copy of the database as
     // seeded; PostgreSQL: the registry and its counters truncated); then the CSV once more over
     // the rows already stored, which are all unchanged by then.
-    let pristine = database_url.strip_prefix("sqlite://").map(|p| (std::path::PathBuf::from(p), std::path::PathBuf::from(format!("{p}.pristine"))));
+    let pristine =
+        database_url.strip_prefix("sqlite://").map(|p| (std::path::PathBuf::from(p), std::path::PathBuf::from(format!("{p}.pristine"))));
     if let Some((db, copy)) = &pristine {
         let store = Store::connect(database_url).await?;
         store.checkpoint().await?;
@@ -243,7 +259,8 @@ async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<Exi
                 }
             }
         }
-        let (secs, peak_kb, ok) = timed(std::process::Command::new(&exe).args(["import", "cong-dan"]).arg(&file).args(["--database-url", database_url]))?;
+        let (secs, peak_kb, ok) =
+            timed(std::process::Command::new(&exe).args(["import", "cong-dan"]).arg(&file).args(["--database-url", database_url]))?;
         println!(
             "hoctap import {label} ({engine}): {} in {secs:.2} s = {:.0} rows/s, {:.1}× sqlite3 .import, peak RSS {} MB",
             if ok { "ok" } else { "FAILED" },
@@ -262,7 +279,9 @@ async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<Exi
 fn peak_rss_mb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok())
+        })
         .unwrap_or(0)
         / 1024
 }
@@ -296,7 +315,20 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     let year = i64::from(today.year());
     'outer: for p in store.provinces(today).await? {
         let cid = store
-            .create_campaign(&actor, NewCampaign { year, set_id: set.id.clone(), set_version: set.version.clone(), unit_id: p.id, title: format!("CĐHT cấp xã {year}"), self_assessment_closes: jiff::civil::date(2099, 1, 1), dossier_due: jiff::civil::date(2099, 1, 1), decision_due: jiff::civil::date(2099, 12, 31), chain: hoctap_domain::workflow::default_chain(set.subject) })
+            .create_campaign(
+                &actor,
+                NewCampaign {
+                    year,
+                    set_id: set.id.clone(),
+                    set_version: set.version.clone(),
+                    unit_id: p.id,
+                    title: format!("CĐHT cấp xã {year}"),
+                    self_assessment_closes: jiff::civil::date(2099, 1, 1),
+                    dossier_due: jiff::civil::date(2099, 1, 1),
+                    decision_due: jiff::civil::date(2099, 12, 31),
+                    chain: hoctap_domain::workflow::default_chain(set.subject),
+                },
+            )
             .await?;
         let campaign = store.campaign(cid).await?;
         for c in store.children(p.id, today).await? {
@@ -306,10 +338,38 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
             let aid = store.create_assessment(&actor, &campaign, "commune", c.id, &format!("{} {}", c.code, c.name), c.id).await?;
             let a = store.assessment(aid).await?;
             store.save_answers(&actor, &a, &answers, &result, true, "md1").await?;
-            store.add_evidence(&actor, aid, c.id, NewEvidence { bytes: &pdf, mime: "application/pdf", file_name: "bao-cao.pdf", doc_type: "Báo cáo", title: "Báo cáo", issued_on: "", issuer: "", indicators: &indicators }).await?;
+            store
+                .add_evidence(
+                    &actor,
+                    aid,
+                    c.id,
+                    NewEvidence {
+                        bytes: &pdf,
+                        mime: "application/pdf",
+                        file_name: "bao-cao.pdf",
+                        doc_type: "Báo cáo",
+                        title: "Báo cáo",
+                        issued_on: "",
+                        issuer: "",
+                        indicators: &indicators,
+                    },
+                )
+                .await?;
             let username = Username::parse(&format!("xa{}", c.code))?;
             // A precomputed hash: the benchmark measures submissions, not password hashing.
-            let uid = store.create_user(&actor, NewUser { username: &username, full_name: "Cán bộ xã", password_hash: "x", role: Role::UnitOfficer, unit_id: c.id, must_change_password: false }).await?;
+            let uid = store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        username: &username,
+                        full_name: "Cán bộ xã",
+                        password_hash: "x",
+                        role: Role::UnitOfficer,
+                        unit_id: c.id,
+                        must_change_password: false,
+                    },
+                )
+                .await?;
             let token = hoctap_web::auth::random_token(32);
             let csrf = hoctap_web::auth::random_token(16);
             store.create_session(&hoctap_web::auth::sha256_hex(&token), uid, &csrf, "2099-01-01T00:00:00Z").await?;
@@ -320,10 +380,11 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     let (tx, rx) = tokio::sync::oneshot::channel();
     let state = hoctap_web::AppState { store: store.clone(), secure_cookies: false };
     tokio::spawn(async move {
-        let _ = hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
-            let _ = tx.send(addr);
-        })
-        .await;
+        let _ =
+            hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
+                let _ = tx.send(addr);
+            })
+            .await;
     });
     let addr = rx.await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
@@ -334,7 +395,13 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
         let (cookie, csrf) = (format!("hoctap_session={token}"), csrf.clone());
         tasks.push(tokio::spawn(async move {
             let started = Instant::now();
-            let res = client.post(url).header("cookie", cookie).header("x-csrf-token", csrf).json(&serde_json::json!({"action": "submit"})).send().await;
+            let res = client
+                .post(url)
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .json(&serde_json::json!({"action": "submit"}))
+                .send()
+                .await;
             let ok = matches!(&res, Ok(r) if r.status().is_success());
             (ok, started.elapsed())
         }));
@@ -369,7 +436,11 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     );
     // One commune's decision with 5,000 households, then 5,000 certificates.
     let t = Instant::now();
-    let rows: Vec<Vec<String>> = (0..certificates).map(|i| vec![(i + 1).to_string(), format!("Gia đình ông Nguyễn Văn {i}"), "Đạt".into(), "30/03/2029".into(), format!("CODE{i:06}")]).collect();
+    let rows: Vec<Vec<String>> = (0..certificates)
+        .map(|i| {
+            vec![(i + 1).to_string(), format!("Gia đình ông Nguyễn Văn {i}"), "Đạt".into(), "30/03/2029".into(), format!("CODE{i:06}")]
+        })
+        .collect();
     let doc = hoctap_docs::decision_docx::DecisionDoc {
         authority_lines: vec!["ỦY BAN NHÂN DÂN".into(), "PHƯỜNG ĐÔNG KINH".into()],
         number: "1/QĐ-UBND".into(),

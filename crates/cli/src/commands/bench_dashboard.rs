@@ -131,7 +131,11 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(scale) = scale {
         let s = super::r#gen::generate(&store, &super::r#gen::Options::new(scale, 2025)).await?;
         println!("registries ({:?}): {} rows in {:.1} s", scale, s.total_rows(), t.elapsed().as_secs_f64());
-        generated = if scale == super::r#gen::Scale::Province { store.children(province, hoctap_store::today()).await?.iter().map(|c| c.id).collect() } else { vec![commune] };
+        generated = if scale == super::r#gen::Scale::Province {
+            store.children(province, hoctap_store::today()).await?.iter().map(|c| c.id).collect()
+        } else {
+            vec![commune]
+        };
     }
     let t = Instant::now();
     let n = synthesise_counters(&store, &generated).await?;
@@ -160,7 +164,10 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         std::hint::black_box((v, h, c));
     }
     let (pc, ps) = (pct(&mut by_counters, 0.5), pct(&mut by_scan, 0.5));
-    println!("province households+citizens: counters p50 {pc:.2} ms, full scan of the registries p50 {ps:.1} ms ({:.0}× slower)", ps / pc.max(1e-6));
+    println!(
+        "province households+citizens: counters p50 {pc:.2} ms, full scan of the registries p50 {ps:.1} ms ({:.0}× slower)",
+        ps / pc.max(1e-6)
+    );
     drop(store);
 
     // The server as its own process, so its memory is its own.
@@ -178,10 +185,18 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let login = client.post(format!("{base}/api/v1/session")).json(&serde_json::json!({"username": "quantri", "password": super::demo::DEMO_PASSWORD})).send().await?;
+    let login = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": "quantri", "password": super::demo::DEMO_PASSWORD}))
+        .send()
+        .await?;
     let csrf = login.json::<serde_json::Value>().await?["csrf_token"].as_str().unwrap_or_default().to_string();
     let year = today.year();
-    let targets = [("cả nước", format!("{base}/tong-hop/ca-nuoc?nam={year}")), ("tỉnh Lạng Sơn", format!("{base}/tong-hop/{province}?nam={year}")), ("xã mẫu", format!("{base}/tong-hop/{commune}?nam={year}"))];
+    let targets = [
+        ("cả nước", format!("{base}/tong-hop/ca-nuoc?nam={year}")),
+        ("tỉnh Lạng Sơn", format!("{base}/tong-hop/{province}?nam={year}")),
+        ("xã mẫu", format!("{base}/tong-hop/{commune}?nam={year}")),
+    ];
     for (_, url) in &targets {
         let res = client.get(url).send().await?;
         if !res.status().is_success() {
@@ -224,7 +239,13 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let n = times.len();
         println!("dashboard {name}: n={n} p50={:.1} ms p95={:.1} ms max={:.1} ms", pct(times, 0.5), pct(times, 0.95), pct(times, 1.0));
     }
-    println!("{} requests in {elapsed:.1} s with {} clients; server RSS peak while serving {} MB (VmHWM {} MB)", a.requests * targets.len(), a.clients, peak_rss / 1024, rss_kb(pid, "VmHWM:") / 1024);
+    println!(
+        "{} requests in {elapsed:.1} s with {} clients; server RSS peak while serving {} MB (VmHWM {} MB)",
+        a.requests * targets.len(),
+        a.clients,
+        peak_rss / 1024,
+        rss_kb(pid, "VmHWM:") / 1024
+    );
 
     // A write, then the province's numbers: how long until it shows.
     let village = {
@@ -257,7 +278,11 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         visible.push(t.elapsed());
     }
-    println!("write → visible in the province dashboard: p50 {:.1} ms, max {:.1} ms (20 writes)", pct(&mut visible, 0.5), pct(&mut visible, 1.0));
+    println!(
+        "write → visible in the province dashboard: p50 {:.1} ms, max {:.1} ms (20 writes)",
+        pct(&mut visible, 0.5),
+        pct(&mut visible, 1.0)
+    );
     let _ = child.kill();
     let _ = child.wait();
     Ok(ExitCode::SUCCESS)

@@ -49,7 +49,15 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::List => {
             for s in shipped_sets().map_err(|e| e.to_string())? {
                 let to = s.legal_basis.effective_to.map(format_vn).unwrap_or_else(|| "nay".into());
-                println!("{:<14} {:<8} {:<12} {} – {}  {}", s.id, s.version, format!("{:?}", s.subject).to_lowercase(), format_vn(s.legal_basis.effective_from), to, s.title);
+                println!(
+                    "{:<14} {:<8} {:<12} {} – {}  {}",
+                    s.id,
+                    s.version,
+                    format!("{:?}", s.subject).to_lowercase(),
+                    format_vn(s.legal_basis.effective_from),
+                    to,
+                    s.title
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -82,8 +90,8 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Evaluate { set: id, answers, on, area, format } => {
             let s = set(&id)?;
             let text = std::fs::read_to_string(&answers).map_err(|e| format!("{}: {e}", answers.display()))?;
-            let mut a = Answers::from_json_str(&text)
-                .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+            let mut a =
+                Answers::from_json_str(&text).map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
             for code in &area {
                 let attr = AreaAttribute::parse(code).ok_or_else(|| format!("thuộc tính địa bàn không hợp lệ: {code}"))?;
                 a = a.with_area(attr);

@@ -10,9 +10,9 @@ use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, HOUSEHOLDS, Value, Values};
 use hoctap_domain::registry::person::Sex;
 use hoctap_domain::unit::UnitCode;
-use jiff::civil::date;
 use hoctap_store::{Actor, NewUser, RegistryQuery, Store};
 use hoctap_web::AppState;
+use jiff::civil::date;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -60,17 +60,26 @@ pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error
     let communes = store.children(province.id, today).await?;
     let commune = communes.first().ok_or("tỉnh mẫu không có xã")?.clone();
     let actor = Actor::system("dữ liệu mẫu");
-    for (name, ty) in [("Thôn Nà Sla", "thôn"), ("Thôn Pò Mò", "thôn"), ("Bản Khòn Pát", "bản"), ("Tổ dân phố 1", "tổ dân phố")] {
+    for (name, ty) in [("Thôn Nà Sla", "thôn"), ("Thôn Pò Mò", "thôn"), ("Bản Khòn Pát", "bản"), ("Tổ dân phố 1", "tổ dân phố")]
+    {
         store.create_village(&actor, commune.id, name, ty, today).await?;
     }
-    store
-        .set_attribute(&actor, commune.id, AreaAttribute::MienNui, Validity::since(jiff::civil::date(2025, 7, 1)), "Dữ liệu mẫu")
-        .await?;
+    store.set_attribute(&actor, commune.id, AreaAttribute::MienNui, Validity::since(jiff::civil::date(2025, 7, 1)), "Dữ liệu mẫu").await?;
     let hash = hoctap_web::auth::hash_password(&NewPassword::parse(DEMO_PASSWORD)?).map_err(|e| e.to_string())?;
     for (username, full_name, role, at_province) in DEMO_USERS {
         let unit_id = if *at_province { province.id } else { commune.id };
         store
-            .create_user(&actor, NewUser { username: &Username::parse(username)?, full_name, password_hash: &hash, role: *role, unit_id, must_change_password: false })
+            .create_user(
+                &actor,
+                NewUser {
+                    username: &Username::parse(username)?,
+                    full_name,
+                    password_hash: &hash,
+                    role: *role,
+                    unit_id,
+                    must_change_password: false,
+                },
+            )
             .await?;
     }
     Ok((province.id, commune.id))
@@ -132,7 +141,9 @@ pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn
         }
     }
     let branch = store.branch_by_code("HKH-XA-MAU").await?;
-    for (name, role) in [("Nông Thị Hội", OfficerRole::ChuTich), ("Hoàng Văn Khuyến", OfficerRole::PhoChuTich), ("Lộc Thị Học", OfficerRole::ThuQuy)] {
+    for (name, role) in
+        [("Nông Thị Hội", OfficerRole::ChuTich), ("Hoàng Văn Khuyến", OfficerRole::PhoChuTich), ("Lộc Thị Học", OfficerRole::ThuQuy)]
+    {
         store.officer_add(&actor, &branch, name, role, None, date(2021, 1, 1)).await?;
     }
     let year = today.year();
@@ -149,11 +160,23 @@ pub async fn seed_association(store: &Store, commune: i64) -> Result<(), Box<dyn
         ("chi_ho_tro", 700_000, Some("Triệu Thị Mai"), Some("QĐ 02/QĐ-HKH hỗ trợ học sinh nghèo"), date(year, 2, 3).min(today)),
     ];
     for (kind, amount, who, decision, on) in entries {
-        let entry = NewEntry { kind: EntryKind::parse(kind)?, amount: Dong::new(amount), counterparty: who.map(String::from), beneficiary_cccd: None, decision: decision.map(String::from) };
+        let entry = NewEntry {
+            kind: EntryKind::parse(kind)?,
+            amount: Dong::new(amount),
+            counterparty: who.map(String::from),
+            beneficiary_cccd: None,
+            decision: decision.map(String::from),
+        };
         store.fund_post(&actor, &branch, &entry, None, on.min(today), None).await?;
     }
     // A donation recorded twice by mistake, then reversed: the ledger keeps both lines.
-    let twice = NewEntry { kind: EntryKind::parse("thu_ung_ho")?, amount: Dong::new(1_500_000), counterparty: Some("Công ty TNHH Hoa Hồng".into()), beneficiary_cccd: None, decision: None };
+    let twice = NewEntry {
+        kind: EntryKind::parse("thu_ung_ho")?,
+        amount: Dong::new(1_500_000),
+        counterparty: Some("Công ty TNHH Hoa Hồng".into()),
+        beneficiary_cccd: None,
+        decision: None,
+    };
     let dup = store.fund_post(&actor, &branch, &twice, None, date(year, 2, 2).min(today), None).await?;
     store.fund_reverse(&actor, &branch, &dup.entry_no, "ghi trùng phiếu thu", date(year, 2, 2).min(today), None).await?;
     Ok(())
@@ -188,9 +211,13 @@ pub async fn seed_boards(store: &Store, province: i64, commune: i64) -> Result<(
         ("Lục Thị Thường", "Phó Giám đốc Sở Giáo dục và Đào tạo", MemberRole::UyVienThuongTruc, None),
         ("Vi Văn Tuyên", "Phó Giám đốc Sở Thông tin và Truyền thông", MemberRole::UyVien, None),
     ] {
-        store.board_member_add(&actor, &board, &NewMember { full_name: name, position, role, user_id: user, from: date(2022, 8, 1) }).await?;
+        store
+            .board_member_add(&actor, &board, &NewMember { full_name: name, position, role, user_id: user, from: date(2022, 8, 1) })
+            .await?;
     }
-    let Some(plan) = store.all_plans().await?.into_iter().find(|p| p.key == "lang-son-110-2022" && p.unit_id == province) else { return Ok(()) };
+    let Some(plan) = store.all_plans().await?.into_iter().find(|p| p.key == "lang-son-110-2022" && p.unit_id == province) else {
+        return Ok(());
+    };
     store.tasks_materialise(&actor, &plan).await?;
     let tasks = store.tasks(&TaskFilter { plan_id: Some(plan.id), ..TaskFilter::default() }).await?;
     // The yearly report (task 4, due 10/12) of the latest year of the plan, and the training (task 2).
@@ -199,12 +226,18 @@ pub async fn seed_boards(store: &Store, province: i64, commune: i64) -> Result<(
     if let Some(t) = tasks.iter().find(|t| t.task_no == 4 && t.year == year) {
         store.task_assign(&actor, t, &Assignment { agency: "Hội Khuyến học tỉnh".into(), unit_id: None, user_id: tinh }).await?;
         let t = store.task(t.id).await?;
-        let report = StatusReport::new(TaskStatus::DangThucHien, Progress::new(40)?, "Đã gửi đề cương báo cáo tới các sở, ngành và UBND các xã; đang tổng hợp số liệu.")?;
+        let report = StatusReport::new(
+            TaskStatus::DangThucHien,
+            Progress::new(40)?,
+            "Đã gửi đề cương báo cáo tới các sở, ngành và UBND các xã; đang tổng hợp số liệu.",
+        )?;
         let tinh_actor = Actor { user_id: tinh, username: "tinh.canbo".into(), unit_id: Some(province) };
         store.task_report_add(&tinh_actor, &t, &NewTaskReport { report: &report, reported_on: today, evidence: None }).await?;
     }
     if let Some(t) = tasks.iter().find(|t| t.task_no == 2 && t.year == year) {
-        store.task_assign(&actor, t, &Assignment { agency: format!("UBND {}", commune_row.name), unit_id: Some(commune), user_id: None }).await?;
+        store
+            .task_assign(&actor, t, &Assignment { agency: format!("UBND {}", commune_row.name), unit_id: Some(commune), user_id: None })
+            .await?;
     }
     Ok(())
 }
@@ -230,14 +263,26 @@ pub async fn seed_movement(store: &Store, province: i64, commune: i64) -> Result
     let year = today.year() - 2;
     let gdht = store.criteria_set("gdht", None).await?.set;
     let commune_row = store.unit(commune).await?;
-    recognise(store, &commune_row, &gdht, year, date(year, 12, 20), &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)]).await?;
+    recognise(store, &commune_row, &gdht, year, date(year, 12, 20), &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)])
+        .await?;
     let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
     let year = i64::from(year);
     // Participants of the commune, one with an initiative.
     let pid = store.participant_register(&actor, mid, "xa", &commune_row.name, commune, Some(("commune", commune))).await?;
     let p = store.participant(pid).await?;
     store
-        .achievement_add(&actor, &p, &NewAchievement { year, kind: "sang_kien".into(), title: "Tủ sách cộng đồng ở nhà văn hóa các thôn".into(), evidence: "Quyết định công nhận sáng kiến số 05/QĐ-UBND".into(), recognition_id: None, file: None })
+        .achievement_add(
+            &actor,
+            &p,
+            &NewAchievement {
+                year,
+                kind: "sang_kien".into(),
+                title: "Tủ sách cộng đồng ở nhà văn hóa các thôn".into(),
+                evidence: "Quyết định công nhận sáng kiến số 05/QĐ-UBND".into(),
+                recognition_id: None,
+                file: None,
+            },
+        )
         .await?;
     store.participant_register(&actor, mid, "doanh_nghiep", "Hợp tác xã Chè Nà Sla", commune, None).await?;
     Ok((mid, rid))
@@ -266,7 +311,13 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);
     println!("Tài khoản (mật khẩu chung: {DEMO_PASSWORD}):");
     for (username, full_name, role, at_province) in DEMO_USERS {
-        let place = if role.national() { "cả nước" } else if *at_province { &p.name } else { &c.name };
+        let place = if role.national() {
+            "cả nước"
+        } else if *at_province {
+            &p.name
+        } else {
+            &c.name
+        };
         println!("  {username:<14} {:<34} {full_name} – {place}", role.label());
     }
     if a.no_serve {
@@ -299,10 +350,27 @@ pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, B
     let gdht = store.criteria_set("gdht", None).await?.set;
     let mut recognised = 0;
     for (commune, (this_year, last_year)) in communes.iter().zip(DEMO_STAT_COMMUNES) {
-        let households = store.registry_list(&HOUSEHOLDS, &RegistryQuery { scope: Some(commune.id), limit: 2_000, ..Default::default() }, today).await?;
-        for (year, share, decided) in [(today.year() - 1, last_year, date(today.year() - 1, 12, 15)), (today.year(), this_year, date(today.year(), 11, 15).min(today))] {
+        let households =
+            store.registry_list(&HOUSEHOLDS, &RegistryQuery { scope: Some(commune.id), limit: 2_000, ..Default::default() }, today).await?;
+        for (year, share, decided) in [
+            (today.year() - 1, last_year, date(today.year() - 1, 12, 15)),
+            (today.year(), this_year, date(today.year(), 11, 15).min(today)),
+        ] {
             let n = households.len() * share as usize / 100;
-            let subjects: Vec<(i64, String, i64)> = households.iter().take(n).map(|h| (h.id, h.values.get("head_name").map(|v| format!("Gia đình ông/bà {}", v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 }))).unwrap_or_default(), h.unit_id)).collect();
+            let subjects: Vec<(i64, String, i64)> = households
+                .iter()
+                .take(n)
+                .map(|h| {
+                    (
+                        h.id,
+                        h.values
+                            .get("head_name")
+                            .map(|v| format!("Gia đình ông/bà {}", v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 })))
+                            .unwrap_or_default(),
+                        h.unit_id,
+                    )
+                })
+                .collect();
             recognised += recognise(store, commune, &gdht, year, decided, &subjects).await?;
         }
     }
@@ -320,7 +388,14 @@ pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, B
 
 /// Takes households through the whole workflow of a campaign (answers, submission, both
 /// review steps) and recognises them in one decision of the commune.
-async fn recognise(store: &Store, commune: &hoctap_store::UnitRow, set: &hoctap_domain::criteria::CriteriaSet, year: i16, decided: jiff::civil::Date, subjects: &[(i64, String, i64)]) -> Result<usize, Box<dyn std::error::Error>> {
+async fn recognise(
+    store: &Store,
+    commune: &hoctap_store::UnitRow,
+    set: &hoctap_domain::criteria::CriteriaSet,
+    year: i16,
+    decided: jiff::civil::Date,
+    subjects: &[(i64, String, i64)],
+) -> Result<usize, Box<dyn std::error::Error>> {
     use hoctap_domain::workflow::{Command, Person, State, default_chain};
     use hoctap_store::{Grant, NewCampaign, NewDecision};
     if subjects.is_empty() {
@@ -330,7 +405,20 @@ async fn recognise(store: &Store, commune: &hoctap_store::UnitRow, set: &hoctap_
     let reviewer = Actor::system("dữ liệu mẫu: người thẩm định");
     let (preparer, checker) = (Person { user_id: -1, name: "Cán bộ xã".into() }, Person { user_id: -2, name: "Người thẩm định".into() });
     let cid = store
-        .create_campaign(&officer, NewCampaign { year: i64::from(year), set_id: set.id.clone(), set_version: set.version.clone(), unit_id: commune.id, title: format!("Gia đình học tập năm {year}"), self_assessment_closes: date(year + 1, 2, 28), dossier_due: date(year + 1, 2, 28), decision_due: date(year + 1, 3, 31), chain: default_chain(set.subject) })
+        .create_campaign(
+            &officer,
+            NewCampaign {
+                year: i64::from(year),
+                set_id: set.id.clone(),
+                set_version: set.version.clone(),
+                unit_id: commune.id,
+                title: format!("Gia đình học tập năm {year}"),
+                self_assessment_closes: date(year + 1, 2, 28),
+                dossier_due: date(year + 1, 2, 28),
+                decision_due: date(year + 1, 3, 31),
+                chain: default_chain(set.subject),
+            },
+        )
         .await?;
     let campaign = store.campaign(cid).await?;
     let answers = serde_json::json!({"answers": {"G1.CT1": true, "G2.CT1": "60", "G3.CT1": true, "G4.CT1": true}, "data": {}});
@@ -360,8 +448,16 @@ async fn recognise(store: &Store, commune: &hoctap_store::UnitRow, set: &hoctap_
         .iter()
         .filter(|a| matches!(a.dossier.state, State::Approved))
         .filter_map(|a| {
-            let next = a.dossier.apply(&Person { user_id: -3, name: "Chủ tịch UBND xã".into() }, &Command::Recognise { decision_id: 0 }).ok()?;
-            Some(Grant { dossier: a, next, code: hoctap_domain::recognition::verification_code(rand::random()), subject_name: a.subject_label.clone(), level: "Đạt".into(), valid_until: hoctap_domain::recognition::valid_until(decided, set.timing.validity_months) })
+            let next =
+                a.dossier.apply(&Person { user_id: -3, name: "Chủ tịch UBND xã".into() }, &Command::Recognise { decision_id: 0 }).ok()?;
+            Some(Grant {
+                dossier: a,
+                next,
+                code: hoctap_domain::recognition::verification_code(rand::random()),
+                subject_name: a.subject_label.clone(),
+                level: "Đạt".into(),
+                valid_until: hoctap_domain::recognition::valid_until(decided, set.timing.validity_months),
+            })
         })
         .collect();
     let n = grants.len();

@@ -39,7 +39,10 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut count = 0usize;
     loop {
         let batch = store.registry_list(reg, &q, today).await?;
-        let rows: Vec<Vec<String>> = batch.iter().map(|r| reg.fields.iter().map(|f| r.values.get(f.column).map(|v| v.display(f.ty)).unwrap_or_default()).collect()).collect();
+        let rows: Vec<Vec<String>> = batch
+            .iter()
+            .map(|r| reg.fields.iter().map(|f| r.values.get(f.column).map(|v| v.display(f.ty)).unwrap_or_default()).collect())
+            .collect();
         count += rows.len();
         match csv_out.as_mut() {
             Some(w) => {

@@ -20,8 +20,8 @@
 
 use super::DbArgs;
 use hoctap_domain::registry::def::{
-    ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, HOUSEHOLDS, LEARNING_CENTRES,
-    ORGANISATIONS, REGISTRIES, Registry, RegistryKind, Value, Values,
+    ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, HOUSEHOLDS, LEARNING_CENTRES, ORGANISATIONS,
+    REGISTRIES, Registry, RegistryKind, Value, Values,
 };
 use hoctap_domain::registry::person::Sex;
 use hoctap_domain::registry::reference::BIRTH_PROVINCES;
@@ -222,7 +222,10 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         communes: a.communes,
     };
     let s = generate(&store, &opts).await?;
-    println!("Đã tạo dữ liệu tổng hợp cho {} xã ({} thôn mới), hạt giống {}, khối số CCCD {}:", s.communes, s.villages_created, opts.seed, s.block);
+    println!(
+        "Đã tạo dữ liệu tổng hợp cho {} xã ({} thôn mới), hạt giống {}, khối số CCCD {}:",
+        s.communes, s.villages_created, opts.seed, s.block
+    );
     for (reg, n) in &s.rows {
         println!("  {:<36} {:>12}", reg.title, group_thousands(*n));
     }
@@ -302,7 +305,11 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
     let (households, clans, organisations) = match opts.scale {
         Scale::Commune => {
             let density = COMMUNE_SCALE_HOUSEHOLDS as f64 / HOUSEHOLDS_PER_COMMUNE as f64;
-            (COMMUNE_SCALE_HOUSEHOLDS, (CLANS_PER_COMMUNE as f64 * density).round() as u64, (ORGANISATIONS_PER_COMMUNE as f64 * density).round() as u64)
+            (
+                COMMUNE_SCALE_HOUSEHOLDS,
+                (CLANS_PER_COMMUNE as f64 * density).round() as u64,
+                (ORGANISATIONS_PER_COMMUNE as f64 * density).round() as u64,
+            )
         }
         Scale::Province | Scale::National => (HOUSEHOLDS_PER_COMMUNE, CLANS_PER_COMMUNE, ORGANISATIONS_PER_COMMUNE),
     };
@@ -403,7 +410,9 @@ async fn free_block(store: &Store) -> Result<u32, GenError> {
         }
     }
     (0..10).find(|b| !used.contains(b)).ok_or_else(|| {
-        GenError::Invalid("đã chạy hoctap gen 10 lần trên cơ sở dữ liệu này: hết khối số CCCD không trùng; hãy dùng một cơ sở dữ liệu mới".into())
+        GenError::Invalid(
+            "đã chạy hoctap gen 10 lần trên cơ sở dữ liệu này: hết khối số CCCD không trùng; hãy dùng một cơ sở dữ liệu mới".into(),
+        )
     })
 }
 
@@ -447,7 +456,11 @@ impl Progress {
 
     fn rate(&self) -> String {
         let total: u64 = self.counts.values().sum();
-        format!("{} dòng, {} dòng/giây", group_thousands(total), group_thousands((total as f64 / self.started.elapsed().as_secs_f64().max(1e-3)) as u64))
+        format!(
+            "{} dòng, {} dòng/giây",
+            group_thousands(total),
+            group_thousands((total as f64 / self.started.elapsed().as_secs_f64().max(1e-3)) as u64)
+        )
     }
 }
 
@@ -724,7 +737,8 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
             out.households.push(record(v, &[("village", village.id)], village.id, pc));
 
             // The household's clan: the one of its paternal family name, when the commune has it.
-            let patriline = members.iter().find(|(p, r)| p.sex == Sex::Nam && matches!(*r, "chu_ho" | "chong")).map_or(head.family, |(p, _)| p.family);
+            let patriline =
+                members.iter().find(|(p, r)| p.sex == Sex::Nam && matches!(*r, "chu_ho" | "chong")).map_or(head.family, |(p, _)| p.family);
             if let Some(codes) = clans_by_family.get(patriline)
                 && people.rng.chance(0.7)
                 && let Some(clan) = people.rng.pick(codes)
@@ -800,7 +814,10 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
                     ..FundLine::new("chi_hoc_bong", people.rng.range(1, 6) * 500_000)
                 });
             }
-            entries.push(FundLine { counterparty: Some("Học sinh giỏi năm học".into()), ..FundLine::new("chi_khen_thuong", people.rng.range(2, 20) * 200_000) });
+            entries.push(FundLine {
+                counterparty: Some("Học sinh giỏi năm học".into()),
+                ..FundLine::new("chi_khen_thuong", people.rng.range(2, 20) * 200_000)
+            });
             entries.push(FundLine::new("chi_hoat_dong", people.rng.range(1, 10) * 300_000));
             for e in entries {
                 let no = if e.kind.starts_with("thu_") {
@@ -859,8 +876,22 @@ fn short_name(name: &str) -> String {
 }
 
 const COMPANY_WORDS: [&str; 16] = [
-    "Thành Công", "Phú Thịnh", "Hoàng Long", "Minh Phát", "An Khang", "Đại Phát", "Tân Tiến", "Hưng Thịnh", "Việt Hưng", "Kim Long",
-    "Bảo An", "Phúc Lộc", "Trường Sơn", "Hồng Hà", "Nam Việt", "Đông Á",
+    "Thành Công",
+    "Phú Thịnh",
+    "Hoàng Long",
+    "Minh Phát",
+    "An Khang",
+    "Đại Phát",
+    "Tân Tiến",
+    "Hưng Thịnh",
+    "Việt Hưng",
+    "Kim Long",
+    "Bảo An",
+    "Phúc Lộc",
+    "Trường Sơn",
+    "Hồng Hà",
+    "Nam Việt",
+    "Đông Á",
 ];
 
 /// The i-th organisation of a commune: (name, kind, management level, staff).
@@ -893,7 +924,15 @@ fn organisation(rng: &mut Rng, commune: &str, short: &str, i: u64) -> (String, &
         return (format!("{form} {word}"), "doanh_nghiep", level, rng.range(5, 300));
     }
     let trade = rng
-        .pick(&["Cơ sở may", "Cơ sở chế biến gỗ", "Xưởng cơ khí", "Cửa hàng vật liệu xây dựng", "Cơ sở chế biến nông sản", "Cơ sở sửa chữa xe máy", "Trang trại"])
+        .pick(&[
+            "Cơ sở may",
+            "Cơ sở chế biến gỗ",
+            "Xưởng cơ khí",
+            "Cửa hàng vật liệu xây dựng",
+            "Cơ sở chế biến nông sản",
+            "Cơ sở sửa chữa xe máy",
+            "Trang trại",
+        ])
         .copied()
         .unwrap_or("Cơ sở may");
     (format!("{trade} {word}"), "co_so_san_xuat", "xa", rng.range(2, 30))
@@ -920,7 +959,10 @@ fn village_names(rng: &mut Rng, commune: &UnitRow, profile: Profile, n: usize) -
     let (first, second): (&[&str], &[&str]) = match profile {
         Profile::TayNung | Profile::NorthWest => (
             &["Nà", "Pò", "Khòn", "Khuổi", "Lũng", "Phai", "Cốc", "Nặm", "Pác", "Kéo", "Bó", "Slằng", "Co", "Hua"],
-            &["Sla", "Mò", "Pát", "Lừa", "Cáp", "Rặc", "Lẹng", "Khiêng", "Tổng", "Quang", "Piềng", "Hin", "Làng", "Đon", "Chang", "Mạ", "Pảng", "Nưa"],
+            &[
+                "Sla", "Mò", "Pát", "Lừa", "Cáp", "Rặc", "Lẹng", "Khiêng", "Tổng", "Quang", "Piềng", "Hin", "Làng", "Đon", "Chang", "Mạ",
+                "Pảng", "Nưa",
+            ],
         ),
         _ => (
             &["Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "Tân", "An", "Phú", "Hòa", "Bình", "Xuân", "Mỹ"],
@@ -933,7 +975,8 @@ fn village_names(rng: &mut Rng, commune: &UnitRow, profile: Profile, n: usize) -
         let mut name = String::new();
         if !ward {
             for _ in 0..8 {
-                let candidate = format!("{label} {} {}", rng.pick(first).copied().unwrap_or("Tân"), rng.pick(second).copied().unwrap_or("Lộc"));
+                let candidate =
+                    format!("{label} {} {}", rng.pick(first).copied().unwrap_or("Tân"), rng.pick(second).copied().unwrap_or("Lộc"));
                 if !seen.contains(&hoctap_domain::text::fold(&candidate)) {
                     name = candidate;
                     break;
@@ -988,9 +1031,22 @@ impl Profile {
     fn ethnicities(self) -> &'static [(&'static str, u32)] {
         match self {
             Self::TayNung => &[("Nùng", 420), ("Tày", 350), ("Kinh", 160), ("Dao", 40), ("Sán Chay", 12), ("Hoa", 8), ("H'Mông", 10)],
-            Self::NorthWest => &[("Thái", 300), ("H'Mông", 250), ("Kinh", 200), ("Dao", 80), ("Tày", 70), ("Mường", 30), ("Khơ Mú", 25), ("Hà Nhì", 20), ("Giáy", 15), ("Nùng", 10)],
+            Self::NorthWest => &[
+                ("Thái", 300),
+                ("H'Mông", 250),
+                ("Kinh", 200),
+                ("Dao", 80),
+                ("Tày", 70),
+                ("Mường", 30),
+                ("Khơ Mú", 25),
+                ("Hà Nhì", 20),
+                ("Giáy", 15),
+                ("Nùng", 10),
+            ],
             Self::Midland => &[("Kinh", 760), ("Tày", 80), ("Mường", 80), ("Nùng", 30), ("Dao", 25), ("Sán Dìu", 15), ("Sán Chay", 10)],
-            Self::Highlands => &[("Kinh", 680), ("Gia Rai", 100), ("Ê Đê", 80), ("Ba Na", 40), ("Cơ Ho", 40), ("Mnông", 30), ("Tày", 15), ("Nùng", 15)],
+            Self::Highlands => {
+                &[("Kinh", 680), ("Gia Rai", 100), ("Ê Đê", 80), ("Ba Na", 40), ("Cơ Ho", 40), ("Mnông", 30), ("Tày", 15), ("Nùng", 15)]
+            }
             Self::Mekong => &[("Kinh", 920), ("Khmer", 62), ("Hoa", 15), ("Chăm", 3)],
             Self::Urban => &[("Kinh", 965), ("Hoa", 25), ("Tày", 4), ("Mường", 3), ("Khmer", 3)],
             Self::Lowland => &[("Kinh", 985), ("Mường", 5), ("Thái", 4), ("Hoa", 3), ("Tày", 3)],
@@ -1005,7 +1061,6 @@ impl Profile {
             Self::Midland | Self::Mekong | Self::Lowland => &[("N1", 520), ("N2", 340), ("N3", 100), ("N4", 40)],
         }
     }
-
 }
 
 /// Kinh family names with their national frequencies (per ten thousand): Nguyễn ~38%,
@@ -1013,49 +1068,139 @@ impl Profile {
 /// Đỗ 1.4%, Hồ 1.3%, Ngô 1.3%, Dương 1%, Lý 0.5%, and a tail. In the South Hoàng is mostly
 /// Huỳnh and Vũ mostly Võ.
 const KINH_FAMILIES_NORTH: [(&str, u32); 22] = [
-    ("Nguyễn", 3800), ("Trần", 1100), ("Lê", 950), ("Phạm", 700), ("Hoàng", 500), ("Phan", 450), ("Vũ", 390), ("Đặng", 210),
-    ("Bùi", 200), ("Đỗ", 140), ("Hồ", 130), ("Ngô", 130), ("Dương", 100), ("Lý", 50), ("Đào", 60), ("Đinh", 60), ("Trương", 50),
-    ("Lương", 40), ("Mai", 40), ("Cao", 30), ("Hà", 30), ("Tạ", 20),
+    ("Nguyễn", 3800),
+    ("Trần", 1100),
+    ("Lê", 950),
+    ("Phạm", 700),
+    ("Hoàng", 500),
+    ("Phan", 450),
+    ("Vũ", 390),
+    ("Đặng", 210),
+    ("Bùi", 200),
+    ("Đỗ", 140),
+    ("Hồ", 130),
+    ("Ngô", 130),
+    ("Dương", 100),
+    ("Lý", 50),
+    ("Đào", 60),
+    ("Đinh", 60),
+    ("Trương", 50),
+    ("Lương", 40),
+    ("Mai", 40),
+    ("Cao", 30),
+    ("Hà", 30),
+    ("Tạ", 20),
 ];
 const KINH_FAMILIES_SOUTH: [(&str, u32); 22] = [
-    ("Nguyễn", 3800), ("Trần", 1100), ("Lê", 950), ("Phạm", 700), ("Huỳnh", 500), ("Phan", 450), ("Võ", 390), ("Đặng", 210),
-    ("Bùi", 200), ("Đỗ", 140), ("Hồ", 130), ("Ngô", 130), ("Dương", 100), ("Lý", 50), ("Đào", 60), ("Đinh", 60), ("Trương", 50),
-    ("Lâm", 40), ("Mai", 40), ("Cao", 30), ("Châu", 30), ("Tạ", 20),
+    ("Nguyễn", 3800),
+    ("Trần", 1100),
+    ("Lê", 950),
+    ("Phạm", 700),
+    ("Huỳnh", 500),
+    ("Phan", 450),
+    ("Võ", 390),
+    ("Đặng", 210),
+    ("Bùi", 200),
+    ("Đỗ", 140),
+    ("Hồ", 130),
+    ("Ngô", 130),
+    ("Dương", 100),
+    ("Lý", 50),
+    ("Đào", 60),
+    ("Đinh", 60),
+    ("Trương", 50),
+    ("Lâm", 40),
+    ("Mai", 40),
+    ("Cao", 30),
+    ("Châu", 30),
+    ("Tạ", 20),
 ];
 /// Tày and Nùng (Lạng Sơn, Cao Bằng).
 const TAY_NUNG_FAMILIES: [(&str, u32); 16] = [
-    ("Hoàng", 180), ("Nông", 120), ("Lương", 80), ("Lục", 60), ("Vi", 70), ("Hà", 50), ("Triệu", 50), ("Chu", 40), ("Lăng", 30),
-    ("Mã", 25), ("Đàm", 25), ("Lý", 40), ("Nguyễn", 80), ("Hứa", 25), ("Lâm", 20), ("Bế", 25),
+    ("Hoàng", 180),
+    ("Nông", 120),
+    ("Lương", 80),
+    ("Lục", 60),
+    ("Vi", 70),
+    ("Hà", 50),
+    ("Triệu", 50),
+    ("Chu", 40),
+    ("Lăng", 30),
+    ("Mã", 25),
+    ("Đàm", 25),
+    ("Lý", 40),
+    ("Nguyễn", 80),
+    ("Hứa", 25),
+    ("Lâm", 20),
+    ("Bế", 25),
 ];
-const THAI_FAMILIES: [(&str, u32); 9] = [("Lò", 200), ("Lường", 150), ("Cầm", 120), ("Quàng", 90), ("Điêu", 60), ("Vì", 80), ("Hà", 90), ("Sầm", 40), ("Tòng", 60)];
-const MONG_FAMILIES: [(&str, u32); 9] = [("Giàng", 180), ("Vàng", 170), ("Sùng", 140), ("Lý", 120), ("Mùa", 100), ("Thào", 100), ("Hầu", 60), ("Lầu", 60), ("Má", 40)];
+const THAI_FAMILIES: [(&str, u32); 9] =
+    [("Lò", 200), ("Lường", 150), ("Cầm", 120), ("Quàng", 90), ("Điêu", 60), ("Vì", 80), ("Hà", 90), ("Sầm", 40), ("Tòng", 60)];
+const MONG_FAMILIES: [(&str, u32); 9] =
+    [("Giàng", 180), ("Vàng", 170), ("Sùng", 140), ("Lý", 120), ("Mùa", 100), ("Thào", 100), ("Hầu", 60), ("Lầu", 60), ("Má", 40)];
 const DAO_FAMILIES: [(&str, u32); 6] = [("Triệu", 250), ("Bàn", 200), ("Đặng", 200), ("Lý", 150), ("Phùng", 100), ("Chìu", 50)];
 const MUONG_FAMILIES: [(&str, u32); 5] = [("Bùi", 350), ("Đinh", 250), ("Quách", 150), ("Hà", 150), ("Xa", 50)];
-const KHMER_FAMILIES: [(&str, u32); 7] = [("Thạch", 300), ("Danh", 200), ("Sơn", 150), ("Kim", 100), ("Lâm", 80), ("Trà", 70), ("Chau", 100)];
-const HOA_FAMILIES: [(&str, u32); 7] = [("Lý", 200), ("Trương", 180), ("Lâm", 160), ("Quách", 120), ("Mã", 100), ("Châu", 120), ("Tăng", 80)];
+const KHMER_FAMILIES: [(&str, u32); 7] =
+    [("Thạch", 300), ("Danh", 200), ("Sơn", 150), ("Kim", 100), ("Lâm", 80), ("Trà", 70), ("Chau", 100)];
+const HOA_FAMILIES: [(&str, u32); 7] =
+    [("Lý", 200), ("Trương", 180), ("Lâm", 160), ("Quách", 120), ("Mã", 100), ("Châu", 120), ("Tăng", 80)];
 /// Central Highlands peoples write the family name last for Ê Đê, Mnông (Y Bih Niê), first
 /// for Gia Rai, Ba Na, Cơ Ho (Ksor Phú).
 const HIGHLAND_FAMILIES: [(&str, u32); 12] = [
-    ("Niê", 100), ("Êban", 60), ("Mlô", 50), ("Byă", 40), ("Ksor", 120), ("Rơ Châm", 80), ("Siu", 70), ("Rah Lan", 50), ("Đinh", 60),
-    ("K'Bră", 40), ("Liêng", 40), ("Bon", 30),
+    ("Niê", 100),
+    ("Êban", 60),
+    ("Mlô", 50),
+    ("Byă", 40),
+    ("Ksor", 120),
+    ("Rơ Châm", 80),
+    ("Siu", 70),
+    ("Rah Lan", 50),
+    ("Đinh", 60),
+    ("K'Bră", 40),
+    ("Liêng", 40),
+    ("Bon", 30),
 ];
 
-const MALE_MIDDLE: [(&str, u32); 12] =
-    [("Văn", 450), ("Đức", 80), ("Hữu", 60), ("Minh", 80), ("Quang", 50), ("Công", 50), ("Xuân", 40), ("Thành", 40), ("Ngọc", 30), ("Gia", 40), ("Anh", 30), ("Trọng", 30)];
-const FEMALE_MIDDLE: [(&str, u32); 11] =
-    [("Thị", 520), ("Ngọc", 80), ("Thu", 50), ("Thanh", 60), ("Minh", 40), ("Phương", 40), ("Bảo", 30), ("Khánh", 30), ("Hồng", 40), ("Kim", 40), ("Mai", 30)];
+const MALE_MIDDLE: [(&str, u32); 12] = [
+    ("Văn", 450),
+    ("Đức", 80),
+    ("Hữu", 60),
+    ("Minh", 80),
+    ("Quang", 50),
+    ("Công", 50),
+    ("Xuân", 40),
+    ("Thành", 40),
+    ("Ngọc", 30),
+    ("Gia", 40),
+    ("Anh", 30),
+    ("Trọng", 30),
+];
+const FEMALE_MIDDLE: [(&str, u32); 11] = [
+    ("Thị", 520),
+    ("Ngọc", 80),
+    ("Thu", 50),
+    ("Thanh", 60),
+    ("Minh", 40),
+    ("Phương", 40),
+    ("Bảo", 30),
+    ("Khánh", 30),
+    ("Hồng", 40),
+    ("Kim", 40),
+    ("Mai", 30),
+];
 const MALE_GIVEN: [&str; 40] = [
-    "An", "Bình", "Cường", "Dũng", "Đạt", "Đức", "Hải", "Hiếu", "Hùng", "Huy", "Khoa", "Khánh", "Long", "Minh", "Nam", "Phong",
-    "Phúc", "Quân", "Quang", "Sơn", "Tài", "Thắng", "Thành", "Toàn", "Trung", "Tuấn", "Tùng", "Việt", "Vinh", "Kiên", "Lâm", "Hoàng",
-    "Bảo", "Duy", "Hưng", "Lợi", "Thịnh", "Hòa", "Tâm", "Chiến",
+    "An", "Bình", "Cường", "Dũng", "Đạt", "Đức", "Hải", "Hiếu", "Hùng", "Huy", "Khoa", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc",
+    "Quân", "Quang", "Sơn", "Tài", "Thắng", "Thành", "Toàn", "Trung", "Tuấn", "Tùng", "Việt", "Vinh", "Kiên", "Lâm", "Hoàng", "Bảo", "Duy",
+    "Hưng", "Lợi", "Thịnh", "Hòa", "Tâm", "Chiến",
 ];
 const FEMALE_GIVEN: [&str; 40] = [
-    "Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hồng", "Hương", "Huyền", "Lan", "Liên", "Linh", "Loan", "Mai",
-    "My", "Nga", "Ngọc", "Nhung", "Oanh", "Phương", "Quyên", "Quỳnh", "Thảo", "Thu", "Thủy", "Trang", "Tuyết", "Vân", "Yến", "Hiền",
-    "Thanh", "Nhi", "Vy", "Huệ", "Lụa", "Nhàn", "Duyên", "Diệp",
+    "Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hồng", "Hương", "Huyền", "Lan", "Liên", "Linh", "Loan", "Mai", "My",
+    "Nga", "Ngọc", "Nhung", "Oanh", "Phương", "Quyên", "Quỳnh", "Thảo", "Thu", "Thủy", "Trang", "Tuyết", "Vân", "Yến", "Hiền", "Thanh",
+    "Nhi", "Vy", "Huệ", "Lụa", "Nhàn", "Duyên", "Diệp",
 ];
 /// Given names of highland peoples (with Y for men and H' for women in Ê Đê and Mnông).
-const HIGHLAND_GIVEN: [&str; 16] = ["Bih", "Moan", "Jú", "Kông", "Khuê", "Nun", "Ngơn", "Thuôn", "Blơ", "Hen", "Liên", "Yên", "Dơk", "Năm", "Phú", "Sương"];
+const HIGHLAND_GIVEN: [&str; 16] =
+    ["Bih", "Moan", "Jú", "Kông", "Khuê", "Nun", "Ngơn", "Thuôn", "Blơ", "Hen", "Liên", "Yên", "Dơk", "Năm", "Phú", "Sương"];
 /// Given names common among H'Mông and Thái.
 const MOUNTAIN_GIVEN: [&str; 12] = ["Páo", "Chứ", "Sử", "Dế", "Mỷ", "Súa", "Dua", "Pằng", "Xuân", "Ún", "Sinh", "Chơ"];
 
@@ -1188,7 +1333,8 @@ impl PersonGen<'_, '_> {
         }
         let child_family = father.as_ref().map_or(head.family, |f| f.family);
         let child_ethnicity = father.as_ref().map_or(ethnicity, |f| f.ethnicity);
-        let youngest_parent_age = [father.as_ref(), mother.as_ref()].into_iter().flatten().map(|p| p.age(self.ctx.on)).min().unwrap_or(head_age);
+        let youngest_parent_age =
+            [father.as_ref(), mother.as_ref()].into_iter().flatten().map(|p| p.age(self.ctx.on)).min().unwrap_or(head_age);
         let older_generation = head_age >= 58 && size.saturating_sub(out.len()) >= 3;
         let mut child_age_cap = (youngest_parent_age - 18).max(0);
         let mut eldest_son: Option<Person> = None;
@@ -1338,7 +1484,12 @@ mod tests {
     fn issued_cccds_agree_with_birth_and_sex_and_never_repeat() {
         let mut s = Serials { block: 3, next: HashMap::new() };
         let mut seen = BTreeSet::new();
-        for (i, (y, sex)) in [(1990, Sex::Nam), (1990, Sex::Nu), (2005, Sex::Nu), (1925, Sex::Nam), (2024, Sex::Nam)].into_iter().cycle().take(50).enumerate() {
+        for (i, (y, sex)) in [(1990, Sex::Nam), (1990, Sex::Nu), (2005, Sex::Nu), (1925, Sex::Nam), (2024, Sex::Nam)]
+            .into_iter()
+            .cycle()
+            .take(50)
+            .enumerate()
+        {
             let birth = date(y, 5, 1 + (i % 28) as i8);
             let raw = s.issue(12, birth, sex).unwrap_or_default();
             let cccd = Cccd::parse(&raw);

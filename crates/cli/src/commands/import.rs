@@ -24,7 +24,13 @@ pub struct Args {
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let reg = by_slug(&a.registry).ok_or_else(|| format!("không có sổ \"{}\"; các sổ: {}", a.registry, hoctap_domain::registry::def::REGISTRIES.iter().map(|r| r.slug).collect::<Vec<_>>().join(", ")))?;
+    let reg = by_slug(&a.registry).ok_or_else(|| {
+        format!(
+            "không có sổ \"{}\"; các sổ: {}",
+            a.registry,
+            hoctap_domain::registry::def::REGISTRIES.iter().map(|r| r.slug).collect::<Vec<_>>().join(", ")
+        )
+    })?;
     let store = a.db.open().await?;
     let today = hoctap_store::today();
     let scope = match &a.unit {
@@ -43,7 +49,11 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     });
     let mut progress = Progress::new(if a.dry_run { "Kiểm tra" } else { "Nhập" });
     let actor = Actor { user_id: None, username: "hệ thống (dòng lệnh)".into(), unit_id: scope };
-    let report = store.registry_import_stream(&actor, reg, rx, hoctap_store::ImportOptions { scope, on: today, dry_run: a.dry_run }, |n| progress.update(n)).await?;
+    let report = store
+        .registry_import_stream(&actor, reg, rx, hoctap_store::ImportOptions { scope, on: today, dry_run: a.dry_run }, |n| {
+            progress.update(n)
+        })
+        .await?;
     let read = reader.await?.map_err(|e| e.to_string())?;
     progress.finish(read);
     for (line, outcome) in report.rows.iter().filter(|(_, o)| matches!(o, RowOutcome::Reject { .. })).take(50) {
@@ -62,7 +72,13 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     println!(
         "{}: {} dòng đọc; thêm mới {}, cập nhật {}, không đổi {}, lỗi {}.",
-        if report.applied { "Đã ghi" } else if a.dry_run { "Kiểm tra (chưa ghi)" } else { "Không ghi gì" },
+        if report.applied {
+            "Đã ghi"
+        } else if a.dry_run {
+            "Kiểm tra (chưa ghi)"
+        } else {
+            "Không ghi gì"
+        },
         read,
         report.to_create,
         report.to_update,

@@ -30,12 +30,23 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Add { username, full_name, role, unit, password, db } => {
             let store = db.open().await?;
             let username = Username::parse(&username)?;
-            let role = Role::parse(&role).ok_or("vai trò không hợp lệ: system_admin, unit_officer, reviewer, signer, association_officer, citizen")?;
+            let role = Role::parse(&role)
+                .ok_or("vai trò không hợp lệ: system_admin, unit_officer, reviewer, signer, association_officer, citizen")?;
             let unit = store.unit_by_code(&unit, hoctap_store::today()).await?;
             let password = NewPassword::parse(&password)?;
             let hash = hoctap_web::auth::hash_password(&password).map_err(|e| e.to_string())?;
             let id = store
-                .create_user(&Actor::system("dòng lệnh"), NewUser { username: &username, full_name: &full_name, password_hash: &hash, role, unit_id: unit.id, must_change_password: false })
+                .create_user(
+                    &Actor::system("dòng lệnh"),
+                    NewUser {
+                        username: &username,
+                        full_name: &full_name,
+                        password_hash: &hash,
+                        role,
+                        unit_id: unit.id,
+                        must_change_password: false,
+                    },
+                )
                 .await?;
             println!("Đã tạo người dùng {username} (mã {id}), {} tại {}", role.label(), unit.name);
             Ok(ExitCode::SUCCESS)

@@ -37,20 +37,40 @@ async fn boards_and_members_are_kept_by_the_units_officer_inside_scope() {
         assert_eq!(s, StatusCode::OK);
         assert!(page.contains("Trưởng ban") && page.contains("Ủy viên thường trực") && page.contains("Sở Giáo dục và Đào tạo"));
         // One Trưởng ban at a time; the message names the field.
-        let (s, page) = app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Hai"), ("role", "truong_ban")]).await;
+        let (s, page) =
+            app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Hai"), ("role", "truong_ban")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
         assert!(page.contains("Vai trò trong ban") && page.contains("href=\"#role\""));
-        let (s, _) = app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Hai"), ("role", "Ủy viên"), ("position", "Phó Giám đốc Sở Tài chính")]).await;
+        let (s, _) = app
+            .post_form(
+                &format!("/ban-chi-dao/{}/thanh-vien", board.id),
+                &[("full_name", "Lý Văn Hai"), ("role", "Ủy viên"), ("position", "Phó Giám đốc Sở Tài chính")],
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(app.store.board_members(board.id, hoctap_store::today()).await.unwrap().len(), 6);
         // A second board of the province, for the emulation movement.
-        let (s, _) = app.post_form("/ban-chi-dao", &[("unit_id", &province.to_string()), ("kind", "phong_trao_thi_dua"), ("decision", "QĐ 99/QĐ-UBND"), ("from", "01/03/2024")]).await;
+        let (s, _) = app
+            .post_form(
+                "/ban-chi-dao",
+                &[
+                    ("unit_id", &province.to_string()),
+                    ("kind", "phong_trao_thi_dua"),
+                    ("decision", "QĐ 99/QĐ-UBND"),
+                    ("from", "01/03/2024"),
+                ],
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (s, page) = app.post_form("/ban-chi-dao", &[("unit_id", &province.to_string()), ("kind", "ban_bat_ky")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("Loại ban chỉ đạo"));
         assert_eq!(app.store.boards_of(province).await.unwrap().len(), 2);
-        let audit = app.store.audit(&hoctap_store::AuditFilter { action: Some("board.".into()), limit: 50, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let audit = app
+            .store
+            .audit(&hoctap_store::AuditFilter { action: Some("board.".into()), limit: 50, ..Default::default() }, hoctap_store::today())
+            .await
+            .unwrap();
         assert!(audit.iter().any(|a| a.action == "board.member.add" && a.username == "tinh.canbo"));
         // The API gives the same boards and members.
         let (s, v) = app.get("/api/v1/boards").await;
@@ -64,7 +84,8 @@ async fn boards_and_members_are_kept_by_the_units_officer_inside_scope() {
         assert_eq!(app.get(&format!("/api/v1/boards/{}", board.id)).await.0, StatusCode::NOT_FOUND);
         assert_eq!(app.get(&format!("/api/v1/boards?unit={province}")).await.0, StatusCode::NOT_FOUND);
         assert_eq!(html(&app, &format!("/ban-chi-dao/{}", board.id)).await.0, StatusCode::NOT_FOUND);
-        let (s, _) = app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Ba"), ("role", "uy_vien")]).await;
+        let (s, _) =
+            app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", board.id), &[("full_name", "Lý Văn Ba"), ("role", "uy_vien")]).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, _) = app.post_form("/ban-chi-dao", &[("unit_id", &province.to_string()), ("kind", "xay_dung_xhht")]).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
@@ -74,10 +95,18 @@ async fn boards_and_members_are_kept_by_the_units_officer_inside_scope() {
         app.login("xa.thamdinh").await;
         let commune_board = app.store.boards_of(commune).await.unwrap().remove(0);
         assert_eq!(html(&app, &format!("/ban-chi-dao/{}", commune_board.id)).await.0, StatusCode::OK);
-        let (s, _) = app.post_form(&format!("/ban-chi-dao/{}/thanh-vien", commune_board.id), &[("full_name", "Lý Văn Ba"), ("role", "uy_vien")]).await;
+        let (s, _) = app
+            .post_form(&format!("/ban-chi-dao/{}/thanh-vien", commune_board.id), &[("full_name", "Lý Văn Ba"), ("role", "uy_vien")])
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         // Without the CSRF token nothing is written.
-        let res = app.client.post(app.url("/ban-chi-dao")).form(&[("unit_id", commune.to_string()), ("kind", "xay_dung_xhht".into())]).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/ban-chi-dao"))
+            .form(&[("unit_id", commune.to_string()), ("kind", "xay_dung_xhht".into())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 }
@@ -89,7 +118,18 @@ async fn tasks_are_laid_out_per_year_handed_out_and_reported_by_the_assignee_onl
         let plan = app.store.all_plans().await.unwrap().into_iter().find(|p| p.key == "lang-son-110-2022").unwrap();
         let tasks = app.store.tasks(&TaskFilter { plan_id: Some(plan.id), ..TaskFilter::default() }).await.unwrap();
         let years = i64::from(plan.period.1 - plan.period.0 + 1);
-        let expected: i64 = plan.plan.tasks.iter().map(|t| if matches!(t.deadline, Some(hoctap_domain::plan::Deadline::Yearly | hoctap_domain::plan::Deadline::YearlyBy(_))) { years } else { 1 }).sum();
+        let expected: i64 = plan
+            .plan
+            .tasks
+            .iter()
+            .map(|t| {
+                if matches!(t.deadline, Some(hoctap_domain::plan::Deadline::Yearly | hoctap_domain::plan::Deadline::YearlyBy(_))) {
+                    years
+                } else {
+                    1
+                }
+            })
+            .sum();
         assert_eq!(tasks.len() as i64, expected, "{engine:?}");
         let report_2024 = tasks.iter().find(|t| t.task_no == 4 && t.year == 2024).unwrap();
         assert_eq!(report_2024.due, jiff::civil::date(2024, 12, 10), "hằng năm, trước 10/12");
@@ -105,13 +145,22 @@ async fn tasks_are_laid_out_per_year_handed_out_and_reported_by_the_assignee_onl
         assert_eq!(s, StatusCode::OK);
         let mine: Vec<i64> = v["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
         assert_eq!(mine, vec![training.id], "{engine:?}");
-        let (s, v) = app.post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "hoan_thanh", "progress": 50, "text": "Đã tập huấn"})).await;
+        let (s, v) = app
+            .post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "hoan_thanh", "progress": 50, "text": "Đã tập huấn"}))
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["error"]["field"], "progress");
-        let (s, v) = app.post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "dang_thuc_hien", "progress": "60%", "text": "Đã tập huấn 3 thôn"})).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/tasks/{}/reports", training.id),
+                json!({"status": "dang_thuc_hien", "progress": "60%", "text": "Đã tập huấn 3 thôn"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(v["task"]["progress"], 60);
-        let (s, _) = app.post(&format!("/api/v1/tasks/{}/reports", report_task.id), json!({"status": "dang_thuc_hien", "progress": 10, "text": "x"})).await;
+        let (s, _) = app
+            .post(&format!("/api/v1/tasks/{}/reports", report_task.id), json!({"status": "dang_thuc_hien", "progress": 10, "text": "x"}))
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "a province task is out of the commune's scope");
         let (s, _) = app.get(&format!("/api/v1/tasks?unit={province}")).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
@@ -124,7 +173,8 @@ async fn tasks_are_laid_out_per_year_handed_out_and_reported_by_the_assignee_onl
         let (s, page) = app.post_form(&format!("/nhiem-vu/{}/giao", training.id), &[("agency", "UBND xã"), ("unit_code", "00004")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("href=\"#unit_code\""));
-        let (s, _) = app.post_form(&format!("/nhiem-vu/{}/giao", training.id), &[("agency", "Hội Khuyến học xã"), ("username", "hkh.xa")]).await;
+        let (s, _) =
+            app.post_form(&format!("/nhiem-vu/{}/giao", training.id), &[("agency", "Hội Khuyến học xã"), ("username", "hkh.xa")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (s, v) = app.get(&format!("/api/v1/tasks/{}", training.id)).await;
         assert_eq!(s, StatusCode::OK);
@@ -136,7 +186,9 @@ async fn tasks_are_laid_out_per_year_handed_out_and_reported_by_the_assignee_onl
         let (s, _) = app.post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "hoan_thanh", "text": "Xong"})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         app.login("hkh.xa").await;
-        let (s, _) = app.post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "hoan_thanh", "text": "Đã tập huấn đủ 12 thôn"})).await;
+        let (s, _) = app
+            .post(&format!("/api/v1/tasks/{}/reports", training.id), json!({"status": "hoan_thanh", "text": "Đã tập huấn đủ 12 thôn"}))
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         let (_, v) = app.get("/api/v1/tasks?mine=true").await;
         assert!(v["tasks"].as_array().unwrap().is_empty(), "a completed task leaves the inbox");
@@ -146,7 +198,11 @@ async fn tasks_are_laid_out_per_year_handed_out_and_reported_by_the_assignee_onl
             assert!(app.store.exec_raw(sql).await.is_err(), "{sql} on {engine:?}");
         }
         assert_eq!(app.store.task_reports(training.id).await.unwrap().len(), 2);
-        let audit = app.store.audit(&hoctap_store::AuditFilter { action: Some("task.".into()), limit: 50, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let audit = app
+            .store
+            .audit(&hoctap_store::AuditFilter { action: Some("task.".into()), limit: 50, ..Default::default() }, hoctap_store::today())
+            .await
+            .unwrap();
         assert!(audit.iter().any(|a| a.action == "task.report" && a.username == "xa.canbo"));
         assert!(audit.iter().any(|a| a.action == "task.assign" && a.username == "tinh.canbo"));
         let _ = commune;
@@ -167,7 +223,13 @@ async fn overdue_tasks_are_listed_until_reported_done_and_exported() {
         // Hand it out and report it done: it leaves the overdue list.
         let (s, _) = app.post_form(&format!("/nhiem-vu/{first}/giao"), &[("agency", "Sở Giáo dục và Đào tạo")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
-        let (s, _) = app.send(Method::POST, &format!("/api/v1/tasks/{first}/reports"), Some(json!({"status": "Hoàn thành", "text": "Đã hoàn thành, trễ hạn"}))).await;
+        let (s, _) = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/tasks/{first}/reports"),
+                Some(json!({"status": "Hoàn thành", "text": "Đã hoàn thành, trễ hạn"})),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         let (_, v) = app.get(&format!("/api/v1/tasks?unit={province}&overdue=true")).await;
         assert_eq!(v["tasks"].as_array().unwrap().len(), overdue.len() - 1);
@@ -181,13 +243,19 @@ async fn overdue_tasks_are_listed_until_reported_done_and_exported() {
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
         let bytes = res.bytes().await.unwrap();
-        let cols = [Column { name: "task", headers: &["Nhiệm vụ"], required: true }, Column { name: "status", headers: &["Trạng thái"], required: true }];
+        let cols = [
+            Column { name: "task", headers: &["Nhiệm vụ"], required: true },
+            Column { name: "status", headers: &["Trạng thái"], required: true },
+        ];
         let rows = read_table(&bytes, &cols).unwrap();
         assert_eq!(rows.len(), overdue.len() - 1, "{engine:?}");
         assert!(rows.iter().all(|r| r.get("status") == "Quá hạn"));
         // The commune's officer cannot export the province's list.
         app.login("xa.canbo").await;
-        assert_eq!(app.client.get(app.url(&format!("/nhiem-vu.xlsx?don-vi={province}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.client.get(app.url(&format!("/nhiem-vu.xlsx?don-vi={province}"))).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }
 

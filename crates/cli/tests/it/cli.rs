@@ -18,9 +18,22 @@ const IDS: [&str; 10] = ["NL1.1", "NL1.2", "NL1.3", "NL1.4", "NL2.1", "NL2.2", "
 
 #[test]
 fn criteria_evaluate_decides_at_the_pass_mark_and_honours_the_area() {
-    let at = |total_first: f64| -> Vec<(&str, f64)> { IDS.iter().enumerate().map(|(i, id)| (*id, if i == 0 { total_first } else { 8.0 })).collect() };
+    let at = |total_first: f64| -> Vec<(&str, f64)> {
+        IDS.iter().enumerate().map(|(i, id)| (*id, if i == 0 { total_first } else { 8.0 })).collect()
+    };
     let run = |file: &std::path::Path, extra: &[&str]| -> serde_json::Value {
-        let mut args = vec!["criteria", "evaluate", "--set", "cdht-congdan", "--answers", file.to_str().unwrap(), "--format", "json", "--on", "2025-12-31"];
+        let mut args = vec![
+            "criteria",
+            "evaluate",
+            "--set",
+            "cdht-congdan",
+            "--answers",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+            "--on",
+            "2025-12-31",
+        ];
         args.extend_from_slice(extra);
         let (ok, out) = hoctap(&args);
         assert!(ok, "{out}");
@@ -85,12 +98,29 @@ async fn an_import_killed_half_way_leaves_the_database_as_before() {
         let _ = child.wait();
         assert!(!finished_first, "{engine:?}: the import must still be running when killed; make the file bigger");
         let store = hoctap_store::Store::connect(&url).await.unwrap();
-        assert_eq!(store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(), 0, "{engine:?}: nothing half-written");
+        assert_eq!(
+            store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(),
+            0,
+            "{engine:?}: nothing half-written"
+        );
         assert_eq!(store.audit_count().await.unwrap(), before_audit);
         // And the database still works: the same import, not killed, goes through.
         let small = std::env::temp_dir().join(format!("ok-{}.csv", hoctap_web::auth::random_token(4)));
-        std::fs::write(&small, format!("{}\n{}\n", hoctap::commands::bench::BENCH_HEADER.join(","), hoctap::commands::bench::citizen_row(1, &village).join(","))).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["import", "cong-dan"]).arg(&small).args(["--database-url", &url]).output().unwrap();
+        std::fs::write(
+            &small,
+            format!(
+                "{}\n{}\n",
+                hoctap::commands::bench::BENCH_HEADER.join(","),
+                hoctap::commands::bench::citizen_row(1, &village).join(",")
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_hoctap"))
+            .args(["import", "cong-dan"])
+            .arg(&small)
+            .args(["--database-url", &url])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
         assert_eq!(store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(), 1);
         let _ = std::fs::remove_file(file);
@@ -121,7 +151,14 @@ async fn a_large_first_import_keeps_every_key_index_and_counter() {
                     // The second village first appears at row 30,000: a unit the cache lacks.
                     let village = if i >= 30_000 && i % 2 == 0 { &second } else { &first };
                     let cells = hoctap::commands::bench::citizen_row(i, village);
-                    ImportRow { line: i + 2, cells: hoctap::commands::bench::BENCH_HEADER.iter().zip(cells).map(|(h, v)| (Cow::Owned(header_column(h)), v)).collect() }
+                    ImportRow {
+                        line: i + 2,
+                        cells: hoctap::commands::bench::BENCH_HEADER
+                            .iter()
+                            .zip(cells)
+                            .map(|(h, v)| (Cow::Owned(header_column(h)), v))
+                            .collect(),
+                    }
                 })
                 .collect()
         };
@@ -151,7 +188,11 @@ async fn a_large_first_import_keeps_every_key_index_and_counter() {
         }
         let r = store.registry_import(&actor, &def::CITIZENS, &again, Some(commune), today, false).await.unwrap();
         let changed = (0..60_000).filter(|i| i % 7 == 0).count();
-        assert!(r.applied && r.rejected == 0, "{engine:?}: {:?}", r.rows.iter().find(|(_, o)| matches!(o, hoctap_store::RowOutcome::Reject { .. })));
+        assert!(
+            r.applied && r.rejected == 0,
+            "{engine:?}: {:?}",
+            r.rows.iter().find(|(_, o)| matches!(o, hoctap_store::RowOutcome::Reject { .. }))
+        );
         assert_eq!((r.to_create, r.to_update, r.unchanged), (0, changed, 60_000 - changed), "{engine:?}");
         let lines: Vec<usize> = r.rows.iter().map(|(l, _)| *l).collect();
         assert!(lines.windows(2).all(|w| w[0] < w[1]), "{engine:?}: the report lists rows in file order");
@@ -173,5 +214,10 @@ async fn a_large_first_import_keeps_every_key_index_and_counter() {
 
 /// The registry column a benchmark file's header names.
 fn header_column(header: &str) -> String {
-    hoctap_domain::registry::def::CITIZENS.fields.iter().find(|f| f.header == header).map(|f| f.column.to_string()).unwrap_or_else(|| panic!("no column for {header}"))
+    hoctap_domain::registry::def::CITIZENS
+        .fields
+        .iter()
+        .find(|f| f.header == header)
+        .map(|f| f.column.to_string())
+        .unwrap_or_else(|| panic!("no column for {header}"))
 }

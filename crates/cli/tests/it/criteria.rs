@@ -7,7 +7,8 @@ use serde_json::json;
 
 fn ten(first: f64) -> serde_json::Value {
     let ids = ["NL1.1", "NL1.2", "NL1.3", "NL1.4", "NL2.1", "NL2.2", "NL2.3", "NL2.4", "NL3.1", "NL3.2"];
-    let map: serde_json::Map<String, serde_json::Value> = ids.iter().enumerate().map(|(i, id)| (id.to_string(), json!(if i == 0 { first } else { 8.0 }))).collect();
+    let map: serde_json::Map<String, serde_json::Value> =
+        ids.iter().enumerate().map(|(i, id)| (id.to_string(), json!(if i == 0 { first } else { 8.0 }))).collect();
     json!(map)
 }
 
@@ -42,7 +43,9 @@ async fn the_api_evaluates_at_the_boundary_and_explains() {
         let (s, set) = app.get("/api/v1/criteria-sets/cdht-congdan").await;
         assert_eq!(s, StatusCode::OK);
         let first = &set["criteria"][0]["indicators"][0];
-        assert!(first["id"].is_string() && first["kind"] == "points" && (first["max_points"].is_string() || first["max_points"].is_number()));
+        assert!(
+            first["id"].is_string() && first["kind"] == "points" && (first["max_points"].is_string() || first["max_points"].is_number())
+        );
         assert!(first["confidence"].is_string());
         let (s, r) = app.post("/api/v1/criteria-sets/cdht-congdan/evaluate?on=2025-12-31", json!({"answers": ten(7.0)})).await;
         assert_eq!(s, StatusCode::OK, "{r}");
@@ -50,7 +53,9 @@ async fn the_api_evaluates_at_the_boundary_and_explains() {
         assert!(r["explanation"].as_array().unwrap().len() >= 10);
         let (_, r) = app.post("/api/v1/criteria-sets/cdht-congdan/evaluate?on=2025-12-31", json!({"answers": ten(8.0)})).await;
         assert_eq!(r["passed"], true);
-        let (_, r) = app.post("/api/v1/criteria-sets/cdht-congdan/evaluate?on=2025-12-31", json!({"answers": ten(7.0), "area": ["dan_toc_thieu_so"]})).await;
+        let (_, r) = app
+            .post("/api/v1/criteria-sets/cdht-congdan/evaluate?on=2025-12-31", json!({"answers": ten(7.0), "area": ["dan_toc_thieu_so"]}))
+            .await;
         assert_eq!(r["passed"], true, "70 in ethnic-minority areas");
         let (s, e) = app.post("/api/v1/criteria-sets/cdht-congdan/evaluate", json!({"answers": {"XX.9": 3}})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -26,7 +26,12 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
 async fn seed_counts(app: &TestApp) -> i64 {
     let commune = app.demo_commune().await;
     let province = app.unit_id("20").await;
-    let rows: Vec<String> = [commune, province].iter().flat_map(|u| [format!("({u}, 'households', 2026, 10)"), format!("({u}, 'rec_gdht', 2026, 7)"), format!("({u}, 'citizens', 2026, 40)")]).collect();
+    let rows: Vec<String> = [commune, province]
+        .iter()
+        .flat_map(|u| {
+            [format!("({u}, 'households', 2026, 10)"), format!("({u}, 'rec_gdht', 2026, 7)"), format!("({u}, 'citizens', 2026, 40)")]
+        })
+        .collect();
     app.store.exec_raw(&format!("INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES {}", rows.join(", "))).await.unwrap();
     commune
 }
@@ -78,15 +83,24 @@ async fn a_province_dashboard_shows_its_communes_against_the_targets() {
         let csv = app.client.get(app.url(&format!("/tong-hop/{province}/chi-so.csv?nam=2026"))).send().await.unwrap().text().await.unwrap();
         let code = app.store.unit(commune).await.unwrap().code;
         assert!(csv.lines().any(|l| l.starts_with(&code) && l.contains(",gdht_rate,") && l.ends_with(",70")), "{engine:?}: {csv}");
-        let adx = app.client.get(app.url(&format!("/tong-hop/{province}/chi-so.adx.xml?nam=2026"))).send().await.unwrap().text().await.unwrap();
-        assert!(adx.contains(&format!("orgUnit=\"{code}\"")) && adx.contains("<dataValue dataElement=\"gdht_rate\" value=\"70\"/>"), "{engine:?}: {adx}");
+        let adx =
+            app.client.get(app.url(&format!("/tong-hop/{province}/chi-so.adx.xml?nam=2026"))).send().await.unwrap().text().await.unwrap();
+        assert!(
+            adx.contains(&format!("orgUnit=\"{code}\"")) && adx.contains("<dataValue dataElement=\"gdht_rate\" value=\"70\"/>"),
+            "{engine:?}: {adx}"
+        );
         assert!(adx.contains("period=\"2026-01-01/P1Y\""));
-        let xlsx = app.client.get(app.url(&format!("/tong-hop/{province}/bang.xlsx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
+        let xlsx =
+            app.client.get(app.url(&format!("/tong-hop/{province}/bang.xlsx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
         let (s, v) = app.get(&format!("/api/v1/stats/{province}?nam=2026")).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let gdht = v["indicators"].as_array().unwrap().iter().find(|i| i["indicator"] == "gdht_rate").unwrap().clone();
-        assert_eq!((gdht["value"].clone(), gdht["target"]["value"].clone(), gdht["light"].clone()), (serde_json::json!(70), serde_json::json!(80), serde_json::json!("amber")), "{engine:?}: {gdht}");
+        assert_eq!(
+            (gdht["value"].clone(), gdht["target"]["value"].clone(), gdht["light"].clone()),
+            (serde_json::json!(70), serde_json::json!(80), serde_json::json!("amber")),
+            "{engine:?}: {gdht}"
+        );
 
         // Scope: a commune officer sees their commune, not the province; only an
         // administrator sees the whole country.
@@ -100,10 +114,20 @@ async fn a_province_dashboard_shows_its_communes_against_the_targets() {
         assert!(html.contains("Lạng Sơn"), "{engine:?}: the provinces are ranked");
 
         // A reported indicator: refused with the field named, then recorded and audited.
-        let (s, body) = officer.post_form(&format!("/tong-hop/{commune}/bao-cao-chi-so"), &[("nam", "2026"), ("chi-so", "hkh_cadres_ttht_rate"), ("gia-tri", "120")]).await;
+        let (s, body) = officer
+            .post_form(
+                &format!("/tong-hop/{commune}/bao-cao-chi-so"),
+                &[("nam", "2026"), ("chi-so", "hkh_cadres_ttht_rate"), ("gia-tri", "120")],
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {body}");
         assert!(body.contains("đến 100%"), "{body}");
-        let (s, _) = officer.post_form(&format!("/tong-hop/{commune}/bao-cao-chi-so"), &[("nam", "2026"), ("chi-so", "hkh_cadres_ttht_rate"), ("gia-tri", "45,5"), ("ghi-chu", "Theo danh sách tập huấn")]).await;
+        let (s, _) = officer
+            .post_form(
+                &format!("/tong-hop/{commune}/bao-cao-chi-so"),
+                &[("nam", "2026"), ("chi-so", "hkh_cadres_ttht_rate"), ("gia-tri", "45,5"), ("ghi-chu", "Theo danh sách tập huấn")],
+            )
+            .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (_, html) = page(&officer, &format!("/tong-hop/{commune}?nam=2026")).await;
         assert!(html.contains("45,5%") && html.contains("Theo danh sách tập huấn"), "{engine:?}");
@@ -150,7 +174,14 @@ async fn the_annual_report_is_written_submitted_and_counted_by_the_parent() {
         let (s, html) = page(&app, &format!("/bao-cao/{commune}?nam=2026")).await;
         assert_eq!(s, StatusCode::OK, "{engine:?}");
         assert!(html.contains("10/12/2026"), "{engine:?}: Lạng Sơn's reports are due on 10/12");
-        let text = [("nam", "2026"), ("tinh_hinh", "Phường có 4 thôn, tổ dân phố."), ("ket_qua", "Phong trào được duy trì."), ("han_che", ""), ("phuong_huong", "Nâng tỷ lệ gia đình học tập."), ("kien_nghi", "")];
+        let text = [
+            ("nam", "2026"),
+            ("tinh_hinh", "Phường có 4 thôn, tổ dân phố."),
+            ("ket_qua", "Phong trào được duy trì."),
+            ("han_che", ""),
+            ("phuong_huong", "Nâng tỷ lệ gia đình học tập."),
+            ("kien_nghi", ""),
+        ];
         let mut fields = text.to_vec();
         fields.push(("action", "gui"));
         let (s, body) = app.post_form(&format!("/bao-cao/{commune}"), &fields).await;
@@ -160,15 +191,20 @@ async fn the_annual_report_is_written_submitted_and_counted_by_the_parent() {
         fields.extend([("nguoi_ky", "Vi Văn Lãnh"), ("action", "luu")]);
         assert_eq!(app.post_form(&format!("/bao-cao/{commune}"), &fields).await.0, StatusCode::SEE_OTHER);
         // The document, in the ND 30 layout, with the numbers filled in.
-        let docx = app.client.get(app.url(&format!("/bao-cao/{commune}/bao-cao.docx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
+        let docx =
+            app.client.get(app.url(&format!("/bao-cao/{commune}/bao-cao.docx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
         let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap();
         let today = hoctap_store::today();
         let date_line = hoctap_docs::decision_docx::place_and_date("Đông Kinh", today);
         insta::assert_snapshot!("annual_report_docx_text", text.replace(&date_line, "Đông Kinh, <NGÀY>"));
         let pdf = app.client.get(app.url(&format!("/bao-cao/{commune}/bao-cao.pdf?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
         let pdf_text = crate::workflow::pdf_text(&pdf);
-        assert!(pdf_text.contains("BÁO CÁO") && pdf_text.contains("Gia đình học tập") && pdf_text.contains("70%"), "{engine:?}: {pdf_text}");
-        let xlsx = app.client.get(app.url(&format!("/bao-cao/{commune}/bao-cao.xlsx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(
+            pdf_text.contains("BÁO CÁO") && pdf_text.contains("Gia đình học tập") && pdf_text.contains("70%"),
+            "{engine:?}: {pdf_text}"
+        );
+        let xlsx =
+            app.client.get(app.url(&format!("/bao-cao/{commune}/bao-cao.xlsx?nam=2026"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
 
         // Submitted: no more changes; the province counts it.
@@ -191,7 +227,11 @@ async fn the_annual_report_is_written_submitted_and_counted_by_the_parent() {
 }
 
 fn text_fields() -> Vec<(&'static str, &'static str)> {
-    vec![("tinh_hinh", "Phường có 4 thôn, tổ dân phố."), ("ket_qua", "Phong trào được duy trì."), ("phuong_huong", "Nâng tỷ lệ gia đình học tập.")]
+    vec![
+        ("tinh_hinh", "Phường có 4 thôn, tổ dân phố."),
+        ("ket_qua", "Phong trào được duy trì."),
+        ("phuong_huong", "Nâng tỷ lệ gia đình học tập."),
+    ]
 }
 
 /// A commune formed on 01/07/2025 from communes of the abolished Hải Hậu district is still
@@ -205,7 +245,8 @@ async fn a_merged_commune_keeps_the_targets_of_its_former_district() {
         let before = jiff::civil::date(2025, 6, 30);
         let hai_hau = app.store.unit_by_code("366", before).await.unwrap();
         let old_commune = app.store.children(hai_hau.id, before).await.unwrap().remove(0);
-        let successor = app.store.lineage(old_commune.id).await.unwrap().into_iter().find(|l| l.role == "predecessor").map(|l| l.other).unwrap();
+        let successor =
+            app.store.lineage(old_commune.id).await.unwrap().into_iter().find(|l| l.role == "predecessor").map(|l| l.other).unwrap();
         assert!(successor.valid_on(hoctap_store::today()), "{engine:?}: {successor:?}");
         let (s, html) = page(&app, &format!("/tong-hop/{}?nam=2026", successor.id)).await;
         assert_eq!(s, StatusCode::OK);

@@ -46,7 +46,13 @@ async fn post_concurrently(store: &Store, branch: &BranchRow, postings: &[(usize
             let mut out = Vec::new();
             for (k, amount) in mine {
                 let kind = kinds[k % kinds.len()];
-                let entry = NewEntry { kind, amount: Dong::new(amount), counterparty: Some("Người học".into()), beneficiary_cccd: None, decision: Some("QĐ 01/QĐ-HKH".into()) };
+                let entry = NewEntry {
+                    kind,
+                    amount: Dong::new(amount),
+                    counterparty: Some("Người học".into()),
+                    beneficiary_cccd: None,
+                    decision: Some("QĐ 01/QĐ-HKH".into()),
+                };
                 let e = store.fund_post(&Actor::system("kiểm thử"), &branch, &entry, None, hoctap_store::today(), None).await.unwrap();
                 out.push(e.entry_no);
             }
@@ -99,11 +105,19 @@ async fn a_reversal_works_once_and_only_once() {
         let commune = app.store.unit(app.demo_commune().await).await.unwrap().code;
         branch_in(&app.store, "CH-DAO", &commune).await;
         app.login("hkh.xa").await;
-        let (s, e) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"})).await;
+        let (s, e) = app
+            .post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{engine:?}: {e}");
         assert_eq!(e["entry_no"], "PT-000001");
-        let (s, p) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "chi_hoc_bong", "amount": 500000, "counterparty": "Lục Thị Mai"})).await;
-        assert_eq!((s, p["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("decision")), "a scholarship names its decision: {p}");
+        let (s, p) = app
+            .post("/api/v1/funds/CH-DAO/entries", json!({"kind": "chi_hoc_bong", "amount": 500000, "counterparty": "Lục Thị Mai"}))
+            .await;
+        assert_eq!(
+            (s, p["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("decision")),
+            "a scholarship names its decision: {p}"
+        );
         assert!(p["error"]["message"].as_str().unwrap().starts_with("Quyết định"), "{p}");
         let (_, b) = app.get("/api/v1/funds/CH-DAO/balance").await;
         assert_eq!(b["balance"]["closing"], 2_000_000);
@@ -159,15 +173,29 @@ async fn a_posted_entry_cannot_be_edited_or_deleted() {
         let commune = app.store.unit(app.demo_commune().await).await.unwrap().code;
         branch_in(&app.store, "CH-KHOA", &commune).await;
         app.login("xa.canbo").await;
-        let (s, e) = app.post("/api/v1/funds/CH-KHOA/entries", json!({"kind": "thu_ngan_sach", "amount": 3000000, "decision": "QĐ 45/QĐ-UBND"})).await;
+        let (s, e) = app
+            .post("/api/v1/funds/CH-KHOA/entries", json!({"kind": "thu_ngan_sach", "amount": 3000000, "decision": "QĐ 45/QĐ-UBND"}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{e}");
         let id = e["id"].as_i64().unwrap();
-        let (s, r) = app.send(Method::PATCH, &format!("/api/v1/registries/quy-khuyen-hoc/{id}"), Some(json!({"amount": "30.000.000"}))).await;
+        let (s, r) =
+            app.send(Method::PATCH, &format!("/api/v1/registries/quy-khuyen-hoc/{id}"), Some(json!({"amount": "30.000.000"}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {r}");
         assert!(r["error"]["message"].as_str().unwrap().contains("bút toán đảo"));
         let (s, _) = app.send(Method::DELETE, &format!("/api/v1/registries/quy-khuyen-hoc/{id}"), None).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, _) = app.post_form(&format!("/so/quy-khuyen-hoc/{id}"), &[("branch", "CH-KHOA"), ("entry_no", "PT-000001"), ("posted_on", "2025-01-01"), ("kind", "thu_ngan_sach"), ("amount", "1")]).await;
+        let (s, _) = app
+            .post_form(
+                &format!("/so/quy-khuyen-hoc/{id}"),
+                &[
+                    ("branch", "CH-KHOA"),
+                    ("entry_no", "PT-000001"),
+                    ("posted_on", "2025-01-01"),
+                    ("kind", "thu_ngan_sach"),
+                    ("amount", "1"),
+                ],
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _) = app.post_form(&format!("/so/quy-khuyen-hoc/{id}/ket-thuc"), &[("on", "2099-01-01")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -192,7 +220,17 @@ async fn a_branch_officer_sees_only_their_own_ledger() {
         let hash = hoctap_web::auth::hash_password(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
         let username = Username::parse("chihoi.a").unwrap();
         app.store
-            .create_user(&Actor::system("kiểm thử"), NewUser { username: &username, full_name: "Chi Hội A", password_hash: &hash, role: Role::AssociationOfficer, unit_id: village_id, must_change_password: false })
+            .create_user(
+                &Actor::system("kiểm thử"),
+                NewUser {
+                    username: &username,
+                    full_name: "Chi Hội A",
+                    password_hash: &hash,
+                    role: Role::AssociationOfficer,
+                    unit_id: village_id,
+                    must_change_password: false,
+                },
+            )
             .await
             .unwrap();
         app.login("chihoi.a").await;
@@ -202,7 +240,12 @@ async fn a_branch_officer_sees_only_their_own_ledger() {
         assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}/so-quy", own.id)).await.0, StatusCode::OK);
         for b in [&other, &commune_branch] {
             for path in ["", "/so-quy", "/so-quy.xlsx", "/so-vang", "/hoc-bong", "/hoc-bong.xlsx"] {
-                assert_eq!(app.get(&format!("/hoi-khuyen-hoc/{}{path}", b.id)).await.0, StatusCode::NOT_FOUND, "{engine:?}: {} {path}", b.code);
+                assert_eq!(
+                    app.get(&format!("/hoi-khuyen-hoc/{}{path}", b.id)).await.0,
+                    StatusCode::NOT_FOUND,
+                    "{engine:?}: {} {path}",
+                    b.code
+                );
             }
             assert_eq!(app.get(&format!("/api/v1/funds/{}/balance", b.code)).await.0, StatusCode::NOT_FOUND);
             assert_eq!(app.get(&format!("/api/v1/funds/{}/entries", b.code)).await.0, StatusCode::NOT_FOUND);
@@ -247,7 +290,10 @@ async fn a_membership_card_renders_and_is_checked_publicly() {
         let res = public.get(app.url(&format!("/the-hoi-vien/{}", code.to_lowercase()))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let html = res.text().await.unwrap();
-        assert!(html.contains("Thẻ còn giá trị") && html.contains("Lục Văn Dân") && html.contains("Chi hội khuyến học CH-THE"), "{engine:?}");
+        assert!(
+            html.contains("Thẻ còn giá trị") && html.contains("Lục Văn Dân") && html.contains("Chi hội khuyến học CH-THE"),
+            "{engine:?}"
+        );
         assert!(!html.contains("020190001234"), "no CCCD on the public page");
         assert_eq!(public.get(app.url("/the-hoi-vien/ZZZZZZZZZZ")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     }
@@ -273,7 +319,11 @@ async fn the_demo_association_fills_its_pages() {
         assert_eq!(last["balance"]["closing"], 5_000_000 + 120_000 + 3_000_000 - 1_000_000 - 500_000, "{last}");
         let (_, this) = app.get("/api/v1/funds/HKH-XA-MAU/balance").await;
         assert_eq!(this["balance"]["opening"], last["balance"]["closing"]);
-        assert_eq!(this["balance"]["closing"], 6_620_000 + 2_000_000 + 1_500_000 - 700_000, "the duplicate and its reversal cancel: {this}");
+        assert_eq!(
+            this["balance"]["closing"],
+            6_620_000 + 2_000_000 + 1_500_000 - 700_000,
+            "the duplicate and its reversal cancel: {this}"
+        );
         assert_eq!(this["per_capita"], 942_000, "9.420.000 đ for 10 people");
         let html = page(format!("/hoi-khuyen-hoc/{}/so-vang", b.id)).await;
         assert!(html.contains("Công ty TNHH Hoa Hồng") && html.contains("6.500.000"), "{engine:?}: net of the reversed duplicate");
@@ -294,10 +344,16 @@ async fn the_operator_reads_a_balance_from_the_command_line() {
     store.migrate().await.unwrap();
     hoctap::commands::demo::seed_association(&store, demo_commune(&store).await).await.unwrap();
     store.close().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "hkh-xa-mau", "--format", "json", "--database-url", &url]).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap"))
+        .args(["fund", "balance", "--branch", "hkh-xa-mau", "--format", "json", "--database-url", &url])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["balance"]["closing"], 9_420_000);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(["fund", "balance", "--branch", "KHONG-CO", "--database-url", &url]).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap"))
+        .args(["fund", "balance", "--branch", "KHONG-CO", "--database-url", &url])
+        .output()
+        .unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("không tìm thấy hội, chi hội"));
 }

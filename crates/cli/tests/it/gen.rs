@@ -19,7 +19,10 @@ async fn all(store: &Store, reg: &Registry, scope: i64) -> Vec<RegistryRecord> {
     let mut out: Vec<RegistryRecord> = Vec::new();
     loop {
         let after = out.last().map(|r| (r.values[sort].display(FieldType::Text { max: 0 }), r.id));
-        let page = store.registry_list(reg, &RegistryQuery { scope: Some(scope), after, limit: 5_000, ..Default::default() }, today()).await.unwrap();
+        let page = store
+            .registry_list(reg, &RegistryQuery { scope: Some(scope), after, limit: 5_000, ..Default::default() }, today())
+            .await
+            .unwrap();
         let done = page.len() < 5_000;
         out.extend(page);
         if done {
@@ -84,7 +87,8 @@ async fn check_commune(store: &Store, commune: i64) -> BTreeMap<RegistryKind, Ve
 
     // References resolve.
     let codes = |kind: RegistryKind| -> BTreeSet<String> { by_kind[&kind].iter().map(|r| text(r, "code").to_string()).collect() };
-    let (household_codes, clan_codes, branch_codes) = (codes(RegistryKind::Households), codes(RegistryKind::Clans), codes(RegistryKind::AssociationBranches));
+    let (household_codes, clan_codes, branch_codes) =
+        (codes(RegistryKind::Households), codes(RegistryKind::Clans), codes(RegistryKind::AssociationBranches));
     for m in &by_kind[&RegistryKind::ClanMembers] {
         assert!(clan_codes.contains(text(m, "clan")) && household_codes.contains(text(m, "household")));
     }
@@ -135,7 +139,10 @@ async fn commune_scale_is_valid_deterministic_and_not_generated_twice() {
             *m.entry(text(c, "ethnicity")).or_default() += 1;
             m
         });
-        assert!(ethnic.get("Nùng").copied().unwrap_or(0) + ethnic.get("Tày").copied().unwrap_or(0) > ethnic.values().sum::<usize>() / 2, "{ethnic:?}");
+        assert!(
+            ethnic.get("Nùng").copied().unwrap_or(0) + ethnic.get("Tày").copied().unwrap_or(0) > ethnic.values().sum::<usize>() / 2,
+            "{ethnic:?}"
+        );
 
         // The same seed on another fresh database gives the same data.
         let other = fresh_store(engine).await;

@@ -29,7 +29,14 @@ fn template_key() -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     // Everything the seed's data depends on: a change in the store's code can change what a
     // seeded database holds (e.g. the re-basing map written with each village).
-    for dir in ["crates/store/migrations/sqlite", "crates/store/migrations/postgres", "data/admin-units", "crates/store/src", "data/criteria", "data/plans"] {
+    for dir in [
+        "crates/store/migrations/sqlite",
+        "crates/store/migrations/postgres",
+        "data/admin-units",
+        "crates/store/src",
+        "data/criteria",
+        "data/plans",
+    ] {
         let mut files: Vec<_> = std::fs::read_dir(repo().join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
         for f in files {
@@ -140,7 +147,13 @@ impl TestApp {
 
     /// Logs in through the API; keeps the session cookie and CSRF token.
     pub async fn login(&mut self, username: &str) {
-        let res = self.client.post(self.url("/api/v1/session")).json(&serde_json::json!({"username": username, "password": PASSWORD})).send().await.unwrap();
+        let res = self
+            .client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "login {username} on {:?}", self.engine);
         let v: Value = res.json().await.unwrap();
         self.csrf = v["csrf_token"].as_str().unwrap().to_string();
@@ -195,7 +208,13 @@ impl TestApp {
     /// A session of `xa.khac`, an officer the administrator creates for another commune of the
     /// demo province: someone who must see nothing of the demo commune.
     pub async fn other_commune_officer(&self) -> TestApp {
-        let mut admin = TestApp { addr: self.addr, store: self.store.clone(), engine: self.engine, client: reqwest::Client::builder().cookie_store(true).build().unwrap(), csrf: String::new() };
+        let mut admin = TestApp {
+            addr: self.addr,
+            store: self.store.clone(),
+            engine: self.engine,
+            client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            csrf: String::new(),
+        };
         admin.login("quantri").await;
         let province = admin.unit_id("20").await;
         let demo = admin.demo_commune().await;

@@ -67,18 +67,43 @@ async fn wrong_password_is_refused_in_vietnamese_and_throttled() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         for _ in 0..5 {
-            let res = app.client.post(app.url("/api/v1/session")).json(&json!({"username": "xa.canbo", "password": "sai-mat-khau-1"})).send().await.unwrap();
+            let res = app
+                .client
+                .post(app.url("/api/v1/session"))
+                .json(&json!({"username": "xa.canbo", "password": "sai-mat-khau-1"}))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
             let v: serde_json::Value = res.json().await.unwrap();
             assert!(v["error"]["message"].as_str().unwrap().contains("không đúng"));
         }
         // Locked now, even with the right password.
-        let res = app.client.post(app.url("/api/v1/session")).json(&json!({"username": "xa.canbo", "password": crate::harness::PASSWORD})).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "xa.canbo", "password": crate::harness::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{engine:?}");
         // The HTML form too, and its CSRF check.
-        let res = app.client.post(app.url("/dang-nhap")).form(&[("username", "hkh.xa"), ("password", "x"), ("csrf", "forged")]).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "hkh.xa"), ("password", "x"), ("csrf", "forged")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let failures = app.store.audit(&hoctap_store::AuditFilter { action: Some("auth.login_failed".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let failures = app
+            .store
+            .audit(
+                &hoctap_store::AuditFilter { action: Some("auth.login_failed".into()), limit: 100, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         assert_eq!(failures.len(), 5, "{engine:?}");
     }
 }
@@ -89,9 +114,21 @@ async fn writes_need_the_csrf_token() {
         let mut app = TestApp::start(engine).await;
         app.login("xa.canbo").await;
         let commune = app.demo_commune().await;
-        let res = app.client.post(app.url(&format!("/api/v1/units/{commune}/villages"))).json(&json!({"name": "Thôn Mới", "unit_type": "thôn"})).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/units/{commune}/villages")))
+            .json(&json!({"name": "Thôn Mới", "unit_type": "thôn"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{engine:?}");
-        let res = app.client.post(app.url(&format!("/don-vi/{commune}/thon"))).form(&[("name", "Thôn Mới"), ("unit_type", "thôn"), ("csrf", "sai")]).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url(&format!("/don-vi/{commune}/thon")))
+            .form(&[("name", "Thôn Mới"), ("unit_type", "thôn"), ("csrf", "sai")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert!(app.store.villages(commune, hoctap_store::today()).await.unwrap().iter().all(|v| v.name != "Thôn Mới"));
     }
@@ -107,9 +144,15 @@ async fn every_write_is_audited_with_its_unit() {
         let (s, v) = app.post(&format!("/api/v1/units/{commune}/villages"), json!({"name": "Thôn Bản Mới", "unit_type": "bản"})).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let vid = v["id"].as_i64().unwrap();
-        let (s, _) = app.send(Method::PATCH, &format!("/api/v1/villages/{vid}"), Some(json!({"name": "Bản Mới", "unit_type": "bản"}))).await;
+        let (s, _) =
+            app.send(Method::PATCH, &format!("/api/v1/villages/{vid}"), Some(json!({"name": "Bản Mới", "unit_type": "bản"}))).await;
         assert_eq!(s, StatusCode::OK);
-        let (s, _) = app.post(&format!("/api/v1/units/{commune}/attributes"), json!({"attribute": "dac_biet_kho_khan", "from": "01/01/2026", "legal_act": "QĐ 861/QĐ-TTg"})).await;
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/units/{commune}/attributes"),
+                json!({"attribute": "dac_biet_kho_khan", "from": "01/01/2026", "legal_act": "QĐ 861/QĐ-TTg"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         let code = app.store.unit(commune).await.unwrap().code;
         let (s, _) = app.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng Thôn", "role": "reviewer", "unit_code": code, "password": "tam-thoi-123"})).await;
@@ -153,10 +196,24 @@ async fn a_commune_officer_gets_403_or_404_on_another_communes_data() {
             (Method::DELETE, format!("/api/v1/villages/{other_village}?ngay=2030-01-01"), None),
             (Method::POST, format!("/api/v1/units/{o}/attributes"), Some(json!({"attribute": "mien_nui", "from": "01/01/2026"}))),
             (Method::POST, format!("/api/v1/users/{other_user}/password-reset"), Some(json!({"new_password": "mat-khau-moi-1"}))),
-            (Method::POST, "/api/v1/users".to_string(), Some(json!({"username": "gian.lan", "full_name": "X", "role": "reviewer", "unit_code": other.code, "password": "tam-thoi-123"}))),
-            (Method::POST, "/api/v1/reorganisations".to_string(), Some(json!({"operation": {"Abolish": {"unit": other_village}}, "effective_on": "2030-01-01", "legal_act": "x"}))),
+            (
+                Method::POST,
+                "/api/v1/users".to_string(),
+                Some(
+                    json!({"username": "gian.lan", "full_name": "X", "role": "reviewer", "unit_code": other.code, "password": "tam-thoi-123"}),
+                ),
+            ),
+            (
+                Method::POST,
+                "/api/v1/reorganisations".to_string(),
+                Some(json!({"operation": {"Abolish": {"unit": other_village}}, "effective_on": "2030-01-01", "legal_act": "x"})),
+            ),
             (Method::PATCH, format!("/api/v1/units/{o}"), Some(json!({"name": "Xã Đổi"}))),
-            (Method::POST, "/api/v1/lineage-links".to_string(), Some(json!({"predecessor_id": o, "successor_id": demo, "kind": "merge", "effective_on": "2030-01-01", "legal_act": "x"}))),
+            (
+                Method::POST,
+                "/api/v1/lineage-links".to_string(),
+                Some(json!({"predecessor_id": o, "successor_id": demo, "kind": "merge", "effective_on": "2030-01-01", "legal_act": "x"})),
+            ),
         ];
         for (method, path, body) in checks {
             let (s, v) = app.send(method.clone(), &path, body).await;
@@ -197,7 +254,9 @@ async fn village_import_with_a_bad_row_writes_nothing() {
         let code = app.store.unit(commune).await.unwrap().code;
         let before = app.store.villages(commune, hoctap_store::today()).await.unwrap().len();
         let audit_before = app.store.audit_count().await.unwrap();
-        let csv = format!("\u{feff}Mã xã,Tên thôn,Loại\n{code},Thôn Một,thôn\n{code},Thôn Hai,làng\n{code}1,Thôn Ba,thôn\n{code},Thôn Một,thôn\n,,\n{code},Thôn Nà Sla,thôn\n");
+        let csv = format!(
+            "\u{feff}Mã xã,Tên thôn,Loại\n{code},Thôn Một,thôn\n{code},Thôn Hai,làng\n{code}1,Thôn Ba,thôn\n{code},Thôn Một,thôn\n,,\n{code},Thôn Nà Sla,thôn\n"
+        );
         let (s, v) = app.post_bytes("/api/v1/villages/import?dry_run=false", csv.into_bytes()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?} {v}");
         assert_eq!(v["applied"], false);
@@ -249,7 +308,12 @@ async fn bad_input_gets_clear_vietnamese_errors_and_writes_nothing() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         let (s, v) = app.post(&format!("/api/v1/units/{commune}/attributes"), json!({"attribute": "mien_nui", "from": "01/01/2026"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "the demo commune is mountainous since 01/07/2025: {v}");
-        let (s, v) = app.post(&format!("/api/v1/units/{commune}/attributes"), json!({"attribute": "dac_biet_kho_khan", "from": "01/01/2026", "to": "01/01/2025"})).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/units/{commune}/attributes"),
+                json!({"attribute": "dac_biet_kho_khan", "from": "01/01/2026", "to": "01/01/2025"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["error"]["field"], "to");
         assert_eq!(app.store.audit_count().await.unwrap(), audit_before, "{engine:?}");
@@ -279,7 +343,12 @@ async fn admin_reorganises_through_the_api_and_officers_cannot() {
         assert_eq!(s, StatusCode::OK, "{engine:?} {v}");
         let (_, lin) = app.get(&format!("/api/v1/units/{demo}/lineage?ngay=2030-01-01")).await;
         assert_eq!(lin["successors"][0]["id"], json!(other.id));
-        let (s, v) = app.post("/api/v1/reorganisations", json!({"operation": {"Abolish": {"unit": other.id}}, "effective_on": "2031-01-01", "legal_act": "NQ"})).await;
+        let (s, v) = app
+            .post(
+                "/api/v1/reorganisations",
+                json!({"operation": {"Abolish": {"unit": other.id}}, "effective_on": "2031-01-01", "legal_act": "NQ"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(v["error"]["message"].as_str().unwrap().contains("đơn vị trực thuộc"));
     }
@@ -294,11 +363,24 @@ async fn pages_render_for_a_logged_in_officer() {
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite"));
         let html = login_page.text().await.unwrap();
         let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let res = app.client.post(app.url("/dang-nhap")).form(&[("username", "xa.canbo"), ("password", crate::harness::PASSWORD), ("csrf", &csrf)]).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "xa.canbo"), ("password", crate::harness::PASSWORD), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let set = res.headers()["set-cookie"].to_str().unwrap();
         assert!(set.starts_with("hoctap_session=") && set.contains("HttpOnly"));
-        for (path, needle) in [("/", "Xin chào"), ("/don-vi?q=lang+son", "Lạng Sơn"), ("/don-vi?q=truc+bach&ngay=2024-12-31", "Phường Trúc Bạch"), ("/nguoi-dung", "xa.thamdinh"), ("/nhat-ky", "Nhật ký"), ("/nhap-thon", "Tải tệp lên")] {
+        for (path, needle) in [
+            ("/", "Xin chào"),
+            ("/don-vi?q=lang+son", "Lạng Sơn"),
+            ("/don-vi?q=truc+bach&ngay=2024-12-31", "Phường Trúc Bạch"),
+            ("/nguoi-dung", "xa.thamdinh"),
+            ("/nhat-ky", "Nhật ký"),
+            ("/nhap-thon", "Tải tệp lên"),
+        ] {
             let res = app.client.get(app.url(path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::OK, "{engine:?} {path}");
             let body = res.text().await.unwrap();
@@ -326,7 +408,9 @@ async fn an_admin_adds_and_removes_a_lineage_link_with_audit() {
         let event = v["event_id"].as_i64().unwrap();
         let (_, lin) = app.get(&format!("/api/v1/units/{}/lineage", old.id)).await;
         assert_eq!(lin["successors"][0]["id"], json!(new));
-        let (s, _) = app.send(Method::DELETE, "/api/v1/lineage-links", Some(json!({"event_id": event, "predecessor_id": old.id, "successor_id": new}))).await;
+        let (s, _) = app
+            .send(Method::DELETE, "/api/v1/lineage-links", Some(json!({"event_id": event, "predecessor_id": old.id, "successor_id": new})))
+            .await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         let (_, lin) = app.get(&format!("/api/v1/units/{}/lineage", old.id)).await;
         assert!(lin["successors"].as_array().unwrap().is_empty());
@@ -344,7 +428,15 @@ async fn success_messages_come_from_the_server_not_the_url() {
         let mut app = TestApp::start(engine).await;
         app.login("xa.canbo").await;
         let commune = app.demo_commune().await;
-        let html = app.client.get(app.url(&format!("/don-vi/{commune}?xong=T%C3%A0i+kho%E1%BA%A3n+b%E1%BB%8B+kh%C3%B3a"))).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .client
+            .get(app.url(&format!("/don-vi/{commune}?xong=T%C3%A0i+kho%E1%BA%A3n+b%E1%BB%8B+kh%C3%B3a")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(!html.contains("Tài khoản bị khóa"), "{engine:?}: a link cannot make the page speak");
         let (s, _) = app.post_form(&format!("/don-vi/{commune}/thon"), &[("name", "Thôn Tin Nhắn"), ("unit_type", "thôn")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
@@ -370,7 +462,14 @@ async fn every_api_route_is_in_the_openapi_document() {
     let paths = doc["paths"].as_object().unwrap();
     // The routes as the router declares them (kept in step with api/mod.rs and its route
     // modules by this test).
-    let source = [include_str!("../../../web/src/api/mod.rs"), include_str!("../../../web/src/api/funds.rs"), include_str!("../../../web/src/api/movements.rs"), include_str!("../../../web/src/api/stats.rs"), include_str!("../../../web/src/api/tasks.rs")].concat();
+    let source = [
+        include_str!("../../../web/src/api/mod.rs"),
+        include_str!("../../../web/src/api/funds.rs"),
+        include_str!("../../../web/src/api/movements.rs"),
+        include_str!("../../../web/src/api/stats.rs"),
+        include_str!("../../../web/src/api/tasks.rs"),
+    ]
+    .concat();
     for line in source.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
         let route = line.split('"').nth(1).unwrap();
         let path = format!("/api/v1{route}");

@@ -20,7 +20,8 @@ async fn family_taking_part(engine: hoctap_store::Engine, name: &str) -> (TestAp
     let mut officer = TestApp::start(engine).await;
     officer.login("xa.canbo").await;
     let (mid, _) = launched(&officer).await;
-    let (s, participant, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", name)]).await;
+    let (s, participant, body) =
+        post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", name)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     (officer, mid, participant)
 }
@@ -51,19 +52,45 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
         let (mid, _) = launched(&officer).await;
         let (s, html) = page(&officer, &format!("/thi-dua/{mid}")).await;
         assert_eq!(s, StatusCode::OK);
-        assert!(html.contains("Sơ kết giai đoạn 2023 - 2025") && html.contains("thidua-bd-ho-dong-ho") && html.contains("20/11/"), "{engine:?}");
+        assert!(
+            html.contains("Sơ kết giai đoạn 2023 - 2025") && html.contains("thidua-bd-ho-dong-ho") && html.contains("20/11/"),
+            "{engine:?}"
+        );
 
         // Registration names its field when something is missing.
-        let (s, _, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", ""), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        let (s, _, body) =
+            post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", ""), ("name", "Gia đình ông Lục Văn Dân")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("href=\"#actor_type\""), "{body}");
-        let (s, loc, body) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")]).await;
+        let (s, loc, body) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/tham-gia"),
+            &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình ông Lục Văn Dân")],
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let participant = loc;
-        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "")], None).await;
+        let (s, _, body) = post_multipart(
+            &officer,
+            &format!("{participant}/thanh-tich"),
+            &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "")],
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "evidence is required: {body}");
         assert!(body.contains("hoặc đính kèm tệp"), "{body}");
-        let (s, _, _) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Mô hình tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận của UBND phường số 10/GXN")], None).await;
+        let (s, _, _) = post_multipart(
+            &officer,
+            &format!("{participant}/thanh-tich"),
+            &[
+                ("year", "2025"),
+                ("kind", "sang_kien"),
+                ("title", "Mô hình tủ sách gia đình cho cả thôn"),
+                ("evidence", "Giấy xác nhận của UBND phường số 10/GXN"),
+            ],
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (s, loc, body) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "bang_khen")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
@@ -97,12 +124,19 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
         let (s, _, _) = post(&commune, &format!("{nomination}/chuyen"), &[("action", "approve")]).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "the province's step is not the commune's");
         let province = as_user(&officer, "tinh.thamdinh").await;
-        let (s, _, body) = post(&province, &format!("{nomination}/chuyen"), &[("action", "return"), ("y:HO.1", "Ghi số, ngày của quyết định công nhận")]).await;
+        let (s, _, body) =
+            post(&province, &format!("{nomination}/chuyen"), &[("action", "return"), ("y:HO.1", "Ghi số, ngày của quyết định công nhận")])
+                .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         assert_eq!(state_of(&officer, &nomination).await, "Trả lại để bổ sung");
         let (_, html) = page(&officer, &nomination).await;
         assert!(html.contains("Yêu cầu sửa: Ghi số, ngày của quyết định công nhận"));
-        post(&officer, &format!("{nomination}/luu"), &[("a:HO.1", "1"), ("m:HO.1", "Quyết định số 01/QĐ-UBND ngày 20/12/2024 công nhận GĐHT")]).await;
+        post(
+            &officer,
+            &format!("{nomination}/luu"),
+            &[("a:HO.1", "1"), ("m:HO.1", "Quyết định số 01/QĐ-UBND ngày 20/12/2024 công nhận GĐHT")],
+        )
+        .await;
         let (s, _, _) = post(&officer, &format!("{nomination}/chuyen"), &[("action", "submit")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(state_of(&officer, &nomination).await, "Đang thẩm định (bước 2)", "back to the step that returned it");
@@ -124,7 +158,10 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
             ("decided_on", "2025-12-01"),
             ("authority", "ỦY BAN NHÂN DÂN\nTỈNH LẠNG SƠN"),
             ("place", "Lạng Sơn"),
-            ("legal_basis", "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\nCăn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ;"),
+            (
+                "legal_basis",
+                "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\nCăn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ;",
+            ),
             ("signer_title", "CHỦ TỊCH"),
             ("signer_name", "Hoàng Văn Tịnh"),
             (chosen.as_str(), "1"),
@@ -133,7 +170,11 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         assert_eq!(state_of(&officer, &nomination).await, "Đã công nhận");
         let (_, html) = page(&signer, &loc).await;
-        let code = html.split("<td>").find(|c| c.len() > 10 && c.chars().take(10).all(|x| x.is_ascii_alphanumeric()) && c.contains(" · ")).unwrap()[..10].to_string();
+        let code = html
+            .split("<td>")
+            .find(|c| c.len() > 10 && c.chars().take(10).all(|x| x.is_ascii_alphanumeric()) && c.contains(" · "))
+            .unwrap()[..10]
+            .to_string();
         let docx = signer.client.get(signer.url(&format!("{loc}/tai-ve.docx"))).send().await.unwrap().bytes().await.unwrap();
         let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap().replace(&code, "<SỐ SỔ>");
         insta::assert_snapshot!("reward_decision_docx_text", text);
@@ -147,7 +188,14 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
         let xlsx = signer.client.get(signer.url(&format!("/thi-dua/{mid}/thong-ke.xlsx"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
         // Every step is in the audit log.
-        let audit = officer.store.audit(&hoctap_store::AuditFilter { action: Some("nomination.transition".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let audit = officer
+            .store
+            .audit(
+                &hoctap_store::AuditFilter { action: Some("nomination.transition".into()), limit: 100, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         assert!(audit.len() >= 7, "{engine:?}: {}", audit.len());
     }
 }
@@ -163,7 +211,10 @@ async fn a_recognised_family_is_nominated_in_one_click_with_its_recognition_as_e
         let (_, html) = page(&officer, &loc).await;
         assert!(html.contains("Hoàng Văn Học") && html.contains("Giấy khen"), "{html}");
         let rec = officer.store.recognitions_by_id(rid).await.unwrap();
-        assert!(html.contains(&format!("mã xác minh {}", rec.code)) && html.contains("Quyết định số 1"), "the recognition is the evidence: {html}");
+        assert!(
+            html.contains(&format!("mã xác minh {}", rec.code)) && html.contains("Quyết định số 1"),
+            "the recognition is the evidence: {html}"
+        );
         assert!(html.contains("Đạt tiêu chí thi đua"), "evaluated at once: {html}");
         let (s, _, body) = post(&officer, &format!("{loc}/chuyen"), &[("action", "submit")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
@@ -187,15 +238,29 @@ fn mask_today(text: &str) -> String {
 async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_print() {
     for engine in engines() {
         let (officer, mid, participant) = family_taking_part(engine, "Gia đình ông Lục Văn Dân").await;
-        post_multipart(&officer, &format!("{participant}/thanh-tich"), &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")], None).await;
+        post_multipart(
+            &officer,
+            &format!("{participant}/thanh-tich"),
+            &[("year", "2025"), ("kind", "sang_kien"), ("title", "Tủ sách gia đình cho cả thôn"), ("evidence", "Giấy xác nhận số 10/GXN")],
+            None,
+        )
+        .await;
         post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
 
         let (s, html) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam=2025")).await;
         assert_eq!(s, StatusCode::OK, "{engine:?}: {html}");
-        assert!(html.contains("Trước ngày 20/11/2025 gửi Sở Giáo dục và Đào tạo") && html.contains("Hộ gia đình, dòng họ"), "{engine:?}: {html}");
+        assert!(
+            html.contains("Trước ngày 20/11/2025 gửi Sở Giáo dục và Đào tạo") && html.contains("Hộ gia đình, dòng họ"),
+            "{engine:?}: {html}"
+        );
         let (s, _) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam=2040")).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "outside the movement's period");
-        let fields = [("nam", "2025"), ("chi_dao", "UBND phường ban hành kế hoạch thực hiện phong trào."), ("ket_qua", "Phong trào được hưởng ứng rộng rãi."), ("nguoi_ky", "Lục Văn Lành")];
+        let fields = [
+            ("nam", "2025"),
+            ("chi_dao", "UBND phường ban hành kế hoạch thực hiện phong trào."),
+            ("ket_qua", "Phong trào được hưởng ứng rộng rãi."),
+            ("nguoi_ky", "Lục Văn Lành"),
+        ];
         let (s, loc, body) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &fields).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         assert_eq!(loc, format!("/thi-dua/{mid}/bao-cao?nam=2025"));
@@ -206,44 +271,97 @@ async fn the_movement_annual_report_and_the_phase_review_fill_their_tables_and_p
         let res = officer.client.post(officer.url(&format!("/thi-dua/{mid}/bao-cao"))).form(&fields).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
-        let docx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.docx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        let docx =
+            officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.docx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
         let text = mask_today(&hoctap_docs::decision_docx::docx_text(&docx).unwrap());
         insta::assert_snapshot!("movement_annual_report_docx_text", text);
-        let pdf = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.pdf?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        let pdf =
+            officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.pdf?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
         assert!(pdf.starts_with(b"%PDF"), "{engine:?}");
-        let xlsx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.xlsx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
+        let xlsx =
+            officer.client.get(officer.url(&format!("/thi-dua/{mid}/bao-cao.xlsx?nam=2025"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
 
         // The phase review (sơ kết 2023–2025) has its own sections and counts the phase's years.
         let (s, html) = page(&officer, &format!("/thi-dua/{mid}/so-ket?giai_doan=gd1")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("Sơ kết giai đoạn 2023 - 2025") && !html.contains("Phong trào được hưởng ứng rộng rãi."), "{engine:?}");
-        let (s, loc, _) = post(&officer, &format!("/thi-dua/{mid}/so-ket"), &[("giai_doan", "gd1"), ("ket_qua", "Sau ba năm, phong trào lan tỏa đến mọi thôn.")]).await;
+        let (s, loc, _) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/so-ket"),
+            &[("giai_doan", "gd1"), ("ket_qua", "Sau ba năm, phong trào lan tỏa đến mọi thôn.")],
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(loc, format!("/thi-dua/{mid}/so-ket?giai_doan=gd1"));
-        let docx = officer.client.get(officer.url(&format!("/thi-dua/{mid}/so-ket.docx?giai_doan=gd1"))).send().await.unwrap().bytes().await.unwrap();
+        let docx = officer
+            .client
+            .get(officer.url(&format!("/thi-dua/{mid}/so-ket.docx?giai_doan=gd1")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap();
-        assert!(text.contains("Sơ kết giai đoạn 2023 - 2025 thực hiện Phong trào thi đua") && text.contains("Sau ba năm"), "{engine:?}: {text}");
-        let pdf = officer.client.get(officer.url(&format!("/thi-dua/{mid}/so-ket.pdf?giai_doan=gd1"))).send().await.unwrap().bytes().await.unwrap();
+        assert!(
+            text.contains("Sơ kết giai đoạn 2023 - 2025 thực hiện Phong trào thi đua") && text.contains("Sau ba năm"),
+            "{engine:?}: {text}"
+        );
+        let pdf = officer
+            .client
+            .get(officer.url(&format!("/thi-dua/{mid}/so-ket.pdf?giai_doan=gd1")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert!(pdf.starts_with(b"%PDF"));
-        let audit = officer.store.audit(&hoctap_store::AuditFilter { action: Some("movement.report".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let audit = officer
+            .store
+            .audit(
+                &hoctap_store::AuditFilter { action: Some("movement.report".into()), limit: 10, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         assert_eq!(audit.len(), 2, "{engine:?}");
 
         // This year's report: due in the inbox, sent with its signer, then closed to changes.
         let year = hoctap_store::today().year().to_string();
         let (_, inbox) = page(&officer, "/viec-cua-toi").await;
-        assert!(inbox.contains("Báo cáo phong trào thi đua năm") && inbox.contains(&format!("/thi-dua/{mid}/bao-cao?nam={year}")), "{engine:?}");
-        let (s, _, body) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("action", "gui")]).await;
+        assert!(
+            inbox.contains("Báo cáo phong trào thi đua năm") && inbox.contains(&format!("/thi-dua/{mid}/bao-cao?nam={year}")),
+            "{engine:?}"
+        );
+        let (s, _, body) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/bao-cao"),
+            &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("action", "gui")],
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: a report is sent signed");
         assert!(body.contains("Người ký"), "{body}");
-        let (s, _, _) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("nguoi_ky", "Lục Văn Lành"), ("action", "gui")]).await;
+        let (s, _, _) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/bao-cao"),
+            &[("nam", year.as_str()), ("ket_qua", "Kết quả năm nay."), ("nguoi_ky", "Lục Văn Lành"), ("action", "gui")],
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
-        let (s, _, _) = post(&officer, &format!("/thi-dua/{mid}/bao-cao"), &[("nam", year.as_str()), ("ket_qua", "Sửa lại."), ("nguoi_ky", "Lục Văn Lành")]).await;
+        let (s, _, _) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/bao-cao"),
+            &[("nam", year.as_str()), ("ket_qua", "Sửa lại."), ("nguoi_ky", "Lục Văn Lành")],
+        )
+        .await;
         assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: sent reports are not changed");
         let (_, html) = page(&officer, &format!("/thi-dua/{mid}/bao-cao?nam={year}")).await;
         assert!(html.contains("Đã gửi cấp trên lúc") && !html.contains("Gửi báo cáo lên cấp trên"), "{engine:?}");
         let (_, inbox) = page(&officer, "/viec-cua-toi").await;
-        let row = inbox.split("Báo cáo phong trào thi đua năm").nth(1).unwrap_or_default().split("</tr>").next().unwrap_or_default().to_string();
+        let row =
+            inbox.split("Báo cáo phong trào thi đua năm").nth(1).unwrap_or_default().split("</tr>").next().unwrap_or_default().to_string();
         assert!(row.contains("Đã gửi"), "{engine:?}: {row}");
     }
 }
@@ -257,7 +375,12 @@ async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
         let (s, list) = officer.get("/api/v1/movements").await;
         assert_eq!(s, StatusCode::OK, "{list}");
         assert!(list.as_array().unwrap().iter().any(|m| m["id"] == mid), "{list}");
-        let (_, participant, _) = post(&officer, &format!("/thi-dua/{mid}/tham-gia"), &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình bà Nông Thị Hoa")]).await;
+        let (_, participant, _) = post(
+            &officer,
+            &format!("/thi-dua/{mid}/tham-gia"),
+            &[("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình bà Nông Thị Hoa")],
+        )
+        .await;
         let (_, nomination, _) = post(&officer, &format!("{participant}/de-nghi"), &[("year", "2025"), ("form", "giay_khen")]).await;
         let nid: i64 = nomination.rsplit('/').next().unwrap().parse().unwrap();
         let (s, m) = officer.get(&format!("/api/v1/movements/{mid}")).await;
@@ -281,14 +404,23 @@ async fn the_api_lists_movements_and_moves_a_nomination_with_the_pages_rules() {
         let reviewer = as_user(&officer, "xa.thamdinh").await;
         // It waits in the reviewer's "Việc của tôi", not in the submitter's nor the province's.
         let (_, inbox) = page(&reviewer, "/viec-cua-toi").await;
-        assert!(inbox.contains("Đề nghị khen thưởng chờ tôi thẩm định (1)") && inbox.contains(&format!("/de-nghi/{nid}")), "{engine:?}: {inbox}");
+        assert!(
+            inbox.contains("Đề nghị khen thưởng chờ tôi thẩm định (1)") && inbox.contains(&format!("/de-nghi/{nid}")),
+            "{engine:?}: {inbox}"
+        );
         let (_, inbox) = page(&officer, "/viec-cua-toi").await;
         assert!(!inbox.contains("de-nghi-cho-tham-dinh"), "four eyes");
         let (_, inbox) = page(&as_user(&officer, "tinh.thamdinh").await, "/viec-cua-toi").await;
         assert!(!inbox.contains(&format!("/de-nghi/{nid}")), "the province's step is not reached");
         let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "start_review"}))).await;
         assert_eq!(s, StatusCode::OK, "{body}");
-        let (s, body) = reviewer.send(reqwest::Method::POST, &path, Some(serde_json::json!({"action": "return", "comments": {"HO.1": "Ghi ngày của quyết định"}}))).await;
+        let (s, body) = reviewer
+            .send(
+                reqwest::Method::POST,
+                &path,
+                Some(serde_json::json!({"action": "return", "comments": {"HO.1": "Ghi ngày của quyết định"}})),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{body}");
         let (s, n) = officer.get(&format!("/api/v1/nominations/{nid}")).await;
         assert_eq!(s, StatusCode::OK);
@@ -324,7 +456,14 @@ async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_off
         assert!(html.contains("Sơ kết giai đoạn 2023 - 2025"));
         let (s, _, _) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
         assert_eq!(s, StatusCode::CONFLICT, "once per province");
-        let audit = commune.store.audit(&hoctap_store::AuditFilter { action: Some("movement.launch".into()), limit: 10, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let audit = commune
+            .store
+            .audit(
+                &hoctap_store::AuditFilter { action: Some("movement.launch".into()), limit: 10, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         assert_eq!(audit.len(), 1, "{engine:?}");
     }
 }
@@ -392,16 +531,29 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
         let pid: i64 = participant.rsplit('/').next().unwrap().parse().unwrap();
         let fields = [("year", "2025"), ("kind", "thanh_tich"), ("title", "Giải nhất hội thi gia đình học tập"), ("evidence", "")];
         // A program renamed .pdf is refused by its bytes, naming the file field.
-        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &fields, Some(("giay-khen.pdf", b"MZ\x90\x00 not a pdf".to_vec()))).await;
+        let (s, _, body) = post_multipart(
+            &officer,
+            &format!("{participant}/thanh-tich"),
+            &fields,
+            Some(("giay-khen.pdf", b"MZ\x90\x00 not a pdf".to_vec())),
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {body}");
         assert!(body.contains("href=\"#file\""), "{body}");
         let audit_before = officer.store.audit_count().await.unwrap();
         let pdf = b"%PDF-1.4\n% giay khen gia dinh hoc tap\n".to_vec();
-        let (s, _, body) = post_multipart(&officer, &format!("{participant}/thanh-tich"), &fields, Some(("giay-khen.pdf", pdf.clone()))).await;
+        let (s, _, body) =
+            post_multipart(&officer, &format!("{participant}/thanh-tich"), &fields, Some(("giay-khen.pdf", pdf.clone()))).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         assert_eq!(officer.store.audit_count().await.unwrap(), audit_before + 1, "{engine:?}: the upload is audited");
         let (_, html) = page(&officer, &participant).await;
-        let aid: i64 = html.split("href=\"/thanh-tich/").nth(1).and_then(|t| t.split('/').next()).unwrap_or_else(|| panic!("{engine:?}: no file link in {html}")).parse().unwrap();
+        let aid: i64 = html
+            .split("href=\"/thanh-tich/")
+            .nth(1)
+            .and_then(|t| t.split('/').next())
+            .unwrap_or_else(|| panic!("{engine:?}: no file link in {html}"))
+            .parse()
+            .unwrap();
         assert!(html.contains(">giay-khen.pdf</a>"), "{html}");
         let res = officer.client.get(officer.url(&format!("/thanh-tich/{aid}/tep"))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
@@ -422,12 +574,26 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
                 .part("file", reqwest::multipart::Part::bytes(bytes).file_name("sang-kien.pdf"))
         };
         let api_path = officer.url(&format!("/api/v1/participants/{pid}/achievements"));
-        let res = officer.client.post(&api_path).header("x-csrf-token", &officer.csrf).multipart(api_form("khac", pdf.clone())).send().await.unwrap();
+        let res = officer
+            .client
+            .post(&api_path)
+            .header("x-csrf-token", &officer.csrf)
+            .multipart(api_form("khac", pdf.clone()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
         assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"]["field"], "kind");
         let res = officer.client.post(&api_path).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{engine:?}: a write without the CSRF header");
-        let res = officer.client.post(&api_path).header("x-csrf-token", &officer.csrf).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
+        let res = officer
+            .client
+            .post(&api_path)
+            .header("x-csrf-token", &officer.csrf)
+            .multipart(api_form("sang_kien", pdf.clone()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED, "{engine:?}");
         let created: serde_json::Value = res.json().await.unwrap();
         let url = created["file_url"].as_str().unwrap_or_else(|| panic!("{engine:?}: {created}")).to_string();
@@ -439,7 +605,10 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
         let province_reviewer = as_user(&officer, "tinh.thamdinh").await;
         let (s, html) = page(&province_reviewer, &nomination).await;
         assert_eq!(s, StatusCode::OK);
-        assert!(html.contains(&format!("href=\"/thanh-tich/{aid}/tep\"")) && html.contains("Giải nhất hội thi gia đình học tập"), "{engine:?}: {html}");
+        assert!(
+            html.contains(&format!("href=\"/thanh-tich/{aid}/tep\"")) && html.contains("Giải nhất hội thi gia đình học tập"),
+            "{engine:?}: {html}"
+        );
         let res = province_reviewer.client.get(province_reviewer.url(&format!("/thanh-tich/{aid}/tep"))).send().await.unwrap();
         assert_eq!(res.bytes().await.unwrap().to_vec(), pdf, "{engine:?}: the province's reviewer opens the proof");
 
@@ -449,7 +618,14 @@ async fn an_achievement_carries_an_uploaded_proof_file_within_its_scope() {
             let res = stranger.client.get(stranger.url(&path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: {path}");
         }
-        let res = stranger.client.post(stranger.url(&format!("/api/v1/participants/{pid}/achievements"))).header("x-csrf-token", &stranger.csrf).multipart(api_form("sang_kien", pdf.clone())).send().await.unwrap();
+        let res = stranger
+            .client
+            .post(stranger.url(&format!("/api/v1/participants/{pid}/achievements")))
+            .header("x-csrf-token", &stranger.csrf)
+            .multipart(api_form("sang_kien", pdf.clone()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{engine:?}: nor records one for it");
     }
 }

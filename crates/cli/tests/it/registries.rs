@@ -20,15 +20,33 @@ async fn samples(app: &TestApp) -> Vec<(&'static str, Value)> {
     let v = village_code(app).await;
     let c = commune_code(app).await;
     vec![
-        ("ho-gia-dinh", json!({"code": "HG-001", "head_name": "Lục Văn Dân", "village": v, "address": "Số 1, Thôn Nà Sla", "members": "4"})),
-        ("cong-dan", json!({"cccd": "020090001234", "full_name": "Lục Văn Dân", "birth_date": "15/03/1990", "sex": "Nam", "ethnicity": "Tày", "occupation_group": "N1", "household": "HG-001", "relation": "chủ hộ", "village": v})),
+        (
+            "ho-gia-dinh",
+            json!({"code": "HG-001", "head_name": "Lục Văn Dân", "village": v, "address": "Số 1, Thôn Nà Sla", "members": "4"}),
+        ),
+        (
+            "cong-dan",
+            json!({"cccd": "020090001234", "full_name": "Lục Văn Dân", "birth_date": "15/03/1990", "sex": "Nam", "ethnicity": "Tày", "occupation_group": "N1", "household": "HG-001", "relation": "chủ hộ", "village": v}),
+        ),
         ("dong-ho", json!({"code": "DH-LUC", "name": "Họ Lục", "home_commune": c})),
         ("ho-thuoc-dong-ho", json!({"clan": "DH-LUC", "household": "HG-001", "joined_on": "01/01/2024"})),
-        ("co-quan-don-vi", json!({"code": "TR-THCS", "name": "Trường THCS Đông Kinh", "kind": "Trường học, cơ sở giáo dục", "management_level": "Cấp xã", "commune": c, "staff": "45"})),
-        ("tt-htcd", json!({"code": "TT-01", "name": "Trung tâm học tập cộng đồng Đông Kinh", "commune": c, "uses_it": "có", "activities_per_year": "24"})),
+        (
+            "co-quan-don-vi",
+            json!({"code": "TR-THCS", "name": "Trường THCS Đông Kinh", "kind": "Trường học, cơ sở giáo dục", "management_level": "Cấp xã", "commune": c, "staff": "45"}),
+        ),
+        (
+            "tt-htcd",
+            json!({"code": "TT-01", "name": "Trung tâm học tập cộng đồng Đông Kinh", "commune": c, "uses_it": "có", "activities_per_year": "24"}),
+        ),
         ("hoi-khuyen-hoc", json!({"code": "CH-NASLA", "name": "Chi hội khuyến học thôn Nà Sla", "level": "Chi hội", "unit": v})),
-        ("hoi-vien", json!({"branch": "CH-NASLA", "cccd": "020090001234", "full_name": "Lục Văn Dân", "joined_on": "01/02/2024", "dues_per_year": "50.000"})),
-        ("quy-khuyen-hoc", json!({"branch": "CH-NASLA", "entry_no": "PT-001", "posted_on": "01/03/2024", "kind": "Thu ủng hộ, tài trợ", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"})),
+        (
+            "hoi-vien",
+            json!({"branch": "CH-NASLA", "cccd": "020090001234", "full_name": "Lục Văn Dân", "joined_on": "01/02/2024", "dues_per_year": "50.000"}),
+        ),
+        (
+            "quy-khuyen-hoc",
+            json!({"branch": "CH-NASLA", "entry_no": "PT-001", "posted_on": "01/03/2024", "kind": "Thu ủng hộ, tài trợ", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"}),
+        ),
     ]
 }
 
@@ -78,13 +96,28 @@ async fn a_cccd_that_disagrees_with_birth_date_or_sex_is_refused_with_the_reason
         let mut app = TestApp::start(engine).await;
         app.login("xa.canbo").await;
         let v = village_code(&app).await;
-        let (s, e) = app.post("/api/v1/registries/cong-dan", json!({"cccd": "020090001234", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1991", "sex": "Nam", "village": v})).await;
+        let (s, e) = app
+            .post(
+                "/api/v1/registries/cong-dan",
+                json!({"cccd": "020090001234", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1991", "sex": "Nam", "village": v}),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
         assert_eq!(e["error"]["field"], "cccd");
         assert!(e["error"]["message"].as_str().unwrap().contains("1990"), "{e}");
-        let (s, e) = app.post("/api/v1/registries/cong-dan", json!({"cccd": "020190001234", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1990", "sex": "Nam", "village": v})).await;
+        let (s, e) = app
+            .post(
+                "/api/v1/registries/cong-dan",
+                json!({"cccd": "020190001234", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1990", "sex": "Nam", "village": v}),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "digit 4 says female: {e}");
-        let (s, e) = app.post("/api/v1/registries/cong-dan", json!({"cccd": "02009000123", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1990", "sex": "Nữ", "village": v})).await;
+        let (s, e) = app
+            .post(
+                "/api/v1/registries/cong-dan",
+                json!({"cccd": "02009000123", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1990", "sex": "Nữ", "village": v}),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e["error"]["message"].as_str().unwrap().contains("12"), "{e}");
         let (s, e) = app.post("/api/v1/registries/cong-dan", json!({"cccd": "020190001234", "full_name": "Nông Thị Hoa", "birth_date": "15/03/1990", "sex": "Nữ", "village": v, "household": "KHONG-CO"})).await;
@@ -184,10 +217,18 @@ async fn an_import_with_every_kind_of_bad_row_writes_nothing_and_names_row_and_c
         assert!(text.contains("Ngày sinh"), "line 5: 31/02: {text}");
         assert!(text.contains("trùng với dòng 2"), "line 6: duplicate key: {text}");
         assert!(text.contains("99999999"), "line 9: unknown village: {text}");
-        let lines: Vec<u64> = r["rows"].as_array().unwrap().iter().filter(|x| x[1]["status"] == "reject").map(|x| x[0].as_u64().unwrap()).collect();
+        let lines: Vec<u64> =
+            r["rows"].as_array().unwrap().iter().filter(|x| x[1]["status"] == "reject").map(|x| x[0].as_u64().unwrap()).collect();
         assert!(lines.contains(&4) && lines.contains(&5) && lines.contains(&6) && lines.contains(&8) && lines.contains(&9), "{lines:?}");
-        assert!(!lines.contains(&2) && !lines.contains(&3), "NFD name, trailing spaces, Excel serial date and a lost leading zero are fine: {text}");
-        assert_eq!(app.store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(), 0, "nothing written");
+        assert!(
+            !lines.contains(&2) && !lines.contains(&3),
+            "NFD name, trailing spaces, Excel serial date and a lost leading zero are fine: {text}"
+        );
+        assert_eq!(
+            app.store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, hoctap_store::today()).await.unwrap(),
+            0,
+            "nothing written"
+        );
         assert_eq!(app.store.audit_count().await.unwrap(), before);
     }
 }
@@ -203,13 +244,35 @@ async fn reimporting_an_export_changes_nothing_and_empty_cells_never_clear() {
         }
         for slug in ["ho-gia-dinh", "cong-dan", "co-quan-don-vi", "quy-khuyen-hoc"] {
             let before = app.store.audit_count().await.unwrap();
-            let xlsx = app.client.get(app.url(&format!("/api/v1/registries/{slug}/export.xlsx"))).send().await.unwrap().bytes().await.unwrap().to_vec();
+            let xlsx = app
+                .client
+                .get(app.url(&format!("/api/v1/registries/{slug}/export.xlsx")))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec();
             assert!(xlsx.starts_with(b"PK"));
             assert_eq!(app.store.audit_count().await.unwrap(), before + 1, "{slug}: export audited");
             let (s, r) = app.post_bytes(&format!("/api/v1/registries/{slug}/import?dry_run=false"), xlsx).await;
             assert_eq!(s, StatusCode::OK, "{engine:?} {slug}: {r}");
-            assert_eq!((r["to_create"].as_u64(), r["to_update"].as_u64(), r["unchanged"].as_u64()), (Some(0), Some(0), Some(1)), "{slug}: {r}");
-            let csv = app.client.get(app.url(&format!("/api/v1/registries/{slug}/export.csv"))).send().await.unwrap().bytes().await.unwrap().to_vec();
+            assert_eq!(
+                (r["to_create"].as_u64(), r["to_update"].as_u64(), r["unchanged"].as_u64()),
+                (Some(0), Some(0), Some(1)),
+                "{slug}: {r}"
+            );
+            let csv = app
+                .client
+                .get(app.url(&format!("/api/v1/registries/{slug}/export.csv")))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec();
             let (_, r) = app.post_bytes(&format!("/api/v1/registries/{slug}/import"), csv).await;
             assert_eq!(r["unchanged"], 1, "{slug} CSV round trip: {r}");
         }
@@ -233,7 +296,12 @@ async fn records_follow_their_commune_through_a_merger() {
         app.login("quantri").await;
         let demo = app.demo_commune().await;
         let c = commune_code(&app).await;
-        let (s, v) = app.post("/api/v1/registries/co-quan-don-vi", json!({"code": "UB-XA", "name": "UBND phường", "kind": "Cơ quan nhà nước", "management_level": "Cấp xã", "commune": c})).await;
+        let (s, v) = app
+            .post(
+                "/api/v1/registries/co-quan-don-vi",
+                json!({"code": "UB-XA", "name": "UBND phường", "kind": "Cơ quan nhà nước", "management_level": "Cấp xã", "commune": c}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let id = v["id"].as_i64().unwrap();
         let province = app.unit_id("20").await;
@@ -243,7 +311,10 @@ async fn records_follow_their_commune_through_a_merger() {
         assert_eq!(s, StatusCode::OK, "{v}");
         let r = app.store.registry_get(&hoctap_domain::registry::def::ORGANISATIONS, id).await.unwrap();
         assert_eq!(r.unit_id, other.id, "{engine:?}");
-        assert_eq!(r.values.get("commune").map(|v| v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 })), Some(other.code.clone()));
+        assert_eq!(
+            r.values.get("commune").map(|v| v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 })),
+            Some(other.code.clone())
+        );
     }
 }
 
@@ -253,7 +324,12 @@ async fn values_that_look_like_formulas_survive_an_export_and_reimport() {
         let mut app = TestApp::start(engine).await;
         app.login("xa.canbo").await;
         let v = village_code(&app).await;
-        let (s, r) = app.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-F", "head_name": "Lục Văn Dân", "village": v, "note": "-tạm vắng", "address": "=1+1"})).await;
+        let (s, r) = app
+            .post(
+                "/api/v1/registries/ho-gia-dinh",
+                json!({"code": "HG-F", "head_name": "Lục Văn Dân", "village": v, "note": "-tạm vắng", "address": "=1+1"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
         let csv = app.client.get(app.url("/api/v1/registries/ho-gia-dinh/export.csv")).send().await.unwrap().text().await.unwrap();
         assert!(csv.contains("'-tạm vắng") && csv.contains("'=1+1"), "escaped on export: {csv}");
@@ -274,11 +350,13 @@ async fn a_household_that_moves_village_keeps_its_history() {
         let mut values = hoctap_domain::registry::def::Values::new();
         values.insert("code", hoctap_domain::registry::def::Value::Text("HG-MOVE".into()));
         values.insert("head_name", hoctap_domain::registry::def::Value::Text("Lục Văn Dân".into()));
-        values.insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
+        values
+            .insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
         let day1 = hoctap_store::today();
         let rec = store.registry_create(&actor, reg, values.clone(), None, day1).await.unwrap();
         let day2 = day1.tomorrow().unwrap();
-        values.insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[1].code).unwrap()));
+        values
+            .insert("village", hoctap_domain::registry::def::Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[1].code).unwrap()));
         store.registry_update(&actor, reg, rec.id, values, None, day2).await.unwrap();
         let history = store.registry_history(reg, rec.id).await.unwrap();
         assert_eq!(history.len(), 2, "{engine:?}: {history:?}");
@@ -304,17 +382,23 @@ async fn record_pages_show_related_records_age_and_fund_balance() {
         }
         let (s, _) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-NASLA", "entry_no": "PC-001", "posted_on": "15/09/2024", "kind": "Chi học bổng", "amount": "500.000", "counterparty": "Học sinh nghèo vượt khó", "decision": "QĐ 05/QĐ-HKH"})).await;
         assert_eq!(s, StatusCode::CREATED);
-        let household = app.client.get(app.url(&format!("/so/ho-gia-dinh/{}", ids["ho-gia-dinh"]))).send().await.unwrap().text().await.unwrap();
+        let household =
+            app.client.get(app.url(&format!("/so/ho-gia-dinh/{}", ids["ho-gia-dinh"]))).send().await.unwrap().text().await.unwrap();
         assert!(household.contains("Công dân (1)") && household.contains("020090001234"), "{engine:?}: the household lists its members");
         assert!(household.contains("Hộ thuộc dòng họ (1)"));
         let citizen = app.client.get(app.url(&format!("/so/cong-dan/{}", ids["cong-dan"]))).send().await.unwrap().text().await.unwrap();
         assert!(citizen.contains("người lớn"), "age derived from the date of birth");
-        let branch = app.client.get(app.url(&format!("/so/hoi-khuyen-hoc/{}", ids["hoi-khuyen-hoc"]))).send().await.unwrap().text().await.unwrap();
-        assert!(branch.contains("id=\"ton-quy\"") && branch.contains("2.000.000") && branch.contains("1.500.000"), "receipts 2.000.000, payments 500.000, balance 1.500.000");
+        let branch =
+            app.client.get(app.url(&format!("/so/hoi-khuyen-hoc/{}", ids["hoi-khuyen-hoc"]))).send().await.unwrap().text().await.unwrap();
+        assert!(
+            branch.contains("id=\"ton-quy\"") && branch.contains("2.000.000") && branch.contains("1.500.000"),
+            "receipts 2.000.000, payments 500.000, balance 1.500.000"
+        );
         // Sorting by name pages through with a keyset cursor.
         let v = village_code(&app).await;
         for (i, name) in ["Bế Văn Ba", "Âu Thị Hai", "Đàm Văn Một"].iter().enumerate() {
-            let (s, r) = app.post("/api/v1/registries/ho-gia-dinh", json!({"code": format!("HG-S{i}"), "head_name": name, "village": v})).await;
+            let (s, r) =
+                app.post("/api/v1/registries/ho-gia-dinh", json!({"code": format!("HG-S{i}"), "head_name": name, "village": v})).await;
             assert_eq!(s, StatusCode::CREATED, "{r}");
         }
         let (_, list) = app.get("/api/v1/registries/ho-gia-dinh?sap_xep=ten").await;

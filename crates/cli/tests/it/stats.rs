@@ -47,7 +47,13 @@ fn cccd(n: usize) -> String {
     format!("020090{n:06}")
 }
 
-async fn apply(store: &Store, villages: &[String], branch: &hoctap_store::BranchRow, ops: &[(Op, u16)], n: usize) -> Result<(), TestCaseError> {
+async fn apply(
+    store: &Store,
+    villages: &[String],
+    branch: &hoctap_store::BranchRow,
+    ops: &[(Op, u16)],
+    n: usize,
+) -> Result<(), TestCaseError> {
     let mut on = hoctap_store::today();
     let mut households: Vec<i64> = Vec::new();
     let mut citizens: Vec<i64> = Vec::new();
@@ -101,7 +107,13 @@ async fn apply(store: &Store, villages: &[String], branch: &hoctap_store::Branch
             }
             Op::Post { k, amount, reverse } => {
                 let kind = EntryKind::all().nth(k % EntryKind::all().count()).unwrap();
-                let entry = NewEntry { kind, amount: Dong::new(*amount), counterparty: Some("Nhà hảo tâm".into()), beneficiary_cccd: None, decision: Some("QĐ 01/QĐ-HKH".into()) };
+                let entry = NewEntry {
+                    kind,
+                    amount: Dong::new(*amount),
+                    counterparty: Some("Nhà hảo tâm".into()),
+                    beneficiary_cccd: None,
+                    decision: Some("QĐ 01/QĐ-HKH".into()),
+                };
                 let e = store.fund_post(&actor(), branch, &entry, None, on, None).await.unwrap();
                 if *reverse {
                     store.fund_reverse(&actor(), branch, &e.entry_no, "ghi nhầm", on, None).await.unwrap();
@@ -169,7 +181,8 @@ async fn numbers_of_merged_units_add_up_on_the_old_tree_and_on_todays() {
             old_communes.extend(store.children(d.id, old_day).await.unwrap().into_iter().map(|c| (c.id, d.id)));
         }
         assert!(old_communes.len() > 100, "{}", old_communes.len());
-        let new_communes: Vec<i64> = store.children(store.unit_by_code("20", today).await.unwrap().id, today).await.unwrap().into_iter().map(|c| c.id).collect();
+        let new_communes: Vec<i64> =
+            store.children(store.unit_by_code("20", today).await.unwrap().id, today).await.unwrap().into_iter().map(|c| c.id).collect();
         let mut sql = Vec::new();
         let mut by_district: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
         // As writes leave them: each record counts in its commune and every unit above it.
@@ -196,20 +209,34 @@ async fn numbers_of_merged_units_add_up_on_the_old_tree_and_on_todays() {
         for year in 2022..=2026 {
             let end = jiff::civil::date(year, 12, 31);
             let then = store.metric_values(Some(old_province.id), year, &["households"], Basis::AsAt(end.min(today))).await.unwrap();
-            let now = store.metric_values(Some(store.unit_by_code("20", today).await.unwrap().id), year, &["households"], Basis::Rebased(today)).await.unwrap();
+            let now = store
+                .metric_values(Some(store.unit_by_code("20", today).await.unwrap().id), year, &["households"], Basis::Rebased(today))
+                .await
+                .unwrap();
             let province_then = if year <= 2024 { then["households"] } else { now["households"] };
             assert_eq!(province_then, now["households"], "{engine:?} {year}: the province adds up either way");
             let by_province = store.metric_values_by_child(None, year, &["households"], Basis::Rebased(today)).await.unwrap();
             let nation = store.metric_values(None, year, &["households"], Basis::Rebased(today)).await.unwrap();
-            assert_eq!(by_province.values().map(|m| m["households"]).sum::<i64>(), nation["households"], "{engine:?} {year}: provinces sum to the nation");
+            assert_eq!(
+                by_province.values().map(|m| m["households"]).sum::<i64>(),
+                nation["households"],
+                "{engine:?} {year}: provinces sum to the nation"
+            );
         }
         // A district abolished in 2025 still reports its 2023 total on the old tree.
         let (district, expected) = by_district.iter().next().map(|(d, n)| (*d, *n)).unwrap();
         let v = store.metric_values(Some(district), 2024, &["households"], Basis::AsAt(jiff::civil::date(2024, 12, 31))).await.unwrap();
         assert_eq!(v["households"], expected, "{engine:?}");
         // Today's communes carry the old numbers they inherited.
-        let inherited = store.metric_values_by_child(Some(store.unit_by_code("20", today).await.unwrap().id), 2023, &["households"], Basis::Rebased(today)).await.unwrap();
-        assert!(inherited.values().filter(|m| m.get("households").copied().unwrap_or(0) > 0).count() > 20, "{engine:?}: {}", inherited.len());
+        let inherited = store
+            .metric_values_by_child(Some(store.unit_by_code("20", today).await.unwrap().id), 2023, &["households"], Basis::Rebased(today))
+            .await
+            .unwrap();
+        assert!(
+            inherited.values().filter(|m| m.get("households").copied().unwrap_or(0) > 0).count() > 20,
+            "{engine:?}: {}",
+            inherited.len()
+        );
     }
 }
 
@@ -223,9 +250,13 @@ async fn generated_and_imported_records_are_counted_in_their_transaction() {
     for engine in engines() {
         let store = fresh_store(engine).await;
         let summary = generate(&store, &Options::new(Scale::Commune, 7)).await.unwrap();
-        let commune = store.children(store.unit_by_code("20", hoctap_store::today()).await.unwrap().id, hoctap_store::today()).await.unwrap()[0].id;
+        let commune =
+            store.children(store.unit_by_code("20", hoctap_store::today()).await.unwrap().id, hoctap_store::today()).await.unwrap()[0].id;
         let year = hoctap_store::today().year();
-        let v = store.metric_values(Some(commune), year, &["households", "citizens", "association_members"], Basis::Rebased(hoctap_store::today())).await.unwrap();
+        let v = store
+            .metric_values(Some(commune), year, &["households", "citizens", "association_members"], Basis::Rebased(hoctap_store::today()))
+            .await
+            .unwrap();
         assert_eq!(v["households"] as u64, summary.rows_of(def::RegistryKind::Households), "{engine:?}");
         assert_eq!(v["citizens"] as u64, summary.rows_of(def::RegistryKind::Citizens), "{engine:?}");
         let report = store.recount(false).await.unwrap();
@@ -233,18 +264,52 @@ async fn generated_and_imported_records_are_counted_in_their_transaction() {
 
         // An import: one new household, and an existing citizen moved to group N3.
         let village = store.villages(commune, hoctap_store::today()).await.unwrap()[0].code.clone();
-        let row = |line: usize, cells: &[(&'static str, String)]| ImportRow { line, cells: cells.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect() };
+        let row = |line: usize, cells: &[(&'static str, String)]| ImportRow {
+            line,
+            cells: cells.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect(),
+        };
         store
-            .registry_import(&actor(), &def::HOUSEHOLDS, &[row(2, &[("code", "HG-NHAP-1".into()), ("head_name", "Lò Văn Nhập".into()), ("village", village.clone())])], None, hoctap_store::today(), false)
+            .registry_import(
+                &actor(),
+                &def::HOUSEHOLDS,
+                &[row(2, &[("code", "HG-NHAP-1".into()), ("head_name", "Lò Văn Nhập".into()), ("village", village.clone())])],
+                None,
+                hoctap_store::today(),
+                false,
+            )
             .await
             .unwrap();
         let cccd = summary.first_cccd.clone().unwrap();
-        let before = store.metric_values(Some(commune), year, &["citizens_n3"], Basis::Rebased(hoctap_store::today())).await.unwrap().get("citizens_n3").copied().unwrap_or(0);
-        let existing = store.registry_list(&def::CITIZENS, &hoctap_store::RegistryQuery { search: Some(cccd.clone()), limit: 1, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let before = store
+            .metric_values(Some(commune), year, &["citizens_n3"], Basis::Rebased(hoctap_store::today()))
+            .await
+            .unwrap()
+            .get("citizens_n3")
+            .copied()
+            .unwrap_or(0);
+        let existing = store
+            .registry_list(
+                &def::CITIZENS,
+                &hoctap_store::RegistryQuery { search: Some(cccd.clone()), limit: 1, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         let was_n3 = matches!(existing[0].values.get("occupation_group"), Some(Value::Text(g)) if g == "N3");
-        let r = store.registry_import(&actor(), &def::CITIZENS, &[row(2, &[("cccd", cccd), ("occupation_group", "N3".into())])], None, hoctap_store::today(), false).await.unwrap();
+        let r = store
+            .registry_import(
+                &actor(),
+                &def::CITIZENS,
+                &[row(2, &[("cccd", cccd), ("occupation_group", "N3".into())])],
+                None,
+                hoctap_store::today(),
+                false,
+            )
+            .await
+            .unwrap();
         assert_eq!(r.rejected, 0, "{engine:?}: {r:?}");
-        let after = store.metric_values(Some(commune), year, &["citizens_n3", "households"], Basis::Rebased(hoctap_store::today())).await.unwrap();
+        let after =
+            store.metric_values(Some(commune), year, &["citizens_n3", "households"], Basis::Rebased(hoctap_store::today())).await.unwrap();
         assert_eq!(after["citizens_n3"], before + i64::from(!was_n3), "{engine:?}");
         assert_eq!(after["households"], v["households"] + 1, "{engine:?}");
         let report = store.recount(false).await.unwrap();

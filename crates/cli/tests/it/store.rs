@@ -106,12 +106,20 @@ async fn merging_into_a_new_commune_refuses_a_code_in_use_and_writes_nothing() {
         let taken = store.unit(a).await.unwrap().code;
         let mk = |code: &str| Reorganisation::Merge {
             predecessors: vec![UnitId(a), UnitId(b)],
-            into: MergeTarget::New(NewUnit { code: UnitCode::parse(code).unwrap(), name: UnitName::parse("Xã Hợp Nhất").unwrap(), unit_type: UnitType::Xa, parent: Some(UnitId(province.id)) }),
+            into: MergeTarget::New(NewUnit {
+                code: UnitCode::parse(code).unwrap(),
+                name: UnitName::parse("Xã Hợp Nhất").unwrap(),
+                unit_type: UnitType::Xa,
+                parent: Some(UnitId(province.id)),
+            }),
         };
         let before = store.count_by_kind(on).await.unwrap();
         let audit_before = store.audit_count().await.unwrap();
         let refused = store.reorganise(&Actor::system("test"), &mk(&taken), on, "NQ").await;
-        assert!(matches!(refused, Err(hoctap_store::StoreError::Reorg(hoctap_domain::hierarchy::ReorgError::CodeTaken(..)))), "{engine:?}: {refused:?}");
+        assert!(
+            matches!(refused, Err(hoctap_store::StoreError::Reorg(hoctap_domain::hierarchy::ReorgError::CodeTaken(..)))),
+            "{engine:?}: {refused:?}"
+        );
         assert_eq!(store.count_by_kind(on).await.unwrap(), before, "nothing written");
         assert_eq!(store.audit_count().await.unwrap(), audit_before);
         store.reorganise(&Actor::system("test"), &mk("06999"), on, "NQ").await.unwrap();
@@ -131,9 +139,23 @@ async fn overlapping_attribute_periods_are_refused() {
         let actor = Actor::system("test");
         let v = hoctap_domain::date::Validity::since(date(2026, 1, 1));
         store.set_attribute(&actor, a, hoctap_domain::area::AreaAttribute::DanTocThieuSo, v, "QĐ 1").await.unwrap();
-        let again = store.set_attribute(&actor, a, hoctap_domain::area::AreaAttribute::DanTocThieuSo, hoctap_domain::date::Validity::since(date(2026, 6, 1)), "QĐ 2").await;
-        assert!(matches!(again, Err(hoctap_store::StoreError::Conflict { ref field, .. }) if field == "valid_from"), "{engine:?}: {again:?}");
-        assert_eq!(store.attributes(a).await.unwrap().iter().filter(|x| x.attribute == hoctap_domain::area::AreaAttribute::DanTocThieuSo).count(), 1);
+        let again = store
+            .set_attribute(
+                &actor,
+                a,
+                hoctap_domain::area::AreaAttribute::DanTocThieuSo,
+                hoctap_domain::date::Validity::since(date(2026, 6, 1)),
+                "QĐ 2",
+            )
+            .await;
+        assert!(
+            matches!(again, Err(hoctap_store::StoreError::Conflict { ref field, .. }) if field == "valid_from"),
+            "{engine:?}: {again:?}"
+        );
+        assert_eq!(
+            store.attributes(a).await.unwrap().iter().filter(|x| x.attribute == hoctap_domain::area::AreaAttribute::DanTocThieuSo).count(),
+            1
+        );
     }
 }
 

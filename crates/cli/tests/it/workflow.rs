@@ -29,7 +29,12 @@ pub(crate) async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> 
 }
 
 /// Posts a multipart form (with the session's CSRF token), with a file when one is given.
-pub(crate) async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> (StatusCode, String, String) {
+pub(crate) async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, String, String) {
     let mut form = reqwest::multipart::Form::new().text("csrf", app.csrf.clone());
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
@@ -54,7 +59,9 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         officer.login("xa.canbo").await;
         let commune = officer.demo_commune().await;
         let village = officer.store.villages(commune, hoctap_store::today()).await.unwrap()[0].clone();
-        let (s, v) = officer.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-DG", "head_name": "Lục Văn Dân", "village": village.code})).await;
+        let (s, v) = officer
+            .post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-DG", "head_name": "Lục Văn Dân", "village": village.code}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         // A village head who confirms dossiers of the village.
         let (s, v) = officer.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng Thôn Nà Sla", "role": "reviewer", "unit_code": village.code, "password": PASSWORD})).await;
@@ -102,11 +109,17 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         let reviewer = as_user(&officer, "xa.thamdinh").await;
         let (s, _, body) = post(&reviewer, &format!("{dossier}/chuyen"), &[("action", "return")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a return needs a comment: {body}");
-        let (s, _, _) = post(&reviewer, &format!("{dossier}/chuyen"), &[("action", "return"), ("y:G2.CT1", "Thiếu danh sách người đạt Công dân học tập")]).await;
+        let (s, _, _) = post(
+            &reviewer,
+            &format!("{dossier}/chuyen"),
+            &[("action", "return"), ("y:G2.CT1", "Thiếu danh sách người đạt Công dân học tập")],
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(state_of(&officer, &dossier).await, "Trả lại để bổ sung");
         // Only the commented indicator can change: a new value for G1 is ignored.
-        let (s, _, _) = post(&officer, &format!("{dossier}/luu"), &[("a:G1.CT1", "0"), ("a:G2.CT1", "90"), ("a:G3.CT1", "1"), ("a:G4.CT1", "1")]).await;
+        let (s, _, _) =
+            post(&officer, &format!("{dossier}/luu"), &[("a:G1.CT1", "0"), ("a:G2.CT1", "90"), ("a:G3.CT1", "1"), ("a:G4.CT1", "1")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let id: i64 = dossier.rsplit('/').next().unwrap().parse().unwrap();
         let stored = officer.store.assessment(id).await.unwrap();
@@ -116,14 +129,20 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(state_of(&officer, &dossier).await, "Đang thẩm định (bước 2)", "back to the step that returned it");
         let html = reviewer.client.get(reviewer.url(&dossier)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("Đã sửa kể từ lần trả lại") && html.contains("G2.CT1: 80 → 90"), "{engine:?}: the reviewer sees what changed");
+        assert!(
+            html.contains("Đã sửa kể từ lần trả lại") && html.contains("G2.CT1: 80 → 90"),
+            "{engine:?}: the reviewer sees what changed"
+        );
         // Bulk approval from the campaign page.
         let field = format!("chon:{id}");
         let (s, _, _) = post(&reviewer, &format!("{campaign}/thong-qua"), &[(field.as_str(), "1")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(state_of(&officer, &dossier).await, "Đã thẩm định, chờ quyết định");
         let transitions = officer.store.transitions(id).await.unwrap();
-        assert_eq!(transitions.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(), vec!["submit", "start_review", "approve", "return", "submit", "approve"]);
+        assert_eq!(
+            transitions.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(),
+            vec!["submit", "start_review", "approve", "return", "submit", "approve"]
+        );
         // Progress per village of the commune, on the page and in Excel.
         let page = officer.client.get(officer.url(&campaign)).send().await.unwrap().text().await.unwrap();
         let progress = page.split("id=\"tien-do\"").nth(1).unwrap().split("</table>").next().unwrap().to_string();
@@ -131,7 +150,14 @@ async fn a_household_dossier_goes_through_village_and_commune_review_with_a_retu
         let xlsx = officer.client.get(officer.url(&format!("{campaign}/tien-do.xlsx"))).send().await.unwrap().bytes().await.unwrap();
         assert!(xlsx.starts_with(b"PK"));
         assert!(transitions[3].detail.as_ref().unwrap().to_string().contains("Thiếu danh sách"));
-        let log = officer.store.audit(&hoctap_store::AuditFilter { action: Some("assessment.".into()), limit: 100, ..Default::default() }, hoctap_store::today()).await.unwrap();
+        let log = officer
+            .store
+            .audit(
+                &hoctap_store::AuditFilter { action: Some("assessment.".into()), limit: 100, ..Default::default() },
+                hoctap_store::today(),
+            )
+            .await
+            .unwrap();
         assert!(log.len() >= 9, "every step audited: {}", log.len());
     }
 }
@@ -162,7 +188,8 @@ async fn the_api_runs_the_same_cycle_and_refuses_the_submitter_as_reviewer() {
                 answers.insert(i["id"].as_str().unwrap().to_string(), v);
             }
         }
-        let (s, r) = officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
+        let (s, r) =
+            officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
         assert_eq!(s, StatusCode::OK, "{r}");
         assert!(r["result"]["summary"].is_string());
         let (s, r) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
@@ -170,8 +197,13 @@ async fn the_api_runs_the_same_cycle_and_refuses_the_submitter_as_reviewer() {
         assert_eq!(r["state"]["state"], "submitted");
         // Locked now: a new answer is kept out and reported.
         let first = answers.keys().next().unwrap().clone();
-        let (_, r) = officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {first.clone(): false}}))).await;
-        assert!(r["locked_answers_kept"].as_array().map(|k| k.iter().any(|x| x == &json!(first))).unwrap_or(false) || r["error"].is_object(), "{r}");
+        let (_, r) = officer
+            .send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {first.clone(): false}})))
+            .await;
+        assert!(
+            r["locked_answers_kept"].as_array().map(|k| k.iter().any(|x| x == &json!(first))).unwrap_or(false) || r["error"].is_object(),
+            "{r}"
+        );
         let (s, _) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "start_review"})).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}: four eyes");
         let reviewer = as_user(&officer, "xa.thamdinh").await;
@@ -202,7 +234,11 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         let mut answers = serde_json::Map::new();
         for c in set["criteria"].as_array().unwrap() {
             for i in c["indicators"].as_array().unwrap() {
-                let v = if i["kind"] == "yes_no" { json!(true) } else { json!(i["max_points"].as_str().map(|m| m.replace(',', ".").parse::<f64>().unwrap()).unwrap_or(100.0)) };
+                let v = if i["kind"] == "yes_no" {
+                    json!(true)
+                } else {
+                    json!(i["max_points"].as_str().map(|m| m.replace(',', ".").parse::<f64>().unwrap()).unwrap_or(100.0))
+                };
                 answers.insert(i["id"].as_str().unwrap().to_string(), v);
             }
         }
@@ -241,7 +277,10 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         let (_, r) = reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "approve"})).await;
         assert_eq!(r["state"]["state"], "approved", "{r}");
         let form = signer.client.get(signer.url(&format!("/dot-danh-gia/{cid}/quyet-dinh"))).send().await.unwrap().text().await.unwrap();
-        assert!(form.contains(&format!("chon:{aid}")) && !form.contains(&format!("chon:{bid}")), "{engine:?}: only the passing dossier is offered");
+        assert!(
+            form.contains(&format!("chon:{aid}")) && !form.contains(&format!("chon:{bid}")),
+            "{engine:?}: only the passing dossier is offered"
+        );
         let both_key = format!("chon:{bid}");
         let mut both = fields.to_vec();
         both.push((both_key.as_str(), "1"));
@@ -265,11 +304,22 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         // The PDF says the same, in real text (pdftotext reads it back through ToUnicode).
         let pdf = signer.client.get(signer.url(&format!("{loc}/tai-ve.pdf"))).send().await.unwrap().bytes().await.unwrap();
         let text = pdf_text(&pdf);
-        for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 12/QĐ-UBND", "Đông Kinh, ngày 31 tháng 3 năm 2026", "QUYẾT ĐỊNH", "Điều 1.", "Nơi nhận:", "Vi Văn Lãnh", "Thôn Nà Sla"] {
+        for needle in [
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Số: 12/QĐ-UBND",
+            "Đông Kinh, ngày 31 tháng 3 năm 2026",
+            "QUYẾT ĐỊNH",
+            "Điều 1.",
+            "Nơi nhận:",
+            "Vi Văn Lãnh",
+            "Thôn Nà Sla",
+        ] {
             assert!(text.contains(needle), "{engine:?}: PDF lacks {needle}: {text}");
         }
         let rid_for_pdf = page.split("/cong-nhan/").nth(1).unwrap().split('/').next().unwrap().to_string();
-        let cert = signer.client.get(signer.url(&format!("/cong-nhan/{rid_for_pdf}/giay.pdf"))).send().await.unwrap().bytes().await.unwrap();
+        let cert =
+            signer.client.get(signer.url(&format!("/cong-nhan/{rid_for_pdf}/giay.pdf"))).send().await.unwrap().bytes().await.unwrap();
         let text = pdf_text(&cert);
         assert!(text.contains("GIẤY CÔNG NHẬN") && text.contains("Thôn Nà Sla") && text.contains(&code), "{text}");
         // The whole printed text, with the parts that change per run (code, server address) masked.
@@ -300,7 +350,8 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         parts[1] = base64_url_encode(body.to_string().as_bytes());
         let v = check(parts.join(".")).await;
         assert_eq!(v["valid"], false, "tampered: {v}");
-        let key: serde_json::Value = public.get(signer.url(&format!("/khoa/{}", officer.demo_commune().await))).send().await.unwrap().json().await.unwrap();
+        let key: serde_json::Value =
+            public.get(signer.url(&format!("/khoa/{}", officer.demo_commune().await))).send().await.unwrap().json().await.unwrap();
         assert_eq!(key["keys"][0]["crv"], "Ed25519");
         // Revoked with a reason.
         let (s, _, _) = post(&signer, &format!("/cong-nhan/{rid}/thu-hoi"), &[("reason", "")]).await;
@@ -310,12 +361,22 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         let html = public.get(signer.url(&format!("/xac-minh/{code}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("Đã thu hồi") && html.contains("Khai không đúng sự thật"));
         // Revoked today: no longer among the commune's learning communities this year.
-        let counted = officer.store.metric_values(Some(officer.demo_commune().await), hoctap_store::today().year(), &["rec_cdht_thon"], hoctap_store::Basis::Rebased(hoctap_store::today())).await.unwrap();
+        let counted = officer
+            .store
+            .metric_values(
+                Some(officer.demo_commune().await),
+                hoctap_store::today().year(),
+                &["rec_cdht_thon"],
+                hoctap_store::Basis::Rebased(hoctap_store::today()),
+            )
+            .await
+            .unwrap();
         assert_eq!(counted.get("rec_cdht_thon").copied().unwrap_or(0), 0, "{engine:?}");
         assert!(officer.store.recount(false).await.unwrap().drift.is_empty(), "{engine:?}");
         let v = check(jwt.clone()).await;
         assert_eq!((v["valid"].clone(), v["revoked"].clone()), (json!(false), json!(true)), "revoked: {v}");
-        let list = public.get(signer.url(&format!("/trang-thai/{}", officer.demo_commune().await))).send().await.unwrap().text().await.unwrap();
+        let list =
+            public.get(signer.url(&format!("/trang-thai/{}", officer.demo_commune().await))).send().await.unwrap().text().await.unwrap();
         let list_vc: serde_json::Value = serde_json::from_slice(&base64_url_decode(list.split('.').nth(1).unwrap())).unwrap();
         let index: u64 = rid.parse().unwrap();
         assert_eq!(hoctap_docs::status_list::is_set(list_vc["credentialSubject"]["encodedList"].as_str().unwrap(), index), Ok(true));
@@ -327,7 +388,11 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF"), "not a PDF");
     let path = std::env::temp_dir().join(format!("t-{}.pdf", hoctap_web::auth::random_token(4)));
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (apt poppler-utils) is needed; .ci/run installs it");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt poppler-utils) is needed; .ci/run installs it");
     let _ = std::fs::remove_file(path);
     String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ")
 }
@@ -375,7 +440,9 @@ async fn a_commune_dossier_needs_its_evidence_and_files_are_sniffed_and_stored_o
                 ids.push(id);
             }
         }
-        let (s, r) = province.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers, "data": {}}))).await;
+        let (s, r) = province
+            .send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers, "data": {}})))
+            .await;
         assert_eq!(s, StatusCode::OK, "{r}");
         let (s, e) = province.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
@@ -407,7 +474,8 @@ async fn a_commune_dossier_needs_its_evidence_and_files_are_sniffed_and_stored_o
         assert_eq!(evidence.len(), 2);
         assert_eq!(evidence[0].sha256, evidence[1].sha256, "the same bytes are stored once");
         assert!(evidence.iter().any(|e| e.code == format!("{}-02", ids[0])), "{:?}", evidence.iter().map(|e| &e.code).collect::<Vec<_>>());
-        let got = province.client.get(province.url(&format!("/minh-chung/{}", evidence[0].id))).send().await.unwrap().bytes().await.unwrap();
+        let got =
+            province.client.get(province.url(&format!("/minh-chung/{}", evidence[0].id))).send().await.unwrap().bytes().await.unwrap();
         assert_eq!(got.to_vec(), pdf);
         let (s, r) = province.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
         assert_eq!(s, StatusCode::OK, "{engine:?} {r}");
@@ -444,7 +512,13 @@ async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
         assert!(body["summary"].is_string(), "{body}");
         assert_eq!(officer.store.assessment(aid).await.unwrap().answers["data"]["nguoi_lon"], json!("20"), "{engine:?}");
         // Without the data its computed indicators read, the result is incomplete: no submission.
-        officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": {"CT3": true, "CT4": true, "CT5": true}}))).await;
+        officer
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/assessments/{aid}/answers"),
+                Some(json!({"answers": {"CT3": true, "CT4": true, "CT5": true}})),
+            )
+            .await;
         let (s, e) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
         assert!(e["error"]["message"].as_str().unwrap().contains("chưa đầy đủ"), "{e}");
@@ -457,7 +531,10 @@ async fn two_reviewers_acting_at_once_one_wins_and_the_other_is_told() {
         // Both reviewers read the same state, then both write.
         let snapshot = officer.store.assessment(aid).await.unwrap();
         let actor = |name: &str, id: i64| hoctap_store::Actor { user_id: Some(id), username: name.into(), unit_id: None };
-        let next = snapshot.dossier.apply(&hoctap_domain::workflow::Person { user_id: 900, name: "A".into() }, &hoctap_domain::workflow::Command::StartReview).unwrap();
+        let next = snapshot
+            .dossier
+            .apply(&hoctap_domain::workflow::Person { user_id: 900, name: "A".into() }, &hoctap_domain::workflow::Command::StartReview)
+            .unwrap();
         let (a1, a2) = (actor("a", 900), actor("b", 901));
         let (first, second) = tokio::join!(
             officer.store.transition(&a1, &snapshot, &next, "start_review", serde_json::Value::Null),
@@ -477,7 +554,12 @@ async fn a_citizen_logs_in_with_the_cccd_and_assesses_themselves() {
         let mut officer = TestApp::start(engine).await;
         officer.login("xa.canbo").await;
         let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].code.clone();
-        let (s, r) = officer.post("/api/v1/registries/cong-dan", json!({"cccd": "020190001234", "full_name": "Lục Thị Dân", "birth_date": "15/03/1990", "sex": "Nữ", "village": village})).await;
+        let (s, r) = officer
+            .post(
+                "/api/v1/registries/cong-dan",
+                json!({"cccd": "020190001234", "full_name": "Lục Thị Dân", "birth_date": "15/03/1990", "sex": "Nữ", "village": village}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
         let (s, c) = officer.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-congdan"})).await;
         assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -490,7 +572,10 @@ async fn a_citizen_logs_in_with_the_cccd_and_assesses_themselves() {
         let own_id: i64 = dossier.rsplit('/').next().unwrap().parse().unwrap();
         let label = officer.store.assessment(own_id).await.unwrap().subject_label;
         assert!(!label.contains("020190001234"), "no CCCD in the label reviewers see: {label}");
-        let mut answers: Vec<(String, String)> = ["NL1.1", "NL1.2", "NL1.3", "NL1.4", "NL2.1", "NL2.2", "NL2.3", "NL2.4", "NL3.1", "NL3.2"].iter().map(|i| (format!("a:{i}"), "8".to_string())).collect();
+        let mut answers: Vec<(String, String)> = ["NL1.1", "NL1.2", "NL1.3", "NL1.4", "NL2.1", "NL2.2", "NL2.3", "NL2.4", "NL3.1", "NL3.2"]
+            .iter()
+            .map(|i| (format!("a:{i}"), "8".to_string()))
+            .collect();
         answers.push(("csrf".into(), citizen.csrf.clone()));
         let res = citizen.client.post(citizen.url(&format!("{dossier}/luu"))).form(&answers).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{engine:?}: the citizen fills in her own dossier");
@@ -539,11 +624,22 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         officer.login("xa.canbo").await;
         let commune = officer.demo_commune().await;
         let village = officer.store.villages(commune, hoctap_store::today()).await.unwrap()[0].clone();
-        let (s, v) = officer.post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-SL", "head_name": "Hoàng Văn Số", "village": village.code})).await;
+        let (s, v) = officer
+            .post("/api/v1/registries/ho-gia-dinh", json!({"code": "HG-SL", "head_name": "Hoàng Văn Số", "village": village.code}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         // Two adults and a child (not counted as an adult in 2026).
-        for (cccd, name, born, sex) in [("020080004321", "Hoàng Văn Số", "02/02/1980", "Nam"), ("020185004322", "Lý Thị Liệu", "03/03/1985", "Nữ"), ("020215004323", "Hoàng Văn Nhỏ", "04/04/2015", "Nam")] {
-            let (s, v) = officer.post("/api/v1/registries/cong-dan", json!({"cccd": cccd, "full_name": name, "birth_date": born, "sex": sex, "household": "HG-SL", "village": village.code})).await;
+        for (cccd, name, born, sex) in [
+            ("020080004321", "Hoàng Văn Số", "02/02/1980", "Nam"),
+            ("020185004322", "Lý Thị Liệu", "03/03/1985", "Nữ"),
+            ("020215004323", "Hoàng Văn Nhỏ", "04/04/2015", "Nam"),
+        ] {
+            let (s, v) = officer
+                .post(
+                    "/api/v1/registries/cong-dan",
+                    json!({"cccd": cccd, "full_name": name, "birth_date": born, "sex": sex, "household": "HG-SL", "village": village.code}),
+                )
+                .await;
             assert_eq!(s, StatusCode::CREATED, "{v}");
         }
         officer.post("/api/v1/users", json!({"username": "thon.truong", "full_name": "Trưởng thôn", "role": "reviewer", "unit_code": village.code, "password": PASSWORD})).await;
@@ -555,9 +651,17 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         assert_eq!(s, StatusCode::CREATED, "{a}");
         let aid = a["id"].as_i64().unwrap();
         let stored = officer.store.assessment(aid).await.unwrap();
-        assert_eq!((stored.answers["data"]["nguoi_lon"].clone(), stored.answers["data"]["nguoi_lon_cdht"].clone()), (json!("2"), json!("0")), "{engine:?}");
+        assert_eq!(
+            (stored.answers["data"]["nguoi_lon"].clone(), stored.answers["data"]["nguoi_lon_cdht"].clone()),
+            (json!("2"), json!("0")),
+            "{engine:?}"
+        );
         let html = officer.client.get(officer.url(&format!("/ho-so/{aid}"))).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("Đếm trong sổ công dân: số người từ đủ 18 tuổi tính đến 31/12/2026"), "{engine:?}: {}", html.split("so-lieu").nth(1).unwrap_or(""));
+        assert!(
+            html.contains("Đếm trong sổ công dân: số người từ đủ 18 tuổi tính đến 31/12/2026"),
+            "{engine:?}: {}",
+            html.split("so-lieu").nth(1).unwrap_or("")
+        );
         let (_, shown) = officer.get(&format!("/api/v1/assessments/{aid}")).await;
         assert_eq!(shown["registry_data"][0]["value"], json!(2), "{shown}");
 
@@ -586,7 +690,16 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         let (s, _, body) = post(
             &signer,
             &format!("/dot-danh-gia/{cid}/quyet-dinh"),
-            &[("number", "7/QĐ-UBND"), ("decided_on", "2026-11-20"), ("authority", "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG KINH"), ("place", "Đông Kinh"), ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương;"), ("signer_title", "CHỦ TỊCH"), ("signer_name", "Vi Văn Lãnh"), (chosen.as_str(), "1")],
+            &[
+                ("number", "7/QĐ-UBND"),
+                ("decided_on", "2026-11-20"),
+                ("authority", "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG KINH"),
+                ("place", "Đông Kinh"),
+                ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương;"),
+                ("signer_title", "CHỦ TỊCH"),
+                ("signer_name", "Vi Văn Lãnh"),
+                (chosen.as_str(), "1"),
+            ],
         )
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
@@ -599,15 +712,24 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
         // The recognition is in the province's numbers as soon as the decision committed.
         let today = hoctap_store::today();
         let province = officer.store.unit_by_code("20", today).await.unwrap().id;
-        let v = officer.store.metric_values(Some(province), 2026, &["rec_gdht", "households", "citizens"], hoctap_store::Basis::Rebased(today)).await.unwrap();
+        let v = officer
+            .store
+            .metric_values(Some(province), 2026, &["rec_gdht", "households", "citizens"], hoctap_store::Basis::Rebased(today))
+            .await
+            .unwrap();
         assert_eq!((v.get("rec_gdht").copied(), v.get("citizens").copied()), (Some(1), Some(4)), "{engine:?}: {v:?}");
         let report = officer.store.recount(false).await.unwrap();
         assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift);
         // The village has its own numbers too (its dashboard, and its commune's ranking).
-        let v = officer.store.metric_values(Some(village.id), 2026, &["rec_gdht", "households"], hoctap_store::Basis::Rebased(today)).await.unwrap();
+        let v = officer
+            .store
+            .metric_values(Some(village.id), 2026, &["rec_gdht", "households"], hoctap_store::Basis::Rebased(today))
+            .await
+            .unwrap();
         assert_eq!((v.get("rec_gdht").copied(), v.get("households").copied()), (Some(1), Some(households)), "{engine:?}: {v:?}");
         let page = officer.client.get(officer.url(&format!("/tong-hop/{commune}?nam=2026"))).send().await.unwrap().text().await.unwrap();
-        let ranking = page.split("id=\"bang-xep-hang\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default().to_string();
+        let ranking =
+            page.split("id=\"bang-xep-hang\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default().to_string();
         assert!(ranking.contains(&village.name), "{engine:?}: villages ranked on the commune's dashboard");
     }
 }

@@ -133,9 +133,8 @@ impl Answers {
 
     /// Parses the JSON text of the shape in the module documentation.
     pub fn from_json_str(text: &str) -> Result<Answers, Vec<AnswerError>> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            vec![shape("", format!("JSON không hợp lệ ở dòng {}, cột {}", e.line(), e.column()))]
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| vec![shape("", format!("JSON không hợp lệ ở dòng {}, cột {}", e.line(), e.column()))])?;
         Answers::from_json_value(&value)
     }
 
@@ -164,12 +163,12 @@ impl Answers {
                             Some(n) => {
                                 out.values.insert(id.clone(), AnswerValue::Number(n));
                             }
-                            None => errors.push(AnswerError::BadValue { id: id.clone(), reason: format!("số {n} không đọc được chính xác") }),
+                            None => errors
+                                .push(AnswerError::BadValue {
+                                    id: id.clone(), reason: format!("số {n} không đọc được chính xác")
+                                }),
                         },
-                        _ => errors.push(AnswerError::WrongType {
-                            id: id.clone(),
-                            expected: "true/false hoặc một số".into(),
-                        }),
+                        _ => errors.push(AnswerError::WrongType { id: id.clone(), expected: "true/false hoặc một số".into() }),
                     }
                 }
             }

@@ -42,9 +42,7 @@ pub struct SetErrors(pub Vec<CheckError>);
 pub fn check_file(file_name: &str, text: &str) -> Vec<CheckError> {
     match CriteriaSet::parse_toml(text) {
         Ok(_) => Vec::new(),
-        Err(SetErrors(errors)) => {
-            errors.into_iter().map(|e| CheckError { file: file_name.to_string(), ..e }).collect()
-        }
+        Err(SetErrors(errors)) => errors.into_iter().map(|e| CheckError { file: file_name.to_string(), ..e }).collect(),
     }
 }
 
@@ -209,13 +207,15 @@ impl Validator {
         self.non_empty("legal_basis.issuer", &s.legal_basis.issuer);
         let lb = &s.legal_basis;
         if let Some(to) = lb.effective_to
-            && to < lb.effective_from {
-                self.err("legal_basis.effective_to", "ngày hết hiệu lực trước ngày có hiệu lực");
-            }
+            && to < lb.effective_from
+        {
+            self.err("legal_basis.effective_to", "ngày hết hiệu lực trước ngày có hiệu lực");
+        }
         if let Some(signed) = lb.signed
-            && signed > lb.effective_from {
-                self.err("legal_basis.signed", "ngày ký sau ngày có hiệu lực");
-            }
+            && signed > lb.effective_from
+        {
+            self.err("legal_basis.signed", "ngày ký sau ngày có hiệu lực");
+        }
         for (i, j) in s.applicability.jurisdictions.iter().enumerate() {
             if j.len() != 2 || !j.bytes().all(|b| b.is_ascii_digit()) {
                 self.err(format!("applicability.jurisdictions[{i}]"), format!("mã tỉnh \"{j}\" phải gồm 2 chữ số"));
@@ -235,7 +235,10 @@ impl Validator {
             if let Some(src) = &v.source
                 && !src.count.applies_to(s.subject)
             {
-                self.err(format!("variables[{i}].source"), format!("nguồn \"{src}\" không áp dụng cho {}", s.subject.label().to_lowercase()));
+                self.err(
+                    format!("variables[{i}].source"),
+                    format!("nguồn \"{src}\" không áp dụng cho {}", s.subject.label().to_lowercase()),
+                );
             }
         }
         if s.criteria.is_empty() {
@@ -339,18 +342,16 @@ impl Validator {
             total = total.saturating_add(sum);
         }
         if rules.max_total != total {
-            self.err(
-                "points.max_total",
-                format!("tổng điểm tối đa ghi {} nhưng tổng điểm các tiêu chí là {total}", rules.max_total),
-            );
+            self.err("points.max_total", format!("tổng điểm tối đa ghi {} nhưng tổng điểm các tiêu chí là {total}", rules.max_total));
         }
         if rules.pass_mark.is_none() && s.bands.is_empty() {
             self.err("points.pass_mark", "cần điểm đạt (pass_mark) hoặc các mức xếp loại (bands)");
         }
         if let Some(pm) = rules.pass_mark
-            && (pm <= Points::ZERO || pm > rules.max_total) {
-                self.err("points.pass_mark", format!("điểm đạt {pm} phải trong khoảng (0; {}]", rules.max_total));
-            }
+            && (pm <= Points::ZERO || pm > rules.max_total)
+        {
+            self.err("points.pass_mark", format!("điểm đạt {pm} phải trong khoảng (0; {}]", rules.max_total));
+        }
         for (i, a) in rules.pass_mark_by_area.iter().enumerate() {
             let p = format!("points.pass_mark_by_area[{i}]");
             if a.area.is_empty() {
@@ -386,7 +387,12 @@ impl Validator {
                 super::model::FloorScope::Criterion => s
                     .criteria
                     .iter()
-                    .map(|c| (c.id.clone(), c.indicators.iter().fold(Points::ZERO, |a, i| a.saturating_add(i.max_points.unwrap_or(Points::ZERO)))))
+                    .map(|c| {
+                        (
+                            c.id.clone(),
+                            c.indicators.iter().fold(Points::ZERO, |a, i| a.saturating_add(i.max_points.unwrap_or(Points::ZERO))),
+                        )
+                    })
                     .collect(),
             };
             for (id, max) in maxima {
@@ -411,20 +417,23 @@ impl Validator {
                         self.err(format!("{p}.min"), format!("điểm tối thiểu {m} phải trong khoảng [0; {}]", rules.max_total));
                     }
                     if let Some(prev) = previous
-                        && m >= prev {
-                            self.err(
-                                format!("{p}.min"),
-                                format!("các mức xếp loại phải xếp từ cao xuống thấp: {m} không nhỏ hơn {prev} của mức trước"),
-                            );
-                        }
+                        && m >= prev
+                    {
+                        self.err(
+                            format!("{p}.min"),
+                            format!("các mức xếp loại phải xếp từ cao xuống thấp: {m} không nhỏ hơn {prev} của mức trước"),
+                        );
+                    }
                     previous = Some(m);
                 }
             }
         }
         if let Some(first) = s.bands.first()
-            && !first.passes && s.bands.iter().any(|b| b.passes) {
-                self.err("bands[0].passes", "mức cao nhất phải là mức đạt nếu có mức đạt");
-            }
+            && !first.passes
+            && s.bands.iter().any(|b| b.passes)
+        {
+            self.err("bands[0].passes", "mức cao nhất phải là mức đạt nếu có mức đạt");
+        }
         // A band that passes below one that does not would make passing non-monotone.
         let mut failed_seen = false;
         for (i, b) in s.bands.iter().enumerate() {
@@ -463,7 +472,10 @@ impl Validator {
                     IndicatorKind::Points => self.err(format!("{p}.kind"), "loại \"points\" chỉ dùng cho phương pháp chấm điểm"),
                     IndicatorKind::YesNo => {
                         if ind.formula.is_some() {
-                            self.err(format!("{p}.formula"), "chỉ tiêu đạt/không đạt tính từ dữ liệu bằng \"condition\" trong requirements, không dùng formula");
+                            self.err(
+                                format!("{p}.formula"),
+                                "chỉ tiêu đạt/không đạt tính từ dữ liệu bằng \"condition\" trong requirements, không dùng formula",
+                            );
                         }
                     }
                     IndicatorKind::Number => {
@@ -501,15 +513,17 @@ impl Validator {
                                 self.err(rp.clone(), "cần ngưỡng at_least (≥) hoặc at_most (≤)");
                             }
                             if let (Some(lo), Some(hi)) = (r.at_least, r.at_most)
-                                && lo > hi {
-                                    self.err(format!("{rp}.at_most"), format!("ngưỡng trên {hi} nhỏ hơn ngưỡng dưới {lo}"));
-                                }
+                                && lo > hi
+                            {
+                                self.err(format!("{rp}.at_most"), format!("ngưỡng trên {hi} nhỏ hơn ngưỡng dưới {lo}"));
+                            }
                             if ind.unit.as_deref() == Some("%") {
                                 for (field, v) in [("at_least", r.at_least), ("at_most", r.at_most)] {
                                     if let Some(v) = v
-                                        && (v < Number::ZERO || v > Number::integer(100)) {
-                                            self.err(format!("{rp}.{field}"), format!("tỷ lệ {v}% phải trong khoảng 0–100%"));
-                                        }
+                                        && (v < Number::ZERO || v > Number::integer(100))
+                                    {
+                                        self.err(format!("{rp}.{field}"), format!("tỷ lệ {v}% phải trong khoảng 0–100%"));
+                                    }
                                 }
                             }
                         }
@@ -518,7 +532,10 @@ impl Validator {
                                 self.err(rp.clone(), "chỉ tiêu đạt/không đạt không có ngưỡng số");
                             }
                             if has_condition && r.condition.is_none() {
-                                self.err(format!("{rp}.condition"), "khi một yêu cầu có điều kiện tính từ dữ liệu, mọi yêu cầu của chỉ tiêu đều phải có");
+                                self.err(
+                                    format!("{rp}.condition"),
+                                    "khi một yêu cầu có điều kiện tính từ dữ liệu, mọi yêu cầu của chỉ tiêu đều phải có",
+                                );
                             }
                         }
                     }
@@ -542,7 +559,10 @@ impl Validator {
                         }
                         let Some(lrank) = level_rank(&lower.level) else { continue };
                         if lrank == rank && !std::ptr::eq(lower, r) {
-                            self.err(format!("{p}.requirements[{ri}].level"), format!("mức \"{}\" có hai yêu cầu cho cùng đối tượng", r.level));
+                            self.err(
+                                format!("{p}.requirements[{ri}].level"),
+                                format!("mức \"{}\" có hai yêu cầu cho cùng đối tượng", r.level),
+                            );
                             break;
                         }
                         if lrank < rank {
@@ -572,17 +592,19 @@ impl Validator {
                 self.err("timing.upgrade.to", format!("mức \"{}\" không có trong [[levels]]", u.to));
             }
             if let (Some(f), Some(t)) = (from, to)
-                && f >= t {
-                    self.err("timing.upgrade.to", "mức lên phải cao hơn mức đã đạt");
-                }
+                && f >= t
+            {
+                self.err("timing.upgrade.to", "mức lên phải cao hơn mức đã đạt");
+            }
             if u.min_months > 120 {
                 self.err("timing.upgrade.min_months", "thời gian chờ quá 120 tháng, kiểm tra lại");
             }
         }
         if let Some(m) = s.timing.validity_months
-            && (m == 0 || m > 120) {
-                self.err("timing.validity_months", "thời hạn bảo lưu phải từ 1 đến 120 tháng");
-            }
+            && (m == 0 || m > 120)
+        {
+            self.err("timing.validity_months", "thời hạn bảo lưu phải từ 1 đến 120 tháng");
+        }
         for (i, d) in s.timing.deadlines.iter().enumerate() {
             let p = format!("timing.deadlines[{i}]");
             if jiff::civil::Date::new(2024, i8::try_from(d.month).unwrap_or(13), i8::try_from(d.day).unwrap_or(32)).is_err() {

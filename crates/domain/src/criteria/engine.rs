@@ -11,9 +11,7 @@ use serde::Serialize;
 use super::answers::{AnswerError, AnswerValue, Answers};
 use super::check::SetErrors;
 use super::expr::{EvalExprError, Expr, Value};
-use super::model::{
-    Confidence, CriteriaSet, FloorScope, Indicator, IndicatorKind, Method, Requirement,
-};
+use super::model::{Confidence, CriteriaSet, FloorScope, Indicator, IndicatorKind, Method, Requirement};
 use super::number::{Number, Points};
 use crate::area::AreaAttribute;
 
@@ -345,11 +343,9 @@ fn floor_text(f: &super::model::Floor, label: &str, id: &str, v: Points) -> (boo
             Some(format!("còn thiếu {} điểm ở {label} {id} để đạt điểm sàn {min}", min.saturating_sub(v))),
         ),
         (None, Some(min)) if v > min => (true, format!("{label} {id} = {v} > {min} điểm"), None),
-        (None, Some(min)) => (
-            false,
-            format!("{label} {id} = {v} điểm, phải trên {min} điểm"),
-            Some(format!("{label} {id} cần trên {min} điểm")),
-        ),
+        (None, Some(min)) => {
+            (false, format!("{label} {id} = {v} điểm, phải trên {min} điểm"), Some(format!("{label} {id} cần trên {min} điểm")))
+        }
         (None, None) => (true, String::new(), None),
     }
 }
@@ -382,11 +378,7 @@ impl CriteriaSet {
             // Validation has parsed every formula already, so these succeed; a failure would
             // only drop the formula, which then reports the indicator as unanswered.
             let f = ind.formula.as_deref().and_then(|s| Expr::parse(s, &lookup).ok());
-            let conds = ind
-                .requirements
-                .iter()
-                .map(|r| r.condition.as_deref().and_then(|s| Expr::parse(s, &lookup).ok()))
-                .collect();
+            let conds = ind.requirements.iter().map(|r| r.condition.as_deref().and_then(|s| Expr::parse(s, &lookup).ok())).collect();
             formulas.push((f, conds));
         }
         let scorer = match self.method {
@@ -469,11 +461,7 @@ impl Evaluator<'_> {
             Some(scorer) => self.evaluate_points(scorer, answers, on, &mut errors),
             None => self.evaluate_levels(answers, on, &mut errors),
         };
-        if errors.is_empty() {
-            result.ok_or_else(|| EvalError::Answers(Vec::new()))
-        } else {
-            Err(EvalError::Answers(errors))
-        }
+        if errors.is_empty() { result.ok_or_else(|| EvalError::Answers(Vec::new())) } else { Err(EvalError::Answers(errors)) }
     }
 
     fn common_checks(&self, answers: &Answers, on: Date) -> Vec<AnswerError> {
@@ -542,13 +530,7 @@ impl Evaluator<'_> {
         items
     }
 
-    fn evaluate_points(
-        &self,
-        scorer: &PointsScorer,
-        answers: &Answers,
-        on: Date,
-        errors: &mut Vec<AnswerError>,
-    ) -> Option<Evaluation> {
+    fn evaluate_points(&self, scorer: &PointsScorer, answers: &Answers, on: Date, errors: &mut Vec<AnswerError>) -> Option<Evaluation> {
         let set = self.set;
         let rules = set.points.as_ref()?;
         let mut points = Vec::with_capacity(scorer.len());
@@ -562,11 +544,9 @@ impl Evaluator<'_> {
                 Some(AnswerValue::Number(n)) => match Points::try_from(*n) {
                     Err(e) => errors.push(AnswerError::BadValue { id: ind.id.clone(), reason: e.to_string() }),
                     Ok(p) if p.is_negative() => errors.push(AnswerError::Negative { id: ind.id.clone(), value: p.to_string() }),
-                    Ok(p) if p > max => errors.push(AnswerError::AboveMax {
-                        id: ind.id.clone(),
-                        value: p.to_string(),
-                        max: max.to_string(),
-                    }),
+                    Ok(p) if p > max => {
+                        errors.push(AnswerError::AboveMax { id: ind.id.clone(), value: p.to_string(), max: max.to_string() })
+                    }
                     Ok(p) => points.push(p),
                 },
             }
@@ -591,12 +571,8 @@ impl Evaluator<'_> {
                 let p = values.next().copied().unwrap_or_default();
                 sum = sum.saturating_add(p);
                 let max = ind.max_points.unwrap_or_default();
-                let mut item = ExplanationItem::new(
-                    ItemScope::Indicator,
-                    &ind.id,
-                    &ind.name,
-                    format!("{} {} đạt {p}/{max} điểm", "chỉ số", ind.id),
-                );
+                let mut item =
+                    ExplanationItem::new(ItemScope::Indicator, &ind.id, &ind.name, format!("{} {} đạt {p}/{max} điểm", "chỉ số", ind.id));
                 item.value = Some(AnswerValue::Number(p.to_number()));
                 item.source = Some(ValueSource::Answered);
                 item.points = Some(p);
@@ -613,7 +589,9 @@ impl Evaluator<'_> {
                 format!("tiêu chí {} đạt {sum}/{} điểm", c.id, c.max_points.unwrap_or(sum)),
             );
             item.points = Some(sum);
-            item.max_points = c.max_points.or_else(|| Some(c.indicators.iter().fold(Points::ZERO, |a, i| a.saturating_add(i.max_points.unwrap_or_default()))));
+            item.max_points = c
+                .max_points
+                .or_else(|| Some(c.indicators.iter().fold(Points::ZERO, |a, i| a.saturating_add(i.max_points.unwrap_or_default()))));
             item.confidence = Some(c.confidence);
             confidence = weaker(confidence, c.confidence);
             confidence = weaker(confidence, apply_floors(&mut item, &crit_floors, "tiêu chí", &c.id, sum));
@@ -662,13 +640,14 @@ impl Evaluator<'_> {
             // The next band up, if any.
             let idx = outcome.band.map(usize::from).unwrap_or(0);
             if let Some(next) = idx.checked_sub(1).and_then(|i| set.bands.get(i))
-                && let Some(min) = next.min {
-                    if total < min {
-                        missing.push(format!("còn thiếu {} điểm để lên mức {} ({min} điểm)", min.saturating_sub(total), next.name));
-                    } else if !outcome.floors_met {
-                        missing.push(format!("đủ điểm mức {} nhưng cần nâng các mục dưới điểm sàn", next.name));
-                    }
+                && let Some(min) = next.min
+            {
+                if total < min {
+                    missing.push(format!("còn thiếu {} điểm để lên mức {} ({min} điểm)", min.saturating_sub(total), next.name));
+                } else if !outcome.floors_met {
+                    missing.push(format!("đủ điểm mức {} nhưng cần nâng các mục dưới điểm sàn", next.name));
                 }
+            }
         }
         let mut head = ExplanationItem::new(ItemScope::Set, &set.id, &set.title, rules_text.join("; "));
         head.points = Some(total);
@@ -819,7 +798,11 @@ impl Evaluator<'_> {
                                     if b {
                                         (true, format!("{}: đạt{text}", level.name), None)
                                     } else {
-                                        (false, format!("{}: không đạt{text}", level.name), Some(format!("chỉ tiêu {} phải đạt{text}", ind.id)))
+                                        (
+                                            false,
+                                            format!("{}: không đạt{text}", level.name),
+                                            Some(format!("chỉ tiêu {} phải đạt{text}", ind.id)),
+                                        )
                                     }
                                 }
                                 (_, Some(e)) => match e.eval(&env) {
@@ -907,56 +890,59 @@ impl Evaluator<'_> {
             let from = levels.iter().position(|l| l.id == up.from);
             let to = levels.iter().position(|l| l.id == up.to);
             if let (Some(from), Some(to)) = (from, to)
-                && r >= to {
-                    confidence = weaker(confidence, up.confidence);
-                    let span = jiff::Span::new().months(i64::from(up.min_months));
-                    let qualifying = answers
-                        .previous
-                        .iter()
-                        .filter(|p| levels.iter().position(|l| l.id == p.level).is_some_and(|pr| pr >= from))
-                        .filter(|p| set.recognition_kept_until(p.decided_on).is_none_or(|until| on <= until))
-                        .max_by_key(|p| p.decided_on);
-                    let from_name = levels.get(from).map(|l| l.name.as_str()).unwrap_or("");
-                    let to_name = levels.get(to).map(|l| l.name.as_str()).unwrap_or("");
-                    let (ok, rule, missing) = match qualifying {
-                        None => (
-                            false,
-                            format!("đủ chỉ tiêu {to_name} nhưng chưa có quyết định công nhận {from_name} còn hiệu lực: chỉ được công nhận tối đa mức dưới {to_name}"),
-                            Some(format!("cần quyết định công nhận {from_name} trước ít nhất {} tháng", up.min_months)),
+                && r >= to
+            {
+                confidence = weaker(confidence, up.confidence);
+                let span = jiff::Span::new().months(i64::from(up.min_months));
+                let qualifying = answers
+                    .previous
+                    .iter()
+                    .filter(|p| levels.iter().position(|l| l.id == p.level).is_some_and(|pr| pr >= from))
+                    .filter(|p| set.recognition_kept_until(p.decided_on).is_none_or(|until| on <= until))
+                    .max_by_key(|p| p.decided_on);
+                let from_name = levels.get(from).map(|l| l.name.as_str()).unwrap_or("");
+                let to_name = levels.get(to).map(|l| l.name.as_str()).unwrap_or("");
+                let (ok, rule, missing) = match qualifying {
+                    None => (
+                        false,
+                        format!(
+                            "đủ chỉ tiêu {to_name} nhưng chưa có quyết định công nhận {from_name} còn hiệu lực: chỉ được công nhận tối đa mức dưới {to_name}"
                         ),
-                        Some(p) => match p.decided_on.checked_add(span) {
-                            Ok(earliest) if on >= earliest => (
-                                true,
-                                format!(
-                                    "đề nghị {to_name} sau {} tháng kể từ quyết định công nhận {from_name} ngày {} (đủ từ {})",
-                                    up.min_months,
-                                    vn_date(p.decided_on),
-                                    vn_date(earliest)
-                                ),
-                                None,
+                        Some(format!("cần quyết định công nhận {from_name} trước ít nhất {} tháng", up.min_months)),
+                    ),
+                    Some(p) => match p.decided_on.checked_add(span) {
+                        Ok(earliest) if on >= earliest => (
+                            true,
+                            format!(
+                                "đề nghị {to_name} sau {} tháng kể từ quyết định công nhận {from_name} ngày {} (đủ từ {})",
+                                up.min_months,
+                                vn_date(p.decided_on),
+                                vn_date(earliest)
                             ),
-                            Ok(earliest) => (
-                                false,
-                                format!(
-                                    "chưa đủ {} tháng kể từ quyết định công nhận {from_name} ngày {}: chỉ được đề nghị {to_name} từ ngày {}",
-                                    up.min_months,
-                                    vn_date(p.decided_on),
-                                    vn_date(earliest)
-                                ),
-                                Some(format!("còn phải chờ đến ngày {} để đề nghị {to_name}", vn_date(earliest))),
+                            None,
+                        ),
+                        Ok(earliest) => (
+                            false,
+                            format!(
+                                "chưa đủ {} tháng kể từ quyết định công nhận {from_name} ngày {}: chỉ được đề nghị {to_name} từ ngày {}",
+                                up.min_months,
+                                vn_date(p.decided_on),
+                                vn_date(earliest)
                             ),
-                            Err(_) => (false, "ngày quyết định không hợp lệ".to_string(), None),
-                        },
-                    };
-                    if !ok {
-                        reached = to.checked_sub(1);
-                    }
-                    let mut item = ExplanationItem::new(ItemScope::Recognition, &up.to, to_name, rule);
-                    item.met = Some(ok);
-                    item.missing = missing;
-                    item.confidence = Some(up.confidence);
-                    timing_item = Some(item);
+                            Some(format!("còn phải chờ đến ngày {} để đề nghị {to_name}", vn_date(earliest))),
+                        ),
+                        Err(_) => (false, "ngày quyết định không hợp lệ".to_string(), None),
+                    },
+                };
+                if !ok {
+                    reached = to.checked_sub(1);
                 }
+                let mut item = ExplanationItem::new(ItemScope::Recognition, &up.to, to_name, rule);
+                item.met = Some(ok);
+                item.missing = missing;
+                item.confidence = Some(up.confidence);
+                timing_item = Some(item);
+            }
         }
 
         let next = match reached {
@@ -982,8 +968,7 @@ impl Evaluator<'_> {
             let rule = if met_levels.is_empty() {
                 format!("tiêu chí {} không đạt: có chỉ tiêu không đạt", c.id)
             } else {
-                let names: Vec<&str> =
-                    levels.iter().filter(|l| met_levels.contains(&l.id)).map(|l| l.name.as_str()).collect();
+                let names: Vec<&str> = levels.iter().filter(|l| met_levels.contains(&l.id)).map(|l| l.name.as_str()).collect();
                 format!("tiêu chí {} đạt {} (mọi chỉ tiêu đạt)", c.id, names.join(", "))
             };
             let mut item = ExplanationItem::new(ItemScope::Criterion, &c.id, &c.name, rule);
@@ -1011,33 +996,27 @@ impl Evaluator<'_> {
                     confidence = weaker(confidence, r.ind.confidence);
                 }
                 if let (Some(n), Some(level)) = (next, next.and_then(|n| levels.get(n)))
-                    && let Some(Some(need)) = r.needs.get(n) {
-                        item.missing = Some(format!("còn thiếu để đạt {}: {need}", level.name));
-                    }
+                    && let Some(Some(need)) = r.needs.get(n)
+                {
+                    item.missing = Some(format!("còn thiếu để đạt {}: {need}", level.name));
+                }
                 items.push(item);
             }
         }
 
         let level = reached.and_then(|r| levels.get(r));
         let head_rule = match (level, by_criteria_reached.and_then(|r| levels.get(r))) {
-            (Some(l), Some(met)) if met.id != l.id => format!(
-                "đạt mọi chỉ tiêu của {} nhưng chưa đủ điều kiện thời gian (xem dòng công nhận): công nhận {}",
-                met.name, l.name
-            ),
+            (Some(l), Some(met)) if met.id != l.id => {
+                format!("đạt mọi chỉ tiêu của {} nhưng chưa đủ điều kiện thời gian (xem dòng công nhận): công nhận {}", met.name, l.name)
+            }
             (Some(l), _) => format!("đạt mọi chỉ tiêu của {}: công nhận {}", l.name, l.name),
-            (None, _) => format!(
-                "chưa đạt đủ chỉ tiêu của {}",
-                levels.first().map(|l| l.name.as_str()).unwrap_or("mức thấp nhất")
-            ),
+            (None, _) => format!("chưa đạt đủ chỉ tiêu của {}", levels.first().map(|l| l.name.as_str()).unwrap_or("mức thấp nhất")),
         };
         let mut head = ExplanationItem::new(ItemScope::Set, &set.id, &set.title, head_rule);
         head.met = Some(level.is_some());
         if let Some(n) = next.and_then(|n| levels.get(n)) {
-            let failing: Vec<&str> = rows
-                .iter()
-                .filter(|r| next.is_some_and(|ni| !r.met.get(ni).copied().unwrap_or(true)))
-                .map(|r| r.ind.id.as_str())
-                .collect();
+            let failing: Vec<&str> =
+                rows.iter().filter(|r| next.is_some_and(|ni| !r.met.get(ni).copied().unwrap_or(true))).map(|r| r.ind.id.as_str()).collect();
             if !failing.is_empty() {
                 head.missing = Some(format!("còn thiếu để đạt {}: {}", n.name, failing.join(", ")));
             } else if let Some(t) = &timing_item {

@@ -191,17 +191,14 @@ impl Parser<'_> {
     }
     fn eat_op(&mut self, ops: &[&'static str]) -> Option<&'static str> {
         if let Some(Tok::Op(o)) = self.peek()
-            && let Some(found) = ops.iter().find(|x| *x == o) {
-                self.pos += 1;
-                return Some(found);
-            }
+            && let Some(found) = ops.iter().find(|x| *x == o)
+        {
+            self.pos += 1;
+            return Some(found);
+        }
         None
     }
-    fn binary(
-        &mut self,
-        ops: &[&'static str],
-        next: fn(&mut Self) -> Result<Node, ExprError>,
-    ) -> Result<Node, ExprError> {
+    fn binary(&mut self, ops: &[&'static str], next: fn(&mut Self) -> Result<Node, ExprError>) -> Result<Node, ExprError> {
         let mut left = next(self)?;
         while let Some(op) = self.eat_op(ops) {
             let right = next(self)?;

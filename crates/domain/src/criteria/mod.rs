@@ -88,16 +88,14 @@ mod shipped;
 mod source;
 
 pub use answers::{AnswerError, AnswerValue, Answers, PreviousRecognition};
-pub use check::{CheckError, SetErrors, check_file, check_files};
 pub(crate) use check::read_toml;
+pub use check::{CheckError, SetErrors, check_file, check_files};
 pub use engine::{
-    AreaSet, EvalError, Evaluation, Evaluator, ExplanationItem, ItemScope, PointsOutcome, PointsScorer,
-    ScoreError, ValueSource,
+    AreaSet, EvalError, Evaluation, Evaluator, ExplanationItem, ItemScope, PointsOutcome, PointsScorer, ScoreError, ValueSource,
 };
 pub use model::{
-    Applicability, AreaPassMark, Band, Confidence, CriteriaSet, Criterion, Deadline, Floor, FloorScope, Indicator,
-    IndicatorKind, LegalBasis, Level, ManagingLevel, Method, PointsRules, Requirement, SubjectKind, Tag, Timing,
-    UpgradeRule, Variable,
+    Applicability, AreaPassMark, Band, Confidence, CriteriaSet, Criterion, Deadline, Floor, FloorScope, Indicator, IndicatorKind,
+    LegalBasis, Level, ManagingLevel, Method, PointsRules, Requirement, SubjectKind, Tag, Timing, UpgradeRule, Variable,
 };
 pub use number::{ArithmeticError, Number, NumberError, Points};
 pub use select::{SelectError, Selection, select_applicable};

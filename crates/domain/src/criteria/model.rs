@@ -66,16 +66,8 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
-    pub const ALL: [SubjectKind; 8] = [
-        Self::Household,
-        Self::Clan,
-        Self::Village,
-        Self::Organisation,
-        Self::Citizen,
-        Self::Commune,
-        Self::District,
-        Self::Province,
-    ];
+    pub const ALL: [SubjectKind; 8] =
+        [Self::Household, Self::Clan, Self::Village, Self::Organisation, Self::Citizen, Self::Commune, Self::District, Self::Province];
 
     pub fn code(self) -> &'static str {
         match self {

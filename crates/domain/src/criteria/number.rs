@@ -319,9 +319,10 @@ impl fmt::Display for Number {
 impl Serialize for Number {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.den == 1
-            && let Ok(i) = i64::try_from(self.num) {
-                return s.serialize_i64(i);
-            }
+            && let Ok(i) = i64::try_from(self.num)
+        {
+            return s.serialize_i64(i);
+        }
         // Serialisation is for people and files, not for decisions; exact values with up to
         // 12 decimals round-trip through the shortest float printer.
         s.serialize_f64(self.num as f64 / self.den as f64)

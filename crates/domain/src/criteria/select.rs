@@ -66,11 +66,8 @@ pub fn select_applicable<'s>(sets: &'s [CriteriaSet], sel: &Selection<'_>) -> Re
         })
         .collect();
     // A set that another candidate supersedes drops out (overlapping versions of one lineage).
-    let candidates: Vec<&CriteriaSet> = candidates
-        .iter()
-        .filter(|s| !candidates.iter().any(|o| o.supersedes.iter().any(|id| id == &s.id)))
-        .copied()
-        .collect();
+    let candidates: Vec<&CriteriaSet> =
+        candidates.iter().filter(|s| !candidates.iter().any(|o| o.supersedes.iter().any(|id| id == &s.id))).copied().collect();
     let rank = |s: &CriteriaSet| !s.applicability.jurisdictions.is_empty();
     let Some(best) = candidates.iter().map(|s| rank(s)).max() else {
         return Err(SelectError::NotFound { subject: sel.subject.label().to_string(), date: vn_date(sel.on) });

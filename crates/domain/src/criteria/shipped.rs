@@ -72,7 +72,11 @@ mod tests {
                 }
                 for l in &src.levels {
                     assert!(
-                        src.recognised_by.iter().filter_map(|id| sets.iter().find(|x| &x.id == id)).any(|r| r.levels.iter().any(|x| &x.id == l) || r.bands.iter().any(|x| &x.id == l)),
+                        src.recognised_by.iter().filter_map(|id| sets.iter().find(|x| &x.id == id)).any(|r| r
+                            .levels
+                            .iter()
+                            .any(|x| &x.id == l)
+                            || r.bands.iter().any(|x| &x.id == l)),
                         "{}: {} level {l}",
                         s.id,
                         v.id

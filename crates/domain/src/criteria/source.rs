@@ -57,7 +57,9 @@ impl Counted {
         use SubjectKind as S;
         match self {
             Self::Households => matches!(subject, S::Village | S::Clan | S::Commune | S::District | S::Province),
-            Self::Adults | Self::AssessedCitizens => matches!(subject, S::Household | S::Village | S::Clan | S::Commune | S::District | S::Province),
+            Self::Adults | Self::AssessedCitizens => {
+                matches!(subject, S::Household | S::Village | S::Clan | S::Commune | S::District | S::Province)
+            }
             Self::Communes => matches!(subject, S::District | S::Province),
             Self::Staff => subject == S::Organisation,
         }
@@ -202,7 +204,10 @@ mod tests {
         let s: DataSource = "adults:cdht-congdan".parse().unwrap();
         assert_eq!(s.recognised_by, ["cdht-congdan"]);
         let s: DataSource = " communes : cdht-xa, cdht-xa-tt44 @ md2 ".parse().unwrap();
-        assert_eq!((s.recognised_by.clone(), s.levels.clone()), (vec!["cdht-xa".to_string(), "cdht-xa-tt44".into()], vec!["md2".to_string()]));
+        assert_eq!(
+            (s.recognised_by.clone(), s.levels.clone()),
+            (vec!["cdht-xa".to_string(), "cdht-xa-tt44".into()], vec!["md2".to_string()])
+        );
         assert_eq!(s.to_string(), "communes:cdht-xa,cdht-xa-tt44@md2");
     }
 
@@ -227,7 +232,10 @@ mod tests {
     #[test]
     fn describes_in_vietnamese() {
         let s: DataSource = "households:gdht".parse().unwrap();
-        assert_eq!(s.describe(2026), "Đếm trong sổ đăng ký: số hộ gia đình có danh hiệu \"Gia đình học tập\" (bộ tiêu chí gdht) còn hiệu lực trong năm 2026");
+        assert_eq!(
+            s.describe(2026),
+            "Đếm trong sổ đăng ký: số hộ gia đình có danh hiệu \"Gia đình học tập\" (bộ tiêu chí gdht) còn hiệu lực trong năm 2026"
+        );
     }
 
     proptest! {

@@ -19,17 +19,35 @@ fn sample(provinces: usize, communes: usize) -> (Hierarchy, i64) {
     for p in 0..provinces {
         let pid = UnitId(next);
         next += 1;
-        h.insert_unit(UnitRecord { id: pid, code: code(&format!("{:02}", p + 1)), name: name(&format!("Tỉnh {p}")), unit_type: UnitType::Tinh, validity: since });
+        h.insert_unit(UnitRecord {
+            id: pid,
+            code: code(&format!("{:02}", p + 1)),
+            name: name(&format!("Tỉnh {p}")),
+            unit_type: UnitType::Tinh,
+            validity: since,
+        });
         for c in 0..communes {
             let cid = UnitId(next);
             next += 1;
             let ccode = code(&format!("{:05}", (p + 1) * 100 + c));
-            h.insert_unit(UnitRecord { id: cid, code: ccode.clone(), name: name(&format!("Xã {p}-{c}")), unit_type: UnitType::Xa, validity: since });
+            h.insert_unit(UnitRecord {
+                id: cid,
+                code: ccode.clone(),
+                name: name(&format!("Xã {p}-{c}")),
+                unit_type: UnitType::Xa,
+                validity: since,
+            });
             h.insert_edge(ParentEdge { child: cid, parent: pid, validity: since });
             for v in 1..=2u16 {
                 let vid = UnitId(next);
                 next += 1;
-                h.insert_unit(UnitRecord { id: vid, code: UnitCode::village(&ccode, v).unwrap(), name: name(&format!("Thôn {v}")), unit_type: UnitType::Thon, validity: since });
+                h.insert_unit(UnitRecord {
+                    id: vid,
+                    code: UnitCode::village(&ccode, v).unwrap(),
+                    name: name(&format!("Thôn {v}")),
+                    unit_type: UnitType::Thon,
+                    validity: since,
+                });
                 h.insert_edge(ParentEdge { child: vid, parent: cid, validity: since });
             }
         }
@@ -46,9 +64,8 @@ fn merging_into_an_existing_commune_moves_villages_and_links_lineage() {
     let (mut h, mut next) = sample(1, 3);
     let on = date(2026, 1, 1);
     let c = communes_on(&h, on);
-    let plan = h
-        .plan(&Reorganisation::Merge { predecessors: vec![c[0], c[1]], into: MergeTarget::Existing(c[2]) }, on, "NQ 01/2026")
-        .unwrap();
+    let plan =
+        h.plan(&Reorganisation::Merge { predecessors: vec![c[0], c[1]], into: MergeTarget::Existing(c[2]) }, on, "NQ 01/2026").unwrap();
     h.apply(&plan, &mut next);
     assert!(h.violations().is_empty(), "{:?}", h.violations());
     assert_eq!(communes_on(&h, on), vec![c[2]]);
@@ -72,7 +89,12 @@ fn refusals_name_the_problem() {
     assert!(matches!(h.plan(&mixed, on, "x"), Err(ReorgError::MixedKinds(..))));
     let taken = Reorganisation::Merge {
         predecessors: vec![c[0], c[1]],
-        into: MergeTarget::New(NewUnit { code: h.unit(c[2]).unwrap().code.clone(), name: name("Xã Mới"), unit_type: UnitType::Xa, parent: Some(p) }),
+        into: MergeTarget::New(NewUnit {
+            code: h.unit(c[2]).unwrap().code.clone(),
+            name: name("Xã Mới"),
+            unit_type: UnitType::Xa,
+            parent: Some(p),
+        }),
     };
     assert!(matches!(h.plan(&taken, on, "x"), Err(ReorgError::CodeTaken(..))));
     assert!(matches!(h.plan(&Reorganisation::Abolish { unit: c[0] }, on, "x"), Err(ReorgError::HasChildren(_, 2))));
@@ -92,9 +114,7 @@ fn closure_follows_a_village_through_a_merger() {
     let plan = h.plan(&Reorganisation::Merge { predecessors: vec![c[0]], into: MergeTarget::Existing(c[1]) }, on, "x").unwrap();
     h.apply(&plan, &mut next);
     let rows = closure_rows(&h, &[village]);
-    let at = |d: Date| -> BTreeSet<UnitId> {
-        rows.iter().filter(|r| r.from <= d && d < r.to && r.depth > 0).map(|r| r.ancestor).collect()
-    };
+    let at = |d: Date| -> BTreeSet<UnitId> { rows.iter().filter(|r| r.from <= d && d < r.to && r.depth > 0).map(|r| r.ancestor).collect() };
     assert!(at(date(2025, 12, 31)).contains(&c[0]));
     assert!(at(on).contains(&c[1]));
     assert!(!at(on).contains(&c[0]));

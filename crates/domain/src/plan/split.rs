@@ -93,12 +93,7 @@ fn check_inputs(parent: &Target, children: &[(UnitRef, i64)]) -> Result<(), Spli
 
 /// Splits `parent` among `children` (unit, weight: population or the indicator's denominator).
 /// Every result passes [`check_split`] with the same children.
-pub fn split(
-    indicator: &Indicator,
-    parent: &Target,
-    children: &[(UnitRef, i64)],
-    method: &SplitMethod,
-) -> Result<Vec<Target>, SplitError> {
+pub fn split(indicator: &Indicator, parent: &Target, children: &[(UnitRef, i64)], method: &SplitMethod) -> Result<Vec<Target>, SplitError> {
     check_inputs(parent, children)?;
     let values = match (method, indicator.aggregation()) {
         (SplitMethod::Manual(values), _) => {
@@ -154,12 +149,7 @@ fn level_word(level: Level) -> String {
 /// add up to the parent's value, rates must have the parent's weighted mean, exactly. A
 /// refusal names the gap in Vietnamese: "tổng chỉ tiêu các xã là 950 người, chỉ tiêu của tỉnh
 /// là 1000 người (thiếu 50 người)".
-pub fn check_split(
-    indicator: &Indicator,
-    parent: &Target,
-    children: &[(UnitRef, i64)],
-    values: &[Number],
-) -> Result<(), SplitError> {
+pub fn check_split(indicator: &Indicator, parent: &Target, children: &[(UnitRef, i64)], values: &[Number]) -> Result<(), SplitError> {
     check_inputs(parent, children)?;
     if values.len() != children.len() {
         return Err(SplitError::WrongCount { children: children.len(), values: values.len() });

@@ -249,10 +249,7 @@ fn counts_split_by_the_largest_remainder_and_add_up() {
     let values: Vec<Number> = out.iter().map(|t| t.value).collect();
     assert_eq!(values, [5, 3, 2, 0].map(Number::integer));
     assert_eq!(out.first().map(|t| t.year), Some(2025));
-    assert_eq!(
-        split(&people(), &p, &communes(&[0, 0]), &SplitMethod::ByWeight),
-        Err(SplitError::NoWeight)
-    );
+    assert_eq!(split(&people(), &p, &communes(&[0, 0]), &SplitMethod::ByWeight), Err(SplitError::NoWeight));
 }
 
 #[test]
@@ -261,10 +258,7 @@ fn a_manual_split_off_target_names_the_gap() {
     let p = parent("gdht_rate", "20", Number::integer(70));
     let kids = communes(&[100, 100]);
     let err = check_split(&gdht, &p, &kids, &[n("67"), n("70")]).err().map(|e| e.to_string());
-    assert_eq!(
-        err.as_deref(),
-        Some("bình quân (theo quy mô) chỉ tiêu các xã là 68,5%, chỉ tiêu của tỉnh là 70% (thiếu 1,5%)")
-    );
+    assert_eq!(err.as_deref(), Some("bình quân (theo quy mô) chỉ tiêu các xã là 68,5%, chỉ tiêu của tỉnh là 70% (thiếu 1,5%)"));
     assert_eq!(check_split(&gdht, &p, &kids, &[n("65"), n("75")]), Ok(()));
     let err = check_split(&people(), &parent("people_trained", "20", Number::integer(1000)), &kids, &[n("500"), n("450")]);
     assert_eq!(

@@ -157,11 +157,7 @@ impl Cccd {
             });
         }
         if self.sex() != sex {
-            return Err(CccdError::SexMismatch {
-                cccd_sex: self.sex(),
-                digit: char::from(b'0' + self.century_digit()),
-                declared: sex,
-            });
+            return Err(CccdError::SexMismatch { cccd_sex: self.sex(), digit: char::from(b'0' + self.century_digit()), declared: sex });
         }
         Ok(())
     }
@@ -328,11 +324,7 @@ mod tests {
             ("079185000123.0", "079185000123", false),
             ("079 185 000 123", "079185000123", false),
         ] {
-            assert_eq!(
-                Cccd::restore(raw).map(|(c, r)| (c.to_string(), r)),
-                Ok((restored.to_string(), zeros_restored)),
-                "{raw:?}"
-            );
+            assert_eq!(Cccd::restore(raw).map(|(c, r)| (c.to_string(), r)), Ok((restored.to_string(), zeros_restored)), "{raw:?}");
         }
         for raw in ["1.23457E+11", "1,23457E+11", "7.91850E+10", "1E+11", "1.2e11"] {
             assert!(matches!(Cccd::restore(raw), Err(CccdError::RoundedByExcel(_))), "{raw:?}");

@@ -5,8 +5,8 @@
 //! what is ambiguous rather than guess: a 2-digit year or a decimal comma is an error that
 //! names the value, so the officer can correct the row.
 
-use jiff::civil::{Date, Time};
 use jiff::Span;
+use jiff::civil::{Date, Time};
 
 /// Why a cell could not be read. Each message names the value; the caller adds row and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,17 +23,13 @@ pub enum CellError {
     YearOnly(String),
     #[error("số \"{0}\" không phải một ngày Excel: số ngày Excel đi từ 1 (01/01/1900) đến 2958465 (31/12/9999)")]
     SerialOutOfRange(String),
-    #[error(
-        "số ngày Excel \"{0}\" là ngày 29/02/1900, một ngày không có thật (lỗi năm nhuận của Excel); hãy nhập lại ngày"
-    )]
+    #[error("số ngày Excel \"{0}\" là ngày 29/02/1900, một ngày không có thật (lỗi năm nhuận của Excel); hãy nhập lại ngày")]
     ExcelLeapDay(String),
     #[error("không đọc được số \"{0}\"")]
     NotANumber(String),
     #[error("số \"{0}\" có phần thập phân; ô này chỉ nhận số nguyên")]
     NotInteger(String),
-    #[error(
-        "số \"{raw}\" có dấu phẩy, theo cách viết Việt Nam là phần thập phân; nếu là hàng nghìn, hãy viết {dotted} hoặc {plain}"
-    )]
+    #[error("số \"{raw}\" có dấu phẩy, theo cách viết Việt Nam là phần thập phân; nếu là hàng nghìn, hãy viết {dotted} hoặc {plain}")]
     AmbiguousComma { raw: String, dotted: String, plain: String },
     #[error("số \"{0}\" quá lớn")]
     TooLarge(String),
@@ -161,11 +157,7 @@ pub fn parse_money_cell(raw: &str) -> Result<i64, CellError> {
         return Err(CellError::Empty);
     }
     let folded = crate::text::fold(s);
-    let number = ["vnd", "dong", "d", "\u{20ab}"]
-        .iter()
-        .find_map(|unit| folded.strip_suffix(unit))
-        .unwrap_or(&folded)
-        .trim_end();
+    let number = ["vnd", "dong", "d", "\u{20ab}"].iter().find_map(|unit| folded.strip_suffix(unit)).unwrap_or(&folded).trim_end();
     let amount = integer(number, s).map_err(|e| match e {
         CellError::NotANumber(_) | CellError::Empty => CellError::BadMoney(s.to_string()),
         other => other,
@@ -213,11 +205,7 @@ fn integer(s: &str, shown: &str) -> Result<i64, CellError> {
         (false, true) => {
             if body.matches(',').count() == 1 && grouped(body, ',').is_some() {
                 let plain = body.replace(',', "");
-                return Err(CellError::AmbiguousComma {
-                    raw: shown.to_string(),
-                    dotted: body.replace(',', "."),
-                    plain,
-                });
+                return Err(CellError::AmbiguousComma { raw: shown.to_string(), dotted: body.replace(',', "."), plain });
             }
             decimal_or_grouped(body, ',', shown)?
         }
@@ -405,7 +393,8 @@ mod tests {
         );
         assert_eq!(
             parse_int_cell("1,000").map_err(|e| e.to_string()),
-            Err("số \"1,000\" có dấu phẩy, theo cách viết Việt Nam là phần thập phân; nếu là hàng nghìn, hãy viết 1.000 hoặc 1000".to_string())
+            Err("số \"1,000\" có dấu phẩy, theo cách viết Việt Nam là phần thập phân; nếu là hàng nghìn, hãy viết 1.000 hoặc 1000"
+                .to_string())
         );
     }
 

@@ -7,8 +7,8 @@ use super::cccd::Cccd;
 use super::cell::{parse_bool_cell, parse_date_cell, parse_int_cell, parse_money_cell};
 use super::person::{FullName, RecordCode, Sex};
 use super::reference::{
-    ASSOCIATION_LEVELS, FUND_ENTRY_KINDS, MANAGEMENT_LEVELS, OCCUPATION_GROUPS, ORGANISATION_KINDS, RELATIONS_TO_HEAD,
-    parse_coded, parse_ethnicity,
+    ASSOCIATION_LEVELS, FUND_ENTRY_KINDS, MANAGEMENT_LEVELS, OCCUPATION_GROUPS, ORGANISATION_KINDS, RELATIONS_TO_HEAD, parse_coded,
+    parse_ethnicity,
 };
 use crate::unit::{UnitCode, UnitKind};
 use jiff::civil::Date;
@@ -33,11 +33,16 @@ pub enum RegistryKind {
 /// What a field holds and how a cell or form value is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
-    Text { max: usize },
+    Text {
+        max: usize,
+    },
     Name,
     Code,
     Date,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Đồng, a non-negative integer.
     Money,
     Bool,
@@ -181,7 +186,10 @@ pub const CITIZENS: Registry = Registry {
         personal(hint(f("birth_date", "Ngày sinh", FieldType::Date, true), "dd/mm/yyyy")),
         aliases(f("sex", "Giới tính", FieldType::Sex, true), &["Giới"]),
         f("ethnicity", "Dân tộc", FieldType::Ethnicity, false),
-        hint(f("occupation_group", "Nhóm đối tượng", FieldType::Coded(&OCCUPATION_GROUPS), false), "N1–N4 theo bộ công cụ Công dân học tập"),
+        hint(
+            f("occupation_group", "Nhóm đối tượng", FieldType::Coded(&OCCUPATION_GROUPS), false),
+            "N1–N4 theo bộ công cụ Công dân học tập",
+        ),
         f("household", "Mã hộ", FieldType::Ref(RegistryKind::Households), false),
         f("relation", "Quan hệ với chủ hộ", FieldType::Coded(&RELATIONS_TO_HEAD), false),
         f("village", "Mã thôn", FieldType::Unit(UnitKind::Village), true),
@@ -386,11 +394,19 @@ impl Value {
     /// The text shown in lists and written to spreadsheets.
     pub fn display(&self, ty: FieldType) -> String {
         match (self, ty) {
-            (Value::Text(s), FieldType::Coded(list)) => list.iter().find(|(c, _)| c == s).map(|(_, l)| (*l).to_string()).unwrap_or_else(|| s.clone()),
+            (Value::Text(s), FieldType::Coded(list)) => {
+                list.iter().find(|(c, _)| c == s).map(|(_, l)| (*l).to_string()).unwrap_or_else(|| s.clone())
+            }
             (Value::Text(s), FieldType::Sex) => Sex::parse(s).map(|x| x.label().to_string()).unwrap_or_else(|| s.clone()),
             (Value::Text(s), _) => s.clone(),
             (Value::Int(n), _) => n.to_string(),
-            (Value::Bool(b), _) => if *b { "Có".into() } else { "Không".into() },
+            (Value::Bool(b), _) => {
+                if *b {
+                    "Có".into()
+                } else {
+                    "Không".into()
+                }
+            }
             (Value::Date(d), _) => crate::date::format_vn(*d),
             (Value::Unit(c), _) => c.to_string(),
         }
@@ -455,7 +471,9 @@ fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Optio
                 .ok_or_else(|| format!("\"{s}\" không có trong danh mục: {}", list.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("; ")))?
                 .to_string(),
         ),
-        FieldType::Ethnicity => Value::Text(parse_ethnicity(s).ok_or_else(|| format!("\"{s}\" không có trong danh mục 54 dân tộc"))?.to_string()),
+        FieldType::Ethnicity => {
+            Value::Text(parse_ethnicity(s).ok_or_else(|| format!("\"{s}\" không có trong danh mục 54 dân tộc"))?.to_string())
+        }
         FieldType::Unit(kind) => Value::Unit(UnitCode::parse_restoring_zeros(kind, s).map_err(|e| e.to_string())?),
         FieldType::AnyUnit => Value::Unit(UnitCode::parse(s).map_err(|e| e.to_string())?),
     };

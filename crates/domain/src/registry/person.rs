@@ -91,10 +91,7 @@ impl FullName {
         if s.is_empty() {
             return Err(FullNameError::Empty);
         }
-        if let Some(bad) = s
-            .chars()
-            .find(|&c| !(c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '-' | '.')))
-        {
+        if let Some(bad) = s.chars().find(|&c| !(c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '-' | '.'))) {
             return Err(FullNameError::InvalidChar(bad));
         }
         if !s.chars().any(char::is_alphabetic) {

@@ -142,13 +142,8 @@ pub const ETHNICITIES: [&str; 54] = [
 
 /// Other names in common use, each mapped to the name in [`ETHNICITIES`]. Only names that
 /// cannot be mistaken for another group are listed.
-const ETHNICITY_ALIASES: [(&str, &str); 5] = [
-    ("Mông", "H'Mông"),
-    ("Khơ-me", "Khmer"),
-    ("Việt", "Kinh"),
-    ("Kinh (Việt)", "Kinh"),
-    ("Hoa (Hán)", "Hoa"),
-];
+const ETHNICITY_ALIASES: [(&str, &str); 5] =
+    [("Mông", "H'Mông"), ("Khơ-me", "Khmer"), ("Việt", "Kinh"), ("Kinh (Việt)", "Kinh"), ("Hoa (Hán)", "Hoa")];
 
 /// The comparison key of a coded value: folded (lower case, no diacritics, `đ` → `d`) and
 /// reduced to letters and digits, so "Ê-đê", "ê đê" and "EDE" meet, as do `con_dau` and
@@ -166,12 +161,11 @@ pub fn parse_ethnicity(raw: &str) -> Option<&'static str> {
         return Some(name);
     }
     static KEYS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
-    let keys = KEYS.get_or_init(|| ETHNICITIES.iter().map(|n| (key(n), *n)).chain(ETHNICITY_ALIASES.iter().map(|(alias, n)| (key(alias), *n))).collect());
+    let keys = KEYS.get_or_init(|| {
+        ETHNICITIES.iter().map(|n| (key(n), *n)).chain(ETHNICITY_ALIASES.iter().map(|(alias, n)| (key(alias), *n))).collect()
+    });
     let folded = crate::text::fold(raw);
-    let bare = ["dan toc ", "nguoi "]
-        .iter()
-        .find_map(|prefix| folded.strip_prefix(prefix))
-        .unwrap_or(&folded);
+    let bare = ["dan toc ", "nguoi "].iter().find_map(|prefix| folded.strip_prefix(prefix)).unwrap_or(&folded);
     let k = key(bare);
     if k.is_empty() {
         return None;

@@ -31,7 +31,11 @@ async fn branch(state: &AppState, u: &CurrentUser, code: &str) -> Result<BranchR
 
 fn entry_json(u: &CurrentUser, e: &FundEntryRow) -> serde_json::Value {
     let cccd = e.beneficiary_cccd.as_deref().map(|c| {
-        if u.user.role.sees_personal_data() { c.to_string() } else { hoctap_domain::registry::cccd::Cccd::parse(c).map(|c| c.masked()).unwrap_or_else(|_| "***".into()) }
+        if u.user.role.sees_personal_data() {
+            c.to_string()
+        } else {
+            hoctap_domain::registry::cccd::Cccd::parse(c).map(|c| c.masked()).unwrap_or_else(|_| "***".into())
+        }
     });
     json!({
         "id": e.id, "entry_no": e.entry_no, "posted_on": e.posted_on, "kind": e.kind, "kind_label": e.kind.label(),
@@ -76,7 +80,12 @@ struct PostBody {
     decision: String,
 }
 
-async fn post_entry(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, body: Result<Json<PostBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn post_entry(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(code): Path<String>,
+    body: Result<Json<PostBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::EditAssociation)?;
     let b = branch(&state, &u, &code).await?;
     let Json(p) = body.map_err(|e| bad("body", e.body_text()))?;
@@ -86,8 +95,13 @@ async fn post_entry(State(state): State<AppState>, ApiUser(u): ApiUser, Path(cod
         serde_json::Value::String(s) => s.clone(),
         _ => String::new(),
     };
-    let entry = entry_from_input(&p.kind, &amount, &p.counterparty, &p.beneficiary_cccd, &p.decision)
-        .map_err(|errors| errors.into_iter().next().map(|e| WebError::invalid(&e.field, e.message)).unwrap_or(WebError::invalid("body", "dữ liệu không hợp lệ")))?;
+    let entry = entry_from_input(&p.kind, &amount, &p.counterparty, &p.beneficiary_cccd, &p.decision).map_err(|errors| {
+        errors
+            .into_iter()
+            .next()
+            .map(|e| WebError::invalid(&e.field, e.message))
+            .unwrap_or(WebError::invalid("body", "dữ liệu không hợp lệ"))
+    })?;
     let on = posting_date(&p.posted_on)?;
     let e = state.store.fund_post(&u.actor(), &b, &entry, None, on, u.scope()).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
@@ -99,7 +113,12 @@ struct ReverseBody {
     reason: String,
 }
 
-async fn reverse(State(state): State<AppState>, ApiUser(u): ApiUser, Path((code, no)): Path<(String, String)>, body: Result<Json<ReverseBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn reverse(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((code, no)): Path<(String, String)>,
+    body: Result<Json<ReverseBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::EditAssociation)?;
     let b = branch(&state, &u, &code).await?;
     let Json(r) = body.map_err(|e| bad("body", e.body_text()))?;

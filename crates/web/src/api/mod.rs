@@ -107,7 +107,10 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let Json(b) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
     let user = auth::authenticate(&state, &b.username, &b.password).await?;
     let (cookie, csrf) = auth::start_session(&state, user.id).await?;
@@ -120,7 +123,8 @@ async fn session(ApiUser(u): ApiUser) -> ApiResult {
 
 async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     state.store.delete_session(&u.session_hash).await?;
-    Ok(([(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies))], StatusCode::NO_CONTENT).into_response())
+    Ok(([(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies))], StatusCode::NO_CONTENT)
+        .into_response())
 }
 
 fn date_of(q: &AsAt) -> Result<jiff::civil::Date, ApiError> {
@@ -229,11 +233,17 @@ struct AttributeBody {
     legal_act: String,
 }
 
-async fn set_attribute(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<AttributeBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn set_attribute(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<AttributeBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
-    let attr = AreaAttribute::parse(&b.attribute).ok_or_else(|| bad("attribute", "thuộc tính không hợp lệ: mien_nui, dac_biet_kho_khan hoặc dan_toc_thieu_so"))?;
+    let attr = AreaAttribute::parse(&b.attribute)
+        .ok_or_else(|| bad("attribute", "thuộc tính không hợp lệ: mien_nui, dac_biet_kho_khan hoặc dan_toc_thieu_so"))?;
     let validity = validity_from_form(&b.from, &b.to)?;
     let aid = state.store.set_attribute(&u.actor(), id, attr, validity, &b.legal_act).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": aid}))).into_response())
@@ -251,7 +261,12 @@ struct VillageBody {
     unit_type: String,
 }
 
-async fn create_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn create_village(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
@@ -259,14 +274,24 @@ async fn create_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path
     Ok((StatusCode::CREATED, Json(json!(v))).into_response())
 }
 
-async fn update_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn update_village(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     ok(state.store.update_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?)
 }
 
-async fn end_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult<Response> {
+async fn end_village(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AsAt>,
+) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
     let on = date_of(&q)?;
@@ -281,7 +306,12 @@ struct ImportQuery {
 }
 
 /// Body: the CSV or XLSX file itself.
-async fn import_villages(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+async fn import_villages(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     let rows = crate::pages::units::village_rows(&body)?;
     if rows.is_empty() {
@@ -302,7 +332,11 @@ struct ReorgBody {
     dry_run: bool,
 }
 
-async fn reorganise(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<ReorgBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn reorganise(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<ReorgBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     u.require(Action::Reorganise)?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
@@ -326,12 +360,21 @@ struct CorrectBody {
     note: String,
 }
 
-async fn correct_unit(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<CorrectBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn correct_unit(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<CorrectBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     u.require(Action::Reorganise)?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let cur = state.store.unit(id).await?;
     let name = b.name.as_deref().map(UnitName::parse).transpose().map_err(|e| bad("name", e))?;
-    let from = b.valid_from.as_deref().map(|s| format_vn(parse_date(s).unwrap_or(cur.validity.from))).unwrap_or_else(|| format_vn(cur.validity.from));
+    let from = b
+        .valid_from
+        .as_deref()
+        .map(|s| format_vn(parse_date(s).unwrap_or(cur.validity.from)))
+        .unwrap_or_else(|| format_vn(cur.validity.from));
     if let Some(s) = &b.valid_from {
         parse_date(s).map_err(|e| bad("valid_from", e))?;
     }
@@ -348,7 +391,11 @@ struct LinkBody {
     legal_act: String,
 }
 
-async fn add_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn add_link(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let kind = LineageKind::parse(&b.kind).ok_or_else(|| bad("kind", "loại sự kiện không hợp lệ"))?;
@@ -364,7 +411,11 @@ struct RemoveLinkBody {
     successor_id: i64,
 }
 
-async fn remove_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<RemoveLinkBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn remove_link(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<RemoveLinkBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     state.store.remove_lineage_link(&u.actor(), b.event_id, b.predecessor_id, b.successor_id).await?;
@@ -376,7 +427,11 @@ async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult 
     ok(state.store.users(u.scope(), hoctap_store::today()).await?)
 }
 
-async fn create_user(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<crate::pages::users::UserForm>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<crate::pages::users::UserForm>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
     let id = crate::pages::users::create_user(&state, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.user(id).await?))).into_response())
@@ -389,7 +444,12 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn reset_password(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     crate::pages::users::managed_user(&state, &u, id).await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
@@ -397,7 +457,11 @@ async fn reset_password(State(state): State<AppState>, ApiUser(u): ApiUser, Path
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn change_password(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     if !auth::verify_password(&u.user.password_hash, &b.current) {
         return Err(bad("current", "mật khẩu hiện tại không đúng"));
@@ -407,7 +471,12 @@ async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, bod
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn audit(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<crate::pages::audit::AuditQuery>, headers: HeaderMap) -> ApiResult {
+async fn audit(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<crate::pages::audit::AuditQuery>,
+    headers: HeaderMap,
+) -> ApiResult {
     u.require(Action::ReadAudit)?;
     let _ = headers;
     let f: AuditFilter = crate::pages::audit::filter(&state, &u, &q).await?;
@@ -445,7 +514,12 @@ struct VersionQuery {
     version: Option<String>,
 }
 
-async fn criteria_show(State(state): State<AppState>, ApiUser(_u): ApiUser, Path(id): Path<String>, Query(q): Query<VersionQuery>) -> ApiResult {
+async fn criteria_show(
+    State(state): State<AppState>,
+    ApiUser(_u): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> ApiResult {
     ok(state.store.criteria_set(&id, q.version.as_deref()).await?.set)
 }
 
@@ -463,7 +537,9 @@ struct ApplicableQuery {
 async fn criteria_applicable(State(state): State<AppState>, ApiUser(_u): ApiUser, Query(q): Query<ApplicableQuery>) -> ApiResult {
     use hoctap_domain::criteria::{ManagingLevel, Selection, SubjectKind, select_applicable};
     let on = date_of(&AsAt { ngay: q.ngay.clone(), ..Default::default() })?;
-    let subject = SubjectKind::parse(&q.subject).ok_or_else(|| bad("subject", "đối tượng không hợp lệ: household, clan, village, organisation, citizen, commune, district, province"))?;
+    let subject = SubjectKind::parse(&q.subject).ok_or_else(|| {
+        bad("subject", "đối tượng không hợp lệ: household, clan, village, organisation, citizen, commune, district, province")
+    })?;
     let sets: Vec<_> = state.store.criteria_sets().await?.into_iter().map(|s| s.set).collect();
     let mut sel = Selection::new(subject, on);
     if let Some(p) = &q.province {
@@ -485,7 +561,13 @@ struct EvaluateQuery {
 }
 
 /// Body: `{"answers": {...}, "data": {...}, "area": [...], "tags": [...], "previous": [...]}`.
-async fn criteria_evaluate(State(state): State<AppState>, ApiUser(_u): ApiUser, Path(id): Path<String>, Query(q): Query<EvaluateQuery>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn criteria_evaluate(
+    State(state): State<AppState>,
+    ApiUser(_u): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<EvaluateQuery>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     use hoctap_domain::criteria::{Answers, EvalError};
     let Json(v) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
     let set = state.store.criteria_set(&id, q.version.as_deref()).await?.set;
@@ -495,7 +577,11 @@ async fn criteria_evaluate(State(state): State<AppState>, ApiUser(_u): ApiUser, 
     };
     let errors_json = |list: Vec<hoctap_domain::criteria::AnswerError>| {
         let first = list.first().map(|e| e.to_string()).unwrap_or_default();
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": {"message": crate::pages::capitalise(&first), "field": "answers", "details": list}}))).into_response()
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": {"message": crate::pages::capitalise(&first), "field": "answers", "details": list}})),
+        )
+            .into_response()
     };
     let answers = match Answers::from_json_value(&v) {
         Ok(a) => a,
@@ -509,7 +595,12 @@ async fn criteria_evaluate(State(state): State<AppState>, ApiUser(_u): ApiUser, 
 }
 
 /// Body: a workbook (`.xlsx`) or a TOML file. `?dry_run=true` only validates.
-async fn criteria_import(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+async fn criteria_import(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let set = crate::pages::criteria::set_from_upload(&body)?;
     if q.dry_run.unwrap_or(false) {
@@ -519,7 +610,12 @@ async fn criteria_import(State(state): State<AppState>, ApiUser(u): ApiUser, Que
     Ok((StatusCode::CREATED, Json(json!({"id": set.id, "version": set.version, "outcome": outcome, "applied": true}))).into_response())
 }
 
-async fn criteria_correct(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<String>, body: Result<Json<crate::pages::criteria::Correction>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn criteria_correct(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Json<crate::pages::criteria::Correction>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let Json(c) = body.map_err(|e| bad("body", e.body_text()))?;
     let set = state.store.criteria_set(&id, None).await?.set;
@@ -580,12 +676,21 @@ fn record_json(u: &CurrentUser, reg: &hoctap_domain::registry::def::Registry, r:
     let values: serde_json::Map<String, Value> = reg
         .fields
         .iter()
-        .filter_map(|f| r.values.get(f.column).map(|_| (f.column.to_string(), Value::String(crate::pages::registries::shown(u, f, r.values.get(f.column))))))
+        .filter_map(|f| {
+            r.values
+                .get(f.column)
+                .map(|_| (f.column.to_string(), Value::String(crate::pages::registries::shown(u, f, r.values.get(f.column)))))
+        })
         .collect();
     json!({"id": r.id, "unit_id": r.unit_id, "values": values, "valid_from": r.validity.from, "valid_to": r.validity.to})
 }
 
-async fn registry_list(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, Query(q): Query<crate::pages::registries::ListQuery>) -> ApiResult {
+async fn registry_list(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    Query(q): Query<crate::pages::registries::ListQuery>,
+) -> ApiResult {
     let reg = crate::pages::registries::registry_of(&slug)?;
     let records = crate::pages::registries::query_records(&state, &u, reg, &q, 100).await?;
     let next = crate::pages::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|(v, id)| json!({"sau": v, "sau_id": id}));
@@ -609,11 +714,16 @@ fn values_of_body(reg: &hoctap_domain::registry::def::Registry, body: &Value) ->
     }
     let form: std::collections::BTreeMap<String, String> = obj
         .iter()
-        .map(|(k, v)| (k.clone(), match v {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        }))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                },
+            )
+        })
         .collect();
     crate::pages::registries::values_from_form(reg, &form).map_err(|errs| {
         let first = errs.into_iter().next().map(|e| (e.field, e.message)).unwrap_or_default();
@@ -621,7 +731,12 @@ fn values_of_body(reg: &hoctap_domain::registry::def::Registry, body: &Value) ->
     })
 }
 
-async fn registry_create(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn registry_create(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
@@ -630,7 +745,12 @@ async fn registry_create(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
     Ok((StatusCode::CREATED, Json(record_json(&u, reg, &r))).into_response())
 }
 
-async fn registry_update(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn registry_update(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((slug, id)): Path<(String, i64)>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
@@ -654,7 +774,10 @@ async fn registry_update(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 }
 
 /// Parses only the columns present; `null` or "" clears a column.
-fn values_of_body_partial(reg: &hoctap_domain::registry::def::Registry, body: &Value) -> Result<Vec<(&'static str, Option<hoctap_domain::registry::def::Value>)>, ApiError> {
+fn values_of_body_partial(
+    reg: &hoctap_domain::registry::def::Registry,
+    body: &Value,
+) -> Result<Vec<(&'static str, Option<hoctap_domain::registry::def::Value>)>, ApiError> {
     let obj = body.as_object().ok_or_else(|| bad("body", "cần một đối tượng JSON {\"cột\": \"giá trị\"}"))?;
     let mut out = Vec::new();
     for (k, v) in obj {
@@ -670,7 +793,12 @@ fn values_of_body_partial(reg: &hoctap_domain::registry::def::Registry, body: &V
     Ok(out)
 }
 
-async fn registry_end(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>, Query(q): Query<AsAt>) -> ApiResult<Response> {
+async fn registry_end(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<AsAt>,
+) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
@@ -681,7 +809,13 @@ async fn registry_end(State(state): State<AppState>, ApiUser(u): ApiUser, Path((
 }
 
 /// Body: the CSV or XLSX file. `?dry_run=false` writes (default: check only).
-async fn registry_import(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>, Query(q): Query<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+async fn registry_import(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(slug): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let rows = crate::pages::registries::import_rows(reg, &body)?;
@@ -720,7 +854,11 @@ async fn campaigns_list(State(state): State<AppState>, ApiUser(u): ApiUser) -> A
     ok(state.store.campaigns(u.scope().map(|_| u.user.unit_id), hoctap_store::today()).await?)
 }
 
-async fn campaign_open(State(state): State<AppState>, ApiUser(u): ApiUser, body: Result<Json<crate::pages::assessments::CampaignForm>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn campaign_open(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    body: Result<Json<crate::pages::assessments::CampaignForm>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
     let id = crate::pages::assessments::open(&state, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.campaign(id).await?))).into_response())
@@ -746,7 +884,12 @@ struct SubjectBody {
     subject: String,
 }
 
-async fn assessment_create(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<SubjectBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn assessment_create(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<SubjectBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
@@ -784,7 +927,12 @@ async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 
 /// Body: the answers JSON of the criteria engine (`{"answers": {...}, "data": {...}, ...}`).
 /// Answers to locked indicators are refused with the indicator named.
-async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn assessment_answers(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
@@ -792,7 +940,8 @@ async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, 
     let a = visible_assessment(&state, &u, id).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v).map_err(|errs| bad("answers", errs.first().map(ToString::to_string).unwrap_or_default()))?;
+    let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v)
+        .map_err(|errs| bad("answers", errs.first().map(ToString::to_string).unwrap_or_default()))?;
     // Locked indicators and data keep their stored values, whatever the body says; the response names them.
     let kept = crate::pages::assessments::keep_locked(&set, &a, &mut answers);
     let result = crate::pages::assessments::store_answers(&state, &u, &a, &c, &set, &answers).await?;
@@ -811,7 +960,9 @@ pub(crate) struct TransitionBody {
 
 impl TransitionBody {
     /// The body as a workflow command; the body itself must be JSON of this shape.
-    pub(crate) fn command(body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> Result<hoctap_domain::workflow::Command, ApiError> {
+    pub(crate) fn command(
+        body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+    ) -> Result<hoctap_domain::workflow::Command, ApiError> {
         use hoctap_domain::workflow::Command;
         let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
         Ok(match b.action.as_str() {
@@ -825,7 +976,12 @@ impl TransitionBody {
     }
 }
 
-async fn assessment_transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn assessment_transition(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     let cmd = TransitionBody::command(body)?;
     let a = visible_assessment(&state, &u, id).await?;
     crate::pages::assessments::apply(&state, &u, &a, cmd).await?;

@@ -40,7 +40,9 @@ async fn show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path
     let nominations = state.store.nominations(id, None, u.scope(), today).await?;
     let rewards = state.store.reward_counts(id, u.scope(), today).await?;
     let nominations: Vec<_> = nominations.iter().map(|n| json!({"id": n.id, "participant_id": n.participant_id, "participant_name": n.participant_name, "actor_type": n.actor_type, "year": n.year, "form": n.form, "state": n.dossier.state, "state_label": n.dossier.state.label(), "passed": n.passed})).collect();
-    ok(json!({"movement": m, "report_due": hoctap_domain::emulation::report_due(&m.movement, today.year()), "participants": participants, "nominations": nominations, "reward_counts": rewards}))
+    ok(
+        json!({"movement": m, "report_due": hoctap_domain::emulation::report_due(&m.movement, today.year()), "participants": participants, "nominations": nominations, "reward_counts": rewards}),
+    )
 }
 
 /// A participant with its achievements; an achievement's proof file, when there is one, is
@@ -62,15 +64,27 @@ async fn participant(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id
 
 /// Records an achievement, as the participant page does: a multipart body with `year`,
 /// `kind` (`sang_kien` or `thanh_tich`), `title`, `evidence` and an optional `file`.
-async fn add_achievement(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> Result<axum::response::Response, ApiError> {
+async fn add_achievement(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Result<axum::response::Response, ApiError> {
     let upload = crate::pages::read_upload(mp).await.map_err(ApiError)?;
     let aid = record_achievement(&state, &u, id, upload).await.map_err(ApiError)?;
     let a = state.store.achievements(id).await?.into_iter().find(|a| a.id == aid);
     let file_url = a.as_ref().and_then(|a| a.file_name.as_ref()).map(|_| format!("/api/v1/achievements/{aid}/file"));
-    Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::CREATED, axum::Json(json!({"achievement": a, "file_url": file_url})))))
+    Ok(axum::response::IntoResponse::into_response((
+        axum::http::StatusCode::CREATED,
+        axum::Json(json!({"achievement": a, "file_url": file_url})),
+    )))
 }
 
-async fn achievement_file(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> Result<axum::response::Response, ApiError> {
+async fn achievement_file(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
     let (participant, mime, name, bytes) = state.store.achievement_file(id).await?;
     visible_participant(&state, &u, participant).await?;
     Ok(crate::pages::download(bytes, &mime, &name))
@@ -84,7 +98,12 @@ async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id)
 
 /// The page's rules: the preparer submits (criteria met, evidence for each), the reviewer of
 /// the current step takes, approves, returns with comments per criterion or rejects.
-async fn transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn transition(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     let cmd = TransitionBody::command(body)?;
     let n = visible_nomination(&state, &u, id).await?;
     apply(&state, &u, &n, cmd).await.map_err(ApiError)?;

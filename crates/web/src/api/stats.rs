@@ -38,6 +38,12 @@ async fn stats(State(state): State<AppState>, ApiUser(u): ApiUser, Path(unit): P
 
 async fn plans(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
     u.require(Action::ReadLocal)?;
-    let plans: Vec<_> = state.store.all_plans().await?.into_iter().map(|p| json!({"id": p.id, "key": p.key, "unit_id": p.unit_id, "plan": p.plan})).collect();
+    let plans: Vec<_> = state
+        .store
+        .all_plans()
+        .await?
+        .into_iter()
+        .map(|p| json!({"id": p.id, "key": p.key, "unit_id": p.unit_id, "plan": p.plan}))
+        .collect();
     ok(plans)
 }

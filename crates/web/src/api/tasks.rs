@@ -81,7 +81,12 @@ async fn list(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Quer
         u.require(hoctap_domain::access::Action::ReadLocal)?;
         my_tasks(&state, &u).await?
     } else {
-        let tq = TaskQuery { don_vi: q.unit, trang_thai: q.status.clone(), qua_han: if q.overdue == Some(true) { "1".into() } else { String::new() }, nam: q.year };
+        let tq = TaskQuery {
+            don_vi: q.unit,
+            trang_thai: q.status.clone(),
+            qua_han: if q.overdue == Some(true) { "1".into() } else { String::new() },
+            nam: q.year,
+        };
         unit_tasks(&state, &u, &tq).await?.1
     };
     ok(json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()}))
@@ -110,7 +115,12 @@ async fn reportable(state: &AppState, u: &CurrentUser, id: i64) -> Result<TaskRo
     if !may_report(u, &t) || !t.is_assigned() { Err(WebError::Forbidden) } else { Ok(t) }
 }
 
-async fn post_report(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<Response> {
+async fn post_report(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
     let t = reportable(&state, &u, id).await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let progress = match &b.progress {
@@ -120,7 +130,11 @@ async fn post_report(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id
     };
     let r = status_report(&b.status, &progress, &b.text)?;
     let today = hoctap_store::today();
-    let on = if b.reported_on.trim().is_empty() { today } else { parse_date(&b.reported_on).map_err(|e| bad("reported_on", format!("Ngày báo cáo: {e}")))? };
+    let on = if b.reported_on.trim().is_empty() {
+        today
+    } else {
+        parse_date(&b.reported_on).map_err(|e| bad("reported_on", format!("Ngày báo cáo: {e}")))?
+    };
     if on > today {
         return Err(bad("reported_on", "Ngày báo cáo: không được sau hôm nay"));
     }

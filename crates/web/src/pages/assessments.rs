@@ -153,9 +153,17 @@ async fn campaigns_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldE
         .campaigns(user.scope().map(|_| user.user.unit_id), hoctap_store::today())
         .await?
         .into_iter()
-        .map(|c| CampaignLine { id: c.id, title: c.title, year: c.year, set_id: c.set_id, unit: c.unit_name, due: format_vn(c.dossier_due) })
+        .map(|c| CampaignLine {
+            id: c.id,
+            title: c.title,
+            year: c.year,
+            set_id: c.set_id,
+            unit: c.unit_name,
+            due: format_vn(c.dossier_due),
+        })
         .collect();
-    let sets = state.store.criteria_sets().await?.into_iter().map(|s| (s.set.id.clone(), format!("{} ({})", s.set.title, s.set.id))).collect();
+    let sets =
+        state.store.criteria_sets().await?.into_iter().map(|s| (s.set.id.clone(), format!("{} ({})", s.set.title, s.set.id))).collect();
     Ok(CampaignsPage {
         chrome: Chrome::new("Đợt đánh giá", user),
         lines,
@@ -202,14 +210,29 @@ pub async fn open(state: &AppState, user: &CurrentUser, f: &CampaignForm) -> Web
         .store
         .create_campaign(
             &user.actor(),
-            NewCampaign { year, set_id: set.id.clone(), set_version: set.version.clone(), unit_id: user.user.unit_id, title, self_assessment_closes: closes, dossier_due: due, decision_due: decision, chain: default_chain(set.subject) },
+            NewCampaign {
+                year,
+                set_id: set.id.clone(),
+                set_version: set.version.clone(),
+                unit_id: user.user.unit_id,
+                title,
+                self_assessment_closes: closes,
+                dossier_due: due,
+                decision_due: decision,
+                chain: default_chain(set.subject),
+            },
         )
         .await?)
 }
 
 async fn open_campaign(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CampaignForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    super::after_post(&state, open(&state, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")), |errors| campaigns_page(&state, &user, errors, f)).await
+    super::after_post(
+        &state,
+        open(&state, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
+        |errors| campaigns_page(&state, &user, errors, f),
+    )
+    .await
 }
 
 pub struct DossierLine {
@@ -243,7 +266,13 @@ fn subject_of(set: &CriteriaSet) -> SubjectKind {
     set.subject
 }
 
-async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<CampaignPage> {
+async fn campaign_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<CampaignPage> {
     user.require(Action::ReadLocal)?;
     let c = state.store.campaign(id).await?;
     let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
@@ -280,7 +309,8 @@ async fn campaign_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
     }
     .to_string();
     let progress = progress_rows(state, user, &c).await?;
-    let decisions = state.store.decisions(c.id).await?.into_iter().map(|d| (d.id, d.content.number, format_vn(d.content.decided_on))).collect();
+    let decisions =
+        state.store.decisions(c.id).await?.into_iter().map(|d| (d.id, d.content.number, format_vn(d.content.decided_on))).collect();
     Ok(CampaignPage {
         decisions,
         progress,
@@ -322,13 +352,18 @@ pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: Subject
     match registry {
         Some(reg) => {
             let key = reg.key.first().copied().unwrap_or("code");
-            let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code).map_err(|e| WebError::invalid("subject", capitalise(&e)))?;
+            let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code)
+                .map_err(|e| WebError::invalid("subject", capitalise(&e)))?;
             let Some(Value::Text(v)) = value else { return Err(not_found()) };
             let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
             let r = state.store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
             let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
             // A CCCD is personal data: the label, seen by reviewers, carries it masked.
-            let shown_code = if reg.kind == def::RegistryKind::Citizens { hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default() } else { code.to_string() };
+            let shown_code = if reg.kind == def::RegistryKind::Citizens {
+                hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default()
+            } else {
+                code.to_string()
+            };
             Ok((r.id, format!("{shown_code} – {label}"), r.unit_id))
         }
         None => {
@@ -341,7 +376,16 @@ pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: Subject
                 _ => UnitKind::Province,
             };
             if u.kind != want {
-                return Err(WebError::invalid("subject", format!("{} {} là {}, bộ tiêu chí này đánh giá {}", u.code, u.name, u.kind.label().to_lowercase(), want.label().to_lowercase())));
+                return Err(WebError::invalid(
+                    "subject",
+                    format!(
+                        "{} {} là {}, bộ tiêu chí này đánh giá {}",
+                        u.code,
+                        u.name,
+                        u.kind.label().to_lowercase(),
+                        want.label().to_lowercase()
+                    ),
+                ));
             }
             Ok((u.id, format!("{} {}", u.code, u.name), u.id))
         }
@@ -358,10 +402,15 @@ pub struct RegistryValue {
 /// Counts, in the registries, the set's sourced variables for a dossier's subject.
 pub async fn registry_values(state: &AppState, set: &CriteriaSet, c: &CampaignRow, subject_id: i64) -> WebResult<Vec<RegistryValue>> {
     let year = i16::try_from(c.year).unwrap_or(2025);
-    let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> = set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
+    let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> =
+        set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
     let sources: Vec<_> = sourced.iter().map(|(_, s)| *s).collect();
     let values = state.store.source_values(set.subject, subject_id, year, &sources).await?;
-    Ok(sourced.iter().zip(values).map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) }).collect())
+    Ok(sourced
+        .iter()
+        .zip(values)
+        .map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) })
+        .collect())
 }
 
 /// Puts the registry counts into a dossier's data (số liệu) and re-evaluates; `only_missing`
@@ -388,13 +437,26 @@ async fn fill_from_registries(state: &AppState, user: &CurrentUser, id: i64, onl
 }
 
 /// Lays a dossier (lập hồ sơ) for a subject and pre-fills its data from the registries.
-pub async fn lay_dossier(state: &AppState, user: &CurrentUser, c: &CampaignRow, subject: SubjectKind, subject_id: i64, label: &str, unit: i64) -> WebResult<i64> {
+pub async fn lay_dossier(
+    state: &AppState,
+    user: &CurrentUser,
+    c: &CampaignRow,
+    subject: SubjectKind,
+    subject_id: i64,
+    label: &str,
+    unit: i64,
+) -> WebResult<i64> {
     let id = state.store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
     fill_from_registries(state, user, id, true).await?;
     Ok(id)
 }
 
-async fn refresh_data(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<CsrfOnly>) -> WebResult<Response> {
+async fn refresh_data(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
@@ -404,11 +466,20 @@ async fn refresh_data(State(state): State<AppState>, user: CurrentUser, Path(id)
         return Err(WebError::Forbidden);
     }
     let n = fill_from_registries(&state, &user, id, false).await?;
-    let message = if n == 0 { "Sổ đăng ký chưa có số liệu nào cho hồ sơ này".to_string() } else { format!("Đã lấy {n} số liệu từ sổ đăng ký; kết quả chấm đã cập nhật") };
+    let message = if n == 0 {
+        "Sổ đăng ký chưa có số liệu nào cho hồ sơ này".to_string()
+    } else {
+        format!("Đã lấy {n} số liệu từ sổ đăng ký; kết quả chấm đã cập nhật")
+    };
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), &message))
 }
 
-async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SubjectForm>) -> WebResult<Response> {
+async fn add_dossier(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<SubjectForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     if !may_prepare(&user) {
         return Err(WebError::Forbidden);
@@ -423,7 +494,10 @@ async fn add_dossier(State(state): State<AppState>, user: CurrentUser, Path(id):
         lay_dossier(&state, &user, &c, set.subject, subject_id, &label, unit).await
     }
     .await;
-    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ")), |errors| campaign_view(&state, &user, id, errors, None)).await
+    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ")), |errors| {
+        campaign_view(&state, &user, id, errors, None)
+    })
+    .await
 }
 
 pub struct AnswerLine {
@@ -490,7 +564,13 @@ fn answer_text(v: &serde_json::Value) -> String {
     }
 }
 
-async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<DossierPage> {
+async fn dossier_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<DossierPage> {
     let a = state.store.assessment(id).await?;
     may_read_dossier(state, user, &a).await?;
     let c = state.store.campaign(a.campaign_id).await?;
@@ -516,7 +596,9 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
         .collect();
     let current = a.dossier.current_step().cloned();
     let can_review = match (&a.dossier.state, &current) {
-        (WfState::InReview { .. }, Some(step)) => may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
+        (WfState::InReview { .. }, Some(step)) => {
+            may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id)
+        }
         _ => false,
     };
     let can_take = match (&a.dossier.state, &current) {
@@ -553,7 +635,13 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
             let val = match (&e["points"], &e["met"]) {
                 (serde_json::Value::String(p), _) => p.clone(),
                 (serde_json::Value::Number(p), _) => p.to_string(),
-                (_, serde_json::Value::Bool(m)) => if *m { "Đạt".into() } else { "Không đạt".into() },
+                (_, serde_json::Value::Bool(m)) => {
+                    if *m {
+                        "Đạt".into()
+                    } else {
+                        "Không đạt".into()
+                    }
+                }
                 _ => String::new(),
             };
             (s("id"), val, s("rule"), s("missing"))
@@ -562,24 +650,25 @@ async fn dossier_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec
     let evidence = state.store.evidence_of(id).await?;
     let registry = registry_values(state, &set, &c, a.subject_id).await?;
     let all_transitions = state.store.transitions(id).await?;
-    let changes: Vec<String> = match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
-        Some(before) if !matches!(a.dossier.state, WfState::Draft) => set
-            .indicators()
-            .filter_map(|(_, i)| {
-                let old = before.get(&i.id).map(answer_text).unwrap_or_default();
-                let new = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
-                // Yes/no answers read as the form shows them, not as stored (1/0).
-                let shown = |t: String| match (i.kind, t.as_str()) {
-                    (_, "") => "—".to_string(),
-                    (hoctap_domain::criteria::IndicatorKind::YesNo, "1") => "Đạt".into(),
-                    (hoctap_domain::criteria::IndicatorKind::YesNo, "0") => "Không đạt".into(),
-                    _ => t,
-                };
-                (old != new).then(|| format!("{}: {} → {}", i.id, shown(old), shown(new)))
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let changes: Vec<String> =
+        match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
+            Some(before) if !matches!(a.dossier.state, WfState::Draft) => set
+                .indicators()
+                .filter_map(|(_, i)| {
+                    let old = before.get(&i.id).map(answer_text).unwrap_or_default();
+                    let new = a.answers["answers"].get(&i.id).map(answer_text).unwrap_or_default();
+                    // Yes/no answers read as the form shows them, not as stored (1/0).
+                    let shown = |t: String| match (i.kind, t.as_str()) {
+                        (_, "") => "—".to_string(),
+                        (hoctap_domain::criteria::IndicatorKind::YesNo, "1") => "Đạt".into(),
+                        (hoctap_domain::criteria::IndicatorKind::YesNo, "0") => "Không đạt".into(),
+                        _ => t,
+                    };
+                    (old != new).then(|| format!("{}: {} → {}", i.id, shown(old), shown(new)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
     let transitions = all_transitions
         .into_iter()
         .map(|t| {
@@ -646,7 +735,13 @@ fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
 /// Saves the answers a user may change, evaluates, and stores the result.
 /// A request with `x-autosave: 1` (the page's script saving a draft as the user types) gets
 /// JSON back instead of a page: the new summary, or the field errors.
-async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
+async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
     let autosave = headers.get("x-autosave").is_some_and(|v| v == "1");
     let form = form_map(pairs);
     user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
@@ -696,7 +791,10 @@ fn stored_value(v: &serde_json::Value) -> Option<hoctap_domain::criteria::Answer
 
 /// The stored data (số liệu) of a dossier.
 fn stored_data(set: &CriteriaSet, a: &AssessmentRow) -> BTreeMap<String, hoctap_domain::criteria::Number> {
-    set.variables.iter().filter_map(|v| Some((v.id.clone(), hoctap_domain::criteria::Number::parse(&answer_text(a.answers["data"].get(&v.id)?)).ok()?))).collect()
+    set.variables
+        .iter()
+        .filter_map(|v| Some((v.id.clone(), hoctap_domain::criteria::Number::parse(&answer_text(a.answers["data"].get(&v.id)?)).ok()?)))
+        .collect()
 }
 
 /// The answers and data a dossier holds, as the engine reads them.
@@ -734,7 +832,14 @@ fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
 }
 
 /// Evaluates answers against the campaign's set on 31/12 of its year and stores both.
-pub async fn store_answers(state: &AppState, user: &CurrentUser, a: &AssessmentRow, c: &CampaignRow, set: &CriteriaSet, answers: &hoctap_domain::criteria::Answers) -> WebResult<serde_json::Value> {
+pub async fn store_answers(
+    state: &AppState,
+    user: &CurrentUser,
+    a: &AssessmentRow,
+    c: &CampaignRow,
+    set: &CriteriaSet,
+    answers: &hoctap_domain::criteria::Answers,
+) -> WebResult<serde_json::Value> {
     let mut json_answers = serde_json::Map::new();
     for (_, i) in set.indicators() {
         if let Some(v) = answers.values.get(&i.id) {
@@ -746,7 +851,8 @@ pub async fn store_answers(state: &AppState, user: &CurrentUser, a: &AssessmentR
         }
     }
     // Data the computed indicators read (số liệu), kept so the form shows them again.
-    let data: serde_json::Map<String, serde_json::Value> = answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
+    let data: serde_json::Map<String, serde_json::Value> =
+        answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
     let answers_json = serde_json::json!({"answers": json_answers, "data": data});
     // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
     let mut answers = answers.clone();
@@ -784,11 +890,18 @@ struct ActForm {
 
 /// The domain's verdict on a command, as the next state, the action's name and the detail the
 /// transition log keeps (shared by assessments and nominations).
-pub(crate) fn decide(user: &CurrentUser, dossier: &hoctap_domain::workflow::Dossier, cmd: &Command, answers: &serde_json::Value) -> WebResult<(hoctap_domain::workflow::Dossier, &'static str, serde_json::Value)> {
+pub(crate) fn decide(
+    user: &CurrentUser,
+    dossier: &hoctap_domain::workflow::Dossier,
+    cmd: &Command,
+    answers: &serde_json::Value,
+) -> WebResult<(hoctap_domain::workflow::Dossier, &'static str, serde_json::Value)> {
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
     let next = dossier.apply(&person, cmd).map_err(|e| match e {
         // Acting on one's own dossier is a matter of permission (403), not of input.
-        hoctap_domain::workflow::WorkflowError::FourEyes => WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) },
+        hoctap_domain::workflow::WorkflowError::FourEyes => {
+            WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) }
+        }
         other => WebError::invalid("action", capitalise(&other.to_string())),
     })?;
     let (action, detail) = match cmd {
@@ -861,7 +974,9 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
         "submit" => Command::Submit,
         "take" => Command::StartReview,
         "approve" => Command::Approve,
-        "return" => Command::Return { comments: f.rest.iter().filter_map(|(k, v)| k.strip_prefix("y:").map(|id| (id.to_string(), v.clone()))).collect() },
+        "return" => Command::Return {
+            comments: f.rest.iter().filter_map(|(k, v)| k.strip_prefix("y:").map(|id| (id.to_string(), v.clone()))).collect(),
+        },
         "reject" => Command::Reject { reason: f.reason.clone() },
         _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
     };
@@ -878,7 +993,12 @@ struct BulkForm {
 }
 
 /// Approves every ticked dossier at its current step, one transition each; reports those refused.
-async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<BulkForm>) -> WebResult<Response> {
+async fn bulk_approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<BulkForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let ids: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
     let mut done = 0;
@@ -893,14 +1013,22 @@ async fn bulk_approve(State(state): State<AppState>, user: CurrentUser, Path(id)
             Err(e) => refused.push(format!("{}: {e}", a.subject_label)),
         }
     }
-    let msg = if refused.is_empty() { format!("Đã thông qua {done} hồ sơ") } else { format!("Đã thông qua {done} hồ sơ; không thông qua được: {}", refused.join("; ")) };
+    let msg = if refused.is_empty() {
+        format!("Đã thông qua {done} hồ sơ")
+    } else {
+        format!("Đã thông qua {done} hồ sơ; không thông qua được: {}", refused.join("; "))
+    };
     Ok(flash_redirect(&state, &format!("/dot-danh-gia/{id}"), &msg))
 }
 
-
 /// Uploads an evidence file for a dossier: the type is read from the bytes, the file is
 /// stored once by its SHA-256, and linked to the ticked indicators.
-async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> WebResult<Response> {
+async fn upload_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> WebResult<Response> {
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
     if !may_prepare_dossier(&state, &user, &a).await? {
@@ -913,28 +1041,43 @@ async fn upload_evidence(State(state): State<AppState>, user: CurrentUser, Path(
     let result = async {
         // Evidence can be added while the dossier can still be changed.
         if !matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }) {
-            return Err(WebError::invalid("file", format!("Hồ sơ đang ở trạng thái \"{}\": không thêm minh chứng được", a.dossier.state.label())));
+            return Err(WebError::invalid(
+                "file",
+                format!("Hồ sơ đang ở trạng thái \"{}\": không thêm minh chứng được", a.dossier.state.label()),
+            ));
         }
         let kind = hoctap_docs::sniff::sniff(bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
         let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
         if !get("issued_on").trim().is_empty() {
             parse_date(get("issued_on")).map_err(|e| WebError::invalid("issued_on", capitalise(&e.to_string())))?;
         }
-        let evidence = hoctap_store::NewEvidence { bytes, mime: kind.mime(), file_name, doc_type: get("doc_type"), title: get("title"), issued_on: get("issued_on"), issuer: get("issuer"), indicators: &indicators };
+        let evidence = hoctap_store::NewEvidence {
+            bytes,
+            mime: kind.mime(),
+            file_name,
+            doc_type: get("doc_type"),
+            title: get("title"),
+            issued_on: get("issued_on"),
+            issuer: get("issuer"),
+            indicators: &indicators,
+        };
         Ok::<_, WebError>(state.store.add_evidence(&user.actor(), a.id, a.unit_id, evidence).await?)
     }
     .await;
-    super::after_post(&state, result.map(|e| (format!("/ho-so/{id}"), format!("Đã thêm minh chứng {}", e.code))), |errors| dossier_view(&state, &user, id, errors, None)).await
+    super::after_post(&state, result.map(|e| (format!("/ho-so/{id}"), format!("Đã thêm minh chứng {}", e.code))), |errors| {
+        dossier_view(&state, &user, id, errors, None)
+    })
+    .await
 }
 
 async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let (assessment_id, mime, name, bytes) = state.store.evidence_file(id).await?;
     let a = state.store.assessment(assessment_id).await?;
     may_read_dossier(&state, &user, &a).await?;
-    Ok(([
-        (axum::http::header::CONTENT_TYPE, mime),
-        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-    ], bytes)
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        bytes,
+    )
         .into_response())
 }
 
@@ -995,7 +1138,15 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
         let Some(c) = campaigns.get(&a.campaign_id) else { continue };
         let line = |deadline: jiff::civil::Date| {
             let days = (deadline - today).get_days().into();
-            InboxLine { id: a.id, subject: a.subject_label.clone(), campaign: c.title.clone(), state: a.dossier.state.label(), deadline: format_vn(deadline), days_left: days, overdue: days < 0 }
+            InboxLine {
+                id: a.id,
+                subject: a.subject_label.clone(),
+                campaign: c.title.clone(),
+                state: a.dossier.state.label(),
+                deadline: format_vn(deadline),
+                days_left: days,
+                overdue: days < 0,
+            }
         };
         match &a.dossier.state {
             WfState::Draft if may_prepare(&user) => to_prepare.push(line(c.self_assessment_closes)),
@@ -1012,7 +1163,12 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             _ => {}
         }
     }
-    let mut sections = vec![("Hồ sơ cần hoàn thành, nộp", to_prepare), ("Bị trả lại, cần sửa", returned), ("Chờ tôi thẩm định", to_review), ("Chờ ra quyết định công nhận", to_sign)];
+    let mut sections = vec![
+        ("Hồ sơ cần hoàn thành, nộp", to_prepare),
+        ("Bị trả lại, cần sửa", returned),
+        ("Chờ tôi thẩm định", to_review),
+        ("Chờ ra quyết định công nhận", to_sign),
+    ];
     for (_, lines) in &mut sections {
         lines.sort_by_key(|l| l.days_left);
     }
@@ -1026,21 +1182,37 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             let due = super::report::report_due(Some(&unit), &ancestors, year);
             let sent = state.store.annual_report(unit.id, year).await?.is_some_and(|r| r.submitted);
             let days: i64 = (due - today).get_days().into();
-            reports.push(ReportDue { label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name), link: format!("/bao-cao/{}?nam={year}", unit.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
+            reports.push(ReportDue {
+                label: format!("Báo cáo kết quả xây dựng XHHT năm {year} – {}", unit.name),
+                link: format!("/bao-cao/{}?nam={year}", unit.id),
+                deadline: format_vn(due),
+                days_left: days,
+                overdue: days < 0 && !sent,
+                sent,
+            });
             // The annual report of each emulation movement the unit takes part in (Bình Dương: 20/11).
             for m in state.store.movements(Some(unit.id), today).await? {
                 if !(m.movement.period.from..=m.movement.period.to).contains(&year) {
                     continue;
                 }
                 let Some(due) = hoctap_domain::emulation::report_due(&m.movement, year) else { continue };
-                let sent = state.store.movement_report(m.id, unit.id, "nam", i64::from(year)).await?.is_some_and(|r| !r.submitted_at.is_empty());
+                let sent =
+                    state.store.movement_report(m.id, unit.id, "nam", i64::from(year)).await?.is_some_and(|r| !r.submitted_at.is_empty());
                 let days: i64 = (due - today).get_days().into();
-                reports.push(ReportDue { label: format!("Báo cáo phong trào thi đua năm {year} – {}", unit.name), link: format!("/thi-dua/{}/bao-cao?nam={year}", m.id), deadline: format_vn(due), days_left: days, overdue: days < 0 && !sent, sent });
+                reports.push(ReportDue {
+                    label: format!("Báo cáo phong trào thi đua năm {year} – {}", unit.name),
+                    link: format!("/thi-dua/{}/bao-cao?nam={year}", m.id),
+                    deadline: format_vn(due),
+                    days_left: days,
+                    overdue: days < 0 && !sent,
+                    sent,
+                });
             }
         }
     }
     let now = jiff::Timestamp::now();
-    let mut tasks: Vec<super::boards::TaskLine> = super::boards::my_tasks(&state, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
+    let mut tasks: Vec<super::boards::TaskLine> =
+        super::boards::my_tasks(&state, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
     tasks.sort_by_key(|t| t.days_left);
     // Nominations at a review step this user holds (never the one who submitted them).
     let mut nominations = Vec::new();
@@ -1049,13 +1221,30 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             && may_review(&state, &user, step, n.unit_id).await?
             && n.dossier.submitted_by != Some(user.user.id)
         {
-            nominations.push(NominationWaiting { id: n.id, form: super::movement::form_label(&n.form), year: n.year, state: n.dossier.state.label(), since: crate::format::instant_vn(&n.updated_at), name: n.participant_name });
+            nominations.push(NominationWaiting {
+                id: n.id,
+                form: super::movement::form_label(&n.form),
+                year: n.year,
+                state: n.dossier.state.label(),
+                since: crate::format::instant_vn(&n.updated_at),
+                name: n.participant_name,
+            });
         }
     }
     render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, nominations })
 }
 
-pub const PROGRESS_HEADER: [&str; 9] = ["Đơn vị", "Tổng số hồ sơ", "Chưa nộp", "Đang thẩm định", "Bị trả lại", "Đã thẩm định", "Đã công nhận", "Không công nhận", "Chưa nộp, quá hạn"];
+pub const PROGRESS_HEADER: [&str; 9] = [
+    "Đơn vị",
+    "Tổng số hồ sơ",
+    "Chưa nộp",
+    "Đang thẩm định",
+    "Bị trả lại",
+    "Đã thẩm định",
+    "Đã công nhận",
+    "Không công nhận",
+    "Chưa nộp, quá hạn",
+];
 
 /// Counts of dossiers by state per child unit of the campaign's unit (and a total line).
 pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &CampaignRow) -> WebResult<Vec<(String, [usize; 8])>> {
@@ -1071,7 +1260,10 @@ pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &Camp
             None => {
                 let ancestors = state.store.ancestors(a.unit_id, today).await?;
                 // The child of the campaign's unit on the way up (or the unit itself).
-                let ch = std::iter::once(a.unit_id).chain(ancestors.iter().rev().map(|u| u.id)).find(|id| children.iter().any(|ch| ch.id == *id)).unwrap_or(a.unit_id);
+                let ch = std::iter::once(a.unit_id)
+                    .chain(ancestors.iter().rev().map(|u| u.id))
+                    .find(|id| children.iter().any(|ch| ch.id == *id))
+                    .unwrap_or(a.unit_id);
                 child_of.insert(a.unit_id, ch);
                 ch
             }
@@ -1105,12 +1297,16 @@ pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &Camp
 async fn progress_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let page = campaign_view(&state, &user, id, Vec::new(), None).await?;
     let header: Vec<String> = PROGRESS_HEADER.iter().map(|h| (*h).to_string()).collect();
-    let rows: Vec<Vec<String>> = page.progress.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect();
+    let rows: Vec<Vec<String>> =
+        page.progress.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect();
     let bytes = hoctap_docs::registry_xlsx::simple_xlsx("Tien do", &header, &rows).map_err(WebError::internal)?;
-    Ok(([
-        (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"tien-do-dot-{id}.xlsx\"")),
-    ], bytes)
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"tien-do-dot-{id}.xlsx\"")),
+        ],
+        bytes,
+    )
         .into_response())
 }
 
@@ -1126,10 +1322,19 @@ struct SelfPage {
 
 /// The citizen's own record in the citizen registry (found by the CCCD they log in with).
 async fn own_citizen(state: &AppState, user: &CurrentUser) -> WebResult<hoctap_store::RegistryRecord> {
-    let q = RegistryQuery { scope: Some(user.user.unit_id), limit: 1, filter: Some(("cccd", user.user.username.clone())), ..Default::default() };
-    state.store.registry_list(&def::CITIZENS, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(|| {
-        WebError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách")
-    })
+    let q = RegistryQuery {
+        scope: Some(user.user.unit_id),
+        limit: 1,
+        filter: Some(("cccd", user.user.username.clone())),
+        ..Default::default()
+    };
+    state
+        .store
+        .registry_list(&def::CITIZENS, &q, hoctap_store::today())
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| WebError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách"))
 }
 
 async fn self_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>) -> WebResult<SelfPage> {
@@ -1144,12 +1349,20 @@ async fn self_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>
             continue;
         }
         let own = match &me {
-            Some(r) => state.store.assessments(c.id, Some(user.user.unit_id), hoctap_store::today()).await?.into_iter().find(|a| a.subject_kind == "citizen" && a.subject_id == r.id).map(|a| a.id),
+            Some(r) => state
+                .store
+                .assessments(c.id, Some(user.user.unit_id), hoctap_store::today())
+                .await?
+                .into_iter()
+                .find(|a| a.subject_kind == "citizen" && a.subject_id == r.id)
+                .map(|a| a.id),
             None => None,
         };
         campaigns.push((c.id, c.title.clone(), own, format_vn(c.self_assessment_closes)));
     }
-    Ok(SelfPage { chrome: Chrome::new("Tự đánh giá Công dân học tập", user), name: user.user.full_name.clone(), campaigns, errors })
+    Ok(SelfPage {
+        chrome: Chrome::new("Tự đánh giá Công dân học tập", user), name: user.user.full_name.clone(), campaigns, errors
+    })
 }
 
 async fn self_assessment(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
@@ -1162,7 +1375,12 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn start_self_assessment(State(state): State<AppState>, user: CurrentUser, Path(cid): Path<i64>, Form(f): Form<CsrfOnly>) -> WebResult<Response> {
+async fn start_self_assessment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(cid): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     if user.user.role != Role::Citizen {
         return Err(WebError::Forbidden);
@@ -1179,5 +1397,8 @@ async fn start_self_assessment(State(state): State<AppState>, user: CurrentUser,
         lay_dossier(&state, &user, &c, SubjectKind::Citizen, me.id, &format!("Công dân – {name}"), me.unit_id).await
     }
     .await;
-    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")), |errors| self_page(&state, &user, errors)).await
+    super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")), |errors| {
+        self_page(&state, &user, errors)
+    })
+    .await
 }

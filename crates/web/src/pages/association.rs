@@ -51,13 +51,24 @@ async fn branch_by_id(state: &AppState, user: &CurrentUser, id: i64) -> WebResul
 
 /// Reads a posting as typed on the form or sent to the API; every bad field is reported with
 /// its label.
-pub fn entry_from_input(kind: &str, amount: &str, counterparty: &str, beneficiary_cccd: &str, decision: &str) -> Result<NewEntry, Vec<FieldError>> {
+pub fn entry_from_input(
+    kind: &str,
+    amount: &str,
+    counterparty: &str,
+    beneficiary_cccd: &str,
+    decision: &str,
+) -> Result<NewEntry, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = EntryKind::parse(kind).map_err(|e| errors.push(FieldError { field: "kind".into(), message: e.to_string() })).ok();
     let amount = Dong::parse_amount(amount).map_err(|e| errors.push(FieldError { field: "amount".into(), message: e.to_string() })).ok();
     let cccd = match beneficiary_cccd.trim() {
         "" => None,
-        s => Cccd::parse(s).map(|c| c.as_ref().to_string()).map_err(|e| errors.push(FieldError { field: "beneficiary_cccd".into(), message: format!("CCCD người thụ hưởng: {e}") })).ok(),
+        s => Cccd::parse(s)
+            .map(|c| c.as_ref().to_string())
+            .map_err(|e| {
+                errors.push(FieldError { field: "beneficiary_cccd".into(), message: format!("CCCD người thụ hưởng: {e}") })
+            })
+            .ok(),
     };
     let text = |field: &str, label: &str, s: &str, errors: &mut Vec<FieldError>| -> Option<String> {
         let s = hoctap_domain::text::clean(s);
@@ -131,7 +142,13 @@ async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let mut lines = Vec::new();
     for r in state.store.registry_list(&ASSOCIATION_BRANCHES, &q, today).await? {
         let b = state.store.branch(r.id).await?;
-        lines.push(BranchLine { members: crate::format::int_vn(state.store.member_count(&b.code, today).await?), id: b.id, code: b.code, name: b.name, level: b.level });
+        lines.push(BranchLine {
+            members: crate::format::int_vn(state.store.member_count(&b.code, today).await?),
+            id: b.id,
+            code: b.code,
+            name: b.name,
+            level: b.level,
+        });
     }
     render(&IndexPage { chrome: Chrome::new("Hội Khuyến học", &user), lines })
 }
@@ -172,16 +189,29 @@ struct BranchPage {
     today_iso: String,
 }
 
-async fn branch_view(state: &AppState, user: &CurrentUser, b: BranchRow, errors: Vec<FieldError>, done: Option<String>) -> WebResult<BranchPage> {
+async fn branch_view(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BranchRow,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<BranchPage> {
     let today = hoctap_store::today();
     let officers = state
         .store
         .officers(b.id, today)
         .await?
         .into_iter()
-        .map(|o| OfficerLine { id: o.id, name: o.full_name, role: o.role.label(), phone: o.phone.unwrap_or_default(), from: format_vn(o.term.from) })
+        .map(|o| OfficerLine {
+            id: o.id,
+            name: o.full_name,
+            role: o.role.label(),
+            phone: o.phone.unwrap_or_default(),
+            from: format_vn(o.term.from),
+        })
         .collect();
-    let q = RegistryQuery { scope: user.scope(), limit: 200, by_label: true, filter: Some(("branch", b.code.clone())), ..Default::default() };
+    let q =
+        RegistryQuery { scope: user.scope(), limit: 200, by_label: true, filter: Some(("branch", b.code.clone())), ..Default::default() };
     let cccd_field = ASSOCIATION_MEMBERS.field("cccd");
     let members = state
         .store
@@ -248,13 +278,22 @@ struct OfficerForm {
     csrf: String,
 }
 
-async fn add_officer(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<OfficerForm>) -> WebResult<Response> {
+async fn add_officer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<OfficerForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let result = async {
         let role = OfficerRole::parse(&f.role).map_err(|e| WebError::invalid("role", e.to_string()))?;
-        let from = if f.from.trim().is_empty() { hoctap_store::today() } else { parse_date(&f.from).map_err(|e| WebError::invalid("from", format!("Từ ngày: {e}")))? };
+        let from = if f.from.trim().is_empty() {
+            hoctap_store::today()
+        } else {
+            parse_date(&f.from).map_err(|e| WebError::invalid("from", format!("Từ ngày: {e}")))?
+        };
         state.store.officer_add(&user.actor(), &b, &f.full_name, role, Some(&f.phone), from).await.map_err(WebError::from)
     }
     .await;
@@ -276,7 +315,12 @@ struct EndForm {
     csrf: String,
 }
 
-async fn end_officer(State(state): State<AppState>, user: CurrentUser, Path((id, officer)): Path<(i64, i64)>, Form(f): Form<EndForm>) -> WebResult<Response> {
+async fn end_officer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, officer)): Path<(i64, i64)>,
+    Form(f): Form<EndForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
@@ -306,7 +350,11 @@ fn entry_line(user: &CurrentUser, e: &FundEntryRow) -> EntryLine {
     let is_receipt = e.kind.direction() == fund::Direction::Receipt;
     // A reversal is shown in its own column with a minus sign: the books stay readable by hand.
     let signed = if e.reverses.is_some() { format!("-{amount}") } else { amount };
-    let who = [e.counterparty.clone(), e.beneficiary_cccd.as_deref().map(|c| masked_cccd(user, c))].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let who = [e.counterparty.clone(), e.beneficiary_cccd.as_deref().map(|c| masked_cccd(user, c))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     EntryLine {
         entry_no: e.entry_no.clone(),
         date: format_vn(e.posted_on),
@@ -386,7 +434,15 @@ pub struct PostForm {
     pub csrf: String,
 }
 
-async fn ledger_view(state: &AppState, user: &CurrentUser, b: BranchRow, year: i16, form: PostForm, errors: Vec<FieldError>, done: Option<String>) -> WebResult<LedgerPage> {
+async fn ledger_view(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BranchRow,
+    year: i16,
+    form: PostForm,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<LedgerPage> {
     let today = hoctap_store::today();
     let balance = state.store.fund_balance(&b.code, year).await?;
     let population = state.store.population(b.unit_id, today).await?;
@@ -416,7 +472,13 @@ async fn ledger_view(state: &AppState, user: &CurrentUser, b: BranchRow, year: i
     })
 }
 
-async fn ledger(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<YearQuery>, headers: HeaderMap) -> WebResult<Response> {
+async fn ledger(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     super::page_with_flash(&headers, |done| ledger_view(&state, &user, b, q.year(), PostForm::default(), Vec::new(), done)).await
 }
@@ -424,7 +486,11 @@ async fn ledger(State(state): State<AppState>, user: CurrentUser, Path(id): Path
 /// The posting date of a form: today when left empty, never in the future.
 pub fn posting_date(raw: &str) -> WebResult<jiff::civil::Date> {
     let today = hoctap_store::today();
-    let d = if raw.trim().is_empty() { today } else { parse_date(raw).map_err(|e| WebError::invalid("posted_on", format!("Ngày ghi sổ: {}", capitalise(&e.to_string()))))? };
+    let d = if raw.trim().is_empty() {
+        today
+    } else {
+        parse_date(raw).map_err(|e| WebError::invalid("posted_on", format!("Ngày ghi sổ: {}", capitalise(&e.to_string()))))?
+    };
     if d > today {
         return Err(WebError::invalid("posted_on", "Ngày ghi sổ: không được sau hôm nay"));
     }
@@ -454,7 +520,13 @@ async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): 
 
 /// After a posting or a reversal: back to the ledger of the entry's year with the message, or
 /// the ledger again with the errors and what was typed.
-async fn ledger_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<(FundEntryRow, String)>, form: PostForm) -> WebResult<Response> {
+async fn ledger_outcome(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BranchRow,
+    result: WebResult<(FundEntryRow, String)>,
+    form: PostForm,
+) -> WebResult<Response> {
     let result = result.map(|(e, message)| (format!("/hoi-khuyen-hoc/{}/so-quy?nam={}", b.id, e.posted_on.year()), message));
     super::after_post(state, result, |errors| ledger_view(state, user, b, hoctap_store::today().year(), form, errors, None)).await
 }
@@ -467,11 +539,17 @@ struct ReverseForm {
     csrf: String,
 }
 
-async fn reverse(State(state): State<AppState>, user: CurrentUser, Path((id, entry)): Path<(i64, String)>, Form(f): Form<ReverseForm>) -> WebResult<Response> {
+async fn reverse(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, entry)): Path<(i64, String)>,
+    Form(f): Form<ReverseForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
-    let result = state.store.fund_reverse(&user.actor(), &b, &entry, &f.reason, hoctap_store::today(), user.scope()).await.map_err(WebError::from);
+    let result =
+        state.store.fund_reverse(&user.actor(), &b, &entry, &f.reason, hoctap_store::today(), user.scope()).await.map_err(WebError::from);
     let result = result.map(|e| {
         let message = format!("Đã ghi bút toán đảo {} cho bút toán {entry}", e.entry_no);
         (e, message)
@@ -508,15 +586,31 @@ fn entry_cells(e: &FundEntryRow) -> Vec<String> {
     ]
 }
 
-const ENTRY_HEADER: [&str; 9] = ["Số chứng từ", "Ngày ghi sổ", "Nội dung", "Số tiền (đồng, chi và đảo mang dấu -)", "Người nộp, người nhận", "CCCD người thụ hưởng", "Quyết định, căn cứ", "Đảo bút toán số", "Bị đảo bởi"];
+const ENTRY_HEADER: [&str; 9] = [
+    "Số chứng từ",
+    "Ngày ghi sổ",
+    "Nội dung",
+    "Số tiền (đồng, chi và đảo mang dấu -)",
+    "Người nộp, người nhận",
+    "CCCD người thụ hưởng",
+    "Quyết định, căn cứ",
+    "Đảo bút toán số",
+    "Bị đảo bởi",
+];
 
-async fn ledger_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> WebResult<Response> {
+async fn ledger_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     let year = q.year();
     let entries = state.store.fund_entries(&b.code, Some(year)).await?;
     export_check(&state, &user, entries.len()).await?;
     let header: Vec<String> = ENTRY_HEADER.iter().map(|s| (*s).to_string()).collect();
-    let bytes = hoctap_docs::registry_xlsx::simple_xlsx("So quy", &header, &entries.iter().map(entry_cells).collect::<Vec<_>>()).map_err(WebError::internal)?;
+    let bytes = hoctap_docs::registry_xlsx::simple_xlsx("So quy", &header, &entries.iter().map(entry_cells).collect::<Vec<_>>())
+        .map_err(WebError::internal)?;
     Ok(xlsx_response(&format!("so-quy-{}-{year}.xlsx", b.code), bytes))
 }
 
@@ -540,7 +634,12 @@ struct HonourQuery {
     nam: Option<i16>,
 }
 
-async fn honour_roll(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<HonourQuery>) -> WebResult<Response> {
+async fn honour_roll(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HonourQuery>,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     let donors = state.store.fund_donors(&b.code, q.nam).await?;
     let total: Dong = donors.iter().map(|d| d.total).sum();
@@ -575,7 +674,12 @@ struct LearnersPage {
     can_export: bool,
 }
 
-async fn learner_payments(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> WebResult<Response> {
+async fn learner_payments(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     let year = q.year();
     let entries = state.store.fund_learner_payments(&b.code, year).await?;
@@ -608,12 +712,20 @@ async fn learner_payments(State(state): State<AppState>, user: CurrentUser, Path
     })
 }
 
-async fn learner_payments_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> WebResult<Response> {
+async fn learner_payments_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     let year = q.year();
     let entries = state.store.fund_learner_payments(&b.code, year).await?;
     export_check(&state, &user, entries.len()).await?;
-    let header: Vec<String> = ["STT", "Số chứng từ", "Ngày chi", "Nội dung", "Người thụ hưởng", "CCCD", "Số tiền (đồng)", "Quyết định"].iter().map(|s| (*s).to_string()).collect();
+    let header: Vec<String> = ["STT", "Số chứng từ", "Ngày chi", "Nội dung", "Người thụ hưởng", "CCCD", "Số tiền (đồng)", "Quyết định"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
     let rows: Vec<Vec<String>> = entries
         .iter()
         .enumerate()
@@ -661,7 +773,14 @@ async fn card_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         code: code.clone(),
     };
     let bytes = hoctap_docs::official_pdf::membership_card_pdf(&doc).map_err(WebError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"the-hoi-vien-{code}.pdf\""))], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"the-hoi-vien-{code}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

@@ -120,5 +120,7 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
     let next = if records.len() == 50 { records.last().map(|r| r.id) } else { None };
-    render(&AuditPage { chrome: Chrome::new("Nhật ký thao tác", &user), q, lines: records.into_iter().map(line).collect(), next, error })
+    render(&AuditPage {
+        chrome: Chrome::new("Nhật ký thao tác", &user), q, lines: records.into_iter().map(line).collect(), next, error
+    })
 }

@@ -156,7 +156,13 @@ fn term_text(v: Validity) -> String {
     if v.to == OPEN_END { format!("từ {}", format_vn(v.from)) } else { format!("{} – {}", format_vn(v.from), format_vn(v.to)) }
 }
 
-async fn boards_view(state: &AppState, user: &CurrentUser, unit_id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<BoardsPage> {
+async fn boards_view(
+    state: &AppState,
+    user: &CurrentUser,
+    unit_id: i64,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<BoardsPage> {
     user.require(Action::ReadLocal)?;
     user.require_sees(state, unit_id, "đơn vị").await?;
     let unit = state.store.unit(unit_id).await?;
@@ -166,7 +172,14 @@ async fn boards_view(state: &AppState, user: &CurrentUser, unit_id: i64, errors:
         .boards_of(unit_id)
         .await?
         .into_iter()
-        .map(|b| BoardLine { id: b.id, kind: b.kind.label(), decision: b.decision.clone(), term: term_text(b.term), current: b.term.contains(today), name: b.name })
+        .map(|b| BoardLine {
+            id: b.id,
+            kind: b.kind.label(),
+            decision: b.decision.clone(),
+            term: term_text(b.term),
+            current: b.term.contains(today),
+            name: b.name,
+        })
         .collect();
     Ok(BoardsPage {
         chrome: Chrome::new(format!("Ban chỉ đạo – {}", unit.name), user),
@@ -227,7 +240,15 @@ async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f):
         let to = optional_date(&f.to, "to", "Đến ngày")?.unwrap_or(OPEN_END);
         let term = Validity::new(from, to).map_err(|e| WebError::invalid("to", format!("Đến ngày: {e}")))?;
         let name = if f.name.trim().is_empty() { kind.label().to_string() } else { f.name.clone() };
-        let b = NewBoard { unit_id: f.unit_id, kind, name: &name, decision: &f.decision, decision_on, standing_agency: &f.standing_agency, term };
+        let b = NewBoard {
+            unit_id: f.unit_id,
+            kind,
+            name: &name,
+            decision: &f.decision,
+            decision_on,
+            standing_agency: &f.standing_agency,
+            term,
+        };
         Ok::<_, WebError>(state.store.board_create(&user.actor(), &b).await?)
     }
     .await;
@@ -267,14 +288,27 @@ async fn visible_board(state: &AppState, user: &CurrentUser, id: i64) -> WebResu
     Ok(b)
 }
 
-async fn board_view(state: &AppState, user: &CurrentUser, b: BoardRow, errors: Vec<FieldError>, done: Option<String>) -> WebResult<BoardPage> {
+async fn board_view(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BoardRow,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<BoardPage> {
     let today = hoctap_store::today();
     let members = state
         .store
         .board_members(b.id, today)
         .await?
         .into_iter()
-        .map(|m| MemberLine { id: m.id, name: m.full_name, position: m.position, role: m.role.label(), username: m.username.unwrap_or_default(), from: format_vn(m.term.from) })
+        .map(|m| MemberLine {
+            id: m.id,
+            name: m.full_name,
+            position: m.position,
+            role: m.role.label(),
+            username: m.username.unwrap_or_default(),
+            from: format_vn(m.term.from),
+        })
         .collect();
     Ok(BoardPage {
         chrome: Chrome::new(b.name.clone(), user),
@@ -325,11 +359,19 @@ async fn user_below(state: &AppState, unit_id: i64, username: &str, field: &str)
     let u = state.store.user_by_username(username.trim()).await?;
     match u {
         Some(u) if state.store.in_scope(unit_id, u.unit_id, hoctap_store::today()).await? => Ok(Some(u.id)),
-        _ => Err(WebError::invalid(field, format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()))),
+        _ => Err(WebError::invalid(
+            field,
+            format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()),
+        )),
     }
 }
 
-async fn add_member(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<MemberForm>) -> WebResult<Response> {
+async fn add_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
@@ -339,7 +381,10 @@ async fn add_member(State(state): State<AppState>, user: CurrentUser, Path(id): 
         let role = MemberRole::parse(&f.role).map_err(|e| WebError::invalid("role", e.to_string()))?;
         let from = optional_date(&f.from, "from", "Từ ngày")?.unwrap_or_else(|| hoctap_store::today().max(b.term.from));
         let user_id = user_below(&state, b.unit_id, &f.username, "username").await?;
-        state.store.board_member_add(&user.actor(), &b, &NewMember { full_name: &f.full_name, position: &f.position, role, user_id, from }).await?;
+        state
+            .store
+            .board_member_add(&user.actor(), &b, &NewMember { full_name: &f.full_name, position: &f.position, role, user_id, from })
+            .await?;
         Ok::<_, WebError>("Đã thêm thành viên")
     }
     .await;
@@ -354,7 +399,12 @@ struct EndForm {
     csrf: String,
 }
 
-async fn end_member(State(state): State<AppState>, user: CurrentUser, Path((id, member)): Path<(i64, i64)>, Form(f): Form<EndForm>) -> WebResult<Response> {
+async fn end_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, member)): Path<(i64, i64)>,
+    Form(f): Form<EndForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
@@ -392,7 +442,11 @@ pub async fn unit_tasks(state: &AppState, user: &CurrentUser, q: &TaskQuery) -> 
     user.require(Action::ReadLocal)?;
     let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
     user.require_sees(state, unit_id, "đơn vị").await?;
-    let status = if q.trang_thai.trim().is_empty() { None } else { Some(TaskStatus::parse(&q.trang_thai).map_err(|e| WebError::invalid("trang-thai", e.to_string()))?) };
+    let status = if q.trang_thai.trim().is_empty() {
+        None
+    } else {
+        Some(TaskStatus::parse(&q.trang_thai).map_err(|e| WebError::invalid("trang-thai", e.to_string()))?)
+    };
     let now = jiff::Timestamp::now();
     let all = state.store.tasks(&TaskFilter { unit_id: Some(unit_id), ..TaskFilter::default() }).await?;
     let tasks = all
@@ -445,7 +499,20 @@ async fn tasks(State(state): State<AppState>, user: CurrentUser, Query(q): Query
     })
 }
 
-pub const TASKS_HEADER: [&str; 12] = ["STT", "Kế hoạch", "Năm", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Được giao", "Thời hạn", "Hạn", "Trạng thái", "Tiến độ (%)", "Báo cáo gần nhất"];
+pub const TASKS_HEADER: [&str; 12] = [
+    "STT",
+    "Kế hoạch",
+    "Năm",
+    "Nhiệm vụ",
+    "Cơ quan chủ trì",
+    "Cơ quan phối hợp",
+    "Được giao",
+    "Thời hạn",
+    "Hạn",
+    "Trạng thái",
+    "Tiến độ (%)",
+    "Báo cáo gần nhất",
+];
 
 async fn tasks_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q): Query<TaskQuery>) -> WebResult<Response> {
     let (unit_id, rows) = unit_tasks(&state, &user, &q).await?;
@@ -456,10 +523,27 @@ async fn tasks_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q): 
         .enumerate()
         .map(|(i, t)| {
             let l = task_line(t, now, today);
-            vec![(i + 1).to_string(), l.plan, l.year.to_string(), l.name, l.lead, l.supporting, l.assignee, l.deadline_text, l.deadline, l.status.to_string(), l.progress.to_string(), l.last_report]
+            vec![
+                (i + 1).to_string(),
+                l.plan,
+                l.year.to_string(),
+                l.name,
+                l.lead,
+                l.supporting,
+                l.assignee,
+                l.deadline_text,
+                l.deadline,
+                l.status.to_string(),
+                l.progress.to_string(),
+                l.last_report,
+            ]
         })
         .collect();
-    let table = hoctap_docs::registry_xlsx::Table { sheet: "Nhiem vu".into(), header: TASKS_HEADER.iter().map(|h| (*h).to_string()).collect(), rows };
+    let table = hoctap_docs::registry_xlsx::Table {
+        sheet: "Nhiem vu".into(),
+        header: TASKS_HEADER.iter().map(|h| (*h).to_string()).collect(),
+        rows,
+    };
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&[table]).map_err(WebError::internal)?;
     let name = format!("nhiem-vu-{}.xlsx", unit.code);
     Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name))
@@ -501,7 +585,15 @@ async fn task_view(state: &AppState, user: &CurrentUser, t: TaskRow, errors: Vec
         .task_reports(t.id)
         .await?
         .into_iter()
-        .map(|r| ReportLine { id: r.id, date: r.reported_on.parse().map(format_vn).unwrap_or_default(), status: r.status.label(), progress: r.progress, text: r.text, by: r.username, evidence: r.evidence_name })
+        .map(|r| ReportLine {
+            id: r.id,
+            date: r.reported_on.parse().map(format_vn).unwrap_or_default(),
+            status: r.status.label(),
+            progress: r.progress,
+            text: r.text,
+            by: r.username,
+            evidence: r.evidence_name,
+        })
         .collect();
     let assignee_unit_code = match t.assignee_unit_id {
         Some(u) => state.store.unit(u).await?.code,
@@ -554,7 +646,12 @@ pub async fn assignment(state: &AppState, t: &TaskRow, agency: &str, unit_code: 
     let unit_id = if unit_code.trim().is_empty() {
         None
     } else {
-        let bad = || WebError::invalid("unit_code", format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()));
+        let bad = || {
+            WebError::invalid(
+                "unit_code",
+                format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()),
+            )
+        };
         let u = state.store.unit_by_code(unit_code.trim(), today).await.map_err(|_| bad())?;
         if !state.store.in_scope(t.unit_id, u.id, today).await? {
             return Err(bad());
@@ -611,7 +708,11 @@ async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path
         if on > hoctap_store::today() {
             return Err(WebError::invalid("reported_on", "Ngày báo cáo: không được sau hôm nay"));
         }
-        let mime = if up.bytes.is_empty() { None } else { Some(hoctap_docs::sniff::sniff(&up.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?.mime()) };
+        let mime = if up.bytes.is_empty() {
+            None
+        } else {
+            Some(hoctap_docs::sniff::sniff(&up.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?.mime())
+        };
         let evidence = mime.map(|m| (up.bytes.as_slice(), m, up.file_name.as_str()));
         state.store.task_report_add(&user.actor(), &t, &NewTaskReport { report: &r, reported_on: on, evidence }).await?;
         Ok::<_, WebError>("Đã gửi báo cáo tiến độ")
@@ -626,7 +727,12 @@ async fn report_file(State(state): State<AppState>, user: CurrentUser, Path(id):
     Ok(download(bytes, &mime, &name))
 }
 
-async fn materialise(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<super::CsrfForm>) -> WebResult<Response> {
+async fn materialise(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<super::CsrfForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::ReadLocal)?;
     let p = state.store.plan(id).await?;
@@ -634,5 +740,9 @@ async fn materialise(State(state): State<AppState>, user: CurrentUser, Path(id):
         return Err(WebError::Forbidden);
     }
     let n = state.store.tasks_materialise(&user.actor(), &p).await?;
-    Ok(flash_redirect(&state, &format!("/nhiem-vu?don-vi={}", p.unit_id), &format!("Đã lập {n} nhiệm vụ từ kế hoạch {}", if p.number.is_empty() { &p.title } else { &p.number })))
+    Ok(flash_redirect(
+        &state,
+        &format!("/nhiem-vu?don-vi={}", p.unit_id),
+        &format!("Đã lập {n} nhiệm vụ từ kế hoạch {}", if p.number.is_empty() { &p.title } else { &p.number }),
+    ))
 }

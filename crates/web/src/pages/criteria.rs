@@ -14,9 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
-use hoctap_domain::criteria::{
-    Answers, Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, Number, Points, SubjectKind,
-};
+use hoctap_domain::criteria::{Answers, Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, Number, Points, SubjectKind};
 use hoctap_domain::date::{format_vn, parse_date};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -100,7 +98,14 @@ fn method_label(m: Method) -> &'static str {
 }
 
 async fn catalogue(State(state): State<AppState>, user: CurrentUser, Query(q): Query<CatalogueQuery>) -> WebResult<Response> {
-    let on = q.ngay.as_deref().filter(|s| !s.trim().is_empty()).map(parse_date).transpose().map_err(|e| WebError::invalid("ngay", capitalise(&e.to_string())))?.unwrap_or_else(hoctap_store::today);
+    let on = q
+        .ngay
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| WebError::invalid("ngay", capitalise(&e.to_string())))?
+        .unwrap_or_else(hoctap_store::today);
     let only_in_force = q.hieu_luc.is_some();
     let lines = state
         .store
@@ -279,7 +284,14 @@ struct SetQuery {
     phien_ban: Option<String>,
 }
 
-async fn set_page(state: &AppState, user: &CurrentUser, id: &str, version: Option<&str>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<SetPage> {
+async fn set_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    version: Option<&str>,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<SetPage> {
     let stored = state.store.criteria_set(id, version).await?;
     let set = stored.set;
     let versions = state
@@ -306,7 +318,13 @@ async fn set_page(state: &AppState, user: &CurrentUser, id: &str, version: Optio
     })
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>, headers: axum::http::HeaderMap) -> WebResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<SetQuery>,
+    headers: axum::http::HeaderMap,
+) -> WebResult<Response> {
     let done = super::take_flash(&headers);
     let shown = done.is_some();
     super::render_with_flash(&set_page(&state, &user, &id, q.phien_ban.as_deref(), Vec::new(), done).await?, shown)
@@ -342,7 +360,13 @@ struct TryPage {
     result_lines: Vec<(String, String, String, String, String)>,
 }
 
-fn try_page(user: &CurrentUser, set: CriteriaSet, form: &BTreeMap<String, Vec<String>>, errors: Vec<FieldError>, result: Option<Evaluation>) -> TryPage {
+fn try_page(
+    user: &CurrentUser,
+    set: CriteriaSet,
+    form: &BTreeMap<String, Vec<String>>,
+    errors: Vec<FieldError>,
+    result: Option<Evaluation>,
+) -> TryPage {
     let get = |k: &str| form.get(k).and_then(|v| v.first()).cloned().unwrap_or_default();
     let has = |k: &str, v: &str| form.get(k).is_some_and(|vals| vals.iter().any(|x| x == v));
     let fields = set
@@ -368,7 +392,10 @@ fn try_page(user: &CurrentUser, set: CriteriaSet, form: &BTreeMap<String, Vec<St
                     (
                         e.id.clone(),
                         e.name.clone(),
-                        e.points.map(|p| p.to_string()).or_else(|| e.met.map(|m| if m { "Đạt".into() } else { "Không đạt".into() })).unwrap_or_default(),
+                        e.points
+                            .map(|p| p.to_string())
+                            .or_else(|| e.met.map(|m| if m { "Đạt".into() } else { "Không đạt".into() }))
+                            .unwrap_or_default(),
                         e.rule.clone(),
                         e.missing.clone().unwrap_or_default(),
                     )
@@ -412,7 +439,9 @@ pub fn answers_from_form(set: &CriteriaSet, form: &BTreeMap<String, Vec<String>>
             IndicatorKind::YesNo => a = a.yes_no(&i.id, raw == "1" || raw == "true" || raw == "dat"),
             _ => match Number::parse(&raw) {
                 Ok(n) => a = a.number(&i.id, n),
-                Err(e) => errors.push(FieldError { field: format!("a:{}", i.id), message: format!("{}: {}", i.id, capitalise(&e.to_string())) }),
+                Err(e) => {
+                    errors.push(FieldError { field: format!("a:{}", i.id), message: format!("{}: {}", i.id, capitalise(&e.to_string())) })
+                }
             },
         }
     }
@@ -423,7 +452,9 @@ pub fn answers_from_form(set: &CriteriaSet, form: &BTreeMap<String, Vec<String>>
         }
         match Number::parse(&raw) {
             Ok(n) => a = a.datum(&v.id, n),
-            Err(e) => errors.push(FieldError { field: format!("d:{}", v.id), message: format!("{}: {}", v.name, capitalise(&e.to_string())) }),
+            Err(e) => {
+                errors.push(FieldError { field: format!("d:{}", v.id), message: format!("{}: {}", v.name, capitalise(&e.to_string())) })
+            }
         }
     }
     for code in form.get("area").into_iter().flatten() {
@@ -453,7 +484,12 @@ fn form_map(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
     map
 }
 
-async fn try_submit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>) -> WebResult<Response> {
+async fn try_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
     let form = form_map(pairs);
     user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
     let set = state.store.criteria_set(&id, None).await?.set;
@@ -463,10 +499,9 @@ async fn try_submit(State(state): State<AppState>, user: CurrentUser, Path(id): 
         (_, Err(e)) => (vec![FieldError { field: "on".into(), message: capitalise(&e.to_string()) }], None),
         (Ok(answers), Ok(on)) => match set.evaluate(&answers, on.unwrap_or_else(hoctap_store::today)) {
             Ok(r) => (Vec::new(), Some(r)),
-            Err(hoctap_domain::criteria::EvalError::Answers(list)) => (
-                list.iter().map(|e| FieldError { field: String::new(), message: capitalise(&e.to_string()) }).collect(),
-                None,
-            ),
+            Err(hoctap_domain::criteria::EvalError::Answers(list)) => {
+                (list.iter().map(|e| FieldError { field: String::new(), message: capitalise(&e.to_string()) }).collect(), None)
+            }
             Err(e) => (vec![FieldError { field: "on".into(), message: capitalise(&e.to_string()) }], None),
         },
     };
@@ -477,14 +512,31 @@ async fn try_submit(State(state): State<AppState>, user: CurrentUser, Path(id): 
 
 // ---- Export, import, correction ----
 
-async fn export_xlsx(State(state): State<AppState>, _user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
+async fn export_xlsx(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<SetQuery>,
+) -> WebResult<Response> {
     let set = state.store.criteria_set(&id, q.phien_ban.as_deref()).await?.set;
     let bytes = hoctap_docs::criteria_xlsx::export_set(&set).map_err(WebError::internal)?;
     let name = format!("attachment; filename=\"{}-{}.xlsx\"", set.id, set.version);
-    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
-async fn export_toml(State(state): State<AppState>, _user: CurrentUser, Path(id): Path<String>, Query(q): Query<SetQuery>) -> WebResult<Response> {
+async fn export_toml(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<SetQuery>,
+) -> WebResult<Response> {
     let set = state.store.criteria_set(&id, q.phien_ban.as_deref()).await?.set;
     let body = set.to_toml().map_err(WebError::internal)?;
     let name = format!("attachment; filename=\"{}-{}.toml\"", set.id, set.version);
@@ -494,7 +546,8 @@ async fn export_toml(State(state): State<AppState>, _user: CurrentUser, Path(id)
 /// Reads a set from an uploaded workbook or TOML file.
 pub fn set_from_upload(bytes: &[u8]) -> WebResult<CriteriaSet> {
     if bytes.starts_with(b"PK\x03\x04") {
-        hoctap_docs::table::check_zip(std::io::Cursor::new(bytes), hoctap_docs::table::MAX_UNZIPPED).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
+        hoctap_docs::table::check_zip(std::io::Cursor::new(bytes), hoctap_docs::table::MAX_UNZIPPED)
+            .map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
         hoctap_docs::criteria_xlsx::import_set(bytes).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))
     } else {
         let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -536,7 +589,10 @@ async fn import(State(state): State<AppState>, user: CurrentUser, mp: Multipart)
         };
         (format!("/tieu-chi/{}", set.id), msg)
     });
-    super::after_post(&state, result, |errors| std::future::ready(Ok(ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors }))).await
+    super::after_post(&state, result, |errors| {
+        std::future::ready(Ok(ImportPage { chrome: Chrome::new("Nhập bộ tiêu chí", &user), errors }))
+    })
+    .await
 }
 
 /// An administrator's correction of one indicator, saved as a new version.
@@ -601,7 +657,12 @@ pub fn apply_correction(mut set: CriteriaSet, c: &Correction) -> WebResult<Crite
     Ok(set)
 }
 
-async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, axum::extract::Form(c): axum::extract::Form<Correction>) -> WebResult<Response> {
+async fn correct(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::extract::Form(c): axum::extract::Form<Correction>,
+) -> WebResult<Response> {
     user.check_csrf(&c.csrf)?;
     user.require(Action::Reorganise)?;
     let result = async {
@@ -611,5 +672,8 @@ async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Pat
         Ok::<_, WebError>(corrected.version)
     }
     .await;
-    super::after_post(&state, result.map(|v| (format!("/tieu-chi/{id}"), format!("Đã lưu phiên bản {v}"))), |errors| set_page(&state, &user, &id, None, errors, None)).await
+    super::after_post(&state, result.map(|v| (format!("/tieu-chi/{id}"), format!("Đã lưu phiên bản {v}"))), |errors| {
+        set_page(&state, &user, &id, None, errors, None)
+    })
+    .await
 }

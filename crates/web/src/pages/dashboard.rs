@@ -289,7 +289,12 @@ fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator:
 /// of, such as Hải Hậu's 2022–2030 plan), marked "(cũ)"; then those of the units above it
 /// today and the country's (a commune without its own target is measured against its
 /// province's).
-async fn targets_for(state: &AppState, unit: Option<&UnitRow>, ancestors: &[UnitRow], year: i16) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
+async fn targets_for(
+    state: &AppState,
+    unit: Option<&UnitRow>,
+    ancestors: &[UnitRow],
+    year: i16,
+) -> WebResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
     let mut chain: Vec<(i64, Option<String>)> = Vec::new();
     if let Some(u) = unit {
         chain.push((u.id, None));
@@ -338,7 +343,8 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
     let year = q.year();
     let basis = q.basis();
     let level = level_of(unit.as_ref());
-    let indicators: Vec<Indicator> = shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
+    let indicators: Vec<Indicator> =
+        shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
     let wanted: Vec<&str> = {
         let mut m: Vec<&str> = indicators.iter().flat_map(metrics_of).collect();
         m.sort_unstable();
@@ -375,7 +381,9 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
             None => TrafficLight::NoTarget,
         };
         let gap_shown = match (value, &target) {
-            (Some(v), Some((t, ..))) => v.checked_sub(*t).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default(),
+            (Some(v), Some((t, ..))) => {
+                v.checked_sub(*t).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
+            }
             _ => String::new(),
         };
         lines.push(IndicatorLine {
@@ -451,7 +459,13 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
     }
     let mut campaigns = Vec::new();
     if let Some(id) = place.id() {
-        for c in state.store.campaigns(Some(id), hoctap_store::today()).await?.into_iter().filter(|c| c.unit_id == id && c.year == i64::from(year)) {
+        for c in state
+            .store
+            .campaigns(Some(id), hoctap_store::today())
+            .await?
+            .into_iter()
+            .filter(|c| c.unit_id == id && c.year == i64::from(year))
+        {
             let rows = super::assessments::progress_rows(state, user, &c).await?;
             campaigns.push((c.title.clone(), rows));
         }
@@ -500,25 +514,54 @@ async fn home(user: CurrentUser) -> WebResult<Response> {
     Ok(Redirect::to(&format!("/tong-hop/{to}")).into_response())
 }
 
-async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let d = build(&state, &user, place, &q).await?;
     let bars: Vec<Bar> = d
         .lines
         .iter()
         .filter(|l| l.indicator.unit == "%" && l.is_computed())
-        .map(|l| Bar { label: chart_label(&l.indicator.name), value: l.value.map(as_f64), shown: l.shown.clone(), target: l.target.as_ref().map(|t| as_f64(t.0)), tone: l.light_class().into() })
+        .map(|l| Bar {
+            label: chart_label(&l.indicator.name),
+            value: l.value.map(as_f64),
+            shown: l.shown.clone(),
+            target: l.target.as_ref().map(|t| as_f64(t.0)),
+            tone: l.light_class().into(),
+        })
         .collect();
     let bars_svg = chart::bars("bieu-do-chi-tieu", &format!("Các chỉ số tỷ lệ so với chỉ tiêu, {}", d.title), &bars, Some(100.0));
     let ranking_svg = match &d.ranked {
         Some(ind) if !d.children.is_empty() => {
-            let bars: Vec<Bar> = d.children.iter().map(|c| Bar { label: c.name.clone(), value: c.value.map(as_f64), shown: c.shown.clone(), target: None, tone: c.light_class().into() }).collect();
+            let bars: Vec<Bar> = d
+                .children
+                .iter()
+                .map(|c| Bar {
+                    label: c.name.clone(),
+                    value: c.value.map(as_f64),
+                    shown: c.shown.clone(),
+                    target: None,
+                    tone: c.light_class().into(),
+                })
+                .collect();
             chart::bars("bieu-do-xep-hang", &format!("{} theo đơn vị trực thuộc", ind.name), &bars, (ind.unit == "%").then_some(100.0))
         }
         _ => String::new(),
     };
-    let series: Vec<Series> = d.trend.iter().map(|(i, pts)| Series { name: i.name.chars().take(28).collect(), points: pts.iter().map(|(y, v)| (*y, v.map(as_f64))).collect() }).collect();
-    let trend_svg = if series.is_empty() { String::new() } else { chart::trend("bieu-do-xu-huong", &format!("Xu hướng {}–{}", d.year - 4, d.year), &series, None, Some(100.0)) };
+    let series: Vec<Series> = d
+        .trend
+        .iter()
+        .map(|(i, pts)| Series { name: i.name.chars().take(28).collect(), points: pts.iter().map(|(y, v)| (*y, v.map(as_f64))).collect() })
+        .collect();
+    let trend_svg = if series.is_empty() {
+        String::new()
+    } else {
+        chart::trend("bieu-do-xu-huong", &format!("Xu hướng {}–{}", d.year - 4, d.year), &series, None, Some(100.0))
+    };
     let campaign_views = d
         .campaigns
         .iter()
@@ -527,13 +570,27 @@ async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
             let stacks: Vec<Stack> = rows
                 .iter()
                 .filter(|(n, _)| n != "Tổng cộng")
-                .map(|(n, c)| Stack { label: n.clone(), segments: vec![("Chưa nộp".into(), c[1] as i64), ("Đang thẩm định".into(), c[2] as i64), ("Trả lại".into(), c[3] as i64), ("Đã thẩm định".into(), c[4] as i64), ("Đã công nhận".into(), c[5] as i64), ("Không công nhận".into(), c[6] as i64)] })
+                .map(|(n, c)| Stack {
+                    label: n.clone(),
+                    segments: vec![
+                        ("Chưa nộp".into(), c[1] as i64),
+                        ("Đang thẩm định".into(), c[2] as i64),
+                        ("Trả lại".into(), c[3] as i64),
+                        ("Đã thẩm định".into(), c[4] as i64),
+                        ("Đã công nhận".into(), c[5] as i64),
+                        ("Không công nhận".into(), c[6] as i64),
+                    ],
+                })
                 .collect();
             (title.clone(), chart::stacked(&format!("bieu-do-dot-{k}"), &format!("Tiến độ: {title}"), &stacks), rows.clone())
         })
         .collect();
     let trend_years: Vec<i16> = d.trend.first().map(|(_, pts)| pts.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
-    let trend_rows = d.trend.iter().map(|(i, pts)| (i.name.clone(), pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_else(|| "—".into())).collect())).collect();
+    let trend_rows = d
+        .trend
+        .iter()
+        .map(|(i, pts)| (i.name.clone(), pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_else(|| "—".into())).collect()))
+        .collect();
     let can_report = place.id().is_some() && user.user.role.may(Action::EditRegistries);
     let reported = d.lines.iter().filter(|l| !l.is_computed()).map(|l| (l.indicator.id.clone(), l.indicator.name.clone())).collect();
     let parents = d.ancestors.clone();
@@ -564,7 +621,9 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
     let s = |x: &str| x.to_string();
     let mut out = vec![Table {
         sheet: s("Chi tieu"),
-        header: ["Mã chỉ số", "Chỉ số", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Chênh lệch", "Đánh giá", "Nguồn"].map(s).to_vec(),
+        header: ["Mã chỉ số", "Chỉ số", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Chênh lệch", "Đánh giá", "Nguồn"]
+            .map(s)
+            .to_vec(),
         rows: d
             .lines
             .iter()
@@ -588,7 +647,13 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
         out.push(Table {
             sheet: s("Don vi truc thuoc"),
             header: vec![s("Mã"), s("Đơn vị"), format!("{} – tử số", ind.id), s("Mẫu số"), s("Giá trị"), s("Chỉ tiêu")],
-            rows: d.children.iter().map(|c| vec![c.code.clone(), c.name.clone(), c.num.to_string(), c.den.to_string(), c.shown.clone(), c.target_shown.clone()]).collect(),
+            rows: d
+                .children
+                .iter()
+                .map(|c| {
+                    vec![c.code.clone(), c.name.clone(), c.num.to_string(), c.den.to_string(), c.shown.clone(), c.target_shown.clone()]
+                })
+                .collect(),
         });
     }
     if let Some((_, pts)) = d.trend.first() {
@@ -597,20 +662,33 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
         out.push(Table {
             sheet: s("Xu huong"),
             header,
-            rows: d.trend.iter().map(|(i, pts)| std::iter::once(i.name.clone()).chain(pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_default())).collect()).collect(),
+            rows: d
+                .trend
+                .iter()
+                .map(|(i, pts)| {
+                    std::iter::once(i.name.clone()).chain(pts.iter().map(|(_, v)| v.map(|v| shown(i, v)).unwrap_or_default())).collect()
+                })
+                .collect(),
         });
     }
     for (k, (title, rows)) in d.campaigns.iter().enumerate() {
         out.push(Table {
             sheet: format!("Dot {}", k + 1),
-            header: std::iter::once(title.clone()).chain(super::assessments::PROGRESS_HEADER.iter().skip(1).map(|h| (*h).to_string())).collect(),
+            header: std::iter::once(title.clone())
+                .chain(super::assessments::PROGRESS_HEADER.iter().skip(1).map(|h| (*h).to_string()))
+                .collect(),
             rows: rows.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect(),
         });
     }
     out
 }
 
-async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let d = build(&state, &user, place, &q).await?;
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&tables(&d)).map_err(WebError::internal)?;
@@ -619,11 +697,17 @@ async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
 
 /// Indicator values of the unit and its children, one row per (unit, indicator): the data
 /// exchange view shared by CSV and ADX.
-async fn exchange_rows(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<(i16, Vec<(String, String, Indicator, Number)>)> {
+async fn exchange_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    place: Place,
+    q: &DashQuery,
+) -> WebResult<(i16, Vec<(String, String, Indicator, Number)>)> {
     let d = build(state, user, place, q).await?;
     let own_code = d.unit.as_ref().map(|u| u.code.clone()).unwrap_or_else(|| "VN".into());
     let own_name = d.unit.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| "Toàn quốc".into());
-    let mut rows: Vec<(String, String, Indicator, Number)> = d.lines.iter().filter_map(|l| l.value.map(|v| (own_code.clone(), own_name.clone(), l.indicator.clone(), v))).collect();
+    let mut rows: Vec<(String, String, Indicator, Number)> =
+        d.lines.iter().filter_map(|l| l.value.map(|v| (own_code.clone(), own_name.clone(), l.indicator.clone(), v))).collect();
     // Children: every computed indicator, from one query for all of them.
     if d.unit.as_ref().is_none_or(|u| u.kind != UnitKind::Village) {
         let computed: Vec<&IndicatorLine> = d.lines.iter().filter(|l| l.is_computed()).collect();
@@ -656,7 +740,12 @@ fn plain(v: Number) -> String {
     if f == 0 { format!("{sign}{i}") } else { format!("{sign}{i}.{f:02}").trim_end_matches('0').to_string() }
 }
 
-async fn csv(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let (year, rows) = exchange_rows(&state, &user, place, &q).await?;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
@@ -664,7 +753,16 @@ async fn csv(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<
     w.write_record(["ma_don_vi", "ten_don_vi", "nam", "ma_chi_so", "ten_chi_so", "don_vi_tinh", "gia_tri"]).map_err(io)?;
     for (code, name, ind, v) in &rows {
         let name = hoctap_docs::table::escape_cell(name);
-        w.write_record([code.as_str(), name.as_str(), &year.to_string(), ind.id.as_str(), ind.name.as_str(), ind.unit.as_str(), &plain(*v)]).map_err(io)?;
+        w.write_record([
+            code.as_str(),
+            name.as_str(),
+            &year.to_string(),
+            ind.id.as_str(),
+            ind.name.as_str(),
+            ind.unit.as_str(),
+            &plain(*v),
+        ])
+        .map_err(io)?;
     }
     let bytes = w.into_inner().map_err(|e| WebError::internal(e.to_string()))?;
     Ok(download(bytes, "text/csv; charset=utf-8", &format!("chi-so-{}-{year}.csv", place.slug())))
@@ -676,7 +774,12 @@ fn xml_escape(s: &str) -> String {
 
 /// ADX (DHIS2's aggregate data exchange, ISO/IHE ADX): one `group` per unit and year, one
 /// `dataValue` per indicator; codes are our indicator ids and official unit codes.
-async fn adx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn adx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let (year, rows) = exchange_rows(&state, &user, place, &q).await?;
     let mut by_unit: BTreeMap<(String, String), Vec<(Indicator, Number)>> = BTreeMap::new();
@@ -686,7 +789,11 @@ async fn adx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!("<adx xmlns=\"urn:ihe:qrph:adx:2015\" exported=\"{}\">\n", jiff::Timestamp::now()));
     for ((code, name), values) in &by_unit {
-        x.push_str(&format!("  <group dataSet=\"XHHT\" orgUnit=\"{}\" period=\"{year}-01-01/P1Y\" comment=\"{}\">\n", xml_escape(code), xml_escape(name)));
+        x.push_str(&format!(
+            "  <group dataSet=\"XHHT\" orgUnit=\"{}\" period=\"{year}-01-01/P1Y\" comment=\"{}\">\n",
+            xml_escape(code),
+            xml_escape(name)
+        ));
         for (ind, v) in values {
             x.push_str(&format!("    <dataValue dataElement=\"{}\" value=\"{}\"/>\n", xml_escape(&ind.id), plain(*v)));
         }
@@ -711,15 +818,28 @@ struct ReportValueForm {
 }
 
 /// Records a reported indicator's value (typed in: no registry holds it).
-async fn report_value(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Form(f): Form<ReportValueForm>) -> WebResult<Response> {
+async fn report_value(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Form(f): Form<ReportValueForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditRegistries)?;
     let Place::Unit(id) = Place::parse(&unit)? else { return Err(WebError::Forbidden) };
     user.require_sees(&state, id, "đơn vị").await?;
-    let ind = shipped_indicators().map_err(WebError::internal)?.into_iter().find(|i| i.id == f.chi_so && i.kind == IndicatorKind::Reported).ok_or_else(|| WebError::invalid("chi-so", "Chọn một chỉ số báo cáo"))?;
-    let value = Number::parse(&f.gia_tri).map_err(|e| WebError::invalid("gia-tri", format!("Giá trị {}: {}", ind.name, super::capitalise(&e.to_string()))))?;
+    let ind = shipped_indicators()
+        .map_err(WebError::internal)?
+        .into_iter()
+        .find(|i| i.id == f.chi_so && i.kind == IndicatorKind::Reported)
+        .ok_or_else(|| WebError::invalid("chi-so", "Chọn một chỉ số báo cáo"))?;
+    let value = Number::parse(&f.gia_tri)
+        .map_err(|e| WebError::invalid("gia-tri", format!("Giá trị {}: {}", ind.name, super::capitalise(&e.to_string()))))?;
     if value.is_negative() || (ind.unit == "%" && value > Number::integer(100)) {
-        return Err(WebError::invalid("gia-tri", format!("Giá trị {}: phải từ 0{}", ind.name, if ind.unit == "%" { " đến 100%" } else { "" })));
+        return Err(WebError::invalid(
+            "gia-tri",
+            format!("Giá trị {}: phải từ 0{}", ind.name, if ind.unit == "%" { " đến 100%" } else { "" }),
+        ));
     }
     if !(2000..=2100).contains(&f.nam) {
         return Err(WebError::invalid("nam", "Năm báo cáo không hợp lệ"));

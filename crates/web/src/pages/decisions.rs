@@ -54,7 +54,12 @@ pub fn recognition_title(set: &CriteriaSet) -> String {
 
 /// The level's or band's name ("Mức độ 1"), or the code itself.
 fn level_name(set: &CriteriaSet, code: &str) -> String {
-    set.levels.iter().find(|l| l.id == code).map(|l| l.name.clone()).or_else(|| set.bands.iter().find(|b| b.id == code).map(|b| b.name.clone())).unwrap_or_else(|| code.to_string())
+    set.levels
+        .iter()
+        .find(|l| l.id == code)
+        .map(|l| l.name.clone())
+        .or_else(|| set.bands.iter().find(|b| b.id == code).map(|b| b.name.clone()))
+        .unwrap_or_else(|| code.to_string())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -113,7 +118,13 @@ struct FormPage {
     errors: Vec<FieldError>,
 }
 
-async fn form_page(state: &AppState, user: &CurrentUser, c: CampaignRow, form: Option<DecisionForm>, errors: Vec<FieldError>) -> WebResult<FormPage> {
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    c: CampaignRow,
+    form: Option<DecisionForm>,
+    errors: Vec<FieldError>,
+) -> WebResult<FormPage> {
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let unit = state.store.unit(c.unit_id).await?;
     let dossiers = state
@@ -173,14 +184,29 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         if !a.passed {
             return Err(WebError::invalid("dossiers", format!("{}: kết quả đánh giá chưa đạt, không thể công nhận", a.subject_label)));
         }
-        let next = a.dossier.apply(&person, &Command::Recognise { decision_id: 0 }).map_err(|e| WebError::invalid("dossiers", format!("{}: {}", a.subject_label, capitalise(&e.to_string()))))?;
+        let next = a
+            .dossier
+            .apply(&person, &Command::Recognise { decision_id: 0 })
+            .map_err(|e| WebError::invalid("dossiers", format!("{}: {}", a.subject_label, capitalise(&e.to_string()))))?;
         // The public page shows the subject's name only, never a CCCD or a code.
         let subject_name = match a.subject_label.split_once(" – ") {
             Some((_, name)) => name.to_string(),
             // Units are labelled "05977001 Thôn Nà Sla": the code is not part of the name.
-            None => a.subject_label.split_once(' ').filter(|(code, _)| code.bytes().all(|b| b.is_ascii_digit())).map(|(_, n)| n.to_string()).unwrap_or_else(|| a.subject_label.clone()),
+            None => a
+                .subject_label
+                .split_once(' ')
+                .filter(|(code, _)| code.bytes().all(|b| b.is_ascii_digit()))
+                .map(|(_, n)| n.to_string())
+                .unwrap_or_else(|| a.subject_label.clone()),
         };
-        grants.push(Grant { dossier: a, next, code: verification_code(rand::rng().next_u64()), subject_name, level: level_name(&set, &a.level), valid_until: valid_until(decided_on, set.timing.validity_months) });
+        grants.push(Grant {
+            dossier: a,
+            next,
+            code: verification_code(rand::rng().next_u64()),
+            subject_name,
+            level: level_name(&set, &a.level),
+            valid_until: valid_until(decided_on, set.timing.validity_months),
+        });
     }
     let d = NewDecision { title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year), ..d };
     Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants).await?)
@@ -190,7 +216,12 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
     user.check_csrf(&f.csrf)?;
     let c = state.store.campaign(id).await?;
     let chosen: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
-    super::after_post(&state, issue_decision(&state, &user, &c, &f, &chosen).await.map(|did| (format!("/quyet-dinh/{did}"), "Đã ban hành quyết định công nhận")), |errors| form_page(&state, &user, c, Some(f), errors)).await
+    super::after_post(
+        &state,
+        issue_decision(&state, &user, &c, &f, &chosen).await.map(|did| (format!("/quyet-dinh/{did}"), "Đã ban hành quyết định công nhận")),
+        |errors| form_page(&state, &user, c, Some(f), errors),
+    )
+    .await
 }
 
 pub struct RecognitionLine {
@@ -240,7 +271,18 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
             revoked: r.revoked,
         })
         .collect();
-    super::page_with_flash(&headers, |done| std::future::ready(Ok(DecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), lines, done, can_revoke: may_sign(&user), can_nominate: super::assessments::may_prepare(&user), d }))).await
+    super::page_with_flash(&headers, |done| {
+        std::future::ready(Ok(DecisionPage {
+            chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user),
+            date_vn: format_vn(d.content.decided_on),
+            lines,
+            done,
+            can_revoke: may_sign(&user),
+            can_nominate: super::assessments::may_prepare(&user),
+            d,
+        }))
+    })
+    .await
 }
 
 /// The printed content of a stored decision (shared by DOCX and PDF).
@@ -250,7 +292,8 @@ pub async fn decision_doc(state: &AppState, d: &DecisionRow) -> WebResult<hoctap
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let title = recognition_title(&set);
     let authority_lines: Vec<String> = d.content.authority.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
-    let issuer_position = format!("{} {}", d.content.signer_title.lines().last().unwrap_or("CHỦ TỊCH").replace("KT. ", ""), authority_lines.join(" "));
+    let issuer_position =
+        format!("{} {}", d.content.signer_title.lines().last().unwrap_or("CHỦ TỊCH").replace("KT. ", ""), authority_lines.join(" "));
     let keep = set.timing.validity_months.map(|m| format!(" Kết quả công nhận được bảo lưu {m} tháng kể từ ngày ký.")).unwrap_or_default();
     let doc = hoctap_docs::decision_docx::DecisionDoc {
         number: d.content.number.clone(),
@@ -298,7 +341,11 @@ async fn decision_pdf(State(state): State<AppState>, user: CurrentUser, Path(id)
     let d = visible_decision(&state, &user, id).await?;
     let bytes = hoctap_docs::official_pdf::decision_pdf(&decision_doc(&state, &d).await?).map_err(WebError::internal)?;
     let name = format!("quyet-dinh-{}.pdf", d.content.number.replace(['/', ' '], "-"));
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\""))], bytes).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\""))],
+        bytes,
+    )
+        .into_response())
 }
 
 /// The public address of the verification page, from the request's host.
@@ -313,13 +360,18 @@ async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(
     let d = visible_decision(&state, &user, r.decision_id).await?;
     let c = state.store.campaign(d.campaign_id).await?;
     let unit = state.store.unit(r.unit_id).await?;
-    let place = state.store.ancestors(r.unit_id, hoctap_store::today()).await?.into_iter().rev().map(|u| u.name).collect::<Vec<_>>().join(", ");
+    let place =
+        state.store.ancestors(r.unit_id, hoctap_store::today()).await?.into_iter().rev().map(|u| u.name).collect::<Vec<_>>().join(", ");
     let doc = hoctap_docs::official_pdf::CertificateDoc {
         authority_lines: d.content.authority.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
         title: r.title.clone(),
         year: c.year,
         subject_name: r.subject_name.clone(),
-        subject_place: if unit.kind == hoctap_domain::unit::UnitKind::Village || r.subject_kind != "village" { format!("{}, {}", unit.name, place) } else { place },
+        subject_place: if unit.kind == hoctap_domain::unit::UnitKind::Village || r.subject_kind != "village" {
+            format!("{}, {}", unit.name, place)
+        } else {
+            place
+        },
         level: if r.level == r.title || r.level.starts_with("Đạt") { String::new() } else { r.level.clone() },
         decision: format!("Quyết định số {} ngày {}", d.content.number, format_vn(d.content.decided_on)),
         place_and_date: hoctap_docs::decision_docx::place_and_date(&d.content.place, d.content.decided_on),
@@ -330,7 +382,14 @@ async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(
         code: r.code.clone(),
     };
     let bytes = hoctap_docs::official_pdf::certificate_pdf(&doc).map_err(WebError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"giay-cong-nhan-{}.pdf\"", r.code))], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"giay-cong-nhan-{}.pdf\"", r.code)),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -395,13 +454,23 @@ async fn verify_form(State(state): State<AppState>, Query(q): Query<VerifyQuery>
 /// Public: no login; only the name, the title, the level, the validity and the status.
 async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> WebResult<Response> {
     let Some(code) = parse_verification_code(&code) else {
-        let page = VerifyPage { chrome: public_chrome(), code: code.clone(), found: None, error: Some("Mã xác minh gồm 10 ký tự chữ và số, in trên giấy công nhận".into()) };
+        let page = VerifyPage {
+            chrome: public_chrome(),
+            code: code.clone(),
+            found: None,
+            error: Some("Mã xác minh gồm 10 ký tự chữ và số, in trên giấy công nhận".into()),
+        };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(page.render()?)).into_response());
     };
     let r = match state.store.recognition_by_code(&code).await {
         Ok(r) => r,
         Err(hoctap_store::StoreError::NotFound(_)) => {
-            let page = VerifyPage { chrome: public_chrome(), code, found: None, error: Some("Không có giấy công nhận nào mang mã này. Hãy kiểm tra lại từng ký tự.".into()) };
+            let page = VerifyPage {
+                chrome: public_chrome(),
+                code,
+                found: None,
+                error: Some("Không có giấy công nhận nào mang mã này. Hãy kiểm tra lại từng ký tự.".into()),
+            };
             return Ok((axum::http::StatusCode::NOT_FOUND, axum::response::Html(page.render()?)).into_response());
         }
         Err(e) => return Err(e.into()),
@@ -447,7 +516,13 @@ pub async fn credential_jwt(state: &AppState, r: &RecognitionRow, base: &str) ->
         subject_name: r.subject_name.clone(),
         achievement_id: format!("{base}/tieu-chi/{}?phien_ban={}", c.set_id, c.set_version),
         achievement_name: r.title.clone(),
-        criteria: format!("Đạt bộ tiêu chí {} phiên bản {}; Quyết định số {} ngày {}", c.set_id, c.set_version, d.content.number, format_vn(d.content.decided_on)),
+        criteria: format!(
+            "Đạt bộ tiêu chí {} phiên bản {}; Quyết định số {} ngày {}",
+            c.set_id,
+            c.set_version,
+            d.content.number,
+            format_vn(d.content.decided_on)
+        ),
         level: r.level.clone(),
         valid_from: r.valid_from,
         valid_until: r.valid_until,
@@ -463,7 +538,14 @@ async fn credential(State(state): State<AppState>, user: CurrentUser, Path(id): 
     let r = state.store.recognitions_by_id(id).await?;
     visible_decision(&state, &user, r.decision_id).await?;
     let jwt = credential_jwt(&state, &r, &base_url(&headers)).await?;
-    Ok(([(header::CONTENT_TYPE, "application/vc+jwt".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"cong-nhan-{}.jwt\"", r.code))], jwt).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vc+jwt".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"cong-nhan-{}.jwt\"", r.code)),
+        ],
+        jwt,
+    )
+        .into_response())
 }
 
 /// Public: the issuing unit's public key (JWK) and profile.
@@ -503,7 +585,12 @@ async fn status_list(State(state): State<AppState>, Path(unit): Path<i64>, heade
 /// Checks a credential issued here: signature by the unit's key, dates, revocation.
 pub async fn verify_credential(state: &AppState, jwt: &str) -> WebResult<serde_json::Value> {
     let kid = hoctap_domain::credential::jwt_kid(jwt).map_err(|e| WebError::invalid("credential", capitalise(&e.to_string())))?;
-    let unit: i64 = kid.rsplit("/khoa/").next().and_then(|s| s.split('#').next()).and_then(|s| s.parse().ok()).ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không phải của hệ thống này"))?;
+    let unit: i64 = kid
+        .rsplit("/khoa/")
+        .next()
+        .and_then(|s| s.split('#').next())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không phải của hệ thống này"))?;
     let secret = signing_key(state, unit).await?;
     let payload = match hoctap_domain::credential::verify_jwt(jwt, &hoctap_domain::credential::public_key(&secret)) {
         Ok(p) => p,

@@ -5,13 +5,13 @@ pub mod association;
 pub mod audit;
 pub mod boards;
 pub mod criteria;
-pub mod decisions;
 pub mod dashboard;
+pub mod decisions;
 pub mod movement;
 pub mod movement_report;
-pub mod report;
 pub mod plans;
 pub mod registries;
+pub mod report;
 pub mod units;
 pub mod users;
 
@@ -103,7 +103,9 @@ impl FieldError {
             WebError::Invalid { field, message } | WebError::Conflict { field, message } | WebError::OutOfScope { field, message } => {
                 Some(FieldError { field: field.clone(), message: message.clone() })
             }
-            WebError::Throttled(_) | WebError::NotFound(_) | WebError::Forbidden => Some(FieldError { field: String::new(), message: e.to_string() }),
+            WebError::Throttled(_) | WebError::NotFound(_) | WebError::Forbidden => {
+                Some(FieldError { field: String::new(), message: e.to_string() })
+            }
             _ => None,
         }
     }
@@ -153,13 +155,8 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Re
         return Ok(Redirect::to("/dang-nhap").into_response());
     };
     let today = hoctap_store::today();
-    let counts = state
-        .store
-        .count_by_kind(today)
-        .await?
-        .into_iter()
-        .map(|(k, n)| (k.label().to_string(), crate::format::int_vn(n)))
-        .collect();
+    let counts =
+        state.store.count_by_kind(today).await?.into_iter().map(|(k, n)| (k.label().to_string(), crate::format::int_vn(n))).collect();
     render(&HomePage {
         must_change_password: user.user.must_change_password,
         chrome: Chrome::new("Trang chủ", &user),
@@ -200,7 +197,12 @@ struct LoginForm {
 async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> WebResult<Response> {
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return login_page(&state, f.username, vec![FieldError { field: String::new(), message: WebError::Csrf.to_string() }], StatusCode::FORBIDDEN);
+        return login_page(
+            &state,
+            f.username,
+            vec![FieldError { field: String::new(), message: WebError::Csrf.to_string() }],
+            StatusCode::FORBIDDEN,
+        );
     }
     let mut errors = Vec::new();
     if f.username.trim().is_empty() {
@@ -311,7 +313,11 @@ pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
 /// The answer to a form post: when the write succeeded, a redirect to the page it names with
 /// its message; when it was refused for a named field, the form's page again (`page` builds
 /// it with the error) under the refusal's status (422, 409…); any other error as it is.
-pub async fn after_post<T, Fut, To, Message>(state: &AppState, result: WebResult<(To, Message)>, page: impl FnOnce(Vec<FieldError>) -> Fut) -> WebResult<Response>
+pub async fn after_post<T, Fut, To, Message>(
+    state: &AppState,
+    result: WebResult<(To, Message)>,
+    page: impl FnOnce(Vec<FieldError>) -> Fut,
+) -> WebResult<Response>
 where
     T: Template,
     Fut: std::future::Future<Output = WebResult<T>>,
@@ -395,7 +401,8 @@ pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<Upload> 
     while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
-            up.file_name = field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
+            up.file_name =
+                field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
             up.bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec();
         } else {
             up.fields.insert(name, field.text().await.unwrap_or_default());
@@ -410,7 +417,11 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// A file for the browser: `attachment` to save it, `inline` to show it (PDF).
 pub fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, name: &str) -> Response {
     use axum::http::header;
-    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""))], bytes).into_response()
+    (
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""))],
+        bytes,
+    )
+        .into_response()
 }
 
 /// A file to save.

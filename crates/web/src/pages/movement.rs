@@ -6,8 +6,8 @@
 //! khen / Giấy khen, and the statistics of rewards (XLSX).
 
 use super::assessments::{may_prepare, may_review};
-use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use super::file_response;
+use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -110,7 +110,13 @@ async fn may_launch(state: &AppState, user: &CurrentUser) -> WebResult<bool> {
     Ok(user.user.role == Role::UnitOfficer && state.store.unit(user.user.unit_id).await?.kind == hoctap_domain::unit::UnitKind::Province)
 }
 
-async fn list_view(state: &AppState, user: &CurrentUser, form: LaunchForm, errors: Vec<FieldError>, done: Option<String>) -> WebResult<ListPage> {
+async fn list_view(
+    state: &AppState,
+    user: &CurrentUser,
+    form: LaunchForm,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<ListPage> {
     user.require(Action::ReadLocal)?;
     let movements = state.store.movements(user.scope(), hoctap_store::today()).await?;
     let templates = if may_launch(state, user).await? {
@@ -118,7 +124,15 @@ async fn list_view(state: &AppState, user: &CurrentUser, form: LaunchForm, error
     } else {
         Vec::new()
     };
-    Ok(ListPage { chrome: Chrome::new("Phong trào thi đua", user), movements, templates, own_province: !user.is_admin(), form, errors, done })
+    Ok(ListPage {
+        chrome: Chrome::new("Phong trào thi đua", user),
+        movements,
+        templates,
+        own_province: !user.is_admin(),
+        form,
+        errors,
+        done,
+    })
 }
 
 async fn list(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap) -> WebResult<Response> {
@@ -143,13 +157,21 @@ async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<
         if !may_launch(&state, &user).await? {
             return Err(WebError::Forbidden);
         }
-        let m = hoctap_domain::emulation::shipped_movements().map_err(WebError::internal)?.into_iter().find(|m| m.id == f.template).ok_or_else(|| WebError::invalid("template", "Chọn phong trào mẫu"))?;
+        let m = hoctap_domain::emulation::shipped_movements()
+            .map_err(WebError::internal)?
+            .into_iter()
+            .find(|m| m.id == f.template)
+            .ok_or_else(|| WebError::invalid("template", "Chọn phong trào mẫu"))?;
         let unit_id = if user.is_admin() {
             let code = f.unit_code.trim();
             if code.is_empty() {
                 return Err(WebError::invalid("unit_code", "Ghi mã tỉnh, thành phố triển khai"));
             }
-            let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {code}")))?;
+            let u = state
+                .store
+                .unit_by_code(code, hoctap_store::today())
+                .await
+                .map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {code}")))?;
             if u.kind != hoctap_domain::unit::UnitKind::Province {
                 return Err(WebError::invalid("unit_code", format!("{} không phải tỉnh, thành phố", u.name)));
             }
@@ -160,7 +182,10 @@ async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<
         Ok(state.store.movement_launch(&user.actor(), &m, unit_id).await?)
     }
     .await;
-    super::after_post(&state, result.map(|id| (format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")), |errors| list_view(&state, &user, f, errors, None)).await
+    super::after_post(&state, result.map(|id| (format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")), |errors| {
+        list_view(&state, &user, f, errors, None)
+    })
+    .await
 }
 
 pub struct ParticipantLine {
@@ -198,7 +223,15 @@ struct MovementPage {
 }
 
 fn nomination_lines(ns: Vec<NominationRow>) -> Vec<NominationLine> {
-    ns.into_iter().map(|n| NominationLine { id: n.id, name: n.participant_name, year: n.year, form: form_label(&n.form), state: n.dossier.state.label() }).collect()
+    ns.into_iter()
+        .map(|n| NominationLine {
+            id: n.id,
+            name: n.participant_name,
+            year: n.year,
+            form: form_label(&n.form),
+            state: n.dossier.state.label(),
+        })
+        .collect()
 }
 
 /// The reward forms this user may decide: a signer (or administrator) at the deciding level.
@@ -213,7 +246,14 @@ async fn decidable_forms(state: &AppState, user: &CurrentUser) -> WebResult<Vec<
     Ok(RewardForm::ALL.into_iter().filter(|f| f.decided_at() == own.kind.code()).collect())
 }
 
-async fn movement_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, form: RegisterForm, done: Option<String>) -> WebResult<MovementPage> {
+async fn movement_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+    form: RegisterForm,
+    done: Option<String>,
+) -> WebResult<MovementPage> {
     let m = visible_movement(state, user, id).await?;
     let today = hoctap_store::today();
     let participants = state
@@ -230,7 +270,8 @@ async fn movement_view(state: &AppState, user: &CurrentUser, id: i64, errors: Ve
             decisions.push((d.id, d.content.number.clone(), format_vn(d.content.decided_on), form_label(&d.form)));
         }
     }
-    let criteria = ActorType::ALL.iter().filter_map(|a| m.movement.criteria_for(*a).map(|s| (a.label().to_string(), s.to_string()))).collect();
+    let criteria =
+        ActorType::ALL.iter().filter_map(|a| m.movement.criteria_for(*a).map(|s| (a.label().to_string(), s.to_string()))).collect();
     let report_due = hoctap_domain::emulation::report_due(&m.movement, today.year()).map(format_vn).unwrap_or_default();
     let can_decide = decidable_forms(state, user).await?.into_iter().map(|f| (f.code(), f.label())).collect();
     Ok(MovementPage {
@@ -268,7 +309,12 @@ pub struct RegisterForm {
     pub csrf: String,
 }
 
-async fn register(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RegisterForm>) -> WebResult<Response> {
+async fn register(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RegisterForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let result = async {
         if !may_prepare(&user) {
@@ -279,16 +325,25 @@ async fn register(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         let unit_id = if f.unit_code.trim().is_empty() {
             user.user.unit_id
         } else {
-            let u = state.store.unit_by_code(f.unit_code.trim(), hoctap_store::today()).await.map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {}", f.unit_code.trim())))?;
+            let u = state
+                .store
+                .unit_by_code(f.unit_code.trim(), hoctap_store::today())
+                .await
+                .map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {}", f.unit_code.trim())))?;
             if !user.sees(&state, u.id).await? {
-                return Err(WebError::OutOfScope { field: "unit_code".into(), message: format!("{} ngoài phạm vi của bạn", u.name) });
+                return Err(WebError::OutOfScope {
+                    field: "unit_code".into(), message: format!("{} ngoài phạm vi của bạn", u.name)
+                });
             }
             u.id
         };
         Ok(state.store.participant_register(&user.actor(), id, actor.code(), &f.name, unit_id, None).await?)
     }
     .await;
-    super::after_post(&state, result.map(|pid| (format!("/tham-gia/{pid}"), "Đã đăng ký tham gia phong trào")), |errors| movement_view(&state, &user, id, errors, f, None)).await
+    super::after_post(&state, result.map(|pid| (format!("/tham-gia/{pid}"), "Đã đăng ký tham gia phong trào")), |errors| {
+        movement_view(&state, &user, id, errors, f, None)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ participants
@@ -310,7 +365,13 @@ struct ParticipantPage {
     done: Option<String>,
 }
 
-async fn participant_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<ParticipantPage> {
+async fn participant_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<ParticipantPage> {
     let p = visible_participant(state, user, id).await?;
     let m = state.store.movement(p.movement_id).await?;
     let set_id = ActorType::parse(&p.actor_type).and_then(|a| m.movement.criteria_for(a)).unwrap_or_default().to_string();
@@ -330,7 +391,12 @@ async fn participant_view(state: &AppState, user: &CurrentUser, id: i64, errors:
     })
 }
 
-async fn participant_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn participant_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     super::page_with_flash(&headers, |done| participant_view(&state, &user, id, Vec::new(), done)).await
 }
 
@@ -344,7 +410,12 @@ where
 
 /// Records an achievement from the participant page's form (multipart: the proof may be a
 /// file as well as, or instead of, a document reference).
-async fn add_achievement(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: axum::extract::Multipart) -> WebResult<Response> {
+async fn add_achievement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> WebResult<Response> {
     let upload = super::read_upload(mp).await?;
     user.check_csrf(upload.field("csrf"))?;
     let write = async {
@@ -401,12 +472,20 @@ async fn chain_for(state: &AppState, form: RewardForm, unit_id: i64) -> WebResul
     let unit = state.store.unit(unit_id).await?;
     let chain = form.chain(unit.kind.code());
     if chain.is_empty() {
-        return Err(WebError::invalid("form", format!("{} không do cấp trên của {} quyết định: chọn hình thức khác", form.label(), unit.name)));
+        return Err(WebError::invalid(
+            "form",
+            format!("{} không do cấp trên của {} quyết định: chọn hình thức khác", form.label(), unit.name),
+        ));
     }
     Ok(chain)
 }
 
-async fn nominate(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<NominateForm>) -> WebResult<Response> {
+async fn nominate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NominateForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let write = async {
         if !may_prepare(&user) {
@@ -416,12 +495,25 @@ async fn nominate(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         let m = state.store.movement(p.movement_id).await?;
         let year = parse_year(&f.year, "year")?;
         if year < i64::from(m.movement.period.from) || year > i64::from(m.movement.period.to) {
-            return Err(WebError::invalid("year", format!("Phong trào diễn ra từ {} đến {}", m.movement.period.from, m.movement.period.to)));
+            return Err(WebError::invalid(
+                "year",
+                format!("Phong trào diễn ra từ {} đến {}", m.movement.period.from, m.movement.period.to),
+            ));
         }
         let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;
-        let set_id = ActorType::parse(&p.actor_type).and_then(|a| m.movement.criteria_for(a)).ok_or_else(|| WebError::invalid("form", "Đối tượng này chưa có tiêu chí thi đua"))?;
+        let set_id = ActorType::parse(&p.actor_type)
+            .and_then(|a| m.movement.criteria_for(a))
+            .ok_or_else(|| WebError::invalid("form", "Đối tượng này chưa có tiêu chí thi đua"))?;
         let set = state.store.criteria_set(set_id, None).await?;
-        let n = NewNomination { year, form: form.code().into(), set_id: set_id.into(), set_version: set.set.version.clone(), chain: chain_for(&state, form, p.unit_id).await?, answers: serde_json::json!({"answers": {}, "evidence": {}}), recognition_id: None };
+        let n = NewNomination {
+            year,
+            form: form.code().into(),
+            set_id: set_id.into(),
+            set_version: set.set.version.clone(),
+            chain: chain_for(&state, form, p.unit_id).await?,
+            answers: serde_json::json!({"answers": {}, "evidence": {}}),
+            recognition_id: None,
+        };
         let nid = state.store.nomination_create(&user.actor(), &p, &n).await?;
         Ok((format!("/de-nghi/{nid}"), "Đã lập đề nghị khen thưởng"))
     };
@@ -430,7 +522,12 @@ async fn nominate(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
 
 /// One click from a recognition: the movement that takes recognitions of its set, the
 /// participant, the recognition as evidence of the criterion it proves, a Giấy khen nomination.
-async fn nominate_recognition(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<NominateForm>) -> WebResult<Response> {
+async fn nominate_recognition(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NominateForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     if !may_prepare(&user) {
         return Err(WebError::Forbidden);
@@ -445,12 +542,28 @@ async fn nominate_recognition(State(state): State<AppState>, user: CurrentUser, 
     let Some((m, link)) = movements.iter().find_map(|m| m.movement.recognition_link(&c.set_id).map(|l| (m, l.clone()))) else {
         return Err(WebError::invalid("recognition", "Không có phong trào thi đua nào nhận công nhận theo bộ tiêu chí này"));
     };
-    let set_id = m.movement.criteria_for(link.actor).ok_or_else(|| WebError::invalid("recognition", "Phong trào chưa có tiêu chí cho đối tượng này"))?;
+    let set_id = m
+        .movement
+        .criteria_for(link.actor)
+        .ok_or_else(|| WebError::invalid("recognition", "Phong trào chưa có tiêu chí cho đối tượng này"))?;
     let set = state.store.criteria_set(set_id, None).await?;
     let form = RewardForm::parse(&f.form).unwrap_or(RewardForm::GiayKhen);
     let year = if f.year.trim().is_empty() { i64::from(today.year()) } else { parse_year(&f.year, "year")? };
-    let proof = format!("{} – Quyết định số {} ngày {} (mã xác minh {})", rec.title, decision.content.number, format_vn(decision.content.decided_on), rec.code);
-    let achievement = NewAchievement { year: i64::from(decision.content.decided_on.year()), kind: "cong_nhan".into(), title: format!("Được công nhận \"{}\"", rec.title), evidence: proof.clone(), recognition_id: Some(rec.id), file: None };
+    let proof = format!(
+        "{} – Quyết định số {} ngày {} (mã xác minh {})",
+        rec.title,
+        decision.content.number,
+        format_vn(decision.content.decided_on),
+        rec.code
+    );
+    let achievement = NewAchievement {
+        year: i64::from(decision.content.decided_on.year()),
+        kind: "cong_nhan".into(),
+        title: format!("Được công nhận \"{}\"", rec.title),
+        evidence: proof.clone(),
+        recognition_id: Some(rec.id),
+        file: None,
+    };
     let n = NewNomination {
         year,
         form: form.code().into(),
@@ -501,7 +614,13 @@ struct NominationPage {
     done: Option<String>,
 }
 
-async fn nomination_view(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>, done: Option<String>) -> WebResult<NominationPage> {
+async fn nomination_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<NominationPage> {
     let n = visible_nomination(state, user, id).await?;
     let set = state.store.criteria_set(&n.set_id, Some(&n.set_version)).await?.set;
     let comments = match &n.dossier.state {
@@ -551,7 +670,13 @@ async fn nomination_view(state: &AppState, user: &CurrentUser, id: i64, errors: 
         .await?
         .into_iter()
         .map(|t| {
-            let c = t.detail.as_ref().and_then(|d| d.get("comments")).and_then(|c| c.as_object()).map(|o| o.iter().map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("; ")).unwrap_or_default();
+            let c = t
+                .detail
+                .as_ref()
+                .and_then(|d| d.get("comments"))
+                .and_then(|c| c.as_object())
+                .map(|o| o.iter().map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("; "))
+                .unwrap_or_default();
             (t.at, t.actor_name, format!("{} → {}", t.from_state, t.to_state), c)
         })
         .collect();
@@ -580,8 +705,15 @@ async fn nomination_page(State(state): State<AppState>, user: CurrentUser, Path(
 }
 
 /// Evaluates the answers with the nomination's set and stores both.
-async fn evaluate_and_store(state: &AppState, user: &CurrentUser, n: &NominationRow, set: &CriteriaSet, stored: serde_json::Value) -> WebResult<()> {
-    let answers = Answers::from_json_value(&serde_json::json!({"answers": stored["answers"].clone()})).map_err(|e| WebError::invalid("answers", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+async fn evaluate_and_store(
+    state: &AppState,
+    user: &CurrentUser,
+    n: &NominationRow,
+    set: &CriteriaSet,
+    stored: serde_json::Value,
+) -> WebResult<()> {
+    let answers = Answers::from_json_value(&serde_json::json!({"answers": stored["answers"].clone()}))
+        .map_err(|e| WebError::invalid("answers", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
     let on = jiff::civil::Date::new(i16::try_from(n.year).unwrap_or(2025), 12, 31).map_err(WebError::internal)?;
     let (result, passed) = match set.evaluate(&answers, on) {
         Ok(e) => (serde_json::to_value(&e).map_err(WebError::internal)?, e.passed),
@@ -591,7 +723,12 @@ async fn evaluate_and_store(state: &AppState, user: &CurrentUser, n: &Nomination
     Ok(())
 }
 
-async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> WebResult<Response> {
+async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
     let fields: BTreeMap<String, String> = pairs.into_iter().collect();
     user.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
     let result = async {
@@ -615,7 +752,8 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
                     }
                 }
             }
-            stored["evidence"][&i.id] = serde_json::Value::String(fields.get(&format!("m:{}", i.id)).map(|s| s.trim().to_string()).unwrap_or_default());
+            stored["evidence"][&i.id] =
+                serde_json::Value::String(fields.get(&format!("m:{}", i.id)).map(|s| s.trim().to_string()).unwrap_or_default());
         }
         evaluate_and_store(&state, &user, &n, &set, stored).await
     }
@@ -624,7 +762,8 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
 }
 
 async fn on_nomination(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<()>, message: &str) -> WebResult<Response> {
-    super::after_post(state, result.map(|()| (format!("/de-nghi/{id}"), message)), |errors| nomination_view(state, user, id, errors, None)).await
+    super::after_post(state, result.map(|()| (format!("/de-nghi/{id}"), message)), |errors| nomination_view(state, user, id, errors, None))
+        .await
 }
 
 /// Applies a workflow command to a nomination (shared with the tests through the pages).
@@ -642,7 +781,14 @@ pub(crate) async fn apply(state: &AppState, user: &CurrentUser, n: &NominationRo
     }
     if matches!(cmd, Command::Submit) {
         let set = state.store.criteria_set(&n.set_id, Some(&n.set_version)).await?.set;
-        let unproved: Vec<String> = set.indicators().filter(|(_, i)| n.answers["answers"][&i.id].as_bool() == Some(true) && n.answers["evidence"][&i.id].as_str().is_none_or(|e| e.trim().is_empty())).map(|(_, i)| i.id.clone()).collect();
+        let unproved: Vec<String> = set
+            .indicators()
+            .filter(|(_, i)| {
+                n.answers["answers"][&i.id].as_bool() == Some(true)
+                    && n.answers["evidence"][&i.id].as_str().is_none_or(|e| e.trim().is_empty())
+            })
+            .map(|(_, i)| i.id.clone())
+            .collect();
         if !unproved.is_empty() {
             return Err(WebError::invalid("evidence", format!("Ghi minh chứng cho tiêu chí đạt: {}", unproved.join(", "))));
         }
@@ -676,7 +822,9 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
             "submit" => Command::Submit,
             "take" => Command::StartReview,
             "approve" => Command::Approve,
-            "return" => Command::Return { comments: f.rest.iter().filter_map(|(k, v)| k.strip_prefix("y:").map(|id| (id.to_string(), v.clone()))).collect() },
+            "return" => Command::Return {
+                comments: f.rest.iter().filter_map(|(k, v)| k.strip_prefix("y:").map(|id| (id.to_string(), v.clone()))).collect(),
+            },
             "reject" => Command::Reject { reason: f.reason.clone() },
             _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
         };
@@ -717,10 +865,23 @@ struct DecisionFormPage {
 }
 
 async fn approved_for(state: &AppState, user: &CurrentUser, m: &MovementRow, form: RewardForm) -> WebResult<Vec<NominationRow>> {
-    Ok(state.store.nominations(m.id, None, user.scope(), hoctap_store::today()).await?.into_iter().filter(|n| n.dossier.state == WfState::Approved && n.form == form.code()).collect())
+    Ok(state
+        .store
+        .nominations(m.id, None, user.scope(), hoctap_store::today())
+        .await?
+        .into_iter()
+        .filter(|n| n.dossier.state == WfState::Approved && n.form == form.code())
+        .collect())
 }
 
-async fn decision_form_view(state: &AppState, user: &CurrentUser, id: i64, f: Option<RewardDecisionForm>, form: RewardForm, errors: Vec<FieldError>) -> WebResult<DecisionFormPage> {
+async fn decision_form_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    f: Option<RewardDecisionForm>,
+    form: RewardForm,
+    errors: Vec<FieldError>,
+) -> WebResult<DecisionFormPage> {
     let m = visible_movement(state, user, id).await?;
     if !decidable_forms(state, user).await?.contains(&form) {
         return Err(WebError::Forbidden);
@@ -742,20 +903,41 @@ async fn decision_form_view(state: &AppState, user: &CurrentUser, id: i64, f: Op
         .join("\n"),
         ..Default::default()
     } });
-    Ok(DecisionFormPage { chrome: Chrome::new(format!("Quyết định tặng {}", form.label()), user), form_label: form.label().into(), m, f, nominations, errors })
+    Ok(DecisionFormPage {
+        chrome: Chrome::new(format!("Quyết định tặng {}", form.label()), user),
+        form_label: form.label().into(),
+        m,
+        f,
+        nominations,
+        errors,
+    })
 }
 
-async fn decision_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<DecisionQuery>) -> WebResult<Response> {
+async fn decision_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DecisionQuery>,
+) -> WebResult<Response> {
     let form = RewardForm::parse(&q.hinh_thuc).ok_or_else(|| WebError::invalid("hinh_thuc", "Chọn hình thức khen thưởng"))?;
     render_with_flash(&decision_form_view(&state, &user, id, None, form, Vec::new()).await?, false)
 }
 
 /// The trích yếu of a reward decision.
 fn decision_title(form: RewardForm, m: &MovementRow, year: i64) -> String {
-    format!("Về việc tặng {} cho các tập thể, hộ gia đình, cá nhân có thành tích xuất sắc trong Phong trào thi đua “{}” năm {year}", form.label(), m.movement.title)
+    format!(
+        "Về việc tặng {} cho các tập thể, hộ gia đình, cá nhân có thành tích xuất sắc trong Phong trào thi đua “{}” năm {year}",
+        form.label(),
+        m.movement.title
+    )
 }
 
-async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RewardDecisionForm>) -> WebResult<Response> {
+async fn issue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RewardDecisionForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.d.csrf)?;
     let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;
     let result = async {
@@ -769,18 +951,27 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
         let approved = approved_for(&state, &user, &m, form).await?;
         let picked: Vec<&NominationRow> = approved.iter().filter(|n| chosen.contains(&n.id)).collect();
         if picked.len() != chosen.len() {
-            return Err(WebError::invalid("nominations", "Chỉ chọn được đề nghị đã được thẩm định đủ các bước, cùng hình thức, trong phạm vi của bạn"));
+            return Err(WebError::invalid(
+                "nominations",
+                "Chỉ chọn được đề nghị đã được thẩm định đủ các bước, cùng hình thức, trong phạm vi của bạn",
+            ));
         }
         let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
         let mut grants = Vec::new();
         for n in picked {
-            let next = n.dossier.apply(&person, &Command::Recognise { decision_id: 0 }).map_err(|e| WebError::invalid("nominations", format!("{}: {}", n.participant_name, capitalise(&e.to_string()))))?;
+            let next = n
+                .dossier
+                .apply(&person, &Command::Recognise { decision_id: 0 })
+                .map_err(|e| WebError::invalid("nominations", format!("{}: {}", n.participant_name, capitalise(&e.to_string()))))?;
             grants.push(RewardGrant { nomination: n, next, code: verification_code(rand::rng().next_u64()) });
         }
         Ok(state.store.reward_decision_issue(&user.actor(), m.id, form.code(), year, user.user.unit_id, &d, &grants).await?)
     }
     .await;
-    super::after_post(&state, result.map(|did| (format!("/khen-thuong/{did}"), "Đã ban hành quyết định khen thưởng")), |errors| decision_form_view(&state, &user, id, Some(f), form, errors)).await
+    super::after_post(&state, result.map(|did| (format!("/khen-thuong/{did}"), "Đã ban hành quyết định khen thưởng")), |errors| {
+        decision_form_view(&state, &user, id, Some(f), form, errors)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -801,10 +992,31 @@ async fn visible_reward_decision(state: &AppState, user: &CurrentUser, id: i64) 
     Ok(d)
 }
 
-async fn reward_decision_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn reward_decision_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let d = visible_reward_decision(&state, &user, id).await?;
-    let rewards = state.store.rewards(id).await?.into_iter().map(|r| (r.id, r.participant_name, actor_label(&r.actor_type), r.unit_name, r.code)).collect();
-    super::page_with_flash(&headers, |done| std::future::ready(Ok(RewardDecisionPage { chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user), date_vn: format_vn(d.content.decided_on), form: form_label(&d.form), rewards, done, d }))).await
+    let rewards = state
+        .store
+        .rewards(id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.participant_name, actor_label(&r.actor_type), r.unit_name, r.code))
+        .collect();
+    super::page_with_flash(&headers, |done| {
+        std::future::ready(Ok(RewardDecisionPage {
+            chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user),
+            date_vn: format_vn(d.content.decided_on),
+            form: form_label(&d.form),
+            rewards,
+            done,
+            d,
+        }))
+    })
+    .await
 }
 
 /// The printed content of a reward decision (shared by DOCX and PDF).
@@ -836,17 +1048,26 @@ pub async fn reward_decision_doc(state: &AppState, d: &RewardDecisionRow) -> Web
     })
 }
 
-
 async fn reward_decision_docx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let d = visible_reward_decision(&state, &user, id).await?;
     let bytes = hoctap_docs::decision_docx::decision_docx(&reward_decision_doc(&state, &d).await?).map_err(WebError::internal)?;
-    Ok(file_response(bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment", &format!("quyet-dinh-khen-thuong-{}.docx", d.content.number.replace(['/', ' '], "-"))))
+    Ok(file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "attachment",
+        &format!("quyet-dinh-khen-thuong-{}.docx", d.content.number.replace(['/', ' '], "-")),
+    ))
 }
 
 async fn reward_decision_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let d = visible_reward_decision(&state, &user, id).await?;
     let bytes = hoctap_docs::official_pdf::decision_pdf(&reward_decision_doc(&state, &d).await?).map_err(WebError::internal)?;
-    Ok(file_response(bytes, "application/pdf", "inline", &format!("quyet-dinh-khen-thuong-{}.pdf", d.content.number.replace(['/', ' '], "-"))))
+    Ok(file_response(
+        bytes,
+        "application/pdf",
+        "inline",
+        &format!("quyet-dinh-khen-thuong-{}.pdf", d.content.number.replace(['/', ' '], "-")),
+    ))
 }
 
 async fn reward_certificate(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
@@ -855,9 +1076,14 @@ async fn reward_certificate(State(state): State<AppState>, user: CurrentUser, Pa
     let m = state.store.movement(d.movement_id).await?;
     let form = RewardForm::parse(&r.form).ok_or(WebError::NotFound("hình thức khen thưởng"))?;
     let authority_lines: Vec<String> = d.content.authority.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
-    let place = state.store.ancestors(r.unit_id, hoctap_store::today()).await?.into_iter().rev().map(|u| u.name).collect::<Vec<_>>().join(", ");
+    let place =
+        state.store.ancestors(r.unit_id, hoctap_store::today()).await?.into_iter().rev().map(|u| u.name).collect::<Vec<_>>().join(", ");
     let doc = hoctap_docs::official_pdf::RewardCertificateDoc {
-        granted_by: format!("{} {}", d.content.signer_title.lines().last().unwrap_or("CHỦ TỊCH").replace("KT. ", ""), authority_lines.join(" ")),
+        granted_by: format!(
+            "{} {}",
+            d.content.signer_title.lines().last().unwrap_or("CHỦ TỊCH").replace("KT. ", ""),
+            authority_lines.join(" ")
+        ),
         authority_lines,
         form_title: form.printed_title().into(),
         recipient: r.participant_name.clone(),
@@ -885,12 +1111,21 @@ pub async fn stats_tables(state: &AppState, user: &CurrentUser, m: &MovementRow)
         }
         by.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect::<Vec<_>>()
     };
-    let table = |sheet: &str, first: &str, rows| hoctap_docs::registry_xlsx::Table { sheet: sheet.into(), header: vec![first.into(), "Số khen thưởng".into()], rows };
+    let table = |sheet: &str, first: &str, rows| hoctap_docs::registry_xlsx::Table {
+        sheet: sheet.into(),
+        header: vec![first.into(), "Số khen thưởng".into()],
+        rows,
+    };
     Ok(vec![
         hoctap_docs::registry_xlsx::Table {
             sheet: "Chi tiet".into(),
             header: ["Năm", "Hình thức", "Đối tượng", "Đơn vị", "Số khen thưởng"].map(String::from).to_vec(),
-            rows: counts.iter().map(|c| vec![c.year.to_string(), form_label(&c.form), actor_label(&c.actor_type), c.unit_name.clone(), c.count.to_string()]).collect(),
+            rows: counts
+                .iter()
+                .map(|c| {
+                    vec![c.year.to_string(), form_label(&c.form), actor_label(&c.actor_type), c.unit_name.clone(), c.count.to_string()]
+                })
+                .collect(),
         },
         table("Theo nam", "Năm", total(&|c| c.year.to_string())),
         table("Theo hinh thuc", "Hình thức", total(&|c| form_label(&c.form))),

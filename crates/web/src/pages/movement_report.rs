@@ -107,8 +107,17 @@ fn annual(m: &MovementRow, q: &ReportQuery) -> WebResult<Which> {
 
 fn phase(m: &MovementRow, q: &ReportQuery) -> WebResult<Which> {
     let p = match q.giai_doan.as_deref().filter(|g| !g.is_empty()) {
-        Some(g) => m.movement.phases.iter().find(|p| p.id == g).ok_or_else(|| WebError::invalid("giai_doan", format!("Phong trào không có giai đoạn {g}")))?,
-        None => m.movement.phase_of(hoctap_store::today().year()).or_else(|| m.movement.phases.first()).ok_or(WebError::NotFound("giai đoạn"))?,
+        Some(g) => m
+            .movement
+            .phases
+            .iter()
+            .find(|p| p.id == g)
+            .ok_or_else(|| WebError::invalid("giai_doan", format!("Phong trào không có giai đoạn {g}")))?,
+        None => m
+            .movement
+            .phase_of(hoctap_store::today().year())
+            .or_else(|| m.movement.phases.first())
+            .ok_or(WebError::NotFound("giai đoạn"))?,
     };
     Ok(Which::Phase(p.clone()))
 }
@@ -128,7 +137,13 @@ impl View {
 }
 
 /// The unit whose report it is: the user's own (scope), or the launching unit for a national user.
-async fn view(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, q: &ReportQuery) -> WebResult<View> {
+async fn view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    q: &ReportQuery,
+) -> WebResult<View> {
     let m = visible_movement(state, user, id).await?;
     let which = pick(&m, q)?;
     let unit = state.store.unit(user.scope().unwrap_or(m.unit_id)).await?;
@@ -162,20 +177,26 @@ async fn tables(state: &AppState, m: &MovementRow, unit: i64, which: &Which) -> 
         };
         achievements.entry(year).or_default()[slot] += n;
     }
-    let achievements = achievements.into_iter().enumerate().map(|(i, (y, c))| vec![(i + 1).to_string(), y.to_string(), c[0].to_string(), c[1].to_string(), c[2].to_string()]).collect();
+    let achievements = achievements
+        .into_iter()
+        .enumerate()
+        .map(|(i, (y, c))| vec![(i + 1).to_string(), y.to_string(), c[0].to_string(), c[1].to_string(), c[2].to_string()])
+        .collect();
     let mut by_state: BTreeMap<String, i64> = BTreeMap::new();
     for n in state.store.nominations(m.id, None, scope, today).await?.into_iter().filter(|n| (from..=to).contains(&n.year)) {
         *by_state.entry(n.dossier.state.label()).or_default() += 1;
     }
     let by_state = by_state.into_iter().enumerate().map(|(i, (l, n))| vec![(i + 1).to_string(), l, n.to_string()]).collect();
-    let counts: Vec<_> = state.store.reward_counts(m.id, scope, today).await?.into_iter().filter(|c| (from..=to).contains(&c.year)).collect();
+    let counts: Vec<_> =
+        state.store.reward_counts(m.id, scope, today).await?.into_iter().filter(|c| (from..=to).contains(&c.year)).collect();
     let mut by_form: BTreeMap<(i64, String), i64> = BTreeMap::new();
     let mut by_unit: BTreeMap<String, i64> = BTreeMap::new();
     for c in &counts {
         *by_form.entry((c.year, form_label(&c.form))).or_default() += c.count;
         *by_unit.entry(c.unit_name.clone()).or_default() += c.count;
     }
-    let by_form = by_form.into_iter().enumerate().map(|(i, ((y, f), n))| vec![(i + 1).to_string(), y.to_string(), f, n.to_string()]).collect();
+    let by_form =
+        by_form.into_iter().enumerate().map(|(i, ((y, f), n))| vec![(i + 1).to_string(), y.to_string(), f, n.to_string()]).collect();
     let by_unit = by_unit.into_iter().enumerate().map(|(i, (u, n))| vec![(i + 1).to_string(), u, n.to_string()]).collect();
     let by_actor_rewards = {
         let mut t: BTreeMap<String, i64> = BTreeMap::new();
@@ -185,18 +206,44 @@ async fn tables(state: &AppState, m: &MovementRow, unit: i64, which: &Which) -> 
         t.into_iter().enumerate().map(|(i, (a, n))| vec![(i + 1).to_string(), a, n.to_string()]).collect()
     };
     Ok(vec![
-        ReportTable { caption: s("Bảng 1. Tập thể, hộ gia đình, cá nhân tham gia theo đối tượng"), header: ["STT", "Đối tượng", "Số tham gia"].map(s).to_vec(), rows: by_actor },
-        ReportTable { caption: s("Bảng 2. Sáng kiến, thành tích được ghi nhận"), header: ["STT", "Năm", "Sáng kiến, giải pháp", "Thành tích", "Công nhận danh hiệu"].map(s).to_vec(), rows: achievements },
-        ReportTable { caption: s("Bảng 3. Đề nghị khen thưởng theo trạng thái"), header: ["STT", "Trạng thái", "Số đề nghị"].map(s).to_vec(), rows: by_state },
-        ReportTable { caption: s("Bảng 4. Khen thưởng theo năm và hình thức"), header: ["STT", "Năm", "Hình thức", "Số khen thưởng"].map(s).to_vec(), rows: by_form },
-        ReportTable { caption: s("Bảng 5. Khen thưởng theo đối tượng"), header: ["STT", "Đối tượng", "Số khen thưởng"].map(s).to_vec(), rows: by_actor_rewards },
-        ReportTable { caption: s("Bảng 6. Khen thưởng theo đơn vị"), header: ["STT", "Đơn vị", "Số khen thưởng"].map(s).to_vec(), rows: by_unit },
+        ReportTable {
+            caption: s("Bảng 1. Tập thể, hộ gia đình, cá nhân tham gia theo đối tượng"),
+            header: ["STT", "Đối tượng", "Số tham gia"].map(s).to_vec(),
+            rows: by_actor,
+        },
+        ReportTable {
+            caption: s("Bảng 2. Sáng kiến, thành tích được ghi nhận"),
+            header: ["STT", "Năm", "Sáng kiến, giải pháp", "Thành tích", "Công nhận danh hiệu"].map(s).to_vec(),
+            rows: achievements,
+        },
+        ReportTable {
+            caption: s("Bảng 3. Đề nghị khen thưởng theo trạng thái"),
+            header: ["STT", "Trạng thái", "Số đề nghị"].map(s).to_vec(),
+            rows: by_state,
+        },
+        ReportTable {
+            caption: s("Bảng 4. Khen thưởng theo năm và hình thức"),
+            header: ["STT", "Năm", "Hình thức", "Số khen thưởng"].map(s).to_vec(),
+            rows: by_form,
+        },
+        ReportTable {
+            caption: s("Bảng 5. Khen thưởng theo đối tượng"),
+            header: ["STT", "Đối tượng", "Số khen thưởng"].map(s).to_vec(),
+            rows: by_actor_rewards,
+        },
+        ReportTable {
+            caption: s("Bảng 6. Khen thưởng theo đơn vị"),
+            header: ["STT", "Đơn vị", "Số khen thưởng"].map(s).to_vec(),
+            rows: by_unit,
+        },
     ])
 }
 
 fn short_name(u: &UnitRow) -> String {
     match u.name.split_once(' ') {
-        Some((kind, rest)) if ["Xã", "Phường", "Thị", "Tỉnh", "Thành", "Đặc", "Huyện", "Quận"].contains(&kind) => rest.trim_start_matches("phố ").trim_start_matches("trấn ").trim_start_matches("khu ").to_string(),
+        Some((kind, rest)) if ["Xã", "Phường", "Thị", "Tỉnh", "Thành", "Đặc", "Huyện", "Quận"].contains(&kind) => {
+            rest.trim_start_matches("phố ").trim_start_matches("trấn ").trim_start_matches("khu ").to_string()
+        }
         _ => u.name.clone(),
     }
 }
@@ -206,7 +253,11 @@ fn document(v: &View) -> ReportDoc {
     for (id, heading, _) in SECTIONS {
         let text = v.section(id);
         let tables = if id == "ket_qua" { v.tables.clone() } else { Vec::new() };
-        sections.push(ReportSection { heading: heading.to_string(), paragraphs: if text.trim().is_empty() { Vec::new() } else { vec![text] }, tables });
+        sections.push(ReportSection {
+            heading: heading.to_string(),
+            paragraphs: if text.trim().is_empty() { Vec::new() } else { vec![text] },
+            tables,
+        });
     }
     ReportDoc {
         authority_lines: vec!["ỦY BAN NHÂN DÂN".to_string(), v.unit.name.to_uppercase()],
@@ -255,10 +306,14 @@ fn page_of(user: &CurrentUser, v: View, done: Option<String>, errors: Vec<FieldE
     let text = |id: &str| typed.and_then(|t| t.get(id).cloned()).unwrap_or_else(|| v.section(id));
     let (is_phase, key_field, key_value, due, action) = match &v.which {
         Which::Annual(y) => {
-            let due = hoctap_domain::emulation::report_due(&v.m.movement, *y).map(|d| format!("Trước ngày {} gửi {}", format_vn(d), v.m.movement.report.to)).unwrap_or_default();
+            let due = hoctap_domain::emulation::report_due(&v.m.movement, *y)
+                .map(|d| format!("Trước ngày {} gửi {}", format_vn(d), v.m.movement.report.to))
+                .unwrap_or_default();
             (false, "nam", y.to_string(), due, format!("/thi-dua/{}/bao-cao", v.m.id))
         }
-        Which::Phase(p) => (true, "giai_doan", p.id.clone(), format!("{}: năm {}", p.name, p.review_year), format!("/thi-dua/{}/so-ket", v.m.id)),
+        Which::Phase(p) => {
+            (true, "giai_doan", p.id.clone(), format!("{}: năm {}", p.name, p.review_year), format!("/thi-dua/{}/so-ket", v.m.id))
+        }
     };
     let current = v.which.key();
     Page {
@@ -296,18 +351,37 @@ fn page_of(user: &CurrentUser, v: View, done: Option<String>, errors: Vec<FieldE
     }
 }
 
-async fn show(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, q: &ReportQuery, headers: &HeaderMap) -> WebResult<Response> {
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    q: &ReportQuery,
+    headers: &HeaderMap,
+) -> WebResult<Response> {
     let v = view(state, user, id, pick, q).await?;
     let done = take_flash(headers);
     let shown = done.is_some();
     render_with_flash(&page_of(user, v, done, Vec::new(), None), shown)
 }
 
-async fn page_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>, headers: HeaderMap) -> WebResult<Response> {
+async fn page_annual(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     show(&state, &user, id, annual, &q, &headers).await
 }
 
-async fn page_phase(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>, headers: HeaderMap) -> WebResult<Response> {
+async fn page_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     show(&state, &user, id, phase, &q, &headers).await
 }
 
@@ -323,7 +397,13 @@ struct SaveForm {
     rest: BTreeMap<String, String>,
 }
 
-async fn save(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, f: SaveForm) -> WebResult<Response> {
+async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    f: SaveForm,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     if !may_write(user) {
         return Err(WebError::Forbidden);
@@ -357,7 +437,12 @@ async fn save(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementR
     super::after_post(state, result, |errors| std::future::ready(Ok(page_of(user, v, None, errors, Some(&sections))))).await
 }
 
-async fn save_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SaveForm>) -> WebResult<Response> {
+async fn save_annual(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<SaveForm>,
+) -> WebResult<Response> {
     save(&state, &user, id, annual, f).await
 }
 
@@ -371,40 +456,97 @@ fn file_name(v: &View, ext: &str) -> String {
     format!("{what}-{}-{year}.{ext}", v.unit.code)
 }
 
-async fn docx(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, q: &ReportQuery) -> WebResult<Response> {
+async fn docx(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    q: &ReportQuery,
+) -> WebResult<Response> {
     let v = view(state, user, id, pick, q).await?;
     let bytes = hoctap_docs::report_doc::report_docx(&document(&v)).map_err(WebError::internal)?;
     Ok(download(bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", &file_name(&v, "docx")))
 }
 
-async fn pdf(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, q: &ReportQuery) -> WebResult<Response> {
+async fn pdf(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    q: &ReportQuery,
+) -> WebResult<Response> {
     let v = view(state, user, id, pick, q).await?;
     let bytes = hoctap_docs::report_doc::report_pdf(&document(&v)).map_err(WebError::internal)?;
     Ok(file_response(bytes, "application/pdf", "inline", &file_name(&v, "pdf")))
 }
 
-async fn xlsx(state: &AppState, user: &CurrentUser, id: i64, pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>, q: &ReportQuery) -> WebResult<Response> {
+async fn xlsx(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
+    q: &ReportQuery,
+) -> WebResult<Response> {
     let v = view(state, user, id, pick, q).await?;
-    let sheets: Vec<hoctap_docs::registry_xlsx::Table> = v.tables.iter().enumerate().map(|(i, t)| hoctap_docs::registry_xlsx::Table { sheet: format!("Bang {}", i + 1), header: t.header.clone(), rows: t.rows.clone() }).collect();
+    let sheets: Vec<hoctap_docs::registry_xlsx::Table> = v
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| hoctap_docs::registry_xlsx::Table {
+            sheet: format!("Bang {}", i + 1),
+            header: t.header.clone(),
+            rows: t.rows.clone(),
+        })
+        .collect();
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&sheets).map_err(WebError::internal)?;
     Ok(download(bytes, XLSX, &file_name(&v, "xlsx")))
 }
 
-async fn docx_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn docx_annual(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     docx(&state, &user, id, annual, &q).await
 }
-async fn pdf_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn pdf_annual(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     pdf(&state, &user, id, annual, &q).await
 }
-async fn xlsx_annual(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn xlsx_annual(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     xlsx(&state, &user, id, annual, &q).await
 }
-async fn docx_phase(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn docx_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     docx(&state, &user, id, phase, &q).await
 }
-async fn pdf_phase(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn pdf_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     pdf(&state, &user, id, phase, &q).await
 }
-async fn xlsx_phase(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+async fn xlsx_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> WebResult<Response> {
     xlsx(&state, &user, id, phase, &q).await
 }

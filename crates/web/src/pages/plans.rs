@@ -23,7 +23,10 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/ke-hoach", get(list)).route("/ke-hoach/{id}", get(show)).route("/ke-hoach/{id}/phan-bo", get(split_form).post(split_save))
+    Router::new()
+        .route("/ke-hoach", get(list))
+        .route("/ke-hoach/{id}", get(show))
+        .route("/ke-hoach/{id}/phan-bo", get(split_form).post(split_save))
 }
 
 fn indicators() -> WebResult<BTreeMap<String, Indicator>> {
@@ -107,12 +110,18 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
                 _ => "Giao cụ thể",
             }
             .to_string(),
-            can_split: current && t.origin == "plan" && t.unit_id == p.unit_id && ind.is_some_and(|i| i.kind == hoctap_domain::indicator::IndicatorKind::Computed),
+            can_split: current
+                && t.origin == "plan"
+                && t.unit_id == p.unit_id
+                && ind.is_some_and(|i| i.kind == hoctap_domain::indicator::IndicatorKind::Computed),
         });
     }
     let done = super::take_flash(&headers);
     let shown_flash = done.is_some();
-    super::render_with_flash(&PlanPage { chrome: Chrome::new(p.title.clone(), &user), can_assign: may_split(&user, &p), p, targets, done }, shown_flash)
+    super::render_with_flash(
+        &PlanPage { chrome: Chrome::new(p.title.clone(), &user), can_assign: may_split(&user, &p), p, targets, done },
+        shown_flash,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -177,7 +186,8 @@ async fn context(state: &AppState, user: &CurrentUser, id: i64, q: &SplitQuery) 
     let parent_unit = state.store.unit(p.unit_id).await?;
     let kids = state.store.children(parent_unit.id, today).await?;
     // Weights: the indicator's denominator (households, citizens…) of each child today.
-    let weight_metrics: Vec<&str> = if ind.denominator.is_empty() { vec!["citizens"] } else { ind.denominator.iter().map(String::as_str).collect() };
+    let weight_metrics: Vec<&str> =
+        if ind.denominator.is_empty() { vec!["citizens"] } else { ind.denominator.iter().map(String::as_str).collect() };
     let by_child = state.store.metric_values_by_child(Some(parent_unit.id), today.year(), &weight_metrics, Basis::Rebased(today)).await?;
     let children = kids
         .into_iter()
@@ -201,7 +211,11 @@ async fn context(state: &AppState, user: &CurrentUser, id: i64, q: &SplitQuery) 
 }
 
 fn split_page(user: &CurrentUser, c: SplitContext, method: &str, typed: &BTreeMap<String, String>, errors: Vec<FieldError>) -> SplitPage {
-    let weight_label = if c.ind.denominator.is_empty() { "Số công dân".to_string() } else { c.ind.denominator.iter().filter_map(|m| hoctap_domain::stats::metric(m).map(|x| x.1)).collect::<Vec<_>>().join(" + ") };
+    let weight_label = if c.ind.denominator.is_empty() {
+        "Số công dân".to_string()
+    } else {
+        c.ind.denominator.iter().filter_map(|m| hoctap_domain::stats::metric(m).map(|x| x.1)).collect::<Vec<_>>().join(" + ")
+    };
     SplitPage {
         chrome: Chrome::new(format!("Phân bổ chỉ tiêu: {}", c.ind.name), user),
         parent_value: shown(&c.ind, c.parent.value),
@@ -216,7 +230,10 @@ fn split_page(user: &CurrentUser, c: SplitContext, method: &str, typed: &BTreeMa
                 name: k.name.clone(),
                 weight: *w,
                 current: c.current.get(&k.id).map(|v| shown(&c.ind, *v)).unwrap_or_default(),
-                typed: typed.get(&format!("v:{}", k.id)).cloned().unwrap_or_else(|| c.current.get(&k.id).map(|v| number_vn(*v, 2).replace('.', "")).unwrap_or_default()),
+                typed: typed
+                    .get(&format!("v:{}", k.id))
+                    .cloned()
+                    .unwrap_or_else(|| c.current.get(&k.id).map(|v| number_vn(*v, 2).replace('.', "")).unwrap_or_default()),
             })
             .collect(),
         method: method.to_string(),
@@ -227,7 +244,12 @@ fn split_page(user: &CurrentUser, c: SplitContext, method: &str, typed: &BTreeMa
     }
 }
 
-async fn split_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<SplitQuery>) -> WebResult<Response> {
+async fn split_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SplitQuery>,
+) -> WebResult<Response> {
     let c = context(&state, &user, id, &q).await?;
     render(&split_page(&user, c, "deu", &BTreeMap::new(), Vec::new()))
 }
@@ -242,14 +264,23 @@ struct SplitForm {
     rest: BTreeMap<String, String>,
 }
 
-async fn split_save(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<SplitQuery>, Form(f): Form<SplitForm>) -> WebResult<Response> {
+async fn split_save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SplitQuery>,
+    Form(f): Form<SplitForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     let c = context(&state, &user, id, &q).await?;
-    let refs: Vec<(UnitRef, i64)> = c.children.iter().filter_map(|(k, w)| UnitCode::parse(&k.code).ok().map(|code| (UnitRef::Unit(code), *w))).collect();
+    let refs: Vec<(UnitRef, i64)> =
+        c.children.iter().filter_map(|(k, w)| UnitCode::parse(&k.code).ok().map(|code| (UnitRef::Unit(code), *w))).collect();
     let outcome: Result<Vec<Number>, FieldError> = match f.method.as_str() {
         "deu" | "quy-mo" => {
             let method = if f.method == "deu" { SplitMethod::Equal } else { SplitMethod::ByWeight };
-            split(&c.ind, &c.parent, &refs, &method).map(|ts| ts.into_iter().map(|t| t.value).collect()).map_err(|e| FieldError { field: "method".into(), message: super::capitalise(&e.to_string()) })
+            split(&c.ind, &c.parent, &refs, &method)
+                .map(|ts| ts.into_iter().map(|t| t.value).collect())
+                .map_err(|e| FieldError { field: "method".into(), message: super::capitalise(&e.to_string()) })
         }
         "cu-the" => {
             let mut values = Vec::new();
@@ -259,7 +290,10 @@ async fn split_save(State(state): State<AppState>, user: CurrentUser, Path(id): 
                 match Number::parse(&raw) {
                     Ok(v) => values.push(v),
                     Err(_) => {
-                        bad = Some(FieldError { field: format!("v:{}", k.id), message: format!("{}: chỉ tiêu phải là một số (đang có \"{raw}\")", k.name) });
+                        bad = Some(FieldError {
+                            field: format!("v:{}", k.id),
+                            message: format!("{}: chỉ tiêu phải là một số (đang có \"{raw}\")", k.name),
+                        });
                         break;
                     }
                 }
@@ -270,7 +304,9 @@ async fn split_save(State(state): State<AppState>, user: CurrentUser, Path(id): 
                 // a count must add up exactly.
                 None => match check_split(&c.ind, &c.parent, &refs, &values) {
                     Ok(()) => Ok(values),
-                    Err(SplitError::Mismatch(gap)) if c.ind.aggregation() == Aggregation::WeightedMean && gap.gap_word == "thừa" => Ok(values),
+                    Err(SplitError::Mismatch(gap)) if c.ind.aggregation() == Aggregation::WeightedMean && gap.gap_word == "thừa" => {
+                        Ok(values)
+                    }
                     Err(e) => Err(FieldError { field: "method".into(), message: super::capitalise(&e.to_string()) }),
                 },
             }
@@ -281,8 +317,21 @@ async fn split_save(State(state): State<AppState>, user: CurrentUser, Path(id): 
         Ok(values) => {
             let shares: Vec<(i64, Number)> = c.children.iter().map(|(k, _)| k.id).zip(values).collect();
             let origin = if f.method == "cu-the" { "manual" } else { "split" };
-            state.store.set_child_targets(&user.actor(), &TargetKey { plan_id: c.p.id, indicator: c.ind.id.clone(), year: c.year }, c.parent_unit.id, &shares, origin).await?;
-            Ok(super::flash_redirect(&state, &format!("/ke-hoach/{}", c.p.id), &format!("Đã phân bổ chỉ tiêu {} năm {} cho {} đơn vị", c.ind.name, c.year, shares.len())))
+            state
+                .store
+                .set_child_targets(
+                    &user.actor(),
+                    &TargetKey { plan_id: c.p.id, indicator: c.ind.id.clone(), year: c.year },
+                    c.parent_unit.id,
+                    &shares,
+                    origin,
+                )
+                .await?;
+            Ok(super::flash_redirect(
+                &state,
+                &format!("/ke-hoach/{}", c.p.id),
+                &format!("Đã phân bổ chỉ tiêu {} năm {} cho {} đơn vị", c.ind.name, c.year, shares.len()),
+            ))
         }
         Err(e) => {
             let page = split_page(&user, c, &f.method, &f.rest, vec![e]);

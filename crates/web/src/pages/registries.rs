@@ -135,13 +135,23 @@ struct ListPage {
 const PAGE: i64 = 50;
 
 /// Runs a list query for a user (shared by the page and the API).
-pub async fn query_records(state: &AppState, user: &CurrentUser, reg: &Registry, q: &ListQuery, limit: i64) -> WebResult<Vec<RegistryRecord>> {
+pub async fn query_records(
+    state: &AppState,
+    user: &CurrentUser,
+    reg: &Registry,
+    q: &ListQuery,
+    limit: i64,
+) -> WebResult<Vec<RegistryRecord>> {
     user.require(Action::ReadLocal)?;
     let today = hoctap_store::today();
     let within = if q.don_vi.trim().is_empty() {
         None
     } else {
-        let u = state.store.unit_by_code(q.don_vi.trim(), today).await.map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
+        let u = state
+            .store
+            .unit_by_code(q.don_vi.trim(), today)
+            .await
+            .map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
         user.require_sees(state, u.id, "đơn vị").await?;
         Some(u.id)
     };
@@ -182,7 +192,12 @@ pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: 
     Some((value, last.id))
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Query(q): Query<ListQuery>) -> WebResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     let (records, error) = match query_records(&state, &user, reg, &q, PAGE).await {
         Ok(r) => (r, None),
@@ -192,7 +207,11 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Path(slug): Path
     let shown_fields: Vec<&Field> = reg.fields.iter().take(6).collect();
     let lines = records
         .iter()
-        .map(|r| RecordLine { id: r.id, cells: shown_fields.iter().map(|f| shown(&user, f, r.values.get(f.column))).collect(), ended: !r.validity.contains(hoctap_store::today()) })
+        .map(|r| RecordLine {
+            id: r.id,
+            cells: shown_fields.iter().map(|f| shown(&user, f, r.values.get(f.column))).collect(),
+            ended: !r.validity.contains(hoctap_store::today()),
+        })
         .collect();
     render(&ListPage {
         chrome: Chrome::new(reg.title, &user),
@@ -223,11 +242,8 @@ fn form_fields(reg: &Registry, values: &BTreeMap<String, String>, errors: &[Fiel
         .iter()
         .map(|f| {
             let value = values.get(f.column).cloned().unwrap_or_default();
-            let choices = f
-                .ty
-                .choices()
-                .map(|list| list.iter().map(|(c, l)| (*c, *l, value == *c || value == *l)).collect())
-                .unwrap_or_default();
+            let choices =
+                f.ty.choices().map(|list| list.iter().map(|(c, l)| (*c, *l, value == *c || value == *l)).collect()).unwrap_or_default();
             FormField {
                 column: f.column,
                 header: f.header,
@@ -255,7 +271,13 @@ fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String
             let v = r.values.get(f.column)?;
             let s = match (f.ty, v) {
                 (_, Value::Date(d)) => d.to_string(),
-                (FieldType::Bool, Value::Bool(b)) => if *b { "co".into() } else { "khong".into() },
+                (FieldType::Bool, Value::Bool(b)) => {
+                    if *b {
+                        "co".into()
+                    } else {
+                        "khong".into()
+                    }
+                }
                 (_, Value::Text(s)) => s.clone(),
                 (_, other) => other.display(f.ty),
             };
@@ -274,7 +296,9 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
             Ok(Some(v)) => {
                 values.insert(f.column, v);
             }
-            Ok(None) if f.required => errors.push(FieldError { field: f.column.into(), message: format!("{}: không được để trống", f.header) }),
+            Ok(None) if f.required => {
+                errors.push(FieldError { field: f.column.into(), message: format!("{}: không được để trống", f.header) })
+            }
             Ok(None) => {}
             Err(reason) => {
                 // Name errors already say which field they are about; others get the label.
@@ -300,7 +324,12 @@ pub struct RelatedBlock {
     pub more: bool,
 }
 
-async fn related(state: &AppState, user: &CurrentUser, reg: &Registry, record: &RegistryRecord) -> WebResult<(Vec<RelatedBlock>, Vec<(String, String, String, String)>)> {
+async fn related(
+    state: &AppState,
+    user: &CurrentUser,
+    reg: &Registry,
+    record: &RegistryRecord,
+) -> WebResult<(Vec<RelatedBlock>, Vec<(String, String, String, String)>)> {
     let mut blocks = Vec::new();
     let mut balances = Vec::new();
     let [kcol] = reg.key else { return Ok((blocks, balances)) };
@@ -324,7 +353,11 @@ async fn related(state: &AppState, user: &CurrentUser, reg: &Registry, record: &
                 lines: found
                     .iter()
                     .take(200)
-                    .map(|r| RecordLine { id: r.id, cells: shown_fields.iter().map(|x| shown(user, x, r.values.get(x.column))).collect(), ended: false })
+                    .map(|r| RecordLine {
+                        id: r.id,
+                        cells: shown_fields.iter().map(|x| shown(user, x, r.values.get(x.column))).collect(),
+                        ended: false,
+                    })
                     .collect(),
             });
         }
@@ -337,10 +370,17 @@ async fn related(state: &AppState, user: &CurrentUser, reg: &Registry, record: &
 fn fund_balances(entries: &[RegistryRecord]) -> Vec<(String, String, String, String)> {
     use hoctap_domain::fund::{Dong, EntryKind, balances_by_year};
     let typed = entries.iter().filter_map(|e| {
-        let (Some(Value::Date(d)), Some(Value::Text(kind)), Some(Value::Int(amount))) = (e.values.get("posted_on"), e.values.get("kind"), e.values.get("amount")) else { return None };
+        let (Some(Value::Date(d)), Some(Value::Text(kind)), Some(Value::Int(amount))) =
+            (e.values.get("posted_on"), e.values.get("kind"), e.values.get("amount"))
+        else {
+            return None;
+        };
         Some((d.year(), EntryKind::parse(kind).ok()?, Dong::new(*amount), e.values.contains_key("reverses")))
     });
-    balances_by_year(typed).into_iter().map(|y| (y.year.to_string(), y.total_receipts.grouped(), y.total_payments.grouped(), y.closing.grouped())).collect()
+    balances_by_year(typed)
+        .into_iter()
+        .map(|y| (y.year.to_string(), y.total_receipts.grouped(), y.total_payments.grouped(), y.closing.grouped()))
+        .collect()
 }
 
 #[derive(Template)]
@@ -361,20 +401,32 @@ struct RecordPage {
     balances: Vec<(String, String, String, String)>,
 }
 
-async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registry, id: Option<i64>, form: Option<&BTreeMap<String, String>>, errors: Vec<FieldError>, done: Option<String>) -> WebResult<RecordPage> {
+async fn record_page(
+    state: &AppState,
+    user: &CurrentUser,
+    reg: &'static Registry,
+    id: Option<i64>,
+    form: Option<&BTreeMap<String, String>>,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<RecordPage> {
     let can_write = user.user.role.may(write_action(reg)) && user.user.role.sees_personal_data();
     let (record, facts, history) = match id {
         Some(id) => {
             let r = state.store.registry_get(reg, id).await?;
             user.require_sees(state, r.unit_id, reg.noun).await?;
-            let mut facts: Vec<(&'static str, String)> = reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
+            let mut facts: Vec<(&'static str, String)> =
+                reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
             // Adults and children are derived from the date of birth, never stored.
             if let Some(Value::Date(birth)) = r.values.get("birth_date")
                 && user.user.role.sees_personal_data()
             {
                 let today = hoctap_store::today();
                 let age = hoctap_domain::registry::person::age_on(*birth, today);
-                facts.push(("Tuổi", format!("{age} ({})", if hoctap_domain::registry::person::is_adult(*birth, today) { "người lớn" } else { "trẻ em" })));
+                facts.push((
+                    "Tuổi",
+                    format!("{age} ({})", if hoctap_domain::registry::person::is_adult(*birth, today) { "người lớn" } else { "trẻ em" }),
+                ));
             }
             let history = state
                 .store
@@ -388,7 +440,11 @@ async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registr
                             reg.fields
                                 .iter()
                                 .filter(|f| !f.personal || user.user.role.sees_personal_data())
-                                .filter_map(|f| o.get(f.column).map(|v| format!("{}: {}", f.header, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+                                .filter_map(|f| {
+                                    o.get(f.column).map(|v| {
+                                        format!("{}: {}", f.header, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                                    })
+                                })
                                 .collect::<Vec<_>>()
                                 .join("; ")
                         })
@@ -427,7 +483,12 @@ async fn record_page(state: &AppState, user: &CurrentUser, reg: &'static Registr
     })
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, headers: HeaderMap) -> WebResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     user.require(Action::ReadLocal)?;
     let reg = registry_of(&slug)?;
     super::page_with_flash(&headers, |done| record_page(&state, &user, reg, Some(id), None, Vec::new(), done)).await
@@ -443,20 +504,32 @@ fn failed(page: RecordPage, status: StatusCode) -> WebResult<Response> {
     Ok((status, Html(page.render()?)).into_response())
 }
 
-async fn create(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Form(form): Form<BTreeMap<String, String>>) -> WebResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slug): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     user.require(write_action(reg))?;
     let values = match values_from_form(reg, &form) {
         Ok(v) => v,
-        Err(errors) => return failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => {
+            return failed(record_page(&state, &user, reg, None, Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
     let result = state.store.registry_create(&user.actor(), reg, values, user.scope(), hoctap_store::today()).await;
     let result = result.map_err(WebError::from).map(|r| (format!("/so/{}/{}", reg.slug, r.id), format!("Đã thêm {}", reg.noun)));
     super::after_post(&state, result, |errors| record_page(&state, &user, reg, None, Some(&form), errors, None)).await
 }
 
-async fn update(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, Form(form): Form<BTreeMap<String, String>>) -> WebResult<Response> {
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     user.require(write_action(reg))?;
@@ -464,7 +537,9 @@ async fn update(State(state): State<AppState>, user: CurrentUser, Path((slug, id
     user.require_sees(&state, before.unit_id, reg.noun).await?;
     let values = match values_from_form(reg, &form) {
         Ok(v) => v,
-        Err(errors) => return failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => {
+            return failed(record_page(&state, &user, reg, Some(id), Some(&form), errors, None).await?, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
     let result = state.store.registry_update(&user.actor(), reg, id, values, user.scope(), hoctap_store::today()).await;
     let result = result.map_err(WebError::from).map(|_| (format!("/so/{}/{id}", reg.slug), "Đã lưu thay đổi"));
@@ -479,7 +554,12 @@ struct EndForm {
     csrf: String,
 }
 
-async fn end(State(state): State<AppState>, user: CurrentUser, Path((slug, id)): Path<(String, i64)>, Form(f): Form<EndForm>) -> WebResult<Response> {
+async fn end(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<EndForm>,
+) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
@@ -487,7 +567,9 @@ async fn end(State(state): State<AppState>, user: CurrentUser, Path((slug, id)):
     user.require_sees(&state, before.unit_id, reg.noun).await?;
     let on = hoctap_domain::date::parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
     let result = state.store.registry_end(&user.actor(), reg, id, on).await;
-    let result = result.map_err(WebError::from).map(|()| (format!("/so/{}/{id}", reg.slug), format!("Đã kết thúc từ ngày {}", hoctap_domain::date::format_vn(on))));
+    let result = result
+        .map_err(WebError::from)
+        .map(|()| (format!("/so/{}/{id}", reg.slug), format!("Đã kết thúc từ ngày {}", hoctap_domain::date::format_vn(on))));
     super::after_post(&state, result, |errors| record_page(&state, &user, reg, Some(id), None, errors, None)).await
 }
 
@@ -534,12 +616,20 @@ async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(slug)
     let rows = export_rows(&state, &user, reg, "csv").await?;
     let body = hoctap_docs::registry_xlsx::csv(reg, &rows);
     let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "csv");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Reads an uploaded file into import rows.
 pub fn import_rows(reg: &Registry, bytes: &[u8]) -> WebResult<Vec<ImportRow>> {
-    let rows = hoctap_docs::table::read_table_with(bytes, &hoctap_docs::registry_xlsx::column_specs(reg)).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
+    let rows = hoctap_docs::table::read_table_with(bytes, &hoctap_docs::registry_xlsx::column_specs(reg))
+        .map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
     if rows.is_empty() {
         return Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào"));
     }
@@ -559,12 +649,18 @@ pub fn import_lines(report: &RegistryImportReport) -> Vec<ImportLine> {
         .iter()
         .map(|(line, o)| match o {
             RowOutcome::Create { key } => ImportLine { line: *line, status: "Thêm mới", detail: key.clone(), bad: false },
-            RowOutcome::Update { key, changed } => ImportLine { line: *line, status: "Cập nhật", detail: format!("{key}: {}", changed.join(", ")), bad: false },
+            RowOutcome::Update { key, changed } => {
+                ImportLine { line: *line, status: "Cập nhật", detail: format!("{key}: {}", changed.join(", ")), bad: false }
+            }
             RowOutcome::Unchanged { key } => ImportLine { line: *line, status: "Không đổi", detail: key.clone(), bad: false },
             RowOutcome::Reject { errors } => ImportLine {
                 line: *line,
                 status: "Lỗi",
-                detail: errors.iter().map(|(c, m)| if c.is_empty() { format!("Dòng {line}: {m}") } else { format!("Dòng {line}, cột {c}: {m}") }).collect::<Vec<_>>().join("; "),
+                detail: errors
+                    .iter()
+                    .map(|(c, m)| if c.is_empty() { format!("Dòng {line}: {m}") } else { format!("Dòng {line}, cột {c}: {m}") })
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 bad: true,
             },
         })
@@ -585,7 +681,14 @@ struct ImportPage {
 async fn import_form(user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.require(write_action(reg))?;
-    render(&ImportPage { chrome: Chrome::new(format!("Nhập {}", reg.title), &user), reg, errors: Vec::new(), report: None, lines: Vec::new(), rows_json: String::new() })
+    render(&ImportPage {
+        chrome: Chrome::new(format!("Nhập {}", reg.title), &user),
+        reg,
+        errors: Vec::new(),
+        report: None,
+        lines: Vec::new(),
+        rows_json: String::new(),
+    })
 }
 
 async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, mp: Multipart) -> WebResult<Response> {
@@ -618,15 +721,28 @@ struct ApplyForm {
     csrf: String,
 }
 
-async fn import_apply(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, Form(f): Form<ApplyForm>) -> WebResult<Response> {
+async fn import_apply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slug): Path<String>,
+    Form(f): Form<ApplyForm>,
+) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
-    let rows: Vec<ImportRow> = serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu kiểm tra không hợp lệ; hãy tải tệp lên lại"))?;
+    let rows: Vec<ImportRow> =
+        serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu kiểm tra không hợp lệ; hãy tải tệp lên lại"))?;
     // Everything is checked again inside the writing transaction.
     let report = state.store.registry_import(&user.actor(), reg, &rows, user.scope(), hoctap_store::today(), false).await?;
     let status = if report.applied || report.rejected == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let lines = import_lines(&report);
-    let page = ImportPage { chrome: Chrome::new(format!("Nhập {}", reg.title), &user), reg, errors: Vec::new(), report: Some(report), lines, rows_json: f.rows_json };
+    let page = ImportPage {
+        chrome: Chrome::new(format!("Nhập {}", reg.title), &user),
+        reg,
+        errors: Vec::new(),
+        report: Some(report),
+        lines,
+        rows_json: f.rows_json,
+    };
     Ok((status, Html(page.render()?)).into_response())
 }

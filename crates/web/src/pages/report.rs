@@ -3,7 +3,7 @@
 //! narrative sections the officer writes, the children's submission status, the due date of
 //! the jurisdiction; DOCX and PDF in the Nghị định 30/2020 layout and XLSX of every table.
 
-use super::dashboard::{Dashboard, DashQuery, Place, build, number_vn};
+use super::dashboard::{DashQuery, Dashboard, Place, build, number_vn};
 use super::{Chrome, FieldError, XLSX, download, file_response};
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -87,14 +87,21 @@ async fn view(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery)
     // The unit's report, the units that owe it theirs, its superior and its due date.
     let (report, kids) = match &d.unit {
         Some(u) => {
-            let kids = if u.kind == UnitKind::Village { Vec::new() } else { state.store.children(u.id, today).await?.into_iter().filter(|k| k.kind != UnitKind::Village).collect() };
+            let kids = if u.kind == UnitKind::Village {
+                Vec::new()
+            } else {
+                state.store.children(u.id, today).await?.into_iter().filter(|k| k.kind != UnitKind::Village).collect()
+            };
             (state.store.annual_report(u.id, d.year).await?, kids)
         }
         None => (None, state.store.provinces(today).await?),
     };
     let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
     let sent = state.store.reports_submitted(&ids, d.year).await?;
-    let children = kids.into_iter().map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name }).collect();
+    let children = kids
+        .into_iter()
+        .map(|k| ChildStatus { submitted_at: sent.get(&k.id).map(|s| crate::format::instant_vn(s)), id: k.id, name: k.name })
+        .collect();
     let due = report_due(d.unit.as_ref(), &d.ancestors, d.year);
     let superior = d.ancestors.last().cloned();
     let signer_name = report.as_ref().and_then(|r| r.sections.get("nguoi_ky").cloned()).unwrap_or_default();
@@ -126,23 +133,41 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
         .filter(|(_, (_, _, _, ind))| line(ind).is_some())
         .map(|(i, (name, rec, total, ind))| {
             let l = line(ind);
-            vec![(i + 1).to_string(), s(name), int(m, rec), int(m, total), l.map(|l| l.shown.clone()).unwrap_or_default(), l.map(|l| l.target_shown.clone()).unwrap_or_default(), l.map(|l| s(l.light_label())).unwrap_or_default()]
+            vec![
+                (i + 1).to_string(),
+                s(name),
+                int(m, rec),
+                int(m, total),
+                l.map(|l| l.shown.clone()).unwrap_or_default(),
+                l.map(|l| l.target_shown.clone()).unwrap_or_default(),
+                l.map(|l| s(l.light_label())).unwrap_or_default(),
+            ]
         })
         .collect();
-    let targets = v
-        .d
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| vec![(i + 1).to_string(), l.indicator.name.clone(), l.shown.clone(), l.target_shown.clone(), l.gap_shown.clone(), s(l.light_label())])
-        .collect();
+    let targets =
+        v.d.lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                vec![
+                    (i + 1).to_string(),
+                    l.indicator.name.clone(),
+                    l.shown.clone(),
+                    l.target_shown.clone(),
+                    l.gap_shown.clone(),
+                    s(l.light_label()),
+                ]
+            })
+            .collect();
     let centres = vec![
         vec![s("1"), s("Số trung tâm học tập cộng đồng"), int(m, "learning_centres")],
         vec![s("2"), s("Trung tâm ứng dụng CNTT trong quản lý, dạy học"), int(m, "learning_centres_it")],
         vec![s("3"), s("Trung tâm có Chủ tịch Hội Khuyến học xã tham gia quản lý"), int(m, "learning_centres_hkh_chair")],
     ];
     let per_capita = match m.get("citizens") {
-        Some(c) if *c > 0 => Number::ratio(i128::from(m.get("fund_receipts").copied().unwrap_or(0)), i128::from(*c)).map(|n| format!("{} đồng/người", number_vn(n, 0))).unwrap_or_default(),
+        Some(c) if *c > 0 => Number::ratio(i128::from(m.get("fund_receipts").copied().unwrap_or(0)), i128::from(*c))
+            .map(|n| format!("{} đồng/người", number_vn(n, 0)))
+            .unwrap_or_default(),
         _ => "—".to_string(),
     };
     let association = vec![
@@ -153,16 +178,42 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
         vec![s("5"), s("Thu quỹ bình quân đầu người"), per_capita],
     ];
     let mut out = vec![
-        ReportTable { caption: s("Bảng 1. Kết quả xây dựng các mô hình học tập"), header: ["STT", "Mô hình", "Được công nhận", "Tổng số", "Tỷ lệ", "Chỉ tiêu", "Đánh giá"].map(s).to_vec(), rows: models },
-        ReportTable { caption: s("Bảng 2. Thực hiện các chỉ tiêu kế hoạch"), header: ["STT", "Chỉ số", "Kết quả", "Chỉ tiêu", "Chênh lệch", "Đánh giá"].map(s).to_vec(), rows: targets },
-        ReportTable { caption: s("Bảng 3. Trung tâm học tập cộng đồng"), header: ["STT", "Nội dung", "Số lượng"].map(s).to_vec(), rows: centres },
-        ReportTable { caption: s("Bảng 4. Hội Khuyến học và quỹ khuyến học"), header: ["STT", "Nội dung", "Số liệu"].map(s).to_vec(), rows: association },
+        ReportTable {
+            caption: s("Bảng 1. Kết quả xây dựng các mô hình học tập"),
+            header: ["STT", "Mô hình", "Được công nhận", "Tổng số", "Tỷ lệ", "Chỉ tiêu", "Đánh giá"].map(s).to_vec(),
+            rows: models,
+        },
+        ReportTable {
+            caption: s("Bảng 2. Thực hiện các chỉ tiêu kế hoạch"),
+            header: ["STT", "Chỉ số", "Kết quả", "Chỉ tiêu", "Chênh lệch", "Đánh giá"].map(s).to_vec(),
+            rows: targets,
+        },
+        ReportTable {
+            caption: s("Bảng 3. Trung tâm học tập cộng đồng"),
+            header: ["STT", "Nội dung", "Số lượng"].map(s).to_vec(),
+            rows: centres,
+        },
+        ReportTable {
+            caption: s("Bảng 4. Hội Khuyến học và quỹ khuyến học"),
+            header: ["STT", "Nội dung", "Số liệu"].map(s).to_vec(),
+            rows: association,
+        },
     ];
     if !v.children.is_empty() {
         out.push(ReportTable {
-            caption: format!("Bảng 5. Tình hình gửi báo cáo của cấp dưới: đã gửi {}/{} {}", v.submitted_count(), v.children.len(), v.child_noun()),
+            caption: format!(
+                "Bảng 5. Tình hình gửi báo cáo của cấp dưới: đã gửi {}/{} {}",
+                v.submitted_count(),
+                v.children.len(),
+                v.child_noun()
+            ),
             header: ["STT", "Đơn vị", "Đã gửi báo cáo"].map(s).to_vec(),
-            rows: v.children.iter().enumerate().map(|(i, c)| vec![(i + 1).to_string(), c.name.clone(), c.submitted_at.clone().unwrap_or_else(|| s("Chưa gửi"))]).collect(),
+            rows: v
+                .children
+                .iter()
+                .enumerate()
+                .map(|(i, c)| vec![(i + 1).to_string(), c.name.clone(), c.submitted_at.clone().unwrap_or_else(|| s("Chưa gửi"))])
+                .collect(),
         });
     }
     out
@@ -172,15 +223,30 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
 fn document(v: &ReportView) -> ReportDoc {
     let (authority_lines, place, signer_title) = match &v.d.unit {
         Some(u) => {
-            let short = u.name.split_once(' ').map(|(kind, rest)| if ["Xã", "Phường", "Thị", "Tỉnh", "Thành", "Đặc", "Huyện", "Quận"].contains(&kind) { rest.to_string() } else { u.name.clone() }).unwrap_or_else(|| u.name.clone());
-            (vec!["ỦY BAN NHÂN DÂN".to_string(), u.name.to_uppercase()], short.trim_start_matches("phố ").trim_start_matches("trấn ").trim_start_matches("khu ").to_string(), "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH".to_string())
+            let short = u
+                .name
+                .split_once(' ')
+                .map(|(kind, rest)| {
+                    if ["Xã", "Phường", "Thị", "Tỉnh", "Thành", "Đặc", "Huyện", "Quận"].contains(&kind) {
+                        rest.to_string()
+                    } else {
+                        u.name.clone()
+                    }
+                })
+                .unwrap_or_else(|| u.name.clone());
+            (
+                vec!["ỦY BAN NHÂN DÂN".to_string(), u.name.to_uppercase()],
+                short.trim_start_matches("phố ").trim_start_matches("trấn ").trim_start_matches("khu ").to_string(),
+                "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH".to_string(),
+            )
         }
         None => (vec!["BỘ GIÁO DỤC VÀ ĐÀO TẠO".to_string()], "Hà Nội".to_string(), "BỘ TRƯỞNG".to_string()),
     };
     let all_tables = tables(v);
     let mut sections = Vec::new();
     for (id, heading, _) in SECTIONS {
-        let heading = if id == "phuong_huong" { format!("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {}", v.d.year + 1) } else { heading.to_string() };
+        let heading =
+            if id == "phuong_huong" { format!("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {}", v.d.year + 1) } else { heading.to_string() };
         let text = v.section(id);
         let tables = if id == "ket_qua" { all_tables.clone() } else { Vec::new() };
         sections.push(ReportSection { heading, paragraphs: if text.trim().is_empty() { Vec::new() } else { vec![text] }, tables });
@@ -194,7 +260,13 @@ fn document(v: &ReportView) -> ReportDoc {
         authority_lines,
         number: "     /BC-UBND".to_string(),
         place,
-        date: v.report.as_ref().filter(|r| r.submitted).and_then(|r| r.submitted_at.parse::<jiff::Timestamp>().ok()).map(|t| t.to_zoned_datetime(hoctap_store::vn_tz()).date()).unwrap_or_else(hoctap_store::today),
+        date: v
+            .report
+            .as_ref()
+            .filter(|r| r.submitted)
+            .and_then(|r| r.submitted_at.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.to_zoned_datetime(hoctap_store::vn_tz()).date())
+            .unwrap_or_else(hoctap_store::today),
         summary: format!("Kết quả xây dựng xã hội học tập năm {}", v.d.year),
         sections,
         recipients,
@@ -228,7 +300,13 @@ fn may_write(user: &CurrentUser, place: Place) -> bool {
     place.id().is_some() && matches!(user.user.role, hoctap_domain::access::Role::UnitOfficer | hoctap_domain::access::Role::SystemAdmin)
 }
 
-async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>, headers: HeaderMap) -> WebResult<Response> {
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     let done = super::take_flash(&headers);
     let shown = done.is_some();
@@ -237,12 +315,25 @@ async fn page(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
 }
 
 /// The page; `typed` keeps what was sent when it is shown again with errors.
-async fn report_page(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery, done: Option<String>, errors: Vec<FieldError>, typed: Option<&BTreeMap<String, String>>) -> WebResult<ReportPage> {
+async fn report_page(
+    state: &AppState,
+    user: &CurrentUser,
+    place: Place,
+    q: &DashQuery,
+    done: Option<String>,
+    errors: Vec<FieldError>,
+    typed: Option<&BTreeMap<String, String>>,
+) -> WebResult<ReportPage> {
     let mut v = view(state, user, place, q).await?;
     if let Some(t) = typed {
         v.signer_name = t.get("nguoi_ky").cloned().unwrap_or_default();
     }
-    let sections = SECTIONS.iter().map(|(id, heading, hint)| (*id, heading.to_string(), *hint, typed.and_then(|t| t.get(*id).cloned()).unwrap_or_else(|| v.section(id)))).collect();
+    let sections = SECTIONS
+        .iter()
+        .map(|(id, heading, hint)| {
+            (*id, heading.to_string(), *hint, typed.and_then(|t| t.get(*id).cloned()).unwrap_or_else(|| v.section(id)))
+        })
+        .collect();
     let can_edit = may_write(user, place) && !v.report.as_ref().is_some_and(|r| r.submitted);
     Ok(ReportPage {
         chrome: Chrome::new(format!("Báo cáo năm {}", v.d.year), user),
@@ -313,23 +404,40 @@ fn file_name(v: &ReportView, ext: &str) -> String {
     format!("bao-cao-xhht-{code}-{}.{ext}", v.d.year)
 }
 
-
-async fn docx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn docx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let v = view(&state, &user, Place::parse(&unit)?, &q).await?;
     let bytes = hoctap_docs::report_doc::report_docx(&document(&v)).map_err(WebError::internal)?;
     Ok(download(bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", &file_name(&v, "docx")))
 }
 
-async fn pdf(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let v = view(&state, &user, Place::parse(&unit)?, &q).await?;
     let bytes = hoctap_docs::report_doc::report_pdf(&document(&v)).map_err(WebError::internal)?;
     Ok(file_response(bytes, "application/pdf", "inline", &file_name(&v, "pdf")))
 }
 
-async fn xlsx(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> WebResult<Response> {
+async fn xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    Query(q): Query<DashQuery>,
+) -> WebResult<Response> {
     let v = view(&state, &user, Place::parse(&unit)?, &q).await?;
-    let sheets: Vec<hoctap_docs::registry_xlsx::Table> =
-        tables(&v).into_iter().enumerate().map(|(i, t)| hoctap_docs::registry_xlsx::Table { sheet: format!("Bang {}", i + 1), header: t.header, rows: t.rows }).collect();
+    let sheets: Vec<hoctap_docs::registry_xlsx::Table> = tables(&v)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| hoctap_docs::registry_xlsx::Table { sheet: format!("Bang {}", i + 1), header: t.header, rows: t.rows })
+        .collect();
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&sheets).map_err(WebError::internal)?;
     Ok(download(bytes, XLSX, &file_name(&v, "xlsx")))
 }

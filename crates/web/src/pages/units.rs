@@ -230,7 +230,13 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
         .attributes(id)
         .await?
         .into_iter()
-        .map(|a| AttrLine { id: a.id, label: a.attribute.label().into(), validity: a.validity.describe(), legal_act: a.legal_act, open: a.validity.is_open() })
+        .map(|a| AttrLine {
+            id: a.id,
+            label: a.attribute.label().into(),
+            validity: a.validity.describe(),
+            legal_act: a.legal_act,
+            open: a.validity.is_open(),
+        })
         .collect();
     let can_edit = in_scope && user.user.role.may(Action::EditUnits) && unit.valid_on(today);
     let children_title = match unit.kind {
@@ -272,7 +278,13 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
     })
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(mut q): Query<AsAt>, headers: axum::http::HeaderMap) -> WebResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(mut q): Query<AsAt>,
+    headers: axum::http::HeaderMap,
+) -> WebResult<Response> {
     q.xong = super::take_flash(&headers);
     let shown = q.xong.is_some();
     super::render_with_flash(&unit_page(&state, &user, id, &q, Vec::new()).await?, shown)
@@ -283,7 +295,13 @@ async fn unit_outcome(state: &AppState, user: &CurrentUser, id: i64, result: Web
     unit_outcome_typed(state, user, id, result, &[]).await
 }
 
-async fn unit_outcome_typed(state: &AppState, user: &CurrentUser, id: i64, result: WebResult<String>, typed: &[(&str, &str)]) -> WebResult<Response> {
+async fn unit_outcome_typed(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    result: WebResult<String>,
+    typed: &[(&str, &str)],
+) -> WebResult<Response> {
     let result = result.map(|done| (format!("/don-vi/{id}"), done));
     super::after_post(state, result, |errors| async move {
         let mut page = unit_page(state, user, id, &AsAt::default(), errors).await?;
@@ -309,15 +327,32 @@ struct VillageForm {
     csrf: String,
 }
 
-async fn add_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {
+async fn add_village(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<VillageForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
     let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
-    unit_outcome_typed(&state, &user, id, r.map(|v| format!("Đã thêm {}", v.name)).map_err(Into::into), &[("name", &f.name), ("unit_type", &f.unit_type)]).await
+    unit_outcome_typed(
+        &state,
+        &user,
+        id,
+        r.map(|v| format!("Đã thêm {}", v.name)).map_err(Into::into),
+        &[("name", &f.name), ("unit_type", &f.unit_type)],
+    )
+    .await
 }
 
-async fn edit_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<VillageForm>) -> WebResult<Response> {
+async fn edit_village(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<VillageForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
@@ -374,7 +409,12 @@ pub fn validity_from_form(from: &str, to: &str) -> WebResult<Validity> {
     Validity::new(from, to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))
 }
 
-async fn set_attribute(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AttributeForm>) -> WebResult<Response> {
+async fn set_attribute(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AttributeForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state, id, "đơn vị").await?;
@@ -450,9 +490,10 @@ async fn add_link(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     let r = async {
         let other_on = parse_date(&f.other_on).map_err(|e| WebError::invalid("other_on", capitalise(&e.to_string())))?;
         let code = UnitCode::parse(&f.other_code).map_err(|e| WebError::invalid("other_code", capitalise(&e.to_string())))?;
-        let other = state.store.unit_by_code(code.as_str(), other_on).await.map_err(|_| {
-            WebError::invalid("other_code", format!("Không có đơn vị mã {code} còn hiệu lực ngày {}", format_vn(other_on)))
-        })?;
+        let other =
+            state.store.unit_by_code(code.as_str(), other_on).await.map_err(|_| {
+                WebError::invalid("other_code", format!("Không có đơn vị mã {code} còn hiệu lực ngày {}", format_vn(other_on)))
+            })?;
         let kind = LineageKind::parse(&f.kind).ok_or_else(|| WebError::invalid("kind", "Chọn loại sự kiện"))?;
         let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
         let (p, s) = if f.direction == "successor" { (id, other.id) } else { (other.id, id) };
@@ -472,7 +513,12 @@ struct RemoveLinkForm {
     csrf: String,
 }
 
-async fn remove_link(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RemoveLinkForm>) -> WebResult<Response> {
+async fn remove_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RemoveLinkForm>,
+) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::Reorganise)?;
     let r = state.store.remove_lineage_link(&user.actor(), f.event_id, f.predecessor, f.successor).await;
@@ -491,7 +537,12 @@ pub fn village_rows(bytes: &[u8]) -> WebResult<Vec<VillageImportRow>> {
     let rows = hoctap_docs::table::read_table(bytes, VILLAGE_COLUMNS).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
     Ok(rows
         .into_iter()
-        .map(|r| VillageImportRow { line: r.line, commune_code: r.get("commune").to_string(), name: r.get("name").to_string(), unit_type: r.get("type").to_string() })
+        .map(|r| VillageImportRow {
+            line: r.line,
+            commune_code: r.get("commune").to_string(),
+            name: r.get("name").to_string(),
+            unit_type: r.get("type").to_string(),
+        })
         .collect())
 }
 
@@ -513,13 +564,26 @@ pub struct ImportLine {
 
 async fn import_form(user: CurrentUser) -> WebResult<Response> {
     user.require(Action::EditUnits)?;
-    render(&ImportPage { chrome: Chrome::new("Nhập danh sách thôn", &user), errors: Vec::new(), preview: None, rows_json: String::new(), lines: Vec::new() })
+    render(&ImportPage {
+        chrome: Chrome::new("Nhập danh sách thôn", &user),
+        errors: Vec::new(),
+        preview: None,
+        rows_json: String::new(),
+        lines: Vec::new(),
+    })
 }
 
 async fn import_template(user: CurrentUser) -> WebResult<Response> {
     user.require(Action::EditUnits)?;
     let body = format!("\u{feff}Mã xã,Tên thôn,Loại\n{},Thôn Đông,thôn\n", user.user.unit_code);
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"), (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"mau-nhap-thon.csv\"")], body).into_response())
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"mau-nhap-thon.csv\""),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn import_lines(p: &VillageImportPreview) -> Vec<ImportLine> {
@@ -527,7 +591,9 @@ fn import_lines(p: &VillageImportPreview) -> Vec<ImportLine> {
     p.rows
         .iter()
         .map(|(line, s)| match s {
-            S::Create { commune, name, unit_type } => ImportLine { line: *line, status: "Thêm mới", detail: format!("{unit_type} {name} — {commune}") },
+            S::Create { commune, name, unit_type } => {
+                ImportLine { line: *line, status: "Thêm mới", detail: format!("{unit_type} {name} — {commune}") }
+            }
             S::Unchanged { code } => ImportLine { line: *line, status: "Đã có, giữ nguyên", detail: format!("mã {code}") },
             S::Reject { errors } => ImportLine {
                 line: *line,
@@ -581,13 +647,23 @@ struct RowIn {
 async fn import_apply(State(state): State<AppState>, user: CurrentUser, Form(f): Form<ApplyForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
-    let rows: Vec<RowIn> = serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu xem trước không hợp lệ; hãy tải tệp lên lại"))?;
-    let rows: Vec<VillageImportRow> = rows.into_iter().map(|r| VillageImportRow { line: r.line, commune_code: r.commune_code, name: r.name, unit_type: r.unit_type }).collect();
+    let rows: Vec<RowIn> =
+        serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu xem trước không hợp lệ; hãy tải tệp lên lại"))?;
+    let rows: Vec<VillageImportRow> = rows
+        .into_iter()
+        .map(|r| VillageImportRow { line: r.line, commune_code: r.commune_code, name: r.name, unit_type: r.unit_type })
+        .collect();
     // Everything is checked again: the preview may be stale or edited.
     let preview = state.store.import_villages(&user.actor(), &rows, user.scope(), hoctap_store::today(), false).await?;
     let lines = import_lines(&preview);
     let status = if preview.applied { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = ImportPage { chrome: Chrome::new("Nhập danh sách thôn", &user), errors: Vec::new(), preview: Some(preview), rows_json: f.rows_json, lines };
+    let page = ImportPage {
+        chrome: Chrome::new("Nhập danh sách thôn", &user),
+        errors: Vec::new(),
+        preview: Some(preview),
+        rows_json: f.rows_json,
+        lines,
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -658,7 +734,14 @@ async fn new_unit(state: &AppState, f: &ReorgForm, eve: Date) -> WebResult<NewUn
         None
     } else {
         let c = UnitCode::parse(&f.parent).map_err(|e| WebError::invalid("parent", capitalise(&e.to_string())))?;
-        Some(UnitId(state.store.unit_by_code(c.as_str(), eve).await.map_err(|_| WebError::invalid("parent", format!("Không có đơn vị cấp trên mã {c}")))?.id))
+        Some(UnitId(
+            state
+                .store
+                .unit_by_code(c.as_str(), eve)
+                .await
+                .map_err(|_| WebError::invalid("parent", format!("Không có đơn vị cấp trên mã {c}")))?
+                .id,
+        ))
     };
     Ok(NewUnit { code, name, unit_type, parent })
 }
@@ -669,9 +752,12 @@ pub async fn reorg_from_form(state: &AppState, f: &ReorgForm) -> WebResult<(Reor
     let eve = on.yesterday().map_err(WebError::internal)?;
     let resolve = |field: &'static str, code: String| async move {
         let c = UnitCode::parse(&code).map_err(|e| WebError::invalid(field, capitalise(&e.to_string())))?;
-        state.store.unit_by_code(c.as_str(), eve).await.map(|u| UnitId(u.id)).map_err(|_| {
-            WebError::invalid(field, format!("Không có đơn vị mã {c} còn hiệu lực ngày {}", format_vn(eve)))
-        })
+        state
+            .store
+            .unit_by_code(c.as_str(), eve)
+            .await
+            .map(|u| UnitId(u.id))
+            .map_err(|_| WebError::invalid(field, format!("Không có đơn vị mã {c} còn hiệu lực ngày {}", format_vn(eve))))
     };
     let codes: Vec<String> = f.units.split([',', ' ', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
     let mut ids = Vec::new();
@@ -681,7 +767,11 @@ pub async fn reorg_from_form(state: &AppState, f: &ReorgForm) -> WebResult<(Reor
     let first = *ids.first().ok_or_else(|| WebError::invalid("units", "Nhập mã các đơn vị cần sắp xếp"))?;
     let op = match LineageKind::parse(&f.kind) {
         Some(LineageKind::Merge) => {
-            let into = if f.target.trim().is_empty() { MergeTarget::New(new_unit(state, f, eve).await?) } else { MergeTarget::Existing(resolve("target", f.target.clone()).await?) };
+            let into = if f.target.trim().is_empty() {
+                MergeTarget::New(new_unit(state, f, eve).await?)
+            } else {
+                MergeTarget::Existing(resolve("target", f.target.clone()).await?)
+            };
             Reorganisation::Merge { predecessors: ids, into }
         }
         Some(LineageKind::Split) => {
@@ -720,7 +810,10 @@ async fn reorg_submit(State(state): State<AppState>, user: CurrentUser, Form(f):
         for n in &plan.new_units {
             summary.push(format!("Thành lập: {} {} ({})", n.code, n.name, n.unit_type));
         }
-        summary.push(format!("Chuyển {} đơn vị trực thuộc sang đơn vị kế thừa; người dùng của đơn vị kết thúc chuyển theo.", plan.move_children.len()));
+        summary.push(format!(
+            "Chuyển {} đơn vị trực thuộc sang đơn vị kế thừa; người dùng của đơn vị kết thúc chuyển theo.",
+            plan.move_children.len()
+        ));
         if f.confirm.as_deref() == Some("1") {
             state.store.reorganise(&user.actor(), &op, on, &f.legal_act).await?;
             return Ok((summary, true));

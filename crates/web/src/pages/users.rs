@@ -83,20 +83,33 @@ pub async fn create_user(state: &AppState, user: &CurrentUser, f: &UserForm) -> 
         .await
         .map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {code} đang có hiệu lực")))?;
     if !user.sees(state, unit.id).await? {
-        return Err(WebError::OutOfScope { field: "unit_code".into(), message: format!("{} nằm ngoài phạm vi đơn vị của bạn", unit.name) });
+        return Err(WebError::OutOfScope {
+            field: "unit_code".into(), message: format!("{} nằm ngoài phạm vi đơn vị của bạn", unit.name)
+        });
     }
     let password = NewPassword::parse(&f.password).map_err(|e| WebError::invalid("password", capitalise(&e.to_string())))?;
     let hash = auth::hash_password(&password)?;
     let id = state
         .store
-        .create_user(&user.actor(), NewUser { username: &username, full_name: &f.full_name, password_hash: &hash, role, unit_id: unit.id, must_change_password: true })
+        .create_user(
+            &user.actor(),
+            NewUser {
+                username: &username,
+                full_name: &f.full_name,
+                password_hash: &hash,
+                role,
+                unit_id: unit.id,
+                must_change_password: true,
+            },
+        )
         .await?;
     Ok(id)
 }
 
 async fn create(State(state): State<AppState>, user: CurrentUser, Form(f): Form<UserForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    let result = create_user(&state, &user, &f).await.map(|_| ("/nguoi-dung", format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())));
+    let result =
+        create_user(&state, &user, &f).await.map(|_| ("/nguoi-dung", format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())));
     // The form comes back without the password.
     let form = UserForm { password: String::new(), ..f.clone() };
     super::after_post(&state, result, |errors| page(&state, &user, errors, form, None)).await
@@ -132,7 +145,8 @@ async fn reset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
             Ok(super::flash_redirect(&state, "/nguoi-dung", &msg))
         }
         Err(e) => {
-            let errors = vec![FieldError { field: format!("reset-{id}"), message: format!("{}: {}", target.username, capitalise(&e.to_string())) }];
+            let errors =
+                vec![FieldError { field: format!("reset-{id}"), message: format!("{}: {}", target.username, capitalise(&e.to_string())) }];
             let form = UserForm { unit_code: user.user.unit_code.clone(), ..Default::default() };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page(&state, &user, errors, form, None).await?.render()?)).into_response())
         }
