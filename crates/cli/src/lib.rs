@@ -1,5 +1,5 @@
-//! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, bench. One file per command.
-//! The `hoctap` command: serve, demo, migrate, admin-units, user, bench, fund… One file per command.
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, bench, fund.
+//! One file per command.
 
 pub mod commands;
 
@@ -12,8 +12,18 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://hoctap.db";
 #[derive(Parser, Debug)]
 #[command(name = "hoctap", version, about = "Hoctap: phần mềm xây dựng xã hội học tập")]
 pub struct Cli {
+    /// Dạng nhật ký: `text` (đọc bằng mắt) hoặc `json` (mỗi dòng một đối tượng JSON, cho hệ thống thu nhật ký).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "HOCTAP_LOG_FORMAT")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written to standard error.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,11 +60,8 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    // HOCTAP_LOG=debug|info|warn|error (a plain level: the regex-based filter cost a minute
-    // of every clean build).
-    let level = std::env::var("HOCTAP_LOG").ok().and_then(|l| l.parse::<tracing::Level>().ok()).unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt().with_max_level(level).with_target(false).init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -93,8 +100,48 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 }
 
+/// Which log lines are kept: `RUST_LOG` (or `HOCTAP_LOG`) as a list of `target=level` directives, e.g.
+/// `info`, `warn,hoctap_store=debug`, `sqlx=warn`; default `info`. Directives are parsed by
+/// `tracing_subscriber`'s `Targets` (no regular expressions: the regex-based `EnvFilter` cost a minute of
+/// every clean build). Logs go to standard error; request spans carry no query strings and no personal data.
+pub fn log_filter(directives: Option<&str>) -> tracing_subscriber::filter::Targets {
+    let default = || tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO);
+    match directives.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => d.parse().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG không hợp lệ ({e}); dùng mức info");
+            default()
+        }),
+        None => default(),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let directives = std::env::var("RUST_LOG").or_else(|_| std::env::var("HOCTAP_LOG")).ok();
+    let filter = log_filter(directives.as_deref());
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.finish().with(filter).try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).finish().with(filter).try_init(),
+    };
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_directives_keep_levels_per_target() {
+        let f = super::log_filter(Some("warn,hoctap_store=debug"));
+        assert!(f.would_enable("hoctap_store", &tracing::Level::DEBUG));
+        assert!(!f.would_enable("hoctap_web", &tracing::Level::INFO));
+        assert!(f.would_enable("hoctap_web", &tracing::Level::WARN));
+        let default = super::log_filter(None);
+        assert!(default.would_enable("hoctap_web", &tracing::Level::INFO));
+        assert!(!default.would_enable("hoctap_web", &tracing::Level::DEBUG));
+        // A typo does not silence the server: it falls back to info.
+        assert!(super::log_filter(Some("=,,==")).would_enable("x", &tracing::Level::INFO));
+    }
+
     #[test]
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;

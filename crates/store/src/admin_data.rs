@@ -309,6 +309,7 @@ impl Store {
     }
 
     /// Loads the shipped data into an empty database, in one transaction.
+    #[tracing::instrument(name = "store.load_admin_units", skip_all)]
     pub async fn load_admin_units(&self) -> Result<AdminLoadReport> {
         let anon = self.engine() == crate::Engine::Sqlite;
         let started = Instant::now();

@@ -215,6 +215,7 @@ impl Store {
     /// Posts an entry to a branch's ledger: the voucher number comes from the ledger's
     /// sequence, raised as the transaction's first write, so concurrent postings wait for each
     /// other; the entry, its checks and its audit entry are one transaction.
+    #[tracing::instrument(name = "store.fund_post", skip_all, fields(branch = branch.id))]
     pub async fn fund_post(
         &self,
         actor: &Actor,

@@ -117,6 +117,7 @@ const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_ki
 
 impl Store {
     /// Issues a decision for a campaign and grants its recognitions, in one transaction.
+    #[tracing::instrument(name = "store.issue_decision", skip_all, fields(campaign_id, unit_id, grants = grants.len()))]
     pub async fn issue_decision(
         &self,
         actor: &Actor,

@@ -501,6 +501,7 @@ impl Store {
     /// another thread), memory stays bounded whatever the file's size, and everything is still
     /// one transaction: a rejected row anywhere, an error or a killed process leaves the
     /// database as it was. `progress` is called with the number of rows processed so far.
+    #[tracing::instrument(name = "store.registry_import", skip_all, fields(registry = reg.slug, dry_run = opts.dry_run))]
     pub async fn registry_import_stream(
         &self,
         actor: &Actor,
@@ -560,6 +561,14 @@ impl Store {
             };
         }
         let ImportRun { mut report, rows_total, .. } = run;
+        tracing::info!(
+            rows = rows_total,
+            create = report.to_create,
+            update = report.to_update,
+            unchanged = report.unchanged,
+            rejected = report.rejected,
+            "nhập sổ: đã kiểm tra"
+        );
         if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
             tx.rollback().await?;
             return Ok(report);

@@ -233,6 +233,7 @@ fn stat_values_from_row(reg: &Registry, row: &sqlx::any::AnyRow) -> Result<Value
 impl Store {
     /// Rebuilds the counters from every version of every record and every recognition, and
     /// compares them with the stored ones; `fix` writes the recount (one transaction).
+    #[tracing::instrument(name = "store.recount", skip(self))]
     pub async fn recount(&self, fix: bool) -> Result<RecountReport> {
         let mut conn = self.pool().acquire().await?;
         let mut items: Vec<(i64, Date, Delta)> = Vec::new();

@@ -174,6 +174,7 @@ impl Store {
     /// Checks every row of a village spreadsheet and, unless `dry_run` or any row is
     /// rejected, creates the villages in one transaction. `scope` limits the communes the
     /// actor may touch.
+    #[tracing::instrument(name = "store.import_villages", skip_all, fields(rows = rows.len(), dry_run))]
     pub async fn import_villages(
         &self,
         actor: &Actor,

@@ -107,7 +107,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, WebError> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
     let hash = sha256_hex(&token);
-    Ok(state.store.session(&hash).await?.map(|s| CurrentUser { user: s.user, csrf: s.csrf_token, session_hash: hash }))
+    let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
+    // The request's span (lib.rs) names who acted, by id only.
+    tracing::Span::current().record("user", session.user.id).record("unit", session.user.unit_id);
+    Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash }))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

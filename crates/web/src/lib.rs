@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024))
         .with_state(state)
 }
@@ -56,6 +57,32 @@ async fn js() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.js"),
     )
+}
+
+/// One span per request: method, route pattern (never the path itself or its query string, which may hold
+/// names or codes typed into a search), the user and unit once the session is known (recorded by
+/// [`auth::CurrentUser`]), then the status and duration in one closing line.
+async fn trace_request(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use tracing::Instrument;
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = route.as_deref().unwrap_or("-"),
+        user = tracing::field::Empty,
+        unit = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let res = next.run(req).instrument(span.clone()).await;
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _in = span.enter();
+    if status >= 500 {
+        tracing::error!(status, ms, "yêu cầu lỗi");
+    } else {
+        tracing::info!(status, ms, "yêu cầu");
+    }
+    res
 }
 
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

@@ -221,3 +221,62 @@ fn header_column(header: &str) -> String {
         .map(|f| f.column.to_string())
         .unwrap_or_else(|| panic!("no column for {header}"))
 }
+
+/// `--log-format json` writes one JSON object per line to standard error; each request has one
+/// closing line inside its span (method, route pattern, user and unit ids, status, duration), and
+/// neither the query string nor a typed name or CCCD reaches the log.
+#[tokio::test]
+async fn json_logs_have_one_line_per_request_and_no_personal_data() {
+    use std::io::{BufRead, Read};
+    for engine in crate::harness::engines() {
+        let url = crate::harness::fresh_url(engine).await;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hoctap"))
+            .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0", "--database-url", &url])
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let addr = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "{engine:?}: serve ended before printing its address");
+            if let Some(a) = line.trim().strip_prefix("Hoctap đang chạy tại http://") {
+                break a.to_string();
+            }
+        };
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let login = client
+            .post(format!("http://{addr}/api/v1/session"))
+            .json(&serde_json::json!({"username": "xa.canbo", "password": crate::harness::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200);
+        let user_id = login.json::<serde_json::Value>().await.unwrap()["user"]["id"].as_i64();
+        let search = client.get(format!("http://{addr}/api/v1/registries/cong-dan?q=Nguy%E1%BB%85n+V%C4%83n+Secret&cccd=020190001234"));
+        assert_eq!(search.send().await.unwrap().status(), 200);
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let lines: Vec<serde_json::Value> =
+            err.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{engine:?}: not JSON ({e}): {l}"))).collect();
+        let requests: Vec<&serde_json::Value> = lines.iter().filter(|l| l["span"]["name"] == "request").collect();
+        let search_line = requests
+            .iter()
+            .find(|l| l["span"]["route"] == "/api/v1/registries/{slug}")
+            .unwrap_or_else(|| panic!("{engine:?}: no line for the registry list in {err}"));
+        assert_eq!(search_line["span"]["method"], "GET");
+        assert_eq!(search_line["fields"]["status"], 200);
+        assert!(search_line["fields"]["ms"].as_f64().is_some());
+        if let Some(id) = user_id {
+            assert_eq!(search_line["span"]["user"], id, "{engine:?}: the line names the user by id");
+        }
+        assert!(search_line["span"]["unit"].as_i64().is_some(), "{engine:?}: and the unit");
+        assert_eq!(requests.iter().filter(|l| l["span"]["route"] == "/api/v1/session").count(), 1, "{engine:?}: one line per request");
+        for secret in ["Secret", "020190001234", "Nguy", "cccd=", "?q="] {
+            assert!(!err.contains(secret), "{engine:?}: {secret} must not be logged: {err}");
+        }
+    }
+}
