@@ -286,14 +286,16 @@ impl Store {
             .collect()
     }
 
-    /// The units valid on `on` that carry on a unit, following lineage forward. A unit still
-    /// valid on `on` is its own successor.
+    /// The units valid on `on` that carry on a unit, following lineage forward (of any kind: an
+    /// abolished district's successors are the communes that took its territory). A unit still valid
+    /// on `on` has none: it carries itself on, and is never listed as its own successor.
     pub async fn successors_on(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
         let sql = format!(
             "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
                SELECT l.successor_id FROM lineage_links l JOIN walk w ON l.predecessor_id = w.id JOIN units x ON x.id = w.id \
                WHERE NOT (x.valid_from <= $2 AND x.valid_to > $2)) \
-             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.valid_from <= $2 AND u.valid_to > $2 ORDER BY u.code"
+             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 \
+             ORDER BY u.code"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
@@ -307,6 +309,18 @@ impl Store {
                SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id) \
              SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 \
              AND u.kind = (SELECT kind FROM units WHERE id = $1) ORDER BY u.valid_to DESC, u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Units of another kind whose territory went directly into this one (a 2025 commune took part
+    /// of abolished districts): the counterpart of a district's successors, kept apart from the
+    /// same-kind [`Store::predecessors`].
+    pub async fn territory_from(&self, id: i64) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT DISTINCT {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.predecessor_id \
+             WHERE l.successor_id = $1 AND u.id <> $1 AND u.kind <> (SELECT kind FROM units WHERE id = $1) ORDER BY u.code"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()

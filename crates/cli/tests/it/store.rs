@@ -178,3 +178,64 @@ async fn migrating_twice_is_harmless() {
         assert!(store.load_admin_units().await.unwrap().already_loaded);
     }
 }
+
+/// Lineage is symmetric and never circular: a unit still valid has no successor (not even itself),
+/// every same-kind successor lists the unit among its predecessors and back, and an abolished
+/// district's communes (`territory_to`) list it in their `territory_from`. Checked over every 2024
+/// commune of Lạng Sơn (continuing, merged and renamed ones) through the API.
+#[tokio::test]
+async fn lineage_never_lists_a_unit_as_its_own_successor_and_is_symmetric() {
+    use serde_json::Value;
+    use std::collections::HashMap;
+    async fn lineage(app: &crate::harness::TestApp, seen: &mut HashMap<i64, Value>, id: i64) -> Value {
+        if let Some(v) = seen.get(&id) {
+            return v.clone();
+        }
+        let (status, v) = app.get(&format!("/api/v1/units/{id}/lineage")).await;
+        assert_eq!(status, 200, "{v}");
+        seen.insert(id, v.clone());
+        v
+    }
+    let ids = |v: &Value, k: &str| v[k].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    for engine in engines() {
+        let mut app = crate::harness::TestApp::start(engine).await;
+        app.login("quantri").await;
+        let mut seen = HashMap::new();
+        let (mut continuing, mut checked) = (0, 0);
+        let province = app.store.unit_by_code("20", date(2024, 12, 31)).await.unwrap();
+        for district in app.store.children(province.id, date(2024, 12, 31)).await.unwrap() {
+            let d = lineage(&app, &mut seen, district.id).await;
+            assert!(ids(&d, "successors").is_empty(), "{engine:?}: a district has no district successor");
+            for c in ids(&d, "territory_to") {
+                let cl = lineage(&app, &mut seen, c).await;
+                assert!(ids(&cl, "territory_from").contains(&district.id), "{engine:?}: {c} took territory of {} silently", district.name);
+            }
+            for commune in app.store.children(district.id, date(2024, 12, 31)).await.unwrap() {
+                let l = lineage(&app, &mut seen, commune.id).await;
+                let successors = ids(&l, "successors");
+                assert!(!successors.contains(&commune.id), "{engine:?}: {} is listed as its own successor", commune.name);
+                assert!(!ids(&l, "predecessors").contains(&commune.id));
+                if l["continues"] == true {
+                    continuing += 1;
+                    assert!(successors.is_empty(), "{engine:?}: {} continues, so it has no successor", commune.name);
+                }
+                for s in successors {
+                    let sl = lineage(&app, &mut seen, s).await;
+                    let preds = ids(&sl, "predecessors");
+                    assert!(
+                        preds.contains(&commune.id),
+                        "{engine:?}: {} names {s} as successor, which does not name it back",
+                        commune.name
+                    );
+                    for p in preds {
+                        let pl = lineage(&app, &mut seen, p).await;
+                        assert!(ids(&pl, "successors").contains(&s), "{engine:?}: {p} is a predecessor of {s} but not the other way");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "{engine:?}: {checked} communes checked");
+        assert!(continuing > 0, "{engine:?}: some communes of 2024 continue today");
+    }
+}

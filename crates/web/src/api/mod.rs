@@ -213,9 +213,16 @@ async fn lineage(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): P
     let on = date_of(&q)?;
     let unit = readable(&state, &u, id).await?;
     let events = state.store.lineage(id).await?;
-    let successors = state.store.successors_on(id, on).await?;
+    // Same-kind successors mirror the predecessors; an abolished district's communes are its
+    // `territory_to`, mirrored by a commune's `territory_from`.
+    let (successors, territory_to): (Vec<_>, Vec<_>) =
+        state.store.successors_on(id, on).await?.into_iter().partition(|s| s.kind == unit.kind);
     let predecessors = state.store.predecessors(id).await?;
-    ok(json!({"unit": unit, "as_at": on, "events": events, "successors": successors, "predecessors": predecessors}))
+    let territory_from = state.store.territory_from(id).await?;
+    ok(json!({
+        "unit": unit, "as_at": on, "continues": unit.valid_on(on), "events": events,
+        "successors": successors, "predecessors": predecessors, "territory_to": territory_to, "territory_from": territory_from,
+    }))
 }
 
 async fn attributes(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
