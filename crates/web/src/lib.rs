@@ -7,11 +7,13 @@ pub mod auth;
 pub mod error;
 pub mod format;
 pub mod pages;
+pub mod routes;
 
 use axum::Router;
+use axum::http::Method;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use routes::{Routes, get};
 use hoctap_store::Store;
 use std::net::SocketAddr;
 
@@ -23,15 +25,27 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// Every route of the application, recorded as it is registered.
+fn routes() -> Routes {
+    Routes::new()
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi))
+}
+
+/// Every (method, path pattern) the application answers, in axum's `{param}` syntax: the
+/// authorisation matrix test walks it, so a new route fails the test until it has a row.
+pub fn route_table() -> Vec<(Method, String)> {
+    routes().table().to_vec()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    routes()
+        .into_router()
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024))

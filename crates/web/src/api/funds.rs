@@ -10,16 +10,16 @@ use crate::pages::association::{YearQuery, entry_from_input, posting_date, visib
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use crate::routes::{Routes, get, post};
+use axum::Json;
 use hoctap_domain::access::Action;
 use hoctap_domain::fund;
 use hoctap_store::{BranchRow, FundEntryRow};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/funds/{branch}/balance", get(balance))
         .route("/funds/{branch}/entries", get(entries).post(post_entry))
         .route("/funds/{branch}/entries/{entry_no}/reverse", post(reverse))

@@ -10,8 +10,8 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use crate::routes::{Routes, get, post};
+use axum::Json;
 use hoctap_domain::access::{Action, NewPassword};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{format_vn, parse_date};
@@ -26,8 +26,8 @@ mod movements;
 mod stats;
 mod tasks;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/session", get(session).post(login).delete(logout))
         .route("/units", get(search_units))
         .route("/units/by-code/{code}", get(unit_by_code))
@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}/villages", get(villages).post(create_village))
         .route("/tree", get(tree))
         .route("/villages/import", post(import_villages))
-        .route("/villages/{id}", axum::routing::patch(update_village).delete(end_village))
+        .route("/villages/{id}", crate::routes::patch(update_village).delete(end_village))
         .route("/reorganisations", post(reorganise))
         .route("/lineage-links", post(add_link).delete(remove_link))
         .route("/users", get(users).post(create_user))
@@ -492,8 +492,8 @@ async fn audit(
 
 // ---- Criteria sets ----
 
-pub fn criteria_routes() -> Router<AppState> {
-    Router::new()
+pub fn criteria_routes() -> Routes {
+    Routes::new()
         .route("/criteria-sets", get(criteria_list).post(criteria_import))
         .route("/criteria-sets/applicable", get(criteria_applicable))
         .route("/criteria-sets/{id}", get(criteria_show))
@@ -633,8 +633,8 @@ async fn criteria_correct(
 
 // ---- Registries ----
 
-pub fn registry_routes() -> Router<AppState> {
-    Router::new()
+pub fn registry_routes() -> Routes {
+    Routes::new()
         .route("/registries", get(registries_index))
         .route("/registries/{slug}", get(registry_list).post(registry_create))
         .route("/registries/{slug}/import", post(registry_import))
@@ -846,13 +846,13 @@ async fn registry_export_xlsx(State(state): State<AppState>, ApiUser(u): ApiUser
 
 // ---- Campaigns and dossiers ----
 
-pub fn workflow_routes() -> Router<AppState> {
-    Router::new()
+pub fn workflow_routes() -> Routes {
+    Routes::new()
         .route("/campaigns", get(campaigns_list).post(campaign_open))
         .route("/campaigns/{id}", get(campaign_show))
         .route("/campaigns/{id}/assessments", post(assessment_create))
         .route("/assessments/{id}", get(assessment_show))
-        .route("/assessments/{id}/answers", axum::routing::put(assessment_answers))
+        .route("/assessments/{id}/answers", crate::routes::put(assessment_answers))
         .route("/assessments/{id}/transitions", post(assessment_transition))
 }
 

@@ -7,13 +7,13 @@ use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use crate::AppState;
 use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use crate::routes::{Routes, get, post};
+use axum::Json;
 use hoctap_domain::access::Action;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/movements", get(list))
         .route("/movements/{id}", get(show))
         .route("/participants/{id}", get(participant))

@@ -4,14 +4,13 @@
 use super::{ApiResult, ApiUser, ok};
 use crate::AppState;
 use crate::pages::dashboard::{DashQuery, Place, build};
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_domain::access::Action;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/stats/{unit}", get(stats)).route("/plans", get(plans))
+pub fn routes() -> Routes {
+    Routes::new().route("/stats/{unit}", get(stats)).route("/plans", get(plans))
 }
 
 /// `unit`: a unit id or `ca-nuoc`; query `nam` (year), `cay` (`hien-nay` | `luc-do`), `chi-so`.

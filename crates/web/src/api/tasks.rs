@@ -10,16 +10,16 @@ use crate::pages::boards::{TaskQuery, may_report, my_tasks, status_report, unit_
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use crate::routes::{Routes, get, post};
+use axum::Json;
 use hoctap_domain::board::days_left;
 use hoctap_domain::date::parse_date;
 use hoctap_store::{NewTaskReport, TaskRow};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/tasks", get(list))
         .route("/tasks/{id}", get(one))
         .route("/tasks/{id}/reports", post(post_report))

@@ -10,11 +10,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{CriteriaSet, SubjectKind};
 use hoctap_domain::date::{format_vn, parse_date};
@@ -25,8 +24,8 @@ use hoctap_store::{AssessmentRow, CampaignRow, NewCampaign, RegistryQuery};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/viec-cua-toi", get(inbox))
         .route("/tu-danh-gia", get(self_assessment))
         .route("/tu-danh-gia/{campaign}", post(start_self_assessment))

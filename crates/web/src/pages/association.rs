@@ -9,11 +9,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::date::{format_vn, parse_date};
 use hoctap_domain::fund::{self, Dong, EntryKind, NewEntry, OfficerRole, YearBalance};
@@ -22,8 +21,8 @@ use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, FU
 use hoctap_store::{BranchRow, FundEntryRow, RegistryQuery};
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/hoi-khuyen-hoc", get(index))
         .route("/hoi-khuyen-hoc/{id}", get(branch_page))
         .route("/hoi-khuyen-hoc/{id}/can-bo", post(add_officer))

@@ -5,17 +5,16 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_domain::access::Action;
 use hoctap_domain::date::parse_date;
 use hoctap_store::{AuditFilter, AuditRecord};
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/nhat-ky", get(list))
+pub fn routes() -> Routes {
+    Routes::new().route("/nhat-ky", get(list))
 }
 
 #[derive(Deserialize, Default, Clone)]

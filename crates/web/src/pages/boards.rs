@@ -9,19 +9,18 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus, days_left};
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
 use hoctap_store::{Assignment, BoardRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskRow};
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/ban-chi-dao", get(boards).post(create_board))
         .route("/ban-chi-dao/{id}", get(board))
         .route("/ban-chi-dao/{id}/thanh-vien", post(add_member))

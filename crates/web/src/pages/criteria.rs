@@ -7,11 +7,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::criteria::{Answers, Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, Number, Points, SubjectKind};
@@ -19,8 +18,8 @@ use hoctap_domain::date::{format_vn, parse_date};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/tieu-chi", get(catalogue))
         .route("/tieu-chi/nhap", get(import_form).post(import))
         .route("/tieu-chi/{id}", get(show))

@@ -10,10 +10,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_docs::chart::{self, Bar, Series, Stack};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
@@ -23,8 +22,8 @@ use hoctap_store::{Basis, UnitRow, values_at};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/tong-hop", get(home))
         .route("/tong-hop/{unit}", get(page))
         .route("/tong-hop/{unit}/bang.xlsx", get(xlsx))

@@ -7,11 +7,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Role;
 use hoctap_domain::criteria::CriteriaSet;
 use hoctap_domain::date::{format_vn, parse_date};
@@ -22,8 +21,8 @@ use rand::RngCore;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/dot-danh-gia/{id}/quyet-dinh", get(decision_form).post(issue))
         .route("/quyet-dinh/{id}", get(decision_page))
         .route("/quyet-dinh/{id}/tai-ve.docx", get(decision_docx))

@@ -19,19 +19,18 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_domain::access::{NewPassword, Role};
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/", get(home))
         .route("/dang-nhap", get(login_form).post(login))
-        .route("/dang-xuat", axum::routing::post(logout))
+        .route("/dang-xuat", crate::routes::post(logout))
         .route("/doi-mat-khau", get(password_form).post(change_password))
         .merge(units::routes())
         .merge(criteria::routes())

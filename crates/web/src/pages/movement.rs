@@ -12,11 +12,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{Answers, CriteriaSet};
 use hoctap_domain::date::format_vn;
@@ -28,8 +27,8 @@ use rand::RngCore;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/thi-dua", get(list).post(launch))
         .route("/thi-dua/{id}", get(movement_page))
         .route("/thi-dua/{id}/tham-gia", post(register))

@@ -11,11 +11,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Role;
 use hoctap_domain::date::format_vn;
@@ -24,8 +23,8 @@ use hoctap_store::{MovementReportRow, MovementRow, UnitRow};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/thi-dua/{id}/bao-cao", get(page_annual).post(save_annual))
         .route("/thi-dua/{id}/bao-cao.docx", get(docx_annual))
         .route("/thi-dua/{id}/bao-cao.pdf", get(pdf_annual))

@@ -8,11 +8,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Aggregation, Indicator, shipped_indicators};
@@ -22,8 +21,8 @@ use hoctap_store::{Basis, PlanRow, TargetKey, UnitRow};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/ke-hoach", get(list))
         .route("/ke-hoach/{id}", get(show))
         .route("/ke-hoach/{id}/phan-bo", get(split_form).post(split_save))

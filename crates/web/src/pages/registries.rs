@@ -8,11 +8,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value, Values, by_slug, parse_typed_value};
@@ -20,8 +19,8 @@ use hoctap_store::{ImportRow, RegistryImportReport, RegistryQuery, RegistryRecor
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/so", get(index))
         .route("/so/{slug}", get(list))
         .route("/so/{slug}/moi", get(new_form).post(create))

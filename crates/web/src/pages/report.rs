@@ -9,11 +9,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use crate::routes::{Routes, get};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
@@ -22,8 +21,8 @@ use hoctap_store::{ReportRow, UnitRow};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/bao-cao", get(home))
         .route("/bao-cao/{unit}", get(page).post(save))
         .route("/bao-cao/{unit}/bao-cao.docx", get(docx))

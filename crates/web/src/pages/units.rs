@@ -7,11 +7,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
@@ -22,8 +21,8 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/don-vi", get(browse))
         .route("/don-vi/{id}", get(show))
         .route("/don-vi/{id}/thon", post(add_village))

@@ -5,18 +5,17 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::{WebError, WebResult};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, NewPassword, Role, Username};
 use hoctap_domain::unit::UnitCode;
 use hoctap_store::{NewUser, UserRow};
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/nguoi-dung", get(list).post(create))
         .route("/nguoi-dung/{id}/dat-lai-mat-khau", post(reset))
         .route("/nguoi-dung/{id}/trang-thai", post(toggle))
