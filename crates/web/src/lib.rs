@@ -13,8 +13,8 @@ use axum::Router;
 use axum::http::Method;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
-use routes::{Routes, get};
 use hoctap_store::Store;
+use routes::{Routes, get};
 use std::net::SocketAddr;
 
 /// Shared state of the server.

@@ -6,12 +6,12 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::WebError;
 use crate::pages::units::{AsAt, as_at, validity_from_form};
+use crate::routes::{Routes, get, post};
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::routes::{Routes, get, post};
-use axum::Json;
 use hoctap_domain::access::{Action, NewPassword};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{format_vn, parse_date};
@@ -900,8 +900,8 @@ async fn assessment_create(
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let c = visible_campaign(&state, &u, id).await?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let (subject_id, label, unit) = crate::pages::assessments::resolve_subject(&state, &u, set.subject, &b.subject).await?;
     if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
@@ -943,8 +943,9 @@ async fn assessment_answers(
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
-    let Json(v) = body.map_err(|e| bad("body", e.body_text()))?;
     let a = visible_assessment(&state, &u, id).await?;
+    crate::pages::assessments::open_for_changes(&a)?;
+    let Json(v) = body.map_err(|e| bad("body", e.body_text()))?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v)
@@ -989,8 +990,8 @@ async fn assessment_transition(
     Path(id): Path<i64>,
     body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
-    let cmd = TransitionBody::command(body)?;
     let a = visible_assessment(&state, &u, id).await?;
+    let cmd = TransitionBody::command(body)?;
     crate::pages::assessments::apply(&state, &u, &a, cmd).await?;
     let a = state.store.assessment(id).await?;
     ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))

@@ -5,10 +5,11 @@
 
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use crate::AppState;
+use crate::error::WebError;
 use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
-use axum::extract::{Path, State};
 use crate::routes::{Routes, get, post};
 use axum::Json;
+use axum::extract::{Path, State};
 use hoctap_domain::access::Action;
 use serde_json::json;
 
@@ -68,8 +69,11 @@ async fn add_achievement(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    mp: axum::extract::Multipart,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<axum::response::Response, ApiError> {
+    // Role and scope before the body is read or checked.
+    crate::pages::movement::achievement_target(&state, &u, id).await.map_err(ApiError)?;
+    let mp = mp.map_err(|e| ApiError(WebError::invalid("file", format!("Biểu mẫu tải tệp không hợp lệ: {}", e.body_text()))))?;
     let upload = crate::pages::read_upload(mp).await.map_err(ApiError)?;
     let aid = record_achievement(&state, &u, id, upload).await.map_err(ApiError)?;
     let a = state.store.achievements(id).await?.into_iter().find(|a| a.id == aid);
@@ -104,8 +108,8 @@ async fn transition(
     Path(id): Path<i64>,
     body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
-    let cmd = TransitionBody::command(body)?;
     let n = visible_nomination(&state, &u, id).await?;
+    let cmd = TransitionBody::command(body)?;
     apply(&state, &u, &n, cmd).await.map_err(ApiError)?;
     let n = state.store.nomination(id).await?;
     ok(json!({"state": n.dossier.state, "state_label": n.dossier.state.label()}))

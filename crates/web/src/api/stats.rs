@@ -4,8 +4,8 @@
 use super::{ApiResult, ApiUser, ok};
 use crate::AppState;
 use crate::pages::dashboard::{DashQuery, Place, build};
-use axum::extract::{Path, Query, State};
 use crate::routes::{Routes, get};
+use axum::extract::{Path, Query, State};
 use hoctap_domain::access::Action;
 use serde_json::json;
 

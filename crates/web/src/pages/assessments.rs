@@ -9,11 +9,11 @@ use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{CriteriaSet, SubjectKind};
 use hoctap_domain::date::{format_vn, parse_date};
@@ -92,6 +92,25 @@ pub async fn is_own_dossier(state: &AppState, user: &CurrentUser, a: &Assessment
     }
     let r = state.store.registry_get(&def::CITIZENS, a.subject_id).await?;
     Ok(matches!(r.values.get("cccd"), Some(Value::Text(c)) if *c == user.user.username))
+}
+
+/// Refuses (403) before any lookup a role that prepares no dossier at all (only preparers
+/// and the citizen a dossier is about do).
+fn may_prepare_some(user: &CurrentUser) -> WebResult<()> {
+    if may_prepare(user) || user.user.role == Role::Citizen { Ok(()) } else { Err(WebError::Forbidden) }
+}
+
+/// A dossier takes answers, data and evidence only while it is a draft or returned: any
+/// other state is closed to changes (409, and nothing is written or audited).
+pub fn open_for_changes(a: &AssessmentRow) -> WebResult<()> {
+    if matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }) {
+        Ok(())
+    } else {
+        Err(WebError::Conflict {
+            field: "state".into(),
+            message: format!("Hồ sơ đang ở trạng thái \"{}\": không sửa được, không có gì được ghi", a.dossier.state.label()),
+        })
+    }
 }
 
 /// Whether the user may fill in and submit this dossier.
@@ -265,6 +284,18 @@ fn subject_of(set: &CriteriaSet) -> SubjectKind {
     set.subject
 }
 
+/// A campaign the user may read: a local reader whose scope holds the campaign's unit or is
+/// under it (403 for the role before the campaign is read, 404 out of scope).
+async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<CampaignRow> {
+    user.require(Action::ReadLocal)?;
+    let c = state.store.campaign(id).await?;
+    let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
+    if !visible {
+        return Err(WebError::NotFound("đợt đánh giá"));
+    }
+    Ok(c)
+}
+
 async fn campaign_view(
     state: &AppState,
     user: &CurrentUser,
@@ -272,12 +303,7 @@ async fn campaign_view(
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<CampaignPage> {
-    user.require(Action::ReadLocal)?;
-    let c = state.store.campaign(id).await?;
-    let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
-    if !visible {
-        return Err(WebError::NotFound("đợt đánh giá"));
-    }
+    let c = campaign_view_allowed(state, user, id).await?;
     let mut lines = Vec::new();
     for a in state.store.assessments(id, user.scope(), hoctap_store::today()).await? {
         let can_approve = match &a.dossier.state {
@@ -457,11 +483,16 @@ async fn refresh_data(
     Form(f): Form<CsrfOnly>,
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
+    may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
+    if !may_prepare_dossier(&state, &user, &a).await? {
+        return Err(WebError::Forbidden);
+    }
+    open_for_changes(&a)?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    if !may_prepare_dossier(&state, &user, &a).await? || !data_editable(&set, &a) {
+    if !data_editable(&set, &a) {
         return Err(WebError::Forbidden);
     }
     let n = fill_from_registries(&state, &user, id, false).await?;
@@ -744,11 +775,13 @@ async fn save(
     let autosave = headers.get("x-autosave").is_some_and(|v| v == "1");
     let form = form_map(pairs);
     user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
+    may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
     if !may_prepare_dossier(&state, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
+    open_for_changes(&a)?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     // Locked fields are not read from the form: `keep_locked` puts back their stored values.
@@ -878,6 +911,7 @@ pub async fn store_answers(
 
 #[derive(Deserialize)]
 struct ActForm {
+    #[serde(default)]
     action: String,
     #[serde(default)]
     reason: String,
@@ -999,6 +1033,11 @@ async fn bulk_approve(
     Form(f): Form<BulkForm>,
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
+    // Role and scope first, once: a user who may approve nothing here is told so before any dossier is read.
+    if !(reviews(user.user.role) || user.user.role == Role::MinistryReviewer) {
+        return Err(WebError::Forbidden);
+    }
+    campaign_view_allowed(&state, &user, id).await?;
     let ids: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
     let mut done = 0;
     let mut refused = Vec::new();
@@ -1028,6 +1067,7 @@ async fn upload_evidence(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> WebResult<Response> {
+    may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
     if !may_prepare_dossier(&state, &user, &a).await? {
@@ -1385,10 +1425,13 @@ async fn start_self_assessment(
         return Err(WebError::Forbidden);
     }
     let result = async {
-        let me = own_citizen(&state, &user).await?;
         let c = state.store.campaign(cid).await?;
         let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-        if set.subject != SubjectKind::Citizen || !state.store.in_scope(c.unit_id, me.unit_id, hoctap_store::today()).await? {
+        if set.subject != SubjectKind::Citizen || !state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await? {
+            return Err(WebError::NotFound("đợt đánh giá"));
+        }
+        let me = own_citizen(&state, &user).await?;
+        if !state.store.in_scope(c.unit_id, me.unit_id, hoctap_store::today()).await? {
             return Err(WebError::NotFound("đợt đánh giá"));
         }
         let name = me.values.get("full_name").map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();

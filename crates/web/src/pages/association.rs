@@ -8,11 +8,11 @@ use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::date::{format_vn, parse_date};
 use hoctap_domain::fund::{self, Dong, EntryKind, NewEntry, OfficerRole, YearBalance};
@@ -562,11 +562,14 @@ fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// Exports of the ledger hold personal data (beneficiaries' CCCD): for roles that see it, audited.
-async fn export_check(state: &AppState, user: &CurrentUser, rows: usize) -> WebResult<()> {
+/// Whether the role may export a ledger (it names beneficiaries): checked before the branch is read.
+fn export_role(user: &CurrentUser) -> WebResult<()> {
     user.require(Action::EditAssociation)?;
-    if !user.user.role.sees_personal_data() {
-        return Err(WebError::Forbidden);
-    }
+    if user.user.role.sees_personal_data() { Ok(()) } else { Err(WebError::Forbidden) }
+}
+
+async fn export_check(state: &AppState, user: &CurrentUser, rows: usize) -> WebResult<()> {
+    export_role(user)?;
     state.store.audit_export(&user.actor(), &FUND_ENTRIES, user.scope(), rows, "xlsx").await?;
     Ok(())
 }
@@ -603,6 +606,7 @@ async fn ledger_xlsx(
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
 ) -> WebResult<Response> {
+    export_role(&user)?;
     let b = branch_by_id(&state, &user, id).await?;
     let year = q.year();
     let entries = state.store.fund_entries(&b.code, Some(year)).await?;
@@ -717,6 +721,7 @@ async fn learner_payments_xlsx(
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
 ) -> WebResult<Response> {
+    export_role(&user)?;
     let b = branch_by_id(&state, &user, id).await?;
     let year = q.year();
     let entries = state.store.fund_learner_payments(&b.code, year).await?;

@@ -8,11 +8,11 @@ use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus, days_left};
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
@@ -38,6 +38,11 @@ pub fn routes() -> Routes {
 /// administrator.
 pub fn may_manage(user: &CurrentUser, unit_id: i64) -> bool {
     user.is_admin() || (user.user.role == Role::UnitOfficer && user.user.unit_id == unit_id)
+}
+
+/// Refuses (403) before any lookup a role that manages no board or task anywhere.
+fn may_manage_some(user: &CurrentUser) -> WebResult<()> {
+    if user.is_admin() || user.user.role == Role::UnitOfficer { Ok(()) } else { Err(WebError::Forbidden) }
 }
 
 /// Who reports on a task: the user it is handed to, the officers of the unit it is handed to
@@ -227,7 +232,10 @@ struct BoardForm {
 
 async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f): Form<BoardForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    user.require(Action::ReadLocal)?;
+    may_manage_some(&user)?;
+    if f.unit_id == 0 {
+        return Err(WebError::invalid("unit_id", "Chọn đơn vị của ban chỉ đạo"));
+    }
     user.require_sees(&state, f.unit_id, "đơn vị").await?;
     if !may_manage(&user, f.unit_id) {
         return Err(WebError::Forbidden);
@@ -372,6 +380,7 @@ async fn add_member(
     Form(f): Form<MemberForm>,
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
+    may_manage_some(&user)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
         return Err(WebError::Forbidden);
@@ -405,6 +414,7 @@ async fn end_member(
     Form(f): Form<EndForm>,
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
+    may_manage_some(&user)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
         return Err(WebError::Forbidden);
@@ -663,6 +673,7 @@ pub async fn assignment(state: &AppState, t: &TaskRow, agency: &str, unit_code: 
 
 async fn assign(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
+    may_manage_some(&user)?;
     let t = visible_task(&state, &user, id).await?;
     if !may_manage(&user, t.unit_id) {
         return Err(WebError::Forbidden);
@@ -695,12 +706,13 @@ pub fn status_report(status: &str, progress: &str, text: &str) -> WebResult<Stat
 }
 
 async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: Multipart) -> WebResult<Response> {
-    let up = super::read_upload(mp).await?;
-    user.check_csrf(up.field("csrf"))?;
+    // Who may report, before the form is read.
     let t = visible_task(&state, &user, id).await?;
     if !may_report(&user, &t) || !t.is_assigned() {
         return Err(WebError::Forbidden);
     }
+    let up = super::read_upload(mp).await?;
+    user.check_csrf(up.field("csrf"))?;
     let result = async {
         let r = status_report(up.field("status"), up.field("progress"), up.field("text"))?;
         let on = optional_date(up.field("reported_on"), "reported_on", "Ngày báo cáo")?.unwrap_or_else(hoctap_store::today);

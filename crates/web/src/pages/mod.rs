@@ -18,11 +18,11 @@ pub mod users;
 use crate::AppState;
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get};
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use crate::routes::{Routes, get};
 use hoctap_domain::access::{NewPassword, Role};
 use serde::Deserialize;
 
@@ -311,7 +311,9 @@ pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
 
 /// The answer to a form post: when the write succeeded, a redirect to the page it names with
 /// its message; when it was refused for a named field, the form's page again (`page` builds
-/// it with the error) under the refusal's status (422, 409…); any other error as it is.
+/// it with the error) under the refusal's status (422, 409…); any other error as it is. A
+/// refusal of the role (403) or of the scope (404) is never shown on the object's page: the
+/// user may not see it.
 pub async fn after_post<T, Fut, To, Message>(
     state: &AppState,
     result: WebResult<(To, Message)>,
@@ -325,6 +327,7 @@ where
 {
     match result {
         Ok((to, message)) => Ok(flash_redirect(state, to.as_ref(), message.as_ref())),
+        Err(e @ (WebError::Forbidden | WebError::NotFound(_))) => Err(e),
         Err(e) => {
             let status = e.status();
             let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;

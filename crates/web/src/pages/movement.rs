@@ -11,11 +11,11 @@ use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use crate::routes::{Routes, get, post};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{Answers, CriteriaSet};
 use hoctap_domain::date::format_vn;
@@ -234,6 +234,11 @@ fn nomination_lines(ns: Vec<NominationRow>) -> Vec<NominationLine> {
 }
 
 /// The reward forms this user may decide: a signer (or administrator) at the deciding level.
+/// Refuses (403) a user who decides no reward at all, before anything is read or checked.
+async fn may_decide(state: &AppState, user: &CurrentUser) -> WebResult<()> {
+    if decidable_forms(state, user).await?.is_empty() { Err(WebError::Forbidden) } else { Ok(()) }
+}
+
 async fn decidable_forms(state: &AppState, user: &CurrentUser) -> WebResult<Vec<RewardForm>> {
     if user.is_admin() {
         return Ok(RewardForm::ALL.to_vec());
@@ -415,6 +420,7 @@ async fn add_achievement(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> WebResult<Response> {
+    achievement_target(&state, &user, id).await?;
     let upload = super::read_upload(mp).await?;
     user.check_csrf(upload.field("csrf"))?;
     let write = async {
@@ -426,11 +432,17 @@ async fn add_achievement(
 
 /// Records an achievement of a participant from a multipart form (page or API): year, kind,
 /// title, evidence and an optional proof file whose type is read from its bytes.
-pub(crate) async fn record_achievement(state: &AppState, user: &CurrentUser, participant: i64, upload: super::Upload) -> WebResult<i64> {
+/// The participant an achievement is recorded for: a preparing role (403 first), then the
+/// participant inside the scope (404), before the form is read.
+pub(crate) async fn achievement_target(state: &AppState, user: &CurrentUser, participant: i64) -> WebResult<ParticipantRow> {
     if !may_prepare(user) {
         return Err(WebError::Forbidden);
     }
-    let p = visible_participant(state, user, participant).await?;
+    visible_participant(state, user, participant).await
+}
+
+pub(crate) async fn record_achievement(state: &AppState, user: &CurrentUser, participant: i64, upload: super::Upload) -> WebResult<i64> {
+    let p = achievement_target(state, user, participant).await?;
     let year = parse_year(upload.field("year"), "year")?;
     let kind = match upload.field("kind") {
         k @ ("sang_kien" | "thanh_tich") => k.to_string(),
@@ -730,10 +742,16 @@ async fn save(
 ) -> WebResult<Response> {
     let fields: BTreeMap<String, String> = pairs.into_iter().collect();
     user.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
+    if !may_prepare(&user) {
+        return Err(WebError::Forbidden);
+    }
     let result = async {
         let n = visible_nomination(&state, &user, id).await?;
-        if !may_prepare(&user) || n.dossier.state.is_final() {
-            return Err(WebError::Forbidden);
+        if n.dossier.state.is_final() {
+            return Err(WebError::Conflict {
+                field: "state".into(),
+                message: format!("Đề nghị đã ở trạng thái \"{}\": không sửa được, không có gì được ghi", n.dossier.state.label()),
+            });
         }
         let set = state.store.criteria_set(&n.set_id, Some(&n.set_version)).await?.set;
         let mut stored = n.answers.clone();
@@ -918,6 +936,8 @@ async fn decision_form(
     Path(id): Path<i64>,
     Query(q): Query<DecisionQuery>,
 ) -> WebResult<Response> {
+    may_decide(&state, &user).await?;
+    visible_movement(&state, &user, id).await?;
     let form = RewardForm::parse(&q.hinh_thuc).ok_or_else(|| WebError::invalid("hinh_thuc", "Chọn hình thức khen thưởng"))?;
     render_with_flash(&decision_form_view(&state, &user, id, None, form, Vec::new()).await?, false)
 }
@@ -938,6 +958,8 @@ async fn issue(
     Form(f): Form<RewardDecisionForm>,
 ) -> WebResult<Response> {
     user.check_csrf(&f.d.csrf)?;
+    may_decide(&state, &user).await?;
+    visible_movement(&state, &user, id).await?;
     let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;
     let result = async {
         let m = visible_movement(&state, &user, id).await?;
@@ -1070,6 +1092,7 @@ async fn reward_decision_pdf(State(state): State<AppState>, user: CurrentUser, P
 }
 
 async fn reward_certificate(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    user.require(Action::ReadLocal)?;
     let r = state.store.reward(id).await?;
     let d = visible_reward_decision(&state, &user, r.decision_id).await?;
     let m = state.store.movement(d.movement_id).await?;

@@ -10,11 +10,11 @@ use super::{Chrome, FieldError, XLSX, download, file_response, render_with_flash
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use crate::routes::{Routes, get};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Role;
 use hoctap_domain::date::format_vn;

@@ -7,11 +7,11 @@ use super::{Chrome, FieldError, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use crate::routes::{Routes, get};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Aggregation, Indicator, shipped_indicators};
@@ -177,6 +177,9 @@ async fn context(state: &AppState, user: &CurrentUser, id: i64, q: &SplitQuery) 
     let p = state.store.plan(id).await?;
     if !may_split(user, &p) {
         return Err(WebError::Forbidden);
+    }
+    if q.chi_so.trim().is_empty() {
+        return Err(WebError::invalid("chi_so", "Chọn chỉ số cần phân bổ"));
     }
     let ind = indicators()?.remove(&q.chi_so).ok_or(WebError::NotFound("chỉ số"))?;
     let stored = state.store.plan_targets(p.id, &ind.id, q.nam).await?;

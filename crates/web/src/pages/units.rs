@@ -6,11 +6,11 @@ use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
+use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use crate::routes::{Routes, get, post};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
@@ -512,10 +512,12 @@ async fn remove_link(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<RemoveLinkForm>,
+    f: Result<Form<RemoveLinkForm>, axum::extract::rejection::FormRejection>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+    // The role before the form is read: its ids are required fields.
     user.require(Action::Reorganise)?;
+    let Form(f) = f.map_err(|e| WebError::invalid("event_id", format!("Biểu mẫu không hợp lệ: {}", e.body_text())))?;
+    user.check_csrf(&f.csrf)?;
     let r = state.store.remove_lineage_link(&user.actor(), f.event_id, f.predecessor, f.successor).await;
     unit_outcome(&state, &user, id, r.map(|_| "Đã xóa liên kết lịch sử".to_string()).map_err(Into::into)).await
 }
