@@ -499,8 +499,12 @@ fn matches(exp: Exp, status: StatusCode, location: &str) -> bool {
     }
 }
 
-/// Sends the request with an empty body (the CSRF token only, where writes need one).
-async fn send(app: Option<&TestApp>, anon: &reqwest::Client, base: &TestApp, method: &Method, path: &str) -> (StatusCode, String) {
+/// Every fixture object's name carries this: a refusal (403, 404) must not show it.
+const MARK: &str = "Ma Trận";
+
+/// Sends the request with an empty body (the CSRF token only, where writes need one); returns
+/// the status, where it redirects, and the body.
+async fn send(app: Option<&TestApp>, anon: &reqwest::Client, base: &TestApp, method: &Method, path: &str) -> (StatusCode, String, String) {
     let client = app.map(|a| &a.client).unwrap_or(anon);
     let csrf = app.map(|a| a.csrf.as_str()).unwrap_or("");
     let url = base.url(path);
@@ -517,7 +521,8 @@ async fn send(app: Option<&TestApp>, anon: &reqwest::Client, base: &TestApp, met
     }
     let res = req.send().await.unwrap();
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    (res.status(), location)
+    let status = res.status();
+    (status, location, res.text().await.unwrap_or_default())
 }
 
 /// Page routes whose form is a file upload.
@@ -564,7 +569,7 @@ async fn side(
 
     let mut h = Values::new();
     h.insert("code", text(&format!("HGD-MT-{tag}")));
-    h.insert("head_name", text("Hoàng Văn Ma"));
+    h.insert("head_name", text("Hoàng Ma Trận"));
     h.insert("village", Value::Unit(UnitCode::parse(&village.code).unwrap()));
     let household = store.registry_create(&actor, &HOUSEHOLDS, h, None, today).await.unwrap();
     o.insert(O::Household, household.id.to_string());
@@ -613,11 +618,14 @@ async fn side(
 
     // A campaign of the commune with a dossier and its evidence.
     let year = today.year().to_string();
-    let (s, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon"})).await;
+    let (s, c) =
+        officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon", "title": format!("Đợt {MARK} {tag}")})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let cid = c["id"].as_i64().unwrap();
     o.insert(O::Campaign, cid.to_string());
-    let (s, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-congdan"})).await;
+    let (s, c) = officer
+        .post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-congdan", "title": format!("Đợt công dân {MARK} {tag}")}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     o.insert(O::CitizenCampaign, c["id"].as_i64().unwrap().to_string());
     let (s, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
@@ -684,7 +692,7 @@ async fn side(
             &hoctap_store::NewBoard {
                 unit_id: province,
                 kind: hoctap_domain::board::BoardKind::XayDungXhht,
-                name: "Ban Chỉ đạo ma trận",
+                name: "Ban Chỉ đạo Ma Trận",
                 decision: "QĐ 1/QĐ-UBND",
                 decision_on: None,
                 standing_agency: "Sở Giáo dục và Đào tạo",
@@ -843,21 +851,116 @@ async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_r
                     };
                     let session = fresh.as_ref().or(i.checked_sub(1).map(|i| &sessions[i]));
                     let exp = expected(r.who, user, level, own);
-                    let (status, location) = send(session, &anon, &app, &r.method, &path).await;
+                    let (status, location, body) = send(session, &anon, &app, &r.method, &path).await;
                     count += 1;
-                    if !matches(exp, status, &location) {
-                        wrong.push(format!(
-                            "{} {} ({}) as {}: expected {exp:?}, got {status}{}",
-                            r.method,
-                            r.path,
-                            path,
-                            user.map(|u| u.name).unwrap_or("anonymous"),
-                            if location.is_empty() { String::new() } else { format!(" → {location}") }
-                        ));
+                    let leaks = matches!(status.as_u16(), 401 | 403 | 404) && body.contains(MARK);
+                    if !matches(exp, status, &location) || leaks {
+                        wrong.push(
+                            format!(
+                                "{} {} ({}) as {}: expected {exp:?}, got {status}{}",
+                                r.method,
+                                r.path,
+                                path,
+                                user.map(|u| u.name).unwrap_or("anonymous"),
+                                if location.is_empty() { String::new() } else { format!(" → {location}") }
+                            ) + if leaks { " showing the object" } else { "" },
+                        );
                     }
                 }
             }
         }
         assert!(wrong.is_empty(), "{engine:?}: {} of {count} answers differ from the matrix:\n{}", wrong.len(), wrong.join("\n"));
+    }
+}
+
+/// Answers every indicator of a set so the dossier passes (yes, or the maximum points).
+async fn full_answers(app: &TestApp, set: &str) -> serde_json::Map<String, serde_json::Value> {
+    let (_, set) = app.get(&format!("/api/v1/criteria-sets/{set}")).await;
+    let mut answers = serde_json::Map::new();
+    for c in set["criteria"].as_array().unwrap() {
+        for i in c["indicators"].as_array().unwrap() {
+            let v = if i["kind"] == "yes_no" {
+                json!(true)
+            } else {
+                json!(i["max_points"].as_str().map(|m| m.replace(',', ".").parse::<f64>().unwrap()).unwrap_or(100.0))
+            };
+            answers.insert(i["id"].as_str().unwrap().to_string(), v);
+        }
+    }
+    answers
+}
+
+#[tokio::test]
+async fn a_write_to_a_closed_dossier_answers_409_and_writes_no_audit_row() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let year = hoctap_store::today().year().to_string();
+        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
+        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
+        let aid = a["id"].as_i64().unwrap();
+        let answers = full_answers(&officer, "cdht-thon").await;
+        let answers_path = format!("/api/v1/assessments/{aid}/answers");
+        let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
+        assert_eq!(s, StatusCode::OK, "{engine:?}: a draft takes answers: {v}");
+        let (s, v) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+
+        // Submitted (then approved): closed to changes, by the page and the API alike.
+        for closing in [None, Some("start_review"), Some("approve")] {
+            if let Some(action) = closing {
+                let reviewer = as_user(&officer, "xa.thamdinh").await;
+                let (s, v) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": action})).await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+            let before = officer.store.audit_count().await.unwrap();
+            let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
+            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {v}");
+            assert!(v.to_string().contains("không sửa được"), "{v}");
+            let (s, body) = officer.post_form(&format!("/ho-so/{aid}/luu"), &[("a:CT1", "1")]).await;
+            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {body}");
+            let (s, _) = officer.post_form(&format!("/ho-so/{aid}/so-lieu"), &[]).await;
+            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}");
+            assert_eq!(
+                officer.store.audit_count().await.unwrap(),
+                before,
+                "{engine:?} after {closing:?}: nothing written, nothing audited"
+            );
+        }
+        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved");
+    }
+}
+
+#[tokio::test]
+async fn bulk_approval_checks_role_and_scope_before_reading_any_dossier() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let year = hoctap_store::today().year().to_string();
+        let (_, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon", "title": "Đợt Bí Mật"})).await;
+        let cid = c["id"].as_i64().unwrap();
+        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
+        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
+        let aid = a["id"].as_i64().unwrap();
+        let answers = full_answers(&officer, "cdht-thon").await;
+        officer.send(Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
+        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+        let chosen = format!("chon:{aid}");
+        // A signer approves nothing: 403 before the loop, the campaign's title not shown.
+        let signer = as_user(&officer, "xa.lanhdao").await;
+        let stranger = officer.other_commune_officer().await;
+        let before = officer.store.audit_count().await.unwrap();
+        let (s, body) = signer.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}");
+        assert!(!body.contains("Bí Mật"), "{engine:?}: the refusal shows nothing of the campaign");
+        // Another commune's officer: 404, whichever dossier ids the form names.
+        let (s, body) = stranger.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{engine:?}");
+        assert!(!body.contains("Bí Mật"), "{engine:?}");
+        assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing audited");
+        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "submitted", "{engine:?}");
     }
 }
