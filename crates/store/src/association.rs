@@ -555,13 +555,20 @@ impl Store {
             return Ok(r.try_get("code")?);
         }
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4)")
+        // Two first prints at once: one card is issued (and audited), the other reads it.
+        let inserted = sqlx::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
             .bind(member.id)
             .bind(new_code)
             .bind(member.unit_id)
             .bind(date_text(crate::today()))
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            let r = sqlx::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_one(self.pool()).await?;
+            return Ok(r.try_get("code")?);
+        }
         record(
             &mut tx,
             actor,

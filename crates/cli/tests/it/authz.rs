@@ -504,19 +504,16 @@ const MARK: &str = "Ma Trận";
 
 /// Sends the request with an empty body (the CSRF token only, where writes need one); returns
 /// the status, where it redirects, and the body.
-async fn send(app: Option<&TestApp>, anon: &reqwest::Client, base: &TestApp, method: &Method, path: &str) -> (StatusCode, String, String) {
-    let client = app.map(|a| &a.client).unwrap_or(anon);
-    let csrf = app.map(|a| a.csrf.as_str()).unwrap_or("");
-    let url = base.url(path);
+async fn send(client: reqwest::Client, csrf: String, url: String, method: Method, path: String) -> (StatusCode, String, String) {
     let mut req = client.request(method.clone(), &url);
-    if *method != Method::GET {
-        req = req.header("x-csrf-token", csrf);
+    if method != Method::GET {
+        req = req.header("x-csrf-token", &csrf);
         req = if path.starts_with("/api/") {
             req.header("content-type", "application/json").body("{}")
-        } else if MULTIPART.contains(&path_pattern(path).as_str()) {
-            req.multipart(reqwest::multipart::Form::new().text("csrf", csrf.to_string()))
+        } else if MULTIPART.contains(&path_pattern(&path).as_str()) {
+            req.multipart(reqwest::multipart::Form::new().text("csrf", csrf.clone()))
         } else {
-            req.form(&[("csrf", csrf)])
+            req.form(&[("csrf", csrf.as_str())])
         };
     }
     let res = req.send().await.unwrap();
@@ -807,7 +804,16 @@ async fn fixture(app: &TestApp) -> Fixture {
     Fixture { objs }
 }
 
-#[tokio::test]
+/// Tags a future's output with its index.
+trait MapWith: std::future::Future + Sized {
+    fn map_with(self, i: usize) -> impl std::future::Future<Output = (usize, Self::Output)> {
+        async move { (i, self.await) }
+    }
+}
+
+impl<F: std::future::Future> MapWith for F {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_request() {
     let routes = hoctap_web::route_table();
     let mut missing = Vec::new();
@@ -844,14 +850,31 @@ async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_r
                     continue;
                 }
                 let (path, level) = fx.fill(r, own);
-                for (i, user) in std::iter::once(None).chain(USERS.iter().map(Some)).enumerate() {
+                // Every user at once for reads (one row at a time): the rows' order stays as written.
+                let users: Vec<Option<&User>> = std::iter::once(None).chain(USERS.iter().map(Some)).collect();
+                let mut answers = tokio::task::JoinSet::new();
+                for (i, user) in users.iter().enumerate() {
                     let fresh = match user {
                         Some(u) if logout => Some(as_user(&app, u.name).await),
                         _ => None,
                     };
                     let session = fresh.as_ref().or(i.checked_sub(1).map(|i| &sessions[i]));
+                    let client = session.map(|a| a.client.clone()).unwrap_or_else(|| anon.clone());
+                    let csrf = session.map(|a| a.csrf.clone()).unwrap_or_default();
+                    let answer = send(client, csrf, app.url(&path), r.method.clone(), path.clone()).map_with(i);
+                    if r.method == GET {
+                        answers.spawn(answer);
+                    } else {
+                        // Writes one after another: concurrent writers are another test's subject.
+                        let done = answer.await;
+                        answers.spawn(async move { done });
+                    }
+                }
+                let mut got: Vec<(usize, (StatusCode, String, String))> = answers.join_all().await;
+                got.sort_by_key(|(i, _)| *i);
+                for (i, (status, location, body)) in got {
+                    let user = users[i];
                     let exp = expected(r.who, user, level, own);
-                    let (status, location, body) = send(session, &anon, &app, &r.method, &path).await;
                     count += 1;
                     let leaks = matches!(status.as_u16(), 401 | 403 | 404) && body.contains(MARK);
                     if !matches(exp, status, &location) || leaks {
@@ -962,5 +985,34 @@ async fn bulk_approval_checks_role_and_scope_before_reading_any_dossier() {
         assert!(!body.contains("Bí Mật"), "{engine:?}");
         assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing audited");
         assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "submitted", "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row() {
+    for engine in engines() {
+        let mut officer = TestApp::start(engine).await;
+        officer.login("xa.canbo").await;
+        let province = officer.unit_id("20").await;
+        let (mid, _) = hoctap::commands::demo::seed_movement(&officer.store, province, officer.demo_commune().await).await.unwrap();
+        let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
+            let officer = &officer;
+            async move { crate::workflow::post(officer, &path, &fields).await }
+        };
+        let (s, participant, _) =
+            post(format!("/thi-dua/{mid}/tham-gia"), vec![("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình Đóng Hồ Sơ")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, nomination, body) = post(format!("{participant}/de-nghi"), vec![("year", "2025"), ("form", "bang_khen")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let answer = vec![("a:HO.1", "1"), ("m:HO.1", "Quyết định công nhận GĐHT")];
+        let (s, _, _) = post(format!("{nomination}/luu"), answer.clone()).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: a draft takes answers");
+        let (s, _, body) = post(format!("{nomination}/chuyen"), vec![("action", "submit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+        let before = officer.store.audit_count().await.unwrap();
+        let (s, _, body) = post(format!("{nomination}/luu"), answer).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: {body}");
+        assert!(body.contains("không sửa được"), "{engine:?}: {body}");
+        assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing written, nothing audited");
     }
 }

@@ -747,7 +747,8 @@ async fn save(
     }
     let result = async {
         let n = visible_nomination(&state, &user, id).await?;
-        if n.dossier.state.is_final() {
+        // Only a draft or a returned nomination takes changes: any other state is closed (409, nothing written).
+        if !matches!(n.dossier.state, WfState::Draft | WfState::Returned { .. }) {
             return Err(WebError::Conflict {
                 field: "state".into(),
                 message: format!("Đề nghị đã ở trạng thái \"{}\": không sửa được, không có gì được ghi", n.dossier.state.label()),
