@@ -162,7 +162,7 @@ pub fn claim_problems(payload: &Value, now: i64) -> Vec<&'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyId {
     pub unit: i64,
-    pub version: i32,
+    pub version: i64,
 }
 
 impl KeyId {

@@ -5,6 +5,7 @@
 
 mod boards;
 mod cli;
+mod credentials;
 mod criteria;
 mod dashboard;
 mod funds;
