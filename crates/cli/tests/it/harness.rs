@@ -134,6 +134,25 @@ pub async fn fresh_url(engine: Engine) -> String {
     }
 }
 
+/// The URL of a new database with nothing in it (not even the schema): where a backup is restored.
+pub async fn empty_url(engine: Engine) -> String {
+    match engine {
+        Engine::Sqlite => {
+            let dir = repo().join("target/test-dbs");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join(format!("e-{}-{}.db", std::process::id(), hoctap_web::auth::random_token(6))).display())
+        }
+        Engine::Postgres => {
+            let admin_url = std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap();
+            let admin = Store::connect_with(&admin_url, Some(1)).await.unwrap();
+            let name = format!("e_{}", hoctap_web::auth::random_token(8));
+            admin.exec_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin.close().await;
+            replace_db(&admin_url, &name)
+        }
+    }
+}
+
 pub async fn fresh_store(engine: Engine) -> Store {
     let url = fresh_url(engine).await;
     let store = Store::connect(&url).await.unwrap();
