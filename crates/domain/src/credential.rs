@@ -183,7 +183,10 @@ impl KeyId {
         if !digits(unit) || !digits(version) {
             return Err(CredentialError::ForeignKey);
         }
-        Ok(KeyId { unit: unit.parse().map_err(|_| CredentialError::ForeignKey)?, version: version.parse().map_err(|_| CredentialError::ForeignKey)? })
+        Ok(KeyId {
+            unit: unit.parse().map_err(|_| CredentialError::ForeignKey)?,
+            version: version.parse().map_err(|_| CredentialError::ForeignKey)?,
+        })
     }
 }
 

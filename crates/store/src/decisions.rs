@@ -116,8 +116,10 @@ fn recognition_from(r: &AnyRow) -> Result<RecognitionRow> {
 const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, title, level, valid_from, valid_until, revoked, revoked_reason";
 
 impl Store {
-    /// Issues a decision for a campaign and grants its recognitions, in one transaction.
+    /// Issues a decision for a campaign and grants its recognitions, in one transaction; the
+    /// unit's first decision also makes its signing key, sealed with `keys`.
     #[tracing::instrument(name = "store.issue_decision", skip_all, fields(campaign_id, unit_id, grants = grants.len()))]
+    #[expect(clippy::too_many_arguments, reason = "what the decision is for (campaign, unit), its text, its grants and the sealing key")]
     pub async fn issue_decision(
         &self,
         actor: &Actor,

@@ -44,12 +44,23 @@ fn context(unit_id: i64, version: i64) -> String {
 }
 
 fn decode_public(b64: &str) -> Result<[u8; 32]> {
-    URL_SAFE_NO_PAD.decode(b64).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or_else(|| StoreError::Corrupt("khóa công khai của đơn vị".into()))
+    URL_SAFE_NO_PAD
+        .decode(b64)
+        .ok()
+        .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        .ok_or_else(|| StoreError::Corrupt("khóa công khai của đơn vị".into()))
 }
 
 /// Writes a key for `unit_id` with `secret` as `version`, sealed, and audits it. Returns false
 /// when that version already exists (a concurrent issuer made it first).
-async fn insert_key(conn: &mut sqlx::AnyConnection, actor: &Actor, unit_id: i64, version: i64, secret: &[u8; 32], keys: &DeploymentKey) -> Result<bool> {
+async fn insert_key(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    unit_id: i64,
+    version: i64,
+    secret: &[u8; 32],
+    keys: &DeploymentKey,
+) -> Result<bool> {
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
     let sealed = keys.seal(secret, nonce, &context(unit_id, version));
@@ -151,7 +162,8 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let version = get_i64(&row, "version")?;
-        let sealed = STANDARD.decode(row.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
+        let sealed =
+            STANDARD.decode(row.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
         let secret = keys.open(&sealed, &context(unit_id, version)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         if public_key(&secret) != decode_public(&row.try_get::<String, _>("public_key")?)? {
             return Err(StoreError::Corrupt("khóa ký không khớp khóa công khai của đơn vị".into()));
@@ -164,7 +176,8 @@ impl Store {
     pub async fn rotate_issuer_key(&self, actor: &Actor, unit_id: i64, keys: &DeploymentKey) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query("SELECT MAX(version) AS v FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
-        let current = row.try_get::<Option<i64>, _>("v").ok().flatten().or_else(|| row.try_get::<Option<i32>, _>("v").ok().flatten().map(i64::from));
+        let current =
+            row.try_get::<Option<i64>, _>("v").ok().flatten().or_else(|| row.try_get::<Option<i32>, _>("v").ok().flatten().map(i64::from));
         let Some(current) = current else {
             return Err(StoreError::invalid("unit", "đơn vị chưa ban hành quyết định nào nên chưa có khóa ký để thay"));
         };

@@ -37,7 +37,9 @@ impl PublicUrl {
     pub fn parse(text: &str) -> Result<PublicUrl, String> {
         let t = text.trim().trim_end_matches('/');
         let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"));
-        let Some(rest) = rest else { return Err(format!("địa chỉ công khai phải bắt đầu bằng https:// hoặc http://: {text}")) };
+        let Some(rest) = rest else {
+            return Err(format!("địa chỉ công khai phải bắt đầu bằng https:// hoặc http://: {text}"));
+        };
         let host = rest.split('/').next().unwrap_or("");
         if host.is_empty() || rest.contains(['?', '#', ' ', '@']) || host.contains(['\\', '"', '<', '>']) {
             return Err(format!("địa chỉ công khai không hợp lệ: {text} (ví dụ https://hoctap.tinh.gov.vn)"));

@@ -46,15 +46,16 @@ fn pg_program(name: &str) -> PathBuf {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.is_file()).collect())
         .unwrap_or_default();
-    versions.sort_by_key(|p| p.parent().and_then(Path::parent).and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok()));
+    versions.sort_by_key(|p| {
+        p.parent().and_then(Path::parent).and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok())
+    });
     versions.pop().unwrap_or_else(|| PathBuf::from(name))
 }
 
 fn run_program(program: &Path, args: &[&std::ffi::OsStr]) -> Result<(), String> {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("không chạy được {} ({e}); cài gói postgresql-client hoặc đặt biến môi trường với đường dẫn", program.display()))?;
+    let out = std::process::Command::new(program).args(args).output().map_err(|e| {
+        format!("không chạy được {} ({e}); cài gói postgresql-client hoặc đặt biến môi trường với đường dẫn", program.display())
+    })?;
     if out.status.success() {
         Ok(())
     } else {
@@ -89,7 +90,10 @@ pub async fn backup(url: &str, file: &Path) -> Result<usize, Box<dyn std::error:
             let mut file_arg = std::ffi::OsString::from("--file=");
             file_arg.push(&f);
             let db_arg = format!("--dbname={url}");
-            run_program(&pg_program("pg_dump"), &["--format=custom".as_ref(), "--no-owner".as_ref(), "--no-privileges".as_ref(), &file_arg, db_arg.as_ref()])?;
+            run_program(
+                &pg_program("pg_dump"),
+                &["--format=custom".as_ref(), "--no-owner".as_ref(), "--no-privileges".as_ref(), &file_arg, db_arg.as_ref()],
+            )?;
         }
     }
     store.close().await;
@@ -106,7 +110,8 @@ pub async fn restore(url: &str, file: &Path) -> Result<i64, Box<dyn std::error::
     match engine {
         Engine::Sqlite => {
             let mut head = [0u8; 16];
-            std::io::Read::read_exact(&mut std::fs::File::open(file)?, &mut head).map_err(|_| "tệp sao lưu không phải cơ sở dữ liệu SQLite")?;
+            std::io::Read::read_exact(&mut std::fs::File::open(file)?, &mut head)
+                .map_err(|_| "tệp sao lưu không phải cơ sở dữ liệu SQLite")?;
             if &head != b"SQLite format 3\0" {
                 return Err(format!("{} không phải bản sao lưu SQLite", file.display()).into());
             }

@@ -270,8 +270,16 @@ pub async fn seed_movement(
     let year = today.year() - 2;
     let gdht = store.criteria_set("gdht", None).await?.set;
     let commune_row = store.unit(commune).await?;
-    recognise(store, &commune_row, &gdht, year, date(year, 12, 20), &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)], keys)
-        .await?;
+    recognise(
+        store,
+        &commune_row,
+        &gdht,
+        year,
+        date(year, 12, 20),
+        &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)],
+        keys,
+    )
+    .await?;
     let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
     let year = i64::from(year);
     // Participants of the commune, one with an initiative.

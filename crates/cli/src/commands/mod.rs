@@ -66,7 +66,11 @@ impl DeployArgs {
     }
 
     /// The store's signing keys made ready for this key: clear keys of an older version sealed.
-    pub async fn prepare(&self, store: &Store, bind: SocketAddr) -> Result<(hoctap_web::PublicUrl, DeploymentKey), Box<dyn std::error::Error>> {
+    pub async fn prepare(
+        &self,
+        store: &Store,
+        bind: SocketAddr,
+    ) -> Result<(hoctap_web::PublicUrl, DeploymentKey), Box<dyn std::error::Error>> {
         let public_url = self.public_url(bind)?;
         if self.public_url.is_none() && bind.ip().is_unspecified() {
             println!("Cảnh báo: chưa đặt --public-url (HOCTAP_PUBLIC_URL); chứng chỉ và mã QR sẽ ghi {public_url}.");

@@ -300,7 +300,15 @@ async fn set_page(
         .await?
         .into_iter()
         // Who loaded a version is for the logged-in only.
-        .map(|v| (v.set.version.clone(), v.source.clone(), crate::format::instant_vn(&v.loaded_at), if user.is_some() { v.loaded_by.clone() } else { String::new() }, v.active))
+        .map(|v| {
+            (
+                v.set.version.clone(),
+                v.source.clone(),
+                crate::format::instant_vn(&v.loaded_at),
+                if user.is_some() { v.loaded_by.clone() } else { String::new() },
+                v.active,
+            )
+        })
         .collect();
     Ok(SetPage {
         chrome: match user {
@@ -324,7 +332,12 @@ async fn set_page(
 
 /// Public, like the verification page: an Open Badges credential names this page as its
 /// achievement and criteria, so anyone checking a credential can read what it required.
-async fn show(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<SetQuery>, headers: axum::http::HeaderMap) -> WebResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<SetQuery>,
+    headers: axum::http::HeaderMap,
+) -> WebResult<Response> {
     let user = crate::auth::current_user(&state, &headers).await?;
     let done = super::take_flash(&headers);
     let shown = done.is_some();

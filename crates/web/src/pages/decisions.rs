@@ -528,7 +528,11 @@ async fn recognition_qr(State(state): State<AppState>, user: CurrentUser, Path(i
 
 /// The unit's signing key now, opened with the deployment key; 404 while it has issued nothing.
 async fn signing_key(state: &AppState, unit_id: i64) -> WebResult<hoctap_store::IssuerKey> {
-    state.store.issuer_signing_key(unit_id, &state.deployment_key).await?.ok_or(WebError::NotFound("khóa ký của đơn vị (đơn vị chưa cấp công nhận nào)"))
+    state
+        .store
+        .issuer_signing_key(unit_id, &state.deployment_key)
+        .await?
+        .ok_or(WebError::NotFound("khóa ký của đơn vị (đơn vị chưa cấp công nhận nào)"))
 }
 
 /// The salted hash a subject is known by in its credential: the CCCD of a citizen or of a
@@ -653,7 +657,8 @@ pub async fn verify_credential(state: &AppState, jwt: &str) -> WebResult<serde_j
     if payload["issuer"]["id"].as_str() != Some(issuer.as_str()) {
         return Err(WebError::invalid("credential", "Bên cấp (issuer) không phải đơn vị sở hữu khóa ký của hệ thống này"));
     }
-    let mut errors: Vec<String> = hoctap_domain::credential::claim_problems(&payload, jiff::Timestamp::now().as_second()).into_iter().map(String::from).collect();
+    let mut errors: Vec<String> =
+        hoctap_domain::credential::claim_problems(&payload, jiff::Timestamp::now().as_second()).into_iter().map(String::from).collect();
     let index: i64 = payload["credentialStatus"]["statusListIndex"].as_str().and_then(|s| s.parse().ok()).unwrap_or(-1);
     let recognition = match state.store.recognitions_by_id(index).await {
         Ok(r) if state.store.decision(r.decision_id).await?.unit_id == kid.unit => Some(r),
