@@ -8,10 +8,17 @@ pub fn svg(data: &str) -> Result<String, String> {
     let width = code.width();
     let quiet = 4;
     let side = width + 2 * quiet;
+    let colours = code.to_colors();
     let mut path = String::new();
-    for (i, colour) in code.to_colors().iter().enumerate() {
-        if *colour == qrcode::Color::Dark {
-            let _ = write!(path, "M{} {}h1v1h-1z", i % width + quiet, i / width + quiet);
+    // One rectangle per horizontal run of dark modules.
+    for (y, row) in colours.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < row.len() {
+            let run = row.iter().skip(x).take_while(|c| **c == qrcode::Color::Dark).count();
+            if run > 0 {
+                let _ = write!(path, "M{} {}h{run}v1h-{run}z", x + quiet, y + quiet);
+            }
+            x += run.max(1);
         }
     }
     Ok(format!(
@@ -26,8 +33,9 @@ mod tests {
     fn a_qr_code_is_an_svg_of_dark_modules() {
         let svg = super::svg("https://hoctap.example.vn/xac-minh/ABCDE23456").unwrap_or_default();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        // Version 3 (29 modules) plus the quiet zone; three finder patterns at least.
-        assert!(svg.contains("viewBox=\"0 0 37 37\""), "{svg}");
-        assert!(svg.matches("h1v1h-1z").count() > 3 * 33);
+        // Version 4 (33 modules) plus the quiet zone; the top-left finder's first row is a run of 7.
+        assert!(svg.contains("viewBox=\"0 0 41 41\""), "{svg}");
+        assert!(svg.contains("M4 4h7v1h-7z"), "{svg}");
+        assert!(svg.matches('z').count() > 100);
     }
 }

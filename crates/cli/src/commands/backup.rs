@@ -71,24 +71,40 @@ fn sqlite_path(url: &str) -> &str {
 /// Writes a backup of the database at `url` into `file` (which must not exist); returns the
 /// number of tables copied.
 pub async fn backup(url: &str, file: &Path) -> Result<usize, Box<dyn std::error::Error>> {
-    if file.exists() {
-        return Err(format!("tệp {} đã có: chọn tên khác (không ghi đè bản sao lưu)", file.display()).into());
-    }
     let store = Store::connect(url).await?;
     let tables = store.table_counts().await?.len();
     if tables == 0 {
         return Err("cơ sở dữ liệu trống: không có gì để sao lưu".into());
     }
+    // The copy holds personal data: made empty and private (0600) first, never over another file.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("tệp {} đã có: chọn tên khác (không ghi đè bản sao lưu)", file.display()),
+        _ => format!("không tạo được tệp sao lưu {}: {e}", file.display()),
+    })?;
+    let written = write_backup(&store, url, file).await;
+    store.close().await;
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(file);
+        return Err(e);
+    }
+    Ok(tables)
+}
+
+async fn write_backup(store: &Store, url: &str, file: &Path) -> Result<(), Box<dyn std::error::Error>> {
     match store.engine() {
         Engine::Sqlite => {
             let target = file.to_str().ok_or("tên tệp sao lưu phải là UTF-8")?;
-            // One read transaction: a consistent snapshot while the server keeps writing.
+            // One read transaction: a consistent snapshot while the server keeps writing; into
+            // the empty private file made above.
             store.exec_raw(&format!("VACUUM INTO '{}'", target.replace('\'', "''"))).await?;
         }
         Engine::Postgres => {
-            let f = file.as_os_str().to_owned();
             let mut file_arg = std::ffi::OsString::from("--file=");
-            file_arg.push(&f);
+            file_arg.push(file.as_os_str());
             let db_arg = format!("--dbname={url}");
             run_program(
                 &pg_program("pg_dump"),
@@ -96,8 +112,7 @@ pub async fn backup(url: &str, file: &Path) -> Result<usize, Box<dyn std::error:
             )?;
         }
     }
-    store.close().await;
-    Ok(tables)
+    Ok(())
 }
 
 /// Restores a backup into the database at `url`, which must be empty (a new SQLite file, or a

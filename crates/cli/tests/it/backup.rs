@@ -23,6 +23,11 @@ async fn a_backup_restored_into_an_empty_database_has_every_row_and_no_drift() {
         let file = std::env::temp_dir().join(format!("hoctap-backup-{}-{}.bak", std::process::id(), hoctap_web::auth::random_token(6)));
         let tables = backup(&url, &file).await.unwrap();
         assert_eq!(tables, source.len(), "{engine:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "{engine:?}: personal data, private file");
+        }
         let again = backup(&url, &file).await.unwrap_err().to_string();
         assert!(again.contains("đã có"), "{engine:?}: a backup is never overwritten: {again}");
 
