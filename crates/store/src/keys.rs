@@ -195,6 +195,43 @@ impl Store {
         Ok(version)
     }
 
+    /// Re-seals every unit's signing keys from the `old` deployment key to `new` (the key file
+    /// is being replaced), in one transaction: all or none. Returns the keys re-sealed.
+    pub async fn reseal_issuer_keys(&self, old: &DeploymentKey, new: &DeploymentKey) -> Result<usize> {
+        let mut tx = self.pool().begin().await?;
+        let rows =
+            sqlx::query("SELECT unit_id, version, sealed_secret FROM signing_keys ORDER BY unit_id, version").fetch_all(&mut *tx).await?;
+        for r in &rows {
+            let (unit_id, version) = (get_i64(r, "unit_id")?, get_i64(r, "version")?);
+            let sealed =
+                STANDARD.decode(r.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
+            let secret = old.open(&sealed, &context(unit_id, version)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut nonce = [0u8; 12];
+            rand::rng().fill_bytes(&mut nonce);
+            sqlx::query("UPDATE signing_keys SET sealed_secret = $1 WHERE unit_id = $2 AND version = $3")
+                .bind(STANDARD.encode(new.seal(&secret, nonce, &context(unit_id, version))))
+                .bind(unit_id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            &Actor::system("hoctap keys reseal"),
+            AuditEntry {
+                unit_id: None,
+                action: "signing_key.reseal",
+                entity: "signing_key",
+                entity_id: String::new(),
+                before: Some(serde_json::json!({"deployment_key": old.fingerprint()})),
+                after: Some(serde_json::json!({"deployment_key": new.fingerprint(), "keys": rows.len()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
     /// At start-up: seals the clear keys of migration 0007 for units that issued (same secret,
     /// so their credentials still verify as `#key-1`), drops those a mere read had minted, and
     /// gives a key to any unit that issued without one. Then opens one key to make sure the

@@ -1,4 +1,5 @@
-//! `hoctap keys`: the issuing units' signing keys: list what a unit has published, rotate.
+//! `hoctap keys`: the issuing units' signing keys: list what a unit has published, rotate a
+//! unit's key, re-seal every key under a new deployment key file.
 
 use super::DbArgs;
 use std::path::PathBuf;
@@ -24,6 +25,17 @@ pub enum Cmd {
         /// Tệp khóa triển khai (xem `hoctap serve --help`).
         #[arg(long, env = "HOCTAP_SECRET_KEY_FILE", default_value = "hoctap-secret.key")]
         secret_key_file: PathBuf,
+    },
+    /// Thay tệp khóa triển khai: niêm phong lại mọi khóa ký bằng khóa triển khai mới (tạo tệp mới nếu chưa có), trong một giao dịch.
+    Reseal {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Tệp khóa triển khai đang dùng.
+        #[arg(long, env = "HOCTAP_SECRET_KEY_FILE", default_value = "hoctap-secret.key")]
+        secret_key_file: PathBuf,
+        /// Tệp khóa triển khai mới; sau đó khởi động máy chủ với tệp này.
+        #[arg(long)]
+        new_key_file: PathBuf,
     },
 }
 
@@ -53,6 +65,22 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
             store.issuer_signing_key(u.id, &key).await?;
             let version = store.rotate_issuer_key(&hoctap_store::Actor::system("hoctap keys rotate"), u.id, &key).await?;
             println!("{}: khóa ký mới key-{version}; các khóa cũ vẫn được công bố để xác minh.", u.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Reseal { db, secret_key_file, new_key_file } => {
+            if !secret_key_file.exists() {
+                return Err(format!("không có tệp khóa triển khai {}", secret_key_file.display()).into());
+            }
+            let store = db.open().await?;
+            let (old, _) = super::load_or_create_key(&secret_key_file)?;
+            let (new, _) = super::load_or_create_key(&new_key_file)?;
+            let n = store.reseal_issuer_keys(&old, &new).await?;
+            println!(
+                "Đã niêm phong lại {n} khóa ký bằng {} (dấu vân tay {}); khởi động máy chủ với --secret-key-file {} và giữ tệp cũ đến khi chắc chắn.",
+                new_key_file.display(),
+                new.fingerprint(),
+                new_key_file.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -224,5 +224,14 @@ async fn keys_exist_only_for_units_that_issued_sealed_and_rotation_keeps_old_cre
         let (_, v) = verify(&signer, &old).await;
         assert_eq!(v["valid"], true, "{engine:?}: the sealed old key still verifies what it signed: {v}");
         assert!(signer.store.prepare_issuer_keys(&other).await.is_err(), "{engine:?}: a wrong key file is noticed at start");
+
+        // A new deployment key file: every key re-sealed, still the same secret, the old file useless.
+        assert_eq!(signer.store.reseal_issuer_keys(&deployment_key(), &other).await.unwrap(), 1, "{engine:?}");
+        assert_eq!(signer.store.issuer_signing_key(commune, &other).await.unwrap().unwrap().secret, key.secret);
+        assert!(signer.store.issuer_signing_key(commune, &deployment_key()).await.is_err(), "{engine:?}");
+        assert!(
+            signer.store.reseal_issuer_keys(&deployment_key(), &other).await.is_err(),
+            "{engine:?}: all or nothing with a wrong old key"
+        );
     }
 }
