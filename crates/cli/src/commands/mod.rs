@@ -38,7 +38,7 @@ impl DbArgs {
 /// Where this deployment is reached and the key that seals its units' signing keys (serve, demo).
 #[derive(clap::Args, Debug, Clone)]
 pub struct DeployArgs {
-    /// Địa chỉ công khai của hệ thống, ví dụ https://hoctap.tinh.gov.vn: chứng chỉ, mã QR, khóa
+    /// Địa chỉ công khai của hệ thống, ví dụ `https://hoctap.tinh.gov.vn`: chứng chỉ, mã QR, khóa
     /// công khai ghi địa chỉ này (không bao giờ lấy từ yêu cầu). Mặc định http://<địa chỉ lắng nghe>.
     #[arg(long, env = "HOCTAP_PUBLIC_URL")]
     pub public_url: Option<String>,
