@@ -59,7 +59,7 @@ export default defineConfig({
   ],
   webServer: {
     // One commune with generated registries and recognitions keeps the debug start short.
-    command: `${bin} demo --bind 127.0.0.1:${port} --database-url sqlite://${db} --stat-communes 1`,
+    command: `${bin} demo --bind 127.0.0.1:${port} --database-url sqlite://${db} --secret-key-file ${db}.key --stat-communes 1`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: process.env.HOCTAP_E2E_REUSE === '1',
     timeout: 120_000,

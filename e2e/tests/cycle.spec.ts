@@ -162,11 +162,26 @@ async function expectCredentialVerifiesWithJose(page: Page, subject: string): Pr
   const keyUrl = new URL(header.kid as string);
   const profile = await (await page.request.get(keyUrl.pathname, { headers: { cookie: '' } })).json();
   const jwk = profile.keys.find((k: { kid?: string }) => k.kid === header.kid) ?? profile.keys[0];
-  const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'EdDSA'));
+  // The key and the issuer are the server's configured public address (here the demo's default).
+  expect(keyUrl.origin).toBe(new URL(page.url()).origin);
+  const key = await importJWK(jwk, 'EdDSA');
+  const { payload } = await jwtVerify(jwt, key);
   const issuer = typeof payload.issuer === 'string' ? payload.issuer : (payload.issuer as { id: string }).id;
   expect(issuer).toBe(profile.id);
   expect(payload.type).toContain('OpenBadgeCredential');
   expect(JSON.stringify(payload.credentialSubject)).toContain(subject);
+  // OB 3.0 §8.2: the registered claims mirror the credential, so jose checks the dates itself.
+  const subjectDoc = payload.credentialSubject as { id: string; identifier: { type: string; hashed: boolean; identityHash: string }[] };
+  expect(payload.iss).toBe(issuer);
+  expect(payload.jti).toBe(payload.id);
+  expect(payload.sub).toBe(subjectDoc.id);
+  expect(payload.nbf).toBe(Date.parse(payload.validFrom as string) / 1000);
+  expect(payload.exp).toBe(Date.parse(payload.validUntil as string) / 1000);
+  expect(subjectDoc.identifier[0]).toMatchObject({ type: 'IdentityObject', hashed: true });
+  expect(subjectDoc.identifier[0].identityHash).toMatch(/^sha256\$[0-9a-f]{64}$/);
+  // The day after validUntil a generic verifier refuses the title.
+  const after = new Date(((payload.exp as number) + 1) * 1000);
+  await expect(jwtVerify(jwt, key, { currentDate: after })).rejects.toThrow(/exp/);
   // One changed byte of the payload and the signature no longer holds.
   const [h, p, sig] = jwt.split('.');
   const tampered = `${h}.${p.slice(0, -2)}${p.slice(-2) === 'AA' ? 'AB' : 'AA'}.${sig}`;

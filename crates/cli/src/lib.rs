@@ -1,5 +1,5 @@
-//! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, bench, fund.
-//! One file per command.
+//! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, backup, restore,
+//! keys, bench, fund. One file per command.
 
 pub mod commands;
 
@@ -57,6 +57,13 @@ pub enum Command {
     Gen(commands::r#gen::Args),
     /// Đếm lại số liệu tổng hợp từ các sổ và quyết định công nhận, báo sai lệch của bộ đếm.
     Recount(commands::recount::Args),
+    /// Sao lưu toàn bộ cơ sở dữ liệu vào một tệp (SQLite: sao lưu trực tuyến; PostgreSQL: pg_dump).
+    Backup(commands::backup::Args),
+    /// Khôi phục một bản sao lưu vào cơ sở dữ liệu trống (SQLite: tệp mới; PostgreSQL: pg_restore).
+    Restore(commands::backup::Args),
+    /// Khóa ký của các đơn vị cấp công nhận: liệt kê, thay khóa.
+    #[command(subcommand)]
+    Keys(commands::keys::Cmd),
 }
 
 pub fn main() -> ExitCode {
@@ -97,6 +104,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Export(a) => commands::export::run(a).await,
         Command::Recount(a) => commands::recount::run(a).await,
         Command::Fund(c) => commands::fund::run(c).await,
+        Command::Backup(a) => commands::backup::run_backup(a).await,
+        Command::Restore(a) => commands::backup::run_restore(a).await,
+        Command::Keys(c) => commands::keys::run(c).await,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod criteria_xlsx;
 pub mod decision_docx;
 pub mod official_pdf;
 pub mod pdf;
+pub mod qr;
 pub mod registry_xlsx;
 pub mod report_doc;
 pub mod sniff;

@@ -116,8 +116,10 @@ fn recognition_from(r: &AnyRow) -> Result<RecognitionRow> {
 const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, title, level, valid_from, valid_until, revoked, revoked_reason";
 
 impl Store {
-    /// Issues a decision for a campaign and grants its recognitions, in one transaction.
+    /// Issues a decision for a campaign and grants its recognitions, in one transaction; the
+    /// unit's first decision also makes its signing key, sealed with `keys`.
     #[tracing::instrument(name = "store.issue_decision", skip_all, fields(campaign_id, unit_id, grants = grants.len()))]
+    #[expect(clippy::too_many_arguments, reason = "what the decision is for (campaign, unit), its text, its grants and the sealing key")]
     pub async fn issue_decision(
         &self,
         actor: &Actor,
@@ -126,12 +128,15 @@ impl Store {
         d: &NewDecision,
         recognition_title: &str,
         grants: &[Grant<'_>],
+        keys: &hoctap_domain::credential::DeploymentKey,
     ) -> Result<i64> {
         if grants.is_empty() {
             return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
         }
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool().begin().await?;
+        // The unit's first decision gives it its signing key, in the same transaction.
+        crate::keys::ensure_issuer_key(&mut tx, actor, unit_id, keys).await?;
         let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
         let set_id: String =
             sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
@@ -353,31 +358,16 @@ pub(crate) async fn insert_decision_text<'q>(
 }
 
 impl Store {
-    /// The unit's signing key, created from `fresh` the first time (kept secret in the
-    /// database; only the public half is ever served).
-    pub async fn unit_signing_key(&self, unit_id: i64, fresh: [u8; 32]) -> Result<[u8; 32]> {
-        use base64::Engine;
-        let engine = base64::engine::general_purpose::STANDARD;
-        let existing = sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1").bind(unit_id).fetch_optional(self.pool()).await?;
-        let b64 = match existing {
-            Some(r) => r.try_get::<String, _>("secret_b64")?,
-            None => {
-                let b64 = engine.encode(fresh);
-                sqlx::query("INSERT INTO unit_keys (unit_id, secret_b64, created_at) VALUES ($1, $2, $3) ON CONFLICT (unit_id) DO NOTHING")
-                    .bind(unit_id)
-                    .bind(&b64)
-                    .bind(now_text())
-                    .execute(self.pool())
-                    .await?;
-                // Another request may have won the race: read what is stored.
-                sqlx::query("SELECT secret_b64 FROM unit_keys WHERE unit_id = $1")
-                    .bind(unit_id)
-                    .fetch_one(self.pool())
-                    .await?
-                    .try_get::<String, _>("secret_b64")?
-            }
+    /// The number a recognition's subject is known by, for the credential's salted hash: a
+    /// citizen's CCCD, a household head's CCCD; None for other subjects or when none is recorded.
+    pub async fn subject_identity(&self, subject_kind: &str, subject_id: i64) -> Result<Option<String>> {
+        let sql = match subject_kind {
+            "citizen" => "SELECT cccd AS v FROM reg_citizens WHERE id = $1",
+            "household" => "SELECT head_cccd AS v FROM reg_households WHERE id = $1",
+            _ => return Ok(None),
         };
-        engine.decode(b64).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or_else(|| StoreError::Corrupt("khóa của đơn vị".into()))
+        let row = sqlx::query(sql).bind(subject_id).fetch_optional(self.pool()).await?;
+        Ok(row.and_then(|r| r.try_get::<Option<String>, _>("v").ok().flatten()).filter(|v| !v.trim().is_empty()))
     }
 
     /// Recognitions revoked among those a unit issued (bits of its status list).

@@ -14,6 +14,7 @@ mod criteria;
 mod decisions;
 mod error;
 mod evidence;
+mod keys;
 mod migrate;
 mod movement;
 mod plans;
@@ -35,6 +36,7 @@ pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use error::StoreError;
 pub use evidence::{EvidenceRow, NewEvidence};
+pub use keys::{IssuerKey, KeyUpgrade, PublicKeyRow};
 pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
     ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,
@@ -170,6 +172,20 @@ impl Store {
         };
         let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
+    }
+
+    /// Every table's row count (to compare a restored database with its source).
+    pub async fn table_counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut tables: Vec<String> = self.schema().await?.into_iter().map(|(t, _)| t).collect();
+        tables.dedup();
+        let mut counts = std::collections::BTreeMap::new();
+        for t in tables {
+            // Names come from the catalog, quoted as identifiers.
+            let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.replace('"', "\"\""));
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
+            counts.insert(t, get_i64(&row, "n")?);
+        }
+        Ok(counts)
     }
 }
 

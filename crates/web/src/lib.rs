@@ -16,6 +16,7 @@ use axum::response::IntoResponse;
 use hoctap_store::Store;
 use routes::{Routes, get};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Shared state of the server.
 #[derive(Clone)]
@@ -23,6 +24,45 @@ pub struct AppState {
     pub store: Store,
     /// Adds `Secure` to cookies (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The deployment's public address: credentials, key documents, status lists and QR codes
+    /// name it. Configuration only, never the request's Host or X-Forwarded-* headers.
+    pub public_url: PublicUrl,
+    /// Seals and opens the units' signing keys (kept in a file, never in the database).
+    pub deployment_key: hoctap_domain::credential::DeploymentKey,
+}
+
+/// An `http(s)://host[:port][/path]` address without query, fragment or trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(Arc<str>);
+
+impl PublicUrl {
+    pub fn parse(text: &str) -> Result<PublicUrl, String> {
+        let t = text.trim().trim_end_matches('/');
+        let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"));
+        let Some(rest) = rest else {
+            return Err(format!("địa chỉ công khai phải bắt đầu bằng https:// hoặc http://: {text}"));
+        };
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty() || rest.contains(['?', '#', ' ', '@']) || host.contains(['\\', '"', '<', '>']) {
+            return Err(format!("địa chỉ công khai không hợp lệ: {text} (ví dụ https://hoctap.tinh.gov.vn)"));
+        }
+        Ok(PublicUrl(t.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address of a path of this site (`path` starts with `/`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+impl std::fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Every route of the application, recorded as it is registered.

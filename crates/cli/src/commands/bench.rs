@@ -378,7 +378,13 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     }
     println!("set-up: {} dossiers ready in {:.1} s", targets.len(), t.elapsed().as_secs_f64());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let state = hoctap_web::AppState { store: store.clone(), secure_cookies: false };
+    let state = hoctap_web::AppState {
+        store: store.clone(),
+        secure_cookies: false,
+        public_url: hoctap_web::PublicUrl::parse("http://127.0.0.1:8080")?,
+        // A throwaway deployment key: the benchmark's database is thrown away too.
+        deployment_key: hoctap_domain::credential::DeploymentKey::from_bytes(rand::random()),
+    };
     tokio::spawn(async move {
         let _ =
             hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {

@@ -174,6 +174,9 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut child = std::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &a.database_url])
+        // Its deployment key beside the benchmark's database, not in the working directory.
+        .arg("--secret-key-file")
+        .arg(format!("{}.key", a.database_url.strip_prefix("sqlite://").unwrap_or("/tmp/hoctap-bench")))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()?;

@@ -29,6 +29,8 @@ pub struct Args {
     /// Số xã (1–5) có dữ liệu sổ và công nhận mẫu cho trang tổng hợp, báo cáo.
     #[arg(long, default_value_t = 5)]
     pub stat_communes: usize,
+    #[command(flatten)]
+    pub deploy: super::DeployArgs,
 }
 
 pub const DEMO_PASSWORD: &str = "hoctap-2025";
@@ -246,7 +248,12 @@ pub async fn seed_boards(store: &Store, province: i64, commune: i64) -> Result<(
 /// by the demo province, a household recognised "Gia đình học tập" two years ago through the
 /// workflow (so it can be proposed for a reward in one click), and a few participants with an initiative. Returns the movement and
 /// the recognition. Kept out of [`seed`] so the test databases stay as the tests expect them.
-pub async fn seed_movement(store: &Store, province: i64, commune: i64) -> Result<(i64, i64), Box<dyn std::error::Error>> {
+pub async fn seed_movement(
+    store: &Store,
+    province: i64,
+    commune: i64,
+    keys: &hoctap_domain::credential::DeploymentKey,
+) -> Result<(i64, i64), Box<dyn std::error::Error>> {
     use hoctap_store::NewAchievement;
     let today = hoctap_store::today();
     let actor = Actor::system("dữ liệu mẫu");
@@ -263,8 +270,16 @@ pub async fn seed_movement(store: &Store, province: i64, commune: i64) -> Result
     let year = today.year() - 2;
     let gdht = store.criteria_set("gdht", None).await?.set;
     let commune_row = store.unit(commune).await?;
-    recognise(store, &commune_row, &gdht, year, date(year, 12, 20), &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)])
-        .await?;
+    recognise(
+        store,
+        &commune_row,
+        &gdht,
+        year,
+        date(year, 12, 20),
+        &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)],
+        keys,
+    )
+    .await?;
     let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
     let year = i64::from(year);
     // Participants of the commune, one with an initiative.
@@ -297,15 +312,16 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let store = Store::connect(&a.database_url).await?;
     store.migrate().await?;
+    let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
     println!("Đang tạo dữ liệu mẫu trên đơn vị hành chính thật…");
     let (province, commune) = seed(&store).await?;
     seed_association(&store, commune).await?;
     let started = std::time::Instant::now();
-    let stats = seed_statistics(&store, a.stat_communes).await?;
+    let stats = seed_statistics(&store, a.stat_communes, &deployment_key).await?;
     println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
     seed_boards(&store, province, commune).await?;
     // After the statistics: their generator refuses a commune that already has households.
-    seed_movement(&store, province, commune).await?;
+    seed_movement(&store, province, commune, &deployment_key).await?;
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);
@@ -323,7 +339,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    hoctap_web::serve(AppState { store, secure_cookies: false }, a.bind, |addr| {
+    hoctap_web::serve(AppState { store, secure_cookies: false, public_url, deployment_key }, a.bind, |addr| {
         println!("\nMở http://{addr} trong trình duyệt. Nhấn Ctrl-C để dừng.");
     })
     .await?;
@@ -338,7 +354,11 @@ const DEMO_STAT_COMMUNES: [(u32, u32); 5] = [(72, 58), (55, 49), (83, 70), (38, 
 /// Registries for a few communes (households, citizens, clans, organisations, centres,
 /// association) and recognitions through the real workflow and decisions, so dashboards and
 /// reports have numbers. Counters follow every write; a recount at the end must find nothing.
-pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, Box<dyn std::error::Error>> {
+pub async fn seed_statistics(
+    store: &Store,
+    communes: usize,
+    keys: &hoctap_domain::credential::DeploymentKey,
+) -> Result<String, Box<dyn std::error::Error>> {
     use crate::commands::r#gen::{Options, Scale, generate};
     let today = hoctap_store::today();
     let mut opts = Options::new(Scale::Commune, 2025);
@@ -371,7 +391,7 @@ pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, B
                     )
                 })
                 .collect();
-            recognised += recognise(store, commune, &gdht, year, decided, &subjects).await?;
+            recognised += recognise(store, commune, &gdht, year, decided, &subjects, keys).await?;
         }
     }
     let report = store.recount(false).await?;
@@ -388,13 +408,14 @@ pub async fn seed_statistics(store: &Store, communes: usize) -> Result<String, B
 
 /// Takes households through the whole workflow of a campaign (answers, submission, both
 /// review steps) and recognises them in one decision of the commune.
-async fn recognise(
+pub async fn recognise(
     store: &Store,
     commune: &hoctap_store::UnitRow,
     set: &hoctap_domain::criteria::CriteriaSet,
     year: i16,
     decided: jiff::civil::Date,
     subjects: &[(i64, String, i64)],
+    keys: &hoctap_domain::credential::DeploymentKey,
 ) -> Result<usize, Box<dyn std::error::Error>> {
     use hoctap_domain::workflow::{Command, Person, State, default_chain};
     use hoctap_store::{Grant, NewCampaign, NewDecision};
@@ -472,6 +493,6 @@ async fn recognise(
         legal_basis: vec!["Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".into()],
         title: format!("Về việc công nhận danh hiệu \"Gia đình học tập\" năm {year}"),
     };
-    store.issue_decision(&Actor::system("dữ liệu mẫu: chủ tịch UBND xã"), cid, commune.id, &d, "Gia đình học tập", &grants).await?;
+    store.issue_decision(&Actor::system("dữ liệu mẫu: chủ tịch UBND xã"), cid, commune.id, &d, "Gia đình học tập", &grants, keys).await?;
     Ok(n)
 }

@@ -13,6 +13,8 @@ pub struct Args {
     /// Đặt cờ Secure cho cookie (khi chạy sau HTTPS).
     #[arg(long)]
     pub secure_cookies: bool,
+    #[command(flatten)]
+    pub deploy: super::DeployArgs,
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -26,7 +28,8 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if added > 0 {
         println!("Đã nạp {added} bộ tiêu chí mới từ data/criteria.");
     }
-    hoctap_web::serve(AppState { store, secure_cookies: a.secure_cookies }, a.bind, |addr| {
+    let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
+    hoctap_web::serve(AppState { store, secure_cookies: a.secure_cookies, public_url, deployment_key }, a.bind, |addr| {
         println!("Hoctap đang chạy tại http://{addr}");
     })
     .await?;

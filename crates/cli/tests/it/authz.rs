@@ -214,7 +214,7 @@ const ROWS: &[Row] = &[
     row(GET, "/tieu-chi", LoggedIn, &[]),
     row(GET, "/tieu-chi/nhap", Roles(ADMIN), &[]),
     row(POST, "/tieu-chi/nhap", Roles(ADMIN), &[]),
-    row(GET, "/tieu-chi/{id}", LoggedIn, &[O::CriteriaSet]),
+    row(GET, "/tieu-chi/{id}", Public, &[O::CriteriaSet]),
     row(GET, "/tieu-chi/{id}/thu-cham", LoggedIn, &[O::CriteriaSet]),
     row(POST, "/tieu-chi/{id}/thu-cham", LoggedIn, &[O::CriteriaSet]),
     row(GET, "/tieu-chi/{id}/tai-ve.xlsx", LoggedIn, &[O::CriteriaSet]),
@@ -269,11 +269,13 @@ const ROWS: &[Row] = &[
     row(GET, "/quyet-dinh/{id}", Roles(ALL), &[O::Decision]),
     row(GET, "/quyet-dinh/{id}/tai-ve.docx", Roles(ALL), &[O::Decision]),
     row(GET, "/quyet-dinh/{id}/tai-ve.pdf", Roles(ALL), &[O::Decision]),
+    row(GET, "/cong-nhan/{id}", Roles(ALL), &[O::Recognition]),
     row(GET, "/cong-nhan/{id}/giay.pdf", Roles(ALL), &[O::Recognition]),
+    row(GET, "/cong-nhan/{id}/qr.svg", Roles(ALL), &[O::Recognition]),
     row(POST, "/cong-nhan/{id}/thu-hoi", Roles(&[Ad, Si]), &[O::Recognition]),
     row(GET, "/cong-nhan/{id}/ob3.jwt", Roles(ALL), &[O::Recognition]),
-    row(GET, "/khoa/{unit}", Public, &[O::Commune]),
-    row(GET, "/trang-thai/{unit}", Public, &[O::Commune]),
+    row(GET, "/khoa/{unit}", PublicLookup, &[O::Commune]),
+    row(GET, "/trang-thai/{unit}", PublicLookup, &[O::Commune]),
     row(GET, "/xac-minh", Public, &[]),
     row(GET, "/xac-minh/{code}", PublicLookup, &[O::Code]),
     // movement
@@ -750,7 +752,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let store = &app.store;
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
-    let (_, recognition) = hoctap::commands::demo::seed_movement(store, province, commune).await.unwrap();
+    let (_, recognition) =
+        hoctap::commands::demo::seed_movement(store, province, commune, &crate::harness::deployment_key()).await.unwrap();
     let rec = store.recognitions_by_id(recognition).await.unwrap();
 
     let admin = as_user(app, "quantri").await;
@@ -994,7 +997,14 @@ async fn a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row()
         let mut officer = TestApp::start(engine).await;
         officer.login("xa.canbo").await;
         let province = officer.unit_id("20").await;
-        let (mid, _) = hoctap::commands::demo::seed_movement(&officer.store, province, officer.demo_commune().await).await.unwrap();
+        let (mid, _) = hoctap::commands::demo::seed_movement(
+            &officer.store,
+            province,
+            officer.demo_commune().await,
+            &crate::harness::deployment_key(),
+        )
+        .await
+        .unwrap();
         let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
             let officer = &officer;
             async move { crate::workflow::post(officer, &path, &fields).await }

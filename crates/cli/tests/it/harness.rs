@@ -12,6 +12,23 @@ use std::path::PathBuf;
 
 pub const PASSWORD: &str = "hoctap-2025";
 
+/// The public address the test servers are configured with: not the address they listen on,
+/// so a test sees that credentials and QR codes name the configuration, never the request.
+pub const PUBLIC_URL: &str = "https://hoctap.test";
+
+/// The deployment key of this test process: a temporary key file, made as `serve` makes it.
+/// The seeded templates hold no signing key (no decision), so each process may have its own.
+pub fn deployment_key() -> hoctap_domain::credential::DeploymentKey {
+    static KEY: std::sync::OnceLock<hoctap_domain::credential::DeploymentKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("hoctap-test-{}.key", std::process::id()));
+        let (key, _) = hoctap::commands::load_or_create_key(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        key
+    })
+    .clone()
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
@@ -117,6 +134,25 @@ pub async fn fresh_url(engine: Engine) -> String {
     }
 }
 
+/// The URL of a new database with nothing in it (not even the schema): where a backup is restored.
+pub async fn empty_url(engine: Engine) -> String {
+    match engine {
+        Engine::Sqlite => {
+            let dir = repo().join("target/test-dbs");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join(format!("e-{}-{}.db", std::process::id(), hoctap_web::auth::random_token(6))).display())
+        }
+        Engine::Postgres => {
+            let admin_url = std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap();
+            let admin = Store::connect_with(&admin_url, Some(1)).await.unwrap();
+            let name = format!("e_{}", hoctap_web::auth::random_token(8));
+            admin.exec_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin.close().await;
+            replace_db(&admin_url, &name)
+        }
+    }
+}
+
 pub async fn fresh_store(engine: Engine) -> Store {
     let url = fresh_url(engine).await;
     let store = Store::connect(&url).await.unwrap();
@@ -128,7 +164,12 @@ impl TestApp {
     pub async fn start(engine: Engine) -> TestApp {
         let store = fresh_store(engine).await;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = AppState { store: store.clone(), secure_cookies: false };
+        let state = AppState {
+            store: store.clone(),
+            secure_cookies: false,
+            public_url: hoctap_web::PublicUrl::parse(PUBLIC_URL).unwrap(),
+            deployment_key: deployment_key(),
+        };
         tokio::spawn(async move {
             hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap(), |addr| {
                 let _ = tx.send(addr);

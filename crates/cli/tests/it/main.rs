@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod authz;
+mod backup;
 mod boards;
 mod cli;
+mod credentials;
 mod criteria;
 mod dashboard;
 mod funds;

@@ -753,7 +753,7 @@ async fn learner_payments_xlsx(
 // ---------------------------------------------------------------------------------------------
 // Membership cards
 
-async fn card_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn card_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     user.require(Action::ReadLocal)?;
     let member = state.store.registry_get(&ASSOCIATION_MEMBERS, id).await.map_err(|_| WebError::NotFound("hội viên"))?;
     user.require_sees(&state, member.unit_id, "hội viên").await?;
@@ -773,7 +773,7 @@ async fn card_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         full_name: check.full_name,
         joined_on: check.joined_on.map(format_vn).unwrap_or_default(),
         issued_on: format_vn(check.issued_on),
-        verify_url: format!("{}/the-hoi-vien/{code}", super::decisions::base_url(&headers)),
+        verify_url: state.public_url.join(&format!("/the-hoi-vien/{code}")),
         code: code.clone(),
     };
     let bytes = hoctap_docs::official_pdf::membership_card_pdf(&doc).map_err(WebError::internal)?;

@@ -285,7 +285,7 @@ struct SetQuery {
 
 async fn set_page(
     state: &AppState,
-    user: &CurrentUser,
+    user: Option<&CurrentUser>,
     id: &str,
     version: Option<&str>,
     errors: Vec<FieldError>,
@@ -298,10 +298,22 @@ async fn set_page(
         .criteria_versions(id)
         .await?
         .into_iter()
-        .map(|v| (v.set.version.clone(), v.source.clone(), crate::format::instant_vn(&v.loaded_at), v.loaded_by.clone(), v.active))
+        // Who loaded a version is for the logged-in only.
+        .map(|v| {
+            (
+                v.set.version.clone(),
+                v.source.clone(),
+                crate::format::instant_vn(&v.loaded_at),
+                if user.is_some() { v.loaded_by.clone() } else { String::new() },
+                v.active,
+            )
+        })
         .collect();
     Ok(SetPage {
-        chrome: Chrome::new(set.title.clone(), user),
+        chrome: match user {
+            Some(u) => Chrome::new(set.title.clone(), u),
+            None => Chrome { title: set.title.clone(), user: None, csrf: String::new() },
+        },
         subject: set.subject.label(),
         method: method_label(set.method),
         period: period(&set),
@@ -317,16 +329,18 @@ async fn set_page(
     })
 }
 
+/// Public, like the verification page: an Open Badges credential names this page as its
+/// achievement and criteria, so anyone checking a credential can read what it required.
 async fn show(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
     Query(q): Query<SetQuery>,
     headers: axum::http::HeaderMap,
 ) -> WebResult<Response> {
+    let user = crate::auth::current_user(&state, &headers).await?;
     let done = super::take_flash(&headers);
     let shown = done.is_some();
-    super::render_with_flash(&set_page(&state, &user, &id, q.phien_ban.as_deref(), Vec::new(), done).await?, shown)
+    super::render_with_flash(&set_page(&state, user.as_ref(), &id, q.phien_ban.as_deref(), Vec::new(), done).await?, shown)
 }
 
 // ---- Thử chấm ----
@@ -672,7 +686,7 @@ async fn correct(
     }
     .await;
     super::after_post(&state, result.map(|v| (format!("/tieu-chi/{id}"), format!("Đã lưu phiên bản {v}"))), |errors| {
-        set_page(&state, &user, &id, None, errors, None)
+        set_page(&state, Some(&user), &id, None, errors, None)
     })
     .await
 }

@@ -12,6 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Role;
+use hoctap_domain::credential::{IdentityObject, KeyId};
 use hoctap_domain::criteria::CriteriaSet;
 use hoctap_domain::date::{format_vn, parse_date};
 use hoctap_domain::recognition::{parse_verification_code, valid_until, verification_code};
@@ -27,7 +28,9 @@ pub fn routes() -> Routes {
         .route("/quyet-dinh/{id}", get(decision_page))
         .route("/quyet-dinh/{id}/tai-ve.docx", get(decision_docx))
         .route("/quyet-dinh/{id}/tai-ve.pdf", get(decision_pdf))
+        .route("/cong-nhan/{id}", get(recognition_page))
         .route("/cong-nhan/{id}/giay.pdf", get(certificate_pdf))
+        .route("/cong-nhan/{id}/qr.svg", get(recognition_qr))
         .route("/cong-nhan/{id}/thu-hoi", post(revoke))
         .route("/cong-nhan/{id}/ob3.jwt", get(credential))
         .route("/khoa/{unit}", get(unit_key))
@@ -208,7 +211,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         });
     }
     let d = NewDecision { title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year), ..d };
-    Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants).await?)
+    Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key).await?)
 }
 
 async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DecisionForm>) -> WebResult<Response> {
@@ -347,14 +350,12 @@ async fn decision_pdf(State(state): State<AppState>, user: CurrentUser, Path(id)
         .into_response())
 }
 
-/// The public address of the verification page, from the request's host.
-fn verify_url(headers: &HeaderMap, code: &str) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}/xac-minh/{code}")
+/// The public address of a verification page (the deployment's configured address).
+fn verify_url(state: &AppState, code: &str) -> String {
+    state.public_url.join(&format!("/xac-minh/{code}"))
 }
 
-async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let r = state.store.recognitions_by_id(id).await?;
     let d = visible_decision(&state, &user, r.decision_id).await?;
     let c = state.store.campaign(d.campaign_id).await?;
@@ -377,7 +378,7 @@ async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(
         signer_title: d.content.signer_title.clone(),
         signer_name: d.content.signer_name.clone(),
         valid_until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
-        verify_url: verify_url(&headers, &r.code),
+        verify_url: verify_url(&state, &r.code),
         code: r.code.clone(),
     };
     let bytes = hoctap_docs::official_pdf::certificate_pdf(&doc).map_err(WebError::internal)?;
@@ -430,7 +431,6 @@ pub struct VerifyResult {
     pub until: String,
     pub decision: String,
     pub authority: String,
-    pub revoked_reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -486,33 +486,80 @@ async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> WebR
         until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
         decision: format!("Quyết định số {} ngày {}", d.content.number, format_vn(d.content.decided_on)),
         authority: d.content.authority.lines().collect::<Vec<_>>().join(" "),
-        revoked_reason: r.revoked_reason.clone(),
     };
     render(&VerifyPage { chrome: public_chrome(), code, found: Some(found), error: None })
 }
 
-/// The site's base address as the request saw it.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
+#[derive(Template)]
+#[template(path = "recognition.html")]
+struct RecognitionPage {
+    chrome: Chrome,
+    r: RecognitionRow,
+    decision: String,
+    status: &'static str,
+    from: String,
+    until: String,
+    verify_url: String,
 }
 
-async fn signing_key(state: &AppState, unit_id: i64) -> WebResult<[u8; 32]> {
-    let mut fresh = [0u8; 32];
-    rand::rng().fill_bytes(&mut fresh);
-    Ok(state.store.unit_signing_key(unit_id, fresh).await?)
+/// A recognition with its certificate, its Open Badges 3.0 credential and its QR code.
+async fn recognition_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let r = state.store.recognitions_by_id(id).await?;
+    let d = visible_decision(&state, &user, r.decision_id).await?;
+    render(&RecognitionPage {
+        chrome: Chrome::new(format!("{}: {}", r.title, r.subject_name), &user),
+        decision: format!("Quyết định số {} ngày {}", d.content.number, format_vn(d.content.decided_on)),
+        status: r.status_on(hoctap_store::today()).label(),
+        from: format_vn(r.valid_from),
+        until: r.valid_until.map(format_vn).unwrap_or_else(|| "không thời hạn".into()),
+        verify_url: verify_url(&state, &r.code),
+        r,
+    })
+}
+
+/// The QR code of the recognition's public verification address, as printed on the certificate.
+async fn recognition_qr(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let r = state.store.recognitions_by_id(id).await?;
+    visible_decision(&state, &user, r.decision_id).await?;
+    let svg = hoctap_docs::qr::svg(&verify_url(&state, &r.code)).map_err(WebError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// The unit's signing key now, opened with the deployment key; 404 while it has issued nothing.
+async fn signing_key(state: &AppState, unit_id: i64) -> WebResult<hoctap_store::IssuerKey> {
+    state
+        .store
+        .issuer_signing_key(unit_id, &state.deployment_key)
+        .await?
+        .ok_or(WebError::NotFound("khóa ký của đơn vị (đơn vị chưa cấp công nhận nào)"))
+}
+
+/// The salted hash a subject is known by in its credential: the CCCD of a citizen or of a
+/// household's head, else the subject's internal reference. The salt is published with the
+/// hash (the holder proves the number by showing it); one per recognition, stable across
+/// downloads, so two credentials of one citizen do not share a hash.
+async fn subject_identifier(state: &AppState, r: &RecognitionRow) -> WebResult<IdentityObject> {
+    use sha2::Digest;
+    let salt = hex::encode(sha2::Sha256::digest(format!("hoctap identity salt:{}:{}", r.id, r.code)).get(..16).unwrap_or_default());
+    Ok(match state.store.subject_identity(&r.subject_kind, r.subject_id).await? {
+        Some(cccd) => IdentityObject::hashed("nationalIdentityNumber", &cccd, &salt),
+        None => IdentityObject::hashed("systemId", &format!("{}:{}", r.subject_kind, r.subject_id), &salt),
+    })
 }
 
 /// The Open Badges 3.0 credential of a recognition, as VC-JWT signed by the issuing unit.
-pub async fn credential_jwt(state: &AppState, r: &RecognitionRow, base: &str) -> WebResult<String> {
+pub async fn credential_jwt(state: &AppState, r: &RecognitionRow) -> WebResult<String> {
     let d = state.store.decision(r.decision_id).await?;
     let c = state.store.campaign(d.campaign_id).await?;
+    let base = state.public_url.as_str();
+    let id = format!("{base}/xac-minh/{}", r.code);
     let facts = hoctap_domain::credential::CredentialFacts {
-        id: format!("{base}/xac-minh/{}", r.code),
-        issuer_id: format!("{base}/khoa/{}", d.unit_id),
+        subject_id: format!("{id}#chu-the"),
+        id,
+        issuer_id: KeyId::issuer(base, d.unit_id),
         issuer_name: d.content.authority.lines().collect::<Vec<_>>().join(" "),
         subject_name: r.subject_name.clone(),
+        subject_identifier: subject_identifier(state, r).await?,
         achievement_id: format!("{base}/tieu-chi/{}?phien_ban={}", c.set_id, c.set_version),
         achievement_name: r.title.clone(),
         criteria: format!(
@@ -528,15 +575,15 @@ pub async fn credential_jwt(state: &AppState, r: &RecognitionRow, base: &str) ->
         status_list: format!("{base}/trang-thai/{}", d.unit_id),
         status_index: u64::try_from(r.id).unwrap_or(0),
     };
-    let secret = signing_key(state, d.unit_id).await?;
-    let kid = format!("{base}/khoa/{}#key-1", d.unit_id);
-    Ok(hoctap_domain::credential::sign_jwt(&hoctap_domain::credential::ob3_credential(&facts), &kid, &secret))
+    let key = signing_key(state, d.unit_id).await?;
+    let kid = KeyId { unit: d.unit_id, version: key.version }.url(base);
+    Ok(hoctap_domain::credential::sign_jwt(&hoctap_domain::credential::vc_jwt_payload(&facts), &kid, &key.secret))
 }
 
-async fn credential(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn credential(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let r = state.store.recognitions_by_id(id).await?;
     visible_decision(&state, &user, r.decision_id).await?;
-    let jwt = credential_jwt(&state, &r, &base_url(&headers)).await?;
+    let jwt = credential_jwt(&state, &r).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/vc+jwt".to_string()),
@@ -547,69 +594,82 @@ async fn credential(State(state): State<AppState>, user: CurrentUser, Path(id): 
         .into_response())
 }
 
-/// Public: the issuing unit's public key (JWK) and profile.
-async fn unit_key(State(state): State<AppState>, Path(unit): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+/// Public: the issuing unit's profile and every public key it has signed with (JWK), the
+/// retired ones too. A unit that never issued has none: 404, and nothing is written.
+async fn unit_key(State(state): State<AppState>, Path(unit): Path<i64>) -> WebResult<Response> {
+    let keys = state.store.issuer_public_keys(unit).await?;
+    if keys.is_empty() {
+        return Err(WebError::NotFound("khóa ký của đơn vị (đơn vị chưa cấp công nhận nào)"));
+    }
     let u = state.store.unit(unit).await?;
-    let secret = signing_key(&state, unit).await?;
-    let base = base_url(&headers);
-    let public = hoctap_domain::credential::public_key(&secret);
+    let base = state.public_url.as_str();
     let body = serde_json::json!({
-        "id": format!("{base}/khoa/{unit}"),
+        "id": KeyId::issuer(base, unit),
         "type": ["Profile"],
         "name": u.name,
-        "keys": [hoctap_domain::credential::jwk(&public, &format!("{base}/khoa/{unit}#key-1"))],
+        "keys": keys.iter().rev().map(|k| hoctap_domain::credential::jwk(&k.public, &KeyId { unit, version: k.version }.url(base))).collect::<Vec<_>>(),
     });
     Ok(axum::Json(body).into_response())
 }
 
 /// Public: the unit's revocation list as a BitstringStatusListCredential (VC-JWT).
-async fn status_list(State(state): State<AppState>, Path(unit): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    state.store.unit(unit).await?;
-    let base = base_url(&headers);
+async fn status_list(State(state): State<AppState>, Path(unit): Path<i64>) -> WebResult<Response> {
+    let key = signing_key(&state, unit).await?;
+    let base = state.public_url.as_str();
     let revoked = state.store.revoked_recognitions(unit).await?;
     let encoded = hoctap_docs::status_list::encode(&revoked).map_err(WebError::internal)?;
+    let now = jiff::Timestamp::now();
+    let id = format!("{base}/trang-thai/{unit}");
+    let issuer = KeyId::issuer(base, unit);
     let vc = serde_json::json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": format!("{base}/trang-thai/{unit}"),
+        "id": id,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": format!("{base}/khoa/{unit}"),
-        "validFrom": jiff::Timestamp::now().to_string(),
-        "credentialSubject": {"id": format!("{base}/trang-thai/{unit}#list"), "type": "BitstringStatusList", "statusPurpose": "revocation", "encodedList": encoded}
+        "issuer": issuer,
+        "validFrom": now.to_string(),
+        "credentialSubject": {"id": format!("{id}#list"), "type": "BitstringStatusList", "statusPurpose": "revocation", "encodedList": encoded},
+        "iss": issuer,
+        "jti": id,
+        "nbf": now.as_second(),
     });
-    let secret = signing_key(&state, unit).await?;
-    let jwt = hoctap_domain::credential::sign_jwt(&vc, &format!("{base}/khoa/{unit}#key-1"), &secret);
+    let jwt = hoctap_domain::credential::sign_jwt(&vc, &KeyId { unit, version: key.version }.url(base), &key.secret);
     Ok(([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response())
 }
 
-/// Checks a credential issued here: signature by the unit's key, dates, revocation.
+/// Checks a credential issued by this deployment: a key id and issuer of its own (anything else
+/// is refused, 422), the signature by that key (retired keys still count), the JWT's dates, and
+/// the revocation list of the unit that signed it.
 pub async fn verify_credential(state: &AppState, jwt: &str) -> WebResult<serde_json::Value> {
-    let kid = hoctap_domain::credential::jwt_kid(jwt).map_err(|e| WebError::invalid("credential", capitalise(&e.to_string())))?;
-    let unit: i64 = kid
-        .rsplit("/khoa/")
-        .next()
-        .and_then(|s| s.split('#').next())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không phải của hệ thống này"))?;
-    let secret = signing_key(state, unit).await?;
-    let payload = match hoctap_domain::credential::verify_jwt(jwt, &hoctap_domain::credential::public_key(&secret)) {
+    let refuse = |e: hoctap_domain::credential::CredentialError| WebError::invalid("credential", capitalise(&e.to_string()));
+    let base = state.public_url.as_str();
+    let kid = KeyId::parse(&hoctap_domain::credential::jwt_kid(jwt).map_err(refuse)?, base).map_err(refuse)?;
+    let public = state
+        .store
+        .issuer_public_key(kid.unit, kid.version)
+        .await?
+        .ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không có trong hệ thống này"))?;
+    let payload = match hoctap_domain::credential::verify_jwt(jwt, &public) {
         Ok(p) => p,
         Err(e) => return Ok(serde_json::json!({"valid": false, "errors": [capitalise(&e.to_string())]})),
     };
-    let mut errors = Vec::new();
+    let issuer = KeyId::issuer(base, kid.unit);
+    if payload["issuer"]["id"].as_str() != Some(issuer.as_str()) {
+        return Err(WebError::invalid("credential", "Bên cấp (issuer) không phải đơn vị sở hữu khóa ký của hệ thống này"));
+    }
+    let mut errors: Vec<String> =
+        hoctap_domain::credential::claim_problems(&payload, jiff::Timestamp::now().as_second()).into_iter().map(String::from).collect();
     let index: i64 = payload["credentialStatus"]["statusListIndex"].as_str().and_then(|s| s.parse().ok()).unwrap_or(-1);
-    let revoked = match state.store.recognitions_by_id(index).await {
-        Ok(r) => r.revoked,
-        Err(_) => {
-            errors.push("Không tìm thấy công nhận trong danh sách trạng thái".to_string());
-            false
-        }
+    let recognition = match state.store.recognitions_by_id(index).await {
+        Ok(r) if state.store.decision(r.decision_id).await?.unit_id == kid.unit => Some(r),
+        Ok(_) | Err(hoctap_store::StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
     };
+    let revoked = recognition.as_ref().is_some_and(|r| r.revoked);
+    if recognition.is_none() {
+        errors.push("Không tìm thấy công nhận trong danh sách trạng thái của đơn vị".to_string());
+    }
     if revoked {
         errors.push("Công nhận đã bị thu hồi".into());
-    }
-    let today = hoctap_store::today().to_string();
-    if payload["validUntil"].as_str().is_some_and(|u| u.get(..10).is_some_and(|d| d < today.as_str())) {
-        errors.push("Công nhận đã hết hiệu lực".into());
     }
     Ok(serde_json::json!({"valid": errors.is_empty(), "revoked": revoked, "errors": errors, "credential": payload}))
 }
