@@ -56,7 +56,8 @@ fn werr(e: impl std::fmt::Display) -> CriteriaXlsxError {
 /// Cells a spreadsheet would run as a formula get a leading apostrophe on export, removed on
 /// import (DESIGN §5).
 fn escape(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() }
+    let s = hoctap_domain::text::xml_safe(s);
+    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.into_owned() }
 }
 
 fn unescape(s: &str) -> String {

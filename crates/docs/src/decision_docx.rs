@@ -37,7 +37,11 @@ pub struct DecisionDoc {
 const FONT: &str = "Times New Roman";
 
 pub(crate) fn run(text: &str, size_pt: usize) -> Run {
-    Run::new().add_text(text).size(size_pt * 2).fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
+    // Every DOCX text passes here: nothing XML cannot hold reaches the file (Word refuses it).
+    Run::new()
+        .add_text(hoctap_domain::text::xml_safe(text))
+        .size(size_pt * 2)
+        .fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
 }
 
 pub(crate) fn centered(text: &str, size: usize, bold: bool, italic: bool) -> Paragraph {

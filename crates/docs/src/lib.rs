@@ -12,3 +12,6 @@ pub mod sniff;
 pub mod status_list;
 pub mod table;
 pub mod table_stream;
+
+#[cfg(test)]
+mod unholdable_text_tests;

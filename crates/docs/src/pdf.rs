@@ -135,7 +135,9 @@ impl Writer {
     fn encode(&mut self, text: &str, style: Style) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         let Some(face) = self.faces.get(style.index()) else { return out };
-        for c in text.chars() {
+        // Control characters and what XML cannot hold are drawn as nothing (the text layer
+        // and ToUnicode map stay clean whatever the caller passed).
+        for c in text.chars().filter(|c| hoctap_domain::text::xml_char(*c) && !c.is_control()) {
             let gid = face.glyph_index(c).map(|g| g.0).unwrap_or(0);
             if let Some(map) = self.used.get_mut(style.index()) {
                 map.entry(gid).or_insert(c);

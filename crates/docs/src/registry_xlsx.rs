@@ -79,7 +79,7 @@ pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result
         let rr = u32::try_from(r + 1).unwrap_or(u32::MAX);
         for (c, cell) in row.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
-            ws.write_string_with_format(rr, col, cell, &unlocked_text)?;
+            ws.write_string_with_format(rr, col, hoctap_domain::text::xml_safe(cell), &unlocked_text)?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
@@ -98,7 +98,14 @@ pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result
     help.set_name("Huong dan")?;
     let bold = Format::new().set_bold();
     help.write_string_with_format(0, 0, format!("Hướng dẫn nhập sổ: {}", reg.title), &bold)?;
-    help.write_string(1, 0, format!("Đơn vị: {unit_name}. Tệp này đã có sẵn các bản ghi hiện có; sửa hoặc thêm dòng rồi tải lên lại."))?;
+    help.write_string(
+        1,
+        0,
+        format!(
+            "Đơn vị: {}. Tệp này đã có sẵn các bản ghi hiện có; sửa hoặc thêm dòng rồi tải lên lại.",
+            hoctap_domain::text::xml_safe(unit_name)
+        ),
+    )?;
     help.write_string(2, 0, "Hệ thống đối chiếu theo mã ổn định (cột có dấu *). Ô để trống không xóa dữ liệu đã có. Hệ thống kiểm tra trước, liệt kê lỗi theo dòng và cột, chỉ ghi khi không còn lỗi.")?;
     for (c, t) in ["Cột", "Bắt buộc", "Định dạng", "Ghi chú"].iter().enumerate() {
         help.write_string_with_format(4, u16::try_from(c).unwrap_or(0), *t, &bold)?;
@@ -137,6 +144,22 @@ pub fn simple_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Resu
     tables_xlsx(&[Table { sheet: sheet.to_string(), header: header.to_vec(), rows: rows.to_vec() }])
 }
 
+/// A name Excel accepts for a sheet: none of []:*?/\ nor what XML cannot hold, no quote at
+/// either end, at most 31 UTF-16 units (Excel counts those), never empty.
+fn sheet_name(wanted: &str, n: usize) -> String {
+    let mut name = String::new();
+    let mut units = 0;
+    for c in hoctap_domain::text::xml_safe(wanted).chars().filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control()) {
+        units += c.len_utf16();
+        if units > 31 {
+            break;
+        }
+        name.push(c);
+    }
+    let name = name.trim_matches(|c: char| c == '\'' || c.is_whitespace()).to_string();
+    if name.is_empty() { format!("Bảng {n}") } else { name }
+}
+
 /// One sheet of [`tables_xlsx`].
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -150,13 +173,11 @@ pub struct Table {
 pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#D9E1F2");
-    for t in tables {
+    for (i, t) in tables.iter().enumerate() {
         let ws = wb.add_worksheet();
-        // Sheet names: at most 31 characters, none of []:*?/\.
-        let name: String = t.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-        ws.set_name(&name)?;
+        ws.set_name(sheet_name(&t.sheet, i + 1))?;
         for (c, h) in t.header.iter().enumerate() {
-            ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), h, &bold)?;
+            ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), escape_cell(h), &bold)?;
             ws.set_column_width(u16::try_from(c).unwrap_or(u16::MAX), if c == 0 { 40 } else { 18 })?;
         }
         for (r, row) in t.rows.iter().enumerate() {

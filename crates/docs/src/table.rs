@@ -177,7 +177,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
 }
 
 /// Escapes a cell that a spreadsheet would run as a formula (`= + - @`).
+/// Drops what XML cannot hold too, so an exported cell never breaks the workbook.
 pub fn escape_cell(s: &str) -> String {
+    let s = hoctap_domain::text::xml_safe(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 

@@ -27,6 +27,78 @@ pub fn clean_cow(input: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(nfc.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// Why free text was refused (văn bản tự do: tên, ghi chú, nội dung báo cáo).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("dài {len} ký tự, tối đa {max}")]
+    TooLong { len: usize, max: usize },
+    #[error("có ký tự điều khiển hoặc ký tự không hợp lệ (U+{code:04X}) ở vị trí {position}; hãy xóa ký tự đó")]
+    Forbidden { position: usize, code: u32 },
+}
+
+/// Whether XML 1.0 can hold the character (and so DOCX, XLSX and the PDF text layer): the
+/// `Char` production minus the surrogates Rust never has.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether people may type the character into free text: XML holds it, it is no control
+/// character (C0, DEL, C1) and no Unicode noncharacter; tab and line breaks only in
+/// multi-line text.
+pub fn allowed_char(c: char, multiline: bool) -> bool {
+    if matches!(c, '\t' | '\n' | '\r') {
+        return multiline;
+    }
+    let nonchar = matches!(c, '\u{FDD0}'..='\u{FDEF}') || (u32::from(c) & 0xFFFE) == 0xFFFE;
+    xml_char(c) && !c.is_control() && !nonchar
+}
+
+/// The first character (1-based position) free text may not hold.
+pub fn check_chars(input: &str, multiline: bool) -> Result<(), TextError> {
+    match input.chars().enumerate().find(|(_, c)| !allowed_char(*c, multiline)) {
+        Some((i, c)) => Err(TextError::Forbidden { position: i + 1, code: u32::from(c) }),
+        None => Ok(()),
+    }
+}
+
+/// A one-line free text as it enters (form, JSON, import): [`clean`]ed, then at most `max`
+/// characters and none that a document could not hold. Empty stays empty; the caller
+/// decides whether it is required.
+pub fn line(input: &str, max: usize) -> Result<String, TextError> {
+    let s = clean(input);
+    check_chars(&s, false)?;
+    let len = s.chars().count();
+    if len > max {
+        return Err(TextError::TooLong { len, max });
+    }
+    Ok(s)
+}
+
+/// A multi-line free text (nội dung báo cáo, nhận xét): NFC, trimmed, line breaks as `\n`,
+/// paragraphs kept; at most `max` characters and none that a document could not hold.
+pub fn narrative(input: &str, max: usize) -> Result<String, TextError> {
+    let nfc: String = input.nfc().collect();
+    let s = nfc.replace("\r\n", "\n").replace('\r', "\n").trim().to_string();
+    check_chars(&s, true)?;
+    let len = s.chars().count();
+    if len > max {
+        return Err(TextError::TooLong { len, max });
+    }
+    Ok(s)
+}
+
+/// What a document writer puts into XML or a PDF whatever it was given: every character
+/// XML cannot hold and every other control character but tab and line breaks dropped.
+/// Borrows when there is nothing to drop (nearly always).
+pub fn xml_safe(input: &str) -> std::borrow::Cow<'_, str> {
+    let keep = |c: char| xml_char(c) && (!c.is_control() || matches!(c, '\t' | '\n' | '\r'));
+    if input.chars().all(keep) {
+        std::borrow::Cow::Borrowed(input)
+    } else {
+        std::borrow::Cow::Owned(input.chars().filter(|c| keep(*c)).collect())
+    }
+}
+
 /// Groups digits by three with dots, as Vietnamese write numbers and money: `-1.250.000`.
 pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -83,11 +155,41 @@ mod tests {
         assert_eq!(clean(&format!("  {nfd}  ")), "Nguyễn Thị");
     }
 
+    #[test]
+    fn free_text_refuses_what_xml_cannot_hold_and_names_the_place() {
+        assert_eq!(line("  Nguyễn  Văn A ", 20), Ok("Nguyễn Văn A".into()));
+        assert_eq!(line("Ab\u{1}c", 20), Err(TextError::Forbidden { position: 3, code: 1 }));
+        assert_eq!(line("x\u{FFFE}", 20), Err(TextError::Forbidden { position: 2, code: 0xFFFE }));
+        assert_eq!(line("x\u{FFFF}", 20), Err(TextError::Forbidden { position: 2, code: 0xFFFF }));
+        assert_eq!(line("abc", 2), Err(TextError::TooLong { len: 3, max: 2 }));
+        assert_eq!(narrative("Đoạn 1\r\n\r\nĐoạn 2\t(tab)\n", 100), Ok("Đoạn 1\n\nĐoạn 2\t(tab)".into()));
+        assert!(narrative("a\u{0B}b", 100).is_err());
+        assert!(narrative("a\u{85}b", 100).is_err(), "C1 control");
+        assert!(TextError::Forbidden { position: 3, code: 1 }.to_string().contains("U+0001"));
+        assert_eq!(xml_safe("a\u{0}b\u{FFFF}c\nd"), "abc\nd");
+        assert!(matches!(xml_safe("Thái Bình"), std::borrow::Cow::Borrowed(_)));
+    }
+
     proptest! {
         #[test]
         fn folding_is_idempotent(s in "\\PC{0,30}") {
             let once = fold(&s);
             prop_assert_eq!(fold(&once), once.clone());
+        }
+
+        /// Whatever arrives, the text rule either refuses it or returns text every character
+        /// of which XML can hold, within the limit; and the writers' filter always does.
+        #[test]
+        fn accepted_free_text_is_xml_text(s in any::<String>(), max in 0usize..40) {
+            for multiline in [false, true] {
+                let r = if multiline { narrative(&s, max) } else { line(&s, max) };
+                if let Ok(t) = r {
+                    prop_assert!(t.chars().all(xml_char));
+                    prop_assert!(t.chars().count() <= max);
+                    prop_assert!(multiline || !t.contains('\n'));
+                }
+            }
+            prop_assert!(xml_safe(&s).chars().all(|c| xml_char(c) && (!c.is_control() || "\t\n\r".contains(c))));
         }
 
         #[test]

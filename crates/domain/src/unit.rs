@@ -283,7 +283,7 @@ pub enum UnitNameError {
     Empty,
     #[error("tên đơn vị dài {0} ký tự; tối đa 120")]
     TooLong(usize),
-    #[error("tên đơn vị không được chứa ký tự điều khiển")]
+    #[error("tên đơn vị không được chứa ký tự điều khiển hoặc ký tự không hợp lệ")]
     Control,
 }
 
@@ -293,7 +293,7 @@ impl UnitName {
         if s.is_empty() {
             return Err(UnitNameError::Empty);
         }
-        if s.chars().any(char::is_control) {
+        if crate::text::check_chars(&s, false).is_err() {
             return Err(UnitNameError::Control);
         }
         let n = s.chars().count();

@@ -437,13 +437,7 @@ fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Optio
         return Ok(None);
     }
     let v = match field.ty {
-        FieldType::Text { max } => {
-            let n = s.chars().count();
-            if n > max {
-                return Err(format!("dài {n} ký tự, tối đa {max}"));
-            }
-            Value::Text(s.to_string())
-        }
+        FieldType::Text { max } => Value::Text(crate::text::line(s, max).map_err(|e| e.to_string())?),
         FieldType::Name => Value::Text(FullName::parse(s).map_err(|e| e.to_string())?.into()),
         FieldType::Code => Value::Text(RecordCode::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
         FieldType::Ref(_) => Value::Text(RecordCode::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
