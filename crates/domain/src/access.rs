@@ -118,6 +118,27 @@ impl Role {
             _ => false,
         }
     }
+
+    /// Whether the role holds steps of review chains (thẩm định, ký quyết định): the second
+    /// pair of eyes on what a unit officer prepares and submits.
+    pub fn reviews(self) -> bool {
+        matches!(self, Self::Reviewer | Self::Signer | Self::MinistryReviewer)
+    }
+
+    /// Whether this role may reset the password of an account holding `target` (and so could
+    /// log in as it). Four eyes: a unit officer prepares and submits the dossiers and
+    /// nominations that the reviewers and signers of the chain check, so an officer who could
+    /// reset a reviewer's or signer's password could approve their own work. Only the
+    /// administrator resets those accounts (and national ones); an officer resets the
+    /// accounts of its subtree that hold no review step. Nobody resets their own password
+    /// this way (changing it asks for the current one).
+    pub fn may_reset_password(self, target: Role) -> bool {
+        match self {
+            Self::SystemAdmin => true,
+            Self::UnitOfficer => self.may_grant(target) && !target.reviews() && target != Self::SystemAdmin,
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Role {
@@ -256,6 +277,34 @@ mod tests {
         assert!(!r.sees_personal_data());
         assert!(!Role::UnitOfficer.may_grant(r) && Role::SystemAdmin.may_grant(r) && !r.may_grant(Role::Reviewer));
         assert_eq!(Role::parse("ministry_reviewer"), Some(r));
+    }
+
+    #[test]
+    fn only_the_administrator_resets_a_reviewer_or_signer() {
+        use Role::*;
+        for target in Role::ALL {
+            assert!(SystemAdmin.may_reset_password(target), "{target:?}");
+        }
+        // The officer's dossiers pass through these accounts' review steps.
+        for target in [Reviewer, Signer, MinistryReviewer, SystemAdmin] {
+            assert!(!UnitOfficer.may_reset_password(target), "{target:?}");
+        }
+        for target in [UnitOfficer, AssociationOfficer, Citizen] {
+            assert!(UnitOfficer.may_reset_password(target), "{target:?}");
+        }
+        for actor in [Reviewer, Signer, MinistryReviewer, AssociationOfficer, Citizen] {
+            for target in Role::ALL {
+                assert!(!actor.may_reset_password(target), "{actor:?} → {target:?}");
+            }
+        }
+        // Whoever may reset a reviewing account is never one whose work that account reviews.
+        for actor in Role::ALL {
+            for target in Role::ALL {
+                if target.reviews() && actor.may_reset_password(target) {
+                    assert_eq!(actor, SystemAdmin);
+                }
+            }
+        }
     }
 
     #[test]

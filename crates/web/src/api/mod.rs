@@ -457,7 +457,7 @@ async fn reset_password(
     Path(id): Path<i64>,
     body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
-    crate::pages::users::managed_user(&state, &u, id).await?;
+    crate::pages::users::reset_target(&state, &u, id).await?;
     let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
     let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
     state.store.set_password_hash(&u.actor(), id, &auth::hash_password(&p)?, true, "user.password.reset").await?;

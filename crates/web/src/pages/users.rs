@@ -33,6 +33,11 @@ struct UsersPage {
 }
 
 impl UsersPage {
+    /// Whether the reset form is offered for this account (the rule `reset_target` checks).
+    fn may_reset(&self, u: &UserRow) -> bool {
+        self.chrome.user.as_ref().is_some_and(|me| me.user.id != u.id && me.user.role.may_reset_password(u.role))
+    }
+
     fn error_for(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
@@ -125,6 +130,30 @@ pub async fn managed_user(state: &AppState, user: &CurrentUser, id: i64) -> WebR
     Ok(target)
 }
 
+/// Loads an account whose password the current user may reset: managed by them, not their
+/// own, and allowed by the four-eyes rule (`Role::may_reset_password`: only the
+/// administrator resets a reviewer's or signer's password).
+pub async fn reset_target(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<UserRow> {
+    let target = managed_user(state, user, id).await?;
+    if target.id == user.user.id {
+        return Err(WebError::OutOfScope {
+            field: "password".into(),
+            message: "Không đặt lại mật khẩu của chính mình; hãy dùng Đổi mật khẩu (cần mật khẩu hiện tại)".into(),
+        });
+    }
+    if !user.user.role.may_reset_password(target.role) {
+        return Err(WebError::OutOfScope {
+            field: "password".into(),
+            message: format!(
+                "Chỉ quản trị hệ thống được đặt lại mật khẩu của tài khoản {} ({}): người thẩm định và người ký kiểm tra hồ sơ do cán bộ đơn vị lập (nguyên tắc bốn mắt)",
+                target.username,
+                target.role.label()
+            ),
+        });
+    }
+    Ok(target)
+}
+
 #[derive(Deserialize)]
 struct ResetForm {
     #[serde(default)]
@@ -135,7 +164,7 @@ struct ResetForm {
 
 async fn reset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<ResetForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
-    let target = managed_user(&state, &user, id).await?;
+    let target = reset_target(&state, &user, id).await?;
     match NewPassword::parse(&f.password) {
         Ok(p) => {
             let hash = auth::hash_password(&p)?;
