@@ -33,8 +33,9 @@ pub struct RegistryQuery {
     /// A further unit to narrow to (must be inside the scope).
     pub within: Option<i64>,
     pub search: Option<String>,
-    /// Keyset cursor: records after (sort value, id).
-    pub after: Option<(String, i64)>,
+    /// Keyset cursor: records after this record (its id; the sort value is read here, so
+    /// no value of a record ever travels in a cursor).
+    pub after: Option<i64>,
     pub limit: i64,
     pub include_ended: bool,
     /// Sort by the registry's label field (name) instead of its key.
@@ -264,8 +265,9 @@ impl Store {
             n += 1;
         }
         if q.after.is_some() {
-            sql.push_str(&format!(" AND (t.{sort} > ${n} OR (t.{sort} = ${n} AND t.id > ${}))", n + 1));
-            n += 2;
+            let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
+            sql.push_str(&format!(" AND (t.{sort} > {last} OR (t.{sort} = {last} AND t.id > ${n}))"));
+            n += 1;
         }
         sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${n}"));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -284,8 +286,8 @@ impl Store {
         if let Some((_, v)) = &q.filter {
             query = query.bind(v.clone());
         }
-        if let Some((v, id)) = &q.after {
-            query = query.bind(v.clone()).bind(*id);
+        if let Some(id) = q.after {
+            query = query.bind(id);
         }
         query = query.bind(q.limit.clamp(1, 10_000));
         let mut conn = self.pool().acquire().await?;

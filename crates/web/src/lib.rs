@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cursor;
 pub mod error;
 pub mod format;
 pub mod pages;

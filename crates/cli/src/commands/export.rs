@@ -3,7 +3,7 @@
 
 use super::DbArgs;
 use super::progress::Progress;
-use hoctap_domain::registry::def::{FieldType, Value, by_slug};
+use hoctap_domain::registry::def::by_slug;
 use hoctap_store::{Actor, RegistryQuery};
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,13 +58,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         if i64::try_from(batch.len()).unwrap_or(0) < q.limit {
             break;
         }
-        let sort = reg.key.first().copied().unwrap_or("id");
-        let v = match last.values.get(sort) {
-            Some(Value::Text(s)) => s.clone(),
-            Some(other) => other.display(FieldType::Text { max: 0 }),
-            None => String::new(),
-        };
-        q.after = Some((v, last.id));
+        q.after = Some(last.id);
     }
     if let Some(mut w) = csv_out {
         w.flush()?;

@@ -6,8 +6,8 @@ use crate::harness::{engines, fresh_store};
 use hoctap::commands::r#gen::{GenError, Options, Scale, generate};
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{
-    ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, FieldType, HOUSEHOLDS, LEARNING_CENTRES,
-    ORGANISATIONS, REGISTRIES, Registry, RegistryKind, Value, check_record, key_of, parse_typed_value,
+    ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, HOUSEHOLDS, LEARNING_CENTRES, ORGANISATIONS,
+    REGISTRIES, Registry, RegistryKind, Value, check_record, key_of, parse_typed_value,
 };
 use hoctap_domain::registry::person::Sex;
 use hoctap_store::{RegistryQuery, RegistryRecord, Store, today};
@@ -15,10 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Every active record of a registry within a unit, page by page.
 async fn all(store: &Store, reg: &Registry, scope: i64) -> Vec<RegistryRecord> {
-    let sort = reg.key[0];
     let mut out: Vec<RegistryRecord> = Vec::new();
     loop {
-        let after = out.last().map(|r| (r.values[sort].display(FieldType::Text { max: 0 }), r.id));
+        let after = out.last().map(|r| r.id);
         let page = store
             .registry_list(reg, &RegistryQuery { scope: Some(scope), after, limit: 5_000, ..Default::default() }, today())
             .await

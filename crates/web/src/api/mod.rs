@@ -700,7 +700,7 @@ async fn registry_list(
 ) -> ApiResult {
     let reg = crate::pages::registries::registry_of(&slug)?;
     let records = crate::pages::registries::query_records(&state, &u, reg, &q, 100).await?;
-    let next = crate::pages::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|(v, id)| json!({"sau": v, "sau_id": id}));
+    let next = crate::pages::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|after| json!({"sau": after}));
     ok(json!({"records": records.iter().map(|r| record_json(&u, reg, r)).collect::<Vec<_>>(), "next": next}))
 }
 

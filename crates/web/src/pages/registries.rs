@@ -100,11 +100,9 @@ pub struct ListQuery {
     /// Narrow to a unit (code) inside the scope.
     #[serde(default)]
     pub don_vi: String,
-    /// Keyset cursor: "sort value" and id of the last row shown.
+    /// Keyset cursor after the last row shown: opaque (`crate::cursor`), never a value.
     #[serde(default)]
     pub sau: Option<String>,
-    #[serde(default)]
-    pub sau_id: Option<i64>,
     #[serde(default)]
     pub ca_ket_thuc: Option<String>,
     /// "ten" to sort by name; the stable code otherwise.
@@ -126,7 +124,7 @@ struct ListPage {
     headers: Vec<&'static str>,
     lines: Vec<RecordLine>,
     q: ListQuery,
-    next: Option<(String, i64)>,
+    next: Option<String>,
     can_write: bool,
     error: Option<String>,
 }
@@ -154,10 +152,11 @@ pub async fn query_records(
         user.require_sees(state, u.id, "đơn vị").await?;
         Some(u.id)
     };
-    let after = match (&q.sau, q.sau_id) {
-        (Some(v), Some(id)) => Some((v.clone(), id)),
-        _ => None,
+    let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(crate::cursor::open(&list_name(reg, q.sap_xep == "ten"), c)?),
+        None => None,
     };
+    refuse_personal_search(user, reg, &q.q)?;
     Ok(state
         .store
         .registry_list(
@@ -177,18 +176,38 @@ pub async fn query_records(
         .await?)
 }
 
-/// The keyset cursor after a page of records.
-pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: bool) -> Option<(String, i64)> {
+/// The name a cursor is sealed to: the registry and its sort order.
+fn list_name(reg: &Registry, by_label: bool) -> String {
+    format!("{}:{}", reg.slug, hoctap_store::sort_column(reg, by_label))
+}
+
+/// The opaque cursor after a page of records (None on the last page).
+pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: bool) -> Option<String> {
     if i64::try_from(records.len()).unwrap_or(0) < limit {
         return None;
     }
-    let last = records.last()?;
-    let sort = hoctap_store::sort_column(reg, by_label);
-    let value = match last.values.get(sort)? {
-        Value::Text(s) => s.clone(),
-        other => other.display(FieldType::Text { max: 0 }),
-    };
-    Some((value, last.id))
+    Some(crate::cursor::seal(&list_name(reg, by_label), records.last()?.id))
+}
+
+/// A role that sees personal data masked may not search by it either: a search that matches
+/// on a CCCD would tell, number by number, whose CCCD begins with what. Such a role's search
+/// in a registry that indexes a personal field may hold no run of four digits (names,
+/// addresses and codes with fewer digits still work). The message never repeats the value.
+fn refuse_personal_search(user: &CurrentUser, reg: &Registry, q: &str) -> WebResult<()> {
+    if user.user.role.sees_personal_data() || !reg.search.iter().any(|c| reg.field(c).is_some_and(|f| f.personal)) {
+        return Ok(());
+    }
+    let mut run = 0;
+    for c in q.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 4 {
+            return Err(WebError::invalid(
+                "q",
+                "Vai trò của bạn xem số CCCD và ngày sinh đã che nên không tìm theo các số này; hãy tìm theo họ tên hoặc mã",
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn list(
@@ -212,7 +231,9 @@ async fn list(
             ended: !r.validity.contains(hoctap_store::today()),
         })
         .collect();
-    render(&ListPage {
+    // A refused filter or cursor shows the page with its message, under 422.
+    let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let page = ListPage {
         chrome: Chrome::new(reg.title, &user),
         headers: shown_fields.iter().map(|f| f.header).collect(),
         next: cursor(reg, &records, PAGE, q.sap_xep == "ten"),
@@ -221,7 +242,8 @@ async fn list(
         reg,
         q,
         error,
-    })
+    };
+    Ok((status, axum::response::Html(page.render()?)).into_response())
 }
 
 pub struct FormField {
@@ -584,10 +606,7 @@ pub async fn export_rows(state: &AppState, user: &CurrentUser, reg: &Registry, f
         let batch = query_records(state, user, reg, &q, 5_000).await?;
         rows.extend(batch.iter().map(|r| cells(reg, r)));
         match cursor(reg, &batch, 5_000, false) {
-            Some((v, id)) => {
-                q.sau = Some(v);
-                q.sau_id = Some(id);
-            }
+            Some(next) => q.sau = Some(next),
             None => break,
         }
     }
