@@ -238,17 +238,44 @@ impl fmt::Debug for NewPassword {
     }
 }
 
-/// Login throttling: after `MAX_FAILURES` failures in a row an account (or an unknown
-/// name) is locked for a period that doubles with each further failure, up to an hour.
+/// Login throttling (chống dò mật khẩu). Failures are counted under three keys, and each
+/// key is locked for a period that doubles with each further failure beyond its limit, up
+/// to an hour:
+/// - one account from one source address: [`MAX_FAILURES`] (the attacker's address is held
+///   back, the real user elsewhere is not);
+/// - one source address, all accounts: [`MAX_ADDRESS_FAILURES`] (guessing many names);
+/// - one account, all addresses: [`MAX_ACCOUNT_FAILURES`] (guessing from many addresses);
+///   this lock holds back only addresses the account has never logged in from, so nobody can
+///   keep the signer out of their own office by failing on purpose.
+///
+/// A refused (locked) attempt counts nothing, and a run of failures is forgotten after
+/// [`FORGET_AFTER_SECONDS`] without one.
 pub const MAX_FAILURES: u32 = 5;
+pub const MAX_ADDRESS_FAILURES: u32 = 20;
+pub const MAX_ACCOUNT_FAILURES: u32 = 50;
+pub const FORGET_AFTER_SECONDS: i64 = 24 * 3600;
 
-/// Seconds of lock-out after `failures` consecutive failures (0 while under the limit).
+/// Seconds of lock-out after `failures` consecutive failures for the account from one
+/// address (0 while under the limit).
 pub fn lockout_seconds(failures: u32) -> i64 {
-    if failures < MAX_FAILURES {
+    backoff_seconds(failures, MAX_FAILURES)
+}
+
+/// Seconds of lock-out after `failures` consecutive failures under a key whose limit is
+/// `limit`: a minute at the limit, doubling, at most an hour.
+pub fn backoff_seconds(failures: u32, limit: u32) -> i64 {
+    if failures < limit {
         return 0;
     }
-    let extra = (failures - MAX_FAILURES).min(6);
+    let extra = (failures - limit).min(6);
     (60i64 << extra).min(3600)
+}
+
+/// Whether the failure numbered `failures` of a run goes into the audit log: the first and
+/// then each doubling (1, 2, 4, 8, …), each row carrying the count. A flood of a million
+/// failures writes twenty rows per key, not a million.
+pub fn audit_failure(failures: u32) -> bool {
+    failures.is_power_of_two()
 }
 
 #[cfg(test)]
@@ -323,5 +350,14 @@ mod tests {
         assert_eq!(lockout_seconds(5), 60);
         assert_eq!(lockout_seconds(6), 120);
         assert_eq!(lockout_seconds(50), 3600);
+        assert_eq!(backoff_seconds(19, MAX_ADDRESS_FAILURES), 0);
+        assert_eq!(backoff_seconds(20, MAX_ADDRESS_FAILURES), 60);
+    }
+
+    #[test]
+    fn failures_are_audited_once_per_doubling() {
+        let rows = (1..=1_000_000u32).filter(|n| audit_failure(*n)).count();
+        assert_eq!(rows, 20);
+        assert!(audit_failure(1) && audit_failure(8) && !audit_failure(9));
     }
 }

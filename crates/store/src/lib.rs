@@ -47,7 +47,7 @@ pub use registry::{
 };
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
-pub use users::{NewUser, SessionRow, UserRow};
+pub use users::{FailedLoginAudit, NewUser, SessionRow, ThrottleRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -52,6 +52,27 @@ fn user_from_row(r: &AnyRow) -> Result<UserRow> {
     })
 }
 
+/// A login-throttling count: failures in a row under a key, until when the key is locked
+/// ("" when not), and the last failure ("" when none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub key: String,
+    pub failures: u32,
+    pub locked_until: String,
+    pub last_failure: String,
+}
+
+/// One aggregated audit row for failed logins: who it concerns (the account when it exists,
+/// else nobody), the key counted (`entity_id`, never a password or a raw address), and the
+/// count reached.
+#[derive(Debug, Clone)]
+pub struct FailedLoginAudit {
+    pub actor: Actor,
+    pub entity_id: String,
+    pub failures: u32,
+    pub counted_by: &'static str,
+}
+
 /// What is needed to create a user.
 pub struct NewUser<'a> {
     pub username: &'a Username,
@@ -64,7 +85,8 @@ pub struct NewUser<'a> {
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, u: NewUser<'_>) -> Result<i64> {
-        let full_name = hoctap_domain::text::clean(u.full_name);
+        let full_name =
+            hoctap_domain::text::line(u.full_name, 100).map_err(|e| StoreError::invalid("full_name", format!("họ và tên {e}")))?;
         if full_name.is_empty() {
             return Err(StoreError::invalid("full_name", "họ và tên không được để trống"));
         }
@@ -185,44 +207,100 @@ impl Store {
         Ok(())
     }
 
-    /// Records a login (success or failure) in the audit log.
-    pub async fn audit_login(&self, actor: &Actor, unit_id: Option<i64>, action: &str) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
-        record(
-            &mut conn,
-            actor,
-            AuditEntry { unit_id, action, entity: "session", entity_id: actor.username.clone(), before: None, after: None },
-        )
-        .await
-    }
-
-    /// Failures in a row and the instant until which the key is locked ("" when not locked).
-    pub async fn throttle(&self, key: &str) -> Result<(u32, String)> {
-        let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE login_key = $1")
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-        match row {
-            Some(r) => Ok((u32::try_from(get_i64(&r, "failures")?).unwrap_or(u32::MAX), r.try_get("locked_until")?)),
-            None => Ok((0, String::new())),
+    /// The throttling rows of these keys (absent keys have no failures).
+    pub async fn throttle_rows(&self, keys: &[&str]) -> Result<Vec<ThrottleRow>> {
+        let mut out = Vec::with_capacity(keys.len());
+        // One statement per key keeps the SQL the same on both engines; four keys at most.
+        for key in keys {
+            let row = sqlx::query("SELECT login_key, failures, locked_until, last_failure FROM login_throttle WHERE login_key = $1")
+                .bind(*key)
+                .fetch_optional(self.pool())
+                .await?;
+            if let Some(r) = row {
+                out.push(ThrottleRow {
+                    key: r.try_get("login_key")?,
+                    failures: u32::try_from(get_i64(&r, "failures")?).unwrap_or(u32::MAX),
+                    locked_until: r.try_get("locked_until")?,
+                    last_failure: r.try_get("last_failure")?,
+                });
+            }
         }
+        Ok(out)
     }
 
-    pub async fn record_login_failure(&self, key: &str, failures: u32, locked_until: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO login_throttle (login_key, failures, locked_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
-        )
-        .bind(key)
-        .bind(i64::from(failures))
-        .bind(locked_until)
-        .execute(self.pool())
-        .await?;
+    /// Writes a failed login's new counts and, for the counts the domain says are audited
+    /// (`access::audit_failure`), one aggregated audit row each, in one transaction.
+    /// When it audits, it also drops the counts whose run is over (`forgotten_before`: last
+    /// failure before it, lock ended), so a flood of made-up names leaves no rows behind.
+    pub async fn record_login_failure(&self, counts: &[ThrottleRow], audits: &[FailedLoginAudit], forgotten_before: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        if !audits.is_empty() {
+            sqlx::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
+                .bind(forgotten_before)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for c in counts {
+            sqlx::query(
+                "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure = excluded.last_failure",
+            )
+            .bind(&c.key)
+            .bind(i64::from(c.failures))
+            .bind(&c.locked_until)
+            .bind(&c.last_failure)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for a in audits {
+            record(
+                &mut tx,
+                &a.actor,
+                AuditEntry {
+                    unit_id: a.actor.unit_id,
+                    action: "auth.login_failed",
+                    entity: "session",
+                    entity_id: a.entity_id.clone(),
+                    before: None,
+                    after: Some(serde_json::json!({"failures": a.failures, "counted_by": a.counted_by})),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_throttle WHERE login_key = $1").bind(key).execute(self.pool()).await?;
+    /// After a successful login: forgets the failures of these keys and marks `known` (the
+    /// account's address), in one transaction with the audit row.
+    pub async fn record_login_success(&self, actor: &Actor, clear: &[&str], known: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for key in clear {
+            sqlx::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, 0, '', $2) \
+             ON CONFLICT (login_key) DO UPDATE SET last_failure = excluded.last_failure",
+        )
+        .bind(known)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: actor.unit_id,
+                action: "auth.login",
+                entity: "session",
+                entity_id: actor.username.clone(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -113,60 +113,151 @@ pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Optio
     Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash }))
 }
 
+/// The request's user: the one the session gate looked up (no second query), else looked up.
+pub async fn request_user(state: &AppState, parts: &Parts) -> Result<Option<CurrentUser>, WebError> {
+    match parts.extensions.get::<crate::SessionLookup>() {
+        Some(found) => Ok(found.0.clone()),
+        None => current_user(state, &parts.headers).await,
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        current_user(state, &parts.headers).await?.ok_or(WebError::Unauthenticated)
+        request_user(state, parts).await?.ok_or(WebError::Unauthenticated)
     }
 }
 
-/// Outcome of checking a username and password, throttling included.
-pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<UserRow, WebError> {
-    let key = format!("u:{}", username.trim().to_lowercase());
-    let store = &state.store;
-    let (failures, locked_until) = store.throttle(&key).await?;
-    let now = jiff::Timestamp::now();
-    if let Ok(until) = locked_until.parse::<jiff::Timestamp>()
-        && until > now
-    {
-        return Err(WebError::Throttled(until.duration_since(now).as_secs().max(1)));
+/// The logged-in user if any, for pages that also serve visitors.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(request_user(state, parts).await?))
     }
-    let user = store.user_by_username(username).await?;
-    let ok = match &user {
-        Some(u) => verify_password(&u.password_hash, password) && u.active,
-        None => {
-            verify_password(dummy_hash(), password);
-            false
-        }
+}
+
+impl FromRequestParts<AppState> for crate::ClientAddr {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<crate::ClientAddr>().copied().unwrap_or(crate::ClientAddr(std::net::Ipv4Addr::UNSPECIFIED.into())))
+    }
+}
+
+/// How many logins are checked at once: argon2 takes a core and 19 MiB for tens of
+/// milliseconds, so a flood of logins must queue here, not on the runtime's threads that
+/// serve the pages of logged-in users (hashing runs on the blocking pool).
+fn login_gate() -> &'static tokio::sync::Semaphore {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new((cores / 2).clamp(1, 8))
+    })
+}
+
+/// How long a login waits for its turn before answering 503.
+const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A source address as throttling keys and the audit log name it: a hash, never the address.
+fn address_id(addr: std::net::IpAddr) -> String {
+    sha256_hex(&format!("hoctap-login:{addr}")).chars().take(16).collect()
+}
+
+/// The throttling keys of one attempt (see `access::MAX_FAILURES` and the two after it).
+struct LoginKeys {
+    address: String,
+    pair: String,
+    account: String,
+    known: String,
+}
+
+impl LoginKeys {
+    fn new(name: &str, addr: std::net::IpAddr) -> Self {
+        // A name longer than any username counts under one key: no unbounded keys.
+        let name: String = if name.len() <= 64 { name.to_string() } else { format!("#{}", &sha256_hex(name)[..16]) };
+        let a = address_id(addr);
+        LoginKeys { address: format!("a:{a}"), pair: format!("p:{name}|{a}"), account: format!("u:{name}"), known: format!("k:{name}|{a}") }
+    }
+}
+
+fn locked_for(row: Option<&hoctap_store::ThrottleRow>, now: jiff::Timestamp) -> Option<i64> {
+    let until = row?.locked_until.parse::<jiff::Timestamp>().ok()?;
+    (until > now).then(|| until.duration_since(now).as_secs().max(1))
+}
+
+/// The count after one more failure: a run older than `FORGET_AFTER_SECONDS` starts again.
+fn next_count(key: &str, row: Option<&hoctap_store::ThrottleRow>, limit: u32, now: jiff::Timestamp) -> hoctap_store::ThrottleRow {
+    use hoctap_domain::access::{FORGET_AFTER_SECONDS, backoff_seconds};
+    let fresh = row
+        .and_then(|r| r.last_failure.parse::<jiff::Timestamp>().ok())
+        .is_some_and(|t| now.duration_since(t).as_secs() < FORGET_AFTER_SECONDS);
+    let failures = if fresh { row.map_or(0, |r| r.failures).saturating_add(1) } else { 1 };
+    let lock = backoff_seconds(failures, limit);
+    let locked_until = if lock > 0 {
+        now.checked_add(jiff::SignedDuration::from_secs(lock)).map(|t| t.to_string()).unwrap_or_default()
+    } else {
+        String::new()
     };
+    hoctap_store::ThrottleRow { key: key.to_string(), failures, locked_until, last_failure: now.to_string() }
+}
+
+/// Checks a username and password from a source address, throttling included.
+pub async fn authenticate(state: &AppState, addr: std::net::IpAddr, username: &str, password: &str) -> Result<UserRow, WebError> {
+    use hoctap_domain::access::{MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, MAX_FAILURES, audit_failure};
+    let name = username.trim().to_lowercase();
+    let keys = LoginKeys::new(&name, addr);
+    let _turn = tokio::time::timeout(LOGIN_WAIT, login_gate().acquire()).await.map_err(|_| WebError::Busy)?.map_err(WebError::internal)?;
+    let store = &state.store;
+    let rows = store.throttle_rows(&[&keys.address, &keys.pair, &keys.account, &keys.known]).await?;
+    let row = |k: &str| rows.iter().find(|r| r.key == k);
+    let known = row(&keys.known).is_some();
+    let now = jiff::Timestamp::now();
+    // A locked key refuses without counting: waiting it out is the only way on.
+    for (key, applies) in [(&keys.address, true), (&keys.pair, true), (&keys.account, !known)] {
+        if applies && let Some(secs) = locked_for(row(key), now) {
+            return Err(WebError::Throttled(secs));
+        }
+    }
+    let user = store.user_by_username(&name).await?;
+    let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let given = password.to_string();
+    // Unknown names spend the same time on a hash that never verifies.
+    let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &given)).await.map_err(WebError::internal)?;
     match user {
-        Some(u) if ok => {
-            store.clear_login_failures(&key).await?;
-            store
-                .audit_login(
-                    &Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) },
-                    Some(u.unit_id),
-                    "auth.login",
-                )
-                .await?;
+        Some(u) if verified && u.active => {
+            let actor = Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) };
+            store.record_login_success(&actor, &[&keys.pair], &keys.known).await?;
             Ok(u)
         }
         other => {
-            let failures = failures.saturating_add(1);
-            let lock = hoctap_domain::access::lockout_seconds(failures);
-            let until = if lock > 0 {
-                now.checked_add(jiff::SignedDuration::from_secs(lock)).map(|t| t.to_string()).unwrap_or_default()
-            } else {
-                String::new()
-            };
-            store.record_login_failure(&key, failures, &until).await?;
-            let actor = Actor {
-                user_id: other.as_ref().map(|u| u.id),
-                username: username.trim().to_lowercase(),
-                unit_id: other.as_ref().map(|u| u.unit_id),
-            };
-            store.audit_login(&actor, actor.unit_id, "auth.login_failed").await?;
+            let counts = vec![
+                next_count(&keys.address, row(&keys.address), MAX_ADDRESS_FAILURES, now),
+                next_count(&keys.pair, row(&keys.pair), MAX_FAILURES, now),
+                next_count(&keys.account, row(&keys.account), MAX_ACCOUNT_FAILURES, now),
+            ];
+            let mut audits = Vec::new();
+            if let Some(a) = counts.first().filter(|c| audit_failure(c.failures)) {
+                audits.push(hoctap_store::FailedLoginAudit {
+                    actor: Actor { user_id: None, username: String::new(), unit_id: None },
+                    entity_id: a.key.clone(),
+                    failures: a.failures,
+                    counted_by: "address",
+                });
+            }
+            if let (Some(u), Some(c)) = (&other, counts.get(2).filter(|c| audit_failure(c.failures))) {
+                audits.push(hoctap_store::FailedLoginAudit {
+                    actor: Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) },
+                    entity_id: u.username.clone(),
+                    failures: c.failures,
+                    counted_by: "account",
+                });
+            }
+            let forgotten = now.checked_sub(jiff::SignedDuration::from_secs(hoctap_domain::access::FORGET_AFTER_SECONDS)).unwrap_or(now);
+            store.record_login_failure(&counts, &audits, &forgotten.to_string()).await?;
             Err(WebError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng"))
         }
     }

@@ -30,6 +30,12 @@ pub enum WebError {
     /// 429: too many failed logins.
     #[error("đăng nhập sai quá nhiều lần; hãy thử lại sau {0} giây")]
     Throttled(i64),
+    /// 403 (pages: a redirect to the form): the password must be changed first.
+    #[error("bạn phải đổi mật khẩu trước khi tiếp tục (Đổi mật khẩu: /doi-mat-khau)")]
+    MustChangePassword,
+    /// 503: too many logins being checked at once; the pages of logged-in users go first.
+    #[error("máy chủ đang bận kiểm tra đăng nhập; hãy thử lại sau vài giây")]
+    Busy,
     /// 500: logged in full, shown with an operation id only.
     #[error("lỗi hệ thống (mã {0}); hãy thử lại hoặc báo quản trị viên kèm mã này")]
     Internal(String),
@@ -43,11 +49,12 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Csrf | Self::OutOfScope { .. } => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Csrf | Self::OutOfScope { .. } | Self::MustChangePassword => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,6 +71,13 @@ impl WebError {
         tracing::error!(operation = %id, error = %e, "lỗi hệ thống");
         Self::Internal(id)
     }
+}
+
+/// The response for an error raised outside a handler (middleware): JSON under `/api`, the
+/// HTML error page (or the redirect it implies) elsewhere.
+pub fn respond(path: &str, e: WebError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if path.starts_with("/api/") { crate::api::ApiError(e).into_response() } else { e.into_response() }
 }
 
 impl From<StoreError> for WebError {

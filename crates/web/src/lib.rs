@@ -23,13 +23,16 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    /// Adds `Secure` to cookies (set when served over HTTPS).
+    /// Served over HTTPS: adds `Secure` to cookies and sends HSTS.
     pub secure_cookies: bool,
     /// The deployment's public address: credentials, key documents, status lists and QR codes
     /// name it. Configuration only, never the request's Host or X-Forwarded-* headers.
     pub public_url: PublicUrl,
     /// Seals and opens the units' signing keys (kept in a file, never in the database).
     pub deployment_key: hoctap_domain::credential::DeploymentKey,
+    /// Behind a reverse proxy: the client's address is the last one in `X-Forwarded-For`
+    /// (never trusted otherwise: anyone can send the header).
+    pub trust_proxy: bool,
 }
 
 /// An `http(s)://host[:port][/path]` address without query, fragment or trailing slash.
@@ -87,7 +90,9 @@ pub fn route_table() -> Vec<(Method, String)> {
 pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session_gate))
+        .layer(axum::middleware::from_fn(refuse_unholdable_text))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(axum::middleware::from_fn(trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024))
         .with_state(state)
@@ -140,7 +145,11 @@ async fn trace_request(req: axum::extract::Request, next: axum::middleware::Next
     res
 }
 
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
@@ -152,14 +161,132 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
+    // Pages, exports and API answers may show personal data: no browser or proxy keeps a
+    // copy. Only what sets its own policy (the static CSS and script) is cached.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     res
+}
+
+/// The address a request comes from: the connection's peer, or behind a trusted proxy the
+/// last address the proxy appended to `X-Forwarded-For`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+fn client_addr(state: &AppState, req: &axum::extract::Request) -> ClientAddr {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    if state.trust_proxy
+        && let Some(forwarded) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .last()
+    {
+        return ClientAddr(forwarded);
+    }
+    ClientAddr(peer)
+}
+
+/// The session of the request, looked up once for every extractor after it.
+#[derive(Clone)]
+pub struct SessionLookup(pub Option<auth::CurrentUser>);
+
+/// Looks the session up, and while the user must change the password lets through only
+/// the password change, logging out and what those pages need: every other page sends to
+/// the change form, every other API call answers 403.
+async fn session_gate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let addr = client_addr(&state, &req);
+    req.extensions_mut().insert(addr);
+    let user = match auth::current_user(&state, req.headers()).await {
+        Ok(u) => u,
+        Err(e) => return error::respond(req.uri().path(), e),
+    };
+    if let Some(u) = &user
+        && u.user.must_change_password
+        && !open_while_password_must_change(req.method(), req.uri().path())
+    {
+        return error::respond(req.uri().path(), error::WebError::MustChangePassword);
+    }
+    req.extensions_mut().insert(SessionLookup(user));
+    next.run(req).await
+}
+
+/// What a user who must change the password may still reach.
+pub fn open_while_password_must_change(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    let read = method == Method::GET || method == Method::HEAD;
+    match path {
+        "/doi-mat-khau" => read || method == Method::POST,
+        "/dang-xuat" | "/api/v1/me/password" => method == Method::POST,
+        "/api/v1/session" => read || method == Method::DELETE,
+        "/dang-nhap" => true,
+        "/healthz" => read,
+        p => read && p.starts_with("/static/"),
+    }
+}
+
+/// Refuses, before any handler, a form or JSON body with a character that XML cannot hold
+/// or another control character (tab and line breaks pass): every free text enters through
+/// one of these, and a stored one would break each DOCX that shows it. The message names
+/// the field (form name or JSON path); length limits are the domain parsers' own.
+async fn refuse_unholdable_text(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let kind = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let form = kind.starts_with("application/x-www-form-urlencoded");
+    let json = kind.starts_with("application/json");
+    if !(form || json) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_string();
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return error::respond(&path, error::WebError::invalid("body", "Dữ liệu gửi lên quá lớn hoặc bị ngắt giữa chừng")),
+    };
+    let refused = if form {
+        form_urlencoded::parse(&bytes).find_map(|(k, v)| hoctap_domain::text::check_chars(&v, true).err().map(|e| (k.into_owned(), e)))
+    } else {
+        serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| first_unholdable(&v, String::new()))
+    };
+    if let Some((field, e)) = refused {
+        return error::respond(&path, error::WebError::invalid(&field, format!("Trường \"{field}\" {e}")));
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+fn first_unholdable(v: &serde_json::Value, path: String) -> Option<(String, hoctap_domain::text::TextError)> {
+    use serde_json::Value;
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match v {
+        Value::String(s) => {
+            hoctap_domain::text::check_chars(s, true).err().map(|e| (if path.is_empty() { "body".into() } else { path.clone() }, e))
+        }
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| first_unholdable(x, join(&i.to_string()))),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            hoctap_domain::text::check_chars(k, false).err().map(|e| (join(k), e)).or_else(|| first_unholdable(x, join(k)))
+        }),
+        _ => None,
+    }
 }
 
 /// Serves until Ctrl-C. Calls `ready` with the bound address (port 0 picks a free one).
 pub async fn serve(state: AppState, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

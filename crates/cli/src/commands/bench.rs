@@ -381,6 +381,7 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     let state = hoctap_web::AppState {
         store: store.clone(),
         secure_cookies: false,
+        trust_proxy: false,
         public_url: hoctap_web::PublicUrl::parse("http://127.0.0.1:8080")?,
         // A throwaway deployment key: the benchmark's database is thrown away too.
         deployment_key: hoctap_domain::credential::DeploymentKey::from_bytes(rand::random()),

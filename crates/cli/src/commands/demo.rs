@@ -339,7 +339,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    hoctap_web::serve(AppState { store, secure_cookies: false, public_url, deployment_key }, a.bind, |addr| {
+    hoctap_web::serve(AppState { store, secure_cookies: false, trust_proxy: false, public_url, deployment_key }, a.bind, |addr| {
         println!("\nMở http://{addr} trong trình duyệt. Nhấn Ctrl-C để dừng.");
     })
     .await?;

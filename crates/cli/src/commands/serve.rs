@@ -15,6 +15,10 @@ pub struct Args {
     pub secure_cookies: bool,
     #[command(flatten)]
     pub deploy: super::DeployArgs,
+    /// Chạy sau reverse proxy: lấy địa chỉ máy khách từ X-Forwarded-For (địa chỉ cuối cùng do
+    /// proxy thêm vào) để chống dò mật khẩu theo địa chỉ. Không bật khi không có proxy.
+    #[arg(long)]
+    pub trust_proxy: bool,
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -29,9 +33,13 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         println!("Đã nạp {added} bộ tiêu chí mới từ data/criteria.");
     }
     let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
-    hoctap_web::serve(AppState { store, secure_cookies: a.secure_cookies, public_url, deployment_key }, a.bind, |addr| {
-        println!("Hoctap đang chạy tại http://{addr}");
-    })
+    hoctap_web::serve(
+        AppState { store, secure_cookies: a.secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key },
+        a.bind,
+        |addr| {
+            println!("Hoctap đang chạy tại http://{addr}");
+        },
+    )
     .await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -162,11 +162,17 @@ pub async fn fresh_store(engine: Engine) -> Store {
 
 impl TestApp {
     pub async fn start(engine: Engine) -> TestApp {
+        Self::start_with(engine, false).await
+    }
+
+    /// The app as served behind HTTPS (`secure`: Secure cookies, HSTS) or plain HTTP.
+    pub async fn start_with(engine: Engine, secure: bool) -> TestApp {
         let store = fresh_store(engine).await;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let state = AppState {
             store: store.clone(),
-            secure_cookies: false,
+            secure_cookies: secure,
+            trust_proxy: false,
             public_url: hoctap_web::PublicUrl::parse(PUBLIC_URL).unwrap(),
             deployment_key: deployment_key(),
         };
@@ -198,6 +204,13 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK, "login {username} on {:?}", self.engine);
         let v: Value = res.json().await.unwrap();
         self.csrf = v["csrf_token"].as_str().unwrap().to_string();
+        // A new account must change its temporary password before anything else (the server
+        // enforces it); tests keep the same one, as the policy allows.
+        if v["user"]["must_change_password"] == true {
+            let (s, e) = self.post("/api/v1/me/password", serde_json::json!({"current": PASSWORD, "new_password": PASSWORD})).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+            Box::pin(self.login(username)).await;
+        }
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

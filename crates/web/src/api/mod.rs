@@ -83,7 +83,7 @@ pub struct ApiUser(pub CurrentUser);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = auth::current_user(state, &parts.headers).await?.ok_or(WebError::Unauthenticated)?;
+        let user = auth::request_user(state, parts).await?.ok_or(WebError::Unauthenticated)?;
         // Writes carry the CSRF token in a header a cross-site form cannot set.
         if !parts.method.is_safe() {
             let token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -109,10 +109,11 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
+    addr: crate::ClientAddr,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(b) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
-    let user = auth::authenticate(&state, &b.username, &b.password).await?;
+    let user = auth::authenticate(&state, addr.0, &b.username, &b.password).await?;
     let (cookie, csrf) = auth::start_session(&state, user.id).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"user": user, "csrf_token": csrf}))).into_response())
 }

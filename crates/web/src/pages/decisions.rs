@@ -97,14 +97,23 @@ impl DecisionForm {
         if self.signer_name.trim().is_empty() {
             return Err(WebError::invalid("signer_name", "Ghi họ tên người ký"));
         }
+        let line = |field: &str, label: &str, v: &str, max: usize| {
+            hoctap_domain::text::line(v, max).map_err(|e| WebError::invalid(field, format!("{label}: {e}")))
+        };
+        let legal_basis = hoctap_domain::text::narrative(&self.legal_basis, 5_000)
+            .map_err(|e| WebError::invalid("legal_basis", format!("Căn cứ: {e}")))?;
         Ok(NewDecision {
-            number: number.to_string(),
+            number: line("number", "Số, ký hiệu", number, 50)?,
             decided_on,
-            authority: self.authority.trim().to_string(),
-            signer_name: self.signer_name.trim().to_string(),
-            signer_title: self.signer_title.trim().to_string(),
-            place: self.place.trim().to_string(),
-            legal_basis: self.legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+            // "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG KINH": one line per level, kept.
+            authority: hoctap_domain::text::narrative(&self.authority, 300)
+                .map_err(|e| WebError::invalid("authority", format!("Cơ quan ban hành: {e}")))?,
+            signer_name: line("signer_name", "Người ký", &self.signer_name, 100)?,
+            // "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH": the line break is kept.
+            signer_title: hoctap_domain::text::narrative(&self.signer_title, 200)
+                .map_err(|e| WebError::invalid("signer_title", format!("Chức vụ người ký: {e}")))?,
+            place: line("place", "Địa danh", &self.place, 100)?,
+            legal_basis: legal_basis.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
             title,
         })
     }

@@ -102,7 +102,7 @@ impl FieldError {
             WebError::Invalid { field, message } | WebError::Conflict { field, message } | WebError::OutOfScope { field, message } => {
                 Some(FieldError { field: field.clone(), message: message.clone() })
             }
-            WebError::Throttled(_) | WebError::NotFound(_) | WebError::Forbidden => {
+            WebError::Throttled(_) | WebError::Busy | WebError::NotFound(_) | WebError::Forbidden => {
                 Some(FieldError { field: String::new(), message: e.to_string() })
             }
             _ => None,
@@ -127,6 +127,9 @@ impl IntoResponse for WebError {
         if matches!(self, WebError::Unauthenticated) {
             return Redirect::to("/dang-nhap").into_response();
         }
+        if matches!(self, WebError::MustChangePassword) {
+            return Redirect::to("/doi-mat-khau").into_response();
+        }
         let status = self.status();
         let page = ErrorPage {
             chrome: Chrome { title: "Có lỗi".into(), user: None, csrf: String::new() },
@@ -149,8 +152,8 @@ struct HomePage {
     must_change_password: bool,
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
-    let Some(user) = auth::current_user(&state, &headers).await? else {
+async fn home(State(state): State<AppState>, auth::MaybeUser(user): auth::MaybeUser) -> WebResult<Response> {
+    let Some(user) = user else {
         return Ok(Redirect::to("/dang-nhap").into_response());
     };
     let today = hoctap_store::today();
@@ -193,7 +196,12 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> WebResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    addr: crate::ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> WebResult<Response> {
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
         return login_page(
@@ -213,7 +221,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<
     if !errors.is_empty() {
         return login_page(&state, f.username, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match auth::authenticate(&state, &f.username, &f.password).await {
+    match auth::authenticate(&state, addr.0, &f.username, &f.password).await {
         Ok(user) => {
             let (cookie, _) = auth::start_session(&state, user.id).await?;
             let to = if user.must_change_password { "/doi-mat-khau" } else { "/" };

@@ -413,13 +413,19 @@ async fn save(
     let mut sections = BTreeMap::new();
     let mut error = None;
     for (sid, heading, _) in SECTIONS {
-        let text = f.rest.get(sid).map(|t| t.trim().to_string()).unwrap_or_default();
-        if text.chars().count() > 20_000 {
-            error = Some(WebError::invalid(sid, format!("{heading}: tối đa 20.000 ký tự")));
-        }
+        let raw = f.rest.get(sid).map_or("", String::as_str);
+        let text = hoctap_domain::text::narrative(raw, 20_000).unwrap_or_else(|e| {
+            error = Some(WebError::invalid(sid, format!("{heading}: {e}")));
+            hoctap_domain::text::xml_safe(raw.trim()).into_owned()
+        });
         sections.insert(sid.to_string(), text);
     }
-    sections.insert("nguoi_ky".to_string(), f.rest.get("nguoi_ky").map(|t| t.trim().to_string()).unwrap_or_default());
+    let raw_signer = f.rest.get("nguoi_ky").map_or("", String::as_str);
+    let signer = hoctap_domain::text::line(raw_signer, 100).unwrap_or_else(|e| {
+        error = Some(WebError::invalid("nguoi_ky", format!("Người ký: {e}")));
+        hoctap_domain::text::xml_safe(raw_signer.trim()).into_owned()
+    });
+    sections.insert("nguoi_ky".to_string(), signer);
     let (kind, year) = v.which.key();
     let submit = f.rest.get("action").is_some_and(|a| a == "gui");
     let signer_missing = submit && sections.get("nguoi_ky").is_none_or(String::is_empty);

@@ -373,13 +373,12 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
     }
     let mut sections = BTreeMap::new();
     for (sid, heading, _) in SECTIONS {
-        let text = f.rest.get(sid).map(|t| t.trim().to_string()).unwrap_or_default();
-        if text.chars().count() > 20_000 {
-            return Err(WebError::invalid(sid, format!("{heading}: tối đa 20.000 ký tự")));
-        }
+        let text = hoctap_domain::text::narrative(f.rest.get(sid).map_or("", String::as_str), 20_000)
+            .map_err(|e| WebError::invalid(sid, format!("{heading}: {e}")))?;
         sections.insert(sid.to_string(), text);
     }
-    let signer = f.rest.get("nguoi_ky").map(|t| t.trim().to_string()).unwrap_or_default();
+    let signer = hoctap_domain::text::line(f.rest.get("nguoi_ky").map_or("", String::as_str), 100)
+        .map_err(|e| WebError::invalid("nguoi_ky", format!("Người ký: {e}")))?;
     let submit = f.action == "gui";
     sections.insert("nguoi_ky".to_string(), signer.clone());
     let result = if submit && signer.is_empty() {
