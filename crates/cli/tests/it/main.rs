@@ -3,6 +3,7 @@
 //! (`.ci/run` sets it after starting a throwaway server).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod accounts;
 mod authz;
 mod backup;
 mod boards;
