@@ -98,6 +98,16 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever is sent as a cursor (a CCCD, a date, anything), the refusal repeats none
+        /// of it: an error is no oracle.
+        #[test]
+        fn a_refusal_repeats_nothing_of_what_was_sent(sent in "\\PC{3,40}") {
+            if let Err(e) = open("cong-dan:cccd", &sent) {
+                let message = e.to_string();
+                prop_assert!(!message.contains(sent.trim()) || sent.trim().len() < 3, "{}", message);
+            }
+        }
+
         /// No cursor shows the id in the clear or survives any change of one character.
         #[test]
         fn tampered_cursors_are_refused(id in any::<i64>(), pos in 0usize..32, by in 1u8..64) {

@@ -177,22 +177,18 @@ async fn security_headers(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub std::net::IpAddr);
 
-fn client_addr(state: &AppState, req: &axum::extract::Request) -> ClientAddr {
+fn client_addr(trust_proxy: bool, req: &axum::extract::Request) -> ClientAddr {
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    if state.trust_proxy
-        && let Some(forwarded) = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
-            .last()
-    {
-        return ClientAddr(forwarded);
+    // Only the last entry: the one the proxy appended; a client can forge all before it.
+    let forwarded = || {
+        let last = req.headers().get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+        last.rsplit(',').next()?.trim().parse().ok()
+    };
+    if trust_proxy && let Some(addr) = forwarded() {
+        return ClientAddr(addr);
     }
     ClientAddr(peer)
 }
@@ -209,7 +205,7 @@ async fn session_gate(
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let addr = client_addr(&state, &req);
+    let addr = client_addr(state.trust_proxy, &req);
     req.extensions_mut().insert(addr);
     let user = match auth::current_user(&state, req.headers()).await {
         Ok(u) => u,
@@ -291,4 +287,43 @@ pub async fn serve(state: AppState, addr: SocketAddr, ready: impl FnOnce(SocketA
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_forwarded_for_counts_only_behind_a_trusted_proxy_and_only_its_last_entry() {
+        let req = |xff: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri("/dang-nhap");
+            if let Some(v) = xff {
+                b = b.header("x-forwarded-for", v);
+            }
+            let mut r = b.body(axum::body::Body::empty()).unwrap_or_default();
+            r.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5000))));
+            r
+        };
+        let peer = ClientAddr([10, 0, 0, 1].into());
+        assert_eq!(client_addr(false, &req(Some("203.0.113.9"))), peer, "not configured: the header is anyone's");
+        assert_eq!(client_addr(true, &req(None)), peer);
+        assert_eq!(
+            client_addr(true, &req(Some("1.2.3.4, 203.0.113.9"))),
+            ClientAddr([203, 0, 113, 9].into()),
+            "forged entries before the proxy's"
+        );
+        assert_eq!(client_addr(true, &req(Some("rác"))), peer);
+    }
+
+    #[test]
+    fn only_the_password_change_and_logging_out_stay_open() {
+        use axum::http::Method;
+        assert!(open_while_password_must_change(&Method::POST, "/doi-mat-khau"));
+        assert!(open_while_password_must_change(&Method::POST, "/api/v1/me/password"));
+        assert!(open_while_password_must_change(&Method::DELETE, "/api/v1/session"));
+        assert!(open_while_password_must_change(&Method::GET, "/static/app.css"));
+        assert!(!open_while_password_must_change(&Method::GET, "/"));
+        assert!(!open_while_password_must_change(&Method::POST, "/static/app.css"));
+        assert!(!open_while_password_must_change(&Method::GET, "/api/v1/users"));
+    }
 }
