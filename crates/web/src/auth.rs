@@ -163,8 +163,18 @@ fn login_gate() -> &'static tokio::sync::Semaphore {
 const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A source address as throttling keys and the audit log name it: a hash, never the address.
+/// An IPv6 address counts by its /64 (one subscriber's network), so rotating through the
+/// addresses one line holds neither escapes the limit nor writes new audit rows.
 fn address_id(addr: std::net::IpAddr) -> String {
-    sha256_hex(&format!("hoctap-login:{addr}")).chars().take(16).collect()
+    let source = match addr {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    };
+    sha256_hex(&format!("hoctap-login:{source}")).chars().take(16).collect()
 }
 
 /// The throttling keys of one attempt (see `access::MAX_FAILURES` and the two after it).
@@ -270,4 +280,22 @@ pub async fn start_session(state: &AppState, user_id: i64) -> Result<(String, St
     let expires = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS)).map_err(WebError::internal)?;
     state.store.create_session(&sha256_hex(&token), user_id, &csrf, &expires.to_string()).await?;
     Ok((set_cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, state.secure_cookies), csrf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_source_and_no_address_is_kept_in_the_clear() {
+        let a: std::net::IpAddr = "2001:db8:1:2::1".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        assert_eq!(address_id(a), address_id(b));
+        assert_ne!(address_id(a), address_id(c));
+        let v4: std::net::IpAddr = "203.0.113.9".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let mapped: std::net::IpAddr = "::ffff:203.0.113.9".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        assert_eq!(address_id(v4), address_id(mapped));
+        assert!(address_id(v4).len() == 16 && address_id(v4).chars().all(|c| c.is_ascii_hexdigit()));
+    }
 }
