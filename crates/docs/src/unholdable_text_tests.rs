@@ -3,7 +3,9 @@
 //! only characters XML can hold, workbooks read back, PDFs keep their cross-reference table.
 
 use crate::decision_docx::{DecisionDoc, decision_docx, docx_text};
-use crate::official_pdf::{CertificateDoc, RewardCertificateDoc, certificate_pdf, decision_pdf, reward_certificate_pdf};
+use crate::official_pdf::{
+    CertificateDoc, MembershipCardDoc, RewardCertificateDoc, certificate_pdf, decision_pdf, membership_card_pdf, reward_certificate_pdf,
+};
 use crate::registry_xlsx::{Table, tables_xlsx, template};
 use crate::report_doc::{ReportDoc, ReportSection, ReportTable, report_docx, report_pdf};
 use hoctap_domain::registry::def::REGISTRIES;
@@ -49,8 +51,27 @@ fn check_package(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// A PDF whose header, trailer and every cross-reference entry are where they say.
+/// A PDF whose header, trailer and every cross-reference entry are where they say, and that
+/// poppler's pdftotext (installed by .ci/run) reads without a complaint.
 fn check_pdf(bytes: &[u8]) -> Result<(), String> {
+    check_pdf_structure(bytes)?;
+    let path = std::env::temp_dir().join(format!(
+        "hoctap-unholdable-{}-{:x}.pdf",
+        std::process::id(),
+        bytes.len() ^ bytes.iter().map(|b| usize::from(*b)).sum::<usize>()
+    ));
+    std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output();
+    let _ = std::fs::remove_file(&path);
+    let out = out.map_err(|e| format!("pdftotext (apt poppler-utils) is needed: {e}"))?;
+    let complaints = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || complaints.contains("Error") {
+        return Err(format!("pdftotext: {complaints}"));
+    }
+    Ok(())
+}
+
+fn check_pdf_structure(bytes: &[u8]) -> Result<(), String> {
     if !bytes.starts_with(b"%PDF-") || !bytes.trim_ascii_end().ends_with(b"%%EOF") {
         return Err("header or %%EOF missing".into());
     }
@@ -165,6 +186,16 @@ fn all_files_hold(s: &str) -> Result<(), String> {
         code: s.into(),
     };
     check_pdf(&reward_certificate_pdf(&reward)?).map_err(|e| format!("reward PDF: {e}"))?;
+    let card = MembershipCardDoc {
+        association: s.into(),
+        branch_name: s.into(),
+        full_name: s.into(),
+        joined_on: s.into(),
+        issued_on: s.into(),
+        code: s.into(),
+        verify_url: "https://hoctap.example/the-hoi-vien/HV-000001".into(),
+    };
+    check_pdf(&membership_card_pdf(&card)?).map_err(|e| format!("membership card PDF: {e}"))?;
     for reg in REGISTRIES {
         let row: Vec<String> = reg.fields.iter().map(|_| s.to_string()).collect();
         let xlsx = template(reg, s, &[row]).map_err(|e| e.to_string())?;
@@ -193,4 +224,22 @@ proptest! {
     fn any_unicode_keeps_every_file_parseable(s in proptest::collection::vec(any::<char>(), 0..40).prop_map(|v| v.into_iter().collect::<String>())) {
         prop_assert_eq!(all_files_hold(&s), Ok(()));
     }
+}
+
+/// The checker itself: a package with a control character, U+FFFF or a reference to one is
+/// refused (so the tests above could fail).
+#[test]
+fn the_checker_refuses_what_word_refuses() {
+    use std::io::Write;
+    let package = |xml: &str| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap_or_default();
+        zip.write_all(xml.as_bytes()).unwrap_or_default();
+        zip.finish().map(std::io::Cursor::into_inner).unwrap_or_default()
+    };
+    assert_eq!(check_package(&package("<w:t>Thái Bình &#xA;</w:t>")), Ok(()));
+    for bad in ["<w:t>a\u{1}b</w:t>", "<w:t>a\u{FFFF}</w:t>", "<w:t>a&#x1;</w:t>", "<w:t>a&#65535;</w:t>", "<w:t>a</w:p>"] {
+        assert!(check_package(&package(bad)).is_err(), "{bad:?}");
+    }
+    assert!(check_pdf(b"%PDF-1.7\nnot a pdf\n%%EOF").is_err());
 }

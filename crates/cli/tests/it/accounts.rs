@@ -387,9 +387,15 @@ async fn cursors_urls_and_errors_reveal_no_personal_value_for_any_registry_or_ro
             secrets_of.insert(reg.slug, personal_values(&app, reg).await);
         }
         let mut pages_with_cursor = 0;
-        for (role_user, masked) in
-            [("tinh.thamdinh", true), ("tinh.lanhdao", true), ("bo.thamdinh", true), ("tinh.canbo", false), ("quantri", false)]
-        {
+        for (role_user, masked) in [
+            ("tinh.thamdinh", true),
+            ("tinh.lanhdao", true),
+            ("bo.thamdinh", true),
+            ("xa.thamdinh", true),
+            ("tinh.canbo", false),
+            ("hkh.xa", false),
+            ("quantri", false),
+        ] {
             let mut u = TestApp { client: client_from("127.0.0.1"), csrf: String::new(), addr: app.addr, store: app.store.clone(), engine };
             u.login(role_user).await;
             for reg in REGISTRIES {
