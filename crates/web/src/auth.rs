@@ -215,23 +215,35 @@ fn next_count(key: &str, row: Option<&hoctap_store::ThrottleRow>, limit: u32, no
     hoctap_store::ThrottleRow { key: key.to_string(), failures, locked_until, last_failure: now.to_string() }
 }
 
-/// Checks a username and password from a source address, throttling included.
-pub async fn authenticate(state: &AppState, addr: std::net::IpAddr, username: &str, password: &str) -> Result<UserRow, WebError> {
-    use hoctap_domain::access::{MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, MAX_FAILURES, audit_failure};
-    let name = username.trim().to_lowercase();
-    let keys = LoginKeys::new(&name, addr);
-    let _turn = tokio::time::timeout(LOGIN_WAIT, login_gate().acquire()).await.map_err(|_| WebError::Busy)?.map_err(WebError::internal)?;
-    let store = &state.store;
-    let rows = store.throttle_rows(&[&keys.address, &keys.pair, &keys.account, &keys.known]).await?;
+/// Refuses (429) when the address, the account from this address, or the account from an
+/// address it never logged in from is locked.
+fn refuse_if_locked(rows: &[hoctap_store::ThrottleRow], keys: &LoginKeys, now: jiff::Timestamp) -> Result<(), WebError> {
     let row = |k: &str| rows.iter().find(|r| r.key == k);
     let known = row(&keys.known).is_some();
-    let now = jiff::Timestamp::now();
-    // A locked key refuses without counting: waiting it out is the only way on.
     for (key, applies) in [(&keys.address, true), (&keys.pair, true), (&keys.account, !known)] {
         if applies && let Some(secs) = locked_for(row(key), now) {
             return Err(WebError::Throttled(secs));
         }
     }
+    Ok(())
+}
+
+/// Checks a username and password from a source address, throttling included.
+pub async fn authenticate(state: &AppState, addr: std::net::IpAddr, username: &str, password: &str) -> Result<UserRow, WebError> {
+    use hoctap_domain::access::{MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, MAX_FAILURES, audit_failure};
+    let name = username.trim().to_lowercase();
+    let keys = LoginKeys::new(&name, addr);
+    let store = &state.store;
+    let keys_list = [keys.address.as_str(), keys.pair.as_str(), keys.account.as_str(), keys.known.as_str()];
+    // A locked key refuses without counting and without queueing: waiting it out is the only
+    // way on, and a locked attacker never takes a turn from real users at the gate below.
+    refuse_if_locked(&store.throttle_rows(&keys_list).await?, &keys, jiff::Timestamp::now())?;
+    let _turn = tokio::time::timeout(LOGIN_WAIT, login_gate().acquire()).await.map_err(|_| WebError::Busy)?.map_err(WebError::internal)?;
+    // Read again with the turn held: counts written meanwhile are not lost.
+    let rows = store.throttle_rows(&keys_list).await?;
+    let now = jiff::Timestamp::now();
+    refuse_if_locked(&rows, &keys, now)?;
+    let row = |k: &str| rows.iter().find(|r| r.key == k);
     let user = store.user_by_username(&name).await?;
     let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
     let given = password.to_string();

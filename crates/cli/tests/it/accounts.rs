@@ -138,6 +138,27 @@ async fn a_login_flood_does_not_starve_the_pages_of_logged_in_users() {
                 .all(|s| matches!(*s, StatusCode::UNPROCESSABLE_ENTITY | StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)),
             "{statuses:?}"
         );
+
+        // A locked attacker flooding on is refused before the queue: the real user, from
+        // another address, logs in at once meanwhile.
+        let attacker = client_from("127.0.4.1");
+        for i in 0..20 {
+            try_login(&app, &attacker, &format!("ai.do.{i}"), "sai-mat-khau-1").await;
+        }
+        let mut flood = Vec::new();
+        for _ in 0..100 {
+            let (c, url) = (attacker.clone(), app.url("/api/v1/session"));
+            flood.push(tokio::spawn(async move {
+                c.post(url).json(&json!({"username": "xa.lanhdao", "password": "sai-mat-khau-1"})).send().await.map(|r| r.status())
+            }));
+        }
+        let t = std::time::Instant::now();
+        assert_eq!(try_login(&app, &client_from("127.0.4.2"), "xa.lanhdao", PASSWORD).await, StatusCode::OK, "{engine:?}");
+        let real_user = t.elapsed();
+        for f in flood {
+            assert_eq!(f.await.unwrap().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+        }
+        assert!(real_user < std::time::Duration::from_secs(3), "{engine:?}: the real login took {real_user:?}");
     }
 }
 
