@@ -17,6 +17,7 @@ mod evidence;
 mod keys;
 mod migrate;
 mod movement;
+mod pending;
 mod plans;
 mod registry;
 mod reorg;
@@ -43,11 +44,12 @@ pub use movement::{
 };
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
-    BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome, sort_column,
+    BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome, sort_column,
 };
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
+pub use pending::{PENDING_HOURS, PendingUpload};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

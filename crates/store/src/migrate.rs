@@ -20,6 +20,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0012_boards", include_str!("../migrations/sqlite/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/sqlite/0013_movement_reports.sql")),
     ("0014_achievement_files", include_str!("../migrations/sqlite/0014_achievement_files.sql")),
+    ("0015_pending_uploads", include_str!("../migrations/sqlite/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/sqlite/0016_signing_keys.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -37,6 +38,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0012_boards", include_str!("../migrations/postgres/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/postgres/0013_movement_reports.sql")),
     ("0014_achievement_files", include_str!("../migrations/postgres/0014_achievement_files.sql")),
+    ("0015_pending_uploads", include_str!("../migrations/postgres/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/postgres/0016_signing_keys.sql")),
 ];
 
