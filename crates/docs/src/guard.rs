@@ -109,33 +109,35 @@ pub fn check_office_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<us
         }
         let declared = part.size();
         let packed = part.compressed_size();
-        let patterns: &[&[u8]] = match kind {
-            PartKind::SharedStrings => &[b"<si>", b"<si ", b":si>", b":si "],
-            PartKind::Styles => &[
-                b"<xf ", b"<xf>", b":xf ", b"<font>", b"<font ", b"<fill>", b"<fill ", b"<border>", b"<border ", b"<numFmt ", b"<dxf>",
-            ],
-            PartKind::Workbook => &[b"<sheet ", b":sheet "],
+        // Elements a reader would hold one record for (by local name: `x:si` counts too).
+        let elements: &[&str] = match kind {
+            PartKind::SharedStrings => &["si"],
+            PartKind::Styles => &["xf", "font", "fill", "border", "numFmt", "dxf"],
+            PartKind::Workbook => &["sheet"],
             _ => &[],
         };
         let method = part.compression();
         // Read one byte more than declared: a part that has it lied about its size.
         let scan = match method {
-            zip::CompressionMethod::Stored => scan(part.take(declared.saturating_add(1)), patterns),
-            zip::CompressionMethod::Deflated => scan(flate2::read::DeflateDecoder::new(part).take(declared.saturating_add(1)), patterns),
+            zip::CompressionMethod::Stored => scan(part.take(declared.saturating_add(1)), elements),
+            zip::CompressionMethod::Deflated => scan(flate2::read::DeflateDecoder::new(part).take(declared.saturating_add(1)), elements),
             other => return Err(bad(format!("phần {name} nén theo cách không dùng trong tệp Office ({other:?})"))),
         }
         .map_err(|e| bad(format!("phần {name}: {e}")))?;
         if scan.size != declared {
             return Err(TableError::ZipLies { part: name, declared, real: scan.size });
         }
+        if let Some(reason) = scan.malformed {
+            return Err(bad(format!("phần {name}: {reason}")));
+        }
         real_total = real_total.saturating_add(scan.size);
         if real_total > limits.max_inflated || (scan.size > 10 * MB && scan.size / packed.max(1) > limits.max_ratio) {
             return Err(TableError::ZipBomb(real_total / MB));
         }
-        let counted: u64 = scan.counts.iter().sum();
+        let counted = scan.elements;
         match kind {
             PartKind::SharedStrings => {
-                let announced = attribute(&scan.head, b"uniqueCount").unwrap_or(0).max(attribute(&scan.head, b" count").unwrap_or(0));
+                let announced = scan.announced;
                 if counted > limits.max_shared_strings || announced > limits.max_shared_strings {
                     return Err(TableError::TooManySharedStrings(counted.max(announced)));
                 }
@@ -148,58 +150,76 @@ pub fn check_office_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<us
     Ok(zip.len())
 }
 
-/// What a part holds: its real size, the first bytes (for the root element's attributes)
-/// and how often each pattern occurs.
+/// What a part holds: its real size, the elements counted, and the largest count its root
+/// element announces (`uniqueCount`, `count`).
 struct Scan {
     size: u64,
-    head: Vec<u8>,
-    counts: Vec<u64>,
+    elements: u64,
+    announced: u64,
+    /// Why the part is not well-formed XML (said only if its size is what it declares).
+    malformed: Option<String>,
 }
 
-const HEAD: usize = 4096;
+/// Counts bytes as they are read.
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
 
-fn scan(mut r: impl Read, patterns: &[&[u8]]) -> std::io::Result<Scan> {
-    let mut out = Scan { size: 0, head: Vec::new(), counts: vec![0; patterns.len()] };
-    let longest = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
-    let mut buf = vec![0u8; 64 * 1024 + longest];
-    // The last bytes of the previous block stay in front, so a pattern cut in two is found.
-    let mut carry = 0usize;
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Reads a part to its end, counting the `elements` in it when it is XML (an XML reader in
+/// constant memory; a part with nothing to count is only inflated).
+fn scan(r: impl Read, elements: &[&str]) -> std::io::Result<Scan> {
+    use quick_xml::events::Event;
+    let mut counted = Counted { inner: r, n: 0 };
+    let mut out = Scan { size: 0, elements: 0, announced: 0, malformed: None };
+    if elements.is_empty() {
+        std::io::copy(&mut counted, &mut std::io::sink())?;
+        out.size = counted.n;
+        return Ok(out);
+    }
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, &mut counted));
+    let mut buf = Vec::with_capacity(1024);
+    let mut root = true;
     loop {
-        let n = match r.read(&mut buf[carry..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let filled = carry + n;
-        if out.head.len() < HEAD {
-            let want = (HEAD - out.head.len()).min(n);
-            out.head.extend_from_slice(&buf[carry..carry + want]);
-        }
-        out.size += n as u64;
-        if !patterns.is_empty() {
-            let block = &buf[..filled];
-            for (i, p) in patterns.iter().enumerate() {
-                // A match that ends inside the carried bytes was counted with the previous block.
-                out.counts[i] += block.windows(p.len()).enumerate().filter(|(at, w)| w == p && at + p.len() > carry).count() as u64;
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                if root {
+                    root = false;
+                    for a in e.attributes().flatten() {
+                        if matches!(a.key.local_name().as_ref(), "uniqueCount" | "count") {
+                            // A number too long for u64 is as bad as the largest one.
+                            let n = a.value.trim().parse::<u64>().unwrap_or(u64::MAX);
+                            out.announced = out.announced.max(n);
+                        }
+                    }
+                }
+                if elements.contains(&e.local_name().as_ref()) {
+                    out.elements += 1;
+                }
             }
-            let keep = longest.saturating_sub(1).min(filled);
-            buf.copy_within(filled - keep..filled, 0);
-            carry = keep;
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(quick_xml::Error::Io(e)) => return Err(std::io::Error::new(e.kind(), e.to_string())),
+            Err(e) => {
+                out.malformed = Some(e.to_string());
+                break;
+            }
         }
     }
+    // Whatever follows the XML is read too: the size is the part's, not the document's.
+    drop(xml);
+    std::io::copy(&mut counted, &mut std::io::sink())?;
+    out.size = counted.n;
     Ok(out)
-}
-
-/// The number in `name="123"` within the first bytes of a part.
-fn attribute(head: &[u8], name: &[u8]) -> Option<u64> {
-    let at = head.windows(name.len()).position(|w| w == name)? + name.len();
-    let rest = head.get(at..)?;
-    let rest = rest.strip_prefix(b"=")?;
-    let quote = *rest.first()?;
-    let digits: Vec<u8> = rest.get(1..)?.iter().take_while(|b| **b != quote).copied().collect();
-    // A number too long for u64 is as bad as the largest one.
-    std::str::from_utf8(&digits).ok()?.trim().parse::<u64>().ok().or(Some(u64::MAX))
 }
 
 /// A minimal workbook around one sheet's XML (`<sheetData>` and what precedes it), with
@@ -287,20 +307,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn patterns_cut_between_blocks_are_counted_once() {
-        let mut body = Vec::new();
+    fn elements_are_counted_by_local_name_and_announced_counts_read() {
+        let mut body = br#"<x:sst xmlns:x="m" count="10" uniqueCount="99999999999999999999999">"#.to_vec();
         for _ in 0..50_000 {
-            body.extend_from_slice(b"<si><t>x</t></si>");
+            body.extend_from_slice(b"<x:si><x:t>x</x:t></x:si>");
         }
-        let s = scan(Cursor::new(&body), &[b"<si>"]).map(|s| s.counts[0]).unwrap_or(0);
-        assert_eq!(s, 50_000);
-    }
-
-    #[test]
-    fn attributes_are_read_from_the_root_element() {
-        let head = br#"<?xml version="1.0"?><sst xmlns="x" count="10" uniqueCount="99999999999999999999999">"#;
-        assert_eq!(attribute(head, b"uniqueCount"), Some(u64::MAX));
-        assert_eq!(attribute(head, b" count"), Some(10));
+        body.extend_from_slice(b"</x:sst>");
+        let s = scan(Cursor::new(&body), &["si"]).unwrap_or(Scan { size: 0, elements: 0, announced: 0, malformed: None });
+        assert_eq!((s.size, s.elements, s.announced), (body.len() as u64, 50_000, u64::MAX));
     }
 
     #[test]

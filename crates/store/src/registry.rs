@@ -127,6 +127,10 @@ pub struct RegistryImportReport {
     /// What was repaired, by line (the first rows only).
     #[serde(default)]
     pub notes: Vec<(usize, String)>,
+    /// Rejections among `rows`: once `rows` holds only rejections, a new one is not placed
+    /// (a file of a million bad rows costs no scan of the kept rows per row).
+    #[serde(skip)]
+    kept_rejections: usize,
 }
 
 impl RegistryImportReport {
@@ -140,12 +144,14 @@ impl RegistryImportReport {
         self.rejected += 1;
         // Rejections are kept before anything else: they are what the user must fix.
         if self.rows.len() >= REPORT_ROWS
+            && self.kept_rejections < self.rows.len()
             && let Some(pos) = self.rows.iter().rposition(|(_, o)| !matches!(o, RowOutcome::Reject { .. }))
         {
             self.rows.remove(pos);
         }
         if self.rows.len() < REPORT_ROWS {
             self.rows.push((line, RowOutcome::Reject { errors }));
+            self.kept_rejections += 1;
         }
     }
 }
@@ -584,6 +590,7 @@ impl Store {
                 applied: false,
                 repaired: 0,
                 notes: Vec::new(),
+                kept_rejections: 0,
             },
             sink,
             cache: UnitCache::default(),

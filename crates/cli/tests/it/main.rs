@@ -18,4 +18,5 @@ mod movement;
 mod registries;
 mod stats;
 mod store;
+mod uploads;
 mod workflow;
