@@ -333,7 +333,10 @@ pub(crate) mod tests {
     #[test]
     fn shared_strings_styles_and_sheets_are_counted() {
         let sst = br#"<sst uniqueCount="4000000000"><si><t>a</t></si></sst>"#;
-        assert_eq!(check_office_zip(Cursor::new(archive(&[("xl/sharedStrings.xml", sst)])), &UPLOAD), Err(TableError::TooManySharedStrings(4_000_000_000)));
+        assert_eq!(
+            check_office_zip(Cursor::new(archive(&[("xl/sharedStrings.xml", sst)])), &UPLOAD),
+            Err(TableError::TooManySharedStrings(4_000_000_000))
+        );
         let mut styles = b"<styleSheet><cellXfs>".to_vec();
         for _ in 0..200_001 {
             styles.extend_from_slice(b"<xf numFmtId=\"0\"/>");

@@ -210,4 +210,3 @@ impl ImportReport {
         self.book.save_to_buffer()
     }
 }
-

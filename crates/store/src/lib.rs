@@ -42,14 +42,15 @@ pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
     ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,
 };
+pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
-    BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome, sort_column,
+    BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord,
+    RowOutcome, sort_column,
 };
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
 pub use users::{NewUser, SessionRow, UserRow};
-pub use pending::{PENDING_HOURS, PendingUpload};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -793,7 +793,12 @@ fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>, today: Date) -> Vec<Parsed
                 match hoctap_domain::registry::def::parse_value(f, raw, row.kind(f.column), today) {
                     Ok(Some(v)) => {
                         if v.restored_zero {
-                            notes.push(format!("cột {}: ô kiểu số \"{}\" đã mất số 0 đầu, đã khôi phục thành {}", f.header, raw.trim(), v.value.display(f.ty)));
+                            notes.push(format!(
+                                "cột {}: ô kiểu số \"{}\" đã mất số 0 đầu, đã khôi phục thành {}",
+                                f.header,
+                                raw.trim(),
+                                v.value.display(f.ty)
+                            ));
                         }
                         values.insert(f.column, v.value);
                     }

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 fn peak_mb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok())
+        })
         .unwrap_or(0)
         / 1024
 }
@@ -28,7 +30,11 @@ fn peak_in_child(test: &str, env: &[(&str, String)]) -> u64 {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "child {test} failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    stdout.lines().find_map(|l| l.split("PEAK_MB=").nth(1)).and_then(|n| n.trim().parse().ok()).unwrap_or_else(|| panic!("no peak in {stdout}"))
+    stdout
+        .lines()
+        .find_map(|l| l.split("PEAK_MB=").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {stdout}"))
 }
 
 fn scratch(name: &str) -> PathBuf {

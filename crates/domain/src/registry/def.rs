@@ -438,9 +438,7 @@ pub fn parse_value(field: &Field, raw: &str, kind: &CellKind, today: Date) -> Re
         let (cccd, restored_zero) = Cccd::restore(&s).map_err(|e| e.to_string())?;
         if restored_zero && *kind != CellKind::Number {
             let digits = s.chars().filter(char::is_ascii_digit).count();
-            return Err(format!(
-                "CCCD \"{s}\" có {digits} chữ số; ô là văn bản nên hệ thống không tự thêm số 0 đầu: hãy ghi đủ 12 chữ số"
-            ));
+            return Err(format!("CCCD \"{s}\" có {digits} chữ số; ô là văn bản nên hệ thống không tự thêm số 0 đầu: hãy ghi đủ 12 chữ số"));
         }
         return Ok(Some(SheetValue { value: Value::Text(cccd.as_ref().to_string()), restored_zero }));
     }

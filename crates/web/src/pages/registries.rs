@@ -765,7 +765,10 @@ struct ApplyForm {
 }
 
 fn gone() -> WebError {
-    WebError::invalid("file", format!("Tệp đã kiểm tra không còn (đã ghi, hoặc quá {} giờ); hãy tải tệp lên lại", hoctap_store::PENDING_HOURS))
+    WebError::invalid(
+        "file",
+        format!("Tệp đã kiểm tra không còn (đã ghi, hoặc quá {} giờ); hãy tải tệp lên lại", hoctap_store::PENDING_HOURS),
+    )
 }
 
 async fn import_apply(
@@ -799,11 +802,7 @@ async fn import_apply(
 }
 
 /// The full report of a checked upload as XLSX: every row of the file, decided again now.
-async fn import_report(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((slug, sha)): Path<(String, String)>,
-) -> WebResult<Response> {
+async fn import_report(State(state): State<AppState>, user: CurrentUser, Path((slug, sha)): Path<(String, String)>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.require(write_action(reg))?;
     let file = state.store.pending_upload(&user.actor(), &purpose(reg), &sha).await?.ok_or(WebError::NotFound("tệp đã kiểm tra"))?;

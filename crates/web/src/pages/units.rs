@@ -537,7 +537,11 @@ const MAX_VILLAGE_ROWS: usize = 20_000;
 pub async fn village_rows(bytes: std::sync::Arc<[u8]>) -> WebResult<Vec<VillageImportRow>> {
     let specs = VILLAGE_COLUMNS
         .iter()
-        .map(|c| hoctap_docs::table::ColumnSpec { name: c.name, headers: c.headers.iter().map(|h| (*h).to_string()).collect(), required: c.required })
+        .map(|c| hoctap_docs::table::ColumnSpec {
+            name: c.name,
+            headers: c.headers.iter().map(|h| (*h).to_string()).collect(),
+            required: c.required,
+        })
         .collect();
     let rows = crate::upload::read_rows(bytes, specs, MAX_VILLAGE_ROWS).await?;
     Ok(rows
