@@ -145,10 +145,11 @@ pub fn lie_about_part(mut bytes: Vec<u8>, part: &str, size: u32) -> Vec<u8> {
             Some(b"PK\x01\x02") => (true, i + 24, i + 46),
             _ => (false, 0, 0),
         };
-        if sig && bytes.get(name_at..name_at + name.len()) == Some(name) {
-            if let Some(s) = bytes.get_mut(at..at + 4) {
-                s.copy_from_slice(&size.to_le_bytes());
-            }
+        if sig
+            && bytes.get(name_at..name_at + name.len()) == Some(name)
+            && let Some(s) = bytes.get_mut(at..at + 4)
+        {
+            s.copy_from_slice(&size.to_le_bytes());
         }
         i += 1;
     }

@@ -553,17 +553,18 @@ mod sheet_tests {
 
     #[test]
     fn a_careful_clerk_restores_a_zero_only_where_excel_took_it() {
-        let (cccd, birth) = (CITIZENS.field("cccd").map(|f| *f), CITIZENS.field("birth_date").map(|f| *f));
-        let (Some(cccd), Some(birth)) = (cccd, birth) else { panic!("citizens have a CCCD and a birth date") };
+        let fields = (CITIZENS.field("cccd"), CITIZENS.field("birth_date"));
+        assert!(fields.0.is_some() && fields.1.is_some(), "citizens have a CCCD and a birth date");
+        let (Some(cccd), Some(birth)) = fields else { return };
         let today = date(2026, 12, 6);
-        let number = parse_value(&cccd, "1090012345", &CellKind::Number, today);
+        let number = parse_value(cccd, "1090012345", &CellKind::Number, today);
         assert_eq!(number, Ok(Some(SheetValue { value: Value::Text("001090012345".into()), restored_zero: true })));
-        let text = parse_value(&cccd, "01090012345", &CellKind::Text, today);
+        let text = parse_value(cccd, "01090012345", &CellKind::Text, today);
         assert!(text.as_ref().is_err_and(|e| e.contains("11 chữ số") && e.contains("văn bản")), "{text:?}");
-        let full = parse_value(&cccd, "001090012345", &CellKind::Text, today);
+        let full = parse_value(cccd, "001090012345", &CellKind::Text, today);
         assert_eq!(full, Ok(Some(SheetValue { value: Value::Text("001090012345".into()), restored_zero: false })));
-        assert!(parse_value(&birth, "07/12/2026", &CellKind::Text, today).is_err_and(|e| e.contains("tương lai")));
-        assert!(parse_value(&birth, "31/12/1899", &CellKind::Text, today).is_err_and(|e| e.contains("trước năm 1900")));
-        assert!(parse_value(&birth, "", &CellKind::Formula("TODAY()".into()), today).is_err_and(|e| e.contains("=TODAY()")));
+        assert!(parse_value(birth, "07/12/2026", &CellKind::Text, today).is_err_and(|e| e.contains("tương lai")));
+        assert!(parse_value(birth, "31/12/1899", &CellKind::Text, today).is_err_and(|e| e.contains("trước năm 1900")));
+        assert!(parse_value(birth, "", &CellKind::Formula("TODAY()".into()), today).is_err_and(|e| e.contains("=TODAY()")));
     }
 }
