@@ -628,21 +628,44 @@ impl Grid {
     }
 }
 
-fn read_grid(wb: &mut Xlsx<Cursor<Vec<u8>>>, name: &'static str) -> Result<Grid, CriteriaXlsxError> {
+/// Rows and columns a criteria workbook may use: a set has a few hundred rows.
+const MAX_GRID_ROWS: u32 = 10_000;
+const MAX_GRID_COLUMNS: u32 = 64;
+
+/// Reads a sheet cell by cell (never the declared range, which a file can make as large as
+/// Excel's whole grid); a value beyond the bounds is refused by its cell.
+fn read_grid<RS: std::io::Read + std::io::Seek>(wb: &mut Xlsx<RS>, name: &'static str) -> Result<Grid, CriteriaXlsxError> {
     if !wb.sheet_names().iter().any(|n| n == name) {
         return Err(CriteriaXlsxError::MissingSheet(name.to_string()));
     }
-    let range = wb.worksheet_range(name).map_err(|e| CriteriaXlsxError::Read(e.to_string()))?;
+    let mut reader = wb.worksheet_cells_reader(name).map_err(|e| CriteriaXlsxError::Read(e.to_string()))?;
     // Rows are addressed absolutely (from A1), whatever the first used cell is.
-    let (end_r, end_c) = range.end().unwrap_or((0, 0));
-    let mut rows = Vec::new();
-    if range.start().is_some() {
-        for r in 0..=end_r {
-            let mut row = Vec::new();
-            for c in 0..=end_c {
-                row.push(range.get_value((r, c)).cloned().unwrap_or(Data::Empty));
+    let mut rows: Vec<Vec<Data>> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| CriteriaXlsxError::Read(e.to_string()))? {
+        let value: Data = cell.get_value().clone().into();
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        if r >= MAX_GRID_ROWS || c >= MAX_GRID_COLUMNS {
+            return Err(CriteriaXlsxError::Cells(vec![XlsxCellError {
+                sheet: name.to_string(),
+                row: r as usize + 1,
+                column: col_letter(c as usize),
+                reason: format!("ô nằm ngoài vùng của bộ tiêu chí (tối đa {MAX_GRID_ROWS} dòng, {MAX_GRID_COLUMNS} cột)"),
+            }]));
+        }
+        let (r, c) = (r as usize, c as usize);
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        if let Some(row) = rows.get_mut(r) {
+            if row.len() <= c {
+                row.resize(c + 1, Data::Empty);
             }
-            rows.push(row);
+            if let Some(slot) = row.get_mut(c) {
+                *slot = value;
+            }
         }
     }
     Ok(Grid { name, rows })
@@ -709,7 +732,8 @@ impl Origins {
 
 /// Reads a workbook written by [`export_set`] (possibly edited) back into a validated set.
 pub fn import_set(bytes: &[u8]) -> Result<CriteriaSet, CriteriaXlsxError> {
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| CriteriaXlsxError::Read(e.to_string()))?;
+    crate::guard::check_office_zip(Cursor::new(bytes), &crate::guard::UPLOAD).map_err(|e| CriteriaXlsxError::Read(e.to_string()))?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| CriteriaXlsxError::Read(e.to_string()))?;
     let set_grid = read_grid(&mut wb, SHEET_SET)?;
     let crit_grid = read_grid(&mut wb, SHEET_CRITERIA)?;
     let ind_grid = read_grid(&mut wb, SHEET_INDICATORS)?;

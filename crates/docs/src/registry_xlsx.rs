@@ -192,3 +192,42 @@ pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     }
     wb.save_to_buffer()
 }
+/// The full report of an import check, one row per row of the file, written in constant
+/// memory as the check decides each row (the page shows only the first ones).
+pub struct ImportReport {
+    book: Workbook,
+    next: u32,
+}
+
+impl ImportReport {
+    pub fn new() -> Result<Self, XlsxError> {
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let ws = book.add_worksheet_with_constant_memory()?;
+        ws.set_name("Ket qua kiem tra")?;
+        let columns = [("Dòng", 8.0), ("Kết quả", 14.0), ("Mã", 24.0), ("Chi tiết", 100.0)];
+        for (c, (_, w)) in (0u16..).zip(columns) {
+            ws.set_column_width(c, w)?;
+        }
+        for (c, (h, _)) in (0u16..).zip(columns) {
+            ws.write_string_with_format(0, c, h, &bold)?;
+        }
+        Ok(Self { book, next: 1 })
+    }
+
+    /// Adds a row: the line in the file, the outcome, the record's key and the details.
+    pub fn row(&mut self, line: usize, status: &str, key: &str, detail: &str) -> Result<(), XlsxError> {
+        let r = self.next;
+        let ws = self.book.worksheet_from_index(0)?;
+        ws.write_number(r, 0, line as f64)?;
+        ws.write_string(r, 1, status)?;
+        ws.write_string(r, 2, escape_cell(key))?;
+        ws.write_string(r, 3, escape_cell(detail))?;
+        self.next += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.book.save_to_buffer()
+    }
+}

@@ -53,7 +53,9 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, String> {
         return Ok(FileKind::Png);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        crate::table::check_zip(std::io::Cursor::new(bytes), crate::table::MAX_UNZIPPED).map_err(|e| e.to_string())?;
+        // The archive's real structure, not only what it declares: a proof file is kept and
+        // served, and an Office reader that opens it later must not be its victim.
+        crate::guard::check_office_zip(std::io::Cursor::new(bytes), &crate::guard::UPLOAD).map_err(|e| e.to_string())?;
         let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("tệp nén hỏng: {e}"))?;
         let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
         if names.iter().any(|n| n == "word/document.xml") {
@@ -79,5 +81,15 @@ mod tests {
         assert!(sniff(b"").is_err());
         let xlsx = rust_xlsxwriter::Workbook::new().save_to_buffer().unwrap_or_default();
         assert_eq!(sniff(&xlsx), Ok(FileKind::Xlsx));
+    }
+
+    #[test]
+    fn an_office_file_whose_parts_lie_about_their_size_is_refused() {
+        let mut doc = b"<w:document>".to_vec();
+        doc.resize(3 * 1024 * 1024, b' ');
+        let honest = crate::guard::tests::archive(&[("word/document.xml", &doc)]);
+        assert_eq!(sniff(&honest), Ok(FileKind::Docx));
+        let lying = crate::guard::tests::lie_about_sizes(honest, 1000);
+        assert!(sniff(&lying).is_err_and(|e| e.contains("khai báo 1000 byte")), "{:?}", sniff(&lying));
     }
 }

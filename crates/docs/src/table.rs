@@ -2,11 +2,12 @@
 //! to it: UTF-8 with or without BOM, NFD text, trailing spaces, extra columns, blank rows,
 //! headers with or without diacritics. Each row keeps the line number Excel shows.
 
-use hoctap_domain::text;
+use hoctap_domain::registry::cell::CellKind;
 use std::collections::BTreeMap;
+#[cfg(test)]
 use std::io::Cursor;
 
-/// Largest upload accepted (zip bombs are caught by calamine's own limits on top of this).
+/// Largest upload accepted; what it may inflate to is bounded by [`crate::guard::UPLOAD`].
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// Why a file could not be read. Messages are Vietnamese and name what to fix.
@@ -26,27 +27,32 @@ pub enum TableError {
     MissingColumns(String),
     #[error("tệp Excel bị nén bất thường (giải nén ra {0} MB): có thể là tệp độc hại, hệ thống không mở")]
     ZipBomb(u64),
+    #[error("tệp nén có phần {part} khai báo {declared} byte nhưng giải nén ra {real} byte: tệp bị sửa hoặc độc hại, hệ thống không mở")]
+    ZipLies { part: String, declared: u64, real: u64 },
+    #[error("tệp nén có {0} phần; tệp Office bình thường có ít hơn nhiều: hệ thống không mở")]
+    TooManyParts(usize),
+    #[error("phần {part} của tệp giải nén ra {mb} MB, quá lớn để đọc: hệ thống không mở")]
+    PartTooLarge { part: String, mb: u64 },
+    #[error("tệp Excel có {0} trang tính; tối đa 255")]
+    TooManySheets(u64),
+    #[error("tệp Excel khai báo {0} chuỗi văn bản dùng chung; tối đa 3.000.000: hãy chia tệp nhỏ hơn")]
+    TooManySharedStrings(u64),
+    #[error("tệp Excel có {0} định dạng ô; tối đa 200.000: hãy xóa bớt định dạng thừa")]
+    TooManyStyles(u64),
+    #[error("trang tính khai báo vùng dữ liệu {range} ({cells} ô), vượt quá {max} ô: hãy xóa các dòng, cột trống thừa rồi lưu lại")]
+    DimensionTooLarge { range: String, cells: u64, max: u64 },
+    #[error("trang tính có hơn {0} ô: hãy chia tệp nhỏ hơn")]
+    TooManyCells(u64),
 }
 
-/// Largest size an uploaded XLSX may expand to, and the largest compression ratio of one part.
-pub const MAX_UNZIPPED: u64 = 400 * 1024 * 1024;
-const MAX_RATIO: u64 = 250;
+/// Largest size an uploaded XLSX may expand to.
+pub const MAX_UNZIPPED: u64 = crate::guard::UPLOAD.max_inflated;
 
-/// Refuses a workbook whose parts would expand beyond reason (a "zip bomb") before any
-/// reader inflates it. Sizes are those the archive declares; the zip reader also stops
-/// at the declared size, so a part cannot lie its way past this check.
+/// Refuses an Office file whose parts would expand beyond reason (a "zip bomb"), or whose
+/// real structure does not match what it declares, before any reader inflates it
+/// ([`crate::guard::check_office_zip`] with the upload limits, `max_unzipped` in all).
 pub fn check_zip<R: std::io::Read + std::io::Seek>(reader: R, max_unzipped: u64) -> Result<(), TableError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| TableError::BadXlsx(e.to_string()))?;
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let part = zip.by_index_raw(i).map_err(|e| TableError::BadXlsx(e.to_string()))?;
-        let (size, packed) = (part.size(), part.compressed_size().max(1));
-        total = total.saturating_add(size);
-        if total > max_unzipped || (size > 10 * 1024 * 1024 && size / packed > MAX_RATIO) {
-            return Err(TableError::ZipBomb(total / (1024 * 1024)));
-        }
-    }
-    Ok(())
+    crate::guard::check_office_zip(reader, &crate::guard::Limits { max_inflated: max_unzipped, ..crate::guard::UPLOAD }).map(|_| ())
 }
 
 /// One data row: the line number (1-based, as in Excel) and cells by canonical column name
@@ -55,11 +61,19 @@ pub fn check_zip<R: std::io::Read + std::io::Seek>(reader: R, max_unzipped: u64)
 pub struct TableRow {
     pub line: usize,
     pub cells: BTreeMap<std::borrow::Cow<'static, str>, String>,
+    /// Cells that were not text (numbers, formulas), by column; empty for most rows and
+    /// for every CSV row.
+    pub kinds: Vec<(std::borrow::Cow<'static, str>, CellKind)>,
 }
 
 impl TableRow {
     pub fn get(&self, column: &str) -> &str {
         self.cells.get(column).map(String::as_str).unwrap_or("")
+    }
+
+    /// What kind of cell a column's value came from.
+    pub fn kind(&self, column: &str) -> &CellKind {
+        self.kinds.iter().find(|(c, _)| c == column).map_or(&CellKind::Text, |(_, k)| k)
     }
 }
 
@@ -86,94 +100,15 @@ pub struct ColumnSpec {
     pub required: bool,
 }
 
-/// Like [`read_table`], with columns built at run time.
+/// Like [`read_table`], with columns built at run time. The file is read by the streaming
+/// reader ([`crate::table_stream::stream_bytes`]) with the upload limits: never into a grid.
 pub fn read_table_with(bytes: &[u8], columns: &[ColumnSpec]) -> Result<Vec<TableRow>, TableError> {
-    if bytes.is_empty() {
-        return Err(TableError::Empty);
-    }
-    if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(TableError::TooLarge(bytes.len() / (1024 * 1024)));
-    }
-    let grid = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
-    let wanted: Vec<(usize, Vec<String>)> =
-        columns.iter().enumerate().map(|(i, c)| (i, c.headers.iter().map(|h| text::fold(h)).collect())).collect();
-    // The header row is the first row that names every required column.
-    for (hdr_idx, header) in grid.iter().enumerate().take(10) {
-        let folded: Vec<String> = header.iter().map(|h| text::fold(h)).collect();
-        let mut positions: BTreeMap<usize, usize> = BTreeMap::new();
-        for (ci, spellings) in &wanted {
-            if let Some(pos) = folded.iter().position(|h| spellings.iter().any(|s| s == h)) {
-                positions.insert(*ci, pos);
-            }
-        }
-        let all_required = columns.iter().enumerate().all(|(i, c)| !c.required || positions.contains_key(&i));
-        if !all_required {
-            continue;
-        }
-        let mut out = Vec::new();
-        for (ri, row) in grid.iter().enumerate().skip(hdr_idx + 1) {
-            let mut cells = BTreeMap::new();
-            for (ci, col) in columns.iter().enumerate() {
-                let value = positions.get(&ci).and_then(|&p| row.get(p)).map(|s| text::clean(s)).unwrap_or_default();
-                cells.insert(std::borrow::Cow::Borrowed(col.name), value);
-            }
-            if cells.values().all(String::is_empty) {
-                continue;
-            }
-            out.push(TableRow { line: ri + 1, cells });
-        }
-        return Ok(out);
-    }
-    Err(TableError::MissingColumns(
-        columns
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| c.headers.first().cloned().unwrap_or_else(|| c.name.to_string()))
-            .collect::<Vec<_>>()
-            .join(", "),
-    ))
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|_| TableError::UnknownFormat)?;
-    if text.contains('\0') {
-        return Err(TableError::UnknownFormat);
-    }
-    // Excel in Vietnamese locales writes ';' separated CSV; pick whichever the header uses more.
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
-    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| TableError::BadCsv { line: i + 1, reason: e.to_string() })?;
-        out.push(rec.iter().map(str::to_string).collect());
-    }
+    crate::table_stream::stream_bytes(bytes, columns, 1_000, |chunk| {
+        out.extend(chunk);
+        true
+    })?;
     Ok(out)
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, TableError> {
-    use calamine::{Data, Reader, Xlsx};
-    check_zip(Cursor::new(bytes), MAX_UNZIPPED)?;
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| TableError::BadXlsx(e.to_string()))?;
-    let name = wb.sheet_names().first().cloned().ok_or_else(|| TableError::BadXlsx("không có trang tính".into()))?;
-    let range = wb.worksheet_range(&name).map_err(|e| TableError::BadXlsx(e.to_string()))?;
-    Ok(range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                    Data::Float(f) => f.to_string(),
-                    Data::Int(i) => i.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect())
 }
 
 /// Escapes a cell that a spreadsheet would run as a formula (`= + - @`).

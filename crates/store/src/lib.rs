@@ -17,6 +17,7 @@ mod evidence;
 mod keys;
 mod migrate;
 mod movement;
+mod pending;
 mod plans;
 mod registry;
 mod reorg;
@@ -41,9 +42,11 @@ pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
     ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,
 };
+pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
-    BulkRecord, IMPORT_CHUNK, ImportOptions, ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome, sort_column,
+    BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord,
+    RowOutcome, sort_column,
 };
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};

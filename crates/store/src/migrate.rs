@@ -20,8 +20,9 @@ const SQLITE: &[(&str, &str)] = &[
     ("0012_boards", include_str!("../migrations/sqlite/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/sqlite/0013_movement_reports.sql")),
     ("0014_achievement_files", include_str!("../migrations/sqlite/0014_achievement_files.sql")),
-    ("0015_login_throttle", include_str!("../migrations/sqlite/0015_login_throttle.sql")),
+    ("0015_pending_uploads", include_str!("../migrations/sqlite/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/sqlite/0016_signing_keys.sql")),
+    ("0018_login_throttle", include_str!("../migrations/sqlite/0018_login_throttle.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -38,8 +39,9 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0012_boards", include_str!("../migrations/postgres/0012_boards.sql")),
     ("0013_movement_reports", include_str!("../migrations/postgres/0013_movement_reports.sql")),
     ("0014_achievement_files", include_str!("../migrations/postgres/0014_achievement_files.sql")),
-    ("0015_login_throttle", include_str!("../migrations/postgres/0015_login_throttle.sql")),
+    ("0015_pending_uploads", include_str!("../migrations/postgres/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/postgres/0016_signing_keys.sql")),
+    ("0018_login_throttle", include_str!("../migrations/postgres/0018_login_throttle.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

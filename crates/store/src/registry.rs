@@ -7,6 +7,7 @@
 use crate::audit::{AuditEntry, record};
 use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
+use hoctap_domain::registry::cell::CellKind;
 use hoctap_domain::registry::def::{FieldType, Registry, RegistryKind, Value, Values, check_record, key_of, registry};
 use hoctap_domain::text;
 use hoctap_domain::unit::{UnitCode, UnitKind};
@@ -50,7 +51,39 @@ pub struct RegistryQuery {
 pub struct ImportRow {
     pub line: usize,
     pub cells: BTreeMap<std::borrow::Cow<'static, str>, String>,
+    /// Cells that were numbers or formulas, by column (the rest were text).
+    #[serde(default)]
+    pub kinds: Vec<(std::borrow::Cow<'static, str>, CellKind)>,
 }
+
+impl ImportRow {
+    /// A row whose cells were all text (a CSV file, a test).
+    pub fn text(line: usize, cells: BTreeMap<std::borrow::Cow<'static, str>, String>) -> Self {
+        Self { line, cells, kinds: Vec::new() }
+    }
+
+    fn kind(&self, column: &str) -> &CellKind {
+        self.kinds.iter().find(|(c, _)| c == column).map_or(&CellKind::Text, |(_, k)| k)
+    }
+}
+
+/// A chunk of rows from a reader, or why the reader stopped (then nothing is written).
+pub type ImportChunk = std::result::Result<Vec<ImportRow>, String>;
+
+/// The next chunk, or None at the end of the file or when the reader failed (`failed` says why).
+async fn next_chunk(chunks: &mut tokio::sync::mpsc::Receiver<ImportChunk>, failed: &mut Option<String>) -> Option<Vec<ImportRow>> {
+    match chunks.recv().await? {
+        Ok(c) => Some(c),
+        Err(reason) => {
+            *failed = Some(reason);
+            None
+        }
+    }
+}
+
+/// Called with every row's outcome and its notes, in file order, as an import decides it
+/// (for the full report of a large file; the report itself keeps the first rows only).
+pub type OutcomeSink<'a> = &'a mut (dyn FnMut(usize, &RowOutcome, &[String]) + Send);
 
 /// What an import does with a row.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -89,6 +122,16 @@ pub struct RegistryImportReport {
     /// Rows that create, update or are rejected (unchanged rows only counted), by line.
     pub rows: Vec<(usize, RowOutcome)>,
     pub applied: bool,
+    /// Rows where a cell was repaired (a CCCD kept as a number got its leading zero back).
+    #[serde(default)]
+    pub repaired: usize,
+    /// What was repaired, by line (the first rows only).
+    #[serde(default)]
+    pub notes: Vec<(usize, String)>,
+    /// Rejections among `rows`: once `rows` holds only rejections, a new one is not placed
+    /// (a file of a million bad rows costs no scan of the kept rows per row).
+    #[serde(skip)]
+    kept_rejections: usize,
 }
 
 impl RegistryImportReport {
@@ -102,12 +145,14 @@ impl RegistryImportReport {
         self.rejected += 1;
         // Rejections are kept before anything else: they are what the user must fix.
         if self.rows.len() >= REPORT_ROWS
+            && self.kept_rejections < self.rows.len()
             && let Some(pos) = self.rows.iter().rposition(|(_, o)| !matches!(o, RowOutcome::Reject { .. }))
         {
             self.rows.remove(pos);
         }
         if self.rows.len() < REPORT_ROWS {
             self.rows.push((line, RowOutcome::Reject { errors }));
+            self.kept_rejections += 1;
         }
     }
 }
@@ -490,7 +535,7 @@ impl Store {
         let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
         let feeder = async move {
             for c in chunks {
-                if tx.send(c).await.is_err() {
+                if tx.send(Ok(c)).await.is_err() {
                     break;
                 }
             }
@@ -508,9 +553,23 @@ impl Store {
         &self,
         actor: &Actor,
         reg: &Registry,
-        mut chunks: tokio::sync::mpsc::Receiver<Vec<ImportRow>>,
+        chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        opts: ImportOptions,
+        progress: impl FnMut(usize),
+    ) -> Result<RegistryImportReport> {
+        self.registry_import_observed(actor, reg, chunks, opts, progress, None).await
+    }
+
+    /// [`Store::registry_import_stream`], with every row's outcome given to `sink` as it is
+    /// decided.
+    pub async fn registry_import_observed<'a>(
+        &self,
+        actor: &Actor,
+        reg: &'a Registry,
+        mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
         opts: ImportOptions,
         mut progress: impl FnMut(usize),
+        sink: Option<OutcomeSink<'a>>,
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
         let mut tx = self.pool().begin().await?;
@@ -524,7 +583,18 @@ impl Store {
             reg,
             opts,
             fresh,
-            report: RegistryImportReport { to_create: 0, to_update: 0, unchanged: 0, rejected: 0, rows: Vec::new(), applied: false },
+            report: RegistryImportReport {
+                to_create: 0,
+                to_update: 0,
+                unchanged: 0,
+                rejected: 0,
+                rows: Vec::new(),
+                applied: false,
+                repaired: 0,
+                notes: Vec::new(),
+                kept_rejections: 0,
+            },
+            sink,
             cache: UnitCache::default(),
             seen: std::collections::HashMap::new(),
             rows_total: 0,
@@ -532,9 +602,11 @@ impl Store {
         let mut done = 0usize;
         let mut inserted = 0usize;
         let mut bulk: Option<BulkLoad> = None;
-        let mut current = match chunks.recv().await {
+        // A reader that fails halfway says so on the channel: nothing read so far is written.
+        let mut failed: Option<String> = None;
+        let mut current = match next_chunk(&mut chunks, &mut failed).await {
             Some(c) => {
-                let parsed = parse_chunk(reg, c);
+                let parsed = parse_chunk(reg, c, opts.on);
                 let n = parsed.len();
                 let rows = run.first_of_each_key(parsed);
                 Some(run.prepare(&mut tx, n, rows).await?)
@@ -551,7 +623,8 @@ impl Store {
             // server) while this task parses the next one and, when the cache holds every unit
             // it needs, decides it.
             let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
-                Some(run.prepare_offline(parse_chunk(reg, chunks.recv().await?)))
+                let c = next_chunk(&mut chunks, &mut failed).await?;
+                Some(run.prepare_offline(parse_chunk(reg, c, opts.on)))
             });
             written?;
             done += n;
@@ -563,6 +636,10 @@ impl Store {
             };
         }
         let ImportRun { mut report, rows_total, .. } = run;
+        if let Some(reason) = failed {
+            tx.rollback().await?;
+            return Err(StoreError::invalid("file", reason));
+        }
         tracing::info!(
             rows = rows_total,
             create = report.to_create,
@@ -696,6 +773,8 @@ struct ParsedRow {
     line: usize,
     values: Values,
     key: String,
+    /// What was repaired in the row's cells.
+    notes: Vec<String>,
     /// What `check_record` says of the row as a new record (most rows of a large import).
     errors_if_new: Vec<(String, String)>,
 }
@@ -704,17 +783,26 @@ struct ParsedRow {
 type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
 
 /// Parses a chunk with the domain's cell parsers.
-fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
+fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>, today: Date) -> Vec<Parsed> {
     chunk
         .into_iter()
         .map(|row| {
             let mut errors: Vec<(String, String)> = Vec::new();
             let mut values = Values::new();
+            let mut notes = Vec::new();
             for f in reg.fields {
                 let Some(raw) = row.cells.get(f.column) else { continue };
-                match hoctap_domain::registry::def::parse_value(f, raw) {
+                match hoctap_domain::registry::def::parse_value(f, raw, row.kind(f.column), today) {
                     Ok(Some(v)) => {
-                        values.insert(f.column, v);
+                        if v.restored_zero {
+                            notes.push(format!(
+                                "cột {}: ô kiểu số \"{}\" đã mất số 0 đầu, đã khôi phục thành {}",
+                                f.header,
+                                raw.trim(),
+                                v.value.display(f.ty)
+                            ));
+                        }
+                        values.insert(f.column, v.value);
                     }
                     Ok(None) => {}
                     Err(reason) => errors.push((f.header.to_string(), reason)),
@@ -723,7 +811,7 @@ fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>) -> Vec<Parsed> {
             match key_of(reg, &values) {
                 Some(key) if errors.is_empty() => {
                     let errors_if_new = check_record(reg, &values).into_iter().map(|(c, m)| (header_of(reg, c), m)).collect();
-                    Ok(ParsedRow { line: row.line, values, key, errors_if_new })
+                    Ok(ParsedRow { line: row.line, values, key, notes, errors_if_new })
                 }
                 None if errors.is_empty() => {
                     for k in reg.key.iter().filter(|k| !values.contains_key(*k)) {
@@ -749,6 +837,7 @@ struct ImportRun<'a> {
     /// Keys seen in the file, hashed: duplicates are found in constant memory per row.
     seen: std::collections::HashMap<u64, usize>,
     rows_total: usize,
+    sink: Option<OutcomeSink<'a>>,
 }
 
 /// A chunk decided and ready to write: new records with their statement parameter already
@@ -773,10 +862,40 @@ struct CheckedRow {
     line: usize,
     key: String,
     merged: Values,
+    notes: Vec<String>,
     errs: Vec<(String, String)>,
 }
 
 impl ImportRun<'_> {
+    fn note(&mut self, line: usize, outcome: RowOutcome, notes: Vec<String>) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink(line, &outcome, &notes);
+        }
+        if !notes.is_empty() {
+            self.report.repaired += 1;
+            for n in notes {
+                if self.report.notes.len() < REPORT_ROWS {
+                    self.report.notes.push((line, n));
+                }
+            }
+        }
+        self.report.note(line, outcome);
+    }
+
+    fn reject(&mut self, line: usize, errors: Vec<(String, String)>) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink(line, &RowOutcome::Reject { errors: errors.clone() }, &[]);
+        }
+        self.report.reject(line, errors);
+    }
+
+    fn unchanged(&mut self, line: usize, key: String) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink(line, &RowOutcome::Unchanged { key }, &[]);
+        }
+        self.report.unchanged += 1;
+    }
+
     /// Drops rows whose key came earlier in the file (a rejection each), keeping the rest.
     fn first_of_each_key(&mut self, parsed: Vec<Parsed>) -> Vec<ParsedRow> {
         self.rows_total += parsed.len();
@@ -786,13 +905,14 @@ impl ImportRun<'_> {
                 Ok(row) => {
                     let h = hash_key(&row.key);
                     if let Some(first) = self.seen.get(&h) {
-                        self.report.reject(row.line, vec![(key_headers(self.reg), format!("trùng với dòng {first} trong tệp"))]);
+                        let first = *first;
+                        self.reject(row.line, vec![(key_headers(self.reg), format!("trùng với dòng {first} trong tệp"))]);
                     } else {
                         self.seen.insert(h, row.line);
                         rows.push(row);
                     }
                 }
-                Err((line, errors)) => self.report.reject(line, errors),
+                Err((line, errors)) => self.reject(line, errors),
             }
         }
         rows
@@ -806,7 +926,7 @@ impl ImportRun<'_> {
         before: Option<&RegistryRecord>,
         out: &mut DecidedChunk,
     ) {
-        let (reg, CheckedRow { line, key, merged, mut errs }) = (self.reg, row);
+        let (reg, CheckedRow { line, key, merged, notes, mut errs }) = (self.reg, row);
         let placement = match placed {
             Ok(p) => Some(p),
             Err((c, m)) => {
@@ -819,15 +939,15 @@ impl ImportRun<'_> {
                 let changed =
                     reg.fields.iter().filter(|f| b.values.get(f.column) != merged.get(f.column)).map(|f| f.header.to_string()).collect();
                 self.report.to_update += 1;
-                self.report.note(line, RowOutcome::Update { key, changed });
+                self.note(line, RowOutcome::Update { key, changed }, notes);
                 out.updates.push((b.clone(), merged, p));
             }
             (Some(p), true, None) => {
                 self.report.to_create += 1;
-                self.report.note(line, RowOutcome::Create { key });
+                self.note(line, RowOutcome::Create { key }, notes);
                 out.new_records.push((merged, p));
             }
-            _ => self.report.reject(line, errs),
+            _ => self.reject(line, errs),
         }
     }
 
@@ -878,8 +998,8 @@ impl ImportRun<'_> {
             return Err((n, rows));
         };
         let mut out = Self::empty_chunk(n);
-        for (ParsedRow { line, values, key, errors_if_new }, placed) in rows.into_iter().zip(placed) {
-            self.classify(CheckedRow { line, key, merged: values, errs: errors_if_new }, placed, None, &mut out);
+        for (ParsedRow { line, values, key, notes, errors_if_new }, placed) in rows.into_iter().zip(placed) {
+            self.classify(CheckedRow { line, key, merged: values, notes, errs: errors_if_new }, placed, None, &mut out);
         }
         Ok(self.seal(out))
     }
@@ -891,7 +1011,7 @@ impl ImportRun<'_> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
         let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, reg, &rows).await? };
         let mut out = Self::empty_chunk(n);
-        for ParsedRow { line, values, key, errors_if_new } in rows {
+        for ParsedRow { line, values, key, notes, errors_if_new } in rows {
             let before = existing.get(&key);
             let (merged, errs) = match before {
                 None => {
@@ -912,15 +1032,15 @@ impl ImportRun<'_> {
                     if let Some(s) = scope
                         && !in_scope_tx(tx, s, b.unit_id, on).await?
                     {
-                        self.report.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
+                        self.reject(line, vec![(key_headers(reg), format!("\"{key}\" thuộc đơn vị ngoài phạm vi của bạn"))]);
                         continue;
                     }
                     if b.values == merged {
-                        self.report.unchanged += 1;
+                        self.unchanged(line, key);
                         continue;
                     }
                     if reg.append_only {
-                        self.report.reject(
+                        self.reject(
                             line,
                             vec![(
                                 String::new(),
@@ -934,7 +1054,7 @@ impl ImportRun<'_> {
                 }
             };
             let placed = place(tx, reg, &merged, scope, on, &mut self.cache).await;
-            self.classify(CheckedRow { line, key, merged, errs }, placed, before, &mut out);
+            self.classify(CheckedRow { line, key, merged, notes, errs }, placed, before, &mut out);
         }
         Ok(self.seal(out))
     }

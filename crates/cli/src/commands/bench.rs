@@ -37,6 +37,8 @@ pub enum Cmd {
     },
     /// Trang tổng hợp (cả nước, tỉnh, xã) dưới tải; ghi → hiển thị; bộ nhớ máy chủ; so với đếm trực tiếp.
     Dashboard(super::bench_dashboard::Args),
+    /// Ba tệp 20 MB (hợp lệ 1.048.576 dòng, rồi các tệp độc hại) cùng được kiểm tra qua trang nhập sổ: độ trễ /healthz và bộ nhớ đỉnh của máy chủ.
+    Uploads(super::bench_uploads::Args),
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
     Tree {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -80,6 +82,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Import { rows, database_url, xlsx } => bench_import(rows, &database_url, xlsx).await,
         Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
         Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
+        Cmd::Uploads(a) => super::bench_uploads::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client

@@ -37,15 +37,20 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(code) => Some(store.unit_by_code(code, today).await?.id),
         None => None,
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<ImportRow>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<hoctap_store::ImportChunk>(4);
     let specs = hoctap_docs::registry_xlsx::column_specs(reg);
     let path = a.file.clone();
-    // The file is read on a blocking thread; the bounded channel keeps memory constant.
+    // The file is read on a blocking thread; the bounded channel keeps memory constant. A
+    // reader that fails halfway says so on the channel, and nothing is written.
     let reader = tokio::task::spawn_blocking(move || {
-        hoctap_docs::table_stream::stream_table(&path, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
-            let chunk: Vec<ImportRow> = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells }).collect();
-            tx.blocking_send(chunk).is_ok()
-        })
+        let read = hoctap_docs::table_stream::stream_table(&path, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
+            let chunk: Vec<ImportRow> = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells, kinds: r.kinds }).collect();
+            tx.blocking_send(Ok(chunk)).is_ok()
+        });
+        if let Err(e) = &read {
+            let _ = tx.blocking_send(Err(e.to_string()));
+        }
+        read
     });
     let mut progress = Progress::new(if a.dry_run { "Kiểm tra" } else { "Nhập" });
     let actor = Actor { user_id: None, username: "hệ thống (dòng lệnh)".into(), unit_id: scope };

@@ -141,6 +141,8 @@ enum Obj {
     EntryNo,
     AssociationMember,
     Code,
+    /// A checked upload (its SHA-256): only its owner has it, so none here.
+    Upload,
 }
 
 /// How far an object is seen.
@@ -230,6 +232,7 @@ const ROWS: &[Row] = &[
     row(GET, "/so/{slug}/nhap", Roles(EDIT), &[O::Slug]),
     row(POST, "/so/{slug}/nhap", Roles(EDIT), &[O::Slug]),
     row(POST, "/so/{slug}/nhap/ap-dung", Roles(EDIT), &[O::Slug]),
+    row(GET, "/so/{slug}/nhap/{sha}/bao-cao.xlsx", Roles(EDIT), &[O::Slug, O::Upload]),
     row(GET, "/so/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
     row(POST, "/so/{slug}/{id}", Roles(EDIT), &[O::Slug, O::Household]),
     row(POST, "/so/{slug}/{id}/ket-thuc", Roles(EDIT), &[O::Slug, O::Household]),
@@ -804,6 +807,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     objs.insert(O::RewardDecision, ("999999".into(), "999998".into(), Level::Missing));
     objs.insert(O::Reward, ("999999".into(), "999998".into(), Level::Missing));
     objs.insert(O::Code, (rec.code.clone(), "ABCDEFGH23".into(), Level::Global));
+    objs.insert(O::Upload, ("9".repeat(64), "9".repeat(63) + "8", Level::Missing));
     Fixture { objs }
 }
 

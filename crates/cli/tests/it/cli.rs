@@ -158,6 +158,7 @@ async fn a_large_first_import_keeps_every_key_index_and_counter() {
                             .zip(cells)
                             .map(|(h, v)| (Cow::Owned(header_column(h)), v))
                             .collect(),
+                        kinds: Vec::new(),
                     }
                 })
                 .collect()

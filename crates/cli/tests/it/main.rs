@@ -19,4 +19,5 @@ mod movement;
 mod registries;
 mod stats;
 mod store;
+mod uploads;
 mod workflow;

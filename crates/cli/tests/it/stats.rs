@@ -267,6 +267,7 @@ async fn generated_and_imported_records_are_counted_in_their_transaction() {
         let row = |line: usize, cells: &[(&'static str, String)]| ImportRow {
             line,
             cells: cells.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect(),
+            kinds: Vec::new(),
         };
         store
             .registry_import(

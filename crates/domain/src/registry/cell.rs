@@ -39,6 +39,53 @@ pub enum CellError {
     NegativeMoney(String),
     #[error("không đọc được \"{0}\": ghi \"có\" hoặc \"không\" (hoặc x / để trống)")]
     BadBool(String),
+    #[error("ngày {0} ở trong tương lai")]
+    FutureDate(String),
+    #[error("ngày {0} trước năm 1900, không thể có trong sổ")]
+    BeforeEarliest(String),
+}
+
+/// What kind of spreadsheet cell a value came from: a careful clerk reads a number, a text
+/// and a formula differently (a number lost its leading zeros, a text did not; a formula's
+/// value is whatever Excel last computed, if it saved one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CellKind {
+    /// Text, and every cell of a CSV file.
+    Text,
+    /// A number cell.
+    Number,
+    /// A formula (its text, or empty for a copy of a shared formula); the cell's text is the
+    /// value Excel saved with it, empty if none.
+    Formula(String),
+}
+
+impl CellKind {
+    /// Why a formula cell is not taken (names the formula and the value Excel saved), or
+    /// `None` for a number or a text.
+    pub fn refusal(&self, cached: &str) -> Option<String> {
+        let Self::Formula(formula) = self else { return None };
+        let what = if formula.is_empty() { "ô chứa công thức".to_string() } else { format!("ô chứa công thức ={formula}") };
+        Some(if cached.is_empty() {
+            format!("{what}, chưa có giá trị tính sẵn; hãy dán giá trị (Paste Special → Values) thay cho công thức")
+        } else {
+            format!("{what} (giá trị Excel đã tính: \"{cached}\"); hãy dán giá trị (Paste Special → Values) thay cho công thức")
+        })
+    }
+}
+
+/// The earliest date a register takes: nobody alive was born before 1900.
+pub const EARLIEST_DATE: Date = jiff::civil::date(1900, 1, 1);
+
+/// Checks that a date read from a register's cell is possible on `today`: not in the future,
+/// not before 1900. Names the date; the caller adds row and column.
+pub fn check_possible_date(d: Date, today: Date) -> Result<Date, CellError> {
+    if d > today {
+        return Err(CellError::FutureDate(crate::date::format_vn(d)));
+    }
+    if d < EARLIEST_DATE {
+        return Err(CellError::BeforeEarliest(crate::date::format_vn(d)));
+    }
+    Ok(d)
 }
 
 /// The last valid Excel serial date, 31/12/9999.
@@ -263,6 +310,18 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use proptest::prelude::*;
+
+    #[test]
+    fn impossible_dates_and_formulas_are_refused_by_name() {
+        let today = date(2026, 12, 6);
+        assert_eq!(check_possible_date(date(2026, 12, 6), today), Ok(date(2026, 12, 6)));
+        assert_eq!(check_possible_date(date(2026, 12, 7), today), Err(CellError::FutureDate("07/12/2026".into())));
+        assert_eq!(check_possible_date(date(1899, 12, 31), today), Err(CellError::BeforeEarliest("31/12/1899".into())));
+        assert_eq!(CellKind::Number.refusal("1"), None);
+        let f = CellKind::Formula("A2*2".into());
+        assert!(f.refusal("4").is_some_and(|m| m.contains("=A2*2") && m.contains("\"4\"")));
+        assert!(f.refusal("").is_some_and(|m| m.contains("chưa có giá trị")));
+    }
 
     #[test]
     fn dates_are_read_in_every_common_spelling() {

@@ -4,7 +4,7 @@
 //! registries share one tested implementation instead of nine copies.
 
 use super::cccd::Cccd;
-use super::cell::{parse_bool_cell, parse_date_cell, parse_int_cell, parse_money_cell};
+use super::cell::{CellKind, check_possible_date, parse_bool_cell, parse_date_cell, parse_int_cell, parse_money_cell};
 use super::person::{FullName, RecordCode, Sex};
 use super::reference::{
     ASSOCIATION_LEVELS, FUND_ENTRY_KINDS, MANAGEMENT_LEVELS, OCCUPATION_GROUPS, ORGANISATION_KINDS, RELATIONS_TO_HEAD, parse_coded,
@@ -413,11 +413,40 @@ impl Value {
     }
 }
 
-/// Reads one spreadsheet cell, forgiving what Excel does to values (a CCCD that lost its
-/// leading zero is restored). Empty means "no value" (`Ok(None)`); the reason of an error is
+/// A value read from a spreadsheet cell, and whether a repair was made (the preview says so).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetValue {
+    pub value: Value,
+    /// A CCCD kept as a number lost its leading zero, and it was put back.
+    pub restored_zero: bool,
+}
+
+/// Reads one spreadsheet cell as a careful clerk would: a CCCD that lost its leading zero is
+/// restored only where the cell was a number (a text cell kept what was typed), a formula is
+/// refused by name with the value Excel saved, a date must be possible on `today` (not in the
+/// future, not before 1900). Empty means "no value" (`Ok(None)`); the reason of an error is
 /// Vietnamese and does not repeat the column (the caller names row and column).
-pub fn parse_value(field: &Field, raw: &str) -> Result<Option<Value>, String> {
-    parse_value_with(field, raw, true)
+pub fn parse_value(field: &Field, raw: &str, kind: &CellKind, today: Date) -> Result<Option<SheetValue>, String> {
+    if let Some(refusal) = kind.refusal(raw.trim()) {
+        return Err(refusal);
+    }
+    if field.ty == FieldType::Cccd {
+        let s = crate::text::clean_cow(raw);
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let (cccd, restored_zero) = Cccd::restore(&s).map_err(|e| e.to_string())?;
+        if restored_zero && *kind != CellKind::Number {
+            let digits = s.chars().filter(char::is_ascii_digit).count();
+            return Err(format!("CCCD \"{s}\" có {digits} chữ số; ô là văn bản nên hệ thống không tự thêm số 0 đầu: hãy ghi đủ 12 chữ số"));
+        }
+        return Ok(Some(SheetValue { value: Value::Text(cccd.as_ref().to_string()), restored_zero }));
+    }
+    let value = parse_value_with(field, raw, true)?;
+    if let Some(Value::Date(d)) = value {
+        check_possible_date(d, today).map_err(|e| e.to_string())?;
+    }
+    Ok(value.map(|value| SheetValue { value, restored_zero: false }))
 }
 
 /// Reads a value typed in a form or sent to the API: no spreadsheet repairs.
@@ -457,7 +486,6 @@ fn parse_value_with(field: &Field, raw: &str, spreadsheet: bool) -> Result<Optio
             Value::Int(n)
         }
         FieldType::Bool => Value::Bool(parse_bool_cell(s).map_err(|e| e.to_string())?),
-        FieldType::Cccd if spreadsheet => Value::Text(Cccd::restore(s).map_err(|e| e.to_string())?.0.as_ref().to_string()),
         FieldType::Cccd => Value::Text(Cccd::parse(s).map_err(|e| e.to_string())?.as_ref().to_string()),
         FieldType::Sex => Value::Text(Sex::parse(s).ok_or_else(|| format!("\"{s}\" không phải Nam hoặc Nữ"))?.code().to_string()),
         FieldType::Coded(list) => Value::Text(
@@ -510,4 +538,27 @@ pub fn key_of(reg: &Registry, values: &Values) -> Option<String> {
         }
     }
     Some(parts.join("|"))
+}
+
+#[cfg(test)]
+mod sheet_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_careful_clerk_restores_a_zero_only_where_excel_took_it() {
+        let fields = (CITIZENS.field("cccd"), CITIZENS.field("birth_date"));
+        assert!(fields.0.is_some() && fields.1.is_some(), "citizens have a CCCD and a birth date");
+        let (Some(cccd), Some(birth)) = fields else { return };
+        let today = date(2026, 12, 6);
+        let number = parse_value(cccd, "1090012345", &CellKind::Number, today);
+        assert_eq!(number, Ok(Some(SheetValue { value: Value::Text("001090012345".into()), restored_zero: true })));
+        let text = parse_value(cccd, "01090012345", &CellKind::Text, today);
+        assert!(text.as_ref().is_err_and(|e| e.contains("11 chữ số") && e.contains("văn bản")), "{text:?}");
+        let full = parse_value(cccd, "001090012345", &CellKind::Text, today);
+        assert_eq!(full, Ok(Some(SheetValue { value: Value::Text("001090012345".into()), restored_zero: false })));
+        assert!(parse_value(birth, "07/12/2026", &CellKind::Text, today).is_err_and(|e| e.contains("tương lai")));
+        assert!(parse_value(birth, "31/12/1899", &CellKind::Text, today).is_err_and(|e| e.contains("trước năm 1900")));
+        assert!(parse_value(birth, "", &CellKind::Formula("TODAY()".into()), today).is_err_and(|e| e.contains("=TODAY()")));
+    }
 }

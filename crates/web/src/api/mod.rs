@@ -321,7 +321,7 @@ async fn import_villages(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
-    let rows = crate::pages::units::village_rows(&body)?;
+    let rows = crate::pages::units::village_rows(body.to_vec().into()).await?;
     if rows.is_empty() {
         return Err(bad("file", "tệp không có dòng dữ liệu nào"));
     }
@@ -610,7 +610,7 @@ async fn criteria_import(
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
-    let set = crate::pages::criteria::set_from_upload(&body)?;
+    let set = crate::pages::criteria::set_from_upload(body.to_vec()).await?;
     if q.dry_run.unwrap_or(false) {
         return Ok(Json(json!({"id": set.id, "version": set.version, "valid": true, "applied": false})).into_response());
     }
@@ -826,8 +826,8 @@ async fn registry_import(
 ) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
-    let rows = crate::pages::registries::import_rows(reg, &body)?;
-    let report = state.store.registry_import(&u.actor(), reg, &rows, u.scope(), hoctap_store::today(), q.dry_run.unwrap_or(true)).await?;
+    let opts = hoctap_store::ImportOptions { scope: u.scope(), on: hoctap_store::today(), dry_run: q.dry_run.unwrap_or(true) };
+    let report = crate::upload::registry_import(&state.store, &u.actor(), reg, body.to_vec().into(), opts, None).await?;
     let status = if report.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(json!(report))).into_response())
 }

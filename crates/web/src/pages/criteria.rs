@@ -557,10 +557,16 @@ async fn export_toml(
 }
 
 /// Reads a set from an uploaded workbook or TOML file.
-pub fn set_from_upload(bytes: &[u8]) -> WebResult<CriteriaSet> {
+pub async fn set_from_upload(bytes: Vec<u8>) -> WebResult<CriteriaSet> {
+    // A workbook is read on a blocking thread, cell by cell, after its archive is checked.
+    crate::upload::blocking_read(move || set_from_bytes(&bytes)).await?
+}
+
+fn set_from_bytes(bytes: &[u8]) -> WebResult<CriteriaSet> {
+    if bytes.len() > hoctap_docs::table::MAX_UPLOAD_BYTES {
+        return Err(WebError::invalid("file", format!("Tệp lớn {} MB; tối đa 20 MB", bytes.len() / (1024 * 1024))));
+    }
     if bytes.starts_with(b"PK\x03\x04") {
-        hoctap_docs::table::check_zip(std::io::Cursor::new(bytes), hoctap_docs::table::MAX_UNZIPPED)
-            .map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
         hoctap_docs::criteria_xlsx::import_set(bytes).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))
     } else {
         let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -590,7 +596,7 @@ async fn import(State(state): State<AppState>, user: CurrentUser, mp: Multipart)
         if bytes.is_empty() {
             return Err(WebError::invalid("file", "Chọn một tệp"));
         }
-        let set = set_from_upload(&bytes)?;
+        let set = set_from_upload(bytes).await?;
         let outcome = state.store.save_criteria_set(&user.actor(), &set, "imported").await?;
         Ok((set, outcome))
     }

@@ -15,9 +15,10 @@ use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value, Values, by_slug, parse_typed_value};
-use hoctap_store::{ImportRow, RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
+use hoctap_store::{RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -28,6 +29,7 @@ pub fn routes() -> Routes {
         .route("/so/{slug}/xuat.csv", get(export_csv))
         .route("/so/{slug}/nhap", get(import_form).post(import_check))
         .route("/so/{slug}/nhap/ap-dung", post(import_apply))
+        .route("/so/{slug}/nhap/{sha}/bao-cao.xlsx", get(import_report))
         .route("/so/{slug}/{id}", get(show).post(update))
         .route("/so/{slug}/{id}/ket-thuc", post(end))
 }
@@ -644,16 +646,7 @@ async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(slug)
         .into_response())
 }
 
-/// Reads an uploaded file into import rows.
-pub fn import_rows(reg: &Registry, bytes: &[u8]) -> WebResult<Vec<ImportRow>> {
-    let rows = hoctap_docs::table::read_table_with(bytes, &hoctap_docs::registry_xlsx::column_specs(reg))
-        .map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
-    if rows.is_empty() {
-        return Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào"));
-    }
-    Ok(rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells }).collect())
-}
-
+/// A line of the import preview.
 pub struct ImportLine {
     pub line: usize,
     pub status: &'static str,
@@ -661,26 +654,40 @@ pub struct ImportLine {
     pub bad: bool,
 }
 
+/// A row's outcome as the report shows it: status, the record's key, details.
+fn outcome_cells(line: usize, o: &RowOutcome) -> (&'static str, String, String) {
+    match o {
+        RowOutcome::Create { key } => ("Thêm mới", key.clone(), String::new()),
+        RowOutcome::Update { key, changed } => ("Cập nhật", key.clone(), format!("đổi: {}", changed.join(", "))),
+        RowOutcome::Unchanged { key } => ("Không đổi", key.clone(), String::new()),
+        RowOutcome::Reject { errors } => (
+            "Lỗi",
+            String::new(),
+            errors
+                .iter()
+                .map(|(c, m)| if c.is_empty() { format!("Dòng {line}: {m}") } else { format!("Dòng {line}, cột {c}: {m}") })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
+}
+
+/// Rows of the report shown on the page (rejections first); the rest are in the full report.
+const SHOWN_LINES: usize = 100;
+
 pub fn import_lines(report: &RegistryImportReport) -> Vec<ImportLine> {
     report
         .rows
         .iter()
-        .map(|(line, o)| match o {
-            RowOutcome::Create { key } => ImportLine { line: *line, status: "Thêm mới", detail: key.clone(), bad: false },
-            RowOutcome::Update { key, changed } => {
-                ImportLine { line: *line, status: "Cập nhật", detail: format!("{key}: {}", changed.join(", ")), bad: false }
-            }
-            RowOutcome::Unchanged { key } => ImportLine { line: *line, status: "Không đổi", detail: key.clone(), bad: false },
-            RowOutcome::Reject { errors } => ImportLine {
-                line: *line,
-                status: "Lỗi",
-                detail: errors
-                    .iter()
-                    .map(|(c, m)| if c.is_empty() { format!("Dòng {line}: {m}") } else { format!("Dòng {line}, cột {c}: {m}") })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                bad: true,
-            },
+        .take(SHOWN_LINES)
+        .map(|(line, o)| {
+            let (status, key, detail) = outcome_cells(*line, o);
+            let detail = match (key.is_empty(), detail.is_empty()) {
+                (true, _) => detail,
+                (false, true) => key,
+                (false, false) => format!("{key}: {detail}"),
+            };
+            ImportLine { line: *line, status, detail, bad: matches!(o, RowOutcome::Reject { .. }) }
         })
         .collect()
 }
@@ -693,20 +700,59 @@ struct ImportPage {
     errors: Vec<FieldError>,
     report: Option<RegistryImportReport>,
     lines: Vec<ImportLine>,
-    rows_json: String,
+    /// Repairs made while reading (first ones).
+    notes: Vec<(usize, String)>,
+    /// Lines of the report not shown on the page.
+    more: usize,
+    /// The checked upload kept on the server (its SHA-256), applied by reference.
+    pending: String,
+    file_name: String,
+}
+
+impl ImportPage {
+    fn new(user: &CurrentUser, reg: &'static Registry) -> Self {
+        Self {
+            chrome: Chrome::new(format!("Nhập {}", reg.title), user),
+            reg,
+            errors: Vec::new(),
+            report: None,
+            lines: Vec::new(),
+            notes: Vec::new(),
+            more: 0,
+            pending: String::new(),
+            file_name: String::new(),
+        }
+    }
+
+    fn with_report(mut self, report: RegistryImportReport) -> Self {
+        self.lines = import_lines(&report);
+        self.notes = report.notes.iter().take(SHOWN_LINES).cloned().collect();
+        let listed = report.to_create + report.to_update + report.rejected;
+        self.more = listed.saturating_sub(self.lines.len());
+        self.report = Some(report);
+        self
+    }
+
+    fn failed(mut self, e: WebError) -> WebResult<Response> {
+        let status = e.status();
+        self.errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+        Ok((status, Html(self.render()?)).into_response())
+    }
+}
+
+/// What a checked upload is kept for.
+fn purpose(reg: &Registry) -> String {
+    format!("so:{}", reg.slug)
 }
 
 async fn import_form(user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
     user.require(write_action(reg))?;
-    render(&ImportPage {
-        chrome: Chrome::new(format!("Nhập {}", reg.title), &user),
-        reg,
-        errors: Vec::new(),
-        report: None,
-        lines: Vec::new(),
-        rows_json: String::new(),
-    })
+    render(&ImportPage::new(&user, reg))
+}
+
+fn import_options(user: &CurrentUser, dry_run: bool) -> hoctap_store::ImportOptions {
+    hoctap_store::ImportOptions { scope: user.scope(), on: hoctap_store::today(), dry_run }
 }
 
 async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>, mp: Multipart) -> WebResult<Response> {
@@ -714,29 +760,34 @@ async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slu
     user.require(write_action(reg))?;
     let upload = super::read_upload(mp).await?;
     user.check_csrf(upload.field("csrf"))?;
-    let bytes = upload.bytes;
-    let chrome = Chrome::new(format!("Nhập {}", reg.title), &user);
-    let rows = match import_rows(reg, &bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
-            let page = ImportPage { chrome, reg, errors, report: None, lines: Vec::new(), rows_json: String::new() };
-            return Ok((status, Html(page.render()?)).into_response());
-        }
-    };
-    let report = state.store.registry_import(&user.actor(), reg, &rows, user.scope(), hoctap_store::today(), true).await?;
-    let rows_json = serde_json::to_string(&rows).map_err(WebError::internal)?;
-    let lines = import_lines(&report);
-    render(&ImportPage { chrome, reg, errors: Vec::new(), report: Some(report), lines, rows_json })
+    let page = ImportPage::new(&user, reg);
+    if upload.bytes.is_empty() {
+        return page.failed(WebError::invalid("file", "Chọn một tệp"));
+    }
+    let bytes: Arc<[u8]> = upload.bytes.into();
+    let report =
+        match crate::upload::registry_import(&state.store, &user.actor(), reg, bytes.clone(), import_options(&user, true), None).await {
+            Ok(r) => r,
+            Err(e) => return page.failed(e),
+        };
+    // The file stays on the server: the page carries its hash, never its rows.
+    let pending = state.store.pending_upload_save(&user.actor(), &purpose(reg), &upload.file_name, &bytes).await?;
+    render(&ImportPage { pending, file_name: upload.file_name, ..page.with_report(report) })
 }
 
 #[derive(Deserialize)]
 struct ApplyForm {
     #[serde(default)]
-    rows_json: String,
+    tep: String,
     #[serde(default)]
     csrf: String,
+}
+
+fn gone() -> WebError {
+    WebError::invalid(
+        "file",
+        format!("Tệp đã kiểm tra không còn (đã ghi, hoặc quá {} giờ); hãy tải tệp lên lại", hoctap_store::PENDING_HOURS),
+    )
 }
 
 async fn import_apply(
@@ -748,19 +799,51 @@ async fn import_apply(
     let reg = registry_of(&slug)?;
     user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
-    let rows: Vec<ImportRow> =
-        serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu kiểm tra không hợp lệ; hãy tải tệp lên lại"))?;
-    // Everything is checked again inside the writing transaction.
-    let report = state.store.registry_import(&user.actor(), reg, &rows, user.scope(), hoctap_store::today(), false).await?;
-    let status = if report.applied || report.rejected == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let lines = import_lines(&report);
-    let page = ImportPage {
-        chrome: Chrome::new(format!("Nhập {}", reg.title), &user),
-        reg,
-        errors: Vec::new(),
-        report: Some(report),
-        lines,
-        rows_json: f.rows_json,
+    let page = ImportPage::new(&user, reg);
+    let Some(file) = state.store.pending_upload(&user.actor(), &purpose(reg), f.tep.trim()).await? else {
+        return page.failed(gone());
     };
+    // Everything is checked again inside the writing transaction: one transaction, all or nothing.
+    let bytes: Arc<[u8]> = file.bytes.into();
+    let report = match crate::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, false), None).await {
+        Ok(r) => r,
+        Err(e) => return page.failed(e),
+    };
+    let status = if report.applied || report.rejected == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let pending = if report.applied {
+        state.store.pending_upload_done(&user.actor(), &purpose(reg), &file.sha256).await?;
+        String::new()
+    } else {
+        file.sha256
+    };
+    let page = ImportPage { pending, file_name: file.file_name, ..page.with_report(report) };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The full report of a checked upload as XLSX: every row of the file, decided again now.
+async fn import_report(State(state): State<AppState>, user: CurrentUser, Path((slug, sha)): Path<(String, String)>) -> WebResult<Response> {
+    let reg = registry_of(&slug)?;
+    user.require(write_action(reg))?;
+    let file = state.store.pending_upload(&user.actor(), &purpose(reg), &sha).await?.ok_or(WebError::NotFound("tệp đã kiểm tra"))?;
+    let mut out = hoctap_docs::registry_xlsx::ImportReport::new().map_err(WebError::internal)?;
+    let mut failure: Option<String> = None;
+    let mut sink = |line: usize, o: &RowOutcome, notes: &[String]| {
+        let (status, key, mut detail) = outcome_cells(line, o);
+        for n in notes {
+            if !detail.is_empty() {
+                detail.push_str("; ");
+            }
+            detail.push_str(n);
+        }
+        if let Err(e) = out.row(line, status, &key, &detail) {
+            failure.get_or_insert(e.to_string());
+        }
+    };
+    let bytes: Arc<[u8]> = file.bytes.into();
+    crate::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, true), Some(&mut sink)).await?;
+    if let Some(e) = failure {
+        return Err(WebError::internal(e));
+    }
+    let xlsx = out.finish().map_err(WebError::internal)?;
+    Ok(super::download(xlsx, super::XLSX, &format!("bao-cao-kiem-tra-{}.xlsx", reg.slug)))
 }

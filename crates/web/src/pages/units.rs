@@ -530,8 +530,20 @@ pub const VILLAGE_COLUMNS: &[hoctap_docs::table::Column] = &[
     hoctap_docs::table::Column { name: "type", headers: &["Loại", "Loại thôn"], required: true },
 ];
 
-pub fn village_rows(bytes: &[u8]) -> WebResult<Vec<VillageImportRow>> {
-    let rows = hoctap_docs::table::read_table(bytes, VILLAGE_COLUMNS).map_err(|e| WebError::invalid("file", capitalise(&e.to_string())))?;
+/// Villages in one file at most: a province has a few thousand.
+const MAX_VILLAGE_ROWS: usize = 20_000;
+
+/// Reads an uploaded village list on a blocking thread, with the streaming reader.
+pub async fn village_rows(bytes: std::sync::Arc<[u8]>) -> WebResult<Vec<VillageImportRow>> {
+    let specs = VILLAGE_COLUMNS
+        .iter()
+        .map(|c| hoctap_docs::table::ColumnSpec {
+            name: c.name,
+            headers: c.headers.iter().map(|h| (*h).to_string()).collect(),
+            required: c.required,
+        })
+        .collect();
+    let rows = crate::upload::read_rows(bytes, specs, MAX_VILLAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|r| VillageImportRow {
@@ -607,7 +619,7 @@ async fn import_preview(State(state): State<AppState>, user: CurrentUser, mp: Mu
     user.check_csrf(upload.field("csrf"))?;
     let bytes = upload.bytes;
     let chrome = Chrome::new("Nhập danh sách thôn", &user);
-    let rows = match village_rows(&bytes) {
+    let rows = match village_rows(bytes.into()).await {
         Ok(r) if r.is_empty() => Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào")),
         other => other,
     };
