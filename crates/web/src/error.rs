@@ -1,8 +1,15 @@
 //! The web crate's error type and the one place where errors become HTTP responses:
 //! JSON `{ "error": { "message", "field" } }` under `/api`, an HTML page elsewhere.
 
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, StringRejection};
 use axum::http::StatusCode;
 use hoctap_store::StoreError;
+
+/// The largest file a user may send, in MB, named in the 413 message.
+pub const MAX_BODY_MB: usize = hoctap_docs::table::MAX_UPLOAD_BYTES / (1024 * 1024);
+/// The largest request body the server reads: a file at its limit and a form's other fields.
+pub const MAX_BODY_BYTES: usize = hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -27,6 +34,15 @@ pub enum WebError {
     /// 409: clashes with stored data.
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// 413: the request body is larger than the server takes.
+    #[error("dữ liệu gửi lên quá lớn: tối đa {} MB", MAX_BODY_MB)]
+    TooLarge,
+    /// 415: the body is not of the kind the operation reads (`field` names the header).
+    #[error("{message}")]
+    UnsupportedMediaType { field: String, message: String },
+    /// 405: the path exists, not with this method.
+    #[error("đường dẫn này không nhận phương thức {0}")]
+    MethodNotAllowed(String),
     /// 429: too many failed logins.
     #[error("đăng nhập sai quá nhiều lần; hãy thử lại sau {0} giây")]
     Throttled(i64),
@@ -53,6 +69,9 @@ impl WebError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -61,7 +80,11 @@ impl WebError {
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::Invalid { field, .. } | Self::Conflict { field, .. } | Self::OutOfScope { field, .. } => Some(field),
+            Self::Invalid { field, .. }
+            | Self::Conflict { field, .. }
+            | Self::OutOfScope { field, .. }
+            | Self::UnsupportedMediaType { field, .. } => Some(field),
+            Self::TooLarge => Some("body"),
             _ => None,
         }
     }
@@ -95,6 +118,178 @@ impl From<StoreError> for WebError {
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         Self::internal(e)
+    }
+}
+
+// ---- The framework's rejections, in the same words as every other error ----
+//
+// Each names the field it can (a path parameter, a query parameter, a JSON member by its path
+// such as `operation.kind`, or `body`) and never repeats the value sent (it may be personal data).
+
+impl WebError {
+    /// The answer to a rejection the framework decided by status only.
+    pub fn from_status(status: StatusCode, field: &str) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType {
+                field: "content-type".into(),
+                message: "Kiểu dữ liệu gửi lên (Content-Type) không phù hợp với thao tác này".into(),
+            },
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed(String::new()),
+            StatusCode::NOT_FOUND => Self::NotFound("đường dẫn"),
+            StatusCode::UNAUTHORIZED => Self::Unauthenticated,
+            StatusCode::FORBIDDEN => Self::Forbidden,
+            _ => Self::invalid(field, "Dữ liệu gửi lên không hợp lệ"),
+        }
+    }
+
+    /// A value that did not parse: `what` says where it was ("tham số", "trường"), `field`
+    /// its name, `serde` the deserializer's (English) message.
+    pub fn unparsable(what: &str, field: &str, serde: &str) -> Self {
+        let (missing, reason) = serde_reason(serde);
+        let field = match missing {
+            Some(m) if field.is_empty() || field == "body" => m,
+            Some(m) => format!("{field}.{m}"),
+            None if field.is_empty() => "body".to_string(),
+            None => field.to_string(),
+        };
+        Self::Invalid { message: format!("{what} \"{field}\": {reason}"), field }
+    }
+
+    /// A JSON body: its content type, its syntax, then each member against the expected type.
+    pub fn json_body(e: &serde_path_to_error::Error<serde_json::Error>) -> Self {
+        use serde_json::error::Category;
+        match e.inner().classify() {
+            Category::Syntax | Category::Eof | Category::Io => Self::invalid(
+                "body",
+                format!("Dữ liệu JSON không hợp lệ (dòng {}, cột {}): {}", e.inner().line(), e.inner().column(), syntax_reason(e.inner())),
+            ),
+            Category::Data => Self::unparsable("Trường", &json_path(e.path()), &e.inner().to_string()),
+        }
+    }
+
+    pub fn json_content_type() -> Self {
+        Self::UnsupportedMediaType { field: "content-type".into(), message: "Cần tiêu đề Content-Type: application/json".into() }
+    }
+}
+
+/// `operation.units[0].code`; the body itself is `body`.
+fn json_path(p: &serde_path_to_error::Path) -> String {
+    let s = p.to_string();
+    if s == "." { String::new() } else { s }
+}
+
+fn syntax_reason(e: &serde_json::Error) -> &'static str {
+    if e.is_eof() {
+        "dữ liệu bị cắt giữa chừng"
+    } else {
+        let m = e.to_string();
+        if m.starts_with("trailing characters") {
+            "có ký tự thừa sau giá trị JSON"
+        } else if m.starts_with("expected value") {
+            "cần một giá trị JSON"
+        } else {
+            "sai cú pháp"
+        }
+    }
+}
+
+/// A missing member's name, and what was wrong in Vietnamese, from serde's message.
+fn serde_reason(m: &str) -> (Option<String>, String) {
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_string);
+    if let Some(rest) = m.strip_prefix("missing field ") {
+        return (quoted(rest), "bắt buộc phải có".into());
+    }
+    if m.starts_with("unknown variant") {
+        let allowed: Vec<&str> = m.split("expected ").nth(1).unwrap_or("").split('`').skip(1).step_by(2).collect();
+        return (None, format!("giá trị không hợp lệ; chỉ nhận: {}", allowed.join(", ")));
+    }
+    if m.starts_with("unknown field") {
+        return (None, "trường này không có trong thao tác".into());
+    }
+    if m.starts_with("duplicate field") {
+        return (None, "bị lặp lại".into());
+    }
+    if m.starts_with("invalid digit") || m.starts_with("cannot parse integer") {
+        return (None, "cần một số nguyên".into());
+    }
+    if m.starts_with("number too large") || m.starts_with("number too small") || m.contains("out of range") {
+        return (None, "số nằm ngoài giới hạn cho phép".into());
+    }
+    if m.contains("`true` or `false`") {
+        return (None, "cần true hoặc false".into());
+    }
+    if m.starts_with("invalid float literal") {
+        return (None, "cần một số".into());
+    }
+    let expected = m.split(", expected ").nth(1).unwrap_or("");
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let kind = match expected {
+        "a string" | "a borrowed string" | "a character" => "chuỗi ký tự",
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "an integer" => "số nguyên",
+        "f32" | "f64" | "a number" => "số",
+        "a boolean" => "true hoặc false",
+        "a sequence" => "một mảng JSON",
+        "unit" => "null",
+        e if e.starts_with("struct ") || e.starts_with("a map") || e.starts_with("a JSON object") => "một đối tượng JSON",
+        _ => "",
+    };
+    if m.starts_with("invalid type") && !kind.is_empty() {
+        (None, format!("sai kiểu dữ liệu; cần {kind}"))
+    } else if m.starts_with("invalid length") {
+        (None, "số phần tử không hợp lệ".into())
+    } else {
+        (None, "giá trị không hợp lệ".into())
+    }
+}
+
+impl From<BytesRejection> for WebError {
+    fn from(e: BytesRejection) -> Self {
+        Self::from_status(e.status(), "body")
+    }
+}
+
+impl From<StringRejection> for WebError {
+    fn from(e: StringRejection) -> Self {
+        match e {
+            StringRejection::InvalidUtf8(_) => Self::invalid("body", "Dữ liệu gửi lên phải là văn bản UTF-8"),
+            other => Self::from_status(other.status(), "body"),
+        }
+    }
+}
+
+impl From<JsonRejection> for WebError {
+    fn from(e: JsonRejection) -> Self {
+        match e {
+            JsonRejection::MissingJsonContentType(_) => Self::json_content_type(),
+            other => Self::from_status(other.status(), "body"),
+        }
+    }
+}
+
+impl From<FormRejection> for WebError {
+    fn from(e: FormRejection) -> Self {
+        Self::from_status(e.status(), "body")
+    }
+}
+
+impl From<MultipartRejection> for WebError {
+    fn from(e: MultipartRejection) -> Self {
+        match e {
+            MultipartRejection::InvalidBoundary(_) => {
+                Self::UnsupportedMediaType { field: "content-type".into(), message: "Cần gửi tệp dạng multipart/form-data".into() }
+            }
+            other => Self::from_status(other.status(), "file"),
+        }
+    }
+}
+
+impl From<MultipartError> for WebError {
+    fn from(e: MultipartError) -> Self {
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
+            _ => Self::invalid("file", "Tải tệp lỗi: dữ liệu multipart/form-data không đọc được"),
+        }
     }
 }
 

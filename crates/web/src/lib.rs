@@ -91,11 +91,13 @@ pub fn route_table() -> Vec<(Method, String)> {
 pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_gate))
         .layer(axum::middleware::from_fn(refuse_unholdable_text))
+        .layer(axum::middleware::from_fn(error_shape))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(axum::middleware::from_fn(trace_request))
-        .layer(axum::extract::DefaultBodyLimit::max(hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -144,6 +146,50 @@ async fn trace_request(req: axum::extract::Request, next: axum::middleware::Next
         tracing::info!(status, ms, "yêu cầu");
     }
     res
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// An error as the caller reads it: the JSON shape under `/api`, the HTML page elsewhere.
+fn error_response(path: &str, e: error::WebError) -> axum::response::Response {
+    if is_api(path) { api::ApiError(e).into_response() } else { e.into_response() }
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    error_response(uri.path(), error::WebError::NotFound("đường dẫn"))
+}
+
+/// One error contract for everything the framework answers by itself: a body announced larger
+/// than the limit is refused before it is read, and any plain-text or empty 4xx the framework
+/// made (an extractor's rejection, 405) becomes the JSON shape or the HTML page in Vietnamese.
+async fn error_shape(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let announced = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > error::MAX_BODY_BYTES as u64) {
+        return error_response(&path, error::WebError::TooLarge);
+    }
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = match res.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.to_str().is_ok_and(|v| v.starts_with("text/plain")),
+    };
+    if !status.is_client_error() || !plain || status == axum::http::StatusCode::UNAUTHORIZED && !is_api(&path) {
+        return res;
+    }
+    let e = match status {
+        axum::http::StatusCode::METHOD_NOT_ALLOWED => error::WebError::MethodNotAllowed(method.to_string()),
+        other => error::WebError::from_status(other, "body"),
+    };
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut out = error_response(&path, e);
+    if let Some(a) = allow {
+        out.headers_mut().insert(header::ALLOW, a);
+    }
+    out
 }
 
 async fn security_headers(

@@ -11,6 +11,7 @@ mod cli;
 mod credentials;
 mod criteria;
 mod dashboard;
+mod errors;
 mod funds;
 mod r#gen;
 mod harness;

@@ -2,14 +2,15 @@
 //! reversing, with the same rules, roles and scope as the pages (`pages::association`).
 //! A ledger is named by its branch's code.
 
-use super::{ApiResult, ApiUser, bad, ok};
+use super::{ApiResult, ApiUser, ok};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::pages::association::{YearQuery, entry_from_input, posting_date, visible_branch};
+use super::{Body, Path, Query};
 use crate::routes::{Routes, get, post};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Action;
@@ -84,11 +85,11 @@ async fn post_entry(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(code): Path<String>,
-    body: Result<Json<PostBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<PostBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditAssociation)?;
     let b = branch(&state, &u, &code).await?;
-    let Json(p) = body.map_err(|e| bad("body", e.body_text()))?;
+    let p = body.value()?;
     // The amount may be sent as a number or as text typed the Vietnamese way ("500.000").
     let amount = match &p.amount {
         serde_json::Value::Number(n) => n.to_string(),
@@ -117,11 +118,11 @@ async fn reverse(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path((code, no)): Path<(String, String)>,
-    body: Result<Json<ReverseBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<ReverseBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditAssociation)?;
     let b = branch(&state, &u, &code).await?;
-    let Json(r) = body.map_err(|e| bad("body", e.body_text()))?;
+    let r = body.value()?;
     let e = state.store.fund_reverse(&u.actor(), &b, &no, &r.reason, hoctap_store::today(), u.scope()).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
 }

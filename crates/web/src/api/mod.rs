@@ -8,7 +8,7 @@ use crate::error::WebError;
 use crate::pages::units::{AsAt, as_at, validity_from_form};
 use crate::routes::{Routes, get, post};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,9 @@ use hoctap_store::{AuditFilter, UnitRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub use extract::{Body, Path, Query};
+
+mod extract;
 mod funds;
 mod movements;
 mod stats;
@@ -110,9 +113,9 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     addr: crate::ClientAddr,
-    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<LoginBody>,
 ) -> ApiResult<Response> {
-    let Json(b) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
+    let b = body.value()?;
     let user = auth::authenticate(&state, addr.0, &b.username, &b.password).await?;
     let (cookie, csrf) = auth::start_session(&state, user.id).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"user": user, "csrf_token": csrf}))).into_response())
@@ -245,11 +248,11 @@ async fn set_attribute(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<AttributeBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<AttributeBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let attr = AreaAttribute::parse(&b.attribute)
         .ok_or_else(|| bad("attribute", "thuộc tính không hợp lệ: mien_nui, dac_biet_kho_khan hoặc dan_toc_thieu_so"))?;
     let validity = validity_from_form(&b.from, &b.to)?;
@@ -273,11 +276,11 @@ async fn create_village(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<VillageBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let v = state.store.create_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?;
     Ok((StatusCode::CREATED, Json(json!(v))).into_response())
 }
@@ -286,11 +289,11 @@ async fn update_village(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<VillageBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<VillageBody>,
 ) -> ApiResult {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     ok(state.store.update_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?)
 }
 
@@ -318,9 +321,10 @@ async fn import_villages(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
+    let body = body?;
     let rows = crate::pages::units::village_rows(body.to_vec().into()).await?;
     if rows.is_empty() {
         return Err(bad("file", "tệp không có dòng dữ liệu nào"));
@@ -343,10 +347,10 @@ struct ReorgBody {
 async fn reorganise(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<ReorgBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<ReorgBody>,
 ) -> ApiResult {
     u.require(Action::Reorganise)?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
     let plan = state.store.plan_reorganisation(&b.operation, on, &b.legal_act).await?;
     if b.dry_run {
@@ -372,10 +376,10 @@ async fn correct_unit(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<CorrectBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<CorrectBody>,
 ) -> ApiResult {
     u.require(Action::Reorganise)?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let cur = state.store.unit(id).await?;
     let name = b.name.as_deref().map(UnitName::parse).transpose().map_err(|e| bad("name", e))?;
     let from = b
@@ -402,10 +406,10 @@ struct LinkBody {
 async fn add_link(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<LinkBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<LinkBody>,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let kind = LineageKind::parse(&b.kind).ok_or_else(|| bad("kind", "loại sự kiện không hợp lệ"))?;
     let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
     let id = state.store.add_lineage_link(&u.actor(), b.predecessor_id, b.successor_id, kind, on, &b.legal_act).await?;
@@ -422,10 +426,10 @@ struct RemoveLinkBody {
 async fn remove_link(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<RemoveLinkBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<RemoveLinkBody>,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     state.store.remove_lineage_link(&u.actor(), b.event_id, b.predecessor_id, b.successor_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -438,9 +442,9 @@ async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult 
 async fn create_user(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<crate::pages::users::UserForm>, axum::extract::rejection::JsonRejection>,
+    body: Body<crate::pages::users::UserForm>,
 ) -> ApiResult<Response> {
-    let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
+    let f = body.value()?;
     let id = crate::pages::users::create_user(&state, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.user(id).await?))).into_response())
 }
@@ -456,10 +460,10 @@ async fn reset_password(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<PasswordBody>,
 ) -> ApiResult<Response> {
     crate::pages::users::reset_target(&state, &u, id).await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
     state.store.set_password_hash(&u.actor(), id, &auth::hash_password(&p)?, true, "user.password.reset").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -468,9 +472,9 @@ async fn reset_password(
 async fn change_password(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<PasswordBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<PasswordBody>,
 ) -> ApiResult<Response> {
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     if !auth::verify_password(&u.user.password_hash, &b.current) {
         return Err(bad("current", "mật khẩu hiện tại không đúng"));
     }
@@ -574,10 +578,10 @@ async fn criteria_evaluate(
     ApiUser(_u): ApiUser,
     Path(id): Path<String>,
     Query(q): Query<EvaluateQuery>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: Body<Value>,
 ) -> ApiResult<Response> {
     use hoctap_domain::criteria::{Answers, EvalError};
-    let Json(v) = body.map_err(|e| bad("body", format!("dữ liệu JSON không hợp lệ: {}", e.body_text())))?;
+    let v = body.value()?;
     let set = state.store.criteria_set(&id, q.version.as_deref()).await?.set;
     let on = match q.on.as_deref() {
         Some(s) => parse_date(s).map_err(|e| bad("on", e))?,
@@ -607,9 +611,10 @@ async fn criteria_import(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
+    let body = body?;
     let set = crate::pages::criteria::set_from_upload(body.to_vec()).await?;
     if q.dry_run.unwrap_or(false) {
         return Ok(Json(json!({"id": set.id, "version": set.version, "valid": true, "applied": false})).into_response());
@@ -622,10 +627,10 @@ async fn criteria_correct(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
-    body: Result<Json<crate::pages::criteria::Correction>, axum::extract::rejection::JsonRejection>,
+    body: Body<crate::pages::criteria::Correction>,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
-    let Json(c) = body.map_err(|e| bad("body", e.body_text()))?;
+    let c = body.value()?;
     let set = state.store.criteria_set(&id, None).await?.set;
     let corrected = crate::pages::criteria::apply_correction(set, &c)?;
     state.store.save_criteria_set(&u.actor(), &corrected, "corrected").await?;
@@ -743,11 +748,11 @@ async fn registry_create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: Body<Value>,
 ) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let values = values_of_body(reg, &b)?;
     let r = state.store.registry_create(&u.actor(), reg, values, u.scope(), hoctap_store::today()).await?;
     Ok((StatusCode::CREATED, Json(record_json(&u, reg, &r))).into_response())
@@ -757,13 +762,13 @@ async fn registry_update(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path((slug, id)): Path<(String, i64)>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: Body<Value>,
 ) -> ApiResult {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
     u.require_sees(&state, before.unit_id, "bản ghi").await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     // PATCH: fields absent from the body keep their stored value.
     let mut merged = before.values.clone();
     let given = values_of_body_partial(reg, &b)?;
@@ -822,10 +827,11 @@ async fn registry_import(
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
+    let body = body?;
     let opts = hoctap_store::ImportOptions { scope: u.scope(), on: hoctap_store::today(), dry_run: q.dry_run.unwrap_or(true) };
     let report = crate::upload::registry_import(&state.store, &u.actor(), reg, body.to_vec().into(), opts, None).await?;
     let status = if report.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -865,9 +871,9 @@ async fn campaigns_list(State(state): State<AppState>, ApiUser(u): ApiUser) -> A
 async fn campaign_open(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Result<Json<crate::pages::assessments::CampaignForm>, axum::extract::rejection::JsonRejection>,
+    body: Body<crate::pages::assessments::CampaignForm>,
 ) -> ApiResult<Response> {
-    let Json(f) = body.map_err(|e| bad("body", e.body_text()))?;
+    let f = body.value()?;
     let id = crate::pages::assessments::open(&state, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.campaign(id).await?))).into_response())
 }
@@ -896,13 +902,13 @@ async fn assessment_create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<SubjectBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<SubjectBody>,
 ) -> ApiResult<Response> {
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
     let c = visible_campaign(&state, &u, id).await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let (subject_id, label, unit) = crate::pages::assessments::resolve_subject(&state, &u, set.subject, &b.subject).await?;
     if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
@@ -939,14 +945,14 @@ async fn assessment_answers(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: Body<Value>,
 ) -> ApiResult {
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
     let a = visible_assessment(&state, &u, id).await?;
     crate::pages::assessments::open_for_changes(&a)?;
-    let Json(v) = body.map_err(|e| bad("body", e.body_text()))?;
+    let v = body.value()?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v)
@@ -970,10 +976,10 @@ pub(crate) struct TransitionBody {
 impl TransitionBody {
     /// The body as a workflow command; the body itself must be JSON of this shape.
     pub(crate) fn command(
-        body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+        body: Body<TransitionBody>,
     ) -> Result<hoctap_domain::workflow::Command, ApiError> {
         use hoctap_domain::workflow::Command;
-        let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+        let b = body.value()?;
         Ok(match b.action.as_str() {
             "submit" => Command::Submit,
             "start_review" => Command::StartReview,
@@ -989,7 +995,7 @@ async fn assessment_transition(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<TransitionBody>,
 ) -> ApiResult {
     let a = visible_assessment(&state, &u, id).await?;
     let cmd = TransitionBody::command(body)?;
@@ -999,6 +1005,7 @@ async fn assessment_transition(
 }
 
 /// Public: checks an Open Badges 3.0 credential (VC-JWT) issued by this system. Body: the JWT.
-async fn credential_verify(State(state): State<AppState>, body: String) -> ApiResult {
+async fn credential_verify(State(state): State<AppState>, body: Result<String, axum::extract::rejection::StringRejection>) -> ApiResult {
+    let body = body?;
     ok(crate::pages::decisions::verify_credential(&state, body.trim()).await?)
 }

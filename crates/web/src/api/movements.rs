@@ -5,11 +5,10 @@
 
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use crate::AppState;
-use crate::error::WebError;
 use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
+use super::{Body, Path};
 use crate::routes::{Routes, get, post};
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use hoctap_domain::access::Action;
 use serde_json::json;
 
@@ -73,8 +72,7 @@ async fn add_achievement(
 ) -> Result<axum::response::Response, ApiError> {
     // Role and scope before the body is read or checked.
     crate::pages::movement::achievement_target(&state, &u, id).await.map_err(ApiError)?;
-    let mp = mp.map_err(|e| ApiError(WebError::invalid("file", format!("Biểu mẫu tải tệp không hợp lệ: {}", e.body_text()))))?;
-    let upload = crate::pages::read_upload(mp).await.map_err(ApiError)?;
+    let upload = crate::pages::read_upload(mp?).await.map_err(ApiError)?;
     let aid = record_achievement(&state, &u, id, upload).await.map_err(ApiError)?;
     let a = state.store.achievements(id).await?.into_iter().find(|a| a.id == aid);
     let file_url = a.as_ref().and_then(|a| a.file_name.as_ref()).map(|_| format!("/api/v1/achievements/{aid}/file"));
@@ -106,7 +104,7 @@ async fn transition(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<TransitionBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<TransitionBody>,
 ) -> ApiResult {
     let n = visible_nomination(&state, &u, id).await?;
     let cmd = TransitionBody::command(body)?;

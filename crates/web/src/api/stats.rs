@@ -4,8 +4,9 @@
 use super::{ApiResult, ApiUser, ok};
 use crate::AppState;
 use crate::pages::dashboard::{DashQuery, Place, build};
+use super::{Path, Query};
 use crate::routes::{Routes, get};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use hoctap_domain::access::Action;
 use serde_json::json;
 

@@ -7,9 +7,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::pages::boards::{TaskQuery, may_report, my_tasks, status_report, unit_tasks, visible_task};
+use super::{Body, Path, Query};
 use crate::routes::{Routes, get, post};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::board::days_left;
@@ -119,10 +120,10 @@ async fn post_report(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
+    body: Body<ReportBody>,
 ) -> ApiResult<Response> {
     let t = reportable(&state, &u, id).await?;
-    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    let b = body.value()?;
     let progress = match &b.progress {
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::String(s) => s.clone(),

@@ -408,14 +408,14 @@ impl Upload {
 /// Reads a multipart form whose file field is named `file`.
 pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<Upload> {
     let mut up = Upload::default();
-    while let Some(field) = mp.next_field().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))? {
+    while let Some(field) = mp.next_field().await? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             up.file_name =
                 field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
-            up.bytes = field.bytes().await.map_err(|e| WebError::invalid("file", format!("Tải tệp lỗi: {e}")))?.to_vec();
+            up.bytes = field.bytes().await?.to_vec();
         } else {
-            up.fields.insert(name, field.text().await.unwrap_or_default());
+            up.fields.insert(name, field.text().await?);
         }
     }
     Ok(up)
