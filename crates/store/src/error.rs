@@ -28,6 +28,14 @@ impl StoreError {
         Self::Invalid { field: field.to_string(), message: message.into() }
     }
 
+    /// PostgreSQL refused text it cannot hold: U+0000 in a text value (22021) or in JSON (22P05).
+    pub fn is_unstorable_text(&self) -> bool {
+        match self {
+            Self::Db(sqlx::Error::Database(d)) => matches!(d.code().as_deref(), Some("22021" | "22P05")),
+            _ => false,
+        }
+    }
+
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
         Self::Conflict { field: field.to_string(), message: message.into() }
     }

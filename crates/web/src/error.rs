@@ -110,6 +110,10 @@ impl From<StoreError> for WebError {
             StoreError::Invalid { field, message } => Self::Invalid { field, message },
             StoreError::Conflict { field, message } => Self::Conflict { field, message },
             StoreError::Reorg(r) => Self::Invalid { field: "reorganisation".into(), message: r.to_string() },
+            // Text the engine cannot hold (U+0000 from a form or a file): the sender's data, not a fault.
+            e if e.is_unstorable_text() => {
+                Self::invalid("body", "Dữ liệu gửi lên có ký tự U+0000 (NUL), không lưu được; hãy xóa ký tự này")
+            }
             other => Self::internal(other),
         }
     }
@@ -166,6 +170,11 @@ impl WebError {
             ),
             Category::Data => Self::unparsable("Trường", &json_path(e.path()), &e.inner().to_string()),
         }
+    }
+
+    /// Text holding U+0000 (NUL), which no engine is asked to store or compare.
+    pub fn nul(what: &str, field: &str) -> Self {
+        Self::invalid(field, format!("{what}: không được chứa ký tự U+0000 (NUL)"))
     }
 
     pub fn json_content_type() -> Self {

@@ -43,34 +43,58 @@ async fn malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field
         // Path parameters that do not parse, one and two of them.
         let m = expect_error(&app, c.get(app.url("/api/v1/units/abc")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path id").await;
         assert!(m.contains("số nguyên"), "{m}");
-        expect_error(&app, c.get(app.url("/api/v1/registries/ho-gia-dinh/1x")), StatusCode::UNPROCESSABLE_ENTITY, "id", "second path param").await;
-        expect_error(&app, c.get(app.url("/api/v1/tasks/99999999999999999999")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path overflow").await;
+        expect_error(
+            &app,
+            c.get(app.url("/api/v1/registries/ho-gia-dinh/1x")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id",
+            "second path param",
+        )
+        .await;
+        expect_error(&app, c.get(app.url("/api/v1/tasks/99999999999999999999")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path overflow")
+            .await;
 
         // Query strings: wrong type, out of range, missing, wrong boolean.
         expect_error(&app, c.get(app.url("/api/v1/units?q=a&limit=abc")), StatusCode::UNPROCESSABLE_ENTITY, "limit", "query int").await;
-        let m = expect_error(&app, c.get(app.url("/api/v1/tasks?year=99999")), StatusCode::UNPROCESSABLE_ENTITY, "year", "query range").await;
+        let m =
+            expect_error(&app, c.get(app.url("/api/v1/tasks?year=99999")), StatusCode::UNPROCESSABLE_ENTITY, "year", "query range").await;
         assert!(m.contains("giới hạn"), "{m}");
-        expect_error(&app, c.get(app.url("/api/v1/criteria-sets/applicable")), StatusCode::UNPROCESSABLE_ENTITY, "subject", "query missing")
-            .await;
+        expect_error(
+            &app,
+            c.get(app.url("/api/v1/criteria-sets/applicable")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subject",
+            "query missing",
+        )
+        .await;
         expect_error(&app, c.get(app.url("/api/v1/tasks?mine=co")), StatusCode::UNPROCESSABLE_ENTITY, "mine", "query bool").await;
         expect_error(&app, c.get(app.url("/api/v1/tree?root=")), StatusCode::UNPROCESSABLE_ENTITY, "root", "query empty int").await;
 
         // JSON bodies: wrong member type, missing member, invalid JSON, trailing data, missing
         // content type, a body that is not an object, a nested member.
         let villages = app.url(&format!("/api/v1/units/{commune}/villages"));
-        let m = expect_error(&app, c.post(&villages).json(&json!({"name": 5, "unit_type": "thôn"})), StatusCode::UNPROCESSABLE_ENTITY, "name", "type")
-            .await;
+        let m = expect_error(
+            &app,
+            c.post(&villages).json(&json!({"name": 5, "unit_type": "thôn"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name",
+            "type",
+        )
+        .await;
         assert!(m.contains("chuỗi"), "{m}");
-        expect_error(&app, c.post(&villages).json(&json!({"name": "Thôn Mới"})), StatusCode::UNPROCESSABLE_ENTITY, "unit_type", "missing").await;
+        expect_error(&app, c.post(&villages).json(&json!({"name": "Thôn Mới"})), StatusCode::UNPROCESSABLE_ENTITY, "unit_type", "missing")
+            .await;
         let bad_json = |body: &'static str| c.post(&villages).header("content-type", "application/json").body(body);
         let m = expect_error(&app, bad_json("{\"name\": "), StatusCode::UNPROCESSABLE_ENTITY, "body", "eof").await;
         assert!(m.contains("JSON") && m.contains("dòng 1"), "{m}");
         expect_error(&app, bad_json("{\"name\" \"x\"}"), StatusCode::UNPROCESSABLE_ENTITY, "body", "syntax").await;
-        expect_error(&app, bad_json("{\"name\": \"x\", \"unit_type\": \"thôn\"} []"), StatusCode::UNPROCESSABLE_ENTITY, "body", "trailing").await;
+        expect_error(&app, bad_json("{\"name\": \"x\", \"unit_type\": \"thôn\"} []"), StatusCode::UNPROCESSABLE_ENTITY, "body", "trailing")
+            .await;
         let m = expect_error(&app, bad_json("\"x\""), StatusCode::UNPROCESSABLE_ENTITY, "body", "not an object").await;
         assert!(m.contains("đối tượng JSON"), "{m}");
-        let m = expect_error(&app, c.post(&villages).body("{\"name\": \"x\"}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", "no type")
-            .await;
+        let m =
+            expect_error(&app, c.post(&villages).body("{\"name\": \"x\"}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", "no type")
+                .await;
         assert!(m.contains("application/json"), "{m}");
         expect_error(
             &app,
@@ -89,7 +113,8 @@ async fn malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field
         admin.login("quantri").await;
         let reorg = admin.url("/api/v1/reorganisations");
         let body = json!({"operation": {"Rename": {"unit": "x", "name": "Xã A"}}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
-        expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation.Rename.unit", "nested").await;
+        expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation.Rename.unit", "nested")
+            .await;
         let body = json!({"operation": {"kind": "rename"}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
         let m = expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation", "enum").await;
         assert!(m.contains("Merge") && m.contains("Rename"), "{m}");
@@ -119,6 +144,25 @@ async fn malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field
             "not multipart",
         )
         .await;
+
+        // U+0000, which PostgreSQL cannot hold (it answered 500 there), refused where it enters.
+        let m = expect_error(&app, c.get(app.url("/api/v1/units?q=a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "q", "nul query").await;
+        assert!(m.contains("U+0000"), "{m}");
+        expect_error(&app, c.get(app.url("/api/v1/criteria-sets/a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "id", "nul path").await;
+        expect_error(
+            &app,
+            c.post(&villages).json(&json!({"name": "Thôn\u{0}Mới", "unit_type": "thôn"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name",
+            "nul body",
+        )
+        .await;
+        let body = json!({"year": "2027", "set_id": "gdht", "title": "Đợt", "x": [{"y": "a\u{0}"}]});
+        expect_error(&app, c.post(app.url("/api/v1/campaigns")).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "x[0].y", "nul nested")
+            .await;
+        // The audit log's last day of the calendar has no tomorrow (it answered 500).
+        let (s, _) = admin.get("/api/v1/audit?den_ngay=31/12/9999").await;
+        assert_eq!(s, StatusCode::OK, "{engine:?}");
 
         // Unknown routes and methods.
         let m = expect_error(&app, c.get(app.url("/api/v1/khong-co")), StatusCode::NOT_FOUND, "", "unknown").await;
@@ -168,7 +212,9 @@ async fn too_large_bodies_name_the_limit_in_vietnamese() {
         .await;
         assert!(m.contains("tối đa 20 MB"), "{m}");
         // A page: the HTML error page in Vietnamese.
-        let form = reqwest::multipart::Form::new().text("csrf", app.csrf.clone()).part("file", reqwest::multipart::Part::bytes(big).file_name("x.csv"));
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", app.csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(big).file_name("x.csv"));
         let res = app.client.post(app.url("/so/ho-gia-dinh/nhap")).multipart(form).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{engine:?}");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));

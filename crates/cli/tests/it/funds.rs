@@ -110,6 +110,10 @@ async fn a_reversal_works_once_and_only_once() {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{engine:?}: {e}");
         assert_eq!(e["entry_no"], "PT-000001");
+        // An amount past what a balance can sum is refused by name (it overflowed the engine: 500).
+        let (s, big) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "9223372036854775807"})).await;
+        assert_eq!((s, big["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount")), "{engine:?}: {big}");
+        assert!(big["error"]["message"].as_str().unwrap().contains("tối đa"), "{big}");
         let (s, p) = app
             .post("/api/v1/funds/CH-DAO/entries", json!({"kind": "chi_hoc_bong", "amount": 500000, "counterparty": "Lục Thị Mai"}))
             .await;

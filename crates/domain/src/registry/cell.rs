@@ -37,6 +37,8 @@ pub enum CellError {
     BadMoney(String),
     #[error("số tiền \"{0}\" là số âm; ghi số tiền dương")]
     NegativeMoney(String),
+    #[error("số tiền \"{0}\" quá lớn: tối đa 10.000.000.000.000 đồng")]
+    MoneyTooLarge(String),
     #[error("không đọc được \"{0}\": ghi \"có\" hoặc \"không\" (hoặc x / để trống)")]
     BadBool(String),
     #[error("ngày {0} ở trong tương lai")]
@@ -212,8 +214,15 @@ pub fn parse_money_cell(raw: &str) -> Result<i64, CellError> {
     if amount < 0 {
         return Err(CellError::NegativeMoney(s.to_string()));
     }
+    // Sums of many amounts (balances, statistics) stay far inside 64 bits.
+    if amount > MAX_MONEY {
+        return Err(CellError::MoneyTooLarge(s.to_string()));
+    }
     Ok(amount)
 }
+
+/// The largest amount one cell or entry may hold: 10 nghìn tỷ đồng.
+pub const MAX_MONEY: i64 = 10_000_000_000_000;
 
 /// Reads a yes/no cell: "có"/"không", "x"/empty, "1"/"0", "yes"/"no", "true"/"false",
 /// "đúng"/"sai", with or without diacritics and in any case.
@@ -464,6 +473,9 @@ mod tests {
         }
         assert_eq!(parse_money_cell("1.500.000 đ"), Ok(1_500_000));
         assert_eq!(parse_money_cell("0"), Ok(0));
+        assert_eq!(parse_money_cell("10.000.000.000.000"), Ok(MAX_MONEY));
+        assert!(matches!(parse_money_cell("10.000.000.000.001"), Err(CellError::MoneyTooLarge(_))));
+        assert!(matches!(parse_money_cell("9223372036854775807"), Err(CellError::MoneyTooLarge(_))));
         assert_eq!(parse_money_cell("tám mươi nghìn"), Err(CellError::BadMoney("tám mươi nghìn".into())));
         assert_eq!(parse_money_cell("đ"), Err(CellError::BadMoney("đ".into())));
         assert_eq!(parse_money_cell("-80.000"), Err(CellError::NegativeMoney("-80.000".into())));

@@ -21,14 +21,18 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::path::ErrorKind;
         use axum::extract::rejection::PathRejection;
+        let raw: Vec<(String, bool)> = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(p) => p.iter().map(|(k, v)| (k.to_string(), v.contains('\0'))).collect(),
+            Err(_) => Vec::new(),
+        };
+        if let Some((k, _)) = raw.iter().find(|(_, nul)| *nul) {
+            return Err(ApiError(WebError::nul(&format!("Tham số đường dẫn \"{k}\""), k)));
+        }
         let e = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => return Ok(Path(v)),
             Err(e) => e,
         };
-        let names: Vec<String> = match RawPathParams::from_request_parts(parts, state).await {
-            Ok(p) => p.iter().map(|(k, _)| k.to_string()).collect(),
-            Err(_) => Vec::new(),
-        };
+        let names: Vec<String> = raw.into_iter().map(|(k, _)| k).collect();
         let name = |i: usize| names.get(i).cloned().unwrap_or_else(|| "path".into());
         let kind = |expected: &str| match expected {
             "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => "cần một số nguyên",
@@ -60,6 +64,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((k, _)) = form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            let k = k.replace('\0', "");
+            return Err(ApiError(WebError::nul(&format!("Tham số \"{k}\""), &k)));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
             let path = e.path().to_string();
@@ -104,11 +112,33 @@ where
             Ok(b) => b,
             Err(e) => return Ok(Body(Err(e.into()))),
         };
+        // U+0000 cannot be stored (PostgreSQL refuses it in text and JSON): refused where it
+        // enters, with the member named.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            if let Some(field) = serde_json::from_slice::<serde_json::Value>(&bytes).ok().as_ref().and_then(|v| nul_at(v, String::new())) {
+                let name = if field.is_empty() { "body".to_string() } else { field };
+                return Ok(Body(Err(WebError::nul(&format!("Trường \"{name}\""), &name))));
+            }
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| WebError::json_body(&e));
         let value = value.and_then(|v| {
             de.end().map(|()| v).map_err(|_| WebError::invalid("body", "Dữ liệu JSON không hợp lệ: có ký tự thừa sau giá trị JSON"))
         });
         Ok(Body(value))
+    }
+}
+
+/// The path (`a.b[0]`) of the first string or key holding U+0000.
+fn nul_at(v: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| nul_at(x, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let here = if at.is_empty() { k.replace('\0', "") } else { format!("{at}.{}", k.replace('\0', "")) };
+            if k.contains('\0') { Some(here) } else { nul_at(x, here) }
+        }),
+        _ => None,
     }
 }

@@ -3,11 +3,11 @@
 //! A ledger is named by its branch's code.
 
 use super::{ApiResult, ApiUser, ok};
+use super::{Body, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::pages::association::{YearQuery, entry_from_input, posting_date, visible_branch};
-use super::{Body, Path, Query};
 use crate::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;

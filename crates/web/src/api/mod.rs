@@ -110,11 +110,7 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(
-    State(state): State<AppState>,
-    addr: crate::ClientAddr,
-    body: Body<LoginBody>,
-) -> ApiResult<Response> {
+async fn login(State(state): State<AppState>, addr: crate::ClientAddr, body: Body<LoginBody>) -> ApiResult<Response> {
     let b = body.value()?;
     let user = auth::authenticate(&state, addr.0, &b.username, &b.password).await?;
     let (cookie, csrf) = auth::start_session(&state, user.id).await?;
@@ -285,12 +281,7 @@ async fn create_village(
     Ok((StatusCode::CREATED, Json(json!(v))).into_response())
 }
 
-async fn update_village(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
-    body: Body<VillageBody>,
-) -> ApiResult {
+async fn update_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<VillageBody>) -> ApiResult {
     u.require(Action::EditUnits)?;
     u.require_sees(&state, id, "đơn vị").await?;
     let b = body.value()?;
@@ -344,11 +335,7 @@ struct ReorgBody {
     dry_run: bool,
 }
 
-async fn reorganise(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    body: Body<ReorgBody>,
-) -> ApiResult {
+async fn reorganise(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<ReorgBody>) -> ApiResult {
     u.require(Action::Reorganise)?;
     let b = body.value()?;
     let on = parse_date(&b.effective_on).map_err(|e| bad("effective_on", e))?;
@@ -372,12 +359,7 @@ struct CorrectBody {
     note: String,
 }
 
-async fn correct_unit(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
-    body: Body<CorrectBody>,
-) -> ApiResult {
+async fn correct_unit(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<CorrectBody>) -> ApiResult {
     u.require(Action::Reorganise)?;
     let b = body.value()?;
     let cur = state.store.unit(id).await?;
@@ -403,11 +385,7 @@ struct LinkBody {
     legal_act: String,
 }
 
-async fn add_link(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    body: Body<LinkBody>,
-) -> ApiResult<Response> {
+async fn add_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<LinkBody>) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let b = body.value()?;
     let kind = LineageKind::parse(&b.kind).ok_or_else(|| bad("kind", "loại sự kiện không hợp lệ"))?;
@@ -423,11 +401,7 @@ struct RemoveLinkBody {
     successor_id: i64,
 }
 
-async fn remove_link(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    body: Body<RemoveLinkBody>,
-) -> ApiResult<Response> {
+async fn remove_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<RemoveLinkBody>) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let b = body.value()?;
     state.store.remove_lineage_link(&u.actor(), b.event_id, b.predecessor_id, b.successor_id).await?;
@@ -439,11 +413,7 @@ async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult 
     ok(state.store.users(u.scope(), hoctap_store::today()).await?)
 }
 
-async fn create_user(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    body: Body<crate::pages::users::UserForm>,
-) -> ApiResult<Response> {
+async fn create_user(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<crate::pages::users::UserForm>) -> ApiResult<Response> {
     let f = body.value()?;
     let id = crate::pages::users::create_user(&state, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.user(id).await?))).into_response())
@@ -469,11 +439,7 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn change_password(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    body: Body<PasswordBody>,
-) -> ApiResult<Response> {
+async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<PasswordBody>) -> ApiResult<Response> {
     let b = body.value()?;
     if !auth::verify_password(&u.user.password_hash, &b.current) {
         return Err(bad("current", "mật khẩu hiện tại không đúng"));
@@ -941,12 +907,7 @@ async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 
 /// Body: the answers JSON of the criteria engine (`{"answers": {...}, "data": {...}, ...}`).
 /// Answers to locked indicators are refused with the indicator named.
-async fn assessment_answers(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
-    body: Body<Value>,
-) -> ApiResult {
+async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<Value>) -> ApiResult {
     if !crate::pages::assessments::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
@@ -975,9 +936,7 @@ pub(crate) struct TransitionBody {
 
 impl TransitionBody {
     /// The body as a workflow command; the body itself must be JSON of this shape.
-    pub(crate) fn command(
-        body: Body<TransitionBody>,
-    ) -> Result<hoctap_domain::workflow::Command, ApiError> {
+    pub(crate) fn command(body: Body<TransitionBody>) -> Result<hoctap_domain::workflow::Command, ApiError> {
         use hoctap_domain::workflow::Command;
         let b = body.value()?;
         Ok(match b.action.as_str() {

@@ -4,9 +4,9 @@
 //! rules, roles and scope as the pages (`pages::movement`).
 
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
+use super::{Body, Path};
 use crate::AppState;
 use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
-use super::{Body, Path};
 use crate::routes::{Routes, get, post};
 use axum::extract::State;
 use hoctap_domain::access::Action;
@@ -100,12 +100,7 @@ async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id)
 
 /// The page's rules: the preparer submits (criteria met, evidence for each), the reviewer of
 /// the current step takes, approves, returns with comments per criterion or rejects.
-async fn transition(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
-    body: Body<TransitionBody>,
-) -> ApiResult {
+async fn transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<TransitionBody>) -> ApiResult {
     let n = visible_nomination(&state, &u, id).await?;
     let cmd = TransitionBody::command(body)?;
     apply(&state, &u, &n, cmd).await.map_err(ApiError)?;

@@ -2,9 +2,9 @@
 //! same numbers as `/tong-hop`), the children's values, and the plans with their targets.
 
 use super::{ApiResult, ApiUser, ok};
+use super::{Path, Query};
 use crate::AppState;
 use crate::pages::dashboard::{DashQuery, Place, build};
-use super::{Path, Query};
 use crate::routes::{Routes, get};
 use axum::extract::State;
 use hoctap_domain::access::Action;

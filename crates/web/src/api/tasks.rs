@@ -3,11 +3,11 @@
 //! (`pages::boards`).
 
 use super::{ApiResult, ApiUser, bad, ok};
+use super::{Body, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::pages::boards::{TaskQuery, may_report, my_tasks, status_report, unit_tasks, visible_task};
-use super::{Body, Path, Query};
 use crate::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;

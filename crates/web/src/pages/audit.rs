@@ -60,7 +60,7 @@ pub async fn filter(state: &AppState, user: &CurrentUser, q: &AuditQuery) -> Web
             return Ok(None);
         }
         let d = parse_date(s).map_err(|e| WebError::invalid(field, super::capitalise(&e.to_string())))?;
-        let z = d.to_zoned_datetime(hoctap_store::vn_tz()).map_err(WebError::internal)?;
+        let z = d.to_zoned_datetime(hoctap_store::vn_tz()).map_err(|_| WebError::invalid(field, "Ngày nằm ngoài khoảng lịch hỗ trợ"))?;
         Ok(Some(z.timestamp().to_string()))
     };
     let unit_id = if q.don_vi.trim().is_empty() {
@@ -76,8 +76,8 @@ pub async fn filter(state: &AppState, user: &CurrentUser, q: &AuditQuery) -> Web
     let to = match day_start(&q.den_ngay, "den_ngay")? {
         Some(_) => {
             let d = parse_date(&q.den_ngay).map_err(|e| WebError::invalid("den_ngay", e.to_string()))?;
-            let next = d.tomorrow().map_err(WebError::internal)?;
-            Some(next.to_zoned_datetime(hoctap_store::vn_tz()).map_err(WebError::internal)?.timestamp().to_string())
+            // The last day the calendar holds (31/12/9999) has no tomorrow: no upper bound then.
+            d.tomorrow().ok().and_then(|next| next.to_zoned_datetime(hoctap_store::vn_tz()).ok()).map(|z| z.timestamp().to_string())
         }
         None => None,
     };
