@@ -19,13 +19,31 @@ ST="$VENV/bin/schemathesis"
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-5}
 SEED=${SCHEMATHESIS_SEED:-14}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 
 "$ROOT/.ci/schemathesis-install.sh"
+
+# A PostgreSQL database is made anew (postgres://postgres@HOST:PORT/NAME, as start-postgres.sh gives).
+case "$DB" in
+  postgres://* | postgresql://*)
+    PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    rest=${DB#*://}; user=${rest%%@*}; rest=${rest#*@}; hostport=${rest%%/*}; name=${rest#*/}; name=${name%%\?*}
+    "$PGBIN/dropdb" --if-exists -h "${hostport%%:*}" -p "${hostport##*:}" -U "$user" "$name"
+    "$PGBIN/createdb" -h "${hostport%%:*}" -p "${hostport##*:}" -U "$user" "$name"
+    ;;
+esac
 
 BASE="http://127.0.0.1:$PORT"
 "$BIN" demo --bind "127.0.0.1:$PORT" --database-url "$DB" --stat-communes 1 >"$OUT/server.log" 2>&1 &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
+pids=()
+cleanup() {
+  for p in "${pids[@]}" "$SERVER"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 for _ in $(seq 1 240); do
   if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$SERVER" 2>/dev/null; then echo "the demo server stopped:"; tail -n 30 "$OUT/server.log"; exit 1; fi
@@ -49,7 +67,6 @@ done
 # Schemathesis keeps a cache in its working directory: the report directory, not the checkout.
 cd "$OUT"
 # The three roles at once (one Schemathesis process each, its output in REPORT_DIR/ROLE.log).
-pids=()
 for user in "${ROLES[@]}"; do
   # Not fuzzed: logging out and resetting a password (they end sessions the runs use). One
   # worker each: Schemathesis 4.32's coverage phase can fail inside Hypothesis with threads.
@@ -77,4 +94,5 @@ for i in "${!ROLES[@]}"; do
     cat "$OUT/$user.log"
   fi
 done
+echo "demo server CPU time (seeding and answering): $(ps -o cputime= -p "$SERVER" | tr -d ' ')"
 exit "$rc"

@@ -114,11 +114,13 @@ where
         };
         // U+0000 cannot be stored (PostgreSQL refuses it in text and JSON): refused where it
         // enters, with the member named.
-        if bytes.windows(6).any(|w| w == b"\\u0000") {
-            if let Some(field) = serde_json::from_slice::<serde_json::Value>(&bytes).ok().as_ref().and_then(|v| nul_at(v, String::new())) {
-                let name = if field.is_empty() { "body".to_string() } else { field };
-                return Ok(Body(Err(WebError::nul(&format!("Trường \"{name}\""), &name))));
-            }
+        let nul = match bytes.windows(6).any(|w| w == b"\\u0000") {
+            true => serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| nul_at(&v, String::new())),
+            false => None,
+        };
+        if let Some(field) = nul {
+            let name = if field.is_empty() { "body".to_string() } else { field };
+            return Ok(Body(Err(WebError::nul(&format!("Trường \"{name}\""), &name))));
         }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| WebError::json_body(&e));
