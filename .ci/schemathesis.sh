@@ -1,6 +1,8 @@
 #!/bin/bash
 # Schemathesis against the live server: the OpenAPI document (/api/openapi.json) drives the
-# requests, checked for server errors and for answers that do not match the document.
+# requests, checked for server errors and for answers (body schema, content type) that do not
+# match the document; its negative cases (wrong types, missing members) hold every error to the
+# documented JSON shape.
 #
 #   .ci/schemathesis.sh BIN DATABASE_URL PORT REPORT_DIR
 #
@@ -71,7 +73,7 @@ for user in "${ROLES[@]}"; do
   # Not fuzzed: logging out and resetting a password (they end sessions the runs use). One
   # worker each: Schemathesis 4.32's coverage phase can fail inside Hypothesis with threads.
   "$ST" run "$BASE/api/openapi.json" \
-    --checks not_a_server_error,response_schema_conformance \
+    --checks not_a_server_error,response_schema_conformance,content_type_conformance \
     --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 \
     --phases examples,coverage,fuzzing \
     --generation-database none --no-color --output-truncate true \
