@@ -10,22 +10,17 @@
 //! both belong to the same branch. So the balance is always the sum of the signed effects of
 //! the entries, and a year's opening balance is the closing balance of the years before.
 //!
-//! The association's targets used here come from the Thái Bình programme (Chương trình hành
-//! động 41, Hội Khuyến học tỉnh Thái Bình): members ≥ 40% of the population (national 25%), and
-//! a fund of 80,000đ per inhabitant by 2025 (national 32,000–35,000đ).
+//! The association's figures are not defined here: the membership rate and the fund per
+//! inhabitant are the indicators `hkh_membership_rate` and `fund_per_capita`
+//! (`data/indicators.toml`, with their formula and source), read from the statistics counters,
+//! and their targets come only from a plan that sets one for the unit (Thái Bình's 40% and
+//! 80,000đ are targets of CTHĐ 41 for Thái Bình, not rules of the association).
 
 use crate::registry::cell::parse_money_cell;
 use crate::registry::reference::FUND_ENTRY_KINDS;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Members as a share of the population that the Thái Bình programme asks for (percent).
-pub const MEMBERSHIP_TARGET_PERCENT: i64 = 40;
-/// The national membership target (percent), for comparison.
-pub const NATIONAL_MEMBERSHIP_TARGET_PERCENT: i64 = 25;
-/// Fund per inhabitant that the Thái Bình programme asks for by 2025 (đồng).
-pub const FUND_PER_CAPITA_TARGET: i64 = 80_000;
 
 /// Why an entry or an officer cannot be recorded. Messages are Vietnamese and name the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -312,41 +307,6 @@ pub fn balances_by_year(entries: impl IntoIterator<Item = (i16, EntryKind, Dong,
     out
 }
 
-/// A share of the population, exact (numerator and denominator kept).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rate {
-    pub count: i64,
-    pub population: i64,
-}
-
-impl Rate {
-    /// Whether the share is at least `percent`% (exact integer comparison).
-    pub fn meets(self, percent: i64) -> bool {
-        self.population > 0 && self.count.saturating_mul(100) >= percent.saturating_mul(self.population)
-    }
-
-    /// The share in percent with one decimal, Vietnamese notation (`41,7%`); "—" without population.
-    pub fn percent_vn(self) -> String {
-        if self.population <= 0 {
-            return "—".into();
-        }
-        // Rounded half up to a tenth of a percent, in integers.
-        let tenths = (self.count.saturating_mul(2000) / self.population).saturating_add(1) / 2;
-        format!("{},{}%", tenths / 10, tenths % 10)
-    }
-}
-
-/// Members against population (Thái Bình: ≥ 40%).
-pub fn membership_rate(members: i64, population: i64) -> Rate {
-    Rate { count: members, population }
-}
-
-/// The fund per inhabitant, rounded down to the đồng (Thái Bình: 80,000đ by 2025); `None`
-/// without population.
-pub fn per_capita(fund: Dong, population: i64) -> Option<Dong> {
-    (population > 0).then(|| Dong(fund.0.div_euclid(population)))
-}
-
 /// Offices of a branch's committee (Ban Chấp hành, Ban Thường vụ) and of a chi hội.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -516,19 +476,6 @@ mod tests {
     fn vouchers_are_numbered_by_direction_on_one_sequence() {
         assert_eq!(entry_no(Direction::Receipt, 12), "PT-000012");
         assert_eq!(entry_no(Direction::Payment, 13), "PC-000013");
-    }
-
-    #[test]
-    fn thai_binh_targets_are_compared_exactly() {
-        assert!(membership_rate(400, 1000).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert!(!membership_rate(399, 1000).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert!(!membership_rate(0, 0).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert_eq!(membership_rate(417, 1000).percent_vn(), "41,7%");
-        assert_eq!(membership_rate(1, 3).percent_vn(), "33,3%");
-        assert_eq!(membership_rate(2, 3).percent_vn(), "66,7%");
-        assert_eq!(membership_rate(1, 0).percent_vn(), "—");
-        assert_eq!(per_capita(Dong::new(80_000_000), 1000), Some(Dong::new(80_000)));
-        assert_eq!(per_capita(Dong::new(1), 0), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use hoctap_domain::fund::{
     Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_officer, check_reversal, entry_no,
     year_balance,
 };
-use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, FUND_ENTRIES, RegistryKind, Value, Values};
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, FUND_ENTRIES, RegistryKind, Value, Values};
 use jiff::civil::{Date, date};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -422,22 +422,6 @@ impl Store {
             .into_iter()
             .filter(|e| e.kind.is_to_learners() && e.reverses.is_none() && e.reversed_by.is_none())
             .collect())
-    }
-
-    /// Active members of a branch.
-    pub async fn member_count(&self, branch: &str, on: Date) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM reg_association_members WHERE branch = $1 AND valid_from <= $2 AND valid_to > $2")
-            .bind(branch)
-            .bind(date_text(on))
-            .fetch_one(self.pool())
-            .await?;
-        get_i64(&row, "n")
-    }
-
-    /// Population of a unit's subtree: the citizens in the registry (the denominator of the
-    /// membership rate and of the fund per capita).
-    pub async fn population(&self, unit_id: i64, on: Date) -> Result<i64> {
-        self.registry_count(&CITIZENS, Some(unit_id), on).await
     }
 
     /// Officers of a branch in office on `on`, head first.

@@ -312,7 +312,8 @@ async fn the_demo_association_fills_its_pages() {
             async move { client.get(url).send().await.unwrap().text().await.unwrap() }
         };
         let html = page(format!("/hoi-khuyen-hoc/{}", b.id)).await;
-        assert!(html.contains("50,0%") && html.contains("đạt chỉ tiêu 40%"), "5 members of 10 citizens: {engine:?} {html}");
+        assert!(html.contains("id=\"ty-le\">50%<"), "5 members of 10 citizens: {engine:?} {html}");
+        assert!(!html.contains("chỉ tiêu 40%"), "no plan in force sets Thái Bình's target for this commune");
         assert!(html.contains("Chủ tịch") && html.contains("Thủ quỹ") && html.contains("Thẻ hội viên (PDF)"));
         let year = hoctap_store::today().year();
         let (_, last) = app.get(&format!("/api/v1/funds/HKH-XA-MAU/balance?nam={}", year - 1)).await;
@@ -324,7 +325,10 @@ async fn the_demo_association_fills_its_pages() {
             6_620_000 + 2_000_000 + 1_500_000 - 700_000,
             "the duplicate and its reversal cancel: {this}"
         );
-        assert_eq!(this["per_capita"], 942_000, "9.420.000 đ for 10 people");
+        // The fund per inhabitant is the indicator's: this year's receipts (the duplicate and its
+        // reversal cancel) over the citizens, not the balance.
+        assert_eq!(this["per_capita"]["value"], 350_000, "3.500.000 đ received for 10 people: {this}");
+        assert_eq!(this["per_capita"]["shown"], "350.000 đồng/người");
         let html = page(format!("/hoi-khuyen-hoc/{}/so-vang", b.id)).await;
         assert!(html.contains("Công ty TNHH Hoa Hồng") && html.contains("6.500.000"), "{engine:?}: net of the reversed duplicate");
         let html = page(format!("/hoi-khuyen-hoc/{}/hoc-bong?nam={}", b.id, year - 1)).await;

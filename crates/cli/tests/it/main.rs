@@ -11,6 +11,7 @@ mod cli;
 mod credentials;
 mod criteria;
 mod dashboard;
+mod figures;
 mod funds;
 mod r#gen;
 mod harness;

@@ -13,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Action;
-use hoctap_domain::fund;
 use hoctap_store::{BranchRow, FundEntryRow};
 use serde::Deserialize;
 use serde_json::json;
@@ -48,13 +47,18 @@ async fn balance(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code):
     let b = branch(&state, &u, &code).await?;
     let year = q.year();
     let balance = state.store.fund_balance(&b.code, year).await?;
-    let population = state.store.population(b.unit_id, hoctap_store::today()).await?;
+    // The unit's figures, as the dashboard and the report show them (every ledger of the
+    // territory, citizens in the registry at the year's end).
+    let unit = state.store.unit(b.unit_id).await?;
+    let per_capita = crate::pages::dashboard::figure(&state, &unit, year, "fund_per_capita").await?;
+    let membership = crate::pages::dashboard::figure(&state, &unit, year, "hkh_membership_rate").await?;
     ok(json!({
         "branch": b.code,
+        "unit_id": b.unit_id,
         "balance": balance,
-        "population": population,
-        "per_capita": fund::per_capita(balance.closing, population),
-        "per_capita_target": fund::FUND_PER_CAPITA_TARGET,
+        "population": per_capita.den,
+        "per_capita": super::stats::line_json(&per_capita),
+        "membership_rate": super::stats::line_json(&membership),
     }))
 }
 

@@ -142,7 +142,7 @@ async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     for r in state.store.registry_list(&ASSOCIATION_BRANCHES, &q, today).await? {
         let b = state.store.branch(r.id).await?;
         lines.push(BranchLine {
-            members: crate::format::int_vn(state.store.member_count(&b.code, today).await?),
+            members: crate::format::int_vn(super::dashboard::unit_metric(&state, b.unit_id, today.year(), "association_members").await?),
             id: b.id,
             code: b.code,
             name: b.name,
@@ -162,6 +162,7 @@ struct OfficerLine {
 
 struct MemberLine {
     id: i64,
+    branch: String,
     name: String,
     cccd: String,
     joined: String,
@@ -175,12 +176,10 @@ struct BranchPage {
     branch: BranchRow,
     officers: Vec<OfficerLine>,
     members: Vec<MemberLine>,
-    member_count: String,
-    population: String,
-    rate: String,
-    rate_met: bool,
-    target: i64,
-    national_target: i64,
+    year: i16,
+    /// The unit's membership rate (`hkh_membership_rate`): members of every branch working in
+    /// the unit's territory (its chi hội too) over the citizens in the registry.
+    rate: super::dashboard::IndicatorLine,
     roles: Vec<(&'static str, &'static str)>,
     can_write: bool,
     errors: Vec<FieldError>,
@@ -192,6 +191,7 @@ async fn branch_view(
     state: &AppState,
     user: &CurrentUser,
     b: BranchRow,
+    year: i16,
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<BranchPage> {
@@ -209,8 +209,9 @@ async fn branch_view(
             from: format_vn(o.term.from),
         })
         .collect();
-    let q =
-        RegistryQuery { scope: user.scope(), limit: 200, by_label: true, filter: Some(("branch", b.code.clone())), ..Default::default() };
+    // The members of the branch and of its chi hội: every branch working in its unit's territory
+    // (the user sees the branch, so the whole territory is in their scope).
+    let q = RegistryQuery { scope: Some(b.unit_id), limit: 200, by_label: true, ..Default::default() };
     let cccd_field = ASSOCIATION_MEMBERS.field("cccd");
     let members = state
         .store
@@ -219,6 +220,10 @@ async fn branch_view(
         .into_iter()
         .map(|m| MemberLine {
             id: m.id,
+            branch: match m.values.get("branch") {
+                Some(Value::Text(c)) => c.clone(),
+                _ => String::new(),
+            },
             name: m.values.get("full_name").map(|v| v.display(hoctap_domain::registry::def::FieldType::Name)).unwrap_or_default(),
             cccd: cccd_field.map(|f| super::registries::shown(user, f, m.values.get("cccd"))).unwrap_or_default(),
             joined: match m.values.get("joined_on") {
@@ -231,20 +236,15 @@ async fn branch_view(
             },
         })
         .collect();
-    let count = state.store.member_count(&b.code, today).await?;
-    let population = state.store.population(b.unit_id, today).await?;
-    let rate = fund::membership_rate(count, population);
+    let unit = state.store.unit(b.unit_id).await?;
+    let rate = super::dashboard::figure(state, &unit, year, "hkh_membership_rate").await?;
     Ok(BranchPage {
         chrome: Chrome::new(b.name.clone(), user),
         can_write: user.user.role.may(Action::EditAssociation),
         officers,
         members,
-        member_count: crate::format::int_vn(count),
-        population: crate::format::int_vn(population),
-        rate: rate.percent_vn(),
-        rate_met: rate.meets(fund::MEMBERSHIP_TARGET_PERCENT),
-        target: fund::MEMBERSHIP_TARGET_PERCENT,
-        national_target: fund::NATIONAL_MEMBERSHIP_TARGET_PERCENT,
+        year,
+        rate,
         roles: OfficerRole::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         branch: b,
         errors,
@@ -253,9 +253,15 @@ async fn branch_view(
     })
 }
 
-async fn branch_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn branch_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
-    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, Vec::new(), done)).await
+    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, q.year(), Vec::new(), done)).await
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
@@ -303,7 +309,10 @@ async fn add_officer(
 /// errors.
 async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<&str>) -> WebResult<Response> {
     let to = format!("/hoi-khuyen-hoc/{}", b.id);
-    super::after_post(state, result.map(|message| (to, message)), |errors| branch_view(state, user, b, errors, None)).await
+    super::after_post(state, result.map(|message| (to, message)), |errors| {
+        branch_view(state, user, b, hoctap_store::today().year(), errors, None)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -402,10 +411,9 @@ struct LedgerPage {
     year: i16,
     years: Vec<i16>,
     balance: BalanceView,
-    per_capita: String,
-    per_capita_met: bool,
-    target: String,
-    population: String,
+    /// The unit's fund per inhabitant (`fund_per_capita`): receipts of the year of every ledger
+    /// in the unit's territory over the citizens in the registry at the year's end.
+    per_capita: super::dashboard::IndicatorLine,
     entries: Vec<EntryLine>,
     kinds: Vec<(&'static str, &'static str, bool)>,
     form: PostForm,
@@ -444,8 +452,8 @@ async fn ledger_view(
 ) -> WebResult<LedgerPage> {
     let today = hoctap_store::today();
     let balance = state.store.fund_balance(&b.code, year).await?;
-    let population = state.store.population(b.unit_id, today).await?;
-    let per_capita = fund::per_capita(balance.closing, population);
+    let unit = state.store.unit(b.unit_id).await?;
+    let per_capita = super::dashboard::figure(state, &unit, year, "fund_per_capita").await?;
     let mut years = state.store.fund_years(&b.code).await?;
     if !years.contains(&today.year()) {
         years.push(today.year());
@@ -455,10 +463,7 @@ async fn ledger_view(
         chrome: Chrome::new(format!("Sổ quỹ {} năm {year}", b.name), user),
         can_write: user.user.role.may(Action::EditAssociation),
         balance: BalanceView::from(&balance),
-        per_capita: per_capita.map(money).unwrap_or_else(|| "—".into()),
-        per_capita_met: per_capita.is_some_and(|p| p.get() >= fund::FUND_PER_CAPITA_TARGET),
-        target: money(Dong::new(fund::FUND_PER_CAPITA_TARGET)),
-        population: crate::format::int_vn(population),
+        per_capita,
         kinds: EntryKind::all().map(|k| (k.code(), k.label(), form.kind == k.code())).collect(),
         entries,
         years,

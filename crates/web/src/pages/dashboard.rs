@@ -109,6 +109,9 @@ pub struct IndicatorLine {
     pub target_shown: String,
     pub gap_shown: String,
     pub light: TrafficLight,
+    /// Where the value stands against the plan's path for the year ("đúng lộ trình", "chậm 2
+    /// điểm"); empty without a target.
+    pub path_shown: String,
     /// Typed in (reported) rather than counted.
     pub reported_note: String,
 }
@@ -269,10 +272,6 @@ fn metrics_of(ind: &Indicator) -> impl Iterator<Item = &str> {
     ind.numerator.iter().chain(&ind.denominator).map(String::as_str)
 }
 
-fn sum(metrics: &BTreeMap<String, i64>, ids: &[String]) -> i64 {
-    ids.iter().map(|m| metrics.get(m).copied().unwrap_or(0)).sum()
-}
-
 /// The nearest target at or after the year: (value, year, plan and, when set for a unit
 /// above, whose target it is). `targets` come nearest unit first.
 fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator: &str) -> Option<(Number, i16, String)> {
@@ -336,39 +335,61 @@ pub async fn resolve(state: &AppState, user: &CurrentUser, place: Place) -> WebR
     }
 }
 
-/// Builds a dashboard's numbers.
-pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
-    let unit = resolve(state, user, place).await?;
-    let year = q.year();
-    let basis = q.basis();
-    let level = level_of(unit.as_ref());
-    let indicators: Vec<Indicator> =
-        shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
-    let wanted: Vec<&str> = {
-        let mut m: Vec<&str> = indicators.iter().flat_map(metrics_of).collect();
-        m.sort_unstable();
-        m.dedup();
-        m
-    };
+/// Every figure of a unit (`None`: the country) for a year: the value of every metric the
+/// counters hold, and one line per indicator with its numerator, denominator, value and the
+/// target that applies. This is the one computation behind the dashboard, the annual report's
+/// tables, the association and fund pages, the API and every export: a figure shown anywhere is
+/// read from here, so the same unit and year show the same number everywhere.
+pub struct Figures {
+    /// Metric id → value in the year (stock as at 31/12, flow over the year), every metric.
+    pub metrics: BTreeMap<String, i64>,
+    /// The yearly changes the values came from (for trends).
+    pub changes: hoctap_store::MetricChanges,
+    /// Reported values of the five years up to the year.
+    pub reported: BTreeMap<(String, i16), (Number, String)>,
+    pub lines: Vec<IndicatorLine>,
+    /// The units above the unit today, the province first.
+    pub ancestors: Vec<UnitRow>,
+    /// The targets that apply, nearest unit first (see [`targets_for`]).
+    pub targets: Vec<(hoctap_store::TargetRow, Option<String>)>,
+}
+
+impl Figures {
+    /// The line of an indicator.
+    pub fn line(&self, id: &str) -> Option<&IndicatorLine> {
+        self.lines.iter().find(|l| l.indicator.id == id)
+    }
+
+    /// A metric's value (0 when nothing was counted).
+    pub fn metric(&self, id: &str) -> i64 {
+        self.metrics.get(id).copied().unwrap_or(0)
+    }
+}
+
+/// The figures of a unit and year for the given indicators (see [`Figures`]).
+pub async fn figures(state: &AppState, unit: Option<&UnitRow>, year: i16, basis: Basis, indicators: &[Indicator]) -> WebResult<Figures> {
+    // Every metric, not only those the indicators read: the report's tables show counts
+    // (learning centres, payments) no indicator of the level uses.
+    let wanted: Vec<&str> = hoctap_domain::stats::METRICS.iter().map(|(m, ..)| *m).collect();
     let first_year = year - 4;
-    let changes = state.store.metric_changes(place.id(), false, year, &wanted, basis).await?;
+    let changes = state.store.metric_changes(unit.map(|u| u.id), false, year, &wanted, basis).await?;
     let changes = changes.into_values().next().unwrap_or_default();
     let metrics = values_at(&changes, year);
-    let reported = match place.id() {
-        Some(id) => state.store.reported_values(id, first_year..=year).await?,
+    let reported = match unit {
+        Some(u) => state.store.reported_values(u.id, first_year..=year).await?,
         None => BTreeMap::new(),
     };
     // The units above, today (targets they set apply here; the page and report name them).
-    let ancestors = match &unit {
+    let ancestors = match unit {
         Some(u) => state.store.ancestors(u.id, hoctap_store::today()).await?,
         None => Vec::new(),
     };
-    let targets = targets_for(state, unit.as_ref(), &ancestors, year).await?;
+    let targets = targets_for(state, unit, &ancestors, year).await?;
     let mut lines = Vec::new();
-    for ind in &indicators {
-        let (num, den) = (sum(&metrics, &ind.numerator), sum(&metrics, &ind.denominator));
+    for ind in indicators {
+        let figure = ind.figure(&metrics);
         let (value, reported_note) = match ind.kind {
-            IndicatorKind::Computed => (ind.value(num, den), String::new()),
+            IndicatorKind::Computed => (figure.value, String::new()),
             IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
                 Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
                 None => (None, String::new()),
@@ -387,17 +408,47 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         };
         lines.push(IndicatorLine {
             indicator: ind.clone(),
-            num,
-            den,
+            num: figure.num,
+            den: figure.den,
             shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
             value,
             target_shown: target.as_ref().map(|(t, y, p)| format!("{} (năm {y}, {p})", shown(ind, *t))).unwrap_or_else(|| "—".into()),
             target,
             gap_shown,
             light,
+            path_shown: String::new(),
             reported_note,
         });
     }
+    Ok(Figures { metrics, changes, reported, lines, ancestors, targets })
+}
+
+/// The figure of one shipped indicator for a unit and year, whatever the unit's level (a chi
+/// hội's village has a membership rate too), with the target that applies.
+pub async fn figure(state: &AppState, unit: &UnitRow, year: i16, indicator: &str) -> WebResult<IndicatorLine> {
+    let ind = hoctap_domain::indicator::shipped_indicator(indicator).ok_or_else(|| WebError::internal(format!("chỉ số {indicator}")))?;
+    let basis = Basis::Rebased(hoctap_store::today());
+    let f = figures(state, Some(unit), year, basis, std::slice::from_ref(&ind)).await?;
+    f.lines.into_iter().next().ok_or_else(|| WebError::internal(format!("chỉ số {indicator}")))
+}
+
+/// One metric of a unit in a year on today's tree (the association index's member counts: the
+/// same counters as [`figures`], without the indicators).
+pub async fn unit_metric(state: &AppState, unit: i64, year: i16, metric: &str) -> WebResult<i64> {
+    let changes = state.store.metric_changes(Some(unit), false, year, &[metric], Basis::Rebased(hoctap_store::today())).await?;
+    Ok(changes.into_values().next().map(|c| values_at(&c, year)).and_then(|m| m.get(metric).copied()).unwrap_or(0))
+}
+
+/// Builds a dashboard's numbers.
+pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
+    let unit = resolve(state, user, place).await?;
+    let year = q.year();
+    let basis = q.basis();
+    let level = level_of(unit.as_ref());
+    let indicators: Vec<Indicator> =
+        shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
+    let first_year = year - 4;
+    let Figures { metrics, changes, reported, lines, ancestors, targets } = figures(state, unit.as_ref(), year, basis, &indicators).await?;
     // The ranking: the chosen computed indicator (default the first with data).
     let computed: Vec<&Indicator> = indicators.iter().filter(|i| i.kind == IndicatorKind::Computed).collect();
     let ranked = q.chi_so.as_deref().and_then(|id| computed.iter().find(|i| i.id == id)).or_else(|| computed.first()).map(|i| (*i).clone());
@@ -416,8 +467,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         let own_targets = state.store.targets_of_units(&ids, &ind.id, year).await?;
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
-            let (num, den) = (sum(&m, &ind.numerator), sum(&m, &ind.denominator));
-            let value = ind.value(num, den);
+            let hoctap_domain::indicator::Figure { num, den, value } = ind.figure(&m);
             // The child's own target, else the one it inherits from here.
             let own = own_targets.get(&k.id).copied();
             let target = own.or_else(|| pick_target(&targets, &ind.id).map(|t| t.0));
@@ -443,10 +493,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         let points: Trend = (first_year..=year)
             .map(|y| {
                 let value = match ind.kind {
-                    IndicatorKind::Computed => {
-                        let m = values_at(&changes, y);
-                        ind.value(sum(&m, &ind.numerator), sum(&m, &ind.denominator))
-                    }
+                    IndicatorKind::Computed => ind.figure(&values_at(&changes, y)).value,
                     IndicatorKind::Reported => reported.get(&(ind.id.clone(), y)).map(|(v, _)| *v),
                 };
                 (y, value)
@@ -722,7 +769,7 @@ async fn exchange_rows(
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
             for l in &computed {
-                if let Some(v) = l.indicator.value(sum(&m, &l.indicator.numerator), sum(&m, &l.indicator.denominator)) {
+                if let Some(v) = l.indicator.figure(&m).value {
                     rows.push((k.code.clone(), k.name.clone(), l.indicator.clone(), v));
                 }
             }
