@@ -17,6 +17,7 @@ use hoctap_docs::chart::{self, Bar, Series, Stack};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Indicator, IndicatorKind, Level, TrafficLight, shipped_indicators};
+use hoctap_domain::plan::{PathTarget, behind_path, target_on_path};
 use hoctap_domain::unit::UnitKind;
 use hoctap_store::{Basis, UnitRow, values_at};
 use serde::Deserialize;
@@ -272,13 +273,62 @@ fn metrics_of(ind: &Indicator) -> impl Iterator<Item = &str> {
     ind.numerator.iter().chain(&ind.denominator).map(String::as_str)
 }
 
-/// The nearest target at or after the year: (value, year, plan and, when set for a unit
-/// above, whose target it is). `targets` come nearest unit first.
-fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator: &str) -> Option<(Number, i16, String)> {
-    targets.iter().find(|(t, _)| t.indicator == indicator).map(|(t, above)| {
-        let whose = above.as_ref().map(|a| format!(", chỉ tiêu của {a}")).unwrap_or_default();
-        (t.value, t.year, format!("{}{whose}", t.plan_label))
+/// An indicator's target for a year, on the path of the plan that sets it.
+struct Picked {
+    /// What the year should reach.
+    value: Number,
+    /// The milestone's year, or the judged year when it lies on the path between two.
+    year: i16,
+    /// The plan, the path and, when set for a unit above, whose target it is.
+    label: String,
+    /// The value with its year and label, as pages and reports show it.
+    shown: String,
+}
+
+/// The milestones of the first plan among `rows` (one unit and indicator, the newest plan
+/// first), and the year's value on their path.
+fn path_of<'a>(
+    rows: impl IntoIterator<Item = &'a hoctap_store::TargetRow>,
+    year: i16,
+) -> Option<(&'a hoctap_store::TargetRow, PathTarget)> {
+    let rows: Vec<&hoctap_store::TargetRow> = rows.into_iter().collect();
+    let first = *rows.first()?;
+    let milestones: Vec<(i16, Number)> =
+        rows.iter().filter(|t| t.plan_id == first.plan_id && t.unit_id == first.unit_id).map(|t| (t.year, t.value)).collect();
+    Some((first, target_on_path(&milestones, year)?))
+}
+
+/// The target of an indicator for the year: the nearest unit's plan in force that sets one
+/// (`targets` come nearest unit first, each unit's newest plan first), judged on that plan's
+/// path through its milestones (2025: 70%, 2030: 80% → 72% in 2026), not against its last one.
+fn pick_target(ind: &Indicator, targets: &[(hoctap_store::TargetRow, Option<String>)], year: i16) -> Option<Picked> {
+    let (first, above) = targets.iter().find(|(t, _)| t.indicator == ind.id)?;
+    let rows = targets.iter().filter(|(t, _)| t.indicator == ind.id && t.unit_id == first.unit_id).map(|(t, _)| t);
+    let (_, path) = path_of(rows, year)?;
+    let whose = above.as_ref().map(|a| format!(", chỉ tiêu của {a}")).unwrap_or_default();
+    let plan = format!("{}{whose}", first.plan_label);
+    Some(match path.from {
+        Some((y0, v0)) => {
+            let label = format!("theo lộ trình {} năm {y0} → {} năm {}, {plan}", shown(ind, v0), shown(ind, path.to.1), path.to.0);
+            Picked { value: path.value, year, shown: format!("{} (năm {year} {label})", shown(ind, path.value)), label }
+        }
+        None => Picked {
+            value: path.value,
+            year: path.to.0,
+            shown: format!("{} (năm {}, {plan})", shown(ind, path.value), path.to.0),
+            label: plan,
+        },
     })
+}
+
+/// Where a value stands against the year's target: "đúng lộ trình", or "chậm 2 điểm" (a rate
+/// falls behind by percentage points, other figures in their unit).
+fn path_standing(ind: &Indicator, value: Number, target: Number) -> String {
+    match behind_path(value, target, ind.lower_is_better) {
+        None => "đúng lộ trình".to_string(),
+        Some(gap) if ind.unit == "%" => format!("chậm {} điểm", number_vn(gap, 1)),
+        Some(gap) => format!("chậm {}", shown(ind, gap)),
+    }
 }
 
 /// The targets that apply to a unit, nearest first: its own; for a unit formed in a merger,
@@ -317,7 +367,7 @@ async fn targets_for(
     chain.retain(|(id, _)| seen.insert(*id));
     let mut out = Vec::new();
     for (id, above) in chain {
-        out.extend(state.store.targets_of(id, year).await?.into_iter().map(|t| (t, above.clone())));
+        out.extend(state.store.targets_in_force(id, year).await?.into_iter().map(|t| (t, above.clone())));
     }
     Ok(out)
 }
@@ -395,15 +445,19 @@ pub async fn figures(state: &AppState, unit: Option<&UnitRow>, year: i16, basis:
                 None => (None, String::new()),
             },
         };
-        let target = pick_target(&targets, &ind.id);
+        let picked = pick_target(ind, &targets, year);
         let light = match value {
-            Some(v) => ind.light(v, target.as_ref().map(|t| t.0)),
+            Some(v) => ind.light(v, picked.as_ref().map(|t| t.value)),
             None => TrafficLight::NoTarget,
         };
-        let gap_shown = match (value, &target) {
-            (Some(v), Some((t, ..))) => {
-                v.checked_sub(*t).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
+        let gap_shown = match (value, &picked) {
+            (Some(v), Some(t)) => {
+                v.checked_sub(t.value).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
             }
+            _ => String::new(),
+        };
+        let path_shown = match (value, &picked) {
+            (Some(v), Some(t)) => path_standing(ind, v, t.value),
             _ => String::new(),
         };
         lines.push(IndicatorLine {
@@ -412,11 +466,11 @@ pub async fn figures(state: &AppState, unit: Option<&UnitRow>, year: i16, basis:
             den: figure.den,
             shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
             value,
-            target_shown: target.as_ref().map(|(t, y, p)| format!("{} (năm {y}, {p})", shown(ind, *t))).unwrap_or_else(|| "—".into()),
-            target,
+            target_shown: picked.as_ref().map(|t| t.shown.clone()).unwrap_or_else(|| "—".into()),
+            target: picked.map(|t| (t.value, t.year, t.label)),
             gap_shown,
             light,
-            path_shown: String::new(),
+            path_shown,
             reported_note,
         });
     }
@@ -464,13 +518,14 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
             None => state.store.provinces(on).await?,
         };
         let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
-        let own_targets = state.store.targets_of_units(&ids, &ind.id, year).await?;
+        let own_targets = state.store.targets_in_force_of_units(&ids, &ind.id, year).await?;
+        let inherited = pick_target(ind, &targets, year).map(|t| t.value);
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
             let hoctap_domain::indicator::Figure { num, den, value } = ind.figure(&m);
             // The child's own target, else the one it inherits from here.
-            let own = own_targets.get(&k.id).copied();
-            let target = own.or_else(|| pick_target(&targets, &ind.id).map(|t| t.0));
+            let own = own_targets.get(&k.id).and_then(|rows| path_of(rows, year)).map(|(_, p)| p.value);
+            let target = own.or(inherited);
             let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
             children.push(ChildLine {
                 id: k.id,
@@ -667,9 +722,21 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
     let s = |x: &str| x.to_string();
     let mut out = vec![Table {
         sheet: s("Chi tieu"),
-        header: ["Mã chỉ số", "Chỉ số", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Chênh lệch", "Đánh giá", "Nguồn"]
-            .map(s)
-            .to_vec(),
+        header: [
+            "Mã chỉ số",
+            "Chỉ số",
+            "Đơn vị tính",
+            "Tử số",
+            "Mẫu số",
+            "Giá trị",
+            "Chỉ tiêu",
+            "Chênh lệch",
+            "Đánh giá",
+            "Nguồn",
+            "Lộ trình",
+        ]
+        .map(s)
+        .to_vec(),
         rows: d
             .lines
             .iter()
@@ -685,6 +752,7 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
                     l.gap_shown.clone(),
                     l.light_label().to_string(),
                     l.indicator.source.clone(),
+                    l.path_shown.clone(),
                 ]
             })
             .collect(),

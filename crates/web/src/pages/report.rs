@@ -153,7 +153,7 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
                     l.shown.clone(),
                     l.target_shown.clone(),
                     l.gap_shown.clone(),
-                    s(l.light_label()),
+                    if l.path_shown.is_empty() { s(l.light_label()) } else { format!("{}, {}", l.light_label(), l.path_shown) },
                 ]
             })
             .collect();
