@@ -41,6 +41,10 @@ pub enum FundError {
     ReversalOfReversal(String),
     #[error("Đảo bút toán: bút toán đảo phải cùng nội dung và số tiền với bút toán {0}")]
     NotTheOpposite(String),
+    #[error(
+        "Lý do chi vượt số dư: khoản chi {amount} làm quỹ âm (số dư hiện có {balance}); nếu vẫn chi (tạm ứng, chi trước thu sau), ghi lý do để xác nhận"
+    )]
+    WouldGoNegative { balance: Dong, amount: Dong },
     #[error("Chức vụ: \"{0}\" không có trong danh mục chức vụ của Hội")]
     UnknownRole(String),
     #[error("Chức vụ: hội, chi hội đã có {0} đương nhiệm; hãy kết thúc nhiệm kỳ người cũ trước")]
@@ -223,14 +227,98 @@ pub fn check_reversal(branch: &str, original: &Posted, kind: EntryKind, amount: 
     Ok(())
 }
 
-/// The voucher number of the `seq`-th entry of a ledger: `PT-000012` for a receipt (phiếu
-/// thu), `PC-000013` for a payment (phiếu chi); one sequence per ledger for both.
-pub fn entry_no(direction: Direction, seq: i64) -> String {
-    let prefix = match direction {
-        Direction::Receipt => "PT",
-        Direction::Payment => "PC",
-    };
-    format!("{prefix}-{seq:06}")
+/// The voucher number of the `seq`-th receipt (phiếu thu, `PT-2026-001`) or payment (phiếu chi,
+/// `PC-2026-001`) of a ledger in `year`: receipts and payments are numbered in their own
+/// sequences, starting again each year, as a cashier numbers them.
+pub fn entry_no(direction: Direction, year: i16, seq: i64) -> String {
+    format!("{}-{year}-{seq:03}", direction.prefix())
+}
+
+impl Direction {
+    /// `PT` (phiếu thu) or `PC` (phiếu chi).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Direction::Receipt => "PT",
+            Direction::Payment => "PC",
+        }
+    }
+
+    /// The voucher's title.
+    pub fn voucher_title(self) -> &'static str {
+        match self {
+            Direction::Receipt => "PHIẾU THU",
+            Direction::Payment => "PHIẾU CHI",
+        }
+    }
+}
+
+/// Checks that posting an entry that changes the balance by `effect` keeps the fund from going
+/// negative, unless the poster confirms it with a reason (an advance, a payment before the
+/// money comes in). `balance` is the ledger's balance before the entry.
+pub fn check_balance(balance: Dong, effect: Dong, reason: Option<&str>) -> Result<(), FundError> {
+    let after = balance + effect;
+    let confirmed = reason.is_some_and(|r| !r.trim().is_empty());
+    if effect < Dong::ZERO && after < Dong::ZERO && !confirmed {
+        return Err(FundError::WouldGoNegative { balance, amount: Dong(effect.0.saturating_neg()) });
+    }
+    Ok(())
+}
+
+/// An amount in Vietnamese words, as a voucher writes it below the figures ("Viết bằng chữ"):
+/// `1.500.000` → "Một triệu năm trăm nghìn đồng".
+pub fn amount_in_words(amount: Dong) -> String {
+    const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
+    // Three digits, `full` when a higher group came before (then "không trăm", "linh" are said).
+    fn triple(n: u64, full: bool) -> Vec<&'static str> {
+        let digit = |d: u64| DIGITS.get(usize::try_from(d).unwrap_or(0)).copied().unwrap_or("");
+        let (h, t, u) = (n / 100 % 10, n / 10 % 10, n % 10);
+        let mut w = Vec::new();
+        if h > 0 || full {
+            w.extend([digit(h), "trăm"]);
+        }
+        match t {
+            0 if u > 0 && (h > 0 || full) => w.push("linh"),
+            0 => {}
+            1 => w.push("mười"),
+            _ => w.extend([digit(t), "mươi"]),
+        }
+        match u {
+            0 => {}
+            1 if t > 1 => w.push("mốt"),
+            4 if t > 1 => w.push("tư"),
+            5 if t > 0 => w.push("lăm"),
+            _ => w.push(digit(u)),
+        }
+        w
+    }
+    let n = amount.0.unsigned_abs();
+    let mut words: Vec<&str> = Vec::new();
+    if n == 0 {
+        words.push("không");
+    }
+    let groups = [
+        (1_000_000_000_000_000_000u64, "tỷ tỷ"),
+        (1_000_000_000_000_000, "triệu tỷ"),
+        (1_000_000_000_000, "nghìn tỷ"),
+        (1_000_000_000, "tỷ"),
+        (1_000_000, "triệu"),
+        (1_000, "nghìn"),
+        (1, ""),
+    ];
+    let mut started = false;
+    for (size, name) in groups {
+        let g = (n / size) % 1000;
+        if g > 0 {
+            words.extend(triple(g, started));
+            if !name.is_empty() {
+                words.push(name);
+            }
+            started = true;
+        }
+    }
+    let text = format!("{}{} đồng", if amount.0 < 0 { "âm " } else { "" }, words.join(" "));
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A total of entries of one kind, split by whether they are reversals (what an SQL
@@ -473,9 +561,36 @@ mod tests {
     }
 
     #[test]
-    fn vouchers_are_numbered_by_direction_on_one_sequence() {
-        assert_eq!(entry_no(Direction::Receipt, 12), "PT-000012");
-        assert_eq!(entry_no(Direction::Payment, 13), "PC-000013");
+    fn vouchers_are_numbered_by_direction_and_year() {
+        assert_eq!(entry_no(Direction::Receipt, 2026, 12), "PT-2026-012");
+        assert_eq!(entry_no(Direction::Payment, 2026, 1), "PC-2026-001");
+        assert_eq!(entry_no(Direction::Payment, 2026, 1234), "PC-2026-1234");
+    }
+
+    #[test]
+    fn a_payment_beyond_the_balance_needs_a_reason() {
+        let (balance, pay) = (Dong::new(500_000), Dong::new(-800_000));
+        assert_eq!(check_balance(balance, pay, None), Err(FundError::WouldGoNegative { balance, amount: Dong::new(800_000) }));
+        assert!(check_balance(balance, pay, Some("  ")).is_err());
+        assert_eq!(check_balance(balance, pay, Some("Tạm ứng học bổng, chờ ngân sách")), Ok(()));
+        assert_eq!(check_balance(balance, Dong::new(-500_000), None), Ok(()), "to zero is allowed");
+        assert_eq!(check_balance(Dong::new(-100), Dong::new(50), None), Ok(()), "a receipt is never refused");
+        let e = FundError::WouldGoNegative { balance, amount: Dong::new(800_000) }.to_string();
+        assert!(e.starts_with("Lý do chi vượt số dư") && e.contains("800.000 đ") && e.contains("500.000 đ"), "{e}");
+    }
+
+    #[test]
+    fn amounts_are_written_in_words() {
+        let w = |n: i64| amount_in_words(Dong::new(n));
+        assert_eq!(w(1_500_000), "Một triệu năm trăm nghìn đồng");
+        assert_eq!(w(2_025_000), "Hai triệu không trăm hai mươi lăm nghìn đồng");
+        assert_eq!(w(105), "Một trăm linh năm đồng");
+        assert_eq!(w(21), "Hai mươi mốt đồng");
+        assert_eq!(w(15), "Mười lăm đồng");
+        assert_eq!(w(54), "Năm mươi tư đồng");
+        assert_eq!(w(1_000_000_010), "Một tỷ không trăm mười đồng");
+        assert_eq!(w(0), "Không đồng");
+        assert_eq!(w(300_000), "Ba trăm nghìn đồng");
     }
 
     #[test]

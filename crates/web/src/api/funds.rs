@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .route("/funds/{branch}/balance", get(balance))
         .route("/funds/{branch}/entries", get(entries).post(post_entry))
         .route("/funds/{branch}/entries/{entry_no}/reverse", post(reverse))
+        .route("/funds/{branch}/dues", get(dues).post(pay_dues))
 }
 
 async fn branch(state: &AppState, u: &CurrentUser, code: &str) -> Result<BranchRow, WebError> {
@@ -82,6 +83,9 @@ struct PostBody {
     beneficiary_cccd: String,
     #[serde(default)]
     decision: String,
+    /// Confirms a payment beyond the balance.
+    #[serde(default)]
+    overdraft_reason: String,
 }
 
 async fn post_entry(
@@ -107,7 +111,7 @@ async fn post_entry(
             .unwrap_or(WebError::invalid("body", "dữ liệu không hợp lệ"))
     })?;
     let on = posting_date(&p.posted_on)?;
-    let e = state.store.fund_post(&u.actor(), &b, &entry, None, on, u.scope()).await?;
+    let e = state.store.fund_post_confirmed(&u.actor(), &b, &entry, None, on, u.scope(), Some(&p.overdraft_reason)).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
 }
 
@@ -127,5 +131,45 @@ async fn reverse(
     let b = branch(&state, &u, &code).await?;
     let Json(r) = body.map_err(|e| bad("body", e.body_text()))?;
     let e = state.store.fund_reverse(&u.actor(), &b, &no, &r.reason, hoctap_store::today(), u.scope()).await?;
+    Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
+}
+
+/// The branch's members with their dues of the year (`nam`, default this year).
+async fn dues(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, Query(q): Query<YearQuery>) -> ApiResult {
+    let b = branch(&state, &u, &code).await?;
+    let year = q.year();
+    let lines = state.store.dues(&b.code, year).await?;
+    ok(json!({"branch": b.code, "year": year, "members": lines}))
+}
+
+#[derive(Deserialize)]
+struct DuesBody {
+    #[serde(default)]
+    member_id: i64,
+    #[serde(default)]
+    year: Option<i16>,
+    /// The amount, when not the member's own hội phí mỗi năm.
+    #[serde(default)]
+    amount: serde_json::Value,
+}
+
+/// Records a member's dues for a year: a receipt of the branch's ledger (201 with the entry).
+async fn pay_dues(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(code): Path<String>,
+    body: Result<Json<DuesBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
+    u.require(Action::EditAssociation)?;
+    let b = branch(&state, &u, &code).await?;
+    let Json(d) = body.map_err(|e| bad("body", e.body_text()))?;
+    let today = hoctap_store::today();
+    let year = d.year.unwrap_or(today.year());
+    let amount = match &d.amount {
+        serde_json::Value::Number(n) => crate::pages::association::dues_amount(&n.to_string())?,
+        serde_json::Value::String(s) => crate::pages::association::dues_amount(s)?,
+        _ => None,
+    };
+    let e = state.store.dues_pay(&u.actor(), &b, d.member_id, year, amount, today, u.scope()).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
 }

@@ -30,6 +30,9 @@ pub fn routes() -> Routes {
         .route("/hoi-khuyen-hoc/{id}/so-quy", get(ledger).post(post_entry))
         .route("/hoi-khuyen-hoc/{id}/so-quy.xlsx", get(ledger_xlsx))
         .route("/hoi-khuyen-hoc/{id}/so-quy/{entry}/dao", post(reverse))
+        .route("/hoi-khuyen-hoc/{id}/so-quy/{entry}/phieu.pdf", get(voucher_pdf))
+        .route("/hoi-khuyen-hoc/{id}/so-quy.pdf", get(cash_book_pdf))
+        .route("/hoi-khuyen-hoc/{id}/hoi-phi", get(dues_page).post(dues_pay))
         .route("/hoi-khuyen-hoc/{id}/so-vang", get(honour_roll))
         .route("/hoi-khuyen-hoc/{id}/hoc-bong", get(learner_payments))
         .route("/hoi-khuyen-hoc/{id}/hoc-bong.xlsx", get(learner_payments_xlsx))
@@ -96,6 +99,7 @@ fn fund_field(e: &hoctap_domain::fund::FundError) -> &'static str {
         F::BeneficiaryMissing(_) => "counterparty",
         F::DecisionMissing(_) => "decision",
         F::UnknownRole(_) | F::RoleTaken(_) => "role",
+        F::WouldGoNegative { .. } => "overdraft_reason",
         _ => "reverses",
     }
 }
@@ -437,6 +441,9 @@ pub struct PostForm {
     pub beneficiary_cccd: String,
     #[serde(default)]
     pub decision: String,
+    /// Confirms a payment beyond the balance (lý do chi vượt số dư).
+    #[serde(default)]
+    pub overdraft_reason: String,
     #[serde(default)]
     pub csrf: String,
 }
@@ -512,7 +519,8 @@ async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): 
     };
     let result = async {
         let on = posting_date(&f.posted_on)?;
-        state.store.fund_post(&user.actor(), &b, &entry, None, on, user.scope()).await.map_err(WebError::from)
+        let reason = Some(f.overdraft_reason.as_str());
+        state.store.fund_post_confirmed(&user.actor(), &b, &entry, None, on, user.scope(), reason).await.map_err(WebError::from)
     }
     .await;
     let result = result.map(|e| {
@@ -620,6 +628,199 @@ async fn ledger_xlsx(
     let bytes = hoctap_docs::registry_xlsx::simple_xlsx("So quy", &header, &entries.iter().map(entry_cells).collect::<Vec<_>>())
         .map_err(WebError::internal)?;
     Ok(xlsx_response(&format!("so-quy-{}-{year}.xlsx", b.code), bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cashier's papers: vouchers and the cash book
+
+const ASSOCIATION: &str = "Hội Khuyến học Việt Nam";
+
+fn pdf_inline(bytes: Vec<u8>, name: &str) -> Response {
+    super::file_response(bytes, "application/pdf", "inline", name)
+}
+
+/// A voucher (phiếu thu, phiếu chi) of one entry, to print and sign.
+async fn voucher_pdf(State(state): State<AppState>, user: CurrentUser, Path((id, no)): Path<(i64, String)>) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    let e = state.store.fund_entries(&b.code, None).await?.into_iter().find(|e| e.entry_no == no).ok_or(WebError::NotFound("bút toán"))?;
+    let direction = e.kind.direction();
+    let receipt = direction == fund::Direction::Receipt;
+    let d = e.posted_on;
+    let mut note = Vec::new();
+    if let Some(r) = &e.reverses {
+        note.push(format!("Bút toán đảo của {r}, ghi giảm số tiền trên"));
+    }
+    if let Some(r) = &e.reversed_by {
+        note.push(format!("Đã bị đảo bởi {r}"));
+    }
+    let doc = hoctap_docs::fund_pdf::VoucherDoc {
+        association: ASSOCIATION.into(),
+        branch_name: b.name.clone(),
+        title: direction.voucher_title().into(),
+        number: e.entry_no.clone(),
+        date_line: format!("Ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year()),
+        person_label: if receipt { "Họ và tên người nộp tiền" } else { "Họ và tên người nhận tiền" }.into(),
+        person: e.counterparty.clone().unwrap_or_default(),
+        reason_label: if receipt { "Lý do nộp" } else { "Lý do chi" }.into(),
+        reason: [Some(e.kind.label().to_string()), e.decision.clone()].into_iter().flatten().collect::<Vec<_>>().join(" – "),
+        amount: format!("{} đồng", money(e.amount)),
+        amount_words: fund::amount_in_words(e.amount),
+        note: note.join("; "),
+    };
+    let bytes = hoctap_docs::fund_pdf::voucher_pdf(&doc).map_err(WebError::internal)?;
+    Ok(pdf_inline(bytes, &format!("{}.pdf", e.entry_no)))
+}
+
+/// The year's cash book (sổ quỹ tiền mặt): every voucher in posting order with the balance after it.
+async fn cash_book_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    let year = q.year();
+    let balance = state.store.fund_balance(&b.code, year).await?;
+    let mut running = balance.opening;
+    let rows = state
+        .store
+        .fund_entries(&b.code, Some(year))
+        .await?
+        .iter()
+        .map(|e| {
+            running = running + e.effect();
+            let receipt = e.kind.direction() == fund::Direction::Receipt;
+            let signed = if e.reverses.is_some() { format!("-{}", money(e.amount)) } else { money(e.amount) };
+            let what = [Some(e.kind.label().to_string()), e.counterparty.clone(), e.reverses.as_ref().map(|r| format!("đảo {r}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" – ");
+            [
+                format_vn(e.posted_on),
+                if receipt { e.entry_no.clone() } else { String::new() },
+                if receipt { String::new() } else { e.entry_no.clone() },
+                what,
+                if receipt { signed.clone() } else { String::new() },
+                if receipt { String::new() } else { signed },
+                money(running),
+            ]
+        })
+        .collect();
+    let doc = hoctap_docs::fund_pdf::CashBookDoc {
+        association: ASSOCIATION.into(),
+        branch_name: b.name.clone(),
+        year,
+        opening: money(balance.opening),
+        rows,
+        total_receipts: money(balance.total_receipts),
+        total_payments: money(balance.total_payments),
+        closing: money(balance.closing),
+    };
+    let bytes = hoctap_docs::fund_pdf::cash_book_pdf(&doc).map_err(WebError::internal)?;
+    Ok(pdf_inline(bytes, &format!("so-quy-tien-mat-{}-{year}.pdf", b.code)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Membership dues
+
+struct DuesView {
+    member_id: i64,
+    name: String,
+    due: String,
+    paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "fund_dues.html")]
+struct DuesPage {
+    chrome: Chrome,
+    branch: BranchRow,
+    year: i16,
+    lines: Vec<DuesView>,
+    paid_count: usize,
+    paid_total: String,
+    can_write: bool,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+}
+
+async fn dues_view(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BranchRow,
+    year: i16,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<DuesPage> {
+    let dues = state.store.dues(&b.code, year).await?;
+    let paid: Vec<&hoctap_store::DuesLine> = dues.iter().filter(|l| l.paid.is_some()).collect();
+    Ok(DuesPage {
+        chrome: Chrome::new(format!("Hội phí năm {year}"), user),
+        paid_count: paid.len(),
+        paid_total: money(paid.iter().filter_map(|l| l.paid.as_ref().map(|p| p.0)).sum()),
+        lines: dues
+            .iter()
+            .map(|l| DuesView {
+                member_id: l.member_id,
+                name: l.full_name.clone(),
+                due: l.due.map(money).unwrap_or_default(),
+                paid: l.paid.as_ref().map(|(a, no, d)| format!("{} đ, {no}, {}", money(*a), format_vn(*d))).unwrap_or_default(),
+            })
+            .collect(),
+        can_write: user.user.role.may(Action::EditAssociation),
+        branch: b,
+        year,
+        errors,
+        done,
+    })
+}
+
+async fn dues_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    super::page_with_flash(&headers, |done| dues_view(&state, &user, b, q.year(), Vec::new(), done)).await
+}
+
+#[derive(Deserialize)]
+struct DuesForm {
+    #[serde(default)]
+    member_id: i64,
+    #[serde(default)]
+    nam: i16,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Reads the amount of a dues payment: empty for the member's own hội phí mỗi năm.
+pub fn dues_amount(raw: &str) -> WebResult<Option<Dong>> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => Dong::parse_amount(s).map(Some).map_err(|e| WebError::invalid("amount", e.to_string())),
+    }
+}
+
+async fn dues_pay(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DuesForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditAssociation)?;
+    let b = branch_by_id(&state, &user, id).await?;
+    let year = if (1990..=2100).contains(&f.nam) { f.nam } else { hoctap_store::today().year() };
+    let result = async {
+        let amount = dues_amount(&f.amount)?;
+        let on = hoctap_store::today();
+        state.store.dues_pay(&user.actor(), &b, f.member_id, year, amount, on, user.scope()).await.map_err(WebError::from)
+    }
+    .await;
+    let to = format!("/hoi-khuyen-hoc/{}/hoi-phi?nam={year}", b.id);
+    let result = result.map(|e| (to, format!("Đã ghi hội phí năm {year}: phiếu thu {}", e.entry_no)));
+    super::after_post(&state, result, |errors| dues_view(&state, &user, b, year, errors, None)).await
 }
 
 // ---------------------------------------------------------------------------------------------
