@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod criteria_xlsx;
 pub mod decision_docx;
+pub mod fund_pdf;
 pub mod guard;
 pub mod official_pdf;
 pub mod pdf;

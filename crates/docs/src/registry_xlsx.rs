@@ -170,6 +170,26 @@ pub struct Table {
 
 /// A workbook of several plain tables, one per sheet (a dashboard's or report's tables).
 /// Plain numbers stay numbers so Excel can sum them; text is escaped against formulas.
+/// The number a table cell holds, when it is one: plain digits (`3800000`, `-5`, `0.5`), or an
+/// amount written the Vietnamese way with dots between groups of three (`3.800.000`, `800.000`:
+/// eight hundred thousand, not 800). Codes with a leading zero stay text.
+fn cell_number(cell: &str) -> Option<f64> {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let groups: Vec<&str> = digits.split('.').collect();
+    let grouped = groups.len() > 1
+        && groups.first().is_some_and(|g| (1..=3).contains(&g.len()) && !g.starts_with('0'))
+        && groups.iter().skip(1).all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        return cell.replace('.', "").parse().ok();
+    }
+    let leading_zero = digits.starts_with('0') && digits != "0" && !digits.starts_with("0.");
+    match cell.parse::<f64>() {
+        Ok(n) if !leading_zero && n.is_finite() && !cell.contains(['e', 'E', 'i', 'I', 'n', 'N', '+']) => Some(n),
+        _ => None,
+    }
+}
+
 pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#D9E1F2");
@@ -183,9 +203,9 @@ pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
         for (r, row) in t.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (rr, cc) = (u32::try_from(r + 1).unwrap_or(u32::MAX), u16::try_from(c).unwrap_or(u16::MAX));
-                match cell.parse::<f64>() {
-                    Ok(n) if !cell.starts_with('0') || cell == "0" || cell.starts_with("0.") => ws.write_number(rr, cc, n)?,
-                    _ => ws.write_string(rr, cc, escape_cell(cell))?,
+                match cell_number(cell) {
+                    Some(n) => ws.write_number(rr, cc, n)?,
+                    None => ws.write_string(rr, cc, escape_cell(cell))?,
                 };
             }
         }
@@ -229,5 +249,24 @@ impl ImportReport {
 
     pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
         self.book.save_to_buffer()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_number;
+
+    #[test]
+    fn vietnamese_amounts_are_numbers_of_their_full_value() {
+        assert_eq!(cell_number("800.000"), Some(800_000.0));
+        assert_eq!(cell_number("3.800.000"), Some(3_800_000.0));
+        assert_eq!(cell_number("-1.250.000"), Some(-1_250_000.0));
+        assert_eq!(cell_number("3800000"), Some(3_800_000.0));
+        assert_eq!(cell_number("0.5"), Some(0.5));
+        assert_eq!(cell_number("0"), Some(0.0));
+        assert_eq!(cell_number("00123"), None, "a code keeps its zeros");
+        assert_eq!(cell_number("70%"), None);
+        assert_eq!(cell_number("1.23.456"), None);
+        assert_eq!(cell_number("inf"), None);
     }
 }

@@ -10,22 +10,17 @@
 //! both belong to the same branch. So the balance is always the sum of the signed effects of
 //! the entries, and a year's opening balance is the closing balance of the years before.
 //!
-//! The association's targets used here come from the Thái Bình programme (Chương trình hành
-//! động 41, Hội Khuyến học tỉnh Thái Bình): members ≥ 40% of the population (national 25%), and
-//! a fund of 80,000đ per inhabitant by 2025 (national 32,000–35,000đ).
+//! The association's figures are not defined here: the membership rate and the fund per
+//! inhabitant are the indicators `hkh_membership_rate` and `fund_per_capita`
+//! (`data/indicators.toml`, with their formula and source), read from the statistics counters,
+//! and their targets come only from a plan that sets one for the unit (Thái Bình's 40% and
+//! 80,000đ are targets of CTHĐ 41 for Thái Bình, not rules of the association).
 
 use crate::registry::cell::parse_money_cell;
 use crate::registry::reference::FUND_ENTRY_KINDS;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Members as a share of the population that the Thái Bình programme asks for (percent).
-pub const MEMBERSHIP_TARGET_PERCENT: i64 = 40;
-/// The national membership target (percent), for comparison.
-pub const NATIONAL_MEMBERSHIP_TARGET_PERCENT: i64 = 25;
-/// Fund per inhabitant that the Thái Bình programme asks for by 2025 (đồng).
-pub const FUND_PER_CAPITA_TARGET: i64 = 80_000;
 
 /// Why an entry or an officer cannot be recorded. Messages are Vietnamese and name the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +41,10 @@ pub enum FundError {
     ReversalOfReversal(String),
     #[error("Đảo bút toán: bút toán đảo phải cùng nội dung và số tiền với bút toán {0}")]
     NotTheOpposite(String),
+    #[error(
+        "Lý do chi vượt số dư: khoản chi {amount} làm quỹ âm (số dư hiện có {balance}); nếu vẫn chi (tạm ứng, chi trước thu sau), ghi lý do để xác nhận"
+    )]
+    WouldGoNegative { balance: Dong, amount: Dong },
     #[error("Chức vụ: \"{0}\" không có trong danh mục chức vụ của Hội")]
     UnknownRole(String),
     #[error("Chức vụ: hội, chi hội đã có {0} đương nhiệm; hãy kết thúc nhiệm kỳ người cũ trước")]
@@ -228,14 +227,98 @@ pub fn check_reversal(branch: &str, original: &Posted, kind: EntryKind, amount: 
     Ok(())
 }
 
-/// The voucher number of the `seq`-th entry of a ledger: `PT-000012` for a receipt (phiếu
-/// thu), `PC-000013` for a payment (phiếu chi); one sequence per ledger for both.
-pub fn entry_no(direction: Direction, seq: i64) -> String {
-    let prefix = match direction {
-        Direction::Receipt => "PT",
-        Direction::Payment => "PC",
-    };
-    format!("{prefix}-{seq:06}")
+/// The voucher number of the `seq`-th receipt (phiếu thu, `PT-2026-001`) or payment (phiếu chi,
+/// `PC-2026-001`) of a ledger in `year`: receipts and payments are numbered in their own
+/// sequences, starting again each year, as a cashier numbers them.
+pub fn entry_no(direction: Direction, year: i16, seq: i64) -> String {
+    format!("{}-{year}-{seq:03}", direction.prefix())
+}
+
+impl Direction {
+    /// `PT` (phiếu thu) or `PC` (phiếu chi).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Direction::Receipt => "PT",
+            Direction::Payment => "PC",
+        }
+    }
+
+    /// The voucher's title.
+    pub fn voucher_title(self) -> &'static str {
+        match self {
+            Direction::Receipt => "PHIẾU THU",
+            Direction::Payment => "PHIẾU CHI",
+        }
+    }
+}
+
+/// Checks that posting an entry that changes the balance by `effect` keeps the fund from going
+/// negative, unless the poster confirms it with a reason (an advance, a payment before the
+/// money comes in). `balance` is the ledger's balance before the entry.
+pub fn check_balance(balance: Dong, effect: Dong, reason: Option<&str>) -> Result<(), FundError> {
+    let after = balance + effect;
+    let confirmed = reason.is_some_and(|r| !r.trim().is_empty());
+    if effect < Dong::ZERO && after < Dong::ZERO && !confirmed {
+        return Err(FundError::WouldGoNegative { balance, amount: Dong(effect.0.saturating_neg()) });
+    }
+    Ok(())
+}
+
+/// An amount in Vietnamese words, as a voucher writes it below the figures ("Viết bằng chữ"):
+/// `1.500.000` → "Một triệu năm trăm nghìn đồng".
+pub fn amount_in_words(amount: Dong) -> String {
+    const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
+    // Three digits, `full` when a higher group came before (then "không trăm", "linh" are said).
+    fn triple(n: u64, full: bool) -> Vec<&'static str> {
+        let digit = |d: u64| DIGITS.get(usize::try_from(d).unwrap_or(0)).copied().unwrap_or("");
+        let (h, t, u) = (n / 100 % 10, n / 10 % 10, n % 10);
+        let mut w = Vec::new();
+        if h > 0 || full {
+            w.extend([digit(h), "trăm"]);
+        }
+        match t {
+            0 if u > 0 && (h > 0 || full) => w.push("linh"),
+            0 => {}
+            1 => w.push("mười"),
+            _ => w.extend([digit(t), "mươi"]),
+        }
+        match u {
+            0 => {}
+            1 if t > 1 => w.push("mốt"),
+            4 if t > 1 => w.push("tư"),
+            5 if t > 0 => w.push("lăm"),
+            _ => w.push(digit(u)),
+        }
+        w
+    }
+    let n = amount.0.unsigned_abs();
+    let mut words: Vec<&str> = Vec::new();
+    if n == 0 {
+        words.push("không");
+    }
+    let groups = [
+        (1_000_000_000_000_000_000u64, "tỷ tỷ"),
+        (1_000_000_000_000_000, "triệu tỷ"),
+        (1_000_000_000_000, "nghìn tỷ"),
+        (1_000_000_000, "tỷ"),
+        (1_000_000, "triệu"),
+        (1_000, "nghìn"),
+        (1, ""),
+    ];
+    let mut started = false;
+    for (size, name) in groups {
+        let g = (n / size) % 1000;
+        if g > 0 {
+            words.extend(triple(g, started));
+            if !name.is_empty() {
+                words.push(name);
+            }
+            started = true;
+        }
+    }
+    let text = format!("{}{} đồng", if amount.0 < 0 { "âm " } else { "" }, words.join(" "));
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A total of entries of one kind, split by whether they are reversals (what an SQL
@@ -310,41 +393,6 @@ pub fn balances_by_year(entries: impl IntoIterator<Item = (i16, EntryKind, Dong,
         before.extend(within);
     }
     out
-}
-
-/// A share of the population, exact (numerator and denominator kept).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rate {
-    pub count: i64,
-    pub population: i64,
-}
-
-impl Rate {
-    /// Whether the share is at least `percent`% (exact integer comparison).
-    pub fn meets(self, percent: i64) -> bool {
-        self.population > 0 && self.count.saturating_mul(100) >= percent.saturating_mul(self.population)
-    }
-
-    /// The share in percent with one decimal, Vietnamese notation (`41,7%`); "—" without population.
-    pub fn percent_vn(self) -> String {
-        if self.population <= 0 {
-            return "—".into();
-        }
-        // Rounded half up to a tenth of a percent, in integers.
-        let tenths = (self.count.saturating_mul(2000) / self.population).saturating_add(1) / 2;
-        format!("{},{}%", tenths / 10, tenths % 10)
-    }
-}
-
-/// Members against population (Thái Bình: ≥ 40%).
-pub fn membership_rate(members: i64, population: i64) -> Rate {
-    Rate { count: members, population }
-}
-
-/// The fund per inhabitant, rounded down to the đồng (Thái Bình: 80,000đ by 2025); `None`
-/// without population.
-pub fn per_capita(fund: Dong, population: i64) -> Option<Dong> {
-    (population > 0).then(|| Dong(fund.0.div_euclid(population)))
 }
 
 /// Offices of a branch's committee (Ban Chấp hành, Ban Thường vụ) and of a chi hội.
@@ -513,22 +561,36 @@ mod tests {
     }
 
     #[test]
-    fn vouchers_are_numbered_by_direction_on_one_sequence() {
-        assert_eq!(entry_no(Direction::Receipt, 12), "PT-000012");
-        assert_eq!(entry_no(Direction::Payment, 13), "PC-000013");
+    fn vouchers_are_numbered_by_direction_and_year() {
+        assert_eq!(entry_no(Direction::Receipt, 2026, 12), "PT-2026-012");
+        assert_eq!(entry_no(Direction::Payment, 2026, 1), "PC-2026-001");
+        assert_eq!(entry_no(Direction::Payment, 2026, 1234), "PC-2026-1234");
     }
 
     #[test]
-    fn thai_binh_targets_are_compared_exactly() {
-        assert!(membership_rate(400, 1000).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert!(!membership_rate(399, 1000).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert!(!membership_rate(0, 0).meets(MEMBERSHIP_TARGET_PERCENT));
-        assert_eq!(membership_rate(417, 1000).percent_vn(), "41,7%");
-        assert_eq!(membership_rate(1, 3).percent_vn(), "33,3%");
-        assert_eq!(membership_rate(2, 3).percent_vn(), "66,7%");
-        assert_eq!(membership_rate(1, 0).percent_vn(), "—");
-        assert_eq!(per_capita(Dong::new(80_000_000), 1000), Some(Dong::new(80_000)));
-        assert_eq!(per_capita(Dong::new(1), 0), None);
+    fn a_payment_beyond_the_balance_needs_a_reason() {
+        let (balance, pay) = (Dong::new(500_000), Dong::new(-800_000));
+        assert_eq!(check_balance(balance, pay, None), Err(FundError::WouldGoNegative { balance, amount: Dong::new(800_000) }));
+        assert!(check_balance(balance, pay, Some("  ")).is_err());
+        assert_eq!(check_balance(balance, pay, Some("Tạm ứng học bổng, chờ ngân sách")), Ok(()));
+        assert_eq!(check_balance(balance, Dong::new(-500_000), None), Ok(()), "to zero is allowed");
+        assert_eq!(check_balance(Dong::new(-100), Dong::new(50), None), Ok(()), "a receipt is never refused");
+        let e = FundError::WouldGoNegative { balance, amount: Dong::new(800_000) }.to_string();
+        assert!(e.starts_with("Lý do chi vượt số dư") && e.contains("800.000 đ") && e.contains("500.000 đ"), "{e}");
+    }
+
+    #[test]
+    fn amounts_are_written_in_words() {
+        let w = |n: i64| amount_in_words(Dong::new(n));
+        assert_eq!(w(1_500_000), "Một triệu năm trăm nghìn đồng");
+        assert_eq!(w(2_025_000), "Hai triệu không trăm hai mươi lăm nghìn đồng");
+        assert_eq!(w(105), "Một trăm linh năm đồng");
+        assert_eq!(w(21), "Hai mươi mốt đồng");
+        assert_eq!(w(15), "Mười lăm đồng");
+        assert_eq!(w(54), "Năm mươi tư đồng");
+        assert_eq!(w(1_000_000_010), "Một tỷ không trăm mười đồng");
+        assert_eq!(w(0), "Không đồng");
+        assert_eq!(w(300_000), "Ba trăm nghìn đồng");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! [`shipped_indicators`]; arithmetic is exact ([`Number`]), so "70% reached" is never decided
 //! on a float.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -102,7 +102,30 @@ pub struct Indicator {
     pub note: Option<String>,
 }
 
+/// One figure (số liệu) of a unit and year as every screen, report, export and API field shows
+/// it: the indicator's numerator and denominator summed from the metric values, and its value.
+/// Computing a figure anywhere else is a second definition waiting to disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    pub num: i64,
+    pub den: i64,
+    /// `None` without a denominator count (nothing to measure), or for a reported indicator.
+    pub value: Option<Number>,
+}
+
 impl Indicator {
+    /// The figure of a computed indicator from metric values (metric id → value of the unit and
+    /// year, as the statistics counters give them). A reported indicator has no value here.
+    pub fn figure(&self, metrics: &BTreeMap<String, i64>) -> Figure {
+        let sum = |ids: &[String]| ids.iter().map(|m| metrics.get(m).copied().unwrap_or(0)).fold(0i64, i64::saturating_add);
+        let (num, den) = (sum(&self.numerator), sum(&self.denominator));
+        let value = match self.kind {
+            IndicatorKind::Computed => self.value(num, den),
+            IndicatorKind::Reported => None,
+        };
+        Figure { num, den, value }
+    }
+
     /// The value from the summed numerator and denominator: `num / den × factor`, exact.
     /// `None` when the indicator has a denominator and `den` is 0 (nothing to measure). For an
     /// indicator without a denominator `den` is ignored and the value is `num × factor`.
@@ -341,6 +364,19 @@ mod tests {
             assert_eq!(ind.aggregation(), Aggregation::WeightedMean, "{id}");
         }
         assert_eq!(find("fund_per_capita").unit, "đồng/người");
+    }
+
+    #[test]
+    fn a_figure_sums_its_metrics_once_for_every_screen() {
+        let m: BTreeMap<String, i64> =
+            [("association_members", 1), ("citizens", 3), ("fund_receipts", 250_000)].map(|(k, v)| (k.to_string(), v)).into();
+        let rate = find("hkh_membership_rate").figure(&m);
+        assert_eq!((rate.num, rate.den), (1, 3));
+        assert_eq!(rate.value.map(|v| v.rounded_hundredths()), Some(3333));
+        let fund = find("fund_per_capita").figure(&m);
+        assert_eq!(fund.value.map(|v| v.rounded_hundredths()), Some(8_333_333));
+        assert_eq!(find("hkh_membership_rate").figure(&BTreeMap::new()).value, None, "no population, no rate");
+        assert_eq!(find("hkh_briefed_rate").figure(&m).value, None, "a reported indicator is typed in");
     }
 
     #[test]

@@ -547,6 +547,52 @@ pub fn report_due_in(chain: &[&str], year: i16) -> Date {
         .in_year(year)
 }
 
+/// The value a plan expects of a year on its path (lộ trình) through the milestones it sets for
+/// one indicator and unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PathTarget {
+    /// What the year should reach.
+    pub value: Number,
+    /// The milestone before the year, when the year lies between two (the value is then on the
+    /// straight line between them).
+    pub from: Option<(i16, Number)>,
+    /// The milestone of the year, or the next one (the last one after the plan's last milestone).
+    pub to: (i16, Number),
+}
+
+/// The expected value of `year` on the path through `milestones` (year, value) of one plan,
+/// indicator and unit: a milestone's own year gets its value (a yearly table such as Hải Hậu's
+/// is used as it is); a year between two milestones gets the value on the straight line between
+/// them, exactly (2025: 70%, 2030: 80% → 2026: 72%); before the first milestone, with no
+/// starting point stated, the first milestone; after the last, the last. `None` without
+/// milestones.
+pub fn target_on_path(milestones: &[(i16, Number)], year: i16) -> Option<PathTarget> {
+    let mut sorted = milestones.to_vec();
+    sorted.sort_by_key(|(y, _)| *y);
+    let after = sorted.iter().position(|(y, _)| *y >= year);
+    let Some(i) = after else {
+        let last = *sorted.last()?;
+        return Some(PathTarget { value: last.1, from: None, to: last });
+    };
+    let to = *sorted.get(i)?;
+    let before = if i > 0 { sorted.get(i - 1).copied() } else { None };
+    match before {
+        Some((y0, v0)) if to.0 != year => {
+            let share = Number::ratio(i128::from(year - y0), i128::from(to.0 - y0))?;
+            let value = to.1.checked_sub(v0).and_then(|d| d.checked_mul(share)).and_then(|d| v0.checked_add(d)).ok()?;
+            Some(PathTarget { value, from: Some((y0, v0)), to })
+        }
+        _ => Some(PathTarget { value: to.1, from: None, to }),
+    }
+}
+
+/// How far a value is behind the path: `None` when it is on the path or ahead (đúng lộ trình),
+/// else the shortfall in the indicator's unit (percentage points for a rate: "chậm 2 điểm").
+pub fn behind_path(value: Number, expected: Number, lower_is_better: bool) -> Option<Number> {
+    let gap = if lower_is_better { value.checked_sub(expected) } else { expected.checked_sub(value) }.ok()?;
+    (gap > Number::ZERO).then_some(gap)
+}
+
 #[cfg(test)]
 #[expect(clippy::panic, reason = "a test fails loudly, naming what it missed")]
 mod tests;

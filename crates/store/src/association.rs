@@ -11,10 +11,10 @@ use crate::registry::{RegistryRecord, UnitCache, insert, place};
 use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
 use hoctap_domain::fund::{
-    Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_officer, check_reversal, entry_no,
-    year_balance,
+    Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_balance, check_officer, check_reversal,
+    effect, entry_no, year_balance,
 };
-use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, FUND_ENTRIES, RegistryKind, Value, Values};
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, FUND_ENTRIES, RegistryKind, Value, Values};
 use jiff::civil::{Date, date};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -97,6 +97,17 @@ pub struct Donor {
     pub gifts: i64,
 }
 
+/// A member's dues (hội phí) for a year: what the member owes and, once paid, the receipt.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuesLine {
+    pub member_id: i64,
+    pub full_name: String,
+    /// Hội phí mỗi năm as the member's record states it.
+    pub due: Option<Dong>,
+    /// Paid: (amount, receipt number, date).
+    pub paid: Option<(Dong, String, Date)>,
+}
+
 /// What a membership card's public check shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardCheck {
@@ -137,6 +148,7 @@ fn fund_error(e: FundError) -> StoreError {
             "reverses"
         }
         FundError::UnknownRole(_) | FundError::RoleTaken(_) => "role",
+        FundError::WouldGoNegative { .. } => "overdraft_reason",
     };
     StoreError::invalid(field, e.to_string())
 }
@@ -212,10 +224,8 @@ impl Store {
         self.branch(get_i64(&row, "id")?).await
     }
 
-    /// Posts an entry to a branch's ledger: the voucher number comes from the ledger's
-    /// sequence, raised as the transaction's first write, so concurrent postings wait for each
-    /// other; the entry, its checks and its audit entry are one transaction.
-    #[tracing::instrument(name = "store.fund_post", skip_all, fields(branch = branch.id))]
+    /// Posts an entry to a branch's ledger (see [`Store::fund_post_confirmed`]); a payment that
+    /// would make the fund negative is refused.
     pub async fn fund_post(
         &self,
         actor: &Actor,
@@ -225,75 +235,32 @@ impl Store {
         posted_on: Date,
         scope: Option<i64>,
     ) -> Result<FundEntryRow> {
+        self.fund_post_confirmed(actor, branch, entry, reverses, posted_on, scope, None).await
+    }
+
+    /// Posts an entry to a branch's ledger: the ledger's row is raised as the transaction's first
+    /// write, so concurrent postings wait for each other; the voucher is numbered in its yearly
+    /// sequence (`PT-2026-001`, `PC-2026-001`); a payment that would make the fund negative is
+    /// refused unless `overdraft_reason` confirms it; the entry, its checks and its audit entry
+    /// are one transaction.
+    #[tracing::instrument(name = "store.fund_post", skip_all, fields(branch = branch.id))]
+    #[expect(clippy::too_many_arguments, reason = "a posting's parts, named at every call")]
+    pub async fn fund_post_confirmed(
+        &self,
+        actor: &Actor,
+        branch: &BranchRow,
+        entry: &NewEntry,
+        reverses: Option<&str>,
+        posted_on: Date,
+        scope: Option<i64>,
+        overdraft_reason: Option<&str>,
+    ) -> Result<FundEntryRow> {
         if reverses.is_none() {
             entry.check().map_err(fund_error)?;
         }
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING")
-            .bind(&branch.code)
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1 RETURNING last_seq")
-            .bind(&branch.code)
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut seq = get_i64(&row, "last_seq")?;
-        // Entries imported with numbers of their own may already use a number of the sequence.
-        let mut no = entry_no(entry.kind.direction(), seq);
-        while entry_by_no(&mut tx, &branch.code, &no).await?.is_some() {
-            seq += 1;
-            no = entry_no(entry.kind.direction(), seq);
-        }
-        sqlx::query("UPDATE fund_ledgers SET last_seq = $1 WHERE branch = $2").bind(seq).bind(&branch.code).execute(&mut *tx).await?;
-        let mut values = Values::new();
-        let mut put = |c: &'static str, v: Option<String>| {
-            if let Some(v) = v.filter(|s| !s.trim().is_empty()) {
-                values.insert(c, Value::Text(v.trim().to_string()));
-            }
-        };
-        put("branch", Some(branch.code.clone()));
-        put("entry_no", Some(no.clone()));
-        put("kind", Some(entry.kind.code().to_string()));
-        put("counterparty", entry.counterparty.clone());
-        put("beneficiary_cccd", entry.beneficiary_cccd.clone());
-        put("decision", entry.decision.clone());
-        put("reverses", reverses.map(str::to_string));
-        values.insert("posted_on", Value::Date(posted_on));
-        values.insert("amount", Value::Int(entry.amount.get()));
-        check_entry(&mut tx, &values).await?;
-        // The ledger is where its branch is today, whatever the posting date (a back-dated entry of
-        // a commune formed on 01/07/2025 still belongs to it).
-        let placement = place(&mut tx, &FUND_ENTRIES, &values, scope, crate::today(), &mut UnitCache::default())
-            .await
-            .map_err(|(f, m)| StoreError::invalid(f, m))?;
-        let id = insert(&mut tx, &FUND_ENTRIES, &values, &placement, posted_on).await.map_err(|e| {
-            if e.is_unique_violation() {
-                StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo")
-            } else {
-                e
-            }
-        })?;
-        crate::stats::add_deltas(
-            &mut tx,
-            &crate::stats::change_deltas(&FUND_ENTRIES, None, Some((placement.scope_unit, &values)), posted_on),
-        )
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(placement.scope_unit),
-                action: if reverses.is_some() { "fund.reverse" } else { "fund.post" },
-                entity: FUND_ENTRIES.slug,
-                entity_id: format!("{}|{no}", branch.code),
-                before: None,
-                after: Some(crate::registry::audit_json(&FUND_ENTRIES, &values)),
-            },
-        )
-        .await?;
-        let stored = entry_by_no(&mut tx, &branch.code, &no).await?.ok_or(StoreError::NotFound("bút toán"))?;
+        let stored = post_in(&mut tx, actor, branch, entry, reverses, posted_on, scope, overdraft_reason).await?;
         tx.commit().await?;
-        debug_assert_eq!(stored.id, id);
         Ok(stored)
     }
 
@@ -342,27 +309,8 @@ impl Store {
 
     /// Totals by kind and reversal, posted in [from, to).
     async fn fund_totals(&self, branch: &str, from: Option<&str>, to: &str) -> Result<Vec<KindTotal>> {
-        let sql = format!(
-            "SELECT e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END AS rev, CAST(SUM(e.amount) AS BIGINT) AS total \
-             FROM reg_fund_entries e WHERE e.branch = $1 AND e.posted_on < $2{} GROUP BY e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END",
-            if from.is_some() { " AND e.posted_on >= $3" } else { "" }
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch).bind(to);
-        if let Some(f) = from {
-            q = q.bind(f);
-        }
-        q.fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                Ok(KindTotal {
-                    kind: EntryKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    is_reversal: get_i64(r, "rev")? != 0,
-                    sum: Dong::new(get_i64(r, "total")?),
-                })
-            })
-            .collect()
+        let mut conn = self.pool().acquire().await?;
+        totals_in(&mut conn, branch, from, Some(to)).await
     }
 
     /// The balance of one year (sổ quỹ): opening, receipts and payments by kind, closing.
@@ -424,20 +372,109 @@ impl Store {
             .collect())
     }
 
-    /// Active members of a branch.
-    pub async fn member_count(&self, branch: &str, on: Date) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM reg_association_members WHERE branch = $1 AND valid_from <= $2 AND valid_to > $2")
-            .bind(branch)
-            .bind(date_text(on))
-            .fetch_one(self.pool())
-            .await?;
-        get_i64(&row, "n")
+    /// The members of a branch during `year` (joined before its end, not left before its start)
+    /// with their dues for it, by name.
+    pub async fn dues(&self, branch: &str, year: i16) -> Result<Vec<DuesLine>> {
+        let (from, to) = year_bounds(year);
+        let rows = sqlx::query(
+            "SELECT m.id, m.full_name, m.dues_per_year, d.amount, d.entry_no, d.paid_on FROM reg_association_members m \
+             LEFT JOIN member_dues d ON d.member_id = m.id AND d.year = $2 \
+             WHERE m.branch = $1 AND COALESCE(m.joined_on, m.valid_from) < $4 AND m.valid_to > $3 ORDER BY m.full_name, m.id",
+        )
+        .bind(branch)
+        .bind(i64::from(year))
+        .bind(&from)
+        .bind(&to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let paid = match (crate::get_opt_i64(r, "amount")?, r.try_get::<Option<String>, _>("entry_no")?) {
+                    (Some(a), Some(no)) => {
+                        Some((Dong::new(a), no, parse_date_col(&r.try_get::<Option<String>, _>("paid_on")?.unwrap_or_default())?))
+                    }
+                    _ => None,
+                };
+                Ok(DuesLine {
+                    member_id: get_i64(r, "id")?,
+                    full_name: r.try_get("full_name")?,
+                    due: crate::get_opt_i64(r, "dues_per_year")?.map(Dong::new),
+                    paid,
+                })
+            })
+            .collect()
     }
 
-    /// Population of a unit's subtree: the citizens in the registry (the denominator of the
-    /// membership rate and of the fund per capita).
-    pub async fn population(&self, unit_id: i64, on: Date) -> Result<i64> {
-        self.registry_count(&CITIZENS, Some(unit_id), on).await
+    /// Records a member's dues for a year: a receipt (thu hội phí) of the branch's ledger and the
+    /// dues row, in one transaction; a year's dues are paid once. The amount is the member's
+    /// hội phí mỗi năm unless another is given.
+    #[expect(clippy::too_many_arguments, reason = "a payment's parts, named at every call")]
+    pub async fn dues_pay(
+        &self,
+        actor: &Actor,
+        branch: &BranchRow,
+        member_id: i64,
+        year: i16,
+        amount: Option<Dong>,
+        posted_on: Date,
+        scope: Option<i64>,
+    ) -> Result<FundEntryRow> {
+        let line = self.dues(&branch.code, year).await?.into_iter().find(|l| l.member_id == member_id);
+        let Some(line) = line else {
+            return Err(StoreError::invalid("member_id", format!("Hội viên: không phải hội viên của {} trong năm {year}", branch.name)));
+        };
+        if let Some((_, no, _)) = &line.paid {
+            return Err(StoreError::conflict("year", format!("Hội phí: {} đã nộp hội phí năm {year} (phiếu thu {no})", line.full_name)));
+        }
+        let Some(amount) = amount.or(line.due).filter(|a| *a > Dong::ZERO) else {
+            return Err(StoreError::invalid("amount", "Số tiền: hội viên chưa có mức hội phí mỗi năm; hãy ghi số tiền"));
+        };
+        let entry = NewEntry {
+            kind: EntryKind::parse("thu_hoi_phi").map_err(fund_error)?,
+            amount,
+            counterparty: Some(line.full_name.clone()),
+            beneficiary_cccd: None,
+            decision: Some(format!("Hội phí năm {year}")),
+        };
+        let mut tx = self.pool().begin().await?;
+        let stored = post_in(&mut tx, actor, branch, &entry, None, posted_on, scope, None).await?;
+        sqlx::query(
+            "INSERT INTO member_dues (member_id, year, branch, amount, entry_no, paid_on, province_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT province_code FROM units WHERE id = $7), ''), $8)",
+        )
+        .bind(member_id)
+        .bind(i64::from(year))
+        .bind(&branch.code)
+        .bind(amount.get())
+        .bind(&stored.entry_no)
+        .bind(date_text(posted_on))
+        .bind(branch.unit_id)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                StoreError::conflict("year", format!("Hội phí: hội viên đã nộp hội phí năm {year}"))
+            } else {
+                e
+            }
+        })?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(branch.unit_id),
+                action: "association.dues.pay",
+                entity: ASSOCIATION_MEMBERS.slug,
+                entity_id: member_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"year": year, "amount": amount.get(), "entry_no": stored.entry_no})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
     }
 
     /// Officers of a branch in office on `on`, head first.
@@ -612,6 +649,152 @@ impl Store {
             active: member.validity.contains(crate::today()),
         }))
     }
+}
+
+/// Posts an entry inside a transaction (see [`Store::fund_post_confirmed`]).
+#[expect(clippy::too_many_arguments, reason = "a posting's parts, named at every call")]
+async fn post_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    branch: &BranchRow,
+    entry: &NewEntry,
+    reverses: Option<&str>,
+    posted_on: Date,
+    scope: Option<i64>,
+    overdraft_reason: Option<&str>,
+) -> Result<FundEntryRow> {
+    sqlx::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING")
+        .bind(&branch.code)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1").bind(&branch.code).execute(&mut *tx).await?;
+    // The balance is read after the ledger's row is raised: a concurrent payment is counted.
+    let overdraft = if reverses.is_none() {
+        let balance: Dong = totals_in(&mut *tx, &branch.code, None, None).await?.iter().map(|t| effect(t.kind, t.sum, t.is_reversal)).sum();
+        let reason = overdraft_reason.map(str::trim).filter(|r| !r.is_empty());
+        check_balance(balance, effect(entry.kind, entry.amount, false), reason).map_err(fund_error)?;
+        (balance + effect(entry.kind, entry.amount, false) < Dong::ZERO).then(|| (balance, reason.unwrap_or_default().to_string()))
+    } else {
+        None
+    };
+    let direction = entry.kind.direction();
+    let year = posted_on.year();
+    sqlx::query("INSERT INTO fund_voucher_seqs (branch, year, direction, last_seq) VALUES ($1, $2, $3, 0) ON CONFLICT (branch, year, direction) DO NOTHING")
+        .bind(&branch.code)
+        .bind(i64::from(year))
+        .bind(direction.prefix())
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query(
+        "UPDATE fund_voucher_seqs SET last_seq = last_seq + 1 WHERE branch = $1 AND year = $2 AND direction = $3 RETURNING last_seq",
+    )
+    .bind(&branch.code)
+    .bind(i64::from(year))
+    .bind(direction.prefix())
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut seq = get_i64(&row, "last_seq")?;
+    // Entries imported with numbers of their own may already use a number of the sequence.
+    let mut no = entry_no(direction, year, seq);
+    while entry_by_no(&mut *tx, &branch.code, &no).await?.is_some() {
+        seq += 1;
+        no = entry_no(direction, year, seq);
+    }
+    sqlx::query("UPDATE fund_voucher_seqs SET last_seq = $1 WHERE branch = $2 AND year = $3 AND direction = $4")
+        .bind(seq)
+        .bind(&branch.code)
+        .bind(i64::from(year))
+        .bind(direction.prefix())
+        .execute(&mut *tx)
+        .await?;
+    let mut values = Values::new();
+    let mut put = |c: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|s| !s.trim().is_empty()) {
+            values.insert(c, Value::Text(v.trim().to_string()));
+        }
+    };
+    put("branch", Some(branch.code.clone()));
+    put("entry_no", Some(no.clone()));
+    put("kind", Some(entry.kind.code().to_string()));
+    put("counterparty", entry.counterparty.clone());
+    put("beneficiary_cccd", entry.beneficiary_cccd.clone());
+    put("decision", entry.decision.clone());
+    put("reverses", reverses.map(str::to_string));
+    values.insert("posted_on", Value::Date(posted_on));
+    values.insert("amount", Value::Int(entry.amount.get()));
+    check_entry(&mut *tx, &values).await?;
+    // The ledger is where its branch is today, whatever the posting date (a back-dated entry of
+    // a commune formed on 01/07/2025 still belongs to it).
+    let placement = place(&mut *tx, &FUND_ENTRIES, &values, scope, crate::today(), &mut UnitCache::default())
+        .await
+        .map_err(|(f, m)| StoreError::invalid(f, m))?;
+    let id = insert(&mut *tx, &FUND_ENTRIES, &values, &placement, posted_on).await.map_err(|e| {
+        if e.is_unique_violation() {
+            StoreError::conflict("reverses", "Đảo bút toán: bút toán này vừa được đảo")
+        } else {
+            e
+        }
+    })?;
+    crate::stats::add_deltas(&mut *tx, &crate::stats::change_deltas(&FUND_ENTRIES, None, Some((placement.scope_unit, &values)), posted_on))
+        .await?;
+    let mut after = crate::registry::audit_json(&FUND_ENTRIES, &values);
+    if let Some((balance, reason)) = &overdraft {
+        sqlx::query("INSERT INTO fund_overdrafts (branch, entry_no, balance_before, reason) VALUES ($1, $2, $3, $4)")
+            .bind(&branch.code)
+            .bind(&no)
+            .bind(balance.get())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        after["overdraft_reason"] = serde_json::Value::String(reason.clone());
+    }
+    record(
+        &mut *tx,
+        actor,
+        AuditEntry {
+            unit_id: Some(placement.scope_unit),
+            action: if reverses.is_some() { "fund.reverse" } else { "fund.post" },
+            entity: FUND_ENTRIES.slug,
+            entity_id: format!("{}|{no}", branch.code),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    let stored = entry_by_no(&mut *tx, &branch.code, &no).await?.ok_or(StoreError::NotFound("bút toán"))?;
+    debug_assert_eq!(stored.id, id);
+    Ok(stored)
+}
+
+/// Totals by kind and reversal of a ledger's entries posted in [from, to) (either end open).
+async fn totals_in(conn: &mut AnyConnection, branch: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<KindTotal>> {
+    let mut sql = "SELECT e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END AS rev, CAST(SUM(e.amount) AS BIGINT) AS total \
+         FROM reg_fund_entries e WHERE e.branch = $1"
+        .to_string();
+    let mut n = 1;
+    for (bound, op) in [(from, ">="), (to, "<")] {
+        if bound.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND e.posted_on {op} ${n}"));
+        }
+    }
+    sql.push_str(" GROUP BY e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+    for b in [from, to].into_iter().flatten() {
+        q = q.bind(b);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok(KindTotal {
+                kind: EntryKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                is_reversal: get_i64(r, "rev")? != 0,
+                sum: Dong::new(get_i64(r, "total")?),
+            })
+        })
+        .collect()
 }
 
 /// Whether a registry's writes go through the fund rules.

@@ -30,7 +30,7 @@ mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
-pub use association::{BranchRow, CardCheck, Donor, FundEntryRow, OfficerRow};
+pub use association::{BranchRow, CardCheck, Donor, DuesLine, FundEntryRow, OfficerRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};

@@ -22,6 +22,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0014_achievement_files", include_str!("../migrations/sqlite/0014_achievement_files.sql")),
     ("0015_pending_uploads", include_str!("../migrations/sqlite/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/sqlite/0016_signing_keys.sql")),
+    ("0017_fund_vouchers", include_str!("../migrations/sqlite/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/sqlite/0018_login_throttle.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -41,6 +42,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0014_achievement_files", include_str!("../migrations/postgres/0014_achievement_files.sql")),
     ("0015_pending_uploads", include_str!("../migrations/postgres/0015_pending_uploads.sql")),
     ("0016_signing_keys", include_str!("../migrations/postgres/0016_signing_keys.sql")),
+    ("0017_fund_vouchers", include_str!("../migrations/postgres/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/postgres/0018_login_throttle.sql")),
 ];
 

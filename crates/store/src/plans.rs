@@ -223,18 +223,38 @@ impl Store {
             .collect()
     }
 
-    /// The nearest target (from `from_year` on) of one indicator for each of some units.
-    pub async fn targets_of_units(&self, units: &[i64], indicator: &str, from_year: i16) -> Result<BTreeMap<i64, Number>> {
-        let mut out = BTreeMap::new();
+    /// The targets set for a unit (0: the country) by the plans in force in `year` (the year is
+    /// within the plan's period), every year of them: the milestones of each plan's path. The
+    /// newest plan first.
+    pub async fn targets_in_force(&self, unit_id: i64, year: i16) -> Result<Vec<TargetRow>> {
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id \
+             WHERE t.unit_id = $1 AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(target_from)
+            .collect()
+    }
+
+    /// The targets of one indicator set for each of some units by the plans in force in `year`
+    /// (see [`Store::targets_in_force`]).
+    pub async fn targets_in_force_of_units(&self, units: &[i64], indicator: &str, year: i16) -> Result<BTreeMap<i64, Vec<TargetRow>>> {
+        let mut out: BTreeMap<i64, Vec<TargetRow>> = BTreeMap::new();
         for chunk in units.chunks(500) {
             let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
             let sql = format!(
-                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id IN ({}) AND t.indicator = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id",
+                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id IN ({}) AND t.indicator = $1 \
+                 AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id",
                 ids.join(", ")
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(from_year)).fetch_all(self.pool()).await? {
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await? {
                 let t = target_from(&r)?;
-                out.entry(t.unit_id).or_insert(t.value);
+                out.entry(t.unit_id).or_default().push(t);
             }
         }
         Ok(out)

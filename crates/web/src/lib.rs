@@ -317,7 +317,8 @@ fn first_unholdable(v: &serde_json::Value, path: String) -> Option<(String, hoct
         Value::String(s) => {
             hoctap_domain::text::check_chars(s, true).err().map(|e| (if path.is_empty() { "body".into() } else { path.clone() }, e))
         }
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| first_unholdable(x, join(&i.to_string()))),
+        // The same path notation as the API's own errors (`a.b[0]`, serde_path_to_error's).
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| first_unholdable(x, format!("{path}[{i}]"))),
         Value::Object(m) => m.iter().find_map(|(k, x)| {
             hoctap_domain::text::check_chars(k, false).err().map(|e| (join(k), e)).or_else(|| first_unholdable(x, join(k)))
         }),

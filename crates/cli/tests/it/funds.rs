@@ -53,7 +53,11 @@ async fn post_concurrently(store: &Store, branch: &BranchRow, postings: &[(usize
                     beneficiary_cccd: None,
                     decision: Some("QĐ 01/QĐ-HKH".into()),
                 };
-                let e = store.fund_post(&Actor::system("kiểm thử"), &branch, &entry, None, hoctap_store::today(), None).await.unwrap();
+                // Confirmed: payments may come before the receipts that cover them.
+                let e = store
+                    .fund_post_confirmed(&Actor::system("kiểm thử"), &branch, &entry, None, hoctap_store::today(), None, Some("tạm ứng"))
+                    .await
+                    .unwrap();
                 out.push(e.entry_no);
             }
             out
@@ -67,8 +71,13 @@ async fn post_concurrently(store: &Store, branch: &BranchRow, postings: &[(usize
     }
     let stored = store.fund_entries(&branch.code, None).await.unwrap();
     prop_assert_eq!(stored.len(), postings.len());
-    let seqs: BTreeSet<i64> = stored.iter().map(|e| e.entry_no[3..].parse().unwrap()).collect();
-    prop_assert_eq!(seqs, (1..=postings.len() as i64).collect::<BTreeSet<_>>(), "no number lost or skipped");
+    // Receipts and payments each in their own sequence of the year: PT-2026-001…, PC-2026-001…
+    let year = hoctap_store::today().year();
+    for prefix in ["PT", "PC"] {
+        let mine: Vec<&str> = stored.iter().map(|e| e.entry_no.as_str()).filter(|n| n.starts_with(prefix)).collect();
+        let seqs: BTreeSet<i64> = mine.iter().map(|n| n.strip_prefix(&format!("{prefix}-{year}-")).unwrap().parse().unwrap()).collect();
+        prop_assert_eq!(seqs, (1..=mine.len() as i64).collect::<BTreeSet<_>>(), "no {} number lost or skipped", prefix);
+    }
     let expected: Dong = postings.iter().map(|(k, a)| hoctap_domain::fund::effect(kinds[k % kinds.len()], Dong::new(*a), false)).sum();
     let sum: Dong = stored.iter().map(|e| e.effect()).sum();
     let balance = store.fund_balance(&branch.code, hoctap_store::today().year()).await.unwrap();
@@ -109,7 +118,9 @@ async fn a_reversal_works_once_and_only_once() {
             .post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "2.000.000", "counterparty": "Nhà hảo tâm"}))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{engine:?}: {e}");
-        assert_eq!(e["entry_no"], "PT-000001");
+        let year = hoctap_store::today().year();
+        let (pt1, pt3) = (format!("PT-{year}-001"), format!("PT-{year}-003"));
+        assert_eq!(e["entry_no"], pt1.as_str(), "receipts are numbered in the year's sequence");
         // An amount past what a balance can sum is refused by name (it overflowed the engine: 500).
         let (s, big) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_ung_ho", "amount": "9223372036854775807"})).await;
         assert_eq!((s, big["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount")), "{engine:?}: {big}");
@@ -126,30 +137,29 @@ async fn a_reversal_works_once_and_only_once() {
         let (_, b) = app.get("/api/v1/funds/CH-DAO/balance").await;
         assert_eq!(b["balance"]["closing"], 2_000_000);
         // Two reversals at once: one wins, the other is refused.
-        let (r1, r2) = tokio::join!(
-            app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "ghi nhầm"})),
-            app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "ghi nhầm"}))
-        );
+        let reverse_url = format!("/api/v1/funds/CH-DAO/entries/{pt1}/reverse");
+        let (r1, r2) =
+            tokio::join!(app.post(&reverse_url, json!({"reason": "ghi nhầm"})), app.post(&reverse_url, json!({"reason": "ghi nhầm"})));
         let statuses = [r1.0, r2.0];
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{engine:?}: {r1:?} {r2:?}");
         let reversal = if r1.0 == StatusCode::CREATED { r1.1 } else { r2.1 };
-        assert_eq!(reversal["reverses"], "PT-000001");
+        assert_eq!(reversal["reverses"], pt1.as_str());
         assert_eq!(reversal["effect"], -2_000_000);
-        let (s, again) = app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": "lần nữa"})).await;
+        let (s, again) = app.post(&format!("/api/v1/funds/CH-DAO/entries/{pt1}/reverse"), json!({"reason": "lần nữa"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
         assert!(again["error"]["message"].as_str().unwrap().contains("đã được đảo"), "{again}");
         let no = reversal["entry_no"].as_str().unwrap();
         let (s, _) = app.post(&format!("/api/v1/funds/CH-DAO/entries/{no}/reverse"), json!({"reason": "đảo của đảo"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reversal is not reversed");
-        let (s, _) = app.post("/api/v1/funds/CH-DAO/entries/PT-000001/reverse", json!({"reason": ""})).await;
+        let (s, _) = app.post(&format!("/api/v1/funds/CH-DAO/entries/{pt1}/reverse"), json!({"reason": ""})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         // The generic registry refuses the same: a second reversal, or one for another amount.
         let today = hoctap_domain::date::format_vn(hoctap_store::today());
-        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-1", "posted_on": today, "kind": "thu_ung_ho", "amount": "2.000.000", "reverses": "PT-000001"})).await;
+        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-1", "posted_on": today, "kind": "thu_ung_ho", "amount": "2.000.000", "reverses": pt1})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
         let (s, _) = app.post("/api/v1/funds/CH-DAO/entries", json!({"kind": "thu_hoi_phi", "amount": "50000"})).await;
         assert_eq!(s, StatusCode::CREATED);
-        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-2", "posted_on": today, "kind": "thu_hoi_phi", "amount": "40.000", "reverses": "PT-000003"})).await;
+        let (s, r) = app.post("/api/v1/registries/quy-khuyen-hoc", json!({"branch": "CH-DAO", "entry_no": "X-2", "posted_on": today, "kind": "thu_hoi_phi", "amount": "40.000", "reverses": pt3})).await;
         assert_eq!((s, r["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reverses")), "{r}");
         let (_, b) = app.get("/api/v1/funds/CH-DAO/balance").await;
         assert_eq!(b["balance"]["opening"], 0);
@@ -158,14 +168,17 @@ async fn a_reversal_works_once_and_only_once() {
         // The page shows both lines and offers no second reversal.
         let id = app.store.branch_by_code("CH-DAO").await.unwrap().id;
         let html = app.client.get(app.url(&format!("/hoi-khuyen-hoc/{id}/so-quy"))).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains(&format!("đã đảo bởi {no}")) && html.contains("đảo PT-000001") && html.contains("-2.000.000"), "{engine:?}");
-        assert!(!html.contains("/so-quy/PT-000001/dao"));
+        assert!(
+            html.contains(&format!("đã đảo bởi {no}")) && html.contains(&format!("đảo {pt1}")) && html.contains("-2.000.000"),
+            "{engine:?}"
+        );
+        assert!(!html.contains(&format!("/so-quy/{pt1}/dao")));
         // Reversing through the page, with its CSRF token, is audited.
         let before = app.store.audit_count().await.unwrap();
-        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/PT-000003/dao"), &[("reason", "thu nhầm")]).await;
+        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/{pt3}/dao"), &[("reason", "thu nhầm")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(app.store.audit_count().await.unwrap(), before + 1);
-        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/PT-000003/dao"), &[("reason", "thu nhầm")]).await;
+        let (s, _) = app.post_form(&format!("/hoi-khuyen-hoc/{id}/so-quy/{pt3}/dao"), &[("reason", "thu nhầm")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
@@ -316,7 +329,8 @@ async fn the_demo_association_fills_its_pages() {
             async move { client.get(url).send().await.unwrap().text().await.unwrap() }
         };
         let html = page(format!("/hoi-khuyen-hoc/{}", b.id)).await;
-        assert!(html.contains("50,0%") && html.contains("đạt chỉ tiêu 40%"), "5 members of 10 citizens: {engine:?} {html}");
+        assert!(html.contains("id=\"ty-le\">50%<"), "5 members of 10 citizens: {engine:?} {html}");
+        assert!(!html.contains("chỉ tiêu 40%"), "no plan in force sets Thái Bình's target for this commune");
         assert!(html.contains("Chủ tịch") && html.contains("Thủ quỹ") && html.contains("Thẻ hội viên (PDF)"));
         let year = hoctap_store::today().year();
         let (_, last) = app.get(&format!("/api/v1/funds/HKH-XA-MAU/balance?nam={}", year - 1)).await;
@@ -328,7 +342,10 @@ async fn the_demo_association_fills_its_pages() {
             6_620_000 + 2_000_000 + 1_500_000 - 700_000,
             "the duplicate and its reversal cancel: {this}"
         );
-        assert_eq!(this["per_capita"], 942_000, "9.420.000 đ for 10 people");
+        // The fund per inhabitant is the indicator's: this year's receipts (the duplicate and its
+        // reversal cancel) over the citizens, not the balance.
+        assert_eq!(this["per_capita"]["value"], 350_000, "3.500.000 đ received for 10 people: {this}");
+        assert_eq!(this["per_capita"]["shown"], "350.000 đồng/người");
         let html = page(format!("/hoi-khuyen-hoc/{}/so-vang", b.id)).await;
         assert!(html.contains("Công ty TNHH Hoa Hồng") && html.contains("6.500.000"), "{engine:?}: net of the reversed duplicate");
         let html = page(format!("/hoi-khuyen-hoc/{}/hoc-bong?nam={}", b.id, year - 1)).await;
@@ -360,4 +377,95 @@ async fn the_operator_reads_a_balance_from_the_command_line() {
         .output()
         .unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("không tìm thấy hội, chi hội"));
+}
+
+/// A ledger as a cashier keeps it, on both engines: receipts and payments numbered in their own
+/// sequences of the year, a payment beyond the balance refused unless confirmed with a reason,
+/// vouchers and the year's cash book printable, and dues tracked per member and year.
+#[tokio::test]
+async fn a_cashier_numbers_refuses_an_overdraft_prints_and_tracks_dues() {
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        let commune = app.store.unit(app.demo_commune().await).await.unwrap().code;
+        let b = branch_in(&app.store, "CH-THU-CHI", &commune).await;
+        app.login("hkh.xa").await;
+        let year = hoctap_store::today().year();
+        let (s, e) = app
+            .post("/api/v1/funds/CH-THU-CHI/entries", json!({"kind": "thu_ung_ho", "amount": "500.000", "counterparty": "Bà Lý Thị Thu"}))
+            .await;
+        assert_eq!((s, e["entry_no"].as_str()), (StatusCode::CREATED, Some(format!("PT-{year}-001").as_str())), "{engine:?}: {e}");
+        // 800.000 đ out of 500.000 đ: refused, the reason field named, nothing written.
+        let pay = json!({"kind": "chi_hoat_dong", "amount": "800.000", "counterparty": "Ông Lục Văn Chi", "decision": "Chi tổ chức lễ khuyến học"});
+        let (s, r) = app.post("/api/v1/funds/CH-THU-CHI/entries", pay.clone()).await;
+        assert_eq!((s, r["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("overdraft_reason")), "{engine:?}: {r}");
+        assert!(r["error"]["message"].as_str().unwrap().contains("500.000 đ"), "{r}");
+        let (s, html) = app
+            .post_form(
+                &format!("/hoi-khuyen-hoc/{}/so-quy", b.id),
+                &[("kind", "chi_hoat_dong"), ("amount", "800.000"), ("decision", "Chi lễ")],
+            )
+            .await;
+        assert!(s == StatusCode::UNPROCESSABLE_ENTITY && html.contains("Lý do chi vượt số dư"), "{engine:?}: {s}");
+        assert_eq!(app.store.fund_balance("CH-THU-CHI", year).await.unwrap().closing, Dong::new(500_000));
+        // Confirmed with a reason: posted, numbered in the payments' own sequence, audited.
+        let mut confirmed = pay.clone();
+        confirmed["overdraft_reason"] = json!("Tạm ứng, ngân sách xã cấp bù tháng sau");
+        let (s, e) = app.post("/api/v1/funds/CH-THU-CHI/entries", confirmed).await;
+        assert_eq!((s, e["entry_no"].as_str()), (StatusCode::CREATED, Some(format!("PC-{year}-001").as_str())), "{engine:?}: {e}");
+        assert_eq!(app.store.fund_balance("CH-THU-CHI", year).await.unwrap().closing, Dong::new(-300_000));
+        let (s, e) = app
+            .post("/api/v1/funds/CH-THU-CHI/entries", json!({"kind": "thu_ngan_sach", "amount": "1.000.000", "decision": "QĐ 9/QĐ-UBND"}))
+            .await;
+        assert_eq!((s, e["entry_no"].as_str()), (StatusCode::CREATED, Some(format!("PT-{year}-002").as_str())));
+        // The voucher and the cash book.
+        let pdf = app.client.get(app.url(&format!("/hoi-khuyen-hoc/{}/so-quy/PC-{year}-001/phieu.pdf", b.id))).send().await.unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK);
+        let text = crate::workflow::pdf_text(&pdf.bytes().await.unwrap());
+        for part in ["PHIẾU CHI", &format!("PC-{year}-001"), "Ông Lục Văn Chi", "800.000 đồng", "Tám trăm nghìn đồng", "Người nhận tiền"]
+        {
+            assert!(text.contains(part), "{engine:?}: {part} in {text}");
+        }
+        let pdf = app
+            .client
+            .get(app.url(&format!("/hoi-khuyen-hoc/{}/so-quy.pdf?nam={year}", b.id)))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let text = crate::workflow::pdf_text(&pdf);
+        for part in ["SỔ QUỸ TIỀN MẶT", &format!("PT-{year}-002"), "-300.000", "1.500.000", "700.000"] {
+            assert!(text.contains(part), "{engine:?}: {part} in {text}");
+        }
+        let (s, _) = app.get(&format!("/hoi-khuyen-hoc/{}/so-quy/PC-1999-001/phieu.pdf", b.id)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Dues per member and year: one receipt, once.
+        let (s, m) = app.post("/api/v1/registries/hoi-vien", json!({"branch": "CH-THU-CHI", "cccd": "020190005678", "full_name": "Lục Văn Hội", "joined_on": "01/02/2024", "dues_per_year": "24.000"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let member = m["id"].as_i64().unwrap();
+        let (_, d) = app.get("/api/v1/funds/CH-THU-CHI/dues").await;
+        assert!(d["members"][0]["paid"].is_null() && d["members"][0]["due"] == 24_000, "{engine:?}: {d}");
+        let (s, e) = app.post("/api/v1/funds/CH-THU-CHI/dues", json!({"member_id": member, "year": year})).await;
+        assert_eq!(
+            (s, e["entry_no"].as_str(), e["amount"].as_i64()),
+            (StatusCode::CREATED, Some(format!("PT-{year}-003").as_str()), Some(24_000)),
+            "{e}"
+        );
+        assert_eq!(e["kind"], "thu_hoi_phi");
+        let (s, again) = app.post("/api/v1/funds/CH-THU-CHI/dues", json!({"member_id": member, "year": year})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: paid once a year: {again}");
+        let (_, d) = app.get("/api/v1/funds/CH-THU-CHI/dues").await;
+        assert_eq!(d["members"][0]["paid"][1], format!("PT-{year}-003"));
+        let (s, _) = app
+            .post_form(
+                &format!("/hoi-khuyen-hoc/{}/hoi-phi", b.id),
+                &[("member_id", &member.to_string()), ("nam", &(year - 1).to_string())],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: last year's dues through the page");
+        let (_, html) = app.get(&format!("/hoi-khuyen-hoc/{}/hoi-phi?nam={}", b.id, year - 1)).await;
+        assert!(html.as_str().unwrap().contains("Đã nộp: <strong>1</strong>/1"), "{engine:?}");
+        assert_eq!(app.store.fund_balance("CH-THU-CHI", year).await.unwrap().closing, Dong::new(-300_000 + 1_000_000 + 24_000 * 2));
+    }
 }

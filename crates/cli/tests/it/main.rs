@@ -12,6 +12,7 @@ mod credentials;
 mod criteria;
 mod dashboard;
 mod errors;
+mod figures;
 mod funds;
 mod r#gen;
 mod harness;

@@ -328,3 +328,28 @@ proptest! {
         prop_assert!(refused);
     }
 }
+
+#[test]
+fn a_year_between_milestones_is_judged_on_the_path() {
+    let n = |v: i64| Number::integer(v);
+    let lang_son = [(2025, n(70)), (2030, n(80))];
+    let at = |y: i16| target_on_path(&lang_son, y).map(|t| t.value);
+    assert_eq!(at(2025), Some(n(70)));
+    assert_eq!(at(2026), Some(n(72)), "a fifth of the way from 70% to 80%");
+    assert_eq!(at(2028), Some(n(76)));
+    assert_eq!(at(2030), Some(n(80)));
+    assert_eq!(at(2023), Some(n(70)), "before the first milestone: the milestone ahead");
+    assert_eq!(at(2031), Some(n(80)));
+    assert_eq!(target_on_path(&lang_son, 2027).map(|t| (t.from, t.to)), Some((Some((2025, n(70))), (2030, n(80)))));
+    assert_eq!(target_on_path(&[], 2026), None);
+    // Thirds stay exact: 70 → 80 over three years.
+    let thirds = target_on_path(&[(2027, n(80)), (2024, n(70))], 2025).map(|t| t.value.to_string());
+    assert_eq!(thirds, Some("≈73,33".to_string()));
+    // A yearly table is used as it is.
+    let table = [(2023, n(50)), (2024, n(55)), (2025, n(61))];
+    assert_eq!(target_on_path(&table, 2025).map(|t| (t.value, t.from)), Some((n(61), None)));
+    assert_eq!(behind_path(n(70), n(72), false), Some(n(2)));
+    assert_eq!(behind_path(n(73), n(72), false), None);
+    assert_eq!(behind_path(n(72), n(72), false), None, "on the path");
+    assert_eq!(behind_path(n(5), n(3), true), Some(n(2)), "lower is better");
+}

@@ -14,7 +14,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Action;
-use hoctap_domain::fund;
 use hoctap_store::{BranchRow, FundEntryRow};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,6 +23,7 @@ pub fn routes() -> Routes {
         .route("/funds/{branch}/balance", get(balance))
         .route("/funds/{branch}/entries", get(entries).post(post_entry))
         .route("/funds/{branch}/entries/{entry_no}/reverse", post(reverse))
+        .route("/funds/{branch}/dues", get(dues).post(pay_dues))
 }
 
 async fn branch(state: &AppState, u: &CurrentUser, code: &str) -> Result<BranchRow, WebError> {
@@ -49,13 +49,18 @@ async fn balance(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code):
     let b = branch(&state, &u, &code).await?;
     let year = q.year();
     let balance = state.store.fund_balance(&b.code, year).await?;
-    let population = state.store.population(b.unit_id, hoctap_store::today()).await?;
+    // The unit's figures, as the dashboard and the report show them (every ledger of the
+    // territory, citizens in the registry at the year's end).
+    let unit = state.store.unit(b.unit_id).await?;
+    let per_capita = crate::pages::dashboard::figure(&state, &unit, year, "fund_per_capita").await?;
+    let membership = crate::pages::dashboard::figure(&state, &unit, year, "hkh_membership_rate").await?;
     ok(json!({
         "branch": b.code,
+        "unit_id": b.unit_id,
         "balance": balance,
-        "population": population,
-        "per_capita": fund::per_capita(balance.closing, population),
-        "per_capita_target": fund::FUND_PER_CAPITA_TARGET,
+        "population": per_capita.den,
+        "per_capita": super::stats::line_json(&per_capita),
+        "membership_rate": super::stats::line_json(&membership),
     }))
 }
 
@@ -79,6 +84,9 @@ struct PostBody {
     beneficiary_cccd: String,
     #[serde(default)]
     decision: String,
+    /// Confirms a payment beyond the balance.
+    #[serde(default)]
+    overdraft_reason: String,
 }
 
 async fn post_entry(
@@ -104,7 +112,7 @@ async fn post_entry(
             .unwrap_or(WebError::invalid("body", "dữ liệu không hợp lệ"))
     })?;
     let on = posting_date(&p.posted_on)?;
-    let e = state.store.fund_post(&u.actor(), &b, &entry, None, on, u.scope()).await?;
+    let e = state.store.fund_post_confirmed(&u.actor(), &b, &entry, None, on, u.scope(), Some(&p.overdraft_reason)).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
 }
 
@@ -124,5 +132,45 @@ async fn reverse(
     let b = branch(&state, &u, &code).await?;
     let r = body.value()?;
     let e = state.store.fund_reverse(&u.actor(), &b, &no, &r.reason, hoctap_store::today(), u.scope()).await?;
+    Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
+}
+
+/// The branch's members with their dues of the year (`nam`, default this year).
+async fn dues(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code): Path<String>, Query(q): Query<YearQuery>) -> ApiResult {
+    let b = branch(&state, &u, &code).await?;
+    let year = q.year();
+    let lines = state.store.dues(&b.code, year).await?;
+    ok(json!({"branch": b.code, "year": year, "members": lines}))
+}
+
+#[derive(Deserialize)]
+struct DuesBody {
+    #[serde(default)]
+    member_id: i64,
+    #[serde(default)]
+    year: Option<i16>,
+    /// The amount, when not the member's own hội phí mỗi năm.
+    #[serde(default)]
+    amount: serde_json::Value,
+}
+
+/// Records a member's dues for a year: a receipt of the branch's ledger (201 with the entry).
+async fn pay_dues(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(code): Path<String>,
+    body: Body<DuesBody>,
+) -> ApiResult<Response> {
+    u.require(Action::EditAssociation)?;
+    let b = branch(&state, &u, &code).await?;
+    let d = body.value()?;
+    let today = hoctap_store::today();
+    let year = d.year.unwrap_or(today.year());
+    let amount = match &d.amount {
+        serde_json::Value::Number(n) => crate::pages::association::dues_amount(&n.to_string())?,
+        serde_json::Value::String(s) => crate::pages::association::dues_amount(s.as_str())?,
+        _ => None,
+    };
+    let e = state.store.dues_pay(&u.actor(), &b, d.member_id, year, amount, today, u.scope()).await?;
     Ok((StatusCode::CREATED, Json(entry_json(&u, &e))).into_response())
 }

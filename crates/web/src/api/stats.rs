@@ -4,7 +4,7 @@
 use super::{ApiResult, ApiUser, ok};
 use super::{Path, Query};
 use crate::AppState;
-use crate::pages::dashboard::{DashQuery, Place, build};
+use crate::pages::dashboard::{DashQuery, IndicatorLine, Place, build};
 use crate::routes::{Routes, get};
 use axum::extract::State;
 use hoctap_domain::access::Action;
@@ -17,23 +17,23 @@ pub fn routes() -> Routes {
 /// `unit`: a unit id or `ca-nuoc`; query `nam` (year), `cay` (`hien-nay` | `luc-do`), `chi-so`.
 async fn stats(State(state): State<AppState>, ApiUser(u): ApiUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> ApiResult {
     let d = build(&state, &u, Place::parse(&unit)?, &q).await?;
-    let lines: Vec<_> = d
-        .lines
-        .iter()
-        .map(|l| {
-            json!({
-                "indicator": l.indicator.id, "name": l.indicator.name, "unit": l.indicator.unit, "kind": l.indicator.kind,
-                "numerator": l.num, "denominator": l.den, "value": l.value, "shown": l.shown,
-                "target": l.target.as_ref().map(|(v, y, plan)| json!({"value": v, "year": y, "plan": plan})),
-                "light": l.light, "source": l.indicator.source,
-            })
-        })
-        .collect();
+    let lines: Vec<_> = d.lines.iter().map(line_json).collect();
     let children: Vec<_> = d.children.iter().map(|c| json!({"unit_id": c.id, "code": c.code, "name": c.name, "numerator": c.num, "denominator": c.den, "value": c.value, "light": c.light})).collect();
     ok(json!({
         "unit": d.unit.as_ref().map(|x| json!({"id": x.id, "code": x.code, "name": x.name})),
         "year": d.year, "indicators": lines, "ranked_by": d.ranked.as_ref().map(|i| i.id.clone()), "children": children, "metrics": d.metrics,
     }))
+}
+
+/// An indicator's line as every API field shows it (stats, fund balance): the same figure as
+/// the pages.
+pub fn line_json(l: &IndicatorLine) -> serde_json::Value {
+    json!({
+        "indicator": l.indicator.id, "name": l.indicator.name, "unit": l.indicator.unit, "kind": l.indicator.kind,
+        "numerator": l.num, "denominator": l.den, "value": l.value, "shown": l.shown,
+        "target": l.target.as_ref().map(|(v, y, plan)| json!({"value": v, "year": y, "plan": plan})),
+        "light": l.light, "path": l.path_shown, "source": l.indicator.source,
+    })
 }
 
 async fn plans(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {

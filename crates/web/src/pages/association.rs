@@ -30,6 +30,9 @@ pub fn routes() -> Routes {
         .route("/hoi-khuyen-hoc/{id}/so-quy", get(ledger).post(post_entry))
         .route("/hoi-khuyen-hoc/{id}/so-quy.xlsx", get(ledger_xlsx))
         .route("/hoi-khuyen-hoc/{id}/so-quy/{entry}/dao", post(reverse))
+        .route("/hoi-khuyen-hoc/{id}/so-quy/{entry}/phieu.pdf", get(voucher_pdf))
+        .route("/hoi-khuyen-hoc/{id}/so-quy.pdf", get(cash_book_pdf))
+        .route("/hoi-khuyen-hoc/{id}/hoi-phi", get(dues_page).post(dues_pay))
         .route("/hoi-khuyen-hoc/{id}/so-vang", get(honour_roll))
         .route("/hoi-khuyen-hoc/{id}/hoc-bong", get(learner_payments))
         .route("/hoi-khuyen-hoc/{id}/hoc-bong.xlsx", get(learner_payments_xlsx))
@@ -96,6 +99,7 @@ fn fund_field(e: &hoctap_domain::fund::FundError) -> &'static str {
         F::BeneficiaryMissing(_) => "counterparty",
         F::DecisionMissing(_) => "decision",
         F::UnknownRole(_) | F::RoleTaken(_) => "role",
+        F::WouldGoNegative { .. } => "overdraft_reason",
         _ => "reverses",
     }
 }
@@ -142,7 +146,7 @@ async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     for r in state.store.registry_list(&ASSOCIATION_BRANCHES, &q, today).await? {
         let b = state.store.branch(r.id).await?;
         lines.push(BranchLine {
-            members: crate::format::int_vn(state.store.member_count(&b.code, today).await?),
+            members: crate::format::int_vn(super::dashboard::unit_metric(&state, b.unit_id, today.year(), "association_members").await?),
             id: b.id,
             code: b.code,
             name: b.name,
@@ -162,6 +166,7 @@ struct OfficerLine {
 
 struct MemberLine {
     id: i64,
+    branch: String,
     name: String,
     cccd: String,
     joined: String,
@@ -175,12 +180,10 @@ struct BranchPage {
     branch: BranchRow,
     officers: Vec<OfficerLine>,
     members: Vec<MemberLine>,
-    member_count: String,
-    population: String,
-    rate: String,
-    rate_met: bool,
-    target: i64,
-    national_target: i64,
+    year: i16,
+    /// The unit's membership rate (`hkh_membership_rate`): members of every branch working in
+    /// the unit's territory (its chi hội too) over the citizens in the registry.
+    rate: super::dashboard::IndicatorLine,
     roles: Vec<(&'static str, &'static str)>,
     can_write: bool,
     errors: Vec<FieldError>,
@@ -192,6 +195,7 @@ async fn branch_view(
     state: &AppState,
     user: &CurrentUser,
     b: BranchRow,
+    year: i16,
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<BranchPage> {
@@ -209,8 +213,9 @@ async fn branch_view(
             from: format_vn(o.term.from),
         })
         .collect();
-    let q =
-        RegistryQuery { scope: user.scope(), limit: 200, by_label: true, filter: Some(("branch", b.code.clone())), ..Default::default() };
+    // The members of the branch and of its chi hội: every branch working in its unit's territory
+    // (the user sees the branch, so the whole territory is in their scope).
+    let q = RegistryQuery { scope: Some(b.unit_id), limit: 200, by_label: true, ..Default::default() };
     let cccd_field = ASSOCIATION_MEMBERS.field("cccd");
     let members = state
         .store
@@ -219,6 +224,10 @@ async fn branch_view(
         .into_iter()
         .map(|m| MemberLine {
             id: m.id,
+            branch: match m.values.get("branch") {
+                Some(Value::Text(c)) => c.clone(),
+                _ => String::new(),
+            },
             name: m.values.get("full_name").map(|v| v.display(hoctap_domain::registry::def::FieldType::Name)).unwrap_or_default(),
             cccd: cccd_field.map(|f| super::registries::shown(user, f, m.values.get("cccd"))).unwrap_or_default(),
             joined: match m.values.get("joined_on") {
@@ -231,20 +240,15 @@ async fn branch_view(
             },
         })
         .collect();
-    let count = state.store.member_count(&b.code, today).await?;
-    let population = state.store.population(b.unit_id, today).await?;
-    let rate = fund::membership_rate(count, population);
+    let unit = state.store.unit(b.unit_id).await?;
+    let rate = super::dashboard::figure(state, &unit, year, "hkh_membership_rate").await?;
     Ok(BranchPage {
         chrome: Chrome::new(b.name.clone(), user),
         can_write: user.user.role.may(Action::EditAssociation),
         officers,
         members,
-        member_count: crate::format::int_vn(count),
-        population: crate::format::int_vn(population),
-        rate: rate.percent_vn(),
-        rate_met: rate.meets(fund::MEMBERSHIP_TARGET_PERCENT),
-        target: fund::MEMBERSHIP_TARGET_PERCENT,
-        national_target: fund::NATIONAL_MEMBERSHIP_TARGET_PERCENT,
+        year,
+        rate,
         roles: OfficerRole::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         branch: b,
         errors,
@@ -253,9 +257,15 @@ async fn branch_view(
     })
 }
 
-async fn branch_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+async fn branch_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
-    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, Vec::new(), done)).await
+    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, q.year(), Vec::new(), done)).await
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
@@ -303,7 +313,10 @@ async fn add_officer(
 /// errors.
 async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<&str>) -> WebResult<Response> {
     let to = format!("/hoi-khuyen-hoc/{}", b.id);
-    super::after_post(state, result.map(|message| (to, message)), |errors| branch_view(state, user, b, errors, None)).await
+    super::after_post(state, result.map(|message| (to, message)), |errors| {
+        branch_view(state, user, b, hoctap_store::today().year(), errors, None)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -402,10 +415,9 @@ struct LedgerPage {
     year: i16,
     years: Vec<i16>,
     balance: BalanceView,
-    per_capita: String,
-    per_capita_met: bool,
-    target: String,
-    population: String,
+    /// The unit's fund per inhabitant (`fund_per_capita`): receipts of the year of every ledger
+    /// in the unit's territory over the citizens in the registry at the year's end.
+    per_capita: super::dashboard::IndicatorLine,
     entries: Vec<EntryLine>,
     kinds: Vec<(&'static str, &'static str, bool)>,
     form: PostForm,
@@ -429,6 +441,9 @@ pub struct PostForm {
     pub beneficiary_cccd: String,
     #[serde(default)]
     pub decision: String,
+    /// Confirms a payment beyond the balance (lý do chi vượt số dư).
+    #[serde(default)]
+    pub overdraft_reason: String,
     #[serde(default)]
     pub csrf: String,
 }
@@ -444,8 +459,8 @@ async fn ledger_view(
 ) -> WebResult<LedgerPage> {
     let today = hoctap_store::today();
     let balance = state.store.fund_balance(&b.code, year).await?;
-    let population = state.store.population(b.unit_id, today).await?;
-    let per_capita = fund::per_capita(balance.closing, population);
+    let unit = state.store.unit(b.unit_id).await?;
+    let per_capita = super::dashboard::figure(state, &unit, year, "fund_per_capita").await?;
     let mut years = state.store.fund_years(&b.code).await?;
     if !years.contains(&today.year()) {
         years.push(today.year());
@@ -455,10 +470,7 @@ async fn ledger_view(
         chrome: Chrome::new(format!("Sổ quỹ {} năm {year}", b.name), user),
         can_write: user.user.role.may(Action::EditAssociation),
         balance: BalanceView::from(&balance),
-        per_capita: per_capita.map(money).unwrap_or_else(|| "—".into()),
-        per_capita_met: per_capita.is_some_and(|p| p.get() >= fund::FUND_PER_CAPITA_TARGET),
-        target: money(Dong::new(fund::FUND_PER_CAPITA_TARGET)),
-        population: crate::format::int_vn(population),
+        per_capita,
         kinds: EntryKind::all().map(|k| (k.code(), k.label(), form.kind == k.code())).collect(),
         entries,
         years,
@@ -507,7 +519,8 @@ async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): 
     };
     let result = async {
         let on = posting_date(&f.posted_on)?;
-        state.store.fund_post(&user.actor(), &b, &entry, None, on, user.scope()).await.map_err(WebError::from)
+        let reason = Some(f.overdraft_reason.as_str());
+        state.store.fund_post_confirmed(&user.actor(), &b, &entry, None, on, user.scope(), reason).await.map_err(WebError::from)
     }
     .await;
     let result = result.map(|e| {
@@ -615,6 +628,199 @@ async fn ledger_xlsx(
     let bytes = hoctap_docs::registry_xlsx::simple_xlsx("So quy", &header, &entries.iter().map(entry_cells).collect::<Vec<_>>())
         .map_err(WebError::internal)?;
     Ok(xlsx_response(&format!("so-quy-{}-{year}.xlsx", b.code), bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cashier's papers: vouchers and the cash book
+
+const ASSOCIATION: &str = "Hội Khuyến học Việt Nam";
+
+fn pdf_inline(bytes: Vec<u8>, name: &str) -> Response {
+    super::file_response(bytes, "application/pdf", "inline", name)
+}
+
+/// A voucher (phiếu thu, phiếu chi) of one entry, to print and sign.
+async fn voucher_pdf(State(state): State<AppState>, user: CurrentUser, Path((id, no)): Path<(i64, String)>) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    let e = state.store.fund_entries(&b.code, None).await?.into_iter().find(|e| e.entry_no == no).ok_or(WebError::NotFound("bút toán"))?;
+    let direction = e.kind.direction();
+    let receipt = direction == fund::Direction::Receipt;
+    let d = e.posted_on;
+    let mut note = Vec::new();
+    if let Some(r) = &e.reverses {
+        note.push(format!("Bút toán đảo của {r}, ghi giảm số tiền trên"));
+    }
+    if let Some(r) = &e.reversed_by {
+        note.push(format!("Đã bị đảo bởi {r}"));
+    }
+    let doc = hoctap_docs::fund_pdf::VoucherDoc {
+        association: ASSOCIATION.into(),
+        branch_name: b.name.clone(),
+        title: direction.voucher_title().into(),
+        number: e.entry_no.clone(),
+        date_line: format!("Ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year()),
+        person_label: if receipt { "Họ và tên người nộp tiền" } else { "Họ và tên người nhận tiền" }.into(),
+        person: e.counterparty.clone().unwrap_or_default(),
+        reason_label: if receipt { "Lý do nộp" } else { "Lý do chi" }.into(),
+        reason: [Some(e.kind.label().to_string()), e.decision.clone()].into_iter().flatten().collect::<Vec<_>>().join(" – "),
+        amount: format!("{} đồng", money(e.amount)),
+        amount_words: fund::amount_in_words(e.amount),
+        note: note.join("; "),
+    };
+    let bytes = hoctap_docs::fund_pdf::voucher_pdf(&doc).map_err(WebError::internal)?;
+    Ok(pdf_inline(bytes, &format!("{}.pdf", e.entry_no)))
+}
+
+/// The year's cash book (sổ quỹ tiền mặt): every voucher in posting order with the balance after it.
+async fn cash_book_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    let year = q.year();
+    let balance = state.store.fund_balance(&b.code, year).await?;
+    let mut running = balance.opening;
+    let rows = state
+        .store
+        .fund_entries(&b.code, Some(year))
+        .await?
+        .iter()
+        .map(|e| {
+            running = running + e.effect();
+            let receipt = e.kind.direction() == fund::Direction::Receipt;
+            let signed = if e.reverses.is_some() { format!("-{}", money(e.amount)) } else { money(e.amount) };
+            let what = [Some(e.kind.label().to_string()), e.counterparty.clone(), e.reverses.as_ref().map(|r| format!("đảo {r}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" – ");
+            [
+                format_vn(e.posted_on),
+                if receipt { e.entry_no.clone() } else { String::new() },
+                if receipt { String::new() } else { e.entry_no.clone() },
+                what,
+                if receipt { signed.clone() } else { String::new() },
+                if receipt { String::new() } else { signed },
+                money(running),
+            ]
+        })
+        .collect();
+    let doc = hoctap_docs::fund_pdf::CashBookDoc {
+        association: ASSOCIATION.into(),
+        branch_name: b.name.clone(),
+        year,
+        opening: money(balance.opening),
+        rows,
+        total_receipts: money(balance.total_receipts),
+        total_payments: money(balance.total_payments),
+        closing: money(balance.closing),
+    };
+    let bytes = hoctap_docs::fund_pdf::cash_book_pdf(&doc).map_err(WebError::internal)?;
+    Ok(pdf_inline(bytes, &format!("so-quy-tien-mat-{}-{year}.pdf", b.code)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Membership dues
+
+struct DuesView {
+    member_id: i64,
+    name: String,
+    due: String,
+    paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "fund_dues.html")]
+struct DuesPage {
+    chrome: Chrome,
+    branch: BranchRow,
+    year: i16,
+    lines: Vec<DuesView>,
+    paid_count: usize,
+    paid_total: String,
+    can_write: bool,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+}
+
+async fn dues_view(
+    state: &AppState,
+    user: &CurrentUser,
+    b: BranchRow,
+    year: i16,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> WebResult<DuesPage> {
+    let dues = state.store.dues(&b.code, year).await?;
+    let paid: Vec<&hoctap_store::DuesLine> = dues.iter().filter(|l| l.paid.is_some()).collect();
+    Ok(DuesPage {
+        chrome: Chrome::new(format!("Hội phí năm {year}"), user),
+        paid_count: paid.len(),
+        paid_total: money(paid.iter().filter_map(|l| l.paid.as_ref().map(|p| p.0)).sum()),
+        lines: dues
+            .iter()
+            .map(|l| DuesView {
+                member_id: l.member_id,
+                name: l.full_name.clone(),
+                due: l.due.map(money).unwrap_or_default(),
+                paid: l.paid.as_ref().map(|(a, no, d)| format!("{} đ, {no}, {}", money(*a), format_vn(*d))).unwrap_or_default(),
+            })
+            .collect(),
+        can_write: user.user.role.may(Action::EditAssociation),
+        branch: b,
+        year,
+        errors,
+        done,
+    })
+}
+
+async fn dues_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
+    let b = branch_by_id(&state, &user, id).await?;
+    super::page_with_flash(&headers, |done| dues_view(&state, &user, b, q.year(), Vec::new(), done)).await
+}
+
+#[derive(Deserialize)]
+struct DuesForm {
+    #[serde(default)]
+    member_id: i64,
+    #[serde(default)]
+    nam: i16,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Reads the amount of a dues payment: empty for the member's own hội phí mỗi năm.
+pub fn dues_amount(raw: &str) -> WebResult<Option<Dong>> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => Dong::parse_amount(s).map(Some).map_err(|e| WebError::invalid("amount", e.to_string())),
+    }
+}
+
+async fn dues_pay(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DuesForm>) -> WebResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Action::EditAssociation)?;
+    let b = branch_by_id(&state, &user, id).await?;
+    let year = if (1990..=2100).contains(&f.nam) { f.nam } else { hoctap_store::today().year() };
+    let result = async {
+        let amount = dues_amount(&f.amount)?;
+        let on = hoctap_store::today();
+        state.store.dues_pay(&user.actor(), &b, f.member_id, year, amount, on, user.scope()).await.map_err(WebError::from)
+    }
+    .await;
+    let to = format!("/hoi-khuyen-hoc/{}/hoi-phi?nam={year}", b.id);
+    let result = result.map(|e| (to, format!("Đã ghi hội phí năm {year}: phiếu thu {}", e.entry_no)));
+    super::after_post(&state, result, |errors| dues_view(&state, &user, b, year, errors, None)).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ use hoctap_docs::chart::{self, Bar, Series, Stack};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Indicator, IndicatorKind, Level, TrafficLight, shipped_indicators};
+use hoctap_domain::plan::{PathTarget, behind_path, target_on_path};
 use hoctap_domain::unit::UnitKind;
 use hoctap_store::{Basis, UnitRow, values_at};
 use serde::Deserialize;
@@ -109,6 +110,9 @@ pub struct IndicatorLine {
     pub target_shown: String,
     pub gap_shown: String,
     pub light: TrafficLight,
+    /// Where the value stands against the plan's path for the year ("đúng lộ trình", "chậm 2
+    /// điểm"); empty without a target.
+    pub path_shown: String,
     /// Typed in (reported) rather than counted.
     pub reported_note: String,
 }
@@ -269,17 +273,62 @@ fn metrics_of(ind: &Indicator) -> impl Iterator<Item = &str> {
     ind.numerator.iter().chain(&ind.denominator).map(String::as_str)
 }
 
-fn sum(metrics: &BTreeMap<String, i64>, ids: &[String]) -> i64 {
-    ids.iter().map(|m| metrics.get(m).copied().unwrap_or(0)).sum()
+/// An indicator's target for a year, on the path of the plan that sets it.
+struct Picked {
+    /// What the year should reach.
+    value: Number,
+    /// The milestone's year, or the judged year when it lies on the path between two.
+    year: i16,
+    /// The plan, the path and, when set for a unit above, whose target it is.
+    label: String,
+    /// The value with its year and label, as pages and reports show it.
+    shown: String,
 }
 
-/// The nearest target at or after the year: (value, year, plan and, when set for a unit
-/// above, whose target it is). `targets` come nearest unit first.
-fn pick_target(targets: &[(hoctap_store::TargetRow, Option<String>)], indicator: &str) -> Option<(Number, i16, String)> {
-    targets.iter().find(|(t, _)| t.indicator == indicator).map(|(t, above)| {
-        let whose = above.as_ref().map(|a| format!(", chỉ tiêu của {a}")).unwrap_or_default();
-        (t.value, t.year, format!("{}{whose}", t.plan_label))
+/// The milestones of the first plan among `rows` (one unit and indicator, the newest plan
+/// first), and the year's value on their path.
+fn path_of<'a>(
+    rows: impl IntoIterator<Item = &'a hoctap_store::TargetRow>,
+    year: i16,
+) -> Option<(&'a hoctap_store::TargetRow, PathTarget)> {
+    let rows: Vec<&hoctap_store::TargetRow> = rows.into_iter().collect();
+    let first = *rows.first()?;
+    let milestones: Vec<(i16, Number)> =
+        rows.iter().filter(|t| t.plan_id == first.plan_id && t.unit_id == first.unit_id).map(|t| (t.year, t.value)).collect();
+    Some((first, target_on_path(&milestones, year)?))
+}
+
+/// The target of an indicator for the year: the nearest unit's plan in force that sets one
+/// (`targets` come nearest unit first, each unit's newest plan first), judged on that plan's
+/// path through its milestones (2025: 70%, 2030: 80% → 72% in 2026), not against its last one.
+fn pick_target(ind: &Indicator, targets: &[(hoctap_store::TargetRow, Option<String>)], year: i16) -> Option<Picked> {
+    let (first, above) = targets.iter().find(|(t, _)| t.indicator == ind.id)?;
+    let rows = targets.iter().filter(|(t, _)| t.indicator == ind.id && t.unit_id == first.unit_id).map(|(t, _)| t);
+    let (_, path) = path_of(rows, year)?;
+    let whose = above.as_ref().map(|a| format!(", chỉ tiêu của {a}")).unwrap_or_default();
+    let plan = format!("{}{whose}", first.plan_label);
+    Some(match path.from {
+        Some((y0, v0)) => {
+            let label = format!("theo lộ trình {} năm {y0} → {} năm {}, {plan}", shown(ind, v0), shown(ind, path.to.1), path.to.0);
+            Picked { value: path.value, year, shown: format!("{} (năm {year} {label})", shown(ind, path.value)), label }
+        }
+        None => Picked {
+            value: path.value,
+            year: path.to.0,
+            shown: format!("{} (năm {}, {plan})", shown(ind, path.value), path.to.0),
+            label: plan,
+        },
     })
+}
+
+/// Where a value stands against the year's target: "đúng lộ trình", or "chậm 2 điểm" (a rate
+/// falls behind by percentage points, other figures in their unit).
+fn path_standing(ind: &Indicator, value: Number, target: Number) -> String {
+    match behind_path(value, target, ind.lower_is_better) {
+        None => "đúng lộ trình".to_string(),
+        Some(gap) if ind.unit == "%" => format!("chậm {} điểm", number_vn(gap, 1)),
+        Some(gap) => format!("chậm {}", shown(ind, gap)),
+    }
 }
 
 /// The targets that apply to a unit, nearest first: its own; for a unit formed in a merger,
@@ -318,7 +367,7 @@ async fn targets_for(
     chain.retain(|(id, _)| seen.insert(*id));
     let mut out = Vec::new();
     for (id, above) in chain {
-        out.extend(state.store.targets_of(id, year).await?.into_iter().map(|t| (t, above.clone())));
+        out.extend(state.store.targets_in_force(id, year).await?.into_iter().map(|t| (t, above.clone())));
     }
     Ok(out)
 }
@@ -336,6 +385,114 @@ pub async fn resolve(state: &AppState, user: &CurrentUser, place: Place) -> WebR
     }
 }
 
+/// Every figure of a unit (`None`: the country) for a year: the value of every metric the
+/// counters hold, and one line per indicator with its numerator, denominator, value and the
+/// target that applies. This is the one computation behind the dashboard, the annual report's
+/// tables, the association and fund pages, the API and every export: a figure shown anywhere is
+/// read from here, so the same unit and year show the same number everywhere.
+pub struct Figures {
+    /// Metric id → value in the year (stock as at 31/12, flow over the year), every metric.
+    pub metrics: BTreeMap<String, i64>,
+    /// The yearly changes the values came from (for trends).
+    pub changes: hoctap_store::MetricChanges,
+    /// Reported values of the five years up to the year.
+    pub reported: BTreeMap<(String, i16), (Number, String)>,
+    pub lines: Vec<IndicatorLine>,
+    /// The units above the unit today, the province first.
+    pub ancestors: Vec<UnitRow>,
+    /// The targets that apply, nearest unit first (see [`targets_for`]).
+    pub targets: Vec<(hoctap_store::TargetRow, Option<String>)>,
+}
+
+impl Figures {
+    /// The line of an indicator.
+    pub fn line(&self, id: &str) -> Option<&IndicatorLine> {
+        self.lines.iter().find(|l| l.indicator.id == id)
+    }
+
+    /// A metric's value (0 when nothing was counted).
+    pub fn metric(&self, id: &str) -> i64 {
+        self.metrics.get(id).copied().unwrap_or(0)
+    }
+}
+
+/// The figures of a unit and year for the given indicators (see [`Figures`]).
+pub async fn figures(state: &AppState, unit: Option<&UnitRow>, year: i16, basis: Basis, indicators: &[Indicator]) -> WebResult<Figures> {
+    // Every metric, not only those the indicators read: the report's tables show counts
+    // (learning centres, payments) no indicator of the level uses.
+    let wanted: Vec<&str> = hoctap_domain::stats::METRICS.iter().map(|(m, ..)| *m).collect();
+    let first_year = year - 4;
+    let changes = state.store.metric_changes(unit.map(|u| u.id), false, year, &wanted, basis).await?;
+    let changes = changes.into_values().next().unwrap_or_default();
+    let metrics = values_at(&changes, year);
+    let reported = match unit {
+        Some(u) => state.store.reported_values(u.id, first_year..=year).await?,
+        None => BTreeMap::new(),
+    };
+    // The units above, today (targets they set apply here; the page and report name them).
+    let ancestors = match unit {
+        Some(u) => state.store.ancestors(u.id, hoctap_store::today()).await?,
+        None => Vec::new(),
+    };
+    let targets = targets_for(state, unit, &ancestors, year).await?;
+    let mut lines = Vec::new();
+    for ind in indicators {
+        let figure = ind.figure(&metrics);
+        let (value, reported_note) = match ind.kind {
+            IndicatorKind::Computed => (figure.value, String::new()),
+            IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
+                Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
+                None => (None, String::new()),
+            },
+        };
+        let picked = pick_target(ind, &targets, year);
+        let light = match value {
+            Some(v) => ind.light(v, picked.as_ref().map(|t| t.value)),
+            None => TrafficLight::NoTarget,
+        };
+        let gap_shown = match (value, &picked) {
+            (Some(v), Some(t)) => {
+                v.checked_sub(t.value).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let path_shown = match (value, &picked) {
+            (Some(v), Some(t)) => path_standing(ind, v, t.value),
+            _ => String::new(),
+        };
+        lines.push(IndicatorLine {
+            indicator: ind.clone(),
+            num: figure.num,
+            den: figure.den,
+            shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
+            value,
+            target_shown: picked.as_ref().map(|t| t.shown.clone()).unwrap_or_else(|| "—".into()),
+            target: picked.map(|t| (t.value, t.year, t.label)),
+            gap_shown,
+            light,
+            path_shown,
+            reported_note,
+        });
+    }
+    Ok(Figures { metrics, changes, reported, lines, ancestors, targets })
+}
+
+/// The figure of one shipped indicator for a unit and year, whatever the unit's level (a chi
+/// hội's village has a membership rate too), with the target that applies.
+pub async fn figure(state: &AppState, unit: &UnitRow, year: i16, indicator: &str) -> WebResult<IndicatorLine> {
+    let ind = hoctap_domain::indicator::shipped_indicator(indicator).ok_or_else(|| WebError::internal(format!("chỉ số {indicator}")))?;
+    let basis = Basis::Rebased(hoctap_store::today());
+    let f = figures(state, Some(unit), year, basis, std::slice::from_ref(&ind)).await?;
+    f.lines.into_iter().next().ok_or_else(|| WebError::internal(format!("chỉ số {indicator}")))
+}
+
+/// One metric of a unit in a year on today's tree (the association index's member counts: the
+/// same counters as [`figures`], without the indicators).
+pub async fn unit_metric(state: &AppState, unit: i64, year: i16, metric: &str) -> WebResult<i64> {
+    let changes = state.store.metric_changes(Some(unit), false, year, &[metric], Basis::Rebased(hoctap_store::today())).await?;
+    Ok(changes.into_values().next().map(|c| values_at(&c, year)).and_then(|m| m.get(metric).copied()).unwrap_or(0))
+}
+
 /// Builds a dashboard's numbers.
 pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
     let unit = resolve(state, user, place).await?;
@@ -344,60 +501,8 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
     let level = level_of(unit.as_ref());
     let indicators: Vec<Indicator> =
         shipped_indicators().map_err(WebError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
-    let wanted: Vec<&str> = {
-        let mut m: Vec<&str> = indicators.iter().flat_map(metrics_of).collect();
-        m.sort_unstable();
-        m.dedup();
-        m
-    };
     let first_year = year - 4;
-    let changes = state.store.metric_changes(place.id(), false, year, &wanted, basis).await?;
-    let changes = changes.into_values().next().unwrap_or_default();
-    let metrics = values_at(&changes, year);
-    let reported = match place.id() {
-        Some(id) => state.store.reported_values(id, first_year..=year).await?,
-        None => BTreeMap::new(),
-    };
-    // The units above, today (targets they set apply here; the page and report name them).
-    let ancestors = match &unit {
-        Some(u) => state.store.ancestors(u.id, hoctap_store::today()).await?,
-        None => Vec::new(),
-    };
-    let targets = targets_for(state, unit.as_ref(), &ancestors, year).await?;
-    let mut lines = Vec::new();
-    for ind in &indicators {
-        let (num, den) = (sum(&metrics, &ind.numerator), sum(&metrics, &ind.denominator));
-        let (value, reported_note) = match ind.kind {
-            IndicatorKind::Computed => (ind.value(num, den), String::new()),
-            IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
-                Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
-                None => (None, String::new()),
-            },
-        };
-        let target = pick_target(&targets, &ind.id);
-        let light = match value {
-            Some(v) => ind.light(v, target.as_ref().map(|t| t.0)),
-            None => TrafficLight::NoTarget,
-        };
-        let gap_shown = match (value, &target) {
-            (Some(v), Some((t, ..))) => {
-                v.checked_sub(*t).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        lines.push(IndicatorLine {
-            indicator: ind.clone(),
-            num,
-            den,
-            shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
-            value,
-            target_shown: target.as_ref().map(|(t, y, p)| format!("{} (năm {y}, {p})", shown(ind, *t))).unwrap_or_else(|| "—".into()),
-            target,
-            gap_shown,
-            light,
-            reported_note,
-        });
-    }
+    let Figures { metrics, changes, reported, lines, ancestors, targets } = figures(state, unit.as_ref(), year, basis, &indicators).await?;
     // The ranking: the chosen computed indicator (default the first with data).
     let computed: Vec<&Indicator> = indicators.iter().filter(|i| i.kind == IndicatorKind::Computed).collect();
     let ranked = q.chi_so.as_deref().and_then(|id| computed.iter().find(|i| i.id == id)).or_else(|| computed.first()).map(|i| (*i).clone());
@@ -413,14 +518,14 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
             None => state.store.provinces(on).await?,
         };
         let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
-        let own_targets = state.store.targets_of_units(&ids, &ind.id, year).await?;
+        let own_targets = state.store.targets_in_force_of_units(&ids, &ind.id, year).await?;
+        let inherited = pick_target(ind, &targets, year).map(|t| t.value);
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
-            let (num, den) = (sum(&m, &ind.numerator), sum(&m, &ind.denominator));
-            let value = ind.value(num, den);
+            let hoctap_domain::indicator::Figure { num, den, value } = ind.figure(&m);
             // The child's own target, else the one it inherits from here.
-            let own = own_targets.get(&k.id).copied();
-            let target = own.or_else(|| pick_target(&targets, &ind.id).map(|t| t.0));
+            let own = own_targets.get(&k.id).and_then(|rows| path_of(rows, year)).map(|(_, p)| p.value);
+            let target = own.or(inherited);
             let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
             children.push(ChildLine {
                 id: k.id,
@@ -443,10 +548,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         let points: Trend = (first_year..=year)
             .map(|y| {
                 let value = match ind.kind {
-                    IndicatorKind::Computed => {
-                        let m = values_at(&changes, y);
-                        ind.value(sum(&m, &ind.numerator), sum(&m, &ind.denominator))
-                    }
+                    IndicatorKind::Computed => ind.figure(&values_at(&changes, y)).value,
                     IndicatorKind::Reported => reported.get(&(ind.id.clone(), y)).map(|(v, _)| *v),
                 };
                 (y, value)
@@ -620,9 +722,21 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
     let s = |x: &str| x.to_string();
     let mut out = vec![Table {
         sheet: s("Chi tieu"),
-        header: ["Mã chỉ số", "Chỉ số", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Chênh lệch", "Đánh giá", "Nguồn"]
-            .map(s)
-            .to_vec(),
+        header: [
+            "Mã chỉ số",
+            "Chỉ số",
+            "Đơn vị tính",
+            "Tử số",
+            "Mẫu số",
+            "Giá trị",
+            "Chỉ tiêu",
+            "Chênh lệch",
+            "Đánh giá",
+            "Nguồn",
+            "Lộ trình",
+        ]
+        .map(s)
+        .to_vec(),
         rows: d
             .lines
             .iter()
@@ -638,6 +752,7 @@ pub fn tables(d: &Dashboard) -> Vec<hoctap_docs::registry_xlsx::Table> {
                     l.gap_shown.clone(),
                     l.light_label().to_string(),
                     l.indicator.source.clone(),
+                    l.path_shown.clone(),
                 ]
             })
             .collect(),
@@ -722,7 +837,7 @@ async fn exchange_rows(
         for k in kids {
             let m = by_child.get(&k.id).cloned().unwrap_or_default();
             for l in &computed {
-                if let Some(v) = l.indicator.value(sum(&m, &l.indicator.numerator), sum(&m, &l.indicator.denominator)) {
+                if let Some(v) = l.indicator.figure(&m).value {
                     rows.push((k.code.clone(), k.name.clone(), l.indicator.clone(), v));
                 }
             }

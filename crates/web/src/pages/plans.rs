@@ -53,6 +53,10 @@ struct TargetLine {
     year: i16,
     value: String,
     text: String,
+    /// The plan's note on the target (where its text and its table disagree, what it
+    /// approximates) and the document that states it, when another one does.
+    note: String,
+    stated_in: String,
     origin: String,
     /// The split link, when the target's unit exists today and has units below it.
     can_split: bool,
@@ -96,7 +100,11 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
         }
         let (unit, current) = names.get(&t.unit_id).cloned().unwrap_or_default();
         let ind = inds.get(&t.indicator);
+        let stated =
+            p.plan.targets.iter().find(|pt| pt.indicator == t.indicator && pt.year == t.year && pt.text == t.text && !t.text.is_empty());
         targets.push(TargetLine {
+            note: stated.and_then(|pt| pt.note.clone()).unwrap_or_default(),
+            stated_in: stated.and_then(|pt| pt.stated_in.clone()).unwrap_or_default(),
             indicator: ind.map(|i| i.name.clone()).unwrap_or_else(|| t.indicator.clone()),
             indicator_id: t.indicator.clone(),
             unit,

@@ -3,7 +3,7 @@
 //! narrative sections the officer writes, the children's submission status, the due date of
 //! the jurisdiction; DOCX and PDF in the Nghị định 30/2020 layout and XLSX of every table.
 
-use super::dashboard::{DashQuery, Dashboard, Place, build, number_vn};
+use super::dashboard::{DashQuery, Dashboard, Place, build, shown};
 use super::{Chrome, FieldError, XLSX, download, file_response};
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -15,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Action;
-use hoctap_domain::criteria::Number;
 use hoctap_domain::unit::UnitKind;
 use hoctap_store::{ReportRow, UnitRow};
 use serde::Deserialize;
@@ -154,7 +153,7 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
                     l.shown.clone(),
                     l.target_shown.clone(),
                     l.gap_shown.clone(),
-                    s(l.light_label()),
+                    if l.path_shown.is_empty() { s(l.light_label()) } else { format!("{}, {}", l.light_label(), l.path_shown) },
                 ]
             })
             .collect();
@@ -163,18 +162,21 @@ fn tables(v: &ReportView) -> Vec<ReportTable> {
         vec![s("2"), s("Trung tâm ứng dụng CNTT trong quản lý, dạy học"), int(m, "learning_centres_it")],
         vec![s("3"), s("Trung tâm có Chủ tịch Hội Khuyến học xã tham gia quản lý"), int(m, "learning_centres_hkh_chair")],
     ];
-    let per_capita = match m.get("citizens") {
-        Some(c) if *c > 0 => Number::ratio(i128::from(m.get("fund_receipts").copied().unwrap_or(0)), i128::from(*c))
-            .map(|n| format!("{} đồng/người", number_vn(n, 0)))
-            .unwrap_or_default(),
-        _ => "—".to_string(),
+    // A rate in the tables is the indicator's figure, the same as on the dashboard (also for a
+    // level whose dashboard does not list it).
+    let figure = |id: &str| match line(id) {
+        Some(l) => l.shown.clone(),
+        None => hoctap_domain::indicator::shipped_indicator(id)
+            .and_then(|i| i.figure(m).value.map(|v| shown(&i, v)))
+            .unwrap_or_else(|| "—".to_string()),
     };
     let association = vec![
         vec![s("1"), s("Số hội viên khuyến học"), int(m, "association_members")],
         vec![s("2"), s("Số công dân trong sổ (dân số)"), int(m, "citizens")],
-        vec![s("3"), s("Thu quỹ khuyến học trong năm (đồng)"), int(m, "fund_receipts")],
-        vec![s("4"), s("Chi quỹ khuyến học trong năm (đồng)"), int(m, "fund_payments")],
-        vec![s("5"), s("Thu quỹ bình quân đầu người"), per_capita],
+        vec![s("3"), s("Tỷ lệ hội viên khuyến học trên tổng dân số"), figure("hkh_membership_rate")],
+        vec![s("4"), s("Thu quỹ khuyến học trong năm (đồng)"), int(m, "fund_receipts")],
+        vec![s("5"), s("Chi quỹ khuyến học trong năm (đồng)"), int(m, "fund_payments")],
+        vec![s("6"), s("Bình quân quỹ khuyến học trên đầu người"), figure("fund_per_capita")],
     ];
     let mut out = vec![
         ReportTable {
