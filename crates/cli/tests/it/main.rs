@@ -15,6 +15,7 @@ mod funds;
 mod r#gen;
 mod harness;
 mod http;
+mod lineage;
 mod movement;
 mod registries;
 mod stats;
