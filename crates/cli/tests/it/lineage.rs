@@ -13,10 +13,10 @@ async fn every_2024_commune_has_a_successor_today_but_the_documented_few() {
         let app = TestApp::start(engine).await;
         let store = &app.store;
         let today = hoctap_store::today();
-        // The data leaves 25 of the 567 communes abolished before 1/7/2025 without a named
+        // The data leaves 11 of the 567 communes abolished before 1/7/2025 without a named
         // successor (SOURCE.md lists them); every other commune of 2024 is carried on today.
         let gaps = store.admin_units_check(today).await.unwrap();
-        assert_eq!(gaps.legacy_without_successor.len(), 25, "{engine:?}: {:?}", gaps.legacy_without_successor);
+        assert_eq!(gaps.legacy_without_successor.len(), 11, "{engine:?}: {:?}", gaps.legacy_without_successor);
         let ended: i64 = store
             .scalar_i64(
                 "SELECT COUNT(*) FROM units u WHERE u.kind = 'commune' AND u.valid_from <= '2024-12-31' AND u.valid_to > '2024-01-01' \
@@ -24,7 +24,7 @@ async fn every_2024_commune_has_a_successor_today_but_the_documented_few() {
             )
             .await
             .unwrap();
-        assert_eq!(ended, 25, "{engine:?}: communes of 2024 that end without a successor");
+        assert_eq!(ended, 11, "{engine:?}: communes of 2024 that end without a successor");
         // Phường 9 (Gò Vấp) went into Phường 8 on 01/01/2025 (round of 2023–2025), which went into
         // a 2025 ward: it has a successor today, and it no longer exists in February 2025.
         let p9 = store.unit_by_code("26897", date(2024, 12, 31)).await.unwrap();
@@ -77,6 +77,11 @@ async fn a_partially_merged_commune_is_listed_with_its_share_and_rebases_to_its_
         assert!(partial.iter().any(|e| e["other"]["id"] == json!(thuan_an) && e["seat"] == json!(true)));
         assert_eq!(lin["rebase"]["rule"], "seat", "{engine:?}");
         assert_eq!((share_of(&lin["rebase"], thuan_an), share_of(&lin["rebase"], phu_dong)), (100, 0), "{engine:?}");
+        // The unit page shows each part and its share of the figures.
+        let (s, html) = page(&app, &format!("/don-vi/{dang_xa}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("một phần chuyển thành (nơi đặt trụ sở); nhận 100 % số liệu"), "{engine:?}");
+        assert!(html.contains("một phần chuyển thành; nhận 0 % số liệu"), "{engine:?}");
         // Thuận An names Đặng Xá among its predecessors, and so does Phù Đổng (one part each).
         for s in [thuan_an, phu_dong] {
             let (_, l) = app.get(&format!("/api/v1/units/{s}/lineage")).await;
