@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::WebError;
 use crate::pages::units::{AsAt, as_at, validity_from_form};
-use crate::routes::{Routes, get, post};
+use crate::routes::{Routes, get, post, put};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -34,7 +34,7 @@ pub fn routes() -> Routes {
         .route("/units/{id}", get(unit).patch(correct_unit))
         .route("/units/{id}/children", get(children))
         .route("/units/{id}/lineage", get(lineage))
-        .route("/units/{id}/rebase", axum::routing::put(set_rebase))
+        .route("/units/{id}/rebase", put(set_rebase))
         .route("/units/{id}/attributes", get(attributes).post(set_attribute))
         .route("/units/{id}/villages", get(villages).post(create_village))
         .route("/tree", get(tree))
