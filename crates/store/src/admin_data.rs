@@ -28,12 +28,22 @@ const COMMUNES_2025: &str = include_str!("../../../data/admin-units/communes-202
 const LINEAGE: &str = include_str!("../../../data/admin-units/lineage.csv");
 const LINEAGE_2023_2025: &str = include_str!("../../../data/admin-units/lineage-2023-2025.csv");
 const LINEAGE_PARTIAL: &str = include_str!("../../../data/admin-units/lineage-partial.csv");
+const ACTS_2025: &str = include_str!("../../../data/admin-units/acts-2025.csv");
 
 const ACT_PROVINCES: &str = "Nghị quyết 202/2025/QH15 của Quốc hội về việc sắp xếp đơn vị hành chính cấp tỉnh";
 const ACT_DISTRICTS: &str = "Luật Tổ chức chính quyền địa phương số 72/2025/QH15 (chính quyền địa phương hai cấp; đơn vị hành chính cấp huyện kết thúc hoạt động từ 01/07/2025)";
 
-fn act_communes(province: &str) -> String {
-    format!("Nghị quyết của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025")
+/// The 2025 act on a province's communes, with its number and date when acts-2025.csv has them.
+fn act_communes(province: &str, number: Option<&(String, String)>) -> String {
+    match number {
+        Some((num, signed)) => {
+            let on = signed.parse::<Date>().map(hoctap_domain::date::format_vn).unwrap_or_else(|_| signed.clone());
+            format!(
+                "Nghị quyết {num} ngày {on} của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025"
+            )
+        }
+        None => format!("Nghị quyết của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025"),
+    }
 }
 
 /// What a load did, for the CLI and the benchmark.
@@ -268,6 +278,9 @@ fn build() -> Result<Built> {
         new_ids.insert(n.code.clone(), id);
     }
 
+    // Each province's 2025 resolution on its communes (number, date signed).
+    let acts_2025: BTreeMap<String, (String, String)> =
+        read(ACTS_2025)?.into_iter().filter_map(|r| Some((r.first()?.clone(), (r.get(1)?.clone(), r.get(2)?.clone())))).collect();
     // Lineage events. The 2023–2025 rounds first: one event per receiving commune and act.
     let mut events: EventRows = Vec::new();
     let mut by_round: BTreeMap<(String, Date, String), Vec<Link>> = BTreeMap::new();
@@ -316,11 +329,14 @@ fn build() -> Result<Built> {
         events.push((
             kind,
             REFORM_DATE,
-            act_communes(&format!(
-                "{} {}",
-                if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" },
-                prov_name(&n.parent)
-            )),
+            act_communes(
+                &format!(
+                    "{} {}",
+                    if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" },
+                    prov_name(&n.parent)
+                ),
+                acts_2025.get(&n.parent),
+            ),
             links,
         ));
     }

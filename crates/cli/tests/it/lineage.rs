@@ -38,6 +38,13 @@ async fn every_2024_commune_has_a_successor_today_but_the_documented_few() {
         let round = events.iter().find(|e| e.other.id == p8.id).unwrap();
         assert_eq!(round.effective_on, date(2025, 1, 1));
         assert!(round.legal_act.contains("Hồ Chí Minh") && round.legal_act.contains("2023–2025"), "{}", round.legal_act);
+        // The 2025 events name each province's resolution: Hà Nội's is 1656/NQ-UBTVQH15 of 16/06/2025.
+        let ba_dinh = store.unit_by_code("00004", today).await.unwrap();
+        let e = store.lineage(ba_dinh.id).await.unwrap();
+        assert!(
+            e.iter().any(|e| e.effective_on == date(2025, 7, 1) && e.legal_act.starts_with("Nghị quyết 1656/NQ-UBTVQH15 ngày 16/06/2025")),
+            "{engine:?}: {e:?}"
+        );
         // With its act number where the source names it (Gò Công, 1013/NQ-UBTVQH15, 01/05/2024).
         let go_cong = store.unit_by_code("28303", date(2024, 1, 1)).await.unwrap();
         let e = store.lineage(go_cong.id).await.unwrap();
