@@ -693,5 +693,69 @@ pub fn closure_rows(h: &Hierarchy, of: &[UnitId]) -> Vec<ClosureRow> {
     out
 }
 
+/// A lineage link leaving an ended unit, as the re-basing rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebaseLink {
+    pub successor: UnitId,
+    /// The successor is of the unit's own level (a district's communes are not).
+    pub same_kind: bool,
+    /// Nhập một phần: only part of the unit's territory went to this successor.
+    pub partial: bool,
+    /// The successor holds the unit's former seat (trụ sở).
+    pub seat: bool,
+}
+
+/// Why an ended unit's figures (số liệu) go to the successor they go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebaseRule {
+    /// An administrator named this successor for the unit.
+    Override,
+    /// A partially merged unit: the successor holding its seat, by default.
+    Seat,
+    /// The unit went whole into this successor.
+    Whole,
+    /// No whole or seat link of the same level: the first successor.
+    Other,
+}
+
+impl RebaseRule {
+    /// Vietnamese wording for pages and notes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Override => "do quản trị chỉ định",
+            Self::Seat => "đơn vị kế thừa trụ sở (mặc định khi nhập một phần)",
+            Self::Whole => "nhập toàn bộ",
+            Self::Other => "đơn vị kế thừa đầu tiên",
+        }
+    }
+}
+
+/// The successor that carries an ended unit's figures on today's tree, one step: the
+/// administrator's override when it names one of the unit's successors; else, for a partially
+/// merged unit, the successor holding its seat; else a whole successor of the same level; else
+/// any successor of the same level; else the first. The figures are never split: they go whole
+/// to one successor (share 100 %), the other parts get none (see [`rebase_shares`]).
+pub fn rebase_step(links: &[RebaseLink], over: Option<UnitId>) -> Option<(UnitId, RebaseRule)> {
+    if let Some(o) = over.filter(|o| links.iter().any(|l| l.successor == *o)) {
+        return Some((o, RebaseRule::Override));
+    }
+    let same: Vec<&RebaseLink> = links.iter().filter(|l| l.same_kind).collect();
+    if let Some(l) = same.iter().find(|l| l.partial && l.seat) {
+        return Some((l.successor, RebaseRule::Seat));
+    }
+    if let Some(l) = same.iter().find(|l| !l.partial) {
+        return Some((l.successor, RebaseRule::Whole));
+    }
+    same.first().copied().or(links.first()).map(|l| (l.successor, RebaseRule::Other))
+}
+
+/// The share (in %) of an ended unit's figures that each of its successors carries under
+/// [`rebase_step`]: 100 for the chosen one, 0 for the others.
+pub fn rebase_shares(links: &[RebaseLink], over: Option<UnitId>) -> Vec<(UnitId, u8)> {
+    let chosen = rebase_step(links, over).map(|(u, _)| u);
+    links.iter().map(|l| (l.successor, if Some(l.successor) == chosen { 100 } else { 0 })).collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -26,12 +26,24 @@ const COMMUNES_LEGACY_2025_06: &str = include_str!("../../../data/admin-units/co
 const PROVINCES_2025: &str = include_str!("../../../data/admin-units/provinces-2025.csv");
 const COMMUNES_2025: &str = include_str!("../../../data/admin-units/communes-2025.csv");
 const LINEAGE: &str = include_str!("../../../data/admin-units/lineage.csv");
+const LINEAGE_2023_2025: &str = include_str!("../../../data/admin-units/lineage-2023-2025.csv");
+const LINEAGE_PARTIAL: &str = include_str!("../../../data/admin-units/lineage-partial.csv");
+const ACTS_2025: &str = include_str!("../../../data/admin-units/acts-2025.csv");
 
 const ACT_PROVINCES: &str = "Nghị quyết 202/2025/QH15 của Quốc hội về việc sắp xếp đơn vị hành chính cấp tỉnh";
 const ACT_DISTRICTS: &str = "Luật Tổ chức chính quyền địa phương số 72/2025/QH15 (chính quyền địa phương hai cấp; đơn vị hành chính cấp huyện kết thúc hoạt động từ 01/07/2025)";
 
-fn act_communes(province: &str) -> String {
-    format!("Nghị quyết của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025")
+/// The 2025 act on a province's communes, with its number and date when acts-2025.csv has them.
+fn act_communes(province: &str, number: Option<&(String, String)>) -> String {
+    match number {
+        Some((num, signed)) => {
+            let on = signed.parse::<Date>().map(hoctap_domain::date::format_vn).unwrap_or_else(|_| signed.clone());
+            format!(
+                "Nghị quyết {num} ngày {on} của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025"
+            )
+        }
+        None => format!("Nghị quyết của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành chính cấp xã của {province} năm 2025"),
+    }
 }
 
 /// What a load did, for the CLI and the benchmark.
@@ -56,7 +68,7 @@ impl AdminLoadReport {
 /// Known gaps and broken invariants, for `hoctap admin-units check`.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GapReport {
-    /// Pre-2025 communes with no successor (abolished in the 2023–2025 mergers, not in the lineage data).
+    /// Pre-2025 communes with no successor (abolished in the 2023–2025 mergers, no source names the commune that took them).
     pub legacy_without_successor: Vec<(String, String)>,
     /// 2025 communes with no predecessor (special zones formed from commune-less districts).
     pub current_without_predecessor: Vec<(String, String)>,
@@ -106,9 +118,30 @@ fn rows3(csv_text: &str) -> Result<Vec<Row3>> {
         .collect())
 }
 
-/// Builds the whole two-era hierarchy in memory from the shipped files.
-/// A lineage event to write: kind, legal act, (predecessor, successor) links.
-type EventRows = Vec<(&'static str, String, Vec<(UnitId, UnitId)>)>;
+/// One lineage link to write: predecessor, successor, partial (nhập một phần), seat (trụ sở).
+type Link = (UnitId, UnitId, bool, bool);
+
+/// A lineage event to write: kind, effective date, legal act, links.
+type EventRows = Vec<(&'static str, Date, String, Vec<Link>)>;
+
+/// A commune abolished in the 2023–2025 rounds: the June-2025 commune that took it, the date, the act.
+struct Round {
+    successor: String,
+    effective_on: Date,
+    legal_act: String,
+}
+
+fn rounds() -> Result<BTreeMap<String, Round>> {
+    read(LINEAGE_2023_2025)?
+        .into_iter()
+        .map(|r| {
+            let [code, successor, on, act, _basis] =
+                <[String; 5]>::try_from(r).map_err(|_| StoreError::Corrupt("lineage-2023-2025: số cột".into()))?;
+            let effective_on = on.parse::<Date>().map_err(|e| StoreError::Corrupt(format!("lineage-2023-2025 {code}: {e}")))?;
+            Ok((code, Round { successor, effective_on, legal_act: act }))
+        })
+        .collect()
+}
 
 struct Built {
     h: Hierarchy,
@@ -211,6 +244,7 @@ fn build() -> Result<Built> {
             text::fold(&n.name) == text::fold(&old.name) && lineage.iter().any(|(o, nw)| o == &old.code && nw == &old.code)
         })
     };
+    let rounds = rounds()?;
     let mut old_ids: BTreeMap<String, UnitId> = BTreeMap::new();
     let mut new_ids: BTreeMap<String, UnitId> = BTreeMap::new();
     let district_province: BTreeMap<String, String> = rows3(DISTRICTS_LEGACY)?.into_iter().map(|d| (d.code, d.parent)).collect();
@@ -227,8 +261,10 @@ fn build() -> Result<Built> {
             old_ids.insert(c.code.clone(), id);
             kept += 1;
         } else {
-            let id = add(&mut h, &c.code, &c.name, &c.ty, legacy, &pcode, &mut province_code)?;
-            edge(&mut h, id, parent, legacy);
+            // Abolished in the 2023–2025 rounds: ends on the round's date, not on 01/07/2025.
+            let validity = rounds.get(&c.code).map_or(legacy, |r| Validity { from: BEGINNING, to: r.effective_on });
+            let id = add(&mut h, &c.code, &c.name, &c.ty, validity, &pcode, &mut province_code)?;
+            edge(&mut h, id, parent, validity);
             old_ids.insert(c.code.clone(), id);
         }
     }
@@ -242,15 +278,46 @@ fn build() -> Result<Built> {
         new_ids.insert(n.code.clone(), id);
     }
 
-    // Lineage events.
+    // Each province's 2025 resolution on its communes (number, date signed).
+    let acts_2025: BTreeMap<String, (String, String)> =
+        read(ACTS_2025)?.into_iter().filter_map(|r| Some((r.first()?.clone(), (r.get(1)?.clone(), r.get(2)?.clone())))).collect();
+    // Lineage events. The 2023–2025 rounds first: one event per receiving commune and act.
     let mut events: EventRows = Vec::new();
+    let mut by_round: BTreeMap<(String, Date, String), Vec<Link>> = BTreeMap::new();
+    for (code, r) in &rounds {
+        let (Some(o), Some(s)) = (old_ids.get(code), old_ids.get(&r.successor)) else { continue };
+        by_round.entry((r.successor.clone(), r.effective_on, r.legal_act.clone())).or_default().push((*o, *s, false, false));
+    }
+    for ((_, on, act), links) in by_round {
+        events.push(("merge", on, act, links));
+    }
+    // Communes split between several 2025 communes: a partial link to each part, one holding the seat.
+    let mut partial_by_new: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    let mut partial_old: BTreeSet<String> = BTreeSet::new();
+    for r in read(LINEAGE_PARTIAL)? {
+        let [old, new, seat] = <[String; 3]>::try_from(r).map_err(|_| bad("lineage-partial", "số cột".into()))?;
+        partial_old.insert(old.clone());
+        partial_by_new.entry(new).or_default().push((old, seat == "1"));
+    }
     let prov_name = |code: &str| new_provinces.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
     for n in &new_communes {
         let Some(target) = new_ids.get(&n.code).copied() else { continue };
-        let links: Vec<(UnitId, UnitId)> = preds_of
+        let mut links: Vec<Link> = preds_of
             .get(&n.code)
-            .map(|v| v.iter().filter_map(|o| old_ids.get(o).copied()).filter(|o| *o != target).map(|o| (o, target)).collect())
+            .map(|v| {
+                v.iter()
+                    .filter(|o| !partial_old.contains(*o))
+                    .filter_map(|o| old_ids.get(o).copied())
+                    .filter(|o| *o != target)
+                    .map(|o| (o, target, false, false))
+                    .collect()
+            })
             .unwrap_or_default();
+        for (o, seat) in partial_by_new.get(&n.code).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(o) = old_ids.get(o).copied().filter(|o| *o != target) {
+                links.push((o, target, true, *seat));
+            }
+        }
         if links.is_empty() {
             continue;
         }
@@ -261,11 +328,15 @@ fn build() -> Result<Built> {
         };
         events.push((
             kind,
-            act_communes(&format!(
-                "{} {}",
-                if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" },
-                prov_name(&n.parent)
-            )),
+            REFORM_DATE,
+            act_communes(
+                &format!(
+                    "{} {}",
+                    if new_provinces.iter().any(|p| p.code == n.parent && p.ty == "tỉnh") { "tỉnh" } else { "thành phố" },
+                    prov_name(&n.parent)
+                ),
+                acts_2025.get(&n.parent),
+            ),
             links,
         ));
     }
@@ -276,16 +347,16 @@ fn build() -> Result<Built> {
         let Some(op) = district_province.get(&o.parent) else { continue };
         *votes.entry(op.clone()).or_default().entry(n.parent.clone()).or_default() += 1;
     }
-    let mut by_new: BTreeMap<String, Vec<(UnitId, UnitId)>> = BTreeMap::new();
+    let mut by_new: BTreeMap<String, Vec<Link>> = BTreeMap::new();
     for (op, v) in &votes {
         let Some((np, _)) = v.iter().max_by_key(|(_, n)| **n) else { continue };
         let (Some(o), Some(n)) = (old_prov.get(op), new_prov.get(np)) else { continue };
         if o != n {
-            by_new.entry(np.clone()).or_default().push((*o, *n));
+            by_new.entry(np.clone()).or_default().push((*o, *n, false, false));
         }
     }
     for (_, links) in by_new {
-        events.push(("merge", ACT_PROVINCES.to_string(), links));
+        events.push(("merge", REFORM_DATE, ACT_PROVINCES.to_string(), links));
     }
     // Districts: abolished; their territory went to the new communes of their communes.
     let mut district_links: BTreeMap<UnitId, BTreeSet<UnitId>> = BTreeMap::new();
@@ -296,7 +367,7 @@ fn build() -> Result<Built> {
         }
     }
     for (d, succ) in district_links {
-        events.push(("abolish", ACT_DISTRICTS.to_string(), succ.into_iter().map(|s| (d, s)).collect()));
+        events.push(("abolish", REFORM_DATE, ACT_DISTRICTS.to_string(), succ.into_iter().map(|s| (d, s, false, false)).collect()));
     }
     Ok(Built { h, province_code, events, kept })
 }
@@ -342,22 +413,25 @@ impl Store {
         }
         insert_closure(&mut tx, &closure).await?;
         let mut links = 0;
-        for (i, (kind, act, ev_links)) in built.events.iter().enumerate() {
+        for (i, (kind, on, act, ev_links)) in built.events.iter().enumerate() {
             let event_id = i64::try_from(i).unwrap_or(0) + 1;
             sqlx::query("INSERT INTO lineage_events (id, kind, effective_on, legal_act, note) VALUES ($1, $2, $3, $4, 'dữ liệu gốc 2025')")
                 .bind(event_id)
                 .bind(*kind)
-                .bind(date_text(REFORM_DATE))
+                .bind(date_text(*on))
                 .bind(act)
                 .execute(&mut *tx)
                 .await?;
             for chunk in ev_links.chunks(500) {
                 let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 3 + 1, 3))).collect();
-                let sql = format!("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES {}", values.join(", "));
+                    (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 5 + 1, 5))).collect();
+                let sql = format!(
+                    "INSERT INTO lineage_links (event_id, predecessor_id, successor_id, partial, seat) VALUES {}",
+                    values.join(", ")
+                );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (p, s) in chunk {
-                    q = q.bind(event_id).bind(p.0).bind(s.0);
+                for (p, s, partial, seat) in chunk {
+                    q = q.bind(event_id).bind(p.0).bind(s.0).bind(i64::from(*partial)).bind(i64::from(*seat));
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -391,7 +465,7 @@ impl Store {
         let mut g = GapReport {
             legacy_without_successor: pairs(
                 sqlx::query(
-                    "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_to = $1 \
+                    "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_to <= $1 \
                      AND NOT EXISTS (SELECT 1 FROM lineage_links l WHERE l.predecessor_id = u.id) ORDER BY u.code",
                 )
                 .bind(date_text(REFORM_DATE))

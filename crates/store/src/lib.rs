@@ -49,7 +49,7 @@ pub use registry::{
     RowOutcome, sort_column,
 };
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
-pub use units::{AttributeRow, LineageEntry, TreeNode, UnitRow};
+pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, UnitRow};
 pub use users::{FailedLoginAudit, NewUser, SessionRow, ThrottleRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 
@@ -243,6 +243,15 @@ impl Store {
     pub async fn exec_raw(&self, sql: &str) -> Result<()> {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The first column of the first row of a query that takes no parameters (checks in tests and CLI).
+    pub async fn scalar_i64(&self, sql: &str) -> Result<i64> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await?;
+        match row.try_get::<i64, _>(0) {
+            Ok(v) => Ok(v),
+            Err(_) => Ok(i64::from(row.try_get::<i32, _>(0)?)),
+        }
     }
 
     /// PostgreSQL: whether a database of that name exists.

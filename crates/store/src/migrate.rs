@@ -24,6 +24,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0016_signing_keys", include_str!("../migrations/sqlite/0016_signing_keys.sql")),
     ("0017_fund_vouchers", include_str!("../migrations/sqlite/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/sqlite/0018_login_throttle.sql")),
+    ("0019_lineage_partial", include_str!("../migrations/sqlite/0019_lineage_partial.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -44,6 +45,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0016_signing_keys", include_str!("../migrations/postgres/0016_signing_keys.sql")),
     ("0017_fund_vouchers", include_str!("../migrations/postgres/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/postgres/0018_login_throttle.sql")),
+    ("0019_lineage_partial", include_str!("../migrations/postgres/0019_lineage_partial.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use hoctap_domain::hierarchy::{RebaseLink, UnitId, rebase_step};
 use hoctap_domain::registry::def::{self, Registry, RegistryKind, Value, Values};
 use hoctap_domain::stats::{self, Delta, MetricKind};
 use jiff::civil::Date;
@@ -465,10 +466,24 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
         .iter()
         .map(|r| Ok((get_i64(r, "id")?, r.try_get::<String, _>("kind")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?)))
         .collect::<Result<_>>()?;
-    let mut successors: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for r in sqlx::query("SELECT predecessor_id, successor_id FROM lineage_links ORDER BY successor_id").fetch_all(&mut *conn).await? {
-        successors.entry(get_i64(&r, "predecessor_id")?).or_default().push(get_i64(&r, "successor_id")?);
+    // (successor, partial, seat) per predecessor, and the administrators' overrides.
+    let mut successors: BTreeMap<i64, Vec<(i64, bool, bool)>> = BTreeMap::new();
+    for r in sqlx::query("SELECT predecessor_id, successor_id, partial, seat FROM lineage_links ORDER BY successor_id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        successors.entry(get_i64(&r, "predecessor_id")?).or_default().push((
+            get_i64(&r, "successor_id")?,
+            get_i64(&r, "partial")? != 0,
+            get_i64(&r, "seat")? != 0,
+        ));
     }
+    let overrides: BTreeMap<i64, i64> = sqlx::query("SELECT unit_id, current_id FROM rebase_overrides")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((get_i64(r, "unit_id")?, get_i64(r, "current_id")?)))
+        .collect::<Result<_>>()?;
     // A unit's last parent, for units that end without a successor.
     let mut last_parent: BTreeMap<i64, (Date, i64)> = BTreeMap::new();
     for r in sqlx::query("SELECT child_id AS unit_id, parent_id, valid_to FROM unit_parents").fetch_all(&mut *conn).await? {
@@ -488,8 +503,19 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
             if *current {
                 break;
             }
+            // The domain's rule: override, else the seat's successor of a partial merge, else a
+            // whole successor of the same level (the unit's or the starting unit's), else any.
             let next = successors.get(&at).and_then(|s| {
-                s.iter().find(|x| info.get(x).is_some_and(|(sk, _)| *sk == *k || *sk == kind.as_str())).or(s.first()).copied()
+                let links: Vec<RebaseLink> = s
+                    .iter()
+                    .map(|(x, partial, seat)| RebaseLink {
+                        successor: UnitId(*x),
+                        same_kind: info.get(x).is_some_and(|(sk, _)| *sk == *k || *sk == kind.as_str()),
+                        partial: *partial,
+                        seat: *seat,
+                    })
+                    .collect();
+                rebase_step(&links, overrides.get(&at).map(|o| UnitId(*o))).map(|(u, _)| u.0)
             });
             at = match next.or_else(|| last_parent.get(&at).map(|(_, p)| *p)) {
                 Some(n) => n,

@@ -5,7 +5,7 @@ use crate::audit::{AuditEntry, record};
 use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, parse_date_col};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::Validity;
-use hoctap_domain::hierarchy::LineageKind;
+use hoctap_domain::hierarchy::{LineageKind, RebaseLink, RebaseRule, UnitId, rebase_shares, rebase_step};
 use hoctap_domain::text;
 use hoctap_domain::unit::{UnitKind, UnitName};
 use jiff::civil::Date;
@@ -72,6 +72,29 @@ pub struct LineageEntry {
     /// "predecessor" when the unit went into `other`, "successor" when `other` went into it.
     pub role: &'static str,
     pub other: UnitRow,
+    /// Nhập một phần: only part of the predecessor's territory went to the successor.
+    pub partial: bool,
+    /// The successor holds the predecessor's former seat (trụ sở).
+    pub seat: bool,
+}
+
+/// Where an ended unit's figures go on today's tree, and why (`hierarchy::rebase_step`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RebaseInfo {
+    pub rule: Option<RebaseRule>,
+    pub rule_label: String,
+    /// The override's reason, when an administrator named the successor.
+    pub override_reason: Option<String>,
+    /// Each direct successor with its share (%) of the unit's figures under the rule.
+    pub parts: Vec<RebasePart>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RebasePart {
+    pub unit: UnitRow,
+    pub partial: bool,
+    pub seat: bool,
+    pub share_pct: u8,
 }
 
 /// One effective-dated area attribute.
@@ -263,7 +286,7 @@ impl Store {
     /// The lineage events a unit takes part in, oldest first.
     pub async fn lineage(&self, id: i64) -> Result<Vec<LineageEntry>> {
         let sql = format!(
-            "SELECT e.id AS event_id, e.kind AS event_kind, e.effective_on, e.legal_act, \
+            "SELECT e.id AS event_id, e.kind AS event_kind, e.effective_on, e.legal_act, l.partial, l.seat, \
              CASE WHEN l.predecessor_id = $1 THEN 'predecessor' ELSE 'successor' END AS side, {UNIT_COLS} \
              FROM lineage_links l JOIN lineage_events e ON e.id = l.event_id \
              JOIN units u ON u.id = CASE WHEN l.predecessor_id = $1 THEN l.successor_id ELSE l.predecessor_id END \
@@ -281,6 +304,8 @@ impl Store {
                     legal_act: r.try_get("legal_act")?,
                     role: if side == "predecessor" { "predecessor" } else { "successor" },
                     other: unit_from_row(r)?,
+                    partial: get_i64(r, "partial")? != 0,
+                    seat: get_i64(r, "seat")? != 0,
                 })
             })
             .collect()
@@ -302,15 +327,29 @@ impl Store {
     }
 
     /// Every unit of the same level that went, directly or not, into this one (a 2025
-    /// commune's predecessors are communes, not the districts whose territory it took).
+    /// commune's predecessors are communes, not the districts whose territory it took). A unit
+    /// still valid today that only gave part of its territory is not one: see [`Store::territory_from`].
     pub async fn predecessors(&self, id: i64) -> Result<Vec<UnitRow>> {
         let sql = format!(
             "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
-               SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id) \
+               SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id JOIN units x ON x.id = w.id \
+               WHERE w.id = $1 OR NOT (x.valid_from <= $2 AND x.valid_to > $2)) \
              SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 \
-             AND u.kind = (SELECT kind FROM units WHERE id = $1) ORDER BY u.valid_to DESC, u.code"
+             AND u.kind = (SELECT kind FROM units WHERE id = $1) AND NOT (u.valid_from <= $2 AND u.valid_to > $2) \
+             ORDER BY u.valid_to DESC, u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    /// Units still valid today that gave part of their territory to this one (nhập một phần):
+    /// the counterpart of such a unit's `territory_to`.
+    pub async fn partial_donors(&self, id: i64) -> Result<Vec<UnitRow>> {
+        let sql = format!(
+            "SELECT DISTINCT {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.predecessor_id \
+             WHERE l.successor_id = $1 AND l.partial = 1 AND u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 ORDER BY u.code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -611,5 +650,124 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How a unit's figures re-base onto today's tree: its direct successors with their share
+    /// under the rule (a partially merged commune's go whole to its seat's successor, or to
+    /// the one an administrator named).
+    pub async fn rebase_info(&self, id: i64) -> Result<RebaseInfo> {
+        let unit = self.unit(id).await?;
+        let sql = format!(
+            "SELECT l.partial, l.seat, {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.successor_id \
+             WHERE l.predecessor_id = $1 AND u.id <> $1 ORDER BY u.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        let mut parts: Vec<RebasePart> = Vec::new();
+        for r in &rows {
+            let u = unit_from_row(r)?;
+            if parts.iter().any(|p| p.unit.id == u.id) {
+                continue;
+            }
+            parts.push(RebasePart { unit: u, partial: get_i64(r, "partial")? != 0, seat: get_i64(r, "seat")? != 0, share_pct: 0 });
+        }
+        let over =
+            sqlx::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1").bind(id).fetch_optional(self.pool()).await?;
+        let over_id = over.as_ref().map(|r| get_i64(r, "current_id")).transpose()?;
+        let links: Vec<RebaseLink> = parts
+            .iter()
+            .map(|p| RebaseLink { successor: UnitId(p.unit.id), same_kind: p.unit.kind == unit.kind, partial: p.partial, seat: p.seat })
+            .collect();
+        let rule = if unit.valid_on(crate::today()) { None } else { rebase_step(&links, over_id.map(UnitId)).map(|(_, r)| r) };
+        if rule.is_some() {
+            for (p, (_, share)) in parts.iter_mut().zip(rebase_shares(&links, over_id.map(UnitId))) {
+                p.share_pct = share;
+            }
+        }
+        Ok(RebaseInfo {
+            rule,
+            rule_label: rule.map(|r| r.label().to_string()).unwrap_or_else(|| "đơn vị còn hiệu lực: số liệu là của chính nó".into()),
+            override_reason: match (&over, rule) {
+                (Some(r), Some(RebaseRule::Override)) => Some(r.try_get("reason")?),
+                _ => None,
+            },
+            parts,
+        })
+    }
+
+    /// Names the successor that carries a partially merged unit's figures (instead of its seat's
+    /// successor), audited, and re-bases in the same transaction. `None` restores the rule.
+    pub async fn set_rebase_override(&self, actor: &Actor, id: i64, current: Option<i64>, reason: &str) -> Result<()> {
+        let unit = self.unit(id).await?;
+        if unit.valid_on(crate::today()) {
+            return Err(StoreError::invalid(
+                "unit",
+                format!("{} {} còn hiệu lực: số liệu của nó không cần tính cho đơn vị khác", unit.code, unit.name),
+            ));
+        }
+        let info = self.rebase_info(id).await?;
+        if let Some(c) = current {
+            if !info.parts.iter().any(|p| p.unit.id == c && p.partial) {
+                return Err(StoreError::invalid(
+                    "current_id",
+                    format!("đơn vị được chỉ định không phải nơi {} {} được nhập một phần", unit.code, unit.name),
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(StoreError::invalid("reason", "thiếu lý do chỉ định"));
+            }
+        }
+        let before: Option<(i64, String)> = sqlx::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| Ok::<_, StoreError>((get_i64(&r, "current_id")?, r.try_get("reason")?)))
+            .transpose()?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM rebase_overrides WHERE unit_id = $1").bind(id).execute(&mut *tx).await?;
+        if let Some(c) = current {
+            sqlx::query("INSERT INTO rebase_overrides (unit_id, current_id, reason) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(c)
+                .bind(reason.trim())
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(id),
+                action: "unit.rebase.override",
+                entity: "unit",
+                entity_id: id.to_string(),
+                before: before.map(|(c, r)| serde_json::json!({"current_id": c, "reason": r})),
+                after: current.map(|c| serde_json::json!({"current_id": c, "reason": reason.trim()})),
+            },
+        )
+        .await?;
+        crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Partially merged units whose figures a unit (None: the country) now carries, directly or
+    /// through the units below it today, with the unit that carries them: the dashboards' note.
+    pub async fn partial_rebased_into(&self, unit: Option<i64>) -> Result<Vec<(UnitRow, i64)>> {
+        let today = date_text(crate::today());
+        let scope = if unit.is_some() {
+            "AND r.current_id IN (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $1 AND c.valid_to > $1)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT r.current_id, {UNIT_COLS} FROM unit_rebase r JOIN units u ON u.id = r.unit_id \
+             WHERE r.current_id <> r.unit_id AND u.valid_to <= $1 \
+             AND EXISTS (SELECT 1 FROM lineage_links l WHERE l.predecessor_id = u.id AND l.partial = 1) {scope} ORDER BY u.code"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today);
+        if let Some(u) = unit {
+            q = q.bind(u);
+        }
+        q.fetch_all(self.pool()).await?.iter().map(|r| Ok((unit_from_row(r)?, get_i64(r, "current_id")?))).collect()
     }
 }

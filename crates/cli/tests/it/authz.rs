@@ -365,6 +365,7 @@ const ROWS: &[Row] = &[
     row(PATCH, "/api/v1/units/{id}", Roles(ADMIN), &[O::Commune]),
     row(GET, "/api/v1/units/{id}/children", Roles(ALL), &[O::Village]),
     row(GET, "/api/v1/units/{id}/lineage", Roles(ALL), &[O::Village]),
+    row(PUT, "/api/v1/units/{id}/rebase", Roles(ADMIN), &[O::Commune]),
     row(GET, "/api/v1/units/{id}/attributes", Roles(ALL), &[O::Village]),
     row(POST, "/api/v1/units/{id}/attributes", Roles(EDIT), &[O::Commune]),
     row(GET, "/api/v1/units/{id}/villages", Roles(ALL), &[O::Commune]),

@@ -220,3 +220,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_partially_merged_unit_rebases_to_its_seat_unless_overridden() {
+    let link = |s: i64, partial: bool, seat: bool| RebaseLink { successor: UnitId(s), same_kind: true, partial, seat };
+    // Đặng Xá: part to Phù Đổng (id 2), the seat's part to Thuận An (id 3).
+    let links = [link(2, true, false), link(3, true, true)];
+    assert_eq!(rebase_step(&links, None), Some((UnitId(3), RebaseRule::Seat)));
+    assert_eq!(rebase_shares(&links, None), vec![(UnitId(2), 0), (UnitId(3), 100)]);
+    assert_eq!(rebase_step(&links, Some(UnitId(2))), Some((UnitId(2), RebaseRule::Override)));
+    assert_eq!(rebase_shares(&links, Some(UnitId(2))), vec![(UnitId(2), 100), (UnitId(3), 0)]);
+    // An override naming a unit that is not a successor is ignored.
+    assert_eq!(rebase_step(&links, Some(UnitId(9))), Some((UnitId(3), RebaseRule::Seat)));
+    // A whole merge; a district's communes (another level) come last.
+    let whole = [RebaseLink { successor: UnitId(5), same_kind: false, partial: false, seat: false }, link(4, false, false)];
+    assert_eq!(rebase_step(&whole, None), Some((UnitId(4), RebaseRule::Whole)));
+    assert_eq!(rebase_step(&whole[..1], None), Some((UnitId(5), RebaseRule::Other)));
+    assert_eq!(rebase_step(&[], None), None);
+}

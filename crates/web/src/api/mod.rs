@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::WebError;
 use crate::pages::units::{AsAt, as_at, validity_from_form};
-use crate::routes::{Routes, get, post};
+use crate::routes::{Routes, get, post, put};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -37,6 +37,7 @@ pub fn routes() -> Routes {
         .route("/units/{id}", get(unit).patch(correct_unit))
         .route("/units/{id}/children", get(children))
         .route("/units/{id}/lineage", get(lineage))
+        .route("/units/{id}/rebase", put(set_rebase))
         .route("/units/{id}/attributes", get(attributes).post(set_attribute))
         .route("/units/{id}/villages", get(villages).post(create_village))
         .route("/tree", get(tree))
@@ -215,14 +216,44 @@ async fn lineage(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): P
     let events = state.store.lineage(id).await?;
     // Same-kind successors mirror the predecessors; an abolished district's communes are its
     // `territory_to`, mirrored by a commune's `territory_from`.
-    let (successors, territory_to): (Vec<_>, Vec<_>) =
+    let (successors, mut territory_to): (Vec<_>, Vec<_>) =
         state.store.successors_on(id, on).await?.into_iter().partition(|s| s.kind == unit.kind);
     let predecessors = state.store.predecessors(id).await?;
-    let territory_from = state.store.territory_from(id).await?;
+    let mut territory_from = state.store.territory_from(id).await?;
+    // A unit that continues but gave part of its territory (nhập một phần) is neither a
+    // predecessor nor a successor: its parts are territory_to, mirrored by territory_from.
+    territory_from.extend(state.store.partial_donors(id).await?);
+    // How the unit's figures re-base (a partially merged commune's go whole to one part).
+    let rebase = state.store.rebase_info(id).await?;
+    if unit.valid_on(hoctap_store::today()) {
+        territory_to.extend(rebase.parts.iter().filter(|p| p.partial).map(|p| p.unit.clone()));
+    }
     ok(json!({
         "unit": unit, "as_at": on, "continues": unit.valid_on(on), "events": events,
         "successors": successors, "predecessors": predecessors, "territory_to": territory_to, "territory_from": territory_from,
+        "rebase": rebase,
     }))
+}
+
+#[derive(Deserialize)]
+struct RebaseBody {
+    /// The part that carries the unit's figures; null restores the rule (the seat's successor).
+    current_id: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// An administrator names which part of a partially merged unit carries its figures.
+async fn set_rebase(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Result<Json<RebaseBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    u.require(Action::Reorganise)?;
+    let Json(b) = body.map_err(|e| bad("body", e.body_text()))?;
+    state.store.set_rebase_override(&u.actor(), id, b.current_id, &b.reason).await?;
+    ok(state.store.rebase_info(id).await?)
 }
 
 async fn attributes(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {

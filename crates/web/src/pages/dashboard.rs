@@ -206,6 +206,22 @@ pub struct Dashboard {
     pub campaigns: Vec<(String, Progress)>,
     /// Metric values the lines came from (for reports).
     pub metrics: BTreeMap<String, i64>,
+    /// On today's tree: how the figures of partially merged communes (nhập một phần) were counted.
+    pub rebase_note: Option<String>,
+}
+
+/// The dashboards' note on partially merged communes whose figures a unit carries on today's tree.
+pub fn rebase_note(partial: &[(UnitRow, i64)]) -> Option<String> {
+    partial.first()?;
+    let named: Vec<String> = partial.iter().take(3).map(|(u, _)| format!("{} (mã {})", u.name, u.code)).collect();
+    Some(format!(
+        "Số liệu theo địa giới hiện nay gồm số liệu của {n} xã/phường cũ chỉ được nhập một phần ({names}{more}). \
+         Quy tắc: toàn bộ số liệu (100 %) của mỗi xã/phường cũ đó được tính cho đơn vị kế thừa trụ sở của nó, \
+         trừ khi quản trị chỉ định phần khác; số liệu không được chia theo diện tích hay dân số. Trang lịch sử của từng xã/phường cũ cho biết phần nào nhận số liệu.",
+        n = partial.len(),
+        names = named.join(", "),
+        more = if partial.len() > 3 { ", …" } else { "" },
+    ))
 }
 
 /// A number the Vietnamese way, with `decimals` digits after the comma at most: `1.234,5`.
@@ -575,7 +591,12 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
         Some(u) => format!("{} – năm {year}", u.name),
         None => format!("Toàn quốc – năm {year}"),
     };
-    Ok(Dashboard { place, unit, ancestors, title, year, lines, ranked, children, trend, campaigns, metrics })
+    // Figures re-based onto today's tree may carry whole partially merged communes: say so.
+    let rebase_note = match basis {
+        Basis::Rebased(_) => rebase_note(&state.store.partial_rebased_into(place.id()).await?),
+        Basis::AsAt(_) => None,
+    };
+    Ok(Dashboard { place, unit, ancestors, title, year, lines, ranked, children, trend, campaigns, metrics, rebase_note })
 }
 
 #[derive(Template)]

@@ -198,6 +198,9 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
     if !in_scope {
         children.retain(|c| c.kind != UnitKind::Village);
     }
+    // A partially merged unit's figures go whole to one part: show each part's share.
+    let rebase = store.rebase_info(id).await?;
+    let share = |s: i64| rebase.rule.and_then(|_| rebase.parts.iter().find(|p| p.unit.id == s)).map(|p| p.share_pct);
     let lineage = store
         .lineage(id)
         .await?
@@ -210,6 +213,13 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
             date: format_vn(e.effective_on),
             legal_act: e.legal_act,
             direction: match (e.role, e.kind) {
+                ("predecessor", _) if e.partial => format!(
+                    "một phần chuyển thành{}; nhận {} % số liệu ({})",
+                    if e.seat { " (nơi đặt trụ sở)" } else { "" },
+                    share(e.other.id).unwrap_or(0),
+                    rebase.rule_label
+                ),
+                (_, _) if e.partial => format!("tiếp nhận một phần từ{}", if e.seat { " (kể cả trụ sở)" } else { "" }),
                 ("predecessor", LineageKind::Abolish) => "địa bàn chuyển cho".into(),
                 ("predecessor", _) => "chuyển thành (đơn vị kế thừa)".into(),
                 (_, LineageKind::Abolish) => "tiếp nhận địa bàn của".into(),
