@@ -130,7 +130,12 @@ async fn merging_into_a_new_commune_refuses_a_code_in_use_and_writes_nothing() {
         assert_eq!(count(&after, UnitKind::Commune), count(&before, UnitKind::Commune) - 1);
         let merged = store.unit_by_code("06999", on).await.unwrap();
         assert_eq!(store.villages(merged.id, on).await.unwrap().len(), 4);
-        assert!(store.predecessors(merged.id).await.unwrap().len() >= 2);
+        // The merge takes effect tomorrow: as at that day both communes carry on into the new one
+        // (today they are still valid, so they are not yet its predecessors).
+        for old in [a, b] {
+            assert_eq!(store.successors_on(old, on).await.unwrap().iter().map(|u| u.id).collect::<Vec<_>>(), vec![merged.id]);
+        }
+        assert!(store.lineage(merged.id).await.unwrap().iter().filter(|e| e.role == "successor").count() >= 2);
     }
 }
 
