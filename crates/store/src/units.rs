@@ -705,6 +705,8 @@ impl Store {
             ));
         }
         let info = self.rebase_info(id).await?;
+        // The reason is free text kept in the audit log: one clean line.
+        let reason = text::line(reason, 500).map_err(|e| StoreError::invalid("reason", format!("lý do chỉ định {e}")))?;
         if let Some(c) = current {
             if !info.parts.iter().any(|p| p.unit.id == c && p.partial) {
                 return Err(StoreError::invalid(
@@ -712,7 +714,7 @@ impl Store {
                     format!("đơn vị được chỉ định không phải nơi {} {} được nhập một phần", unit.code, unit.name),
                 ));
             }
-            if reason.trim().is_empty() {
+            if reason.is_empty() {
                 return Err(StoreError::invalid("reason", "thiếu lý do chỉ định"));
             }
         }
@@ -728,7 +730,7 @@ impl Store {
             sqlx::query("INSERT INTO rebase_overrides (unit_id, current_id, reason) VALUES ($1, $2, $3)")
                 .bind(id)
                 .bind(c)
-                .bind(reason.trim())
+                .bind(&reason)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -741,7 +743,7 @@ impl Store {
                 entity: "unit",
                 entity_id: id.to_string(),
                 before: before.map(|(c, r)| serde_json::json!({"current_id": c, "reason": r})),
-                after: current.map(|c| serde_json::json!({"current_id": c, "reason": reason.trim()})),
+                after: current.map(|c| serde_json::json!({"current_id": c, "reason": reason})),
             },
         )
         .await?;

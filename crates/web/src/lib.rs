@@ -297,7 +297,9 @@ async fn refuse_unholdable_text(req: axum::extract::Request, next: axum::middlew
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, hoctap_docs::table::MAX_UPLOAD_BYTES + 1024 * 1024).await {
         Ok(b) => b,
-        Err(_) => return error::respond(&path, error::WebError::invalid("body", "Dữ liệu gửi lên quá lớn hoặc bị ngắt giữa chừng")),
+        // Over the limit (a body whose length was announced is refused earlier, by `error_shape`);
+        // a stream cut short has nobody left to read the answer.
+        Err(_) => return error::respond(&path, error::WebError::TooLarge),
     };
     let refused = if form {
         form_urlencoded::parse(&bytes).find_map(|(k, v)| hoctap_domain::text::check_chars(&v, true).err().map(|e| (k.into_owned(), e)))

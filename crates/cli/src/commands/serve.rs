@@ -10,7 +10,7 @@ pub struct Args {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
-    /// Đặt cờ Secure cho cookie (khi chạy sau HTTPS).
+    /// Đặt cờ Secure cho cookie và gửi HSTS (tự bật khi --public-url là https://).
     #[arg(long)]
     pub secure_cookies: bool,
     #[command(flatten)]
@@ -33,13 +33,31 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         println!("Đã nạp {added} bộ tiêu chí mới từ data/criteria.");
     }
     let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
-    hoctap_web::serve(
-        AppState { store, secure_cookies: a.secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key },
-        a.bind,
-        |addr| {
-            println!("Hoctap đang chạy tại http://{addr}");
-        },
-    )
+    let secure_cookies = secure_cookies(a.secure_cookies, &public_url);
+    if secure_cookies {
+        println!("Cookie có cờ Secure, trả lời kèm HSTS (địa chỉ công khai là https).");
+    }
+    hoctap_web::serve(AppState { store, secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key }, a.bind, |addr| {
+        println!("Hoctap đang chạy tại http://{addr}");
+    })
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Cookies are `Secure` (and HSTS is sent) when asked, and always when the public address is https:
+/// a deployment behind TLS must not hand a session cookie to a plain-HTTP request.
+pub fn secure_cookies(flag: bool, public_url: &hoctap_web::PublicUrl) -> bool {
+    flag || public_url.as_str().starts_with("https://")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_https_public_url_makes_cookies_secure() {
+        let https = hoctap_web::PublicUrl::parse("https://hoctap.example.vn").unwrap();
+        let http = hoctap_web::PublicUrl::parse("http://127.0.0.1:8080").unwrap();
+        assert!(super::secure_cookies(false, &https));
+        assert!(!super::secure_cookies(false, &http));
+        assert!(super::secure_cookies(true, &http));
+    }
 }

@@ -125,6 +125,9 @@ async fn a_partially_merged_commune_is_listed_with_its_share_and_rebases_to_its_
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {v}");
         let (s, v) = app.send(Method::PUT, &path, Some(json!({"current_id": thuan_an, "reason": " "}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {v}");
+        let (s, v) = app.send(Method::PUT, &path, Some(json!({"current_id": thuan_an, "reason": "biên\u{7}bản"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {v}");
+        assert_eq!(v["error"]["field"], "reason", "{engine:?}: the text rule names the field: {v}");
         let (s, v) = app.send(Method::PUT, &path, Some(json!({"current_id": null}))).await;
         assert_eq!((s, v["rule"].clone()), (StatusCode::OK, json!("seat")), "{engine:?}: {v}");
         assert_eq!((households(&app, thuan_an).await, households(&app, phu_dong).await), (a0 + 7, b0), "{engine:?}: rule again");
