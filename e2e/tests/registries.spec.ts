@@ -130,7 +130,7 @@ test('a person downloads the CSV, uploads an edited file, sees the preview, appl
   const badLine = edited.length; // line 1 is the header
 
   await uploadCsv(page, 'ho-gia-dinh-sua.csv', toCsv(edited));
-  await expect(page.locator('#ket-qua')).toHaveText(/^Kết quả kiểm tra \(chưa ghi gì\): thêm mới 1, cập nhật 1, không đổi \d+, lỗi 1\.$/);
+  await expect(page.locator('#ket-qua')).toHaveText(/^Kết quả kiểm tra tệp ho-gia-dinh-sua\.csv \(chưa ghi gì\): thêm mới 1, cập nhật 1, không đổi \d+, lỗi 1\.$/);
   const preview = page.locator('table#xem-truoc');
   await expect(preview.getByRole('columnheader')).toHaveText(['Dòng', 'Kết quả', 'Chi tiết']);
   const outcome = (status: string) => preview.getByRole('row').filter({ has: page.getByRole('cell', { name: status, exact: true }) });
@@ -148,7 +148,7 @@ test('a person downloads the CSV, uploads an edited file, sees the preview, appl
   // Fix the file (drop the bad row) and upload it again.
   await page.getByRole('navigation').getByRole('link', { name: 'Hộ gia đình', exact: true }).click();
   await uploadCsv(page, 'ho-gia-dinh-sua.csv', toCsv(edited.slice(0, -1)));
-  await expect(page.locator('#ket-qua')).toHaveText(/^Kết quả kiểm tra \(chưa ghi gì\): thêm mới 1, cập nhật 1, không đổi \d+, lỗi 0\.$/);
+  await expect(page.locator('#ket-qua')).toHaveText(/^Kết quả kiểm tra tệp ho-gia-dinh-sua\.csv \(chưa ghi gì\): thêm mới 1, cập nhật 1, không đổi \d+, lỗi 0\.$/);
   await expect(outcome('Lỗi')).toHaveCount(0);
   const apply = page.getByRole('button', { name: 'Ghi vào sổ (1 thêm mới, 1 cập nhật)' });
   await expect(apply).toBeVisible();

@@ -416,7 +416,7 @@ pub struct Figures {
     pub lines: Vec<IndicatorLine>,
     /// The units above the unit today, the province first.
     pub ancestors: Vec<UnitRow>,
-    /// The targets that apply, nearest unit first (see [`targets_for`]).
+    /// The targets that apply, nearest unit first (see `targets_for`).
     pub targets: Vec<(hoctap_store::TargetRow, Option<String>)>,
 }
 
