@@ -399,7 +399,7 @@ impl Store {
         let built = build()?;
         let ids: Vec<UnitId> = built.h.units().map(|u| u.id).collect();
         let closure = closure_rows(&built.h, &ids);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_units(&mut tx, &built).await?;
         let edges = built.h.edges();
         for chunk in edges.chunks(500) {

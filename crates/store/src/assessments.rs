@@ -113,7 +113,7 @@ fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
 impl Store {
     pub async fn create_campaign(&self, actor: &Actor, c: NewCampaign) -> Result<i64> {
         let unit = self.unit(c.unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let res = sqlx::query(
             "INSERT INTO campaigns (year, set_id, set_version, unit_id, province_code, title, self_assessment_closes, dossier_due, decision_due, chain_json, opened_by, opened_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -189,7 +189,7 @@ impl Store {
     ) -> Result<i64> {
         let unit = self.unit(unit_id).await?;
         let dossier = Dossier::new(campaign.chain.clone());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_text();
         let res = sqlx::query(
             "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, created_at, updated_at) \
@@ -263,7 +263,7 @@ impl Store {
         passed: bool,
         level: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
             .bind(answers.to_string())
             .bind(result.to_string())
@@ -304,7 +304,7 @@ impl Store {
         action: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         transition_tx(&mut tx, actor, a, next, action, detail).await?;
         tx.commit().await?;
         Ok(())

@@ -258,7 +258,7 @@ impl Store {
         if reverses.is_none() {
             entry.check().map_err(fund_error)?;
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let stored = post_in(&mut tx, actor, branch, entry, reverses, posted_on, scope, overdraft_reason).await?;
         tx.commit().await?;
         Ok(stored)
@@ -436,7 +436,7 @@ impl Store {
             beneficiary_cccd: None,
             decision: Some(format!("Hội phí năm {year}")),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let stored = post_in(&mut tx, actor, branch, &entry, None, posted_on, scope, None).await?;
         sqlx::query(
             "INSERT INTO member_dues (member_id, year, branch, amount, entry_no, paid_on, province_code, created_at) \
@@ -519,7 +519,7 @@ impl Store {
             .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
         let current: Vec<OfficerRole> = self.officers(branch.id, from).await?.into_iter().map(|o| o.role).collect();
         check_officer(&current, role).map_err(fund_error)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO association_officers (branch_id, unit_id, province_code, full_name, role, phone, term_from, term_to, created_at) \
              VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -556,7 +556,7 @@ impl Store {
 
     /// Ends an officer's term on `on` (the office is free from that day).
     pub async fn officer_end(&self, actor: &Actor, branch: &BranchRow, officer_id: i64, on: Date) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         end_term(
             &mut tx,
             "association_officers",
@@ -591,7 +591,7 @@ impl Store {
         {
             return Ok(r.try_get("code")?);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // Two first prints at once: one card is issued (and audited), the other reads it.
         let inserted = sqlx::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
             .bind(member.id)

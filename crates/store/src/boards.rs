@@ -223,7 +223,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::invalid("name", "Tên ban: không được để trống"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO boards (unit_id, province_code, kind, name, decision, decision_on, standing_agency, term_from, term_to, created_by, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $1), ''), $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -315,7 +315,7 @@ impl Store {
         }
         let current: Vec<MemberRole> = self.board_members(board.id, m.from).await?.into_iter().map(|x| x.role).collect();
         check_member(&current, m.role).map_err(board_error)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO board_members (board_id, province_code, full_name, position, role, user_id, term_from, term_to, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -351,7 +351,7 @@ impl Store {
 
     /// Ends a member's term on `on` (the seat is free from that day).
     pub async fn board_member_end(&self, actor: &Actor, board: &BoardRow, member_id: i64, on: Date) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         crate::association::end_term(
             &mut tx,
             "board_members",
@@ -385,7 +385,7 @@ impl Store {
         if plan.unit_id == 0 {
             return Err(StoreError::invalid("plan", "Kế hoạch cấp quốc gia: nhiệm vụ được giao ở kế hoạch của từng địa phương"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut new = 0usize;
         let now = now_text();
         for (no, task, occ) in plan_occurrences(&plan.plan.tasks, plan.plan.period) {
@@ -457,7 +457,7 @@ impl Store {
         if agency.is_empty() {
             return Err(StoreError::invalid("agency", "Cơ quan thực hiện: không được để trống"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE plan_tasks SET assignee_agency = $1, assignee_unit_id = $2, assignee_user_id = $3 WHERE id = $4")
             .bind(&agency)
             .bind(a.unit_id)
@@ -486,7 +486,7 @@ impl Store {
 
     /// Appends a status report (never edited afterwards) and makes it the task's latest.
     pub async fn task_report_add(&self, actor: &Actor, task: &TaskRow, r: &NewTaskReport<'_>) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let sha = match r.evidence {
             Some((bytes, mime, _)) if !bytes.is_empty() => {
                 let sha = hex::encode(Sha256::digest(bytes));

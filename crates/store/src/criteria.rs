@@ -54,7 +54,7 @@ impl Store {
         }
         let body = set.to_toml().map_err(|e| StoreError::invalid("body", e))?;
         let hash = sha(&body);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let existing = sqlx::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
             .bind(&set.id)
             .bind(&set.version)

@@ -134,7 +134,7 @@ impl Store {
             return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
         }
         let unit = self.unit(unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // The unit's first decision gives it its signing key, in the same transaction.
         crate::keys::ensure_issuer_key(&mut tx, actor, unit_id, keys).await?;
         let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
@@ -252,7 +252,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("reason", "cần ghi lý do thu hồi"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
             .bind(reason.trim())
             .bind(date_text(on))

@@ -59,7 +59,7 @@ impl Store {
         if e.title.trim().is_empty() {
             return Err(StoreError::invalid("title", "ghi tên minh chứng"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let sha = store_file(&mut tx, e.bytes, e.mime).await?;
         // Code: first indicator and a sequence per dossier (TC1.CT2-01).
         let first = e.indicators.first().cloned().unwrap_or_default();

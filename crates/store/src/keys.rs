@@ -174,7 +174,7 @@ impl Store {
     /// A new signing key for a unit that has issued: the current one is retired (still
     /// published, so what it signed verifies) and the new one signs from now on. Audited.
     pub async fn rotate_issuer_key(&self, actor: &Actor, unit_id: i64, keys: &DeploymentKey) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT MAX(version) AS v FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
         let current =
             row.try_get::<Option<i64>, _>("v").ok().flatten().or_else(|| row.try_get::<Option<i32>, _>("v").ok().flatten().map(i64::from));
@@ -198,7 +198,7 @@ impl Store {
     /// Re-seals every unit's signing keys from the `old` deployment key to `new` (the key file
     /// is being replaced), in one transaction: all or none. Returns the keys re-sealed.
     pub async fn reseal_issuer_keys(&self, old: &DeploymentKey, new: &DeploymentKey) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let rows =
             sqlx::query("SELECT unit_id, version, sealed_secret FROM signing_keys ORDER BY unit_id, version").fetch_all(&mut *tx).await?;
         for r in &rows {
@@ -238,7 +238,7 @@ impl Store {
     /// deployment key is the one the keys were sealed with. One transaction.
     pub async fn prepare_issuer_keys(&self, keys: &DeploymentKey) -> Result<KeyUpgrade> {
         let mut report = KeyUpgrade::default();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let actor = Actor::system("khởi động: khóa ký");
         let legacy = sqlx::query(
             "SELECT k.unit_id, k.secret_b64, EXISTS (SELECT 1 FROM decisions d WHERE d.unit_id = k.unit_id) AS issued FROM unit_keys k ORDER BY k.unit_id",

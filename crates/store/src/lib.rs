@@ -145,6 +145,16 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads and then writes cannot wait for another writer and fails at
+    /// once with "database is locked", while an immediate one waits its turn (busy timeout).
+    pub(crate) async fn begin(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine() {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Closes the pool (used before deleting a test database).
     pub async fn close(&self) {
         self.pool.close().await;

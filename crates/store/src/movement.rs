@@ -394,7 +394,7 @@ impl Store {
     /// Launches a movement for a unit from a definition (one per definition and unit).
     pub async fn movement_launch(&self, actor: &Actor, m: &Movement, unit_id: i64) -> Result<i64> {
         let unit = self.unit(unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let res = sqlx::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(&m.id)
             .bind(serde_json::to_string(m).map_err(corrupt)?)
@@ -461,7 +461,7 @@ impl Store {
             return Err(StoreError::invalid("name", "ghi tên tập thể, hộ gia đình hoặc cá nhân"));
         }
         let unit = self.unit(unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_participant(&mut tx, actor, movement_id, actor_type, name, &unit, subject).await?;
         tx.commit().await?;
         Ok(id)
@@ -490,7 +490,7 @@ impl Store {
     /// Records an achievement or initiative with what proves it.
     pub async fn achievement_add(&self, actor: &Actor, p: &ParticipantRow, a: &NewAchievement) -> Result<i64> {
         let unit = self.unit(p.unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_achievement(&mut tx, actor, p, &unit.province_code, a).await?;
         tx.commit().await?;
         Ok(id)
@@ -530,7 +530,7 @@ impl Store {
     /// Opens a nomination (đề nghị khen thưởng) for a participant.
     pub async fn nomination_create(&self, actor: &Actor, p: &ParticipantRow, n: &NewNomination) -> Result<i64> {
         let unit = self.unit(p.unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_nomination(&mut tx, actor, p.movement_id, p, &unit.province_code, n).await?;
         tx.commit().await?;
         Ok(id)
@@ -549,7 +549,7 @@ impl Store {
         n: &NewNomination,
     ) -> Result<i64> {
         let unit = self.unit(rec.unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let existing = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
             .bind(movement_id)
             .bind(&rec.subject_kind)
@@ -627,7 +627,7 @@ impl Store {
         result: &serde_json::Value,
         passed: bool,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
         )
@@ -669,7 +669,7 @@ impl Store {
         action: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, next, action, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -696,7 +696,7 @@ impl Store {
             return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));
         }
         let unit = self.unit(unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let decision_id = crate::decisions::insert_decision_text(
             &mut tx,
             "reward_decisions",
@@ -873,7 +873,7 @@ impl Store {
         submit: bool,
     ) -> Result<()> {
         let MovementReportKey { movement_id, unit_id, kind, year } = *key;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let stored = sqlx::query(
             "SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4",
         )

@@ -35,7 +35,7 @@ impl Store {
         let owner = actor.user_id.ok_or_else(|| StoreError::invalid("file", "Chỉ người dùng đã đăng nhập mới lưu được tệp chờ ghi"))?;
         let sha = hex::encode(Sha256::digest(bytes));
         let now = now_text();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM pending_uploads WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
             .bind(owner)
@@ -110,7 +110,7 @@ impl Store {
     /// Forgets a checked upload (once applied).
     pub async fn pending_upload_done(&self, actor: &Actor, purpose: &str, sha256: &str) -> Result<()> {
         let Some(owner) = actor.user_id else { return Ok(()) };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
             .bind(owner)
             .bind(purpose)

@@ -128,7 +128,7 @@ impl Store {
                     target_units.insert(t.unit.clone(), self.plan_unit(&t.unit, on).await?);
                 }
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin().await?;
             let exists = sqlx::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
             if exists.is_some() {
                 continue;
@@ -287,7 +287,7 @@ impl Store {
         origin: &str,
     ) -> Result<()> {
         let TargetKey { plan_id, indicator, year } = key;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for (unit, value) in shares {
             write_target(&mut tx, actor, key, *unit, *value, origin, "").await?;
         }
@@ -348,7 +348,7 @@ impl Store {
         sections: &BTreeMap<String, String>,
         submit: bool,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let before = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
             .bind(unit_id)
             .bind(i64::from(year))

@@ -406,7 +406,7 @@ impl Store {
         if let Some((field, msg)) = errors.into_iter().next() {
             return Err(StoreError::invalid(field, msg));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut cache = UnitCache::default();
         let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
         if find_by_key(&mut tx, reg, &values).await?.is_some() {
@@ -460,7 +460,7 @@ impl Store {
         if let Some((field, msg)) = check_record(reg, &values).into_iter().next() {
             return Err(StoreError::invalid(field, msg));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut cache = UnitCache::default();
         let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
         let started = current_version_start(&mut tx, reg, &before).await?;
@@ -497,7 +497,7 @@ impl Store {
         if !before.validity.contains(on) || on <= before.validity.from {
             return Err(StoreError::invalid("valid_to", "ngày kết thúc phải sau ngày ghi sổ và bản ghi phải còn hiệu lực"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
         let started = current_version_start(&mut tx, reg, &before).await?;
@@ -572,7 +572,7 @@ impl Store {
         sink: Option<OutcomeSink<'a>>,
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
         let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
@@ -1510,7 +1510,7 @@ impl Store {
     /// without per-row checks: for generated data (`hoctap gen`) and benchmarks only. The
     /// records must already be valid; the audit log gets one entry per call.
     pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let rows: Vec<(Values, Placement)> = records
             .iter()
             .map(|r| {

@@ -215,7 +215,7 @@ impl Store {
     /// Carries out a reorganisation in one transaction; returns the ids of new units.
     #[tracing::instrument(name = "store.reorganise", skip_all, fields(%on))]
     pub async fn reorganise(&self, actor: &Actor, op: &Reorganisation, on: Date, legal_act: &str) -> Result<Vec<i64>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let h = self.piece_for(&mut tx, op).await?;
         let plan = h.plan(op, on, legal_act)?;
         let on_text = date_text(on);

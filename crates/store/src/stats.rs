@@ -315,7 +315,7 @@ impl Store {
         let counters = stored.len();
         drop(conn);
         if fix && !drift.is_empty() {
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin().await?;
             sqlx::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
             write_counters(&mut tx, &expected).await?;
             tx.commit().await?;
@@ -441,7 +441,7 @@ impl Store {
     /// Rebuilds `unit_rebase`: today's unit for every unit (itself while valid; else its
     /// same-kind successor through the lineage, else any successor, else its parent's).
     pub async fn rebuild_rebase(&self) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = rebuild_rebase(&mut tx, crate::today()).await?;
         tx.commit().await?;
         Ok(n)
@@ -549,7 +549,7 @@ impl Store {
         value: &hoctap_domain::criteria::Number,
         note: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let before = sqlx::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
             .bind(unit_id)
             .bind(i64::from(year))

@@ -412,7 +412,7 @@ impl Store {
         if unit.kind == UnitKind::Village {
             return Err(StoreError::invalid("attribute", "thuộc tính địa bàn đặt cho xã, huyện hoặc tỉnh, không đặt cho thôn"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let existing = sqlx::query("SELECT valid_from, valid_to FROM unit_attributes WHERE unit_id = $1 AND attribute = $2")
             .bind(unit_id)
             .bind(attribute.code())
@@ -460,7 +460,7 @@ impl Store {
 
     /// Ends an attribute on a date (the attribute no longer applies from `on`).
     pub async fn end_attribute(&self, actor: &Actor, attribute_id: i64, on: Date) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT unit_id, attribute, valid_from, valid_to FROM unit_attributes WHERE id = $1")
             .bind(attribute_id)
             .fetch_optional(&mut *tx)
@@ -505,7 +505,7 @@ impl Store {
         note: &str,
     ) -> Result<UnitRow> {
         let before = self.unit(id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let validity = validity.unwrap_or(before.validity);
         let clash =
             sqlx::query("SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4")
@@ -589,7 +589,7 @@ impl Store {
                 format!("{} {} đã là tiền thân của {} {}: liên kết sẽ tạo vòng lặp", s.code, s.name, p.code, p.name),
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO lineage_events (kind, effective_on, legal_act, note) VALUES ($1, $2, $3, 'bổ sung thủ công') RETURNING id",
         )
@@ -624,7 +624,7 @@ impl Store {
 
     /// Removes one lineage link (a wrong row in the source data).
     pub async fn remove_lineage_link(&self, actor: &Actor, event_id: i64, predecessor: i64, successor: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query("DELETE FROM lineage_links WHERE event_id = $1 AND predecessor_id = $2 AND successor_id = $3")
             .bind(event_id)
             .bind(predecessor)
@@ -724,7 +724,7 @@ impl Store {
             .await?
             .map(|r| Ok::<_, StoreError>((get_i64(&r, "current_id")?, r.try_get("reason")?)))
             .transpose()?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM rebase_overrides WHERE unit_id = $1").bind(id).execute(&mut *tx).await?;
         if let Some(c) = current {
             sqlx::query("INSERT INTO rebase_overrides (unit_id, current_id, reason) VALUES ($1, $2, $3)")

@@ -91,7 +91,7 @@ impl Store {
             return Err(StoreError::invalid("full_name", "họ và tên không được để trống"));
         }
         self.unit(u.unit_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_text();
         let res = sqlx::query(
             "INSERT INTO users (username, full_name, password_hash, role, unit_id, active, must_change_password, created_at, updated_at) \
@@ -151,7 +151,7 @@ impl Store {
     /// Replaces a password hash (own change or an admin's reset) and ends the user's sessions.
     pub async fn set_password_hash(&self, actor: &Actor, user_id: i64, hash: &str, must_change: bool, action: &str) -> Result<()> {
         let user = self.user(user_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
             .bind(hash)
             .bind(i64::from(must_change))
@@ -180,7 +180,7 @@ impl Store {
     /// Activates or deactivates an account (deactivation ends its sessions).
     pub async fn set_user_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
         let user = self.user(user_id).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(active))
             .bind(now_text())
@@ -233,7 +233,7 @@ impl Store {
     /// When it audits, it also drops the counts whose run is over (`forgotten_before`: last
     /// failure before it, lock ended), so a flood of made-up names leaves no rows behind.
     pub async fn record_login_failure(&self, counts: &[ThrottleRow], audits: &[FailedLoginAudit], forgotten_before: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         if !audits.is_empty() {
             sqlx::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
                 .bind(forgotten_before)
@@ -275,7 +275,7 @@ impl Store {
     /// After a successful login: forgets the failures of these keys and marks `known` (the
     /// account's address), in one transaction with the audit row.
     pub async fn record_login_success(&self, actor: &Actor, clear: &[&str], known: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for key in clear {
             sqlx::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
         }

@@ -65,7 +65,7 @@ impl Store {
                 StoreError::Invalid { field, message }
             }
         })?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_village(&mut tx, actor, &checked, on).await?;
         tx.commit().await?;
         self.unit(id).await
@@ -83,7 +83,7 @@ impl Store {
         if self.villages(commune.id, on).await?.iter().any(|v| v.id != id && text::fold(&v.name) == name.folded()) {
             return Err(StoreError::conflict("name", format!("{} đã có \"{}\"", commune.name, name)));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE units SET name = $1, name_folded = $2, unit_type = $3 WHERE id = $4")
             .bind(name.as_str())
             .bind(name.folded())
@@ -120,7 +120,7 @@ impl Store {
                 format!("ngày kết thúc phải sau ngày thành lập {}", format_vn(before.validity.from)),
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let on_text = date_text(on);
         sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
         sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
@@ -254,7 +254,7 @@ impl Store {
         if dry_run || preview.rejected > 0 || rows.is_empty() {
             return Ok(preview);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for ch in &checked {
             insert_village(&mut tx, actor, ch, on).await?;
         }
