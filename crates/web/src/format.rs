@@ -12,6 +12,12 @@ pub fn instant_vn(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
+/// Formats a stored ISO date (`2022-05-10`) as `10/05/2022`; anything else is shown as it is
+/// (a date typed free-form in an old record).
+pub fn iso_date_vn(s: &str) -> String {
+    s.trim().parse::<jiff::civil::Date>().map(|d| d.strftime("%d/%m/%Y").to_string()).unwrap_or_else(|_| s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -19,5 +25,7 @@ mod tests {
         assert_eq!(super::int_vn(1234567), "1.234.567");
         assert_eq!(super::int_vn(999), "999");
         assert_eq!(super::int_vn(-1000), "-1.000");
+        assert_eq!(super::iso_date_vn("2022-05-10"), "10/05/2022");
+        assert_eq!(super::iso_date_vn("không rõ"), "không rõ");
     }
 }

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 /// Where a user works.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Home {
+pub(crate) enum Home {
     /// The demo commune (Lạng Sơn).
     Commune,
     /// The demo province (Lạng Sơn).
@@ -31,13 +31,13 @@ enum Home {
     OtherCommune,
 }
 
-struct User {
-    name: &'static str,
-    role: Role,
-    home: Home,
+pub(crate) struct User {
+    pub(crate) name: &'static str,
+    pub(crate) role: Role,
+    pub(crate) home: Home,
 }
 
-const USERS: &[User] = &[
+pub(crate) const USERS: &[User] = &[
     User { name: "020190001234", role: Role::Citizen, home: Home::Commune },
     User { name: "xa.canbo", role: Role::UnitOfficer, home: Home::Commune },
     User { name: "xa.thamdinh", role: Role::Reviewer, home: Home::Commune },
@@ -53,7 +53,7 @@ const USERS: &[User] = &[
 
 /// What a request must get.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Exp {
+pub(crate) enum Exp {
     /// Anything but 401/403/404 and 5xx.
     Open,
     /// 401 (API) or a redirect to the login page.
@@ -66,7 +66,7 @@ enum Exp {
 
 /// Who may use a route.
 #[derive(Clone, Copy)]
-enum Who {
+pub(crate) enum Who {
     /// Anyone, logged in or not.
     Public,
     /// Anyone, looking something up by a code that may not exist.
@@ -110,7 +110,7 @@ const ALL: &[Role] = &[Ad, Uo, Re, Si, Ao, Mr, Ci];
 
 /// An object a path parameter names; the fixture holds one in scope and one outside.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-enum Obj {
+pub(crate) enum Obj {
     Commune,
     CommuneCode,
     Village,
@@ -147,7 +147,7 @@ enum Obj {
 
 /// How far an object is seen.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Level {
+pub(crate) enum Level {
     /// In the demo commune: its users, the province's and the national ones.
     Commune,
     /// The demo province's own: the province's users and the national ones.
@@ -162,12 +162,12 @@ enum Level {
     Missing,
 }
 
-struct Row {
-    method: Method,
-    path: &'static str,
-    who: Who,
+pub(crate) struct Row {
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    pub(crate) who: Who,
     /// What fills each `{param}`, in order.
-    objs: &'static [Obj],
+    pub(crate) objs: &'static [Obj],
 }
 
 const fn row(method: Method, path: &'static str, who: Who, objs: &'static [Obj]) -> Row {
@@ -184,7 +184,7 @@ use Obj as O;
 use Who::{Dossier, LoggedIn, LoginForm, Logout, Manager, ProvinceOfficer, Public, PublicLookup, Reporter, Roles};
 
 /// The expected-status table: one row per route.
-const ROWS: &[Row] = &[
+pub(crate) const ROWS: &[Row] = &[
     row(GET, "/healthz", Public, &[]),
     row(GET, "/static/app.css", Public, &[]),
     row(GET, "/static/app.js", Public, &[]),
@@ -429,12 +429,12 @@ const ROWS: &[Row] = &[
 
 /// The objects of both sides: (in the demo commune or province, in another province, how far
 /// the first is seen).
-struct Fixture {
+pub(crate) struct Fixture {
     objs: BTreeMap<Obj, (String, String, Level)>,
 }
 
 impl Fixture {
-    fn fill(&self, row: &Row, own: bool) -> (String, Level) {
+    pub(crate) fn fill(&self, row: &Row, own: bool) -> (String, Level) {
         let mut path = row.path.to_string();
         let mut level = Level::Global;
         for o in row.objs {
@@ -467,7 +467,7 @@ fn sees(home: Home, level: Level) -> bool {
     }
 }
 
-fn expected(who: Who, user: Option<&User>, level: Level, own: bool) -> Exp {
+pub(crate) fn expected(who: Who, user: Option<&User>, level: Level, own: bool) -> Exp {
     let Some(u) = user else {
         return match who {
             Who::Public => Exp::Open,
@@ -757,7 +757,7 @@ async fn side(
 
 /// The whole fixture: the demo commune's side (with a recognition and its decision from the
 /// demo's movement seed) and another province's.
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let today = hoctap_store::today();
     let store = &app.store;
     let province = app.unit_id("20").await;

@@ -17,6 +17,7 @@ mod funds;
 mod r#gen;
 mod harness;
 mod http;
+mod language;
 mod lineage;
 mod movement;
 mod registries;

@@ -33,14 +33,17 @@ pub struct AuditQuery {
     pub truoc: Option<i64>,
 }
 
+/// One entry as the page shows it: a sentence and the fields it changed.
 pub struct AuditLine {
     pub id: i64,
     pub at: String,
     pub username: String,
     pub unit: String,
+    /// "Tạo thôn, tổ dân phố".
     pub action: String,
-    pub entity: String,
-    pub change: String,
+    /// "Đơn vị: Thôn Nà Sla".
+    pub object: String,
+    pub changes: Vec<super::audit_text::FieldChange>,
 }
 
 #[derive(Template)]
@@ -51,6 +54,7 @@ struct AuditPage {
     lines: Vec<AuditLine>,
     next: Option<i64>,
     error: Option<String>,
+    groups: &'static [(&'static str, &'static str)],
 }
 
 /// Turns the query into a store filter (local day bounds → UTC instants).
@@ -94,21 +98,17 @@ pub async fn filter(state: &AppState, user: &CurrentUser, q: &AuditQuery) -> Web
 }
 
 fn line(r: AuditRecord) -> AuditLine {
-    let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-    let change = match (&r.before, &r.after) {
-        (None, None) => String::new(),
-        (None, a) => show(a),
-        (b, None) => format!("trước: {}", show(b)),
-        (b, a) => format!("trước: {} → sau: {}", show(b), show(a)),
-    };
+    use super::audit_text::{action_label, changes, entity_label, object_name};
+    let name = object_name(r.before.as_ref(), r.after.as_ref());
+    let entity = entity_label(&r.entity);
     AuditLine {
         id: r.id,
         at: crate::format::instant_vn(&r.at),
         username: r.username,
         unit: r.unit_name.unwrap_or_default(),
-        action: r.action,
-        entity: format!("{} {}", r.entity, r.entity_id),
-        change,
+        action: action_label(&r.action),
+        object: if name.is_empty() { entity } else { format!("{entity}: {name}") },
+        changes: changes(&r.entity, r.before.as_ref(), r.after.as_ref()),
     }
 }
 
@@ -120,6 +120,11 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<
     };
     let next = if records.len() == 50 { records.last().map(|r| r.id) } else { None };
     render(&AuditPage {
-        chrome: Chrome::new("Nhật ký thao tác", &user), q, lines: records.into_iter().map(line).collect(), next, error
+        chrome: Chrome::new("Nhật ký thao tác", &user),
+        q,
+        lines: records.into_iter().map(line).collect(),
+        next,
+        error,
+        groups: super::audit_text::ACTION_GROUPS,
     })
 }

@@ -156,13 +156,38 @@ pub struct CriterionBlock {
     pub indicators: Vec<IndicatorLine>,
 }
 
+/// A formula as an officer reads it: each variable by its name, `*` as `×`.
+pub fn formula_in_words(set: &CriteriaSet, formula: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            match set.variables.iter().find(|v| v.id == *word) {
+                Some(v) => out.push_str(&format!("({})", v.name)),
+                None => out.push_str(word),
+            }
+            word.clear();
+        }
+    };
+    for c in formula.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(if c == '*' { '×' } else { c });
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 fn measure(set: &CriteriaSet, i: &hoctap_domain::criteria::Indicator) -> String {
     let mut parts = Vec::new();
     if let Some(m) = i.max_points {
         parts.push(format!("tối đa {m} điểm"));
     }
     if let Some(f) = &i.formula {
-        parts.push(format!("tính từ dữ liệu: {f}"));
+        parts.push(format!("tính từ dữ liệu: {}", formula_in_words(set, f)));
     }
     for r in &i.requirements {
         let level = set.levels.iter().find(|l| l.id == r.level).map(|l| l.name.clone()).unwrap_or_else(|| r.level.clone());
@@ -177,7 +202,7 @@ fn measure(set: &CriteriaSet, i: &hoctap_domain::criteria::Indicator) -> String 
             t.push_str(&format!(": ≤ {x}{}", i.unit.as_deref().unwrap_or("")));
         }
         if let Some(c) = &r.condition {
-            t.push_str(&format!(": {c}"));
+            t.push_str(&format!(": {}", formula_in_words(set, c)));
         }
         if let Some(tx) = &r.text {
             t.push_str(&format!(" — {tx}"));

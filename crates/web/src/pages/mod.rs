@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod association;
 pub mod audit;
+pub mod audit_text;
 pub mod boards;
 pub mod criteria;
 pub mod dashboard;
