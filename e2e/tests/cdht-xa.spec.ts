@@ -68,8 +68,8 @@ test('a commune self-assesses as a learning community (CĐHT cấp xã) and the 
   await mainNav(signer).getByRole('link', { name: 'Đợt đánh giá' }).click();
   await signer.getByRole('link', { name: campaign, exact: true }).click();
   await signer.getByRole('link', { name: 'Ra quyết định công nhận các hồ sơ đã thẩm định' }).click();
-  await signer.getByLabel('Số, ký hiệu').fill(`${RUN}/QĐ-UBND`);
-  await signer.getByLabel('Ngày ký').fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
+  await signer.getByLabel('Số, ký hiệu', { exact: true }).fill(`${RUN}/QĐ-UBND`);
+  await signer.getByLabel('Ngày ký', { exact: true }).fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
   await expect(signer.getByRole('checkbox', { name: new RegExp(COMMUNE_NAME) })).toBeChecked();
   await signer.getByRole('button', { name: 'Ban hành quyết định' }).click();
   await expect(signer.locator('.error-summary')).toHaveCount(0);

@@ -128,9 +128,14 @@ test('a household goes through the whole GĐHT cycle: dossier, two review steps,
   await signer.getByRole('link', { name: campaign, exact: true }).click();
   await expect(signer.getByRole('heading', { level: 1 })).toHaveText(campaign);
   await signer.getByRole('link', { name: 'Ra quyết định công nhận các hồ sơ đã thẩm định' }).click();
-  await signer.getByLabel('Số, ký hiệu').fill(`${RUN}/QĐ-UBND`);
+  await signer.getByLabel('Số, ký hiệu', { exact: true }).fill(`${RUN}/QĐ-UBND`);
   // Signed today (Vietnam time), so the recognition is in force at once.
-  await signer.getByLabel('Ngày ký').fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
+  await signer.getByLabel('Ngày ký', { exact: true }).fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
+  // The Gia đình học tập set's legal basis is not verified: the signer names the text.
+  await expect(signer.getByText('chưa được đối chiếu với văn bản chính thức')).toBeVisible();
+  await signer.getByLabel('Số, ký hiệu văn bản').fill('123/HD-KHVN');
+  await signer.getByLabel('Ngày ký văn bản').fill('2023-03-15');
+  await signer.getByLabel('Cơ quan ban hành', { exact: true }).fill('Trung ương Hội Khuyến học Việt Nam');
   const ours = signer.getByRole('checkbox', { name: new RegExp(householdCode) });
   await expect(ours).toBeChecked();
   await signer.getByRole('button', { name: 'Ban hành quyết định' }).click();

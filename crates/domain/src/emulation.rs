@@ -253,6 +253,22 @@ pub enum MovementError {
 }
 
 impl Movement {
+    /// Whether a province launching this movement needs a plan of its own: every province but
+    /// the one whose plan the template records (a decision of Lạng Sơn never cites Bình Dương's
+    /// plan).
+    pub fn needs_own_plan(&self, province_code: &str) -> bool {
+        self.unit != province_code
+    }
+
+    /// The movement as a province implements it: its own plan is the one every document of the
+    /// movement cites.
+    pub fn implemented_by(mut self, province_code: &str, own_plan: &crate::citation::Citation) -> Movement {
+        self.plan = own_plan.words("Kế hoạch");
+        self.plan_id = None;
+        self.unit = province_code.to_string();
+        self
+    }
+
     pub fn parse_toml(text: &str) -> Result<Movement, MovementError> {
         let m: Movement = toml::from_str(text).map_err(|e| MovementError::Toml(e.to_string()))?;
         let bad = |what: String| MovementError::Invalid { movement: m.id.clone(), what };
@@ -333,6 +349,20 @@ mod tests {
     #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
     use crate::criteria::{Answers, shipped_sets};
+
+    #[test]
+    fn another_province_cites_its_own_plan_never_the_templates() {
+        let m = shipped_movements().unwrap().remove(0);
+        assert!(!m.needs_own_plan("74"), "Bình Dương launches on its own plan");
+        assert!(m.needs_own_plan("20"));
+        let plan =
+            crate::citation::Citation::parse("30/KH-UBND", "20/02/2024", "Ủy ban nhân dân tỉnh Lạng Sơn", jiff::civil::date(2026, 1, 1))
+                .unwrap();
+        let own = m.clone().implemented_by("20", &plan);
+        assert_eq!(own.plan, "Kế hoạch số 30/KH-UBND ngày 20 tháng 02 năm 2024 của Ủy ban nhân dân tỉnh Lạng Sơn");
+        assert!(!own.plan.contains("Bình Dương") && own.plan_id.is_none() && own.unit == "20");
+        assert_eq!((own.title, own.phases), (m.title, m.phases), "the movement itself is the same");
+    }
 
     #[test]
     fn the_binh_duong_movement_has_a_set_per_actor_type_that_matches_it() {

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod area;
 pub mod board;
+pub mod citation;
 pub mod credential;
 pub mod criteria;
 pub mod date;

@@ -337,6 +337,24 @@ impl From<UnitName> for String {
     }
 }
 
+/// A unit's name as it reads inside a sentence: the kind in lower case ("Ủy ban nhân dân tỉnh
+/// Lạng Sơn", "Hội Khuyến học phường Đông Kinh"), the proper name as it is. Provinces are
+/// stored without their kind ("Lạng Sơn", type "tỉnh"): the type is put in front.
+pub fn name_in_sentence(name: &str, unit_type: &str) -> String {
+    const KINDS: [&str; 11] = ["Thành phố", "Thị xã", "Thị trấn", "Tỉnh", "Huyện", "Quận", "Xã", "Phường", "Đặc khu", "Thôn", "Tổ dân phố"];
+    for kind in KINDS {
+        if let Some(rest) = name.strip_prefix(kind).filter(|r| r.starts_with(' ')) {
+            return format!("{}{rest}", kind.to_lowercase());
+        }
+    }
+    let unit_type = unit_type.trim();
+    if unit_type.is_empty() || name.to_lowercase().starts_with(&unit_type.to_lowercase()) {
+        name.to_string()
+    } else {
+        format!("{} {name}", unit_type.to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +396,14 @@ mod tests {
         assert_eq!(UnitName::parse("  Thôn   Đông ").map(|n| n.0), Ok("Thôn Đông".to_string()));
         assert_eq!(UnitName::parse("   "), Err(UnitNameError::Empty));
         assert!(matches!(UnitName::parse(&"a".repeat(121)), Err(UnitNameError::TooLong(121))));
+    }
+
+    #[test]
+    fn a_name_inside_a_sentence_has_its_kind_in_lower_case() {
+        assert_eq!(super::name_in_sentence("Lạng Sơn", "tỉnh"), "tỉnh Lạng Sơn");
+        assert_eq!(super::name_in_sentence("Hồ Chí Minh", "thành phố"), "thành phố Hồ Chí Minh");
+        assert_eq!(super::name_in_sentence("Tỉnh Lạng Sơn", "tỉnh"), "tỉnh Lạng Sơn");
+        assert_eq!(super::name_in_sentence("Phường Đông Kinh", "phường"), "phường Đông Kinh");
+        assert_eq!(super::name_in_sentence("Xãi Lạ", ""), "Xãi Lạ", "a word that only starts like a kind stays");
     }
 }

@@ -258,6 +258,22 @@ pub async fn seed_movement(
     let today = hoctap_store::today();
     let actor = Actor::system("dữ liệu mẫu");
     let movement = hoctap_domain::emulation::shipped_movements()?.into_iter().next().ok_or("không có phong trào mẫu")?;
+    // The demo province runs it on a plan of its own (a sample number, marked as such).
+    let province_row = store.unit(province).await?;
+    let movement = if movement.needs_own_plan(&province_row.code) {
+        let plan = hoctap_domain::citation::Citation::parse(
+            "30/KH-UBND",
+            "20/02/2024",
+            &format!(
+                "Ủy ban nhân dân {} (dữ liệu mẫu)",
+                hoctap_domain::unit::name_in_sentence(&province_row.name, &province_row.unit_type)
+            ),
+            today,
+        )?;
+        movement.implemented_by(&province_row.code, &plan)
+    } else {
+        movement
+    };
     let mid = store.movement_launch(&actor, &movement, province).await?;
     // A household of the first village, recognised through the workflow.
     let village = store.children(commune, today).await?.into_iter().next().ok_or("xã mẫu chưa có thôn")?;

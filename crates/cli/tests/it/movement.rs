@@ -177,6 +177,10 @@ async fn a_nomination_travels_commune_to_province_with_a_return_and_ends_in_a_re
             .to_string();
         let docx = signer.client.get(signer.url(&format!("{loc}/tai-ve.docx"))).send().await.unwrap().bytes().await.unwrap();
         let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap().replace(&code, "<SỐ SỔ>");
+        assert!(
+            !text.contains("151/KH-UBND") && !text.contains("Bình Dương"),
+            "{engine:?}: a Lạng Sơn reward never cites Bình Dương's plan: {text}"
+        );
         insta::assert_snapshot!("reward_decision_docx_text", text);
         let rid = html.split("/phan-thuong/").nth(1).unwrap().split('/').next().unwrap().to_string();
         let cert = signer.client.get(signer.url(&format!("/phan-thuong/{rid}/bang.pdf"))).send().await.unwrap().bytes().await.unwrap();
@@ -449,12 +453,23 @@ async fn a_province_officer_launches_the_shipped_movement_once_and_a_commune_off
         let (s, _, body) = post(&province, "/thi-dua", &[("template", "")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("href=\"#template\""), "{body}");
-        let (s, loc, body) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        // Lạng Sơn runs the movement on its own plan: without it nothing is launched.
+        let (s, _, body) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(body.contains("href=\"#plan_number\"") && body.contains("Kế hoạch triển khai của tỉnh"), "{engine:?}: {body}");
+        let launch = [("template", "qd1315-binh-duong"), ("plan_number", "30/KH-UBND"), ("plan_signed", "20/02/2024"), ("plan_issuer", "")];
+        let (s, loc, body) = post(&province, "/thi-dua", &launch).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
         let (s, html) = page(&commune, &loc).await;
         assert_eq!(s, StatusCode::OK, "the commune sees its province's movement");
         assert!(html.contains("Sơ kết giai đoạn 2023 - 2025"));
-        let (s, _, _) = post(&province, "/thi-dua", &[("template", "qd1315-binh-duong")]).await;
+        let cites = "Kế hoạch số 30/KH-UBND ngày 20 tháng 02 năm 2024 của Ủy ban nhân dân tỉnh Lạng Sơn";
+        assert!(
+            html.contains(&format!("<dt>Kế hoạch</dt><dd>{cites}</dd>")),
+            "{engine:?}: the movement names the province's own plan: {}",
+            html.split("<dt>Kế hoạch</dt>").nth(1).unwrap_or("").chars().take(300).collect::<String>()
+        );
+        let (s, _, _) = post(&province, "/thi-dua", &launch).await;
         assert_eq!(s, StatusCode::CONFLICT, "once per province");
         let audit = commune
             .store

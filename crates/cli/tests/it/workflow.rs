@@ -262,8 +262,26 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
             ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;"),
             ("signer_title", "CHỦ TỊCH"),
             ("signer_name", "Vi Văn Lãnh"),
+            // cdht-thon's legal basis is not verified: the signer names the text it comes from.
+            ("basis_kind", "Hướng dẫn"),
+            ("basis_number", "123/HD-KHVN"),
+            ("basis_signed", "15/03/2023"),
+            ("basis_issuer", "Trung ương Hội Khuyến học Việt Nam"),
             (chosen.as_str(), "1"),
         ];
+        // Without it, nothing is issued and the form names the missing part.
+        let without: Vec<(&str, &str)> = fields.iter().filter(|(k, _)| !k.starts_with("basis_")).copied().collect();
+        let form = signer.client.get(signer.url(&format!("/dot-danh-gia/{cid}/quyet-dinh"))).send().await.unwrap().text().await.unwrap();
+        assert!(
+            form.contains("chưa được đối chiếu với văn bản chính thức") && form.contains("basis_number"),
+            "{engine:?}: the form says the set's basis is not verified"
+        );
+        let set_doc = officer.store.criteria_set("cdht-thon", None).await.unwrap().set.legal_basis.document;
+        assert!(!form.contains(&format!("Căn cứ {set_doc}")), "{engine:?}: an unverified basis is never offered as a citation");
+        let (s, _, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &without).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(body.contains("Ghi số, ký hiệu văn bản"), "{engine:?}: {body}");
+        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved", "{engine:?}: nothing issued");
         // A dossier approved although it does not meet the set (CT3 not met) is not offered,
         // and choosing it refuses the whole decision: nothing is recognised.
         let other = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[1].clone();
@@ -298,6 +316,12 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
         assert_eq!(code.len(), 10);
         let docx = signer.client.get(signer.url(&format!("{loc}/tai-ve.docx"))).send().await.unwrap().bytes().await.unwrap();
         let text = hoctap_docs::decision_docx::docx_text(&docx).unwrap().replace(&code, "<MÃ>");
+        assert!(
+            text.contains(
+                "Căn cứ Hướng dẫn số 123/HD-KHVN ngày 15 tháng 3 năm 2023 của Trung ương Hội Khuyến học Việt Nam quy định tiêu chí"
+            ),
+            "{engine:?}: the decision cites the text the signer named: {text}"
+        );
         insta::assert_snapshot!("decision_docx_text", text);
         let stored = officer.store.assessment(aid).await.unwrap();
         assert_eq!(stored.dossier.state.code(), "recognised");
@@ -699,6 +723,10 @@ async fn computed_data_is_counted_from_the_registries_and_can_be_refreshed() {
                 ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương;"),
                 ("signer_title", "CHỦ TỊCH"),
                 ("signer_name", "Vi Văn Lãnh"),
+                ("basis_kind", "Hướng dẫn"),
+                ("basis_number", "123/HD-KHVN"),
+                ("basis_signed", "15/03/2023"),
+                ("basis_issuer", "Trung ương Hội Khuyến học Việt Nam"),
                 (chosen.as_str(), "1"),
             ],
         )

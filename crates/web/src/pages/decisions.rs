@@ -12,6 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Role;
+use hoctap_domain::citation::{Citation, verified_basis};
 use hoctap_domain::credential::{IdentityObject, KeyId};
 use hoctap_domain::criteria::CriteriaSet;
 use hoctap_domain::date::{format_vn, parse_date};
@@ -80,6 +81,16 @@ pub struct DecisionForm {
     pub place: String,
     #[serde(default)]
     pub legal_basis: String,
+    /// The text the criteria are set by, typed by the signer when the set's own legal basis is
+    /// not verified: kind ("Quyết định"), number, date signed, issuer.
+    #[serde(default)]
+    pub basis_kind: String,
+    #[serde(default)]
+    pub basis_number: String,
+    #[serde(default)]
+    pub basis_signed: String,
+    #[serde(default)]
+    pub basis_issuer: String,
     #[serde(default)]
     pub csrf: String,
     #[serde(flatten)]
@@ -125,6 +136,9 @@ struct FormPage {
     chrome: Chrome,
     c: CampaignRow,
     form: DecisionForm,
+    /// The criteria set's title and its legal basis as recorded, when that basis is not
+    /// verified: the form then asks the signer for the text they sign on.
+    unverified: Option<(String, String)>,
     dossiers: Vec<(i64, String, String)>,
     errors: Vec<FieldError>,
 }
@@ -153,14 +167,15 @@ async fn form_page(
         signer_name: user.user.full_name.clone(),
         signer_title: "CHỦ TỊCH".into(),
         place: unit.name.split_whitespace().skip(1).collect::<Vec<_>>().join(" "),
-        legal_basis: [
-            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".to_string(),
-            format!("Căn cứ {} ({});", set.legal_basis.document, set.legal_basis.issuer),
-        ]
-        .join("\n"),
+        legal_basis: std::iter::once("Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".to_string())
+            .chain(verified_basis(&set))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        basis_kind: "Quyết định".into(),
         ..Default::default()
     });
-    Ok(FormPage { chrome: Chrome::new("Ra quyết định công nhận", user), c, form, dossiers, errors })
+    let unverified = verified_basis(&set).is_none().then(|| (set.title.clone(), set.legal_basis.document.clone()));
+    Ok(FormPage { chrome: Chrome::new("Ra quyết định công nhận", user), c, form, unverified, dossiers, errors })
 }
 
 async fn decision_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
@@ -178,9 +193,21 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         return Err(WebError::Forbidden);
     }
     user.require_sees(state, c.unit_id, "đợt đánh giá").await?;
-    let d = f.content(String::new())?;
+    let mut d = f.content(String::new())?;
     let decided_on = d.decided_on;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    // A set whose legal basis is not verified is never cited from our data: the signer names
+    // the text the criteria come from, and the decision cites that.
+    if verified_basis(&set).is_none() {
+        let cited = Citation::parse(&f.basis_number, &f.basis_signed, &f.basis_issuer, decided_on.max(hoctap_store::today()))
+            .map_err(|e| WebError::invalid(&format!("basis_{}", e.field), e.message))?;
+        let kind =
+            hoctap_domain::text::line(&f.basis_kind, 60).map_err(|e| WebError::invalid("basis_kind", format!("Loại văn bản: {e}")))?;
+        if cited.signed > decided_on {
+            return Err(WebError::invalid("basis_signed", "Văn bản căn cứ ký sau ngày ký quyết định"));
+        }
+        d.legal_basis.push(format!("Căn cứ {} quy định tiêu chí đánh giá, công nhận “{}”;", cited.words(&kind), recognition_title(&set)));
+    }
     let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
     let mut dossiers = Vec::new();
     for id in chosen {

@@ -145,6 +145,14 @@ pub struct LaunchForm {
     /// An administrator names the province by its code; an officer launches for their own.
     #[serde(default)]
     pub unit_code: String,
+    /// The province's own plan that implements the movement (kế hoạch triển khai): number,
+    /// date signed, issuer. Asked of every province but the template's own.
+    #[serde(default)]
+    pub plan_number: String,
+    #[serde(default)]
+    pub plan_signed: String,
+    #[serde(default)]
+    pub plan_issuer: String,
     #[serde(default)]
     pub csrf: String,
 }
@@ -161,7 +169,7 @@ async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<
             .into_iter()
             .find(|m| m.id == f.template)
             .ok_or_else(|| WebError::invalid("template", "Chọn phong trào mẫu"))?;
-        let unit_id = if user.is_admin() {
+        let province = if user.is_admin() {
             let code = f.unit_code.trim();
             if code.is_empty() {
                 return Err(WebError::invalid("unit_code", "Ghi mã tỉnh, thành phố triển khai"));
@@ -174,11 +182,24 @@ async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<
             if u.kind != hoctap_domain::unit::UnitKind::Province {
                 return Err(WebError::invalid("unit_code", format!("{} không phải tỉnh, thành phố", u.name)));
             }
-            u.id
+            u
         } else {
-            user.user.unit_id
+            state.store.unit(user.user.unit_id).await?
         };
-        Ok(state.store.movement_launch(&user.actor(), &m, unit_id).await?)
+        // Every document of the movement cites the plan of the province that runs it.
+        let m = if m.needs_own_plan(&province.code) {
+            let issuer = if f.plan_issuer.trim().is_empty() {
+                format!("Ủy ban nhân dân {}", hoctap_domain::unit::name_in_sentence(&province.name, &province.unit_type))
+            } else {
+                f.plan_issuer.clone()
+            };
+            let plan = hoctap_domain::citation::Citation::parse(&f.plan_number, &f.plan_signed, &issuer, hoctap_store::today())
+                .map_err(|e| WebError::invalid(&format!("plan_{}", e.field), format!("Kế hoạch triển khai của tỉnh: {}", e.message)))?;
+            m.implemented_by(&province.code, &plan)
+        } else {
+            m
+        };
+        Ok(state.store.movement_launch(&user.actor(), &m, province.id).await?)
     }
     .await;
     super::after_post(&state, result.map(|id| (format!("/thi-dua/{id}"), "Đã phát động phong trào thi đua")), |errors| {
