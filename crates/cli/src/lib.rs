@@ -1,5 +1,5 @@
 //! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, backup, restore,
-//! keys, bench, fund. One file per command.
+//! keys, bench, fund, routes. One file per command.
 
 pub mod commands;
 
@@ -64,6 +64,8 @@ pub enum Command {
     /// Khóa ký của các đơn vị cấp công nhận: liệt kê, thay khóa.
     #[command(subcommand)]
     Keys(commands::keys::Cmd),
+    /// Liệt kê các tuyến (phương thức, đường dẫn) mà máy chủ trả lời.
+    Routes(commands::routes::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -107,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Backup(a) => commands::backup::run_backup(a).await,
         Command::Restore(a) => commands::backup::run_restore(a).await,
         Command::Keys(c) => commands::keys::run(c).await,
+        Command::Routes(a) => commands::routes::run(a),
     }
 }
 

@@ -1,4 +1,18 @@
 // Progressive enhancement only: every page works without this file.
+document.documentElement.classList.add('js');
+
+// On a phone the main navigation folds into a menu button (see app.css); the button says
+// whether the menu is open.
+document.addEventListener('DOMContentLoaded', function () {
+  var nav = document.querySelector('.top nav');
+  var button = document.querySelector('.menu-toggle');
+  if (!nav || !button) return;
+  button.addEventListener('click', function () {
+    var open = nav.classList.toggle('open');
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+});
+
 // Forms marked data-progress show that a long task (checking or writing a large file) is
 // running, and cannot be sent twice.
 document.addEventListener('submit', function (event) {

@@ -12,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod progress;
 pub mod recount;
+pub mod routes;
 pub mod serve;
 pub mod user;
 
