@@ -1,9 +1,11 @@
-// Every page on a phone: four roles crawl the demo at 390 px wide (every link on every page,
-// one address per route and role) and no page may scroll sideways. The crawl must reach every
+// Every page on a phone and for everyone: four roles crawl the demo at 390 px wide (every link on
+// every page, one address per route and role); no page may scroll sideways, and axe-core finds no
+// serious or critical WCAG 2.1 A/AA violation on any of them (once per route). The crawl must reach every
 // page of the router (`hoctap routes --json`), except those the demo has no object for, listed
 // below with the reason.
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import AxeBuilder from '@axe-core/playwright';
 import { logIn } from './support';
 
 const bin = process.env.HOCTAP_BIN ?? '../target/debug/hoctap';
@@ -74,8 +76,21 @@ async function overflow(page: Page): Promise<string | null> {
   });
 }
 
+/** WCAG 2.1 A and AA rules (axe-core): the serious and critical violations of a page, once per
+ * route pattern. */
+async function accessibility(page: Page, pattern: string, checked: Set<string>, problems: string[]): Promise<void> {
+  if (checked.has(pattern)) return;
+  checked.add(pattern);
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of result.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') {
+      problems.push(`${pattern}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(' | ')}`);
+    }
+  }
+}
+
 /** Follows every same-site link breadth first; returns the patterns seen and the wide pages. */
-async function crawl(page: Page, start: string[], seen: Map<string, number>, wide: string[], who: string): Promise<void> {
+async function crawl(page: Page, start: string[], seen: Map<string, number>, wide: string[], who: string, a11y: { checked: Set<string>; problems: string[] }): Promise<void> {
   const queue = [...start];
   const visited = new Set<string>();
   while (queue.length > 0 && visited.size < 5000) {
@@ -92,6 +107,7 @@ async function crawl(page: Page, start: string[], seen: Map<string, number>, wid
     if (!response || !response.ok() || !(response.headers()['content-type'] ?? '').startsWith('text/html')) continue;
     const too = await overflow(page);
     if (too) wide.push(`${url} (${who}): ${too}`);
+    await accessibility(page, pattern, a11y.checked, a11y.problems);
     const links = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
     for (const href of links) {
       if (!href.startsWith('/') || href.startsWith('//') || href.startsWith('/dang-xuat')) continue;
@@ -102,12 +118,13 @@ async function crawl(page: Page, start: string[], seen: Map<string, number>, wid
   }
 }
 
-test('no page scrolls sideways at 390 px, and the crawl reaches every page of the router', async ({ browser, baseURL }) => {
+test('no page scrolls sideways at 390 px or breaks WCAG 2.1 AA, and the crawl reaches every page of the router', async ({ browser, baseURL }) => {
   test.setTimeout(600_000);
   const seen = new Map<string, number>();
   const wide: string[] = [];
+  const a11y = { checked: new Set<string>(), problems: [] as string[] };
   const anonymous = await phone(browser, baseURL);
-  await crawl(anonymous, ['/dang-nhap', '/xac-minh'], seen, wide, 'khách');
+  await crawl(anonymous, ['/dang-nhap', '/xac-minh'], seen, wide, 'khách', a11y);
   for (const user of ['quantri', 'tinh.canbo', 'xa.canbo', '020190001234']) {
     const page = await phone(browser, baseURL);
     await logIn(page, user);
@@ -120,9 +137,11 @@ test('no page scrolls sideways at 390 px, and the crawl reaches every page of th
     // The user's own unit first: its page holds the unit's own forms and links.
     const me = await (await page.request.get('/api/v1/session')).json();
     const own = me.user?.unit_id ? [`/don-vi/${me.user.unit_id}`] : [];
-    await crawl(page, [...own, '/', '/doi-mat-khau'], seen, wide, user);
+    await crawl(page, [...own, '/', '/doi-mat-khau'], seen, wide, user, a11y);
     await page.context().close();
   }
   const missing = pages.filter((p) => !seen.has(p) && !(p in NOT_IN_DEMO));
-  expect({ missing, wide }, 'pages the crawl never reached, and pages wider than a 390 px phone').toEqual({ missing: [], wide: [] });
+  const accessibility = a11y.problems;
+  expect(a11y.checked.size, 'pages checked by axe').toBeGreaterThan(60);
+  expect({ missing, wide, accessibility }, 'pages the crawl never reached, pages wider than a 390 px phone, serious or critical WCAG 2.1 AA violations (axe)').toEqual({ missing: [], wide: [], accessibility: [] });
 });
