@@ -37,6 +37,11 @@ pub enum Cmd {
     },
     /// Trang tổng hợp (cả nước, tỉnh, xã) dưới tải; ghi → hiển thị; bộ nhớ máy chủ; so với đếm trực tiếp.
     Dashboard(super::bench_dashboard::Args),
+    /// Mọi trang đọc khi đã đăng nhập (dữ liệu mẫu) dưới tải wrk -t2 -c32, cạnh một máy chủ axum trần "hello".
+    Pages(super::bench_pages::Args),
+    /// Máy chủ axum trần trả lời "hello" (mốc so sánh của `bench pages`).
+    #[command(hide = true)]
+    Hello(super::bench_pages::HelloArgs),
     /// Ba tệp 20 MB (hợp lệ 1.048.576 dòng, rồi các tệp độc hại) cùng được kiểm tra qua trang nhập sổ: độ trễ /healthz và bộ nhớ đỉnh của máy chủ.
     Uploads(super::bench_uploads::Args),
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
@@ -83,6 +88,8 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
         Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
         Cmd::Uploads(a) => super::bench_uploads::run(a).await,
+        Cmd::Pages(a) => super::bench_pages::run(a).await,
+        Cmd::Hello(a) => super::bench_pages::hello(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client

@@ -319,6 +319,24 @@ pub async fn seed_movement(
     Ok((mid, rid))
 }
 
+/// The whole demo database in a migrated, empty store (as `hoctap demo` builds it); returns
+/// (province, commune) ids.
+pub async fn seed_all(
+    store: &Store,
+    stat_communes: usize,
+    deployment_key: &hoctap_domain::credential::DeploymentKey,
+) -> Result<(i64, i64), Box<dyn std::error::Error>> {
+    let (province, commune) = seed(store).await?;
+    seed_association(store, commune).await?;
+    let started = std::time::Instant::now();
+    let stats = seed_statistics(store, stat_communes, deployment_key).await?;
+    println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
+    seed_boards(store, province, commune).await?;
+    // After the statistics: their generator refuses a commune that already has households.
+    seed_movement(store, province, commune, deployment_key).await?;
+    Ok((province, commune))
+}
+
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
@@ -330,14 +348,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     store.migrate().await?;
     let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
     println!("Đang tạo dữ liệu mẫu trên đơn vị hành chính thật…");
-    let (province, commune) = seed(&store).await?;
-    seed_association(&store, commune).await?;
-    let started = std::time::Instant::now();
-    let stats = seed_statistics(&store, a.stat_communes, &deployment_key).await?;
-    println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());
-    seed_boards(&store, province, commune).await?;
-    // After the statistics: their generator refuses a commune that already has households.
-    seed_movement(&store, province, commune, &deployment_key).await?;
+    let (province, commune) = seed_all(&store, a.stat_communes, &deployment_key).await?;
     let p = store.unit(province).await?;
     let c = store.unit(commune).await?;
     println!("\nTỉnh mẫu: {} ({}); xã mẫu: {} ({}).", p.name, p.code, c.name, c.code);
