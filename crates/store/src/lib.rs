@@ -24,6 +24,7 @@ mod reorg;
 mod review;
 mod sources;
 mod stats;
+mod summaries;
 mod units;
 mod users;
 mod villages;

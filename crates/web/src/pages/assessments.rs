@@ -1292,34 +1292,23 @@ pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &Camp
     let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
     let mut by_child: BTreeMap<i64, [usize; 8]> = BTreeMap::new();
     let mut total = [0usize; 8];
-    let mut child_of: BTreeMap<i64, i64> = BTreeMap::new();
-    for a in state.store.assessments(c.id, user.scope(), today).await? {
-        let child = match child_of.get(&a.unit_id) {
-            Some(ch) => *ch,
-            None => {
-                let ancestors = state.store.ancestors(a.unit_id, today).await?;
-                // The child of the campaign's unit on the way up (or the unit itself).
-                let ch = std::iter::once(a.unit_id)
-                    .chain(ancestors.iter().rev().map(|u| u.id))
-                    .find(|id| children.iter().any(|ch| ch.id == *id))
-                    .unwrap_or(a.unit_id);
-                child_of.insert(a.unit_id, ch);
-                ch
-            }
+    // Counted in SQL by state and child: a campaign may hold thousands of dossiers.
+    for (child, code, n) in state.store.campaign_progress(c.id, c.unit_id, user.scope(), today).await? {
+        let slot = match code.as_str() {
+            "draft" => 1,
+            "submitted" | "in_review" => 2,
+            "returned" => 3,
+            "approved" => 4,
+            "recognised" => 5,
+            "rejected" => 6,
+            other => return Err(WebError::internal(format!("trạng thái hồ sơ {other}"))),
         };
-        let slot = match &a.dossier.state {
-            WfState::Draft => 1,
-            WfState::Submitted | WfState::InReview { .. } => 2,
-            WfState::Returned { .. } => 3,
-            WfState::Approved => 4,
-            WfState::Recognised { .. } => 5,
-            WfState::Rejected { .. } => 6,
-        };
+        let n = usize::try_from(n).unwrap_or(0);
         for counts in [by_child.entry(child).or_insert([0; 8]), &mut total] {
-            counts[0] += 1;
-            counts[slot] += 1;
+            counts[0] += n;
+            counts[slot] += n;
             if slot == 1 && late {
-                counts[7] += 1;
+                counts[7] += n;
             }
         }
     }
