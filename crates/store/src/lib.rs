@@ -19,6 +19,7 @@ mod migrate;
 mod movement;
 mod pending;
 mod plans;
+mod read_cache;
 mod registry;
 mod reorg;
 mod review;
@@ -85,6 +86,8 @@ impl Actor {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// Values computed from many reads, kept per read generation (`read_cache`).
+    read_cache: std::sync::Arc<read_cache::ReadCache>,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -135,7 +138,7 @@ impl Store {
             }),
         };
         let pool = options.connect(&url).await?;
-        Ok(Store { pool, engine })
+        Ok(Store { pool, engine, read_cache: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {

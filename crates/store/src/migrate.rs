@@ -25,6 +25,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0017_fund_vouchers", include_str!("../migrations/sqlite/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/sqlite/0018_login_throttle.sql")),
     ("0019_lineage_partial", include_str!("../migrations/sqlite/0019_lineage_partial.sql")),
+    ("0025_read_generation", include_str!("../migrations/sqlite/0025_read_generation.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -46,6 +47,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0017_fund_vouchers", include_str!("../migrations/postgres/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/postgres/0018_login_throttle.sql")),
     ("0019_lineage_partial", include_str!("../migrations/postgres/0019_lineage_partial.sql")),
+    ("0025_read_generation", include_str!("../migrations/postgres/0025_read_generation.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -246,15 +246,8 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let hello_url = format!("http://127.0.0.1:{hello_port}/");
     wait_up(&client, &hello_url).await?;
     let port = free_port()?;
-    let server = spawn(&[
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "--database-url",
-        &a.database_url,
-        "--secret-key-file",
-        &key_file,
-    ])?;
+    let server =
+        spawn(&["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &a.database_url, "--secret-key-file", &key_file])?;
     let base = format!("http://127.0.0.1:{port}");
     wait_up(&client, &format!("{base}/healthz")).await?;
 

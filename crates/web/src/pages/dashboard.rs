@@ -22,6 +22,7 @@ use hoctap_domain::unit::UnitKind;
 use hoctap_store::{Basis, UnitRow, values_at};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -388,6 +389,16 @@ async fn targets_for(
     Ok(out)
 }
 
+/// The checks of [`resolve`] without reading the unit.
+async fn resolve_access(state: &AppState, user: &CurrentUser, place: Place) -> WebResult<()> {
+    user.require(Action::ReadLocal)?;
+    match place {
+        Place::Nation if user.scope().is_none() => Ok(()),
+        Place::Nation => Err(WebError::NotFound("đơn vị")),
+        Place::Unit(id) => user.require_sees(state, id, "đơn vị").await,
+    }
+}
+
 /// Checks the user may see the place: the country is for users without a unit scope.
 pub async fn resolve(state: &AppState, user: &CurrentUser, place: Place) -> WebResult<Option<UnitRow>> {
     user.require(Action::ReadLocal)?;
@@ -496,6 +507,18 @@ pub async fn figures(state: &AppState, unit: Option<&UnitRow>, year: i16, basis:
 /// The figure of one shipped indicator for a unit and year, whatever the unit's level (a chi
 /// hội's village has a membership rate too), with the target that applies.
 pub async fn figure(state: &AppState, unit: &UnitRow, year: i16, indicator: &str) -> WebResult<IndicatorLine> {
+    // Kept per read generation, as the dashboards are (see `build`).
+    let generation = state.store.read_generation().await?;
+    let key = format!("figure {} {year} {indicator} {}", unit.id, hoctap_store::today());
+    if let Some(line) = state.store.cached::<IndicatorLine>(generation, &key) {
+        return Ok((*line).clone());
+    }
+    let line = figure_uncached(state, unit, year, indicator).await?;
+    state.store.cache(generation, key, Arc::new(line.clone()));
+    Ok(line)
+}
+
+async fn figure_uncached(state: &AppState, unit: &UnitRow, year: i16, indicator: &str) -> WebResult<IndicatorLine> {
     let ind = hoctap_domain::indicator::shipped_indicator(indicator).ok_or_else(|| WebError::internal(format!("chỉ số {indicator}")))?;
     let basis = Basis::Rebased(hoctap_store::today());
     let f = figures(state, Some(unit), year, basis, std::slice::from_ref(&ind)).await?;
@@ -509,8 +532,27 @@ pub async fn unit_metric(state: &AppState, unit: i64, year: i16, metric: &str) -
     Ok(changes.into_values().next().map(|c| values_at(&c, year)).and_then(|m| m.get(metric).copied()).unwrap_or(0))
 }
 
-/// Builds a dashboard's numbers.
-pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
+/// A dashboard's numbers: the role and scope checked on every call, the numbers computed once
+/// per read generation (the store's exact cache: any change to what they are read from makes
+/// the next call compute them again).
+pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Arc<Dashboard>> {
+    // The generation before any read: what is cached under it was read after it.
+    let generation = state.store.read_generation().await?;
+    resolve_access(state, user, place).await?;
+    // Everything the numbers depend on besides the database: the campaigns' progress counts
+    // the dossiers in the user's scope, and "today" moves the tree and the deadlines.
+    let key =
+        format!("dashboard {} {} {:?} {:?} {:?} {}", place.slug(), q.year(), q.basis(), q.chi_so, user.scope(), hoctap_store::today());
+    if let Some(d) = state.store.cached::<Dashboard>(generation, &key) {
+        return Ok(d);
+    }
+    let d = Arc::new(build_uncached(state, user, place, q).await?);
+    state.store.cache(generation, key, d.clone());
+    Ok(d)
+}
+
+/// Computes a dashboard's numbers.
+async fn build_uncached(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<Dashboard> {
     let unit = resolve(state, user, place).await?;
     let year = q.year();
     let basis = q.basis();
@@ -603,7 +645,7 @@ pub async fn build(state: &AppState, user: &CurrentUser, place: Place, q: &DashQ
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
-    d: Dashboard,
+    d: Arc<Dashboard>,
     keep: String,
     historical: bool,
     years: Vec<i16>,

@@ -158,8 +158,18 @@ async fn home(State(state): State<AppState>, auth::MaybeUser(user): auth::MaybeU
         return Ok(Redirect::to("/dang-nhap").into_response());
     };
     let today = hoctap_store::today();
-    let counts =
-        state.store.count_by_kind(today).await?.into_iter().map(|(k, n)| (k.label().to_string(), crate::format::int_vn(n))).collect();
+    // Every unit of the country counted: kept per read generation (units are watched).
+    let generation = state.store.read_generation().await?;
+    let key = format!("unit counts {today}");
+    let by_kind = match state.store.cached::<Vec<(hoctap_domain::unit::UnitKind, i64)>>(generation, &key) {
+        Some(c) => c,
+        None => {
+            let c = std::sync::Arc::new(state.store.count_by_kind(today).await?);
+            state.store.cache(generation, key, c.clone());
+            c
+        }
+    };
+    let counts = by_kind.iter().map(|(k, n)| (k.label().to_string(), crate::format::int_vn(*n))).collect();
     render(&HomePage {
         must_change_password: user.user.must_change_password,
         chrome: Chrome::new("Trang chủ", &user),

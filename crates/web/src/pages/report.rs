@@ -46,7 +46,7 @@ pub struct ChildStatus {
 }
 
 struct ReportView {
-    d: Dashboard,
+    d: std::sync::Arc<Dashboard>,
     report: Option<ReportRow>,
     due: jiff::civil::Date,
     children: Vec<ChildStatus>,

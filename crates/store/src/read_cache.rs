@@ -1,0 +1,61 @@
+//! An exact cache for what pages compute from many reads (a dashboard's figures): every value
+//! is kept under the read generation it was computed at, and served only while the database's
+//! generation is still that number. Triggers raise the generation in every transaction that
+//! changes a watched table (migration 0025), so nothing that changed is ever served from here,
+//! whichever server or command wrote it. A reader takes the generation before it reads.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::{Result, Store, get_i64};
+
+/// At most this many values per generation (keys are a page and its parameters).
+const MAX_ENTRIES: usize = 4096;
+
+type Value = Arc<dyn Any + Send + Sync>;
+
+/// The values of one generation.
+#[derive(Default)]
+pub(crate) struct ReadCache {
+    inner: Mutex<(i64, HashMap<String, Value>)>,
+}
+
+impl Store {
+    /// The read generation: raised by every committed change to the unit tree, lineage and
+    /// re-basing, counters, reported values, plans and targets, campaigns and dossiers.
+    pub async fn read_generation(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(self.pool()).await?;
+        get_i64(&row, "n")
+    }
+
+    /// The value cached under `key` at this generation, if any.
+    pub fn cached<T: Any + Send + Sync>(&self, generation: i64, key: &str) -> Option<Arc<T>> {
+        let guard = self.read_cache.inner.lock().ok()?;
+        if guard.0 != generation {
+            return None;
+        }
+        guard.1.get(key).cloned().and_then(|v| v.downcast::<T>().ok())
+    }
+
+    /// Keeps a value computed from reads made after the generation was read. A newer
+    /// generation drops every older value; a value of an older generation is not kept.
+    pub fn cache<T: Any + Send + Sync>(&self, generation: i64, key: String, value: Arc<T>) {
+        let Ok(mut guard) = self.read_cache.inner.lock() else { return };
+        if generation < guard.0 {
+            return;
+        }
+        if generation > guard.0 || guard.1.len() >= MAX_ENTRIES {
+            guard.1.clear();
+            guard.0 = generation;
+        }
+        guard.1.insert(key, value);
+    }
+}
+
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.inner.lock().map(|g| g.1.len()).unwrap_or(0);
+        f.debug_struct("ReadCache").field("values", &n).finish()
+    }
+}
