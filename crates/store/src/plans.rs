@@ -82,7 +82,7 @@ fn plan_from(r: &sqlx::any::AnyRow) -> Result<PlanRow> {
     })
 }
 
-fn target_from(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
+pub(crate) fn target_from(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
     let value: String = r.try_get("value")?;
     let number: String = r.try_get("number")?;
     let title: String = r.try_get("title")?;
@@ -99,7 +99,7 @@ fn target_from(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
     })
 }
 
-const TARGET_COLS: &str = "t.plan_id, p.plan_key, p.number, p.title, t.indicator, t.unit_id, t.year, t.value, t.origin, t.text";
+pub(crate) const TARGET_COLS: &str = "t.plan_id, p.plan_key, p.number, p.title, t.indicator, t.unit_id, t.year, t.value, t.origin, t.text";
 
 impl Store {
     /// The unit a plan's code names, as at `on`, or else on 1 January of that year (a plan

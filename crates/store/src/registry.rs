@@ -343,7 +343,13 @@ impl Store {
     /// Counts active records within a scope.
     pub async fn registry_count(&self, reg: &Registry, scope: Option<i64>, on: Date) -> Result<i64> {
         let sql = match scope {
-            Some(_) => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND {}", reg.table, scope_sql("t", 2)),
+            // From the scope's units (the unit index), not a probe of the closure for every
+            // record of the country.
+            Some(_) => format!(
+                "SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND t.unit_id IN \
+                 (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $3 AND c.valid_to > $3)",
+                reg.table
+            ),
             None => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on));

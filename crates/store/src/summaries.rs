@@ -6,6 +6,15 @@ use sqlx::Row;
 use crate::{Result, Store, date_text, get_i64};
 
 impl Store {
+    /// Every target of a plan (all indicators, units and years), by indicator, year and unit.
+    pub async fn plan_targets_all(&self, plan_id: i64) -> Result<Vec<crate::TargetRow>> {
+        let sql = format!(
+            "SELECT {} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 ORDER BY t.indicator, t.year, t.unit_id",
+            crate::plans::TARGET_COLS
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id).fetch_all(self.pool()).await?.iter().map(crate::plans::target_from).collect()
+    }
+
     /// A campaign's dossiers within a scope, counted by state (`workflow::State::code`) and by
     /// the child of `parent` (the campaign's unit) they lie under as at `on`: (child or, when
     /// the dossier's unit is under none of them, the dossier's own unit, state, count).

@@ -81,11 +81,11 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
     let mut names: BTreeMap<i64, (String, bool)> = BTreeMap::new();
     let mut targets = Vec::new();
     let mut stored = Vec::new();
-    for ind in inds.keys() {
-        for year in p.period.0..=p.period.1.max(2030) {
-            stored.extend(state.store.plan_targets(p.id, ind, year).await?);
-        }
-    }
+    // One query for the plan's targets (not one per indicator and year).
+    let years = p.period.0..=p.period.1.max(2030);
+    let mut all = state.store.plan_targets_all(p.id).await?;
+    all.retain(|t| inds.contains_key(&t.indicator) && years.contains(&t.year));
+    stored.extend(all);
     stored.sort_by(|a, b| (a.unit_id, &a.indicator, a.year).cmp(&(b.unit_id, &b.indicator, b.year)));
     for t in stored {
         if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(t.unit_id) {
