@@ -90,9 +90,7 @@ impl WebError {
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        let id = crate::auth::random_token(6);
-        tracing::error!(operation = %id, error = %e, "lỗi hệ thống");
-        Self::Internal(id)
+        hoctap_app::AppError::internal(e).into()
     }
 }
 
@@ -105,16 +103,24 @@ pub fn respond(path: &str, e: WebError) -> axum::response::Response {
 
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
+        hoctap_app::AppError::from(e).into()
+    }
+}
+
+/// The application's errors keep their words; this gives each its status.
+impl From<hoctap_app::AppError> for WebError {
+    fn from(e: hoctap_app::AppError) -> Self {
+        use hoctap_app::AppError as A;
         match e {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Invalid { field, message } => Self::Invalid { field, message },
-            StoreError::Conflict { field, message } => Self::Conflict { field, message },
-            StoreError::Reorg(r) => Self::Invalid { field: "reorganisation".into(), message: r.to_string() },
-            // Text the engine cannot hold (U+0000 from a form or a file): the sender's data, not a fault.
-            e if e.is_unstorable_text() => {
-                Self::invalid("body", "Dữ liệu gửi lên có ký tự U+0000 (NUL), không lưu được; hãy xóa ký tự này")
-            }
-            other => Self::internal(other),
+            A::Forbidden => Self::Forbidden,
+            A::Csrf => Self::Csrf,
+            A::OutOfScope { field, message } => Self::OutOfScope { field, message },
+            A::NotFound(what) => Self::NotFound(what),
+            A::Invalid { field, message } => Self::Invalid { field, message },
+            A::Conflict { field, message } => Self::Conflict { field, message },
+            A::Throttled(secs) => Self::Throttled(secs),
+            A::Busy => Self::Busy,
+            A::Internal(id) => Self::Internal(id),
         }
     }
 }

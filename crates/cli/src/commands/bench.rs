@@ -380,9 +380,9 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
                     },
                 )
                 .await?;
-            let token = hoctap_web::auth::random_token(32);
-            let csrf = hoctap_web::auth::random_token(16);
-            store.create_session(&hoctap_web::auth::sha256_hex(&token), uid, &csrf, "2099-01-01T00:00:00Z").await?;
+            let token = hoctap_app::secret::random_token(32);
+            let csrf = hoctap_app::secret::random_token(16);
+            store.create_session(&hoctap_app::secret::sha256_hex(&token), uid, &csrf, "2099-01-01T00:00:00Z").await?;
             targets.push((aid, token, csrf));
         }
     }

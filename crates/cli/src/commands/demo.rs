@@ -67,7 +67,7 @@ pub async fn seed(store: &Store) -> Result<(i64, i64), Box<dyn std::error::Error
         store.create_village(&actor, commune.id, name, ty, today).await?;
     }
     store.set_attribute(&actor, commune.id, AreaAttribute::MienNui, Validity::since(jiff::civil::date(2025, 7, 1)), "Dữ liệu mẫu").await?;
-    let hash = hoctap_web::auth::hash_password(&NewPassword::parse(DEMO_PASSWORD)?).map_err(|e| e.to_string())?;
+    let hash = hoctap_app::secret::hash_password(&NewPassword::parse(DEMO_PASSWORD)?).map_err(|e| e.to_string())?;
     for (username, full_name, role, at_province) in DEMO_USERS {
         let unit_id = if *at_province { province.id } else { commune.id };
         store

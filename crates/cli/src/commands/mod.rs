@@ -138,7 +138,7 @@ pub fn load_or_create_key(path: &Path) -> Result<(DeploymentKey, bool), String> 
 mod tests {
     #[test]
     fn the_deployment_key_is_created_once_private_and_read_back() {
-        let dir = std::env::temp_dir().join(format!("hoctap-key-{}-{}", std::process::id(), hoctap_web::auth::random_token(4)));
+        let dir = std::env::temp_dir().join(format!("hoctap-key-{}-{}", std::process::id(), hoctap_app::secret::random_token(4)));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("k.key");
         let (a, created) = super::load_or_create_key(&path).unwrap();

@@ -34,7 +34,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .ok_or("vai trò không hợp lệ: system_admin, unit_officer, reviewer, signer, association_officer, citizen")?;
             let unit = store.unit_by_code(&unit, hoctap_store::today()).await?;
             let password = NewPassword::parse(&password)?;
-            let hash = hoctap_web::auth::hash_password(&password).map_err(|e| e.to_string())?;
+            let hash = hoctap_app::secret::hash_password(&password).map_err(|e| e.to_string())?;
             let id = store
                 .create_user(
                     &Actor::system("dòng lệnh"),

@@ -20,7 +20,7 @@ async fn a_backup_restored_into_an_empty_database_has_every_row_and_no_drift() {
         let source = store.table_counts().await.unwrap();
         assert!(source["recognitions"] > 0 && source["stat_deltas"] > 0 && source["signing_keys"] > 0, "{engine:?}: {source:?}");
 
-        let file = std::env::temp_dir().join(format!("hoctap-backup-{}-{}.bak", std::process::id(), hoctap_web::auth::random_token(6)));
+        let file = std::env::temp_dir().join(format!("hoctap-backup-{}-{}.bak", std::process::id(), hoctap_app::secret::random_token(6)));
         let tables = backup(&url, &file).await.unwrap();
         assert_eq!(tables, source.len(), "{engine:?}");
         #[cfg(unix)]

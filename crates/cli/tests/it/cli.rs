@@ -9,7 +9,7 @@ fn hoctap(args: &[&str]) -> (bool, String) {
 
 fn answers(points: &[(&str, f64)]) -> std::path::PathBuf {
     let map: serde_json::Map<String, serde_json::Value> = points.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
-    let path = std::env::temp_dir().join(format!("answers-{}.json", hoctap_web::auth::random_token(6)));
+    let path = std::env::temp_dir().join(format!("answers-{}.json", hoctap_app::secret::random_token(6)));
     std::fs::write(&path, serde_json::json!({"answers": map}).to_string()).unwrap();
     path
 }
@@ -50,7 +50,7 @@ fn criteria_evaluate_decides_at_the_pass_mark_and_honours_the_area() {
 
 #[test]
 fn criteria_check_reports_file_path_and_reason() {
-    let path = std::env::temp_dir().join(format!("bad-{}.toml", hoctap_web::auth::random_token(6)));
+    let path = std::env::temp_dir().join(format!("bad-{}.toml", hoctap_app::secret::random_token(6)));
     std::fs::write(&path, "id = \"x\"\nversion = 1\n").unwrap();
     let (ok, out) = hoctap(&["criteria", "check", path.to_str().unwrap()]);
     assert!(!ok);
@@ -68,7 +68,7 @@ async fn an_import_killed_half_way_leaves_the_database_as_before() {
         let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
         let village = store.villages(commune, hoctap_store::today()).await.unwrap()[0].code.clone();
         let before_audit = store.audit_count().await.unwrap();
-        let file = std::env::temp_dir().join(format!("kill-{}.csv", hoctap_web::auth::random_token(4)));
+        let file = std::env::temp_dir().join(format!("kill-{}.csv", hoctap_app::secret::random_token(4)));
         let mut body = hoctap::commands::bench::BENCH_HEADER.join(",");
         body.push('\n');
         for i in 0..400_000 {
@@ -105,7 +105,7 @@ async fn an_import_killed_half_way_leaves_the_database_as_before() {
         );
         assert_eq!(store.audit_count().await.unwrap(), before_audit);
         // And the database still works: the same import, not killed, goes through.
-        let small = std::env::temp_dir().join(format!("ok-{}.csv", hoctap_web::auth::random_token(4)));
+        let small = std::env::temp_dir().join(format!("ok-{}.csv", hoctap_app::secret::random_token(4)));
         std::fs::write(
             &small,
             format!(

@@ -234,7 +234,7 @@ async fn a_branch_officer_sees_only_their_own_ledger() {
         let other = branch_in(&app.store, "CH-THON-B", &v[1]).await;
         let commune_branch = branch_in(&app.store, "HKH-XA", &app.store.unit(commune).await.unwrap().code).await;
         let village_id = app.unit_id(&v[0]).await;
-        let hash = hoctap_web::auth::hash_password(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
+        let hash = hoctap_app::secret::hash_password(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
         let username = Username::parse("chihoi.a").unwrap();
         app.store
             .create_user(

@@ -70,7 +70,7 @@ async fn sqlite_db() -> String {
     std::fs::create_dir_all(&dir).unwrap();
     let template = dir.join(format!("template-{}.db", template_key()));
     if !template.exists() {
-        let tmp = dir.join(format!("building-{}-{}.db", std::process::id(), hoctap_web::auth::random_token(6)));
+        let tmp = dir.join(format!("building-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6)));
         let _ = std::fs::remove_file(&tmp);
         let store = Store::connect(&format!("sqlite://{}", tmp.display())).await.unwrap();
         store.migrate().await.unwrap();
@@ -79,7 +79,7 @@ async fn sqlite_db() -> String {
         store.close().await;
         std::fs::rename(&tmp, &template).unwrap();
     }
-    let name = dir.join(format!("t-{}-{}.db", std::process::id(), hoctap_web::auth::random_token(6)));
+    let name = dir.join(format!("t-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6)));
     std::fs::copy(&template, &name).unwrap();
     format!("sqlite://{}", name.display())
 }
@@ -105,7 +105,7 @@ async fn postgres_db(admin_url: &str) -> String {
         store.close().await;
         admin.exec_raw(&format!("ALTER DATABASE {building} RENAME TO {tpl}")).await.unwrap();
     }
-    let name = format!("t_{}", hoctap_web::auth::random_token(8));
+    let name = format!("t_{}", hoctap_app::secret::random_token(8));
     admin.exec_raw(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).await.unwrap();
     admin.exec_raw("SELECT pg_advisory_unlock(74201)").await.unwrap();
     admin.close().await;
@@ -140,12 +140,12 @@ pub async fn empty_url(engine: Engine) -> String {
         Engine::Sqlite => {
             let dir = repo().join("target/test-dbs");
             std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}", dir.join(format!("e-{}-{}.db", std::process::id(), hoctap_web::auth::random_token(6))).display())
+            format!("sqlite://{}", dir.join(format!("e-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6))).display())
         }
         Engine::Postgres => {
             let admin_url = std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap();
             let admin = Store::connect_with(&admin_url, Some(1)).await.unwrap();
-            let name = format!("e_{}", hoctap_web::auth::random_token(8));
+            let name = format!("e_{}", hoctap_app::secret::random_token(8));
             admin.exec_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
             admin.close().await;
             replace_db(&admin_url, &name)

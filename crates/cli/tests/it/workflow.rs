@@ -411,7 +411,7 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
 /// The text of a PDF through poppler's pdftotext (installed by .ci/run).
 pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF"), "not a PDF");
-    let path = std::env::temp_dir().join(format!("t-{}.pdf", hoctap_web::auth::random_token(4)));
+    let path = std::env::temp_dir().join(format!("t-{}.pdf", hoctap_app::secret::random_token(4)));
     std::fs::write(&path, pdf).unwrap();
     let out = std::process::Command::new("pdftotext")
         .arg(&path)

@@ -10,14 +10,14 @@ use crate::routes::{Routes, get, post, put};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::{Action, NewPassword};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{format_vn, parse_date};
 use hoctap_domain::hierarchy::{LineageKind, Reorganisation};
 use hoctap_domain::unit::{UnitCode, UnitKind, UnitName};
-use hoctap_store::{AuditFilter, UnitRow};
+use hoctap_store::UnitRow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -102,7 +102,7 @@ fn ok(v: impl serde::Serialize) -> ApiResult {
 }
 
 fn bad(field: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError(WebError::invalid(field, crate::pages::capitalise(&e.to_string())))
+    ApiError(WebError::invalid(field, hoctap_app::capitalise(&e.to_string())))
 }
 
 #[derive(Deserialize)]
@@ -113,7 +113,7 @@ struct LoginBody {
 
 async fn login(State(state): State<AppState>, addr: crate::ClientAddr, body: Body<LoginBody>) -> ApiResult<Response> {
     let b = body.value()?;
-    let user = auth::authenticate(&state, addr.0, &b.username, &b.password).await?;
+    let user = hoctap_app::login::authenticate(&state.store, addr.0, &b.username, &b.password).await?;
     let (cookie, csrf) = auth::start_session(&state, user.id).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"user": user, "csrf_token": csrf}))).into_response())
 }
@@ -123,7 +123,7 @@ async fn session(ApiUser(u): ApiUser) -> ApiResult {
 }
 
 async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
-    state.store.delete_session(&u.session_hash).await?;
+    hoctap_app::login::logout(&state.store, &u).await?;
     Ok(([(header::SET_COOKIE, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies))], StatusCode::NO_CONTENT)
         .into_response())
 }
@@ -157,7 +157,7 @@ async fn search_units(State(state): State<AppState>, ApiUser(_u): ApiUser, Query
 async fn readable(state: &AppState, u: &CurrentUser, id: i64) -> Result<UnitRow, ApiError> {
     let unit = state.store.unit(id).await?;
     if unit.kind == UnitKind::Village {
-        u.require_sees(state, id, "đơn vị").await?;
+        u.require_sees(&state.store, id, "đơn vị").await?;
     }
     Ok(unit)
 }
@@ -187,7 +187,7 @@ async fn children(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): 
     let on = date_of(&q)?;
     readable(&state, &u, id).await?;
     let mut list = state.store.children(id, on).await?;
-    if !u.sees(&state, id).await? {
+    if !u.sees(&state.store, id).await? {
         list.retain(|c| c.kind != UnitKind::Village);
     }
     ok(list)
@@ -278,7 +278,7 @@ async fn set_attribute(
     body: Body<AttributeBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
-    u.require_sees(&state, id, "đơn vị").await?;
+    u.require_sees(&state.store, id, "đơn vị").await?;
     let b = body.value()?;
     let attr = AreaAttribute::parse(&b.attribute)
         .ok_or_else(|| bad("attribute", "thuộc tính không hợp lệ: mien_nui, dac_biet_kho_khan hoặc dan_toc_thieu_so"))?;
@@ -289,7 +289,7 @@ async fn set_attribute(
 
 async fn villages(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<AsAt>) -> ApiResult {
     let on = date_of(&q)?;
-    u.require_sees(&state, id, "đơn vị").await?;
+    u.require_sees(&state.store, id, "đơn vị").await?;
     ok(state.store.villages(id, on).await?)
 }
 
@@ -306,7 +306,7 @@ async fn create_village(
     body: Body<VillageBody>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
-    u.require_sees(&state, id, "đơn vị").await?;
+    u.require_sees(&state.store, id, "đơn vị").await?;
     let b = body.value()?;
     let v = state.store.create_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?;
     Ok((StatusCode::CREATED, Json(json!(v))).into_response())
@@ -314,7 +314,7 @@ async fn create_village(
 
 async fn update_village(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<VillageBody>) -> ApiResult {
     u.require(Action::EditUnits)?;
-    u.require_sees(&state, id, "đơn vị").await?;
+    u.require_sees(&state.store, id, "đơn vị").await?;
     let b = body.value()?;
     ok(state.store.update_village(&u.actor(), id, &b.name, &b.unit_type, hoctap_store::today()).await?)
 }
@@ -326,7 +326,7 @@ async fn end_village(
     Query(q): Query<AsAt>,
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
-    u.require_sees(&state, id, "đơn vị").await?;
+    u.require_sees(&state.store, id, "đơn vị").await?;
     let on = date_of(&q)?;
     state.store.end_village(&u.actor(), id, on).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -440,13 +440,12 @@ async fn remove_link(State(state): State<AppState>, ApiUser(u): ApiUser, body: B
 }
 
 async fn users(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
-    u.require(Action::ManageUsers)?;
-    ok(state.store.users(u.scope(), hoctap_store::today()).await?)
+    ok(hoctap_app::users::list(&state.store, &u).await?)
 }
 
-async fn create_user(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<crate::pages::users::UserForm>) -> ApiResult<Response> {
+async fn create_user(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<hoctap_app::users::UserForm>) -> ApiResult<Response> {
     let f = body.value()?;
-    let id = crate::pages::users::create_user(&state, &u, &f).await?;
+    let id = hoctap_app::users::create_user(&state.store, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.user(id).await?))).into_response())
 }
 
@@ -463,33 +462,29 @@ async fn reset_password(
     Path(id): Path<i64>,
     body: Body<PasswordBody>,
 ) -> ApiResult<Response> {
-    crate::pages::users::reset_target(&state, &u, id).await?;
+    let target = hoctap_app::users::reset_target(&state.store, &u, id).await?;
     let b = body.value()?;
     let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
-    state.store.set_password_hash(&u.actor(), id, &auth::hash_password(&p)?, true, "user.password.reset").await?;
+    hoctap_app::users::reset_password(&state.store, &u, &target, &p).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<PasswordBody>) -> ApiResult<Response> {
     let b = body.value()?;
-    if !auth::verify_password(&u.user.password_hash, &b.current) {
+    if !hoctap_app::users::is_current_password(&u, &b.current).await? {
         return Err(bad("current", "mật khẩu hiện tại không đúng"));
     }
     let p = NewPassword::parse(&b.new_password).map_err(|e| bad("new_password", e))?;
-    state.store.set_password_hash(&u.actor(), u.user.id, &auth::hash_password(&p)?, false, "user.password.change").await?;
+    hoctap_app::users::change_password(&state.store, &u, &p).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn audit(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Query(q): Query<crate::pages::audit::AuditQuery>,
-    headers: HeaderMap,
+    Query(q): Query<hoctap_app::audit::AuditQuery>,
 ) -> ApiResult {
-    u.require(Action::ReadAudit)?;
-    let _ = headers;
-    let f: AuditFilter = crate::pages::audit::filter(&state, &u, &q).await?;
-    ok(state.store.audit(&f, hoctap_store::today()).await?)
+    ok(hoctap_app::audit::search(&state.store, &u, &q).await?)
 }
 
 // ---- Criteria sets ----
@@ -588,7 +583,7 @@ async fn criteria_evaluate(
         let first = list.first().map(|e| e.to_string()).unwrap_or_default();
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"error": {"message": crate::pages::capitalise(&first), "field": "answers", "details": list}})),
+            Json(json!({"error": {"message": hoctap_app::capitalise(&first), "field": "answers", "details": list}})),
         )
             .into_response()
     };
@@ -711,7 +706,7 @@ async fn registry_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(
     u.require(Action::ReadLocal)?;
     let reg = crate::pages::registries::registry_of(&slug)?;
     let r = state.store.registry_get(reg, id).await?;
-    u.require_sees(&state, r.unit_id, "bản ghi").await?;
+    u.require_sees(&state.store, r.unit_id, "bản ghi").await?;
     let history = if u.user.role.sees_personal_data() { json!(state.store.registry_history(reg, id).await?) } else { Value::Null };
     ok(json!({"record": record_json(&u, reg, &r), "history": history}))
 }
@@ -764,7 +759,7 @@ async fn registry_update(
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
-    u.require_sees(&state, before.unit_id, "bản ghi").await?;
+    u.require_sees(&state.store, before.unit_id, "bản ghi").await?;
     let b = body.value()?;
     // PATCH: fields absent from the body keep their stored value.
     let mut merged = before.values.clone();
@@ -812,7 +807,7 @@ async fn registry_end(
     let reg = crate::pages::registries::registry_of(&slug)?;
     u.require(crate::pages::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
-    u.require_sees(&state, before.unit_id, "bản ghi").await?;
+    u.require_sees(&state.store, before.unit_id, "bản ghi").await?;
     let on = date_of(&q)?;
     state.store.registry_end(&u.actor(), reg, id, on).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -878,7 +873,7 @@ async fn campaign_open(
 async fn visible_campaign(state: &AppState, u: &CurrentUser, id: i64) -> Result<hoctap_store::CampaignRow, ApiError> {
     u.require(Action::ReadLocal)?;
     let c = state.store.campaign(id).await?;
-    if !(u.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, u.user.unit_id, hoctap_store::today()).await?) {
+    if !(u.sees(&state.store, c.unit_id).await? || state.store.in_scope(c.unit_id, u.user.unit_id, hoctap_store::today()).await?) {
         return Err(ApiError(WebError::NotFound("đợt đánh giá")));
     }
     Ok(c)
@@ -918,7 +913,7 @@ async fn assessment_create(
 async fn visible_assessment(state: &AppState, u: &CurrentUser, id: i64) -> Result<hoctap_store::AssessmentRow, ApiError> {
     u.require(Action::ReadLocal)?;
     let a = state.store.assessment(id).await?;
-    u.require_sees(state, a.unit_id, "hồ sơ").await?;
+    u.require_sees(&state.store, a.unit_id, "hồ sơ").await?;
     Ok(a)
 }
 

@@ -38,7 +38,7 @@ struct BoardsQuery {
 async fn boards(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<BoardsQuery>) -> ApiResult {
     u.require(hoctap_domain::access::Action::ReadLocal)?;
     let unit = q.unit.unwrap_or(u.user.unit_id);
-    u.require_sees(&state, unit, "đơn vị").await?;
+    u.require_sees(&state.store, unit, "đơn vị").await?;
     ok(state.store.boards_of(unit).await?)
 }
 
@@ -46,7 +46,7 @@ async fn boards(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Qu
 async fn board(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
     u.require(hoctap_domain::access::Action::ReadLocal)?;
     let b = state.store.board(id).await?;
-    u.require_sees(&state, b.unit_id, "ban chỉ đạo").await?;
+    u.require_sees(&state.store, b.unit_id, "ban chỉ đạo").await?;
     let members = state.store.board_members(b.id, hoctap_store::today()).await?;
     ok(json!({"board": b, "members": members}))
 }

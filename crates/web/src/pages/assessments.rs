@@ -61,7 +61,7 @@ pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &Revi
         return Ok(false);
     }
     let own = state.store.unit(user.user.unit_id).await?;
-    Ok(own.kind.code() == step.level_kind() && user.sees(state, unit).await?)
+    Ok(own.kind.code() == step.level_kind() && user.sees(&state.store, unit).await?)
 }
 
 trait LevelKind {
@@ -121,7 +121,7 @@ pub async fn may_prepare_dossier(state: &AppState, user: &CurrentUser, a: &Asses
 /// Reading a dossier: local readers, or the citizen it is about.
 async fn may_read_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<()> {
     if user.user.role.may(Action::ReadLocal) {
-        return user.require_sees(state, a.unit_id, "hồ sơ").await;
+        return Ok(user.require_sees(&state.store, a.unit_id, "hồ sơ").await?);
     }
     if is_own_dossier(state, user, a).await? { Ok(()) } else { Err(WebError::NotFound("hồ sơ")) }
 }
@@ -289,7 +289,7 @@ fn subject_of(set: &CriteriaSet) -> SubjectKind {
 async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<CampaignRow> {
     user.require(Action::ReadLocal)?;
     let c = state.store.campaign(id).await?;
-    let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
+    let visible = user.sees(&state.store, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
     if !visible {
         return Err(WebError::NotFound("đợt đánh giá"));
     }
@@ -393,7 +393,7 @@ pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: Subject
         }
         None => {
             let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
-            user.require_sees(state, u.id, "đơn vị").await.map_err(|_| not_found())?;
+            user.require_sees(&state.store, u.id, "đơn vị").await.map_err(|_| not_found())?;
             let want = match kind {
                 SubjectKind::Village => UnitKind::Village,
                 SubjectKind::Commune => UnitKind::Commune,
@@ -1043,7 +1043,7 @@ async fn bulk_approve(
     let mut refused = Vec::new();
     for aid in ids {
         let a = state.store.assessment(aid).await?;
-        if a.campaign_id != id || !user.sees(&state, a.unit_id).await? {
+        if a.campaign_id != id || !user.sees(&state.store, a.unit_id).await? {
             continue;
         }
         match apply(&state, &user, &a, Command::Approve).await {

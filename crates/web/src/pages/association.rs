@@ -43,7 +43,7 @@ pub fn routes() -> Routes {
 /// A branch the user may read: 404 when it is outside the user's scope.
 pub async fn visible_branch(state: &AppState, user: &CurrentUser, branch: BranchRow) -> WebResult<BranchRow> {
     user.require(Action::ReadLocal)?;
-    user.require_sees(state, branch.unit_id, "hội, chi hội").await?;
+    user.require_sees(&state.store, branch.unit_id, "hội, chi hội").await?;
     Ok(branch)
 }
 
@@ -962,7 +962,7 @@ async fn learner_payments_xlsx(
 async fn card_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     user.require(Action::ReadLocal)?;
     let member = state.store.registry_get(&ASSOCIATION_MEMBERS, id).await.map_err(|_| WebError::NotFound("hội viên"))?;
-    user.require_sees(&state, member.unit_id, "hội viên").await?;
+    user.require_sees(&state.store, member.unit_id, "hội viên").await?;
     if !member.validity.contains(hoctap_store::today()) {
         return Err(WebError::invalid("id", "Hội viên đã ra khỏi hội: không cấp thẻ"));
     }

@@ -60,11 +60,11 @@ pub fn may_report(user: &CurrentUser, t: &TaskRow) -> bool {
 pub async fn visible_task(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<TaskRow> {
     user.require(Action::ReadLocal)?;
     let t = state.store.task(id).await?;
-    if t.assignee_user_id == Some(user.user.id) || user.sees(state, t.unit_id).await? {
+    if t.assignee_user_id == Some(user.user.id) || user.sees(&state.store, t.unit_id).await? {
         return Ok(t);
     }
     if let Some(u) = t.assignee_unit_id
-        && user.sees(state, u).await?
+        && user.sees(&state.store, u).await?
     {
         return Ok(t);
     }
@@ -168,7 +168,7 @@ async fn boards_view(
     done: Option<String>,
 ) -> WebResult<BoardsPage> {
     user.require(Action::ReadLocal)?;
-    user.require_sees(state, unit_id, "đơn vị").await?;
+    user.require_sees(&state.store, unit_id, "đơn vị").await?;
     let unit = state.store.unit(unit_id).await?;
     let today = hoctap_store::today();
     let boards = state
@@ -236,7 +236,7 @@ async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f):
     if f.unit_id == 0 {
         return Err(WebError::invalid("unit_id", "Chọn đơn vị của ban chỉ đạo"));
     }
-    user.require_sees(&state, f.unit_id, "đơn vị").await?;
+    user.require_sees(&state.store, f.unit_id, "đơn vị").await?;
     if !may_manage(&user, f.unit_id) {
         return Err(WebError::Forbidden);
     }
@@ -291,7 +291,7 @@ struct BoardPage {
 async fn visible_board(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<BoardRow> {
     user.require(Action::ReadLocal)?;
     let b = state.store.board(id).await?;
-    user.require_sees(state, b.unit_id, "ban chỉ đạo").await?;
+    user.require_sees(&state.store, b.unit_id, "ban chỉ đạo").await?;
     Ok(b)
 }
 
@@ -450,7 +450,7 @@ pub struct TaskQuery {
 pub async fn unit_tasks(state: &AppState, user: &CurrentUser, q: &TaskQuery) -> WebResult<(i64, Vec<TaskRow>)> {
     user.require(Action::ReadLocal)?;
     let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
-    user.require_sees(state, unit_id, "đơn vị").await?;
+    user.require_sees(&state.store, unit_id, "đơn vị").await?;
     let status = if q.trang_thai.trim().is_empty() {
         None
     } else {
@@ -742,9 +742,8 @@ async fn materialise(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<super::CsrfForm>,
+    _: crate::auth::CsrfForm<crate::auth::NoFields>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::ReadLocal)?;
     let p = state.store.plan(id).await?;
     if !may_manage(&user, p.unit_id) {

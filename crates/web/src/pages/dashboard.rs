@@ -395,7 +395,7 @@ async fn resolve_access(state: &AppState, user: &CurrentUser, place: Place) -> W
     match place {
         Place::Nation if user.scope().is_none() => Ok(()),
         Place::Nation => Err(WebError::NotFound("đơn vị")),
-        Place::Unit(id) => user.require_sees(state, id, "đơn vị").await,
+        Place::Unit(id) => Ok(user.require_sees(&state.store, id, "đơn vị").await?),
     }
 }
 
@@ -406,7 +406,7 @@ pub async fn resolve(state: &AppState, user: &CurrentUser, place: Place) -> WebR
         Place::Nation if user.scope().is_none() => Ok(None),
         Place::Nation => Err(WebError::NotFound("đơn vị")),
         Place::Unit(id) => {
-            user.require_sees(state, id, "đơn vị").await?;
+            user.require_sees(&state.store, id, "đơn vị").await?;
             Ok(Some(state.store.unit(id).await?))
         }
     }
@@ -1004,7 +1004,7 @@ async fn report_value(
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditRegistries)?;
     let Place::Unit(id) = Place::parse(&unit)? else { return Err(WebError::Forbidden) };
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     let ind = shipped_indicators()
         .map_err(WebError::internal)?
         .into_iter()

@@ -183,7 +183,7 @@ async fn decision_form(State(state): State<AppState>, user: CurrentUser, Path(id
         return Err(WebError::Forbidden);
     }
     let c = state.store.campaign(id).await?;
-    user.require_sees(&state, c.unit_id, "đợt đánh giá").await?;
+    user.require_sees(&state.store, c.unit_id, "đợt đánh giá").await?;
     render(&form_page(&state, &user, c, None, Vec::new()).await?)
 }
 
@@ -192,7 +192,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
     if !may_sign(user) {
         return Err(WebError::Forbidden);
     }
-    user.require_sees(state, c.unit_id, "đợt đánh giá").await?;
+    user.require_sees(&state.store, c.unit_id, "đợt đánh giá").await?;
     let mut d = f.content(String::new())?;
     let decided_on = d.decided_on;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
@@ -212,7 +212,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
     let mut dossiers = Vec::new();
     for id in chosen {
         let a = state.store.assessment(*id).await?;
-        if a.campaign_id != c.id || !user.sees(state, a.unit_id).await? {
+        if a.campaign_id != c.id || !user.sees(&state.store, a.unit_id).await? {
             return Err(WebError::NotFound("hồ sơ"));
         }
         dossiers.push(a);
@@ -287,7 +287,7 @@ struct DecisionPage {
 
 async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<DecisionRow> {
     let d = state.store.decision(id).await?;
-    user.require_sees(state, d.unit_id, "quyết định").await?;
+    user.require_sees(&state.store, d.unit_id, "quyết định").await?;
     Ok(d)
 }
 

@@ -17,7 +17,7 @@ pub mod units;
 pub mod users;
 
 use crate::AppState;
-use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{self, CsrfForm, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get};
 use askama::Template;
@@ -25,6 +25,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hoctap_domain::access::{NewPassword, Role};
+
 use serde::Deserialize;
 
 pub fn routes() -> Routes {
@@ -232,7 +233,7 @@ async fn login(
     if !errors.is_empty() {
         return login_page(&state, f.username, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match auth::authenticate(&state, addr.0, &f.username, &f.password).await {
+    match hoctap_app::login::authenticate(&state.store, addr.0, &f.username, &f.password).await.map_err(WebError::from) {
         Ok(user) => {
             let (cookie, _) = auth::start_session(&state, user.id).await?;
             let to = if user.must_change_password { "/doi-mat-khau" } else { "/" };
@@ -246,15 +247,8 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
-async fn logout(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CsrfForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
-    state.store.delete_session(&user.session_hash).await?;
+async fn logout(State(state): State<AppState>, user: CurrentUser, _: CsrfForm<auth::NoFields>) -> WebResult<Response> {
+    hoctap_app::login::logout(&state.store, &user).await?;
     let cookie = auth::set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/dang-nhap")).into_response())
 }
@@ -285,14 +279,11 @@ struct PasswordForm {
     new_password: String,
     #[serde(default)]
     confirm: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(f): Form<PasswordForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn change_password(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<PasswordForm>) -> WebResult<Response> {
     let mut errors = Vec::new();
-    if !auth::verify_password(&user.user.password_hash, &f.current) {
+    if !hoctap_app::users::is_current_password(&user, &f.current).await? {
         errors.push(FieldError { field: "current".into(), message: "Mật khẩu hiện tại không đúng".into() });
     }
     match NewPassword::parse(&f.new_password) {
@@ -307,8 +298,7 @@ async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
     let p = NewPassword::parse(&f.new_password).map_err(|e| WebError::invalid("new_password", e.to_string()))?;
-    let hash = auth::hash_password(&p)?;
-    state.store.set_password_hash(&user.actor(), user.user.id, &hash, false, "user.password.change").await?;
+    hoctap_app::users::change_password(&state.store, &user, &p).await?;
     // The change ends every session; start a fresh one for this browser.
     let (cookie, _) = auth::start_session(&state, user.user.id).await?;
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/doi-mat-khau?xong=1")).into_response())
@@ -450,15 +440,4 @@ pub fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
     file_response(bytes, content_type, "attachment", name)
 }
 
-pub fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// Roles a user may grant, for forms.
-pub fn grantable(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
-    Role::ALL.into_iter().filter(|r| user.user.role.may_grant(*r)).map(|r| (r.code(), r.label())).collect()
-}
+pub use hoctap_app::capitalise;

@@ -72,7 +72,7 @@ pub(crate) async fn visible_movement(state: &AppState, user: &CurrentUser, id: i
 pub(crate) async fn visible_participant(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<ParticipantRow> {
     user.require(Action::ReadLocal)?;
     let p = state.store.participant(id).await?;
-    user.require_sees(state, p.unit_id, "người, tập thể tham gia").await?;
+    user.require_sees(&state.store, p.unit_id, "người, tập thể tham gia").await?;
     Ok(p)
 }
 
@@ -81,7 +81,7 @@ pub(crate) async fn visible_participant(state: &AppState, user: &CurrentUser, id
 pub(crate) async fn visible_nomination(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<NominationRow> {
     user.require(Action::ReadLocal)?;
     let n = state.store.nomination(id).await?;
-    user.require_sees(state, n.unit_id, "đề nghị khen thưởng").await?;
+    user.require_sees(&state.store, n.unit_id, "đề nghị khen thưởng").await?;
     Ok(n)
 }
 
@@ -291,7 +291,7 @@ async fn movement_view(
     let nominations = nomination_lines(state.store.nominations(id, None, user.scope(), today).await?);
     let mut decisions = Vec::new();
     for d in state.store.reward_decisions(id).await? {
-        if user.sees(state, d.unit_id).await? {
+        if user.sees(&state.store, d.unit_id).await? {
             decisions.push((d.id, d.content.number.clone(), format_vn(d.content.decided_on), form_label(&d.form)));
         }
     }
@@ -355,7 +355,7 @@ async fn register(
                 .unit_by_code(f.unit_code.trim(), hoctap_store::today())
                 .await
                 .map_err(|_| WebError::invalid("unit_code", format!("Không có đơn vị mã {}", f.unit_code.trim())))?;
-            if !user.sees(&state, u.id).await? {
+            if !user.sees(&state.store, u.id).await? {
                 return Err(WebError::OutOfScope {
                     field: "unit_code".into(), message: format!("{} ngoài phạm vi của bạn", u.name)
                 });
@@ -565,7 +565,7 @@ async fn nominate_recognition(
         return Err(WebError::Forbidden);
     }
     let rec = state.store.recognitions_by_id(id).await?;
-    user.require_sees(&state, rec.unit_id, "công nhận").await?;
+    user.require_sees(&state.store, rec.unit_id, "công nhận").await?;
     let a = state.store.assessment(rec.assessment_id).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let decision = state.store.decision(rec.decision_id).await?;
@@ -1031,7 +1031,7 @@ struct RewardDecisionPage {
 async fn visible_reward_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<RewardDecisionRow> {
     user.require(Action::ReadLocal)?;
     let d = state.store.reward_decision(id).await?;
-    user.require_sees(state, d.unit_id, "quyết định khen thưởng").await?;
+    user.require_sees(&state.store, d.unit_id, "quyết định khen thưởng").await?;
     Ok(d)
 }
 

@@ -409,7 +409,7 @@ async fn save(
     }
     let q = ReportQuery { nam: f.nam, giai_doan: f.giai_doan.clone() };
     let v = view(state, user, id, pick, &q).await?;
-    user.require_sees(state, v.unit.id, "đơn vị").await?;
+    user.require_sees(&state.store, v.unit.id, "đơn vị").await?;
     let mut sections = BTreeMap::new();
     let mut error = None;
     for (sid, heading, _) in SECTIONS {

@@ -151,7 +151,7 @@ pub async fn query_records(
             .unit_by_code(q.don_vi.trim(), today)
             .await
             .map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
-        user.require_sees(state, u.id, "đơn vị").await?;
+        user.require_sees(&state.store, u.id, "đơn vị").await?;
         Some(u.id)
     };
     let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
@@ -437,7 +437,7 @@ async fn record_page(
     let (record, facts, history) = match id {
         Some(id) => {
             let r = state.store.registry_get(reg, id).await?;
-            user.require_sees(state, r.unit_id, reg.noun).await?;
+            user.require_sees(&state.store, r.unit_id, reg.noun).await?;
             let mut facts: Vec<(&'static str, String)> =
                 reg.fields.iter().map(|f| (f.header, shown(user, f, r.values.get(f.column)))).collect();
             // Adults and children are derived from the date of birth, never stored.
@@ -557,7 +557,7 @@ async fn update(
     user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     user.require(write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
-    user.require_sees(&state, before.unit_id, reg.noun).await?;
+    user.require_sees(&state.store, before.unit_id, reg.noun).await?;
     let values = match values_from_form(reg, &form) {
         Ok(v) => v,
         Err(errors) => {
@@ -587,7 +587,7 @@ async fn end(
     user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
-    user.require_sees(&state, before.unit_id, reg.noun).await?;
+    user.require_sees(&state.store, before.unit_id, reg.noun).await?;
     let on = hoctap_domain::date::parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
     let result = state.store.registry_end(&user.actor(), reg, id, on).await;
     let result = result

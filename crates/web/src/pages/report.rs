@@ -369,7 +369,7 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Path(unit): Path
         return Err(WebError::Forbidden);
     }
     let Some(id) = place.id() else { return Err(WebError::Forbidden) };
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     if !(2000..=2100).contains(&f.nam) {
         return Err(WebError::invalid("nam", "Năm báo cáo không hợp lệ"));
     }

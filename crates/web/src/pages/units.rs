@@ -186,7 +186,7 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
     let (on, date_error) = as_at(q);
     let store = &state.store;
     let unit = store.unit(id).await?;
-    let in_scope = user.sees(state, id).await?;
+    let in_scope = user.sees(&state.store, id).await?;
     // Villages are local data: outside the scope they do not exist for this user.
     if unit.kind == UnitKind::Village && !in_scope {
         return Err(WebError::NotFound("đơn vị"));
@@ -340,7 +340,7 @@ async fn add_village(
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
     unit_outcome_typed(
         &state,
@@ -360,7 +360,7 @@ async fn edit_village(
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     let r = state.store.update_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
     unit_outcome(&state, &user, id, r.map(|_| "Đã lưu thay đổi".to_string()).map_err(Into::into)).await
 }
@@ -376,7 +376,7 @@ struct EndForm {
 async fn end_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<EndForm>) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     let r = async {
         let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", capitalise(&e.to_string())))?;
         state.store.end_village(&user.actor(), id, on).await?;
@@ -422,7 +422,7 @@ async fn set_attribute(
 ) -> WebResult<Response> {
     user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
-    user.require_sees(&state, id, "đơn vị").await?;
+    user.require_sees(&state.store, id, "đơn vị").await?;
     let r = async {
         if let Some(end_id) = f.end_id {
             let on = parse_date(&f.to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))?;

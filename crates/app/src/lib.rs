@@ -1,0 +1,24 @@
+//! The application layer of Hoctap: every use case the pages, the JSON API and the CLI share.
+//! A use case takes the [`CurrentUser`] and plain inputs, checks the role (403), then the scope
+//! of the object (404), then the input (422), and returns plain outputs or one [`AppError`];
+//! the web crate turns that error into HTTP and its page or JSON shape in one place.
+//! Nothing here knows HTTP: no axum, no cookies, no templates.
+
+pub mod audit;
+pub mod error;
+pub mod login;
+pub mod secret;
+pub mod user;
+pub mod users;
+
+pub use error::{AppError, AppResult};
+pub use user::CurrentUser;
+
+/// Upper-cases the first letter: the domain's messages start small, a form shows them as sentences.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
