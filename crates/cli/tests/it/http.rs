@@ -137,6 +137,56 @@ async fn writes_need_the_csrf_token() {
     }
 }
 
+/// Every form post of the pages goes through `CsrfForm` (or checks the token of its upload):
+/// a wrong or missing token answers 403 with the same Vietnamese message, before the role, the
+/// scope or the body, and nothing is written.
+#[tokio::test]
+async fn every_page_form_refuses_a_wrong_or_missing_csrf_token_before_anything_else() {
+    // Public forms, and the login form with its own cookie-bound token (tested in `accounts`).
+    let open = ["/dang-nhap", "/xac-minh"];
+    for engine in engines() {
+        let mut app = TestApp::start(engine).await;
+        app.login("quantri").await;
+        let audit_before = app.store.table_counts().await.unwrap();
+        let (mut checked, mut uploads) = (0, 0);
+        for (method, path) in hoctap_web::route_table() {
+            if method != Method::POST || path.starts_with("/api") || open.iter().any(|o| path.starts_with(o)) {
+                continue;
+            }
+            // A real registry, so that the uploads (which check the token once the file is read,
+            // after the role and the registry) reach their check.
+            let fill = |p: &str| match p {
+                "{slug}" => hoctap_domain::registry::def::HOUSEHOLDS.slug.to_string(),
+                p if p.starts_with('{') => "1".to_string(),
+                p => p.to_string(),
+            };
+            let url = app.url(&path.split('/').map(fill).collect::<Vec<_>>().join("/"));
+            for token in [Some("sai"), None] {
+                let mut form = vec![("name", "Thôn Mới")];
+                form.extend(token.map(|t| ("csrf", t)));
+                let upload = reqwest::multipart::Form::new().text("csrf", token.unwrap_or("").to_string());
+                // Uploads are multipart forms; everything else is urlencoded.
+                let res = app.client.post(&url).form(&form).send().await.unwrap();
+                let (status, body) = (res.status(), res.text().await.unwrap());
+                if status == StatusCode::FORBIDDEN {
+                    assert!(body.contains("phiên làm việc đã hết hạn"), "{engine:?} POST {path}: {body}");
+                    checked += 1;
+                    continue;
+                }
+                // An upload reads its token with the file, after its role and its object (`1`
+                // may not exist): refused all the same.
+                let res = app.client.post(&url).multipart(upload).send().await.unwrap();
+                let (status, body) = (res.status(), res.text().await.unwrap());
+                assert!(matches!(status.as_u16(), 403 | 404), "{engine:?} POST {path} token {token:?}: {status} {body}");
+                uploads += 1;
+            }
+        }
+        assert!(checked > 80 && uploads < 20, "{engine:?}: {checked} form posts and {uploads} uploads checked");
+        let audit_after = app.store.table_counts().await.unwrap();
+        assert_eq!(audit_before, audit_after, "{engine:?}: a refused post wrote something");
+    }
+}
+
 #[tokio::test]
 async fn every_write_is_audited_with_its_unit() {
     for engine in engines() {

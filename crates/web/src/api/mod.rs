@@ -479,11 +479,7 @@ async fn change_password(State(state): State<AppState>, ApiUser(u): ApiUser, bod
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn audit(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-    Query(q): Query<hoctap_app::audit::AuditQuery>,
-) -> ApiResult {
+async fn audit(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<hoctap_app::audit::AuditQuery>) -> ApiResult {
     ok(hoctap_app::audit::search(&state.store, &u, &q).await?)
 }
 

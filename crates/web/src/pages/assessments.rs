@@ -7,11 +7,12 @@
 use super::criteria::answers_from_form;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::{Action, Role};
@@ -161,8 +162,6 @@ pub struct CampaignForm {
     pub dossier_due: String,
     #[serde(default)]
     pub decision_due: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 async fn campaigns_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>, form: CampaignForm) -> WebResult<CampaignsPage> {
@@ -243,8 +242,7 @@ pub async fn open(state: &AppState, user: &CurrentUser, f: &CampaignForm) -> Web
         .await?)
 }
 
-async fn open_campaign(State(state): State<AppState>, user: CurrentUser, Form(f): Form<CampaignForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn open_campaign(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<CampaignForm>) -> WebResult<Response> {
     super::after_post(
         &state,
         open(&state, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
@@ -289,7 +287,8 @@ fn subject_of(set: &CriteriaSet) -> SubjectKind {
 async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<CampaignRow> {
     user.require(Action::ReadLocal)?;
     let c = state.store.campaign(id).await?;
-    let visible = user.sees(&state.store, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
+    let visible =
+        user.sees(&state.store, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
     if !visible {
         return Err(WebError::NotFound("đợt đánh giá"));
     }
@@ -359,8 +358,6 @@ async fn campaign_page(State(state): State<AppState>, user: CurrentUser, Path(id
 struct SubjectForm {
     #[serde(default)]
     subject: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Finds the subject of a dossier from the code typed: a registry record or a unit.
@@ -480,9 +477,8 @@ async fn refresh_data(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    _: CsrfForm<crate::auth::NoFields>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
@@ -508,9 +504,8 @@ async fn add_dossier(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<SubjectForm>,
+    CsrfForm(f): CsrfForm<SubjectForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     if !may_prepare(&user) {
         return Err(WebError::Forbidden);
     }
@@ -770,11 +765,10 @@ async fn save(
     user: CurrentUser,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let autosave = headers.get("x-autosave").is_some_and(|v| v == "1");
     let form = form_map(pairs);
-    user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
     may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
@@ -915,8 +909,6 @@ struct ActForm {
     action: String,
     #[serde(default)]
     reason: String,
-    #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
 }
@@ -999,8 +991,7 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
     Ok(())
 }
 
-async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<ActForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ActForm>) -> WebResult<Response> {
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
     let cmd = match f.action.as_str() {
@@ -1019,8 +1010,6 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
 
 #[derive(Deserialize)]
 struct BulkForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
 }
@@ -1030,9 +1019,8 @@ async fn bulk_approve(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<BulkForm>,
+    CsrfForm(f): CsrfForm<BulkForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     // Role and scope first, once: a user who may approve nothing here is told so before any dossier is read.
     if !(reviews(user.user.role) || user.user.role == Role::MinistryReviewer) {
         return Err(WebError::Forbidden);
@@ -1397,19 +1385,12 @@ async fn self_assessment(State(state): State<AppState>, user: CurrentUser) -> We
     render(&self_page(&state, &user, Vec::new()).await?)
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn start_self_assessment(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(cid): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    _: CsrfForm<crate::auth::NoFields>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     if user.user.role != Role::Citizen {
         return Err(WebError::Forbidden);
     }

@@ -6,11 +6,12 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
@@ -283,17 +284,14 @@ struct OfficerForm {
     phone: String,
     #[serde(default)]
     from: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn add_officer(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<OfficerForm>,
+    CsrfForm(f): CsrfForm<OfficerForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let result = async {
@@ -323,17 +321,14 @@ async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, resu
 struct EndForm {
     #[serde(default)]
     on: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn end_officer(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, officer)): Path<(i64, i64)>,
-    Form(f): Form<EndForm>,
+    CsrfForm(f): CsrfForm<EndForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let on = parse_date(&f.on).map_err(|e| WebError::invalid("on", format!("Ngày kết thúc: {e}")));
@@ -444,8 +439,6 @@ pub struct PostForm {
     /// Confirms a payment beyond the balance (lý do chi vượt số dư).
     #[serde(default)]
     pub overdraft_reason: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 async fn ledger_view(
@@ -508,8 +501,12 @@ pub fn posting_date(raw: &str) -> WebResult<jiff::civil::Date> {
     Ok(d)
 }
 
-async fn post_entry(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<PostForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn post_entry(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<PostForm>,
+) -> WebResult<Response> {
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let year = hoctap_store::today().year();
@@ -547,17 +544,14 @@ async fn ledger_outcome(
 struct ReverseForm {
     #[serde(default)]
     reason: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn reverse(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, entry)): Path<(i64, String)>,
-    Form(f): Form<ReverseForm>,
+    CsrfForm(f): CsrfForm<ReverseForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let result =
@@ -795,8 +789,6 @@ struct DuesForm {
     nam: i16,
     #[serde(default)]
     amount: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Reads the amount of a dues payment: empty for the member's own hội phí mỗi năm.
@@ -807,8 +799,12 @@ pub fn dues_amount(raw: &str) -> WebResult<Option<Dong>> {
     }
 }
 
-async fn dues_pay(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DuesForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn dues_pay(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<DuesForm>,
+) -> WebResult<Response> {
     user.require(Action::EditAssociation)?;
     let b = branch_by_id(&state, &user, id).await?;
     let year = if (1990..=2100).contains(&f.nam) { f.nam } else { hoctap_store::today().year() };

@@ -6,11 +6,12 @@
 use super::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hoctap_domain::access::{Action, Role};
@@ -226,12 +227,9 @@ struct BoardForm {
     from: String,
     #[serde(default)]
     to: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn create_board(State(state): State<AppState>, user: CurrentUser, Form(f): Form<BoardForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn create_board(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<BoardForm>) -> WebResult<Response> {
     may_manage_some(&user)?;
     if f.unit_id == 0 {
         return Err(WebError::invalid("unit_id", "Chọn đơn vị của ban chỉ đạo"));
@@ -354,8 +352,6 @@ struct MemberForm {
     username: String,
     #[serde(default)]
     from: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// A user named on a form, who must belong to a unit in the subtree of `unit_id`.
@@ -377,9 +373,8 @@ async fn add_member(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<MemberForm>,
+    CsrfForm(f): CsrfForm<MemberForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     may_manage_some(&user)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
@@ -403,17 +398,14 @@ async fn add_member(
 struct EndForm {
     #[serde(default)]
     on: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn end_member(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, member)): Path<(i64, i64)>,
-    Form(f): Form<EndForm>,
+    CsrfForm(f): CsrfForm<EndForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     may_manage_some(&user)?;
     let b = visible_board(&state, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
@@ -644,8 +636,6 @@ struct AssignForm {
     unit_code: String,
     #[serde(default)]
     username: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Reads who a task goes to: the unit (by code, today) and the user must be in the subtree of
@@ -671,8 +661,12 @@ pub async fn assignment(state: &AppState, t: &TaskRow, agency: &str, unit_code: 
     Ok(Assignment { agency: agency.to_string(), unit_id, user_id })
 }
 
-async fn assign(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn assign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<AssignForm>,
+) -> WebResult<Response> {
     may_manage_some(&user)?;
     let t = visible_task(&state, &user, id).await?;
     if !may_manage(&user, t.unit_id) {

@@ -4,6 +4,7 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
@@ -526,10 +527,9 @@ async fn try_submit(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let form = form_map(pairs);
-    user.check_csrf(form.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or(""))?;
     let set = state.store.criteria_set(&id, None).await?.set;
     let on = form.get("on").and_then(|v| v.first()).map(|s| parse_date(s)).transpose();
     let (errors, result) = match (answers_from_form(&set, &form), on) {
@@ -657,8 +657,6 @@ pub struct Correction {
     pub confidence: String,
     #[serde(default)]
     pub source: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// Applies a correction; the version gets a `-sua` suffix counter.
@@ -705,9 +703,8 @@ async fn correct(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    axum::extract::Form(c): axum::extract::Form<Correction>,
+    CsrfForm(c): CsrfForm<Correction>,
 ) -> WebResult<Response> {
-    user.check_csrf(&c.csrf)?;
     user.require(Action::Reorganise)?;
     let result = async {
         let set = state.store.criteria_set(&id, None).await?.set;

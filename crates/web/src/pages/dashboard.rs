@@ -7,11 +7,12 @@
 
 use super::{Chrome, XLSX, download, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hoctap_docs::chart::{self, Bar, Series, Stack};
 use hoctap_domain::access::Action;
@@ -983,8 +984,6 @@ async fn adx(
 #[derive(Deserialize)]
 struct ReportValueForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     nam: i16,
     #[serde(default, rename = "chi-so")]
     chi_so: String,
@@ -999,9 +998,8 @@ async fn report_value(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(unit): Path<String>,
-    Form(f): Form<ReportValueForm>,
+    CsrfForm(f): CsrfForm<ReportValueForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditRegistries)?;
     let Place::Unit(id) = Place::parse(&unit)? else { return Err(WebError::Forbidden) };
     user.require_sees(&state.store, id, "đơn vị").await?;

@@ -4,11 +4,12 @@
 
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::access::Role;
@@ -91,8 +92,9 @@ pub struct DecisionForm {
     pub basis_signed: String,
     #[serde(default)]
     pub basis_issuer: String,
-    #[serde(default)]
-    pub csrf: String,
+    /// Checked by `CsrfForm`; named here so that it stays out of `rest`.
+    #[serde(default, rename = "csrf")]
+    pub _csrf: String,
     #[serde(flatten)]
     pub rest: BTreeMap<String, String>,
 }
@@ -250,8 +252,12 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
     Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key).await?)
 }
 
-async fn issue(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<DecisionForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn issue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<DecisionForm>,
+) -> WebResult<Response> {
     let c = state.store.campaign(id).await?;
     let chosen: Vec<i64> = f.rest.keys().filter_map(|k| k.strip_prefix("chon:")).filter_map(|x| x.parse().ok()).collect();
     super::after_post(
@@ -432,12 +438,14 @@ async fn certificate_pdf(State(state): State<AppState>, user: CurrentUser, Path(
 struct RevokeForm {
     #[serde(default)]
     reason: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn revoke(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<RevokeForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<RevokeForm>,
+) -> WebResult<Response> {
     if !may_sign(&user) {
         return Err(WebError::Forbidden);
     }

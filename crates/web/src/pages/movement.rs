@@ -9,11 +9,12 @@ use super::assessments::{may_prepare, may_review};
 use super::file_response;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hoctap_domain::access::{Action, Role};
@@ -153,13 +154,10 @@ pub struct LaunchForm {
     pub plan_signed: String,
     #[serde(default)]
     pub plan_issuer: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// Launches a shipped movement for the user's province (an administrator: the province named).
-async fn launch(State(state): State<AppState>, user: CurrentUser, Form(f): Form<LaunchForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn launch(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<LaunchForm>) -> WebResult<Response> {
     let result = async {
         if !may_launch(&state, &user).await? {
             return Err(WebError::Forbidden);
@@ -330,17 +328,14 @@ pub struct RegisterForm {
     /// Official code of the unit the participant belongs to; empty: the user's own unit.
     #[serde(default)]
     pub unit_code: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 async fn register(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     let result = async {
         if !may_prepare(&user) {
             return Err(WebError::Forbidden);
@@ -494,8 +489,6 @@ struct NominateForm {
     year: String,
     #[serde(default)]
     form: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The chain of a nomination for a participant of `unit_id`: from the level of its commune
@@ -516,9 +509,8 @@ async fn nominate(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<NominateForm>,
+    CsrfForm(f): CsrfForm<NominateForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     let write = async {
         if !may_prepare(&user) {
             return Err(WebError::Forbidden);
@@ -558,9 +550,8 @@ async fn nominate_recognition(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<NominateForm>,
+    CsrfForm(f): CsrfForm<NominateForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     if !may_prepare(&user) {
         return Err(WebError::Forbidden);
     }
@@ -759,10 +750,9 @@ async fn save(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let fields: BTreeMap<String, String> = pairs.into_iter().collect();
-    user.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
     if !may_prepare(&user) {
         return Err(WebError::Forbidden);
     }
@@ -847,14 +837,11 @@ struct ActForm {
     action: String,
     #[serde(default)]
     reason: String,
-    #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
 }
 
-async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<ActForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ActForm>) -> WebResult<Response> {
     let result = async {
         let n = visible_nomination(&state, &user, id).await?;
         let cmd = match f.action.as_str() {
@@ -977,9 +964,8 @@ async fn issue(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<RewardDecisionForm>,
+    CsrfForm(f): CsrfForm<RewardDecisionForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.d.csrf)?;
     may_decide(&state, &user).await?;
     visible_movement(&state, &user, id).await?;
     let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;

@@ -8,11 +8,12 @@
 use super::movement::{actor_label, form_label, visible_movement};
 use super::{Chrome, FieldError, XLSX, download, file_response, render_with_flash, take_flash};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
@@ -386,8 +387,9 @@ async fn page_phase(
 
 #[derive(Deserialize)]
 struct SaveForm {
-    #[serde(default)]
-    csrf: String,
+    /// Checked by `CsrfForm`; named here so that it stays out of `rest`.
+    #[serde(default, rename = "csrf")]
+    _csrf: String,
     #[serde(default)]
     nam: Option<i16>,
     #[serde(default)]
@@ -403,7 +405,6 @@ async fn save(
     pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
     f: SaveForm,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     if !may_write(user) {
         return Err(WebError::Forbidden);
     }
@@ -446,12 +447,17 @@ async fn save_annual(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<SaveForm>,
+    CsrfForm(f): CsrfForm<SaveForm>,
 ) -> WebResult<Response> {
     save(&state, &user, id, annual, f).await
 }
 
-async fn save_phase(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<SaveForm>) -> WebResult<Response> {
+async fn save_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SaveForm>,
+) -> WebResult<Response> {
     save(&state, &user, id, phase, f).await
 }
 

@@ -5,11 +5,12 @@
 use super::dashboard::{number_vn, shown};
 use super::{Chrome, FieldError, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
@@ -267,8 +268,6 @@ async fn split_form(
 #[derive(Deserialize)]
 struct SplitForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     method: String,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
@@ -279,9 +278,8 @@ async fn split_save(
     user: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<SplitQuery>,
-    Form(f): Form<SplitForm>,
+    CsrfForm(f): CsrfForm<SplitForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     let c = context(&state, &user, id, &q).await?;
     let refs: Vec<(UnitRef, i64)> =
         c.children.iter().filter_map(|(k, w)| UnitCode::parse(&k.code).ok().map(|code| (UnitRef::Unit(code), *w))).collect();

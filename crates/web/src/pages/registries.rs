@@ -5,11 +5,12 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
@@ -531,10 +532,9 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(slug): Path<String>,
-    Form(form): Form<BTreeMap<String, String>>,
+    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     user.require(write_action(reg))?;
     let values = match values_from_form(reg, &form) {
         Ok(v) => v,
@@ -551,10 +551,9 @@ async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<BTreeMap<String, String>>,
+    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    user.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     user.require(write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
     user.require_sees(&state.store, before.unit_id, reg.noun).await?;
@@ -573,18 +572,15 @@ async fn update(
 struct EndForm {
     #[serde(default)]
     on: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn end(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((slug, id)): Path<(String, i64)>,
-    Form(f): Form<EndForm>,
+    CsrfForm(f): CsrfForm<EndForm>,
 ) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
     user.require_sees(&state.store, before.unit_id, reg.noun).await?;
@@ -779,8 +775,6 @@ async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slu
 struct ApplyForm {
     #[serde(default)]
     tep: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 fn gone() -> WebError {
@@ -794,10 +788,9 @@ async fn import_apply(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(slug): Path<String>,
-    Form(f): Form<ApplyForm>,
+    CsrfForm(f): CsrfForm<ApplyForm>,
 ) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    user.check_csrf(&f.csrf)?;
     user.require(write_action(reg))?;
     let page = ImportPage::new(&user, reg);
     let Some(file) = state.store.pending_upload(&user.actor(), &purpose(reg), f.tep.trim()).await? else {

@@ -6,11 +6,12 @@
 use super::dashboard::{DashQuery, Dashboard, Place, build, shown};
 use super::{Chrome, FieldError, XLSX, download, file_response};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
@@ -353,8 +354,6 @@ async fn report_page(
 #[derive(Deserialize)]
 struct SaveForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     nam: i16,
     #[serde(default)]
     action: String,
@@ -362,8 +361,12 @@ struct SaveForm {
     rest: BTreeMap<String, String>,
 }
 
-async fn save(State(state): State<AppState>, user: CurrentUser, Path(unit): Path<String>, Form(f): Form<SaveForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(unit): Path<String>,
+    CsrfForm(f): CsrfForm<SaveForm>,
+) -> WebResult<Response> {
     let place = Place::parse(&unit)?;
     if !may_write(&user, place) {
         return Err(WebError::Forbidden);

@@ -4,11 +4,12 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
+use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
 use crate::routes::{Routes, get, post};
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
@@ -328,17 +329,14 @@ struct VillageForm {
     name: String,
     #[serde(default)]
     unit_type: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn add_village(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<VillageForm>,
+    CsrfForm(f): CsrfForm<VillageForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state.store, id, "đơn vị").await?;
     let r = state.store.create_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
@@ -356,9 +354,8 @@ async fn edit_village(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<VillageForm>,
+    CsrfForm(f): CsrfForm<VillageForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state.store, id, "đơn vị").await?;
     let r = state.store.update_village(&user.actor(), id, &f.name, &f.unit_type, hoctap_store::today()).await;
@@ -369,12 +366,14 @@ async fn edit_village(
 struct EndForm {
     #[serde(default)]
     on: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn end_village(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<EndForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn end_village(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<EndForm>,
+) -> WebResult<Response> {
     user.require(Action::EditUnits)?;
     user.require_sees(&state.store, id, "đơn vị").await?;
     let r = async {
@@ -398,8 +397,6 @@ struct AttributeForm {
     legal_act: String,
     #[serde(default)]
     end_id: Option<i64>,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Parses "from" and optional "to" (the last valid day, inclusive) into a validity.
@@ -418,9 +415,8 @@ async fn set_attribute(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<AttributeForm>,
+    CsrfForm(f): CsrfForm<AttributeForm>,
 ) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
     user.require(Action::EditUnits)?;
     user.require_sees(&state.store, id, "đơn vị").await?;
     let r = async {
@@ -448,12 +444,14 @@ struct CorrectForm {
     to: String,
     #[serde(default)]
     note: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn correct(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<CorrectForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn correct(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<CorrectForm>,
+) -> WebResult<Response> {
     user.require(Action::Reorganise)?;
     let r = async {
         let name = UnitName::parse(&f.name).map_err(|e| WebError::invalid("name", capitalise(&e.to_string())))?;
@@ -485,12 +483,14 @@ struct LinkForm {
     on: String,
     #[serde(default)]
     legal_act: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-async fn add_link(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(f): Form<LinkForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn add_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<LinkForm>,
+) -> WebResult<Response> {
     user.require(Action::Reorganise)?;
     let r = async {
         let other_on = parse_date(&f.other_on).map_err(|e| WebError::invalid("other_on", capitalise(&e.to_string())))?;
@@ -514,20 +514,20 @@ struct RemoveLinkForm {
     event_id: i64,
     predecessor: i64,
     successor: i64,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn remove_link(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    f: Result<Form<RemoveLinkForm>, axum::extract::rejection::FormRejection>,
+    f: Result<CsrfForm<RemoveLinkForm>, WebError>,
 ) -> WebResult<Response> {
-    // The role before the form is read: its ids are required fields.
+    // The role before the form's refusal: its ids are required fields.
     user.require(Action::Reorganise)?;
-    let Form(f) = f.map_err(|e| WebError::invalid("event_id", format!("Biểu mẫu không hợp lệ: {}", e.body_text())))?;
-    user.check_csrf(&f.csrf)?;
+    let CsrfForm(f) = f.map_err(|e| match e {
+        WebError::Invalid { .. } => WebError::invalid("event_id", "Biểu mẫu không hợp lệ: cần mã sự kiện, đơn vị trước và đơn vị sau"),
+        other => other,
+    })?;
     let r = state.store.remove_lineage_link(&user.actor(), f.event_id, f.predecessor, f.successor).await;
     unit_outcome(&state, &user, id, r.map(|_| "Đã xóa liên kết lịch sử".to_string()).map_err(Into::into)).await
 }
@@ -651,8 +651,6 @@ async fn import_preview(State(state): State<AppState>, user: CurrentUser, mp: Mu
 struct ApplyForm {
     #[serde(default)]
     rows_json: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -663,8 +661,7 @@ struct RowIn {
     unit_type: String,
 }
 
-async fn import_apply(State(state): State<AppState>, user: CurrentUser, Form(f): Form<ApplyForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn import_apply(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<ApplyForm>) -> WebResult<Response> {
     user.require(Action::EditUnits)?;
     let rows: Vec<RowIn> =
         serde_json::from_str(&f.rows_json).map_err(|_| WebError::invalid("file", "Dữ liệu xem trước không hợp lệ; hãy tải tệp lên lại"))?;
@@ -724,8 +721,6 @@ pub struct ReorgForm {
     pub legal_act: String,
     #[serde(default)]
     pub confirm: Option<String>,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 async fn reorg_form(user: CurrentUser) -> WebResult<Response> {
@@ -815,8 +810,7 @@ pub async fn reorg_from_form(state: &AppState, f: &ReorgForm) -> WebResult<(Reor
     Ok((op, on))
 }
 
-async fn reorg_submit(State(state): State<AppState>, user: CurrentUser, Form(f): Form<ReorgForm>) -> WebResult<Response> {
-    user.check_csrf(&f.csrf)?;
+async fn reorg_submit(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<ReorgForm>) -> WebResult<Response> {
     user.require(Action::Reorganise)?;
     let result: WebResult<(Vec<String>, bool)> = async {
         let (op, on) = reorg_from_form(&state, &f).await?;

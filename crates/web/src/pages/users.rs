@@ -59,7 +59,8 @@ async fn list(State(state): State<AppState>, user: CurrentUser, headers: axum::h
 async fn create(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<UserForm>) -> WebResult<Response> {
     let result = users::create_user(&state.store, &user, &f)
         .await
-        .map_err(WebError::from).map(|_| ("/nguoi-dung", format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())));
+        .map_err(WebError::from)
+        .map(|_| ("/nguoi-dung", format!("Đã tạo tài khoản {}", f.username.trim().to_lowercase())));
     // The form comes back without the password.
     let form = UserForm { password: String::new(), ..f.clone() };
     super::after_post(&state, result, |errors| page(&state, &user, errors, form, None)).await
@@ -71,7 +72,12 @@ struct ResetForm {
     password: String,
 }
 
-async fn reset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ResetForm>) -> WebResult<Response> {
+async fn reset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ResetForm>,
+) -> WebResult<Response> {
     let target = users::reset_target(&state.store, &user, id).await?;
     match NewPassword::parse(&f.password) {
         Ok(p) => {
@@ -94,7 +100,12 @@ struct ToggleForm {
     active: String,
 }
 
-async fn toggle(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ToggleForm>) -> WebResult<Response> {
+async fn toggle(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ToggleForm>,
+) -> WebResult<Response> {
     let active = f.active == "1";
     let target = users::set_active(&state.store, &user, id, active).await?;
     let msg = format!("Đã {} tài khoản {}", if active { "mở khóa" } else { "khóa" }, target.username);
