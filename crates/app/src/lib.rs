@@ -5,6 +5,7 @@
 //! Nothing here knows HTTP: no axum, no cookies, no templates.
 
 pub mod audit;
+pub mod boards;
 pub mod error;
 pub mod login;
 pub mod secret;

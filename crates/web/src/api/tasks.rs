@@ -1,13 +1,13 @@
 //! The plans' tasks in the API: the list of a unit (or the caller's own), one task with its
 //! reports, and posting a status report, with the same rules, roles and scope as the pages
-//! (`pages::boards`).
+//! (`hoctap_app::boards`).
 
 use super::{ApiResult, ApiUser, bad, ok};
 use super::{Body, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
-use crate::pages::boards::{TaskQuery, may_report, my_tasks, status_report, unit_tasks, visible_task};
+use hoctap_app::boards::{self, TaskQuery, may_report, my_tasks, status_report, unit_tasks, visible_task};
 use crate::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;
@@ -36,17 +36,12 @@ struct BoardsQuery {
 
 /// The steering boards of a unit (default: the caller's), with the scope of the pages.
 async fn boards(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<BoardsQuery>) -> ApiResult {
-    u.require(hoctap_domain::access::Action::ReadLocal)?;
-    let unit = q.unit.unwrap_or(u.user.unit_id);
-    u.require_sees(&state.store, unit, "đơn vị").await?;
-    ok(state.store.boards_of(unit).await?)
+    ok(boards::boards_of(&state.store, &u, q.unit).await?)
 }
 
 /// One board with its members today.
 async fn board(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    u.require(hoctap_domain::access::Action::ReadLocal)?;
-    let b = state.store.board(id).await?;
-    u.require_sees(&state.store, b.unit_id, "ban chỉ đạo").await?;
+    let b = boards::visible_board(&state.store, &u, id).await?;
     let members = state.store.board_members(b.id, hoctap_store::today()).await?;
     ok(json!({"board": b, "members": members}))
 }
@@ -80,7 +75,7 @@ struct ListQuery {
 async fn list(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ListQuery>) -> ApiResult {
     let tasks = if q.mine == Some(true) {
         u.require(hoctap_domain::access::Action::ReadLocal)?;
-        my_tasks(&state, &u).await?
+        my_tasks(&state.store, &u).await?
     } else {
         let tq = TaskQuery {
             don_vi: q.unit,
@@ -88,13 +83,13 @@ async fn list(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Quer
             qua_han: if q.overdue == Some(true) { "1".into() } else { String::new() },
             nam: q.year,
         };
-        unit_tasks(&state, &u, &tq).await?.1
+        unit_tasks(&state.store, &u, &tq).await?.1
     };
     ok(json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()}))
 }
 
 async fn one(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    let t = visible_task(&state, &u, id).await?;
+    let t = visible_task(&state.store, &u, id).await?;
     let reports = state.store.task_reports(t.id).await?;
     ok(json!({"task": task_json(&t), "reports": reports, "may_report": may_report(&u, &t) && t.is_assigned()}))
 }
@@ -112,7 +107,7 @@ struct ReportBody {
 }
 
 async fn reportable(state: &AppState, u: &CurrentUser, id: i64) -> Result<TaskRow, WebError> {
-    let t = visible_task(state, u, id).await?;
+    let t = visible_task(&state.store, u, id).await?;
     if !may_report(u, &t) || !t.is_assigned() { Err(WebError::Forbidden) } else { Ok(t) }
 }
 

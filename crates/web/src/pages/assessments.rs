@@ -1239,7 +1239,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     }
     let now = jiff::Timestamp::now();
     let mut tasks: Vec<super::boards::TaskLine> =
-        super::boards::my_tasks(&state, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
+        hoctap_app::boards::my_tasks(&state.store, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
     tasks.sort_by_key(|t| t.days_left);
     // Nominations at a review step this user holds (never the one who submitted them).
     let mut nominations = Vec::new();

@@ -6,6 +6,7 @@
 use super::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
+use hoctap_app::boards::{self, TaskQuery, may_manage, may_manage_some, may_report, status_report};
 use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -14,10 +15,10 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use hoctap_domain::access::{Action, Role};
-use hoctap_domain::board::{BoardKind, MemberRole, Progress, StatusReport, TaskStatus, days_left};
+use hoctap_domain::access::Action;
+use hoctap_domain::board::{BoardKind, MemberRole, TaskStatus, days_left};
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
-use hoctap_store::{Assignment, BoardRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskRow};
+use hoctap_store::{BoardRow, NewBoard, NewMember, NewTaskReport, TaskRow};
 use serde::Deserialize;
 
 pub fn routes() -> Routes {
@@ -33,50 +34,6 @@ pub fn routes() -> Routes {
         .route("/nhiem-vu/{id}/bao-cao", post(report))
         .route("/bao-cao-tien-do/{id}/tep", get(report_file))
         .route("/ke-hoach/{id}/nhiem-vu", post(materialise))
-}
-
-/// Who keeps a unit's boards and hands out its plans' tasks: an officer of that unit, or an
-/// administrator.
-pub fn may_manage(user: &CurrentUser, unit_id: i64) -> bool {
-    user.is_admin() || (user.user.role == Role::UnitOfficer && user.user.unit_id == unit_id)
-}
-
-/// Refuses (403) before any lookup a role that manages no board or task anywhere.
-fn may_manage_some(user: &CurrentUser) -> WebResult<()> {
-    if user.is_admin() || user.user.role == Role::UnitOfficer { Ok(()) } else { Err(WebError::Forbidden) }
-}
-
-/// Who reports on a task: the user it is handed to, the officers of the unit it is handed to
-/// (when no user is named), and whoever manages the plan's unit.
-pub fn may_report(user: &CurrentUser, t: &TaskRow) -> bool {
-    if t.assignee_user_id == Some(user.user.id) {
-        return true;
-    }
-    let unit_officer = t.assignee_user_id.is_none() && t.assignee_unit_id == Some(user.user.unit_id) && user.user.role == Role::UnitOfficer;
-    unit_officer || may_manage(user, t.unit_id)
-}
-
-/// A task the user may read: in the scope of the plan's unit, or handed to the user or to a
-/// unit in the user's scope. Others answer 404.
-pub async fn visible_task(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<TaskRow> {
-    user.require(Action::ReadLocal)?;
-    let t = state.store.task(id).await?;
-    if t.assignee_user_id == Some(user.user.id) || user.sees(&state.store, t.unit_id).await? {
-        return Ok(t);
-    }
-    if let Some(u) = t.assignee_unit_id
-        && user.sees(&state.store, u).await?
-    {
-        return Ok(t);
-    }
-    Err(WebError::NotFound("nhiệm vụ"))
-}
-
-/// The tasks the user reports on, open ones only (the inbox and `GET /api/v1/tasks?mine=1`).
-pub async fn my_tasks(state: &AppState, user: &CurrentUser) -> WebResult<Vec<TaskRow>> {
-    let unit = (user.user.role == Role::UnitOfficer).then_some(user.user.unit_id);
-    let all = state.store.tasks(&TaskFilter { assignee_user: Some(user.user.id), unit_of_user: unit, ..TaskFilter::default() }).await?;
-    Ok(all.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)).collect())
 }
 
 /// A task as a list line.
@@ -286,13 +243,6 @@ struct BoardPage {
     today_iso: String,
 }
 
-async fn visible_board(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<BoardRow> {
-    user.require(Action::ReadLocal)?;
-    let b = state.store.board(id).await?;
-    user.require_sees(&state.store, b.unit_id, "ban chỉ đạo").await?;
-    Ok(b)
-}
-
 async fn board_view(
     state: &AppState,
     user: &CurrentUser,
@@ -331,7 +281,7 @@ async fn board_view(
 }
 
 async fn board(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let b = visible_board(&state, &user, id).await?;
+    let b = boards::visible_board(&state.store, &user, id).await?;
     super::page_with_flash(&headers, |done| board_view(&state, &user, b, Vec::new(), done)).await
 }
 
@@ -354,21 +304,6 @@ struct MemberForm {
     from: String,
 }
 
-/// A user named on a form, who must belong to a unit in the subtree of `unit_id`.
-async fn user_below(state: &AppState, unit_id: i64, username: &str, field: &str) -> WebResult<Option<i64>> {
-    if username.trim().is_empty() {
-        return Ok(None);
-    }
-    let u = state.store.user_by_username(username.trim()).await?;
-    match u {
-        Some(u) if state.store.in_scope(unit_id, u.unit_id, hoctap_store::today()).await? => Ok(Some(u.id)),
-        _ => Err(WebError::invalid(
-            field,
-            format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()),
-        )),
-    }
-}
-
 async fn add_member(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -376,14 +311,14 @@ async fn add_member(
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> WebResult<Response> {
     may_manage_some(&user)?;
-    let b = visible_board(&state, &user, id).await?;
+    let b = boards::visible_board(&state.store, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
         return Err(WebError::Forbidden);
     }
     let result = async {
         let role = MemberRole::parse(&f.role).map_err(|e| WebError::invalid("role", e.to_string()))?;
         let from = optional_date(&f.from, "from", "Từ ngày")?.unwrap_or_else(|| hoctap_store::today().max(b.term.from));
-        let user_id = user_below(&state, b.unit_id, &f.username, "username").await?;
+        let user_id = boards::user_below(&state.store, b.unit_id, &f.username, "username").await?;
         state
             .store
             .board_member_add(&user.actor(), &b, &NewMember { full_name: &f.full_name, position: &f.position, role, user_id, from })
@@ -407,7 +342,7 @@ async fn end_member(
     CsrfForm(f): CsrfForm<EndForm>,
 ) -> WebResult<Response> {
     may_manage_some(&user)?;
-    let b = visible_board(&state, &user, id).await?;
+    let b = boards::visible_board(&state.store, &user, id).await?;
     if !may_manage(&user, b.unit_id) {
         return Err(WebError::Forbidden);
     }
@@ -422,42 +357,6 @@ async fn end_member(
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
-
-#[derive(Deserialize, Default)]
-pub struct TaskQuery {
-    #[serde(default, rename = "don-vi")]
-    pub don_vi: Option<i64>,
-    /// A status code, or empty for all.
-    #[serde(default, rename = "trang-thai")]
-    pub trang_thai: String,
-    /// Any value: only overdue tasks.
-    #[serde(default, rename = "qua-han")]
-    pub qua_han: String,
-    #[serde(default)]
-    pub nam: Option<i16>,
-}
-
-/// The tasks of a unit's plans and those handed to it, filtered (status as shown: "quá hạn"
-/// for overdue tasks).
-pub async fn unit_tasks(state: &AppState, user: &CurrentUser, q: &TaskQuery) -> WebResult<(i64, Vec<TaskRow>)> {
-    user.require(Action::ReadLocal)?;
-    let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
-    user.require_sees(&state.store, unit_id, "đơn vị").await?;
-    let status = if q.trang_thai.trim().is_empty() {
-        None
-    } else {
-        Some(TaskStatus::parse(&q.trang_thai).map_err(|e| WebError::invalid("trang-thai", e.to_string()))?)
-    };
-    let now = jiff::Timestamp::now();
-    let all = state.store.tasks(&TaskFilter { unit_id: Some(unit_id), ..TaskFilter::default() }).await?;
-    let tasks = all
-        .into_iter()
-        .filter(|t| status.is_none_or(|s| t.shown_status(now) == s))
-        .filter(|t| q.qua_han.is_empty() || t.overdue(now))
-        .filter(|t| q.nam.is_none_or(|y| t.year == y))
-        .collect();
-    Ok((unit_id, tasks))
-}
 
 #[derive(Template)]
 #[template(path = "tasks.html")]
@@ -474,7 +373,7 @@ struct TasksPage {
 }
 
 async fn tasks(State(state): State<AppState>, user: CurrentUser, Query(q): Query<TaskQuery>) -> WebResult<Response> {
-    let (unit_id, rows) = unit_tasks(&state, &user, &q).await?;
+    let (unit_id, rows) = boards::unit_tasks(&state.store, &user, &q).await?;
     let unit = state.store.unit(unit_id).await?;
     let (now, today) = (jiff::Timestamp::now(), hoctap_store::today());
     let mut query = vec![format!("don-vi={unit_id}")];
@@ -516,7 +415,7 @@ pub const TASKS_HEADER: [&str; 12] = [
 ];
 
 async fn tasks_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q): Query<TaskQuery>) -> WebResult<Response> {
-    let (unit_id, rows) = unit_tasks(&state, &user, &q).await?;
+    let (unit_id, rows) = boards::unit_tasks(&state.store, &user, &q).await?;
     let unit = state.store.unit(unit_id).await?;
     let (now, today) = (jiff::Timestamp::now(), hoctap_store::today());
     let rows: Vec<Vec<String>> = rows
@@ -619,7 +518,7 @@ async fn task_view(state: &AppState, user: &CurrentUser, t: TaskRow, errors: Vec
 }
 
 async fn task(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    let t = visible_task(&state, &user, id).await?;
+    let t = boards::visible_task(&state.store, &user, id).await?;
     super::page_with_flash(&headers, |done| task_view(&state, &user, t, Vec::new(), done)).await
 }
 
@@ -638,29 +537,6 @@ struct AssignForm {
     username: String,
 }
 
-/// Reads who a task goes to: the unit (by code, today) and the user must be in the subtree of
-/// the plan's unit.
-pub async fn assignment(state: &AppState, t: &TaskRow, agency: &str, unit_code: &str, username: &str) -> WebResult<Assignment> {
-    let today = hoctap_store::today();
-    let unit_id = if unit_code.trim().is_empty() {
-        None
-    } else {
-        let bad = || {
-            WebError::invalid(
-                "unit_code",
-                format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()),
-            )
-        };
-        let u = state.store.unit_by_code(unit_code.trim(), today).await.map_err(|_| bad())?;
-        if !state.store.in_scope(t.unit_id, u.id, today).await? {
-            return Err(bad());
-        }
-        Some(u.id)
-    };
-    let user_id = user_below(state, t.unit_id, username, "username").await?;
-    Ok(Assignment { agency: agency.to_string(), unit_id, user_id })
-}
-
 async fn assign(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -668,12 +544,12 @@ async fn assign(
     CsrfForm(f): CsrfForm<AssignForm>,
 ) -> WebResult<Response> {
     may_manage_some(&user)?;
-    let t = visible_task(&state, &user, id).await?;
+    let t = boards::visible_task(&state.store, &user, id).await?;
     if !may_manage(&user, t.unit_id) {
         return Err(WebError::Forbidden);
     }
     let result = async {
-        let a = assignment(&state, &t, &f.agency, &f.unit_code, &f.username).await?;
+        let a = boards::assignment(&state.store, &t, &f.agency, &f.unit_code, &f.username).await?;
         state.store.task_assign(&user.actor(), &t, &a).await?;
         Ok::<_, WebError>("Đã giao nhiệm vụ")
     }
@@ -681,27 +557,9 @@ async fn assign(
     task_outcome(&state, &user, t, result).await
 }
 
-/// Reads a status report's fields into the domain's checked report.
-pub fn status_report(status: &str, progress: &str, text: &str) -> WebResult<StatusReport> {
-    let status = TaskStatus::parse(status).map_err(|e| WebError::invalid("status", e.to_string()))?;
-    // "Hoàn thành" with the progress left empty means 100%; "chưa triển khai" 0%.
-    let progress = match (progress.trim().is_empty(), status) {
-        (true, TaskStatus::HoanThanh) => Progress::FULL,
-        (true, TaskStatus::ChuaTrienKhai) => Progress::new(0).map_err(|e| WebError::invalid("progress", e.to_string()))?,
-        _ => Progress::parse(progress).map_err(|e| WebError::invalid("progress", e.to_string()))?,
-    };
-    StatusReport::new(status, progress, text).map_err(|e| {
-        let field = match e {
-            hoctap_domain::board::BoardError::EmptyReport => "text",
-            _ => "progress",
-        };
-        WebError::invalid(field, e.to_string())
-    })
-}
-
 async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, mp: Multipart) -> WebResult<Response> {
     // Who may report, before the form is read.
-    let t = visible_task(&state, &user, id).await?;
+    let t = boards::visible_task(&state.store, &user, id).await?;
     if !may_report(&user, &t) || !t.is_assigned() {
         return Err(WebError::Forbidden);
     }
@@ -728,7 +586,7 @@ async fn report(State(state): State<AppState>, user: CurrentUser, Path(id): Path
 
 async fn report_file(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let (task_id, name, mime, bytes) = state.store.task_report_file(id).await?;
-    visible_task(&state, &user, task_id).await?;
+    boards::visible_task(&state.store, &user, task_id).await?;
     Ok(download(bytes, &mime, &name))
 }
 

@@ -178,7 +178,7 @@ struct SplitContext {
 /// Who may roll a plan's targets down and hand its tasks out: an officer of the plan's unit,
 /// or an administrator.
 fn may_split(user: &CurrentUser, p: &PlanRow) -> bool {
-    super::boards::may_manage(user, p.unit_id)
+    hoctap_app::boards::may_manage(user, p.unit_id)
 }
 
 async fn context(state: &AppState, user: &CurrentUser, id: i64, q: &SplitQuery) -> WebResult<SplitContext> {
