@@ -6,14 +6,23 @@
 
 pub mod audit;
 pub mod boards;
+pub mod cursor;
 pub mod error;
 pub mod login;
+pub mod registries;
 pub mod secret;
 pub mod user;
 pub mod users;
 
 pub use error::{AppError, AppResult};
 pub use user::CurrentUser;
+
+/// A message tied to a form field, shown in the error summary and beside the field.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
 
 /// Upper-cases the first letter: the domain's messages start small, a form shows them as sentences.
 pub fn capitalise(s: &str) -> String {

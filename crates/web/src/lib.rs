@@ -4,7 +4,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod cursor;
 pub mod error;
 pub mod format;
 pub mod pages;

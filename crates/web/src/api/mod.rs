@@ -680,7 +680,7 @@ fn record_json(u: &CurrentUser, reg: &hoctap_domain::registry::def::Registry, r:
         .filter_map(|f| {
             r.values
                 .get(f.column)
-                .map(|_| (f.column.to_string(), Value::String(crate::pages::registries::shown(u, f, r.values.get(f.column)))))
+                .map(|_| (f.column.to_string(), Value::String(hoctap_app::registries::shown(u, f, r.values.get(f.column)))))
         })
         .collect();
     json!({"id": r.id, "unit_id": r.unit_id, "values": values, "valid_from": r.validity.from, "valid_to": r.validity.to})
@@ -690,17 +690,17 @@ async fn registry_list(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
-    Query(q): Query<crate::pages::registries::ListQuery>,
+    Query(q): Query<hoctap_app::registries::ListQuery>,
 ) -> ApiResult {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    let records = crate::pages::registries::query_records(&state, &u, reg, &q, 100).await?;
-    let next = crate::pages::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|after| json!({"sau": after}));
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    let records = hoctap_app::registries::query_records(&state.store, &u, reg, &q, 100).await?;
+    let next = hoctap_app::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|after| json!({"sau": after}));
     ok(json!({"records": records.iter().map(|r| record_json(&u, reg, r)).collect::<Vec<_>>(), "next": next}))
 }
 
 async fn registry_show(State(state): State<AppState>, ApiUser(u): ApiUser, Path((slug, id)): Path<(String, i64)>) -> ApiResult {
     u.require(Action::ReadLocal)?;
-    let reg = crate::pages::registries::registry_of(&slug)?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
     let r = state.store.registry_get(reg, id).await?;
     u.require_sees(&state.store, r.unit_id, "bản ghi").await?;
     let history = if u.user.role.sees_personal_data() { json!(state.store.registry_history(reg, id).await?) } else { Value::Null };
@@ -726,7 +726,7 @@ fn values_of_body(reg: &hoctap_domain::registry::def::Registry, body: &Value) ->
             )
         })
         .collect();
-    crate::pages::registries::values_from_form(reg, &form).map_err(|errs| {
+    hoctap_app::registries::values_from_form(reg, &form).map_err(|errs| {
         let first = errs.into_iter().next().map(|e| (e.field, e.message)).unwrap_or_default();
         ApiError(WebError::Invalid { field: first.0, message: first.1 })
     })
@@ -738,8 +738,8 @@ async fn registry_create(
     Path(slug): Path<String>,
     body: Body<Value>,
 ) -> ApiResult<Response> {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    u.require(crate::pages::registries::write_action(reg))?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    u.require(hoctap_app::registries::write_action(reg))?;
     let b = body.value()?;
     let values = values_of_body(reg, &b)?;
     let r = state.store.registry_create(&u.actor(), reg, values, u.scope(), hoctap_store::today()).await?;
@@ -752,8 +752,8 @@ async fn registry_update(
     Path((slug, id)): Path<(String, i64)>,
     body: Body<Value>,
 ) -> ApiResult {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    u.require(crate::pages::registries::write_action(reg))?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    u.require(hoctap_app::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
     u.require_sees(&state.store, before.unit_id, "bản ghi").await?;
     let b = body.value()?;
@@ -800,8 +800,8 @@ async fn registry_end(
     Path((slug, id)): Path<(String, i64)>,
     Query(q): Query<AsAt>,
 ) -> ApiResult<Response> {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    u.require(crate::pages::registries::write_action(reg))?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    u.require(hoctap_app::registries::write_action(reg))?;
     let before = state.store.registry_get(reg, id).await?;
     u.require_sees(&state.store, before.unit_id, "bản ghi").await?;
     let on = date_of(&q)?;
@@ -817,8 +817,8 @@ async fn registry_import(
     Query(q): Query<ImportQuery>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    u.require(crate::pages::registries::write_action(reg))?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    u.require(hoctap_app::registries::write_action(reg))?;
     let body = body?;
     let opts = hoctap_store::ImportOptions { scope: u.scope(), on: hoctap_store::today(), dry_run: q.dry_run.unwrap_or(true) };
     let report = crate::upload::registry_import(&state.store, &u.actor(), reg, body.to_vec().into(), opts, None).await?;
@@ -827,14 +827,14 @@ async fn registry_import(
 }
 
 async fn registry_export_csv(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    let rows = crate::pages::registries::export_rows(&state, &u, reg, "csv").await?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    let rows = hoctap_app::registries::export_rows(&state.store, &u, reg, "csv").await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], hoctap_docs::registry_xlsx::csv(reg, &rows)).into_response())
 }
 
 async fn registry_export_xlsx(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
-    let reg = crate::pages::registries::registry_of(&slug)?;
-    let rows = crate::pages::registries::export_rows(&state, &u, reg, "xlsx").await?;
+    let reg = hoctap_app::registries::registry_of(&slug)?;
+    let rows = hoctap_app::registries::export_rows(&state.store, &u, reg, "xlsx").await?;
     let bytes = hoctap_docs::registry_xlsx::template(reg, &u.user.unit_name, &rows).map_err(WebError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
 }

@@ -230,7 +230,7 @@ async fn branch_view(
                 _ => String::new(),
             },
             name: m.values.get("full_name").map(|v| v.display(hoctap_domain::registry::def::FieldType::Name)).unwrap_or_default(),
-            cccd: cccd_field.map(|f| super::registries::shown(user, f, m.values.get("cccd"))).unwrap_or_default(),
+            cccd: cccd_field.map(|f| hoctap_app::registries::shown(user, f, m.values.get("cccd"))).unwrap_or_default(),
             joined: match m.values.get("joined_on") {
                 Some(Value::Date(d)) => format_vn(*d),
                 _ => String::new(),

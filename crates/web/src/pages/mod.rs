@@ -91,24 +91,18 @@ impl Chrome {
     }
 }
 
-/// A message tied to a form field, shown in the error summary and beside the field.
-#[derive(Debug, Clone)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use hoctap_app::FieldError;
 
-impl FieldError {
-    pub fn from_web(e: &WebError) -> Option<FieldError> {
-        match e {
-            WebError::Invalid { field, message } | WebError::Conflict { field, message } | WebError::OutOfScope { field, message } => {
-                Some(FieldError { field: field.clone(), message: message.clone() })
-            }
-            WebError::Throttled(_) | WebError::Busy | WebError::NotFound(_) | WebError::Forbidden => {
-                Some(FieldError { field: String::new(), message: e.to_string() })
-            }
-            _ => None,
+/// The field message of an error a form shows beside its field (or above the form), if it is one.
+pub fn field_error(e: &WebError) -> Option<FieldError> {
+    match e {
+        WebError::Invalid { field, message } | WebError::Conflict { field, message } | WebError::OutOfScope { field, message } => {
+            Some(FieldError { field: field.clone(), message: message.clone() })
         }
+        WebError::Throttled(_) | WebError::Busy | WebError::NotFound(_) | WebError::Forbidden => {
+            Some(FieldError { field: String::new(), message: e.to_string() })
+        }
+        _ => None,
     }
 }
 
@@ -241,7 +235,7 @@ async fn login(
         }
         Err(e) => {
             let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let errors = field_error(&e).map(|x| vec![x]).ok_or(e)?;
             login_page(&state, f.username, errors, status)
         }
     }
@@ -339,7 +333,7 @@ where
         Err(e @ (WebError::Forbidden | WebError::NotFound(_))) => Err(e),
         Err(e) => {
             let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let errors = field_error(&e).map(|x| vec![x]).ok_or(e)?;
             Ok((status, Html(page(errors).await?.render()?)).into_response())
         }
     }

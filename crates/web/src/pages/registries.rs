@@ -5,6 +5,7 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
+use hoctap_app::registries::{self, ListQuery, cursor, registry_of, shown, values_from_form, write_action};
 use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -14,8 +15,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_domain::access::Action;
-use hoctap_domain::registry::cccd::Cccd;
-use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value, Values, by_slug, parse_typed_value};
+use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value};
 use hoctap_store::{RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -33,38 +33,6 @@ pub fn routes() -> Routes {
         .route("/so/{slug}/nhap/{sha}/bao-cao.xlsx", get(import_report))
         .route("/so/{slug}/{id}", get(show).post(update))
         .route("/so/{slug}/{id}/ket-thuc", post(end))
-}
-
-/// The registry named in the URL.
-pub fn registry_of(slug: &str) -> WebResult<&'static Registry> {
-    by_slug(slug).ok_or(WebError::NotFound("sổ"))
-}
-
-/// The action that writes a registry.
-pub fn write_action(reg: &Registry) -> Action {
-    match reg.kind {
-        RegistryKind::AssociationBranches | RegistryKind::AssociationMembers | RegistryKind::FundEntries => Action::EditAssociation,
-        _ => Action::EditRegistries,
-    }
-}
-
-/// A value as this user may see it: personal data masked for roles that do not need it.
-pub fn shown(user: &CurrentUser, field: &Field, value: Option<&Value>) -> String {
-    let Some(v) = value else { return String::new() };
-    if field.personal && !user.user.role.sees_personal_data() {
-        return match (field.ty, v) {
-            (FieldType::Cccd, Value::Text(s)) => Cccd::parse(s).map(|c| c.masked()).unwrap_or_else(|_| "***".into()),
-            (FieldType::Date, Value::Date(d)) => format!("**/**/{}", d.year()),
-            _ => "***".into(),
-        };
-    }
-    v.display(field.ty)
-}
-
-/// Cells of a record in field order, as a spreadsheet shows them (full values: exports are
-/// for roles that may see them, and are audited).
-pub fn cells(reg: &Registry, r: &RegistryRecord) -> Vec<String> {
-    reg.fields.iter().map(|f| r.values.get(f.column).map(|v| v.display(f.ty)).unwrap_or_default()).collect()
 }
 
 pub struct RegistryLine {
@@ -96,23 +64,6 @@ async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     render(&IndexPage { chrome: Chrome::new("Sổ theo dõi", &user), lines })
 }
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub q: String,
-    /// Narrow to a unit (code) inside the scope.
-    #[serde(default)]
-    pub don_vi: String,
-    /// Keyset cursor after the last row shown: opaque (`crate::cursor`), never a value.
-    #[serde(default)]
-    pub sau: Option<String>,
-    #[serde(default)]
-    pub ca_ket_thuc: Option<String>,
-    /// "ten" to sort by name; the stable code otherwise.
-    #[serde(default)]
-    pub sap_xep: String,
-}
-
 pub struct RecordLine {
     pub id: i64,
     pub cells: Vec<String>,
@@ -134,85 +85,6 @@ struct ListPage {
 
 const PAGE: i64 = 50;
 
-/// Runs a list query for a user (shared by the page and the API).
-pub async fn query_records(
-    state: &AppState,
-    user: &CurrentUser,
-    reg: &Registry,
-    q: &ListQuery,
-    limit: i64,
-) -> WebResult<Vec<RegistryRecord>> {
-    user.require(Action::ReadLocal)?;
-    let today = hoctap_store::today();
-    let within = if q.don_vi.trim().is_empty() {
-        None
-    } else {
-        let u = state
-            .store
-            .unit_by_code(q.don_vi.trim(), today)
-            .await
-            .map_err(|_| WebError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
-        user.require_sees(&state.store, u.id, "đơn vị").await?;
-        Some(u.id)
-    };
-    let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(crate::cursor::open(&list_name(reg, q.sap_xep == "ten"), c)?),
-        None => None,
-    };
-    refuse_personal_search(user, reg, &q.q)?;
-    Ok(state
-        .store
-        .registry_list(
-            reg,
-            &RegistryQuery {
-                scope: user.scope(),
-                within,
-                search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
-                after,
-                limit,
-                include_ended: q.ca_ket_thuc.is_some(),
-                by_label: q.sap_xep == "ten",
-                filter: None,
-            },
-            today,
-        )
-        .await?)
-}
-
-/// The name a cursor is sealed to: the registry and its sort order.
-fn list_name(reg: &Registry, by_label: bool) -> String {
-    format!("{}:{}", reg.slug, hoctap_store::sort_column(reg, by_label))
-}
-
-/// The opaque cursor after a page of records (None on the last page).
-pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: bool) -> Option<String> {
-    if i64::try_from(records.len()).unwrap_or(0) < limit {
-        return None;
-    }
-    Some(crate::cursor::seal(&list_name(reg, by_label), records.last()?.id))
-}
-
-/// A role that sees personal data masked may not search by it either: a search that matches
-/// on a CCCD would tell, number by number, whose CCCD begins with what. Such a role's search
-/// in a registry that indexes a personal field may hold no run of four digits (names,
-/// addresses and codes with fewer digits still work). The message never repeats the value.
-fn refuse_personal_search(user: &CurrentUser, reg: &Registry, q: &str) -> WebResult<()> {
-    if user.user.role.sees_personal_data() || !reg.search.iter().any(|c| reg.field(c).is_some_and(|f| f.personal)) {
-        return Ok(());
-    }
-    let mut run = 0;
-    for c in q.chars() {
-        run = if c.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= 4 {
-            return Err(WebError::invalid(
-                "q",
-                "Vai trò của bạn xem số CCCD và ngày sinh đã che nên không tìm theo các số này; hãy tìm theo họ tên hoặc mã",
-            ));
-        }
-    }
-    Ok(())
-}
-
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -220,7 +92,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    let (records, error) = match query_records(&state, &user, reg, &q, PAGE).await {
+    let (records, error) = match registries::query_records(&state.store, &user, reg, &q, PAGE).await.map_err(WebError::from) {
         Ok(r) => (r, None),
         Err(e @ (WebError::Invalid { .. } | WebError::NotFound(_))) => (Vec::new(), Some(e.to_string())),
         Err(e) => return Err(e),
@@ -308,34 +180,6 @@ fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String
             Some((f.column.to_string(), s))
         })
         .collect()
-}
-
-/// Reads a whole record from a form; every bad field is reported.
-pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Result<Values, Vec<FieldError>> {
-    let mut values = Values::new();
-    let mut errors = Vec::new();
-    for f in reg.fields {
-        let raw = form.get(f.column).map(String::as_str).unwrap_or("");
-        match parse_typed_value(f, raw) {
-            Ok(Some(v)) => {
-                values.insert(f.column, v);
-            }
-            Ok(None) if f.required => {
-                errors.push(FieldError { field: f.column.into(), message: format!("{}: không được để trống", f.header) })
-            }
-            Ok(None) => {}
-            Err(reason) => {
-                // Name errors already say which field they are about; others get the label.
-                let message = if hoctap_domain::text::fold(&reason).contains(&hoctap_domain::text::fold(f.header)) {
-                    capitalise(&reason)
-                } else {
-                    format!("{}: {}", f.header, capitalise(&reason))
-                };
-                errors.push(FieldError { field: f.column.into(), message })
-            }
-        }
-    }
-    if errors.is_empty() { Ok(values) } else { Err(errors) }
 }
 
 /// Records of other registries that refer to this one (a household's citizens, a branch's
@@ -592,29 +436,9 @@ async fn end(
     super::after_post(&state, result, |errors| record_page(&state, &user, reg, Some(id), None, errors, None)).await
 }
 
-/// All current rows of the user's scope, for templates and exports (audited when personal).
-pub async fn export_rows(state: &AppState, user: &CurrentUser, reg: &Registry, format: &str) -> WebResult<Vec<Vec<String>>> {
-    user.require(write_action(reg))?;
-    if reg.has_personal_data() && !user.user.role.sees_personal_data() {
-        return Err(WebError::Forbidden);
-    }
-    let mut rows = Vec::new();
-    let mut q = ListQuery::default();
-    loop {
-        let batch = query_records(state, user, reg, &q, 5_000).await?;
-        rows.extend(batch.iter().map(|r| cells(reg, r)));
-        match cursor(reg, &batch, 5_000, false) {
-            Some(next) => q.sau = Some(next),
-            None => break,
-        }
-    }
-    state.store.audit_export(&user.actor(), reg, user.scope(), rows.len(), format).await?;
-    Ok(rows)
-}
-
 async fn template_xlsx(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    let rows = export_rows(&state, &user, reg, "xlsx").await?;
+    let rows = registries::export_rows(&state.store, &user, reg, "xlsx").await?;
     let bytes = hoctap_docs::registry_xlsx::template(reg, &user.user.unit_name, &rows).map_err(WebError::internal)?;
     let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "xlsx");
     Ok((
@@ -629,7 +453,7 @@ async fn template_xlsx(State(state): State<AppState>, user: CurrentUser, Path(sl
 
 async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    let rows = export_rows(&state, &user, reg, "csv").await?;
+    let rows = registries::export_rows(&state.store, &user, reg, "csv").await?;
     let body = hoctap_docs::registry_xlsx::csv(reg, &rows);
     let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "csv");
     Ok((
@@ -731,7 +555,7 @@ impl ImportPage {
 
     fn failed(mut self, e: WebError) -> WebResult<Response> {
         let status = e.status();
-        self.errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+        self.errors = super::field_error(&e).map(|x| vec![x]).ok_or(e)?;
         Ok((status, Html(self.render()?)).into_response())
     }
 }

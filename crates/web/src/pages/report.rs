@@ -393,7 +393,7 @@ async fn save(
     };
     if let Err(e) = result {
         let status = e.status();
-        let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+        let errors = super::field_error(&e).map(|x| vec![x]).ok_or(e)?;
         let q = DashQuery { nam: Some(f.nam), ..DashQuery::default() };
         let page = report_page(&state, &user, place, &q, None, errors, Some(&sections)).await?;
         return Ok((status, axum::response::Html(page.render()?)).into_response());

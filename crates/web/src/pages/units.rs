@@ -636,7 +636,7 @@ async fn import_preview(State(state): State<AppState>, user: CurrentUser, mp: Mu
     let rows = match rows {
         Ok(r) => r,
         Err(e) => {
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let errors = super::field_error(&e).map(|x| vec![x]).ok_or(e)?;
             let page = ImportPage { chrome, errors, preview: None, rows_json: String::new(), lines: Vec::new() };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
@@ -838,7 +838,7 @@ async fn reorg_submit(State(state): State<AppState>, user: CurrentUser, CsrfForm
         Ok((summary, confirmed)) => render(&reorg_page(&user, f, Vec::new(), summary, confirmed)),
         Err(e) => {
             let status = e.status();
-            let errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+            let errors = super::field_error(&e).map(|x| vec![x]).ok_or(e)?;
             let page = reorg_page(&user, f, errors, Vec::new(), false);
             Ok((status, Html(page.render()?)).into_response())
         }
