@@ -6,11 +6,14 @@
 
 pub mod audit;
 pub mod boards;
+pub mod criteria;
 pub mod cursor;
 pub mod error;
 pub mod login;
 pub mod registries;
 pub mod secret;
+pub mod units;
+pub mod upload;
 pub mod user;
 pub mod users;
 

@@ -59,13 +59,7 @@ pub struct ListQuery {
 }
 
 /// Runs a list query for a user (shared by the page and the API).
-pub async fn query_records(
-    store: &Store,
-    user: &CurrentUser,
-    reg: &Registry,
-    q: &ListQuery,
-    limit: i64,
-) -> AppResult<Vec<RegistryRecord>> {
+pub async fn query_records(store: &Store, user: &CurrentUser, reg: &Registry, q: &ListQuery, limit: i64) -> AppResult<Vec<RegistryRecord>> {
     user.require(Action::ReadLocal)?;
     let today = hoctap_store::today();
     let within = if q.don_vi.trim().is_empty() {

@@ -8,7 +8,6 @@ pub mod error;
 pub mod format;
 pub mod pages;
 pub mod routes;
-pub mod upload;
 
 use axum::Router;
 use axum::http::Method;

@@ -5,13 +5,13 @@
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::WebError;
-use crate::pages::units::{AsAt, as_at, validity_from_form};
 use crate::routes::{Routes, get, post, put};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hoctap_app::units::{AsAt, as_at, validity_from_form};
 use hoctap_domain::access::{Action, NewPassword};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{format_vn, parse_date};
@@ -347,7 +347,7 @@ async fn import_villages(
 ) -> ApiResult<Response> {
     u.require(Action::EditUnits)?;
     let body = body?;
-    let rows = crate::pages::units::village_rows(body.to_vec().into()).await?;
+    let rows = hoctap_app::units::village_rows(body.to_vec().into()).await?;
     if rows.is_empty() {
         return Err(bad("file", "tệp không có dòng dữ liệu nào"));
     }
@@ -502,7 +502,7 @@ async fn criteria_list(State(state): State<AppState>, ApiUser(_u): ApiUser) -> A
             json!({
                 "id": s.set.id, "version": s.set.version, "title": s.set.title, "subject": s.set.subject,
                 "method": s.set.method, "legal_basis": s.set.legal_basis, "confidence": s.set.confidence,
-                "unverified_items": crate::pages::criteria::unverified_count(&s.set), "source": s.source,
+                "unverified_items": hoctap_app::criteria::unverified_count(&s.set), "source": s.source,
             })
         })
         .collect::<Vec<_>>())
@@ -603,7 +603,7 @@ async fn criteria_import(
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let body = body?;
-    let set = crate::pages::criteria::set_from_upload(body.to_vec()).await?;
+    let set = hoctap_app::criteria::set_from_upload(body.to_vec()).await?;
     if q.dry_run.unwrap_or(false) {
         return Ok(Json(json!({"id": set.id, "version": set.version, "valid": true, "applied": false})).into_response());
     }
@@ -615,12 +615,12 @@ async fn criteria_correct(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
-    body: Body<crate::pages::criteria::Correction>,
+    body: Body<hoctap_app::criteria::Correction>,
 ) -> ApiResult<Response> {
     u.require(Action::Reorganise)?;
     let c = body.value()?;
     let set = state.store.criteria_set(&id, None).await?.set;
-    let corrected = crate::pages::criteria::apply_correction(set, &c)?;
+    let corrected = hoctap_app::criteria::apply_correction(set, &c)?;
     state.store.save_criteria_set(&u.actor(), &corrected, "corrected").await?;
     Ok((StatusCode::CREATED, Json(json!(corrected))).into_response())
 }
@@ -821,7 +821,7 @@ async fn registry_import(
     u.require(hoctap_app::registries::write_action(reg))?;
     let body = body?;
     let opts = hoctap_store::ImportOptions { scope: u.scope(), on: hoctap_store::today(), dry_run: q.dry_run.unwrap_or(true) };
-    let report = crate::upload::registry_import(&state.store, &u.actor(), reg, body.to_vec().into(), opts, None).await?;
+    let report = hoctap_app::upload::registry_import(&state.store, &u.actor(), reg, body.to_vec().into(), opts, None).await?;
     let status = if report.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(json!(report))).into_response())
 }

@@ -6,7 +6,6 @@
 use super::download;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
-use hoctap_app::boards::{self, TaskQuery, may_manage, may_manage_some, may_report, status_report};
 use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -15,6 +14,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use hoctap_app::boards::{self, TaskQuery, may_manage, may_manage_some, may_report, status_report};
 use hoctap_domain::access::Action;
 use hoctap_domain::board::{BoardKind, MemberRole, TaskStatus, days_left};
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};

@@ -5,7 +5,6 @@
 
 use super::{Chrome, FieldError, capitalise, render};
 use crate::AppState;
-use hoctap_app::registries::{self, ListQuery, cursor, registry_of, shown, values_from_form, write_action};
 use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
 use crate::error::{WebError, WebResult};
@@ -14,6 +13,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::registries::{self, ListQuery, cursor, registry_of, shown, values_from_form, write_action};
 use hoctap_domain::access::Action;
 use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value};
 use hoctap_store::{RegistryImportReport, RegistryQuery, RegistryRecord, RowOutcome};
@@ -586,9 +586,10 @@ async fn import_check(State(state): State<AppState>, user: CurrentUser, Path(slu
     }
     let bytes: Arc<[u8]> = upload.bytes.into();
     let report =
-        match crate::upload::registry_import(&state.store, &user.actor(), reg, bytes.clone(), import_options(&user, true), None).await {
+        match hoctap_app::upload::registry_import(&state.store, &user.actor(), reg, bytes.clone(), import_options(&user, true), None).await
+        {
             Ok(r) => r,
-            Err(e) => return page.failed(e),
+            Err(e) => return page.failed(e.into()),
         };
     // The file stays on the server: the page carries its hash, never its rows.
     let pending = state.store.pending_upload_save(&user.actor(), &purpose(reg), &upload.file_name, &bytes).await?;
@@ -622,10 +623,11 @@ async fn import_apply(
     };
     // Everything is checked again inside the writing transaction: one transaction, all or nothing.
     let bytes: Arc<[u8]> = file.bytes.into();
-    let report = match crate::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, false), None).await {
-        Ok(r) => r,
-        Err(e) => return page.failed(e),
-    };
+    let report =
+        match hoctap_app::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, false), None).await {
+            Ok(r) => r,
+            Err(e) => return page.failed(e.into()),
+        };
     let status = if report.applied || report.rejected == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let pending = if report.applied {
         state.store.pending_upload_done(&user.actor(), &purpose(reg), &file.sha256).await?;
@@ -657,7 +659,7 @@ async fn import_report(State(state): State<AppState>, user: CurrentUser, Path((s
         }
     };
     let bytes: Arc<[u8]> = file.bytes.into();
-    crate::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, true), Some(&mut sink)).await?;
+    hoctap_app::upload::registry_import(&state.store, &user.actor(), reg, bytes, import_options(&user, true), Some(&mut sink)).await?;
     if let Some(e) = failure {
         return Err(WebError::internal(e));
     }

@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::units::{AsAt, as_at, validity_from_form, village_rows};
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::{OPEN_END, Validity, format_vn, parse_date};
@@ -37,28 +38,6 @@ pub fn routes() -> Routes {
         .route("/nhap-thon/ap-dung", post(import_apply))
         .route("/nhap-thon/mau.csv", get(import_template))
         .route("/sap-xep", get(reorg_form).post(reorg_submit))
-}
-
-#[derive(Deserialize, Default)]
-pub struct AsAt {
-    #[serde(default)]
-    pub ngay: Option<String>,
-    #[serde(default)]
-    pub q: Option<String>,
-    /// Set from the flash cookie, never from the URL.
-    #[serde(skip)]
-    pub xong: Option<String>,
-}
-
-/// Reads the "as at" date; a bad date is reported and today used instead.
-pub fn as_at(q: &AsAt) -> (Date, Option<String>) {
-    match q.ngay.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => (hoctap_store::today(), None),
-        Some(s) => match parse_date(s) {
-            Ok(d) => (d, None),
-            Err(e) => (hoctap_store::today(), Some(capitalise(&e.to_string()))),
-        },
-    }
 }
 
 pub struct UnitLine {
@@ -399,18 +378,6 @@ struct AttributeForm {
     end_id: Option<i64>,
 }
 
-/// Parses "from" and optional "to" (the last valid day, inclusive) into a validity.
-pub fn validity_from_form(from: &str, to: &str) -> WebResult<Validity> {
-    let from = parse_date(from).map_err(|e| WebError::invalid("from", capitalise(&e.to_string())))?;
-    let to = if to.trim().is_empty() {
-        OPEN_END
-    } else {
-        let last = parse_date(to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))?;
-        last.tomorrow().map_err(WebError::internal)?
-    };
-    Validity::new(from, to).map_err(|e| WebError::invalid("to", capitalise(&e.to_string())))
-}
-
 async fn set_attribute(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -534,37 +501,6 @@ async fn remove_link(
 
 // ---- Village import ----
 
-pub const VILLAGE_COLUMNS: &[hoctap_docs::table::Column] = &[
-    hoctap_docs::table::Column { name: "commune", headers: &["Mã xã", "Mã xã/phường", "Ma xa"], required: true },
-    hoctap_docs::table::Column { name: "name", headers: &["Tên thôn", "Tên thôn/tổ dân phố", "Tên"], required: true },
-    hoctap_docs::table::Column { name: "type", headers: &["Loại", "Loại thôn"], required: true },
-];
-
-/// Villages in one file at most: a province has a few thousand.
-const MAX_VILLAGE_ROWS: usize = 20_000;
-
-/// Reads an uploaded village list on a blocking thread, with the streaming reader.
-pub async fn village_rows(bytes: std::sync::Arc<[u8]>) -> WebResult<Vec<VillageImportRow>> {
-    let specs = VILLAGE_COLUMNS
-        .iter()
-        .map(|c| hoctap_docs::table::ColumnSpec {
-            name: c.name,
-            headers: c.headers.iter().map(|h| (*h).to_string()).collect(),
-            required: c.required,
-        })
-        .collect();
-    let rows = crate::upload::read_rows(bytes, specs, MAX_VILLAGE_ROWS).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| VillageImportRow {
-            line: r.line,
-            commune_code: r.get("commune").to_string(),
-            name: r.get("name").to_string(),
-            unit_type: r.get("type").to_string(),
-        })
-        .collect())
-}
-
 #[derive(Template)]
 #[template(path = "village_import.html")]
 struct ImportPage {
@@ -629,7 +565,7 @@ async fn import_preview(State(state): State<AppState>, user: CurrentUser, mp: Mu
     user.check_csrf(upload.field("csrf"))?;
     let bytes = upload.bytes;
     let chrome = Chrome::new("Nhập danh sách thôn", &user);
-    let rows = match village_rows(bytes.into()).await {
+    let rows = match village_rows(bytes.into()).await.map_err(WebError::from) {
         Ok(r) if r.is_empty() => Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào")),
         other => other,
     };

@@ -3,8 +3,7 @@
 //! permits, with the streaming reader ([`hoctap_docs::table_stream::stream_bytes`]), so three
 //! large uploads at once neither hold a grid in memory nor keep `/healthz` waiting.
 
-use crate::error::{WebError, WebResult};
-use crate::pages::capitalise;
+use crate::{AppError, AppResult, capitalise};
 use hoctap_docs::table::{ColumnSpec, TableError, TableRow};
 use hoctap_domain::registry::def::Registry;
 use hoctap_store::{Actor, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, Store};
@@ -18,24 +17,24 @@ static READERS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     Arc::new(Semaphore::new(n))
 });
 
-fn file_error(e: &TableError) -> WebError {
-    WebError::invalid("file", capitalise(&e.to_string()))
+fn file_error(e: &TableError) -> AppError {
+    AppError::invalid("file", capitalise(&e.to_string()))
 }
 
 /// Runs `read` on a blocking thread once a reader's permit is free.
-pub async fn blocking_read<T: Send + 'static>(read: impl FnOnce() -> T + Send + 'static) -> WebResult<T> {
-    let permit = READERS.clone().acquire_owned().await.map_err(WebError::internal)?;
+pub async fn blocking_read<T: Send + 'static>(read: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let permit = READERS.clone().acquire_owned().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let out = read();
         drop(permit);
         out
     })
     .await
-    .map_err(WebError::internal)
+    .map_err(AppError::internal)
 }
 
 /// Reads a whole table of at most `max_rows` data rows (a village list, not a registry).
-pub async fn read_rows(bytes: Arc<[u8]>, columns: Vec<ColumnSpec>, max_rows: usize) -> WebResult<Vec<TableRow>> {
+pub async fn read_rows(bytes: Arc<[u8]>, columns: Vec<ColumnSpec>, max_rows: usize) -> AppResult<Vec<TableRow>> {
     let read = blocking_read(move || {
         let mut rows = Vec::new();
         let mut too_many = false;
@@ -49,7 +48,7 @@ pub async fn read_rows(bytes: Arc<[u8]>, columns: Vec<ColumnSpec>, max_rows: usi
     .await?;
     let (rows, too_many) = read.map_err(|e| file_error(&e))?;
     if too_many {
-        return Err(WebError::invalid("file", format!("Tệp có hơn {max_rows} dòng dữ liệu; hãy chia thành nhiều tệp")));
+        return Err(AppError::invalid("file", format!("Tệp có hơn {max_rows} dòng dữ liệu; hãy chia thành nhiều tệp")));
     }
     Ok(rows)
 }
@@ -65,8 +64,8 @@ pub async fn registry_import(
     bytes: Arc<[u8]>,
     opts: ImportOptions,
     sink: Option<OutcomeSink<'_>>,
-) -> WebResult<RegistryImportReport> {
-    let permit = READERS.clone().acquire_owned().await.map_err(WebError::internal)?;
+) -> AppResult<RegistryImportReport> {
+    let permit = READERS.clone().acquire_owned().await.map_err(AppError::internal)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<ImportChunk>(2);
     let reader = tokio::task::spawn_blocking(move || {
         let specs = hoctap_docs::registry_xlsx::column_specs(reg);
@@ -81,10 +80,10 @@ pub async fn registry_import(
         read
     });
     let report = store.registry_import_observed(actor, reg, rx, opts, |_| {}, sink).await;
-    let read = reader.await.map_err(WebError::internal)?;
+    let read = reader.await.map_err(AppError::internal)?;
     let report = report?;
     match read {
-        Ok(0) => Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào")),
+        Ok(0) => Err(AppError::invalid("file", "Tệp không có dòng dữ liệu nào")),
         Ok(_) => Ok(report),
         Err(e) => Err(file_error(&e)),
     }
