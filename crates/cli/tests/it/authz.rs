@@ -7,13 +7,14 @@
 //! act (401, 403, 404) must come before any validation (never 422), and a user who may act
 //! gets anything but 401/403/404 (a 422 for the empty form is fine) and never a 5xx.
 
-use crate::harness::{PASSWORD, TestApp, engines};
+use crate::engines::per_engine;
+use crate::harness::{PASSWORD, TestApp};
 use crate::workflow::as_user;
 use hoctap_domain::access::Role;
 use hoctap_domain::date::Validity;
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, HOUSEHOLDS, Value, Values};
 use hoctap_domain::unit::UnitCode;
-use hoctap_store::{Actor, TaskFilter};
+use hoctap_store::{Actor, Engine, TaskFilter};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -827,8 +828,8 @@ trait MapWith: std::future::Future + Sized {
 
 impl<F: std::future::Future> MapWith for F {}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_request() {
+per_engine!(every_route_answers_every_role_in_and_out_of_scope_before_reading_the_request, flavor = "multi_thread", worker_threads = 2);
+async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_request(engine: Engine) {
     let routes = hoctap_web::route_table();
     let mut missing = Vec::new();
     for (m, p) in &routes {
@@ -846,68 +847,66 @@ async fn every_route_answers_every_role_in_and_out_of_scope_before_reading_the_r
         );
     }
 
-    for engine in engines() {
-        let app = TestApp::start(engine).await;
-        let fx = fixture(&app).await;
-        let mut sessions = vec![app.other_commune_officer().await];
-        for u in USERS.iter().filter(|u| u.name != "xa.khac") {
-            sessions.insert(sessions.len() - 1, as_user(&app, u.name).await);
-        }
-        let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let mut wrong = Vec::new();
-        let mut count = 0;
-        for r in ROWS {
-            // Logging out ends the session: those rows get sessions of their own.
-            let logout = matches!(r.path, "/dang-xuat" | "/api/v1/session") && r.method != GET;
-            for own in [true, false] {
-                if !own && r.objs.is_empty() {
-                    continue;
+    let app = TestApp::start(engine).await;
+    let fx = fixture(&app).await;
+    let mut sessions = vec![app.other_commune_officer().await];
+    for u in USERS.iter().filter(|u| u.name != "xa.khac") {
+        sessions.insert(sessions.len() - 1, as_user(&app, u.name).await);
+    }
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut wrong = Vec::new();
+    let mut count = 0;
+    for r in ROWS {
+        // Logging out ends the session: those rows get sessions of their own.
+        let logout = matches!(r.path, "/dang-xuat" | "/api/v1/session") && r.method != GET;
+        for own in [true, false] {
+            if !own && r.objs.is_empty() {
+                continue;
+            }
+            let (path, level) = fx.fill(r, own);
+            // Every user at once for reads (one row at a time): the rows' order stays as written.
+            let users: Vec<Option<&User>> = std::iter::once(None).chain(USERS.iter().map(Some)).collect();
+            let mut answers = tokio::task::JoinSet::new();
+            for (i, user) in users.iter().enumerate() {
+                let fresh = match user {
+                    Some(u) if logout => Some(as_user(&app, u.name).await),
+                    _ => None,
+                };
+                let session = fresh.as_ref().or(i.checked_sub(1).map(|i| &sessions[i]));
+                let client = session.map(|a| a.client.clone()).unwrap_or_else(|| anon.clone());
+                let csrf = session.map(|a| a.csrf.clone()).unwrap_or_default();
+                let answer = send(client, csrf, app.url(&path), r.method.clone(), path.clone()).map_with(i);
+                if r.method == GET {
+                    answers.spawn(answer);
+                } else {
+                    // Writes one after another: concurrent writers are another test's subject.
+                    let done = answer.await;
+                    answers.spawn(async move { done });
                 }
-                let (path, level) = fx.fill(r, own);
-                // Every user at once for reads (one row at a time): the rows' order stays as written.
-                let users: Vec<Option<&User>> = std::iter::once(None).chain(USERS.iter().map(Some)).collect();
-                let mut answers = tokio::task::JoinSet::new();
-                for (i, user) in users.iter().enumerate() {
-                    let fresh = match user {
-                        Some(u) if logout => Some(as_user(&app, u.name).await),
-                        _ => None,
-                    };
-                    let session = fresh.as_ref().or(i.checked_sub(1).map(|i| &sessions[i]));
-                    let client = session.map(|a| a.client.clone()).unwrap_or_else(|| anon.clone());
-                    let csrf = session.map(|a| a.csrf.clone()).unwrap_or_default();
-                    let answer = send(client, csrf, app.url(&path), r.method.clone(), path.clone()).map_with(i);
-                    if r.method == GET {
-                        answers.spawn(answer);
-                    } else {
-                        // Writes one after another: concurrent writers are another test's subject.
-                        let done = answer.await;
-                        answers.spawn(async move { done });
-                    }
-                }
-                let mut got: Vec<(usize, (StatusCode, String, String))> = answers.join_all().await;
-                got.sort_by_key(|(i, _)| *i);
-                for (i, (status, location, body)) in got {
-                    let user = users[i];
-                    let exp = expected(r.who, user, level, own);
-                    count += 1;
-                    let leaks = matches!(status.as_u16(), 401 | 403 | 404) && body.contains(MARK);
-                    if !matches(exp, status, &location) || leaks {
-                        wrong.push(
-                            format!(
-                                "{} {} ({}) as {}: expected {exp:?}, got {status}{}",
-                                r.method,
-                                r.path,
-                                path,
-                                user.map(|u| u.name).unwrap_or("anonymous"),
-                                if location.is_empty() { String::new() } else { format!(" → {location}") }
-                            ) + if leaks { " showing the object" } else { "" },
-                        );
-                    }
+            }
+            let mut got: Vec<(usize, (StatusCode, String, String))> = answers.join_all().await;
+            got.sort_by_key(|(i, _)| *i);
+            for (i, (status, location, body)) in got {
+                let user = users[i];
+                let exp = expected(r.who, user, level, own);
+                count += 1;
+                let leaks = matches!(status.as_u16(), 401 | 403 | 404) && body.contains(MARK);
+                if !matches(exp, status, &location) || leaks {
+                    wrong.push(
+                        format!(
+                            "{} {} ({}) as {}: expected {exp:?}, got {status}{}",
+                            r.method,
+                            r.path,
+                            path,
+                            user.map(|u| u.name).unwrap_or("anonymous"),
+                            if location.is_empty() { String::new() } else { format!(" → {location}") }
+                        ) + if leaks { " showing the object" } else { "" },
+                    );
                 }
             }
         }
-        assert!(wrong.is_empty(), "{engine:?}: {} of {count} answers differ from the matrix:\n{}", wrong.len(), wrong.join("\n"));
     }
+    assert!(wrong.is_empty(), "{engine:?}: {} of {count} answers differ from the matrix:\n{}", wrong.len(), wrong.join("\n"));
 }
 
 /// Answers every indicator of a set so the dossier passes (yes, or the maximum points).
@@ -927,113 +926,99 @@ async fn full_answers(app: &TestApp, set: &str) -> serde_json::Map<String, serde
     answers
 }
 
-#[tokio::test]
-async fn a_write_to_a_closed_dossier_answers_409_and_writes_no_audit_row() {
-    for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let year = hoctap_store::today().year().to_string();
-        let (s, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon"})).await;
-        assert_eq!(s, StatusCode::CREATED, "{c}");
-        let cid = c["id"].as_i64().unwrap();
-        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
-        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
-        let aid = a["id"].as_i64().unwrap();
-        let answers = full_answers(&officer, "cdht-thon").await;
-        let answers_path = format!("/api/v1/assessments/{aid}/answers");
-        let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
-        assert_eq!(s, StatusCode::OK, "{engine:?}: a draft takes answers: {v}");
-        let (s, v) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+per_engine!(a_write_to_a_closed_dossier_answers_409_and_writes_no_audit_row);
+async fn a_write_to_a_closed_dossier_answers_409_and_writes_no_audit_row(engine: Engine) {
+    let mut officer = TestApp::start(engine).await;
+    officer.login("xa.canbo").await;
+    let year = hoctap_store::today().year().to_string();
+    let (s, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let cid = c["id"].as_i64().unwrap();
+    let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
+    let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
+    let aid = a["id"].as_i64().unwrap();
+    let answers = full_answers(&officer, "cdht-thon").await;
+    let answers_path = format!("/api/v1/assessments/{aid}/answers");
+    let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
+    assert_eq!(s, StatusCode::OK, "{engine:?}: a draft takes answers: {v}");
+    let (s, v) = officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
 
-        // Submitted (then approved): closed to changes, by the page and the API alike.
-        for closing in [None, Some("start_review"), Some("approve")] {
-            if let Some(action) = closing {
-                let reviewer = as_user(&officer, "xa.thamdinh").await;
-                let (s, v) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": action})).await;
-                assert_eq!(s, StatusCode::OK, "{v}");
-            }
-            let before = officer.store.audit_count().await.unwrap();
-            let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
-            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {v}");
-            assert!(v.to_string().contains("không sửa được"), "{v}");
-            let (s, body) = officer.post_form(&format!("/ho-so/{aid}/luu"), &[("a:CT1", "1")]).await;
-            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {body}");
-            let (s, _) = officer.post_form(&format!("/ho-so/{aid}/so-lieu"), &[]).await;
-            assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}");
-            assert_eq!(
-                officer.store.audit_count().await.unwrap(),
-                before,
-                "{engine:?} after {closing:?}: nothing written, nothing audited"
-            );
+    // Submitted (then approved): closed to changes, by the page and the API alike.
+    for closing in [None, Some("start_review"), Some("approve")] {
+        if let Some(action) = closing {
+            let reviewer = as_user(&officer, "xa.thamdinh").await;
+            let (s, v) = reviewer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": action})).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
         }
-        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved");
+        let before = officer.store.audit_count().await.unwrap();
+        let (s, v) = officer.send(Method::PUT, &answers_path, Some(json!({"answers": answers}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {v}");
+        assert!(v.to_string().contains("không sửa được"), "{v}");
+        let (s, body) = officer.post_form(&format!("/ho-so/{aid}/luu"), &[("a:CT1", "1")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}: {body}");
+        let (s, _) = officer.post_form(&format!("/ho-so/{aid}/so-lieu"), &[]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{engine:?} after {closing:?}");
+        assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?} after {closing:?}: nothing written, nothing audited");
     }
+    assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved");
 }
 
-#[tokio::test]
-async fn bulk_approval_checks_role_and_scope_before_reading_any_dossier() {
-    for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let year = hoctap_store::today().year().to_string();
-        let (_, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon", "title": "Đợt Bí Mật"})).await;
-        let cid = c["id"].as_i64().unwrap();
-        let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
-        let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
-        let aid = a["id"].as_i64().unwrap();
-        let answers = full_answers(&officer, "cdht-thon").await;
-        officer.send(Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
-        officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
-        let chosen = format!("chon:{aid}");
-        // A signer approves nothing: 403 before the loop, the campaign's title not shown.
-        let signer = as_user(&officer, "xa.lanhdao").await;
-        let stranger = officer.other_commune_officer().await;
-        let before = officer.store.audit_count().await.unwrap();
-        let (s, body) = signer.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}");
-        assert!(!body.contains("Bí Mật"), "{engine:?}: the refusal shows nothing of the campaign");
-        // Another commune's officer: 404, whichever dossier ids the form names.
-        let (s, body) = stranger.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
-        assert_eq!(s, StatusCode::NOT_FOUND, "{engine:?}");
-        assert!(!body.contains("Bí Mật"), "{engine:?}");
-        assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing audited");
-        assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "submitted", "{engine:?}");
-    }
+per_engine!(bulk_approval_checks_role_and_scope_before_reading_any_dossier);
+async fn bulk_approval_checks_role_and_scope_before_reading_any_dossier(engine: Engine) {
+    let mut officer = TestApp::start(engine).await;
+    officer.login("xa.canbo").await;
+    let year = hoctap_store::today().year().to_string();
+    let (_, c) = officer.post("/api/v1/campaigns", json!({"year": year, "set_id": "cdht-thon", "title": "Đợt Bí Mật"})).await;
+    let cid = c["id"].as_i64().unwrap();
+    let village = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[0].clone();
+    let (_, a) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": village.code})).await;
+    let aid = a["id"].as_i64().unwrap();
+    let answers = full_answers(&officer, "cdht-thon").await;
+    officer.send(Method::PUT, &format!("/api/v1/assessments/{aid}/answers"), Some(json!({"answers": answers}))).await;
+    officer.post(&format!("/api/v1/assessments/{aid}/transitions"), json!({"action": "submit"})).await;
+    let chosen = format!("chon:{aid}");
+    // A signer approves nothing: 403 before the loop, the campaign's title not shown.
+    let signer = as_user(&officer, "xa.lanhdao").await;
+    let stranger = officer.other_commune_officer().await;
+    let before = officer.store.audit_count().await.unwrap();
+    let (s, body) = signer.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{engine:?}");
+    assert!(!body.contains("Bí Mật"), "{engine:?}: the refusal shows nothing of the campaign");
+    // Another commune's officer: 404, whichever dossier ids the form names.
+    let (s, body) = stranger.post_form(&format!("/dot-danh-gia/{cid}/thong-qua"), &[(&chosen, "1")]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{engine:?}");
+    assert!(!body.contains("Bí Mật"), "{engine:?}");
+    assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing audited");
+    assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "submitted", "{engine:?}");
 }
 
-#[tokio::test]
-async fn a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row() {
-    for engine in engines() {
-        let mut officer = TestApp::start(engine).await;
-        officer.login("xa.canbo").await;
-        let province = officer.unit_id("20").await;
-        let (mid, _) = hoctap::commands::demo::seed_movement(
-            &officer.store,
-            province,
-            officer.demo_commune().await,
-            &crate::harness::deployment_key(),
-        )
-        .await
-        .unwrap();
-        let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
-            let officer = &officer;
-            async move { crate::workflow::post(officer, &path, &fields).await }
-        };
-        let (s, participant, _) =
-            post(format!("/thi-dua/{mid}/tham-gia"), vec![("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình Đóng Hồ Sơ")]).await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        let (s, nomination, body) = post(format!("{participant}/de-nghi"), vec![("year", "2025"), ("form", "bang_khen")]).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
-        let answer = vec![("a:HO.1", "1"), ("m:HO.1", "Quyết định công nhận GĐHT")];
-        let (s, _, _) = post(format!("{nomination}/luu"), answer.clone()).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: a draft takes answers");
-        let (s, _, body) = post(format!("{nomination}/chuyen"), vec![("action", "submit")]).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
-        let before = officer.store.audit_count().await.unwrap();
-        let (s, _, body) = post(format!("{nomination}/luu"), answer).await;
-        assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: {body}");
-        assert!(body.contains("không sửa được"), "{engine:?}: {body}");
-        assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing written, nothing audited");
-    }
+per_engine!(a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row);
+async fn a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row(engine: Engine) {
+    let mut officer = TestApp::start(engine).await;
+    officer.login("xa.canbo").await;
+    let province = officer.unit_id("20").await;
+    let (mid, _) =
+        hoctap::commands::demo::seed_movement(&officer.store, province, officer.demo_commune().await, &crate::harness::deployment_key())
+            .await
+            .unwrap();
+    let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
+        let officer = &officer;
+        async move { crate::workflow::post(officer, &path, &fields).await }
+    };
+    let (s, participant, _) =
+        post(format!("/thi-dua/{mid}/tham-gia"), vec![("actor_type", "ho_gia_dinh_dong_ho"), ("name", "Gia đình Đóng Hồ Sơ")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, nomination, body) = post(format!("{participant}/de-nghi"), vec![("year", "2025"), ("form", "bang_khen")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+    let answer = vec![("a:HO.1", "1"), ("m:HO.1", "Quyết định công nhận GĐHT")];
+    let (s, _, _) = post(format!("{nomination}/luu"), answer.clone()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: a draft takes answers");
+    let (s, _, body) = post(format!("{nomination}/chuyen"), vec![("action", "submit")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
+    let before = officer.store.audit_count().await.unwrap();
+    let (s, _, body) = post(format!("{nomination}/luu"), answer).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{engine:?}: {body}");
+    assert!(body.contains("không sửa được"), "{engine:?}: {body}");
+    assert_eq!(officer.store.audit_count().await.unwrap(), before, "{engine:?}: nothing written, nothing audited");
 }

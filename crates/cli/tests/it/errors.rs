@@ -3,7 +3,9 @@
 //! `{"error": {"message", "field"}}` in Vietnamese under `/api` (an HTML page elsewhere), with
 //! the field named, never the framework's English text.
 
-use crate::harness::{TestApp, engines};
+use crate::engines::per_engine;
+use crate::harness::TestApp;
+use hoctap_store::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -32,185 +34,164 @@ async fn expect_error(app: &TestApp, req: reqwest::RequestBuilder, status: Statu
     message
 }
 
-#[tokio::test]
-async fn malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field() {
-    for engine in engines() {
-        let mut app = TestApp::start(engine).await;
-        app.login("xa.canbo").await;
-        let commune = app.demo_commune().await;
-        let c = &app.client;
+per_engine!(malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field);
+async fn malformed_requests_answer_the_json_shape_in_vietnamese_naming_the_field(engine: Engine) {
+    let mut app = TestApp::start(engine).await;
+    app.login("xa.canbo").await;
+    let commune = app.demo_commune().await;
+    let c = &app.client;
 
-        // Path parameters that do not parse, one and two of them.
-        let m = expect_error(&app, c.get(app.url("/api/v1/units/abc")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path id").await;
-        assert!(m.contains("số nguyên"), "{m}");
-        expect_error(
-            &app,
-            c.get(app.url("/api/v1/registries/ho-gia-dinh/1x")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "id",
-            "second path param",
-        )
+    // Path parameters that do not parse, one and two of them.
+    let m = expect_error(&app, c.get(app.url("/api/v1/units/abc")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path id").await;
+    assert!(m.contains("số nguyên"), "{m}");
+    expect_error(&app, c.get(app.url("/api/v1/registries/ho-gia-dinh/1x")), StatusCode::UNPROCESSABLE_ENTITY, "id", "second path param")
         .await;
-        expect_error(&app, c.get(app.url("/api/v1/tasks/99999999999999999999")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path overflow")
-            .await;
+    expect_error(&app, c.get(app.url("/api/v1/tasks/99999999999999999999")), StatusCode::UNPROCESSABLE_ENTITY, "id", "path overflow").await;
 
-        // Query strings: wrong type, out of range, missing, wrong boolean.
-        expect_error(&app, c.get(app.url("/api/v1/units?q=a&limit=abc")), StatusCode::UNPROCESSABLE_ENTITY, "limit", "query int").await;
-        let m =
-            expect_error(&app, c.get(app.url("/api/v1/tasks?year=99999")), StatusCode::UNPROCESSABLE_ENTITY, "year", "query range").await;
-        assert!(m.contains("giới hạn"), "{m}");
-        expect_error(
-            &app,
-            c.get(app.url("/api/v1/criteria-sets/applicable")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "subject",
-            "query missing",
-        )
+    // Query strings: wrong type, out of range, missing, wrong boolean.
+    expect_error(&app, c.get(app.url("/api/v1/units?q=a&limit=abc")), StatusCode::UNPROCESSABLE_ENTITY, "limit", "query int").await;
+    let m = expect_error(&app, c.get(app.url("/api/v1/tasks?year=99999")), StatusCode::UNPROCESSABLE_ENTITY, "year", "query range").await;
+    assert!(m.contains("giới hạn"), "{m}");
+    expect_error(&app, c.get(app.url("/api/v1/criteria-sets/applicable")), StatusCode::UNPROCESSABLE_ENTITY, "subject", "query missing")
         .await;
-        expect_error(&app, c.get(app.url("/api/v1/tasks?mine=co")), StatusCode::UNPROCESSABLE_ENTITY, "mine", "query bool").await;
-        expect_error(&app, c.get(app.url("/api/v1/tree?root=")), StatusCode::UNPROCESSABLE_ENTITY, "root", "query empty int").await;
+    expect_error(&app, c.get(app.url("/api/v1/tasks?mine=co")), StatusCode::UNPROCESSABLE_ENTITY, "mine", "query bool").await;
+    expect_error(&app, c.get(app.url("/api/v1/tree?root=")), StatusCode::UNPROCESSABLE_ENTITY, "root", "query empty int").await;
 
-        // JSON bodies: wrong member type, missing member, invalid JSON, trailing data, missing
-        // content type, a body that is not an object, a nested member.
-        let villages = app.url(&format!("/api/v1/units/{commune}/villages"));
-        let m = expect_error(
-            &app,
-            c.post(&villages).json(&json!({"name": 5, "unit_type": "thôn"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "name",
-            "type",
-        )
+    // JSON bodies: wrong member type, missing member, invalid JSON, trailing data, missing
+    // content type, a body that is not an object, a nested member.
+    let villages = app.url(&format!("/api/v1/units/{commune}/villages"));
+    let m = expect_error(
+        &app,
+        c.post(&villages).json(&json!({"name": 5, "unit_type": "thôn"})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+        "type",
+    )
+    .await;
+    assert!(m.contains("chuỗi"), "{m}");
+    expect_error(&app, c.post(&villages).json(&json!({"name": "Thôn Mới"})), StatusCode::UNPROCESSABLE_ENTITY, "unit_type", "missing")
         .await;
-        assert!(m.contains("chuỗi"), "{m}");
-        expect_error(&app, c.post(&villages).json(&json!({"name": "Thôn Mới"})), StatusCode::UNPROCESSABLE_ENTITY, "unit_type", "missing")
-            .await;
-        let bad_json = |body: &'static str| c.post(&villages).header("content-type", "application/json").body(body);
-        let m = expect_error(&app, bad_json("{\"name\": "), StatusCode::UNPROCESSABLE_ENTITY, "body", "eof").await;
-        assert!(m.contains("JSON") && m.contains("dòng 1"), "{m}");
-        expect_error(&app, bad_json("{\"name\" \"x\"}"), StatusCode::UNPROCESSABLE_ENTITY, "body", "syntax").await;
-        expect_error(&app, bad_json("{\"name\": \"x\", \"unit_type\": \"thôn\"} []"), StatusCode::UNPROCESSABLE_ENTITY, "body", "trailing")
-            .await;
-        let m = expect_error(&app, bad_json("\"x\""), StatusCode::UNPROCESSABLE_ENTITY, "body", "not an object").await;
-        assert!(m.contains("đối tượng JSON"), "{m}");
-        let m =
-            expect_error(&app, c.post(&villages).body("{\"name\": \"x\"}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", "no type")
-                .await;
-        assert!(m.contains("application/json"), "{m}");
-        expect_error(
-            &app,
-            c.post(&villages).header("content-type", "text/plain").body("{}"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "content-type",
-            "text type",
-        )
+    let bad_json = |body: &'static str| c.post(&villages).header("content-type", "application/json").body(body);
+    let m = expect_error(&app, bad_json("{\"name\": "), StatusCode::UNPROCESSABLE_ENTITY, "body", "eof").await;
+    assert!(m.contains("JSON") && m.contains("dòng 1"), "{m}");
+    expect_error(&app, bad_json("{\"name\" \"x\"}"), StatusCode::UNPROCESSABLE_ENTITY, "body", "syntax").await;
+    expect_error(&app, bad_json("{\"name\": \"x\", \"unit_type\": \"thôn\"} []"), StatusCode::UNPROCESSABLE_ENTITY, "body", "trailing")
         .await;
-        let mut admin = TestApp {
-            client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
-            csrf: String::new(),
-            store: app.store.clone(),
-            ..app
-        };
-        admin.login("quantri").await;
-        let reorg = admin.url("/api/v1/reorganisations");
-        let body = json!({"operation": {"Rename": {"unit": "x", "name": "Xã A"}}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
-        expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation.Rename.unit", "nested")
-            .await;
-        let body = json!({"operation": {"kind": "rename"}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
-        let m = expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation", "enum").await;
-        assert!(m.contains("Merge") && m.contains("Rename"), "{m}");
-        expect_error(
-            &admin,
-            admin.client.post(admin.url("/api/v1/lineage-links")).json(&json!({"predecessor_id": "1", "successor_id": 2})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "predecessor_id",
-            "link type",
-        )
+    let m = expect_error(&app, bad_json("\"x\""), StatusCode::UNPROCESSABLE_ENTITY, "body", "not an object").await;
+    assert!(m.contains("đối tượng JSON"), "{m}");
+    let m = expect_error(&app, c.post(&villages).body("{\"name\": \"x\"}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", "no type")
         .await;
-        // A body that is not UTF-8 text.
-        expect_error(
-            &app,
-            c.post(app.url("/api/v1/credentials/verify")).body(vec![0xff, 0xfe, 0x00]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "body",
-            "utf8",
-        )
-        .await;
-        // U+0000, which PostgreSQL cannot hold (it answered 500 there), refused where it enters.
-        let m = expect_error(&app, c.get(app.url("/api/v1/units?q=a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "q", "nul query").await;
-        assert!(m.contains("U+0000"), "{m}");
-        expect_error(&app, c.get(app.url("/api/v1/criteria-sets/a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "id", "nul path").await;
-        expect_error(
-            &app,
-            c.post(&villages).json(&json!({"name": "Thôn\u{0}Mới", "unit_type": "thôn"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "name",
-            "nul body",
-        )
-        .await;
-        let body = json!({"year": "2027", "set_id": "gdht", "title": "Đợt", "x": [{"y": "a\u{0}"}]});
-        expect_error(&app, c.post(app.url("/api/v1/campaigns")).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "x[0].y", "nul nested")
-            .await;
-        // The audit log's last day of the calendar has no tomorrow (it answered 500).
-        let (s, _) = admin.get("/api/v1/audit?den_ngay=31/12/9999").await;
-        assert_eq!(s, StatusCode::OK, "{engine:?}");
+    assert!(m.contains("application/json"), "{m}");
+    expect_error(
+        &app,
+        c.post(&villages).header("content-type", "text/plain").body("{}"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "content-type",
+        "text type",
+    )
+    .await;
+    let mut admin = TestApp {
+        client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+        csrf: String::new(),
+        store: app.store.clone(),
+        ..app
+    };
+    admin.login("quantri").await;
+    let reorg = admin.url("/api/v1/reorganisations");
+    let body = json!({"operation": {"Rename": {"unit": "x", "name": "Xã A"}}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
+    expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation.Rename.unit", "nested").await;
+    let body = json!({"operation": {"kind": "rename"}, "effective_on": "01/01/2026", "legal_act": "NQ 1"});
+    let m = expect_error(&admin, admin.client.post(&reorg).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "operation", "enum").await;
+    assert!(m.contains("Merge") && m.contains("Rename"), "{m}");
+    expect_error(
+        &admin,
+        admin.client.post(admin.url("/api/v1/lineage-links")).json(&json!({"predecessor_id": "1", "successor_id": 2})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "predecessor_id",
+        "link type",
+    )
+    .await;
+    // A body that is not UTF-8 text.
+    expect_error(
+        &app,
+        c.post(app.url("/api/v1/credentials/verify")).body(vec![0xff, 0xfe, 0x00]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "body",
+        "utf8",
+    )
+    .await;
+    // U+0000, which PostgreSQL cannot hold (it answered 500 there), refused where it enters.
+    let m = expect_error(&app, c.get(app.url("/api/v1/units?q=a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "q", "nul query").await;
+    assert!(m.contains("U+0000"), "{m}");
+    expect_error(&app, c.get(app.url("/api/v1/criteria-sets/a%00b")), StatusCode::UNPROCESSABLE_ENTITY, "id", "nul path").await;
+    expect_error(
+        &app,
+        c.post(&villages).json(&json!({"name": "Thôn\u{0}Mới", "unit_type": "thôn"})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+        "nul body",
+    )
+    .await;
+    let body = json!({"year": "2027", "set_id": "gdht", "title": "Đợt", "x": [{"y": "a\u{0}"}]});
+    expect_error(&app, c.post(app.url("/api/v1/campaigns")).json(&body), StatusCode::UNPROCESSABLE_ENTITY, "x[0].y", "nul nested").await;
+    // The audit log's last day of the calendar has no tomorrow (it answered 500).
+    let (s, _) = admin.get("/api/v1/audit?den_ngay=31/12/9999").await;
+    assert_eq!(s, StatusCode::OK, "{engine:?}");
 
-        // Unknown routes and methods.
-        let m = expect_error(&app, c.get(app.url("/api/v1/khong-co")), StatusCode::NOT_FOUND, "", "unknown").await;
-        assert!(m.contains("đường dẫn"), "{m}");
-        expect_error(&app, c.get(app.url("/api/v2/units")), StatusCode::NOT_FOUND, "", "unknown version").await;
-        let res = c.request(Method::PUT, app.url("/api/v1/units")).header("x-csrf-token", &app.csrf).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert!(res.headers().get("allow").is_some(), "{engine:?}: 405 keeps its Allow header");
-        let v: Value = res.json().await.unwrap();
-        assert!(vietnamese(v["error"]["message"].as_str().unwrap()), "{v}");
+    // Unknown routes and methods.
+    let m = expect_error(&app, c.get(app.url("/api/v1/khong-co")), StatusCode::NOT_FOUND, "", "unknown").await;
+    assert!(m.contains("đường dẫn"), "{m}");
+    expect_error(&app, c.get(app.url("/api/v2/units")), StatusCode::NOT_FOUND, "", "unknown version").await;
+    let res = c.request(Method::PUT, app.url("/api/v1/units")).header("x-csrf-token", &app.csrf).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers().get("allow").is_some(), "{engine:?}: 405 keeps its Allow header");
+    let v: Value = res.json().await.unwrap();
+    assert!(vietnamese(v["error"]["message"].as_str().unwrap()), "{v}");
 
-        // Nothing was written by any of it.
-        assert!(app.store.villages(commune, hoctap_store::today()).await.unwrap().iter().all(|v| v.name != "Thôn Mới"));
-    }
+    // Nothing was written by any of it.
+    assert!(app.store.villages(commune, hoctap_store::today()).await.unwrap().iter().all(|v| v.name != "Thôn Mới"));
 }
 
-#[tokio::test]
-async fn too_large_bodies_name_the_limit_in_vietnamese() {
-    for engine in engines() {
-        let mut app = TestApp::start(engine).await;
-        app.login("xa.canbo").await;
-        let big = vec![b'a'; hoctap_web::error::MAX_BODY_BYTES + 1];
-        // The API: the JSON shape, announced by its length (refused before it is read).
-        let m = expect_error(
-            &app,
-            app.client.post(app.url("/api/v1/villages/import")).body(big.clone()),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body",
-            "announced",
-        )
-        .await;
-        assert!(m.contains("tối đa 20 MB"), "{m}");
-        // Sent in chunks with no length: read up to the limit, then refused the same way.
-        let (status, head, body) = chunked_post(&app, "/api/v1/registries/ho-gia-dinh/import", &big).await;
-        assert_eq!(status, 413, "{engine:?}: {head}");
-        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
-        let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{engine:?}: {body}"));
-        assert!(v["error"]["message"].as_str().unwrap().contains("tối đa 20 MB"), "{v}");
-        assert_eq!(v["error"]["field"], "body");
-        let m = expect_error(
-            &app,
-            app.client.post(app.url("/api/v1/me/password")).header("content-type", "application/json").body(big.clone()),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body",
-            "json",
-        )
-        .await;
-        assert!(m.contains("tối đa 20 MB"), "{m}");
-        // A page: the HTML error page in Vietnamese.
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", app.csrf.clone())
-            .part("file", reqwest::multipart::Part::bytes(big).file_name("x.csv"));
-        let res = app.client.post(app.url("/so/ho-gia-dinh/nhap")).multipart(form).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{engine:?}");
-        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        let html = res.text().await.unwrap();
-        assert!(html.contains("tối đa 20 MB") && html.contains("<html"), "{engine:?}: {html}");
-    }
+per_engine!(too_large_bodies_name_the_limit_in_vietnamese);
+async fn too_large_bodies_name_the_limit_in_vietnamese(engine: Engine) {
+    let mut app = TestApp::start(engine).await;
+    app.login("xa.canbo").await;
+    let big = vec![b'a'; hoctap_web::error::MAX_BODY_BYTES + 1];
+    // The API: the JSON shape, announced by its length (refused before it is read).
+    let m = expect_error(
+        &app,
+        app.client.post(app.url("/api/v1/villages/import")).body(big.clone()),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body",
+        "announced",
+    )
+    .await;
+    assert!(m.contains("tối đa 20 MB"), "{m}");
+    // Sent in chunks with no length: read up to the limit, then refused the same way.
+    let (status, head, body) = chunked_post(&app, "/api/v1/registries/ho-gia-dinh/import", &big).await;
+    assert_eq!(status, 413, "{engine:?}: {head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{engine:?}: {body}"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("tối đa 20 MB"), "{v}");
+    assert_eq!(v["error"]["field"], "body");
+    let m = expect_error(
+        &app,
+        app.client.post(app.url("/api/v1/me/password")).header("content-type", "application/json").body(big.clone()),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body",
+        "json",
+    )
+    .await;
+    assert!(m.contains("tối đa 20 MB"), "{m}");
+    // A page: the HTML error page in Vietnamese.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", app.csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(big).file_name("x.csv"));
+    let res = app.client.post(app.url("/so/ho-gia-dinh/nhap")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{engine:?}");
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("tối đa 20 MB") && html.contains("<html"), "{engine:?}: {html}");
 }
 
 /// A POST with `Transfer-Encoding: chunked` (no length announced), written by hand as `xa.canbo`:

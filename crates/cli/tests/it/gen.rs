@@ -2,7 +2,8 @@
 //! domain's own parsers, households with one head, unique keys, references that resolve,
 //! the same data for the same seed, and no second run without `--append`.
 
-use crate::harness::{engines, fresh_store};
+use crate::engines::per_engine;
+use crate::harness::fresh_store;
 use hoctap::commands::r#gen::{GenError, Options, Scale, generate};
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{
@@ -10,7 +11,7 @@ use hoctap_domain::registry::def::{
     REGISTRIES, Registry, RegistryKind, Value, check_record, key_of, parse_typed_value,
 };
 use hoctap_domain::registry::person::Sex;
-use hoctap_store::{RegistryQuery, RegistryRecord, Store, today};
+use hoctap_store::{Engine, RegistryQuery, RegistryRecord, Store, today};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every active record of a registry within a unit, page by page.
@@ -104,72 +105,70 @@ async fn check_commune(store: &Store, commune: i64) -> BTreeMap<RegistryKind, Ve
     by_kind
 }
 
-#[tokio::test]
-async fn commune_scale_is_valid_deterministic_and_not_generated_twice() {
-    for engine in engines() {
-        let store = fresh_store(engine).await;
-        let commune = demo_commune(&store).await;
-        let opts = Options::new(Scale::Commune, 42);
-        let s = generate(&store, &opts).await.unwrap();
-        assert_eq!(s.communes, 1);
-        assert_eq!(s.villages_created, 0, "the demo commune keeps its four villages");
-        assert_eq!(s.block, 0);
-        for (reg, range) in [
-            (&HOUSEHOLDS, 1_000..=1_000),
-            (&CITIZENS, 3_300..=4_200),
-            (&CLANS, 37..=37),
-            (&CLAN_MEMBERS, 300..=900),
-            (&ORGANISATIONS, 11..=11),
-            (&LEARNING_CENTRES, 1..=1),
-            (&ASSOCIATION_BRANCHES, 5..=5),
-            (&ASSOCIATION_MEMBERS, 700..=1_500),
-            (&FUND_ENTRIES, 60..=200),
-        ] {
-            let n = s.rows_of(reg.kind);
-            assert!(range.contains(&n), "{engine:?} {}: {n}", reg.slug);
-            assert_eq!(store.registry_count(reg, Some(commune), today()).await.unwrap(), n as i64, "{}", reg.slug);
-        }
-        assert_eq!(s.total_rows(), s.rows.iter().map(|(_, n)| n).sum::<u64>());
-        let by_kind = check_commune(&store, commune).await;
-        let first = s.first_cccd.clone().unwrap();
-        assert!(by_kind[&RegistryKind::Citizens].iter().any(|c| text(c, "cccd") == first));
-        // Lạng Sơn: mostly Nùng and Tày, and the northern mountain family names.
-        let ethnic: BTreeMap<&str, usize> = by_kind[&RegistryKind::Citizens].iter().fold(BTreeMap::new(), |mut m, c| {
-            *m.entry(text(c, "ethnicity")).or_default() += 1;
-            m
-        });
-        assert!(
-            ethnic.get("Nùng").copied().unwrap_or(0) + ethnic.get("Tày").copied().unwrap_or(0) > ethnic.values().sum::<usize>() / 2,
-            "{ethnic:?}"
-        );
-
-        // The same seed on another fresh database gives the same data.
-        let other = fresh_store(engine).await;
-        let again = generate(&other, &opts).await.unwrap();
-        assert_eq!(again.first_cccd, s.first_cccd);
-        assert_eq!(again.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>(), s.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>());
-        let a: Vec<String> = all(&store, &CITIZENS, commune).await.iter().map(|c| format!("{:?}", c.values)).collect();
-        let b: Vec<String> = all(&other, &CITIZENS, demo_commune(&other).await).await.iter().map(|c| format!("{:?}", c.values)).collect();
-        assert_eq!(a, b);
-        let different = generate(&fresh_store(engine).await, &Options::new(Scale::Commune, 43)).await.unwrap();
-        assert_ne!(different.first_cccd, s.first_cccd);
-
-        // A second run is refused, in Vietnamese, unless --append.
-        let refused = generate(&store, &opts).await;
-        match refused {
-            Err(GenError::AlreadyGenerated(msg)) => assert!(msg.contains("đã có 1000 hộ gia đình") && msg.contains("--append"), "{msg}"),
-            other => panic!("{engine:?}: {other:?}"),
-        }
-        assert_eq!(store.registry_count(&HOUSEHOLDS, Some(commune), today()).await.unwrap(), 1_000);
-        let appended = generate(&store, &Options { append: true, ..opts.clone() }).await.unwrap();
-        assert_eq!(appended.block, 1, "a new CCCD serial block");
-        assert_eq!(appended.rows_of(RegistryKind::LearningCentres), 0, "one centre per commune");
-        assert_eq!(appended.rows_of(RegistryKind::AssociationBranches), 0);
-        assert_eq!(appended.rows_of(RegistryKind::Households), 1_000);
-        let by_kind = check_commune(&store, commune).await;
-        assert_eq!(by_kind[&RegistryKind::Households].len(), 2_000);
-        assert_eq!(by_kind[&RegistryKind::LearningCentres].len(), 1);
-        other.close().await;
-        store.close().await;
+per_engine!(commune_scale_is_valid_deterministic_and_not_generated_twice);
+async fn commune_scale_is_valid_deterministic_and_not_generated_twice(engine: Engine) {
+    let store = fresh_store(engine).await;
+    let commune = demo_commune(&store).await;
+    let opts = Options::new(Scale::Commune, 42);
+    let s = generate(&store, &opts).await.unwrap();
+    assert_eq!(s.communes, 1);
+    assert_eq!(s.villages_created, 0, "the demo commune keeps its four villages");
+    assert_eq!(s.block, 0);
+    for (reg, range) in [
+        (&HOUSEHOLDS, 1_000..=1_000),
+        (&CITIZENS, 3_300..=4_200),
+        (&CLANS, 37..=37),
+        (&CLAN_MEMBERS, 300..=900),
+        (&ORGANISATIONS, 11..=11),
+        (&LEARNING_CENTRES, 1..=1),
+        (&ASSOCIATION_BRANCHES, 5..=5),
+        (&ASSOCIATION_MEMBERS, 700..=1_500),
+        (&FUND_ENTRIES, 60..=200),
+    ] {
+        let n = s.rows_of(reg.kind);
+        assert!(range.contains(&n), "{engine:?} {}: {n}", reg.slug);
+        assert_eq!(store.registry_count(reg, Some(commune), today()).await.unwrap(), n as i64, "{}", reg.slug);
     }
+    assert_eq!(s.total_rows(), s.rows.iter().map(|(_, n)| n).sum::<u64>());
+    let by_kind = check_commune(&store, commune).await;
+    let first = s.first_cccd.clone().unwrap();
+    assert!(by_kind[&RegistryKind::Citizens].iter().any(|c| text(c, "cccd") == first));
+    // Lạng Sơn: mostly Nùng and Tày, and the northern mountain family names.
+    let ethnic: BTreeMap<&str, usize> = by_kind[&RegistryKind::Citizens].iter().fold(BTreeMap::new(), |mut m, c| {
+        *m.entry(text(c, "ethnicity")).or_default() += 1;
+        m
+    });
+    assert!(
+        ethnic.get("Nùng").copied().unwrap_or(0) + ethnic.get("Tày").copied().unwrap_or(0) > ethnic.values().sum::<usize>() / 2,
+        "{ethnic:?}"
+    );
+
+    // The same seed on another fresh database gives the same data.
+    let other = fresh_store(engine).await;
+    let again = generate(&other, &opts).await.unwrap();
+    assert_eq!(again.first_cccd, s.first_cccd);
+    assert_eq!(again.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>(), s.rows.iter().map(|(_, n)| *n).collect::<Vec<_>>());
+    let a: Vec<String> = all(&store, &CITIZENS, commune).await.iter().map(|c| format!("{:?}", c.values)).collect();
+    let b: Vec<String> = all(&other, &CITIZENS, demo_commune(&other).await).await.iter().map(|c| format!("{:?}", c.values)).collect();
+    assert_eq!(a, b);
+    let different = generate(&fresh_store(engine).await, &Options::new(Scale::Commune, 43)).await.unwrap();
+    assert_ne!(different.first_cccd, s.first_cccd);
+
+    // A second run is refused, in Vietnamese, unless --append.
+    let refused = generate(&store, &opts).await;
+    match refused {
+        Err(GenError::AlreadyGenerated(msg)) => assert!(msg.contains("đã có 1000 hộ gia đình") && msg.contains("--append"), "{msg}"),
+        other => panic!("{engine:?}: {other:?}"),
+    }
+    assert_eq!(store.registry_count(&HOUSEHOLDS, Some(commune), today()).await.unwrap(), 1_000);
+    let appended = generate(&store, &Options { append: true, ..opts.clone() }).await.unwrap();
+    assert_eq!(appended.block, 1, "a new CCCD serial block");
+    assert_eq!(appended.rows_of(RegistryKind::LearningCentres), 0, "one centre per commune");
+    assert_eq!(appended.rows_of(RegistryKind::AssociationBranches), 0);
+    assert_eq!(appended.rows_of(RegistryKind::Households), 1_000);
+    let by_kind = check_commune(&store, commune).await;
+    assert_eq!(by_kind[&RegistryKind::Households].len(), 2_000);
+    assert_eq!(by_kind[&RegistryKind::LearningCentres].len(), 1);
+    other.close().await;
+    store.close().await;
 }

@@ -1,14 +1,32 @@
 //! Starts the real app on a free port against a fresh database seeded like the demo.
-//! Seeding (all admin units) is done once into a template; each test gets a copy
-//! (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL).
+//! Seeding (all admin units, the demo's users) is done once into a template; each test gets a
+//! copy (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL).
+//!
+//! Every test runs once per engine, as its own case (`crate::engines`, shared with the store's
+//! tests in `crates/store/tests/it`):
+//!
+//! ```ignore
+//! use crate::engines::per_engine;
+//!
+//! per_engine!(a_reviewer_sees_the_dossier);
+//! async fn a_reviewer_sees_the_dossier(engine: Engine) {
+//!     let mut app = TestApp::start(engine).await;
+//!     …
+//! }
+//! ```
+//!
+//! makes `a_reviewer_sees_the_dossier::sqlite` and `…::postgres` (run one engine with
+//! `cargo nextest run -p hoctap --test it -E 'test(/::postgres$/)'`). To convert a test written
+//! as `for engine in engines() { body }`: drop `#[tokio::test]` and the loop, give the function
+//! the parameter `engine: Engine` and put `per_engine!(name);` above it (`per_engine!(name,
+//! flavor = "multi_thread")` keeps the runtime's arguments, `per_engine!(fn name)` a `#[test]`).
+//! Tests that need only the `Store` belong in `crates/store/tests/it`.
 
 use hoctap_store::{Engine, Store};
 use hoctap_web::AppState;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 pub const PASSWORD: &str = "hoctap-2025";
 
@@ -37,121 +55,16 @@ pub struct TestApp {
     pub csrf: String,
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A key that changes when the schema, the shipped data or the demo seed changes.
-fn template_key() -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    // Everything the seed's data depends on: a change in the store's code can change what a
-    // seeded database holds (e.g. the re-basing map written with each village).
-    for dir in [
-        "crates/store/migrations/sqlite",
-        "crates/store/migrations/postgres",
-        "data/admin-units",
-        "crates/store/src",
-        "data/criteria",
-        "data/plans",
-    ] {
-        let mut files: Vec<_> = std::fs::read_dir(repo().join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
-        for f in files {
-            std::fs::read(&f).unwrap().hash(&mut h);
-        }
-    }
-    std::fs::read(repo().join("crates/cli/src/commands/demo.rs")).unwrap().hash(&mut h);
-    std::fs::read(repo().join("crates/store/src/admin_data.rs")).unwrap().hash(&mut h);
-    format!("{:016x}", h.finish())
-}
-
-async fn sqlite_db() -> String {
-    let dir = repo().join("target/test-dbs");
-    std::fs::create_dir_all(&dir).unwrap();
-    let template = dir.join(format!("template-{}.db", template_key()));
-    if !template.exists() {
-        let tmp = dir.join(format!("building-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6)));
-        let _ = std::fs::remove_file(&tmp);
-        let store = Store::connect(&format!("sqlite://{}", tmp.display())).await.unwrap();
-        store.migrate().await.unwrap();
-        hoctap::commands::demo::seed(&store).await.unwrap();
-        sqlx_checkpoint(&store).await;
-        store.close().await;
-        std::fs::rename(&tmp, &template).unwrap();
-    }
-    let name = dir.join(format!("t-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6)));
-    std::fs::copy(&template, &name).unwrap();
-    format!("sqlite://{}", name.display())
-}
-
-/// Folds the WAL into the main file so a plain copy of the file is complete.
-async fn sqlx_checkpoint(store: &Store) {
-    store.checkpoint().await.unwrap();
-}
-
-async fn postgres_db(admin_url: &str) -> String {
-    let key = template_key();
-    let tpl = format!("hoctap_tpl_{key}");
-    let admin = Store::connect_with(admin_url, Some(1)).await.unwrap();
-    // One process at a time builds the template or copies it.
-    admin.exec_raw("SELECT pg_advisory_lock(74201)").await.unwrap();
-    if !admin.database_exists(&tpl).await.unwrap() {
-        let building = format!("{tpl}_building");
-        admin.exec_raw(&format!("DROP DATABASE IF EXISTS {building}")).await.unwrap();
-        admin.exec_raw(&format!("CREATE DATABASE {building}")).await.unwrap();
-        let store = Store::connect(&replace_db(admin_url, &building)).await.unwrap();
-        store.migrate().await.unwrap();
-        hoctap::commands::demo::seed(&store).await.unwrap();
-        store.close().await;
-        admin.exec_raw(&format!("ALTER DATABASE {building} RENAME TO {tpl}")).await.unwrap();
-    }
-    let name = format!("t_{}", hoctap_app::secret::random_token(8));
-    admin.exec_raw(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).await.unwrap();
-    admin.exec_raw("SELECT pg_advisory_unlock(74201)").await.unwrap();
-    admin.close().await;
-    replace_db(admin_url, &name)
-}
-
-fn replace_db(url: &str, db: &str) -> String {
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
-    format!("{base}/{db}")
-}
-
-/// The engines to test on.
-pub fn engines() -> Vec<Engine> {
-    let mut v = vec![Engine::Sqlite];
-    if std::env::var("HOCTAP_TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty()) {
-        v.push(Engine::Postgres);
-    }
-    v
-}
-
-/// The URL of a fresh copy of the seeded database.
+/// The URL of a fresh copy of the seeded database (the demo's seed).
 pub async fn fresh_url(engine: Engine) -> String {
-    match engine {
-        Engine::Sqlite => sqlite_db().await,
-        Engine::Postgres => postgres_db(&std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap()).await,
-    }
+    let key = crate::engines::template_key(&["crates/cli/src/commands/demo.rs"]);
+    crate::engines::fresh_url(engine, "demo", &key, async |store: &Store| {
+        hoctap::commands::demo::seed(store).await.unwrap();
+    })
+    .await
 }
 
-/// The URL of a new database with nothing in it (not even the schema): where a backup is restored.
-pub async fn empty_url(engine: Engine) -> String {
-    match engine {
-        Engine::Sqlite => {
-            let dir = repo().join("target/test-dbs");
-            std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}", dir.join(format!("e-{}-{}.db", std::process::id(), hoctap_app::secret::random_token(6))).display())
-        }
-        Engine::Postgres => {
-            let admin_url = std::env::var("HOCTAP_TEST_DATABASE_URL").unwrap();
-            let admin = Store::connect_with(&admin_url, Some(1)).await.unwrap();
-            let name = format!("e_{}", hoctap_app::secret::random_token(8));
-            admin.exec_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
-            admin.close().await;
-            replace_db(&admin_url, &name)
-        }
-    }
-}
+pub use crate::engines::empty_url;
 
 pub async fn fresh_store(engine: Engine) -> Store {
     let url = fresh_url(engine).await;

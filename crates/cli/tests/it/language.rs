@@ -3,8 +3,10 @@
 //! identifiers, English state or kind names), no file paths (issue 15 §4).
 
 use crate::authz::{Exp, ROWS, USERS, expected, fixture};
-use crate::harness::{TestApp, engines};
+use crate::engines::per_engine;
+use crate::harness::TestApp;
 use crate::workflow::as_user;
+use hoctap_store::Engine;
 use reqwest::Method;
 
 /// Words of the code base that must never reach a page: states, kinds, roles and Rust values.
@@ -123,40 +125,33 @@ fn is_page(path: &str) -> bool {
     !path.starts_with("/api/") && !path.starts_with("/static/") && !last.contains('.') && !matches!(last, "tep" | "file")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_shows_vietnamese_dates_and_no_internal_codes_or_paths() {
-    for engine in engines() {
-        let app = TestApp::start(engine).await;
-        let fx = fixture(&app).await;
-        let mut wrong = Vec::new();
-        let mut seen = 0;
-        for u in USERS.iter().filter(|u| u.name != "xa.khac") {
-            let session = as_user(&app, u.name).await;
-            for r in ROWS.iter().filter(|r| r.method == Method::GET && is_page(r.path)) {
-                let (path, level) = fx.fill(r, true);
-                if expected(r.who, Some(u), level, true) != Exp::Open {
-                    continue;
-                }
-                let res = session.client.get(app.url(&path)).send().await.unwrap();
-                let html = res.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-                if !res.status().is_success() || !html {
-                    continue;
-                }
-                seen += 1;
-                let problems = foreign(&visible_text(&res.text().await.unwrap()));
-                if !problems.is_empty() {
-                    wrong.push(format!("{path} ({}): {}", u.name, problems.join(", ")));
-                }
+per_engine!(every_page_shows_vietnamese_dates_and_no_internal_codes_or_paths, flavor = "multi_thread", worker_threads = 2);
+async fn every_page_shows_vietnamese_dates_and_no_internal_codes_or_paths(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let fx = fixture(&app).await;
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for u in USERS.iter().filter(|u| u.name != "xa.khac") {
+        let session = as_user(&app, u.name).await;
+        for r in ROWS.iter().filter(|r| r.method == Method::GET && is_page(r.path)) {
+            let (path, level) = fx.fill(r, true);
+            if expected(r.who, Some(u), level, true) != Exp::Open {
+                continue;
+            }
+            let res = session.client.get(app.url(&path)).send().await.unwrap();
+            let html = res.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+            if !res.status().is_success() || !html {
+                continue;
+            }
+            seen += 1;
+            let problems = foreign(&visible_text(&res.text().await.unwrap()));
+            if !problems.is_empty() {
+                wrong.push(format!("{path} ({}): {}", u.name, problems.join(", ")));
             }
         }
-        wrong.sort();
-        wrong.dedup();
-        assert!(seen > 150, "{engine:?}: only {seen} pages opened");
-        assert!(
-            wrong.is_empty(),
-            "{engine:?}: {} pages of {seen} show what an officer should not read:\n{}",
-            wrong.len(),
-            wrong.join("\n")
-        );
     }
+    wrong.sort();
+    wrong.dedup();
+    assert!(seen > 150, "{engine:?}: only {seen} pages opened");
+    assert!(wrong.is_empty(), "{engine:?}: {} pages of {seen} show what an officer should not read:\n{}", wrong.len(), wrong.join("\n"));
 }

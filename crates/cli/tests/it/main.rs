@@ -1,6 +1,7 @@
-//! All integration tests in one binary (link time matters on two cores). Every test runs
-//! against SQLite, and also against PostgreSQL when `HOCTAP_TEST_DATABASE_URL` is set
-//! (`.ci/run` sets it after starting a throwaway server).
+//! The integration tests that need the real app (HTTP, the `hoctap` command), in one binary
+//! (link time matters on two cores). Every test is two cases, `name::sqlite` and
+//! `name::postgres` (`per_engine!`, harness.rs); the PostgreSQL case runs when
+//! `HOCTAP_TEST_DATABASE_URL` is set (`.ci/run` sets it after starting a throwaway server).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod accounts;
@@ -11,6 +12,8 @@ mod cli;
 mod credentials;
 mod criteria;
 mod dashboard;
+#[path = "../../../store/tests/it/engines.rs"]
+mod engines;
 mod errors;
 mod figures;
 mod funds;
@@ -22,6 +25,5 @@ mod lineage;
 mod movement;
 mod registries;
 mod stats;
-mod store;
 mod uploads;
 mod workflow;
