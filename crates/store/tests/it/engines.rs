@@ -118,7 +118,7 @@ enum Created {
 thread_local! {
     /// The databases the case running on this thread created: a test's own future runs on the
     /// test's thread on every runtime flavour (`block_on`), and nextest or libtest gives each
-    /// test its own thread. A database made inside a spawned task is not recorded (kept).
+    /// test its own thread. A database made in a task spawned on another worker is kept.
     static CREATED: RefCell<Vec<Created>> = const { RefCell::new(Vec::new()) };
 }
 
