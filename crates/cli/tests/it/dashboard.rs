@@ -273,42 +273,38 @@ async fn households_shown(app: &TestApp, unit: i64) -> i64 {
     v["metrics"]["households"].as_i64().unwrap_or(0)
 }
 
+per_engine!(a_cached_dashboard_is_never_served_after_a_change);
 /// Dashboards are computed once per read generation (the store's cache): a change made behind
 /// the server's back, in raw SQL as another server or a command would, raises the generation in
 /// its own transaction, so the next read shows it; a write to a table no dashboard reads leaves
 /// the generation (and the cache) alone.
-#[tokio::test]
-async fn a_cached_dashboard_is_never_served_after_a_change() {
-    for engine in engines() {
-        let mut app = TestApp::start(engine).await;
-        app.login("xa.canbo").await;
-        let commune = app.demo_commune().await;
-        let before = households_shown(&app, commune).await;
-        assert_eq!(households_shown(&app, commune).await, before, "{engine:?}: read twice");
-        let g0 = app.store.read_generation().await.unwrap();
-        app.store.exec_raw("UPDATE users SET full_name = full_name").await.unwrap();
-        assert_eq!(app.store.read_generation().await.unwrap(), g0, "{engine:?}: users are not watched");
-        app.store
-            .exec_raw(&format!(
-                "INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES ({commune}, 'households', 2026, 5) \
-                 ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta"
-            ))
-            .await
-            .unwrap();
-        let g1 = app.store.read_generation().await.unwrap();
-        assert!(g1 > g0, "{engine:?}: {g0} → {g1}");
-        assert_eq!(households_shown(&app, commune).await, before + 5, "{engine:?}: the change shows at once");
-        // Several rows in one statement, then a change of the tree: each raises it again.
-        app.store
-            .exec_raw(&format!(
-                "UPDATE stat_deltas SET delta = delta + 1 WHERE unit_id = {commune} AND metric = 'households' AND year = 2026"
-            ))
-            .await
-            .unwrap();
-        let g2 = app.store.read_generation().await.unwrap();
-        assert!(g2 > g1, "{engine:?}");
-        assert_eq!(households_shown(&app, commune).await, before + 6, "{engine:?}");
-        app.store.exec_raw(&format!("UPDATE units SET name = name WHERE id = {commune}")).await.unwrap();
-        assert!(app.store.read_generation().await.unwrap() > g2, "{engine:?}: units are watched");
-    }
+async fn a_cached_dashboard_is_never_served_after_a_change(engine: Engine) {
+    let mut app = TestApp::start(engine).await;
+    app.login("xa.canbo").await;
+    let commune = app.demo_commune().await;
+    let before = households_shown(&app, commune).await;
+    assert_eq!(households_shown(&app, commune).await, before, "{engine:?}: read twice");
+    let g0 = app.store.read_generation().await.unwrap();
+    app.store.exec_raw("UPDATE users SET full_name = full_name").await.unwrap();
+    assert_eq!(app.store.read_generation().await.unwrap(), g0, "{engine:?}: users are not watched");
+    app.store
+        .exec_raw(&format!(
+            "INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES ({commune}, 'households', 2026, 5) \
+             ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta"
+        ))
+        .await
+        .unwrap();
+    let g1 = app.store.read_generation().await.unwrap();
+    assert!(g1 > g0, "{engine:?}: {g0} → {g1}");
+    assert_eq!(households_shown(&app, commune).await, before + 5, "{engine:?}: the change shows at once");
+    // Several rows in one statement, then a change of the tree: each raises it again.
+    app.store
+        .exec_raw(&format!("UPDATE stat_deltas SET delta = delta + 1 WHERE unit_id = {commune} AND metric = 'households' AND year = 2026"))
+        .await
+        .unwrap();
+    let g2 = app.store.read_generation().await.unwrap();
+    assert!(g2 > g1, "{engine:?}");
+    assert_eq!(households_shown(&app, commune).await, before + 6, "{engine:?}");
+    app.store.exec_raw(&format!("UPDATE units SET name = name WHERE id = {commune}")).await.unwrap();
+    assert!(app.store.read_generation().await.unwrap() > g2, "{engine:?}: units are watched");
 }

@@ -124,10 +124,10 @@ async fn writes_need_the_csrf_token(engine: Engine) {
     assert!(app.store.villages(commune, hoctap_store::today()).await.unwrap().iter().all(|v| v.name != "Thôn Mới"));
 }
 
+per_engine!(every_page_form_refuses_a_wrong_or_missing_csrf_token_before_anything_else);
 /// Every form post of the pages goes through `CsrfForm` (or checks the token of its upload):
 /// a wrong or missing token answers 403 with the same Vietnamese message, before the role, the
 /// scope or the body, and nothing is written.
-per_engine!(every_page_form_refuses_a_wrong_or_missing_csrf_token_before_anything_else);
 async fn every_page_form_refuses_a_wrong_or_missing_csrf_token_before_anything_else(engine: Engine) {
     // Public forms, and the login form with its own cookie-bound token (tested in `accounts`).
     let open = ["/dang-nhap", "/xac-minh"];
