@@ -3,6 +3,7 @@
 //! approved → recognised, or rejected. Every transition names its actor; the reviewer of a
 //! step is never the person who submitted the dossier (nguyên tắc bốn mắt).
 
+use crate::access::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,6 +75,40 @@ pub struct ReviewStep {
     pub level: String,
 }
 
+impl ReviewStep {
+    /// Who holds the step at its level: a chi hội's confirmation belongs to the association's
+    /// officers (Chi hội khuyến học), every other step to the level's reviewers, officers and
+    /// association officers. Read from the step's name so campaigns stored before keep working.
+    pub fn holders(&self) -> &'static [Role] {
+        if self.name.starts_with("Chi hội") {
+            &[Role::AssociationOfficer]
+        } else {
+            &[Role::Reviewer, Role::UnitOfficer, Role::AssociationOfficer]
+        }
+    }
+
+    /// The level whose reviewers may act for a step that has nobody (cấp trên thay).
+    pub fn level_above(&self) -> Option<&'static str> {
+        match self.level.as_str() {
+            "village" => Some("commune"),
+            "commune" => Some("province"),
+            "province" => Some("national"),
+            _ => None,
+        }
+    }
+}
+
+/// Whether an approval that makes a dossier "approved" may go ahead: a dossier whose result
+/// does not pass needs an explicit override with a reason (the decision shows it). Returns the
+/// override's reason when one is used.
+pub fn check_approval(passed: bool, override_reason: &str) -> Result<Option<String>, WorkflowError> {
+    match (passed, override_reason.trim()) {
+        (true, _) => Ok(None),
+        (false, "") => Err(WorkflowError::NeedsOverride),
+        (false, reason) => Ok(Some(reason.to_string())),
+    }
+}
+
 /// The review chain a subject's dossier follows after 01/07/2025 (procedures.md): who
 /// confirms and who reviews before the recognising authority decides. Data, not rules: a
 /// campaign stores its own copy and a province may change it.
@@ -131,6 +166,8 @@ pub enum WorkflowError {
     NoReason,
     #[error("quy trình thẩm định chưa có bước nào")]
     EmptyChain,
+    #[error("hồ sơ chưa đạt tiêu chí: chỉ thông qua được khi ghi rõ lý do thông qua ngoại lệ")]
+    NeedsOverride,
 }
 
 /// A dossier's workflow facts: its state, who submitted it, the chain it follows.
@@ -261,6 +298,19 @@ mod tests {
         let d = d.apply(&p(1), &Command::Submit).unwrap();
         assert_eq!(d.state, State::InReview { step: 1 });
         assert_eq!(d.apply(&p(3), &Command::Return { comments: BTreeMap::new() }), Err(WorkflowError::NoComment));
+    }
+
+    #[test]
+    fn a_failing_dossier_is_approved_only_with_a_reason_and_a_chi_hoi_step_is_the_associations() {
+        assert_eq!(check_approval(true, ""), Ok(None));
+        assert_eq!(check_approval(false, "  "), Err(WorkflowError::NeedsOverride));
+        assert_eq!(check_approval(false, " Gia đình khó khăn đặc biệt "), Ok(Some("Gia đình khó khăn đặc biệt".into())));
+        let citizen = default_chain(crate::criteria::SubjectKind::Citizen);
+        assert_eq!(citizen[0].holders(), &[Role::AssociationOfficer]);
+        assert!(citizen[1].holders().contains(&Role::Reviewer));
+        let household = default_chain(crate::criteria::SubjectKind::Household);
+        assert!(household[0].holders().contains(&Role::Reviewer));
+        assert_eq!(household[0].level_above(), Some("commune"));
     }
 
     #[derive(Debug, Clone)]

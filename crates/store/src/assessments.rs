@@ -54,6 +54,8 @@ pub struct AssessmentRow {
     pub passed: bool,
     pub level: String,
     pub updated_at: String,
+    /// Why a dossier that does not pass was approved by exception (empty otherwise).
+    pub override_reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,9 +89,9 @@ fn campaign_from(r: &AnyRow) -> Result<CampaignRow> {
     })
 }
 
-const ASSESSMENT_COLS: &str = "a.id, a.campaign_id, a.subject_kind, a.subject_id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.answers_json, a.result_json, a.passed, a.level, a.updated_at, c.chain_json";
+pub(crate) const ASSESSMENT_COLS: &str = "a.id, a.campaign_id, a.subject_kind, a.subject_id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.answers_json, a.result_json, a.passed, a.level, a.updated_at, a.override_reason, c.chain_json";
 
-fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
+pub(crate) fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
     let state: State = serde_json::from_str(&r.try_get::<String, _>("state_json")?).map_err(corrupt)?;
     let chain: Vec<ReviewStep> = serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(corrupt)?;
@@ -107,6 +109,7 @@ fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
         passed: get_i64(r, "passed")? != 0,
         level: r.try_get("level")?,
         updated_at: r.try_get("updated_at")?,
+        override_reason: r.try_get("override_reason")?,
     })
 }
 

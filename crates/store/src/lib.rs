@@ -9,6 +9,7 @@ mod admin_data;
 mod assessments;
 mod association;
 mod audit;
+mod bulk;
 mod boards;
 mod criteria;
 mod decisions;
@@ -32,6 +33,7 @@ mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
 pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
+pub use bulk::{BatchAnswers, BatchTransition, DossierCounts, DossierFilter, LayReport, NewDossier, StepGap, result_group};
 pub use association::{BranchRow, CardCheck, Donor, DuesLine, FundEntryRow, OfficerRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};

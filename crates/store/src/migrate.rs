@@ -25,6 +25,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0017_fund_vouchers", include_str!("../migrations/sqlite/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/sqlite/0018_login_throttle.sql")),
     ("0019_lineage_partial", include_str!("../migrations/sqlite/0019_lineage_partial.sql")),
+    ("0020_bulk_dossiers", include_str!("../migrations/sqlite/0020_bulk_dossiers.sql")),
     ("0025_read_generation", include_str!("../migrations/sqlite/0025_read_generation.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -47,6 +48,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0017_fund_vouchers", include_str!("../migrations/postgres/0017_fund_vouchers.sql")),
     ("0018_login_throttle", include_str!("../migrations/postgres/0018_login_throttle.sql")),
     ("0019_lineage_partial", include_str!("../migrations/postgres/0019_lineage_partial.sql")),
+    ("0020_bulk_dossiers", include_str!("../migrations/postgres/0020_bulk_dossiers.sql")),
     ("0025_read_generation", include_str!("../migrations/postgres/0025_read_generation.sql")),
 ];
 

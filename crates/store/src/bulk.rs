@@ -1,0 +1,500 @@
+//! Dossiers at the size of a commune (hồ sơ hàng loạt): laying a campaign's dossiers for every
+//! subject of the registries in one transaction, scoring many from a tally sheet, moving a
+//! filtered selection through a review step, evidence shared by many dossiers, the campaign's
+//! list filtered and paged with counts per group, and the review steps that have nobody to act.
+//! Every dossier keeps its own audit entry and transition log line; a batch is written whole
+//! or not at all.
+
+use crate::assessments::{ASSESSMENT_COLS, AssessmentRow, CampaignRow, assessment_from};
+use crate::audit::{AuditEntry, record};
+use crate::evidence::{NewEvidence, store_file};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use hoctap_domain::access::Role;
+use hoctap_domain::workflow::{Dossier, ReviewStep};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashSet};
+
+/// A dossier to lay: its subject and what the registries already say (answers, result).
+pub struct NewDossier {
+    pub subject_id: i64,
+    pub subject_label: String,
+    pub unit_id: i64,
+    /// `{"answers": {...}, "data": {...}}` as a saved form stores it.
+    pub answers: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+    pub passed: bool,
+    pub level: String,
+}
+
+/// What laying in bulk did.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayReport {
+    pub created: usize,
+    /// Subjects that already had a dossier in the campaign.
+    pub skipped: usize,
+}
+
+/// The campaign page's filter (lọc): every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    /// A unit (village) the dossiers' subjects belong to.
+    pub village: Option<i64>,
+    /// A state code (`draft`, `submitted`, `in_review`, …).
+    pub state: Option<String>,
+    /// `dat` (passes), `khong-dat` (evaluated, does not pass), `chua-du` (not evaluated yet).
+    pub result: Option<String>,
+    /// A user who acted on the dossier (reviewer).
+    pub reviewer: Option<i64>,
+}
+
+/// Counts per group under the filter (each group's own part of the filter left out, so the
+/// choices show what selecting them would give).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DossierCounts {
+    pub total: i64,
+    pub by_state: Vec<(String, i64)>,
+    pub by_result: Vec<(String, i64)>,
+    /// (unit id, unit name, count)
+    pub by_village: Vec<(i64, String, i64)>,
+}
+
+/// A review step that has no active account where dossiers wait for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepGap {
+    pub step: usize,
+    pub step_name: String,
+    pub level: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// Open dossiers (not yet approved or decided) under that unit.
+    pub waiting: i64,
+}
+
+/// A transition decided by the domain for one dossier of a batch.
+pub struct BatchTransition<'a> {
+    pub from: &'a AssessmentRow,
+    pub next: Dossier,
+    pub action: &'static str,
+    pub detail: serde_json::Value,
+    /// The reason a failing dossier is approved by exception.
+    pub override_reason: Option<String>,
+}
+
+/// New answers of one dossier of a batch (tally sheet).
+pub struct BatchAnswers<'a> {
+    pub from: &'a AssessmentRow,
+    pub answers: serde_json::Value,
+    pub result: serde_json::Value,
+    pub passed: bool,
+    pub level: String,
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// The WHERE clause of a filtered list, with its parameters numbered from `$1`.
+fn filter_sql(campaign_id: i64, scope: Option<i64>, on: Date, f: &DossierFilter, leave_out: &str) -> (String, Vec<Param>) {
+    let mut params = vec![Param::Int(campaign_id)];
+    let mut sql = String::from("a.campaign_id = $1");
+    let push = |params: &mut Vec<Param>, p: Param| {
+        params.push(p);
+        format!("${}", params.len())
+    };
+    for unit in [scope, f.village.filter(|_| leave_out != "village")].into_iter().flatten() {
+        let anc = push(&mut params, Param::Int(unit));
+        let day = push(&mut params, Param::Text(date_text(on)));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = {anc} AND x.descendant_id = a.unit_id AND x.valid_from <= {day} AND x.valid_to > {day})"
+        ));
+    }
+    if let Some(s) = f.state.as_ref().filter(|_| leave_out != "state") {
+        let p = push(&mut params, Param::Text(s.clone()));
+        sql.push_str(&format!(" AND a.state = {p}"));
+    }
+    if let Some(r) = f.result.as_deref().filter(|_| leave_out != "result") {
+        sql.push_str(match r {
+            "dat" => " AND a.passed = 1",
+            "khong-dat" => " AND a.passed = 0 AND a.result_json LIKE '%\"passed\":false%'",
+            _ => " AND a.passed = 0 AND a.result_json NOT LIKE '%\"passed\":false%'",
+        });
+    }
+    if let Some(r) = f.reviewer {
+        let p = push(&mut params, Param::Int(r));
+        sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM assessment_transitions t WHERE t.assessment_id = a.id AND t.actor_id = {p})"));
+    }
+    (sql, params)
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    params: &'q [Param],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for p in params {
+        q = match p {
+            Param::Int(i) => q.bind(*i),
+            Param::Text(t) => q.bind(t.as_str()),
+        };
+    }
+    q
+}
+
+/// The result group of a dossier, as the filter names it.
+pub fn result_group(a: &AssessmentRow) -> &'static str {
+    match (a.passed, a.result.as_ref().and_then(|r| r.get("passed"))) {
+        (true, _) => "dat",
+        (false, Some(_)) => "khong-dat",
+        (false, None) => "chua-du",
+    }
+}
+
+/// Role codes as an SQL list (static codes, never input).
+fn role_list(roles: &[Role]) -> String {
+    roles.iter().map(|r| format!("'{}'", r.code())).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    /// The subjects that already have a dossier in a campaign.
+    pub async fn campaign_subjects(&self, campaign_id: i64) -> Result<HashSet<i64>> {
+        let rows = sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1").bind(campaign_id).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| get_i64(r, "subject_id")).collect()
+    }
+
+    /// Lays many dossiers in one transaction, each audited; subjects that already have one
+    /// in the campaign are skipped.
+    pub async fn lay_dossiers(&self, actor: &Actor, campaign: &CampaignRow, kind: &str, dossiers: Vec<NewDossier>) -> Result<LayReport> {
+        let dossier = Dossier::new(campaign.chain.clone());
+        let state_json = serde_json::to_string(&dossier.state).unwrap_or_default();
+        let mut tx = self.begin().await?;
+        let existing: HashSet<i64> = sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1")
+            .bind(campaign.id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| get_i64(r, "subject_id"))
+            .collect::<Result<_>>()?;
+        let mut provinces: BTreeMap<i64, String> = BTreeMap::new();
+        let mut report = LayReport { created: 0, skipped: 0 };
+        let now = now_text();
+        let mut seen = HashSet::new();
+        for d in dossiers {
+            if existing.contains(&d.subject_id) || !seen.insert(d.subject_id) {
+                report.skipped += 1;
+                continue;
+            }
+            if !provinces.contains_key(&d.unit_id) {
+                let row = sqlx::query("SELECT province_code FROM units WHERE id = $1")
+                    .bind(d.unit_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound("đơn vị"))?;
+                provinces.insert(d.unit_id, row.try_get("province_code")?);
+            }
+            let province = provinces.get(&d.unit_id).cloned().unwrap_or_default();
+            let row = sqlx::query(
+                "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, result_json, passed, level, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+            )
+            .bind(campaign.id)
+            .bind(kind)
+            .bind(d.subject_id)
+            .bind(&d.subject_label)
+            .bind(d.unit_id)
+            .bind(&province)
+            .bind(dossier.state.code())
+            .bind(&state_json)
+            .bind(d.answers.to_string())
+            .bind(d.result.as_ref().map(ToString::to_string).unwrap_or_default())
+            .bind(i64::from(d.passed))
+            .bind(&d.level)
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as(e, "subject", || format!("{} đã có hồ sơ trong đợt này", d.subject_label)))?;
+            let id = get_i64(&row, "id")?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(d.unit_id),
+                    action: "assessment.create",
+                    entity: "assessment",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"campaign": campaign.id, "subject": d.subject_label, "bulk": true})),
+                },
+            )
+            .await?;
+            report.created += 1;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// One page of a campaign's dossiers under a filter, by subject then id, after the dossier
+    /// `after` (keyset: the cursor is a dossier id, its label is read here).
+    pub async fn campaign_dossiers(
+        &self,
+        campaign_id: i64,
+        scope: Option<i64>,
+        on: Date,
+        filter: &DossierFilter,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<AssessmentRow>> {
+        let (mut cond, mut params) = filter_sql(campaign_id, scope, on, filter, "");
+        if let Some(after) = after {
+            params.push(Param::Int(after));
+            let p = format!("${}", params.len());
+            cond.push_str(&format!(
+                " AND (a.subject_label > (SELECT subject_label FROM assessments WHERE id = {p}) \
+                 OR (a.subject_label = (SELECT subject_label FROM assessments WHERE id = {p}) AND a.id > {p}))"
+            ));
+        }
+        let limit_sql = match limit {
+            Some(n) => {
+                params.push(Param::Int(n));
+                format!(" LIMIT ${}", params.len())
+            }
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE {cond} ORDER BY a.subject_label, a.id{limit_sql}"
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
+        rows.iter().map(assessment_from).collect()
+    }
+
+    /// Counts of a campaign's dossiers per state, result and unit under a filter.
+    pub async fn campaign_counts(&self, campaign_id: i64, scope: Option<i64>, on: Date, filter: &DossierFilter) -> Result<DossierCounts> {
+        let mut out = DossierCounts::default();
+        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "");
+        let sql = format!("SELECT COUNT(*) AS n FROM assessments a WHERE {cond}");
+        out.total = get_i64(&bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_one(self.pool()).await?, "n")?;
+        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "state");
+        let sql = format!("SELECT a.state AS g, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.state ORDER BY a.state");
+        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_state.push((r.try_get("g")?, get_i64(&r, "n")?));
+        }
+        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "result");
+        let sql = format!(
+            "SELECT CASE WHEN a.passed = 1 THEN 'dat' WHEN a.result_json LIKE '%\"passed\":false%' THEN 'khong-dat' ELSE 'chua-du' END AS g, \
+             COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY 1 ORDER BY 1"
+        );
+        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_result.push((r.try_get("g")?, get_i64(&r, "n")?));
+        }
+        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "village");
+        let sql = format!(
+            "SELECT a.unit_id AS u, n.name AS name, COUNT(*) AS n FROM assessments a JOIN units n ON n.id = a.unit_id WHERE {cond} \
+             GROUP BY a.unit_id, n.name ORDER BY n.name"
+        );
+        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_village.push((get_i64(&r, "u")?, r.try_get("name")?, get_i64(&r, "n")?));
+        }
+        Ok(out)
+    }
+
+    /// Writes many transitions in one transaction: each with its compare-and-set, its log line
+    /// and its audit entry. A dossier moved by someone meanwhile fails the whole batch (409),
+    /// nothing written.
+    pub async fn transition_many(&self, actor: &Actor, items: &[BatchTransition<'_>]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for t in items {
+            crate::review::write_transition(&mut tx, actor, &crate::review::ASSESSMENT, t.from.id, t.from.unit_id, &t.from.dossier, &t.next, t.action, t.detail.clone())
+                .await?;
+            if let Some(reason) = &t.override_reason {
+                sqlx::query("UPDATE assessments SET override_reason = $1 WHERE id = $2").bind(reason).bind(t.from.id).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Saves many dossiers' answers and results in one transaction (compare-and-set on each
+    /// state, an audit entry each).
+    pub async fn save_answers_many(&self, actor: &Actor, items: &[BatchAnswers<'_>]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let now = now_text();
+        for b in items {
+            let n = sqlx::query(
+                "UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7",
+            )
+            .bind(b.answers.to_string())
+            .bind(b.result.to_string())
+            .bind(i64::from(b.passed))
+            .bind(&b.level)
+            .bind(&now)
+            .bind(b.from.id)
+            .bind(serde_json::to_string(&b.from.dossier.state).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::conflict(
+                    "state",
+                    format!("hồ sơ {} vừa được người khác thay đổi; không có gì được ghi, hãy kiểm tra lại tệp", b.from.subject_label),
+                ));
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(b.from.unit_id),
+                    action: "assessment.answers",
+                    entity: "assessment",
+                    entity_id: b.from.id.to_string(),
+                    before: Some(b.from.answers.clone()),
+                    after: Some(b.answers.clone()),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One file stored once (by SHA-256) and described for many dossiers (a village meeting's
+    /// minutes for 200 households), each with its own code and audit entry, in one transaction.
+    pub async fn add_shared_evidence(&self, actor: &Actor, dossiers: &[(i64, i64)], e: NewEvidence<'_>) -> Result<usize> {
+        if e.indicators.is_empty() {
+            return Err(StoreError::invalid("indicators", "chọn ít nhất một chỉ tiêu mà minh chứng này chứng minh"));
+        }
+        if e.title.trim().is_empty() {
+            return Err(StoreError::invalid("title", "ghi tên minh chứng"));
+        }
+        if dossiers.is_empty() {
+            return Err(StoreError::invalid("dossiers", "không có hồ sơ nào được chọn"));
+        }
+        let mut tx = self.begin().await?;
+        let sha = store_file(&mut tx, e.bytes, e.mime).await?;
+        let first = e.indicators.first().cloned().unwrap_or_default();
+        let now = now_text();
+        for (assessment_id, unit_id) in dossiers {
+            let n = get_i64(
+                &sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
+                    .bind(assessment_id)
+                    .bind(format!("{first}-%"))
+                    .fetch_one(&mut *tx)
+                    .await?,
+                "n",
+            )?;
+            let code = format!("{first}-{:02}", n + 1);
+            let row = sqlx::query(
+                "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(assessment_id)
+            .bind(&sha)
+            .bind(&code)
+            .bind(e.doc_type.trim())
+            .bind(e.title.trim())
+            .bind(e.issued_on.trim())
+            .bind(e.issuer.trim())
+            .bind(e.file_name)
+            .bind(&actor.username)
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = get_i64(&row, "id")?;
+            for ind in e.indicators {
+                sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)").bind(id).bind(ind).execute(&mut *tx).await?;
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(*unit_id),
+                    action: "evidence.add",
+                    entity: "assessment",
+                    entity_id: assessment_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title, "shared": dossiers.len()})),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(dossiers.len())
+    }
+
+    /// Whether a step has an active account for a dossier of `unit`: a holder of the step at
+    /// the step's level, in the unit or above it (the ministry's steps: any ministry reviewer).
+    pub async fn step_has_holder(&self, step: &ReviewStep, unit: i64, on: Date) -> Result<bool> {
+        if step.level == "national" {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE active = 1 AND role = $1")
+                .bind(Role::MinistryReviewer.code())
+                .fetch_one(self.pool())
+                .await?;
+            return Ok(get_i64(&row, "n")? > 0);
+        }
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM unit_closure x JOIN units u ON u.id = x.ancestor_id AND u.kind = $1 \
+             JOIN users s ON s.unit_id = u.id AND s.active = 1 AND s.role IN ({}) \
+             WHERE x.descendant_id = $2 AND x.valid_from <= $3 AND x.valid_to > $3",
+            role_list(step.holders())
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&step.level).bind(unit).bind(date_text(on)).fetch_one(self.pool()).await?;
+        Ok(get_i64(&row, "n")? > 0)
+    }
+
+    /// The steps of a campaign's chain that have no active account where open dossiers (not
+    /// yet approved or decided) will wait for them: one line per step and unit.
+    pub async fn step_gaps(&self, campaign: &CampaignRow, scope: Option<i64>, on: Date) -> Result<Vec<StepGap>> {
+        let mut out = Vec::new();
+        for (i, step) in campaign.chain.iter().enumerate() {
+            if step.level == "national" {
+                if !self.step_has_holder(step, campaign.unit_id, on).await? {
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM assessments WHERE campaign_id = $1 AND state IN ('draft', 'submitted', 'in_review', 'returned')",
+                    )
+                    .bind(campaign.id)
+                    .fetch_one(self.pool())
+                    .await?;
+                    let n = get_i64(&row, "n")?;
+                    if n > 0 {
+                        out.push(StepGap {
+                            step: i,
+                            step_name: step.name.clone(),
+                            level: step.level.clone(),
+                            unit_id: 0,
+                            unit_name: "Bộ Giáo dục và Đào tạo".into(),
+                            waiting: n,
+                        });
+                    }
+                }
+                continue;
+            }
+            let sql = format!(
+                "SELECT x.ancestor_id AS u, n.name AS name, COUNT(*) AS c FROM assessments a \
+                 JOIN unit_closure x ON x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3 \
+                 JOIN units n ON n.id = x.ancestor_id AND n.kind = $2 \
+                 WHERE a.campaign_id = $1 AND a.state IN ('draft', 'submitted', 'in_review', 'returned') \
+                 AND ($4 IS NULL OR EXISTS (SELECT 1 FROM unit_closure y WHERE y.ancestor_id = $4 AND y.descendant_id = a.unit_id AND y.valid_from <= $3 AND y.valid_to > $3)) \
+                 AND NOT EXISTS (SELECT 1 FROM users s WHERE s.unit_id = x.ancestor_id AND s.active = 1 AND s.role IN ({})) \
+                 GROUP BY x.ancestor_id, n.name ORDER BY n.name",
+                role_list(step.holders())
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(campaign.id)
+                .bind(&step.level)
+                .bind(date_text(on))
+                .bind(scope)
+                .fetch_all(self.pool())
+                .await?;
+            for r in rows {
+                out.push(StepGap {
+                    step: i,
+                    step_name: step.name.clone(),
+                    level: step.level.clone(),
+                    unit_id: get_i64(&r, "u")?,
+                    unit_name: r.try_get("name")?,
+                    waiting: get_i64(&r, "c")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
