@@ -21,7 +21,10 @@ const FIXED: [(&str, &str); 4] = [(DOSSIER, "Mã hồ sơ"), (SUBJECT, "Đối t
 
 /// Canonical names of the variable columns, in order (the reader keys cells by static names).
 pub const COLUMN_NAMES: [&str; 64] = [
-    "c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19", "c20", "c21", "c22", "c23", "c24", "c25", "c26", "c27", "c28", "c29", "c30", "c31", "c32", "c33", "c34", "c35", "c36", "c37", "c38", "c39", "c40", "c41", "c42", "c43", "c44", "c45", "c46", "c47", "c48", "c49", "c50", "c51", "c52", "c53", "c54", "c55", "c56", "c57", "c58", "c59", "c60", "c61", "c62", "c63",
+    "c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18",
+    "c19", "c20", "c21", "c22", "c23", "c24", "c25", "c26", "c27", "c28", "c29", "c30", "c31", "c32", "c33", "c34", "c35", "c36", "c37",
+    "c38", "c39", "c40", "c41", "c42", "c43", "c44", "c45", "c46", "c47", "c48", "c49", "c50", "c51", "c52", "c53", "c54", "c55", "c56",
+    "c57", "c58", "c59", "c60", "c61", "c62", "c63",
 ];
 
 /// What a variable column holds.
@@ -128,7 +131,13 @@ pub fn template(title: &str, columns: &[TallyColumn], rows: &[TallyRow]) -> Resu
         }
     }
     ws.set_freeze_panes(1, 2)?;
-    let options = rust_xlsxwriter::ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_cells: true, ..Default::default() };
+    let options = rust_xlsxwriter::ProtectionOptions {
+        sort: true,
+        use_autofilter: true,
+        format_columns: true,
+        format_cells: true,
+        ..Default::default()
+    };
     ws.protect_with_options(&options);
     let help = wb.add_worksheet();
     help.set_name("Huong dan")?;
@@ -158,10 +167,28 @@ mod tests {
     #[test]
     fn a_tally_sheet_reads_back_with_its_rows_and_columns() {
         let columns = vec![
-            TallyColumn { key: "a:G1".into(), id: "G1".into(), header: header_of("G1", "Trẻ em đi học"), kind: TallyKind::YesNo, hint: String::new() },
-            TallyColumn { key: "d:n".into(), id: "n".into(), header: header_of("n", "Số người lớn"), kind: TallyKind::Number, hint: String::new() },
+            TallyColumn {
+                key: "a:G1".into(),
+                id: "G1".into(),
+                header: header_of("G1", "Trẻ em đi học"),
+                kind: TallyKind::YesNo,
+                hint: String::new(),
+            },
+            TallyColumn {
+                key: "d:n".into(),
+                id: "n".into(),
+                header: header_of("n", "Số người lớn"),
+                kind: TallyKind::Number,
+                hint: String::new(),
+            },
         ];
-        let rows = vec![TallyRow { dossier: 7, subject: "HG-1 – Lục Văn A".into(), village: "Nà Sla".into(), state: "Bản nháp".into(), values: vec![YES.into(), "3".into()] }];
+        let rows = vec![TallyRow {
+            dossier: 7,
+            subject: "HG-1 – Lục Văn A".into(),
+            village: "Nà Sla".into(),
+            state: "Bản nháp".into(),
+            values: vec![YES.into(), "3".into()],
+        }];
         let bytes = template("Gia đình học tập 2026", &columns, &rows).unwrap();
         let read = crate::table::read_table_with(&bytes, &column_specs(&columns)).unwrap();
         assert_eq!(read.len(), 1);

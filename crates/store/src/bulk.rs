@@ -159,7 +159,8 @@ fn role_list(roles: &[Role]) -> String {
 impl Store {
     /// The subjects that already have a dossier in a campaign.
     pub async fn campaign_subjects(&self, campaign_id: i64) -> Result<HashSet<i64>> {
-        let rows = sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1").bind(campaign_id).fetch_all(self.pool()).await?;
+        let rows =
+            sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1").bind(campaign_id).fetch_all(self.pool()).await?;
         rows.iter().map(|r| get_i64(r, "subject_id")).collect()
     }
 
@@ -304,10 +305,24 @@ impl Store {
     pub async fn transition_many(&self, actor: &Actor, items: &[BatchTransition<'_>]) -> Result<()> {
         let mut tx = self.begin().await?;
         for t in items {
-            crate::review::write_transition(&mut tx, actor, &crate::review::ASSESSMENT, t.from.id, t.from.unit_id, &t.from.dossier, &t.next, t.action, t.detail.clone())
-                .await?;
+            crate::review::write_transition(
+                &mut tx,
+                actor,
+                &crate::review::ASSESSMENT,
+                t.from.id,
+                t.from.unit_id,
+                &t.from.dossier,
+                &t.next,
+                t.action,
+                t.detail.clone(),
+            )
+            .await?;
             if let Some(reason) = &t.override_reason {
-                sqlx::query("UPDATE assessments SET override_reason = $1 WHERE id = $2").bind(reason).bind(t.from.id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE assessments SET override_reason = $1 WHERE id = $2")
+                    .bind(reason)
+                    .bind(t.from.id)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -400,7 +415,11 @@ impl Store {
             .await?;
             let id = get_i64(&row, "id")?;
             for ind in e.indicators {
-                sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)").bind(id).bind(ind).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(ind)
+                    .execute(&mut *tx)
+                    .await?;
             }
             record(
                 &mut tx,
@@ -418,6 +437,38 @@ impl Store {
         }
         tx.commit().await?;
         Ok(dossiers.len())
+    }
+
+    /// Dossiers of a campaign in a scope counted per unit and state (unit id, state code, count).
+    pub async fn campaign_state_counts(&self, campaign_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<(i64, String, i64)>> {
+        let (cond, params) = filter_sql(campaign_id, scope, on, &DossierFilter::default(), "");
+        let sql = format!("SELECT a.unit_id AS u, a.state AS s, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.unit_id, a.state");
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((get_i64(r, "u")?, r.try_get("s")?, get_i64(r, "n")?))).collect()
+    }
+
+    /// Dossiers of a decision approved by exception: (subject, reason).
+    pub async fn decision_overrides(&self, decision_id: i64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT a.subject_label AS s, a.override_reason AS r FROM recognitions g JOIN assessments a ON a.id = g.assessment_id \
+             WHERE g.decision_id = $1 AND a.override_reason <> '' ORDER BY a.subject_label",
+        )
+        .bind(decision_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("s")?, r.try_get("r")?))).collect()
+    }
+
+    /// The users who acted on a campaign's dossiers as reviewers (id, name), for the filter.
+    pub async fn campaign_reviewers(&self, campaign_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT t.actor_id AS id, t.actor_name AS name FROM assessment_transitions t JOIN assessments a ON a.id = t.assessment_id \
+             WHERE a.campaign_id = $1 AND t.actor_id IS NOT NULL AND t.action <> 'submit' ORDER BY t.actor_name",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((get_i64(r, "id")?, r.try_get("name")?))).collect()
     }
 
     /// Whether a step has an active account for a dossier of `unit`: a holder of the step at

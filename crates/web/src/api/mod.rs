@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 pub use extract::{Body, Path, Query};
 
+mod bulk;
 mod extract;
 mod funds;
 mod movements;
@@ -52,6 +53,7 @@ pub fn routes() -> Routes {
         .merge(criteria_routes())
         .merge(registry_routes())
         .merge(workflow_routes())
+        .merge(bulk::routes())
         .merge(funds::routes())
         .merge(movements::routes())
         .merge(stats::routes())
@@ -954,13 +956,26 @@ pub(crate) struct TransitionBody {
     comments: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     reason: String,
+    /// Why a dossier that does not pass is approved anyway (the decision shows it).
+    #[serde(default)]
+    override_reason: String,
 }
 
 impl TransitionBody {
+    /// The command and the override's reason of an assessment's transition.
+    pub(crate) fn command_with_override(body: Body<TransitionBody>) -> Result<(hoctap_domain::workflow::Command, String), ApiError> {
+        let b = body.value()?;
+        let reason = b.override_reason.clone();
+        Ok((Self::command_of(b)?, reason))
+    }
+
     /// The body as a workflow command; the body itself must be JSON of this shape.
     pub(crate) fn command(body: Body<TransitionBody>) -> Result<hoctap_domain::workflow::Command, ApiError> {
+        Self::command_of(body.value()?)
+    }
+
+    fn command_of(b: TransitionBody) -> Result<hoctap_domain::workflow::Command, ApiError> {
         use hoctap_domain::workflow::Command;
-        let b = body.value()?;
         Ok(match b.action.as_str() {
             "submit" => Command::Submit,
             "start_review" => Command::StartReview,
@@ -979,8 +994,8 @@ async fn assessment_transition(
     body: Body<TransitionBody>,
 ) -> ApiResult {
     let a = visible_assessment(&state, &u, id).await?;
-    let cmd = TransitionBody::command(body)?;
-    crate::pages::assessments::apply(&state, &u, &a, cmd).await?;
+    let (cmd, override_reason) = TransitionBody::command_with_override(body)?;
+    crate::pages::assessments::apply_with(&state, &u, &a, cmd, &override_reason).await?;
     let a = state.store.assessment(id).await?;
     ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))
 }

@@ -44,25 +44,51 @@ pub fn routes() -> Routes {
 }
 
 /// Roles that take part in reviews.
-fn reviews(role: Role) -> bool {
+pub(crate) fn reviews(role: Role) -> bool {
     matches!(role, Role::SystemAdmin | Role::Reviewer | Role::AssociationOfficer | Role::UnitOfficer)
 }
 
 /// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
 /// at the step's level and the dossier is inside it.
 pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
+    Ok(review_capacity(state, user, step, unit).await?.is_some())
+}
+
+/// How a user may act at a review step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capacity {
+    /// The step's own holder (or an administrator).
+    Holder,
+    /// The level above, for a step that has no active account (recorded as such).
+    Substitute,
+}
+
+/// Whether and how the user may act at a step for a dossier of `unit`: a holder of the step
+/// (its roles, `ReviewStep::holders`) at the step's level with the dossier inside their unit,
+/// or, when the step has no active account there, a holder at the level above.
+pub(crate) async fn review_capacity(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<Option<Capacity>> {
     if user.is_admin() {
-        return Ok(true);
+        return Ok(Some(Capacity::Holder));
     }
     // The ministry's steps are the ministry reviewers', and theirs only.
     if step.level == "national" || user.user.role == Role::MinistryReviewer {
-        return Ok(step.level == "national" && user.user.role == Role::MinistryReviewer);
+        return Ok((step.level == "national" && user.user.role == Role::MinistryReviewer).then_some(Capacity::Holder));
     }
-    if !reviews(user.user.role) {
-        return Ok(false);
+    if !reviews(user.user.role) || !step.holders().contains(&user.user.role) {
+        return Ok(None);
     }
     let own = state.store.unit(user.user.unit_id).await?;
-    Ok(own.kind.code() == step.level_kind() && user.sees(&state.store, unit).await?)
+    if !user.sees(&state.store, unit).await? {
+        return Ok(None);
+    }
+    if own.kind.code() == step.level_kind() {
+        return Ok(Some(Capacity::Holder));
+    }
+    let above = step.level_above().map(|l| ReviewStep { name: String::new(), level: l.to_string() });
+    if above.is_some_and(|a| a.level_kind() == own.kind.code()) && !state.store.step_has_holder(step, unit, hoctap_store::today()).await? {
+        return Ok(Some(Capacity::Substitute));
+    }
+    Ok(None)
 }
 
 trait LevelKind {
@@ -261,7 +287,7 @@ pub struct DossierLine {
 
 #[derive(Template)]
 #[template(path = "campaign.html")]
-struct CampaignPage {
+pub(crate) struct CampaignPage {
     chrome: Chrome,
     c: CampaignRow,
     lines: Vec<DossierLine>,
@@ -276,6 +302,10 @@ struct CampaignPage {
     dates: (String, String, String),
     /// Decisions issued in the campaign: id, number, date.
     decisions: Vec<(i64, String, String)>,
+    /// The dossiers under the page's filter, one page, with counts; steps without an account.
+    list: super::bulk::ListView,
+    can_review: bool,
+    can_sign: bool,
 }
 
 fn subject_of(set: &CriteriaSet) -> SubjectKind {
@@ -295,31 +325,32 @@ async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) ->
     Ok(c)
 }
 
+/// The campaign page (unfiltered) with errors, for a refused form.
+pub(crate) async fn campaign_view_page(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>) -> WebResult<CampaignPage> {
+    campaign_view(state, user, id, errors, None, &super::bulk::ListQuery::default()).await
+}
+
 async fn campaign_view(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
     errors: Vec<FieldError>,
     done: Option<String>,
+    query: &super::bulk::ListQuery,
 ) -> WebResult<CampaignPage> {
     let c = campaign_view_allowed(state, user, id).await?;
-    let mut lines = Vec::new();
-    for a in state.store.assessments(id, user.scope(), hoctap_store::today()).await? {
-        let can_approve = match &a.dossier.state {
-            WfState::InReview { step } => match a.dossier.chain.get(*step) {
-                Some(s) => may_review(state, user, s, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
-                None => false,
-            },
-            _ => false,
-        };
-        lines.push(DossierLine {
-            id: a.id,
-            subject: a.subject_label.clone(),
-            state: a.dossier.state.label(),
-            result: a.result.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string)).unwrap_or_default(),
-            can_approve,
-        });
-    }
+    let list = super::bulk::list_view(state, user, &c, query).await?;
+    let lines: Vec<DossierLine> = list
+        .lines
+        .iter()
+        .map(|l| DossierLine {
+            id: l.id,
+            subject: l.subject.clone(),
+            state: l.state.clone(),
+            result: l.result.clone(),
+            can_approve: l.can_approve,
+        })
+        .collect();
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let subject_hint = match subject_of(&set) {
         SubjectKind::Household => "Mã hộ trong sổ hộ gia đình",
@@ -343,6 +374,9 @@ async fn campaign_view(
         any_approvable: lines.iter().any(|l| l.can_approve),
         lines,
         can_add: may_prepare(user) && !c.closed,
+        can_review: reviews(user.user.role) || user.user.role == Role::MinistryReviewer,
+        can_sign: user.user.role == Role::Signer || user.is_admin(),
+        list,
         subject_hint,
         done,
         errors,
@@ -350,8 +384,14 @@ async fn campaign_view(
     })
 }
 
-async fn campaign_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
-    super::page_with_flash(&headers, |done| campaign_view(&state, &user, id, Vec::new(), done)).await
+async fn campaign_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<super::bulk::ListQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
+    super::page_with_flash(&headers, |done| campaign_view(&state, &user, id, Vec::new(), done, &q)).await
 }
 
 #[derive(Deserialize)]
@@ -520,7 +560,7 @@ async fn add_dossier(
     }
     .await;
     super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ")), |errors| {
-        campaign_view(&state, &user, id, errors, None)
+        campaign_view_page(&state, &user, id, errors)
     })
     .await
 }
@@ -566,6 +606,10 @@ struct DossierPage {
     /// Some data can be counted from the registries (the refresh button).
     has_sourced_data: bool,
     data_editable: bool,
+    /// The signer of the recognising unit may refuse recognition here (không công nhận).
+    can_refuse: bool,
+    /// Why recognition was refused, for the family to read.
+    rejection: String,
 }
 
 /// A datum (số liệu) on the dossier form, with what the registries say when they hold it.
@@ -579,7 +623,7 @@ struct DataLine {
     registry_differs: Option<String>,
 }
 
-fn answer_text(v: &serde_json::Value) -> String {
+pub(crate) fn answer_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Bool(true) => "1".into(),
         serde_json::Value::Bool(false) => "0".into(),
@@ -707,6 +751,13 @@ async fn dossier_view(
         summary: a.result.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string)).unwrap_or_else(|| "Chưa chấm".into()),
         can_edit: preparer && matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }),
         can_submit: preparer && matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }),
+        can_refuse: !can_review
+            && matches!(a.dossier.state, WfState::Approved | WfState::InReview { .. } | WfState::Submitted)
+            && ((user.user.role == Role::Signer && user.user.unit_id == c.unit_id) || user.is_admin()),
+        rejection: match &a.dossier.state {
+            WfState::Rejected { reason } => reason.clone(),
+            _ => String::new(),
+        },
         can_review,
         can_take,
         chain,
@@ -824,7 +875,7 @@ fn stored_data(set: &CriteriaSet, a: &AssessmentRow) -> BTreeMap<String, hoctap_
 }
 
 /// The answers and data a dossier holds, as the engine reads them.
-fn stored_answers(set: &CriteriaSet, a: &AssessmentRow) -> hoctap_domain::criteria::Answers {
+pub(crate) fn stored_answers(set: &CriteriaSet, a: &AssessmentRow) -> hoctap_domain::criteria::Answers {
     let mut x = hoctap_domain::criteria::Answers::new();
     x.values = set.indicators().filter_map(|(_, i)| Some((i.id.clone(), stored_value(a.answers["answers"].get(&i.id)?)?))).collect();
     x.data = stored_data(set, a);
@@ -853,7 +904,7 @@ pub(crate) fn keep_locked(set: &CriteriaSet, a: &AssessmentRow, answers: &mut ho
 
 /// Data (số liệu) can change while some computed indicator can: in a draft, or when a
 /// reviewer's return unlocked one of them.
-fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
+pub(crate) fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
     set.indicators().any(|(_, i)| i.formula.is_some() && a.dossier.state.may_edit(&i.id))
 }
 
@@ -866,6 +917,21 @@ pub async fn store_answers(
     set: &CriteriaSet,
     answers: &hoctap_domain::criteria::Answers,
 ) -> WebResult<serde_json::Value> {
+    let (answers_json, result, passed, level) = evaluate_answers(state, &a.subject_kind, a.subject_id, c, set, answers).await?;
+    state.store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
+    Ok(result)
+}
+
+/// Evaluates answers against the campaign's set on 31/12 of its year: the answers as stored,
+/// the result with its explanation, whether it passes, the level reached.
+pub(crate) async fn evaluate_answers(
+    state: &AppState,
+    subject_kind: &str,
+    subject_id: i64,
+    c: &CampaignRow,
+    set: &CriteriaSet,
+    answers: &hoctap_domain::criteria::Answers,
+) -> WebResult<(serde_json::Value, serde_json::Value, bool, String)> {
     let mut json_answers = serde_json::Map::new();
     for (_, i) in set.indicators() {
         if let Some(v) = answers.values.get(&i.id) {
@@ -882,7 +948,7 @@ pub async fn store_answers(
     let answers_json = serde_json::json!({"answers": json_answers, "data": data});
     // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
     let mut answers = answers.clone();
-    for r in state.store.recognitions_of(&a.subject_kind, a.subject_id).await? {
+    for r in state.store.recognitions_of(subject_kind, subject_id).await? {
         if r.revoked {
             continue;
         }
@@ -899,8 +965,7 @@ pub async fn store_answers(
         // Incomplete answers are saved as a draft: the result says what is missing.
         Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
     };
-    state.store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
-    Ok(result)
+    Ok((answers_json, result, passed, level))
 }
 
 #[derive(Deserialize)]
@@ -943,25 +1008,28 @@ pub(crate) fn decide(
 
 /// Applies a workflow command after checking who may give it.
 pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> WebResult<()> {
-    let step = a.dossier.current_step().cloned();
-    let allowed = match &cmd {
-        Command::Submit => may_prepare_dossier(state, user, a).await?,
-        Command::StartReview | Command::Approve | Command::Return { .. } | Command::Reject { .. } => match step {
-            Some(s) => may_review(state, user, &s, a.unit_id).await?,
-            None => user.is_admin(),
-        },
-        Command::Recognise { .. } => user.user.role == Role::Signer || user.is_admin(),
-    };
-    if !allowed {
-        return Err(WebError::Forbidden);
-    }
-    if matches!(cmd, Command::Submit) && a.result.is_none() {
+    apply_with(state, user, a, cmd, "").await
+}
+
+/// Applies a workflow command; `override_reason` lets an approval of a dossier that does not
+/// pass go ahead (the decision shows it).
+pub async fn apply_with(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command, override_reason: &str) -> WebResult<()> {
+    let c = state.store.campaign(a.campaign_id).await?;
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let mut capacities = super::bulk::Capacities::default();
+    let checked = super::bulk::check_command(state, user, &c, &set, a, &cmd, override_reason, &mut capacities).await?;
+    state.store.transition_many(&user.actor(), &[checked.batch(a)]).await?;
+    Ok(())
+}
+
+/// Whether a dossier may be submitted: a saved result with a verdict, evidence for every
+/// indicator that asks for it, and the deadline not passed.
+pub(crate) async fn submit_ready(state: &AppState, a: &AssessmentRow, c: &CampaignRow, set: &CriteriaSet) -> WebResult<()> {
+    if a.result.is_none() {
         return Err(WebError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
     }
-    if matches!(cmd, Command::Submit) {
-        let c = state.store.campaign(a.campaign_id).await?;
-        // Indicators whose criteria list evidence need at least one file each.
-        let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    // Indicators whose criteria list evidence need at least one file each.
+    if set.indicators().any(|(_, i)| !i.evidence.is_empty()) {
         let evidence = state.store.evidence_of(a.id).await?;
         let missing: Vec<String> = set
             .indicators()
@@ -972,28 +1040,27 @@ pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd:
         if !missing.is_empty() {
             return Err(WebError::invalid("evidence", format!("Thiếu minh chứng cho {} chỉ tiêu: {}", missing.len(), missing.join(" · "))));
         }
-        // A first submission closes with self-assessment; a corrected one with the decision.
-        let (deadline, what) = match a.dossier.state {
-            WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
-            _ => (c.self_assessment_closes, "hạn tự đánh giá"),
-        };
-        if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
-            return Err(WebError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
-        }
-        // A result without a verdict means answers or data are missing: nothing to review yet.
-        if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
-            let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
-            return Err(WebError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
-        }
     }
-    let (next, action, detail) = decide(user, &a.dossier, &cmd, &a.answers)?;
-    state.store.transition(&user.actor(), a, &next, action, detail).await?;
+    // A first submission closes with self-assessment; a corrected one with the decision.
+    let (deadline, what) = match a.dossier.state {
+        WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
+        _ => (c.self_assessment_closes, "hạn tự đánh giá"),
+    };
+    if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
+        return Err(WebError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
+    }
+    // A result without a verdict means answers or data are missing: nothing to review yet.
+    if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
+        let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
+        return Err(WebError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
+    }
     Ok(())
 }
 
 async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ActForm>) -> WebResult<Response> {
     let a = state.store.assessment(id).await?;
     may_read_dossier(&state, &user, &a).await?;
+    let override_reason = f.rest.get("ly_do_ngoai_le").cloned().unwrap_or_default();
     let cmd = match f.action.as_str() {
         "submit" => Command::Submit,
         "take" => Command::StartReview,
@@ -1004,7 +1071,7 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
         "reject" => Command::Reject { reason: f.reason.clone() },
         _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
     };
-    let result = apply(&state, &user, &a, cmd).await.map(|()| (format!("/ho-so/{id}"), "Đã chuyển hồ sơ"));
+    let result = apply_with(&state, &user, &a, cmd, &override_reason).await.map(|()| (format!("/ho-so/{id}"), "Đã chuyển hồ sơ"));
     super::after_post(&state, result, |errors| dossier_view(&state, &user, id, errors, None)).await
 }
 
@@ -1138,6 +1205,8 @@ struct InboxPage {
     tasks: Vec<super::boards::TaskLine>,
     /// Nominations for a reward waiting for the user's review (phong trào thi đua).
     nominations: Vec<NominationWaiting>,
+    /// Review steps without an account in the user's campaigns.
+    gaps: Vec<super::bulk::GapLine>,
 }
 
 pub struct NominationWaiting {
@@ -1158,6 +1227,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let mut to_review = Vec::new();
     let mut to_sign = Vec::new();
     let mut campaigns: BTreeMap<i64, CampaignRow> = BTreeMap::new();
+    let mut at_level: BTreeMap<i64, bool> = BTreeMap::new();
     for a in state.store.open_assessments(user.scope(), today, 500).await? {
         if let std::collections::btree_map::Entry::Vacant(slot) = campaigns.entry(a.campaign_id) {
             slot.insert(state.store.campaign(a.campaign_id).await?);
@@ -1175,9 +1245,12 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
                 overdue: days < 0,
             }
         };
+        // Only what the user can act on now, at their level: preparing belongs to the campaign's
+        // unit and those under it, signing to the recognising unit.
+        let own_level = *at_level.entry(c.id).or_insert(state.store.in_scope(c.unit_id, user.user.unit_id, today).await?);
         match &a.dossier.state {
-            WfState::Draft if may_prepare(&user) => to_prepare.push(line(c.self_assessment_closes)),
-            WfState::Returned { .. } if may_prepare(&user) => returned.push(line(c.decision_due)),
+            WfState::Draft if may_prepare(&user) && own_level => to_prepare.push(line(c.self_assessment_closes)),
+            WfState::Returned { .. } if may_prepare(&user) && own_level => returned.push(line(c.decision_due)),
             WfState::Submitted | WfState::InReview { .. } => {
                 if let Some(step) = a.dossier.current_step()
                     && may_review(&state, &user, step, a.unit_id).await?
@@ -1186,7 +1259,9 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
                     to_review.push(line(c.dossier_due));
                 }
             }
-            WfState::Approved if user.user.role == Role::Signer || user.is_admin() => to_sign.push(line(c.decision_due)),
+            WfState::Approved if (user.user.role == Role::Signer && user.user.unit_id == c.unit_id) || user.is_admin() => {
+                to_sign.push(line(c.decision_due))
+            }
             _ => {}
         }
     }
@@ -1258,7 +1333,16 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             });
         }
     }
-    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, nominations })
+    // Steps that have nobody, where officers and reviewers will see them, with the fix.
+    let mut gaps = Vec::new();
+    if may_prepare(&user) || reviews(user.user.role) {
+        for c in campaigns.values().filter(|c| !c.closed) {
+            for g in super::bulk::gap_lines(&state, &user, c).await? {
+                gaps.push(super::bulk::GapLine { text: format!("{}: {}", c.title, g.text), link: g.link });
+            }
+        }
+    }
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, nominations, gaps })
 }
 
 pub const PROGRESS_HEADER: [&str; 9] = [
@@ -1311,7 +1395,7 @@ pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &Camp
 }
 
 async fn progress_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
-    let page = campaign_view(&state, &user, id, Vec::new(), None).await?;
+    let page = campaign_view_page(&state, &user, id, Vec::new()).await?;
     let header: Vec<String> = PROGRESS_HEADER.iter().map(|h| (*h).to_string()).collect();
     let rows: Vec<Vec<String>> =
         page.progress.iter().map(|(n, c)| std::iter::once(n.clone()).chain(c.iter().map(ToString::to_string)).collect()).collect();

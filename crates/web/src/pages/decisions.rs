@@ -160,8 +160,16 @@ async fn form_page(
         .await?
         .into_iter()
         // Only dossiers that meet the set can be recognised (a failed one is rejected, not granted).
-        .filter(|a| a.dossier.state == WfState::Approved && a.passed)
-        .map(|a| (a.id, a.subject_label.clone(), level_name(&set, &a.level)))
+        // Only dossiers that meet the set can be recognised, or were approved by exception with a reason.
+        .filter(|a| a.dossier.state == WfState::Approved && (a.passed || !a.override_reason.is_empty()))
+        .map(|a| {
+            let label = if a.override_reason.is_empty() {
+                a.subject_label.clone()
+            } else {
+                format!("{} (thông qua ngoại lệ: {})", a.subject_label, a.override_reason)
+            };
+            (a.id, label, level_name(&set, &recognised_level(&set, &a)))
+        })
         .collect();
     let form = form.unwrap_or_else(|| DecisionForm {
         decided_on: hoctap_store::today().to_string(),
@@ -221,7 +229,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
     }
     let mut grants = Vec::new();
     for a in &dossiers {
-        if !a.passed {
+        if !a.passed && a.override_reason.is_empty() {
             return Err(WebError::invalid("dossiers", format!("{}: kết quả đánh giá chưa đạt, không thể công nhận", a.subject_label)));
         }
         let next = a
@@ -244,7 +252,7 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
             next,
             code: verification_code(rand::rng().next_u64()),
             subject_name,
-            level: level_name(&set, &a.level),
+            level: level_name(&set, &recognised_level(&set, a)),
             valid_until: valid_until(decided_on, set.timing.validity_months),
         });
     }
@@ -268,6 +276,16 @@ async fn issue(
     .await
 }
 
+/// The level a dossier is recognised at: the one it reached, or, approved by exception
+/// without reaching one, the set's first.
+fn recognised_level(set: &hoctap_domain::criteria::CriteriaSet, a: &hoctap_store::AssessmentRow) -> String {
+    if a.level.is_empty() && !a.override_reason.is_empty() {
+        set.levels.first().map(|l| l.id.clone()).unwrap_or_default()
+    } else {
+        a.level.clone()
+    }
+}
+
 pub struct RecognitionLine {
     pub id: i64,
     pub subject: String,
@@ -289,6 +307,8 @@ struct DecisionPage {
     can_revoke: bool,
     /// Officers may propose a recognition for an emulation reward in one click.
     can_nominate: bool,
+    /// Dossiers approved by exception (subject, reason), shown with the decision.
+    overrides: Vec<(String, String)>,
 }
 
 async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<DecisionRow> {
@@ -315,8 +335,10 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
             revoked: r.revoked,
         })
         .collect();
+    let overrides = state.store.decision_overrides(id).await?;
     super::page_with_flash(&headers, |done| {
         std::future::ready(Ok(DecisionPage {
+            overrides,
             chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user),
             date_vn: format_vn(d.content.decided_on),
             lines,

@@ -5,6 +5,7 @@ pub mod association;
 pub mod audit;
 pub mod audit_text;
 pub mod boards;
+pub mod bulk;
 pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
@@ -39,6 +40,7 @@ pub fn routes() -> Routes {
         .merge(registries::routes())
         .merge(association::routes())
         .merge(assessments::routes())
+        .merge(bulk::routes())
         .merge(decisions::routes())
         .merge(movement::routes())
         .merge(movement_report::routes())
