@@ -8,6 +8,7 @@ mod accounts;
 mod authz;
 mod backup;
 mod boards;
+mod bulk;
 mod cli;
 mod credentials;
 mod criteria;
