@@ -17,7 +17,8 @@ async fn households(app: &TestApp, tag: &str, per_village: usize) -> Vec<hoctap_
     let mut csv = String::from("code,head_name,village\n");
     for (vi, v) in villages.iter().take(2).enumerate() {
         for i in 0..per_village {
-            csv.push_str(&format!("HL-{tag}-{vi}{i:03},Lục Văn {} {i},{}\n", ["Mạnh", "Khoa"][vi], v.code));
+            let given = ["An", "Bình", "Cường", "Dũng", "Hà", "Khoa", "Lan", "Minh", "Nam", "Phúc"][i % 10];
+            csv.push_str(&format!("HL-{tag}-{vi}{i:03},Lục Văn {given},{}\n", v.code));
         }
     }
     let (s, r) = app.post_bytes("/api/v1/registries/ho-gia-dinh/import?dry_run=false", csv.into_bytes()).await;
