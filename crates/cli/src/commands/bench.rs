@@ -44,6 +44,8 @@ pub enum Cmd {
     Hello(super::bench_pages::HelloArgs),
     /// Ba tệp 20 MB (hợp lệ 1.048.576 dòng, rồi các tệp độc hại) cùng được kiểm tra qua trang nhập sổ: độ trễ /healthz và bộ nhớ đỉnh của máy chủ.
     Uploads(super::bench_uploads::Args),
+    /// Lập và chấm 1.000 hồ sơ hộ từ bảng chấm; trang đợt 5.000 hồ sơ có lọc (p50, p95).
+    Bulk(super::bench_bulk::Args),
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
     Tree {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -90,6 +92,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Uploads(a) => super::bench_uploads::run(a).await,
         Cmd::Pages(a) => super::bench_pages::run(a).await,
         Cmd::Hello(a) => super::bench_pages::hello(a).await,
+        Cmd::Bulk(a) => super::bench_bulk::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client

@@ -549,8 +549,16 @@ async fn send(client: reqwest::Client, csrf: String, url: String, method: Method
 }
 
 /// Page routes whose form is a file upload.
-const MULTIPART: &[&str] =
-    &["/nhap-thon", "/so/*/nhap", "/ho-so/*/minh-chung", "/tham-gia/*/thanh-tich", "/nhiem-vu/*/bao-cao", "/tieu-chi/nhap"];
+const MULTIPART: &[&str] = &[
+    "/nhap-thon",
+    "/so/*/nhap",
+    "/ho-so/*/minh-chung",
+    "/tham-gia/*/thanh-tich",
+    "/nhiem-vu/*/bao-cao",
+    "/tieu-chi/nhap",
+    "/dot-danh-gia/*/bang-cham",
+    "/dot-danh-gia/*/minh-chung-chung",
+];
 
 /// The path with each numeric or slug segment after a known prefix replaced by `*`, for
 /// [`MULTIPART`].
@@ -558,7 +566,7 @@ fn path_pattern(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').collect();
     segs.iter()
         .enumerate()
-        .map(|(i, s)| if i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu") { "*" } else { s })
+        .map(|(i, s)| if i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia") { "*" } else { s })
         .collect::<Vec<_>>()
         .join("/")
 }
