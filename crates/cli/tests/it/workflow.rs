@@ -268,8 +268,8 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
     assert!(body.contains("Ghi số, ký hiệu văn bản"), "{engine:?}: {body}");
     assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved", "{engine:?}: nothing issued");
-    // A dossier approved although it does not meet the set (CT3 not met) is not offered,
-    // and choosing it refuses the whole decision: nothing is recognised.
+    // A dossier that does not meet the set (CT3 not met) is approved only with an override's
+    // reason; the decision form then offers it saying so.
     let other = officer.store.villages(officer.demo_commune().await, hoctap_store::today()).await.unwrap()[1].clone();
     let (_, b) = officer.post(&format!("/api/v1/campaigns/{cid}/assessments"), json!({"subject": other.code})).await;
     let bid = b["id"].as_i64().unwrap();
@@ -278,20 +278,19 @@ async fn the_signer_issues_a_decision_whose_docx_follows_nd30_and_anyone_can_ver
     officer.send(reqwest::Method::PUT, &format!("/api/v1/assessments/{bid}/answers"), Some(json!({"answers": failing}))).await;
     officer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "submit"})).await;
     reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "start_review"})).await;
-    let (_, r) = reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "approve"})).await;
+    let (s, r) = reviewer.post(&format!("/api/v1/assessments/{bid}/transitions"), json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}: {r}");
+    assert_eq!(r["error"]["field"], "ly_do_ngoai_le");
+    let (_, r) = reviewer
+        .post(
+            &format!("/api/v1/assessments/{bid}/transitions"),
+            json!({"action": "approve", "override_reason": "Thôn vùng sâu, mới thành lập"}),
+        )
+        .await;
     assert_eq!(r["state"]["state"], "approved", "{r}");
     let form = signer.client.get(signer.url(&format!("/dot-danh-gia/{cid}/quyet-dinh"))).send().await.unwrap().text().await.unwrap();
-    assert!(
-        form.contains(&format!("chon:{aid}")) && !form.contains(&format!("chon:{bid}")),
-        "{engine:?}: only the passing dossier is offered"
-    );
-    let both_key = format!("chon:{bid}");
-    let mut both = fields.to_vec();
-    both.push((both_key.as_str(), "1"));
-    let (s, _, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &both).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
-    assert!(body.contains("chưa đạt"), "{engine:?}: {body}");
-    assert_eq!(officer.store.assessment(aid).await.unwrap().dossier.state.code(), "approved", "{engine:?}: nothing half-written");
+    assert!(form.contains(&format!("chon:{aid}")), "{engine:?}");
+    assert!(form.contains("thông qua ngoại lệ: Thôn vùng sâu, mới thành lập"), "{engine:?}: the override is named");
 
     let (s, loc, body) = post(&signer, &format!("/dot-danh-gia/{cid}/quyet-dinh"), &fields).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{engine:?}: {body}");
