@@ -37,7 +37,7 @@ test('an officer lays 300 household dossiers, scores them from a tally sheet and
 
   // A village without a village-head account (other tests may create one in the first village).
   const commune = await (await officer.request.get(`/api/v1/units/by-code/${COMMUNE}`)).json();
-  const villages = await (await officer.request.get(`/api/v1/units/${commune.id}/villages`)).json();
+  const villages = await (await officer.request.get(`/api/v1/units/${commune.unit.id}/villages`)).json();
   const village = (villages.villages ?? villages).find((v: { code: string }) => v.code !== `${COMMUNE}001`);
   expect(village).toBeTruthy();
 
@@ -56,7 +56,7 @@ test('an officer lays 300 household dossiers, scores them from a tally sheet and
   await openCampaign(officer, 'gdht');
   const campaign = Number(officer.url().split('/').pop()?.split('?')[0]);
   await officer.locator('form#lap-hang-loat').getByLabel(village.name).check();
-  await officer.getByRole('button', { name: 'Lập hồ sơ hàng loạt' }).click();
+  await officer.getByRole('button', { name: 'Lập hàng loạt hồ sơ' }).click();
   await expect(officer.getByRole('status')).toContainText(/Đã lập \d+ hồ sơ/);
   await expect(officer.locator('#thieu-tai-khoan')).toContainText('chưa có tài khoản');
   const ours = (await dossierIds(officer, campaign, village.id)).filter((d) => d.subject.startsWith(`HB${RUN}-`));
