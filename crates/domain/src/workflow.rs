@@ -306,11 +306,11 @@ mod tests {
         assert_eq!(check_approval(false, "  "), Err(WorkflowError::NeedsOverride));
         assert_eq!(check_approval(false, " Gia đình khó khăn đặc biệt "), Ok(Some("Gia đình khó khăn đặc biệt".into())));
         let citizen = default_chain(crate::criteria::SubjectKind::Citizen);
-        assert_eq!(citizen[0].holders(), &[Role::AssociationOfficer]);
-        assert!(citizen[1].holders().contains(&Role::Reviewer));
+        assert_eq!(citizen.first().unwrap().holders(), &[Role::AssociationOfficer]);
+        assert!(citizen.get(1).unwrap().holders().contains(&Role::Reviewer));
         let household = default_chain(crate::criteria::SubjectKind::Household);
-        assert!(household[0].holders().contains(&Role::Reviewer));
-        assert_eq!(household[0].level_above(), Some("commune"));
+        assert!(household.first().unwrap().holders().contains(&Role::Reviewer));
+        assert_eq!(household.first().unwrap().level_above(), Some("commune"));
     }
 
     #[derive(Debug, Clone)]

@@ -186,15 +186,19 @@ impl Store {
                 report.skipped += 1;
                 continue;
             }
-            if !provinces.contains_key(&d.unit_id) {
-                let row = sqlx::query("SELECT province_code FROM units WHERE id = $1")
-                    .bind(d.unit_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound("đơn vị"))?;
-                provinces.insert(d.unit_id, row.try_get("province_code")?);
-            }
-            let province = provinces.get(&d.unit_id).cloned().unwrap_or_default();
+            let province = match provinces.get(&d.unit_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let row = sqlx::query("SELECT province_code FROM units WHERE id = $1")
+                        .bind(d.unit_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::NotFound("đơn vị"))?;
+                    let p: String = row.try_get("province_code")?;
+                    provinces.insert(d.unit_id, p.clone());
+                    p
+                }
+            };
             let row = sqlx::query(
                 "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, result_json, passed, level, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",

@@ -212,8 +212,8 @@ async fn an_officer_lays_scores_and_moves_households_in_bulk_and_the_signer_ends
                 .split(" hồ sơ")
                 .next()
                 .unwrap()
-                .split(' ')
-                .last()
+                .rsplit(' ')
+                .next()
                 .unwrap()
                 .to_string();
             assert_eq!(n, (all.total - 1).to_string(), "{engine:?}: {action}: the failing one is filtered out");

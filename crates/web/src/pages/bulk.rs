@@ -435,6 +435,8 @@ pub struct ListView {
     pub gaps: Vec<GapLine>,
     /// Villages the user may lay dossiers for (id, name).
     pub lay_villages: Vec<(i64, String)>,
+    /// Whether the set's subjects can be laid in bulk (households, clans, organisations, villages).
+    pub can_lay: bool,
     /// Indicators of the set (id, name) for a bulk return's comment and shared evidence.
     pub indicators: Vec<(String, String)>,
 }
@@ -521,6 +523,7 @@ pub async fn list_view(state: &AppState, user: &CurrentUser, c: &CampaignRow, q:
         next,
         gaps: gap_lines(state, user, c).await?,
         lay_villages,
+        can_lay: registry_of(set.subject).is_some() || set.subject == SubjectKind::Village,
         indicators: set.indicators().map(|(_, i)| (i.id.clone(), i.name.clone())).collect(),
     })
 }
