@@ -101,8 +101,12 @@ test('an officer lays 300 household dossiers, scores them from a tally sheet and
   await expect(officer.locator('#khong-cong-nhan')).toContainText('chưa đi học đầy đủ');
 
   await signer.goto(`/dot-danh-gia/${campaign}/quyet-dinh`);
-  await signer.getByLabel('Số, ký hiệu').fill(`${RUN}/QĐ-UBND`);
-  await signer.getByLabel('Ngày ký').fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
+  await signer.getByLabel('Số, ký hiệu', { exact: true }).fill(`${RUN}/QĐ-UBND`);
+  await signer.getByLabel('Ngày ký', { exact: true }).fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
+  // The Gia đình học tập set's legal basis is not verified: the signer names the text.
+  await signer.getByLabel('Số, ký hiệu văn bản').fill('123/HD-KHVN');
+  await signer.getByLabel('Ngày ký văn bản').fill('2023-03-15');
+  await signer.getByLabel('Cơ quan ban hành', { exact: true }).fill('Trung ương Hội Khuyến học Việt Nam');
   await signer.getByRole('button', { name: 'Ban hành quyết định' }).click();
   await expect(signer.locator('.error-summary')).toHaveCount(0);
   await expect(signer.getByRole('heading', { level: 1 })).toHaveText(`Quyết định số ${RUN}/QĐ-UBND`);

@@ -258,6 +258,11 @@ async fn an_officer_lays_scores_and_moves_households_in_bulk_and_the_signer_ends
             ("legal_basis", "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;".into()),
             ("signer_title", "CHỦ TỊCH".into()),
             ("signer_name", "Vi Văn Lãnh".into()),
+            // gdht's legal basis is not verified: the signer names the text it comes from.
+            ("basis_kind", "Hướng dẫn".into()),
+            ("basis_number", "123/HD-KHVN".into()),
+            ("basis_signed", "15/03/2023".into()),
+            ("basis_issuer", "Trung ương Hội Khuyến học Việt Nam".into()),
         ];
         let keys: Vec<String> = ids.iter().filter(|id| **id != failing).map(|id| format!("chon:{id}")).collect();
         fields.extend(keys.iter().map(|k| (k.as_str(), "1".to_string())));
