@@ -172,14 +172,14 @@ pub async fn lay_all(state: &AppState, user: &CurrentUser, c: &CampaignRow, vill
     for v in villages {
         let u = state.store.unit(*v).await.map_err(|_| WebError::invalid("villages", "Thôn đã chọn không tồn tại"))?;
         if u.kind != hoctap_domain::unit::UnitKind::Village
-            || !user.sees(state, u.id).await?
+            || !user.sees(&state.store, u.id).await?
             || !state.store.in_scope(c.unit_id, u.id, today).await?
         {
             return Err(WebError::invalid("villages", format!("{} không thuộc địa bàn của đợt đánh giá trong phạm vi của bạn", u.name)));
         }
     }
     // Where to look: the narrower of the user's scope and the campaign's unit.
-    let within_campaign = user.sees(state, c.unit_id).await?;
+    let within_campaign = user.sees(&state.store, c.unit_id).await?;
     let areas: Vec<Option<i64>> =
         if villages.is_empty() { vec![within_campaign.then_some(c.unit_id)] } else { villages.iter().map(|v| Some(*v)).collect() };
     let existing = state.store.campaign_subjects(c.id).await?;
@@ -218,7 +218,7 @@ pub async fn lay_all(state: &AppState, user: &CurrentUser, c: &CampaignRow, vill
                 v
             };
             for u in units {
-                if user.sees(state, u.id).await? {
+                if user.sees(&state.store, u.id).await? {
                     subjects.push((u.id, format!("{} {}", u.code, u.name), u.id));
                 }
             }
@@ -297,7 +297,8 @@ async fn lay_page(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
 pub(crate) async fn visible_campaign(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<CampaignRow> {
     user.require(Action::ReadLocal)?;
     let c = state.store.campaign(id).await?;
-    let visible = user.sees(state, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
+    let visible =
+        user.sees(&state.store, c.unit_id).await? || state.store.in_scope(c.unit_id, user.user.unit_id, hoctap_store::today()).await?;
     if !visible {
         return Err(WebError::NotFound("đợt đánh giá"));
     }
@@ -457,7 +458,7 @@ fn choices(all: &[(&str, &str)], counts: &[(String, i64)], selected: &str) -> Ve
 pub async fn list_view(state: &AppState, user: &CurrentUser, c: &CampaignRow, q: &ListQuery) -> WebResult<ListView> {
     let today = hoctap_store::today();
     let filter = q.filter()?;
-    let after = if q.sau.trim().is_empty() { None } else { Some(crate::cursor::open(&cursor_list(c), &q.sau)?) };
+    let after = if q.sau.trim().is_empty() { None } else { Some(hoctap_app::cursor::open(&cursor_list(c), &q.sau)?) };
     let rows = state.store.campaign_dossiers(c.id, user.scope(), today, &filter, after, Some(PAGE)).await?;
     let counts: DossierCounts = state.store.campaign_counts(c.id, user.scope(), today, &filter).await?;
     let names: HashMap<i64, String> = counts.by_village.iter().map(|(id, name, _)| (*id, name.clone())).collect();
@@ -485,7 +486,7 @@ pub async fn list_view(state: &AppState, user: &CurrentUser, c: &CampaignRow, q:
         format!(
             "/dot-danh-gia/{}?{qs}{sep}sau={}",
             c.id,
-            rows.last().map(|a| crate::cursor::seal(&cursor_list(c), a.id)).unwrap_or_default()
+            rows.last().map(|a| hoctap_app::cursor::seal(&cursor_list(c), a.id)).unwrap_or_default()
         )
     });
     let reviewers = state
@@ -499,7 +500,7 @@ pub async fn list_view(state: &AppState, user: &CurrentUser, c: &CampaignRow, q:
     let lay_villages = if may_prepare(user) && !c.closed && registry_of(set.subject).is_some() {
         let mut v = Vec::new();
         for u in state.store.villages(c.unit_id, today).await.unwrap_or_default() {
-            if user.sees(state, u.id).await? {
+            if user.sees(&state.store, u.id).await? {
                 v.push((u.id, u.name));
             }
         }
@@ -827,7 +828,7 @@ pub async fn tally_import(
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let columns = tally_columns(&set);
     let specs = tally_xlsx::column_specs(&columns);
-    let rows = crate::upload::read_rows(bytes, specs, 20_000).await?;
+    let rows = hoctap_app::upload::read_rows(bytes, specs, 20_000).await?;
     if rows.is_empty() {
         return Err(WebError::invalid("file", "Tệp không có dòng dữ liệu nào"));
     }
@@ -996,7 +997,7 @@ impl TallyPage {
 
     fn failed(mut self, e: WebError) -> WebResult<Response> {
         let status = e.status();
-        self.errors = FieldError::from_web(&e).map(|x| vec![x]).ok_or(e)?;
+        self.errors = super::field_error(&e).map(|x| vec![x]).ok_or(e)?;
         Ok((status, Html(self.render()?)).into_response())
     }
 }
