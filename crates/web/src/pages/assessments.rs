@@ -960,19 +960,10 @@ pub(crate) async fn evaluate_answers(
     let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
         Ok(r) => {
             let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
-            let mut value = serde_json::to_value(&r).unwrap_or_default();
-            // The API's result always carries its four fields: a set scored in bands has no level.
-            if let Some(map) = value.as_object_mut() {
-                map.entry("level").or_insert(serde_json::Value::Null);
-            }
-            (value, r.passed, level)
+            (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
         }
         // Incomplete answers are saved as a draft: the result says what is missing.
-        Err(e) => (
-            serde_json::json!({"summary": capitalise(&e.to_string()), "passed": false, "level": null, "explanation": []}),
-            false,
-            String::new(),
-        ),
+        Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
     };
     Ok((answers_json, result, passed, level))
 }
