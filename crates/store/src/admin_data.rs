@@ -4,15 +4,15 @@
 //! between them. A unit that the reform kept unchanged (same code and name) keeps its
 //! identity across the date and only changes parent; every other unit ends or starts there.
 
+use crate::db::Conn;
 use crate::reorg::insert_closure;
-use crate::{Engine, Result, Store, StoreError, date_text, get_i64};
+use crate::{Engine, Result, Store, StoreError, date_text};
 use hoctap_domain::date::{BEGINNING, Validity};
 use hoctap_domain::hierarchy::{Hierarchy, ParentEdge, UnitId, UnitRecord, closure_rows};
 use hoctap_domain::text;
 use hoctap_domain::unit::{UnitCode, UnitName, UnitType};
 use jiff::civil::{Date, date};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -375,8 +375,8 @@ fn build() -> Result<Built> {
 impl Store {
     /// Whether admin units are already loaded.
     pub async fn admin_units_loaded(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM units WHERE kind = 'province'").fetch_one(self.pool()).await?;
-        Ok(get_i64(&row, "n")? > 0)
+        let row = crate::db::query("SELECT COUNT(*) AS n FROM units WHERE kind = 'province'").fetch_one(self.pool()).await?;
+        Ok(row.i64("n")? > 0)
     }
 
     /// Loads the shipped data into an empty database, in one transaction.
@@ -403,9 +403,9 @@ impl Store {
         insert_units(&mut tx, &built).await?;
         let edges = built.h.edges();
         for chunk in edges.chunks(500) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 4 + 1, 4))).collect();
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 4 + 1, 4))).collect();
             let sql = format!("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES {}", values.join(", "));
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {
                 q = q.bind(e.child.0).bind(e.parent.0).bind(date_text(e.validity.from)).bind(date_text(e.validity.to));
             }
@@ -415,21 +415,23 @@ impl Store {
         let mut links = 0;
         for (i, (kind, on, act, ev_links)) in built.events.iter().enumerate() {
             let event_id = i64::try_from(i).unwrap_or(0) + 1;
-            sqlx::query("INSERT INTO lineage_events (id, kind, effective_on, legal_act, note) VALUES ($1, $2, $3, $4, 'dữ liệu gốc 2025')")
-                .bind(event_id)
-                .bind(*kind)
-                .bind(date_text(*on))
-                .bind(act)
-                .execute(&mut *tx)
-                .await?;
+            crate::db::query(
+                "INSERT INTO lineage_events (id, kind, effective_on, legal_act, note) VALUES ($1, $2, $3, $4, 'dữ liệu gốc 2025')",
+            )
+            .bind(event_id)
+            .bind(*kind)
+            .bind(date_text(*on))
+            .bind(act)
+            .execute(&mut *tx)
+            .await?;
             for chunk in ev_links.chunks(500) {
                 let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 5 + 1, 5))).collect();
+                    (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 5 + 1, 5))).collect();
                 let sql = format!(
                     "INSERT INTO lineage_links (event_id, predecessor_id, successor_id, partial, seat) VALUES {}",
                     values.join(", ")
                 );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
                 for (p, s, partial, seat) in chunk {
                     q = q.bind(event_id).bind(p.0).bind(s.0).bind(i64::from(*partial)).bind(i64::from(*seat));
                 }
@@ -440,7 +442,7 @@ impl Store {
         if self.engine() == Engine::Postgres {
             for t in ["units", "lineage_events"] {
                 let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))");
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
             }
         }
         crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
@@ -459,12 +461,12 @@ impl Store {
 
     /// Reports the known gaps of the data and any broken invariant.
     pub async fn admin_units_check(&self, today: Date) -> Result<GapReport> {
-        let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(String, String)>> {
+        let pairs = |rows: Vec<crate::db::Row>| -> Result<Vec<(String, String)>> {
             rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("name")?))).collect()
         };
         let mut g = GapReport {
             legacy_without_successor: pairs(
-                sqlx::query(
+                crate::db::query(
                     "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_to <= $1 \
                      AND NOT EXISTS (SELECT 1 FROM lineage_links l WHERE l.predecessor_id = u.id) ORDER BY u.code",
                 )
@@ -473,7 +475,7 @@ impl Store {
                 .await?,
             )?,
             current_without_predecessor: pairs(
-                sqlx::query(
+                crate::db::query(
                     "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_from = $1 \
                      AND NOT EXISTS (SELECT 1 FROM lineage_links l WHERE l.successor_id = u.id) ORDER BY u.code",
                 )
@@ -482,7 +484,7 @@ impl Store {
                 .await?,
             )?,
             orphans_today: pairs(
-                sqlx::query(
+                crate::db::query(
                     "SELECT u.code, u.name FROM units u WHERE u.kind <> 'province' AND u.valid_from <= $1 AND u.valid_to > $1 \
                      AND NOT EXISTS (SELECT 1 FROM unit_parents p JOIN units q ON q.id = p.parent_id WHERE p.child_id = u.id \
                        AND p.valid_from <= $1 AND p.valid_to > $1 AND q.valid_from <= $1 AND q.valid_to > $1) ORDER BY u.code",
@@ -493,14 +495,15 @@ impl Store {
             )?,
             ..GapReport::default()
         };
-        g.duplicate_codes_today =
-            sqlx::query("SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code")
-                .bind(date_text(today))
-                .fetch_all(self.pool())
-                .await?
-                .iter()
-                .map(|r| r.try_get("code"))
-                .collect::<Result<_, _>>()?;
+        g.duplicate_codes_today = crate::db::query(
+            "SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code",
+        )
+        .bind(date_text(today))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("code"))
+        .collect::<Result<_, _>>()?;
         let counts = |v: Vec<(hoctap_domain::unit::UnitKind, i64)>| v.into_iter().map(|(k, n)| (k.label().to_string(), n)).collect();
         g.counts_2024 = counts(self.count_by_kind(date(2024, 12, 31)).await?);
         g.counts_today = counts(self.count_by_kind(today).await?);
@@ -508,16 +511,16 @@ impl Store {
     }
 }
 
-async fn insert_units(conn: &mut AnyConnection, b: &Built) -> Result<()> {
-    let anon = crate::reorg::anonymous(&*conn);
+async fn insert_units(conn: &mut Conn, b: &Built) -> Result<()> {
+    let anon = crate::dialect::anonymous(&*conn);
     let units: Vec<&UnitRecord> = b.h.units().collect();
     for chunk in units.chunks(400) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::reorg::placeholders(anon, i * 9 + 1, 9))).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 9 + 1, 9))).collect();
         let sql = format!(
             "INSERT INTO units (id, code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) VALUES {}",
             values.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for u in chunk {
             q = q
                 .bind(u.id.0)

@@ -3,12 +3,11 @@
 //! acting at once cannot both move the same dossier.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use crate::db::Row;
+use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::workflow::{Dossier, ReviewStep, State};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignRow {
@@ -70,43 +69,43 @@ pub struct TransitionRow {
 
 const CAMPAIGN_COLS: &str = "c.id, c.year, c.set_id, c.set_version, c.unit_id, u.name AS unit_name, c.title, c.self_assessment_closes, c.dossier_due, c.decision_due, c.chain_json, c.opened_by, c.closed";
 
-fn campaign_from(r: &AnyRow) -> Result<CampaignRow> {
-    let date = |c: &str| -> Result<Date> { parse_date_col(&r.try_get::<String, _>(c)?) };
+fn campaign_from(r: &Row) -> Result<CampaignRow> {
+    let date = |c: &str| -> Result<Date> { parse_date_col(&r.text(c)?) };
     Ok(CampaignRow {
-        id: get_i64(r, "id")?,
-        year: get_i64(r, "year")?,
+        id: r.i64("id")?,
+        year: r.i64("year")?,
         set_id: r.try_get("set_id")?,
         set_version: r.try_get("set_version")?,
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         title: r.try_get("title")?,
         self_assessment_closes: date("self_assessment_closes")?,
         dossier_due: date("dossier_due")?,
         decision_due: date("decision_due")?,
-        chain: serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        chain: serde_json::from_str(&r.text("chain_json")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         opened_by: r.try_get("opened_by")?,
-        closed: get_i64(r, "closed")? != 0,
+        closed: r.i64("closed")? != 0,
     })
 }
 
 pub(crate) const ASSESSMENT_COLS: &str = "a.id, a.campaign_id, a.subject_kind, a.subject_id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.answers_json, a.result_json, a.passed, a.level, a.updated_at, a.override_reason, c.chain_json";
 
-pub(crate) fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
+pub(crate) fn assessment_from(r: &Row) -> Result<AssessmentRow> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
-    let state: State = serde_json::from_str(&r.try_get::<String, _>("state_json")?).map_err(corrupt)?;
-    let chain: Vec<ReviewStep> = serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(corrupt)?;
+    let state: State = serde_json::from_str(&r.text("state_json")?).map_err(corrupt)?;
+    let chain: Vec<ReviewStep> = serde_json::from_str(&r.text("chain_json")?).map_err(corrupt)?;
     let result: String = r.try_get("result_json")?;
     Ok(AssessmentRow {
-        id: get_i64(r, "id")?,
-        campaign_id: get_i64(r, "campaign_id")?,
+        id: r.i64("id")?,
+        campaign_id: r.i64("campaign_id")?,
         subject_kind: r.try_get("subject_kind")?,
-        subject_id: get_i64(r, "subject_id")?,
+        subject_id: r.i64("subject_id")?,
         subject_label: r.try_get("subject_label")?,
-        unit_id: get_i64(r, "unit_id")?,
-        dossier: Dossier { state, submitted_by: get_opt_i64(r, "submitted_by")?, chain },
-        answers: serde_json::from_str(&r.try_get::<String, _>("answers_json")?).map_err(corrupt)?,
+        unit_id: r.i64("unit_id")?,
+        dossier: Dossier { state, submitted_by: r.opt_i64("submitted_by")?, chain },
+        answers: serde_json::from_str(&r.text("answers_json")?).map_err(corrupt)?,
         result: if result.is_empty() { None } else { serde_json::from_str(&result).ok() },
-        passed: get_i64(r, "passed")? != 0,
+        passed: r.i64("passed")? != 0,
         level: r.try_get("level")?,
         updated_at: r.try_get("updated_at")?,
         override_reason: r.try_get("override_reason")?,
@@ -117,7 +116,7 @@ impl Store {
     pub async fn create_campaign(&self, actor: &Actor, c: NewCampaign) -> Result<i64> {
         let unit = self.unit(c.unit_id).await?;
         let mut tx = self.begin().await?;
-        let res = sqlx::query(
+        let res = crate::db::query(
             "INSERT INTO campaigns (year, set_id, set_version, unit_id, province_code, title, self_assessment_closes, dossier_due, decision_due, chain_json, opened_by, opened_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
@@ -138,7 +137,7 @@ impl Store {
         let row = res.map_err(|e| {
             StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
         })?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -166,13 +165,13 @@ impl Store {
                AND ((x.ancestor_id = $1 AND x.descendant_id = c.unit_id) OR (x.ancestor_id = c.unit_id AND x.descendant_id = $1)))) \
              ORDER BY c.year DESC, c.id DESC"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(campaign_from).collect()
     }
 
     pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
         let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -194,7 +193,7 @@ impl Store {
         let dossier = Dossier::new(campaign.chain.clone());
         let mut tx = self.begin().await?;
         let now = now_text();
-        let res = sqlx::query(
+        let res = crate::db::query(
             "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{\"answers\":{}}', $9, $9) RETURNING id",
         )
@@ -210,7 +209,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "subject", || format!("{subject_label} đã có hồ sơ trong đợt này")))?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -230,7 +229,8 @@ impl Store {
 
     pub async fn assessment(&self, id: i64) -> Result<AssessmentRow> {
         let sql = format!("SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("hồ sơ"))?;
+        let row =
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("hồ sơ"))?;
         assessment_from(&row)
     }
 
@@ -241,7 +241,8 @@ impl Store {
              AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $2 AND x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3)) \
              ORDER BY a.subject_label, a.id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(campaign_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows =
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(campaign_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(assessment_from).collect()
     }
 
@@ -252,7 +253,7 @@ impl Store {
              AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
              ORDER BY a.updated_at LIMIT $3"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
         rows.iter().map(assessment_from).collect()
     }
 
@@ -267,7 +268,7 @@ impl Store {
         level: &str,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
+        let n = crate::db::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
             .bind(answers.to_string())
             .bind(result.to_string())
             .bind(i64::from(passed))
@@ -320,7 +321,7 @@ impl Store {
 
 /// A transition inside the caller's transaction (compare-and-set on the stored state).
 pub(crate) async fn transition_tx(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     a: &AssessmentRow,
     next: &Dossier,

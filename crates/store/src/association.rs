@@ -7,8 +7,9 @@
 //! `hoi-vien` and `quy-khuyen-hoc`; the rules are `hoctap_domain::fund`.
 
 use crate::audit::{AuditEntry, record};
+use crate::db::{Conn, Row};
 use crate::registry::{RegistryRecord, UnitCache, insert, place};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
 use hoctap_domain::fund::{
     Dong, EntryKind, FundError, KindTotal, NewEntry, OfficerRole, Posted, YearBalance, check_balance, check_officer, check_reversal,
@@ -17,8 +18,6 @@ use hoctap_domain::fund::{
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, FUND_ENTRIES, RegistryKind, Value, Values};
 use jiff::civil::{Date, date};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 /// A branch (hội, chi hội) as the association pages need it.
 #[derive(Debug, Clone, Serialize)]
@@ -122,14 +121,14 @@ pub struct CardCheck {
 const ENTRY_COLUMNS: &str = "e.id, e.entry_no, e.posted_on, e.kind, e.amount, e.counterparty, e.beneficiary_cccd, e.decision, e.reverses, \
      (SELECT r.entry_no FROM reg_fund_entries r WHERE r.branch = e.branch AND r.reverses = e.entry_no) AS reversed_by";
 
-fn entry_from_row(r: &AnyRow) -> Result<FundEntryRow> {
+fn entry_from_row(r: &Row) -> Result<FundEntryRow> {
     let kind: String = r.try_get("kind")?;
     Ok(FundEntryRow {
-        id: get_i64(r, "id")?,
-        entry_no: r.try_get::<Option<String>, _>("entry_no")?.unwrap_or_default(),
-        posted_on: parse_date_col(&r.try_get::<Option<String>, _>("posted_on")?.unwrap_or_default())?,
+        id: r.i64("id")?,
+        entry_no: r.opt_text("entry_no")?.unwrap_or_default(),
+        posted_on: parse_date_col(&r.opt_text("posted_on")?.unwrap_or_default())?,
         kind: EntryKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        amount: Dong::new(crate::get_opt_i64(r, "amount")?.unwrap_or(0)),
+        amount: Dong::new(r.opt_i64("amount")?.unwrap_or(0)),
         counterparty: r.try_get("counterparty")?,
         beneficiary_cccd: r.try_get("beneficiary_cccd")?,
         decision: r.try_get("decision")?,
@@ -158,15 +157,22 @@ fn year_bounds(year: i16) -> (String, String) {
     (date_text(date(year, 1, 1)), date_text(date(year.saturating_add(1), 1, 1)))
 }
 
-async fn entry_by_no(conn: &mut AnyConnection, branch: &str, no: &str) -> Result<Option<FundEntryRow>> {
+async fn entry_by_no(conn: &mut Conn, branch: &str, no: &str) -> Result<Option<FundEntryRow>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM reg_fund_entries e WHERE e.branch = $1 AND e.entry_no = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch).bind(no).fetch_optional(&mut *conn).await?.as_ref().map(entry_from_row).transpose()
+    crate::db::query(sqlx::AssertSqlSafe(sql))
+        .bind(branch)
+        .bind(no)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(entry_from_row)
+        .transpose()
 }
 
 /// Checks a fund entry against the ledger's rules inside the writing transaction: the entry on
 /// its own, and a reversal against the entry it names. Used by postings and by the generic
 /// registry (form, API, import), so no path can write an entry the rules refuse.
-pub(crate) async fn check_entry(conn: &mut AnyConnection, values: &Values) -> Result<()> {
+pub(crate) async fn check_entry(conn: &mut Conn, values: &Values) -> Result<()> {
     let text = |c: &str| match values.get(c) {
         Some(Value::Text(s)) => Some(s.clone()),
         _ => None,
@@ -192,7 +198,7 @@ pub(crate) async fn check_entry(conn: &mut AnyConnection, values: &Values) -> Re
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, e.branch FROM reg_fund_entries e WHERE e.entry_no = $1 ORDER BY CASE WHEN e.branch = $2 THEN 0 ELSE 1 END"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&reverses).bind(&branch).fetch_optional(&mut *conn).await?;
+    let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(&reverses).bind(&branch).fetch_optional(&mut *conn).await?;
     let Some(row) = row else {
         return Err(StoreError::invalid("reverses", format!("Đảo bút toán: không có bút toán số {reverses} trong sổ quỹ")));
     };
@@ -216,12 +222,12 @@ impl Store {
 
     /// A branch by its code.
     pub async fn branch_by_code(&self, code: &str) -> Result<BranchRow> {
-        let row = sqlx::query("SELECT id FROM reg_association_branches WHERE code = $1")
+        let row = crate::db::query("SELECT id FROM reg_association_branches WHERE code = $1")
             .bind(code.trim().to_ascii_uppercase())
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("hội, chi hội"))?;
-        self.branch(get_i64(&row, "id")?).await
+        self.branch(row.i64("id")?).await
     }
 
     /// Posts an entry to a branch's ledger (see [`Store::fund_post_confirmed`]); a payment that
@@ -299,7 +305,7 @@ impl Store {
             sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
         }
         sql.push_str(" ORDER BY e.posted_on, e.id");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
         if let Some(y) = year {
             let (from, to) = year_bounds(y);
             q = q.bind(from).bind(to);
@@ -323,7 +329,7 @@ impl Store {
 
     /// The years that have entries, first to last.
     pub async fn fund_years(&self, branch: &str) -> Result<Vec<i16>> {
-        let row = sqlx::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1")
+        let row = crate::db::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1")
             .bind(branch)
             .fetch_one(self.pool())
             .await?;
@@ -346,16 +352,16 @@ impl Store {
             sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
         }
         sql.push_str(" GROUP BY e.counterparty ORDER BY total DESC, e.counterparty");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
         if let Some(y) = year {
             let (from, to) = year_bounds(y);
             q = q.bind(from).bind(to);
         }
         let mut out = Vec::new();
         for r in q.fetch_all(self.pool()).await? {
-            let total = Dong::new(get_i64(&r, "total")?);
+            let total = Dong::new(r.i64("total")?);
             if total > Dong::ZERO {
-                out.push(Donor { name: r.try_get("name")?, total, gifts: get_i64(&r, "gifts")? });
+                out.push(Donor { name: r.try_get("name")?, total, gifts: r.i64("gifts")? });
             }
         }
         Ok(out)
@@ -376,7 +382,7 @@ impl Store {
     /// with their dues for it, by name.
     pub async fn dues(&self, branch: &str, year: i16) -> Result<Vec<DuesLine>> {
         let (from, to) = year_bounds(year);
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT m.id, m.full_name, m.dues_per_year, d.amount, d.entry_no, d.paid_on FROM reg_association_members m \
              LEFT JOIN member_dues d ON d.member_id = m.id AND d.year = $2 \
              WHERE m.branch = $1 AND COALESCE(m.joined_on, m.valid_from) < $4 AND m.valid_to > $3 ORDER BY m.full_name, m.id",
@@ -389,16 +395,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let paid = match (crate::get_opt_i64(r, "amount")?, r.try_get::<Option<String>, _>("entry_no")?) {
-                    (Some(a), Some(no)) => {
-                        Some((Dong::new(a), no, parse_date_col(&r.try_get::<Option<String>, _>("paid_on")?.unwrap_or_default())?))
-                    }
+                let paid = match (r.opt_i64("amount")?, r.opt_text("entry_no")?) {
+                    (Some(a), Some(no)) => Some((Dong::new(a), no, parse_date_col(&r.opt_text("paid_on")?.unwrap_or_default())?)),
                     _ => None,
                 };
                 Ok(DuesLine {
-                    member_id: get_i64(r, "id")?,
+                    member_id: r.i64("id")?,
                     full_name: r.try_get("full_name")?,
-                    due: crate::get_opt_i64(r, "dues_per_year")?.map(Dong::new),
+                    due: r.opt_i64("dues_per_year")?.map(Dong::new),
                     paid,
                 })
             })
@@ -438,7 +442,7 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         let stored = post_in(&mut tx, actor, branch, &entry, None, posted_on, scope, None).await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO member_dues (member_id, year, branch, amount, entry_no, paid_on, province_code, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT province_code FROM units WHERE id = $7), ''), $8)",
         )
@@ -479,7 +483,7 @@ impl Store {
 
     /// Officers of a branch in office on `on`, head first.
     pub async fn officers(&self, branch_id: i64, on: Date) -> Result<Vec<OfficerRow>> {
-        let rows = sqlx::query("SELECT id, branch_id, full_name, role, phone, term_from, term_to FROM association_officers WHERE branch_id = $1 AND term_from <= $2 AND term_to > $2 ORDER BY id")
+        let rows = crate::db::query("SELECT id, branch_id, full_name, role, phone, term_from, term_to FROM association_officers WHERE branch_id = $1 AND term_from <= $2 AND term_to > $2 ORDER BY id")
             .bind(branch_id)
             .bind(date_text(on))
             .fetch_all(self.pool())
@@ -489,15 +493,12 @@ impl Store {
             .map(|r| {
                 let role: String = r.try_get("role")?;
                 Ok(OfficerRow {
-                    id: get_i64(r, "id")?,
-                    branch_id: get_i64(r, "branch_id")?,
+                    id: r.i64("id")?,
+                    branch_id: r.i64("branch_id")?,
                     full_name: r.try_get("full_name")?,
                     role: OfficerRole::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     phone: r.try_get("phone")?,
-                    term: Validity {
-                        from: parse_date_col(&r.try_get::<String, _>("term_from")?)?,
-                        to: parse_date_col(&r.try_get::<String, _>("term_to")?)?,
-                    },
+                    term: Validity { from: parse_date_col(&r.text("term_from")?)?, to: parse_date_col(&r.text("term_to")?)? },
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -520,7 +521,7 @@ impl Store {
         let current: Vec<OfficerRole> = self.officers(branch.id, from).await?.into_iter().map(|o| o.role).collect();
         check_officer(&current, role).map_err(fund_error)?;
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO association_officers (branch_id, unit_id, province_code, full_name, role, phone, term_from, term_to, created_at) \
              VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -534,7 +535,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -587,13 +588,13 @@ impl Store {
     /// The public code of a member's card, issued (with `new_code`) on first use.
     pub async fn member_card(&self, actor: &Actor, member: &RegistryRecord, new_code: &str) -> Result<String> {
         if let Some(r) =
-            sqlx::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_optional(self.pool()).await?
+            crate::db::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_optional(self.pool()).await?
         {
             return Ok(r.try_get("code")?);
         }
         let mut tx = self.begin().await?;
         // Two first prints at once: one card is issued (and audited), the other reads it.
-        let inserted = sqlx::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
+        let inserted = crate::db::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
             .bind(member.id)
             .bind(new_code)
             .bind(member.unit_id)
@@ -603,7 +604,8 @@ impl Store {
             .rows_affected();
         if inserted == 0 {
             tx.rollback().await?;
-            let r = sqlx::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_one(self.pool()).await?;
+            let r =
+                crate::db::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_one(self.pool()).await?;
             return Ok(r.try_get("code")?);
         }
         record(
@@ -625,14 +627,14 @@ impl Store {
 
     /// What the public check of a card shows, by its code.
     pub async fn card_check(&self, code: &str) -> Result<Option<CardCheck>> {
-        let Some(r) = sqlx::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1")
+        let Some(r) = crate::db::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1")
             .bind(code)
             .fetch_optional(self.pool())
             .await?
         else {
             return Ok(None);
         };
-        let member = self.registry_get(&ASSOCIATION_MEMBERS, get_i64(&r, "member_id")?).await?;
+        let member = self.registry_get(&ASSOCIATION_MEMBERS, r.i64("member_id")?).await?;
         let branch_code = match member.values.get("branch") {
             Some(Value::Text(s)) => s.clone(),
             _ => String::new(),
@@ -645,7 +647,7 @@ impl Store {
                 Some(Value::Date(d)) => Some(*d),
                 _ => None,
             },
-            issued_on: parse_date_col(&r.try_get::<String, _>("issued_on")?)?,
+            issued_on: parse_date_col(&r.text("issued_on")?)?,
             active: member.validity.contains(crate::today()),
         }))
     }
@@ -654,7 +656,7 @@ impl Store {
 /// Posts an entry inside a transaction (see [`Store::fund_post_confirmed`]).
 #[expect(clippy::too_many_arguments, reason = "a posting's parts, named at every call")]
 async fn post_in(
-    tx: &mut AnyConnection,
+    tx: &mut Conn,
     actor: &Actor,
     branch: &BranchRow,
     entry: &NewEntry,
@@ -663,11 +665,11 @@ async fn post_in(
     scope: Option<i64>,
     overdraft_reason: Option<&str>,
 ) -> Result<FundEntryRow> {
-    sqlx::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING")
+    crate::db::query("INSERT INTO fund_ledgers (branch, last_seq) VALUES ($1, 0) ON CONFLICT (branch) DO NOTHING")
         .bind(&branch.code)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1").bind(&branch.code).execute(&mut *tx).await?;
+    crate::db::query("UPDATE fund_ledgers SET last_seq = last_seq + 1 WHERE branch = $1").bind(&branch.code).execute(&mut *tx).await?;
     // The balance is read after the ledger's row is raised: a concurrent payment is counted.
     let overdraft = if reverses.is_none() {
         let balance: Dong = totals_in(&mut *tx, &branch.code, None, None).await?.iter().map(|t| effect(t.kind, t.sum, t.is_reversal)).sum();
@@ -679,13 +681,13 @@ async fn post_in(
     };
     let direction = entry.kind.direction();
     let year = posted_on.year();
-    sqlx::query("INSERT INTO fund_voucher_seqs (branch, year, direction, last_seq) VALUES ($1, $2, $3, 0) ON CONFLICT (branch, year, direction) DO NOTHING")
+    crate::db::query("INSERT INTO fund_voucher_seqs (branch, year, direction, last_seq) VALUES ($1, $2, $3, 0) ON CONFLICT (branch, year, direction) DO NOTHING")
         .bind(&branch.code)
         .bind(i64::from(year))
         .bind(direction.prefix())
         .execute(&mut *tx)
         .await?;
-    let row = sqlx::query(
+    let row = crate::db::query(
         "UPDATE fund_voucher_seqs SET last_seq = last_seq + 1 WHERE branch = $1 AND year = $2 AND direction = $3 RETURNING last_seq",
     )
     .bind(&branch.code)
@@ -693,14 +695,14 @@ async fn post_in(
     .bind(direction.prefix())
     .fetch_one(&mut *tx)
     .await?;
-    let mut seq = get_i64(&row, "last_seq")?;
+    let mut seq = row.i64("last_seq")?;
     // Entries imported with numbers of their own may already use a number of the sequence.
     let mut no = entry_no(direction, year, seq);
     while entry_by_no(&mut *tx, &branch.code, &no).await?.is_some() {
         seq += 1;
         no = entry_no(direction, year, seq);
     }
-    sqlx::query("UPDATE fund_voucher_seqs SET last_seq = $1 WHERE branch = $2 AND year = $3 AND direction = $4")
+    crate::db::query("UPDATE fund_voucher_seqs SET last_seq = $1 WHERE branch = $2 AND year = $3 AND direction = $4")
         .bind(seq)
         .bind(&branch.code)
         .bind(i64::from(year))
@@ -739,7 +741,7 @@ async fn post_in(
         .await?;
     let mut after = crate::registry::audit_json(&FUND_ENTRIES, &values);
     if let Some((balance, reason)) = &overdraft {
-        sqlx::query("INSERT INTO fund_overdrafts (branch, entry_no, balance_before, reason) VALUES ($1, $2, $3, $4)")
+        crate::db::query("INSERT INTO fund_overdrafts (branch, entry_no, balance_before, reason) VALUES ($1, $2, $3, $4)")
             .bind(&branch.code)
             .bind(&no)
             .bind(balance.get())
@@ -767,7 +769,7 @@ async fn post_in(
 }
 
 /// Totals by kind and reversal of a ledger's entries posted in [from, to) (either end open).
-async fn totals_in(conn: &mut AnyConnection, branch: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<KindTotal>> {
+async fn totals_in(conn: &mut Conn, branch: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<KindTotal>> {
     let mut sql = "SELECT e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END AS rev, CAST(SUM(e.amount) AS BIGINT) AS total \
          FROM reg_fund_entries e WHERE e.branch = $1"
         .to_string();
@@ -779,7 +781,7 @@ async fn totals_in(conn: &mut AnyConnection, branch: &str, from: Option<&str>, t
         }
     }
     sql.push_str(" GROUP BY e.kind, CASE WHEN e.reverses IS NULL THEN 0 ELSE 1 END");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
     for b in [from, to].into_iter().flatten() {
         q = q.bind(b);
     }
@@ -790,8 +792,8 @@ async fn totals_in(conn: &mut AnyConnection, branch: &str, from: Option<&str>, t
             let kind: String = r.try_get("kind")?;
             Ok(KindTotal {
                 kind: EntryKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                is_reversal: get_i64(r, "rev")? != 0,
-                sum: Dong::new(get_i64(r, "total")?),
+                is_reversal: r.i64("rev")? != 0,
+                sum: Dong::new(r.i64("total")?),
             })
         })
         .collect()
@@ -805,7 +807,7 @@ pub(crate) fn is_ledger(kind: RegistryKind) -> bool {
 /// Ends a term (an association officer's, a board member's) on `on`: the row of `id` under
 /// `owner_id` must have started before that day and still run; `refusal` says why not.
 pub(crate) async fn end_term(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     owner_column: &str,
     owner_id: i64,
@@ -814,7 +816,7 @@ pub(crate) async fn end_term(
     refusal: &str,
 ) -> Result<()> {
     let sql = format!("UPDATE {table} SET term_to = $1 WHERE id = $2 AND {owner_column} = $3 AND term_from < $1 AND term_to > $1");
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).bind(owner_id).execute(&mut *conn).await?;
+    let done = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).bind(owner_id).execute(&mut *conn).await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::invalid("on", refusal));
     }

@@ -1,9 +1,9 @@
 //! The append-only audit log (nhật ký): who, when, unit, action, before/after. Every write of
 //! the store records its entry in the same transaction as the change.
 
-use crate::{Actor, Result, Store, get_i64, get_opt_i64, now_text};
+use crate::db::Conn;
+use crate::{Actor, Result, Store, now_text};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
 
 /// One entry to record.
 pub struct AuditEntry<'a> {
@@ -48,9 +48,9 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-pub(crate) async fn record(conn: &mut AnyConnection, actor: &Actor, e: AuditEntry<'_>) -> Result<()> {
+pub(crate) async fn record(conn: &mut Conn, actor: &Actor, e: AuditEntry<'_>) -> Result<()> {
     let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO audit_log (at, user_id, username, unit_id, province_code, action, entity, entity_id, before_json, after_json) \
          VALUES ($1, $2, $3, $4, COALESCE((SELECT province_code FROM units WHERE id = $4), ''), $5, $6, $7, $8, $9)",
     )
@@ -71,7 +71,7 @@ pub(crate) async fn record(conn: &mut AnyConnection, actor: &Actor, e: AuditEntr
 impl Store {
     /// Reads the log, newest first.
     pub async fn audit(&self, f: &AuditFilter, on: jiff::civil::Date) -> Result<Vec<AuditRecord>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT a.id, a.at, a.user_id, a.username, a.unit_id, u.name AS unit_name, a.action, a.entity, a.entity_id, a.before_json, a.after_json \
              FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id \
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = a.unit_id AND c.valid_from <= $2 AND c.valid_to > $2)) \
@@ -101,11 +101,11 @@ impl Store {
                     Ok(if s.is_empty() { None } else { serde_json::from_str(&s).ok() })
                 };
                 Ok(AuditRecord {
-                    id: get_i64(r, "id")?,
+                    id: r.i64("id")?,
                     at: r.try_get("at")?,
-                    user_id: get_opt_i64(r, "user_id")?,
+                    user_id: r.opt_i64("user_id")?,
                     username: r.try_get("username")?,
-                    unit_id: get_opt_i64(r, "unit_id")?,
+                    unit_id: r.opt_i64("unit_id")?,
                     unit_name: r.try_get("unit_name")?,
                     action: r.try_get("action")?,
                     entity: r.try_get("entity")?,
@@ -119,7 +119,7 @@ impl Store {
 
     /// Number of entries (tests and the admin page).
     pub async fn audit_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(self.pool()).await?;
-        get_i64(&row, "n")
+        let row = crate::db::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(self.pool()).await?;
+        row.i64("n")
     }
 }

@@ -8,10 +8,9 @@ use hoctap_domain::date::{OPEN_END, Validity};
 use jiff::civil::Date;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, PlanRow, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use crate::{Actor, PlanRow, Result, Store, StoreError, date_text, now_text, parse_date_col};
 
 /// What sets up a board.
 pub struct NewBoard<'a> {
@@ -168,16 +167,16 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-fn validity(r: &sqlx::any::AnyRow, from: &str, to: &str) -> Result<Validity> {
-    Ok(Validity { from: parse_date_col(&r.try_get::<String, _>(from)?)?, to: parse_date_col(&r.try_get::<String, _>(to)?)? })
+fn validity(r: &crate::db::Row, from: &str, to: &str) -> Result<Validity> {
+    Ok(Validity { from: parse_date_col(&r.text(from)?)?, to: parse_date_col(&r.text(to)?)? })
 }
 
-fn board_from(r: &sqlx::any::AnyRow) -> Result<BoardRow> {
+fn board_from(r: &crate::db::Row) -> Result<BoardRow> {
     Ok(BoardRow {
-        id: get_i64(r, "id")?,
-        unit_id: get_i64(r, "unit_id")?,
+        id: r.i64("id")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
-        kind: BoardKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
+        kind: BoardKind::parse(&r.text("kind")?).map_err(corrupt)?,
         name: r.try_get("name")?,
         decision: r.try_get("decision")?,
         decision_on: r.try_get("decision_on")?,
@@ -186,29 +185,29 @@ fn board_from(r: &sqlx::any::AnyRow) -> Result<BoardRow> {
     })
 }
 
-fn task_from(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
+fn task_from(r: &crate::db::Row) -> Result<TaskRow> {
     let status: String = r.try_get("status")?;
     let number: String = r.try_get("number")?;
     let supporting: String = r.try_get("supporting_json")?;
     Ok(TaskRow {
-        id: get_i64(r, "id")?,
-        plan_id: get_i64(r, "plan_id")?,
+        id: r.i64("id")?,
+        plan_id: r.i64("plan_id")?,
         plan_label: if number.is_empty() { r.try_get("title")? } else { number },
-        unit_id: get_i64(r, "unit_id")?,
-        task_no: get_i64(r, "task_no")?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        unit_id: r.i64("unit_id")?,
+        task_no: r.i64("task_no")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         name: r.try_get("name")?,
         lead: r.try_get("lead")?,
         supporting: serde_json::from_str(&supporting).unwrap_or_default(),
         deadline_text: r.try_get("deadline_text")?,
-        due: parse_date_col(&r.try_get::<String, _>("due_on")?)?,
+        due: parse_date_col(&r.text("due_on")?)?,
         assignee_agency: r.try_get("assignee_agency")?,
-        assignee_unit_id: get_opt_i64(r, "assignee_unit_id")?,
+        assignee_unit_id: r.opt_i64("assignee_unit_id")?,
         assignee_unit_name: r.try_get("assignee_unit_name")?,
-        assignee_user_id: get_opt_i64(r, "assignee_user_id")?,
+        assignee_user_id: r.opt_i64("assignee_user_id")?,
         assignee_username: r.try_get("assignee_username")?,
         status: if status.is_empty() { None } else { Some(TaskStatus::parse(&status).map_err(corrupt)?) },
-        progress: u8::try_from(get_i64(r, "progress")?).unwrap_or(0),
+        progress: u8::try_from(r.i64("progress")?).unwrap_or(0),
         last_report_on: r.try_get("last_report_on")?,
     })
 }
@@ -224,7 +223,7 @@ impl Store {
             return Err(StoreError::invalid("name", "Tên ban: không được để trống"));
         }
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO boards (unit_id, province_code, kind, name, decision, decision_on, standing_agency, term_from, term_to, created_by, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $1), ''), $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
@@ -240,7 +239,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -260,7 +259,7 @@ impl Store {
 
     /// The boards of a unit, current first, then by term.
     pub async fn boards_of(&self, unit_id: i64) -> Result<Vec<BoardRow>> {
-        sqlx::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.unit_id = $1 ORDER BY b.term_to DESC, b.term_from DESC, b.id DESC")
+        crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.unit_id = $1 ORDER BY b.term_to DESC, b.term_from DESC, b.id DESC")
             .bind(unit_id)
             .fetch_all(self.pool())
             .await?
@@ -270,7 +269,7 @@ impl Store {
     }
 
     pub async fn board(&self, id: i64) -> Result<BoardRow> {
-        let r = sqlx::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.id = $1")
+        let r = crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -280,7 +279,7 @@ impl Store {
 
     /// Members in office on `on`, Trưởng ban first.
     pub async fn board_members(&self, board_id: i64, on: Date) -> Result<Vec<MemberRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT m.*, us.username FROM board_members m LEFT JOIN users us ON us.id = m.user_id WHERE m.board_id = $1 AND m.term_from <= $2 AND m.term_to > $2 ORDER BY m.id",
         )
         .bind(board_id)
@@ -291,12 +290,12 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(MemberRow {
-                    id: get_i64(r, "id")?,
-                    board_id: get_i64(r, "board_id")?,
+                    id: r.i64("id")?,
+                    board_id: r.i64("board_id")?,
                     full_name: r.try_get("full_name")?,
                     position: r.try_get("position")?,
-                    role: MemberRole::parse(&r.try_get::<String, _>("role")?).map_err(corrupt)?,
-                    user_id: get_opt_i64(r, "user_id")?,
+                    role: MemberRole::parse(&r.text("role")?).map_err(corrupt)?,
+                    user_id: r.opt_i64("user_id")?,
                     username: r.try_get("username")?,
                     term: validity(r, "term_from", "term_to")?,
                 })
@@ -316,7 +315,7 @@ impl Store {
         let current: Vec<MemberRole> = self.board_members(board.id, m.from).await?.into_iter().map(|x| x.role).collect();
         check_member(&current, m.role).map_err(board_error)?;
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO board_members (board_id, province_code, full_name, position, role, user_id, term_from, term_to, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
@@ -331,7 +330,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -389,7 +388,7 @@ impl Store {
         let mut new = 0usize;
         let now = now_text();
         for (no, task, occ) in plan_occurrences(&plan.plan.tasks, plan.plan.period) {
-            let done = sqlx::query(
+            let done = crate::db::query(
                 "INSERT INTO plan_tasks (plan_id, unit_id, province_code, task_no, year, name, lead, supporting_json, deadline_text, due_on, created_at) \
                  VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (plan_id, task_no, year) DO NOTHING",
@@ -427,8 +426,11 @@ impl Store {
 
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
         let sql = format!("{TASK_SELECT} WHERE t.id = $1");
-        let r =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("nhiệm vụ"))?;
+        let r = crate::db::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("nhiệm vụ"))?;
         task_from(&r)
     }
 
@@ -439,7 +441,7 @@ impl Store {
              AND ($3 IS NULL OR t.assignee_user_id = $3 OR (t.assignee_user_id IS NULL AND t.assignee_unit_id = $4)) \
              ORDER BY t.due_on, t.plan_id, t.task_no"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(f.unit_id)
             .bind(f.plan_id)
             .bind(f.assignee_user)
@@ -458,7 +460,7 @@ impl Store {
             return Err(StoreError::invalid("agency", "Cơ quan thực hiện: không được để trống"));
         }
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE plan_tasks SET assignee_agency = $1, assignee_unit_id = $2, assignee_user_id = $3 WHERE id = $4")
+        crate::db::query("UPDATE plan_tasks SET assignee_agency = $1, assignee_unit_id = $2, assignee_user_id = $3 WHERE id = $4")
             .bind(&agency)
             .bind(a.unit_id)
             .bind(a.user_id)
@@ -490,7 +492,7 @@ impl Store {
         let sha = match r.evidence {
             Some((bytes, mime, _)) if !bytes.is_empty() => {
                 let sha = hex::encode(Sha256::digest(bytes));
-                sqlx::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
+                crate::db::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
                     .bind(&sha)
                     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
                     .bind(mime)
@@ -503,7 +505,7 @@ impl Store {
             _ => None,
         };
         let evidence_name = if sha.is_some() { r.evidence.map(|(_, _, n)| n.to_string()).unwrap_or_default() } else { String::new() };
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO task_reports (task_id, province_code, reported_on, status, progress, text, evidence_sha256, evidence_name, user_id, username, created_at) \
              VALUES ($1, (SELECT province_code FROM plan_tasks WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
@@ -519,8 +521,8 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
-        sqlx::query("UPDATE plan_tasks SET status = $1, progress = $2, last_report_on = $3 WHERE id = $4")
+        let id = row.i64("id")?;
+        crate::db::query("UPDATE plan_tasks SET status = $1, progress = $2, last_report_on = $3 WHERE id = $4")
             .bind(r.report.status.code())
             .bind(i64::from(r.report.progress.get()))
             .bind(date_text(r.reported_on))
@@ -546,18 +548,18 @@ impl Store {
 
     /// A task's reports, oldest first.
     pub async fn task_reports(&self, task_id: i64) -> Result<Vec<TaskReportRow>> {
-        sqlx::query("SELECT * FROM task_reports WHERE task_id = $1 ORDER BY id")
+        crate::db::query("SELECT * FROM task_reports WHERE task_id = $1 ORDER BY id")
             .bind(task_id)
             .fetch_all(self.pool())
             .await?
             .iter()
             .map(|r| {
                 Ok(TaskReportRow {
-                    id: get_i64(r, "id")?,
-                    task_id: get_i64(r, "task_id")?,
+                    id: r.i64("id")?,
+                    task_id: r.i64("task_id")?,
                     reported_on: r.try_get("reported_on")?,
-                    status: TaskStatus::parse(&r.try_get::<String, _>("status")?).map_err(corrupt)?,
-                    progress: u8::try_from(get_i64(r, "progress")?).unwrap_or(0),
+                    status: TaskStatus::parse(&r.text("status")?).map_err(corrupt)?,
+                    progress: u8::try_from(r.i64("progress")?).unwrap_or(0),
                     text: r.try_get("text")?,
                     evidence_sha256: r.try_get("evidence_sha256")?,
                     evidence_name: r.try_get("evidence_name")?,
@@ -570,11 +572,11 @@ impl Store {
 
     /// The evidence file of a report: task id, file name, MIME type, bytes.
     pub async fn task_report_file(&self, report_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = sqlx::query("SELECT r.task_id, r.evidence_name, f.mime, f.bytes FROM task_reports r JOIN evidence_files f ON f.sha256 = r.evidence_sha256 WHERE r.id = $1")
+        let r = crate::db::query("SELECT r.task_id, r.evidence_name, f.mime, f.bytes FROM task_reports r JOIN evidence_files f ON f.sha256 = r.evidence_sha256 WHERE r.id = $1")
             .bind(report_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("tệp minh chứng"))?;
-        Ok((get_i64(&r, "task_id")?, r.try_get("evidence_name")?, r.try_get("mime")?, r.try_get("bytes")?))
+        Ok((r.i64("task_id")?, r.try_get("evidence_name")?, r.try_get("mime")?, r.try_get("bytes")?))
     }
 }

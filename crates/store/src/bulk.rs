@@ -8,12 +8,11 @@
 use crate::assessments::{ASSESSMENT_COLS, AssessmentRow, CampaignRow, assessment_from};
 use crate::audit::{AuditEntry, record};
 use crate::evidence::{NewEvidence, store_file};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use hoctap_domain::access::Role;
 use hoctap_domain::workflow::{Dossier, ReviewStep};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
 
 /// A dossier to lay: its subject and what the registries already say (answers, result).
@@ -129,10 +128,7 @@ fn filter_sql(campaign_id: i64, scope: Option<i64>, on: Date, f: &DossierFilter,
     (sql, params)
 }
 
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    params: &'q [Param],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_all<'q>(mut q: crate::db::Query<'q>, params: &'q [Param]) -> crate::db::Query<'q> {
     for p in params {
         q = match p {
             Param::Int(i) => q.bind(*i),
@@ -160,8 +156,8 @@ impl Store {
     /// The subjects that already have a dossier in a campaign.
     pub async fn campaign_subjects(&self, campaign_id: i64) -> Result<HashSet<i64>> {
         let rows =
-            sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1").bind(campaign_id).fetch_all(self.pool()).await?;
-        rows.iter().map(|r| get_i64(r, "subject_id")).collect()
+            crate::db::query("SELECT subject_id FROM assessments WHERE campaign_id = $1").bind(campaign_id).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| r.i64("subject_id")).collect()
     }
 
     /// Lays many dossiers in one transaction, each audited; subjects that already have one
@@ -170,12 +166,12 @@ impl Store {
         let dossier = Dossier::new(campaign.chain.clone());
         let state_json = serde_json::to_string(&dossier.state).unwrap_or_default();
         let mut tx = self.begin().await?;
-        let existing: HashSet<i64> = sqlx::query("SELECT subject_id FROM assessments WHERE campaign_id = $1")
+        let existing: HashSet<i64> = crate::db::query("SELECT subject_id FROM assessments WHERE campaign_id = $1")
             .bind(campaign.id)
             .fetch_all(&mut *tx)
             .await?
             .iter()
-            .map(|r| get_i64(r, "subject_id"))
+            .map(|r| r.i64("subject_id"))
             .collect::<Result<_>>()?;
         let mut provinces: BTreeMap<i64, String> = BTreeMap::new();
         let mut report = LayReport { created: 0, skipped: 0 };
@@ -189,7 +185,7 @@ impl Store {
             let province = match provinces.get(&d.unit_id) {
                 Some(p) => p.clone(),
                 None => {
-                    let row = sqlx::query("SELECT province_code FROM units WHERE id = $1")
+                    let row = crate::db::query("SELECT province_code FROM units WHERE id = $1")
                         .bind(d.unit_id)
                         .fetch_optional(&mut *tx)
                         .await?
@@ -199,7 +195,7 @@ impl Store {
                     p
                 }
             };
-            let row = sqlx::query(
+            let row = crate::db::query(
                 "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, result_json, passed, level, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
             )
@@ -219,7 +215,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique_as(e, "subject", || format!("{} đã có hồ sơ trong đợt này", d.subject_label)))?;
-            let id = get_i64(&row, "id")?;
+            let id = row.i64("id")?;
             record(
                 &mut tx,
                 actor,
@@ -269,7 +265,7 @@ impl Store {
         let sql = format!(
             "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE {cond} ORDER BY a.subject_label, a.id{limit_sql}"
         );
-        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
+        let rows = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
         rows.iter().map(assessment_from).collect()
     }
 
@@ -278,27 +274,27 @@ impl Store {
         let mut out = DossierCounts::default();
         let (cond, params) = filter_sql(campaign_id, scope, on, filter, "");
         let sql = format!("SELECT COUNT(*) AS n FROM assessments a WHERE {cond}");
-        out.total = get_i64(&bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_one(self.pool()).await?, "n")?;
+        out.total = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_one(self.pool()).await?.i64("n")?;
         let (cond, params) = filter_sql(campaign_id, scope, on, filter, "state");
         let sql = format!("SELECT a.state AS g, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.state ORDER BY a.state");
-        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_state.push((r.try_get("g")?, get_i64(&r, "n")?));
+        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_state.push((r.try_get("g")?, r.i64("n")?));
         }
         let (cond, params) = filter_sql(campaign_id, scope, on, filter, "result");
         let sql = format!(
             "SELECT CASE WHEN a.passed = 1 THEN 'dat' WHEN a.result_json LIKE '%\"passed\":false%' THEN 'khong-dat' ELSE 'chua-du' END AS g, \
              COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY 1 ORDER BY 1"
         );
-        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_result.push((r.try_get("g")?, get_i64(&r, "n")?));
+        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_result.push((r.try_get("g")?, r.i64("n")?));
         }
         let (cond, params) = filter_sql(campaign_id, scope, on, filter, "village");
         let sql = format!(
             "SELECT a.unit_id AS u, n.name AS name, COUNT(*) AS n FROM assessments a JOIN units n ON n.id = a.unit_id WHERE {cond} \
              GROUP BY a.unit_id, n.name ORDER BY n.name"
         );
-        for r in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_village.push((get_i64(&r, "u")?, r.try_get("name")?, get_i64(&r, "n")?));
+        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            out.by_village.push((r.i64("u")?, r.try_get("name")?, r.i64("n")?));
         }
         Ok(out)
     }
@@ -322,7 +318,7 @@ impl Store {
             )
             .await?;
             if let Some(reason) = &t.override_reason {
-                sqlx::query("UPDATE assessments SET override_reason = $1 WHERE id = $2")
+                crate::db::query("UPDATE assessments SET override_reason = $1 WHERE id = $2")
                     .bind(reason)
                     .bind(t.from.id)
                     .execute(&mut *tx)
@@ -339,7 +335,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let now = now_text();
         for b in items {
-            let n = sqlx::query(
+            let n = crate::db::query(
                 "UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7",
             )
             .bind(b.answers.to_string())
@@ -393,16 +389,14 @@ impl Store {
         let first = e.indicators.first().cloned().unwrap_or_default();
         let now = now_text();
         for (assessment_id, unit_id) in dossiers {
-            let n = get_i64(
-                &sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
-                    .bind(assessment_id)
-                    .bind(format!("{first}-%"))
-                    .fetch_one(&mut *tx)
-                    .await?,
-                "n",
-            )?;
+            let n = crate::db::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
+                .bind(assessment_id)
+                .bind(format!("{first}-%"))
+                .fetch_one(&mut *tx)
+                .await?
+                .i64("n")?;
             let code = format!("{first}-{:02}", n + 1);
-            let row = sqlx::query(
+            let row = crate::db::query(
                 "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
             .bind(assessment_id)
@@ -417,9 +411,9 @@ impl Store {
             .bind(&now)
             .fetch_one(&mut *tx)
             .await?;
-            let id = get_i64(&row, "id")?;
+            let id = row.i64("id")?;
             for ind in e.indicators {
-                sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
+                crate::db::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
                     .bind(id)
                     .bind(ind)
                     .execute(&mut *tx)
@@ -447,13 +441,13 @@ impl Store {
     pub async fn campaign_state_counts(&self, campaign_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<(i64, String, i64)>> {
         let (cond, params) = filter_sql(campaign_id, scope, on, &DossierFilter::default(), "");
         let sql = format!("SELECT a.unit_id AS u, a.state AS s, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.unit_id, a.state");
-        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
-        rows.iter().map(|r| Ok((get_i64(r, "u")?, r.try_get("s")?, get_i64(r, "n")?))).collect()
+        let rows = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((r.i64("u")?, r.try_get("s")?, r.i64("n")?))).collect()
     }
 
     /// Dossiers of a decision approved by exception: (subject, reason).
     pub async fn decision_overrides(&self, decision_id: i64) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT a.subject_label AS s, a.override_reason AS r FROM recognitions g JOIN assessments a ON a.id = g.assessment_id \
              WHERE g.decision_id = $1 AND a.override_reason <> '' ORDER BY a.subject_label",
         )
@@ -465,25 +459,25 @@ impl Store {
 
     /// The users who acted on a campaign's dossiers as reviewers (id, name), for the filter.
     pub async fn campaign_reviewers(&self, campaign_id: i64) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT DISTINCT t.actor_id AS id, t.actor_name AS name FROM assessment_transitions t JOIN assessments a ON a.id = t.assessment_id \
              WHERE a.campaign_id = $1 AND t.actor_id IS NOT NULL AND t.action <> 'submit' ORDER BY t.actor_name",
         )
         .bind(campaign_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(|r| Ok((get_i64(r, "id")?, r.try_get("name")?))).collect()
+        rows.iter().map(|r| Ok((r.i64("id")?, r.try_get("name")?))).collect()
     }
 
     /// Whether a step has an active account for a dossier of `unit`: a holder of the step at
     /// the step's level, in the unit or above it (the ministry's steps: any ministry reviewer).
     pub async fn step_has_holder(&self, step: &ReviewStep, unit: i64, on: Date) -> Result<bool> {
         if step.level == "national" {
-            let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE active = 1 AND role = $1")
+            let row = crate::db::query("SELECT COUNT(*) AS n FROM users WHERE active = 1 AND role = $1")
                 .bind(Role::MinistryReviewer.code())
                 .fetch_one(self.pool())
                 .await?;
-            return Ok(get_i64(&row, "n")? > 0);
+            return Ok(row.i64("n")? > 0);
         }
         let sql = format!(
             "SELECT COUNT(*) AS n FROM unit_closure x JOIN units u ON u.id = x.ancestor_id AND u.kind = $1 \
@@ -491,8 +485,9 @@ impl Store {
              WHERE x.descendant_id = $2 AND x.valid_from <= $3 AND x.valid_to > $3",
             role_list(step.holders())
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&step.level).bind(unit).bind(date_text(on)).fetch_one(self.pool()).await?;
-        Ok(get_i64(&row, "n")? > 0)
+        let row =
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(&step.level).bind(unit).bind(date_text(on)).fetch_one(self.pool()).await?;
+        Ok(row.i64("n")? > 0)
     }
 
     /// The steps of a campaign's chain that have no active account where open dossiers (not
@@ -502,13 +497,13 @@ impl Store {
         for (i, step) in campaign.chain.iter().enumerate() {
             if step.level == "national" {
                 if !self.step_has_holder(step, campaign.unit_id, on).await? {
-                    let row = sqlx::query(
+                    let row = crate::db::query(
                         "SELECT COUNT(*) AS n FROM assessments WHERE campaign_id = $1 AND state IN ('draft', 'submitted', 'in_review', 'returned')",
                     )
                     .bind(campaign.id)
                     .fetch_one(self.pool())
                     .await?;
-                    let n = get_i64(&row, "n")?;
+                    let n = row.i64("n")?;
                     if n > 0 {
                         out.push(StepGap {
                             step: i,
@@ -532,7 +527,7 @@ impl Store {
                  GROUP BY x.ancestor_id, n.name ORDER BY n.name",
                 role_list(step.holders())
             );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
                 .bind(campaign.id)
                 .bind(&step.level)
                 .bind(date_text(on))
@@ -544,9 +539,9 @@ impl Store {
                     step: i,
                     step_name: step.name.clone(),
                     level: step.level.clone(),
-                    unit_id: get_i64(&r, "u")?,
+                    unit_id: r.i64("u")?,
                     unit_name: r.try_get("name")?,
-                    waiting: get_i64(&r, "c")?,
+                    waiting: r.i64("c")?,
                 });
             }
         }

@@ -3,12 +3,11 @@
 //! version; the older one stays readable, and results keep the version they used.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use hoctap_domain::criteria::{CriteriaSet, shipped_sets};
 use hoctap_domain::date::OPEN_END;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// A stored version of a set, with where it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +54,7 @@ impl Store {
         let body = set.to_toml().map_err(|e| StoreError::invalid("body", e))?;
         let hash = sha(&body);
         let mut tx = self.begin().await?;
-        let existing = sqlx::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
+        let existing = crate::db::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
             .bind(&set.id)
             .bind(&set.version)
             .fetch_optional(&mut *tx)
@@ -70,9 +69,9 @@ impl Store {
                 format!("bộ tiêu chí \"{}\" phiên bản {} đã có với nội dung khác; hãy đặt phiên bản mới", set.id, set.version),
             ));
         }
-        sqlx::query("UPDATE criteria_sets SET active = 0 WHERE set_id = $1").bind(&set.id).execute(&mut *tx).await?;
+        crate::db::query("UPDATE criteria_sets SET active = 0 WHERE set_id = $1").bind(&set.id).execute(&mut *tx).await?;
         let effective_to = set.legal_basis.effective_to.and_then(|d| d.tomorrow().ok()).unwrap_or(OPEN_END);
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO criteria_sets (set_id, version, title, subject, method, effective_from, effective_to, source, body, body_sha256, active, loaded_at, loaded_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) RETURNING id",
         )
@@ -90,7 +89,7 @@ impl Store {
         .bind(&actor.username)
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -109,7 +108,7 @@ impl Store {
     }
 
     async fn criteria_rows(&self, sql: &'static str, args: &[&str]) -> Result<Vec<StoredCriteriaSet>> {
-        let mut q = sqlx::query(sql);
+        let mut q = crate::db::query(sql);
         for a in args {
             q = q.bind(*a);
         }
@@ -121,7 +120,7 @@ impl Store {
                 Ok(StoredCriteriaSet {
                     set,
                     source: r.try_get("source")?,
-                    active: get_i64(r, "active")? != 0,
+                    active: r.i64("active")? != 0,
                     loaded_at: r.try_get("loaded_at")?,
                     loaded_by: r.try_get("loaded_by")?,
                 })

@@ -4,13 +4,12 @@
 
 use crate::assessments::{AssessmentRow, transition_tx};
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
+use crate::db::Row;
+use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::recognition::RecognitionStatus;
 use hoctap_domain::workflow::Dossier;
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// What a decision says.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -74,41 +73,41 @@ impl RecognitionRow {
     }
 }
 
-fn decision_from(r: &AnyRow) -> Result<DecisionRow> {
+fn decision_from(r: &Row) -> Result<DecisionRow> {
     Ok(DecisionRow {
-        id: get_i64(r, "id")?,
-        campaign_id: get_i64(r, "campaign_id")?,
-        unit_id: get_i64(r, "unit_id")?,
+        id: r.i64("id")?,
+        campaign_id: r.i64("campaign_id")?,
+        unit_id: r.i64("unit_id")?,
         content: NewDecision {
             number: r.try_get("number")?,
-            decided_on: parse_date_col(&r.try_get::<String, _>("decided_on")?)?,
+            decided_on: parse_date_col(&r.text("decided_on")?)?,
             authority: r.try_get("authority")?,
             signer_name: r.try_get("signer_name")?,
             signer_title: r.try_get("signer_title")?,
             place: r.try_get("place")?,
-            legal_basis: serde_json::from_str(&r.try_get::<String, _>("legal_basis_json")?).unwrap_or_default(),
+            legal_basis: serde_json::from_str(&r.text("legal_basis_json")?).unwrap_or_default(),
             title: r.try_get("title")?,
         },
         created_by: r.try_get("created_by")?,
     })
 }
 
-fn recognition_from(r: &AnyRow) -> Result<RecognitionRow> {
+fn recognition_from(r: &Row) -> Result<RecognitionRow> {
     let until: String = r.try_get("valid_until")?;
     Ok(RecognitionRow {
-        id: get_i64(r, "id")?,
-        decision_id: get_i64(r, "decision_id")?,
-        assessment_id: get_i64(r, "assessment_id")?,
+        id: r.i64("id")?,
+        decision_id: r.i64("decision_id")?,
+        assessment_id: r.i64("assessment_id")?,
         code: r.try_get("code")?,
         subject_kind: r.try_get("subject_kind")?,
-        subject_id: get_i64(r, "subject_id")?,
+        subject_id: r.i64("subject_id")?,
         subject_name: r.try_get("subject_name")?,
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         title: r.try_get("title")?,
         level: r.try_get("level")?,
-        valid_from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+        valid_from: parse_date_col(&r.text("valid_from")?)?,
         valid_until: if until.is_empty() { None } else { Some(parse_date_col(&until)?) },
-        revoked: get_i64(r, "revoked")? != 0,
+        revoked: r.i64("revoked")? != 0,
         revoked_reason: r.try_get("revoked_reason")?,
     })
 }
@@ -138,18 +137,21 @@ impl Store {
         // The unit's first decision gives it its signing key, in the same transaction.
         crate::keys::ensure_issuer_key(&mut tx, actor, unit_id, keys).await?;
         let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
-        let set_id: String =
-            sqlx::query("SELECT set_id FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&mut *tx).await?.try_get("set_id")?;
+        let set_id: String = crate::db::query("SELECT set_id FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("set_id")?;
         let mut deltas = Vec::new();
         for g in grants {
             // What the recognition counts for in the statistics, fixed now (a citizen's group
             // may change later; the count made today must not).
             let group: Option<String> = if g.dossier.subject_kind == "citizen" {
-                sqlx::query("SELECT occupation_group FROM reg_citizens WHERE id = $1")
+                crate::db::query("SELECT occupation_group FROM reg_citizens WHERE id = $1")
                     .bind(g.dossier.subject_id)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .and_then(|r| r.try_get::<Option<String>, _>("occupation_group").ok().flatten())
+                    .and_then(|r| r.opt_text("occupation_group").ok().flatten())
             } else {
                 None
             };
@@ -157,7 +159,7 @@ impl Store {
             let (from, to) = hoctap_domain::stats::recognition_period(d.decided_on, g.valid_until, None);
             let contributions: Vec<(&'static str, i64)> = metrics.iter().map(|m| (*m, 1)).collect();
             deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, to).into_iter().map(|x| (g.dossier.unit_id, from, x)));
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO recognitions (decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, province_code, title, level, valid_from, valid_until, metrics) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
@@ -199,7 +201,7 @@ impl Store {
     }
 
     pub async fn decision(&self, id: i64) -> Result<DecisionRow> {
-        let row = sqlx::query("SELECT * FROM decisions WHERE id = $1")
+        let row = crate::db::query("SELECT * FROM decisions WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -208,7 +210,7 @@ impl Store {
     }
 
     pub async fn decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRow>> {
-        let rows = sqlx::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id")
+        let rows = crate::db::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id")
             .bind(campaign_id)
             .fetch_all(self.pool())
             .await?;
@@ -217,14 +219,14 @@ impl Store {
 
     pub async fn recognitions(&self, decision_id: i64) -> Result<Vec<RecognitionRow>> {
         let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE decision_id = $1 ORDER BY subject_name, id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(decision_id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(decision_id).fetch_all(self.pool()).await?;
         rows.iter().map(recognition_from).collect()
     }
 
     /// A recognition by its public code (the verification page).
     pub async fn recognition_by_code(&self, code: &str) -> Result<RecognitionRow> {
         let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE code = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(code)
             .fetch_optional(self.pool())
             .await?
@@ -234,8 +236,11 @@ impl Store {
 
     pub async fn recognitions_by_id(&self, id: i64) -> Result<RecognitionRow> {
         let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE id = $1");
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("công nhận"))?;
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("công nhận"))?;
         recognition_from(&row)
     }
 
@@ -243,7 +248,7 @@ impl Store {
     pub async fn recognitions_of(&self, subject_kind: &str, subject_id: i64) -> Result<Vec<RecognitionRow>> {
         let sql =
             format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
         rows.iter().map(recognition_from).collect()
     }
 
@@ -253,7 +258,7 @@ impl Store {
             return Err(StoreError::invalid("reason", "cần ghi lý do thu hồi"));
         }
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
+        let n = crate::db::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
             .bind(reason.trim())
             .bind(date_text(on))
             .bind(id)
@@ -263,13 +268,13 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("công nhận còn hiệu lực"));
         }
-        let row = sqlx::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1")
+        let row = crate::db::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        let unit = get_i64(&row, "unit_id")?;
+        let unit = row.i64("unit_id")?;
         // The counts it made from the revocation on are taken back: its period now ends today.
-        let from = parse_date_col(&row.try_get::<String, _>("valid_from")?)?;
+        let from = parse_date_col(&row.text("valid_from")?)?;
         let until: String = row.try_get("valid_until")?;
         let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
         let metrics: String = row.try_get("metrics")?;
@@ -304,13 +309,13 @@ impl Store {
 }
 
 /// The query type of the store's statements.
-pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyQuery<'q> = crate::db::Query<'q>;
 
 /// Writes a decision's text (number, date, authority, signer, place, legal basis, summary) in
 /// `table` after the table's own leading columns, which `lead` binds; a number the unit has
 /// already used is refused in Vietnamese. Recognition and reward decisions share it.
 pub(crate) async fn insert_decision_text<'q>(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     lead_columns: &[&str],
     lead: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
@@ -338,7 +343,7 @@ pub(crate) async fn insert_decision_text<'q>(
         .collect();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
     let sql = format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING id", columns.join(", "), placeholders.join(", "));
-    let res = lead(sqlx::query(sqlx::AssertSqlSafe(sql)))
+    let res = lead(crate::db::query(sqlx::AssertSqlSafe(sql)))
         .bind(unit.id)
         .bind(&unit.province_code)
         .bind(d.number.trim())
@@ -354,7 +359,7 @@ pub(crate) async fn insert_decision_text<'q>(
         .fetch_one(&mut *conn)
         .await;
     let row = res.map_err(|e| StoreError::unique_as(e, "number", || format!("{} đã có quyết định số {}", unit.name, d.number.trim())))?;
-    get_i64(&row, "id")
+    row.i64("id")
 }
 
 impl Store {
@@ -366,17 +371,18 @@ impl Store {
             "household" => "SELECT head_cccd AS v FROM reg_households WHERE id = $1",
             _ => return Ok(None),
         };
-        let row = sqlx::query(sql).bind(subject_id).fetch_optional(self.pool()).await?;
-        Ok(row.and_then(|r| r.try_get::<Option<String>, _>("v").ok().flatten()).filter(|v| !v.trim().is_empty()))
+        let row = crate::db::query(sql).bind(subject_id).fetch_optional(self.pool()).await?;
+        Ok(row.and_then(|r| r.opt_text("v").ok().flatten()).filter(|v| !v.trim().is_empty()))
     }
 
     /// Recognitions revoked among those a unit issued (bits of its status list).
     pub async fn revoked_recognitions(&self, unit_id: i64) -> Result<Vec<u64>> {
-        let rows =
-            sqlx::query("SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1")
-                .bind(unit_id)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter().map(|r| Ok(u64::try_from(get_i64(r, "id")?).unwrap_or(0))).collect()
+        let rows = crate::db::query(
+            "SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1",
+        )
+        .bind(unit_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok(u64::try_from(r.i64("id")?).unwrap_or(0))).collect()
     }
 }

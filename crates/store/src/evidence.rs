@@ -2,10 +2,9 @@
 //! (`TC1.CT2-01`), linked to the indicators they back.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, now_text};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// What describes an uploaded file.
 pub struct NewEvidence<'a> {
@@ -34,11 +33,11 @@ pub struct EvidenceRow {
 }
 
 /// Stores a file's bytes once, by SHA-256, and returns that hash.
-pub(crate) async fn store_file(conn: &mut sqlx::AnyConnection, bytes: &[u8], mime: &str) -> Result<String> {
+pub(crate) async fn store_file(conn: &mut crate::db::Conn, bytes: &[u8], mime: &str) -> Result<String> {
     let sha = hex::encode(Sha256::digest(bytes));
-    let exists = sqlx::query("SELECT COUNT(*) AS n FROM evidence_files WHERE sha256 = $1").bind(&sha).fetch_one(&mut *conn).await?;
-    if get_i64(&exists, "n")? == 0 {
-        sqlx::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)")
+    let exists = crate::db::query("SELECT COUNT(*) AS n FROM evidence_files WHERE sha256 = $1").bind(&sha).fetch_one(&mut *conn).await?;
+    if exists.i64("n")? == 0 {
+        crate::db::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&sha)
             .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
             .bind(mime)
@@ -63,16 +62,14 @@ impl Store {
         let sha = store_file(&mut tx, e.bytes, e.mime).await?;
         // Code: first indicator and a sequence per dossier (TC1.CT2-01).
         let first = e.indicators.first().cloned().unwrap_or_default();
-        let n = get_i64(
-            &sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
-                .bind(assessment_id)
-                .bind(format!("{first}-%"))
-                .fetch_one(&mut *tx)
-                .await?,
-            "n",
-        )?;
+        let n = crate::db::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
+            .bind(assessment_id)
+            .bind(format!("{first}-%"))
+            .fetch_one(&mut *tx)
+            .await?
+            .i64("n")?;
         let code = format!("{first}-{:02}", n + 1);
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(assessment_id)
@@ -87,9 +84,9 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         for ind in e.indicators {
-            sqlx::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
+            crate::db::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(ind)
                 .execute(&mut *tx)
@@ -124,17 +121,17 @@ impl Store {
     }
 
     pub async fn evidence_of(&self, assessment_id: i64) -> Result<Vec<EvidenceRow>> {
-        let rows = sqlx::query("SELECT id, assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name FROM evidence WHERE assessment_id = $1 ORDER BY code").bind(assessment_id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query("SELECT id, assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name FROM evidence WHERE assessment_id = $1 ORDER BY code").bind(assessment_id).fetch_all(self.pool()).await?;
         let mut out = Vec::new();
         for r in &rows {
-            let id = get_i64(r, "id")?;
-            let links = sqlx::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id")
+            let id = r.i64("id")?;
+            let links = crate::db::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
             out.push(EvidenceRow {
                 id,
-                assessment_id: get_i64(r, "assessment_id")?,
+                assessment_id: r.i64("assessment_id")?,
                 sha256: r.try_get("sha256")?,
                 code: r.try_get("code")?,
                 doc_type: r.try_get("doc_type")?,
@@ -150,11 +147,11 @@ impl Store {
 
     /// The file of an evidence record: (assessment id, mime, file name, bytes).
     pub async fn evidence_file(&self, evidence_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = sqlx::query("SELECT e.assessment_id, e.file_name, f.mime, f.bytes FROM evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.id = $1")
+        let r = crate::db::query("SELECT e.assessment_id, e.file_name, f.mime, f.bytes FROM evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.id = $1")
             .bind(evidence_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("minh chứng"))?;
-        Ok((get_i64(&r, "assessment_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+        Ok((r.i64("assessment_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
     }
 }

@@ -4,12 +4,11 @@
 //! under the deployment key (`DeploymentKey`), which the caller holds and the database never sees.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, now_text};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hoctap_domain::credential::{DeploymentKey, public_key};
 use rand::RngCore;
-use sqlx::Row;
 
 /// A published key: the public half and when it was made and retired.
 #[derive(Debug, Clone)]
@@ -54,7 +53,7 @@ fn decode_public(b64: &str) -> Result<[u8; 32]> {
 /// Writes a key for `unit_id` with `secret` as `version`, sealed, and audits it. Returns false
 /// when that version already exists (a concurrent issuer made it first).
 async fn insert_key(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     unit_id: i64,
     version: i64,
@@ -65,7 +64,7 @@ async fn insert_key(
     rand::rng().fill_bytes(&mut nonce);
     let sealed = keys.seal(secret, nonce, &context(unit_id, version));
     let public = URL_SAFE_NO_PAD.encode(public_key(secret));
-    let n = sqlx::query(
+    let n = crate::db::query(
         "INSERT INTO signing_keys (unit_id, version, public_key, sealed_secret, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (unit_id, version) DO NOTHING",
     )
@@ -104,8 +103,9 @@ fn fresh_secret() -> [u8; 32] {
 }
 
 /// Gives the unit its first signing key, inside the issuing transaction, if it has none.
-pub(crate) async fn ensure_issuer_key(conn: &mut sqlx::AnyConnection, actor: &Actor, unit_id: i64, keys: &DeploymentKey) -> Result<()> {
-    let has = sqlx::query("SELECT 1 AS x FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_optional(&mut *conn).await?.is_some();
+pub(crate) async fn ensure_issuer_key(conn: &mut crate::db::Conn, actor: &Actor, unit_id: i64, keys: &DeploymentKey) -> Result<()> {
+    let has =
+        crate::db::query("SELECT 1 AS x FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_optional(&mut *conn).await?.is_some();
     if !has {
         insert_key(conn, actor, unit_id, 1, &fresh_secret(), keys).await?;
     }
@@ -115,15 +115,16 @@ pub(crate) async fn ensure_issuer_key(conn: &mut sqlx::AnyConnection, actor: &Ac
 impl Store {
     /// Every key the unit has had, oldest first (empty: the unit never issued).
     pub async fn issuer_public_keys(&self, unit_id: i64) -> Result<Vec<PublicKeyRow>> {
-        let rows = sqlx::query("SELECT version, public_key, created_at, retired_at FROM signing_keys WHERE unit_id = $1 ORDER BY version")
-            .bind(unit_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            crate::db::query("SELECT version, public_key, created_at, retired_at FROM signing_keys WHERE unit_id = $1 ORDER BY version")
+                .bind(unit_id)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(PublicKeyRow {
-                    version: get_i64(r, "version")?,
-                    public: decode_public(&r.try_get::<String, _>("public_key")?)?,
+                    version: r.i64("version")?,
+                    public: decode_public(&r.text("public_key")?)?,
                     created_at: r.try_get("created_at")?,
                     retired_at: r.try_get("retired_at")?,
                 })
@@ -133,39 +134,37 @@ impl Store {
 
     /// One published key, retired or not (verification of what it signed).
     pub async fn issuer_public_key(&self, unit_id: i64, version: i64) -> Result<Option<[u8; 32]>> {
-        let row = sqlx::query("SELECT public_key FROM signing_keys WHERE unit_id = $1 AND version = $2")
+        let row = crate::db::query("SELECT public_key FROM signing_keys WHERE unit_id = $1 AND version = $2")
             .bind(unit_id)
             .bind(version)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| decode_public(&r.try_get::<String, _>("public_key")?)).transpose()
+        row.map(|r| decode_public(&r.text("public_key")?)).transpose()
     }
 
     /// The stored form of a key's secret: sealed, never the secret itself (for checks).
     pub async fn sealed_signing_key(&self, unit_id: i64, version: i64) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT sealed_secret FROM signing_keys WHERE unit_id = $1 AND version = $2")
+        let row = crate::db::query("SELECT sealed_secret FROM signing_keys WHERE unit_id = $1 AND version = $2")
             .bind(unit_id)
             .bind(version)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| STANDARD.decode(r.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into())))
-            .transpose()
+        row.map(|r| STANDARD.decode(r.text("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))).transpose()
     }
 
     /// The key the unit signs with now, opened with the deployment key; None if it never issued.
     pub async fn issuer_signing_key(&self, unit_id: i64, keys: &DeploymentKey) -> Result<Option<IssuerKey>> {
-        let row = sqlx::query(
+        let row = crate::db::query(
             "SELECT version, sealed_secret, public_key FROM signing_keys WHERE unit_id = $1 AND retired_at = '' ORDER BY version DESC LIMIT 1",
         )
         .bind(unit_id)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let version = get_i64(&row, "version")?;
-        let sealed =
-            STANDARD.decode(row.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
+        let version = row.i64("version")?;
+        let sealed = STANDARD.decode(row.text("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
         let secret = keys.open(&sealed, &context(unit_id, version)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if public_key(&secret) != decode_public(&row.try_get::<String, _>("public_key")?)? {
+        if public_key(&secret) != decode_public(&row.text("public_key")?)? {
             return Err(StoreError::Corrupt("khóa ký không khớp khóa công khai của đơn vị".into()));
         }
         Ok(Some(IssuerKey { version, secret }))
@@ -175,14 +174,14 @@ impl Store {
     /// published, so what it signed verifies) and the new one signs from now on. Audited.
     pub async fn rotate_issuer_key(&self, actor: &Actor, unit_id: i64, keys: &DeploymentKey) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT MAX(version) AS v FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
-        let current =
-            row.try_get::<Option<i64>, _>("v").ok().flatten().or_else(|| row.try_get::<Option<i32>, _>("v").ok().flatten().map(i64::from));
+        let row =
+            crate::db::query("SELECT MAX(version) AS v FROM signing_keys WHERE unit_id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
+        let current = row.opt_i64("v")?;
         let Some(current) = current else {
             return Err(StoreError::invalid("unit", "đơn vị chưa ban hành quyết định nào nên chưa có khóa ký để thay"));
         };
         let now = now_text();
-        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE unit_id = $2 AND retired_at = ''")
+        crate::db::query("UPDATE signing_keys SET retired_at = $1 WHERE unit_id = $2 AND retired_at = ''")
             .bind(&now)
             .bind(unit_id)
             .execute(&mut *tx)
@@ -199,16 +198,16 @@ impl Store {
     /// is being replaced), in one transaction: all or none. Returns the keys re-sealed.
     pub async fn reseal_issuer_keys(&self, old: &DeploymentKey, new: &DeploymentKey) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let rows =
-            sqlx::query("SELECT unit_id, version, sealed_secret FROM signing_keys ORDER BY unit_id, version").fetch_all(&mut *tx).await?;
+        let rows = crate::db::query("SELECT unit_id, version, sealed_secret FROM signing_keys ORDER BY unit_id, version")
+            .fetch_all(&mut *tx)
+            .await?;
         for r in &rows {
-            let (unit_id, version) = (get_i64(r, "unit_id")?, get_i64(r, "version")?);
-            let sealed =
-                STANDARD.decode(r.try_get::<String, _>("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
+            let (unit_id, version) = (r.i64("unit_id")?, r.i64("version")?);
+            let sealed = STANDARD.decode(r.text("sealed_secret")?).map_err(|_| StoreError::Corrupt("khóa ký của đơn vị".into()))?;
             let secret = old.open(&sealed, &context(unit_id, version)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let mut nonce = [0u8; 12];
             rand::rng().fill_bytes(&mut nonce);
-            sqlx::query("UPDATE signing_keys SET sealed_secret = $1 WHERE unit_id = $2 AND version = $3")
+            crate::db::query("UPDATE signing_keys SET sealed_secret = $1 WHERE unit_id = $2 AND version = $3")
                 .bind(STANDARD.encode(new.seal(&secret, nonce, &context(unit_id, version))))
                 .bind(unit_id)
                 .bind(version)
@@ -240,17 +239,17 @@ impl Store {
         let mut report = KeyUpgrade::default();
         let mut tx = self.begin().await?;
         let actor = Actor::system("khởi động: khóa ký");
-        let legacy = sqlx::query(
+        let legacy = crate::db::query(
             "SELECT k.unit_id, k.secret_b64, EXISTS (SELECT 1 FROM decisions d WHERE d.unit_id = k.unit_id) AS issued FROM unit_keys k ORDER BY k.unit_id",
         )
         .fetch_all(&mut *tx)
         .await?;
         for r in &legacy {
-            let unit_id = get_i64(r, "unit_id")?;
-            let issued = r.try_get::<bool, _>("issued").or_else(|_| get_i64(r, "issued").map(|v| v != 0))?;
+            let unit_id = r.i64("unit_id")?;
+            let issued = r.try_get::<bool, _>("issued").or_else(|_| r.i64("issued").map(|v| v != 0))?;
             if issued {
                 let secret = STANDARD
-                    .decode(r.try_get::<String, _>("secret_b64")?)
+                    .decode(r.text("secret_b64")?)
                     .ok()
                     .and_then(|v| <[u8; 32]>::try_from(v).ok())
                     .ok_or_else(|| StoreError::Corrupt("khóa cũ của đơn vị".into()))?;
@@ -260,22 +259,22 @@ impl Store {
             } else {
                 report.dropped += 1;
             }
-            sqlx::query("DELETE FROM unit_keys WHERE unit_id = $1").bind(unit_id).execute(&mut *tx).await?;
+            crate::db::query("DELETE FROM unit_keys WHERE unit_id = $1").bind(unit_id).execute(&mut *tx).await?;
         }
-        let missing = sqlx::query(
+        let missing = crate::db::query(
             "SELECT DISTINCT d.unit_id FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.unit_id = d.unit_id) ORDER BY d.unit_id",
         )
         .fetch_all(&mut *tx)
         .await?;
         for r in &missing {
-            if insert_key(&mut tx, &actor, get_i64(r, "unit_id")?, 1, &fresh_secret(), keys).await? {
+            if insert_key(&mut tx, &actor, r.i64("unit_id")?, 1, &fresh_secret(), keys).await? {
                 report.created += 1;
             }
         }
         tx.commit().await?;
-        let any = sqlx::query("SELECT unit_id FROM signing_keys WHERE retired_at = '' LIMIT 1").fetch_optional(self.pool()).await?;
+        let any = crate::db::query("SELECT unit_id FROM signing_keys WHERE retired_at = '' LIMIT 1").fetch_optional(self.pool()).await?;
         if let Some(r) = any {
-            self.issuer_signing_key(get_i64(&r, "unit_id")?, keys).await?;
+            self.issuer_signing_key(r.i64("unit_id")?, keys).await?;
         }
         Ok(report)
     }

@@ -1,7 +1,8 @@
 //! Storage of Hoctap on SQLite (embedded default) and PostgreSQL (production) behind one API.
 //!
 //! Choice made on purpose: one portable SQL dialect for queries (`$n` placeholders, ISO date
-//! text, 0/1 flags, `WITH RECURSIVE`, `ON CONFLICT`), through sqlx's `Any` driver; two
+//! text, 0/1 flags, `WITH RECURSIVE`, `ON CONFLICT`), run through each engine's native sqlx
+//! driver behind one enum (`db`); what differs between the engines is in `dialect`. Two
 //! migration folders only because identity columns and triggers differ. The schema test in
 //! the integration suite compares both folders so they cannot drift apart.
 
@@ -12,7 +13,9 @@ mod audit;
 mod boards;
 mod bulk;
 mod criteria;
+mod db;
 mod decisions;
+mod dialect;
 mod error;
 mod evidence;
 mod keys;
@@ -57,9 +60,7 @@ pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, Un
 pub use users::{FailedLoginAudit, NewUser, SessionRow, ThrottleRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
-use std::time::Duration;
+use db::Pool;
 
 /// The database engine behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ impl Actor {
 /// The store: a connection pool and the engine it talks to.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
+    pool: Pool,
     engine: Engine,
     /// Values computed from many reads, kept per read generation (`read_cache`).
     read_cache: std::sync::Arc<read_cache::ReadCache>,
@@ -102,63 +103,21 @@ impl Store {
 
     /// Connects with a given pool size (one connection: session-level locks stay on it).
     pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store> {
-        sqlx::any::install_default_drivers();
-        let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Engine::Postgres
-        } else if url.starts_with("sqlite:") {
-            Engine::Sqlite
-        } else {
-            return Err(StoreError::BadUrl(url.to_string()));
-        };
-        let url = match engine {
-            Engine::Sqlite if !url.contains('?') && !url.contains(":memory:") => format!("{url}?mode=rwc"),
-            _ => url.to_string(),
-        };
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections.unwrap_or(match engine {
-                Engine::Sqlite => 4,
-                Engine::Postgres => 16,
-            }))
-            .acquire_timeout(Duration::from_secs(30));
-        let options = match engine {
-            // WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
-            Engine::Sqlite => options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
-                        .await?;
-                    Ok(())
-                })
-            }),
-            // The application's queries are short index look-ups: on a small server with an SSD
-            // the planner's defaults (random pages 4× a sequential one, parallel workers, JIT)
-            // turned a 2 ms dashboard read into a 50–100 ms parallel scan under load.
-            Engine::Postgres => options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("SET random_page_cost = 1.1; SET max_parallel_workers_per_gather = 0; SET jit = off;").await?;
-                    Ok(())
-                })
-            }),
-        };
-        let pool = options.connect(&url).await?;
-        Ok(Store { pool, engine, read_cache: Default::default() })
+        let pool = dialect::connect(url, max_connections).await?;
+        Ok(Store { engine: pool.engine(), pool, read_cache: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub(crate) fn pool(&self) -> &Pool {
         &self.pool
     }
 
-    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
-    /// deferred transaction that reads and then writes cannot wait for another writer and fails at
-    /// once with "database is locked", while an immediate one waits its turn (busy timeout).
-    pub(crate) async fn begin(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.engine() {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
-        }
+    /// Begins a transaction (on SQLite with the write lock taken at once: [`Pool::begin`]).
+    pub(crate) async fn begin(&self) -> std::result::Result<db::Held, sqlx::Error> {
+        self.pool.begin().await
     }
 
     /// Closes the pool (used before deleting a test database).
@@ -173,7 +132,7 @@ impl Store {
 
     /// A cheap query for the health endpoint.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -189,7 +148,7 @@ impl Store {
                  WHERE table_schema = 'public' ORDER BY 1, 2"
             }
         };
-        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        let rows = db::query(sql).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
     }
 
@@ -201,25 +160,10 @@ impl Store {
         for t in tables {
             // Names come from the catalog, quoted as identifiers.
             let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.replace('"', "\"\""));
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
-            counts.insert(t, get_i64(&row, "n")?);
+            let row = db::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
+            counts.insert(t, row.i64("n")?);
         }
         Ok(counts)
-    }
-}
-
-/// Reads an `i64` column that may come back as a narrower integer on one engine.
-pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
-    match row.try_get::<i64, _>(col) {
-        Ok(v) => Ok(v),
-        Err(_) => Ok(i64::from(row.try_get::<i32, _>(col)?)),
-    }
-}
-
-pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    match row.try_get::<Option<i64>, _>(col) {
-        Ok(v) => Ok(v),
-        Err(_) => Ok(row.try_get::<Option<i32>, _>(col)?.map(i64::from)),
     }
 }
 
@@ -250,29 +194,25 @@ impl Store {
     /// SQLite: folds the write-ahead log into the database file (tests copy the file).
     pub async fn checkpoint(&self) -> Result<()> {
         if self.engine == Engine::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+            db::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         }
         Ok(())
     }
 
     /// Runs one statement that takes no parameters (database administration in tests and CLI).
     pub async fn exec_raw(&self, sql: &str) -> Result<()> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&self.pool).await?;
+        db::raw(&self.pool, sqlx::AssertSqlSafe(sql.to_string())).await?;
         Ok(())
     }
 
     /// The first column of the first row of a query that takes no parameters (checks in tests and CLI).
     pub async fn scalar_i64(&self, sql: &str) -> Result<i64> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await?;
-        match row.try_get::<i64, _>(0) {
-            Ok(v) => Ok(v),
-            Err(_) => Ok(i64::from(row.try_get::<i32, _>(0)?)),
-        }
+        db::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await?.i64(0)
     }
 
     /// PostgreSQL: whether a database of that name exists.
     pub async fn database_exists(&self, name: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1").bind(name).fetch_one(&self.pool).await?;
-        Ok(get_i64(&row, "n")? > 0)
+        let row = db::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1").bind(name).fetch_one(&self.pool).await?;
+        Ok(row.i64("n")? > 0)
     }
 }

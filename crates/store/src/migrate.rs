@@ -3,7 +3,6 @@
 //! sqlx's `migrate!` needs its proc-macro crate and one folder per engine anyway.
 
 use crate::{Engine, Result, Store, now_text};
-use sqlx::Row;
 
 const SQLITE: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
@@ -54,12 +53,14 @@ const POSTGRES: &[(&str, &str)] = &[
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     let pool = store.pool();
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)").execute(pool).await?;
-    let done: Vec<String> = sqlx::query("SELECT version FROM schema_migrations")
+    crate::db::query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        .execute(pool)
+        .await?;
+    let done: Vec<String> = crate::db::query("SELECT version FROM schema_migrations")
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| r.try_get::<String, _>("version"))
+        .map(|r| r.text("version"))
         .collect::<Result<_, _>>()?;
     let files = match store.engine() {
         Engine::Sqlite => SQLITE,
@@ -71,8 +72,8 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
             continue;
         }
         let mut tx = pool.begin().await?;
-        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+        crate::db::raw(&mut *tx, *sql).await?;
+        crate::db::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)
             .bind(now_text())
             .execute(&mut *tx)

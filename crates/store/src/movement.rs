@@ -4,15 +4,14 @@
 //! and the rewards they grant (all in one transaction), and the statistics of rewards.
 
 use crate::audit::{AuditEntry, record};
+use crate::db::Row;
 use crate::decisions::NewDecision;
 use crate::review::{NOMINATION, transitions, write_transition};
-use crate::{Actor, Result, Store, StoreError, TransitionRow, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use crate::{Actor, Result, Store, StoreError, TransitionRow, date_text, now_text, parse_date_col};
 use hoctap_domain::emulation::Movement;
 use hoctap_domain::workflow::{Dossier, ReviewStep, State};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MovementRow {
@@ -148,88 +147,88 @@ fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-fn movement_from(r: &AnyRow) -> Result<MovementRow> {
+fn movement_from(r: &Row) -> Result<MovementRow> {
     Ok(MovementRow {
-        id: get_i64(r, "id")?,
+        id: r.i64("id")?,
         template_id: r.try_get("template_id")?,
-        movement: serde_json::from_str(&r.try_get::<String, _>("body_json")?).map_err(corrupt)?,
-        unit_id: get_i64(r, "unit_id")?,
+        movement: serde_json::from_str(&r.text("body_json")?).map_err(corrupt)?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         launched_by: r.try_get("launched_by")?,
     })
 }
 
-fn participant_from(r: &AnyRow) -> Result<ParticipantRow> {
+fn participant_from(r: &Row) -> Result<ParticipantRow> {
     Ok(ParticipantRow {
-        id: get_i64(r, "id")?,
-        movement_id: get_i64(r, "movement_id")?,
+        id: r.i64("id")?,
+        movement_id: r.i64("movement_id")?,
         actor_type: r.try_get("actor_type")?,
         name: r.try_get("name")?,
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         subject_kind: r.try_get("subject_kind")?,
-        subject_id: get_opt_i64(r, "subject_id")?,
+        subject_id: r.opt_i64("subject_id")?,
     })
 }
 
 const NOMINATION_COLS: &str = "n.id, n.movement_id, n.participant_id, p.name AS participant_name, p.actor_type, n.year, n.form, n.set_id, n.set_version, n.unit_id, \
      n.state_json, n.chain_json, n.submitted_by, n.answers_json, n.result_json, n.passed, n.recognition_id, n.updated_at";
 
-fn nomination_from(r: &AnyRow) -> Result<NominationRow> {
-    let state: State = serde_json::from_str(&r.try_get::<String, _>("state_json")?).map_err(corrupt)?;
-    let chain: Vec<ReviewStep> = serde_json::from_str(&r.try_get::<String, _>("chain_json")?).map_err(corrupt)?;
+fn nomination_from(r: &Row) -> Result<NominationRow> {
+    let state: State = serde_json::from_str(&r.text("state_json")?).map_err(corrupt)?;
+    let chain: Vec<ReviewStep> = serde_json::from_str(&r.text("chain_json")?).map_err(corrupt)?;
     let result: String = r.try_get("result_json")?;
     Ok(NominationRow {
-        id: get_i64(r, "id")?,
-        movement_id: get_i64(r, "movement_id")?,
-        participant_id: get_i64(r, "participant_id")?,
+        id: r.i64("id")?,
+        movement_id: r.i64("movement_id")?,
+        participant_id: r.i64("participant_id")?,
         participant_name: r.try_get("participant_name")?,
         actor_type: r.try_get("actor_type")?,
-        year: get_i64(r, "year")?,
+        year: r.i64("year")?,
         form: r.try_get("form")?,
         set_id: r.try_get("set_id")?,
         set_version: r.try_get("set_version")?,
-        unit_id: get_i64(r, "unit_id")?,
-        dossier: Dossier { state, submitted_by: get_opt_i64(r, "submitted_by")?, chain },
-        answers: serde_json::from_str(&r.try_get::<String, _>("answers_json")?).map_err(corrupt)?,
+        unit_id: r.i64("unit_id")?,
+        dossier: Dossier { state, submitted_by: r.opt_i64("submitted_by")?, chain },
+        answers: serde_json::from_str(&r.text("answers_json")?).map_err(corrupt)?,
         result: if result.is_empty() { None } else { serde_json::from_str(&result).ok() },
-        passed: get_i64(r, "passed")? != 0,
-        recognition_id: get_opt_i64(r, "recognition_id")?,
+        passed: r.i64("passed")? != 0,
+        recognition_id: r.opt_i64("recognition_id")?,
         updated_at: r.try_get("updated_at")?,
     })
 }
 
-fn reward_decision_from(r: &AnyRow) -> Result<RewardDecisionRow> {
+fn reward_decision_from(r: &Row) -> Result<RewardDecisionRow> {
     Ok(RewardDecisionRow {
-        id: get_i64(r, "id")?,
-        movement_id: get_i64(r, "movement_id")?,
+        id: r.i64("id")?,
+        movement_id: r.i64("movement_id")?,
         form: r.try_get("form")?,
-        year: get_i64(r, "year")?,
-        unit_id: get_i64(r, "unit_id")?,
+        year: r.i64("year")?,
+        unit_id: r.i64("unit_id")?,
         content: NewDecision {
             number: r.try_get("number")?,
-            decided_on: parse_date_col(&r.try_get::<String, _>("decided_on")?)?,
+            decided_on: parse_date_col(&r.text("decided_on")?)?,
             authority: r.try_get("authority")?,
             signer_name: r.try_get("signer_name")?,
             signer_title: r.try_get("signer_title")?,
             place: r.try_get("place")?,
-            legal_basis: serde_json::from_str(&r.try_get::<String, _>("legal_basis_json")?).unwrap_or_default(),
+            legal_basis: serde_json::from_str(&r.text("legal_basis_json")?).unwrap_or_default(),
             title: r.try_get("title")?,
         },
     })
 }
 
-fn reward_from(r: &AnyRow) -> Result<RewardRow> {
+fn reward_from(r: &Row) -> Result<RewardRow> {
     Ok(RewardRow {
-        id: get_i64(r, "id")?,
-        decision_id: get_i64(r, "decision_id")?,
-        nomination_id: get_i64(r, "nomination_id")?,
-        participant_id: get_i64(r, "participant_id")?,
+        id: r.i64("id")?,
+        decision_id: r.i64("decision_id")?,
+        nomination_id: r.i64("nomination_id")?,
+        participant_id: r.i64("participant_id")?,
         participant_name: r.try_get("participant_name")?,
         actor_type: r.try_get("actor_type")?,
         form: r.try_get("form")?,
-        year: get_i64(r, "year")?,
-        unit_id: get_i64(r, "unit_id")?,
+        year: r.i64("year")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         code: r.try_get("code")?,
     })
@@ -245,7 +244,7 @@ fn in_scope(col: &str, scope: usize) -> String {
 
 /// Inserts a participant inside a transaction; returns its id.
 async fn insert_participant(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     movement_id: i64,
     actor_type: &str,
@@ -253,7 +252,7 @@ async fn insert_participant(
     unit: &crate::UnitRow,
     subject: Option<(&str, i64)>,
 ) -> Result<i64> {
-    let res = sqlx::query(
+    let res = crate::db::query(
         "INSERT INTO movement_participants (movement_id, actor_type, name, unit_id, province_code, subject_kind, subject_id, registered_by, registered_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -269,7 +268,7 @@ async fn insert_participant(
     .fetch_one(&mut *conn)
     .await;
     let row = res.map_err(|e| StoreError::unique_as(e, "name", || format!("{} đã đăng ký tham gia phong trào", name.trim())))?;
-    let id = get_i64(&row, "id")?;
+    let id = row.i64("id")?;
     record(
         conn,
         actor,
@@ -287,7 +286,7 @@ async fn insert_participant(
 }
 
 async fn insert_achievement(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     p: &ParticipantRow,
     province_code: &str,
@@ -306,7 +305,7 @@ async fn insert_achievement(
         Some(f) => Some(crate::evidence::store_file(conn, &f.bytes, &f.mime).await?),
         None => None,
     };
-    let row = sqlx::query(
+    let row = crate::db::query(
         "INSERT INTO movement_achievements (participant_id, province_code, year, kind, title, evidence, recognition_id, recorded_by, recorded_at, file_sha256, file_name) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
@@ -323,7 +322,7 @@ async fn insert_achievement(
     .bind(a.file.as_ref().map(|f| f.name.as_str()))
     .fetch_one(&mut *conn)
     .await?;
-    let id = get_i64(&row, "id")?;
+    let id = row.i64("id")?;
     let after = serde_json::json!({"year": a.year, "kind": a.kind, "title": a.title.trim(), "evidence": a.evidence.trim(), "file": a.file.as_ref().map(|f| f.name.as_str()), "sha256": file_sha});
     record(
         conn,
@@ -342,7 +341,7 @@ async fn insert_achievement(
 }
 
 async fn insert_nomination(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     movement_id: i64,
     p: &ParticipantRow,
@@ -351,7 +350,7 @@ async fn insert_nomination(
 ) -> Result<i64> {
     let dossier = Dossier::new(n.chain.clone());
     let now = now_text();
-    let res = sqlx::query(
+    let res = crate::db::query(
         "INSERT INTO nominations (movement_id, participant_id, year, form, set_id, set_version, unit_id, province_code, state, state_json, chain_json, answers_json, recognition_id, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
     )
@@ -373,7 +372,7 @@ async fn insert_nomination(
     .fetch_one(&mut *conn)
     .await;
     let row = res.map_err(|e| StoreError::unique_as(e, "form", || format!("{} đã có đề nghị hình thức này năm {}", p.name, n.year)))?;
-    let id = get_i64(&row, "id")?;
+    let id = row.i64("id")?;
     record(
         conn,
         actor,
@@ -395,7 +394,7 @@ impl Store {
     pub async fn movement_launch(&self, actor: &Actor, m: &Movement, unit_id: i64) -> Result<i64> {
         let unit = self.unit(unit_id).await?;
         let mut tx = self.begin().await?;
-        let res = sqlx::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        let res = crate::db::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(&m.id)
             .bind(serde_json::to_string(m).map_err(corrupt)?)
             .bind(&m.title)
@@ -406,7 +405,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "movement", || format!("{} đã triển khai phong trào này", unit.name)))?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -426,7 +425,7 @@ impl Store {
 
     /// Movements a user is concerned by: launched in their subtree or by a unit above them.
     pub async fn movements(&self, scope: Option<i64>, on: Date) -> Result<Vec<MovementRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id \
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.valid_from <= $2 AND x.valid_to > $2 \
                AND ((x.ancestor_id = $1 AND x.descendant_id = m.unit_id) OR (x.ancestor_id = m.unit_id AND x.descendant_id = $1)))) ORDER BY m.id",
@@ -439,7 +438,7 @@ impl Store {
     }
 
     pub async fn movement(&self, id: i64) -> Result<MovementRow> {
-        let row = sqlx::query("SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id WHERE m.id = $1")
+        let row = crate::db::query("SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id WHERE m.id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -468,12 +467,13 @@ impl Store {
     }
 
     pub async fn participant(&self, id: i64) -> Result<ParticipantRow> {
-        let row =
-            sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
+        let row = crate::db::query(
+            "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
         participant_from(&row)
     }
 
@@ -483,7 +483,8 @@ impl Store {
             "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id",
             in_scope("p.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows =
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(participant_from).collect()
     }
 
@@ -497,19 +498,19 @@ impl Store {
     }
 
     pub async fn achievements(&self, participant_id: i64) -> Result<Vec<AchievementRow>> {
-        let rows = sqlx::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id")
+        let rows = crate::db::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id")
             .bind(participant_id)
             .fetch_all(self.pool())
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(AchievementRow {
-                    id: get_i64(r, "id")?,
-                    year: get_i64(r, "year")?,
+                    id: r.i64("id")?,
+                    year: r.i64("year")?,
                     kind: r.try_get("kind")?,
                     title: r.try_get("title")?,
                     evidence: r.try_get("evidence")?,
-                    recognition_id: get_opt_i64(r, "recognition_id")?,
+                    recognition_id: r.opt_i64("recognition_id")?,
                     recorded_by: r.try_get("recorded_by")?,
                     file_name: r.try_get("file_name")?,
                 })
@@ -519,12 +520,12 @@ impl Store {
 
     /// The proof file of an achievement: (participant id, mime, file name, bytes).
     pub async fn achievement_file(&self, achievement_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = sqlx::query("SELECT a.participant_id, a.file_name, f.mime, f.bytes FROM movement_achievements a JOIN evidence_files f ON f.sha256 = a.file_sha256 WHERE a.id = $1")
+        let r = crate::db::query("SELECT a.participant_id, a.file_name, f.mime, f.bytes FROM movement_achievements a JOIN evidence_files f ON f.sha256 = a.file_sha256 WHERE a.id = $1")
             .bind(achievement_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("tệp minh chứng"))?;
-        Ok((get_i64(&r, "participant_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+        Ok((r.i64("participant_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
     }
 
     /// Opens a nomination (đề nghị khen thưởng) for a participant.
@@ -550,7 +551,7 @@ impl Store {
     ) -> Result<i64> {
         let unit = self.unit(rec.unit_id).await?;
         let mut tx = self.begin().await?;
-        let existing = sqlx::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
+        let existing = crate::db::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
             .bind(movement_id)
             .bind(&rec.subject_kind)
             .bind(rec.subject_id)
@@ -569,7 +570,7 @@ impl Store {
                     Some((&rec.subject_kind, rec.subject_id)),
                 )
                 .await?;
-                let row = sqlx::query(
+                let row = crate::db::query(
                     "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
                 )
                 .bind(id)
@@ -587,7 +588,7 @@ impl Store {
     pub async fn nomination(&self, id: i64) -> Result<NominationRow> {
         let sql =
             format!("SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -608,7 +609,7 @@ impl Store {
              WHERE n.movement_id = $1 AND ($4 IS NULL OR n.participant_id = $4) AND {} ORDER BY n.year DESC, p.name, n.id",
             in_scope("n.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(movement_id)
             .bind(scope)
             .bind(date_text(on))
@@ -628,7 +629,7 @@ impl Store {
         passed: bool,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = crate::db::query(
             "UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
         )
         .bind(answers.to_string())
@@ -709,12 +710,12 @@ impl Store {
         .await?;
         for g in grants {
             let n = g.nomination;
-            let province: String = sqlx::query("SELECT province_code FROM nominations WHERE id = $1")
+            let province: String = crate::db::query("SELECT province_code FROM nominations WHERE id = $1")
                 .bind(n.id)
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("province_code")?;
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO rewards (decision_id, nomination_id, participant_id, participant_name, actor_type, form, year, unit_id, province_code, code) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
@@ -762,7 +763,7 @@ impl Store {
     }
 
     pub async fn reward_decision(&self, id: i64) -> Result<RewardDecisionRow> {
-        let row = sqlx::query("SELECT * FROM reward_decisions WHERE id = $1")
+        let row = crate::db::query("SELECT * FROM reward_decisions WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -772,7 +773,7 @@ impl Store {
 
     /// Reward decisions of a movement issued inside a scope or above it.
     pub async fn reward_decisions(&self, movement_id: i64) -> Result<Vec<RewardDecisionRow>> {
-        let rows = sqlx::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC")
+        let rows = crate::db::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC")
             .bind(movement_id)
             .fetch_all(self.pool())
             .await?;
@@ -780,7 +781,7 @@ impl Store {
     }
 
     pub async fn rewards(&self, decision_id: i64) -> Result<Vec<RewardRow>> {
-        let rows = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.decision_id = $1 ORDER BY r.participant_name, r.id")
+        let rows = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.decision_id = $1 ORDER BY r.participant_name, r.id")
             .bind(decision_id)
             .fetch_all(self.pool())
             .await?;
@@ -788,7 +789,7 @@ impl Store {
     }
 
     pub async fn reward(&self, id: i64) -> Result<RewardRow> {
-        let row = sqlx::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
+        let row = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -803,15 +804,16 @@ impl Store {
              WHERE d.movement_id = $1 AND {} GROUP BY r.year, r.form, r.actor_type, u.name ORDER BY r.year DESC, r.form, r.actor_type, u.name",
             in_scope("r.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows =
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 Ok(RewardCount {
-                    year: get_i64(r, "year")?,
+                    year: r.i64("year")?,
                     form: r.try_get("form")?,
                     actor_type: r.try_get("actor_type")?,
                     unit_name: r.try_get("unit_name")?,
-                    count: get_i64(r, "n")?,
+                    count: r.i64("n")?,
                 })
             })
             .collect()
@@ -832,7 +834,7 @@ impl Store {
              WHERE p.movement_id = $1 AND a.year >= $4 AND a.year <= $5 AND {} GROUP BY a.year, a.kind ORDER BY a.year, a.kind",
             in_scope("p.unit_id", 2)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(movement_id)
             .bind(scope)
             .bind(date_text(on))
@@ -840,12 +842,12 @@ impl Store {
             .bind(to)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| Ok((get_i64(r, "year")?, r.try_get("kind")?, get_i64(r, "n")?))).collect()
+        rows.iter().map(|r| Ok((r.i64("year")?, r.try_get("kind")?, r.i64("n")?))).collect()
     }
 
     /// The narrative sections of a movement's report (`kind`: `nam` or a phase id) of a unit.
     pub async fn movement_report(&self, movement_id: i64, unit_id: i64, kind: &str, year: i64) -> Result<Option<MovementReportRow>> {
-        let row = sqlx::query("SELECT sections_json, updated_by, updated_at, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+        let row = crate::db::query("SELECT sections_json, updated_by, updated_at, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
             .bind(movement_id)
             .bind(unit_id)
             .bind(kind)
@@ -854,7 +856,7 @@ impl Store {
             .await?;
         row.map(|r| {
             Ok(MovementReportRow {
-                sections: serde_json::from_str(&r.try_get::<String, _>("sections_json")?).map_err(corrupt)?,
+                sections: serde_json::from_str(&r.text("sections_json")?).map_err(corrupt)?,
                 updated_by: r.try_get("updated_by")?,
                 updated_at: r.try_get("updated_at")?,
                 submitted_at: r.try_get("submitted_at")?,
@@ -874,7 +876,7 @@ impl Store {
     ) -> Result<()> {
         let MovementReportKey { movement_id, unit_id, kind, year } = *key;
         let mut tx = self.begin().await?;
-        let stored = sqlx::query(
+        let stored = crate::db::query(
             "SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4",
         )
         .bind(movement_id)
@@ -884,15 +886,12 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = &stored
-            && !r.try_get::<String, _>("submitted_at")?.is_empty()
+            && !r.text("submitted_at")?.is_empty()
         {
             return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
         }
-        let before = stored
-            .map(|r| r.try_get::<String, _>("sections_json"))
-            .transpose()?
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-        sqlx::query(
+        let before = stored.map(|r| r.text("sections_json")).transpose()?.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        crate::db::query(
             "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
              submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at",
@@ -934,7 +933,7 @@ impl Store {
              WHERE n.state IN ('submitted', 'in_review') AND {} ORDER BY n.updated_at, n.id",
             in_scope("n.unit_id", 1)
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(nomination_from).collect()
     }
 }

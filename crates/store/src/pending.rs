@@ -3,9 +3,8 @@
 //! and applied by reference: the page carries the hash, never the rows.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, now_text};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// How long a checked upload waits to be applied.
 pub const PENDING_HOURS: i64 = 24;
@@ -36,14 +35,14 @@ impl Store {
         let sha = hex::encode(Sha256::digest(bytes));
         let now = now_text();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM pending_uploads WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
+        crate::db::query("DELETE FROM pending_uploads WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await?;
+        crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
             .bind(owner)
             .bind(purpose)
             .bind(&sha)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        crate::db::query(
             "DELETE FROM pending_uploads WHERE owner_id = $1 AND sha256 IN \
              (SELECT sha256 FROM pending_uploads WHERE owner_id = $1 ORDER BY created_at DESC, sha256 LIMIT 1000 OFFSET $2)",
         )
@@ -51,7 +50,7 @@ impl Store {
         .bind(PER_OWNER - 1)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO pending_uploads (owner_id, purpose, sha256, file_name, size, bytes, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -86,7 +85,7 @@ impl Store {
     /// The owner's checked upload with this hash, if it has not expired.
     pub async fn pending_upload(&self, actor: &Actor, purpose: &str, sha256: &str) -> Result<Option<PendingUpload>> {
         let Some(owner) = actor.user_id else { return Ok(None) };
-        let row = sqlx::query(
+        let row = crate::db::query(
             "SELECT sha256, file_name, bytes, created_at FROM pending_uploads \
              WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3 AND expires_at > $4",
         )
@@ -111,7 +110,7 @@ impl Store {
     pub async fn pending_upload_done(&self, actor: &Actor, purpose: &str, sha256: &str) -> Result<()> {
         let Some(owner) = actor.user_id else { return Ok(()) };
         let mut tx = self.begin().await?;
-        let n = sqlx::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
+        let n = crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
             .bind(owner)
             .bind(purpose)
             .bind(sha256)
@@ -139,7 +138,7 @@ impl Store {
 
     /// Checked uploads kept now (all owners), for tests and the health of the table.
     pub async fn pending_upload_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM pending_uploads").fetch_one(self.pool()).await?;
-        get_i64(&row, "n")
+        let row = crate::db::query("SELECT COUNT(*) AS n FROM pending_uploads").fetch_one(self.pool()).await?;
+        row.i64("n")
     }
 }

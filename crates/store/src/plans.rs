@@ -8,10 +8,9 @@ use hoctap_domain::criteria::Number;
 use hoctap_domain::plan::{Plan, UnitRef};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 
 /// A stored plan.
 #[derive(Debug, Clone, Serialize)]
@@ -65,34 +64,34 @@ pub struct ReportRow {
     pub updated_at: String,
 }
 
-fn plan_from(r: &sqlx::any::AnyRow) -> Result<PlanRow> {
+fn plan_from(r: &crate::db::Row) -> Result<PlanRow> {
     let json: String = r.try_get("plan_json")?;
     let plan: Plan = serde_json::from_str(&json).map_err(|e| StoreError::invalid("plan", e.to_string()))?;
     Ok(PlanRow {
-        id: get_i64(r, "id")?,
+        id: r.i64("id")?,
         key: r.try_get("plan_key")?,
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         number: r.try_get("number")?,
         issued_on: r.try_get("issued_on")?,
         title: r.try_get("title")?,
         kind: r.try_get("kind")?,
-        period: (i16::try_from(get_i64(r, "period_from")?).unwrap_or(0), i16::try_from(get_i64(r, "period_to")?).unwrap_or(0)),
+        period: (i16::try_from(r.i64("period_from")?).unwrap_or(0), i16::try_from(r.i64("period_to")?).unwrap_or(0)),
         plan,
     })
 }
 
-pub(crate) fn target_from(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
+pub(crate) fn target_from(r: &crate::db::Row) -> Result<TargetRow> {
     let value: String = r.try_get("value")?;
     let number: String = r.try_get("number")?;
     let title: String = r.try_get("title")?;
     Ok(TargetRow {
-        plan_id: get_i64(r, "plan_id")?,
+        plan_id: r.i64("plan_id")?,
         plan_key: r.try_get("plan_key")?,
         plan_label: if number.is_empty() { title } else { number },
         indicator: r.try_get("indicator")?,
-        unit_id: get_i64(r, "unit_id")?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        unit_id: r.i64("unit_id")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         value: Number::parse_exact(&value).map_err(|e| StoreError::invalid("value", e.to_string()))?,
         origin: r.try_get("origin")?,
         text: r.try_get("text")?,
@@ -129,11 +128,11 @@ impl Store {
                 }
             }
             let mut tx = self.begin().await?;
-            let exists = sqlx::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
+            let exists = crate::db::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
             if exists.is_some() {
                 continue;
             }
-            let row = sqlx::query(
+            let row = crate::db::query(
                 "INSERT INTO plans (plan_key, unit_id, unit_code, number, issued_on, title, kind, period_from, period_to, plan_json, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
@@ -151,7 +150,7 @@ impl Store {
             .bind(now_text())
             .fetch_one(&mut *tx)
             .await?;
-            let plan_id = get_i64(&row, "id")?;
+            let plan_id = row.i64("id")?;
             for t in &p.targets {
                 let key = TargetKey { plan_id, indicator: t.indicator.clone(), year: t.year };
                 // As the document states it; a target stored already (a re-load) is kept.
@@ -182,7 +181,7 @@ impl Store {
         ids.push(0);
         let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!("SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC", placeholders.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in &ids {
             q = q.bind(*id);
         }
@@ -191,7 +190,7 @@ impl Store {
 
     /// Every stored plan.
     pub async fn all_plans(&self) -> Result<Vec<PlanRow>> {
-        sqlx::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id")
+        crate::db::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id")
             .fetch_all(self.pool())
             .await?
             .iter()
@@ -200,7 +199,7 @@ impl Store {
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        let r = sqlx::query("SELECT * FROM plans WHERE id = $1")
+        let r = crate::db::query("SELECT * FROM plans WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -213,7 +212,7 @@ impl Store {
         let sql = format!(
             "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(unit_id)
             .bind(i64::from(from_year))
             .fetch_all(self.pool())
@@ -231,7 +230,7 @@ impl Store {
             "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id \
              WHERE t.unit_id = $1 AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(unit_id)
             .bind(i64::from(year))
             .fetch_all(self.pool())
@@ -252,7 +251,7 @@ impl Store {
                  AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id",
                 ids.join(", ")
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await? {
+            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await? {
                 let t = target_from(&r)?;
                 out.entry(t.unit_id).or_default().push(t);
             }
@@ -265,7 +264,7 @@ impl Store {
         let sql = format!(
             "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(plan_id)
             .bind(indicator)
             .bind(i64::from(year))
@@ -310,7 +309,7 @@ impl Store {
 
     /// A unit's report for a year, if one was started.
     pub async fn annual_report(&self, unit_id: i64, year: i16) -> Result<Option<ReportRow>> {
-        let r = sqlx::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2")
+        let r = crate::db::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2")
             .bind(unit_id)
             .bind(i64::from(year))
             .fetch_optional(self.pool())
@@ -327,12 +326,12 @@ impl Store {
                 "SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})",
                 placeholders.join(", ")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for u in chunk {
                 q = q.bind(*u);
             }
             for r in q.fetch_all(self.pool()).await? {
-                out.insert(get_i64(&r, "unit_id")?, r.try_get("submitted_at")?);
+                out.insert(r.i64("unit_id")?, r.try_get("submitted_at")?);
             }
         }
         Ok(out)
@@ -349,19 +348,19 @@ impl Store {
         submit: bool,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let before = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
+        let before = crate::db::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
             .bind(unit_id)
             .bind(i64::from(year))
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(r) = &before
-            && r.try_get::<String, _>("state")? == "submitted"
+            && r.text("state")? == "submitted"
         {
             return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
         }
         let now = now_text();
         let state = if submit { "submitted" } else { "draft" };
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO annual_reports (unit_id, year, sections_json, state, submitted_by, submitted_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (unit_id, year) DO UPDATE SET sections_json = excluded.sections_json, state = excluded.state, submitted_by = excluded.submitted_by, \
              submitted_at = excluded.submitted_at, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
@@ -396,7 +395,7 @@ impl Store {
 
 /// Writes a target; one stated by a plan stays as it is, a roll-down replaces the earlier one.
 async fn write_target(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     key: &TargetKey,
     unit: i64,
@@ -413,7 +412,7 @@ async fn write_target(
         "INSERT INTO plan_targets (plan_id, indicator, unit_id, year, value, origin, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (plan_id, indicator, unit_id, year) {on_conflict}"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(sqlx::AssertSqlSafe(sql))
         .bind(key.plan_id)
         .bind(&key.indicator)
         .bind(unit)
@@ -428,13 +427,13 @@ async fn write_target(
     Ok(())
 }
 
-fn report_from(r: &sqlx::any::AnyRow) -> Result<ReportRow> {
+fn report_from(r: &crate::db::Row) -> Result<ReportRow> {
     let json: String = r.try_get("sections_json")?;
     Ok(ReportRow {
-        unit_id: get_i64(r, "unit_id")?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        unit_id: r.i64("unit_id")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         sections: serde_json::from_str(&json).unwrap_or_default(),
-        submitted: r.try_get::<String, _>("state")? == "submitted",
+        submitted: r.text("state")? == "submitted",
         submitted_by: r.try_get("submitted_by")?,
         submitted_at: r.try_get("submitted_at")?,
         updated_by: r.try_get("updated_by")?,

@@ -8,7 +8,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::{Result, Store, get_i64};
+use crate::{Result, Store};
 
 /// At most this many values per generation (keys are a page and its parameters).
 const MAX_ENTRIES: usize = 4096;
@@ -25,8 +25,8 @@ impl Store {
     /// The read generation: raised by every committed change to the unit tree, lineage and
     /// re-basing, counters, reported values, plans and targets, campaigns and dossiers.
     pub async fn read_generation(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(self.pool()).await?;
-        get_i64(&row, "n")
+        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(self.pool()).await?;
+        row.i64("n")
     }
 
     /// The value cached under `key` at this generation, if any.

@@ -5,7 +5,8 @@
 //! Column names come only from the static definitions, never from input.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text, parse_date_col};
+use crate::db::{Conn, Row};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
 use hoctap_domain::registry::cell::CellKind;
 use hoctap_domain::registry::def::{FieldType, Registry, RegistryKind, Value, Values, check_record, key_of, registry};
@@ -13,8 +14,6 @@ use hoctap_domain::text;
 use hoctap_domain::unit::{UnitCode, UnitKind};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A stored record.
@@ -190,14 +189,11 @@ fn scope_sql(alias: &str, n: usize) -> String {
 }
 
 /// Reads a row of a registry table into values (unit ids become codes through `codes`).
-fn record_from_row(reg: &Registry, r: &AnyRow, codes: &BTreeMap<i64, String>) -> Result<RegistryRecord> {
+fn record_from_row(reg: &Registry, r: &Row, codes: &BTreeMap<i64, String>) -> Result<RegistryRecord> {
     let mut values = Values::new();
     for f in reg.fields {
         let v = if f.ty.is_integer() {
-            let n: Option<i64> = match r.try_get::<Option<i64>, _>(f.column) {
-                Ok(v) => v,
-                Err(_) => r.try_get::<Option<i32>, _>(f.column)?.map(i64::from),
-            };
+            let n = r.opt_i64(f.column)?;
             match (n, f.ty) {
                 (None, _) => None,
                 (Some(n), FieldType::Bool) => Some(Value::Bool(n != 0)),
@@ -217,48 +213,43 @@ fn record_from_row(reg: &Registry, r: &AnyRow, codes: &BTreeMap<i64, String>) ->
         }
     }
     Ok(RegistryRecord {
-        id: get_i64(r, "id")?,
-        unit_id: get_i64(r, "unit_id")?,
+        id: r.i64("id")?,
+        unit_id: r.i64("unit_id")?,
         values,
-        validity: Validity {
-            from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-            to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-        },
+        validity: Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
     })
 }
 
-fn unit_ids_in(reg: &Registry, rows: &[AnyRow]) -> BTreeSet<i64> {
+fn unit_ids_in(reg: &Registry, rows: &[Row]) -> BTreeSet<i64> {
     let mut ids = BTreeSet::new();
     for f in reg.fields.iter().filter(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::AnyUnit)) {
         for r in rows {
-            if let Ok(Some(n)) = r.try_get::<Option<i64>, _>(f.column) {
+            if let Ok(Some(n)) = r.opt_i64(f.column) {
                 ids.insert(n);
-            } else if let Ok(Some(n)) = r.try_get::<Option<i32>, _>(f.column) {
-                ids.insert(i64::from(n));
             }
         }
     }
     ids
 }
 
-async fn unit_codes(conn: &mut AnyConnection, ids: &BTreeSet<i64>) -> Result<BTreeMap<i64, String>> {
-    let anon = crate::reorg::anonymous(&*conn);
+async fn unit_codes(conn: &mut Conn, ids: &BTreeSet<i64>) -> Result<BTreeMap<i64, String>> {
+    let anon = crate::dialect::anonymous(&*conn);
     let mut out = BTreeMap::new();
     let ids: Vec<i64> = ids.iter().copied().collect();
     for chunk in ids.chunks(500) {
-        let sql = format!("SELECT id, code FROM units WHERE id IN ({})", crate::reorg::placeholders(anon, 1, chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let sql = format!("SELECT id, code FROM units WHERE id IN ({})", crate::dialect::placeholders(anon, 1, chunk.len()));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
         for r in q.fetch_all(&mut *conn).await? {
-            out.insert(get_i64(&r, "id")?, r.try_get("code")?);
+            out.insert(r.i64("id")?, r.try_get("code")?);
         }
     }
     Ok(out)
 }
 
-async fn records(conn: &mut AnyConnection, reg: &Registry, rows: Vec<AnyRow>) -> Result<Vec<RegistryRecord>> {
+async fn records(conn: &mut Conn, reg: &Registry, rows: Vec<Row>) -> Result<Vec<RegistryRecord>> {
     let codes = unit_codes(conn, &unit_ids_in(reg, &rows)).await?;
     rows.iter().map(|r| record_from_row(reg, r, &codes)).collect()
 }
@@ -315,7 +306,7 @@ impl Store {
             n += 1;
         }
         sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${n}"));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = crate::db::query(sqlx::AssertSqlSafe(sql));
         if !q.include_ended {
             query = query.bind(today.clone());
         }
@@ -352,18 +343,18 @@ impl Store {
             ),
             None => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
         };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on));
         if let Some(s) = scope {
             q = q.bind(s).bind(date_text(on));
         }
-        get_i64(&q.fetch_one(self.pool()).await?, "n")
+        q.fetch_one(self.pool()).await?.i64("n")
     }
 
     pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
         let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.id = $1", columns(reg), reg.table);
         let mut conn = self.pool().acquire().await?;
         let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
         records(&mut conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
     }
 
@@ -372,7 +363,7 @@ impl Store {
     pub async fn registry_history(&self, reg: &Registry, id: i64) -> Result<Vec<(Validity, serde_json::Value, String)>> {
         let current = self.registry_get(reg, id).await?;
         let mut conn = self.pool().acquire().await?;
-        let rows = sqlx::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
+        let rows = crate::db::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
             .bind(reg.slug)
             .bind(id)
             .fetch_all(&mut *conn)
@@ -381,11 +372,8 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok((
-                    Validity {
-                        from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-                        to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-                    },
-                    serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or(serde_json::Value::Null),
+                    Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
+                    serde_json::from_str(&r.text("data_json")?).unwrap_or(serde_json::Value::Null),
                     r.try_get("actor")?,
                 ))
             })
@@ -505,7 +493,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
+        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
         let started = current_version_start(&mut tx, reg, &before).await?;
         crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on))
             .await?;
@@ -581,7 +569,7 @@ impl Store {
         let mut tx = self.begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
-        let fresh = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
+        let fresh = crate::db::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
             .fetch_optional(&mut *tx)
             .await?
             .is_none();
@@ -720,18 +708,18 @@ impl BulkLoad {
     /// Takes the table for itself and drops its secondary indexes and constraints, if the
     /// table still holds only the `written` rows of this import; None otherwise (SQLite, or
     /// another import got there first).
-    async fn begin(conn: &mut AnyConnection, reg: &Registry, written: usize) -> Result<Option<BulkLoad>> {
-        if crate::reorg::anonymous(&*conn) {
+    async fn begin(conn: &mut Conn, reg: &Registry, written: usize) -> Result<Option<BulkLoad>> {
+        if crate::dialect::anonymous(&*conn) {
             return Ok(None);
         }
         // Readers of this registry wait for the import from here on; it held no record.
-        sqlx::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", reg.table))).execute(&mut *conn).await?;
-        let n = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {}", reg.table))).fetch_one(&mut *conn).await?;
-        if usize::try_from(get_i64(&n, "n")?).ok() != Some(written) {
+        crate::db::query(sqlx::AssertSqlSafe(format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", reg.table))).execute(&mut *conn).await?;
+        let n = crate::db::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {}", reg.table))).fetch_one(&mut *conn).await?;
+        if usize::try_from(n.i64("n")?).ok() != Some(written) {
             return Ok(None);
         }
         // Unique constraints another table's foreign key depends on stay.
-        let constraints = sqlx::query(
+        let constraints = crate::db::query(
             "SELECT quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c \
              WHERE c.conrelid = $1::regclass AND c.contype IN ('u', 'f') \
              AND NOT EXISTS (SELECT 1 FROM pg_constraint d WHERE d.contype = 'f' AND d.confrelid = c.conrelid AND d.conindid = c.conindid AND c.contype = 'u') \
@@ -740,7 +728,7 @@ impl BulkLoad {
         .bind(reg.table)
         .fetch_all(&mut *conn)
         .await?;
-        let indexes = sqlx::query(
+        let indexes = crate::db::query(
             "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i \
              WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
         )
@@ -750,24 +738,24 @@ impl BulkLoad {
         let mut restore = Vec::new();
         for r in &indexes {
             let (name, def): (String, String) = (r.try_get("name")?, r.try_get("def")?);
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}"))).execute(&mut *conn).await?;
+            crate::db::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}"))).execute(&mut *conn).await?;
             restore.push(def);
         }
         // Unique constraints ('u') first when re-created, foreign keys ('f') last.
         for r in &constraints {
             let (name, def): (String, String) = (r.try_get("name")?, r.try_get("def")?);
-            sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {} DROP CONSTRAINT {name}", reg.table))).execute(&mut *conn).await?;
+            crate::db::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {} DROP CONSTRAINT {name}", reg.table))).execute(&mut *conn).await?;
             restore.push(format!("ALTER TABLE {} ADD CONSTRAINT {name} {def}", reg.table));
         }
         Ok(Some(BulkLoad { restore }))
     }
 
     /// Re-creates the indexes and constraints over every row, before commit.
-    async fn finish(self, conn: &mut AnyConnection) -> Result<()> {
+    async fn finish(self, conn: &mut Conn) -> Result<()> {
         // Index builds sort in memory up to this much (the default is 64 MB).
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *conn).await?;
+        crate::db::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *conn).await?;
         for sql in self.restore {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+            crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -1013,7 +1001,7 @@ impl ImportRun<'_> {
     /// Decides a chunk's rows (after [`ImportRun::first_of_each_key`]; `n` rows of the file)
     /// with the database at hand: merges rows with stored records, checks ledger entries and
     /// looks up units the cache lacks.
-    async fn prepare(&mut self, tx: &mut AnyConnection, n: usize, rows: Vec<ParsedRow>) -> Result<DecidedChunk> {
+    async fn prepare(&mut self, tx: &mut Conn, n: usize, rows: Vec<ParsedRow>) -> Result<DecidedChunk> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
         let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, reg, &rows).await? };
         let mut out = Self::empty_chunk(n);
@@ -1069,12 +1057,12 @@ impl ImportRun<'_> {
 impl DecidedChunk {
     /// Writes the chunk's new records, updates (keeping the versions they replace) and
     /// counter changes, when it is to be written.
-    async fn write(self, tx: &mut AnyConnection, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
+    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
         if !self.write {
             return Ok(());
         }
         if let Some(json) = self.creates_json {
-            new_rows_query(new_rows_sql(reg, crate::reorg::anonymous(&*tx)), on, &now_text(), json).execute(&mut *tx).await?;
+            new_rows_query(new_rows_sql(reg, crate::dialect::anonymous(&*tx)), on, &now_text(), json).execute(&mut *tx).await?;
         }
         let mut deltas = self.deltas;
         for (before, values, placement) in &self.updates {
@@ -1102,8 +1090,8 @@ pub(crate) struct UnitCache {
     province: BTreeMap<i64, String>,
 }
 
-async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) -> Result<bool> {
-    let row = sqlx::query(
+async fn in_scope_tx(conn: &mut Conn, scope: i64, unit: i64, on: Date) -> Result<bool> {
+    let row = crate::db::query(
         "SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3",
     )
     .bind(scope)
@@ -1111,7 +1099,7 @@ async fn in_scope_tx(conn: &mut AnyConnection, scope: i64, unit: i64, on: Date) 
     .bind(date_text(on))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(get_i64(&row, "n")? > 0)
+    Ok(row.i64("n")? > 0)
 }
 
 /// A look-up a placement needs that the import's cache does not hold yet.
@@ -1183,17 +1171,18 @@ fn place_cached(
 }
 
 /// Looks up what the cache lacks.
-async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> Result<()> {
+async fn fill(conn: &mut Conn, miss: Miss, scope: Option<i64>, on: Date, cache: &mut UnitCache) -> Result<()> {
     match miss {
         Miss::Unit(code) => {
-            let row = sqlx::query("SELECT id, kind, province_code FROM units WHERE code = $1 AND valid_from <= $2 AND valid_to > $2")
+            let row = crate::db::query("SELECT id, kind, province_code FROM units WHERE code = $1 AND valid_from <= $2 AND valid_to > $2")
                 .bind(code.as_str())
                 .bind(date_text(on))
                 .fetch_optional(&mut *conn)
                 .await?;
             let found = match row {
-                Some(r) => UnitKind::parse(&r.try_get::<String, _>("kind")?)
-                    .map(|k| (get_i64(&r, "id").unwrap_or(0), k, r.try_get::<String, _>("province_code").unwrap_or_default())),
+                Some(r) => {
+                    UnitKind::parse(&r.text("kind")?).map(|k| (r.i64("id").unwrap_or(0), k, r.text("province_code").unwrap_or_default()))
+                }
                 None => None,
             };
             cache.by_code.insert(code, found);
@@ -1202,9 +1191,9 @@ async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date
             let treg = registry(target);
             let kcol = treg.key.first().copied().unwrap_or("code");
             let sql = format!("SELECT unit_id FROM {} WHERE {kcol} = $1 AND valid_to > $2", treg.table);
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&code).bind(date_text(on)).fetch_optional(&mut *conn).await?;
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(&code).bind(date_text(on)).fetch_optional(&mut *conn).await?;
             let unit = match row {
-                Some(r) => Some(get_i64(&r, "unit_id")?),
+                Some(r) => Some(r.i64("unit_id")?),
                 None => None,
             };
             cache.refs.insert((target, code), unit);
@@ -1217,8 +1206,8 @@ async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date
             cache.in_scope.insert(unit, v);
         }
         Miss::Province(unit) => {
-            let p = match sqlx::query("SELECT province_code FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await? {
-                Some(r) => r.try_get::<String, _>("province_code")?,
+            let p = match crate::db::query("SELECT province_code FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await? {
+                Some(r) => r.text("province_code")?,
                 None => String::new(),
             };
             cache.province.insert(unit, p);
@@ -1229,7 +1218,7 @@ async fn fill(conn: &mut AnyConnection, miss: Miss, scope: Option<i64>, on: Date
 
 /// Resolves unit and reference fields and the scope unit; (column, reason) on failure.
 pub(crate) async fn place(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     reg: &Registry,
     values: &Values,
     scope: Option<i64>,
@@ -1244,14 +1233,14 @@ pub(crate) async fn place(
     }
 }
 
-async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) -> Result<Option<RegistryRecord>> {
+async fn find_by_key(conn: &mut Conn, reg: &Registry, values: &Values) -> Result<Option<RegistryRecord>> {
     let mut conds = Vec::new();
     for (i, k) in reg.key.iter().enumerate() {
         conds.push(format!("t.{k} = ${}", i + 1));
     }
     let sql =
         format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE {}", columns(reg), reg.table, conds.join(" AND "));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
     for k in reg.key {
         q = match values.get(k) {
             Some(Value::Text(s)) => q.bind(s.clone()),
@@ -1265,8 +1254,8 @@ async fn find_by_key(conn: &mut AnyConnection, reg: &Registry, values: &Values) 
 
 /// Looks up the stored records of a chunk's keys, in one query per chunk when the key is a
 /// single column.
-async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[ParsedRow]) -> Result<BTreeMap<String, RegistryRecord>> {
-    let anon = crate::reorg::anonymous(&*conn);
+async fn find_many_by_key(conn: &mut Conn, reg: &Registry, rows: &[ParsedRow]) -> Result<BTreeMap<String, RegistryRecord>> {
+    let anon = crate::dialect::anonymous(&*conn);
     let mut out = BTreeMap::new();
     if let [kcol] = reg.key {
         for chunk in rows.chunks(500) {
@@ -1274,9 +1263,9 @@ async fn find_many_by_key(conn: &mut AnyConnection, reg: &Registry, rows: &[Pars
                 "SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.{kcol} IN ({})",
                 columns(reg),
                 reg.table,
-                crate::reorg::placeholders(anon, 1, chunk.len())
+                crate::dialect::placeholders(anon, 1, chunk.len())
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
                 q = q.bind(row.key.clone());
             }
@@ -1361,8 +1350,8 @@ fn new_rows_json<'a>(reg: &Registry, rows: impl IntoIterator<Item = (&'a Values,
 
 /// Inserts new records, 1,000 to a statement (a new record has no past versions, so nothing
 /// goes to the history table).
-async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
-    let sql = new_rows_sql(reg, crate::reorg::anonymous(&*conn));
+async fn insert_many(conn: &mut Conn, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
+    let sql = new_rows_sql(reg, crate::dialect::anonymous(&*conn));
     let now = now_text();
     for chunk in rows.chunks(IMPORT_CHUNK) {
         new_rows_query(sql.clone(), on, &now, new_rows_json(reg, chunk.iter().map(|(v, p)| (v, p)))).execute(&mut *conn).await?;
@@ -1371,8 +1360,8 @@ async fn insert_many(conn: &mut AnyConnection, reg: &Registry, rows: &[(Values, 
 }
 
 /// [`new_rows_sql`] with its parameters bound.
-fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> crate::db::Query<'static> {
+    crate::db::query(sqlx::AssertSqlSafe(sql))
         .bind(date_text(on))
         .bind(date_text(OPEN_END))
         .bind(now.to_string())
@@ -1380,12 +1369,7 @@ fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> sqlx::
         .bind(rows_json)
 }
 
-fn bind_values<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    reg: &Registry,
-    values: &Values,
-    placement: &Placement,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind_values<'q>(mut q: crate::db::Query<'q>, reg: &Registry, values: &Values, placement: &Placement) -> crate::db::Query<'q> {
     for f in reg.fields {
         let v = values.get(f.column);
         q = match (f.ty, v) {
@@ -1403,13 +1387,13 @@ fn bind_values<'q>(
 }
 
 /// Inserts one new record through the same statement as [`insert_many`].
-pub(crate) async fn insert(conn: &mut AnyConnection, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
-    let sql = format!("{} RETURNING id", new_rows_sql(reg, crate::reorg::anonymous(&*conn)));
+pub(crate) async fn insert(conn: &mut Conn, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
+    let sql = format!("{} RETURNING id", new_rows_sql(reg, crate::dialect::anonymous(&*conn)));
     let row = new_rows_query(sql, on, &now_text(), new_rows_json(reg, [(values, p)])).fetch_one(&mut *conn).await?;
-    get_i64(&row, "id")
+    row.i64("id")
 }
 
-async fn update_row(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &Values, p: &Placement) -> Result<()> {
+async fn update_row(conn: &mut Conn, reg: &Registry, id: i64, values: &Values, p: &Placement) -> Result<()> {
     let sets: Vec<String> = reg.fields.iter().enumerate().map(|(i, f)| format!("{} = ${}", f.column, i + 1)).collect();
     let n = reg.fields.len();
     let sql = format!(
@@ -1422,7 +1406,7 @@ async fn update_row(conn: &mut AnyConnection, reg: &Registry, id: i64, values: &
         n + 4,
         n + 5
     );
-    bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
+    bind_values(crate::db::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
         .bind(p.scope_unit)
         .bind(p.province_code.clone())
         .bind(search_key(reg, values))
@@ -1454,12 +1438,12 @@ pub(crate) fn audit_json(reg: &Registry, values: &Values) -> serde_json::Value {
 /// Keeps the version a change replaces: the stored row is always the current version, and
 /// `registry_history` holds the past ones, each with the period it was in force. A second
 /// change on the same day replaces that day's version without keeping it.
-async fn history_keep(conn: &mut AnyConnection, reg: &Registry, before: &RegistryRecord, on: Date, actor: &Actor) -> Result<()> {
+async fn history_keep(conn: &mut Conn, reg: &Registry, before: &RegistryRecord, on: Date, actor: &Actor) -> Result<()> {
     let from = current_version_start(conn, reg, before).await?;
     if from >= on {
         return Ok(());
     }
-    sqlx::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at, unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    crate::db::query("INSERT INTO registry_history (registry, record_id, valid_from, valid_to, data_json, actor, recorded_at, unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(reg.slug)
         .bind(before.id)
         .bind(date_text(from))
@@ -1475,27 +1459,27 @@ async fn history_keep(conn: &mut AnyConnection, reg: &Registry, before: &Registr
 
 /// The day the current version of a record started: the end of its last past version, or
 /// the record's own start.
-async fn current_version_start(conn: &mut AnyConnection, reg: &Registry, r: &RegistryRecord) -> Result<Date> {
-    let row = sqlx::query("SELECT MAX(valid_to) AS last FROM registry_history WHERE registry = $1 AND record_id = $2")
+async fn current_version_start(conn: &mut Conn, reg: &Registry, r: &RegistryRecord) -> Result<Date> {
+    let row = crate::db::query("SELECT MAX(valid_to) AS last FROM registry_history WHERE registry = $1 AND record_id = $2")
         .bind(reg.slug)
         .bind(r.id)
         .fetch_one(&mut *conn)
         .await?;
-    match row.try_get::<Option<String>, _>("last")? {
+    match row.opt_text("last")? {
         Some(s) => parse_date_col(&s),
         None => Ok(r.validity.from),
     }
 }
 
 /// After a reorganisation, records placed in a closed unit follow its successor.
-pub(crate) async fn follow_successor(conn: &mut AnyConnection, closed: i64, successor: i64) -> Result<()> {
+pub(crate) async fn follow_successor(conn: &mut Conn, closed: i64, successor: i64) -> Result<()> {
     for reg in hoctap_domain::registry::def::REGISTRIES {
         for f in reg.fields.iter().filter(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::AnyUnit)) {
             let sql = format!("UPDATE {} SET {} = $1 WHERE {} = $2", reg.table, f.column, f.column);
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
         }
         let sql = format!("UPDATE {} SET unit_id = $1 WHERE unit_id = $2", reg.table);
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
+        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(successor).bind(closed).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -3,37 +3,22 @@
 //! users to successors, rebuilds the affected closure rows and audits, in one transaction.
 
 use crate::audit::{AuditEntry, record};
+use crate::db::Conn;
+use crate::dialect::placeholders;
 use crate::units::{UNIT_COLS, unit_from_row};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, parse_date_col};
+use crate::{Actor, Result, Store, StoreError, date_text, parse_date_col};
 use hoctap_domain::date::Validity;
 use hoctap_domain::hierarchy::{Hierarchy, ParentEdge, Plan, Reorganisation, UnitId, UnitRecord, UnitRef, closure_rows};
 use hoctap_domain::unit::{UnitCode, UnitName, UnitType};
 use jiff::civil::Date;
-use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 
-/// "$3, $4, $5" for `n` placeholders starting at `$start`; on SQLite plain "?, ?, ?" when
-/// `anon`: sqlx looks up every named SQLite parameter by a linear scan, which made a
-/// 30,000-parameter multi-row insert quadratic (85% of an import's time). Use `anon` only
-/// for statements whose parameters all come from this function, in order, from 1.
-pub(crate) fn placeholders(anon: bool, start: usize, n: usize) -> String {
-    if anon {
-        return vec!["?"; n].join(", ");
-    }
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// Whether a connection may use anonymous placeholders (SQLite).
-pub(crate) fn anonymous(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "SQLite"
-}
-
-async fn load_units(conn: &mut AnyConnection, ids: &BTreeSet<i64>, h: &mut Hierarchy) -> Result<()> {
-    let anon = crate::reorg::anonymous(&*conn);
+async fn load_units(conn: &mut Conn, ids: &BTreeSet<i64>, h: &mut Hierarchy) -> Result<()> {
+    let anon = crate::dialect::anonymous(&*conn);
     let ids: Vec<i64> = ids.iter().copied().filter(|i| h.unit(UnitId(*i)).is_none()).collect();
     for chunk in ids.chunks(500) {
         let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id IN ({})", placeholders(anon, 1, chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
@@ -52,8 +37,8 @@ async fn load_units(conn: &mut AnyConnection, ids: &BTreeSet<i64>, h: &mut Hiera
 }
 
 /// Edges where the child (or, if `as_parent`, the parent) is one of `ids`.
-async fn load_edges(conn: &mut AnyConnection, ids: &BTreeSet<i64>, as_parent: bool) -> Result<Vec<ParentEdge>> {
-    let anon = crate::reorg::anonymous(&*conn);
+async fn load_edges(conn: &mut Conn, ids: &BTreeSet<i64>, as_parent: bool) -> Result<Vec<ParentEdge>> {
+    let anon = crate::dialect::anonymous(&*conn);
     let mut out = Vec::new();
     let ids: Vec<i64> = ids.iter().copied().collect();
     let col = if as_parent { "parent_id" } else { "child_id" };
@@ -62,18 +47,15 @@ async fn load_edges(conn: &mut AnyConnection, ids: &BTreeSet<i64>, as_parent: bo
             "SELECT child_id, parent_id, valid_from, valid_to FROM unit_parents WHERE {col} IN ({})",
             placeholders(anon, 1, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
         for r in q.fetch_all(&mut *conn).await? {
             out.push(ParentEdge {
-                child: UnitId(get_i64(&r, "child_id")?),
-                parent: UnitId(get_i64(&r, "parent_id")?),
-                validity: Validity {
-                    from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-                    to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-                },
+                child: UnitId(r.i64("child_id")?),
+                parent: UnitId(r.i64("parent_id")?),
+                validity: Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
             });
         }
     }
@@ -81,7 +63,7 @@ async fn load_edges(conn: &mut AnyConnection, ids: &BTreeSet<i64>, as_parent: bo
 }
 
 /// Loads `ids`, their children (if asked) and every ancestor edge above them.
-async fn load_piece(conn: &mut AnyConnection, ids: &BTreeSet<i64>, with_children: bool) -> Result<Hierarchy> {
+async fn load_piece(conn: &mut Conn, ids: &BTreeSet<i64>, with_children: bool) -> Result<Hierarchy> {
     let mut h = Hierarchy::new();
     let mut all: BTreeSet<i64> = ids.clone();
     let mut edges: Vec<ParentEdge> = Vec::new();
@@ -113,18 +95,18 @@ async fn load_piece(conn: &mut AnyConnection, ids: &BTreeSet<i64>, with_children
 }
 
 /// Recomputes the closure rows of `ids` and everything ever below them.
-pub(crate) async fn rebuild_closure(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
-    let anon = crate::reorg::anonymous(&*conn);
+pub(crate) async fn rebuild_closure(conn: &mut Conn, ids: &[i64]) -> Result<()> {
+    let anon = crate::dialect::anonymous(&*conn);
     let mut targets: BTreeSet<i64> = ids.iter().copied().collect();
     let seeds: Vec<i64> = targets.iter().copied().collect();
     for chunk in seeds.chunks(500) {
         let sql = format!("SELECT DISTINCT descendant_id FROM unit_closure WHERE ancestor_id IN ({})", placeholders(anon, 1, chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
         for r in q.fetch_all(&mut *conn).await? {
-            targets.insert(get_i64(&r, "descendant_id")?);
+            targets.insert(r.i64("descendant_id")?);
         }
     }
     // Also anything now hanging below them through new edges.
@@ -141,7 +123,7 @@ pub(crate) async fn rebuild_closure(conn: &mut AnyConnection, ids: &[i64]) -> Re
     let list: Vec<i64> = targets.iter().copied().collect();
     for chunk in list.chunks(500) {
         let sql = format!("DELETE FROM unit_closure WHERE descendant_id IN ({})", placeholders(anon, 1, chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
         }
@@ -152,13 +134,13 @@ pub(crate) async fn rebuild_closure(conn: &mut AnyConnection, ids: &[i64]) -> Re
     insert_closure(conn, &rows).await
 }
 
-pub(crate) async fn insert_closure(conn: &mut AnyConnection, rows: &[hoctap_domain::hierarchy::ClosureRow]) -> Result<()> {
-    let anon = crate::reorg::anonymous(&*conn);
+pub(crate) async fn insert_closure(conn: &mut Conn, rows: &[hoctap_domain::hierarchy::ClosureRow]) -> Result<()> {
+    let anon = crate::dialect::anonymous(&*conn);
     for chunk in rows.chunks(400) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(anon, i * 5 + 1, 5))).collect();
         let sql =
             format!("INSERT INTO unit_closure (ancestor_id, descendant_id, depth, valid_from, valid_to) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q.bind(r.ancestor.0).bind(r.descendant.0).bind(i64::from(r.depth)).bind(date_text(r.from)).bind(date_text(r.to));
         }
@@ -202,11 +184,11 @@ impl Store {
         Ok(h.plan(op, on, legal_act)?)
     }
 
-    async fn piece_for(&self, conn: &mut AnyConnection, op: &Reorganisation) -> Result<Hierarchy> {
+    async fn piece_for(&self, conn: &mut Conn, op: &Reorganisation) -> Result<Hierarchy> {
         let mut ids = involved(op);
         for code in new_codes(op) {
-            for r in sqlx::query("SELECT id FROM units WHERE code = $1").bind(code).fetch_all(&mut *conn).await? {
-                ids.insert(get_i64(&r, "id")?);
+            for r in crate::db::query("SELECT id FROM units WHERE code = $1").bind(code).fetch_all(&mut *conn).await? {
+                ids.insert(r.i64("id")?);
             }
         }
         load_piece(conn, &ids, true).await
@@ -219,24 +201,24 @@ impl Store {
         let h = self.piece_for(&mut tx, op).await?;
         let plan = h.plan(op, on, legal_act)?;
         let on_text = date_text(on);
-        let row = sqlx::query("INSERT INTO lineage_events (kind, effective_on, legal_act) VALUES ($1, $2, $3) RETURNING id")
+        let row = crate::db::query("INSERT INTO lineage_events (kind, effective_on, legal_act) VALUES ($1, $2, $3) RETURNING id")
             .bind(plan.kind.code())
             .bind(&on_text)
             .bind(&plan.legal_act)
             .fetch_one(&mut *tx)
             .await?;
-        let event_id = get_i64(&row, "id")?;
+        let event_id = row.i64("id")?;
         let mut new_ids = Vec::new();
         for n in &plan.new_units {
             let province_code = match n.parent {
-                Some(p) => sqlx::query("SELECT province_code FROM units WHERE id = $1")
+                Some(p) => crate::db::query("SELECT province_code FROM units WHERE id = $1")
                     .bind(p.0)
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get::<String, _>("province_code")?,
+                    .text("province_code")?,
                 None => n.code.to_string(),
             };
-            let r = sqlx::query(
+            let r = crate::db::query(
                 "INSERT INTO units (code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -250,7 +232,7 @@ impl Store {
             .bind(date_text(hoctap_domain::date::OPEN_END))
             .fetch_one(&mut *tx)
             .await?;
-            let id = get_i64(&r, "id")?;
+            let id = r.i64("id")?;
             if let Some(p) = n.parent {
                 insert_edge(&mut tx, id, p.0, &on_text).await?;
             }
@@ -263,7 +245,7 @@ impl Store {
             }
         };
         for id in &plan.close_units {
-            sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id.0).execute(&mut *tx).await?;
+            crate::db::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id.0).execute(&mut *tx).await?;
             end_edges(&mut tx, id.0, &on_text).await?;
         }
         let mut touched: Vec<i64> = new_ids.clone();
@@ -273,7 +255,7 @@ impl Store {
             touched.push(child.0);
         }
         for (pred, succ) in &plan.links {
-            sqlx::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
+            crate::db::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
                 .bind(event_id)
                 .bind(pred.0)
                 .bind(resolve(*succ)?)
@@ -282,7 +264,7 @@ impl Store {
         }
         for (closed, succ) in &plan.successor_of {
             crate::registry::follow_successor(&mut tx, closed.0, resolve(*succ)?).await?;
-            sqlx::query("UPDATE users SET unit_id = $1, updated_at = $2 WHERE unit_id = $3")
+            crate::db::query("UPDATE users SET unit_id = $1, updated_at = $2 WHERE unit_id = $3")
                 .bind(resolve(*succ)?)
                 .bind(crate::now_text())
                 .bind(closed.0)
@@ -318,8 +300,8 @@ impl Store {
     }
 }
 
-pub(crate) async fn insert_edge(conn: &mut AnyConnection, child: i64, parent: i64, from: &str) -> Result<()> {
-    sqlx::query("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
+pub(crate) async fn insert_edge(conn: &mut Conn, child: i64, parent: i64, from: &str) -> Result<()> {
+    crate::db::query("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
         .bind(child)
         .bind(parent)
         .bind(from)
@@ -330,9 +312,9 @@ pub(crate) async fn insert_edge(conn: &mut AnyConnection, child: i64, parent: i6
 }
 
 /// Ends a unit's parent edge(s) on a date, as [`Hierarchy::apply`] does in memory.
-async fn end_edges(conn: &mut AnyConnection, child: i64, on: &str) -> Result<()> {
-    sqlx::query("DELETE FROM unit_parents WHERE child_id = $1 AND valid_from >= $2").bind(child).bind(on).execute(&mut *conn).await?;
-    sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_from < $1 AND valid_to > $1")
+async fn end_edges(conn: &mut Conn, child: i64, on: &str) -> Result<()> {
+    crate::db::query("DELETE FROM unit_parents WHERE child_id = $1 AND valid_from >= $2").bind(child).bind(on).execute(&mut *conn).await?;
+    crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_from < $1 AND valid_to > $1")
         .bind(on)
         .bind(child)
         .execute(&mut *conn)

@@ -7,7 +7,6 @@ use crate::assessments::TransitionRow;
 use crate::audit::{AuditEntry, record};
 use crate::{Actor, Result, StoreError, now_text};
 use hoctap_domain::workflow::Dossier;
-use sqlx::Row;
 
 /// Where a kind of reviewed record lives.
 pub(crate) struct Reviewed {
@@ -39,7 +38,7 @@ pub(crate) const NOMINATION: Reviewed = Reviewed {
 /// Writes a transition inside the caller's transaction, if nobody moved the record meanwhile.
 #[expect(clippy::too_many_arguments, reason = "the record, its place and the transition: each is needed")]
 pub(crate) async fn write_transition(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     actor: &Actor,
     kind: &Reviewed,
     id: i64,
@@ -53,7 +52,7 @@ pub(crate) async fn write_transition(
         "UPDATE {} SET state = $1, state_json = $2, submitted_by = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
         kind.table
     );
-    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let n = crate::db::query(sqlx::AssertSqlSafe(sql))
         .bind(next.state.code())
         .bind(serde_json::to_string(&next.state).unwrap_or_default())
         .bind(next.submitted_by)
@@ -70,7 +69,7 @@ pub(crate) async fn write_transition(
         "INSERT INTO {} ({}, at, actor_id, actor_name, action, from_state, to_state, detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         kind.log, kind.key
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(now_text())
         .bind(actor.user_id)
@@ -97,10 +96,10 @@ pub(crate) async fn write_transition(
 }
 
 /// The transition log of one record, oldest first.
-pub(crate) async fn transitions(pool: &sqlx::AnyPool, kind: &Reviewed, id: i64) -> Result<Vec<TransitionRow>> {
+pub(crate) async fn transitions(pool: &crate::db::Pool, kind: &Reviewed, id: i64) -> Result<Vec<TransitionRow>> {
     let sql =
         format!("SELECT at, actor_name, action, from_state, to_state, detail_json FROM {} WHERE {} = $1 ORDER BY id", kind.log, kind.key);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await?;
+    let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             let d: String = r.try_get("detail_json")?;

@@ -3,7 +3,7 @@
 
 use hoctap_domain::criteria::{Counted, DataSource, SubjectKind};
 
-use crate::{Result, Store, get_opt_i64};
+use crate::{Result, Store};
 
 /// The members of a subject, as a SQL condition on the alias `x` of the counted table, with
 /// the subject's id as `$1` and the reference date as `$2`.
@@ -82,12 +82,12 @@ impl Store {
                     if levels.is_empty() { String::new() } else { format!(" AND a.level IN ({})", levels.join(", ")) }
                 ));
             }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject_id).bind(&on);
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(subject_id).bind(&on);
             for p in &params {
                 q = q.bind(p);
             }
             let row = q.fetch_one(self.pool()).await?;
-            out.push(get_opt_i64(&row, "n")?);
+            out.push(row.opt_i64("n")?);
         }
         Ok(out)
     }

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::Conn;
 use hoctap_domain::hierarchy::{RebaseLink, UnitId, rebase_step};
 use hoctap_domain::registry::def::{self, Registry, RegistryKind, Value, Values};
 use hoctap_domain::stats::{self, Delta, MetricKind};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
 
-use crate::{Result, Store, UnitRow, date_text, get_i64, parse_date_col};
+use crate::{Result, Store, UnitRow, date_text, parse_date_col};
 
 /// Which tree numbers are summed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,17 +62,12 @@ pub struct RecountReport {
 /// the commune or province it is placed in), then every unit above it (the commune, the district
 /// before 01/07/2025, the province). Counting at each level when writing keeps every
 /// dashboard's read to a few hundred rows, whatever the size of the country.
-pub(crate) async fn stat_units(
-    conn: &mut AnyConnection,
-    unit: i64,
-    on: Date,
-    cache: &mut BTreeMap<(i64, Date), Vec<i64>>,
-) -> Result<Vec<i64>> {
+pub(crate) async fn stat_units(conn: &mut Conn, unit: i64, on: Date, cache: &mut BTreeMap<(i64, Date), Vec<i64>>) -> Result<Vec<i64>> {
     if let Some(u) = cache.get(&(unit, on)) {
         return Ok(u.clone());
     }
     let query = |at: Date| {
-        sqlx::query(
+        crate::db::query(
             "SELECT c.ancestor_id AS id, u.kind, c.depth FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
              WHERE c.descendant_id = $1 AND c.valid_from <= $2 AND c.valid_to > $2 ORDER BY c.depth",
         )
@@ -83,16 +78,16 @@ pub(crate) async fn stat_units(
     if rows.is_empty() {
         // A record dated before its unit existed (a village added today, a decision of last
         // week): the tree as it stood when the unit began.
-        let first = sqlx::query("SELECT valid_from FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await?;
+        let first = crate::db::query("SELECT valid_from FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await?;
         if let Some(r) = first {
-            let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
+            let from = parse_date_col(&r.text("valid_from")?)?;
             rows = query(from).fetch_all(&mut *conn).await?;
         }
     }
     // The village (when the record is in one), its commune and every unit above.
     let mut out = Vec::new();
     for r in &rows {
-        out.push(get_i64(r, "id")?);
+        out.push(r.i64("id")?);
     }
     if out.is_empty() {
         out.push(unit);
@@ -106,7 +101,7 @@ type CounterRows = BTreeMap<(i64, &'static str, i16), i64>;
 
 /// Spreads deltas (each with the unit of its record and the date that unit is read on) over
 /// every unit they count in, summed by counter, zeros dropped.
-async fn fold_by_unit(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<CounterRows> {
+async fn fold_by_unit(conn: &mut Conn, items: &[(i64, Date, Delta)]) -> Result<CounterRows> {
     let mut cache = BTreeMap::new();
     let mut folded = CounterRows::new();
     for (unit, on, d) in items {
@@ -119,7 +114,7 @@ async fn fold_by_unit(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) ->
 }
 
 /// Adds changes to the counters, 200 rows a statement.
-async fn write_counters(conn: &mut AnyConnection, rows: &CounterRows) -> Result<()> {
+async fn write_counters(conn: &mut Conn, rows: &CounterRows) -> Result<()> {
     let rows: Vec<_> = rows.iter().collect();
     for chunk in rows.chunks(200) {
         let values: Vec<String> =
@@ -129,7 +124,7 @@ async fn write_counters(conn: &mut AnyConnection, rows: &CounterRows) -> Result<
              ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta",
             values.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for ((unit, metric, year), delta) in chunk {
             q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(**delta);
         }
@@ -139,7 +134,7 @@ async fn write_counters(conn: &mut AnyConnection, rows: &CounterRows) -> Result<
 }
 
 /// Adds deltas, each given with the unit of its record and the date that unit is read on.
-pub(crate) async fn add_deltas(conn: &mut AnyConnection, items: &[(i64, Date, Delta)]) -> Result<()> {
+pub(crate) async fn add_deltas(conn: &mut Conn, items: &[(i64, Date, Delta)]) -> Result<()> {
     let rows = fold_by_unit(conn, items).await?;
     write_counters(conn, &rows).await
 }
@@ -203,28 +198,28 @@ fn stat_values_from_json(reg: &Registry, json: &serde_json::Value) -> Values {
 }
 
 /// The counted fields of a stored row (text, flag and number columns as the counters need).
-fn stat_values_from_row(reg: &Registry, row: &sqlx::any::AnyRow) -> Result<Values> {
+fn stat_values_from_row(reg: &Registry, row: &crate::db::Row) -> Result<Values> {
     let mut v = Values::new();
     for column in ["occupation_group", "kind", "reverses"] {
         if reg.field(column).is_some()
-            && let Some(s) = row.try_get::<Option<String>, _>(column)?
+            && let Some(s) = row.opt_text(column)?
         {
             v.insert(column, Value::Text(s));
         }
     }
     for column in ["uses_it", "manager_is_hkh_chair"] {
         if reg.field(column).is_some() {
-            let flag = crate::get_opt_i64(row, column)?.unwrap_or(0) != 0;
+            let flag = row.opt_i64(column)?.unwrap_or(0) != 0;
             v.insert(column, Value::Bool(flag));
         }
     }
     if reg.field("amount").is_some()
-        && let Some(n) = crate::get_opt_i64(row, "amount")?
+        && let Some(n) = row.opt_i64("amount")?
     {
         v.insert("amount", Value::Int(n));
     }
     if reg.field("posted_on").is_some()
-        && let Some(s) = row.try_get::<Option<String>, _>("posted_on")?
+        && let Some(s) = row.opt_text("posted_on")?
     {
         v.insert("posted_on", Value::Date(parse_date_col(&s)?));
     }
@@ -254,14 +249,14 @@ impl Store {
                  (SELECT MAX(h.valid_to) FROM registry_history h WHERE h.registry = $1 AND h.record_id = t.id) AS current_from FROM {} t",
                 reg.table
             );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await?;
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await?;
             for r in &rows {
-                let from = match r.try_get::<Option<String>, _>("current_from")? {
+                let from = match r.opt_text("current_from")? {
                     Some(s) => parse_date_col(&s)?,
-                    None => parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
+                    None => parse_date_col(&r.text("valid_from")?)?,
                 };
-                let to = parse_date_col(&r.try_get::<String, _>("valid_to")?)?;
-                let unit = get_i64(r, "unit_id")?;
+                let to = parse_date_col(&r.text("valid_to")?)?;
+                let unit = r.i64("unit_id")?;
                 let values = stat_values_from_row(reg, r)?;
                 versions += 1;
                 items.extend(record_deltas(reg, &values, from, to).into_iter().map(|d| (unit, from, d)));
@@ -270,19 +265,19 @@ impl Store {
                 "SELECT h.valid_from, h.valid_to, h.data_json, COALESCE(h.unit_id, t.unit_id) AS unit_id FROM registry_history h JOIN {} t ON t.id = h.record_id WHERE h.registry = $1",
                 reg.table
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await? {
-                let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
-                let to = parse_date_col(&r.try_get::<String, _>("valid_to")?)?;
-                let json: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("data_json")?).unwrap_or_default();
+            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await? {
+                let from = parse_date_col(&r.text("valid_from")?)?;
+                let to = parse_date_col(&r.text("valid_to")?)?;
+                let json: serde_json::Value = serde_json::from_str(&r.text("data_json")?).unwrap_or_default();
                 versions += 1;
                 items.extend(
                     record_deltas(reg, &stat_values_from_json(reg, &json), from, to)
                         .into_iter()
-                        .map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)),
+                        .map(|d| (r.i64("unit_id").unwrap_or_default(), from, d)),
                 );
             }
         }
-        for r in sqlx::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions")
+        for r in crate::db::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions")
             .fetch_all(&mut *conn)
             .await?
         {
@@ -292,15 +287,15 @@ impl Store {
                 metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
             versions += 1;
             items.extend(
-                stats::version_deltas(&contributions, from, to).into_iter().map(|d| (get_i64(&r, "unit_id").unwrap_or_default(), from, d)),
+                stats::version_deltas(&contributions, from, to).into_iter().map(|d| (r.i64("unit_id").unwrap_or_default(), from, d)),
             );
         }
         let expected = fold_by_unit(&mut conn, &items).await?;
         let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
-        for r in sqlx::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {
-            let delta = get_i64(&r, "delta")?;
+        for r in crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {
+            let delta = r.i64("delta")?;
             if delta != 0 {
-                stored.insert((get_i64(&r, "unit_id")?, r.try_get("metric")?, i16::try_from(get_i64(&r, "year")?).unwrap_or(0)), delta);
+                stored.insert((r.i64("unit_id")?, r.try_get("metric")?, i16::try_from(r.i64("year")?).unwrap_or(0)), delta);
             }
         }
         let mut drift = Vec::new();
@@ -316,7 +311,7 @@ impl Store {
         drop(conn);
         if fix && !drift.is_empty() {
             let mut tx = self.begin().await?;
-            sqlx::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
+            crate::db::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
             write_counters(&mut tx, &expected).await?;
             tx.commit().await?;
         }
@@ -395,14 +390,13 @@ impl Store {
                     m = metric_list.join(", ")
                 )
             };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for m in &counted {
                 q = q.bind(*m);
             }
             for r in q.fetch_all(self.pool()).await? {
-                let y = i16::try_from(get_i64(&r, "year")?).unwrap_or(0);
-                *out.entry(get_i64(&r, "grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() +=
-                    get_i64(&r, "delta")?;
+                let y = i16::try_from(r.i64("year")?).unwrap_or(0);
+                *out.entry(r.i64("grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += r.i64("delta")?;
             }
             // Units made after the re-basing map (none of the kinds read here, normally):
             // their own rows.
@@ -431,8 +425,8 @@ impl Store {
                 grp = if national { "0" } else { "c.ancestor_id" },
                 by = if national { "" } else { " GROUP BY c.ancestor_id" }
             );
-            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(self.pool()).await? {
-                out.entry(get_i64(&r, "grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, get_i64(&r, "n")?);
+            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(self.pool()).await? {
+                out.entry(r.i64("grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, r.i64("n")?);
             }
         }
         Ok(out)
@@ -449,46 +443,41 @@ impl Store {
 }
 
 /// `[from, to)` of a stored recognition row.
-fn recognition_span(r: &sqlx::any::AnyRow) -> Result<(Date, Date)> {
-    let from = parse_date_col(&r.try_get::<String, _>("valid_from")?)?;
+fn recognition_span(r: &crate::db::Row) -> Result<(Date, Date)> {
+    let from = parse_date_col(&r.text("valid_from")?)?;
     let until: String = r.try_get("valid_until")?;
     let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
-    let revoked = crate::get_opt_i64(r, "revoked")?.unwrap_or(0) != 0;
+    let revoked = r.opt_i64("revoked")?.unwrap_or(0) != 0;
     let revoked_on: String = r.try_get("revoked_on")?;
     let revoked_on = if revoked && !revoked_on.is_empty() { Some(parse_date_col(&revoked_on)?) } else { None };
     Ok(stats::recognition_period(from, until, revoked_on))
 }
 
-pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Result<usize> {
-    let units: Vec<(i64, String, Date)> = sqlx::query("SELECT id, kind, valid_to FROM units")
+pub(crate) async fn rebuild_rebase(conn: &mut Conn, today: Date) -> Result<usize> {
+    let units: Vec<(i64, String, Date)> = crate::db::query("SELECT id, kind, valid_to FROM units")
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Ok((get_i64(r, "id")?, r.try_get::<String, _>("kind")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?)))
+        .map(|r| Ok((r.i64("id")?, r.text("kind")?, parse_date_col(&r.text("valid_to")?)?)))
         .collect::<Result<_>>()?;
     // (successor, partial, seat) per predecessor, and the administrators' overrides.
     let mut successors: BTreeMap<i64, Vec<(i64, bool, bool)>> = BTreeMap::new();
-    for r in sqlx::query("SELECT predecessor_id, successor_id, partial, seat FROM lineage_links ORDER BY successor_id")
+    for r in crate::db::query("SELECT predecessor_id, successor_id, partial, seat FROM lineage_links ORDER BY successor_id")
         .fetch_all(&mut *conn)
         .await?
     {
-        successors.entry(get_i64(&r, "predecessor_id")?).or_default().push((
-            get_i64(&r, "successor_id")?,
-            get_i64(&r, "partial")? != 0,
-            get_i64(&r, "seat")? != 0,
-        ));
+        successors.entry(r.i64("predecessor_id")?).or_default().push((r.i64("successor_id")?, r.i64("partial")? != 0, r.i64("seat")? != 0));
     }
-    let overrides: BTreeMap<i64, i64> = sqlx::query("SELECT unit_id, current_id FROM rebase_overrides")
+    let overrides: BTreeMap<i64, i64> = crate::db::query("SELECT unit_id, current_id FROM rebase_overrides")
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Ok((get_i64(r, "unit_id")?, get_i64(r, "current_id")?)))
+        .map(|r| Ok((r.i64("unit_id")?, r.i64("current_id")?)))
         .collect::<Result<_>>()?;
     // A unit's last parent, for units that end without a successor.
     let mut last_parent: BTreeMap<i64, (Date, i64)> = BTreeMap::new();
-    for r in sqlx::query("SELECT child_id AS unit_id, parent_id, valid_to FROM unit_parents").fetch_all(&mut *conn).await? {
-        let (unit, parent, to) =
-            (get_i64(&r, "unit_id")?, get_i64(&r, "parent_id")?, parse_date_col(&r.try_get::<String, _>("valid_to")?)?);
+    for r in crate::db::query("SELECT child_id AS unit_id, parent_id, valid_to FROM unit_parents").fetch_all(&mut *conn).await? {
+        let (unit, parent, to) = (r.i64("unit_id")?, r.i64("parent_id")?, parse_date_col(&r.text("valid_to")?)?);
         let e = last_parent.entry(unit).or_insert((to, parent));
         if to >= e.0 {
             *e = (to, parent);
@@ -524,11 +513,11 @@ pub(crate) async fn rebuild_rebase(conn: &mut AnyConnection, today: Date) -> Res
         }
         map.push((*id, at, kind.as_str()));
     }
-    sqlx::query("DELETE FROM unit_rebase").execute(&mut *conn).await?;
+    crate::db::query("DELETE FROM unit_rebase").execute(&mut *conn).await?;
     for chunk in map.chunks(400) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3)).collect();
         let sql = format!("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for (a, b, k) in chunk {
             q = q.bind(*a).bind(*b).bind(*k);
         }
@@ -550,15 +539,15 @@ impl Store {
         note: &str,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let before = sqlx::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
+        let before = crate::db::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
             .bind(unit_id)
             .bind(i64::from(year))
             .bind(indicator)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.try_get::<String, _>("value"))
+            .map(|r| r.text("value"))
             .transpose()?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO indicator_reports (unit_id, year, indicator, value, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (unit_id, year, indicator) DO UPDATE SET value = excluded.value, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         )
@@ -595,7 +584,7 @@ impl Store {
         years: std::ops::RangeInclusive<i16>,
     ) -> Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>> {
         let rows =
-            sqlx::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
+            crate::db::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
                 .bind(unit_id)
                 .bind(i64::from(*years.start()))
                 .bind(i64::from(*years.end()))
@@ -605,7 +594,7 @@ impl Store {
         for r in rows {
             let value: String = r.try_get("value")?;
             if let Ok(n) = hoctap_domain::criteria::Number::parse_exact(&value) {
-                out.insert((r.try_get("indicator")?, i16::try_from(get_i64(&r, "year")?).unwrap_or(0)), (n, r.try_get("note")?));
+                out.insert((r.try_get("indicator")?, i16::try_from(r.i64("year")?).unwrap_or(0)), (n, r.try_get("note")?));
             }
         }
         Ok(out)

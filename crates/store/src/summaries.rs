@@ -1,9 +1,8 @@
 //! Counts the pages show, summed in SQL instead of loading every row they count.
 
 use jiff::civil::Date;
-use sqlx::Row;
 
-use crate::{Result, Store, date_text, get_i64};
+use crate::{Result, Store, date_text};
 
 impl Store {
     /// Every target of a plan (all indicators, units and years), by indicator, year and unit.
@@ -12,7 +11,13 @@ impl Store {
             "SELECT {} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 ORDER BY t.indicator, t.year, t.unit_id",
             crate::plans::TARGET_COLS
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id).fetch_all(self.pool()).await?.iter().map(crate::plans::target_from).collect()
+        crate::db::query(sqlx::AssertSqlSafe(sql))
+            .bind(plan_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(crate::plans::target_from)
+            .collect()
     }
 
     /// A campaign's dossiers within a scope, counted by state (`workflow::State::code`) and by
@@ -20,7 +25,7 @@ impl Store {
     /// the dossier's unit is under none of them, the dossier's own unit, state, count).
     pub async fn campaign_progress(&self, campaign_id: i64, parent: i64, scope: Option<i64>, on: Date) -> Result<Vec<(i64, String, i64)>> {
         // Grouped by unit first (a few villages), then each unit's child looked up once.
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT COALESCE((SELECT x.ancestor_id FROM unit_closure x JOIN unit_parents p ON p.child_id = x.ancestor_id \
                JOIN units u ON u.id = p.child_id \
                WHERE x.descendant_id = g.unit_id AND x.valid_from <= $3 AND x.valid_to > $3 AND p.parent_id = $4 \
@@ -35,6 +40,6 @@ impl Store {
         .bind(parent)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(|r| Ok((get_i64(r, "child")?, r.try_get("state")?, get_i64(r, "n")?))).collect()
+        rows.iter().map(|r| Ok((r.i64("child")?, r.try_get("state")?, r.i64("n")?))).collect()
     }
 }

@@ -2,7 +2,8 @@
 //! lineage both ways, area attributes, scope; and the administrator's corrections.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, parse_date_col};
+use crate::db::Row;
+use crate::{Actor, Result, Store, StoreError, date_text, parse_date_col};
 use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::Validity;
 use hoctap_domain::hierarchy::{LineageKind, RebaseLink, RebaseRule, UnitId, rebase_shares, rebase_step};
@@ -10,8 +11,6 @@ use hoctap_domain::text;
 use hoctap_domain::unit::{UnitKind, UnitName};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A unit as read from the store.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -34,19 +33,16 @@ impl UnitRow {
 
 pub(crate) const UNIT_COLS: &str = "u.id, u.code, u.name, u.kind, u.unit_type, u.province_code, u.valid_from, u.valid_to, u.note";
 
-pub(crate) fn unit_from_row(r: &AnyRow) -> Result<UnitRow> {
+pub(crate) fn unit_from_row(r: &Row) -> Result<UnitRow> {
     let kind: String = r.try_get("kind")?;
     Ok(UnitRow {
-        id: get_i64(r, "id")?,
+        id: r.i64("id")?,
         code: r.try_get("code")?,
         name: r.try_get("name")?,
         kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("loại đơn vị {kind}")))?,
         unit_type: r.try_get("unit_type")?,
         province_code: r.try_get("province_code")?,
-        validity: Validity {
-            from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-            to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-        },
+        validity: Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
         note: r.try_get("note")?,
     })
 }
@@ -110,14 +106,14 @@ impl Store {
     pub async fn unit(&self, id: i64) -> Result<UnitRow> {
         let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id = $1");
         let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đơn vị"))?;
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("đơn vị"))?;
         unit_from_row(&row)
     }
 
     /// The unit with a code valid on a date (codes are reused across eras).
     pub async fn unit_by_code(&self, code: &str, on: Date) -> Result<UnitRow> {
         let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 AND u.valid_from <= $2 AND u.valid_to > $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(code.trim())
             .bind(date_text(on))
             .fetch_optional(self.pool())
@@ -129,7 +125,7 @@ impl Store {
     /// Every unit that ever carried a code, oldest first.
     pub async fn units_with_code(&self, code: &str) -> Result<Vec<UnitRow>> {
         let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.code = $1 ORDER BY u.valid_from");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code.trim()).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(code.trim()).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -142,7 +138,7 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM unit_closure n WHERE n.descendant_id = c.descendant_id AND n.ancestor_id = c.ancestor_id AND n.valid_from <= $2 AND n.valid_to > $2) \
              ORDER BY c.valid_to DESC, c.depth"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
         let mut out: Vec<UnitRow> = Vec::new();
         for r in &rows {
             let u = unit_from_row(r)?;
@@ -159,7 +155,7 @@ impl Store {
             "SELECT {UNIT_COLS} FROM unit_closure c JOIN units u ON u.id = c.ancestor_id \
              WHERE c.descendant_id = $1 AND c.depth > 0 AND c.valid_from <= $2 AND c.valid_to > $2 ORDER BY c.depth DESC"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -170,7 +166,7 @@ impl Store {
              WHERE p.parent_id = $1 AND p.valid_from <= $2 AND p.valid_to > $2 AND u.valid_from <= $2 AND u.valid_to > $2 \
              ORDER BY u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -178,24 +174,19 @@ impl Store {
     pub async fn provinces(&self, on: Date) -> Result<Vec<UnitRow>> {
         let sql =
             format!("SELECT {UNIT_COLS} FROM units u WHERE u.kind = 'province' AND u.valid_from <= $1 AND u.valid_to > $1 ORDER BY u.code");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
     /// Number of units of each kind valid on a date.
     pub async fn count_by_kind(&self, on: Date) -> Result<Vec<(UnitKind, i64)>> {
-        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY kind")
+        let rows = crate::db::query("SELECT kind, COUNT(*) AS n FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY kind")
             .bind(date_text(on))
             .fetch_all(self.pool())
             .await?;
         let mut out = Vec::new();
         for k in UnitKind::ALL {
-            let n = rows
-                .iter()
-                .find(|r| r.try_get::<String, _>("kind").ok().as_deref() == Some(k.code()))
-                .map(|r| get_i64(r, "n"))
-                .transpose()?
-                .unwrap_or(0);
+            let n = rows.iter().find(|r| r.text("kind").ok().as_deref() == Some(k.code())).map(|r| r.i64("n")).transpose()?.unwrap_or(0);
             out.push((k, n));
         }
         Ok(out)
@@ -214,7 +205,7 @@ impl Store {
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $3 AND c.descendant_id = u.id AND c.valid_from <= $2 AND c.valid_to > $2)) \
              ORDER BY CASE u.kind WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END, u.name_folded LIMIT $4"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(pattern)
             .bind(date_text(on))
             .bind(within)
@@ -250,7 +241,7 @@ impl Store {
                  ORDER BY u.code"
             }
         };
-        let mut q = sqlx::query(sql).bind(date_text(on)).bind(i64::from(with_villages));
+        let mut q = crate::db::query(sql).bind(date_text(on)).bind(i64::from(with_villages));
         if let Some(r) = root {
             q = q.bind(r);
         }
@@ -259,12 +250,12 @@ impl Store {
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
                 Ok(TreeNode {
-                    id: get_i64(r, "id")?,
+                    id: r.i64("id")?,
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
                     kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
                     unit_type: r.try_get("unit_type")?,
-                    parent_id: get_opt_i64(r, "parent_id")?,
+                    parent_id: r.opt_i64("parent_id")?,
                 })
             })
             .collect()
@@ -272,7 +263,7 @@ impl Store {
 
     /// Whether `target` is in the subtree of `scope` (itself included) as at `on`.
     pub async fn in_scope(&self, scope: i64, target: i64, on: Date) -> Result<bool> {
-        let row = sqlx::query(
+        let row = crate::db::query(
             "SELECT COUNT(*) AS n FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND valid_from <= $3 AND valid_to > $3",
         )
         .bind(scope)
@@ -280,7 +271,7 @@ impl Store {
         .bind(date_text(on))
         .fetch_one(self.pool())
         .await?;
-        Ok(get_i64(&row, "n")? > 0)
+        Ok(row.i64("n")? > 0)
     }
 
     /// The lineage events a unit takes part in, oldest first.
@@ -292,20 +283,20 @@ impl Store {
              JOIN units u ON u.id = CASE WHEN l.predecessor_id = $1 THEN l.successor_id ELSE l.predecessor_id END \
              WHERE (l.predecessor_id = $1 OR l.successor_id = $1) ORDER BY e.effective_on, e.id, u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get("event_kind")?;
                 let side: String = r.try_get("side")?;
                 Ok(LineageEntry {
-                    event_id: get_i64(r, "event_id")?,
+                    event_id: r.i64("event_id")?,
                     kind: LineageKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
-                    effective_on: parse_date_col(&r.try_get::<String, _>("effective_on")?)?,
+                    effective_on: parse_date_col(&r.text("effective_on")?)?,
                     legal_act: r.try_get("legal_act")?,
                     role: if side == "predecessor" { "predecessor" } else { "successor" },
                     other: unit_from_row(r)?,
-                    partial: get_i64(r, "partial")? != 0,
-                    seat: get_i64(r, "seat")? != 0,
+                    partial: r.i64("partial")? != 0,
+                    seat: r.i64("seat")? != 0,
                 })
             })
             .collect()
@@ -322,7 +313,7 @@ impl Store {
              SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 \
              ORDER BY u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -338,7 +329,7 @@ impl Store {
              AND u.kind = (SELECT kind FROM units WHERE id = $1) AND NOT (u.valid_from <= $2 AND u.valid_to > $2) \
              ORDER BY u.valid_to DESC, u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -349,7 +340,7 @@ impl Store {
             "SELECT DISTINCT {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.predecessor_id \
              WHERE l.successor_id = $1 AND l.partial = 1 AND u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 ORDER BY u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(crate::today())).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -361,13 +352,13 @@ impl Store {
             "SELECT DISTINCT {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.predecessor_id \
              WHERE l.successor_id = $1 AND u.id <> $1 AND u.kind <> (SELECT kind FROM units WHERE id = $1) ORDER BY u.code"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
         rows.iter().map(unit_from_row).collect()
     }
 
     /// The history of a unit's area attributes.
     pub async fn attributes(&self, id: i64) -> Result<Vec<AttributeRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT id, attribute, valid_from, valid_to, legal_act FROM unit_attributes WHERE unit_id = $1 ORDER BY attribute, valid_from",
         )
         .bind(id)
@@ -377,12 +368,9 @@ impl Store {
             .map(|r| {
                 let a: String = r.try_get("attribute")?;
                 Ok(AttributeRow {
-                    id: get_i64(r, "id")?,
+                    id: r.i64("id")?,
                     attribute: AreaAttribute::parse(&a).ok_or_else(|| StoreError::Corrupt(a.clone()))?,
-                    validity: Validity {
-                        from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-                        to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-                    },
+                    validity: Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
                     legal_act: r.try_get("legal_act")?,
                 })
             })
@@ -413,16 +401,13 @@ impl Store {
             return Err(StoreError::invalid("attribute", "thuộc tính địa bàn đặt cho xã, huyện hoặc tỉnh, không đặt cho thôn"));
         }
         let mut tx = self.begin().await?;
-        let existing = sqlx::query("SELECT valid_from, valid_to FROM unit_attributes WHERE unit_id = $1 AND attribute = $2")
+        let existing = crate::db::query("SELECT valid_from, valid_to FROM unit_attributes WHERE unit_id = $1 AND attribute = $2")
             .bind(unit_id)
             .bind(attribute.code())
             .fetch_all(&mut *tx)
             .await?;
         for r in &existing {
-            let v = Validity {
-                from: parse_date_col(&r.try_get::<String, _>("valid_from")?)?,
-                to: parse_date_col(&r.try_get::<String, _>("valid_to")?)?,
-            };
+            let v = Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? };
             if v.overlaps(&validity) {
                 return Err(StoreError::conflict(
                     "valid_from",
@@ -430,7 +415,7 @@ impl Store {
                 ));
             }
         }
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO unit_attributes (unit_id, attribute, valid_from, valid_to, legal_act) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(unit_id)
@@ -440,7 +425,7 @@ impl Store {
         .bind(legal_act.trim())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -461,18 +446,18 @@ impl Store {
     /// Ends an attribute on a date (the attribute no longer applies from `on`).
     pub async fn end_attribute(&self, actor: &Actor, attribute_id: i64, on: Date) -> Result<()> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT unit_id, attribute, valid_from, valid_to FROM unit_attributes WHERE id = $1")
+        let row = crate::db::query("SELECT unit_id, attribute, valid_from, valid_to FROM unit_attributes WHERE id = $1")
             .bind(attribute_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("thuộc tính"))?;
-        let unit_id = get_i64(&row, "unit_id")?;
-        let from = parse_date_col(&row.try_get::<String, _>("valid_from")?)?;
-        let to = parse_date_col(&row.try_get::<String, _>("valid_to")?)?;
+        let unit_id = row.i64("unit_id")?;
+        let from = parse_date_col(&row.text("valid_from")?)?;
+        let to = parse_date_col(&row.text("valid_to")?)?;
         if on <= from || on >= to {
             return Err(StoreError::invalid("valid_to", "ngày kết thúc phải nằm trong thời hạn hiệu lực hiện tại"));
         }
-        sqlx::query("UPDATE unit_attributes SET valid_to = $1 WHERE id = $2")
+        crate::db::query("UPDATE unit_attributes SET valid_to = $1 WHERE id = $2")
             .bind(date_text(on))
             .bind(attribute_id)
             .execute(&mut *tx)
@@ -507,14 +492,15 @@ impl Store {
         let before = self.unit(id).await?;
         let mut tx = self.begin().await?;
         let validity = validity.unwrap_or(before.validity);
-        let clash =
-            sqlx::query("SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4")
-                .bind(&before.code)
-                .bind(id)
-                .bind(date_text(validity.to))
-                .bind(date_text(validity.from))
-                .fetch_optional(&mut *tx)
-                .await?;
+        let clash = crate::db::query(
+            "SELECT name, valid_from, valid_to FROM units WHERE code = $1 AND id <> $2 AND valid_from < $3 AND valid_to > $4",
+        )
+        .bind(&before.code)
+        .bind(id)
+        .bind(date_text(validity.to))
+        .bind(date_text(validity.from))
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(c) = clash {
             let other: String = c.try_get("name")?;
             return Err(StoreError::conflict(
@@ -523,7 +509,7 @@ impl Store {
             ));
         }
         let name = name.map(|n| n.as_str().to_string()).unwrap_or_else(|| before.name.clone());
-        sqlx::query("UPDATE units SET name = $1, name_folded = $2, valid_from = $3, valid_to = $4, note = $5 WHERE id = $6")
+        crate::db::query("UPDATE units SET name = $1, name_folded = $2, valid_from = $3, valid_to = $4, note = $5 WHERE id = $6")
             .bind(&name)
             .bind(text::fold(&name))
             .bind(date_text(validity.from))
@@ -534,13 +520,13 @@ impl Store {
             .await?;
         if validity != before.validity {
             // Parent edges and closure rows follow the unit's new bounds.
-            sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to = $3")
+            crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to = $3")
                 .bind(date_text(validity.to))
                 .bind(id)
                 .bind(date_text(before.validity.to))
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE unit_parents SET valid_from = $1 WHERE child_id = $2 AND valid_from = $3")
+            crate::db::query("UPDATE unit_parents SET valid_from = $1 WHERE child_id = $2 AND valid_from = $3")
                 .bind(date_text(validity.from))
                 .bind(id)
                 .bind(date_text(before.validity.from))
@@ -590,7 +576,7 @@ impl Store {
             ));
         }
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO lineage_events (kind, effective_on, legal_act, note) VALUES ($1, $2, $3, 'bổ sung thủ công') RETURNING id",
         )
         .bind(kind.code())
@@ -598,8 +584,8 @@ impl Store {
         .bind(legal_act.trim())
         .fetch_one(&mut *tx)
         .await?;
-        let event_id = get_i64(&row, "id")?;
-        sqlx::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
+        let event_id = row.i64("id")?;
+        crate::db::query("INSERT INTO lineage_links (event_id, predecessor_id, successor_id) VALUES ($1, $2, $3)")
             .bind(event_id)
             .bind(predecessor)
             .bind(successor)
@@ -625,7 +611,7 @@ impl Store {
     /// Removes one lineage link (a wrong row in the source data).
     pub async fn remove_lineage_link(&self, actor: &Actor, event_id: i64, predecessor: i64, successor: i64) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("DELETE FROM lineage_links WHERE event_id = $1 AND predecessor_id = $2 AND successor_id = $3")
+        let n = crate::db::query("DELETE FROM lineage_links WHERE event_id = $1 AND predecessor_id = $2 AND successor_id = $3")
             .bind(event_id)
             .bind(predecessor)
             .bind(successor)
@@ -661,18 +647,20 @@ impl Store {
             "SELECT l.partial, l.seat, {UNIT_COLS} FROM lineage_links l JOIN units u ON u.id = l.successor_id \
              WHERE l.predecessor_id = $1 AND u.id <> $1 ORDER BY u.id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(self.pool()).await?;
         let mut parts: Vec<RebasePart> = Vec::new();
         for r in &rows {
             let u = unit_from_row(r)?;
             if parts.iter().any(|p| p.unit.id == u.id) {
                 continue;
             }
-            parts.push(RebasePart { unit: u, partial: get_i64(r, "partial")? != 0, seat: get_i64(r, "seat")? != 0, share_pct: 0 });
+            parts.push(RebasePart { unit: u, partial: r.i64("partial")? != 0, seat: r.i64("seat")? != 0, share_pct: 0 });
         }
-        let over =
-            sqlx::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1").bind(id).fetch_optional(self.pool()).await?;
-        let over_id = over.as_ref().map(|r| get_i64(r, "current_id")).transpose()?;
+        let over = crate::db::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        let over_id = over.as_ref().map(|r| r.i64("current_id")).transpose()?;
         let links: Vec<RebaseLink> = parts
             .iter()
             .map(|p| RebaseLink { successor: UnitId(p.unit.id), same_kind: p.unit.kind == unit.kind, partial: p.partial, seat: p.seat })
@@ -718,16 +706,16 @@ impl Store {
                 return Err(StoreError::invalid("reason", "thiếu lý do chỉ định"));
             }
         }
-        let before: Option<(i64, String)> = sqlx::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1")
+        let before: Option<(i64, String)> = crate::db::query("SELECT current_id, reason FROM rebase_overrides WHERE unit_id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .map(|r| Ok::<_, StoreError>((get_i64(&r, "current_id")?, r.try_get("reason")?)))
+            .map(|r| Ok::<_, StoreError>((r.i64("current_id")?, r.try_get("reason")?)))
             .transpose()?;
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM rebase_overrides WHERE unit_id = $1").bind(id).execute(&mut *tx).await?;
+        crate::db::query("DELETE FROM rebase_overrides WHERE unit_id = $1").bind(id).execute(&mut *tx).await?;
         if let Some(c) = current {
-            sqlx::query("INSERT INTO rebase_overrides (unit_id, current_id, reason) VALUES ($1, $2, $3)")
+            crate::db::query("INSERT INTO rebase_overrides (unit_id, current_id, reason) VALUES ($1, $2, $3)")
                 .bind(id)
                 .bind(c)
                 .bind(&reason)
@@ -766,10 +754,10 @@ impl Store {
              WHERE r.current_id <> r.unit_id AND u.valid_to <= $1 \
              AND EXISTS (SELECT 1 FROM lineage_links l WHERE l.predecessor_id = u.id AND l.partial = 1) {scope} ORDER BY u.code"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today);
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(today);
         if let Some(u) = unit {
             q = q.bind(u);
         }
-        q.fetch_all(self.pool()).await?.iter().map(|r| Ok((unit_from_row(r)?, get_i64(r, "current_id")?))).collect()
+        q.fetch_all(self.pool()).await?.iter().map(|r| Ok((unit_from_row(r)?, r.i64("current_id")?))).collect()
     }
 }

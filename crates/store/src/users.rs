@@ -3,12 +3,11 @@
 //! neither passwords nor usable session cookies.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, now_text};
+use crate::db::Row;
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use hoctap_domain::access::{Role, Username};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A user as stored (the hash never leaves the store except for verification).
 #[derive(Debug, Clone, Serialize)]
@@ -36,19 +35,19 @@ pub struct SessionRow {
 
 const USER_COLS: &str = "s.id, s.username, s.full_name, s.password_hash, s.role, s.unit_id, s.active, s.must_change_password, u.name AS unit_name, u.code AS unit_code";
 
-fn user_from_row(r: &AnyRow) -> Result<UserRow> {
+fn user_from_row(r: &Row) -> Result<UserRow> {
     let role: String = r.try_get("role")?;
     Ok(UserRow {
-        id: get_i64(r, "id")?,
+        id: r.i64("id")?,
         username: r.try_get("username")?,
         full_name: r.try_get("full_name")?,
         password_hash: r.try_get("password_hash")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("vai trò {role}")))?,
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         unit_code: r.try_get("unit_code")?,
-        active: get_i64(r, "active")? != 0,
-        must_change_password: get_i64(r, "must_change_password")? != 0,
+        active: r.i64("active")? != 0,
+        must_change_password: r.i64("must_change_password")? != 0,
     })
 }
 
@@ -93,7 +92,7 @@ impl Store {
         self.unit(u.unit_id).await?;
         let mut tx = self.begin().await?;
         let now = now_text();
-        let res = sqlx::query(
+        let res = crate::db::query(
             "INSERT INTO users (username, full_name, password_hash, role, unit_id, active, must_change_password, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7) RETURNING id",
         )
@@ -107,7 +106,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await;
         let row = res.map_err(|e| StoreError::unique_as(e, "username", || format!("tên đăng nhập \"{}\" đã có người dùng", u.username)))?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -127,13 +126,13 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.username = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(self.pool()).await?;
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(self.pool()).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn user(&self, id: i64) -> Result<UserRow> {
         let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
         row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound("người dùng"))
     }
 
@@ -144,7 +143,7 @@ impl Store {
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = s.unit_id AND c.valid_from <= $2 AND c.valid_to > $2)) \
              ORDER BY s.username"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -152,14 +151,14 @@ impl Store {
     pub async fn set_password_hash(&self, actor: &Actor, user_id: i64, hash: &str, must_change: bool, action: &str) -> Result<()> {
         let user = self.user(user_id).await?;
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+        crate::db::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
             .bind(hash)
             .bind(i64::from(must_change))
             .bind(now_text())
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         record(
             &mut tx,
             actor,
@@ -181,14 +180,14 @@ impl Store {
     pub async fn set_user_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
         let user = self.user(user_id).await?;
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+        crate::db::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(active))
             .bind(now_text())
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         }
         record(
             &mut tx,
@@ -212,14 +211,14 @@ impl Store {
         let mut out = Vec::with_capacity(keys.len());
         // One statement per key keeps the SQL the same on both engines; four keys at most.
         for key in keys {
-            let row = sqlx::query("SELECT login_key, failures, locked_until, last_failure FROM login_throttle WHERE login_key = $1")
+            let row = crate::db::query("SELECT login_key, failures, locked_until, last_failure FROM login_throttle WHERE login_key = $1")
                 .bind(*key)
                 .fetch_optional(self.pool())
                 .await?;
             if let Some(r) = row {
                 out.push(ThrottleRow {
                     key: r.try_get("login_key")?,
-                    failures: u32::try_from(get_i64(&r, "failures")?).unwrap_or(u32::MAX),
+                    failures: u32::try_from(r.i64("failures")?).unwrap_or(u32::MAX),
                     locked_until: r.try_get("locked_until")?,
                     last_failure: r.try_get("last_failure")?,
                 });
@@ -235,14 +234,14 @@ impl Store {
     pub async fn record_login_failure(&self, counts: &[ThrottleRow], audits: &[FailedLoginAudit], forgotten_before: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         if !audits.is_empty() {
-            sqlx::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
+            crate::db::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
                 .bind(forgotten_before)
                 .bind(now_text())
                 .execute(&mut *tx)
                 .await?;
         }
         for c in counts {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure = excluded.last_failure",
             )
@@ -277,9 +276,9 @@ impl Store {
     pub async fn record_login_success(&self, actor: &Actor, clear: &[&str], known: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         for key in clear {
-            sqlx::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
+            crate::db::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
         }
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, 0, '', $2) \
              ON CONFLICT (login_key) DO UPDATE SET last_failure = excluded.last_failure",
         )
@@ -305,7 +304,7 @@ impl Store {
     }
 
     pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, expires_at: &str) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        crate::db::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id_hash)
             .bind(user_id)
             .bind(csrf)
@@ -322,13 +321,13 @@ impl Store {
             "SELECT {USER_COLS}, x.csrf_token, x.expires_at FROM sessions x JOIN users s ON s.id = x.user_id JOIN units u ON u.id = s.unit_id \
              WHERE x.id_hash = $1 AND x.expires_at > $2 AND s.active = 1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
+        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
         row.map(|r| Ok(SessionRow { user: user_from_row(&r)?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
             .transpose()
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(self.pool()).await?;
+        crate::db::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(self.pool()).await?;
         Ok(())
     }
 }

@@ -2,14 +2,14 @@
 //! spreadsheet (dry run first, every row checked, then all or nothing).
 
 use crate::audit::{AuditEntry, record};
+use crate::db::Conn;
 use crate::units::UnitRow;
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64};
+use crate::{Actor, Result, Store, StoreError, date_text};
 use hoctap_domain::date::{OPEN_END, format_vn};
 use hoctap_domain::text;
 use hoctap_domain::unit::{UnitCode, UnitKind, UnitName, UnitType};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
 /// One row of a village spreadsheet, as read from the file (cells still text).
@@ -84,7 +84,7 @@ impl Store {
             return Err(StoreError::conflict("name", format!("{} đã có \"{}\"", commune.name, name)));
         }
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE units SET name = $1, name_folded = $2, unit_type = $3 WHERE id = $4")
+        crate::db::query("UPDATE units SET name = $1, name_folded = $2, unit_type = $3 WHERE id = $4")
             .bind(name.as_str())
             .bind(name.folded())
             .bind(ty.as_str())
@@ -122,8 +122,8 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let on_text = date_text(on);
-        sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
+        crate::db::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
+        crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
             .bind(&on_text)
             .bind(id)
             .execute(&mut *tx)
@@ -297,22 +297,22 @@ fn parse_village_type(s: &str) -> Result<UnitType, String> {
     }
 }
 
-async fn insert_village(conn: &mut AnyConnection, actor: &Actor, c: &Checked, on: Date) -> Result<i64> {
+async fn insert_village(conn: &mut Conn, actor: &Actor, c: &Checked, on: Date) -> Result<i64> {
     // Next free number in the commune, over all eras (codes of ended villages are not reused).
-    let rows = sqlx::query("SELECT code FROM units WHERE kind = 'village' AND code LIKE $1")
+    let rows = crate::db::query("SELECT code FROM units WHERE kind = 'village' AND code LIKE $1")
         .bind(format!("{}%", c.commune.code))
         .fetch_all(&mut *conn)
         .await?;
     let max = rows
         .iter()
-        .filter_map(|r| r.try_get::<String, _>("code").ok())
+        .filter_map(|r| r.text("code").ok())
         .filter_map(|code| code.get(5..).and_then(|s| s.parse::<u16>().ok()))
         .max()
         .unwrap_or(0);
     let commune_code = UnitCode::parse(&c.commune.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let code = UnitCode::village(&commune_code, max + 1)
         .ok_or_else(|| StoreError::conflict("name", format!("{} đã có 999 thôn", c.commune.name)))?;
-    let row = sqlx::query(
+    let row = crate::db::query(
         "INSERT INTO units (code, name, name_folded, kind, unit_type, province_code, valid_from, valid_to) \
          VALUES ($1, $2, $3, 'village', $4, $5, $6, $7) RETURNING id",
     )
@@ -325,11 +325,11 @@ async fn insert_village(conn: &mut AnyConnection, actor: &Actor, c: &Checked, on
     .bind(date_text(OPEN_END))
     .fetch_one(&mut *conn)
     .await?;
-    let id = get_i64(&row, "id")?;
+    let id = row.i64("id")?;
     crate::reorg::insert_edge(conn, id, c.commune.id, &date_text(on)).await?;
     crate::reorg::rebuild_closure(conn, &[id]).await?;
     // A new unit is its own today's unit (dashboards read a village's counters through the map).
-    sqlx::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING")
+    crate::db::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING")
         .bind(id)
         .execute(&mut *conn)
         .await?;
