@@ -164,6 +164,17 @@ pub fn random_token(bytes: usize) -> String {
     (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
+/// The files under a folder and its subfolders (the store's `registry/`), in a stable order.
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files.sort();
+    files
+}
+
 /// A key that changes when the schema, the shipped data, the store's code or a seed's own
 /// files (`extra`, relative to the workspace) change: a template is rebuilt when it would differ.
 pub fn template_key(extra: &[&str]) -> String {
@@ -176,9 +187,7 @@ pub fn template_key(extra: &[&str]) -> String {
         "data/criteria",
         "data/plans",
     ] {
-        let mut files: Vec<_> = std::fs::read_dir(repo().join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
-        for f in files.iter().filter(|f| f.is_file()) {
+        for f in files_under(&repo().join(dir)) {
             std::fs::read(f).unwrap().hash(&mut h);
         }
     }

@@ -16,6 +16,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod bulk;
+
 /// A stored record.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryRecord {
@@ -573,8 +575,12 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .is_none();
+        // One timestamp for the whole import: its rows were all created in one transaction.
+        let now = now_text();
         let mut run = ImportRun {
             reg,
+            engine: self.engine(),
+            now: now.clone(),
             opts,
             fresh,
             report: RegistryImportReport {
@@ -616,7 +622,7 @@ impl Store {
             // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
             // server) while this task parses the next one and, when the cache holds every unit
             // it needs, decides it.
-            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
+            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on, &now), async {
                 let c = next_chunk(&mut chunks, &mut failed).await?;
                 Some(run.prepare_offline(parse_chunk(reg, c, opts.on)))
             });
@@ -823,6 +829,9 @@ fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>, today: Date) -> Vec<Parsed
 /// so that deciding the next chunk can go on while the engine writes this one).
 struct ImportRun<'a> {
     reg: &'a Registry,
+    engine: crate::Engine,
+    /// When the import's records are created.
+    now: String,
     opts: ImportOptions,
     /// The registry held no record when the import began.
     fresh: bool,
@@ -839,12 +848,12 @@ struct ImportRun<'a> {
 struct DecidedChunk {
     /// Rows of the file the chunk held.
     rows: usize,
-    /// New records while the chunk is decided (moved into `creates_json` when sealed).
+    /// New records while the chunk is decided (moved into `new_rows` when sealed).
     new_records: Vec<(Values, Placement)>,
     /// New records.
     creates: usize,
-    /// The new records as one JSON parameter ([`new_rows_json`]), when there are any.
-    creates_json: Option<String>,
+    /// The new records encoded for the engine ([`bulk::encode`]), when there are any.
+    new_rows: Option<bulk::NewRows>,
     updates: Vec<(RegistryRecord, Values, Placement)>,
     deltas: Vec<(i64, Date, hoctap_domain::stats::Delta)>,
     /// Nothing has been rejected so far and this is no dry run: the chunk is written.
@@ -954,23 +963,15 @@ impl ImportRun<'_> {
         out.write = !self.opts.dry_run && self.report.rejected == 0;
         out.creates = creates.len();
         if out.write && !creates.is_empty() {
-            out.creates_json = Some(new_rows_json(reg, creates.iter().map(|(v, p)| (v, p))));
             out.deltas =
                 creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+            out.new_rows = Some(bulk::encode(self.engine, reg, creates, on, &self.now));
         }
         out
     }
 
     fn empty_chunk(rows: usize) -> DecidedChunk {
-        DecidedChunk {
-            rows,
-            new_records: Vec::new(),
-            creates: 0,
-            creates_json: None,
-            updates: Vec::new(),
-            deltas: Vec::new(),
-            write: false,
-        }
+        DecidedChunk { rows, new_records: Vec::new(), creates: 0, new_rows: None, updates: Vec::new(), deltas: Vec::new(), write: false }
     }
 
     /// Decides a chunk without the database, when it can be: a first import into an empty
@@ -1057,12 +1058,12 @@ impl ImportRun<'_> {
 impl DecidedChunk {
     /// Writes the chunk's new records, updates (keeping the versions they replace) and
     /// counter changes, when it is to be written.
-    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
+    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date, now: &str) -> Result<()> {
         if !self.write {
             return Ok(());
         }
-        if let Some(json) = self.creates_json {
-            new_rows_query(new_rows_sql(reg, crate::dialect::anonymous(&*tx)), on, &now_text(), json).execute(&mut *tx).await?;
+        if let Some(rows) = self.new_rows {
+            bulk::write(tx, reg, rows, on, now).await?;
         }
         let mut deltas = self.deltas;
         for (before, values, placement) in &self.updates {
@@ -1286,87 +1287,17 @@ async fn find_many_by_key(conn: &mut Conn, reg: &Registry, rows: &[ParsedRow]) -
     Ok(out)
 }
 
-/// The statement that inserts new records given as one JSON array of rows (see
-/// [`new_rows_json`]): one parameter per statement whatever the number of rows, so nothing
-/// is bound value by value and the engine parses the rows itself (`jsonb_each` on SQLite,
-/// `jsonb_array_elements` on PostgreSQL). Then come valid_from, valid_to, created_at and
-/// updated_at, the same for every row.
-fn new_rows_sql(reg: &Registry, anon: bool) -> String {
-    let integer = reg.fields.iter().map(|f| f.ty.is_integer()).chain([true, false, false]);
-    let cells: Vec<String> = integer
-        .enumerate()
-        .map(|(i, int)| match (anon, int) {
-            (false, true) => format!("(j.value ->> {i})::bigint"),
-            _ => format!("j.value ->> {i}"),
-        })
-        .collect();
-    let (params, source) =
-        if anon { ("?, ?, ?, ?", "jsonb_each(?) AS j") } else { ("$1, $2, $3, $4", "jsonb_array_elements($5::jsonb) AS j(value)") };
-    format!(
-        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) SELECT {}, {params} FROM {source}",
-        reg.table,
-        columns(reg),
-        cells.join(", ")
-    )
-}
-
-/// New records as one JSON array: per record its fields in the definition's order (unit
-/// fields as their ids), then unit_id, province_code and search_key.
-fn new_rows_json<'a>(reg: &Registry, rows: impl IntoIterator<Item = (&'a Values, &'a Placement)>) -> String {
-    fn text(out: &mut Vec<u8>, s: &str) {
-        // Writing a str into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(IMPORT_CHUNK * 160);
-    out.push(b'[');
-    for (n, (values, p)) in rows.into_iter().enumerate() {
-        out.extend_from_slice(if n == 0 { b"[" } else { b",[" });
-        for f in reg.fields {
-            match (f.ty, values.get(f.column)) {
-                (FieldType::Unit(_) | FieldType::AnyUnit, _) => match p.unit_ids.get(f.column) {
-                    Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
-                    None => out.extend_from_slice(b"null"),
-                },
-                (_, Some(Value::Int(n))) => out.extend_from_slice(n.to_string().as_bytes()),
-                (_, Some(Value::Bool(b))) => out.push(if *b { b'1' } else { b'0' }),
-                (_, Some(Value::Date(d))) => text(&mut out, &date_text(*d)),
-                (_, Some(Value::Text(s))) => text(&mut out, s),
-                (_, Some(Value::Unit(c))) => text(&mut out, c.as_str()),
-                (_, None) => out.extend_from_slice(b"null"),
-            }
-            out.push(b',');
-        }
-        out.extend_from_slice(p.scope_unit.to_string().as_bytes());
-        out.push(b',');
-        text(&mut out, &p.province_code);
-        out.push(b',');
-        text(&mut out, &search_key(reg, values));
-        out.push(b']');
-    }
-    out.push(b']');
-    // Only whole UTF-8 strings and ASCII were written.
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Inserts new records, 1,000 to a statement (a new record has no past versions, so nothing
-/// goes to the history table).
-async fn insert_many(conn: &mut Conn, reg: &Registry, rows: &[(Values, Placement)], on: Date) -> Result<()> {
-    let sql = new_rows_sql(reg, crate::dialect::anonymous(&*conn));
+/// Inserts new records, each engine its bulk way (a new record has no past versions, so
+/// nothing goes to the history table).
+async fn insert_many(conn: &mut Conn, reg: &Registry, rows: Vec<(Values, Placement)>, on: Date) -> Result<()> {
     let now = now_text();
-    for chunk in rows.chunks(IMPORT_CHUNK) {
-        new_rows_query(sql.clone(), on, &now, new_rows_json(reg, chunk.iter().map(|(v, p)| (v, p)))).execute(&mut *conn).await?;
+    let engine = conn.engine();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<(Values, Placement)> = rows.by_ref().take(IMPORT_CHUNK).collect();
+        bulk::write(conn, reg, bulk::encode(engine, reg, chunk, on, &now), on, &now).await?;
     }
     Ok(())
-}
-
-/// [`new_rows_sql`] with its parameters bound.
-fn new_rows_query(sql: String, on: Date, now: &str, rows_json: String) -> crate::db::Query<'static> {
-    crate::db::query(sqlx::AssertSqlSafe(sql))
-        .bind(date_text(on))
-        .bind(date_text(OPEN_END))
-        .bind(now.to_string())
-        .bind(now.to_string())
-        .bind(rows_json)
 }
 
 fn bind_values<'q>(mut q: crate::db::Query<'q>, reg: &Registry, values: &Values, placement: &Placement) -> crate::db::Query<'q> {
@@ -1386,10 +1317,27 @@ fn bind_values<'q>(mut q: crate::db::Query<'q>, reg: &Registry, values: &Values,
     q
 }
 
-/// Inserts one new record through the same statement as [`insert_many`].
+/// Inserts one new record (the same columns as [`insert_many`]).
 pub(crate) async fn insert(conn: &mut Conn, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
-    let sql = format!("{} RETURNING id", new_rows_sql(reg, crate::dialect::anonymous(&*conn)));
-    let row = new_rows_query(sql, on, &now_text(), new_rows_json(reg, [(values, p)])).fetch_one(&mut *conn).await?;
+    let n = reg.fields.len();
+    let params: Vec<String> = (1..=n + 7).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES ({}) RETURNING id",
+        reg.table,
+        columns(reg),
+        params.join(", ")
+    );
+    let now = now_text();
+    let row = bind_values(crate::db::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
+        .bind(p.scope_unit)
+        .bind(p.province_code.clone())
+        .bind(search_key(reg, values))
+        .bind(date_text(on))
+        .bind(date_text(OPEN_END))
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
     row.i64("id")
 }
 
@@ -1510,9 +1458,9 @@ impl Store {
                 )
             })
             .collect();
-        insert_many(&mut tx, reg, &rows, on).await?;
         let deltas: Vec<_> =
             rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+        insert_many(&mut tx, reg, rows, on).await?;
         crate::stats::add_deltas(&mut tx, &deltas).await?;
         record(
             &mut tx,

@@ -1,0 +1,156 @@
+//! Many new records at once, each engine its own fastest way, for an import's chunk and for
+//! generated data (`hoctap gen`): PostgreSQL streams them with `COPY … FROM STDIN` (text
+//! format); SQLite runs one prepared multi-row `INSERT` with every value bound natively
+//! (anonymous `?` placeholders: sqlx finds a named SQLite parameter by a linear scan). The
+//! rows are encoded while the previous chunk is being written, so the engine only loads.
+
+use super::{Placement, columns, search_key};
+use crate::db::{Arg, Conn};
+use crate::{Engine, Result, date_text};
+use hoctap_domain::date::OPEN_END;
+use hoctap_domain::registry::def::{FieldType, Registry, Value, Values};
+use jiff::civil::Date;
+use std::io::Write;
+
+/// SQLite's limit on the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+const SQLITE_MAX_PARAMS: usize = 32_766;
+
+/// New records encoded for one engine.
+pub(crate) enum NewRows {
+    /// PostgreSQL: the lines of a `COPY` in text format.
+    Copy { lines: Vec<u8>, rows: usize },
+    /// SQLite: each record's values, in the statement's order, ready to bind.
+    Bound { rows: Vec<Vec<Arg<'static>>> },
+}
+
+/// The columns every new record gets, in order: the fields, then these.
+fn target(reg: &Registry) -> String {
+    format!("{} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at)", reg.table, columns(reg))
+}
+
+/// Encodes new records for `engine` (validity from `on`, created and updated `now`).
+pub(crate) fn encode(engine: Engine, reg: &Registry, records: Vec<(Values, Placement)>, on: Date, now: &str) -> NewRows {
+    match engine {
+        Engine::Postgres => encode_copy(reg, &records, on, now),
+        Engine::Sqlite => NewRows::Bound { rows: records.into_iter().map(|(values, p)| bound_row(reg, values, p)).collect() },
+    }
+}
+
+/// A value in COPY's text format: backslash, tab, newline and carriage return escaped.
+fn copy_text(out: &mut Vec<u8>, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn encode_copy(reg: &Registry, records: &[(Values, Placement)], on: Date, now: &str) -> NewRows {
+    // The same four trailing columns on every line.
+    let mut tail = Vec::new();
+    for s in [date_text(on), date_text(OPEN_END), now.to_string(), now.to_string()] {
+        tail.push(b'\t');
+        copy_text(&mut tail, &s);
+    }
+    tail.push(b'\n');
+    let mut out: Vec<u8> = Vec::with_capacity(records.len() * 200);
+    for (values, p) in records {
+        for f in reg.fields {
+            // Writing into a Vec cannot fail.
+            let _ = match (f.ty, values.get(f.column)) {
+                (FieldType::Unit(_) | FieldType::AnyUnit, _) => match p.unit_ids.get(f.column) {
+                    Some(id) => write!(out, "{id}"),
+                    None => out.write_all(b"\\N"),
+                },
+                (_, Some(Value::Int(n))) => write!(out, "{n}"),
+                (_, Some(Value::Bool(b))) => out.write_all(if *b { b"1" } else { b"0" }),
+                (_, Some(Value::Date(d))) => write!(out, "{d}"),
+                (_, Some(Value::Text(s))) => {
+                    copy_text(&mut out, s);
+                    Ok(())
+                }
+                (_, Some(Value::Unit(c))) => {
+                    copy_text(&mut out, c.as_str());
+                    Ok(())
+                }
+                (_, None) => out.write_all(b"\\N"),
+            };
+            out.push(b'\t');
+        }
+        let _ = write!(out, "{}\t", p.scope_unit);
+        copy_text(&mut out, &p.province_code);
+        out.push(b'\t');
+        copy_text(&mut out, &search_key(reg, values));
+        out.extend_from_slice(&tail);
+    }
+    NewRows::Copy { lines: out, rows: records.len() }
+}
+
+/// A record's values in the statement's order, moved out of it (nothing is copied twice).
+fn bound_row(reg: &Registry, mut values: Values, p: Placement) -> Vec<Arg<'static>> {
+    let mut args = Vec::with_capacity(reg.fields.len() + 3);
+    let search = search_key(reg, &values);
+    for f in reg.fields {
+        args.push(match (f.ty, values.remove(f.column)) {
+            (FieldType::Unit(_) | FieldType::AnyUnit, _) => Arg::I64(p.unit_ids.get(f.column).copied()),
+            (_, Some(Value::Int(n))) => Arg::I64(Some(n)),
+            (_, Some(Value::Bool(b))) => Arg::I64(Some(i64::from(b))),
+            (_, Some(Value::Date(d))) => Arg::String(Some(date_text(d))),
+            (_, Some(Value::Text(s))) => Arg::String(Some(s)),
+            (_, Some(Value::Unit(c))) => Arg::String(Some(c.to_string())),
+            (t, None) if t.is_integer() => Arg::I64(None),
+            (_, None) => Arg::String(None),
+        });
+    }
+    args.push(Arg::I64(Some(p.scope_unit)));
+    args.push(Arg::String(Some(p.province_code)));
+    args.push(Arg::String(Some(search)));
+    args
+}
+
+/// A literal of a date or timestamp made here (digits, '-', ':', 'T', 'Z' only).
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', ""))
+}
+
+/// Writes encoded new records on the engine they were encoded for.
+pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Date, now: &str) -> Result<()> {
+    match rows {
+        NewRows::Copy { lines, rows } => {
+            if rows == 0 {
+                return Ok(());
+            }
+            let Some(pg) = conn.postgres() else {
+                return Err(crate::StoreError::Corrupt("COPY chỉ có trên PostgreSQL".into()));
+            };
+            let mut copy = pg.copy_in_raw(&format!("COPY {} FROM STDIN", target(reg))).await?;
+            copy.send(lines).await?;
+            copy.finish().await?;
+        }
+        NewRows::Bound { rows } => {
+            let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
+            let constants = [date_text(on), date_text(OPEN_END), now.to_string(), now.to_string()].map(|s| literal(&s)).join(", ");
+            let one = format!("({}, {constants})", vec!["?"; width].join(", "));
+            let per_statement = (SQLITE_MAX_PARAMS / width.max(1)).clamp(1, super::IMPORT_CHUNK);
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let batch: Vec<Vec<Arg<'static>>> = rows.by_ref().take(per_statement).collect();
+                let sql = format!("INSERT INTO {} VALUES {}", target(reg), vec![one.as_str(); batch.len()].join(", "));
+                let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
+                for arg in batch.into_iter().flatten() {
+                    q = q.bind(arg);
+                }
+                q.execute(&mut *conn).await?;
+            }
+        }
+    }
+    Ok(())
+}
