@@ -4,8 +4,8 @@
 //! between them. A unit that the reform kept unchanged (same code and name) keeps its
 //! identity across the date and only changes parent; every other unit ends or starts there.
 
+use crate::closure::insert_closure;
 use crate::db::Conn;
-use crate::reorg::insert_closure;
 use crate::{Engine, Result, Store, StoreError, date_text};
 use hoctap_domain::date::{BEGINNING, Validity};
 use hoctap_domain::hierarchy::{Hierarchy, ParentEdge, UnitId, UnitRecord, closure_rows};

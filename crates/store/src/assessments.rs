@@ -4,6 +4,7 @@
 
 use crate::audit::{AuditEntry, record};
 use crate::db::Row;
+use crate::review::TransitionRow;
 use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::workflow::{Dossier, ReviewStep, State};
 use jiff::civil::Date;
@@ -55,16 +56,6 @@ pub struct AssessmentRow {
     pub updated_at: String,
     /// Why a dossier that does not pass was approved by exception (empty otherwise).
     pub override_reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TransitionRow {
-    pub at: String,
-    pub actor_name: String,
-    pub action: String,
-    pub from_state: String,
-    pub to_state: String,
-    pub detail: Option<serde_json::Value>,
 }
 
 const CAMPAIGN_COLS: &str = "c.id, c.year, c.set_id, c.set_version, c.unit_id, u.name AS unit_name, c.title, c.self_assessment_closes, c.dossier_due, c.decision_due, c.chain_json, c.opened_by, c.closed";

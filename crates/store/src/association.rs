@@ -8,7 +8,7 @@
 
 use crate::audit::{AuditEntry, record};
 use crate::db::{Conn, Row};
-use crate::registry::{RegistryRecord, UnitCache, insert, place};
+use crate::registry::{RegistryRecord, UnitCache, WriteRules, insert, place};
 use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 use hoctap_domain::date::{OPEN_END, Validity};
 use hoctap_domain::fund::{
@@ -800,9 +800,10 @@ async fn totals_in(conn: &mut Conn, branch: &str, from: Option<&str>, to: Option
 }
 
 /// Whether a registry's writes go through the fund rules.
-pub(crate) fn is_ledger(kind: RegistryKind) -> bool {
-    kind == RegistryKind::FundEntries
-}
+/// The ledger's rules on the generic registry's new fund entries (balance, reversal), reached
+/// by the registry through [`crate::WRITE_RULES`].
+pub(crate) static LEDGER_RULES: WriteRules =
+    WriteRules { kind: RegistryKind::FundEntries, check_new: |conn, values| Box::pin(check_entry(conn, values)) };
 
 /// Ends a term (an association officer's, a board member's) on `on`: the row of `id` under
 /// `owner_id` must have started before that day and still run; `refusal` says why not.

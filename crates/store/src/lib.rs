@@ -12,6 +12,7 @@ mod association;
 mod audit;
 mod boards;
 mod bulk;
+mod closure;
 mod criteria;
 mod db;
 mod decisions;
@@ -35,7 +36,7 @@ mod users;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
-pub use assessments::{AssessmentRow, CampaignRow, NewCampaign, TransitionRow};
+pub use assessments::{AssessmentRow, CampaignRow, NewCampaign};
 pub use association::{BranchRow, CardCheck, Donor, DuesLine, FundEntryRow, OfficerRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
@@ -55,6 +56,7 @@ pub use registry::{
     BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord,
     RowOutcome, sort_column,
 };
+pub use review::TransitionRow;
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, UnitRow};
 pub use users::{FailedLoginAudit, NewUser, SessionRow, ThrottleRow, UserRow};
@@ -94,6 +96,10 @@ pub struct Store {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Rules other modules add to the generic registry's writes: the registry reads this list, the
+/// owners register here (the fund ledger), so the registry never names them.
+pub(crate) static WRITE_RULES: &[&registry::WriteRules] = &[&association::LEDGER_RULES];
 
 impl Store {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.

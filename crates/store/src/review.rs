@@ -3,10 +3,20 @@
 //! compare-and-set on the stored state, its line in the record's transition log and its audit
 //! entry, inside the caller's transaction.
 
-use crate::assessments::TransitionRow;
 use crate::audit::{AuditEntry, record};
 use crate::{Actor, Result, StoreError, now_text};
 use hoctap_domain::workflow::Dossier;
+
+/// A line of a reviewed record's transition log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TransitionRow {
+    pub at: String,
+    pub actor_name: String,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub detail: Option<serde_json::Value>,
+}
 
 /// Where a kind of reviewed record lives.
 pub(crate) struct Reviewed {

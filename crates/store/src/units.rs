@@ -532,7 +532,7 @@ impl Store {
                 .bind(date_text(before.validity.from))
                 .execute(&mut *tx)
                 .await?;
-            crate::reorg::rebuild_closure(&mut tx, &[id]).await?;
+            crate::closure::rebuild_closure(&mut tx, &[id]).await?;
         }
         record(
             &mut tx,

@@ -128,7 +128,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        crate::reorg::rebuild_closure(&mut tx, &[id]).await?;
+        crate::closure::rebuild_closure(&mut tx, &[id]).await?;
         record(
             &mut tx,
             actor,
@@ -327,7 +327,7 @@ async fn insert_village(conn: &mut Conn, actor: &Actor, c: &Checked, on: Date) -
     .await?;
     let id = row.i64("id")?;
     crate::reorg::insert_edge(conn, id, c.commune.id, &date_text(on)).await?;
-    crate::reorg::rebuild_closure(conn, &[id]).await?;
+    crate::closure::rebuild_closure(conn, &[id]).await?;
     // A new unit is its own today's unit (dashboards read a village's counters through the map).
     crate::db::query("INSERT INTO unit_rebase (unit_id, current_id, kind) VALUES ($1, $1, 'village') ON CONFLICT (unit_id) DO NOTHING")
         .bind(id)

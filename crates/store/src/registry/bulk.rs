@@ -4,12 +4,9 @@
 //! (anonymous `?` placeholders: sqlx finds a named SQLite parameter by a linear scan). The
 //! rows are encoded while the previous chunk is being written, so the engine only loads.
 
-use super::{Placement, columns, search_key};
-use crate::db::{Arg, Conn};
-use crate::{Engine, Result, date_text};
-use hoctap_domain::date::OPEN_END;
-use hoctap_domain::registry::def::{FieldType, Registry, Value, Values};
-use jiff::civil::Date;
+use super::*;
+use crate::Engine;
+use crate::db::Arg;
 use std::io::Write;
 
 /// SQLite's limit on the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
@@ -153,4 +150,65 @@ pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Da
         }
     }
     Ok(())
+}
+
+/// Inserts new records, each engine its bulk way (a new record has no past versions, so
+/// nothing goes to the history table).
+pub(super) async fn insert_many(conn: &mut Conn, reg: &Registry, rows: Vec<(Values, Placement)>, on: Date) -> Result<()> {
+    let now = now_text();
+    let engine = conn.engine();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<(Values, Placement)> = rows.by_ref().take(IMPORT_CHUNK).collect();
+        bulk::write(conn, reg, bulk::encode(engine, reg, chunk, on, &now), on, &now).await?;
+    }
+    Ok(())
+}
+
+/// A record prepared for bulk loading: values with unit fields already resolved to ids.
+#[derive(Debug, Clone)]
+pub struct BulkRecord {
+    pub values: Values,
+    /// Resolved unit ids of the unit fields, by column.
+    pub unit_ids: BTreeMap<&'static str, i64>,
+    /// The unit that scopes the record.
+    pub scope_unit: i64,
+    pub province_code: String,
+}
+
+impl Store {
+    /// Inserts many records at once with multi-row statements, in the caller's batches,
+    /// without per-row checks: for generated data (`hoctap gen`) and benchmarks only. The
+    /// records must already be valid; the audit log gets one entry per call.
+    pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        let rows: Vec<(Values, Placement)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.values.clone(),
+                    Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() },
+                )
+            })
+            .collect();
+        let deltas: Vec<_> =
+            rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+        insert_many(&mut tx, reg, rows, on).await?;
+        crate::stats::add_deltas(&mut tx, &deltas).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: actor.unit_id,
+                action: "registry.bulk_insert",
+                entity: reg.slug,
+                entity_id: format!("{} dòng", records.len()),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(records.len())
+    }
 }
