@@ -184,8 +184,11 @@ pub fn sort_column(reg: &Registry, by_label: bool) -> &'static str {
 pub(crate) struct WriteRules {
     pub(crate) kind: RegistryKind,
     /// Refuses a new record (`StoreError::Invalid` names the field) in the writing transaction.
-    pub(crate) check_new: for<'a> fn(&'a mut Conn, &'a Values) -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>,
+    pub(crate) check_new: CheckNew,
 }
+
+/// A check of a new record in the writing transaction.
+pub(crate) type CheckNew = for<'a> fn(&'a mut Conn, &'a Values) -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 /// The rules registered for a registry, if any.
 fn rules_for(kind: RegistryKind) -> Option<&'static WriteRules> {
