@@ -6,7 +6,7 @@
 //! inflates to more than its declared size, or to more than a reader may hold, is refused
 //! before the reader opens the file.
 
-use crate::table::TableError;
+use crate::tabular::TableError;
 use std::io::{Read, Seek};
 
 /// What an Office file may hold.

@@ -14,6 +14,7 @@ pub mod sniff;
 pub mod status_list;
 pub mod table;
 pub mod table_stream;
+pub mod tabular;
 pub mod tally_xlsx;
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! command-line import of a million rows and by every upload.
 
 use crate::guard::Limits;
-use crate::table::{ColumnSpec, TableError, TableRow};
+use crate::tabular::{ColumnSpec, TableError, TableRow};
 use hoctap_domain::registry::cell::CellKind;
 use hoctap_domain::text;
 use std::borrow::Cow;
@@ -154,7 +154,7 @@ pub fn stream_table(
     stream_reader(BufReader::new(file), &crate::guard::LOCAL, u64::MAX, columns, chunk_size, sink)
 }
 
-/// Streams an uploaded file (at most [`crate::table::MAX_UPLOAD_BYTES`], checked with the
+/// Streams an uploaded file (at most [`crate::tabular::MAX_UPLOAD_BYTES`], checked with the
 /// [`crate::guard::UPLOAD`] limits and at most [`MAX_UPLOAD_CELLS`] cells) like
 /// [`stream_table`].
 pub fn stream_bytes(
@@ -163,7 +163,7 @@ pub fn stream_bytes(
     chunk_size: usize,
     sink: impl FnMut(Vec<TableRow>) -> bool,
 ) -> Result<usize, TableError> {
-    if bytes.len() > crate::table::MAX_UPLOAD_BYTES {
+    if bytes.len() > crate::tabular::MAX_UPLOAD_BYTES {
         return Err(TableError::TooLarge(bytes.len() / (1024 * 1024)));
     }
     stream_reader(Cursor::new(bytes), &crate::guard::UPLOAD, MAX_UPLOAD_CELLS, columns, chunk_size, sink)

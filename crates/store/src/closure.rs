@@ -5,7 +5,7 @@
 
 use crate::db::Conn;
 use crate::dialect::placeholders;
-use crate::units::{UNIT_COLS, unit_from_row};
+use crate::unit_row::{UNIT_COLS, unit_from_row};
 use crate::{Result, StoreError, date_text, parse_date_col};
 use hoctap_domain::date::Validity;
 use hoctap_domain::hierarchy::{Hierarchy, ParentEdge, UnitId, UnitRecord, closure_rows};

@@ -31,6 +31,7 @@ mod review;
 mod sources;
 mod stats;
 mod summaries;
+mod unit_row;
 mod units;
 mod users;
 mod villages;
