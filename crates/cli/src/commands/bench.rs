@@ -1,6 +1,7 @@
 //! `hoctap bench`: measurements recorded in docs/PERFORMANCE.md. Timing lives here, never
 //! in tests.
 
+use super::bench_common::{BENCH_HEADER, citizen_row, fresh_store};
 use hoctap_store::Store;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -66,13 +67,7 @@ pub enum Cmd {
 pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match c {
         Cmd::AdminUnits { database_url } => {
-            if let Some(path) = database_url.strip_prefix("sqlite://") {
-                for s in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{s}"));
-                }
-            }
-            let store = Store::connect(&database_url).await?;
-            store.migrate().await?;
+            let store = fresh_store(&database_url).await?;
             let r = store.load_admin_units().await?;
             if r.already_loaded {
                 return Err("cơ sở dữ liệu đã có dữ liệu; hãy dùng một cơ sở dữ liệu trống".into());
@@ -137,27 +132,6 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 }
 
-pub const BENCH_HEADER: [&str; 7] = ["Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Nhóm đối tượng", "Mã thôn"];
-
-/// The i-th synthetic citizen of the benchmark: a valid CCCD agreeing with birth date and sex.
-pub fn citizen_row(i: usize, village: &str) -> [String; 7] {
-    const FAMILY: [&str; 8] = ["Nguyễn", "Trần", "Lê", "Hoàng", "Nông", "Lương", "Lục", "Vi"];
-    const GIVEN: [&str; 10] = ["An", "Bình", "Cường", "Dung", "Hoa", "Lan", "Minh", "Nam", "Thảo", "Vân"];
-    let year = 1940 + (i % 80);
-    let female = i % 2 == 1;
-    let century = if year >= 2000 { 2 } else { 0 } + usize::from(female);
-    // (year, sex) is fixed by i % 80, so i / 80 is unique within each class.
-    let cccd = format!("020{century}{:02}{:06}", year % 100, i / 80);
-    let name = format!(
-        "{} {} {}",
-        FAMILY.get(i % FAMILY.len()).unwrap_or(&"Lê"),
-        if female { "Thị" } else { "Văn" },
-        GIVEN.get((i / 7) % GIVEN.len()).unwrap_or(&"An")
-    );
-    let birth = format!("{:02}/{:02}/{year}", 1 + i % 28, 1 + (i / 28) % 12);
-    [cccd, name, birth, if female { "Nữ" } else { "Nam" }.into(), "Tày".into(), "N1".into(), village.to_string()]
-}
-
 /// Writes `rows` valid citizens of one village as CSV (and XLSX), for the import benchmark.
 fn write_citizens(
     path: &std::path::Path,
@@ -208,13 +182,7 @@ fn timed(cmd: &mut std::process::Command) -> std::io::Result<(f64, u64, bool)> {
 }
 
 async fn bench_import(rows: usize, database_url: &str, xlsx: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{s}"));
-        }
-    }
-    let store = Store::connect(database_url).await?;
-    store.migrate().await?;
+    let store = fresh_store(database_url).await?;
     if store.admin_units_loaded().await? {
         return Err("cơ sở dữ liệu đích phải trống".into());
     }
@@ -411,13 +379,7 @@ fn peak_rss_mb() -> u64 {
 async fn bench_submit(communes: Option<usize>, database_url: &str, certificates: usize) -> Result<ExitCode, Box<dyn std::error::Error>> {
     use hoctap_domain::access::{Role, Username};
     use hoctap_store::{Actor, NewCampaign, NewEvidence, NewUser};
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{s}"));
-        }
-    }
-    let store = Store::connect(database_url).await?;
-    store.migrate().await?;
+    let store = fresh_store(database_url).await?;
     crate::commands::demo::seed(&store).await?;
     let actor = Actor::system("đo hiệu năng");
     let today = hoctap_store::today();

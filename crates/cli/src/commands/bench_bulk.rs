@@ -3,9 +3,9 @@
 //! (download, check, apply), then the campaign page of 5,000 dossiers filtered by village and
 //! state, p50/p95 over many requests. The demo is seeded into a fresh database first.
 
-use hoctap_store::Store;
+use super::bench_common::{Server, fresh_store, login, percentile_ms, serve};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,11 +20,6 @@ pub struct Args {
     /// Số lần mở trang đợt đánh giá.
     #[arg(long, default_value_t = 200)]
     pub requests: usize,
-}
-
-fn pct(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default().as_secs_f64() * 1e3
 }
 
 /// Households `B<tag>-00001`… spread over the villages, as a CSV the registry import reads.
@@ -67,40 +62,17 @@ impl Api {
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    if let Some(path) = a.database_url.strip_prefix("sqlite://") {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{s}"));
-        }
-    }
-    let store = Store::connect(&a.database_url).await?;
-    store.migrate().await?;
+    let store = fresh_store(&a.database_url).await?;
     let (_, commune) = super::demo::seed(&store).await?;
     let villages: Vec<(i64, String)> = store.villages(commune, hoctap_store::today()).await?.into_iter().map(|v| (v.id, v.code)).collect();
     let set = store.criteria_set("gdht", None).await?.set;
     store.close().await;
     let codes: Vec<String> = villages.iter().map(|(_, c)| c.clone()).collect();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &a.database_url])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().cookie_store(true).build()?;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let Server { child, base } = serve(&client, &a.database_url, &[]).await?;
     let result = async {
-        let login = client
-            .post(format!("{base}/api/v1/session"))
-            .json(&serde_json::json!({"username": "xa.canbo", "password": super::demo::DEMO_PASSWORD}))
-            .send()
-            .await?;
-        let csrf = login.json::<serde_json::Value>().await?["csrf_token"].as_str().unwrap_or_default().to_string();
+        let csrf = login(&client, &base, "xa.canbo").await?;
         let api = Api { client: client.clone(), base: base.clone(), csrf };
         api.post_bytes("/api/v1/registries/ho-gia-dinh/import?dry_run=false", households_csv("A", a.households, &codes)).await?;
         let c = api.post("/api/v1/campaigns", serde_json::json!({"year": "2026", "set_id": "gdht"})).await?;
@@ -166,13 +138,12 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 let _ = r.bytes().await?;
                 times.push(t.elapsed());
             }
-            println!("campaign page {name}: p50 {:.1} ms, p95 {:.1} ms ({} requests)", pct(&mut times, 0.5), pct(&mut times, 0.95), a.requests);
+            println!("campaign page {name}: p50 {:.1} ms, p95 {:.1} ms ({} requests)", percentile_ms(&mut times, 0.5), percentile_ms(&mut times, 0.95), a.requests);
         }
         Ok::<(), Box<dyn std::error::Error>>(())
     }
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     result?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! (communes × metrics × years: what the dashboards read); person-level registries are
 //! generated for one province (`--registries province`) to compare with a full scan.
 
+use super::bench_common::{Server, fresh_store, login, percentile_ms, proc_status_kb, serve};
 use hoctap_domain::registry::def::{CITIZENS, HOUSEHOLDS};
 use hoctap_domain::stats::METRICS;
 use hoctap_store::{Basis, Store};
@@ -98,26 +99,8 @@ async fn synthesise_counters(store: &Store, skip: &[i64]) -> Result<usize, Box<d
     Ok(n)
 }
 
-fn pct(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default().as_secs_f64() * 1e3
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    if let Some(path) = a.database_url.strip_prefix("sqlite://") {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{s}"));
-        }
-    }
-    let store = Store::connect(&a.database_url).await?;
-    store.migrate().await?;
+    let store = fresh_store(&a.database_url).await?;
     let t = Instant::now();
     let (province, commune) = super::demo::seed(&store).await?;
     println!("{:?}: units, plans, users in {:.1} s", store.engine(), t.elapsed().as_secs_f64());
@@ -163,7 +146,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         by_scan.push(t.elapsed());
         std::hint::black_box((v, h, c));
     }
-    let (pc, ps) = (pct(&mut by_counters, 0.5), pct(&mut by_scan, 0.5));
+    let (pc, ps) = (percentile_ms(&mut by_counters, 0.5), percentile_ms(&mut by_scan, 0.5));
     println!(
         "province households+citizens: counters p50 {pc:.2} ms, full scan of the registries p50 {ps:.1} ms ({:.0}× slower)",
         ps / pc.max(1e-6)
@@ -171,29 +154,11 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     drop(store);
 
     // The server as its own process, so its memory is its own.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &a.database_url])
-        // Its deployment key beside the benchmark's database, not in the working directory.
-        .arg("--secret-key-file")
-        .arg(format!("{}.key", a.database_url.strip_prefix("sqlite://").unwrap_or("/tmp/hoctap-bench")))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(64).build()?;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let login = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"username": "quantri", "password": super::demo::DEMO_PASSWORD}))
-        .send()
-        .await?;
-    let csrf = login.json::<serde_json::Value>().await?["csrf_token"].as_str().unwrap_or_default().to_string();
+    // Its deployment key beside the benchmark's database, not in the working directory.
+    let key_file = format!("{}.key", a.database_url.strip_prefix("sqlite://").unwrap_or("/tmp/hoctap-bench"));
+    let Server { child, base } = serve(&client, &a.database_url, &["--secret-key-file", &key_file]).await?;
+    let csrf = login(&client, &base, "quantri").await?;
     let year = today.year();
     let targets = [
         ("cả nước", format!("{base}/tong-hop/ca-nuoc?nam={year}")),
@@ -203,7 +168,6 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     for (_, url) in &targets {
         let res = client.get(url).send().await?;
         if !res.status().is_success() {
-            let _ = child.kill();
             return Err(format!("{url}: {}", res.status()).into());
         }
     }
@@ -229,7 +193,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut peak_rss = 0;
     let mut all: Vec<Vec<Duration>> = vec![Vec::new(); targets.len()];
     while tasks.iter().any(|t| !t.is_finished()) {
-        peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
+        peak_rss = peak_rss.max(proc_status_kb(pid, "VmRSS:"));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     for t in tasks {
@@ -240,14 +204,19 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let elapsed = started.elapsed().as_secs_f64();
     for ((name, _), times) in targets.iter().zip(all.iter_mut()) {
         let n = times.len();
-        println!("dashboard {name}: n={n} p50={:.1} ms p95={:.1} ms max={:.1} ms", pct(times, 0.5), pct(times, 0.95), pct(times, 1.0));
+        println!(
+            "dashboard {name}: n={n} p50={:.1} ms p95={:.1} ms max={:.1} ms",
+            percentile_ms(times, 0.5),
+            percentile_ms(times, 0.95),
+            percentile_ms(times, 1.0)
+        );
     }
     println!(
         "{} requests in {elapsed:.1} s with {} clients; server RSS peak while serving {} MB (VmHWM {} MB)",
         a.requests * targets.len(),
         a.clients,
         peak_rss / 1024,
-        rss_kb(pid, "VmHWM:") / 1024
+        proc_status_kb(pid, "VmHWM:") / 1024
     );
 
     // A write, then the province's numbers: how long until it shows.
@@ -267,7 +236,6 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .send()
             .await?;
         if !res.status().is_success() {
-            let _ = child.kill();
             return Err(format!("ghi hộ gia đình: {}", res.text().await?).into());
         }
         loop {
@@ -283,10 +251,9 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     println!(
         "write → visible in the province dashboard: p50 {:.1} ms, max {:.1} ms (20 writes)",
-        pct(&mut visible, 0.5),
-        pct(&mut visible, 1.0)
+        percentile_ms(&mut visible, 0.5),
+        percentile_ms(&mut visible, 1.0)
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     Ok(ExitCode::SUCCESS)
 }

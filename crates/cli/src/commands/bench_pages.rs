@@ -5,10 +5,11 @@
 //! load, the responses that were not 2xx, and the page's own time unloaded (p50 of sequential
 //! requests). The table goes to docs/PERFORMANCE.md.
 
+use super::bench_common::{free_port, remove_sqlite_files, spawn, wait_up};
 use hoctap_domain::registry::def::HOUSEHOLDS;
 use hoctap_store::{RegistryQuery, Store, TaskFilter};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -112,40 +113,6 @@ fn wrk(a: &Args, url: &str, cookie: Option<&str>) -> Result<Measured, Box<dyn st
     Ok(parse_wrk(&String::from_utf8_lossy(&out.stdout)))
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// A child process that is killed when dropped.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(args: &[&str]) -> std::io::Result<Child> {
-    let child = std::process::Command::new(std::env::current_exe()?)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    Ok(Child(child))
-}
-
-async fn wait_up(client: &reqwest::Client, url: &str) -> Result<(), Box<dyn std::error::Error>> {
-    for _ in 0..400 {
-        if client.get(url).send().await.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("{url} không trả lời").into())
-}
-
 /// The pages of the table, with the ids of the demo's objects.
 async fn pages(store: &Store) -> Result<Vec<Page>, Box<dyn std::error::Error>> {
     let today = hoctap_store::today();
@@ -213,12 +180,8 @@ async fn pages(store: &Store) -> Result<Vec<Page>, Box<dyn std::error::Error>> {
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let sqlite_path = a.database_url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p).to_string());
     let key_file = format!("{}.key", sqlite_path.as_deref().unwrap_or("/tmp/hoctap-bench-pages-pg"));
-    if !a.reuse
-        && let Some(path) = &sqlite_path
-    {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{s}"));
-        }
+    if !a.reuse {
+        remove_sqlite_files(&a.database_url);
     }
     let store = Store::connect(&a.database_url).await?;
     store.migrate().await?;

@@ -3,6 +3,7 @@
 //! 10 ms: its latency (p50/p99) and the server's peak memory (VmHWM). The files are built
 //! here, and the integration tests build theirs with the same functions.
 
+use super::bench_common::{Server, login, percentile_ms, proc_status_kb, serve};
 use hoctap_docs::guard::minimal_workbook;
 use hoctap_store::Store;
 use std::process::ExitCode;
@@ -180,7 +181,7 @@ pub fn valid_citizens_xlsx(rows: usize, village: &str) -> Result<Vec<u8>, Box<dy
     sheet.push_str("</row>");
     for i in 0..rows {
         let r = i + 2;
-        let [cccd, name, birth, sex, ..] = super::bench::citizen_row(i, village);
+        let [cccd, name, birth, sex, ..] = super::bench_common::citizen_row(i, village);
         let serial = hoctap_domain::date::parse_date(&birth)?.since(excel_epoch)?.get_days();
         write!(
             sheet,
@@ -203,44 +204,16 @@ pub fn valid_citizens_xlsx(rows: usize, village: &str) -> Result<Vec<u8>, Box<dy
     Ok(minimal_workbook(&sheet, &[("xl/sharedStrings.xml", sst.as_bytes())]))
 }
 
-fn pct(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default().as_secs_f64() * 1e3
-}
-
 fn vm_hwm_mb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse::<u64>().ok())
-        })
-        .unwrap_or(0)
-        / 1024
+    proc_status_kb(pid, "VmHWM:") / 1024
 }
 
 /// One server process per scenario, so each peak is its own. With `apply`, the first checked
 /// file is then written from the page by its reference, and timed.
 async fn scenario(database_url: &str, name: &str, files: Vec<Vec<u8>>, apply: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", database_url])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().cookie_store(true).build()?;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let login = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"username": "xa.canbo", "password": super::demo::DEMO_PASSWORD}))
-        .send()
-        .await?;
-    let csrf = login.json::<serde_json::Value>().await?["csrf_token"].as_str().unwrap_or_default().to_string();
+    let Server { child, base } = serve(&client, database_url, &[]).await?;
+    let csrf = login(&client, &base, "xa.canbo").await?;
     let idle = vm_hwm_mb(child.id());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let health = {
@@ -297,8 +270,7 @@ async fn scenario(database_url: &str, name: &str, files: Vec<Vec<u8>>, apply: bo
             vm_hwm_mb(child.id())
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     println!(
         "{name}: {} uploads of {} MB at once in {:.1} s (statuses {:?}, each {:?} s); /healthz n={} p50={:.1} ms p99={:.1} ms max={:.1} ms; server VmHWM {} MB (idle {} MB){applied}",
         sizes.len(),
@@ -307,9 +279,9 @@ async fn scenario(database_url: &str, name: &str, files: Vec<Vec<u8>>, apply: bo
         results.iter().map(|r| r.0).collect::<Vec<_>>(),
         results.iter().map(|r| (r.1.as_secs_f64() * 10.0).round() / 10.0).collect::<Vec<_>>(),
         times.len(),
-        pct(&mut times, 0.5),
-        pct(&mut times, 0.99),
-        pct(&mut times, 1.0),
+        percentile_ms(&mut times, 0.5),
+        percentile_ms(&mut times, 0.99),
+        percentile_ms(&mut times, 1.0),
         peak,
         idle
     );

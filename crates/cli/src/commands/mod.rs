@@ -2,6 +2,7 @@ pub mod admin_units;
 pub mod backup;
 pub mod bench;
 pub mod bench_bulk;
+pub mod bench_common;
 pub mod bench_dashboard;
 pub mod bench_pages;
 pub mod bench_uploads;
