@@ -99,10 +99,12 @@ impl Held {
     /// Commits the transaction (a pooled connection outside a transaction has nothing to commit).
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self.0 {
-            Conn::Sqlite(Hold::Tx(t)) => t.commit().await,
-            Conn::Postgres(Hold::Tx(t)) => t.commit().await,
-            Conn::Sqlite(Hold::Pooled(_)) | Conn::Postgres(Hold::Pooled(_)) => Ok(()),
+            Conn::Sqlite(Hold::Tx(t)) => t.commit().await?,
+            Conn::Postgres(Hold::Tx(t)) => t.commit().await?,
+            Conn::Sqlite(Hold::Pooled(_)) | Conn::Postgres(Hold::Pooled(_)) => return Ok(()),
         }
+        crate::replica::note_write();
+        Ok(())
     }
 }
 
@@ -305,6 +307,9 @@ impl<'q> Query<'q> {
     }
 
     pub(crate) async fn execute<'e>(self, ex: impl Into<Exec<'e>>) -> Result<Done, sqlx::Error> {
+        // A statement run for its effect may write outside a transaction: the request's later
+        // reads go to the primary (`replica`).
+        crate::replica::note_write();
         let rows = match ex.into() {
             Exec::SqlitePool(p) => self.sqlite()?.execute(p).await?.rows_affected(),
             Exec::Sqlite(c) => self.sqlite()?.execute(c).await?.rows_affected(),

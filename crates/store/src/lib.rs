@@ -27,6 +27,7 @@ mod plans;
 mod read_cache;
 mod registry;
 mod reorg;
+mod replica;
 mod review;
 mod sources;
 mod stats;
@@ -57,6 +58,7 @@ pub use registry::{
     BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord,
     RowOutcome, sort_column,
 };
+pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, UnitRow};
@@ -94,6 +96,8 @@ pub struct Store {
     engine: Engine,
     /// Values computed from many reads, kept per read generation (`read_cache`).
     read_cache: std::sync::Arc<read_cache::ReadCache>,
+    /// Hot standbys the reads of requests may go to (`replica`); none by default.
+    replicas: std::sync::Arc<replica::ReplicaSet>,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -111,7 +115,7 @@ impl Store {
     /// Connects with a given pool size (one connection: session-level locks stay on it).
     pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store> {
         let pool = dialect::connect(url, max_connections).await?;
-        Ok(Store { engine: pool.engine(), pool, read_cache: Default::default() })
+        Ok(Store { engine: pool.engine(), pool, read_cache: Default::default(), replicas: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {

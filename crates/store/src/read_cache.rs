@@ -25,7 +25,7 @@ impl Store {
     /// The read generation: raised by every committed change to the unit tree, lineage and
     /// re-basing, counters, reported values, plans and targets, campaigns and dossiers.
     pub async fn read_generation(&self) -> Result<i64> {
-        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(self.pool()).await?;
+        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(&self.read_pool().await).await?;
         row.i64("n")
     }
 

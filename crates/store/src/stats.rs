@@ -394,7 +394,7 @@ impl Store {
             for m in &counted {
                 q = q.bind(*m);
             }
-            for r in q.fetch_all(self.pool()).await? {
+            for r in q.fetch_all(&self.read_pool().await).await? {
                 let y = i16::try_from(r.i64("year")?).unwrap_or(0);
                 *out.entry(r.i64("grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += r.i64("delta")?;
             }
@@ -425,7 +425,7 @@ impl Store {
                 grp = if national { "0" } else { "c.ancestor_id" },
                 by = if national { "" } else { " GROUP BY c.ancestor_id" }
             );
-            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(self.pool()).await? {
+            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(&self.read_pool().await).await? {
                 out.entry(r.i64("grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, r.i64("n")?);
             }
         }
@@ -588,7 +588,7 @@ impl Store {
                 .bind(unit_id)
                 .bind(i64::from(*years.start()))
                 .bind(i64::from(*years.end()))
-                .fetch_all(self.pool())
+                .fetch_all(&self.read_pool().await)
                 .await?;
         let mut out = BTreeMap::new();
         for r in rows {

@@ -13,7 +13,7 @@ impl Store {
         );
         crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(plan_id)
-            .fetch_all(self.pool())
+            .fetch_all(&self.read_pool().await)
             .await?
             .iter()
             .map(crate::plans::target_from)
@@ -38,7 +38,7 @@ impl Store {
         .bind(scope)
         .bind(date_text(on))
         .bind(parent)
-        .fetch_all(self.pool())
+        .fetch_all(&self.read_pool().await)
         .await?;
         rows.iter().map(|r| Ok((r.i64("child")?, r.try_get("state")?, r.i64("n")?))).collect()
     }

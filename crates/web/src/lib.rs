@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), read_from_replicas))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_gate))
         .layer(axum::middleware::from_fn(refuse_unholdable_text))
         .layer(axum::middleware::from_fn(error_shape))
@@ -99,11 +100,57 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The primary's state, and each standby's lag and whether it serves reads. A standby that is
+/// down or lagging is reported, not an error: its reads go to the primary.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    let replicas = state.store.replica_status().await;
     match state.store.ping().await {
-        Ok(()) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"}))),
-        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"}))),
+        Ok(()) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "replicas": replicas}))),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable", "replicas": replicas})),
+        ),
     }
+}
+
+/// The cookie holding the session's last commit position on the primary (not personal data:
+/// a WAL position), so that any application server sends its next reads to a standby only
+/// once that standby has replayed it.
+pub const READ_AFTER_COOKIE: &str = "hoctap_lsn";
+
+/// With standbys configured, runs the request's reads on a standby that has replayed the
+/// session's last commit (else the primary) and, after a write, gives the session the
+/// primary's new position.
+async fn read_from_replicas(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !state.store.has_replicas() {
+        return next.run(req).await;
+    }
+    let after = auth::cookie(req.headers(), READ_AFTER_COOKIE).and_then(|v| u64::from_str_radix(&v, 16).ok()).map(hoctap_store::Lsn);
+    let (mut response, wrote) = hoctap_store::read_scope(after, next.run(req)).await;
+    if wrote {
+        match state.store.commit_position().await {
+            Ok(Some(lsn)) => {
+                let cookie = auth::set_cookie(READ_AFTER_COOKIE, &format!("{:x}", lsn.0), auth::SESSION_HOURS * 3600, state.secure_cookies);
+                if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            Ok(None) => {}
+            // Without the position the session's next reads could miss its write: they go to the primary.
+            Err(e) => {
+                tracing::warn!(error = %e, "không đọc được vị trí WAL sau khi ghi");
+                let cookie = auth::set_cookie(READ_AFTER_COOKIE, "ffffffffffffffff", 60, state.secure_cookies);
+                if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+        }
+    }
+    response
 }
 
 async fn css() -> impl IntoResponse {

@@ -19,10 +19,21 @@ pub struct Args {
     /// proxy thêm vào) để chống dò mật khẩu theo địa chỉ. Không bật khi không có proxy.
     #[arg(long)]
     pub trust_proxy: bool,
+    /// Bản sao đọc (PostgreSQL hot standby, nhân bản luồng), có thể lặp lại: trang tổng hợp, báo cáo,
+    /// danh sách, xuất tệp đọc từ bản sao; mọi thao tác ghi vào máy chủ chính. Phiên vừa ghi chỉ đọc
+    /// từ bản sao đã phát lại đến lần ghi của mình.
+    #[arg(long = "replica-url", env = "HOCTAP_REPLICA_URLS", value_delimiter = ',')]
+    pub replica_urls: Vec<String>,
+    /// Bản sao chậm hơn số giây này thì tạm bỏ qua (đọc từ máy chủ chính).
+    #[arg(long, default_value_t = 30)]
+    pub replica_max_lag: u64,
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let store = a.db.open().await?;
+    let store = a.db.open().await?.with_replicas(&a.replica_urls, std::time::Duration::from_secs(a.replica_max_lag))?;
+    if store.has_replicas() {
+        println!("Đọc từ {} bản sao (bỏ qua bản sao chậm hơn {} giây).", a.replica_urls.len(), a.replica_max_lag);
+    }
     if !store.admin_units_loaded().await? {
         println!("Đang nạp đơn vị hành chính lần đầu…");
         let r = store.load_admin_units().await?;

@@ -109,7 +109,11 @@ async fn an_import_killed_half_way_leaves_the_database_as_before(engine: Engine)
     let small = std::env::temp_dir().join(format!("ok-{}.csv", hoctap_app::secret::random_token(4)));
     std::fs::write(
         &small,
-        format!("{}\n{}\n", hoctap::commands::bench_common::BENCH_HEADER.join(","), hoctap::commands::bench_common::citizen_row(1, &village).join(",")),
+        format!(
+            "{}\n{}\n",
+            hoctap::commands::bench_common::BENCH_HEADER.join(","),
+            hoctap::commands::bench_common::citizen_row(1, &village).join(",")
+        ),
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_hoctap"))

@@ -80,7 +80,15 @@ impl TestApp {
 
     /// The app as served behind HTTPS (`secure`: Secure cookies, HSTS) or plain HTTP.
     pub async fn start_with(engine: Engine, secure: bool) -> TestApp {
-        let store = fresh_store(engine).await;
+        Self::serve(engine, fresh_store(engine).await, secure).await
+    }
+
+    /// The app served on `store` (plain HTTP).
+    pub async fn start_on(engine: Engine, store: Store) -> TestApp {
+        Self::serve(engine, store, false).await
+    }
+
+    async fn serve(engine: Engine, store: Store, secure: bool) -> TestApp {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let state = AppState {
             store: store.clone(),

@@ -25,6 +25,7 @@ mod language;
 mod lineage;
 mod movement;
 mod registries;
+mod replicas;
 mod stats;
 mod uploads;
 mod workflow;

@@ -258,7 +258,7 @@ impl Store {
             query = query.bind(id);
         }
         query = query.bind(q.limit.clamp(1, 10_000));
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.read_pool().await.acquire().await?;
         let rows = query.fetch_all(&mut *conn).await?;
         records(&mut conn, reg, rows).await
     }
