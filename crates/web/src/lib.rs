@@ -9,6 +9,9 @@ pub mod format;
 pub mod pages;
 pub mod routes;
 
+#[cfg(test)]
+mod offline_corpus;
+
 use axum::Router;
 use axum::http::Method;
 use axum::http::{HeaderValue, header};
