@@ -12,6 +12,7 @@ pub mod error;
 pub mod login;
 pub mod registries;
 pub mod secret;
+pub mod sync;
 pub mod units;
 pub mod upload;
 pub mod user;

@@ -259,33 +259,7 @@ impl Store {
         level: &str,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = crate::db::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
-            .bind(answers.to_string())
-            .bind(result.to_string())
-            .bind(i64::from(passed))
-            .bind(level)
-            .bind(now_text())
-            .bind(a.id)
-            .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(a.unit_id),
-                action: "assessment.answers",
-                entity: "assessment",
-                entity_id: a.id.to_string(),
-                before: Some(a.answers.clone()),
-                after: Some(answers.clone()),
-            },
-        )
-        .await?;
+        save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -320,4 +294,45 @@ pub(crate) async fn transition_tx(
     detail: serde_json::Value,
 ) -> Result<()> {
     crate::review::write_transition(conn, actor, &crate::review::ASSESSMENT, a.id, a.unit_id, &a.dossier, next, action, detail).await
+}
+
+/// Saves a dossier's answers and result inside `conn`'s transaction, if its state is still the
+/// one read (compare-and-set), with its audit entry: shared by the form and the device's sync.
+pub(crate) async fn save_answers_in(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    a: &AssessmentRow,
+    answers: &serde_json::Value,
+    result: &serde_json::Value,
+    passed: bool,
+    level: &str,
+) -> Result<()> {
+    let n = crate::db::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
+        .bind(answers.to_string())
+        .bind(result.to_string())
+        .bind(i64::from(passed))
+        .bind(level)
+        .bind(now_text())
+        .bind(a.id)
+        .bind(serde_json::to_string(&a.dossier.state).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::conflict("state", "hồ sơ vừa được người khác thay đổi; hãy tải lại trang"));
+    }
+    record(
+        &mut *conn,
+        actor,
+        AuditEntry {
+            unit_id: Some(a.unit_id),
+            action: "assessment.answers",
+            entity: "assessment",
+            entity_id: a.id.to_string(),
+            before: Some(a.answers.clone()),
+            after: Some(answers.clone()),
+        },
+    )
+    .await?;
+    Ok(())
 }

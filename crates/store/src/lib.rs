@@ -32,6 +32,7 @@ mod review;
 mod sources;
 mod stats;
 mod summaries;
+mod sync;
 mod unit_row;
 mod units;
 mod users;
@@ -61,6 +62,7 @@ pub use registry::{
 pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
+pub use sync::{STALE_FIELD, SyncMeta, SyncOutcome, SyncSeen};
 pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, UnitRow};
 pub use users::{FailedLoginAudit, NewUser, SessionRow, ThrottleRow, UserRow};
 pub use villages::{VillageImportPreview, VillageImportRow, VillageRowStatus};

@@ -106,6 +106,8 @@ const ASSOC: &[Role] = &[Ad, Uo, Ao];
 const AUDIT: &[Role] = &[Ad, Uo, Re, Si];
 /// `Action::Reorganise`.
 const ADMIN: &[Role] = &[Ad];
+/// Who sends changes made offline: those who fill registry or dossier forms, and citizens.
+const SYNC: &[Role] = &[Ad, Uo, Ao, Ci];
 /// Everybody logged in, scope checked.
 const ALL: &[Role] = &[Ad, Uo, Re, Si, Ao, Mr, Ci];
 
@@ -438,6 +440,10 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/api/v1/tasks/{id}/reports", Reporter, &[O::Task]),
     row(GET, "/api/v1/boards", Roles(READ), &[]),
     row(GET, "/api/v1/boards/{id}", Roles(READ), &[O::Board]),
+    // api::sync (issue 18): the device's changes, as the forms they were typed in.
+    row(POST, "/api/v1/sync/changes", Roles(SYNC), &[]),
+    row(GET, "/api/v1/sync/registries/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
+    row(GET, "/api/v1/sync/assessments/{id}", Dossier(READ), &[O::Dossier]),
     row(POST, "/api/v1/credentials/verify", Public, &[]),
 ];
 

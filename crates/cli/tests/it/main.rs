@@ -24,6 +24,7 @@ mod http;
 mod language;
 mod lineage;
 mod movement;
+mod offline;
 mod registries;
 mod replicas;
 mod stats;

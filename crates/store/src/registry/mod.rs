@@ -283,11 +283,8 @@ impl Store {
     }
 
     pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
-        let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.id = $1", columns(reg), reg.table);
         let mut conn = self.pool().acquire().await?;
-        let row =
-            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
-        records(&mut conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
+        get_in(&mut conn, reg, id).await
     }
 
     /// Versions of a record, oldest first, the current one last: (validity, values as JSON,
@@ -328,35 +325,8 @@ impl Store {
         scope: Option<i64>,
         on: Date,
     ) -> Result<RegistryRecord> {
-        let errors = check_record(reg, &values);
-        if let Some((field, msg)) = errors.into_iter().next() {
-            return Err(StoreError::invalid(field, msg));
-        }
         let mut tx = self.begin().await?;
-        let mut cache = UnitCache::default();
-        let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
-        if find_by_key(&mut tx, reg, &values).await?.is_some() {
-            let key = key_of(reg, &values).unwrap_or_default();
-            return Err(StoreError::conflict(reg.key.first().copied().unwrap_or("key"), format!("{} \"{key}\" đã có trong sổ", reg.noun)));
-        }
-        if let Some(rules) = rules_for(reg.kind) {
-            (rules.check_new)(&mut tx, &values).await?;
-        }
-        let id = insert(&mut tx, reg, &values, &placement, on).await?;
-        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, None, Some((placement.scope_unit, &values)), on)).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(placement.scope_unit),
-                action: "registry.create",
-                entity: reg.slug,
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(audit_json(reg, &values)),
-            },
-        )
-        .await?;
+        let id = create_in(&mut tx, actor, reg, &values, scope, on).await?;
         tx.commit().await?;
         self.registry_get(reg, id).await
     }
@@ -375,41 +345,8 @@ impl Store {
             return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
         }
         let before = self.registry_get(reg, id).await?;
-        if !before.validity.contains(on) {
-            return Err(StoreError::NotFound("bản ghi còn hiệu lực"));
-        }
-        for k in reg.key {
-            if before.values.get(k) != values.get(k) {
-                return Err(StoreError::invalid(k, "không được đổi mã ổn định của bản ghi"));
-            }
-        }
-        if let Some((field, msg)) = check_record(reg, &values).into_iter().next() {
-            return Err(StoreError::invalid(field, msg));
-        }
         let mut tx = self.begin().await?;
-        let mut cache = UnitCache::default();
-        let placement = place(&mut tx, reg, &values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
-        let started = current_version_start(&mut tx, reg, &before).await?;
-        history_keep(&mut tx, reg, &before, on, actor).await?;
-        update_row(&mut tx, reg, id, &values, &placement).await?;
-        crate::stats::add_deltas(
-            &mut tx,
-            &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, &values)), on),
-        )
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(placement.scope_unit),
-                action: "registry.update",
-                entity: reg.slug,
-                entity_id: id.to_string(),
-                before: Some(audit_json(reg, &before.values)),
-                after: Some(audit_json(reg, &values)),
-            },
-        )
-        .await?;
+        update_in(&mut tx, actor, reg, &before, &values, scope, on).await?;
         tx.commit().await?;
         self.registry_get(reg, id).await
     }
@@ -463,4 +400,97 @@ impl Store {
         )
         .await
     }
+}
+
+/// Creates a record inside `tx` (checked, placed, counted and audited): the one write of a
+/// record, shared by the form, the API and the device's sync (which records its idempotency
+/// key in the same transaction).
+pub(crate) async fn create_in(tx: &mut Conn, actor: &Actor, reg: &Registry, values: &Values, scope: Option<i64>, on: Date) -> Result<i64> {
+    let errors = check_record(reg, values);
+    if let Some((field, msg)) = errors.into_iter().next() {
+        return Err(StoreError::invalid(field, msg));
+    }
+    let mut cache = UnitCache::default();
+    let placement = place(&mut *tx, reg, values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+    if find_by_key(&mut *tx, reg, values).await?.is_some() {
+        let key = key_of(reg, values).unwrap_or_default();
+        return Err(StoreError::conflict(reg.key.first().copied().unwrap_or("key"), format!("{} \"{key}\" đã có trong sổ", reg.noun)));
+    }
+    if let Some(rules) = rules_for(reg.kind) {
+        (rules.check_new)(&mut *tx, values).await?;
+    }
+    let id = insert(&mut *tx, reg, values, &placement, on).await?;
+    crate::stats::add_deltas(&mut *tx, &crate::stats::change_deltas(reg, None, Some((placement.scope_unit, values)), on)).await?;
+    record(
+        &mut *tx,
+        actor,
+        AuditEntry {
+            unit_id: Some(placement.scope_unit),
+            action: "registry.create",
+            entity: reg.slug,
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(audit_json(reg, values)),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Replaces a record's values from `on` inside `tx` (history kept, counted, audited).
+pub(crate) async fn update_in(
+    tx: &mut Conn,
+    actor: &Actor,
+    reg: &Registry,
+    before: &RegistryRecord,
+    values: &Values,
+    scope: Option<i64>,
+    on: Date,
+) -> Result<()> {
+    if reg.append_only {
+        return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
+    }
+    if !before.validity.contains(on) {
+        return Err(StoreError::NotFound("bản ghi còn hiệu lực"));
+    }
+    for k in reg.key {
+        if before.values.get(k) != values.get(k) {
+            return Err(StoreError::invalid(k, "không được đổi mã ổn định của bản ghi"));
+        }
+    }
+    if let Some((field, msg)) = check_record(reg, values).into_iter().next() {
+        return Err(StoreError::invalid(field, msg));
+    }
+    let mut cache = UnitCache::default();
+    let placement = place(&mut *tx, reg, values, scope, on, &mut cache).await.map_err(|(f, m)| StoreError::invalid(f, m))?;
+    let started = current_version_start(&mut *tx, reg, before).await?;
+    history_keep(&mut *tx, reg, before, on, actor).await?;
+    update_row(&mut *tx, reg, before.id, values, &placement).await?;
+    crate::stats::add_deltas(
+        &mut *tx,
+        &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), Some((placement.scope_unit, values)), on),
+    )
+    .await?;
+    record(
+        &mut *tx,
+        actor,
+        AuditEntry {
+            unit_id: Some(placement.scope_unit),
+            action: "registry.update",
+            entity: reg.slug,
+            entity_id: before.id.to_string(),
+            before: Some(audit_json(reg, &before.values)),
+            after: Some(audit_json(reg, values)),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// One record read inside a connection or transaction.
+pub(crate) async fn get_in(conn: &mut Conn, reg: &Registry, id: i64) -> Result<RegistryRecord> {
+    let sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.id = $1", columns(reg), reg.table);
+    let row =
+        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bản ghi"))?;
+    records(conn, reg, vec![row]).await?.pop().ok_or(StoreError::NotFound("bản ghi"))
 }

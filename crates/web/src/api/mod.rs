@@ -28,6 +28,7 @@ mod extract;
 mod funds;
 mod movements;
 mod stats;
+mod sync;
 mod tasks;
 
 pub fn routes() -> Routes {
@@ -58,6 +59,7 @@ pub fn routes() -> Routes {
         .merge(movements::routes())
         .merge(stats::routes())
         .merge(tasks::routes())
+        .merge(sync::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 

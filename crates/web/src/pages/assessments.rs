@@ -123,7 +123,7 @@ pub async fn is_own_dossier(state: &AppState, user: &CurrentUser, a: &Assessment
 
 /// Refuses (403) before any lookup a role that prepares no dossier at all (only preparers
 /// and the citizen a dossier is about do).
-fn may_prepare_some(user: &CurrentUser) -> WebResult<()> {
+pub(crate) fn may_prepare_some(user: &CurrentUser) -> WebResult<()> {
     if may_prepare(user) || user.user.role == Role::Citizen { Ok(()) } else { Err(WebError::Forbidden) }
 }
 
@@ -146,7 +146,7 @@ pub async fn may_prepare_dossier(state: &AppState, user: &CurrentUser, a: &Asses
 }
 
 /// Reading a dossier: local readers, or the citizen it is about.
-async fn may_read_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<()> {
+pub(crate) async fn may_read_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<()> {
     if user.user.role.may(Action::ReadLocal) {
         return Ok(user.require_sees(&state.store, a.unit_id, "hồ sơ").await?);
     }
@@ -829,18 +829,8 @@ async fn save(
     open_for_changes(&a)?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    // Locked fields are not read from the form: `keep_locked` puts back their stored values.
-    let mut editable = form.clone();
-    editable.retain(|key, _| match (key.strip_prefix("a:"), key.strip_prefix("d:")) {
-        (Some(indicator), _) => a.dossier.state.may_edit(indicator),
-        (_, Some(_)) => data_editable(&set, &a),
-        _ => true,
-    });
-    let answers = match answers_from_form(&set, &editable) {
-        Ok(mut x) => {
-            keep_locked(&set, &a, &mut x);
-            x
-        }
+    let answers = match answers_for_save(&set, &a, &form) {
+        Ok(x) => x,
         Err(errors) if autosave => {
             let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({"errors": messages}))).into_response());
@@ -855,6 +845,24 @@ async fn save(
         return Ok(axum::Json(serde_json::json!({"summary": result["summary"]})).into_response());
     }
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
+}
+
+/// The answers a save takes from a form: locked fields are not read from it, `keep_locked`
+/// puts back their stored values (the form and the device's sync alike).
+pub(crate) fn answers_for_save(
+    set: &CriteriaSet,
+    a: &AssessmentRow,
+    form: &BTreeMap<String, Vec<String>>,
+) -> Result<hoctap_domain::criteria::Answers, Vec<FieldError>> {
+    let mut editable = form.clone();
+    editable.retain(|key, _| match (key.strip_prefix("a:"), key.strip_prefix("d:")) {
+        (Some(indicator), _) => a.dossier.state.may_edit(indicator),
+        (_, Some(_)) => data_editable(set, a),
+        _ => true,
+    });
+    let mut x = answers_from_form(set, &editable)?;
+    keep_locked(set, a, &mut x);
+    Ok(x)
 }
 
 /// An answer as stored (yes/no as a boolean, numbers as text).

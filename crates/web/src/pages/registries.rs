@@ -160,7 +160,7 @@ fn form_fields(reg: &Registry, values: &BTreeMap<String, String>, errors: &[Fiel
 }
 
 /// Form values of a stored record, in the form's own notation (dates ISO, codes for choices).
-fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String> {
+pub(crate) fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String> {
     reg.fields
         .iter()
         .filter_map(|f| {
