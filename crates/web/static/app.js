@@ -41,6 +41,11 @@ document.addEventListener('submit', function (event) {
   var result = document.getElementById('ket-qua');
   var timer = null;
   function save() {
+    if (!navigator.onLine) {
+      // Without network the form is saved on the device when sent (static/offline/offline.js).
+      status.textContent = 'Không có mạng: bấm "Lưu và chấm" để lưu trên máy; dữ liệu tự gửi khi có mạng.';
+      return;
+    }
     status.textContent = 'Đang lưu nháp…';
     fetch(form.action, {
       method: 'POST',

@@ -192,6 +192,14 @@ pub(crate) const ROWS: &[Row] = &[
     row(GET, "/static/app.css", Public, &[]),
     row(GET, "/static/app.js", Public, &[]),
     row(GET, "/api/openapi.json", Public, &[]),
+    // pages::offline (issue 18): the installable app's files are public; what the device holds is the user's.
+    row(GET, "/manifest.webmanifest", Public, &[]),
+    row(GET, "/sw.js", Public, &[]),
+    row(GET, "/static/offline/offline.js", Public, &[]),
+    row(GET, "/static/offline/criteria.js", Public, &[]),
+    row(GET, "/static/icons/hoctap-192.png", Public, &[]),
+    row(GET, "/static/icons/hoctap-512.png", Public, &[]),
+    row(GET, "/ngoai-tuyen", LoggedIn, &[]),
     // pages::mod
     row(GET, "/", LoggedIn, &[]),
     row(GET, "/dang-nhap", Public, &[]),
@@ -443,7 +451,7 @@ pub(crate) const ROWS: &[Row] = &[
     // api::sync (issue 18): the device's changes, as the forms they were typed in.
     row(POST, "/api/v1/sync/changes", Roles(SYNC), &[]),
     row(GET, "/api/v1/sync/registries/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
-    row(GET, "/api/v1/sync/assessments/{id}", Dossier(READ), &[O::Dossier]),
+    row(GET, "/api/v1/sync/assessments/{id}", Dossier(ALL), &[O::Dossier]),
     row(POST, "/api/v1/credentials/verify", Public, &[]),
 ];
 

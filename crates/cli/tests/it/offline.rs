@@ -311,3 +311,67 @@ async fn the_sync_api_keeps_the_forms_role_scope_and_input_checks(engine: Engine
     let res = app.client.post(app.url("/api/v1/sync/changes")).json(&json!({})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// The width and height of a PNG, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()))
+}
+
+per_engine!(the_app_is_installable_with_a_valid_manifest_and_service_worker);
+async fn the_app_is_installable_with_a_valid_manifest_and_service_worker(engine: Engine) {
+    let mut app = TestApp::start(engine).await;
+    // The manifest: what a browser needs to install the app (name, start, standalone, icons).
+    let res = app.client.get(app.url("/manifest.webmanifest")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/manifest+json");
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["lang"], "vi");
+    assert!(m["name"].as_str().unwrap().starts_with("Hoctap"));
+    assert!(m["short_name"].as_str().unwrap().chars().count() <= 12, "short name fits under an icon");
+    assert_eq!((m["start_url"].as_str(), m["scope"].as_str(), m["display"].as_str()), (Some("/"), Some("/"), Some("standalone")));
+    assert!(m["theme_color"].as_str().unwrap().starts_with('#') && m["background_color"].as_str().unwrap().starts_with('#'));
+    let mut sizes = Vec::new();
+    for icon in m["icons"].as_array().unwrap() {
+        let res = app.client.get(app.url(icon["src"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"), "{icon}");
+        let (w, h) = png_size(&res.bytes().await.unwrap());
+        assert_eq!(icon["sizes"], format!("{w}x{h}"), "declared size is the file's");
+        sizes.push((w, icon["purpose"].as_str().unwrap_or("any").to_string()));
+    }
+    assert!(
+        sizes.contains(&(192, "any".into())) && sizes.contains(&(512, "any".into())) && sizes.contains(&(512, "maskable".into())),
+        "{sizes:?}"
+    );
+    // The service worker: served from the root (its scope is the whole site), always revalidated,
+    // versioned by its assets, valid JavaScript, and every asset it caches exists.
+    let res = app.client.get(app.url("/sw.js")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let sw = res.text().await.unwrap();
+    assert!(!sw.contains("__VERSION__"), "the version is filled in");
+    for needed in ["addEventListener('install'", "addEventListener('activate'", "addEventListener('fetch'", "skipWaiting", "clients.claim"]
+    {
+        assert!(sw.contains(needed), "the worker handles {needed}");
+    }
+    let list = sw.split("var ASSETS = [").nth(1).unwrap().split("];").next().unwrap();
+    let assets: Vec<&str> = list.split('\'').filter(|s| s.starts_with('/')).collect();
+    assert!(assets.len() >= 6, "{assets:?}");
+    for a in &assets {
+        let res = app.client.get(app.url(a)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{a} is served");
+    }
+    let path = std::env::temp_dir().join(format!("hoctap-sw-{}-{engine:?}.js", std::process::id()));
+    std::fs::write(&path, &sw).unwrap();
+    let check = std::process::Command::new("node").arg("--check").arg(&path).output().expect("node runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(check.status.success(), "sw.js parses: {}", String::from_utf8_lossy(&check.stderr));
+    // Every page links the manifest and loads the offline script; the device's page is the user's.
+    app.login("xa.canbo").await;
+    let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#) && home.contains("/static/offline/offline.js"));
+    let page = app.client.get(app.url("/ngoai-tuyen")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Dữ liệu trên máy này") && page.contains("data-offline-page"), "{page}");
+}

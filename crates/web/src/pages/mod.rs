@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod decisions;
 pub mod movement;
 pub mod movement_report;
+pub mod offline;
 pub mod plans;
 pub mod registries;
 pub mod report;
@@ -50,6 +51,7 @@ pub fn routes() -> Routes {
         .merge(boards::routes())
         .merge(users::routes())
         .merge(audit::routes())
+        .merge(offline::routes())
 }
 
 /// What every page shows around its content: who is logged in, the CSRF token for forms.
