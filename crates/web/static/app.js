@@ -64,7 +64,7 @@ document.addEventListener('submit', function (event) {
         }
       });
     }).catch(function () {
-      status.textContent = 'Chưa lưu được (mất kết nối); bấm "Lưu và chấm" khi có mạng.';
+      status.textContent = 'Chưa lưu được (mất kết nối): bấm "Lưu và chấm" để lưu trên máy; dữ liệu tự gửi khi có mạng.';
     });
   }
   form.addEventListener('change', function () {

@@ -22,6 +22,17 @@
     navigator.serviceWorker.register('/sw.js').catch(function () {});
   }
 
+  // ---- is the server reachable? -------------------------------------------------------------------
+  // navigator.onLine only says a network interface is up; a probe of /healthz says the server answers.
+  var online = navigator.onLine;
+  function probe() {
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = ctl ? setTimeout(function () { ctl.abort(); }, 4000) : null;
+    return fetch('/healthz', { cache: 'no-store', credentials: 'same-origin', signal: ctl ? ctl.signal : undefined })
+      .then(function (r) { online = r.ok; }, function () { online = false; })
+      .then(function () { if (timer) clearTimeout(timer); return online; });
+  }
+
   // ---- IndexedDB ------------------------------------------------------------------------------
   var dbPromise = null;
   function db() {
@@ -48,7 +59,7 @@
       return new Promise(function (resolve, reject) {
         var t = d.transaction(store, mode);
         var out = fn(t.objectStore(store));
-        t.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : out); };
+        t.oncomplete = function () { resolve(out instanceof IDBRequest ? out.result : out); };
         t.onerror = function () { reject(t.error); };
         t.onabort = function () { reject(t.error); };
       });
@@ -104,7 +115,7 @@
       var text = '';
       if (items.length) {
         text = 'Đã lưu trên máy, chưa gửi: ' + items.length + (waiting ? ' (' + waiting + ' cần bạn xem lại)' : '');
-      } else if (!navigator.onLine) {
+      } else if (!online) {
         text = 'Không có mạng: biểu mẫu hộ gia đình, công dân và phiếu đánh giá sẽ được lưu trên máy.';
       }
       el.textContent = text;
@@ -123,23 +134,24 @@
   // ---- remembering what was opened (version, fields, set) -------------------------------------------
   function remember() {
     var found = editForm();
-    if (!found || !found.k.opened || !navigator.onLine) return Promise.resolve();
+    if (!found || !found.k.opened || !online) return Promise.resolve();
     var k = found.k;
     var api = k.kind === 'assessment.answers' ? '/api/v1/sync/assessments/' + k.id : '/api/v1/sync/registries/' + k.registry + '/' + k.id;
     return fetch(api, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
       if (!v) return;
       var entry = { path: k.opened, version: v.version, fields: v.fields, labels: v.labels, set_id: v.set_id, set_version: v.set_version, evaluated_on: v.evaluated_on };
-      var jobs = [put('opened', entry)];
+      // The set first: a dossier remembered is one the device can evaluate.
+      var set = Promise.resolve();
       if (v.set_id) {
         var key = v.set_id + '@' + v.set_version;
-        jobs.push(get('sets', key).then(function (have) {
+        set = get('sets', key).then(function (have) {
           if (have) return;
           return fetch('/api/v1/criteria-sets/' + encodeURIComponent(v.set_id) + '?version=' + encodeURIComponent(v.set_version), { credentials: 'same-origin' })
             .then(function (r) { return r.ok ? r.json() : null; })
-            .then(function (set) { if (set) return put('sets', { key: key, set: set }); });
-        }));
+            .then(function (body) { if (body) return put('sets', { key: key, set: body }); });
+        });
       }
-      return Promise.all(jobs);
+      return set.then(function () { return put('opened', entry); });
     }).catch(function () {});
   }
   // ---- saving a form on the device ---------------------------------------------------------------
@@ -176,17 +188,31 @@
     var action = new URL(form.getAttribute('action') || '', location.href).pathname;
     if (action === '/dang-xuat') { signOut(event, form); return; }
     var k = kindOf(form);
-    if (!k || navigator.onLine) return;
+    if (!k) return;
+    if (form.dataset.online === '1') { delete form.dataset.online; return; }
     event.preventDefault();
     event.stopImmediatePropagation();
-    queue(k, form).then(function () {
+    var submitter = event.submitter || null;
+    // Sent to the server as usual when it answers; saved on the device when it does not.
+    probe().then(function (up) {
+      if (up) {
+        form.dataset.online = '1';
+        if (form.requestSubmit) form.requestSubmit(submitter); else HTMLFormElement.prototype.submit.call(form);
+        return;
+      }
+      return saveHere(k, form);
+    });
+  }, true);
+
+  function saveHere(k, form) {
+    return queue(k, form).then(function () {
       if (k.kind === 'registry.create') form.reset();
       note(form, 'Đã lưu trên máy, chưa gửi. Dữ liệu sẽ tự gửi khi có mạng.');
       return banner();
     }).catch(function () {
       note(form, 'Không lưu được trên máy (bộ nhớ trình duyệt bị chặn hoặc đầy).');
     });
-  }, true);
+  }
 
   function note(form, text) {
     var el = form.querySelector('.offline-saved');
@@ -225,7 +251,8 @@
       if (!o || !o.set_id) return null;
       return get('sets', o.set_id + '@' + o.set_version).then(function (s) { return s ? { o: o, set: s.set } : null; });
     }).then(function (x) {
-      if (!x || !window.HoctapCriteria) return;
+      if (!window.HoctapCriteria) return;
+      if (!x) { out.textContent = 'Chưa chấm được trên máy: hãy mở hồ sơ này một lần khi có mạng để máy giữ bộ tiêu chí.'; return; }
       var f = fieldsOf(found.form), answers = {}, data = {};
       Object.keys(f).forEach(function (name) {
         var v = f[name].trim();
@@ -244,7 +271,7 @@
       var r = window.HoctapCriteria.evaluate(x.set, { answers: answers, data: data }, x.o.evaluated_on);
       out.textContent = r.ok ? r.evaluation.summary + ' (chấm trên máy, chưa gửi)'
         : 'Chưa chấm được trên máy: còn ' + r.errors.length + ' mục thiếu hoặc chưa hợp lệ';
-    }).catch(function () {});
+    }).catch(function (e) { if (window.console) console.warn('hoctap: chấm trên máy', e); });
   }
   function loadCriteria() {
     if (document.getElementById('hoctap-criteria')) return false;
@@ -256,7 +283,7 @@
     return false;
   }
   document.addEventListener('change', function (event) {
-    if (navigator.onLine) return;
+    if (online) return;
     var form = event.target && event.target.form;
     if (form && kindOf(form) && kindOf(form).kind === 'assessment.answers') evaluateHere();
   });
@@ -264,7 +291,7 @@
   // ---- sending, in order ----------------------------------------------------------------------------
   var syncing = false;
   function sync() {
-    if (syncing || !navigator.onLine || !signedIn) return Promise.resolve();
+    if (syncing || !online || !signedIn) return Promise.resolve();
     syncing = true;
     return getAll('outbox').then(function (items) {
       if (!items.length) return;
@@ -434,14 +461,20 @@
       // Signed out (session ended elsewhere): nothing of the last user stays readable.
       return;
     }
-    var online = navigator.onLine;
-    (online ? remember() : restore().then(evaluateHere)).then(banner).then(sync);
-    window.addEventListener('online', function () { banner().then(sync); });
-    window.addEventListener('offline', banner);
-    setInterval(function () { if (navigator.onLine) sync(); }, 15000);
+    probe().then(function (up) { return up ? remember() : restore().then(evaluateHere); }).then(banner).then(sync);
+    window.addEventListener('online', function () { probe().then(banner).then(sync); });
+    window.addEventListener('offline', function () { online = false; banner(); });
+    // While something waits or the server is out of reach, look again every few seconds.
+    setInterval(function () {
+      getAll('outbox').then(function (items) {
+        if (!items.length && online) return;
+        var was = online;
+        return probe().then(function (up) { if (up !== was) banner(); if (up) return sync(); });
+      }).catch(function () {});
+    }, 5000);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
 
   // For tests and the offline page's own use.
-  window.HoctapOffline = { sync: sync, count: function () { return getAll('outbox').then(function (i) { return i.length; }); } };
+  window.HoctapOffline = { state: function () { return { online: online }; }, sync: sync, count: function () { return getAll('outbox').then(function (i) { return i.length; }); } };
 })();
