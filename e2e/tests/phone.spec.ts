@@ -12,7 +12,7 @@ const bin = process.env.HOCTAP_BIN ?? '../target/debug/hoctap';
 const routes: { method: string; path: string }[] = JSON.parse(execFileSync(bin, ['routes', '--json']).toString());
 
 /** Downloads and machine formats: not pages. */
-const FILE = /\.(pdf|docx|xlsx|csv|xml|svg|jwt|toml|json|css|js|png|jpg)$|\/(tep|file)$/;
+const FILE = /\.(pdf|docx|xlsx|csv|xml|svg|jwt|toml|json|css|js|png|jpg|webmanifest)$|\/(tep|file)$/;
 
 /** Routes that answer a file without an extension in their path (an evidence file). */
 const DOWNLOADS = ['/minh-chung/{id}'];
