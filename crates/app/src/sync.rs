@@ -9,6 +9,11 @@ use hoctap_store::{Store, SyncMeta, SyncOutcome};
 use std::collections::BTreeMap;
 
 /// What kinds of change a device sends.
+///
+/// HOOK(centres, issue 16): a learning centre's roll call taken offline joins here as
+/// `attendance.roll_call`, with its use case in the centres' module taking `Change::meta()` so the
+/// store writes it with its key in one transaction (see `hoctap_store::sync`), and a branch in
+/// `crates/web/src/api/sync.rs`; the device side is one line in `static/offline/offline.js`.
 pub const KINDS: [&str; 3] = ["registry.create", "registry.update", "assessment.answers"];
 
 /// A change as the device describes it, checked.

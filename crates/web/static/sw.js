@@ -54,7 +54,10 @@ self.addEventListener('fetch', function (event) {
   if (url.origin !== self.location.origin) return;
   if (ASSETS.indexOf(url.pathname) >= 0) {
     event.respondWith(caches.open(SHELL).then(function (cache) {
-      return cache.match(url.pathname).then(function (hit) { return hit || fetch(req); });
+      return cache.match(url.pathname).then(function (hit) {
+        // A shell cleared at sign-out fills again as the pages ask for it.
+        return hit || fetch(req).then(function (r) { if (r.ok) cache.put(url.pathname, r.clone()); return r; });
+      });
     }));
     return;
   }

@@ -73,6 +73,7 @@ async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<Ch
             let id = need(b.id, "id", "mã bản ghi")?;
             hoctap_app::sync::registry_update(&state.store, &u, &slug, id, &b.fields, &change).await.map_err(WebError::from)
         }
+        // HOOK(centres, issue 16): "attendance.roll_call" => the centres' roll call use case.
         _ => {
             let id = need(b.id, "id", "mã hồ sơ")?;
             dossier_answers(&state, &u, id, &b.fields, &change).await

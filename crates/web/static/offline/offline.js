@@ -78,6 +78,12 @@
   }
 
   // ---- what a form is ---------------------------------------------------------------------------
+  // The typed changes the outbox holds; each kind is one form of the server.
+  // HOOK(centres, issue 16): a learning centre's roll call form becomes the kind
+  // 'attendance.roll_call' here (its centre and activity taken from the form's address); the
+  // server adds the kind to hoctap_app::sync::KINDS and a branch in crates/web/src/api/sync.rs
+  // that calls the centres' use case with change.meta(), so a roll call taken offline is applied
+  // once, in order, audited like the others. Nothing else here changes.
   function kindOf(form) {
     var path = new URL(form.getAttribute('action') || '', location.href).pathname;
     var m;
@@ -154,6 +160,14 @@
       return set.then(function () { return put('opened', entry); });
     }).catch(function () {});
   }
+  // The account signed in on this device, kept so that each change carries its author and is
+  // only ever sent in that account's session.
+  function whoAmI() {
+    return fetch('/api/v1/session', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { if (s && s.user) return put('opened', { path: '__me', username: s.user.username }); })
+      .catch(function () {});
+  }
+
   // ---- saving a form on the device ---------------------------------------------------------------
   function label(k, fields) {
     var h1 = document.querySelector('h1');
@@ -164,14 +178,16 @@
   function queue(k, form) {
     var fields = fieldsOf(form);
     var opened = k.opened ? get('opened', k.opened) : Promise.resolve(null);
-    return opened.then(function (o) {
+    var me = get('opened', '__me');
+    return Promise.all([opened, me]).then(function (both) {
+      var o = both[0], author = both[1] ? both[1].username : null;
       return getAll('outbox').then(function (items) {
         var base = o ? o.version : null;
         // A second change of the same record before sending replaces the first one's fields.
         var same = k.kind !== 'registry.create' && items.filter(function (i) {
           return i.kind === k.kind && i.id === k.id && i.registry === k.registry && i.status === 'pending';
         })[0];
-        var entry = same || { key: newKey(), kind: k.kind, registry: k.registry, id: k.id, base_version: base, status: 'pending' };
+        var entry = same || { key: newKey(), kind: k.kind, registry: k.registry, id: k.id, base_version: base, status: 'pending', user: author };
         if (same) entry.key = newKey();
         entry.fields = fields;
         entry.device_time = new Date().toISOString();
@@ -298,7 +314,11 @@
       return fetch('/api/v1/session', { credentials: 'same-origin' }).then(function (r) {
         if (!r.ok) throw new Error('session');
         return r.json();
-      }).then(function (s) { return sendFrom(items.sort(function (a, b) { return a.seq - b.seq; }), 0, s.csrf_token); });
+      }).then(function (s) {
+        // Only the signed-in account's own changes travel in its session.
+        var mine = items.filter(function (i) { return !i.user || i.user === s.user.username; });
+        return sendFrom(mine.sort(function (a, b) { return a.seq - b.seq; }), 0, s.csrf_token);
+      });
     }).catch(function () {}).then(function () { syncing = false; return banner(); });
   }
   function sendFrom(items, i, csrf) {
@@ -461,7 +481,7 @@
       // Signed out (session ended elsewhere): nothing of the last user stays readable.
       return;
     }
-    probe().then(function (up) { return up ? remember() : restore().then(evaluateHere); }).then(banner).then(sync);
+    probe().then(function (up) { return up ? whoAmI().then(remember) : restore().then(evaluateHere); }).then(banner).then(sync);
     window.addEventListener('online', function () { probe().then(banner).then(sync); });
     window.addEventListener('offline', function () { online = false; banner(); });
     // While something waits or the server is out of reach, look again every few seconds.
