@@ -252,11 +252,13 @@ impl Store {
         Ok(Lsn::parse(&row.text("lsn")?))
     }
 
-    /// Each standby's state, asked now (for `/healthz`).
+    /// Each standby's state (for `/healthz`), asked again when older than a quarter second:
+    /// pages check `/healthz` to know whether the server answers, so it must stay cheap.
     pub async fn replica_status(&self) -> Vec<ReplicaStatus> {
         let mut out = Vec::new();
         for r in &self.replicas.replicas {
-            let s = r.probe().await;
+            let s = r.snapshot();
+            let s = if s.checked.is_some_and(|t| t.elapsed() < STATE_TTL) { s } else { r.probe().await };
             out.push(ReplicaStatus {
                 name: r.name.clone(),
                 up: s.up && s.standby,
