@@ -6,10 +6,13 @@
 
 pub mod audit;
 pub mod boards;
+pub mod citizen;
 pub mod criteria;
 pub mod cursor;
 pub mod error;
 pub mod login;
+pub mod mail;
+pub mod notify;
 pub mod registries;
 pub mod secret;
 pub mod sync;

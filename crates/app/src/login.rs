@@ -108,6 +108,15 @@ pub async fn authenticate(store: &Store, addr: std::net::IpAddr, username: &str,
     let given = password.to_string();
     // Unknown names spend the same time on a hash that never verifies.
     let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &given)).await.map_err(AppError::internal)?;
+    // A citizen's first sign-in: the one-time code the commune's officer handed over, counted
+    // by the same throttle as a password (spent on use; a password must be chosen next).
+    let verified = verified
+        || match &user {
+            Some(u) if u.active && u.role == hoctap_domain::access::Role::Citizen => {
+                store.citizen_code_use(u, &crate::citizen::code_hash(u.id, password), &now.to_string()).await?
+            }
+            _ => false,
+        };
     match user {
         Some(u) if verified && u.active => {
             let actor = Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) };
@@ -158,7 +167,7 @@ pub async fn start_session(store: &Store, user_id: i64) -> AppResult<(String, St
 pub async fn session_user(store: &Store, token: &str) -> AppResult<Option<CurrentUser>> {
     let hash = sha256_hex(token);
     let Some(session) = store.session(&hash).await? else { return Ok(None) };
-    Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash }))
+    Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash, unread: session.unread }))
 }
 
 /// Ends the user's session.

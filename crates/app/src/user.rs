@@ -11,6 +11,8 @@ pub struct CurrentUser {
     pub user: UserRow,
     pub csrf: String,
     pub session_hash: String,
+    /// Unread notifications when the request came in (the header's bell).
+    pub unread: i64,
 }
 
 impl CurrentUser {

@@ -303,6 +303,17 @@ impl Store {
     /// and its audit entry. A dossier moved by someone meanwhile fails the whole batch (409),
     /// nothing written.
     pub async fn transition_many(&self, actor: &Actor, items: &[BatchTransition<'_>]) -> Result<()> {
+        self.transition_many_notifying(actor, items, &[]).await
+    }
+
+    /// As [`Store::transition_many`], with the notifications of the transitions (a dossier
+    /// returned or not recognised) written in the same transaction.
+    pub async fn transition_many_notifying(
+        &self,
+        actor: &Actor,
+        items: &[BatchTransition<'_>],
+        notes: &[crate::NewNotification],
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         for t in items {
             crate::review::write_transition(
@@ -325,6 +336,7 @@ impl Store {
                     .await?;
             }
         }
+        crate::notify::insert_in(&mut tx, notes).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -13,6 +13,7 @@ mod audit;
 mod boards;
 mod bulk;
 mod closure;
+mod corrections;
 mod criteria;
 mod db;
 mod decisions;
@@ -22,6 +23,7 @@ mod evidence;
 mod keys;
 mod migrate;
 mod movement;
+mod notify;
 mod pending;
 mod plans;
 mod read_cache;
@@ -44,6 +46,7 @@ pub use association::{BranchRow, CardCheck, Donor, DuesLine, FundEntryRow, Offic
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
 pub use bulk::{BatchAnswers, BatchTransition, DossierCounts, DossierFilter, LayReport, NewDossier, StepGap, result_group};
+pub use corrections::{CorrectionRow, NewCorrection};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use error::StoreError;
@@ -53,6 +56,7 @@ pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
     ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,
 };
+pub use notify::{Digest, MailRow, NewNotification, NotificationPrefs, NotificationRow};
 pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{

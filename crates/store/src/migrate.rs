@@ -26,6 +26,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0019_lineage_partial", include_str!("../migrations/sqlite/0019_lineage_partial.sql")),
     ("0020_bulk_dossiers", include_str!("../migrations/sqlite/0020_bulk_dossiers.sql")),
     ("0025_read_generation", include_str!("../migrations/sqlite/0025_read_generation.sql")),
+    ("0040_citizen", include_str!("../migrations/sqlite/0040_citizen.sql")),
     ("0045_offline_sync", include_str!("../migrations/sqlite/0045_offline_sync.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -50,6 +51,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0019_lineage_partial", include_str!("../migrations/postgres/0019_lineage_partial.sql")),
     ("0020_bulk_dossiers", include_str!("../migrations/postgres/0020_bulk_dossiers.sql")),
     ("0025_read_generation", include_str!("../migrations/postgres/0025_read_generation.sql")),
+    ("0040_citizen", include_str!("../migrations/postgres/0040_citizen.sql")),
     ("0045_offline_sync", include_str!("../migrations/postgres/0045_offline_sync.sql")),
 ];
 

@@ -29,6 +29,8 @@ pub struct UserRow {
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub user: UserRow,
+    /// Unread notifications (the bell in every page's header).
+    pub unread: i64,
     pub csrf_token: String,
     pub expires_at: String,
 }
@@ -318,12 +320,20 @@ impl Store {
     /// The live session with this id hash, if not expired and the user is active.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT {USER_COLS}, x.csrf_token, x.expires_at FROM sessions x JOIN users s ON s.id = x.user_id JOIN units u ON u.id = s.unit_id \
+            "SELECT {USER_COLS}, x.csrf_token, x.expires_at, \
+             (SELECT COUNT(*) FROM notifications n WHERE n.user_id = s.id AND n.read_at = '') AS unread FROM sessions x JOIN users s ON s.id = x.user_id JOIN units u ON u.id = s.unit_id \
              WHERE x.id_hash = $1 AND x.expires_at > $2 AND s.active = 1"
         );
         let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
-        row.map(|r| Ok(SessionRow { user: user_from_row(&r)?, csrf_token: r.try_get("csrf_token")?, expires_at: r.try_get("expires_at")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(SessionRow {
+                user: user_from_row(&r)?,
+                unread: r.i64("unread")?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

@@ -334,6 +334,8 @@ pub async fn seed_all(
     seed_boards(store, province, commune).await?;
     // After the statistics: their generator refuses a commune that already has households.
     seed_movement(store, province, commune, deployment_key).await?;
+    // After the movement: the demo citizen belongs to its recognised household.
+    super::demo_citizen::seed_citizen(store, commune).await?;
     Ok((province, commune))
 }
 

@@ -8,6 +8,7 @@ pub mod bench_pages;
 pub mod bench_uploads;
 pub mod criteria;
 pub mod demo;
+pub mod demo_citizen;
 pub mod export;
 pub mod fund;
 pub mod r#gen;

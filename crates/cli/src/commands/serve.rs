@@ -27,6 +27,16 @@ pub struct Args {
     /// Bản sao chậm hơn số giây này thì tạm bỏ qua (đọc từ máy chủ chính).
     #[arg(long, default_value_t = 30)]
     pub replica_max_lag: u64,
+    /// Máy chủ thư gửi thông báo, dạng smtp://máy:cổng (không có: thông báo chỉ hiện trong
+    /// ứng dụng, thư chờ trong hàng đợi của cơ sở dữ liệu).
+    #[arg(long, env = "HOCTAP_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Địa chỉ người gửi của thư thông báo.
+    #[arg(long, default_value = "Hoctap <khong-tra-loi@hoctap.invalid>")]
+    pub mail_from: String,
+    /// Bao lâu (giây) bộ gửi thư và nhắc hạn chạy một lần.
+    #[arg(long, default_value_t = 60)]
+    pub mail_every: u64,
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -48,6 +58,15 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if secure_cookies {
         println!("Cookie có cờ Secure, trả lời kèm HSTS (địa chỉ công khai là https).");
     }
+    let mailer = match &a.smtp_url {
+        Some(url) => Some(hoctap_app::mail::Mailer::new(url, &a.mail_from)?),
+        None => {
+            println!("Chưa có --smtp-url: thông báo hiện trong ứng dụng, thư chờ trong hàng đợi.");
+            None
+        }
+    };
+    // The background worker: reminders of deadlines, daily digests, the mail queue.
+    tokio::spawn(hoctap_app::mail::run(store.clone(), mailer, std::time::Duration::from_secs(a.mail_every.max(5))));
     hoctap_web::serve(AppState { store, secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key }, a.bind, |addr| {
         println!("Hoctap đang chạy tại http://{addr}");
     })

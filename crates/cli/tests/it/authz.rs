@@ -146,6 +146,8 @@ pub(crate) enum Obj {
     Code,
     /// A checked upload (its SHA-256): only its owner has it, so none here.
     Upload,
+    /// A citizen's correction request: none in the fixture (every officer 404, others 403).
+    Correction,
 }
 
 /// How far an object is seen.
@@ -453,6 +455,18 @@ pub(crate) const ROWS: &[Row] = &[
     row(GET, "/api/v1/sync/registries/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
     row(GET, "/api/v1/sync/assessments/{id}", Dossier(ALL), &[O::Dossier]),
     row(POST, "/api/v1/credentials/verify", Public, &[]),
+    // citizen self-service, correction requests, notifications
+    row(GET, "/cong-dan", Roles(&[Ci]), &[]),
+    row(GET, "/cong-dan/dinh-chinh", Roles(&[Ci]), &[]),
+    row(POST, "/cong-dan/dinh-chinh", Roles(&[Ci]), &[]),
+    row(GET, "/yeu-cau-dinh-chinh", Roles(EDIT), &[]),
+    row(POST, "/yeu-cau-dinh-chinh/{id}/duyet", Roles(EDIT), &[O::Correction]),
+    row(POST, "/yeu-cau-dinh-chinh/{id}/tu-choi", Roles(EDIT), &[O::Correction]),
+    row(GET, "/ma-kich-hoat", Roles(EDIT), &[]),
+    row(POST, "/ma-kich-hoat", Roles(EDIT), &[]),
+    row(GET, "/thong-bao", LoggedIn, &[]),
+    row(POST, "/thong-bao/da-doc", LoggedIn, &[]),
+    row(POST, "/thong-bao/cai-dat", LoggedIn, &[]),
 ];
 
 /// The objects of both sides: (in the demo commune or province, in another province, how far
@@ -851,6 +865,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     objs.insert(O::Reward, ("999999".into(), "999998".into(), Level::Missing));
     objs.insert(O::Code, (rec.code.clone(), "ABCDEFGH23".into(), Level::Global));
     objs.insert(O::Upload, ("9".repeat(64), "9".repeat(63) + "8", Level::Missing));
+    objs.insert(O::Correction, ("999999".into(), "999998".into(), Level::Missing));
     Fixture { objs }
 }
 

@@ -1026,7 +1026,10 @@ pub async fn apply_with(state: &AppState, user: &CurrentUser, a: &AssessmentRow,
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let mut capacities = super::bulk::Capacities::default();
     let checked = super::bulk::check_command(state, user, &c, &set, a, &cmd, override_reason, &mut capacities).await?;
-    state.store.transition_many(&user.actor(), &[checked.batch(a)]).await?;
+    let batch = checked.batch(a);
+    // A return or a refusal tells who submitted and the citizen concerned, in the same transaction.
+    let notes = hoctap_app::notify::transition_notices(&state.store, a, &batch.next).await?;
+    state.store.transition_many_notifying(&user.actor(), &[batch], &notes).await?;
     Ok(())
 }
 

@@ -257,7 +257,14 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         });
     }
     let d = NewDecision { title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year), ..d };
-    Ok(state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key).await?)
+    let did =
+        state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key).await?;
+    hoctap_app::notify::notify(
+        &state.store,
+        &hoctap_app::notify::Event::DecisionIssued { decision_id: did, campaign_title: &c.title, unit_id: c.unit_id, dossiers: &dossiers },
+    )
+    .await;
+    Ok(did)
 }
 
 async fn issue(

@@ -6,11 +6,13 @@ pub mod audit;
 pub mod audit_text;
 pub mod boards;
 pub mod bulk;
+pub mod citizen;
 pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
 pub mod movement;
 pub mod movement_report;
+pub mod notifications;
 pub mod offline;
 pub mod plans;
 pub mod registries;
@@ -52,6 +54,8 @@ pub fn routes() -> Routes {
         .merge(users::routes())
         .merge(audit::routes())
         .merge(offline::routes())
+        .merge(citizen::routes())
+        .merge(notifications::routes())
 }
 
 /// What every page shows around its content: who is logged in, the CSRF token for forms.
@@ -80,6 +84,16 @@ impl Chrome {
 
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(CurrentUser::is_admin)
+    }
+
+    /// Unread notifications (the header's bell).
+    pub fn unread(&self) -> i64 {
+        self.user.as_ref().map_or(0, |u| u.unread)
+    }
+
+    /// Whether the user answers citizens' correction requests (an officer of the registries).
+    pub fn answers_corrections(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::EditRegistries))
     }
 
     pub fn is_citizen(&self) -> bool {

@@ -1,0 +1,313 @@
+//! Notifications (thông báo): the one use case every feature calls for its events. An
+//! [`Event`] becomes notifications for the users it concerns ([`notices`]), with subjects that
+//! carry no personal data (no name, CCCD or birth date: a dossier or request by its number);
+//! an event whose feature writes in its own transaction passes them to that write (a dossier's
+//! return, a correction's answer), the others call [`notify`] once their write is done.
+//! The in-app list, the unread count, marking read and each user's preferences live here too.
+
+use crate::{AppError, AppResult, CurrentUser};
+use hoctap_domain::access::Role;
+use hoctap_domain::registry::def::{CITIZENS, Value};
+use hoctap_store::{AssessmentRow, CorrectionRow, NewNotification, NotificationPrefs, NotificationRow, Store, TaskRow};
+
+/// The kinds of notifications, with their Vietnamese names (the preferences page lists them).
+pub const KINDS: &[(&str, &str)] = &[
+    ("returned", "Hồ sơ bị trả lại hoặc không được công nhận"),
+    ("deadline", "Sắp đến hạn (trước 7, 3 và 1 ngày)"),
+    ("report", "Báo cáo nhiệm vụ đến hạn hoặc quá hạn"),
+    ("decision", "Quyết định công nhận được ban hành"),
+    ("correction", "Yêu cầu đính chính được trả lời"),
+    ("task", "Nhiệm vụ được giao"),
+];
+
+/// What happened.
+pub enum Event<'a> {
+    /// A dossier returned for correction, with the reviewer's comments per indicator.
+    DossierReturned { dossier: &'a AssessmentRow, comments: &'a std::collections::BTreeMap<String, String> },
+    /// A dossier not recognised, with the reason.
+    DossierRejected { dossier: &'a AssessmentRow, reason: &'a str },
+    /// A decision of recognition issued for these dossiers.
+    DecisionIssued { decision_id: i64, campaign_title: &'a str, unit_id: i64, dossiers: &'a [AssessmentRow] },
+    /// A citizen's correction request answered.
+    CorrectionAnswered { request: &'a CorrectionRow, approved: bool, reason: &'a str },
+    /// A plan's task handed to a unit or a user.
+    TaskAssigned { task: &'a TaskRow },
+    /// A task due in `days` days (7, 3 or 1).
+    TaskDue { task: &'a TaskRow, days: i64 },
+    /// A task whose deadline has passed without a report saying it is done.
+    TaskLate { task: &'a TaskRow },
+    /// A campaign's self-assessment closing in `days` days, for the citizens of its area.
+    SelfAssessmentCloses { campaign_id: i64, campaign_title: &'a str, unit_id: i64, days: i64, closes: jiff::civil::Date },
+}
+
+fn note(user_id: i64, kind: &str, subject: String, body: String, link: String, dedup: Option<String>) -> NewNotification {
+    NewNotification { user_id, kind: kind.into(), subject, body, link, dedup_key: dedup }
+}
+
+/// The account of the citizen a dossier is about (found by the CCCD of the citizens' record).
+async fn citizen_account(store: &Store, subject_kind: &str, subject_id: i64) -> AppResult<Option<i64>> {
+    if subject_kind != "citizen" {
+        return Ok(None);
+    }
+    let Ok(r) = store.registry_get(&CITIZENS, subject_id).await else { return Ok(None) };
+    let Some(Value::Text(cccd)) = r.values.get("cccd") else { return Ok(None) };
+    Ok(store.user_by_username(cccd).await?.filter(|u| u.role == Role::Citizen && u.active).map(|u| u.id))
+}
+
+/// Who a dossier's news goes to: who submitted it and the citizen it is about.
+async fn dossier_people(store: &Store, a: &AssessmentRow) -> AppResult<Vec<i64>> {
+    let mut to: Vec<i64> = a.dossier.submitted_by.into_iter().collect();
+    if let Some(c) = citizen_account(store, &a.subject_kind, a.subject_id).await? {
+        to.push(c);
+    }
+    to.sort_unstable();
+    to.dedup();
+    Ok(to)
+}
+
+/// Who a task's news goes to: the user it is handed to, else the officers of its unit.
+async fn task_people(store: &Store, t: &TaskRow) -> AppResult<Vec<i64>> {
+    if let Some(u) = t.assignee_user_id {
+        return Ok(vec![u]);
+    }
+    let unit = t.assignee_unit_id.unwrap_or(t.unit_id);
+    Ok(store.users_of_unit(unit, &["unit_officer"]).await?)
+}
+
+/// The notifications of an event.
+pub async fn notices(store: &Store, e: &Event<'_>) -> AppResult<Vec<NewNotification>> {
+    let mut out = Vec::new();
+    match e {
+        Event::DossierReturned { dossier, comments } => {
+            let mut body = format!("Hồ sơ số {} được trả lại để bổ sung, sửa. Ý kiến của người thẩm định:", dossier.id);
+            for (indicator, comment) in comments.iter() {
+                body.push_str(&format!("\n- {indicator}: {comment}"));
+            }
+            for u in dossier_people(store, dossier).await? {
+                out.push(note(
+                    u,
+                    "returned",
+                    format!("Hồ sơ số {} bị trả lại để bổ sung", dossier.id),
+                    body.clone(),
+                    format!("/ho-so/{}", dossier.id),
+                    None,
+                ));
+            }
+        }
+        Event::DossierRejected { dossier, reason } => {
+            for u in dossier_people(store, dossier).await? {
+                out.push(note(
+                    u,
+                    "returned",
+                    format!("Hồ sơ số {} không được công nhận", dossier.id),
+                    format!("Hồ sơ số {} không được công nhận. Lý do: {reason}", dossier.id),
+                    format!("/ho-so/{}", dossier.id),
+                    None,
+                ));
+            }
+        }
+        Event::DecisionIssued { decision_id, campaign_title, unit_id, dossiers } => {
+            let mut to = store.users_of_unit(*unit_id, &["unit_officer", "association_officer"]).await?;
+            for a in dossiers.iter() {
+                to.extend(dossier_people(store, a).await?);
+            }
+            to.sort_unstable();
+            to.dedup();
+            for u in to {
+                out.push(note(
+                    u,
+                    "decision",
+                    format!("Đã ban hành quyết định công nhận số {decision_id}"),
+                    format!("Quyết định công nhận của đợt \"{campaign_title}\" đã được ban hành ({} hồ sơ).", dossiers.len()),
+                    format!("/quyet-dinh/{decision_id}"),
+                    None,
+                ));
+            }
+        }
+        Event::CorrectionAnswered { request, approved, reason } => {
+            let (subject, body) = if *approved {
+                (
+                    format!("Yêu cầu đính chính số {} đã được chấp nhận", request.id),
+                    "Thông tin của bạn trong sổ công dân đã được sửa theo yêu cầu.".to_string(),
+                )
+            } else {
+                (format!("Yêu cầu đính chính số {} không được chấp nhận", request.id), format!("Lý do: {reason}"))
+            };
+            out.push(note(request.user_id, "correction", subject, body, "/cong-dan/dinh-chinh".into(), None));
+        }
+        Event::TaskAssigned { task } => {
+            for u in task_people(store, task).await? {
+                out.push(note(
+                    u,
+                    "task",
+                    format!("Được giao nhiệm vụ số {} năm {}", task.task_no, task.year),
+                    format!("{} ({}), hạn {}.", task.name, task.plan_label, hoctap_domain::date::format_vn(task.due)),
+                    format!("/nhiem-vu/{}", task.id),
+                    None,
+                ));
+            }
+        }
+        Event::TaskDue { task, days } => {
+            for u in task_people(store, task).await? {
+                out.push(note(
+                    u,
+                    "report",
+                    format!("Nhiệm vụ số {} còn {days} ngày đến hạn báo cáo", task.task_no),
+                    format!("{}: hạn {}.", task.name, hoctap_domain::date::format_vn(task.due)),
+                    format!("/nhiem-vu/{}", task.id),
+                    Some(format!("task-due:{}:{days}", task.id)),
+                ));
+            }
+        }
+        Event::TaskLate { task } => {
+            for u in task_people(store, task).await? {
+                out.push(note(
+                    u,
+                    "report",
+                    format!("Nhiệm vụ số {} đã quá hạn báo cáo", task.task_no),
+                    format!("{}: hạn {} đã qua, chưa có báo cáo hoàn thành.", task.name, hoctap_domain::date::format_vn(task.due)),
+                    format!("/nhiem-vu/{}", task.id),
+                    Some(format!("task-late:{}", task.id)),
+                ));
+            }
+        }
+        Event::SelfAssessmentCloses { campaign_id, campaign_title, unit_id, days, closes } => {
+            for u in store.users_in_subtree(*unit_id, "citizen", hoctap_store::today()).await? {
+                out.push(note(
+                    u,
+                    "deadline",
+                    format!("Còn {days} ngày để tự đánh giá"),
+                    format!("Đợt \"{campaign_title}\" nhận tự đánh giá đến hết ngày {}.", hoctap_domain::date::format_vn(*closes)),
+                    "/tu-danh-gia".into(),
+                    Some(format!("self-closes:{campaign_id}:{days}")),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The notifications of a dossier's transition (a return or a refusal; none otherwise), for the
+/// transition's own transaction.
+pub async fn transition_notices(
+    store: &Store,
+    from: &AssessmentRow,
+    next: &hoctap_domain::workflow::Dossier,
+) -> AppResult<Vec<NewNotification>> {
+    match &next.state {
+        hoctap_domain::workflow::State::Returned { comments, .. } => {
+            notices(store, &Event::DossierReturned { dossier: from, comments }).await
+        }
+        hoctap_domain::workflow::State::Rejected { reason } => notices(store, &Event::DossierRejected { dossier: from, reason }).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Writes an event's notifications in a transaction of their own, after the event's write.
+/// A failure here is logged and does not undo the event.
+pub async fn notify(store: &Store, e: &Event<'_>) -> usize {
+    let written = async { Ok::<_, AppError>(store.notify(&notices(store, e).await?).await?) }.await;
+    match written {
+        Ok(n) => n,
+        Err(err) => {
+            tracing::error!(error = %err, "không ghi được thông báo");
+            0
+        }
+    }
+}
+
+/// The reminders due today: tasks 7, 3 and 1 days before their deadline and tasks late;
+/// campaigns' self-assessment 7, 3 and 1 days before it closes. Each is written once per
+/// user (its key), so running this many times a day writes them once.
+pub async fn remind(store: &Store, today: jiff::civil::Date) -> AppResult<usize> {
+    let mut notes = Vec::new();
+    let now = jiff::Timestamp::now();
+    for t in store.tasks(&hoctap_store::TaskFilter::default()).await? {
+        if t.status == Some(hoctap_domain::board::TaskStatus::HoanThanh) {
+            continue;
+        }
+        let days = (t.due - today).get_days() as i64;
+        if t.overdue(now) {
+            notes.extend(notices(store, &Event::TaskLate { task: &t }).await?);
+        } else if [7, 3, 1].contains(&days) {
+            notes.extend(notices(store, &Event::TaskDue { task: &t, days }).await?);
+        }
+    }
+    for c in store.campaigns(None, today).await? {
+        if c.closed {
+            continue;
+        }
+        let days = (c.self_assessment_closes - today).get_days() as i64;
+        if [7, 3, 1].contains(&days) {
+            notes.extend(
+                notices(
+                    store,
+                    &Event::SelfAssessmentCloses {
+                        campaign_id: c.id,
+                        campaign_title: &c.title,
+                        unit_id: c.unit_id,
+                        days,
+                        closes: c.self_assessment_closes,
+                    },
+                )
+                .await?,
+            );
+        }
+    }
+    Ok(store.notify(&notes).await?)
+}
+
+/// The user's notifications, newest first, and the unread count.
+pub async fn list(store: &Store, user: &CurrentUser) -> AppResult<(Vec<NotificationRow>, i64)> {
+    Ok((store.notifications(user.user.id, 100).await?, store.unread_count(user.user.id).await?))
+}
+
+pub async fn unread(store: &Store, user: &CurrentUser) -> AppResult<i64> {
+    Ok(store.unread_count(user.user.id).await?)
+}
+
+/// Marks one of the user's own notifications read (another's: 404), or all of them.
+pub async fn mark_read(store: &Store, user: &CurrentUser, id: Option<i64>) -> AppResult<()> {
+    let changed = store.mark_read(user.user.id, id).await?;
+    if id.is_some() && changed == 0 && !store.notifications(user.user.id, 1000).await?.iter().any(|n| Some(n.id) == id) {
+        return Err(AppError::NotFound("thông báo"));
+    }
+    Ok(())
+}
+
+pub async fn prefs(store: &Store, user: &CurrentUser) -> AppResult<NotificationPrefs> {
+    Ok(store.notification_prefs(user.user.id).await?)
+}
+
+/// Saves the user's own preferences: an address that looks like one, a known mode and kinds.
+pub async fn set_prefs(store: &Store, user: &CurrentUser, email: &str, mode: &str, kinds_on: &[String]) -> AppResult<NotificationPrefs> {
+    let email = email.trim();
+    if !email.is_empty() && !valid_email(email) {
+        return Err(AppError::invalid("email", "Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@vi-du.vn)"));
+    }
+    if !["immediate", "digest", "off"].contains(&mode) {
+        return Err(AppError::invalid("mode", "Cách nhận thư: chọn gửi ngay, gửi tổng hợp mỗi ngày hoặc không gửi"));
+    }
+    let p = NotificationPrefs {
+        email: email.to_string(),
+        mode: mode.to_string(),
+        kinds_off: KINDS.iter().map(|(k, _)| (*k).to_string()).filter(|k| !kinds_on.contains(k)).collect(),
+    };
+    store.set_notification_prefs(&user.actor(), user.user.id, &p).await?;
+    Ok(p)
+}
+
+/// An address lettre can send to, with no spaces or control characters.
+pub fn valid_email(s: &str) -> bool {
+    s.len() <= 254 && !s.chars().any(|c| c.is_whitespace() || c.is_control()) && s.parse::<lettre::Address>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_checked() {
+        assert!(super::valid_email("can.bo@xa.gov.vn"));
+        assert!(!super::valid_email("khong co"));
+        assert!(!super::valid_email("a@"));
+    }
+}
