@@ -26,7 +26,7 @@ pub fn shown(r: &RegistryRecord, column: &str) -> String {
     r.values.get(column).map(|v| v.display(ty)).unwrap_or_default()
 }
 
-/// The signed-in citizen's record (404 when their CCCD is not in the registry of their area).
+/// The signed-in citizen's record (422 naming the CCCD when it is not in the registry of their area).
 pub async fn own_record(store: &Store, user: &CurrentUser) -> AppResult<RegistryRecord> {
     require_citizen(user)?;
     let q = RegistryQuery {
@@ -35,7 +35,13 @@ pub async fn own_record(store: &Store, user: &CurrentUser) -> AppResult<Registry
         filter: Some(("cccd", user.user.username.clone())),
         ..Default::default()
     };
-    store.registry_list(&CITIZENS, &q, hoctap_store::today()).await?.into_iter().next().ok_or(AppError::NotFound("hồ sơ công dân của bạn"))
+    // Not in the registry is said on the citizen's own pages (their account exists, their record not yet).
+    store
+        .registry_list(&CITIZENS, &q, hoctap_store::today())
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách"))
 }
 
 /// A self-assessment with its campaign and what the review said.

@@ -65,7 +65,7 @@ async fn view(
         .collect();
     let (email, mode, off): (String, String, Vec<String>) = match typed {
         Some(f) => {
-            (f.email.clone(), f.mode.clone(), app::KINDS.iter().map(|(k, _)| (*k).to_string()).filter(|k| !f.kinds.contains(k)).collect())
+            (f.email.clone(), f.mode.clone(), app::KINDS.iter().map(|(k, _)| (*k).to_string()).filter(|k| !f.kinds().contains(k)).collect())
         }
         None => (prefs.email, prefs.mode, prefs.kinds_off),
     };
@@ -103,13 +103,19 @@ struct PrefsForm {
     email: String,
     #[serde(default)]
     mode: String,
-    /// The kinds ticked (a form sends one `kinds` per ticked box).
-    #[serde(default)]
-    kinds: Vec<String>,
+    /// The kinds ticked: one `kind_<kind>` box each.
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, String>,
+}
+
+impl PrefsForm {
+    fn kinds(&self) -> Vec<String> {
+        self.rest.keys().filter_map(|k| k.strip_prefix("kind_")).map(str::to_string).collect()
+    }
 }
 
 async fn save_prefs(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<PrefsForm>) -> WebResult<Response> {
-    let result = app::set_prefs(&state.store, &user, &f.email, &f.mode, &f.kinds)
+    let result = app::set_prefs(&state.store, &user, &f.email, &f.mode, &f.kinds())
         .await
         .map(|_| ("/thong-bao", "Đã lưu cách nhận thông báo"))
         .map_err(WebError::from);
