@@ -52,13 +52,15 @@ pub struct OwnDossier {
     pub reasons: Vec<String>,
 }
 
+/// A household: its code, its head's name, and its members' names with their relation.
+pub type Household = (String, String, Vec<(String, String)>);
+
 /// Everything the citizen's page shows.
 pub struct Profile {
     pub record: RegistryRecord,
     /// (label, value) of the record's fields.
     pub fields: Vec<(&'static str, String)>,
-    /// The household's code and head, and its members' names with their relation.
-    pub household: Option<(String, String, Vec<(String, String)>)>,
+    pub household: Option<Household>,
     /// The citizen's own titles, then the household's.
     pub recognitions: Vec<RecognitionRow>,
     pub dossiers: Vec<OwnDossier>,
@@ -183,7 +185,7 @@ pub async fn approve(store: &Store, user: &CurrentUser, id: i64) -> AppResult<()
         };
     }
     let notes = notices(store, &Event::CorrectionAnswered { request: &req, approved: true, reason: "" }).await?;
-    Ok(store.correction_approve(&user.actor(), &req, &before, &values, user.scope(), hoctap_store::today(), &notes).await?)
+    Ok(store.correction_approve(&user.actor(), &req, &before, &values, hoctap_store::today(), &notes).await?)
 }
 
 /// Rejects with a reason (required), the citizen told in the same transaction.

@@ -149,7 +149,6 @@ impl Store {
         req: &CorrectionRow,
         before: &RegistryRecord,
         values: &Values,
-        scope: Option<i64>,
         on: Date,
         notes: &[NewNotification],
     ) -> Result<()> {
@@ -158,7 +157,8 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         answer(&mut tx, actor, req, "approved", "").await?;
-        crate::registry::update_in(&mut tx, actor, &CITIZENS, before, values, scope, on).await?;
+        // The village is not among the correctable fields: the record stays where the request was answered.
+        crate::registry::update_in(&mut tx, actor, &CITIZENS, before, values, None, on).await?;
         crate::notify::insert_in(&mut tx, notes).await?;
         tx.commit().await?;
         Ok(())

@@ -47,7 +47,7 @@ struct DossierLine {
 
 struct ProfileView {
     fields: Vec<(&'static str, String)>,
-    household: Option<(String, String, Vec<(String, String)>)>,
+    household: Option<app::Household>,
     titles: Vec<Title>,
     dossiers: Vec<DossierLine>,
 }
