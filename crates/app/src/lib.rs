@@ -10,6 +10,7 @@ pub mod citizen;
 pub mod criteria;
 pub mod cursor;
 pub mod error;
+pub mod home;
 pub mod login;
 pub mod mail;
 pub mod notify;

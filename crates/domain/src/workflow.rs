@@ -27,6 +27,23 @@ pub enum State {
     Rejected { reason: String },
 }
 
+/// Every state's code with its label (the state of a dossier in a step shows the step too,
+/// see [`State::label`]): the one list pages, filters and audit entries read.
+pub const STATE_LABELS: [(&str, &str); 7] = [
+    ("draft", "Bản nháp"),
+    ("submitted", "Đã nộp, chờ thẩm định"),
+    ("in_review", "Đang thẩm định"),
+    ("returned", "Trả lại để bổ sung"),
+    ("approved", "Đã thẩm định, chờ quyết định"),
+    ("recognised", "Đã công nhận"),
+    ("rejected", "Không công nhận"),
+];
+
+/// A state code's label, if it is one.
+pub fn state_label(code: &str) -> Option<&'static str> {
+    STATE_LABELS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
 impl State {
     pub fn code(&self) -> &'static str {
         match self {
@@ -42,13 +59,8 @@ impl State {
 
     pub fn label(&self) -> String {
         match self {
-            Self::Draft => "Bản nháp".into(),
-            Self::Submitted => "Đã nộp, chờ thẩm định".into(),
             Self::InReview { step } => format!("Đang thẩm định (bước {})", step + 1),
-            Self::Returned { .. } => "Trả lại để bổ sung".into(),
-            Self::Approved => "Đã thẩm định, chờ quyết định".into(),
-            Self::Recognised { .. } => "Đã công nhận".into(),
-            Self::Rejected { .. } => "Không công nhận".into(),
+            other => state_label(other.code()).unwrap_or_default().to_string(),
         }
     }
 

@@ -20,6 +20,7 @@ mod decisions;
 mod dialect;
 mod error;
 mod evidence;
+mod home;
 mod keys;
 mod migrate;
 mod movement;
@@ -51,6 +52,7 @@ pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};
 pub use error::StoreError;
 pub use evidence::{EvidenceRow, NewEvidence};
+pub use home::{ChildProgress, QueueCount, ReminderRow};
 pub use keys::{IssuerKey, KeyUpgrade, PublicKeyRow};
 pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,

@@ -204,6 +204,8 @@ pub(crate) const ROWS: &[Row] = &[
     row(GET, "/ngoai-tuyen", LoggedIn, &[]),
     // pages::mod
     row(GET, "/", LoggedIn, &[]),
+    row(POST, "/trang-chu/nhac-bao-cao", Roles(EDIT), &[]),
+    row(POST, "/trang-chu/tra-bao-cao", Roles(EDIT), &[]),
     row(GET, "/dang-nhap", Public, &[]),
     row(POST, "/dang-nhap", LoginForm, &[]),
     row(POST, "/dang-xuat", Logout, &[]),

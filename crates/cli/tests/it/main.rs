@@ -21,6 +21,7 @@ mod figures;
 mod funds;
 mod r#gen;
 mod harness;
+mod home;
 mod http;
 mod language;
 mod lineage;

@@ -282,16 +282,7 @@ fn is_code_like(s: &str) -> bool {
 
 /// A workflow state's code as its label.
 fn state_label(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "draft" => "Bản nháp",
-        "submitted" => "Đã nộp, chờ thẩm định",
-        "in_review" => "Đang thẩm định",
-        "returned" => "Trả lại để bổ sung",
-        "approved" => "Đã thẩm định, chờ quyết định",
-        "recognised" => "Đã công nhận",
-        "rejected" => "Không công nhận",
-        _ => return None,
-    })
+    hoctap_domain::workflow::state_label(code)
 }
 
 /// A workflow command's code as its label.

@@ -350,15 +350,7 @@ pub struct ListQuery {
     pub sau: String,
 }
 
-pub const STATES: [(&str, &str); 7] = [
-    ("draft", "Bản nháp"),
-    ("submitted", "Đã nộp, chờ thẩm định"),
-    ("in_review", "Đang thẩm định"),
-    ("returned", "Trả lại để bổ sung"),
-    ("approved", "Đã thẩm định, chờ quyết định"),
-    ("recognised", "Đã công nhận"),
-    ("rejected", "Không công nhận"),
-];
+pub const STATES: [(&str, &str); 7] = hoctap_domain::workflow::STATE_LABELS;
 pub const RESULTS: [(&str, &str); 3] = [("dat", "Đạt"), ("khong-dat", "Không đạt"), ("chua-du", "Chưa đủ số liệu")];
 
 fn id_of(field: &str, raw: &str) -> WebResult<Option<i64>> {

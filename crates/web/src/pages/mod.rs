@@ -10,6 +10,7 @@ pub mod citizen;
 pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
+pub mod home;
 pub mod movement;
 pub mod movement_report;
 pub mod notifications;
@@ -34,7 +35,7 @@ use serde::Deserialize;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/", get(home))
+        .merge(home::routes())
         .route("/dang-nhap", get(login_form).post(login))
         .route("/dang-xuat", crate::routes::post(logout))
         .route("/doi-mat-khau", get(password_form).post(change_password))
@@ -155,40 +156,6 @@ impl IntoResponse for WebError {
             Err(_) => (status, self.to_string()).into_response(),
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    chrome: Chrome,
-    today: String,
-    counts: Vec<(String, String)>,
-    must_change_password: bool,
-}
-
-async fn home(State(state): State<AppState>, auth::MaybeUser(user): auth::MaybeUser) -> WebResult<Response> {
-    let Some(user) = user else {
-        return Ok(Redirect::to("/dang-nhap").into_response());
-    };
-    let today = hoctap_store::today();
-    // Every unit of the country counted: kept per read generation (units are watched).
-    let generation = state.store.read_generation().await?;
-    let key = format!("unit counts {today}");
-    let by_kind = match state.store.cached::<Vec<(hoctap_domain::unit::UnitKind, i64)>>(generation, &key) {
-        Some(c) => c,
-        None => {
-            let c = std::sync::Arc::new(state.store.count_by_kind(today).await?);
-            state.store.cache(generation, key, c.clone());
-            c
-        }
-    };
-    let counts = by_kind.iter().map(|(k, n)| (k.label().to_string(), crate::format::int_vn(*n))).collect();
-    render(&HomePage {
-        must_change_password: user.user.must_change_password,
-        chrome: Chrome::new("Trang chủ", &user),
-        today: hoctap_domain::date::format_vn(today),
-        counts,
-    })
 }
 
 #[derive(Template)]

@@ -1,0 +1,216 @@
+//! What the role home pages (trang chủ) read in a few grouped queries: the year's dossiers of
+//! each child unit by state, the dossiers waiting per campaign and state in a scope, and the
+//! level above's reminders and returns of its units' annual reports.
+
+use crate::audit::{AuditEntry, record};
+use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text};
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// A child unit's dossiers of the year's campaigns, per state code.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChildProgress {
+    pub unit_id: i64,
+    pub by_state: BTreeMap<String, i64>,
+}
+
+impl ChildProgress {
+    pub fn total(&self) -> i64 {
+        self.by_state.values().sum()
+    }
+
+    pub fn count(&self, state: &str) -> i64 {
+        self.by_state.get(state).copied().unwrap_or(0)
+    }
+}
+
+/// Open dossiers of an open campaign in a state.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueCount {
+    pub campaign_id: i64,
+    pub campaign_unit_id: i64,
+    pub title: String,
+    pub state: String,
+    pub count: i64,
+}
+
+/// A reminder to send an annual report, or a submitted report returned, by the level above.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReminderRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub year: i16,
+    /// `remind` or `return`.
+    pub kind: String,
+    pub note: String,
+    pub sent_by: String,
+    pub sent_by_unit: Option<i64>,
+    pub sent_at: String,
+}
+
+impl Store {
+    /// Dossiers of campaigns of `year` under each of `units` (as the tree stands on `on`),
+    /// counted per state; units without dossiers are absent.
+    pub async fn children_progress(&self, units: &[i64], year: i64, on: Date) -> Result<BTreeMap<i64, ChildProgress>> {
+        let mut out: BTreeMap<i64, ChildProgress> = BTreeMap::new();
+        for chunk in units.chunks(400) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "SELECT x.ancestor_id AS u, a.state AS s, COUNT(*) AS n FROM assessments a JOIN campaigns c ON c.id = a.campaign_id \
+                 JOIN unit_closure x ON x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2 \
+                 WHERE c.year = $1 AND x.ancestor_id IN ({}) GROUP BY x.ancestor_id, a.state",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(year).bind(date_text(on));
+            for u in chunk {
+                q = q.bind(*u);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let u = get_i64(&r, "u")?;
+                let e = out.entry(u).or_insert_with(|| ChildProgress { unit_id: u, ..Default::default() });
+                e.by_state.insert(r.try_get("s")?, get_i64(&r, "n")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open dossiers of open campaigns in a scope, counted per campaign and state.
+    pub async fn queue_counts(&self, scope: Option<i64>, on: Date, states: &[&str]) -> Result<Vec<QueueCount>> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT c.id AS cid, c.unit_id AS cu, c.title AS title, a.state AS s, COUNT(*) AS n FROM assessments a JOIN campaigns c ON c.id = a.campaign_id \
+             WHERE c.closed = 0 AND a.state IN ({}) \
+             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
+             GROUP BY c.id, c.unit_id, c.title, a.state ORDER BY c.id, a.state",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on));
+        for s in states {
+            q = q.bind(*s);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueueCount {
+                    campaign_id: get_i64(r, "cid")?,
+                    campaign_unit_id: get_i64(r, "cu")?,
+                    title: r.try_get("title")?,
+                    state: r.try_get("s")?,
+                    count: get_i64(r, "n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The reminders and returns of a unit's annual report for a year, newest first.
+    pub async fn report_reminders(&self, unit_id: i64, year: i16) -> Result<Vec<ReminderRow>> {
+        let rows = sqlx::query(
+            "SELECT id, unit_id, year, kind, note, sent_by, sent_by_unit, sent_at FROM report_reminders WHERE unit_id = $1 AND year = $2 ORDER BY id DESC",
+        )
+        .bind(unit_id)
+        .bind(i64::from(year))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(reminder_from).collect()
+    }
+
+    /// Reminds a unit to send its annual report (the level above; audited).
+    pub async fn remind_report(&self, actor: &Actor, unit_id: i64, year: i16, note: &str) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let submitted = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("state"))
+            .transpose()?
+            .is_some_and(|s| s == "submitted");
+        if submitted {
+            return Err(StoreError::conflict("state", "đơn vị đã gửi báo cáo năm này, không cần nhắc"));
+        }
+        let id = insert_reminder(&mut tx, actor, unit_id, year, "remind", note).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "report.remind",
+                entity: "annual_report",
+                entity_id: format!("{unit_id}/{year}"),
+                before: None,
+                after: Some(serde_json::json!({"year": year, "note": note})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Returns a submitted annual report to its unit for correction, with the reason: the
+    /// report is a draft again (the level above; audited).
+    pub async fn return_report(&self, actor: &Actor, unit_id: i64, year: i16, reason: &str) -> Result<i64> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::invalid("reason", "ghi lý do trả lại báo cáo"));
+        }
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE annual_reports SET state = 'draft', submitted_by = '', submitted_at = '' WHERE unit_id = $1 AND year = $2 AND state = 'submitted'")
+            .bind(unit_id)
+            .bind(i64::from(year))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::conflict("state", "báo cáo chưa được gửi, không có gì để trả lại"));
+        }
+        let id = insert_reminder(&mut tx, actor, unit_id, year, "return", reason).await?;
+        record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                unit_id: Some(unit_id),
+                action: "report.return",
+                entity: "annual_report",
+                entity_id: format!("{unit_id}/{year}"),
+                before: Some(serde_json::json!({"state": "submitted"})),
+                after: Some(serde_json::json!({"state": "draft", "reason": reason})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+async fn insert_reminder(tx: &mut sqlx::AnyConnection, actor: &Actor, unit_id: i64, year: i16, kind: &str, note: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO report_reminders (unit_id, year, kind, note, sent_by, sent_by_unit, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(i64::from(year))
+    .bind(kind)
+    .bind(note.trim())
+    .bind(&actor.username)
+    .bind(actor.unit_id)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    get_i64(&row, "id")
+}
+
+fn reminder_from(r: &sqlx::any::AnyRow) -> Result<ReminderRow> {
+    Ok(ReminderRow {
+        id: get_i64(r, "id")?,
+        unit_id: get_i64(r, "unit_id")?,
+        year: i16::try_from(get_i64(r, "year")?).unwrap_or_default(),
+        kind: r.try_get("kind")?,
+        note: r.try_get("note")?,
+        sent_by: r.try_get("sent_by")?,
+        sent_by_unit: get_opt_i64(r, "sent_by_unit")?,
+        sent_at: r.try_get("sent_at")?,
+    })
+}
