@@ -75,9 +75,7 @@ pub(crate) fn cell(paragraphs: Vec<Paragraph>, width: usize) -> TableCell {
 /// "Đông Kinh, ngày 31 tháng 3 năm 2026" (NĐ 30: day and month below 10 with a leading zero
 /// for days 1–9 and months 1–2).
 pub fn place_and_date(place: &str, d: Date) -> String {
-    let day = if d.day() < 10 { format!("0{}", d.day()) } else { d.day().to_string() };
-    let month = if d.month() < 3 { format!("0{}", d.month()) } else { d.month().to_string() };
-    format!("{place}, ngày {day} tháng {month} năm {}", d.year())
+    format!("{place}, {}", hoctap_domain::citation::long_date(d))
 }
 
 /// A4 page with the Nghị định 30 header: the issuing body and number on the left, the

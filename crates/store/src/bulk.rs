@@ -7,7 +7,7 @@
 
 use crate::assessments::{ASSESSMENT_COLS, AssessmentRow, CampaignRow, assessment_from};
 use crate::audit::{AuditEntry, record};
-use crate::evidence::{NewEvidence, store_file};
+use crate::evidence::{NewEvidence, describe, store_file};
 use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use hoctap_domain::access::Role;
 use hoctap_domain::workflow::{Dossier, ReviewStep};
@@ -398,39 +398,8 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let sha = store_file(&mut tx, e.bytes, e.mime).await?;
-        let first = e.indicators.first().cloned().unwrap_or_default();
-        let now = now_text();
         for (assessment_id, unit_id) in dossiers {
-            let n = crate::db::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
-                .bind(assessment_id)
-                .bind(format!("{first}-%"))
-                .fetch_one(&mut *tx)
-                .await?
-                .i64("n")?;
-            let code = format!("{first}-{:02}", n + 1);
-            let row = crate::db::query(
-                "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(assessment_id)
-            .bind(&sha)
-            .bind(&code)
-            .bind(e.doc_type.trim())
-            .bind(e.title.trim())
-            .bind(e.issued_on.trim())
-            .bind(e.issuer.trim())
-            .bind(e.file_name)
-            .bind(&actor.username)
-            .bind(&now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let id = row.i64("id")?;
-            for ind in e.indicators {
-                crate::db::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(ind)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let (_, code) = describe(&mut tx, actor, *assessment_id, &sha, &e).await?;
             record(
                 &mut tx,
                 actor,

@@ -49,6 +49,50 @@ pub(crate) async fn store_file(conn: &mut crate::db::Conn, bytes: &[u8], mime: &
     Ok(sha)
 }
 
+/// Describes a stored file for one dossier: its code after its first indicator with a
+/// sequence per dossier (`TC1.CT2-01`), the row and its links to the indicators; returns
+/// (id, code). One dossier's evidence and a file shared by many dossiers both write here.
+pub(crate) async fn describe(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    assessment_id: i64,
+    sha: &str,
+    e: &NewEvidence<'_>,
+) -> Result<(i64, String)> {
+    let first = e.indicators.first().cloned().unwrap_or_default();
+    let n = crate::db::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
+        .bind(assessment_id)
+        .bind(format!("{first}-%"))
+        .fetch_one(&mut *conn)
+        .await?
+        .i64("n")?;
+    let code = format!("{first}-{:02}", n + 1);
+    let row = crate::db::query(
+        "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(assessment_id)
+    .bind(sha)
+    .bind(&code)
+    .bind(e.doc_type.trim())
+    .bind(e.title.trim())
+    .bind(e.issued_on.trim())
+    .bind(e.issuer.trim())
+    .bind(e.file_name)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = row.i64("id")?;
+    for ind in e.indicators {
+        crate::db::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(ind)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((id, code))
+}
+
 impl Store {
     /// Stores a file once and describes it for a dossier, coding it after its first indicator.
     pub async fn add_evidence(&self, actor: &Actor, assessment_id: i64, unit_id: i64, e: NewEvidence<'_>) -> Result<EvidenceRow> {
@@ -60,38 +104,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let sha = store_file(&mut tx, e.bytes, e.mime).await?;
-        // Code: first indicator and a sequence per dossier (TC1.CT2-01).
-        let first = e.indicators.first().cloned().unwrap_or_default();
-        let n = crate::db::query("SELECT COUNT(*) AS n FROM evidence WHERE assessment_id = $1 AND code LIKE $2")
-            .bind(assessment_id)
-            .bind(format!("{first}-%"))
-            .fetch_one(&mut *tx)
-            .await?
-            .i64("n")?;
-        let code = format!("{first}-{:02}", n + 1);
-        let row = crate::db::query(
-            "INSERT INTO evidence (assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(assessment_id)
-        .bind(&sha)
-        .bind(&code)
-        .bind(e.doc_type.trim())
-        .bind(e.title.trim())
-        .bind(e.issued_on.trim())
-        .bind(e.issuer.trim())
-        .bind(e.file_name)
-        .bind(&actor.username)
-        .bind(now_text())
-        .fetch_one(&mut *tx)
-        .await?;
-        let id = row.i64("id")?;
-        for ind in e.indicators {
-            crate::db::query("INSERT INTO evidence_links (evidence_id, indicator_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(ind)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let (id, code) = describe(&mut tx, actor, assessment_id, &sha, &e).await?;
         record(
             &mut tx,
             actor,

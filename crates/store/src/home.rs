@@ -3,10 +3,9 @@
 //! level above's reminders and returns of its units' annual reports.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// A child unit's dossiers of the year's campaigns, per state code.
@@ -63,14 +62,14 @@ impl Store {
                  WHERE c.year = $1 AND x.ancestor_id IN ({}) GROUP BY x.ancestor_id, a.state",
                 placeholders.join(", ")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(year).bind(date_text(on));
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(year).bind(date_text(on));
             for u in chunk {
                 q = q.bind(*u);
             }
             for r in q.fetch_all(self.pool()).await? {
-                let u = get_i64(&r, "u")?;
+                let u = r.i64("u")?;
                 let e = out.entry(u).or_insert_with(|| ChildProgress { unit_id: u, ..Default::default() });
-                e.by_state.insert(r.try_get("s")?, get_i64(&r, "n")?);
+                e.by_state.insert(r.try_get("s")?, r.i64("n")?);
             }
         }
         Ok(out)
@@ -89,7 +88,7 @@ impl Store {
              GROUP BY c.id, c.unit_id, c.title, a.state ORDER BY c.id, a.state",
             placeholders.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on));
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on));
         for s in states {
             q = q.bind(*s);
         }
@@ -97,11 +96,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(QueueCount {
-                    campaign_id: get_i64(r, "cid")?,
-                    campaign_unit_id: get_i64(r, "cu")?,
+                    campaign_id: r.i64("cid")?,
+                    campaign_unit_id: r.i64("cu")?,
                     title: r.try_get("title")?,
                     state: r.try_get("s")?,
-                    count: get_i64(r, "n")?,
+                    count: r.i64("n")?,
                 })
             })
             .collect()
@@ -109,7 +108,7 @@ impl Store {
 
     /// The reminders and returns of a unit's annual report for a year, newest first.
     pub async fn report_reminders(&self, unit_id: i64, year: i16) -> Result<Vec<ReminderRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT id, unit_id, year, kind, note, sent_by, sent_by_unit, sent_at FROM report_reminders WHERE unit_id = $1 AND year = $2 ORDER BY id DESC",
         )
         .bind(unit_id)
@@ -122,7 +121,7 @@ impl Store {
     /// Reminds a unit to send its annual report (the level above; audited).
     pub async fn remind_report(&self, actor: &Actor, unit_id: i64, year: i16, note: &str) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let submitted = sqlx::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
+        let submitted = crate::db::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
             .bind(unit_id)
             .bind(i64::from(year))
             .fetch_optional(&mut *tx)
@@ -158,7 +157,7 @@ impl Store {
             return Err(StoreError::invalid("reason", "ghi lý do trả lại báo cáo"));
         }
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE annual_reports SET state = 'draft', submitted_by = '', submitted_at = '' WHERE unit_id = $1 AND year = $2 AND state = 'submitted'")
+        let n = crate::db::query("UPDATE annual_reports SET state = 'draft', submitted_by = '', submitted_at = '' WHERE unit_id = $1 AND year = $2 AND state = 'submitted'")
             .bind(unit_id)
             .bind(i64::from(year))
             .execute(&mut *tx)
@@ -186,8 +185,8 @@ impl Store {
     }
 }
 
-async fn insert_reminder(tx: &mut sqlx::AnyConnection, actor: &Actor, unit_id: i64, year: i16, kind: &str, note: &str) -> Result<i64> {
-    let row = sqlx::query(
+async fn insert_reminder(tx: &mut crate::db::Conn, actor: &Actor, unit_id: i64, year: i16, kind: &str, note: &str) -> Result<i64> {
+    let row = crate::db::query(
         "INSERT INTO report_reminders (unit_id, year, kind, note, sent_by, sent_by_unit, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(unit_id)
@@ -199,18 +198,18 @@ async fn insert_reminder(tx: &mut sqlx::AnyConnection, actor: &Actor, unit_id: i
     .bind(now_text())
     .fetch_one(&mut *tx)
     .await?;
-    get_i64(&row, "id")
+    row.i64("id")
 }
 
-fn reminder_from(r: &sqlx::any::AnyRow) -> Result<ReminderRow> {
+fn reminder_from(r: &crate::db::Row) -> Result<ReminderRow> {
     Ok(ReminderRow {
-        id: get_i64(r, "id")?,
-        unit_id: get_i64(r, "unit_id")?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or_default(),
+        id: r.i64("id")?,
+        unit_id: r.i64("unit_id")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or_default(),
         kind: r.try_get("kind")?,
         note: r.try_get("note")?,
         sent_by: r.try_get("sent_by")?,
-        sent_by_unit: get_opt_i64(r, "sent_by_unit")?,
+        sent_by_unit: r.opt_i64("sent_by_unit")?,
         sent_at: r.try_get("sent_at")?,
     })
 }
