@@ -21,6 +21,7 @@ pub mod units;
 pub mod upload;
 pub mod user;
 pub mod users;
+pub mod year_tasks;
 
 pub use error::{AppError, AppResult};
 pub use user::CurrentUser;

@@ -33,3 +33,4 @@ mod smtp_sink;
 mod stats;
 mod uploads;
 mod workflow;
+mod year_tasks;

@@ -1214,6 +1214,8 @@ struct InboxPage {
     reports: Vec<ReportDue>,
     /// The plans' tasks handed to the user (or to the officer's unit), not yet completed.
     tasks: Vec<super::boards::TaskLine>,
+    /// Open tasks of earlier years, counted per year (year, count), newest first.
+    past_tasks: Vec<(i16, usize)>,
     /// Nominations for a reward waiting for the user's review (phong trào thi đua).
     nominations: Vec<NominationWaiting>,
     /// Review steps without an account in the user's campaigns.
@@ -1324,9 +1326,18 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
         }
     }
     let now = jiff::Timestamp::now();
-    let mut tasks: Vec<super::boards::TaskLine> =
-        hoctap_app::boards::my_tasks(&state.store, &user).await?.iter().map(|t| super::boards::task_line(t, now, today)).collect();
-    tasks.sort_by_key(|t| t.days_left);
+    // This year's tasks (with who carries them today); earlier years summarised per year.
+    let year_tasks = hoctap_app::year_tasks::my_year_tasks(&state.store, &user).await?;
+    let tasks: Vec<super::boards::TaskLine> = year_tasks
+        .current
+        .iter()
+        .map(|(t, who)| {
+            let mut l = super::boards::task_line(t, now, today);
+            l.assignee_note = who.note();
+            l
+        })
+        .collect();
+    let past_tasks: Vec<(i16, usize)> = year_tasks.past.iter().map(|p| (p.year, p.open)).collect();
     // Nominations at a review step this user holds (never the one who submitted them).
     let mut nominations = Vec::new();
     for n in state.store.nominations_waiting(user.scope(), today).await? {
@@ -1353,7 +1364,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             }
         }
     }
-    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, nominations, gaps })
+    render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, past_tasks, nominations, gaps })
 }
 
 pub const PROGRESS_HEADER: [&str; 9] = [

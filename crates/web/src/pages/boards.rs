@@ -52,6 +52,11 @@ pub struct TaskLine {
     pub status: &'static str,
     pub progress: u8,
     pub last_report: String,
+    /// How late, in words: "Quá hạn 12 ngày", or for a past year "Năm 2023 đã qua, chưa
+    /// hoàn thành" (never "quá hạn 1.822 ngày").
+    pub late_text: String,
+    /// Who carries the task today when its unit ended (re-assigned by lineage, or flagged).
+    pub assignee_note: String,
 }
 
 pub fn task_line(t: &TaskRow, now: jiff::Timestamp, today: jiff::civil::Date) -> TaskLine {
@@ -80,7 +85,24 @@ pub fn task_line(t: &TaskRow, now: jiff::Timestamp, today: jiff::civil::Date) ->
         status: t.shown_status(now).label(),
         progress: t.progress,
         last_report: t.last_report_on.parse().map(format_vn).unwrap_or_default(),
+        late_text: if t.year < today.year() {
+            format!("Năm {} đã qua, chưa hoàn thành", t.year)
+        } else {
+            format!("{} {} ngày", t.shown_status(now).label(), -days_left(t.due, today))
+        },
+        assignee_note: String::new(),
     }
+}
+
+/// Task lines with who carries each task today (a unit that ended: its successor, or flagged).
+pub async fn task_lines(state: &AppState, rows: &[TaskRow], now: jiff::Timestamp, today: jiff::civil::Date) -> WebResult<Vec<TaskLine>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        let mut l = task_line(t, now, today);
+        l.assignee_note = hoctap_app::year_tasks::assignee_now(&state.store, t, today).await?.note();
+        out.push(l);
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +412,7 @@ async fn tasks(State(state): State<AppState>, user: CurrentUser, Query(q): Query
         chrome: Chrome::new(format!("Nhiệm vụ – {}", unit.name), &user),
         unit_id,
         unit_name: unit.name,
-        lines: rows.iter().map(|t| task_line(t, now, today)).collect(),
+        lines: task_lines(&state, &rows, now, today).await?,
         statuses: TaskStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         status: q.trang_thai.clone(),
         overdue_only: !q.qua_han.is_empty(),
@@ -511,7 +533,7 @@ async fn task_view(state: &AppState, user: &CurrentUser, t: TaskRow, errors: Vec
         assignee_unit_code,
         assignee_username: t.assignee_username.clone().unwrap_or_default(),
         today_iso: today.to_string(),
-        t: task_line(&t, now, today),
+        t: task_lines(state, std::slice::from_ref(&t), now, today).await?.remove(0),
         errors,
         done,
     })
