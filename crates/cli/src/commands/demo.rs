@@ -48,7 +48,8 @@ pub const DEMO_USERS: &[(&str, &str, Role, bool)] = &[
     ("xa.thamdinh", "Lương Văn Thẩm", Role::Reviewer, false),
     ("xa.lanhdao", "Vi Văn Lãnh", Role::Signer, false),
     ("hkh.xa", "Nông Thị Hội", Role::AssociationOfficer, false),
-    ("020190001234", "Lục Văn Dân", Role::Citizen, false),
+    // The CCCD says a woman born in 1990 (century-and-sex digit 1): the name agrees.
+    ("020190001234", "Lục Thị Dân", Role::Citizen, false),
 ];
 
 /// Builds the demo data in a migrated store; returns (province, commune) ids.

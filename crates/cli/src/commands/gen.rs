@@ -357,7 +357,11 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 on,
                 // Without --append the target has no households (checked above), so there is
                 // nothing to continue from; counting per commune would scan the growing tables.
-                existing: if opts.append { Existing::load(store, commune, on).await? } else { Existing::default() },
+                existing: if opts.append {
+                    Existing::load(store, commune, on).await?
+                } else {
+                    Existing { commune_branch: Existing::has_commune_branch(store, commune, on).await?, ..Existing::default() }
+                },
             };
             let mut rng = Rng::for_unit(opts.seed, &commune.code);
             let data = build_commune(&ctx, &sizes, &mut rng, &mut serials)?;
@@ -481,10 +485,25 @@ struct Existing {
     clans: u64,
     organisations: u64,
     branch_codes: BTreeSet<String>,
+    /// The commune already has its Hội Khuyến học (one association per commune).
+    commune_branch: bool,
     centre: bool,
 }
 
 impl Existing {
+    /// Whether the commune already has its Hội Khuyến học (one association per commune,
+    /// whatever its code and whenever it was recorded).
+    async fn has_commune_branch(store: &Store, commune: &UnitRow, on: Date) -> Result<bool, StoreError> {
+        let q = hoctap_store::RegistryQuery { scope: Some(commune.id), limit: 10_000, ..Default::default() };
+        let xa = Value::Text("xa".into());
+        for day in [on, hoctap_store::today()] {
+            if store.registry_list(&ASSOCIATION_BRANCHES, &q, day).await?.iter().any(|r| r.values.get("level") == Some(&xa)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn load(store: &Store, commune: &UnitRow, on: Date) -> Result<Self, StoreError> {
         let households = store.registry_count(&HOUSEHOLDS, Some(commune.id), on).await?;
         let q = hoctap_store::RegistryQuery { scope: Some(commune.id), limit: 10_000, ..Default::default() };
@@ -497,6 +516,7 @@ impl Existing {
                 _ => None,
             })
             .collect();
+        let commune_branch = Self::has_commune_branch(store, commune, on).await?;
         let centre_code = format!("TT-{}", commune.code);
         let centre = store
             .registry_list(&LEARNING_CENTRES, &q, on)
@@ -509,6 +529,7 @@ impl Existing {
             clans: count(store.registry_count(&CLANS, Some(commune.id), on).await?),
             organisations: count(store.registry_count(&ORGANISATIONS, Some(commune.id), on).await?),
             branch_codes,
+            commune_branch,
             centre,
         })
     }
@@ -675,7 +696,7 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
     }
     let commune_branch = format!("CH-{}", c.code);
     let mut new_branches: Vec<(String, i64)> = Vec::new();
-    if !ctx.existing.branch_codes.contains(&commune_branch) {
+    if !ctx.existing.branch_codes.contains(&commune_branch) && !ctx.existing.commune_branch {
         let chair = people.adult()?;
         let mut v = Values::new();
         v.insert("code", text(&commune_branch));

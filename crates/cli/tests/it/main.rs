@@ -14,6 +14,7 @@ mod cli;
 mod credentials;
 mod criteria;
 mod dashboard;
+mod demo_data;
 #[path = "../../../store/tests/it/engines.rs"]
 mod engines;
 mod errors;
