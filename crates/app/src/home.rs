@@ -127,16 +127,7 @@ fn state_name(code: &str) -> &'static str {
 }
 
 fn int(n: i64) -> String {
-    // 1.234: Vietnamese thousands.
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    hoctap_domain::text::group_thousands(n)
 }
 
 fn days_text(days: i64) -> String {
