@@ -269,33 +269,60 @@ impl Store {
         rows.iter().map(assessment_from).collect()
     }
 
-    /// Counts of a campaign's dossiers per state, result and unit under a filter.
+    /// Counts of a campaign's dossiers per state, result and unit under a filter. One grouped
+    /// scan (unit × state × result group, under the scope and the reviewer); each group's own
+    /// part of the filter is left out in memory, so the choices show what selecting them gives.
     pub async fn campaign_counts(&self, campaign_id: i64, scope: Option<i64>, on: Date, filter: &DossierFilter) -> Result<DossierCounts> {
+        let unfiltered = DossierFilter { reviewer: filter.reviewer, ..DossierFilter::default() };
+        let (cond, params) = filter_sql(campaign_id, scope, on, &unfiltered, "");
+        let sql = format!(
+            "SELECT a.unit_id AS u, n.name AS name, a.state AS s, \
+             CASE WHEN a.passed = 1 THEN 'dat' WHEN a.result_json LIKE '%\"passed\":false%' THEN 'khong-dat' ELSE 'chua-du' END AS g, \
+             COUNT(*) AS n FROM assessments a JOIN units n ON n.id = a.unit_id WHERE {cond} GROUP BY a.unit_id, n.name, a.state, 4"
+        );
+        let mut groups: Vec<(i64, String, String, String, i64)> = Vec::new();
+        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
+            groups.push((r.i64("u")?, r.try_get("name")?, r.try_get("s")?, r.try_get("g")?, r.i64("n")?));
+        }
+        let state_ok = |s: &str| filter.state.as_deref().is_none_or(|x| x == s);
+        let result_ok = |g: &str| filter.result.as_deref().is_none_or(|x| x == g);
+        // A village filter names a unit that dossiers sit in or under.
+        let within: HashSet<i64> = match filter.village {
+            Some(v) => {
+                let units: Vec<i64> = groups.iter().map(|(u, ..)| *u).collect::<HashSet<_>>().into_iter().collect();
+                let mut inside = HashSet::new();
+                for u in units {
+                    if u == v || self.in_scope(v, u, on).await? {
+                        inside.insert(u);
+                    }
+                }
+                inside
+            }
+            None => HashSet::new(),
+        };
+        let in_village = |u: i64| filter.village.is_none() || within.contains(&u);
         let mut out = DossierCounts::default();
-        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "");
-        let sql = format!("SELECT COUNT(*) AS n FROM assessments a WHERE {cond}");
-        out.total = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_one(self.pool()).await?.i64("n")?;
-        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "state");
-        let sql = format!("SELECT a.state AS g, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.state ORDER BY a.state");
-        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_state.push((r.try_get("g")?, r.i64("n")?));
+        let mut by_state: BTreeMap<String, i64> = BTreeMap::new();
+        let mut by_result: BTreeMap<String, i64> = BTreeMap::new();
+        let mut by_village: BTreeMap<(String, i64), i64> = BTreeMap::new();
+        for (u, name, s, g, n) in &groups {
+            let (v_ok, s_ok, r_ok) = (in_village(*u), state_ok(s), result_ok(g));
+            if v_ok && s_ok && r_ok {
+                out.total += n;
+            }
+            if v_ok && r_ok {
+                *by_state.entry(s.clone()).or_default() += n;
+            }
+            if v_ok && s_ok {
+                *by_result.entry(g.clone()).or_default() += n;
+            }
+            if s_ok && r_ok {
+                *by_village.entry((name.clone(), *u)).or_default() += n;
+            }
         }
-        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "result");
-        let sql = format!(
-            "SELECT CASE WHEN a.passed = 1 THEN 'dat' WHEN a.result_json LIKE '%\"passed\":false%' THEN 'khong-dat' ELSE 'chua-du' END AS g, \
-             COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY 1 ORDER BY 1"
-        );
-        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_result.push((r.try_get("g")?, r.i64("n")?));
-        }
-        let (cond, params) = filter_sql(campaign_id, scope, on, filter, "village");
-        let sql = format!(
-            "SELECT a.unit_id AS u, n.name AS name, COUNT(*) AS n FROM assessments a JOIN units n ON n.id = a.unit_id WHERE {cond} \
-             GROUP BY a.unit_id, n.name ORDER BY n.name"
-        );
-        for r in bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await? {
-            out.by_village.push((r.i64("u")?, r.try_get("name")?, r.i64("n")?));
-        }
+        out.by_state = by_state.into_iter().collect();
+        out.by_result = by_result.into_iter().collect();
+        out.by_village = by_village.into_iter().map(|((name, u), n)| (u, name, n)).collect();
         Ok(out)
     }
 
@@ -472,57 +499,80 @@ impl Store {
     }
 
     /// The steps of a campaign's chain that have no active account where open dossiers (not
-    /// yet approved or decided) will wait for them: one line per step and unit.
+    /// yet approved or decided) will wait for them: one line per step and unit. One grouped
+    /// scan of the open dossiers per unit (a few villages), then each unit's ancestor at the
+    /// step's level and that ancestor's holders, each looked up once.
     pub async fn step_gaps(&self, campaign: &CampaignRow, scope: Option<i64>, on: Date) -> Result<Vec<StepGap>> {
+        let day = date_text(on);
+        let rows = crate::db::query(
+            "SELECT a.unit_id AS u, COUNT(*) AS n FROM assessments a WHERE a.campaign_id = $1 AND a.state IN ('draft', 'submitted', 'in_review', 'returned') \
+             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure y WHERE y.ancestor_id = $2 AND y.descendant_id = a.unit_id AND y.valid_from <= $3 AND y.valid_to > $3)) \
+             GROUP BY a.unit_id",
+        )
+        .bind(campaign.id)
+        .bind(scope)
+        .bind(&day)
+        .fetch_all(self.pool())
+        .await?;
+        let open: Vec<(i64, i64)> = rows.iter().map(|r| Ok((r.i64("u")?, r.i64("n")?))).collect::<Result<_>>()?;
         let mut out = Vec::new();
+        if open.is_empty() {
+            return Ok(out);
+        }
+        // (unit, level) → the unit's ancestor of that kind; (ancestor, step) → whether it has a holder.
+        let mut ancestors: BTreeMap<(i64, String), Option<(i64, String)>> = BTreeMap::new();
+        let mut holders: BTreeMap<(i64, usize), bool> = BTreeMap::new();
         for (i, step) in campaign.chain.iter().enumerate() {
             if step.level == "national" {
                 if !self.step_has_holder(step, campaign.unit_id, on).await? {
-                    let row = crate::db::query(
-                        "SELECT COUNT(*) AS n FROM assessments WHERE campaign_id = $1 AND state IN ('draft', 'submitted', 'in_review', 'returned')",
-                    )
-                    .bind(campaign.id)
-                    .fetch_one(self.pool())
-                    .await?;
-                    let n = row.i64("n")?;
-                    if n > 0 {
-                        out.push(StepGap {
-                            step: i,
-                            step_name: step.name.clone(),
-                            level: step.level.clone(),
-                            unit_id: 0,
-                            unit_name: "Bộ Giáo dục và Đào tạo".into(),
-                            waiting: n,
-                        });
-                    }
+                    out.push(StepGap {
+                        step: i,
+                        step_name: step.name.clone(),
+                        level: step.level.clone(),
+                        unit_id: 0,
+                        unit_name: "Bộ Giáo dục và Đào tạo".into(),
+                        waiting: open.iter().map(|(_, n)| n).sum(),
+                    });
                 }
                 continue;
             }
-            let sql = format!(
-                "SELECT x.ancestor_id AS u, n.name AS name, COUNT(*) AS c FROM assessments a \
-                 JOIN unit_closure x ON x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3 \
-                 JOIN units n ON n.id = x.ancestor_id AND n.kind = $2 \
-                 WHERE a.campaign_id = $1 AND a.state IN ('draft', 'submitted', 'in_review', 'returned') \
-                 AND ($4 IS NULL OR EXISTS (SELECT 1 FROM unit_closure y WHERE y.ancestor_id = $4 AND y.descendant_id = a.unit_id AND y.valid_from <= $3 AND y.valid_to > $3)) \
-                 AND NOT EXISTS (SELECT 1 FROM users s WHERE s.unit_id = x.ancestor_id AND s.active = 1 AND s.role IN ({})) \
-                 GROUP BY x.ancestor_id, n.name ORDER BY n.name",
-                role_list(step.holders())
-            );
-            let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
-                .bind(campaign.id)
-                .bind(&step.level)
-                .bind(date_text(on))
-                .bind(scope)
-                .fetch_all(self.pool())
-                .await?;
-            for r in rows {
+            let mut waiting: BTreeMap<(String, i64), i64> = BTreeMap::new();
+            for (unit, n) in &open {
+                let key = (*unit, step.level.clone());
+                if !ancestors.contains_key(&key) {
+                    let row = crate::db::query(
+                        "SELECT n.id AS id, n.name AS name FROM unit_closure x JOIN units n ON n.id = x.ancestor_id AND n.kind = $2 \
+                         WHERE x.descendant_id = $1 AND x.valid_from <= $3 AND x.valid_to > $3 ORDER BY x.depth LIMIT 1",
+                    )
+                    .bind(*unit)
+                    .bind(&step.level)
+                    .bind(&day)
+                    .fetch_optional(self.pool())
+                    .await?;
+                    let anc = row.map(|r| Ok::<_, StoreError>((r.i64("id")?, r.try_get("name")?))).transpose()?;
+                    ancestors.insert(key.clone(), anc);
+                }
+                let Some(Some((anc, name))) = ancestors.get(&key).cloned() else { continue };
+                if let std::collections::btree_map::Entry::Vacant(slot) = holders.entry((anc, i)) {
+                    let sql = format!(
+                        "SELECT COUNT(*) AS n FROM users s WHERE s.unit_id = $1 AND s.active = 1 AND s.role IN ({})",
+                        role_list(step.holders())
+                    );
+                    let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(anc).fetch_one(self.pool()).await?;
+                    slot.insert(row.i64("n")? > 0);
+                }
+                if holders.get(&(anc, i)) == Some(&false) {
+                    *waiting.entry((name, anc)).or_default() += n;
+                }
+            }
+            for ((name, anc), n) in waiting {
                 out.push(StepGap {
                     step: i,
                     step_name: step.name.clone(),
                     level: step.level.clone(),
-                    unit_id: r.i64("u")?,
-                    unit_name: r.try_get("name")?,
-                    waiting: r.i64("c")?,
+                    unit_id: anc,
+                    unit_name: name,
+                    waiting: n,
                 });
             }
         }
