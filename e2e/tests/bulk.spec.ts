@@ -31,6 +31,18 @@ async function moveAll(page: Page, action: string, expected: RegExp): Promise<vo
   await expect(page.getByRole('status')).toContainText('hồ sơ');
 }
 
+/** A row of the dashboard's indicator table: numerator, denominator and value as the page shows them. */
+async function dashboardFigure(page: Page, unit: number, name: string): Promise<string[]> {
+  await page.goto(`/tong-hop/${unit}`);
+  const row = page.locator('tr', { hasText: name }).first();
+  return (await row.locator('td.num').allInnerTexts()).slice(0, 3).map((t) => t.trim());
+}
+
+/** A number as the pages write it (1.234) read back. */
+function num(text: string): number {
+  return Number(text.replace(/\./g, ''));
+}
+
 test('an officer lays 300 household dossiers, scores them from a tally sheet and submits them; a reviewer approves a filter; the signer recognises and refuses', async ({ browser, baseURL }) => {
   test.setTimeout(300_000);
   const officer = await session(browser, baseURL, 'xa.canbo');
@@ -100,6 +112,9 @@ test('an officer lays 300 household dossiers, scores them from a tally sheet and
   await officer.goto(`/ho-so/${failing.id}`);
   await expect(officer.locator('#khong-cong-nhan')).toContainText('chưa đi học đầy đủ');
 
+  const GDHT = 'Tỷ lệ gia đình được công nhận "Gia đình học tập"';
+  const before = await dashboardFigure(officer, commune.unit.id, GDHT);
+
   await signer.goto(`/dot-danh-gia/${campaign}/quyet-dinh`);
   await signer.getByLabel('Số, ký hiệu', { exact: true }).fill(`${RUN}/QĐ-UBND`);
   await signer.getByLabel('Ngày ký', { exact: true }).fill(new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }));
@@ -112,4 +127,25 @@ test('an officer lays 300 household dossiers, scores them from a tally sheet and
   await expect(signer.getByRole('heading', { level: 1 })).toHaveText(`Quyết định số ${RUN}/QĐ-UBND`);
   const recognised = await (await officer.request.get(`/api/v1/campaigns/${campaign}/dossiers?village=${village.id}&state=recognised`)).json();
   expect(recognised.total).toBeGreaterThanOrEqual(HOUSEHOLDS - 1);
+
+  // One truth for every figure, read from the pages: the dashboard counts the families the
+  // decision recognised, the annual report's table shows the dashboard's numbers, and the
+  // dashboard's total is the registry's count of the commune's households.
+  const after = await dashboardFigure(officer, commune.unit.id, GDHT);
+  expect(num(after[0]) - num(before[0])).toBe(recognised.total);
+  await officer.goto(`/bao-cao/${commune.unit.id}`);
+  const reportRow = officer.locator('table tr', { has: officer.locator('td', { hasText: /^Gia đình học tập$/ }) }).first();
+  const cells = (await reportRow.locator('td').allInnerTexts()).map((t) => t.trim());
+  expect(cells.slice(2, 5)).toEqual(after);
+  let households = 0;
+  let cursor = '';
+  for (;;) {
+    const res = await officer.request.get(`/api/v1/registries/ho-gia-dinh?limit=100${cursor ? `&sau=${cursor}` : ''}`);
+    expect(res.ok()).toBeTruthy();
+    const body = await res.json();
+    households += body.records.length;
+    if (!body.next?.sau) break;
+    cursor = body.next.sau;
+  }
+  expect(num(after[1])).toBe(households);
 });
