@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod cursor;
 pub mod error;
 pub mod home;
+pub mod learning;
 pub mod login;
 pub mod mail;
 pub mod notify;

@@ -112,7 +112,7 @@ pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: 
 /// on a CCCD would tell, number by number, whose CCCD begins with what. Such a role's search
 /// in a registry that indexes a personal field may hold no run of four digits (names,
 /// addresses and codes with fewer digits still work). The message never repeats the value.
-fn refuse_personal_search(user: &CurrentUser, reg: &Registry, q: &str) -> AppResult<()> {
+pub(crate) fn refuse_personal_search(user: &CurrentUser, reg: &Registry, q: &str) -> AppResult<()> {
     if user.user.role.sees_personal_data() || !reg.search.iter().any(|c| reg.field(c).is_some_and(|f| f.personal)) {
         return Ok(());
     }

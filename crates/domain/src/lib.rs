@@ -11,6 +11,7 @@ pub mod emulation;
 pub mod fund;
 pub mod hierarchy;
 pub mod indicator;
+pub mod learning;
 pub mod plan;
 pub mod recognition;
 pub mod registry;

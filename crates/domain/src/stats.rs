@@ -54,6 +54,12 @@ pub const METRICS: &[(&str, &str, MetricKind)] = &[
     ("rec_cdht_xa_md2", "Xã đạt \"Cộng đồng học tập\" cấp xã mức độ 2", MetricKind::Stock),
     ("fund_receipts", "Thu quỹ khuyến học trong năm (đồng)", MetricKind::Flow),
     ("fund_payments", "Chi quỹ khuyến học trong năm (đồng)", MetricKind::Flow),
+    // Hoạt động của TT HTCĐ ghi trên phần mềm (crate::learning), counted in the activity's year.
+    ("learning_activities", "Số hoạt động học tập của TT HTCĐ trong năm", MetricKind::Flow),
+    ("learning_sessions", "Số buổi học của TT HTCĐ trong năm", MetricKind::Flow),
+    ("learning_enrolments", "Số lượt người học tại TT HTCĐ trong năm", MetricKind::Flow),
+    ("learning_attendances", "Số lượt điểm danh có mặt tại TT HTCĐ trong năm", MetricKind::Flow),
+    ("learning_centres_active", "TT HTCĐ quản lý hoạt động bằng phần mềm trong năm", MetricKind::Flow),
 ];
 
 /// Metrics counted from the unit tree itself (the number of units of a kind), not from

@@ -22,6 +22,7 @@ mod error;
 mod evidence;
 mod home;
 mod keys;
+mod learning;
 mod migrate;
 mod movement;
 mod notify;
@@ -54,6 +55,9 @@ pub use error::StoreError;
 pub use evidence::{EvidenceRow, NewEvidence};
 pub use home::{ChildProgress, QueueCount, ReminderRow};
 pub use keys::{IssuerKey, KeyUpgrade, PublicKeyRow};
+pub use learning::{
+    ActivityRow, CentreRow, EnrolmentRow, Learner, LessonRow, NewActivity, NewOther, OtherRow, RecordLine, TopicLine, TopicRow, YearReport,
+};
 pub use movement::{
     AchievementRow, AttachedFile, MovementReportKey, MovementReportRow, MovementRow, NewAchievement, NewNomination, NominationRow,
     ParticipantRow, RewardCount, RewardDecisionRow, RewardGrant, RewardRow,

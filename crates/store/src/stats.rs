@@ -290,6 +290,10 @@ impl Store {
                 stats::version_deltas(&contributions, from, to).into_iter().map(|d| (r.i64("unit_id").unwrap_or_default(), from, d)),
             );
         }
+        // Learning centres' activities (crate::learning).
+        let (activities, learning) = crate::learning::recount_items(&mut conn).await?;
+        versions += activities;
+        items.extend(learning);
         let expected = fold_by_unit(&mut conn, &items).await?;
         let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
         for r in crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {

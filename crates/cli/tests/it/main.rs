@@ -25,6 +25,7 @@ mod harness;
 mod home;
 mod http;
 mod language;
+mod learning;
 mod lineage;
 mod movement;
 mod offline;

@@ -26,6 +26,7 @@ pub use extract::{Body, Path, Query};
 mod bulk;
 mod extract;
 mod funds;
+mod learning;
 mod movements;
 mod stats;
 mod sync;
@@ -60,6 +61,7 @@ pub fn routes() -> Routes {
         .merge(stats::routes())
         .merge(tasks::routes())
         .merge(sync::routes())
+        .merge(learning::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 
