@@ -148,6 +148,12 @@ pub(crate) enum Obj {
     Upload,
     /// A citizen's correction request: none in the fixture (every officer 404, others 403).
     Correction,
+    /// Learning (issue 16): a centre, its activity, a session, a citizen, other learning.
+    Centre,
+    Activity,
+    LearningSession,
+    Citizen,
+    OtherLearning,
 }
 
 /// How far an object is seen.
@@ -456,6 +462,43 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/api/v1/sync/changes", Roles(SYNC), &[]),
     row(GET, "/api/v1/sync/registries/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
     row(GET, "/api/v1/sync/assessments/{id}", Dossier(ALL), &[O::Dossier]),
+    // learning (issue 16)
+    row(GET, "/hoc-tap", Roles(READ), &[]),
+    row(GET, "/hoc-tap/trung-tam/{id}", Roles(READ), &[O::Centre]),
+    row(POST, "/hoc-tap/trung-tam/{id}", Roles(ASSOC), &[O::Centre]),
+    row(GET, "/hoc-tap/hoat-dong/{id}", Roles(READ), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/buoi", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/nguoi-hoc", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/xoa", Roles(ASSOC), &[O::Activity]),
+    row(GET, "/hoc-tap/hoat-dong/{id}/danh-sach.xlsx", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/quan-tam", Roles(&[Ci]), &[O::Activity]),
+    row(GET, "/hoc-tap/buoi/{id}/diem-danh", Roles(ASSOC), &[O::LearningSession]),
+    row(POST, "/hoc-tap/buoi/{id}/diem-danh", Roles(ASSOC), &[O::LearningSession]),
+    row(GET, "/hoc-tap/bao-cao", Roles(READ), &[]),
+    row(GET, "/hoc-tap/bao-cao.xlsx", Roles(READ), &[]),
+    row(GET, "/hoc-tap/cong-dan/{id}", Roles(READ), &[O::Citizen]),
+    row(POST, "/hoc-tap/cong-dan/{id}", Roles(ASSOC), &[O::Citizen]),
+    row(POST, "/hoc-tap/hoc-tap-khac/{id}/xac-nhan", Roles(ASSOC), &[O::OtherLearning]),
+    row(GET, "/ho-so-hoc-tap", Roles(&[Ci]), &[]),
+    row(POST, "/ho-so-hoc-tap", Roles(&[Ci]), &[]),
+    row(GET, "/trung-tam/{id}/chuong-trinh", Public, &[O::Centre]),
+    row(GET, "/api/v1/learning/topics", LoggedIn, &[]),
+    row(GET, "/api/v1/learning/centres", Roles(READ), &[]),
+    row(GET, "/api/v1/learning/centres/{id}/activities", Roles(READ), &[O::Centre]),
+    row(POST, "/api/v1/learning/centres/{id}/activities", Roles(ASSOC), &[O::Centre]),
+    row(GET, "/api/v1/learning/activities/{id}", Roles(READ), &[O::Activity]),
+    row(PUT, "/api/v1/learning/activities/{id}", Roles(ASSOC), &[O::Activity]),
+    row(DELETE, "/api/v1/learning/activities/{id}", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/api/v1/learning/activities/{id}/sessions", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/api/v1/learning/activities/{id}/learners", Roles(ASSOC), &[O::Activity]),
+    row(DELETE, "/api/v1/learning/sessions/{id}", Roles(ASSOC), &[O::LearningSession]),
+    row(PUT, "/api/v1/learning/sessions/{id}/attendance", Roles(ASSOC), &[O::LearningSession]),
+    row(GET, "/api/v1/learning/citizens/{id}/record", Roles(READ), &[O::Citizen]),
+    row(POST, "/api/v1/learning/citizens/{id}/other", Roles(ASSOC), &[O::Citizen]),
+    row(POST, "/api/v1/learning/other/{id}/confirm", Roles(ASSOC), &[O::OtherLearning]),
+    row(GET, "/api/v1/learning/me", Roles(&[Ci]), &[]),
+    row(POST, "/api/v1/learning/me/other", Roles(&[Ci]), &[]),
+    row(GET, "/api/v1/learning/report", Roles(READ), &[]),
     row(POST, "/api/v1/credentials/verify", Public, &[]),
     // citizen self-service, correction requests, notifications
     row(GET, "/cong-dan", Roles(&[Ci]), &[]),
@@ -804,6 +847,50 @@ async fn side(
         .await
         .unwrap();
     o.insert(O::TaskReport, rid.to_string());
+
+    // Learning: a centre of the commune with an activity, a session, the citizen enrolled and
+    // their other learning.
+    let mut tt = Values::new();
+    tt.insert("code", text(&format!("TT-MT-{tag}")));
+    tt.insert("name", text(&format!("Trung tâm Ma Trận {tag}")));
+    tt.insert("commune", Value::Unit(UnitCode::parse(&commune_row.code).unwrap()));
+    let centre_rec = store.registry_create(&actor, &hoctap_domain::registry::def::LEARNING_CENTRES, tt, None, today).await.unwrap();
+    let centre = store.learning_centre(centre_rec.id).await.unwrap();
+    o.insert(O::Centre, centre.id.to_string());
+    let new = hoctap_store::NewActivity {
+        kind: hoctap_domain::learning::ActivityKind::KhoaHoc,
+        title: format!("Lớp {MARK} {tag}"),
+        topic: hoctap_domain::learning::TopicCode::parse("phap-luat").unwrap(),
+        starts_on: today,
+        ends_on: today,
+        place_kind: hoctap_domain::learning::PlaceKind::TaiTrungTam,
+        place: String::new(),
+        teacher: String::new(),
+        partner_kind: hoctap_domain::learning::PartnerKind::Khong,
+        partner: String::new(),
+        capacity: None,
+        funding: hoctap_domain::learning::Funding::NganSach,
+        note: String::new(),
+    };
+    let aid = store.activity_create(&actor, &centre, &new).await.unwrap();
+    let activity = store.activity(aid).await.unwrap();
+    o.insert(O::Activity, aid.to_string());
+    let sid = store.session_add(&actor, &activity, today, hoctap_domain::learning::Hours(20), "").await.unwrap();
+    o.insert(O::LearningSession, sid.to_string());
+    let (citizen_id, citizen_unit, ..) = store.learning_citizen_by_cccd(&cccd).await.unwrap().unwrap();
+    o.insert(O::Citizen, citizen_id.to_string());
+    store.enrol(&actor, &activity, &hoctap_store::Learner::Citizen(citizen_id)).await.unwrap();
+    let other = hoctap_store::NewOther {
+        year: today.year(),
+        title: "Khóa học trực tuyến".into(),
+        topic: None,
+        provider: String::new(),
+        hours: hoctap_domain::learning::Hours(100),
+        evidence: "Chứng chỉ".into(),
+        by_citizen: false,
+    };
+    let other_id = store.other_learning_add(&actor, citizen_id, citizen_unit, &other).await.unwrap();
+    o.insert(O::OtherLearning, other_id.to_string());
     o
 }
 

@@ -172,7 +172,7 @@ async fn a_centre_runs_a_course_takes_the_roll_and_the_counters_follow_every_cor
     let (s, _) = officer.send(reqwest::Method::PUT, &roll(sessions[2]), Some(json!({"present": []}))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(counters(&officer, commune, year).await, vec![1, 3, 2, 4, 1]);
-    let (s, _) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/sessions/{}", sessions[1]), None).await;
+    let (s, _) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/sessions/{}?confirm=true", sessions[1]), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(counters(&officer, commune, year).await, vec![1, 2, 2, 2, 1]);
     no_drift(&officer, "after corrections").await;
@@ -185,7 +185,9 @@ async fn a_centre_runs_a_course_takes_the_roll_and_the_counters_follow_every_cor
     no_drift(&officer, "after moving the activity").await;
     let (s, _) = reviewer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/activities/{aid}"), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/activities/{aid}"), None).await;
+    let (s, e) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/activities/{aid}"), None).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")), "a deletion is confirmed");
+    let (s, _) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/activities/{aid}?confirm=true"), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(counters(&officer, commune, year - 1).await, vec![0, 0, 0, 0, 0]);
     no_drift(&officer, "after deleting").await;

@@ -96,7 +96,24 @@ async fn update_activity(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
     ok(learning::activity_view(&state.store, &u, id).await?)
 }
 
-async fn delete_activity(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult<Response> {
+#[derive(Deserialize, Default)]
+struct ConfirmQuery {
+    #[serde(default)]
+    confirm: Option<bool>,
+}
+
+fn confirmed(q: &ConfirmQuery) -> Result<(), super::ApiError> {
+    if q.confirm == Some(true) { Ok(()) } else { Err(super::bad("confirm", "Xóa cần confirm=true")) }
+}
+
+async fn delete_activity(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ConfirmQuery>,
+) -> ApiResult<Response> {
+    writable(&state, &u, id).await?;
+    confirmed(&q)?;
     learning::delete_activity(&state.store, &u, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -118,7 +135,14 @@ async fn enrol(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Pat
     created(learning::enrol(&state.store, &u, id, &b).await?)
 }
 
-async fn delete_session(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn delete_session(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ConfirmQuery>,
+) -> ApiResult<Response> {
+    learning::roll_view(&state.store, &u, id).await?;
+    confirmed(&q)?;
     learning::delete_session(&state.store, &u, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

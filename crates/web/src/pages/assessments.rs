@@ -510,6 +510,7 @@ pub async fn lay_dossier(
 ) -> WebResult<i64> {
     let id = state.store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
     fill_from_registries(state, user, id, true).await?;
+    super::learning::fill_from_record(state, user, id).await?;
     Ok(id)
 }
 
@@ -575,6 +576,8 @@ pub struct AnswerLine {
     pub editable: bool,
     pub comment: String,
     pub badge: &'static str,
+    /// What the citizen's learning record says to this indicator (issue 16), if anything.
+    pub hint: String,
 }
 
 #[derive(Template)]
@@ -649,6 +652,7 @@ async fn dossier_view(
         _ => BTreeMap::new(),
     };
     let preparer = may_prepare_dossier(state, user, &a).await?;
+    let learning = super::learning::record_hints(state, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
     let lines = set
         .indicators()
         .map(|(cr, i)| AnswerLine {
@@ -661,6 +665,11 @@ async fn dossier_view(
             editable: preparer && a.dossier.state.may_edit(&i.id),
             comment: comments.get(&i.id).cloned().unwrap_or_default(),
             badge: super::criteria::badge(i.confidence),
+            hint: learning
+                .iter()
+                .find(|p| p.indicator == i.id)
+                .map(|p| format!("{} điểm gợi ý – {}", p.points, p.explanation))
+                .unwrap_or_default(),
         })
         .collect();
     let current = a.dossier.current_step().cloned();

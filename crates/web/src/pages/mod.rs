@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod dashboard;
 pub mod decisions;
 pub mod home;
+pub mod learning;
 pub mod movement;
 pub mod movement_report;
 pub mod notifications;
@@ -52,6 +53,7 @@ pub fn routes() -> Routes {
         .merge(report::routes())
         .merge(plans::routes())
         .merge(boards::routes())
+        .merge(learning::routes())
         .merge(users::routes())
         .merge(audit::routes())
         .merge(offline::routes())
