@@ -300,6 +300,162 @@ pub async fn roll_call(store: &Store, user: &CurrentUser, session_id: i64, prese
 }
 
 // ---------------------------------------------------------------------------------------------
+// Attendance from a spreadsheet
+
+/// Column names of the attendance sheet: the learner's code, the name, then one column per
+/// session (at most 60 sessions), headed "Buổi 1" or by the session's date.
+const SESSION_COLUMNS: [&str; 60] = [
+    "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13", "b14", "b15", "b16", "b17", "b18", "b19", "b20",
+    "b21", "b22", "b23", "b24", "b25", "b26", "b27", "b28", "b29", "b30", "b31", "b32", "b33", "b34", "b35", "b36", "b37", "b38", "b39",
+    "b40", "b41", "b42", "b43", "b44", "b45", "b46", "b47", "b48", "b49", "b50", "b51", "b52", "b53", "b54", "b55", "b56", "b57", "b58",
+    "b59", "b60",
+];
+
+/// The sheet's header of a session column: "Buổi 2 (12/01/2026)".
+pub fn session_header(n: usize, s: &LessonRow) -> String {
+    format!("Buổi {} ({})", n + 1, hoctap_domain::date::format_vn(s.held_on))
+}
+
+/// The attendance sheet of an activity, pre-filled with the roll calls taken: (header, rows).
+pub async fn attendance_sheet(
+    store: &Store,
+    user: &CurrentUser,
+    activity_id: i64,
+) -> AppResult<(ActivityRow, Vec<String>, Vec<Vec<String>>)> {
+    require_manager(user)?;
+    let a = activity_in_scope(store, user, activity_id).await?;
+    let sessions = store.learning_sessions(activity_id).await?;
+    let mut present = Vec::new();
+    for s in &sessions {
+        present.push(store.present_at(s.id).await?);
+    }
+    let mut header = vec!["Mã người học".to_string(), "Họ và tên".to_string()];
+    header.extend(sessions.iter().enumerate().map(|(i, s)| session_header(i, s)));
+    let rows = store
+        .enrolments(activity_id)
+        .await?
+        .iter()
+        .map(|e| {
+            let mut r = vec![e.id.to_string(), e.full_name.clone()];
+            r.extend(present.iter().map(|p| if p.contains(&e.id) { "x".to_string() } else { String::new() }));
+            r
+        })
+        .collect();
+    store.learning_export_audit(&user.actor(), a.unit_id, activity_id.to_string(), 0, "attendance-sheet").await?;
+    Ok((a, header, rows))
+}
+
+/// One refused cell of an attendance sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetError {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// What an attendance sheet holds (dry run) or wrote.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SheetReport {
+    pub rows: usize,
+    /// (session date, learners marked present)
+    pub sessions: Vec<(String, usize)>,
+    pub errors: Vec<SheetError>,
+    pub applied: bool,
+}
+
+/// Reads an attendance sheet (guarded, streamed) and checks every cell: the learner's code must
+/// be one of the activity's, a session cell "x" (có mặt) or empty (vắng). A dry run writes
+/// nothing; otherwise, while no cell is refused, every session's roll is written in one
+/// transaction, or none.
+pub async fn attendance_import(
+    store: &Store,
+    user: &CurrentUser,
+    activity_id: i64,
+    bytes: std::sync::Arc<[u8]>,
+    dry_run: bool,
+) -> AppResult<SheetReport> {
+    require_manager(user)?;
+    let a = activity_in_scope(store, user, activity_id).await?;
+    let sessions = store.learning_sessions(activity_id).await?;
+    if sessions.is_empty() {
+        return Err(AppError::invalid("file", "Hoạt động chưa có buổi học nào để điểm danh"));
+    }
+    if sessions.len() > SESSION_COLUMNS.len() {
+        return Err(AppError::invalid("file", "Bảng điểm danh nhận tối đa 60 buổi học"));
+    }
+    let known: BTreeSet<i64> = store.enrolments(activity_id).await?.iter().map(|e| e.id).collect();
+    let mut columns = vec![
+        hoctap_docs::table::ColumnSpec { name: "code", headers: vec!["Mã người học".into(), "Ma nguoi hoc".into()], required: true },
+        hoctap_docs::table::ColumnSpec { name: "name", headers: vec!["Họ và tên".into(), "Ho va ten".into()], required: false },
+    ];
+    for (i, s) in sessions.iter().enumerate() {
+        let date = hoctap_domain::date::format_vn(s.held_on);
+        columns.push(hoctap_docs::table::ColumnSpec {
+            name: SESSION_COLUMNS[i],
+            headers: vec![session_header(i, s), format!("Buổi {}", i + 1), format!("Buoi {}", i + 1), date],
+            required: true,
+        });
+    }
+    let rows = crate::upload::read_rows(bytes, columns, 5_000).await?;
+    let mut report = SheetReport { rows: rows.len(), ..Default::default() };
+    let mut present: Vec<BTreeSet<i64>> = vec![BTreeSet::new(); sessions.len()];
+    let mut seen = BTreeSet::new();
+    for r in &rows {
+        let code = r.get("code").trim();
+        let id = match code.parse::<i64>() {
+            Ok(id) if known.contains(&id) => id,
+            _ => {
+                report.errors.push(SheetError {
+                    line: r.line,
+                    column: "Mã người học".into(),
+                    message: format!(
+                        "Dòng {}, cột Mã người học: \"{}\" không phải người học của hoạt động này",
+                        r.line,
+                        code.chars().take(20).collect::<String>()
+                    ),
+                });
+                continue;
+            }
+        };
+        if !seen.insert(id) {
+            report.errors.push(SheetError {
+                line: r.line,
+                column: "Mã người học".into(),
+                message: format!("Dòng {}, cột Mã người học: người học {id} có ở hai dòng", r.line),
+            });
+            continue;
+        }
+        for (i, s) in sessions.iter().enumerate() {
+            let raw = r.get(SESSION_COLUMNS[i]).trim();
+            match hoctap_domain::text::fold(raw).as_str() {
+                "x" | "1" | "co" | "co mat" | "c" => {
+                    present[i].insert(id);
+                }
+                "" | "0" | "vang" | "v" | "-" => {}
+                _ => report.errors.push(SheetError {
+                    line: r.line,
+                    column: session_header(i, s),
+                    message: format!(
+                        "Dòng {}, cột {}: \"{}\" không đọc được; ghi x nếu có mặt, để trống nếu vắng",
+                        r.line,
+                        session_header(i, s),
+                        raw.chars().take(20).collect::<String>()
+                    ),
+                }),
+            }
+        }
+    }
+    report.sessions = sessions.iter().zip(&present).map(|(s, p)| (hoctap_domain::date::format_vn(s.held_on), p.len())).collect();
+    if dry_run || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    let rolls: Vec<(i64, BTreeSet<i64>)> = sessions.iter().map(|s| s.id).zip(present).collect();
+    store.roll_calls(&user.actor(), &a, &rolls).await?;
+    report.applied = true;
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Learners
 
 /// A learner to enrol: a citizen of the registry (by id, from the search) or a walk-in.

@@ -789,6 +789,54 @@ impl Store {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
+    /// Several roll calls of one activity in one transaction (an attendance sheet): all or
+    /// nothing. Each id must be a learner of the activity and each session one of its own.
+    pub async fn roll_calls(&self, actor: &Actor, activity: &ActivityRow, rolls: &[(i64, BTreeSet<i64>)]) -> Result<usize> {
+        let aid = activity.id;
+        let rolls = rolls.to_vec();
+        let audit = ("learning_session.roll_import", aid.to_string(), serde_json::json!({"activity": aid, "sessions": rolls.len()}));
+        let n = self
+            .touch_activity(actor, aid, audit, move |conn| {
+                Box::pin(async move {
+                    let rows =
+                        sqlx::query("SELECT id FROM learning_enrolments WHERE activity_id = $1").bind(aid).fetch_all(&mut *conn).await?;
+                    let known: BTreeSet<i64> = rows.iter().map(|r| get_i64(r, "id")).collect::<Result<_>>()?;
+                    let rows =
+                        sqlx::query("SELECT id FROM learning_sessions WHERE activity_id = $1").bind(aid).fetch_all(&mut *conn).await?;
+                    let sessions: BTreeSet<i64> = rows.iter().map(|r| get_i64(r, "id")).collect::<Result<_>>()?;
+                    let mut total = 0i64;
+                    for (sid, present) in &rolls {
+                        if !sessions.contains(sid) {
+                            return Err(StoreError::NotFound("buổi học"));
+                        }
+                        if let Some(bad) = present.iter().find(|i| !known.contains(i)) {
+                            return Err(StoreError::invalid("present", format!("Người học số {bad} không có trong danh sách lớp")));
+                        }
+                        sqlx::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(*sid).execute(&mut *conn).await?;
+                        let ids: Vec<i64> = present.iter().copied().collect();
+                        for chunk in ids.chunks(400) {
+                            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
+                            let sql = format!("INSERT INTO learning_attendance (session_id, enrolment_id) VALUES {}", values.join(", "));
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(*sid);
+                            for e in chunk {
+                                q = q.bind(*e);
+                            }
+                            q.execute(&mut *conn).await?;
+                        }
+                        sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2 WHERE id = $1")
+                            .bind(*sid)
+                            .bind(now_text())
+                            .execute(&mut *conn)
+                            .await?;
+                        total += i64::try_from(ids.len()).unwrap_or(0);
+                    }
+                    Ok(total)
+                })
+            })
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     // -----------------------------------------------------------------------------------------
     // Learners
 

@@ -491,6 +491,10 @@ pub(crate) const ROWS: &[Row] = &[
     row(DELETE, "/api/v1/learning/activities/{id}", Roles(ASSOC), &[O::Activity]),
     row(POST, "/api/v1/learning/activities/{id}/sessions", Roles(ASSOC), &[O::Activity]),
     row(POST, "/api/v1/learning/activities/{id}/learners", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/api/v1/learning/activities/{id}/attendance-import", Roles(ASSOC), &[O::Activity]),
+    row(GET, "/hoc-tap/hoat-dong/{id}/diem-danh.xlsx", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/diem-danh", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/diem-danh/ghi", Roles(ASSOC), &[O::Activity]),
     row(DELETE, "/api/v1/learning/sessions/{id}", Roles(ASSOC), &[O::LearningSession]),
     row(PUT, "/api/v1/learning/sessions/{id}/attendance", Roles(ASSOC), &[O::LearningSession]),
     row(GET, "/api/v1/learning/citizens/{id}/record", Roles(READ), &[O::Citizen]),
@@ -631,6 +635,7 @@ const MULTIPART: &[&str] = &[
     "/tieu-chi/nhap",
     "/dot-danh-gia/*/bang-cham",
     "/dot-danh-gia/*/minh-chung-chung",
+    "/hoc-tap/hoat-dong/*/diem-danh",
 ];
 
 /// The path with each numeric or slug segment after a known prefix replaced by `*`, for
@@ -639,7 +644,15 @@ fn path_pattern(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').collect();
     segs.iter()
         .enumerate()
-        .map(|(i, s)| if i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia") { "*" } else { s })
+        .map(|(i, s)| {
+            if (i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia"))
+                || (i == 3 && segs[1] == "hoc-tap" && segs[2] == "hoat-dong")
+            {
+                "*"
+            } else {
+                s
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }

@@ -277,4 +277,96 @@ async fn the_citizen_sees_the_hours_on_the_record_and_in_the_self_assessment_pre
     assert_eq!(v["record"]["years"][0]["totals"]["other_confirmed"], 1);
     assert_eq!(v["prefill"]["indicators"][0]["points"], 10);
     assert!(v["prefill"]["indicators"][0]["explanation"].as_str().unwrap().contains("1 khóa học khác đã được xác nhận"));
+
+    // The self-assessment: a dossier laid by the citizen takes the suggested points, explained
+    // on its page, and stays editable.
+    let (s, c) =
+        officer.post("/api/v1/campaigns", json!({"year": year.to_string(), "set_id": "cdht-congdan", "title": "Công dân học tập"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let cid = c["id"].as_i64().unwrap();
+    let (s, to, body) = crate::workflow::post(&citizen_app, &format!("/tu-danh-gia/{cid}"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let aid: i64 = to.trim_start_matches("/ho-so/").parse().unwrap();
+    let a = officer.store.assessment(aid).await.unwrap();
+    assert_eq!(a.answers["answers"]["NL1.3"].to_string().trim_matches('"'), "10", "{:?}", a.answers);
+    assert_eq!(a.answers["answers"]["NL2.1"].to_string().trim_matches('"'), "10", "{:?}", a.answers);
+    let page = citizen_app.client.get(citizen_app.url(&to)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("Từ hồ sơ học tập: 10 điểm gợi ý – đã tham gia 2 chuyên đề, 3,5 giờ trong năm {year}")), "{page}");
+    assert!(page.contains("name=\"a:NL1.3\" value=\"10\""), "still an editable answer");
+}
+
+per_engine!(an_attendance_sheet_is_checked_cell_by_cell_and_written_whole_or_not_at_all);
+async fn an_attendance_sheet_is_checked_cell_by_cell_and_written_whole_or_not_at_all(engine: Engine) {
+    let mut officer = TestApp::start(engine).await;
+    officer.login("xa.canbo").await;
+    let commune = officer.demo_commune().await;
+    let (centre, citizen) = centre_and_citizen(&officer, commune, "C", "020090004321", "Hà Văn Bảng").await;
+    let year = hoctap_store::today().year();
+    let (_, a) = officer
+        .post(
+            &format!("/api/v1/learning/centres/{centre}/activities"),
+            json!({"kind": "khoa-hoc", "title": "Trồng rau an toàn", "topic": "nong-nghiep", "starts_on": vn(jiff::civil::date(year, 3, 1)),
+                "ends_on": vn(jiff::civil::date(year, 3, 31)), "place_kind": "tai-trung-tam", "funding": "ngan-sach"}),
+        )
+        .await;
+    let aid = a["id"].as_i64().unwrap();
+    for day in [3, 10] {
+        let (s, _) = officer
+            .post(
+                &format!("/api/v1/learning/activities/{aid}/sessions"),
+                json!({"held_on": vn(jiff::civil::date(year, 3, day)), "hours": "3"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, e1) = officer.post(&format!("/api/v1/learning/activities/{aid}/learners"), json!({"citizen_id": citizen})).await;
+    let (_, e2) = officer
+        .post(&format!("/api/v1/learning/activities/{aid}/learners"), json!({"full_name": "Đinh Thị Vãng", "birth_year": "1980"}))
+        .await;
+    let (e1, e2) = (e1["id"].as_i64().unwrap(), e2["id"].as_i64().unwrap());
+
+    // The sheet the page offers: one row per learner, one column per session.
+    let res = officer.client.get(officer.url(&format!("/hoc-tap/hoat-dong/{aid}/diem-danh.xlsx"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.bytes().await.unwrap().is_empty());
+
+    let xlsx = |rows: Vec<Vec<&str>>| {
+        let header: Vec<String> = ["Mã người học", "Họ và tên", &format!("Buổi 1 (03/03/{year})"), &format!("Buổi 2 (10/03/{year})")]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.into_iter().map(str::to_string).collect()).collect();
+        hoctap_docs::registry_xlsx::simple_xlsx("Diem danh", &header, &rows).unwrap()
+    };
+    let url = |dry: bool| format!("/api/v1/learning/activities/{aid}/attendance-import?dry_run={dry}");
+    let (e1s, e2s) = (e1.to_string(), e2.to_string());
+    // Bad cells are named by row and column; applying such a sheet writes nothing.
+    let bad = xlsx(vec![
+        vec![e1s.as_str(), "Hà Văn Bảng", "x", "có"],
+        vec![e2s.as_str(), "Đinh Thị Vãng", "?", ""],
+        vec!["999999", "Người lạ", "x", "x"],
+    ]);
+    let (s, r) = officer.post_bytes(&url(false), bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let messages: Vec<&str> = r["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("Dòng 3, cột Buổi 1"), "{messages:?}");
+    assert!(messages[1].starts_with("Dòng 4, cột Mã người học"), "{messages:?}");
+    assert_eq!(r["applied"], false);
+    assert_eq!(counters(&officer, commune, year).await[3], 0, "nothing written");
+
+    // A good sheet: the dry run counts, then everything is written in one go.
+    let good = xlsx(vec![vec![e1s.as_str(), "Hà Văn Bảng", "x", "X"], vec![e2s.as_str(), "Đinh Thị Vãng", "x", ""]]);
+    let (s, r) = officer.post_bytes(&url(true), good.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!((r["applied"].as_bool(), r["sessions"][0][1].as_i64(), r["sessions"][1][1].as_i64()), (Some(false), Some(2), Some(1)));
+    assert_eq!(counters(&officer, commune, year).await[3], 0, "a dry run writes nothing");
+    let (s, r) = officer.post_bytes(&url(false), good).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["applied"], true);
+    assert_eq!(counters(&officer, commune, year).await, vec![1, 2, 2, 3, 1]);
+    no_drift(&officer, "after the sheet").await;
+    let reviewer = as_user(&officer, "xa.thamdinh").await;
+    let (s, _) = reviewer.post_bytes(&url(true), Vec::new()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .route("/learning/activities/{id}", get(activity).put(update_activity).delete(delete_activity))
         .route("/learning/activities/{id}/sessions", post(add_session))
         .route("/learning/activities/{id}/learners", post(enrol))
+        .route("/learning/activities/{id}/attendance-import", post(attendance_import))
         .route("/learning/sessions/{id}", crate::routes::delete(delete_session))
         .route("/learning/sessions/{id}/attendance", put(roll_call))
         .route("/learning/citizens/{id}/record", get(citizen_record))
@@ -220,4 +221,25 @@ struct ReportQuery {
 async fn report(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ReportQuery>) -> ApiResult {
     let unit = q.unit.unwrap_or(u.user.unit_id);
     ok(learning::year_report(&state.store, &u, unit, q.centre, year_or_now(q.year)).await?)
+}
+
+#[derive(Deserialize, Default)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+/// An attendance sheet (XLSX or CSV): checked (default) or written, all sessions or none.
+async fn attendance_import(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ImportQuery>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Response> {
+    writable(&state, &u, id).await?;
+    let body = body?;
+    let report = learning::attendance_import(&state.store, &u, id, body.to_vec().into(), q.dry_run.unwrap_or(true)).await?;
+    let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(json!(report))).into_response())
 }

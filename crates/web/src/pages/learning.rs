@@ -14,7 +14,7 @@ use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hoctap_app::learning::{self, ActivityInput, EnrolInput, Found, LearnerView, LearningRecord, OtherInput, PublicActivity, SessionInput};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::date::format_vn;
@@ -32,6 +32,9 @@ pub fn routes() -> Routes {
         .route("/hoc-tap/hoat-dong/{id}/xoa", post(delete_activity))
         .route("/hoc-tap/hoat-dong/{id}/danh-sach.xlsx", get(learners_xlsx))
         .route("/hoc-tap/hoat-dong/{id}/quan-tam", post(interest))
+        .route("/hoc-tap/hoat-dong/{id}/diem-danh.xlsx", get(sheet_xlsx))
+        .route("/hoc-tap/hoat-dong/{id}/diem-danh", post(sheet_check))
+        .route("/hoc-tap/hoat-dong/{id}/diem-danh/ghi", post(sheet_apply))
         .route("/hoc-tap/buoi/{id}/diem-danh", get(roll).post(save_roll))
         .route("/hoc-tap/bao-cao", get(report))
         .route("/hoc-tap/bao-cao.xlsx", get(report_xlsx))
@@ -460,6 +463,114 @@ async fn save_roll(
         |errors| roll_view(&state, &user, id, errors),
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attendance from a spreadsheet (dry run, then the checked file applied by its hash)
+
+async fn sheet_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
+    let (a, header, rows) = learning::attendance_sheet(&state.store, &user, id).await?;
+    let bytes = hoctap_docs::registry_xlsx::simple_xlsx("Diem danh", &header, &rows).map_err(WebError::internal)?;
+    Ok(download(bytes, super::XLSX, &format!("diem-danh-{}.xlsx", a.id)))
+}
+
+#[derive(Template)]
+#[template(path = "learning/import.html")]
+struct SheetPage {
+    chrome: Chrome,
+    a: ActivityRow,
+    report: Option<learning::SheetReport>,
+    pending: String,
+    file_name: String,
+    errors: Vec<FieldError>,
+}
+
+fn purpose(id: i64) -> String {
+    format!("diem-danh:{id}")
+}
+
+impl SheetPage {
+    fn failed(mut self, e: WebError) -> WebResult<Response> {
+        let Some(f) = super::field_error(&e) else { return Err(e) };
+        self.errors.push(f);
+        Ok((e.status(), axum::response::Html(self.render()?)).into_response())
+    }
+}
+
+async fn sheet_page(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<SheetPage> {
+    let a = learning::activity_in_scope(&state.store, user, id).await?;
+    Ok(SheetPage {
+        chrome: Chrome::new(format!("Nhập điểm danh – {}", a.title), user),
+        a,
+        report: None,
+        pending: String::new(),
+        file_name: String::new(),
+        errors: Vec::new(),
+    })
+}
+
+async fn sheet_check(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> WebResult<Response> {
+    writable(&state, &user, id).await?;
+    let upload = super::read_upload(mp).await?;
+    user.check_csrf(upload.field("csrf"))?;
+    let page = sheet_page(&state, &user, id).await?;
+    if upload.bytes.is_empty() {
+        return page.failed(WebError::invalid("file", "Chọn tệp bảng điểm danh"));
+    }
+    let bytes: std::sync::Arc<[u8]> = upload.bytes.into();
+    let report = match learning::attendance_import(&state.store, &user, id, bytes.clone(), true).await {
+        Ok(r) => r,
+        Err(e) => return page.failed(e.into()),
+    };
+    let ok = report.errors.is_empty();
+    let pending =
+        if ok { state.store.pending_upload_save(&user.actor(), &purpose(id), &upload.file_name, &bytes).await? } else { String::new() };
+    let status = if ok { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let page = SheetPage { report: Some(report), pending, file_name: upload.file_name, ..page };
+    Ok((status, axum::response::Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ApplyForm {
+    #[serde(default)]
+    tep: String,
+}
+
+async fn sheet_apply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ApplyForm>,
+) -> WebResult<Response> {
+    writable(&state, &user, id).await?;
+    let page = sheet_page(&state, &user, id).await?;
+    let Some(file) = state.store.pending_upload(&user.actor(), &purpose(id), f.tep.trim()).await? else {
+        return page.failed(WebError::invalid(
+            "file",
+            format!("Tệp đã kiểm tra không còn (đã ghi, hoặc quá {} giờ); hãy tải tệp lên lại", hoctap_store::PENDING_HOURS),
+        ));
+    };
+    // Checked again and written in one transaction, or nothing.
+    let report = match learning::attendance_import(&state.store, &user, id, file.bytes.into(), false).await {
+        Ok(r) => r,
+        Err(e) => return page.failed(e.into()),
+    };
+    if report.applied {
+        state.store.pending_upload_done(&user.actor(), &purpose(id), &file.sha256).await?;
+        let n: usize = report.sessions.iter().map(|(_, n)| n).sum();
+        return Ok(flash_redirect(
+            &state,
+            &format!("/hoc-tap/hoat-dong/{id}"),
+            &format!("Đã ghi điểm danh {} buổi, {n} lượt có mặt", report.sessions.len()),
+        ));
+    }
+    let page = SheetPage { report: Some(report), file_name: file.file_name, ..page };
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(page.render()?)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
