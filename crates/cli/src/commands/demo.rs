@@ -337,6 +337,8 @@ pub async fn seed_all(
     seed_movement(store, province, commune, deployment_key).await?;
     // After the movement: the demo citizen belongs to its recognised household.
     super::demo_citizen::seed_citizen(store, commune).await?;
+    // The commune's learning centre with this year's activities and roll calls (issue 16).
+    super::demo_learning::seed_learning(store, commune).await?;
     Ok((province, commune))
 }
 

@@ -9,6 +9,7 @@ pub mod bench_uploads;
 pub mod criteria;
 pub mod demo;
 pub mod demo_citizen;
+pub mod demo_learning;
 pub mod export;
 pub mod fund;
 pub mod r#gen;
