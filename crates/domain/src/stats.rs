@@ -60,6 +60,7 @@ pub const METRICS: &[(&str, &str, MetricKind)] = &[
     ("learning_enrolments", "Số lượt người học tại TT HTCĐ trong năm", MetricKind::Flow),
     ("learning_attendances", "Số lượt điểm danh có mặt tại TT HTCĐ trong năm", MetricKind::Flow),
     ("learning_centres_active", "TT HTCĐ quản lý hoạt động bằng phần mềm trong năm", MetricKind::Flow),
+    ("learning_digital_completions", "Lượt người hoàn thành chuyên đề kỹ năng số tại TT HTCĐ trong năm", MetricKind::Flow),
 ];
 
 /// Metrics counted from the unit tree itself (the number of units of a kind), not from

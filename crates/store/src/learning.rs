@@ -261,6 +261,11 @@ async fn key_of(conn: &mut AnyConnection, activity: i64) -> Result<Option<Key>> 
     }))
 }
 
+/// Hoàn thành, in SQL over an enrolment `e` of activity `a`: present at 80% of the sessions or
+/// more (`hoctap_domain::learning::completed`, the same rule, for the pages).
+const COMPLETED: &str = "(SELECT COUNT(*) FROM learning_sessions s WHERE s.activity_id = a.id) > 0 \
+     AND 5 * (SELECT COUNT(*) FROM learning_attendance x WHERE x.enrolment_id = e.id) >= 4 * (SELECT COUNT(*) FROM learning_sessions s WHERE s.activity_id = a.id)";
+
 /// The date a centre's "active in the year" counts on: 31/12 of the year.
 fn year_end(year: i16) -> Date {
     jiff::civil::date(year, 12, 31)
@@ -273,26 +278,29 @@ async fn counted(conn: &mut AnyConnection, keys: &BTreeSet<Key>) -> Result<Count
     let mut out = Counted::new();
     let mut centre_years = BTreeSet::new();
     for k in keys {
-        let r = sqlx::query(
+        let sql = format!(
             "SELECT \
              (SELECT COUNT(*) FROM learning_sessions s WHERE s.activity_id = a.id) AS s, \
              (SELECT COUNT(*) FROM learning_enrolments e WHERE e.activity_id = a.id) AS e, \
-             (SELECT COUNT(*) FROM learning_attendance t JOIN learning_sessions s ON s.id = t.session_id WHERE s.activity_id = a.id) AS p \
-             FROM learning_activities a WHERE a.id = $1 AND a.centre_id = $2 AND a.unit_id = $3 AND a.year = $4 AND a.starts_on = $5",
-        )
-        .bind(k.activity)
-        .bind(k.centre)
-        .bind(k.unit)
-        .bind(i64::from(k.year))
-        .bind(date_text(k.on))
-        .fetch_optional(&mut *conn)
-        .await?;
+             (SELECT COUNT(*) FROM learning_attendance t JOIN learning_sessions s ON s.id = t.session_id WHERE s.activity_id = a.id) AS p, \
+             (SELECT COUNT(*) FROM learning_enrolments e JOIN learning_topics k ON k.code = a.topic WHERE e.activity_id = a.id AND k.digital = 1 AND {COMPLETED}) AS d \
+             FROM learning_activities a WHERE a.id = $1 AND a.centre_id = $2 AND a.unit_id = $3 AND a.year = $4 AND a.starts_on = $5"
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(k.activity)
+            .bind(k.centre)
+            .bind(k.unit)
+            .bind(i64::from(k.year))
+            .bind(date_text(k.on))
+            .fetch_optional(&mut *conn)
+            .await?;
         if let Some(r) = r {
             for (metric, n) in [
                 ("learning_activities", 1),
                 ("learning_sessions", get_i64(&r, "s")?),
                 ("learning_enrolments", get_i64(&r, "e")?),
                 ("learning_attendances", get_i64(&r, "p")?),
+                ("learning_digital_completions", get_i64(&r, "d")?),
             ] {
                 *out.entry((k.unit, k.on, k.year, metric)).or_default() += n;
             }
@@ -327,16 +335,16 @@ async fn add_difference(conn: &mut AnyConnection, before: &Counted, after: &Coun
 
 /// Every learning counter from the tables, as the write path counts them (for `recount`).
 pub(crate) async fn recount_items(conn: &mut AnyConnection) -> Result<(usize, Vec<(i64, Date, Delta)>)> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT a.id, a.centre_id, a.unit_id, a.year, a.starts_on, \
-         COALESCE(s.n, 0) AS s, COALESCE(e.n, 0) AS e, COALESCE(p.n, 0) AS p \
+         COALESCE(s.n, 0) AS s, COALESCE(e.n, 0) AS e, COALESCE(p.n, 0) AS p, \
+         (SELECT COUNT(*) FROM learning_enrolments e JOIN learning_topics k ON k.code = a.topic WHERE e.activity_id = a.id AND k.digital = 1 AND {COMPLETED}) AS d \
          FROM learning_activities a \
          LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM learning_sessions GROUP BY activity_id) s ON s.activity_id = a.id \
          LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM learning_enrolments GROUP BY activity_id) e ON e.activity_id = a.id \
-         LEFT JOIN (SELECT x.activity_id, COUNT(*) AS n FROM learning_attendance t JOIN learning_sessions x ON x.id = t.session_id GROUP BY x.activity_id) p ON p.activity_id = a.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+         LEFT JOIN (SELECT x.activity_id, COUNT(*) AS n FROM learning_attendance t JOIN learning_sessions x ON x.id = t.session_id GROUP BY x.activity_id) p ON p.activity_id = a.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
     let mut items = Vec::new();
     let mut centre_years = BTreeSet::new();
     for r in &rows {
@@ -348,6 +356,7 @@ pub(crate) async fn recount_items(conn: &mut AnyConnection) -> Result<(usize, Ve
             ("learning_sessions", get_i64(r, "s")?),
             ("learning_enrolments", get_i64(r, "e")?),
             ("learning_attendances", get_i64(r, "p")?),
+            ("learning_digital_completions", get_i64(r, "d")?),
         ] {
             items.push((unit, on, Delta { year, metric, amount }));
         }

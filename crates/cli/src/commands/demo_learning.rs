@@ -57,10 +57,50 @@ pub async fn seed_learning(store: &Store, commune: i64) -> Result<(), Box<dyn st
     // (kind, title, topic, place, teacher, partner, funding, sessions (month, day, hours), with the demo citizen)
     type Plan<'a> = (ActivityKind, &'a str, &'a str, PlaceKind, &'a str, PartnerKind, Funding, &'a [(i8, i8, i64)], bool);
     let plans: [Plan; 4] = [
-        (ActivityKind::KhoaHoc, "Sử dụng điện thoại thông minh và dịch vụ công trực tuyến", "ky-nang-so", PlaceKind::TaiTrungTam, "Hoàng Văn Giảng", PartnerKind::TruongHoc, Funding::NganSach, &[(3, 4, 20), (3, 11, 20), (3, 18, 20)], true),
-        (ActivityKind::KhoaHoc, "Kỹ thuật trồng rau an toàn", "nong-nghiep", PlaceKind::NhaVanHoa, "Trạm khuyến nông", PartnerKind::KhuyenNong, Funding::XaHoiHoa, &[(4, 8, 30), (4, 15, 30)], true),
-        (ActivityKind::ChuyenDe, "Phổ biến Luật Đất đai 2024", "phap-luat", PlaceKind::NhaVanHoa, "Phòng Tư pháp", PartnerKind::Khong, Funding::NganSach, &[(5, 20, 15)], true),
-        (ActivityKind::ChuyenDe, "Chăm sóc sức khỏe người cao tuổi", "suc-khoe", PlaceKind::TaiTrungTam, "Trạm y tế xã", PartnerKind::Hoi, Funding::HoiKhuyenHoc, &[(9, 9, 20)], false),
+        (
+            ActivityKind::KhoaHoc,
+            "Sử dụng điện thoại thông minh và dịch vụ công trực tuyến",
+            "ky-nang-so",
+            PlaceKind::TaiTrungTam,
+            "Hoàng Văn Giảng",
+            PartnerKind::TruongHoc,
+            Funding::NganSach,
+            &[(3, 4, 20), (3, 11, 20), (3, 18, 20)],
+            true,
+        ),
+        (
+            ActivityKind::KhoaHoc,
+            "Kỹ thuật trồng rau an toàn",
+            "nong-nghiep",
+            PlaceKind::NhaVanHoa,
+            "Trạm khuyến nông",
+            PartnerKind::KhuyenNong,
+            Funding::XaHoiHoa,
+            &[(4, 8, 30), (4, 15, 30)],
+            true,
+        ),
+        (
+            ActivityKind::ChuyenDe,
+            "Phổ biến Luật Đất đai 2024",
+            "phap-luat",
+            PlaceKind::NhaVanHoa,
+            "Phòng Tư pháp",
+            PartnerKind::Khong,
+            Funding::NganSach,
+            &[(5, 20, 15)],
+            true,
+        ),
+        (
+            ActivityKind::ChuyenDe,
+            "Chăm sóc sức khỏe người cao tuổi",
+            "suc-khoe",
+            PlaceKind::TaiTrungTam,
+            "Trạm y tế xã",
+            PartnerKind::Hoi,
+            Funding::HoiKhuyenHoc,
+            &[(9, 9, 20)],
+            false,
+        ),
     ];
     for (kind, title, topic, place_kind, teacher, partner_kind, funding, sessions, with_me) in plans {
         let first = sessions.first().map(|(m, d, _)| date(year, *m, *d)).unwrap_or(today);
@@ -94,7 +134,8 @@ pub async fn seed_learning(store: &Store, commune: i64) -> Result<(), Box<dyn st
         for c in &others {
             enrolled.push(store.enrol(&actor, &activity, &Learner::Citizen(*c)).await?);
         }
-        let walk_in = Learner::WalkIn { full_name: "Nông Văn Vãng".into(), birth_year: 1956, sex: "nam".into(), village_id: Some(village.id) };
+        let walk_in =
+            Learner::WalkIn { full_name: "Nông Văn Vãng".into(), birth_year: 1956, sex: "nam".into(), village_id: Some(village.id) };
         enrolled.push(store.enrol(&actor, &activity, &walk_in).await?);
         let mut rolls = Vec::new();
         for (n, (m, d, hours)) in sessions.iter().enumerate() {

@@ -128,6 +128,17 @@ async fn a_centre_runs_a_course_takes_the_roll_and_the_counters_follow_every_cor
     let province = officer.unit_id("20").await;
     assert_eq!(counters(&officer, province, year).await, vec![1, 3, 2, 5, 1], "counted at every level");
     no_drift(&officer, "after the roll calls").await;
+    let digital = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            let v = store
+                .metric_values(Some(commune), year, &["learning_digital_completions"], Basis::Rebased(hoctap_store::today()))
+                .await
+                .unwrap();
+            v.get("learning_digital_completions").copied().unwrap_or(0)
+        }
+    };
+    assert_eq!(digital(&officer).await, 1, "the citizen completed the kỹ năng số course (3 of 3); the walk-in did not (2 of 3)");
 
     // The officer sees full data; the commune's reviewer sees the learners masked; another
     // commune's officer and a citizen see nothing of it.
@@ -172,6 +183,7 @@ async fn a_centre_runs_a_course_takes_the_roll_and_the_counters_follow_every_cor
     let (s, _) = officer.send(reqwest::Method::PUT, &roll(sessions[2]), Some(json!({"present": []}))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(counters(&officer, commune, year).await, vec![1, 3, 2, 4, 1]);
+    assert_eq!(digital(&officer).await, 0, "2 of 3 sessions: no longer completed");
     let (s, _) = officer.send(reqwest::Method::DELETE, &format!("/api/v1/learning/sessions/{}?confirm=true", sessions[1]), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(counters(&officer, commune, year).await, vec![1, 2, 2, 2, 1]);
@@ -369,4 +381,10 @@ async fn an_attendance_sheet_is_checked_cell_by_cell_and_written_whole_or_not_at
     let reviewer = as_user(&officer, "xa.thamdinh").await;
     let (s, _) = reviewer.post_bytes(&url(true), Vec::new()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The plan page says which digital-skill targets are computed and which reported.
+    let plans = officer.store.plans_for(&[]).await.unwrap();
+    let national = plans.iter().find(|p| p.unit_id == 0).unwrap();
+    let page = officer.client.get(officer.url(&format!("/ke-hoach/{}", national.id))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Cách tính") && page.contains("Tính từ sổ theo dõi") && page.contains("Đơn vị báo cáo"), "{page}");
 }

@@ -839,3 +839,16 @@ pub async fn fill_from_record(state: &AppState, user: &CurrentUser, id: i64) -> 
     }
     Ok(filled)
 }
+
+/// How a plan's target is measured, as the plan page says it: computed from the registries and
+/// learning records, or reported by the unit (a digital-skill target counted on "Công dân học
+/// tập" stays reported; the records measure completed kỹ năng số activities beside it).
+pub fn how_measured(i: &hoctap_domain::indicator::Indicator) -> String {
+    use hoctap_domain::indicator::IndicatorKind;
+    match i.kind {
+        IndicatorKind::Computed if i.numerator.iter().any(|m| m.starts_with("learning_")) => "Tính từ hồ sơ học tập".into(),
+        IndicatorKind::Computed => "Tính từ sổ theo dõi".into(),
+        _ if i.id.contains("digital") => "Đơn vị báo cáo (hồ sơ học tập tính riêng tỷ lệ hoàn thành chuyên đề kỹ năng số)".into(),
+        _ => "Đơn vị báo cáo".into(),
+    }
+}

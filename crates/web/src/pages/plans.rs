@@ -61,6 +61,8 @@ struct TargetLine {
     origin: String,
     /// The split link, when the target's unit exists today and has units below it.
     can_split: bool,
+    /// How the figure is obtained: computed from the registries and records, or reported.
+    how: String,
 }
 
 #[derive(Template)]
@@ -118,6 +120,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
                 _ => "Giao cụ thể",
             }
             .to_string(),
+            how: ind.map(|i| super::learning::how_measured(i)).unwrap_or_default(),
             can_split: current
                 && t.origin == "plan"
                 && t.unit_id == p.unit_id
