@@ -290,6 +290,35 @@ async fn the_citizen_sees_the_hours_on_the_record_and_in_the_self_assessment_pre
     assert_eq!(v["prefill"]["indicators"][0]["points"], 10);
     assert!(v["prefill"]["indicators"][0]["explanation"].as_str().unwrap().contains("1 khóa học khác đã được xác nhận"));
 
+    // The programme is public (title, dates, place, topic) without any learner; a signed-in
+    // citizen registers interest; the class list is personal data, exported by managers only
+    // and audited.
+    let anonymous = reqwest::Client::new();
+    let public = anonymous.get(officer.url(&format!("/trung-tam/{centre}/chuong-trinh?nam={year}"))).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    let public = public.text().await.unwrap();
+    assert!(public.contains("Dịch vụ công trực tuyến") && public.contains("Kỹ năng số") && public.contains(&format!("03/02/{year}")), "{public}");
+    assert!(!public.contains("Lục Thị Dân") && !public.contains("020190001234") && !public.contains("quan-tam"), "no learner, no button without login");
+    let (s, to, _) = crate::workflow::post(&citizen_app, &format!("/hoc-tap/hoat-dong/{}/quan-tam", ids[0]), &[]).await;
+    assert_eq!((s, to.starts_with(&format!("/trung-tam/{centre}/chuong-trinh"))), (StatusCode::SEE_OTHER, true));
+    let (s, _, _) = crate::workflow::post(&citizen_app, &format!("/hoc-tap/hoat-dong/{}/quan-tam", ids[0]), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "twice changes nothing");
+    let (_, v) = officer.get(&format!("/api/v1/learning/activities/{}", ids[0])).await;
+    assert_eq!(v["activity"]["interested"], 1);
+    let (s, _, _) = crate::workflow::post(&officer, &format!("/hoc-tap/hoat-dong/{}/quan-tam", ids[0]), &[]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "interest is a citizen's");
+    let reviewer = as_user(&officer, "xa.thamdinh").await;
+    let res = reviewer.client.get(reviewer.url(&format!("/hoc-tap/hoat-dong/{}/danh-sach.xlsx", ids[0]))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = officer.client.get(officer.url(&format!("/hoc-tap/hoat-dong/{}/danh-sach.xlsx", ids[0]))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let audit = officer
+        .store
+        .audit(&hoctap_store::AuditFilter { action: Some("learning.export".into()), limit: 10, ..Default::default() }, hoctap_store::today())
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1, "the export is audited");
+
     // The self-assessment: a dossier laid by the citizen takes the suggested points, explained
     // on its page, and stays editable.
     let (s, c) =
