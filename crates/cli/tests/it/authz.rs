@@ -476,6 +476,8 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/hoc-tap/buoi/{id}/diem-danh", Roles(ASSOC), &[O::LearningSession]),
     row(GET, "/hoc-tap/bao-cao", Roles(READ), &[]),
     row(GET, "/hoc-tap/bao-cao.xlsx", Roles(READ), &[]),
+    row(GET, "/hoc-tap/bao-cao.docx", Roles(READ), &[]),
+    row(GET, "/hoc-tap/bao-cao.pdf", Roles(READ), &[]),
     row(GET, "/hoc-tap/cong-dan/{id}", Roles(READ), &[O::Citizen]),
     row(POST, "/hoc-tap/cong-dan/{id}", Roles(ASSOC), &[O::Citizen]),
     row(POST, "/hoc-tap/hoc-tap-khac/{id}/xac-nhan", Roles(ASSOC), &[O::OtherLearning]),

@@ -178,6 +178,27 @@ async fn a_centre_runs_a_course_takes_the_roll_and_the_counters_follow_every_cor
     assert_eq!((r["attendances"].as_i64(), r["hours"].as_i64()), (Some(5), Some(95)), "learner-hours in tenths: 2+2+2+2+1,5");
     assert!(r["by_sex"].to_string().contains("Nữ") && r["by_age"].to_string().contains("Trên 60 tuổi"), "{r}");
 
+    for ext in ["docx", "pdf", "xlsx"] {
+        let res = officer
+            .client
+            .get(officer.url(&format!("/hoc-tap/bao-cao.{ext}?don-vi={commune}&nam={year}&trung-tam={centre}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{ext}");
+        assert!(res.bytes().await.unwrap().len() > 1000, "{ext}");
+    }
+    let page = officer
+        .client
+        .get(officer.url(&format!("/hoc-tap/bao-cao?don-vi={commune}&nam={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Kỹ năng số") && page.contains("9,5"), "{page}");
+
     // Corrections: a roll call taken again, a session deleted, the activity moved to last year,
     // then deleted. The counters follow and a recount finds nothing to fix.
     let (s, _) = officer.send(reqwest::Method::PUT, &roll(sessions[2]), Some(json!({"present": []}))).await;
@@ -297,8 +318,14 @@ async fn the_citizen_sees_the_hours_on_the_record_and_in_the_self_assessment_pre
     let public = anonymous.get(officer.url(&format!("/trung-tam/{centre}/chuong-trinh?nam={year}"))).send().await.unwrap();
     assert_eq!(public.status(), StatusCode::OK);
     let public = public.text().await.unwrap();
-    assert!(public.contains("Dịch vụ công trực tuyến") && public.contains("Kỹ năng số") && public.contains(&format!("03/02/{year}")), "{public}");
-    assert!(!public.contains("Lục Thị Dân") && !public.contains("020190001234") && !public.contains("quan-tam"), "no learner, no button without login");
+    assert!(
+        public.contains("Dịch vụ công trực tuyến") && public.contains("Kỹ năng số") && public.contains(&format!("03/02/{year}")),
+        "{public}"
+    );
+    assert!(
+        !public.contains("Lục Thị Dân") && !public.contains("020190001234") && !public.contains("quan-tam"),
+        "no learner, no button without login"
+    );
     let (s, to, _) = crate::workflow::post(&citizen_app, &format!("/hoc-tap/hoat-dong/{}/quan-tam", ids[0]), &[]).await;
     assert_eq!((s, to.starts_with(&format!("/trung-tam/{centre}/chuong-trinh"))), (StatusCode::SEE_OTHER, true));
     let (s, _, _) = crate::workflow::post(&citizen_app, &format!("/hoc-tap/hoat-dong/{}/quan-tam", ids[0]), &[]).await;
@@ -314,7 +341,10 @@ async fn the_citizen_sees_the_hours_on_the_record_and_in_the_self_assessment_pre
     assert_eq!(res.status(), StatusCode::OK);
     let audit = officer
         .store
-        .audit(&hoctap_store::AuditFilter { action: Some("learning.export".into()), limit: 10, ..Default::default() }, hoctap_store::today())
+        .audit(
+            &hoctap_store::AuditFilter { action: Some("learning.export".into()), limit: 10, ..Default::default() },
+            hoctap_store::today(),
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 1, "the export is audited");

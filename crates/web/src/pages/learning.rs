@@ -38,6 +38,8 @@ pub fn routes() -> Routes {
         .route("/hoc-tap/buoi/{id}/diem-danh", get(roll).post(save_roll))
         .route("/hoc-tap/bao-cao", get(report))
         .route("/hoc-tap/bao-cao.xlsx", get(report_xlsx))
+        .route("/hoc-tap/bao-cao.docx", get(report_docx))
+        .route("/hoc-tap/bao-cao.pdf", get(report_pdf))
         .route("/hoc-tap/cong-dan/{id}", get(citizen_record).post(declare_for))
         .route("/hoc-tap/hoc-tap-khac/{id}/xac-nhan", post(confirm))
         .route("/ho-so-hoc-tap", get(my_record).post(declare_own))
@@ -634,6 +636,86 @@ async fn report_xlsx(State(state): State<AppState>, user: CurrentUser, Query(q):
     }
     let bytes = hoctap_docs::registry_xlsx::simple_xlsx("Bao cao TT HTCD", &header, &rows).map_err(WebError::internal)?;
     Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("bao-cao-tt-htcd-{}.xlsx", r.year)))
+}
+
+/// The year's report as an official document (Nghị định 30/2020 layout, the annual report's
+/// writers): the unit's header, the figures as text, then the tables by topic and by group.
+fn report_document(unit_name: &str, centre: Option<&CentreRow>, r: &YearReport) -> hoctap_docs::report_doc::ReportDoc {
+    use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
+    let n = hoctap_domain::text::group_thousands;
+    let (authority_lines, signer_title) = match centre {
+        Some(c) => (vec![format!("UBND {}", unit_name.to_uppercase()), c.name.to_uppercase()], "GIÁM ĐỐC".to_string()),
+        None => (vec!["ỦY BAN NHÂN DÂN".to_string(), unit_name.to_uppercase()], "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH".to_string()),
+    };
+    let summary_text = format!(
+        "Trong năm {}, {} trung tâm học tập cộng đồng đã tổ chức {} hoạt động với {} buổi học; {} người học, {} lượt người học, {} giờ học của người học.",
+        r.year,
+        n(r.centres),
+        n(r.activities),
+        n(r.sessions),
+        n(r.learners),
+        n(r.enrolments),
+        r.hours
+    );
+    let by_topic = ReportTable {
+        caption: "Bảng 1. Hoạt động theo chủ đề".into(),
+        header: ["Chủ đề", "Hoạt động", "Buổi học", "Lượt người học", "Giờ học"].iter().map(|s| s.to_string()).collect(),
+        rows: r
+            .by_topic
+            .iter()
+            .map(|t| vec![t.name.clone(), n(t.activities), n(t.sessions), n(t.enrolments), t.hours.display()])
+            .chain(std::iter::once(vec!["Tổng cộng".into(), n(r.activities), n(r.sessions), n(r.enrolments), r.hours.display()]))
+            .collect(),
+    };
+    let groups = |caption: &str, label: &str, g: &[(String, i64)]| ReportTable {
+        caption: caption.into(),
+        header: vec![label.to_string(), "Lượt người học".into()],
+        rows: g.iter().map(|(k, v)| vec![k.clone(), n(*v)]).collect(),
+    };
+    ReportDoc {
+        authority_lines,
+        number: "     /BC-TTHTCĐ".to_string(),
+        place: unit_name.split_once(' ').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| unit_name.to_string()),
+        date: hoctap_store::today(),
+        summary: format!("Kết quả hoạt động của trung tâm học tập cộng đồng năm {}", r.year),
+        sections: vec![ReportSection {
+            heading: "I. KẾT QUẢ HOẠT ĐỘNG".into(),
+            paragraphs: vec![summary_text],
+            tables: vec![
+                by_topic,
+                groups("Bảng 2. Lượt người học theo giới tính", "Giới tính", &r.by_sex),
+                groups("Bảng 3. Lượt người học theo nhóm tuổi", "Nhóm tuổi", &r.by_age),
+                groups("Bảng 4. Lượt người học theo dân tộc", "Dân tộc", &r.by_ethnicity),
+            ],
+        }],
+        recipients: vec!["Lưu: VT.".to_string()],
+        signer_title,
+        signer_name: String::new(),
+    }
+}
+
+async fn report_docx(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+    let (_, unit_name, r) = report_data(&state, &user, &q).await?;
+    let centre = match q.trung_tam {
+        Some(c) => Some(state.store.learning_centre(c).await?),
+        None => None,
+    };
+    let bytes = hoctap_docs::report_doc::report_docx(&report_document(&unit_name, centre.as_ref(), &r)).map_err(WebError::internal)?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("bao-cao-tt-htcd-{}.docx", r.year),
+    ))
+}
+
+async fn report_pdf(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ReportQuery>) -> WebResult<Response> {
+    let (_, unit_name, r) = report_data(&state, &user, &q).await?;
+    let centre = match q.trung_tam {
+        Some(c) => Some(state.store.learning_centre(c).await?),
+        None => None,
+    };
+    let bytes = hoctap_docs::report_doc::report_pdf(&report_document(&unit_name, centre.as_ref(), &r)).map_err(WebError::internal)?;
+    Ok(super::file_response(bytes, "application/pdf", "inline", &format!("bao-cao-tt-htcd-{}.pdf", r.year)))
 }
 
 // ---------------------------------------------------------------------------------------------
