@@ -162,6 +162,8 @@ pub async fn programme(store: &Store, user: &CurrentUser, centre_id: i64, year: 
 #[derive(Debug, Clone, Serialize)]
 pub struct LearnerView {
     pub id: i64,
+    /// The citizen of the registry (None for a walk-in): their record's page.
+    pub citizen_id: Option<i64>,
     pub full_name: String,
     /// The CCCD, masked for roles that do not see personal data; empty for a walk-in.
     pub cccd: String,
@@ -183,6 +185,7 @@ fn learner_view(user: &CurrentUser, e: &EnrolmentRow, sessions: i64) -> LearnerV
     };
     LearnerView {
         id: e.id,
+        citizen_id: e.citizen_id,
         full_name: e.full_name.clone(),
         cccd,
         birth_year: match (e.birth_year, full) {

@@ -1169,6 +1169,48 @@ impl Store {
         r.as_ref().map(citizen_tuple).transpose()
     }
 
+    /// Fills a fresh database with a year of learning at volume for `hoctap bench learning`:
+    /// `per_centre` activities for each centre, `sessions` sessions and `learners` walk-in
+    /// learners each, everyone present at every session (attendance rows = centres ×
+    /// per_centre × sessions × learners). Set-based SQL, no audit and no counters: the bench
+    /// rebuilds the counters with a recount afterwards.
+    pub async fn learning_generate(&self, centres: &[CentreRow], year: i16, per_centre: i64, sessions: i64, learners: i64) -> Result<()> {
+        let series = |n: i64| format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n");
+        let mut tx = self.begin().await?;
+        let on = date_text(jiff::civil::date(year, 3, 2));
+        for c in centres {
+            let sql = format!(
+                "INSERT INTO learning_activities (centre_id, unit_id, province_code, kind, title, topic, starts_on, ends_on, year, place_kind, place, teacher, partner_kind, partner, capacity, funding, note, created_by, created_at) \
+                 SELECT $1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), 'khoa-hoc', 'Lớp ' || s.i, \
+                 CASE s.i % 4 WHEN 0 THEN 'ky-nang-so' WHEN 1 THEN 'phap-luat' WHEN 2 THEN 'nong-nghiep' ELSE 'suc-khoe' END, \
+                 $3, $3, $4, 'tai-trung-tam', '', '', 'khong', '', NULL, 'ngan-sach', '', 'bench', $5 FROM ({}) s",
+                series(per_centre)
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(c.id).bind(c.unit_id).bind(&on).bind(i64::from(year)).bind(now_text()).execute(&mut *tx).await?;
+        }
+        let sql = format!(
+            "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title, roll_taken_at) SELECT a.id, a.starts_on, 20, '', 'bench' FROM learning_activities a CROSS JOIN ({}) s",
+            series(sessions)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        let sql = format!(
+            "INSERT INTO learning_enrolments (activity_id, citizen_id, full_name, birth_year, sex, ethnicity, village_id, created_at) \
+             SELECT a.id, NULL, 'Người học ' || s.i, 1940 + (s.i * 7 + a.id) % 70, CASE WHEN (s.i + a.id) % 2 = 0 THEN 'nam' ELSE 'nu' END, \
+             CASE WHEN s.i % 5 = 0 THEN 'Tày' ELSE 'Kinh' END, NULL, 'bench' FROM learning_activities a CROSS JOIN ({}) s",
+            series(learners)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO learning_attendance (session_id, enrolment_id) SELECT s.id, e.id FROM learning_sessions s JOIN learning_enrolments e ON e.activity_id = s.activity_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        // Fresh statistics for the planner, as a maintained database has.
+        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        Ok(())
+    }
+
     // -----------------------------------------------------------------------------------------
     // The year's report
 

@@ -48,6 +48,8 @@ pub enum Cmd {
     Uploads(super::bench_uploads::Args),
     /// Lập và chấm 1.000 hồ sơ hộ từ bảng chấm; trang đợt 5.000 hồ sơ có lọc (p50, p95).
     Bulk(super::bench_bulk::Args),
+    /// Điểm danh 60 người học (p50, p95); báo cáo năm của tỉnh trên 1.000 trung tâm và 2 triệu lượt điểm danh.
+    Learning(super::bench_learning::Args),
     /// Đo độ trễ truy vấn cây đơn vị (API /api/v1/tree) trên máy chủ đang chạy.
     Tree {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -89,6 +91,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Pages(a) => super::bench_pages::run(a).await,
         Cmd::Hello(a) => super::bench_pages::hello(a).await,
         Cmd::Bulk(a) => super::bench_bulk::run(a).await,
+        Cmd::Learning(a) => super::bench_learning::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client

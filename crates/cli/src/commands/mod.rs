@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_bulk;
 pub mod bench_common;
 pub mod bench_dashboard;
+pub mod bench_learning;
 pub mod bench_pages;
 pub mod bench_uploads;
 pub mod criteria;
