@@ -1,5 +1,5 @@
 //! The `hoctap` command: serve, demo, migrate, admin-units, user, criteria, import, export, gen, recount, backup, restore,
-//! keys, bench, fund, routes. One file per command.
+//! keys, bench, fund, routes, learning. One file per command.
 
 pub mod commands;
 
@@ -66,6 +66,9 @@ pub enum Command {
     Keys(commands::keys::Cmd),
     /// Liệt kê các tuyến (phương thức, đường dẫn) mà máy chủ trả lời.
     Routes(commands::routes::Args),
+    /// Hoạt động học tập của trung tâm học tập cộng đồng: danh sách chủ đề.
+    #[command(subcommand)]
+    Learning(commands::learning::Cmd),
 }
 
 pub fn main() -> ExitCode {
@@ -105,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Import(a) => commands::import::run(a).await,
         Command::Export(a) => commands::export::run(a).await,
         Command::Recount(a) => commands::recount::run(a).await,
+        Command::Learning(c) => commands::learning::run(c).await,
         Command::Fund(c) => commands::fund::run(c).await,
         Command::Backup(a) => commands::backup::run_backup(a).await,
         Command::Restore(a) => commands::backup::run_restore(a).await,

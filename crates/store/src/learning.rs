@@ -1186,7 +1186,14 @@ impl Store {
                  $3, $3, $4, 'tai-trung-tam', '', '', 'khong', '', NULL, 'ngan-sach', '', 'bench', $5 FROM ({}) s",
                 series(per_centre)
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(c.id).bind(c.unit_id).bind(&on).bind(i64::from(year)).bind(now_text()).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(c.id)
+                .bind(c.unit_id)
+                .bind(&on)
+                .bind(i64::from(year))
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
         }
         let sql = format!(
             "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title, roll_taken_at) SELECT a.id, a.starts_on, 20, '', 'bench' FROM learning_activities a CROSS JOIN ({}) s",

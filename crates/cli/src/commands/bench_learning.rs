@@ -140,7 +140,11 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         hoctap_app::learning::roll_call(&store, &officer, session, &present).await?;
         times.push(t.elapsed());
     }
-    println!("roll call of 60 learners (use case, one transaction): p50 {:.1} ms, p95 {:.1} ms", pct(&mut times.clone(), 0.5), pct(&mut times, 0.95));
+    println!(
+        "roll call of 60 learners (use case, one transaction): p50 {:.1} ms, p95 {:.1} ms",
+        pct(&mut times.clone(), 0.5),
+        pct(&mut times, 0.95)
+    );
     let drift = store.recount(false).await?.drift;
     println!("recount after the roll calls: {} drift", drift.len());
     Ok(ExitCode::SUCCESS)

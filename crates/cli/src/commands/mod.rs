@@ -16,6 +16,7 @@ pub mod fund;
 pub mod r#gen;
 pub mod import;
 pub mod keys;
+pub mod learning;
 pub mod progress;
 pub mod recount;
 pub mod routes;

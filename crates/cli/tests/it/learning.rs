@@ -447,3 +447,19 @@ async fn an_attendance_sheet_is_checked_cell_by_cell_and_written_whole_or_not_at
     let page = officer.client.get(officer.url(&format!("/ke-hoach/{}", national.id))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Cách tính") && page.contains("Tính từ sổ theo dõi") && page.contains("Đơn vị báo cáo"), "{page}");
 }
+
+per_engine!(an_operator_extends_the_topic_list_from_the_command_line);
+async fn an_operator_extends_the_topic_list_from_the_command_line(engine: Engine) {
+    let url = crate::harness::fresh_url(engine).await;
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_hoctap")).args(args).output().unwrap();
+    let out =
+        run(&["learning", "topic-add", "--database-url", &url, "--code", "an-toan-mang", "--name", "An toàn trên mạng", "--ky-nang-so"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["learning", "topic-add", "--database-url", &url, "--code", "an-toan-mang", "--name", "Lần nữa"]);
+    assert!(!out.status.success(), "a code is added once");
+    let out = run(&["learning", "topic-add", "--database-url", &url, "--code", "An Toàn", "--name", "Sai mã"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("Chủ đề"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["learning", "topics", "--database-url", &url]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("an-toan-mang") && list.contains("An toàn trên mạng (kỹ năng số)") && list.contains("phap-luat"), "{list}");
+}
