@@ -786,9 +786,10 @@ impl Store {
                         }
                         q.execute(&mut *conn).await?;
                     }
-                    sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2 WHERE id = $1")
+                    sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
                         .bind(sid)
                         .bind(now_text())
+                        .bind(i64::try_from(ids.len()).unwrap_or(0))
                         .execute(&mut *conn)
                         .await?;
                     Ok(i64::try_from(ids.len()).unwrap_or(0))
@@ -832,9 +833,10 @@ impl Store {
                             }
                             q.execute(&mut *conn).await?;
                         }
-                        sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2 WHERE id = $1")
+                        sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
                             .bind(*sid)
                             .bind(now_text())
+                            .bind(i64::try_from(ids.len()).unwrap_or(0))
                             .execute(&mut *conn)
                             .await?;
                         total += i64::try_from(ids.len()).unwrap_or(0);
@@ -929,6 +931,12 @@ impl Store {
                     }
                     sqlx::query("DELETE FROM learning_attendance WHERE enrolment_id = $1").bind(enrolment_id).execute(&mut *conn).await?;
                     sqlx::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
+                    sqlx::query(
+                        "UPDATE learning_sessions SET present = (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = learning_sessions.id) WHERE activity_id = $1",
+                    )
+                    .bind(aid)
+                    .execute(&mut *conn)
+                    .await?;
                     Ok(enrolment_id)
                 })
             },
@@ -1196,7 +1204,7 @@ impl Store {
                 .await?;
         }
         let sql = format!(
-            "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title, roll_taken_at) SELECT a.id, a.starts_on, 20, '', 'bench' FROM learning_activities a CROSS JOIN ({}) s",
+            "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title, roll_taken_at, present) SELECT a.id, a.starts_on, 20, '', 'bench', {learners} FROM learning_activities a CROSS JOIN ({}) s",
             series(sessions)
         );
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
@@ -1224,7 +1232,10 @@ impl Store {
     /// The year's figures of the centres inside a unit (every activity whose unit is in the
     /// subtree as at `on`), or of one centre.
     pub async fn learning_year_report(&self, scope: i64, centre: Option<i64>, year: i16, on: Date) -> Result<YearReport> {
-        let within = "a.year = $2 AND ($4 IS NULL OR a.centre_id = $4) AND EXISTS (SELECT 1 FROM unit_closure k WHERE k.ancestor_id = $1 AND k.descendant_id = a.unit_id AND k.valid_from <= $3 AND k.valid_to > $3)";
+        // The activities in scope, once; every figure is summed over them (sessions carry their
+        // present count, so no attendance row is read).
+        let acts = "WITH acts AS (SELECT a.id, a.topic, a.centre_id FROM learning_activities a WHERE a.year = $2 AND ($4 IS NULL OR a.centre_id = $4) \
+             AND a.unit_id IN (SELECT k.descendant_id FROM unit_closure k WHERE k.ancestor_id = $1 AND k.valid_from <= $3 AND k.valid_to > $3)) ";
         let run = |sql: String| {
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(i64::from(year)).bind(date_text(on)).bind(centre).fetch_all(self.pool())
         };
@@ -1233,45 +1244,34 @@ impl Store {
             topics.insert(r.code.clone(), TopicLine { code: r.code, name: r.name, ..Default::default() });
         }
         let mut report = YearReport { year, ..Default::default() };
-        for r in run(format!(
-            "SELECT a.topic, COUNT(*) AS n, COUNT(DISTINCT a.centre_id) AS c FROM learning_activities a WHERE {within} GROUP BY a.topic"
-        ))
-        .await?
-        {
-            let t: String = r.try_get("topic")?;
+        for r in run(format!("{acts}SELECT topic, COUNT(*) AS n FROM acts GROUP BY topic")).await? {
             let n = get_i64(&r, "n")?;
-            topics.entry(t).or_default().activities += n;
+            topics.entry(r.try_get("topic")?).or_default().activities += n;
             report.activities += n;
         }
-        for r in run(format!("SELECT COUNT(DISTINCT a.centre_id) AS c FROM learning_activities a WHERE {within}")).await? {
+        for r in run(format!("{acts}SELECT COUNT(DISTINCT centre_id) AS c FROM acts")).await? {
             report.centres = get_i64(&r, "c")?;
         }
         for r in run(format!(
-            "SELECT a.topic, COUNT(*) AS n FROM learning_sessions s JOIN learning_activities a ON a.id = s.activity_id WHERE {within} GROUP BY a.topic"
+            "{acts}SELECT acts.topic, COUNT(*) AS n, COALESCE(SUM(s.present), 0) AS p, COALESCE(SUM(s.present * s.hours_tenths), 0) AS h \
+             FROM learning_sessions s JOIN acts ON acts.id = s.activity_id GROUP BY acts.topic"
         ))
         .await?
         {
-            let n = get_i64(&r, "n")?;
-            topics.entry(r.try_get("topic")?).or_default().sessions += n;
+            let (n, p, h) = (get_i64(&r, "n")?, get_i64(&r, "p")?, get_i64(&r, "h")?);
+            let t = topics.entry(r.try_get("topic")?).or_default();
+            t.sessions += n;
+            t.hours.0 += h;
             report.sessions += n;
-        }
-        for r in run(format!(
-            "SELECT a.topic, COUNT(*) AS n, COALESCE(SUM(s.hours_tenths), 0) AS h FROM learning_attendance t JOIN learning_sessions s ON s.id = t.session_id \
-             JOIN learning_activities a ON a.id = s.activity_id WHERE {within} GROUP BY a.topic"
-        ))
-        .await?
-        {
-            let (n, h) = (get_i64(&r, "n")?, get_i64(&r, "h")?);
-            topics.entry(r.try_get("topic")?).or_default().hours.0 += h;
-            report.attendances += n;
+            report.attendances += p;
             report.hours.0 += h;
         }
         let mut by_sex: BTreeMap<String, i64> = BTreeMap::new();
         let mut by_age: BTreeMap<AgeGroup, i64> = BTreeMap::new();
         let mut by_ethnicity: BTreeMap<String, i64> = BTreeMap::new();
         for r in run(format!(
-            "SELECT a.topic, e.sex, e.birth_year, e.ethnicity, COUNT(*) AS n FROM learning_enrolments e JOIN learning_activities a ON a.id = e.activity_id \
-             WHERE {within} GROUP BY a.topic, e.sex, e.birth_year, e.ethnicity"
+            "{acts}SELECT acts.topic, e.sex, e.birth_year, e.ethnicity, COUNT(*) AS n FROM learning_enrolments e JOIN acts ON acts.id = e.activity_id \
+             GROUP BY acts.topic, e.sex, e.birth_year, e.ethnicity"
         ))
         .await?
         {
@@ -1286,8 +1286,8 @@ impl Store {
             *by_ethnicity.entry(if eth.is_empty() { "Chưa rõ".into() } else { eth }).or_default() += n;
         }
         for r in run(format!(
-            "SELECT COUNT(DISTINCT e.citizen_id) AS c, SUM(CASE WHEN e.citizen_id IS NULL THEN 1 ELSE 0 END) AS w \
-             FROM learning_enrolments e JOIN learning_activities a ON a.id = e.activity_id WHERE {within}"
+            "{acts}SELECT COUNT(DISTINCT e.citizen_id) AS c, SUM(CASE WHEN e.citizen_id IS NULL THEN 1 ELSE 0 END) AS w \
+             FROM learning_enrolments e JOIN acts ON acts.id = e.activity_id"
         ))
         .await?
         {

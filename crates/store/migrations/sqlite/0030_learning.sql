@@ -44,7 +44,10 @@ CREATE TABLE learning_sessions (
     held_on TEXT NOT NULL,
     hours_tenths INTEGER NOT NULL,
     title TEXT NOT NULL DEFAULT '',
-    roll_taken_at TEXT NOT NULL DEFAULT ''
+    roll_taken_at TEXT NOT NULL DEFAULT '',
+    -- Learners present (the count of its attendance rows, written with them): the year's
+    -- report sums sessions, never the attendance rows.
+    present INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX learning_sessions_activity ON learning_sessions (activity_id, held_on);
 

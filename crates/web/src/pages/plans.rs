@@ -120,7 +120,7 @@ async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i
                 _ => "Giao cụ thể",
             }
             .to_string(),
-            how: ind.map(|i| super::learning::how_measured(i)).unwrap_or_default(),
+            how: ind.map(super::learning::how_measured).unwrap_or_default(),
             can_split: current
                 && t.origin == "plan"
                 && t.unit_id == p.unit_id
