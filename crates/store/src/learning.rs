@@ -7,15 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::db::{Conn, Row};
 use hoctap_domain::learning::{ActivityKind, AgeGroup, Funding, Hours, PartnerKind, PlaceKind, TopicCode};
 use hoctap_domain::stats::Delta;
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditEntry, record};
 use crate::stats::add_deltas;
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text, parse_date_col};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 
 /// A learning centre (a row of the TT HTCĐ registry).
 #[derive(Debug, Clone, Serialize)]
@@ -193,41 +193,41 @@ const ACTIVITY_SELECT: &str = "SELECT a.*, c.name AS centre_name, t.name AS topi
      (SELECT COUNT(*) FROM learning_interest i WHERE i.activity_id = a.id) AS n_interested \
      FROM learning_activities a JOIN reg_learning_centres c ON c.id = a.centre_id JOIN learning_topics t ON t.code = a.topic";
 
-fn activity_row(r: &sqlx::any::AnyRow) -> Result<ActivityRow> {
+fn activity_row(r: &Row) -> Result<ActivityRow> {
     Ok(ActivityRow {
-        id: get_i64(r, "id")?,
-        centre_id: get_i64(r, "centre_id")?,
+        id: r.i64("id")?,
+        centre_id: r.i64("centre_id")?,
         centre_name: r.try_get::<Option<String>, _>("centre_name")?.unwrap_or_default(),
-        unit_id: get_i64(r, "unit_id")?,
+        unit_id: r.i64("unit_id")?,
         kind: r.try_get("kind")?,
         title: r.try_get("title")?,
         topic: r.try_get("topic")?,
         topic_name: r.try_get("topic_name")?,
         starts_on: parse_date_col(&r.try_get::<String, _>("starts_on")?)?,
         ends_on: parse_date_col(&r.try_get::<String, _>("ends_on")?)?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         place_kind: r.try_get("place_kind")?,
         place: r.try_get("place")?,
         teacher: r.try_get("teacher")?,
         partner_kind: r.try_get("partner_kind")?,
         partner: r.try_get("partner")?,
-        capacity: get_opt_i64(r, "capacity")?,
+        capacity: r.opt_i64("capacity")?,
         funding: r.try_get("funding")?,
         note: r.try_get("note")?,
-        sessions: get_i64(r, "n_sessions")?,
-        learners: get_i64(r, "n_learners")?,
-        interested: get_i64(r, "n_interested")?,
+        sessions: r.i64("n_sessions")?,
+        learners: r.i64("n_learners")?,
+        interested: r.i64("n_interested")?,
     })
 }
 
-fn session_row(r: &sqlx::any::AnyRow) -> Result<LessonRow> {
+fn session_row(r: &Row) -> Result<LessonRow> {
     Ok(LessonRow {
-        id: get_i64(r, "id")?,
-        activity_id: get_i64(r, "activity_id")?,
+        id: r.i64("id")?,
+        activity_id: r.i64("activity_id")?,
         held_on: parse_date_col(&r.try_get::<String, _>("held_on")?)?,
-        hours: Hours(get_i64(r, "hours_tenths")?),
+        hours: Hours(r.i64("hours_tenths")?),
         title: r.try_get("title")?,
-        present: get_i64(r, "present")?,
+        present: r.i64("present")?,
         roll_taken: !r.try_get::<String, _>("roll_taken_at")?.is_empty(),
     })
 }
@@ -246,17 +246,17 @@ struct Key {
     on: Date,
 }
 
-async fn key_of(conn: &mut AnyConnection, activity: i64) -> Result<Option<Key>> {
-    let r = sqlx::query("SELECT centre_id, unit_id, year, starts_on FROM learning_activities WHERE id = $1")
+async fn key_of(conn: &mut Conn, activity: i64) -> Result<Option<Key>> {
+    let r = crate::db::query("SELECT centre_id, unit_id, year, starts_on FROM learning_activities WHERE id = $1")
         .bind(activity)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(r) = r else { return Ok(None) };
     Ok(Some(Key {
         activity,
-        centre: get_i64(&r, "centre_id")?,
-        unit: get_i64(&r, "unit_id")?,
-        year: i16::try_from(get_i64(&r, "year")?).unwrap_or(0),
+        centre: r.i64("centre_id")?,
+        unit: r.i64("unit_id")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         on: parse_date_col(&r.try_get::<String, _>("starts_on")?)?,
     }))
 }
@@ -274,7 +274,7 @@ fn year_end(year: i16) -> Date {
 type Counted = BTreeMap<(i64, Date, i16, &'static str), i64>;
 
 /// The counted numbers of some activities (under their keys) and of their centres' years.
-async fn counted(conn: &mut AnyConnection, keys: &BTreeSet<Key>) -> Result<Counted> {
+async fn counted(conn: &mut Conn, keys: &BTreeSet<Key>) -> Result<Counted> {
     let mut out = Counted::new();
     let mut centre_years = BTreeSet::new();
     for k in keys {
@@ -286,7 +286,7 @@ async fn counted(conn: &mut AnyConnection, keys: &BTreeSet<Key>) -> Result<Count
              (SELECT COUNT(*) FROM learning_enrolments e JOIN learning_topics k ON k.code = a.topic WHERE e.activity_id = a.id AND k.digital = 1 AND {COMPLETED}) AS d \
              FROM learning_activities a WHERE a.id = $1 AND a.centre_id = $2 AND a.unit_id = $3 AND a.year = $4 AND a.starts_on = $5"
         );
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let r = crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(k.activity)
             .bind(k.centre)
             .bind(k.unit)
@@ -297,10 +297,10 @@ async fn counted(conn: &mut AnyConnection, keys: &BTreeSet<Key>) -> Result<Count
         if let Some(r) = r {
             for (metric, n) in [
                 ("learning_activities", 1),
-                ("learning_sessions", get_i64(&r, "s")?),
-                ("learning_enrolments", get_i64(&r, "e")?),
-                ("learning_attendances", get_i64(&r, "p")?),
-                ("learning_digital_completions", get_i64(&r, "d")?),
+                ("learning_sessions", r.i64("s")?),
+                ("learning_enrolments", r.i64("e")?),
+                ("learning_attendances", r.i64("p")?),
+                ("learning_digital_completions", r.i64("d")?),
             ] {
                 *out.entry((k.unit, k.on, k.year, metric)).or_default() += n;
             }
@@ -308,20 +308,20 @@ async fn counted(conn: &mut AnyConnection, keys: &BTreeSet<Key>) -> Result<Count
         centre_years.insert((k.centre, k.unit, k.year));
     }
     for (centre, unit, year) in centre_years {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM learning_activities WHERE centre_id = $1 AND unit_id = $2 AND year = $3")
+        let r = crate::db::query("SELECT COUNT(*) AS n FROM learning_activities WHERE centre_id = $1 AND unit_id = $2 AND year = $3")
             .bind(centre)
             .bind(unit)
             .bind(i64::from(year))
             .fetch_one(&mut *conn)
             .await?;
-        let active = i64::from(get_i64(&r, "n")? > 0);
+        let active = i64::from(r.i64("n")? > 0);
         *out.entry((unit, year_end(year), year, "learning_centres_active")).or_default() += active;
     }
     Ok(out)
 }
 
 /// Adds the difference of two snapshots to the counters.
-async fn add_difference(conn: &mut AnyConnection, before: &Counted, after: &Counted) -> Result<()> {
+async fn add_difference(conn: &mut Conn, before: &Counted, after: &Counted) -> Result<()> {
     let mut items = Vec::new();
     for key in before.keys().chain(after.keys()).collect::<BTreeSet<_>>() {
         let d = after.get(key).copied().unwrap_or(0) - before.get(key).copied().unwrap_or(0);
@@ -334,7 +334,7 @@ async fn add_difference(conn: &mut AnyConnection, before: &Counted, after: &Coun
 }
 
 /// Every learning counter from the tables, as the write path counts them (for `recount`).
-pub(crate) async fn recount_items(conn: &mut AnyConnection) -> Result<(usize, Vec<(i64, Date, Delta)>)> {
+pub(crate) async fn recount_items(conn: &mut Conn) -> Result<(usize, Vec<(i64, Date, Delta)>)> {
     let sql = format!(
         "SELECT a.id, a.centre_id, a.unit_id, a.year, a.starts_on, \
          COALESCE(s.n, 0) AS s, COALESCE(e.n, 0) AS e, COALESCE(p.n, 0) AS p, \
@@ -344,23 +344,23 @@ pub(crate) async fn recount_items(conn: &mut AnyConnection) -> Result<(usize, Ve
          LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM learning_enrolments GROUP BY activity_id) e ON e.activity_id = a.id \
          LEFT JOIN (SELECT x.activity_id, COUNT(*) AS n FROM learning_attendance t JOIN learning_sessions x ON x.id = t.session_id GROUP BY x.activity_id) p ON p.activity_id = a.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+    let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
     let mut items = Vec::new();
     let mut centre_years = BTreeSet::new();
     for r in &rows {
-        let unit = get_i64(r, "unit_id")?;
-        let year = i16::try_from(get_i64(r, "year")?).unwrap_or(0);
+        let unit = r.i64("unit_id")?;
+        let year = i16::try_from(r.i64("year")?).unwrap_or(0);
         let on = parse_date_col(&r.try_get::<String, _>("starts_on")?)?;
         for (metric, amount) in [
             ("learning_activities", 1),
-            ("learning_sessions", get_i64(r, "s")?),
-            ("learning_enrolments", get_i64(r, "e")?),
-            ("learning_attendances", get_i64(r, "p")?),
-            ("learning_digital_completions", get_i64(r, "d")?),
+            ("learning_sessions", r.i64("s")?),
+            ("learning_enrolments", r.i64("e")?),
+            ("learning_attendances", r.i64("p")?),
+            ("learning_digital_completions", r.i64("d")?),
         ] {
             items.push((unit, on, Delta { year, metric, amount }));
         }
-        centre_years.insert((get_i64(r, "centre_id")?, unit, year));
+        centre_years.insert((r.i64("centre_id")?, unit, year));
     }
     for (_, unit, year) in centre_years {
         items.push((unit, year_end(year), Delta { year, metric: "learning_centres_active", amount: 1 }));
@@ -382,7 +382,7 @@ impl Store {
 
     /// A learning centre of the registry (current or ended).
     pub async fn learning_centre(&self, id: i64) -> Result<CentreRow> {
-        let r = sqlx::query(
+        let r = crate::db::query(
             "SELECT c.id, c.unit_id, u.name AS unit_name, c.code, c.name FROM reg_learning_centres c JOIN units u ON u.id = c.unit_id WHERE c.id = $1",
         )
         .bind(id)
@@ -394,7 +394,7 @@ impl Store {
 
     /// The centres in force today inside a subtree (None: everywhere), by name.
     pub async fn learning_centres(&self, scope: Option<i64>, on: Date) -> Result<Vec<CentreRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT c.id, c.unit_id, u.name AS unit_name, c.code, c.name FROM reg_learning_centres c JOIN units u ON u.id = c.unit_id \
              WHERE c.valid_to > $2 AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure k WHERE k.ancestor_id = $1 AND k.descendant_id = c.unit_id AND k.valid_from <= $2 AND k.valid_to > $2)) \
              ORDER BY c.name, c.id LIMIT 2000",
@@ -407,21 +407,20 @@ impl Store {
     }
 
     pub async fn learning_topics(&self) -> Result<Vec<TopicRow>> {
-        let rows = sqlx::query("SELECT code, name, digital FROM learning_topics ORDER BY name").fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| Ok(TopicRow { code: r.try_get("code")?, name: r.try_get("name")?, digital: get_i64(r, "digital")? != 0 }))
-            .collect()
+        let rows = crate::db::query("SELECT code, name, digital FROM learning_topics ORDER BY name").fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok(TopicRow { code: r.try_get("code")?, name: r.try_get("name")?, digital: r.i64("digital")? != 0 })).collect()
     }
 
     /// Adds a topic to the list (the list is shared by the deployment).
     pub async fn learning_topic_add(&self, actor: &Actor, code: &TopicCode, name: &str, digital: bool) -> Result<()> {
         let name = clean_line("name", "Tên chủ đề", name, 120, true)?;
         let mut tx = self.begin().await?;
-        let exists = sqlx::query("SELECT 1 AS x FROM learning_topics WHERE code = $1").bind(code.as_str()).fetch_optional(&mut *tx).await?;
+        let exists =
+            crate::db::query("SELECT 1 AS x FROM learning_topics WHERE code = $1").bind(code.as_str()).fetch_optional(&mut *tx).await?;
         if exists.is_some() {
             return Err(StoreError::Conflict { field: "code".into(), message: format!("Mã chủ đề {code} đã có") });
         }
-        sqlx::query("INSERT INTO learning_topics (code, name, digital, created_at) VALUES ($1, $2, $3, $4)")
+        crate::db::query("INSERT INTO learning_topics (code, name, digital, created_at) VALUES ($1, $2, $3, $4)")
             .bind(code.as_str())
             .bind(&name)
             .bind(i64::from(digital))
@@ -448,8 +447,9 @@ impl Store {
     // -----------------------------------------------------------------------------------------
     // Activities
 
-    async fn check_topic(conn: &mut AnyConnection, topic: &TopicCode) -> Result<()> {
-        let t = sqlx::query("SELECT 1 AS x FROM learning_topics WHERE code = $1").bind(topic.as_str()).fetch_optional(&mut *conn).await?;
+    async fn check_topic(conn: &mut Conn, topic: &TopicCode) -> Result<()> {
+        let t =
+            crate::db::query("SELECT 1 AS x FROM learning_topics WHERE code = $1").bind(topic.as_str()).fetch_optional(&mut *conn).await?;
         if t.is_none() {
             return Err(StoreError::invalid("topic", format!("Chủ đề: không có mã {topic} trong danh sách chủ đề")));
         }
@@ -484,7 +484,7 @@ impl Store {
         let a = Self::cleaned(a)?;
         let mut tx = self.begin().await?;
         Self::check_topic(&mut tx, &a.topic).await?;
-        let row = sqlx::query(
+        let row = crate::db::query(
             "INSERT INTO learning_activities (centre_id, unit_id, province_code, kind, title, topic, starts_on, ends_on, year, place_kind, place, teacher, partner_kind, partner, capacity, funding, note, created_by, created_at) \
              VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         )
@@ -508,7 +508,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         let key = Key { activity: id, centre: centre.id, unit: centre.unit_id, year: a.starts_on.year(), on: a.starts_on };
         let keys = BTreeSet::from([key]);
         // Before the insert nothing of this activity was counted; its centre's year may have been.
@@ -516,7 +516,7 @@ impl Store {
         before.retain(|k, _| k.3 == "learning_centres_active");
         if let Some(v) = before.get_mut(&(centre.unit_id, year_end(key.year), key.year, "learning_centres_active")) {
             // The centre was active this year before only if another activity exists.
-            let r = sqlx::query(
+            let r = crate::db::query(
                 "SELECT COUNT(*) AS n FROM learning_activities WHERE centre_id = $1 AND unit_id = $2 AND year = $3 AND id <> $4",
             )
             .bind(centre.id)
@@ -525,7 +525,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            *v = i64::from(get_i64(&r, "n")? > 0);
+            *v = i64::from(r.i64("n")? > 0);
         }
         let after = counted(&mut tx, &keys).await?;
         add_difference(&mut tx, &before, &after).await?;
@@ -555,7 +555,7 @@ impl Store {
         let new = Key { year: a.starts_on.year(), on: a.starts_on, ..old };
         let keys = BTreeSet::from([old, new]);
         let before = counted(&mut tx, &keys).await?;
-        sqlx::query(
+        crate::db::query(
             "UPDATE learning_activities SET kind = $2, title = $3, topic = $4, starts_on = $5, ends_on = $6, year = $7, place_kind = $8, place = $9, \
              teacher = $10, partner_kind = $11, partner = $12, capacity = $13, funding = $14, note = $15 WHERE id = $1",
         )
@@ -602,7 +602,7 @@ impl Store {
         let keys = BTreeSet::from([key]);
         let before = counted(&mut tx, &keys).await?;
         let title: String =
-            sqlx::query("SELECT title FROM learning_activities WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get("title")?;
+            crate::db::query("SELECT title FROM learning_activities WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get("title")?;
         for sql in [
             "DELETE FROM learning_attendance WHERE session_id IN (SELECT id FROM learning_sessions WHERE activity_id = $1)",
             "DELETE FROM learning_sessions WHERE activity_id = $1",
@@ -610,7 +610,7 @@ impl Store {
             "DELETE FROM learning_interest WHERE activity_id = $1",
             "DELETE FROM learning_activities WHERE id = $1",
         ] {
-            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            crate::db::query(sql).bind(id).execute(&mut *tx).await?;
         }
         let after = counted(&mut tx, &keys).await?;
         add_difference(&mut tx, &before, &after).await?;
@@ -633,15 +633,18 @@ impl Store {
 
     pub async fn activity(&self, id: i64) -> Result<ActivityRow> {
         let sql = format!("{ACTIVITY_SELECT} WHERE a.id = $1");
-        let r =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("hoạt động"))?;
+        let r = crate::db::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("hoạt động"))?;
         activity_row(&r)
     }
 
     /// A centre's activities of a year, by start date.
     pub async fn centre_activities(&self, centre_id: i64, year: i16) -> Result<Vec<ActivityRow>> {
         let sql = format!("{ACTIVITY_SELECT} WHERE a.centre_id = $1 AND a.year = $2 ORDER BY a.starts_on, a.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(centre_id).bind(i64::from(year)).fetch_all(self.pool()).await?;
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(centre_id).bind(i64::from(year)).fetch_all(self.pool()).await?;
         rows.iter().map(activity_row).collect()
     }
 
@@ -650,7 +653,7 @@ impl Store {
 
     async fn touch_activity<F>(&self, actor: &Actor, activity: i64, audit: (&str, String, serde_json::Value), f: F) -> Result<i64>
     where
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> futures_core_boxed::BoxFut<'c, Result<i64>>,
+        F: for<'c> FnOnce(&'c mut Conn) -> futures_core_boxed::BoxFut<'c, Result<i64>>,
     {
         let mut tx = self.begin().await?;
         let key = key_of(&mut tx, activity).await?.ok_or(StoreError::NotFound("hoạt động"))?;
@@ -698,7 +701,7 @@ impl Store {
         let id = activity.id;
         self.touch_activity(actor, id, audit, move |conn| {
             Box::pin(async move {
-                let r = sqlx::query(
+                let r = crate::db::query(
                     "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
                 .bind(id)
@@ -707,7 +710,7 @@ impl Store {
                 .bind(title)
                 .fetch_one(&mut *conn)
                 .await?;
-                get_i64(&r, "id")
+                r.i64("id")
             })
         })
         .await
@@ -720,8 +723,8 @@ impl Store {
             ("learning_session.delete", sid.to_string(), serde_json::json!({"session": sid, "held_on": date_text(session.held_on)}));
         self.touch_activity(actor, session.activity_id, audit, move |conn| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(sid).execute(&mut *conn).await?;
-                sqlx::query("DELETE FROM learning_sessions WHERE id = $1").bind(sid).execute(&mut *conn).await?;
+                crate::db::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(sid).execute(&mut *conn).await?;
+                crate::db::query("DELETE FROM learning_sessions WHERE id = $1").bind(sid).execute(&mut *conn).await?;
                 Ok(sid)
             })
         })
@@ -730,7 +733,7 @@ impl Store {
     }
 
     pub async fn learning_sessions(&self, activity_id: i64) -> Result<Vec<LessonRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT s.*, (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = s.id) AS present \
              FROM learning_sessions s WHERE s.activity_id = $1 ORDER BY s.held_on, s.id",
         )
@@ -741,7 +744,7 @@ impl Store {
     }
 
     pub async fn learning_session(&self, id: i64) -> Result<LessonRow> {
-        let r = sqlx::query("SELECT s.*, (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = s.id) AS present FROM learning_sessions s WHERE s.id = $1")
+        let r = crate::db::query("SELECT s.*, (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = s.id) AS present FROM learning_sessions s WHERE s.id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -751,11 +754,11 @@ impl Store {
 
     /// The enrolment ids present at a session.
     pub async fn present_at(&self, session_id: i64) -> Result<BTreeSet<i64>> {
-        let rows = sqlx::query("SELECT enrolment_id FROM learning_attendance WHERE session_id = $1")
+        let rows = crate::db::query("SELECT enrolment_id FROM learning_attendance WHERE session_id = $1")
             .bind(session_id)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| get_i64(r, "enrolment_id")).collect()
+        rows.iter().map(|r| r.i64("enrolment_id")).collect()
     }
 
     /// Điểm danh: the whole roll of a session in one transaction (those present; the others
@@ -768,25 +771,25 @@ impl Store {
         let n = self
             .touch_activity(actor, activity, audit, move |conn| {
                 Box::pin(async move {
-                    let rows = sqlx::query("SELECT id FROM learning_enrolments WHERE activity_id = $1")
+                    let rows = crate::db::query("SELECT id FROM learning_enrolments WHERE activity_id = $1")
                         .bind(activity)
                         .fetch_all(&mut *conn)
                         .await?;
-                    let known: BTreeSet<i64> = rows.iter().map(|r| get_i64(r, "id")).collect::<Result<_>>()?;
+                    let known: BTreeSet<i64> = rows.iter().map(|r| r.i64("id")).collect::<Result<_>>()?;
                     if let Some(bad) = ids.iter().find(|i| !known.contains(i)) {
                         return Err(StoreError::invalid("present", format!("Người học số {bad} không có trong danh sách lớp")));
                     }
-                    sqlx::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(sid).execute(&mut *conn).await?;
+                    crate::db::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(sid).execute(&mut *conn).await?;
                     for chunk in ids.chunks(400) {
                         let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
                         let sql = format!("INSERT INTO learning_attendance (session_id, enrolment_id) VALUES {}", values.join(", "));
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sid);
+                        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(sid);
                         for e in chunk {
                             q = q.bind(*e);
                         }
                         q.execute(&mut *conn).await?;
                     }
-                    sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
+                    crate::db::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
                         .bind(sid)
                         .bind(now_text())
                         .bind(i64::try_from(ids.len()).unwrap_or(0))
@@ -808,12 +811,14 @@ impl Store {
         let n = self
             .touch_activity(actor, aid, audit, move |conn| {
                 Box::pin(async move {
+                    let rows = crate::db::query("SELECT id FROM learning_enrolments WHERE activity_id = $1")
+                        .bind(aid)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    let known: BTreeSet<i64> = rows.iter().map(|r| r.i64("id")).collect::<Result<_>>()?;
                     let rows =
-                        sqlx::query("SELECT id FROM learning_enrolments WHERE activity_id = $1").bind(aid).fetch_all(&mut *conn).await?;
-                    let known: BTreeSet<i64> = rows.iter().map(|r| get_i64(r, "id")).collect::<Result<_>>()?;
-                    let rows =
-                        sqlx::query("SELECT id FROM learning_sessions WHERE activity_id = $1").bind(aid).fetch_all(&mut *conn).await?;
-                    let sessions: BTreeSet<i64> = rows.iter().map(|r| get_i64(r, "id")).collect::<Result<_>>()?;
+                        crate::db::query("SELECT id FROM learning_sessions WHERE activity_id = $1").bind(aid).fetch_all(&mut *conn).await?;
+                    let sessions: BTreeSet<i64> = rows.iter().map(|r| r.i64("id")).collect::<Result<_>>()?;
                     let mut total = 0i64;
                     for (sid, present) in &rolls {
                         if !sessions.contains(sid) {
@@ -822,18 +827,18 @@ impl Store {
                         if let Some(bad) = present.iter().find(|i| !known.contains(i)) {
                             return Err(StoreError::invalid("present", format!("Người học số {bad} không có trong danh sách lớp")));
                         }
-                        sqlx::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(*sid).execute(&mut *conn).await?;
+                        crate::db::query("DELETE FROM learning_attendance WHERE session_id = $1").bind(*sid).execute(&mut *conn).await?;
                         let ids: Vec<i64> = present.iter().copied().collect();
                         for chunk in ids.chunks(400) {
                             let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
                             let sql = format!("INSERT INTO learning_attendance (session_id, enrolment_id) VALUES {}", values.join(", "));
-                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(*sid);
+                            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(*sid);
                             for e in chunk {
                                 q = q.bind(*e);
                             }
                             q.execute(&mut *conn).await?;
                         }
-                        sqlx::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
+                        crate::db::query("UPDATE learning_sessions SET roll_taken_at = $2, present = $3 WHERE id = $1")
                             .bind(*sid)
                             .bind(now_text())
                             .bind(i64::try_from(ids.len()).unwrap_or(0))
@@ -865,12 +870,12 @@ impl Store {
             Box::pin(async move {
                 let (citizen, name, birth_year, sex, ethnicity, village) = match learner {
                     Learner::Citizen(c) => {
-                        let r = sqlx::query("SELECT full_name, birth_date, sex, ethnicity, village FROM reg_citizens WHERE id = $1")
+                        let r = crate::db::query("SELECT full_name, birth_date, sex, ethnicity, village FROM reg_citizens WHERE id = $1")
                             .bind(c)
                             .fetch_optional(&mut *conn)
                             .await?
                             .ok_or(StoreError::NotFound("công dân"))?;
-                        let dup = sqlx::query("SELECT 1 AS x FROM learning_enrolments WHERE activity_id = $1 AND citizen_id = $2")
+                        let dup = crate::db::query("SELECT 1 AS x FROM learning_enrolments WHERE activity_id = $1 AND citizen_id = $2")
                             .bind(aid)
                             .bind(c)
                             .fetch_optional(&mut *conn)
@@ -885,14 +890,14 @@ impl Store {
                             birth.and_then(|b| b.get(0..4).and_then(|y| y.parse::<i64>().ok())),
                             r.try_get::<Option<String>, _>("sex")?.unwrap_or_default(),
                             r.try_get::<Option<String>, _>("ethnicity")?.unwrap_or_default(),
-                            get_opt_i64(&r, "village")?,
+                            r.opt_i64("village")?,
                         )
                     }
                     Learner::WalkIn { full_name, birth_year, sex, village_id } => {
                         (None, full_name, Some(i64::from(birth_year)), sex, String::new(), village_id)
                     }
                 };
-                let r = sqlx::query(
+                let r = crate::db::query(
                     "INSERT INTO learning_enrolments (activity_id, citizen_id, full_name, birth_year, sex, ethnicity, village_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
@@ -906,7 +911,7 @@ impl Store {
                 .bind(now_text())
                 .fetch_one(&mut *conn)
                 .await?;
-                get_i64(&r, "id")
+                r.i64("id")
             })
         })
         .await
@@ -921,7 +926,7 @@ impl Store {
             ("learning_enrolment.delete", enrolment_id.to_string(), serde_json::json!({"enrolment": enrolment_id})),
             move |conn| {
                 Box::pin(async move {
-                    let n = sqlx::query("SELECT 1 AS x FROM learning_enrolments WHERE id = $1 AND activity_id = $2")
+                    let n = crate::db::query("SELECT 1 AS x FROM learning_enrolments WHERE id = $1 AND activity_id = $2")
                         .bind(enrolment_id)
                         .bind(aid)
                         .fetch_optional(&mut *conn)
@@ -929,9 +934,9 @@ impl Store {
                     if n.is_none() {
                         return Err(StoreError::NotFound("người học"));
                     }
-                    sqlx::query("DELETE FROM learning_attendance WHERE enrolment_id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    sqlx::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    sqlx::query(
+                    crate::db::query("DELETE FROM learning_attendance WHERE enrolment_id = $1").bind(enrolment_id).execute(&mut *conn).await?;
+                    crate::db::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
+                    crate::db::query(
                         "UPDATE learning_sessions SET present = (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = learning_sessions.id) WHERE activity_id = $1",
                     )
                     .bind(aid)
@@ -947,7 +952,7 @@ impl Store {
 
     /// The learners of an activity with the sessions they attended and the hours credited.
     pub async fn enrolments(&self, activity_id: i64) -> Result<Vec<EnrolmentRow>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT e.id, e.citizen_id, c.cccd, e.full_name, e.birth_year, e.sex, COALESCE(v.name, '') AS village, \
              (SELECT COUNT(*) FROM learning_attendance t WHERE t.enrolment_id = e.id) AS attended, \
              (SELECT COALESCE(SUM(s.hours_tenths), 0) FROM learning_attendance t JOIN learning_sessions s ON s.id = t.session_id WHERE t.enrolment_id = e.id) AS hours \
@@ -960,15 +965,15 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(EnrolmentRow {
-                    id: get_i64(r, "id")?,
-                    citizen_id: get_opt_i64(r, "citizen_id")?,
+                    id: r.i64("id")?,
+                    citizen_id: r.opt_i64("citizen_id")?,
                     cccd: r.try_get("cccd")?,
                     full_name: r.try_get("full_name")?,
-                    birth_year: get_opt_i64(r, "birth_year")?,
+                    birth_year: r.opt_i64("birth_year")?,
                     sex: r.try_get("sex")?,
                     village: r.try_get("village")?,
-                    attended: get_i64(r, "attended")?,
-                    hours: Hours(get_i64(r, "hours")?),
+                    attended: r.i64("attended")?,
+                    hours: Hours(r.i64("hours")?),
                 })
             })
             .collect()
@@ -979,7 +984,7 @@ impl Store {
 
     /// The activities a citizen is enrolled in, newest first, with sessions attended and hours.
     pub async fn learning_record(&self, citizen_id: i64) -> Result<Vec<RecordLine>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT a.id, a.title, t.name AS topic_name, t.digital, c.name AS centre_name, a.year, a.starts_on, \
              (SELECT COUNT(*) FROM learning_sessions s WHERE s.activity_id = a.id) AS sessions, \
              (SELECT COUNT(*) FROM learning_attendance x WHERE x.enrolment_id = e.id) AS attended, \
@@ -993,23 +998,23 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(RecordLine {
-                    activity_id: get_i64(r, "id")?,
+                    activity_id: r.i64("id")?,
                     title: r.try_get("title")?,
                     topic_name: r.try_get("topic_name")?,
-                    digital: get_i64(r, "digital")? != 0,
+                    digital: r.i64("digital")? != 0,
                     centre_name: r.try_get::<Option<String>, _>("centre_name")?.unwrap_or_default(),
-                    year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+                    year: i16::try_from(r.i64("year")?).unwrap_or(0),
                     starts_on: parse_date_col(&r.try_get::<String, _>("starts_on")?)?,
-                    sessions: get_i64(r, "sessions")?,
-                    attended: get_i64(r, "attended")?,
-                    hours: Hours(get_i64(r, "hours")?),
+                    sessions: r.i64("sessions")?,
+                    attended: r.i64("attended")?,
+                    hours: Hours(r.i64("hours")?),
                 })
             })
             .collect()
     }
 
     pub async fn other_learning(&self, citizen_id: i64) -> Result<Vec<OtherRow>> {
-        let rows = sqlx::query("SELECT * FROM learning_other WHERE citizen_id = $1 ORDER BY year DESC, id DESC")
+        let rows = crate::db::query("SELECT * FROM learning_other WHERE citizen_id = $1 ORDER BY year DESC, id DESC")
             .bind(citizen_id)
             .fetch_all(self.pool())
             .await?;
@@ -1017,7 +1022,7 @@ impl Store {
     }
 
     pub async fn other_learning_item(&self, id: i64) -> Result<OtherRow> {
-        let r = sqlx::query("SELECT * FROM learning_other WHERE id = $1")
+        let r = crate::db::query("SELECT * FROM learning_other WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -1034,7 +1039,7 @@ impl Store {
         if let Some(t) = &o.topic {
             Self::check_topic(&mut tx, t).await?;
         }
-        let r = sqlx::query(
+        let r = crate::db::query(
             "INSERT INTO learning_other (citizen_id, unit_id, year, title, topic, provider, hours_tenths, evidence, declared_by, by_citizen, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
@@ -1051,7 +1056,7 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&r, "id")?;
+        let id = r.i64("id")?;
         record(
             &mut tx,
             actor,
@@ -1072,7 +1077,7 @@ impl Store {
     /// An officer confirms other learning (xác nhận); confirming twice is refused (409).
     pub async fn other_learning_confirm(&self, actor: &Actor, item: &OtherRow) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE learning_other SET confirmed_by = $2, confirmed_at = $3 WHERE id = $1 AND confirmed_at = ''")
+        let n = crate::db::query("UPDATE learning_other SET confirmed_by = $2, confirmed_at = $3 WHERE id = $1 AND confirmed_at = ''")
             .bind(item.id)
             .bind(&actor.username)
             .bind(now_text())
@@ -1105,7 +1110,7 @@ impl Store {
     /// "Đăng ký quan tâm" of a signed-in user; a second time changes nothing.
     pub async fn register_interest(&self, actor: &Actor, activity: &ActivityRow, user_id: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let dup = sqlx::query("SELECT 1 AS x FROM learning_interest WHERE activity_id = $1 AND user_id = $2")
+        let dup = crate::db::query("SELECT 1 AS x FROM learning_interest WHERE activity_id = $1 AND user_id = $2")
             .bind(activity.id)
             .bind(user_id)
             .fetch_optional(&mut *tx)
@@ -1113,7 +1118,7 @@ impl Store {
         if dup.is_some() {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO learning_interest (activity_id, user_id, created_at) VALUES ($1, $2, $3)")
+        crate::db::query("INSERT INTO learning_interest (activity_id, user_id, created_at) VALUES ($1, $2, $3)")
             .bind(activity.id)
             .bind(user_id)
             .bind(now_text())
@@ -1158,7 +1163,7 @@ impl Store {
 
     /// A citizen of the registry in force today: (id, unit, full name, CCCD).
     pub async fn learning_citizen(&self, id: i64) -> Result<(i64, i64, String, String)> {
-        let r = sqlx::query("SELECT id, unit_id, full_name, cccd FROM reg_citizens WHERE id = $1 AND valid_to > $2")
+        let r = crate::db::query("SELECT id, unit_id, full_name, cccd FROM reg_citizens WHERE id = $1 AND valid_to > $2")
             .bind(id)
             .bind(date_text(crate::today()))
             .fetch_optional(self.pool())
@@ -1169,7 +1174,7 @@ impl Store {
 
     /// The citizen in force today with this CCCD (a citizen's account is named by it).
     pub async fn learning_citizen_by_cccd(&self, cccd: &str) -> Result<Option<(i64, i64, String, String)>> {
-        let r = sqlx::query("SELECT id, unit_id, full_name, cccd FROM reg_citizens WHERE cccd = $1 AND valid_to > $2")
+        let r = crate::db::query("SELECT id, unit_id, full_name, cccd FROM reg_citizens WHERE cccd = $1 AND valid_to > $2")
             .bind(cccd)
             .bind(date_text(crate::today()))
             .fetch_optional(self.pool())
@@ -1194,7 +1199,7 @@ impl Store {
                  $3, $3, $4, 'tai-trung-tam', '', '', 'khong', '', NULL, 'ngan-sach', '', 'bench', $5 FROM ({}) s",
                 series(per_centre)
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            crate::db::query(sqlx::AssertSqlSafe(sql))
                 .bind(c.id)
                 .bind(c.unit_id)
                 .bind(&on)
@@ -1207,22 +1212,22 @@ impl Store {
             "INSERT INTO learning_sessions (activity_id, held_on, hours_tenths, title, roll_taken_at, present) SELECT a.id, a.starts_on, 20, '', 'bench', {learners} FROM learning_activities a CROSS JOIN ({}) s",
             series(sessions)
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
         let sql = format!(
             "INSERT INTO learning_enrolments (activity_id, citizen_id, full_name, birth_year, sex, ethnicity, village_id, created_at) \
              SELECT a.id, NULL, 'Người học ' || s.i, 1940 + (s.i * 7 + a.id) % 70, CASE WHEN (s.i + a.id) % 2 = 0 THEN 'nam' ELSE 'nu' END, \
              CASE WHEN s.i % 5 = 0 THEN 'Tày' ELSE 'Kinh' END, NULL, 'bench' FROM learning_activities a CROSS JOIN ({}) s",
             series(learners)
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
-        sqlx::query(
+        crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        crate::db::query(
             "INSERT INTO learning_attendance (session_id, enrolment_id) SELECT s.id, e.id FROM learning_sessions s JOIN learning_enrolments e ON e.activity_id = s.activity_id",
         )
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         // Fresh statistics for the planner, as a maintained database has.
-        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        crate::db::query("ANALYZE").execute(self.pool()).await?;
         Ok(())
     }
 
@@ -1237,7 +1242,12 @@ impl Store {
         let acts = "WITH acts AS (SELECT a.id, a.topic, a.centre_id FROM learning_activities a WHERE a.year = $2 AND ($4 IS NULL OR a.centre_id = $4) \
              AND a.unit_id IN (SELECT k.descendant_id FROM unit_closure k WHERE k.ancestor_id = $1 AND k.valid_from <= $3 AND k.valid_to > $3)) ";
         let run = |sql: String| {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(i64::from(year)).bind(date_text(on)).bind(centre).fetch_all(self.pool())
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(scope)
+                .bind(i64::from(year))
+                .bind(date_text(on))
+                .bind(centre)
+                .fetch_all(self.pool())
         };
         let mut topics: BTreeMap<String, TopicLine> = BTreeMap::new();
         for r in self.learning_topics().await? {
@@ -1245,12 +1255,12 @@ impl Store {
         }
         let mut report = YearReport { year, ..Default::default() };
         for r in run(format!("{acts}SELECT topic, COUNT(*) AS n FROM acts GROUP BY topic")).await? {
-            let n = get_i64(&r, "n")?;
+            let n = r.i64("n")?;
             topics.entry(r.try_get("topic")?).or_default().activities += n;
             report.activities += n;
         }
         for r in run(format!("{acts}SELECT COUNT(DISTINCT centre_id) AS c FROM acts")).await? {
-            report.centres = get_i64(&r, "c")?;
+            report.centres = r.i64("c")?;
         }
         for r in run(format!(
             "{acts}SELECT acts.topic, COUNT(*) AS n, COALESCE(SUM(s.present), 0) AS p, COALESCE(SUM(s.present * s.hours_tenths), 0) AS h \
@@ -1258,7 +1268,7 @@ impl Store {
         ))
         .await?
         {
-            let (n, p, h) = (get_i64(&r, "n")?, get_i64(&r, "p")?, get_i64(&r, "h")?);
+            let (n, p, h) = (r.i64("n")?, r.i64("p")?, r.i64("h")?);
             let t = topics.entry(r.try_get("topic")?).or_default();
             t.sessions += n;
             t.hours.0 += h;
@@ -1275,13 +1285,13 @@ impl Store {
         ))
         .await?
         {
-            let n = get_i64(&r, "n")?;
+            let n = r.i64("n")?;
             topics.entry(r.try_get("topic")?).or_default().enrolments += n;
             report.enrolments += n;
             let sex: String = r.try_get("sex")?;
             let sex = hoctap_domain::registry::person::Sex::parse(&sex).map(|s| s.label().to_string()).unwrap_or_else(|| "Chưa rõ".into());
             *by_sex.entry(sex).or_default() += n;
-            *by_age.entry(AgeGroup::of(get_opt_i64(&r, "birth_year")?, i64::from(year))).or_default() += n;
+            *by_age.entry(AgeGroup::of(r.opt_i64("birth_year")?, i64::from(year))).or_default() += n;
             let eth: String = r.try_get("ethnicity")?;
             *by_ethnicity.entry(if eth.is_empty() { "Chưa rõ".into() } else { eth }).or_default() += n;
         }
@@ -1291,7 +1301,7 @@ impl Store {
         ))
         .await?
         {
-            report.learners = get_i64(&r, "c")? + get_opt_i64(&r, "w")?.unwrap_or(0);
+            report.learners = r.i64("c")? + r.opt_i64("w")?.unwrap_or(0);
         }
         report.by_topic = topics.into_values().filter(|t| t.activities > 0).collect();
         report.by_sex = by_sex.into_iter().collect();
@@ -1301,37 +1311,37 @@ impl Store {
     }
 }
 
-fn centre_row(r: &sqlx::any::AnyRow) -> Result<CentreRow> {
+fn centre_row(r: &Row) -> Result<CentreRow> {
     Ok(CentreRow {
-        id: get_i64(r, "id")?,
-        unit_id: get_i64(r, "unit_id")?,
+        id: r.i64("id")?,
+        unit_id: r.i64("unit_id")?,
         unit_name: r.try_get("unit_name")?,
         code: r.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
         name: r.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
     })
 }
 
-fn citizen_tuple(r: &sqlx::any::AnyRow) -> Result<(i64, i64, String, String)> {
+fn citizen_tuple(r: &Row) -> Result<(i64, i64, String, String)> {
     Ok((
-        get_i64(r, "id")?,
-        get_i64(r, "unit_id")?,
+        r.i64("id")?,
+        r.i64("unit_id")?,
         r.try_get::<Option<String>, _>("full_name")?.unwrap_or_default(),
         r.try_get::<Option<String>, _>("cccd")?.unwrap_or_default(),
     ))
 }
 
-fn other_row(r: &sqlx::any::AnyRow) -> Result<OtherRow> {
+fn other_row(r: &Row) -> Result<OtherRow> {
     Ok(OtherRow {
-        id: get_i64(r, "id")?,
-        citizen_id: get_i64(r, "citizen_id")?,
-        unit_id: get_i64(r, "unit_id")?,
-        year: i16::try_from(get_i64(r, "year")?).unwrap_or(0),
+        id: r.i64("id")?,
+        citizen_id: r.i64("citizen_id")?,
+        unit_id: r.i64("unit_id")?,
+        year: i16::try_from(r.i64("year")?).unwrap_or(0),
         title: r.try_get("title")?,
         topic: r.try_get("topic")?,
         provider: r.try_get("provider")?,
-        hours: Hours(get_i64(r, "hours_tenths")?),
+        hours: Hours(r.i64("hours_tenths")?),
         evidence: r.try_get("evidence")?,
-        by_citizen: get_i64(r, "by_citizen")? != 0,
+        by_citizen: r.i64("by_citizen")? != 0,
         confirmed_by: r.try_get("confirmed_by")?,
         confirmed_at: r.try_get("confirmed_at")?,
     })
