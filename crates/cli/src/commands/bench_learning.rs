@@ -37,7 +37,7 @@ fn pct(times: &mut [Duration], p: f64) -> f64 {
 
 async fn user(store: &Store, name: &str) -> Result<CurrentUser, Box<dyn std::error::Error>> {
     let u = store.user_by_username(name).await?.ok_or("thiếu tài khoản mẫu")?;
-    Ok(CurrentUser { user: u, csrf: String::new(), session_hash: String::new() })
+    Ok(CurrentUser { user: u, csrf: String::new(), session_hash: String::new(), unread: 0 })
 }
 
 pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
