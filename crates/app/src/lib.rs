@@ -18,6 +18,7 @@ pub mod notify;
 pub mod registries;
 pub mod secret;
 pub mod sync;
+pub mod sites;
 pub mod units;
 pub mod upload;
 pub mod user;

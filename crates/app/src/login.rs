@@ -25,7 +25,7 @@ const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// A source address as throttling keys and the audit log name it: a hash, never the address.
 /// An IPv6 address counts by its /64 (one subscriber's network), so rotating through the
 /// addresses one line holds neither escapes the limit nor writes new audit rows.
-fn address_id(addr: std::net::IpAddr) -> String {
+pub(crate) fn address_id(addr: std::net::IpAddr) -> String {
     let source = match addr {
         std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
             let s = v6.segments();

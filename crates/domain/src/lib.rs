@@ -15,6 +15,7 @@ pub mod learning;
 pub mod plan;
 pub mod recognition;
 pub mod registry;
+pub mod site;
 pub mod stats;
 pub mod text;
 pub mod unit;

@@ -33,6 +33,7 @@ mod registry;
 mod reorg;
 mod replica;
 mod review;
+mod sites;
 mod sources;
 mod stats;
 mod summaries;
@@ -71,6 +72,10 @@ pub use registry::{
 };
 pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;
+pub use sites::{
+    PostContent, PostRow, PostVersionRow, PostWithSite, PublicDecision, PublicRecognition, SITE_HOI, SITE_UNIT, SiteFile, SiteRow,
+    stored_time,
+};
 pub use stats::{Basis, Drift, MetricChanges, RecountReport, values_at};
 pub use sync::{STALE_FIELD, SyncMeta, SyncOutcome, SyncSeen};
 pub use units::{AttributeRow, LineageEntry, RebaseInfo, RebasePart, TreeNode, UnitRow};

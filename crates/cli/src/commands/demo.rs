@@ -329,6 +329,7 @@ pub async fn seed_all(
 ) -> Result<(i64, i64), Box<dyn std::error::Error>> {
     let (province, commune) = seed(store).await?;
     seed_association(store, commune).await?;
+    super::demo_sites::seed_sites(store, province).await?;
     let started = std::time::Instant::now();
     let stats = seed_statistics(store, stat_communes, deployment_key).await?;
     println!("Dữ liệu thống kê mẫu: {stats} ({:.1} giây).", started.elapsed().as_secs_f64());

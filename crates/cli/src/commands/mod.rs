@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod demo;
 pub mod demo_citizen;
 pub mod demo_learning;
+pub mod demo_sites;
 pub mod export;
 pub mod fund;
 pub mod r#gen;

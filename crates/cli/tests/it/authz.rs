@@ -108,6 +108,8 @@ const AUDIT: &[Role] = &[Ad, Uo, Re, Si];
 const ADMIN: &[Role] = &[Ad];
 /// Who sends changes made offline: those who fill registry or dossier forms, and citizens.
 const SYNC: &[Role] = &[Ad, Uo, Ao, Ci];
+/// Editors of the public sites (`hoctap_app::sites::role_edits`).
+const SITE: &[Role] = &[Ad, Uo, Ao];
 /// Everybody logged in, scope checked.
 const ALL: &[Role] = &[Ad, Uo, Re, Si, Ao, Mr, Ci];
 
@@ -154,6 +156,11 @@ pub(crate) enum Obj {
     LearningSession,
     Citizen,
     OtherLearning,
+    /// A public site (the branch's), by id and by address; an item of it, by id and address.
+    Site,
+    SiteSlug,
+    Post,
+    PostSlug,
 }
 
 /// How far an object is seen.
@@ -209,9 +216,9 @@ pub(crate) const ROWS: &[Row] = &[
     row(GET, "/static/icons/hoctap-512.png", Public, &[]),
     row(GET, "/ngoai-tuyen", LoggedIn, &[]),
     // pages::mod
-    row(GET, "/", LoggedIn, &[]),
     row(POST, "/trang-chu/nhac-bao-cao", Roles(EDIT), &[]),
     row(POST, "/trang-chu/tra-bao-cao", Roles(EDIT), &[]),
+    row(GET, "/", Public, &[]),
     row(GET, "/dang-nhap", Public, &[]),
     row(POST, "/dang-nhap", LoginForm, &[]),
     row(POST, "/dang-xuat", Logout, &[]),
@@ -518,6 +525,30 @@ pub(crate) const ROWS: &[Row] = &[
     row(GET, "/thong-bao", LoggedIn, &[]),
     row(POST, "/thong-bao/da-doc", LoggedIn, &[]),
     row(POST, "/thong-bao/cai-dat", LoggedIn, &[]),
+    // sites
+    row(GET, "/hoi", Public, &[]),
+    row(GET, "/hoi/{slug}", PublicLookup, &[O::SiteSlug]),
+    row(GET, "/hoi/{slug}/feed.atom", PublicLookup, &[O::SiteSlug]),
+    row(GET, "/hoi/{slug}/bai/{post}", PublicLookup, &[O::SiteSlug, O::PostSlug]),
+    row(GET, "/hoi/{slug}/{muc}", PublicLookup, &[O::SiteSlug, O::Slug]),
+    row(GET, "/don-vi/{id}/trang", PublicLookup, &[O::CommuneCode]),
+    row(GET, "/don-vi/{id}/trang/feed.atom", PublicLookup, &[O::CommuneCode]),
+    row(GET, "/don-vi/{id}/trang/bai/{post}", PublicLookup, &[O::CommuneCode, O::PostSlug]),
+    row(GET, "/don-vi/{id}/trang/{muc}", PublicLookup, &[O::CommuneCode, O::Slug]),
+    row(GET, "/tim-kiem", Public, &[]),
+    row(GET, "/sitemap.xml", Public, &[]),
+    row(GET, "/tep/{sha}", PublicLookup, &[O::Upload]),
+    row(GET, "/ket-qua/{code}", PublicLookup, &[O::CommuneCode]),
+    row(GET, "/tra-cuu-danh-hieu", Public, &[]),
+    row(GET, "/trang-tin", Roles(SITE), &[]),
+    row(GET, "/trang-tin/{site}", Roles(SITE), &[O::Site]),
+    row(POST, "/trang-tin/{site}", Roles(SITE), &[O::Site]),
+    row(GET, "/trang-tin/bai/{post}", Roles(SITE), &[O::Post]),
+    row(POST, "/trang-tin/bai/{post}", Roles(SITE), &[O::Post]),
+    row(GET, "/trang-tin/bai/{post}/xem-truoc", Roles(SITE), &[O::Post]),
+    row(POST, "/trang-tin/bai/{post}/dang", Roles(SITE), &[O::Post]),
+    row(POST, "/trang-tin/bai/{post}/go", Roles(SITE), &[O::Post]),
+    row(GET, "/trang-tin/bai/{post}/lich-su", Roles(SITE), &[O::Post]),
 ];
 
 /// The objects of both sides: (in the demo commune or province, in another province, how far
@@ -638,6 +669,8 @@ const MULTIPART: &[&str] = &[
     "/dot-danh-gia/*/bang-cham",
     "/dot-danh-gia/*/minh-chung-chung",
     "/hoc-tap/hoat-dong/*/diem-danh",
+    "/trang-tin/*",
+    "/trang-tin/bai/*",
 ];
 
 /// The path with each numeric or slug segment after a known prefix replaced by `*`, for
@@ -654,6 +687,10 @@ fn path_pattern(path: &str) -> String {
             } else {
                 s
             }
+            let site_post = i == 3 && segs[1] == "trang-tin" && segs[2] == "bai";
+            let listed =
+                i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia" | "trang-tin") && *s != "bai";
+            if site_post || listed { "*" } else { s }
         })
         .collect::<Vec<_>>()
         .join("/")
@@ -734,6 +771,26 @@ async fn side(
     };
     let posted = store.fund_post(&actor, &branch, &entry, None, today, None).await.unwrap();
     o.insert(O::EntryNo, posted.entry_no.clone());
+    // The branch's public site with a draft.
+    let site = store.site_of_branch(branch.id).await.unwrap();
+    let html = hoctap_app::sites::render_markdown("Tin **Ma Trận**");
+    let content = hoctap_store::PostContent {
+        kind: hoctap_domain::site::PostKind::News,
+        title: &format!("Tin Ma Trận {tag}"),
+        summary: "",
+        body_md: "Tin **Ma Trận**",
+        body_html: &html,
+        topic: "",
+        video_url: "",
+        search_text: "tin ma tran",
+        cover: None,
+        file: None,
+    };
+    let post = store.post_create(&actor, &site, &content).await.unwrap();
+    o.insert(O::Site, site.id.to_string());
+    o.insert(O::SiteSlug, site.slug.clone());
+    o.insert(O::Post, post.id.to_string());
+    o.insert(O::PostSlug, post.slug.clone());
 
     // A campaign of the commune with a dossier and its evidence.
     let year = today.year().to_string();
@@ -948,7 +1005,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let theirs = side(app, &other_officer, other_province, other_commune.id, other_plan, "B").await;
 
     let level = |o: Obj| match o {
-        O::Slug | O::CriteriaSet | O::Code | O::Plan => Level::Global,
+        O::Slug | O::CriteriaSet | O::Code | O::Plan | O::SiteSlug | O::PostSlug => Level::Global,
         O::RewardDecision | O::Reward => Level::Missing,
         O::Movement => Level::Shared,
         // A task handed to the commune is read there too.

@@ -32,6 +32,7 @@ mod offline;
 mod registries;
 mod replicas;
 mod smtp_sink;
+mod sites;
 mod stats;
 mod uploads;
 mod workflow;

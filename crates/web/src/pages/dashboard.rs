@@ -276,7 +276,7 @@ fn as_f64(n: Number) -> f64 {
 }
 
 /// The level of a unit, for choosing which indicators apply.
-fn level_of(unit: Option<&UnitRow>) -> Level {
+pub fn level_of(unit: Option<&UnitRow>) -> Level {
     match unit.map(|u| u.kind) {
         None => Level::National,
         Some(UnitKind::Province) => Level::Province,

@@ -70,8 +70,9 @@ async fn page(state: &AppState, user: &CurrentUser, done: Option<String>, errors
 }
 
 async fn home(State(state): State<AppState>, auth::MaybeUser(user): auth::MaybeUser, headers: HeaderMap) -> WebResult<Response> {
+    // Visitors get the public portal; logged-in users their work home.
     let Some(user) = user else {
-        return Ok(Redirect::to("/dang-nhap").into_response());
+        return super::sites::portal_home(&state, &headers).await;
     };
     let done = super::take_flash(&headers);
     let shown = done.is_some();

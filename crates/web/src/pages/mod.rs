@@ -19,6 +19,7 @@ pub mod offline;
 pub mod plans;
 pub mod registries;
 pub mod report;
+pub mod sites;
 pub mod units;
 pub mod users;
 
@@ -59,6 +60,7 @@ pub fn routes() -> Routes {
         .merge(offline::routes())
         .merge(citizen::routes())
         .merge(notifications::routes())
+        .merge(sites::routes())
 }
 
 /// What every page shows around its content: who is logged in, the CSRF token for forms.
