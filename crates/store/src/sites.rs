@@ -177,9 +177,11 @@ fn with_site(r: &AnyRow) -> Result<PostWithSite> {
 /// The condition of a visible item, `$1` being now.
 const VISIBLE: &str = "p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= $1)";
 
-/// Now as stored: RFC 3339 in UTC, whole seconds (text order is time order).
+/// A time as stored: RFC 3339 in UTC, whole seconds cut down (text order is time order; an
+/// item published "now" is never a fraction of a second in the future).
 pub fn stored_time(t: jiff::Timestamp) -> String {
-    t.round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+    let round = jiff::TimestampRound::new().smallest(jiff::Unit::Second).mode(jiff::RoundMode::Trunc);
+    t.round(round).map(|t| t.to_string()).unwrap_or_default()
 }
 
 impl Store {
@@ -488,7 +490,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let before = post_in(&mut tx, id).await?;
         let at = match status {
-            Status::Published => Some(publish_at.map_or_else(now_text, str::to_string)),
+            Status::Published => Some(publish_at.map_or_else(|| stored_time(jiff::Timestamp::now()), str::to_string)),
             _ => before.publish_at.clone(),
         };
         sqlx::query("UPDATE site_posts SET status = $1, publish_at = $2, version = version + 1, updated_at = $3 WHERE id = $4")

@@ -46,6 +46,8 @@ pub enum Cmd {
     Hello(super::bench_pages::HelloArgs),
     /// Ba tệp 20 MB (hợp lệ 1.048.576 dòng, rồi các tệp độc hại) cùng được kiểm tra qua trang nhập sổ: độ trễ /healthz và bộ nhớ đỉnh của máy chủ.
     Uploads(super::bench_uploads::Args),
+    /// Trang công khai ở quy mô cả nước: mọi tỉnh, xã có trang với các bài đã đăng; p50/p95/p99 của cổng, trang chủ, bài, tìm kiếm, 304.
+    Public(super::bench_public::Args),
     /// Lập và chấm 1.000 hồ sơ hộ từ bảng chấm; trang đợt 5.000 hồ sơ có lọc (p50, p95).
     Bulk(super::bench_bulk::Args),
     /// Điểm danh 60 người học (p50, p95); báo cáo năm của tỉnh trên 1.000 trung tâm và 2 triệu lượt điểm danh.
@@ -92,6 +94,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Hello(a) => super::bench_pages::hello(a).await,
         Cmd::Bulk(a) => super::bench_bulk::run(a).await,
         Cmd::Learning(a) => super::bench_learning::run(a).await,
+        Cmd::Public(a) => super::bench_public::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client

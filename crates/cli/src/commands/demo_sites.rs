@@ -110,6 +110,18 @@ const COMMUNE_POSTS: &[DemoPost] = &[
     },
 ];
 
+const UNIT_POSTS: &[DemoPost] = &[DemoPost {
+    kind: "van-ban",
+    title: "Thông báo lịch tự đánh giá Công dân học tập",
+    summary: "Công dân tự đánh giá trên phần mềm hoặc tại nhà văn hóa thôn.",
+    body: "UBND xã thông báo lịch tự đánh giá **Công dân học tập** năm nay.",
+    topic: "",
+    video: "",
+    cover: None,
+    pdf: None,
+    publish_in_days: Some(0),
+}];
+
 async fn write(store: &Store, actor: &Actor, site: &hoctap_store::SiteRow, posts: &[DemoPost]) -> Result<(), Box<dyn std::error::Error>> {
     for p in posts {
         let f = PostForm {
@@ -148,6 +160,10 @@ pub async fn seed_sites(store: &Store, province: i64) -> Result<(), Box<dyn std:
     if let Ok(xa_branch) = store.branch_by_code("HKH-XA-MAU").await {
         let xa = store.site_of_branch(xa_branch.id).await?;
         write(store, &actor, &xa, COMMUNE_POSTS).await?;
+        // The commune's own site (UBND xã), with one notice.
+        let commune = store.unit(xa.unit_id).await?;
+        let own = store.ensure_unit_site(commune.id, &commune.code, &commune.name).await?;
+        write(store, &actor, &own, UNIT_POSTS).await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod bench_common;
 pub mod bench_dashboard;
 pub mod bench_learning;
 pub mod bench_pages;
+pub mod bench_public;
 pub mod bench_uploads;
 pub mod criteria;
 pub mod demo;

@@ -109,6 +109,10 @@ impl Chrome {
         self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::ManageUsers))
     }
 
+    pub fn can_edit_sites(&self) -> bool {
+        self.user.as_ref().is_some_and(hoctap_app::sites::role_edits)
+    }
+
     pub fn can_read_audit(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.user.role.may(hoctap_domain::access::Action::ReadAudit))
     }
