@@ -62,6 +62,14 @@ impl Status {
     pub fn parse(s: &str) -> Result<Self, SiteError> {
         [Self::Draft, Self::Published, Self::Unpublished].into_iter().find(|k| k.code() == s).ok_or(SiteError::Kind)
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Bản nháp",
+            Self::Published => "Đã đăng",
+            Self::Unpublished => "Đã gỡ",
+        }
+    }
 }
 
 /// An item's state as a visitor and the editor see it at a moment.

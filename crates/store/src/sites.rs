@@ -413,7 +413,7 @@ impl Store {
                 entity: "site_post",
                 entity_id: id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({"site": site.name, "kind": c.kind.code(), "title": c.title})),
+                after: Some(serde_json::json!({"title": c.title, "kind": c.kind.label(), "status": Status::Draft.label()})),
             },
         )
         .await?;
@@ -514,8 +514,8 @@ impl Store {
                 },
                 entity: "site_post",
                 entity_id: id.to_string(),
-                before: Some(serde_json::json!({"status": before.status, "publish_at": before.publish_at})),
-                after: Some(serde_json::json!({"status": post.status, "publish_at": post.publish_at, "title": post.title})),
+                before: Some(serde_json::json!({"status": status_label(&before.status), "from": before.publish_at})),
+                after: Some(serde_json::json!({"title": post.title, "status": status_label(&post.status), "from": post.publish_at})),
             },
         )
         .await?;
@@ -749,6 +749,11 @@ impl Store {
         tx.commit().await?;
         get_i64(&row, "n")
     }
+}
+
+/// A stored status as the audit log shows it.
+fn status_label(code: &str) -> &'static str {
+    Status::parse(code).map_or("", Status::label)
 }
 
 async fn post_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<PostRow> {

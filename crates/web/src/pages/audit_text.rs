@@ -49,6 +49,11 @@ pub fn action_label(action: &str) -> String {
         "registry.export" => "Xuất sổ ra tệp",
         "registry.bulk_insert" => "Nạp hàng loạt vào sổ",
         "criteria_set.save" => "Lưu bộ tiêu chí",
+        "site_post.create" => "Viết bài trên trang thông tin",
+        "site_post.update" => "Sửa bài trên trang thông tin",
+        "site_post.publish" => "Đăng bài (ngay hoặc hẹn giờ) trên trang thông tin",
+        "site_post.unpublish" => "Gỡ bài khỏi trang thông tin",
+        "site_post.draft" => "Đưa bài về bản nháp",
         "campaign.open" => "Mở đợt đánh giá",
         "assessment.create" => "Lập hồ sơ đánh giá",
         "assessment.answers" => "Ghi kết quả tự đánh giá",
@@ -110,6 +115,7 @@ pub const ACTION_GROUPS: &[(&str, &str)] = &[
     ("fund.", "Quỹ khuyến học"),
     ("association.", "Hội Khuyến học"),
     ("criteria_set.", "Bộ tiêu chí"),
+    ("site_post.", "Trang thông tin"),
 ];
 
 /// What kind of object an entry is about.
@@ -145,6 +151,7 @@ pub fn entity_label(entity: &str) -> String {
         "nomination" => "Hồ sơ đề nghị khen thưởng",
         "reward_decision" => "Quyết định khen thưởng",
         "association_officer" => "Cán bộ Hội",
+        "site_post" => "Bài trên trang thông tin",
         _ => "Dữ liệu",
     }
     .to_string()

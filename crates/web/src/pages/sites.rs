@@ -352,7 +352,7 @@ async fn section(state: &AppState, headers: &HeaderMap, s: PublicSite, muc: &str
                 None => topics.push((topic, vec![i])),
             }
         }
-        topics.sort_by(|a, b| hoctap_domain::text::fold(&a.0).cmp(&hoctap_domain::text::fold(&b.0)));
+        topics.sort_by_key(|t| hoctap_domain::text::fold(&t.0));
         Vec::new()
     } else {
         items
@@ -824,7 +824,7 @@ async fn site_admin_page(
 ) -> WebResult<SiteAdmin> {
     let site = app::site_for_edit(&state.store, user, site_id).await?;
     let posts = state.store.posts(site.id, None, None, 500).await?.iter().map(edit_line).collect();
-    Ok(SiteAdmin { chrome: Chrome::new(&format!("Quản trị {}", site.name), user), site, posts, kinds: app::kinds(), form, errors })
+    Ok(SiteAdmin { chrome: Chrome::new(format!("Quản trị {}", site.name), user), site, posts, kinds: app::kinds(), form, errors })
 }
 
 async fn site_admin(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap, Path(site): Path<i64>) -> WebResult<Response> {
@@ -918,7 +918,7 @@ async fn edit_page(
         file: None,
     });
     Ok(EditPost {
-        chrome: Chrome::new(&format!("Sửa bài: {}", post.title), user),
+        chrome: Chrome::new(format!("Sửa bài: {}", post.title), user),
         public_url: st.public().then(|| format!("{}/bai/{}", site.path(), post.slug)),
         publish_at: post
             .publish_at
@@ -1012,5 +1012,5 @@ async fn history(State(state): State<AppState>, user: CurrentUser, Path(post): P
             (v, label.to_string(), at)
         })
         .collect();
-    render(&History { chrome: Chrome::new(&format!("Lịch sử: {}", post.title), &user), site, post, versions })
+    render(&History { chrome: Chrome::new(format!("Lịch sử: {}", post.title), &user), site, post, versions })
 }
