@@ -5,12 +5,11 @@
 //! names and place only). Rules (slugs, states, checked input) are `hoctap_domain::site`.
 
 use crate::audit::{AuditEntry, record};
-use crate::{Actor, Result, Store, StoreError, date_text, get_i64, get_opt_i64, now_text};
+use crate::db::{Conn, Row, query};
+use crate::{Actor, Result, Store, StoreError, date_text, now_text};
 use hoctap_domain::site::{PostKind, Status, slugify};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A site: of a branch of the association (`hoi`) or of a unit (`don-vi`).
 #[derive(Debug, Clone, Serialize)]
@@ -132,21 +131,21 @@ const POST_COLS: &str = "p.id, p.site_id, p.kind, p.slug, p.title, p.summary, p.
 
 const SITE_COLS: &str = "s.id AS s_id, s.kind AS s_kind, s.branch_id AS s_branch, s.unit_id AS s_unit, s.slug AS s_slug, s.name AS s_name";
 
-fn site_from(r: &AnyRow) -> Result<SiteRow> {
+fn site_from(r: &Row) -> Result<SiteRow> {
     Ok(SiteRow {
-        id: get_i64(r, "s_id")?,
+        id: r.i64("s_id")?,
         kind: r.try_get("s_kind")?,
-        branch_id: get_opt_i64(r, "s_branch")?,
-        unit_id: get_i64(r, "s_unit")?,
+        branch_id: r.opt_i64("s_branch")?,
+        unit_id: r.i64("s_unit")?,
         slug: r.try_get("s_slug")?,
         name: r.try_get("s_name")?,
     })
 }
 
-fn post_from(r: &AnyRow) -> Result<PostRow> {
+fn post_from(r: &Row) -> Result<PostRow> {
     Ok(PostRow {
-        id: get_i64(r, "id")?,
-        site_id: get_i64(r, "site_id")?,
+        id: r.i64("id")?,
+        site_id: r.i64("site_id")?,
         kind: r.try_get("kind")?,
         slug: r.try_get("slug")?,
         title: r.try_get("title")?,
@@ -162,14 +161,14 @@ fn post_from(r: &AnyRow) -> Result<PostRow> {
         file_mime: r.try_get("file_mime")?,
         status: r.try_get("status")?,
         publish_at: r.try_get("publish_at")?,
-        version: get_i64(r, "version")?,
+        version: r.i64("version")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
 }
 
-fn with_site(r: &AnyRow) -> Result<PostWithSite> {
+fn with_site(r: &Row) -> Result<PostWithSite> {
     let site = site_from(r)?;
     Ok(PostWithSite { post: post_from(r)?, site_name: site.name.clone(), site_path: site.path() })
 }
@@ -188,7 +187,7 @@ impl Store {
     /// Gives every branch of the association that has none its site, at an address made from
     /// its name (`hoi-khuyen-hoc-xa-…`, `-2` when taken); returns how many were made.
     pub async fn sync_branch_sites(&self) -> Result<usize> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT b.id, b.name, b.unit_id FROM reg_association_branches b \
              WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.branch_id = b.id) ORDER BY b.id",
         )
@@ -201,27 +200,27 @@ impl Store {
         for r in &rows {
             let name: String = r.try_get("name")?;
             let base = match slugify(&name) {
-                s if s.is_empty() => format!("hoi-{}", get_i64(r, "id")?),
+                s if s.is_empty() => format!("hoi-{}", r.i64("id")?),
                 s => s,
             };
             let mut slug = base.clone();
             let mut n = 1;
             loop {
-                let taken = sqlx::query("SELECT COUNT(*) AS n FROM sites WHERE kind = $1 AND slug = $2")
+                let taken = query("SELECT COUNT(*) AS n FROM sites WHERE kind = $1 AND slug = $2")
                     .bind(SITE_HOI)
                     .bind(&slug)
                     .fetch_one(&mut *tx)
                     .await?;
-                if get_i64(&taken, "n")? == 0 {
+                if taken.i64("n")? == 0 {
                     break;
                 }
                 n += 1;
                 slug = format!("{base}-{n}");
             }
-            sqlx::query("INSERT INTO sites (kind, branch_id, unit_id, slug, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            query("INSERT INTO sites (kind, branch_id, unit_id, slug, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(SITE_HOI)
-                .bind(get_i64(r, "id")?)
-                .bind(get_i64(r, "unit_id")?)
+                .bind(r.i64("id")?)
+                .bind(r.i64("unit_id")?)
                 .bind(&slug)
                 .bind(&name)
                 .bind(now_text())
@@ -238,7 +237,7 @@ impl Store {
         if let Some(s) = self.site_by_slug(SITE_UNIT, code).await? {
             return Ok(s);
         }
-        sqlx::query(
+        query(
             "INSERT INTO sites (kind, branch_id, unit_id, slug, name, created_at) VALUES ($1, NULL, $2, $3, $4, $5) \
              ON CONFLICT (kind, slug) DO NOTHING",
         )
@@ -254,7 +253,7 @@ impl Store {
 
     pub async fn site_by_slug(&self, kind: &str, slug: &str) -> Result<Option<SiteRow>> {
         let sql = format!("SELECT {SITE_COLS} FROM sites s WHERE s.kind = $1 AND s.slug = $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind).bind(slug).fetch_optional(self.pool()).await?;
+        let row = query(sqlx::AssertSqlSafe(sql)).bind(kind).bind(slug).fetch_optional(self.pool()).await?;
         row.as_ref().map(site_from).transpose()
     }
 
@@ -262,7 +261,7 @@ impl Store {
     pub async fn site_of_branch(&self, branch_id: i64) -> Result<SiteRow> {
         self.sync_branch_sites().await?;
         let sql = format!("SELECT {SITE_COLS} FROM sites s WHERE s.branch_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = query(sqlx::AssertSqlSafe(sql))
             .bind(branch_id)
             .fetch_optional(self.pool())
             .await?
@@ -272,11 +271,8 @@ impl Store {
 
     pub async fn site(&self, id: i64) -> Result<SiteRow> {
         let sql = format!("SELECT {SITE_COLS} FROM sites s WHERE s.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("trang thông tin"))?;
+        let row =
+            query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("trang thông tin"))?;
         site_from(&row)
     }
 
@@ -288,7 +284,7 @@ impl Store {
              AND ($2 = 0 OR s.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $2 AND valid_from <= $3 AND valid_to > $3)) \
              ORDER BY s.name, s.id LIMIT $4"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = query(sqlx::AssertSqlSafe(sql))
             .bind(kind.unwrap_or(""))
             .bind(scope.unwrap_or(0))
             .bind(date_text(crate::today()))
@@ -311,7 +307,7 @@ impl Store {
     /// Stores a file once by SHA-256 (a cover in web size, a thumbnail, an attachment); returns the hash.
     pub async fn site_file_put(&self, bytes: &[u8], mime: &str, width: u32, height: u32) -> Result<String> {
         let sha = hex::encode(Sha256::digest(bytes));
-        sqlx::query(
+        query(
             "INSERT INTO site_files (sha256, size, mime, width, height, bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (sha256) DO NOTHING",
         )
@@ -328,7 +324,7 @@ impl Store {
     }
 
     pub async fn site_file(&self, sha: &str) -> Result<SiteFile> {
-        let row = sqlx::query("SELECT sha256, mime, bytes FROM site_files WHERE sha256 = $1")
+        let row = query("SELECT sha256, mime, bytes FROM site_files WHERE sha256 = $1")
             .bind(sha)
             .fetch_optional(self.pool())
             .await?
@@ -343,12 +339,12 @@ impl Store {
             "SELECT s.unit_id, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible FROM site_posts p JOIN sites s ON s.id = p.site_id \
              WHERE p.cover_sha = $2 OR p.thumb_sha = $2 OR p.file_sha = $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(sha).fetch_all(self.pool()).await?;
+        let rows = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(sha).fetch_all(self.pool()).await?;
         let mut visible = false;
         let mut units = Vec::new();
         for r in &rows {
-            visible |= get_i64(r, "visible")? == 1;
-            units.push(get_i64(r, "unit_id")?);
+            visible |= r.i64("visible")? == 1;
+            units.push(r.i64("unit_id")?);
         }
         Ok((visible, units))
     }
@@ -363,12 +359,12 @@ impl Store {
         let mut slug = base.clone();
         let mut n = 1;
         loop {
-            let taken = sqlx::query("SELECT COUNT(*) AS n FROM site_posts WHERE site_id = $1 AND slug = $2")
+            let taken = query("SELECT COUNT(*) AS n FROM site_posts WHERE site_id = $1 AND slug = $2")
                 .bind(site.id)
                 .bind(&slug)
                 .fetch_one(&mut *tx)
                 .await?;
-            if get_i64(&taken, "n")? == 0 {
+            if taken.i64("n")? == 0 {
                 break;
             }
             n += 1;
@@ -377,7 +373,7 @@ impl Store {
         let now = now_text();
         let (cover, thumb) = c.cover.clone().map_or((None, None), |(a, b)| (Some(a), Some(b)));
         let (file_sha, file_name, file_mime) = c.file.clone().map_or((None, String::new(), String::new()), |(a, b, m)| (Some(a), b, m));
-        let row = sqlx::query(
+        let row = query(
             "INSERT INTO site_posts (site_id, kind, slug, title, summary, body_md, body_html, topic, video_url, cover_sha, thumb_sha, \
              file_sha, file_name, file_mime, status, publish_at, search_text, version, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', NULL, $15, 1, $16, $17, $17) RETURNING id",
@@ -401,7 +397,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
-        let id = get_i64(&row, "id")?;
+        let id = row.i64("id")?;
         let post = post_in(&mut tx, id).await?;
         write_version(&mut tx, &post, actor).await?;
         record(
@@ -430,7 +426,7 @@ impl Store {
             .file
             .clone()
             .map_or((before.file_sha.clone(), before.file_name.clone(), before.file_mime.clone()), |(a, b, m)| (Some(a), b, m));
-        let done = sqlx::query(
+        let done = query(
             "UPDATE site_posts SET kind = $1, title = $2, summary = $3, body_md = $4, body_html = $5, topic = $6, video_url = $7, \
              cover_sha = $8, thumb_sha = $9, file_sha = $10, file_name = $11, file_mime = $12, search_text = $13, \
              version = version + 1, updated_at = $14 WHERE id = $15 AND version = $16",
@@ -493,7 +489,7 @@ impl Store {
             Status::Published => Some(publish_at.map_or_else(|| stored_time(jiff::Timestamp::now()), str::to_string)),
             _ => before.publish_at.clone(),
         };
-        sqlx::query("UPDATE site_posts SET status = $1, publish_at = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+        query("UPDATE site_posts SET status = $1, publish_at = $2, version = version + 1, updated_at = $3 WHERE id = $4")
             .bind(status.code())
             .bind(&at)
             .bind(now_text())
@@ -531,7 +527,7 @@ impl Store {
     /// A visible item of a site by its address.
     pub async fn post_by_slug(&self, site_id: i64, slug: &str, now: &str) -> Result<Option<PostRow>> {
         let sql = format!("SELECT {POST_COLS} FROM site_posts p WHERE {VISIBLE} AND p.site_id = $2 AND p.slug = $3");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id).bind(slug).fetch_optional(self.pool()).await?;
+        let row = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id).bind(slug).fetch_optional(self.pool()).await?;
         row.as_ref().map(post_from).transpose()
     }
 
@@ -542,7 +538,7 @@ impl Store {
             "SELECT {POST_COLS} FROM site_posts p WHERE {visible} AND p.site_id = $2 AND ($3 = '' OR p.kind = $3) \
              ORDER BY COALESCE(p.publish_at, p.updated_at) DESC, p.id DESC LIMIT $4"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = query(sqlx::AssertSqlSafe(sql))
             .bind(now.unwrap_or(""))
             .bind(site_id)
             .bind(kind.map_or("", PostKind::code))
@@ -558,7 +554,7 @@ impl Store {
             "SELECT MAX(CASE WHEN p.publish_at > p.updated_at THEN p.publish_at ELSE p.updated_at END) AS at FROM site_posts p \
              WHERE {VISIBLE} AND ($2 = 0 OR p.site_id = $2)"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id.unwrap_or(0)).fetch_one(self.pool()).await?;
+        let row = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id.unwrap_or(0)).fetch_one(self.pool()).await?;
         Ok(row.try_get("at")?)
     }
 
@@ -568,12 +564,8 @@ impl Store {
             "SELECT {POST_COLS}, {SITE_COLS} FROM site_posts p JOIN sites s ON s.id = p.site_id \
              WHERE {VISIBLE} AND ($2 = '' OR p.kind = $2) ORDER BY p.publish_at DESC, p.id DESC LIMIT $3"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(kind.map_or("", PostKind::code))
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            query(sqlx::AssertSqlSafe(sql)).bind(now).bind(kind.map_or("", PostKind::code)).bind(limit).fetch_all(self.pool()).await?;
         rows.iter().map(with_site).collect()
     }
 
@@ -587,7 +579,7 @@ impl Store {
             sql.push_str(&format!(" AND p.search_text LIKE ${}", i + 4));
         }
         sql.push_str(" ORDER BY p.publish_at DESC, p.id DESC LIMIT $3");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site.unwrap_or(0)).bind(limit);
+        let mut q = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site.unwrap_or(0)).bind(limit);
         for w in words {
             let escaped: String = w.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
             q = q.bind(format!("%{escaped}%"));
@@ -601,12 +593,12 @@ impl Store {
         let sql = format!(
             "SELECT {POST_COLS}, {SITE_COLS} FROM site_posts p JOIN sites s ON s.id = p.site_id WHERE {VISIBLE} ORDER BY p.id LIMIT $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(self.pool()).await?;
+        let rows = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(self.pool()).await?;
         rows.iter().map(with_site).collect()
     }
 
     pub async fn post_versions(&self, id: i64) -> Result<Vec<PostVersionRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT version, title, summary, body_md, status, publish_at, saved_by, saved_at FROM site_post_versions WHERE post_id = $1 ORDER BY version DESC",
         )
         .bind(id)
@@ -615,7 +607,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(PostVersionRow {
-                    version: get_i64(r, "version")?,
+                    version: r.i64("version")?,
                     title: r.try_get("title")?,
                     summary: r.try_get("summary")?,
                     body_md: r.try_get("body_md")?,
@@ -630,7 +622,7 @@ impl Store {
 
     /// The decisions a unit issued (the system's published documents), newest first.
     pub async fn public_decisions(&self, unit_id: i64, limit: i64) -> Result<Vec<PublicDecision>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, number, decided_on, title, authority FROM decisions WHERE unit_id = $1 ORDER BY decided_on DESC, id DESC LIMIT $2",
         )
         .bind(unit_id)
@@ -640,7 +632,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(PublicDecision {
-                    id: get_i64(r, "id")?,
+                    id: r.i64("id")?,
                     number: r.try_get("number")?,
                     decided_on: r.try_get("decided_on")?,
                     title: r.try_get("title")?,
@@ -652,7 +644,7 @@ impl Store {
 
     /// The plans a unit issued (number, date, title), newest first.
     pub async fn public_plans(&self, unit_id: i64) -> Result<Vec<(String, String, String)>> {
-        let rows = sqlx::query("SELECT number, issued_on, title FROM plans WHERE unit_id = $1 ORDER BY issued_on DESC, id DESC LIMIT 50")
+        let rows = query("SELECT number, issued_on, title FROM plans WHERE unit_id = $1 ORDER BY issued_on DESC, id DESC LIMIT 50")
             .bind(unit_id)
             .fetch_all(self.pool())
             .await?;
@@ -663,7 +655,7 @@ impl Store {
     /// not revoked, of families, clans, villages and organisations: the name, the title and
     /// the place, as the decisions' annexes publish them (never a person's identity).
     pub async fn public_recognitions(&self, unit_id: i64, year: i16, limit: i64) -> Result<Vec<PublicRecognition>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT r.subject_kind, r.subject_name, u.name AS place, r.title, r.level, d.number, d.decided_on \
              FROM recognitions r JOIN decisions d ON d.id = r.decision_id JOIN units u ON u.id = r.unit_id \
              WHERE r.revoked = 0 AND r.subject_kind IN ('household', 'clan', 'village', 'organisation', 'commune') \
@@ -702,7 +694,7 @@ impl Store {
         commune_id: i64,
         year: i16,
     ) -> Result<Vec<(String, String, String, String, String, String, String)>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT r.code, r.subject_name, r.title, r.level, r.valid_from, d.number, d.authority \
              FROM recognitions r JOIN decisions d ON d.id = r.decision_id \
              WHERE r.revoked = 0 AND d.decided_on >= $2 AND d.decided_on < $3 \
@@ -739,15 +731,12 @@ impl Store {
         let now = jiff::Timestamp::now();
         let day_ago = stored_time(now - jiff::SignedDuration::from_hours(24));
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM public_lookups WHERE at < $1").bind(&day_ago).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO public_lookups (key, at) VALUES ($1, $2)").bind(key).bind(stored_time(now)).execute(&mut *tx).await?;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM public_lookups WHERE key = $1 AND at >= $2")
-            .bind(key)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
+        query("DELETE FROM public_lookups WHERE at < $1").bind(&day_ago).execute(&mut *tx).await?;
+        query("INSERT INTO public_lookups (key, at) VALUES ($1, $2)").bind(key).bind(stored_time(now)).execute(&mut *tx).await?;
+        let row =
+            query("SELECT COUNT(*) AS n FROM public_lookups WHERE key = $1 AND at >= $2").bind(key).bind(since).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        get_i64(&row, "n")
+        row.i64("n")
     }
 }
 
@@ -756,14 +745,14 @@ fn status_label(code: &str) -> &'static str {
     Status::parse(code).map_or("", Status::label)
 }
 
-async fn post_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<PostRow> {
+async fn post_in(conn: &mut Conn, id: i64) -> Result<PostRow> {
     let sql = format!("SELECT {POST_COLS} FROM site_posts p WHERE p.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bài"))?;
+    let row = query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound("bài"))?;
     post_from(&row)
 }
 
-async fn write_version(conn: &mut sqlx::AnyConnection, p: &PostRow, actor: &Actor) -> Result<()> {
-    sqlx::query(
+async fn write_version(conn: &mut Conn, p: &PostRow, actor: &Actor) -> Result<()> {
+    query(
         "INSERT INTO site_post_versions (post_id, version, title, summary, body_md, status, publish_at, saved_by, saved_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
