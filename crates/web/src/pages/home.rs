@@ -10,7 +10,7 @@ use crate::routes::{Routes, get, post};
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use hoctap_app::home::{LineAction, Section};
 use serde::Deserialize;
 
