@@ -680,17 +680,11 @@ fn path_pattern(path: &str) -> String {
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
-            if (i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia"))
-                || (i == 3 && segs[1] == "hoc-tap" && segs[2] == "hoat-dong")
-            {
-                "*"
-            } else {
-                s
-            }
+            let activity = i == 3 && segs[1] == "hoc-tap" && segs[2] == "hoat-dong";
             let site_post = i == 3 && segs[1] == "trang-tin" && segs[2] == "bai";
             let listed =
                 i == 2 && matches!(segs[1], "so" | "ho-so" | "tham-gia" | "nhiem-vu" | "dot-danh-gia" | "trang-tin") && *s != "bai";
-            if site_post || listed { "*" } else { s }
+            if activity || site_post || listed { "*" } else { s }
         })
         .collect::<Vec<_>>()
         .join("/")
