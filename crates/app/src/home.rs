@@ -487,17 +487,29 @@ async fn citizen(_store: &Store, user: &CurrentUser, _ctx: &HomeContext) -> AppR
     if user.user.role != Role::Citizen {
         return Ok(Vec::new());
     }
-    // HOOK(citizen): the citizen's own pages (/cong-dan/...) add their lines through SECTIONS
-    // when they land; until then the self-assessment is the citizen's page.
     Ok(vec![Section {
         id: "citizen",
         title: "Trang của tôi".into(),
-        lines: vec![Line {
-            text: "Tự đánh giá Công dân học tập".into(),
-            link: Some("/tu-danh-gia".into()),
-            note: "xem các đợt đang mở, hồ sơ và kết quả của bạn".into(),
-            ..Line::default()
-        }],
+        lines: vec![
+            Line {
+                text: "Thông tin của tôi".into(),
+                link: Some("/cong-dan".into()),
+                note: "hồ sơ trong sổ, hộ gia đình, danh hiệu và giấy chứng nhận, yêu cầu đính chính".into(),
+                ..Line::default()
+            },
+            Line {
+                text: "Hồ sơ học tập".into(),
+                link: Some("/ho-so-hoc-tap".into()),
+                note: "các hoạt động đã tham gia, số giờ, khóa học khác tự khai".into(),
+                ..Line::default()
+            },
+            Line {
+                text: "Tự đánh giá Công dân học tập".into(),
+                link: Some("/tu-danh-gia".into()),
+                note: "xem các đợt đang mở, hồ sơ và kết quả của bạn".into(),
+                ..Line::default()
+            },
+        ],
         empty: String::new(),
         more: None,
     }])

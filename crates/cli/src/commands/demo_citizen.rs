@@ -1,4 +1,6 @@
-//! The demo citizen (020190001234, Lục Thị Dân) in the citizens' registry of the demo commune,
+//! The demo citizen (020190001234) in the citizens' registry of the demo commune, under a
+//! middle name the registry got wrong (Lục Văn Dân; her account says Lục Thị Dân, as the CCCD's
+//! sex digit does): what the demo's correction request puts right,
 //! a member of the household recognised "Gia đình học tập" (so the citizen's page has a
 //! certificate to download and a QR to show), with a few notifications in the bell.
 
@@ -18,7 +20,7 @@ pub async fn seed_citizen(store: &Store, commune: i64) -> Result<i64, Box<dyn st
     let household = store.registry_list(&HOUSEHOLDS, &q, today).await?.into_iter().next();
     let mut c = Values::new();
     c.insert("cccd", Value::Text(DEMO_CITIZEN.into()));
-    c.insert("full_name", Value::Text("Lục Thị Dân".into()));
+    c.insert("full_name", Value::Text("Lục Văn Dân".into()));
     // The CCCD's fourth digit says a woman born in the 1900s, its fifth and sixth 1990.
     c.insert("birth_date", Value::Date(jiff::civil::date(1990, 5, 12)));
     c.insert("sex", Value::Text("nu".into()));

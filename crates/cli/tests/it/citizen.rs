@@ -33,6 +33,8 @@ async fn a_citizen_asks_for_a_correction_and_the_commune_officer_answers_it(engi
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("Lục Văn Dân") && page.contains("12/05/1990"), "{engine:?}: the citizen sees her own record");
     assert!(page.contains("Thông báo <span class=\"count\">1"), "{engine:?}: the bell counts the demo's reminder");
+    // No centre has recorded her learning in this database; her page says so, with the way to the record.
+    assert!(page.contains("chưa ghi nhận hoạt động học tập") && page.contains("href=\"/ho-so-hoc-tap\""), "{engine:?}: {page}");
 
     // A bad date is named; nothing changed refuses; a real change is filed.
     let (s, _, body) = post(&citizen, "/cong-dan/dinh-chinh", &[("birth_date", "31/02/1990")]).await;

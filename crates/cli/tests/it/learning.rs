@@ -278,6 +278,9 @@ async fn the_citizen_sees_the_hours_on_the_record_and_in_the_self_assessment_pre
     assert_eq!(prefill[0]["points"], 8);
     assert_eq!(prefill[0]["explanation"], format!("đã tham gia 2 chuyên đề, 3,5 giờ trong năm {year}"));
     assert_eq!(prefill[1]["indicator"], "NL2.1");
+    // Her own page says what the record holds, with the way to it.
+    let page = citizen_app.client.get(citizen_app.url("/cong-dan")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("Năm {year}: tham gia 2 hoạt động")) && page.contains("3,5 giờ"), "{engine:?}: {page}");
     // A citizen reads no activity and no one else's record.
     let (s, _) = citizen_app.get(&format!("/api/v1/learning/activities/{}", ids[0])).await;
     assert_eq!(s, StatusCode::FORBIDDEN);

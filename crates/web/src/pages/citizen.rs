@@ -50,6 +50,8 @@ struct ProfileView {
     household: Option<app::Household>,
     titles: Vec<Title>,
     dossiers: Vec<DossierLine>,
+    /// The learning record's years, newest first: (year, what it holds in words).
+    learning: Vec<(i16, String)>,
 }
 
 #[derive(Template)]
@@ -105,7 +107,24 @@ async fn profile(State(state): State<AppState>, user: CurrentUser) -> WebResult<
                     reasons: d.reasons.clone(),
                 })
                 .collect();
-            (Some(ProfileView { fields: p.fields, household: p.household, titles, dossiers }), String::new())
+            // The record kept by the learning centres (a citizen missing from the registry has none).
+            let learning = hoctap_app::learning::my_record(&state.store, &user)
+                .await
+                .map(|r| {
+                    r.years
+                        .iter()
+                        .map(|y| {
+                            let t = &y.totals;
+                            let mut s = format!("tham gia {} hoạt động, hoàn thành {}, {} giờ", t.attended, t.completed, t.hours);
+                            if t.other_confirmed + t.other_declared > 0 {
+                                s.push_str(&format!("; học tập khác: {} đã xác nhận, {} tự khai", t.other_confirmed, t.other_declared));
+                            }
+                            (t.year, s)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (Some(ProfileView { fields: p.fields, household: p.household, titles, dossiers, learning }), String::new())
         }
         Err(e) => (None, missing_or(e)?),
     };
