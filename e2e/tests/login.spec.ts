@@ -25,6 +25,9 @@ test('the demo commune officer logs in and out', async ({ page }) => {
   await expect(page.getByText('Đơn vị của bạn:')).toContainText('Phường Đông Kinh');
 
   await page.getByRole('button', { name: 'Đăng xuất' }).click();
+  // Signing out first clears the device's offline data, then posts: wait for the login page it lands on
+  // before going elsewhere (going at once aborts the sign-out's own navigation).
+  await page.waitForURL(/\/dang-nhap/);
   await page.goto('/don-vi');
   await expect(page).toHaveURL(/\/dang-nhap/);
 });
