@@ -4,16 +4,23 @@
 //! the web crate turns that error into HTTP and its page or JSON shape in one place.
 //! Nothing here knows HTTP: no axum, no cookies, no templates.
 
+pub mod association;
 pub mod audit;
 pub mod boards;
+pub mod bulk;
 pub mod citizen;
 pub mod criteria;
 pub mod cursor;
+pub mod dashboard;
+pub mod decisions;
+pub mod dossiers;
 pub mod error;
+pub mod format;
 pub mod home;
 pub mod learning;
 pub mod login;
 pub mod mail;
+pub mod movement;
 pub mod notify;
 pub mod registries;
 pub mod secret;

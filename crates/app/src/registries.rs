@@ -176,3 +176,26 @@ pub async fn export_rows(store: &Store, user: &CurrentUser, reg: &Registry, form
     store.audit_export(&user.actor(), reg, user.scope(), rows.len(), format).await?;
     Ok(rows)
 }
+
+/// Form values of a stored record, in the form's own notation (dates ISO, codes for choices).
+pub fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String> {
+    reg.fields
+        .iter()
+        .filter_map(|f| {
+            let v = r.values.get(f.column)?;
+            let s = match (f.ty, v) {
+                (_, Value::Date(d)) => d.to_string(),
+                (FieldType::Bool, Value::Bool(b)) => {
+                    if *b {
+                        "co".into()
+                    } else {
+                        "khong".into()
+                    }
+                }
+                (_, Value::Text(s)) => s.clone(),
+                (_, other) => other.display(f.ty),
+            };
+            Some((f.column.to_string(), s))
+        })
+        .collect()
+}

@@ -88,3 +88,17 @@ pub async fn registry_import(
         Err(e) => Err(file_error(&e)),
     }
 }
+
+/// An uploaded form: the file (name and bytes) and the other fields as text.
+#[derive(Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+}

@@ -5,7 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
-pub mod format;
+pub use hoctap_app::format;
 pub mod pages;
 pub mod routes;
 

@@ -84,7 +84,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let t_lay = t.elapsed();
         let xlsx = client.get(format!("{base}/api/v1/campaigns/{cid}/tally.xlsx")).send().await?.bytes().await?;
         let t_download = t.elapsed() - t_lay;
-        let columns = hoctap_web::pages::bulk::tally_columns(&set);
+        let columns = hoctap_app::bulk::tally_columns(&set);
         let rows = hoctap_docs::table::read_table_with(&xlsx, &hoctap_docs::tally_xlsx::column_specs(&columns))?;
         let mut csv = String::from("ma_ho_so,G1.CT1,G3.CT1,G4.CT1,nguoi_lon,nguoi_lon_cdht\n");
         for (i, r) in rows.iter().enumerate() {

@@ -110,7 +110,7 @@ async fn an_officer_lays_scores_and_moves_households_in_bulk_and_the_signer_ends
     // The tally sheet: pre-filled workbook; a file with errors names row and column, writes nothing.
     let xlsx = officer.client.get(officer.url(&format!("{campaign}/bang-cham.xlsx"))).send().await.unwrap().bytes().await.unwrap();
     let set = officer.store.criteria_set("gdht", None).await.unwrap().set;
-    let columns = hoctap_web::pages::bulk::tally_columns(&set);
+    let columns = hoctap_app::bulk::tally_columns(&set);
     let read = hoctap_docs::table::read_table_with(&xlsx, &hoctap_docs::tally_xlsx::column_specs(&columns)).unwrap();
     assert_eq!(read.len() as i64, all.total, "{engine:?}: one row per dossier");
     let ids: Vec<i64> = read.iter().map(|r| r.get("ma_ho_so").parse().unwrap()).collect();

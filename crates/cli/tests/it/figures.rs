@@ -89,7 +89,7 @@ fn by_id<'a>(html: &'a str, id: &str) -> &'a str {
 }
 
 fn vn(n: i64) -> String {
-    hoctap_web::format::int_vn(n)
+    hoctap_app::format::int_vn(n)
 }
 
 per_engine!(every_screen_shows_the_same_figures_as_the_registries);

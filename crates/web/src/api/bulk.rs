@@ -7,14 +7,14 @@ use super::{ApiError, ApiResult, ApiUser, bad, ok};
 use super::{Body, Path, Query};
 use crate::AppState;
 use crate::error::WebError;
-use crate::pages::bulk::{
-    BulkAction, ListQuery, bulk_transition, gap_lines, lay_all, list_view, tally_import, tally_workbook, visible_campaign,
-};
 use crate::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hoctap_app::bulk::{
+    BulkAction, ListQuery, bulk_transition, gap_lines, lay_all, list_view, tally_import, tally_workbook, visible_campaign,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,10 +36,10 @@ struct LayBody {
 }
 
 async fn lay(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<LayBody>) -> ApiResult<Response> {
-    if !crate::pages::assessments::may_prepare(&u) {
+    if !hoctap_app::dossiers::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
-    let c = visible_campaign(&state, &u, id).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
     let b = body.value()?;
     let mut villages = Vec::new();
     for code in &b.villages {
@@ -50,7 +50,7 @@ async fn lay(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<
             .map_err(|_| bad("villages", format!("không có thôn mã \"{}\"", code.trim())))?;
         villages.push(v.id);
     }
-    let (report, gaps) = lay_all(&state, &u, &c, &villages).await?;
+    let (report, gaps) = lay_all(&state.store, &u, &c, &villages).await?;
     Ok((StatusCode::OK, Json(json!({"created": report.created, "skipped": report.skipped, "gaps": gaps}))).into_response())
 }
 
@@ -80,13 +80,13 @@ impl ListParams {
     }
 }
 
-fn counts(choices: &[crate::pages::bulk::Choice]) -> serde_json::Value {
+fn counts(choices: &[hoctap_app::bulk::Choice]) -> serde_json::Value {
     choices.iter().map(|c| json!({"code": c.code, "label": c.label, "count": c.count})).collect()
 }
 
 async fn dossiers(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, Query(q): Query<ListParams>) -> ApiResult {
-    let c = visible_campaign(&state, &u, id).await?;
-    let view = list_view(&state, &u, &c, &q.query()).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
+    let view = list_view(&state.store, &u, &c, &q.query()).await?;
     let next_cursor = view.next.as_ref().and_then(|n| n.split("sau=").nth(1)).map(str::to_string);
     ok(json!({
         "total": view.total,
@@ -123,14 +123,14 @@ struct TransitionsBody {
 
 async fn transitions(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<TransitionsBody>) -> ApiResult {
     let role = u.user.role;
-    if !(crate::pages::assessments::may_prepare(&u)
-        || crate::pages::assessments::reviews(role)
+    if !(hoctap_app::dossiers::may_prepare(&u)
+        || hoctap_app::dossiers::reviews(role)
         || role == hoctap_domain::access::Role::Signer
         || role == hoctap_domain::access::Role::MinistryReviewer)
     {
         return Err(ApiError(WebError::Forbidden));
     }
-    let c = visible_campaign(&state, &u, id).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
     let b = body.value()?;
     let action = BulkAction {
         action: b.action,
@@ -144,7 +144,7 @@ async fn transitions(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id
         ly_do_ngoai_le: b.override_reason,
         so_luong: String::new(),
     };
-    ok(bulk_transition(&state, &u, &c, &action, b.expected_count).await?)
+    ok(bulk_transition(&state.store, &u, &c, &action, b.expected_count).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -154,11 +154,11 @@ struct TallyParams {
 }
 
 async fn tally_download(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult<Response> {
-    if !crate::pages::assessments::may_prepare(&u) {
+    if !hoctap_app::dossiers::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
-    let c = visible_campaign(&state, &u, id).await?;
-    let bytes = tally_workbook(&state, &u, &c, &ListQuery::default()).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
+    let bytes = tally_workbook(&state.store, &u, &c, &ListQuery::default()).await?;
     Ok(([(header::CONTENT_TYPE, crate::pages::XLSX)], bytes).into_response())
 }
 
@@ -169,19 +169,19 @@ async fn tally_upload(
     Query(q): Query<TallyParams>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
-    if !crate::pages::assessments::may_prepare(&u) {
+    if !hoctap_app::dossiers::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
-    let c = visible_campaign(&state, &u, id).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
     let body = body?;
-    let report = tally_import(&state, &u, &c, body.to_vec().into(), q.dry_run.unwrap_or(true)).await?;
+    let report = tally_import(&state.store, &u, &c, body.to_vec().into(), q.dry_run.unwrap_or(true)).await?;
     let status = if report.rejected > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(json!(report))).into_response())
 }
 
 async fn gaps(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    let c = visible_campaign(&state, &u, id).await?;
+    let c = visible_campaign(&state.store, &u, id).await?;
     let gaps = state.store.step_gaps(&c, u.scope(), hoctap_store::today()).await?;
-    let text: Vec<String> = gap_lines(&state, &u, &c).await?.into_iter().map(|g| g.text).collect();
+    let text: Vec<String> = gap_lines(&state.store, &u, &c).await?.into_iter().map(|g| g.text).collect();
     ok(json!({"gaps": gaps, "messages": text}))
 }

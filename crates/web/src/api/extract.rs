@@ -83,7 +83,7 @@ pub struct Body<T>(Result<T, WebError>);
 
 impl<T> Body<T> {
     pub fn value(self) -> Result<T, ApiError> {
-        self.0.map_err(ApiError)
+        self.0.map_err(ApiError::from)
     }
 }
 

@@ -7,12 +7,12 @@ use super::{Body, Path, Query};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
-use crate::pages::association::{YearQuery, entry_from_input, posting_date, visible_branch};
 use crate::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hoctap_app::association::{YearQuery, entry_from_input, posting_date, visible_branch};
 use hoctap_domain::access::Action;
 use hoctap_store::{BranchRow, FundEntryRow};
 use serde::Deserialize;
@@ -27,7 +27,7 @@ pub fn routes() -> Routes {
 }
 
 async fn branch(state: &AppState, u: &CurrentUser, code: &str) -> Result<BranchRow, WebError> {
-    visible_branch(state, u, state.store.branch_by_code(code).await?).await
+    Ok(visible_branch(&state.store, u, state.store.branch_by_code(code).await?).await?)
 }
 
 fn entry_json(u: &CurrentUser, e: &FundEntryRow) -> serde_json::Value {
@@ -52,8 +52,8 @@ async fn balance(State(state): State<AppState>, ApiUser(u): ApiUser, Path(code):
     // The unit's figures, as the dashboard and the report show them (every ledger of the
     // territory, citizens in the registry at the year's end).
     let unit = state.store.unit(b.unit_id).await?;
-    let per_capita = crate::pages::dashboard::figure(&state, &unit, year, "fund_per_capita").await?;
-    let membership = crate::pages::dashboard::figure(&state, &unit, year, "hkh_membership_rate").await?;
+    let per_capita = hoctap_app::dashboard::figure(&state.store, &unit, year, "fund_per_capita").await?;
+    let membership = hoctap_app::dashboard::figure(&state.store, &unit, year, "hkh_membership_rate").await?;
     ok(json!({
         "branch": b.code,
         "unit_id": b.unit_id,
@@ -167,8 +167,8 @@ async fn pay_dues(
     let today = hoctap_store::today();
     let year = d.year.unwrap_or(today.year());
     let amount = match &d.amount {
-        serde_json::Value::Number(n) => crate::pages::association::dues_amount(&n.to_string())?,
-        serde_json::Value::String(s) => crate::pages::association::dues_amount(s.as_str())?,
+        serde_json::Value::Number(n) => hoctap_app::association::dues_amount(&n.to_string())?,
+        serde_json::Value::String(s) => hoctap_app::association::dues_amount(s.as_str())?,
         _ => None,
     };
     let e = state.store.dues_pay(&u.actor(), &b, d.member_id, year, amount, today, u.scope()).await?;

@@ -865,10 +865,10 @@ async fn campaigns_list(State(state): State<AppState>, ApiUser(u): ApiUser) -> A
 async fn campaign_open(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    body: Body<crate::pages::assessments::CampaignForm>,
+    body: Body<hoctap_app::dossiers::CampaignForm>,
 ) -> ApiResult<Response> {
     let f = body.value()?;
-    let id = crate::pages::assessments::open(&state, &u, &f).await?;
+    let id = hoctap_app::dossiers::open(&state.store, &u, &f).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.campaign(id).await?))).into_response())
 }
 
@@ -898,17 +898,17 @@ async fn assessment_create(
     Path(id): Path<i64>,
     body: Body<SubjectBody>,
 ) -> ApiResult<Response> {
-    if !crate::pages::assessments::may_prepare(&u) {
+    if !hoctap_app::dossiers::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
     let c = visible_campaign(&state, &u, id).await?;
     let b = body.value()?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let (subject_id, label, unit) = crate::pages::assessments::resolve_subject(&state, &u, set.subject, &b.subject).await?;
+    let (subject_id, label, unit) = hoctap_app::dossiers::resolve_subject(&state.store, &u, set.subject, &b.subject).await?;
     if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
         return Err(bad("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
     }
-    let aid = crate::pages::assessments::lay_dossier(&state, &u, &c, set.subject, subject_id, &label, unit).await?;
+    let aid = hoctap_app::dossiers::lay_dossier(&state.store, &u, &c, set.subject, subject_id, &label, unit).await?;
     Ok((StatusCode::CREATED, Json(json!(state.store.assessment(aid).await?))).into_response())
 }
 
@@ -925,7 +925,7 @@ async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     // What the registries count for the sourced data today, and how (the form's hints).
-    let registry: Vec<Value> = crate::pages::assessments::registry_values(&state, &set, &c, a.subject_id)
+    let registry: Vec<Value> = hoctap_app::dossiers::registry_values(&state.store, &set, &c, a.subject_id)
         .await?
         .into_iter()
         .map(|r| json!({"variable": r.variable, "value": r.value, "how": r.how}))
@@ -936,19 +936,19 @@ async fn assessment_show(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 /// Body: the answers JSON of the criteria engine (`{"answers": {...}, "data": {...}, ...}`).
 /// Answers to locked indicators are refused with the indicator named.
 async fn assessment_answers(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<Value>) -> ApiResult {
-    if !crate::pages::assessments::may_prepare(&u) {
+    if !hoctap_app::dossiers::may_prepare(&u) {
         return Err(ApiError(WebError::Forbidden));
     }
     let a = visible_assessment(&state, &u, id).await?;
-    crate::pages::assessments::open_for_changes(&a)?;
+    hoctap_app::dossiers::open_for_changes(&a)?;
     let v = body.value()?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let mut answers = hoctap_domain::criteria::Answers::from_json_value(&v)
         .map_err(|errs| bad("answers", errs.first().map(ToString::to_string).unwrap_or_default()))?;
     // Locked indicators and data keep their stored values, whatever the body says; the response names them.
-    let kept = crate::pages::assessments::keep_locked(&set, &a, &mut answers);
-    let result = crate::pages::assessments::store_answers(&state, &u, &a, &c, &set, &answers).await?;
+    let kept = hoctap_app::dossiers::keep_locked(&set, &a, &mut answers);
+    let result = hoctap_app::dossiers::store_answers(&state.store, &u, &a, &c, &set, &answers).await?;
     ok(json!({"result": result, "locked_answers_kept": kept}))
 }
 
@@ -999,7 +999,7 @@ async fn assessment_transition(
 ) -> ApiResult {
     let a = visible_assessment(&state, &u, id).await?;
     let (cmd, override_reason) = TransitionBody::command_with_override(body)?;
-    crate::pages::assessments::apply_with(&state, &u, &a, cmd, &override_reason).await?;
+    hoctap_app::dossiers::apply_with(&state.store, &u, &a, cmd, &override_reason).await?;
     let a = state.store.assessment(id).await?;
     ok(json!({"state": a.dossier.state, "state_label": a.dossier.state.label()}))
 }
@@ -1007,5 +1007,5 @@ async fn assessment_transition(
 /// Public: checks an Open Badges 3.0 credential (VC-JWT) issued by this system. Body: the JWT.
 async fn credential_verify(State(state): State<AppState>, body: Result<String, axum::extract::rejection::StringRejection>) -> ApiResult {
     let body = body?;
-    ok(crate::pages::decisions::verify_credential(&state, body.trim()).await?)
+    ok(hoctap_app::decisions::verify_credential(&state.store, state.public_url.as_str(), body.trim()).await?)
 }

@@ -6,9 +6,9 @@
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use super::{Body, Path};
 use crate::AppState;
-use crate::pages::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
 use crate::routes::{Routes, get, post};
 use axum::extract::State;
+use hoctap_app::movement::{apply, record_achievement, visible_movement, visible_nomination, visible_participant};
 use hoctap_domain::access::Action;
 use serde_json::json;
 
@@ -34,7 +34,7 @@ async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult {
 }
 
 async fn show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    let m = visible_movement(&state, &u, id).await?;
+    let m = visible_movement(&state.store, &u, id).await?;
     let today = hoctap_store::today();
     let participants = state.store.participants(id, u.scope(), today).await?;
     let nominations = state.store.nominations(id, None, u.scope(), today).await?;
@@ -48,7 +48,7 @@ async fn show(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path
 /// A participant with its achievements; an achievement's proof file, when there is one, is
 /// at `file_url`.
 async fn participant(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    let p = visible_participant(&state, &u, id).await?;
+    let p = visible_participant(&state.store, &u, id).await?;
     let achievements: Vec<_> = state
         .store
         .achievements(id)
@@ -71,9 +71,9 @@ async fn add_achievement(
     mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     // Role and scope before the body is read or checked.
-    crate::pages::movement::achievement_target(&state, &u, id).await.map_err(ApiError)?;
-    let upload = crate::pages::read_upload(mp?).await.map_err(ApiError)?;
-    let aid = record_achievement(&state, &u, id, upload).await.map_err(ApiError)?;
+    hoctap_app::movement::achievement_target(&state.store, &u, id).await.map_err(ApiError::from)?;
+    let upload = crate::pages::read_upload(mp?).await.map_err(ApiError::from)?;
+    let aid = record_achievement(&state.store, &u, id, upload).await.map_err(ApiError::from)?;
     let a = state.store.achievements(id).await?.into_iter().find(|a| a.id == aid);
     let file_url = a.as_ref().and_then(|a| a.file_name.as_ref()).map(|_| format!("/api/v1/achievements/{aid}/file"));
     Ok(axum::response::IntoResponse::into_response((
@@ -88,12 +88,12 @@ async fn achievement_file(
     Path(id): Path<i64>,
 ) -> Result<axum::response::Response, ApiError> {
     let (participant, mime, name, bytes) = state.store.achievement_file(id).await?;
-    visible_participant(&state, &u, participant).await?;
+    visible_participant(&state.store, &u, participant).await?;
     Ok(crate::pages::download(bytes, &mime, &name))
 }
 
 async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
-    let n = visible_nomination(&state, &u, id).await?;
+    let n = visible_nomination(&state.store, &u, id).await?;
     let transitions = state.store.nomination_transitions(id).await?;
     ok(json!({"nomination": n, "state_label": n.dossier.state.label(), "transitions": transitions}))
 }
@@ -101,9 +101,9 @@ async fn nomination(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id)
 /// The page's rules: the preparer submits (criteria met, evidence for each), the reviewer of
 /// the current step takes, approves, returns with comments per criterion or rejects.
 async fn transition(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, body: Body<TransitionBody>) -> ApiResult {
-    let n = visible_nomination(&state, &u, id).await?;
+    let n = visible_nomination(&state.store, &u, id).await?;
     let cmd = TransitionBody::command(body)?;
-    apply(&state, &u, &n, cmd).await.map_err(ApiError)?;
+    apply(&state.store, &u, &n, cmd).await.map_err(ApiError::from)?;
     let n = state.store.nomination(id).await?;
     ok(json!({"state": n.dossier.state, "state_label": n.dossier.state.label()}))
 }

@@ -4,9 +4,9 @@
 use super::{ApiResult, ApiUser, ok};
 use super::{Path, Query};
 use crate::AppState;
-use crate::pages::dashboard::{DashQuery, IndicatorLine, Place, build};
 use crate::routes::{Routes, get};
 use axum::extract::State;
+use hoctap_app::dashboard::{DashQuery, IndicatorLine, Place, build};
 use hoctap_domain::access::Action;
 use serde_json::json;
 
@@ -16,7 +16,7 @@ pub fn routes() -> Routes {
 
 /// `unit`: a unit id or `ca-nuoc`; query `nam` (year), `cay` (`hien-nay` | `luc-do`), `chi-so`.
 async fn stats(State(state): State<AppState>, ApiUser(u): ApiUser, Path(unit): Path<String>, Query(q): Query<DashQuery>) -> ApiResult {
-    let d = build(&state, &u, Place::parse(&unit)?, &q).await?;
+    let d = build(&state.store, &u, Place::parse(&unit)?, &q).await?;
     let lines: Vec<_> = d.lines.iter().map(line_json).collect();
     let children: Vec<_> = d.children.iter().map(|c| json!({"unit_id": c.id, "code": c.code, "name": c.name, "numerator": c.num, "denominator": c.den, "value": c.value, "light": c.light})).collect();
     ok(json!({

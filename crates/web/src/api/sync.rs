@@ -55,7 +55,7 @@ fn need<T>(v: Option<T>, field: &str, what: &str) -> AppResult<T> {
 async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<ChangeBody>) -> ApiResult<Response> {
     // The role is checked before the body is read, as for the forms: a role that writes neither
     // registries nor dossiers (and is no citizen filling their own) gets 403 at once.
-    if !(crate::pages::assessments::may_prepare(&u) || u.user.role == hoctap_domain::access::Role::Citizen) {
+    if !(hoctap_app::dossiers::may_prepare(&u) || u.user.role == hoctap_domain::access::Role::Citizen) {
         return Err(ApiError(WebError::Forbidden));
     }
     let b = body.value()?;
@@ -111,11 +111,11 @@ async fn dossier_answers(
     fields: &BTreeMap<String, String>,
     change: &Change,
 ) -> Result<SyncOutcome, WebError> {
-    use crate::pages::assessments as pages;
+    use hoctap_app::dossiers as pages;
     pages::may_prepare_some(u)?;
     let a = state.store.assessment(id).await?;
-    pages::may_read_dossier(state, u, &a).await?;
-    if !pages::may_prepare_dossier(state, u, &a).await? {
+    pages::may_read_dossier(&state.store, u, &a).await?;
+    if !pages::may_prepare_dossier(&state.store, u, &a).await? {
         return Err(WebError::Forbidden);
     }
     pages::open_for_changes(&a)?;
@@ -126,7 +126,8 @@ async fn dossier_answers(
         Some(e) => WebError::Invalid { field: e.field, message: e.message },
         None => WebError::invalid("fields", "Dữ liệu không hợp lệ"),
     })?;
-    let (answers_json, result, passed, level) = pages::evaluate_answers(state, &a.subject_kind, a.subject_id, &c, &set, &answers).await?;
+    let (answers_json, result, passed, level) =
+        pages::evaluate_answers(&state.store, &a.subject_kind, a.subject_id, &c, &set, &answers).await?;
     Ok(state.store.sync_save_answers(&u.actor(), &a, &answers_json, &result, passed, &level, &change.meta()).await?)
 }
 
@@ -138,7 +139,7 @@ async fn record_fields(state: &AppState, u: &CurrentUser, slug: &str, id: i64) -
     let r = state.store.registry_get(reg, id).await?;
     u.require_sees(&state.store, r.unit_id, reg.noun).await?;
     let fields = if u.user.role.sees_personal_data() {
-        crate::pages::registries::form_values_of(reg, &r)
+        hoctap_app::registries::form_values_of(reg, &r)
     } else {
         // Masked roles see masked values; they cannot write these registries' personal fields.
         reg.fields.iter().map(|f| (f.column.to_string(), hoctap_app::registries::shown(u, f, r.values.get(f.column)))).collect()
@@ -155,12 +156,12 @@ async fn registry_record(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 /// A dossier's answers as its form holds them (`a:…`, `d:…`), with its version, its set and the
 /// evaluation date, so the device can evaluate it without network.
 async fn assessment_fields(state: &AppState, u: &CurrentUser, id: i64) -> Result<Value, WebError> {
-    use crate::pages::assessments as pages;
+    use hoctap_app::dossiers as pages;
     if !(u.user.role.may(hoctap_domain::access::Action::ReadLocal) || u.user.role == hoctap_domain::access::Role::Citizen) {
         return Err(WebError::Forbidden);
     }
     let a = state.store.assessment(id).await?;
-    pages::may_read_dossier(state, u, &a).await?;
+    pages::may_read_dossier(&state.store, u, &a).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let mut fields = BTreeMap::new();
     let mut labels = BTreeMap::new();

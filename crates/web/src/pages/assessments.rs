@@ -4,7 +4,6 @@
 //! indicator, approve (one by one or many at once), reject. The workflow rules live in
 //! `hoctap_domain::workflow`; this module checks who may act and stores the outcome.
 
-use super::criteria::answers_from_form;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render};
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -15,13 +14,18 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::dossiers::{
+    CampaignForm, PROGRESS_HEADER, answer_text, answers_for_save, apply, apply_with, data_editable, fill_from_registries, lay_dossier,
+    may_prepare, may_prepare_dossier, may_prepare_some, may_read_dossier, may_review, open, open_for_changes, progress_rows,
+    registry_values, resolve_subject, reviews, store_answers,
+};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{CriteriaSet, SubjectKind};
 use hoctap_domain::date::{format_vn, parse_date};
-use hoctap_domain::registry::def::{self, Value};
+use hoctap_domain::registry::def::{self};
 use hoctap_domain::unit::UnitKind;
-use hoctap_domain::workflow::{Command, Person, ReviewStep, State as WfState, default_chain};
-use hoctap_store::{AssessmentRow, CampaignRow, NewCampaign, RegistryQuery};
+use hoctap_domain::workflow::{Command, State as WfState};
+use hoctap_store::{AssessmentRow, CampaignRow, RegistryQuery};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -43,116 +47,6 @@ pub fn routes() -> Routes {
         .route("/minh-chung/{id}", get(download_evidence))
 }
 
-/// Roles that take part in reviews.
-pub(crate) fn reviews(role: Role) -> bool {
-    matches!(role, Role::SystemAdmin | Role::Reviewer | Role::AssociationOfficer | Role::UnitOfficer)
-}
-
-/// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
-/// at the step's level and the dossier is inside it.
-pub(crate) async fn may_review(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<bool> {
-    Ok(review_capacity(state, user, step, unit).await?.is_some())
-}
-
-/// How a user may act at a review step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Capacity {
-    /// The step's own holder (or an administrator).
-    Holder,
-    /// The level above, for a step that has no active account (recorded as such).
-    Substitute,
-}
-
-/// Whether and how the user may act at a step for a dossier of `unit`: a holder of the step
-/// (its roles, `ReviewStep::holders`) at the step's level with the dossier inside their unit,
-/// or, when the step has no active account there, a holder at the level above.
-pub(crate) async fn review_capacity(state: &AppState, user: &CurrentUser, step: &ReviewStep, unit: i64) -> WebResult<Option<Capacity>> {
-    if user.is_admin() {
-        return Ok(Some(Capacity::Holder));
-    }
-    // The ministry's steps are the ministry reviewers', and theirs only.
-    if step.level == "national" || user.user.role == Role::MinistryReviewer {
-        return Ok((step.level == "national" && user.user.role == Role::MinistryReviewer).then_some(Capacity::Holder));
-    }
-    if !reviews(user.user.role) || !step.holders().contains(&user.user.role) {
-        return Ok(None);
-    }
-    let own = state.store.unit(user.user.unit_id).await?;
-    if !user.sees(&state.store, unit).await? {
-        return Ok(None);
-    }
-    if own.kind.code() == step.level_kind() {
-        return Ok(Some(Capacity::Holder));
-    }
-    let above = step.level_above().map(|l| ReviewStep { name: String::new(), level: l.to_string() });
-    if above.is_some_and(|a| a.level_kind() == own.kind.code()) && !state.store.step_has_holder(step, unit, hoctap_store::today()).await? {
-        return Ok(Some(Capacity::Substitute));
-    }
-    Ok(None)
-}
-
-trait LevelKind {
-    fn level_kind(&self) -> &str;
-}
-
-impl LevelKind for ReviewStep {
-    /// The unit kind whose reviewers act at this step.
-    fn level_kind(&self) -> &str {
-        match self.level.as_str() {
-            "village" => UnitKind::Village.code(),
-            "commune" => UnitKind::Commune.code(),
-            "province" => UnitKind::Province.code(),
-            other => other,
-        }
-    }
-}
-
-pub fn may_prepare(user: &CurrentUser) -> bool {
-    user.user.role.may(Action::EditRegistries) || user.user.role.may(Action::EditAssociation)
-}
-
-/// Whether the user is the citizen a dossier is about (Công dân học tập: citizens assess
-/// themselves after logging in with their CCCD, as the national software does).
-pub async fn is_own_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<bool> {
-    if user.user.role != Role::Citizen || a.subject_kind != "citizen" {
-        return Ok(false);
-    }
-    let r = state.store.registry_get(&def::CITIZENS, a.subject_id).await?;
-    Ok(matches!(r.values.get("cccd"), Some(Value::Text(c)) if *c == user.user.username))
-}
-
-/// Refuses (403) before any lookup a role that prepares no dossier at all (only preparers
-/// and the citizen a dossier is about do).
-pub(crate) fn may_prepare_some(user: &CurrentUser) -> WebResult<()> {
-    if may_prepare(user) || user.user.role == Role::Citizen { Ok(()) } else { Err(WebError::Forbidden) }
-}
-
-/// A dossier takes answers, data and evidence only while it is a draft or returned: any
-/// other state is closed to changes (409, and nothing is written or audited).
-pub fn open_for_changes(a: &AssessmentRow) -> WebResult<()> {
-    if matches!(a.dossier.state, WfState::Draft | WfState::Returned { .. }) {
-        Ok(())
-    } else {
-        Err(WebError::Conflict {
-            field: "state".into(),
-            message: format!("Hồ sơ đang ở trạng thái \"{}\": không sửa được, không có gì được ghi", a.dossier.state.label()),
-        })
-    }
-}
-
-/// Whether the user may fill in and submit this dossier.
-pub async fn may_prepare_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<bool> {
-    Ok(may_prepare(user) || is_own_dossier(state, user, a).await?)
-}
-
-/// Reading a dossier: local readers, or the citizen it is about.
-pub(crate) async fn may_read_dossier(state: &AppState, user: &CurrentUser, a: &AssessmentRow) -> WebResult<()> {
-    if user.user.role.may(Action::ReadLocal) {
-        return Ok(user.require_sees(&state.store, a.unit_id, "hồ sơ").await?);
-    }
-    if is_own_dossier(state, user, a).await? { Ok(()) } else { Err(WebError::NotFound("hồ sơ")) }
-}
-
 pub struct CampaignLine {
     pub id: i64,
     pub title: String,
@@ -172,22 +66,6 @@ struct CampaignsPage {
     errors: Vec<FieldError>,
     form: CampaignForm,
     year: i32,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct CampaignForm {
-    #[serde(default)]
-    pub year: String,
-    #[serde(default)]
-    pub set_id: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub self_assessment_closes: String,
-    #[serde(default)]
-    pub dossier_due: String,
-    #[serde(default)]
-    pub decision_due: String,
 }
 
 async fn campaigns_page(state: &AppState, user: &CurrentUser, errors: Vec<FieldError>, form: CampaignForm) -> WebResult<CampaignsPage> {
@@ -223,55 +101,10 @@ async fn campaigns(State(state): State<AppState>, user: CurrentUser) -> WebResul
     render(&campaigns_page(&state, &user, Vec::new(), CampaignForm::default()).await?)
 }
 
-/// Opens a campaign for the user's unit (shared with the API).
-pub async fn open(state: &AppState, user: &CurrentUser, f: &CampaignForm) -> WebResult<i64> {
-    if !may_prepare(user) {
-        return Err(WebError::Forbidden);
-    }
-    let year: i64 = f.year.trim().parse().map_err(|_| WebError::invalid("year", "Năm đánh giá phải là một số, ví dụ 2025"))?;
-    if !(2000..=2100).contains(&year) {
-        return Err(WebError::invalid("year", "Năm đánh giá phải từ 2000 đến 2100"));
-    }
-    let set = state.store.criteria_set(f.set_id.trim(), None).await.map_err(|_| WebError::invalid("set_id", "Chọn một bộ tiêu chí"))?.set;
-    let last_day = jiff::civil::date(i16::try_from(year).unwrap_or(2025), 12, 31);
-    if !set.in_force_on(last_day) && !set.in_force_on(jiff::civil::date(i16::try_from(year).unwrap_or(2025), 1, 1)) {
-        return Err(WebError::invalid("set_id", format!("Bộ tiêu chí {} không có hiệu lực trong năm {year}", set.id)));
-    }
-    let date = |field: &str, raw: &str, default: jiff::civil::Date| -> WebResult<jiff::civil::Date> {
-        if raw.trim().is_empty() { Ok(default) } else { parse_date(raw).map_err(|e| WebError::invalid(field, capitalise(&e.to_string()))) }
-    };
-    // National defaults: self-assessment closes 28/02, decision by 31/03 of the next year.
-    let next = i16::try_from(year + 1).unwrap_or(2026);
-    let closes = date("self_assessment_closes", &f.self_assessment_closes, jiff::civil::date(next, 2, 28))?;
-    let due = date("dossier_due", &f.dossier_due, jiff::civil::date(next, 2, 28))?;
-    let decision = date("decision_due", &f.decision_due, jiff::civil::date(next, 3, 31))?;
-    if decision < due || due < closes {
-        return Err(WebError::invalid("decision_due", "Hạn quyết định phải sau hạn nộp hồ sơ, hạn nộp sau hạn tự đánh giá"));
-    }
-    let title = if f.title.trim().is_empty() { format!("{} năm {year}", set.title) } else { hoctap_domain::text::clean(&f.title) };
-    Ok(state
-        .store
-        .create_campaign(
-            &user.actor(),
-            NewCampaign {
-                year,
-                set_id: set.id.clone(),
-                set_version: set.version.clone(),
-                unit_id: user.user.unit_id,
-                title,
-                self_assessment_closes: closes,
-                dossier_due: due,
-                decision_due: decision,
-                chain: default_chain(set.subject),
-            },
-        )
-        .await?)
-}
-
 async fn open_campaign(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<CampaignForm>) -> WebResult<Response> {
     super::after_post(
         &state,
-        open(&state, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
+        open(&state.store, &user, &f).await.map(|id| (format!("/dot-danh-gia/{id}"), "Đã mở đợt đánh giá")),
         |errors| campaigns_page(&state, &user, errors, f),
     )
     .await
@@ -303,7 +136,7 @@ pub(crate) struct CampaignPage {
     /// Decisions issued in the campaign: id, number, date.
     decisions: Vec<(i64, String, String)>,
     /// The dossiers under the page's filter, one page, with counts; steps without an account.
-    list: super::bulk::ListView,
+    list: hoctap_app::bulk::ListView,
     can_review: bool,
     can_sign: bool,
 }
@@ -327,7 +160,7 @@ async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) ->
 
 /// The campaign page (unfiltered) with errors, for a refused form.
 pub(crate) async fn campaign_view_page(state: &AppState, user: &CurrentUser, id: i64, errors: Vec<FieldError>) -> WebResult<CampaignPage> {
-    campaign_view(state, user, id, errors, None, &super::bulk::ListQuery::default()).await
+    campaign_view(state, user, id, errors, None, &hoctap_app::bulk::ListQuery::default()).await
 }
 
 async fn campaign_view(
@@ -336,10 +169,10 @@ async fn campaign_view(
     id: i64,
     errors: Vec<FieldError>,
     done: Option<String>,
-    query: &super::bulk::ListQuery,
+    query: &hoctap_app::bulk::ListQuery,
 ) -> WebResult<CampaignPage> {
     let c = campaign_view_allowed(state, user, id).await?;
-    let list = super::bulk::list_view(state, user, &c, query).await?;
+    let list = hoctap_app::bulk::list_view(&state.store, user, &c, query).await?;
     let lines: Vec<DossierLine> = list
         .lines
         .iter()
@@ -363,7 +196,7 @@ async fn campaign_view(
         SubjectKind::Province => "Mã tỉnh (2 chữ số)",
     }
     .to_string();
-    let progress = progress_rows(state, user, &c).await?;
+    let progress = progress_rows(&state.store, user, &c).await?;
     let decisions =
         state.store.decisions(c.id).await?.into_iter().map(|d| (d.id, d.content.number, format_vn(d.content.decided_on))).collect();
     Ok(CampaignPage {
@@ -388,7 +221,7 @@ async fn campaign_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    axum::extract::Query(q): axum::extract::Query<super::bulk::ListQuery>,
+    axum::extract::Query(q): axum::extract::Query<hoctap_app::bulk::ListQuery>,
     headers: HeaderMap,
 ) -> WebResult<Response> {
     super::page_with_flash(&headers, |done| campaign_view(&state, &user, id, Vec::new(), done, &q)).await
@@ -400,120 +233,6 @@ struct SubjectForm {
     subject: String,
 }
 
-/// Finds the subject of a dossier from the code typed: a registry record or a unit.
-pub async fn resolve_subject(state: &AppState, user: &CurrentUser, kind: SubjectKind, code: &str) -> WebResult<(i64, String, i64)> {
-    let code = code.trim();
-    let registry = match kind {
-        SubjectKind::Household => Some(&def::HOUSEHOLDS),
-        SubjectKind::Citizen => Some(&def::CITIZENS),
-        SubjectKind::Clan => Some(&def::CLANS),
-        SubjectKind::Organisation => Some(&def::ORGANISATIONS),
-        _ => None,
-    };
-    let not_found = || WebError::invalid("subject", format!("Không tìm thấy đối tượng mã \"{code}\" trong phạm vi của bạn"));
-    match registry {
-        Some(reg) => {
-            let key = reg.key.first().copied().unwrap_or("code");
-            let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code)
-                .map_err(|e| WebError::invalid("subject", capitalise(&e)))?;
-            let Some(Value::Text(v)) = value else { return Err(not_found()) };
-            let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
-            let r = state.store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
-            let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
-            // A CCCD is personal data: the label, seen by reviewers, carries it masked.
-            let shown_code = if reg.kind == def::RegistryKind::Citizens {
-                hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default()
-            } else {
-                code.to_string()
-            };
-            Ok((r.id, format!("{shown_code} – {label}"), r.unit_id))
-        }
-        None => {
-            let u = state.store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
-            user.require_sees(&state.store, u.id, "đơn vị").await.map_err(|_| not_found())?;
-            let want = match kind {
-                SubjectKind::Village => UnitKind::Village,
-                SubjectKind::Commune => UnitKind::Commune,
-                SubjectKind::District => UnitKind::District,
-                _ => UnitKind::Province,
-            };
-            if u.kind != want {
-                return Err(WebError::invalid(
-                    "subject",
-                    format!(
-                        "{} {} là {}, bộ tiêu chí này đánh giá {}",
-                        u.code,
-                        u.name,
-                        u.kind.label().to_lowercase(),
-                        want.label().to_lowercase()
-                    ),
-                ));
-            }
-            Ok((u.id, format!("{} {}", u.code, u.name), u.id))
-        }
-    }
-}
-
-/// A registry-sourced variable of a dossier: its value counted now and how it was counted.
-pub struct RegistryValue {
-    pub variable: String,
-    pub value: Option<i64>,
-    pub how: String,
-}
-
-/// Counts, in the registries, the set's sourced variables for a dossier's subject.
-pub async fn registry_values(state: &AppState, set: &CriteriaSet, c: &CampaignRow, subject_id: i64) -> WebResult<Vec<RegistryValue>> {
-    let year = i16::try_from(c.year).unwrap_or(2025);
-    let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> =
-        set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
-    let sources: Vec<_> = sourced.iter().map(|(_, s)| *s).collect();
-    let values = state.store.source_values(set.subject, subject_id, year, &sources).await?;
-    Ok(sourced
-        .iter()
-        .zip(values)
-        .map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) })
-        .collect())
-}
-
-/// Puts the registry counts into a dossier's data (số liệu) and re-evaluates; `only_missing`
-/// keeps what the preparer already typed (a new dossier has nothing typed).
-async fn fill_from_registries(state: &AppState, user: &CurrentUser, id: i64, only_missing: bool) -> WebResult<usize> {
-    let a = state.store.assessment(id).await?;
-    let c = state.store.campaign(a.campaign_id).await?;
-    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let found = registry_values(state, &set, &c, a.subject_id).await?;
-    let mut answers = stored_answers(&set, &a);
-    let mut filled = 0;
-    for r in &found {
-        let Some(v) = r.value else { continue };
-        if only_missing && answers.data.contains_key(&r.variable) {
-            continue;
-        }
-        answers.data.insert(r.variable.clone(), hoctap_domain::criteria::Number::integer(v));
-        filled += 1;
-    }
-    if filled > 0 {
-        store_answers(state, user, &a, &c, &set, &answers).await?;
-    }
-    Ok(filled)
-}
-
-/// Lays a dossier (lập hồ sơ) for a subject and pre-fills its data from the registries.
-pub async fn lay_dossier(
-    state: &AppState,
-    user: &CurrentUser,
-    c: &CampaignRow,
-    subject: SubjectKind,
-    subject_id: i64,
-    label: &str,
-    unit: i64,
-) -> WebResult<i64> {
-    let id = state.store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
-    fill_from_registries(state, user, id, true).await?;
-    super::learning::fill_from_record(state, user, id).await?;
-    Ok(id)
-}
-
 async fn refresh_data(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -522,8 +241,8 @@ async fn refresh_data(
 ) -> WebResult<Response> {
     may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
-    may_read_dossier(&state, &user, &a).await?;
-    if !may_prepare_dossier(&state, &user, &a).await? {
+    may_read_dossier(&state.store, &user, &a).await?;
+    if !may_prepare_dossier(&state.store, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
     open_for_changes(&a)?;
@@ -532,7 +251,7 @@ async fn refresh_data(
     if !data_editable(&set, &a) {
         return Err(WebError::Forbidden);
     }
-    let n = fill_from_registries(&state, &user, id, false).await?;
+    let n = fill_from_registries(&state.store, &user, id, false).await?;
     let message = if n == 0 {
         "Sổ đăng ký chưa có số liệu nào cho hồ sơ này".to_string()
     } else {
@@ -553,11 +272,11 @@ async fn add_dossier(
     let c = state.store.campaign(id).await?;
     let result = async {
         let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-        let (subject_id, label, unit) = resolve_subject(&state, &user, set.subject, &f.subject).await?;
+        let (subject_id, label, unit) = resolve_subject(&state.store, &user, set.subject, &f.subject).await?;
         if !state.store.in_scope(c.unit_id, unit, hoctap_store::today()).await? {
             return Err(WebError::invalid("subject", format!("{label} không thuộc địa bàn của đợt đánh giá")));
         }
-        lay_dossier(&state, &user, &c, set.subject, subject_id, &label, unit).await
+        lay_dossier(&state.store, &user, &c, set.subject, subject_id, &label, unit).await.map_err(Into::into)
     }
     .await;
     super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ")), |errors| {
@@ -626,16 +345,6 @@ struct DataLine {
     registry_differs: Option<String>,
 }
 
-pub(crate) fn answer_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Bool(true) => "1".into(),
-        serde_json::Value::Bool(false) => "0".into(),
-        serde_json::Value::Number(n) => n.to_string().replace('.', ","),
-        serde_json::Value::String(s) => s.clone(),
-        _ => String::new(),
-    }
-}
-
 async fn dossier_view(
     state: &AppState,
     user: &CurrentUser,
@@ -644,15 +353,15 @@ async fn dossier_view(
     done: Option<String>,
 ) -> WebResult<DossierPage> {
     let a = state.store.assessment(id).await?;
-    may_read_dossier(state, user, &a).await?;
+    may_read_dossier(&state.store, user, &a).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let comments = match &a.dossier.state {
         WfState::Returned { comments, .. } => comments.clone(),
         _ => BTreeMap::new(),
     };
-    let preparer = may_prepare_dossier(state, user, &a).await?;
-    let learning = super::learning::record_hints(state, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
+    let preparer = may_prepare_dossier(&state.store, user, &a).await?;
+    let learning = hoctap_app::dossiers::record_hints(&state.store, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
     let lines = set
         .indicators()
         .map(|(cr, i)| AnswerLine {
@@ -675,12 +384,14 @@ async fn dossier_view(
     let current = a.dossier.current_step().cloned();
     let can_review = match (&a.dossier.state, &current) {
         (WfState::InReview { .. }, Some(step)) => {
-            may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id)
+            may_review(&state.store, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id)
         }
         _ => false,
     };
     let can_take = match (&a.dossier.state, &current) {
-        (WfState::Submitted, Some(step)) => may_review(state, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id),
+        (WfState::Submitted, Some(step)) => {
+            may_review(&state.store, user, step, a.unit_id).await? && a.dossier.submitted_by != Some(user.user.id)
+        }
         _ => false,
     };
     let step_index = match &a.dossier.state {
@@ -726,7 +437,7 @@ async fn dossier_view(
         })
         .collect();
     let evidence = state.store.evidence_of(id).await?;
-    let registry = registry_values(state, &set, &c, a.subject_id).await?;
+    let registry = registry_values(&state.store, &set, &c, a.subject_id).await?;
     let all_transitions = state.store.transitions(id).await?;
     let changes: Vec<String> =
         match all_transitions.iter().rev().find(|t| t.action == "return").and_then(|t| t.detail.as_ref()).map(|d| d["answers"].clone()) {
@@ -831,8 +542,8 @@ async fn save(
     let form = form_map(pairs);
     may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
-    may_read_dossier(&state, &user, &a).await?;
-    if !may_prepare_dossier(&state, &user, &a).await? {
+    may_read_dossier(&state.store, &user, &a).await?;
+    if !may_prepare_dossier(&state.store, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
     open_for_changes(&a)?;
@@ -849,140 +560,11 @@ async fn save(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
-    let result = store_answers(&state, &user, &a, &c, &set, &answers).await?;
+    let result = store_answers(&state.store, &user, &a, &c, &set, &answers).await?;
     if autosave {
         return Ok(axum::Json(serde_json::json!({"summary": result["summary"]})).into_response());
     }
     Ok(flash_redirect(&state, &format!("/ho-so/{id}"), "Đã lưu; kết quả chấm đã cập nhật"))
-}
-
-/// The answers a save takes from a form: locked fields are not read from it, `keep_locked`
-/// puts back their stored values (the form and the device's sync alike).
-pub(crate) fn answers_for_save(
-    set: &CriteriaSet,
-    a: &AssessmentRow,
-    form: &BTreeMap<String, Vec<String>>,
-) -> Result<hoctap_domain::criteria::Answers, Vec<FieldError>> {
-    let mut editable = form.clone();
-    editable.retain(|key, _| match (key.strip_prefix("a:"), key.strip_prefix("d:")) {
-        (Some(indicator), _) => a.dossier.state.may_edit(indicator),
-        (_, Some(_)) => data_editable(set, a),
-        _ => true,
-    });
-    let mut x = answers_from_form(set, &editable)?;
-    keep_locked(set, a, &mut x);
-    Ok(x)
-}
-
-/// An answer as stored (yes/no as a boolean, numbers as text).
-fn stored_value(v: &serde_json::Value) -> Option<hoctap_domain::criteria::AnswerValue> {
-    use hoctap_domain::criteria::{AnswerValue, Number};
-    match v {
-        serde_json::Value::Bool(b) => Some(AnswerValue::Bool(*b)),
-        v => Number::parse(&answer_text(v)).ok().map(AnswerValue::Number),
-    }
-}
-
-/// The stored data (số liệu) of a dossier.
-fn stored_data(set: &CriteriaSet, a: &AssessmentRow) -> BTreeMap<String, hoctap_domain::criteria::Number> {
-    set.variables
-        .iter()
-        .filter_map(|v| Some((v.id.clone(), hoctap_domain::criteria::Number::parse(&answer_text(a.answers["data"].get(&v.id)?)).ok()?)))
-        .collect()
-}
-
-/// The answers and data a dossier holds, as the engine reads them.
-pub(crate) fn stored_answers(set: &CriteriaSet, a: &AssessmentRow) -> hoctap_domain::criteria::Answers {
-    let mut x = hoctap_domain::criteria::Answers::new();
-    x.values = set.indicators().filter_map(|(_, i)| Some((i.id.clone(), stored_value(a.answers["answers"].get(&i.id)?)?))).collect();
-    x.data = stored_data(set, a);
-    x
-}
-
-/// Puts back the stored answers of locked indicators, and the stored data when they are
-/// locked, whatever was sent; returns the indicators whose sent answer was replaced.
-pub(crate) fn keep_locked(set: &CriteriaSet, a: &AssessmentRow, answers: &mut hoctap_domain::criteria::Answers) -> Vec<String> {
-    let mut kept = Vec::new();
-    for (_, i) in set.indicators().filter(|(_, i)| !a.dossier.state.may_edit(&i.id)) {
-        let stored = a.answers["answers"].get(&i.id).and_then(stored_value);
-        if answers.values.get(&i.id) != stored.as_ref() {
-            kept.push(i.id.clone());
-        }
-        match stored {
-            Some(x) => answers.values.insert(i.id.clone(), x),
-            None => answers.values.remove(&i.id),
-        };
-    }
-    if !data_editable(set, a) {
-        answers.data = stored_data(set, a);
-    }
-    kept
-}
-
-/// Data (số liệu) can change while some computed indicator can: in a draft, or when a
-/// reviewer's return unlocked one of them.
-pub(crate) fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
-    set.indicators().any(|(_, i)| i.formula.is_some() && a.dossier.state.may_edit(&i.id))
-}
-
-/// Evaluates answers against the campaign's set on 31/12 of its year and stores both.
-pub async fn store_answers(
-    state: &AppState,
-    user: &CurrentUser,
-    a: &AssessmentRow,
-    c: &CampaignRow,
-    set: &CriteriaSet,
-    answers: &hoctap_domain::criteria::Answers,
-) -> WebResult<serde_json::Value> {
-    let (answers_json, result, passed, level) = evaluate_answers(state, &a.subject_kind, a.subject_id, c, set, answers).await?;
-    state.store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
-    Ok(result)
-}
-
-/// Evaluates answers against the campaign's set on 31/12 of its year: the answers as stored,
-/// the result with its explanation, whether it passes, the level reached.
-pub(crate) async fn evaluate_answers(
-    state: &AppState,
-    subject_kind: &str,
-    subject_id: i64,
-    c: &CampaignRow,
-    set: &CriteriaSet,
-    answers: &hoctap_domain::criteria::Answers,
-) -> WebResult<(serde_json::Value, serde_json::Value, bool, String)> {
-    let mut json_answers = serde_json::Map::new();
-    for (_, i) in set.indicators() {
-        if let Some(v) = answers.values.get(&i.id) {
-            let jv = match v {
-                hoctap_domain::criteria::AnswerValue::Bool(b) => serde_json::Value::Bool(*b),
-                hoctap_domain::criteria::AnswerValue::Number(n) => serde_json::Value::String(n.to_string()),
-            };
-            json_answers.insert(i.id.clone(), jv);
-        }
-    }
-    // Data the computed indicators read (số liệu), kept so the form shows them again.
-    let data: serde_json::Map<String, serde_json::Value> =
-        answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
-    let answers_json = serde_json::json!({"answers": json_answers, "data": data});
-    // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
-    let mut answers = answers.clone();
-    for r in state.store.recognitions_of(subject_kind, subject_id).await? {
-        if r.revoked {
-            continue;
-        }
-        if let Some(level) = set.levels.iter().find(|l| l.name == r.level || l.id == r.level) {
-            answers = answers.with_previous(&level.id, r.valid_from);
-        }
-    }
-    let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
-    let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
-        Ok(r) => {
-            let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
-            (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
-        }
-        // Incomplete answers are saved as a draft: the result says what is missing.
-        Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
-    };
-    Ok((answers_json, result, passed, level))
 }
 
 #[derive(Deserialize)]
@@ -995,91 +577,9 @@ struct ActForm {
     rest: BTreeMap<String, String>,
 }
 
-/// The domain's verdict on a command, as the next state, the action's name and the detail the
-/// transition log keeps (shared by assessments and nominations).
-pub(crate) fn decide(
-    user: &CurrentUser,
-    dossier: &hoctap_domain::workflow::Dossier,
-    cmd: &Command,
-    answers: &serde_json::Value,
-) -> WebResult<(hoctap_domain::workflow::Dossier, &'static str, serde_json::Value)> {
-    let person = Person { user_id: user.user.id, name: user.user.full_name.clone() };
-    let next = dossier.apply(&person, cmd).map_err(|e| match e {
-        // Acting on one's own dossier is a matter of permission (403), not of input.
-        hoctap_domain::workflow::WorkflowError::FourEyes => {
-            WebError::OutOfScope { field: "action".into(), message: capitalise(&e.to_string()) }
-        }
-        other => WebError::invalid("action", capitalise(&other.to_string())),
-    })?;
-    let (action, detail) = match cmd {
-        Command::Submit => ("submit", serde_json::Value::Null),
-        Command::StartReview => ("start_review", serde_json::Value::Null),
-        Command::Approve => ("approve", serde_json::Value::Null),
-        // The answers as reviewed, so the resubmission can show what changed.
-        Command::Return { comments } => ("return", serde_json::json!({"comments": comments, "answers": answers["answers"]})),
-        Command::Reject { reason } => ("reject", serde_json::json!({"reason": reason})),
-        Command::Recognise { decision_id } => ("recognise", serde_json::json!({"decision": decision_id})),
-    };
-    Ok((next, action, detail))
-}
-
-/// Applies a workflow command after checking who may give it.
-pub async fn apply(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> WebResult<()> {
-    apply_with(state, user, a, cmd, "").await
-}
-
-/// Applies a workflow command; `override_reason` lets an approval of a dossier that does not
-/// pass go ahead (the decision shows it).
-pub async fn apply_with(state: &AppState, user: &CurrentUser, a: &AssessmentRow, cmd: Command, override_reason: &str) -> WebResult<()> {
-    let c = state.store.campaign(a.campaign_id).await?;
-    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let mut capacities = super::bulk::Capacities::default();
-    let checked = super::bulk::check_command(state, user, &c, &set, a, &cmd, override_reason, &mut capacities).await?;
-    let batch = checked.batch(a);
-    // A return or a refusal tells who submitted and the citizen concerned, in the same transaction.
-    let notes = hoctap_app::notify::transition_notices(&state.store, a, &batch.next).await?;
-    state.store.transition_many_notifying(&user.actor(), &[batch], &notes).await?;
-    Ok(())
-}
-
-/// Whether a dossier may be submitted: a saved result with a verdict, evidence for every
-/// indicator that asks for it, and the deadline not passed.
-pub(crate) async fn submit_ready(state: &AppState, a: &AssessmentRow, c: &CampaignRow, set: &CriteriaSet) -> WebResult<()> {
-    if a.result.is_none() {
-        return Err(WebError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
-    }
-    // Indicators whose criteria list evidence need at least one file each.
-    if set.indicators().any(|(_, i)| !i.evidence.is_empty()) {
-        let evidence = state.store.evidence_of(a.id).await?;
-        let missing: Vec<String> = set
-            .indicators()
-            .filter(|(_, i)| !i.evidence.is_empty())
-            .filter(|(_, i)| !evidence.iter().any(|e| e.indicators.contains(&i.id)))
-            .map(|(_, i)| format!("{} ({})", i.id, i.evidence.join("; ")))
-            .collect();
-        if !missing.is_empty() {
-            return Err(WebError::invalid("evidence", format!("Thiếu minh chứng cho {} chỉ tiêu: {}", missing.len(), missing.join(" · "))));
-        }
-    }
-    // A first submission closes with self-assessment; a corrected one with the decision.
-    let (deadline, what) = match a.dossier.state {
-        WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
-        _ => (c.self_assessment_closes, "hạn tự đánh giá"),
-    };
-    if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
-        return Err(WebError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
-    }
-    // A result without a verdict means answers or data are missing: nothing to review yet.
-    if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
-        let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
-        return Err(WebError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
-    }
-    Ok(())
-}
-
 async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ActForm>) -> WebResult<Response> {
     let a = state.store.assessment(id).await?;
-    may_read_dossier(&state, &user, &a).await?;
+    may_read_dossier(&state.store, &user, &a).await?;
     let override_reason = f.rest.get("ly_do_ngoai_le").cloned().unwrap_or_default();
     let cmd = match f.action.as_str() {
         "submit" => Command::Submit,
@@ -1091,7 +591,7 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
         "reject" => Command::Reject { reason: f.reason.clone() },
         _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
     };
-    let result = apply_with(&state, &user, &a, cmd, &override_reason).await.map(|()| (format!("/ho-so/{id}"), "Đã chuyển hồ sơ"));
+    let result = apply_with(&state.store, &user, &a, cmd, &override_reason).await.map(|()| (format!("/ho-so/{id}"), "Đã chuyển hồ sơ"));
     super::after_post(&state, result, |errors| dossier_view(&state, &user, id, errors, None)).await
 }
 
@@ -1121,7 +621,7 @@ async fn bulk_approve(
         if a.campaign_id != id || !user.sees(&state.store, a.unit_id).await? {
             continue;
         }
-        match apply(&state, &user, &a, Command::Approve).await {
+        match apply(&state.store, &user, &a, Command::Approve).await {
             Ok(()) => done += 1,
             Err(e) => refused.push(format!("{}: {e}", a.subject_label)),
         }
@@ -1144,8 +644,8 @@ async fn upload_evidence(
 ) -> WebResult<Response> {
     may_prepare_some(&user)?;
     let a = state.store.assessment(id).await?;
-    may_read_dossier(&state, &user, &a).await?;
-    if !may_prepare_dossier(&state, &user, &a).await? {
+    may_read_dossier(&state.store, &user, &a).await?;
+    if !may_prepare_dossier(&state.store, &user, &a).await? {
         return Err(WebError::Forbidden);
     }
     let upload = super::read_upload(mp).await?;
@@ -1187,7 +687,7 @@ async fn upload_evidence(
 async fn download_evidence(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let (assessment_id, mime, name, bytes) = state.store.evidence_file(id).await?;
     let a = state.store.assessment(assessment_id).await?;
-    may_read_dossier(&state, &user, &a).await?;
+    may_read_dossier(&state.store, &user, &a).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
         bytes,
@@ -1228,7 +728,7 @@ struct InboxPage {
     /// Nominations for a reward waiting for the user's review (phong trào thi đua).
     nominations: Vec<NominationWaiting>,
     /// Review steps without an account in the user's campaigns.
-    gaps: Vec<super::bulk::GapLine>,
+    gaps: Vec<hoctap_app::bulk::GapLine>,
 }
 
 pub struct NominationWaiting {
@@ -1275,7 +775,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
             WfState::Returned { .. } if may_prepare(&user) && own_level => returned.push(line(c.decision_due)),
             WfState::Submitted | WfState::InReview { .. } => {
                 if let Some(step) = a.dossier.current_step()
-                    && may_review(&state, &user, step, a.unit_id).await?
+                    && may_review(&state.store, &user, step, a.unit_id).await?
                     && a.dossier.submitted_by != Some(user.user.id)
                 {
                     to_review.push(line(c.dossier_due));
@@ -1351,7 +851,7 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let mut nominations = Vec::new();
     for n in state.store.nominations_waiting(user.scope(), today).await? {
         if let Some(step) = n.dossier.current_step()
-            && may_review(&state, &user, step, n.unit_id).await?
+            && may_review(&state.store, &user, step, n.unit_id).await?
             && n.dossier.submitted_by != Some(user.user.id)
         {
             nominations.push(NominationWaiting {
@@ -1368,61 +868,12 @@ async fn inbox(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     let mut gaps = Vec::new();
     if may_prepare(&user) || reviews(user.user.role) {
         for c in campaigns.values().filter(|c| !c.closed) {
-            for g in super::bulk::gap_lines(&state, &user, c).await? {
-                gaps.push(super::bulk::GapLine { text: format!("{}: {}", c.title, g.text), link: g.link });
+            for g in hoctap_app::bulk::gap_lines(&state.store, &user, c).await? {
+                gaps.push(hoctap_app::bulk::GapLine { text: format!("{}: {}", c.title, g.text), link: g.link });
             }
         }
     }
     render(&InboxPage { chrome: Chrome::new("Việc của tôi", &user), sections, reports, tasks, past_tasks, nominations, gaps })
-}
-
-pub const PROGRESS_HEADER: [&str; 9] = [
-    "Đơn vị",
-    "Tổng số hồ sơ",
-    "Chưa nộp",
-    "Đang thẩm định",
-    "Bị trả lại",
-    "Đã thẩm định",
-    "Đã công nhận",
-    "Không công nhận",
-    "Chưa nộp, quá hạn",
-];
-
-/// Counts of dossiers by state per child unit of the campaign's unit (and a total line).
-pub(crate) async fn progress_rows(state: &AppState, user: &CurrentUser, c: &CampaignRow) -> WebResult<Vec<(String, [usize; 8])>> {
-    let today = hoctap_store::today();
-    let children = state.store.children(c.unit_id, today).await?;
-    let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
-    let mut by_child: BTreeMap<i64, [usize; 8]> = BTreeMap::new();
-    let mut total = [0usize; 8];
-    // Counted in SQL by state and child: a campaign may hold thousands of dossiers.
-    for (child, code, n) in state.store.campaign_progress(c.id, c.unit_id, user.scope(), today).await? {
-        let slot = match code.as_str() {
-            "draft" => 1,
-            "submitted" | "in_review" => 2,
-            "returned" => 3,
-            "approved" => 4,
-            "recognised" => 5,
-            "rejected" => 6,
-            other => return Err(WebError::internal(format!("trạng thái hồ sơ {other}"))),
-        };
-        let n = usize::try_from(n).unwrap_or(0);
-        for counts in [by_child.entry(child).or_insert([0; 8]), &mut total] {
-            counts[0] += n;
-            counts[slot] += n;
-            if slot == 1 && late {
-                counts[7] += n;
-            }
-        }
-    }
-    let mut out: Vec<(String, [usize; 8])> = children.iter().filter_map(|ch| by_child.get(&ch.id).map(|n| (ch.name.clone(), *n))).collect();
-    for (id, n) in &by_child {
-        if !children.iter().any(|ch| ch.id == *id) {
-            out.push((state.store.unit(*id).await?.name, *n));
-        }
-    }
-    out.push(("Tổng cộng".to_string(), total));
-    Ok(out)
 }
 
 async fn progress_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
@@ -1521,7 +972,9 @@ async fn start_self_assessment(
         }
         let name = me.values.get("full_name").map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
         // The label carries no CCCD: it is shown to reviewers and on the public page.
-        lay_dossier(&state, &user, &c, SubjectKind::Citizen, me.id, &format!("Công dân – {name}"), me.unit_id).await
+        lay_dossier(&state.store, &user, &c, SubjectKind::Citizen, me.id, &format!("Công dân – {name}"), me.unit_id)
+            .await
+            .map_err(Into::into)
     }
     .await;
     super::after_post(&state, result.map(|aid| (format!("/ho-so/{aid}"), "Đã lập hồ sơ tự đánh giá của bạn")), |errors| {

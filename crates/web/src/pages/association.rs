@@ -4,7 +4,7 @@
 //! exports, and membership cards with a public check page. Branches, members and entries are
 //! kept by the generic registries; this module adds what an association officer works with.
 
-use super::{Chrome, FieldError, capitalise, render};
+use super::{Chrome, FieldError, render};
 use crate::AppState;
 use crate::auth::CsrfForm;
 use crate::auth::CurrentUser;
@@ -14,9 +14,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::association::{YearQuery, dues_amount, entry_from_input, posting_date, visible_branch};
 use hoctap_domain::access::Action;
 use hoctap_domain::date::{format_vn, parse_date};
-use hoctap_domain::fund::{self, Dong, EntryKind, NewEntry, OfficerRole, YearBalance};
+use hoctap_domain::fund::{self, Dong, EntryKind, OfficerRole, YearBalance};
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, FUND_ENTRIES, Value};
 use hoctap_store::{BranchRow, FundEntryRow, RegistryQuery};
@@ -41,84 +42,12 @@ pub fn routes() -> Routes {
         .route("/the-hoi-vien/{code}", get(card_check))
 }
 
-/// A branch the user may read: 404 when it is outside the user's scope.
-pub async fn visible_branch(state: &AppState, user: &CurrentUser, branch: BranchRow) -> WebResult<BranchRow> {
-    user.require(Action::ReadLocal)?;
-    user.require_sees(&state.store, branch.unit_id, "hội, chi hội").await?;
-    Ok(branch)
-}
-
 async fn branch_by_id(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<BranchRow> {
-    visible_branch(state, user, state.store.branch(id).await?).await
-}
-
-/// Reads a posting as typed on the form or sent to the API; every bad field is reported with
-/// its label.
-pub fn entry_from_input(
-    kind: &str,
-    amount: &str,
-    counterparty: &str,
-    beneficiary_cccd: &str,
-    decision: &str,
-) -> Result<NewEntry, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let kind = EntryKind::parse(kind).map_err(|e| errors.push(FieldError { field: "kind".into(), message: e.to_string() })).ok();
-    let amount = Dong::parse_amount(amount).map_err(|e| errors.push(FieldError { field: "amount".into(), message: e.to_string() })).ok();
-    let cccd = match beneficiary_cccd.trim() {
-        "" => None,
-        s => Cccd::parse(s)
-            .map(|c| c.as_ref().to_string())
-            .map_err(|e| {
-                errors.push(FieldError { field: "beneficiary_cccd".into(), message: format!("CCCD người thụ hưởng: {e}") })
-            })
-            .ok(),
-    };
-    let text = |field: &str, label: &str, s: &str, errors: &mut Vec<FieldError>| -> Option<String> {
-        let s = hoctap_domain::text::clean(s);
-        if s.chars().count() > 200 {
-            errors.push(FieldError { field: field.into(), message: format!("{label}: dài quá 200 ký tự") });
-        }
-        (!s.is_empty()).then_some(s)
-    };
-    let counterparty = text("counterparty", "Người nộp, người nhận", counterparty, &mut errors);
-    let decision = text("decision", "Quyết định, căn cứ", decision, &mut errors);
-    match (kind, amount) {
-        (Some(kind), Some(amount)) if errors.is_empty() => {
-            let e = NewEntry { kind, amount, counterparty, beneficiary_cccd: cccd, decision };
-            e.check().map_err(|err| vec![FieldError { field: fund_field(&err).into(), message: err.to_string() }])?;
-            Ok(e)
-        }
-        _ => Err(errors),
-    }
-}
-
-fn fund_field(e: &hoctap_domain::fund::FundError) -> &'static str {
-    use hoctap_domain::fund::FundError as F;
-    match e {
-        F::BadAmount(_) => "amount",
-        F::UnknownKind(_) => "kind",
-        F::BeneficiaryMissing(_) => "counterparty",
-        F::DecisionMissing(_) => "decision",
-        F::UnknownRole(_) | F::RoleTaken(_) => "role",
-        F::WouldGoNegative { .. } => "overdraft_reason",
-        _ => "reverses",
-    }
+    Ok(visible_branch(&state.store, user, state.store.branch(id).await?).await?)
 }
 
 fn money(d: Dong) -> String {
     d.grouped()
-}
-
-#[derive(Deserialize, Default)]
-pub struct YearQuery {
-    #[serde(default)]
-    pub nam: Option<i16>,
-}
-
-impl YearQuery {
-    pub fn year(&self) -> i16 {
-        self.nam.filter(|y| (1990..=2100).contains(y)).unwrap_or_else(|| hoctap_store::today().year())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +76,9 @@ async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Re
     for r in state.store.registry_list(&ASSOCIATION_BRANCHES, &q, today).await? {
         let b = state.store.branch(r.id).await?;
         lines.push(BranchLine {
-            members: crate::format::int_vn(super::dashboard::unit_metric(&state, b.unit_id, today.year(), "association_members").await?),
+            members: crate::format::int_vn(
+                hoctap_app::dashboard::unit_metric(&state.store, b.unit_id, today.year(), "association_members").await?,
+            ),
             id: b.id,
             code: b.code,
             name: b.name,
@@ -184,7 +115,7 @@ struct BranchPage {
     year: i16,
     /// The unit's membership rate (`hkh_membership_rate`): members of every branch working in
     /// the unit's territory (its chi hội too) over the citizens in the registry.
-    rate: super::dashboard::IndicatorLine,
+    rate: hoctap_app::dashboard::IndicatorLine,
     roles: Vec<(&'static str, &'static str)>,
     can_write: bool,
     errors: Vec<FieldError>,
@@ -242,7 +173,7 @@ async fn branch_view(
         })
         .collect();
     let unit = state.store.unit(b.unit_id).await?;
-    let rate = super::dashboard::figure(state, &unit, year, "hkh_membership_rate").await?;
+    let rate = hoctap_app::dashboard::figure(&state.store, &unit, year, "hkh_membership_rate").await?;
     Ok(BranchPage {
         chrome: Chrome::new(b.name.clone(), user),
         can_write: user.user.role.may(Action::EditAssociation),
@@ -412,7 +343,7 @@ struct LedgerPage {
     balance: BalanceView,
     /// The unit's fund per inhabitant (`fund_per_capita`): receipts of the year of every ledger
     /// in the unit's territory over the citizens in the registry at the year's end.
-    per_capita: super::dashboard::IndicatorLine,
+    per_capita: hoctap_app::dashboard::IndicatorLine,
     entries: Vec<EntryLine>,
     kinds: Vec<(&'static str, &'static str, bool)>,
     form: PostForm,
@@ -453,7 +384,7 @@ async fn ledger_view(
     let today = hoctap_store::today();
     let balance = state.store.fund_balance(&b.code, year).await?;
     let unit = state.store.unit(b.unit_id).await?;
-    let per_capita = super::dashboard::figure(state, &unit, year, "fund_per_capita").await?;
+    let per_capita = hoctap_app::dashboard::figure(&state.store, &unit, year, "fund_per_capita").await?;
     let mut years = state.store.fund_years(&b.code).await?;
     if !years.contains(&today.year()) {
         years.push(today.year());
@@ -485,20 +416,6 @@ async fn ledger(
 ) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
     super::page_with_flash(&headers, |done| ledger_view(&state, &user, b, q.year(), PostForm::default(), Vec::new(), done)).await
-}
-
-/// The posting date of a form: today when left empty, never in the future.
-pub fn posting_date(raw: &str) -> WebResult<jiff::civil::Date> {
-    let today = hoctap_store::today();
-    let d = if raw.trim().is_empty() {
-        today
-    } else {
-        parse_date(raw).map_err(|e| WebError::invalid("posted_on", format!("Ngày ghi sổ: {}", capitalise(&e.to_string()))))?
-    };
-    if d > today {
-        return Err(WebError::invalid("posted_on", "Ngày ghi sổ: không được sau hôm nay"));
-    }
-    Ok(d)
 }
 
 async fn post_entry(
@@ -789,14 +706,6 @@ struct DuesForm {
     nam: i16,
     #[serde(default)]
     amount: String,
-}
-
-/// Reads the amount of a dues payment: empty for the member's own hội phí mỗi năm.
-pub fn dues_amount(raw: &str) -> WebResult<Option<Dong>> {
-    match raw.trim() {
-        "" => Ok(None),
-        s => Dong::parse_amount(s).map(Some).map_err(|e| WebError::invalid("amount", e.to_string())),
-    }
 }
 
 async fn dues_pay(

@@ -13,9 +13,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_app::criteria::{Correction, apply_correction, set_from_upload, unverified_count};
+use hoctap_app::dossiers::answers_from_form;
 use hoctap_domain::access::Action;
 use hoctap_domain::area::AreaAttribute;
-use hoctap_domain::criteria::{Answers, Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, Number, SubjectKind};
+use hoctap_domain::criteria::{Confidence, CriteriaSet, Evaluation, IndicatorKind, Method, SubjectKind};
 use hoctap_domain::date::{format_vn, parse_date};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -457,57 +458,6 @@ fn try_page(
 async fn try_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> WebResult<Response> {
     let set = state.store.criteria_set(&id, None).await?.set;
     render(&try_page(&user, set, &BTreeMap::new(), Vec::new(), None))
-}
-
-/// Builds answers from the form fields `a:<indicator>`, `d:<variable>`, `area`, `tag`,
-/// `previous_level`/`previous_date`; every bad field is reported.
-pub fn answers_from_form(set: &CriteriaSet, form: &BTreeMap<String, Vec<String>>) -> Result<Answers, Vec<FieldError>> {
-    let get = |k: &str| form.get(k).and_then(|v| v.first()).map(|s| s.trim().to_string()).unwrap_or_default();
-    let mut errors = Vec::new();
-    let mut a = Answers::new();
-    for (_, i) in set.indicators() {
-        let raw = get(&format!("a:{}", i.id));
-        if raw.is_empty() {
-            continue;
-        }
-        match i.kind {
-            IndicatorKind::YesNo => a = a.yes_no(&i.id, raw == "1" || raw == "true" || raw == "dat"),
-            _ => match Number::parse(&raw) {
-                Ok(n) => a = a.number(&i.id, n),
-                Err(e) => {
-                    errors.push(FieldError { field: format!("a:{}", i.id), message: format!("{}: {}", i.id, capitalise(&e.to_string())) })
-                }
-            },
-        }
-    }
-    for v in &set.variables {
-        let raw = get(&format!("d:{}", v.id));
-        if raw.is_empty() {
-            continue;
-        }
-        match Number::parse(&raw) {
-            Ok(n) => a = a.datum(&v.id, n),
-            Err(e) => {
-                errors.push(FieldError { field: format!("d:{}", v.id), message: format!("{}: {}", v.name, capitalise(&e.to_string())) })
-            }
-        }
-    }
-    for code in form.get("area").into_iter().flatten() {
-        if let Some(attr) = AreaAttribute::parse(code) {
-            a = a.with_area(attr);
-        }
-    }
-    for t in form.get("tag").into_iter().flatten() {
-        a = a.with_tag(t);
-    }
-    let level = get("previous_level");
-    if !level.is_empty() {
-        match parse_date(&get("previous_date")) {
-            Ok(d) => a = a.with_previous(&level, d),
-            Err(e) => errors.push(FieldError { field: "previous_date".into(), message: capitalise(&e.to_string()) }),
-        }
-    }
-    if errors.is_empty() { Ok(a) } else { Err(errors) }
 }
 
 /// Groups form pairs by name, keeping repeated keys (checkbox groups).

@@ -351,7 +351,7 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
             lines,
             done,
             can_revoke: may_sign(&user),
-            can_nominate: super::assessments::may_prepare(&user),
+            can_nominate: hoctap_app::dossiers::may_prepare(&user),
             d,
         }))
     })
@@ -707,42 +707,4 @@ async fn status_list(State(state): State<AppState>, Path(unit): Path<i64>) -> We
     });
     let jwt = hoctap_domain::credential::sign_jwt(&vc, &KeyId { unit, version: key.version }.url(base), &key.secret);
     Ok(([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response())
-}
-
-/// Checks a credential issued by this deployment: a key id and issuer of its own (anything else
-/// is refused, 422), the signature by that key (retired keys still count), the JWT's dates, and
-/// the revocation list of the unit that signed it.
-pub async fn verify_credential(state: &AppState, jwt: &str) -> WebResult<serde_json::Value> {
-    let refuse = |e: hoctap_domain::credential::CredentialError| WebError::invalid("credential", capitalise(&e.to_string()));
-    let base = state.public_url.as_str();
-    let kid = KeyId::parse(&hoctap_domain::credential::jwt_kid(jwt).map_err(refuse)?, base).map_err(refuse)?;
-    let public = state
-        .store
-        .issuer_public_key(kid.unit, kid.version)
-        .await?
-        .ok_or_else(|| WebError::invalid("credential", "Khóa ký (kid) không có trong hệ thống này"))?;
-    let payload = match hoctap_domain::credential::verify_jwt(jwt, &public) {
-        Ok(p) => p,
-        Err(e) => return Ok(serde_json::json!({"valid": false, "errors": [capitalise(&e.to_string())]})),
-    };
-    let issuer = KeyId::issuer(base, kid.unit);
-    if payload["issuer"]["id"].as_str() != Some(issuer.as_str()) {
-        return Err(WebError::invalid("credential", "Bên cấp (issuer) không phải đơn vị sở hữu khóa ký của hệ thống này"));
-    }
-    let mut errors: Vec<String> =
-        hoctap_domain::credential::claim_problems(&payload, jiff::Timestamp::now().as_second()).into_iter().map(String::from).collect();
-    let index: i64 = payload["credentialStatus"]["statusListIndex"].as_str().and_then(|s| s.parse().ok()).unwrap_or(-1);
-    let recognition = match state.store.recognitions_by_id(index).await {
-        Ok(r) if state.store.decision(r.decision_id).await?.unit_id == kid.unit => Some(r),
-        Ok(_) | Err(hoctap_store::StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let revoked = recognition.as_ref().is_some_and(|r| r.revoked);
-    if recognition.is_none() {
-        errors.push("Không tìm thấy công nhận trong danh sách trạng thái của đơn vị".to_string());
-    }
-    if revoked {
-        errors.push("Công nhận đã bị thu hồi".into());
-    }
-    Ok(serde_json::json!({"valid": errors.is_empty(), "revoked": revoked, "errors": errors, "credential": payload}))
 }

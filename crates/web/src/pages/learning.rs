@@ -874,54 +874,6 @@ async fn public_programme(
 // ---------------------------------------------------------------------------------------------
 // The self-assessment's hook
 
-/// What a citizen's learning record suggests for a dossier's indicators (empty for other
-/// subjects and sets).
-pub async fn record_hints(
-    state: &AppState,
-    set_id: &str,
-    subject_kind: &str,
-    subject_id: i64,
-    year: i64,
-) -> WebResult<Vec<hoctap_domain::learning::Prefill>> {
-    if subject_kind != "citizen" {
-        return Ok(Vec::new());
-    }
-    let year = i16::try_from(year).unwrap_or_else(|_| this_year());
-    match learning::prefill(&state.store, set_id, subject_id, year).await {
-        Ok(p) => Ok(p),
-        // A citizen ended in the registry since: no suggestion.
-        Err(hoctap_app::AppError::NotFound(_)) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Puts the record's suggested points into a new citizen dossier's unanswered indicators and
-/// re-evaluates (the preparer may still change them, with evidence).
-pub async fn fill_from_record(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<usize> {
-    let a = state.store.assessment(id).await?;
-    let c = state.store.campaign(a.campaign_id).await?;
-    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let hints = record_hints(state, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
-    if hints.is_empty() {
-        return Ok(0);
-    }
-    let mut answers = super::assessments::stored_answers(&set, &a);
-    let mut filled = 0;
-    for p in &hints {
-        if !answers.values.contains_key(p.indicator) {
-            answers.values.insert(
-                p.indicator.to_string(),
-                hoctap_domain::criteria::AnswerValue::Number(hoctap_domain::criteria::Number::integer(p.points)),
-            );
-            filled += 1;
-        }
-    }
-    if filled > 0 {
-        super::assessments::store_answers(state, user, &a, &c, &set, &answers).await?;
-    }
-    Ok(filled)
-}
-
 /// How a plan's target is measured, as the plan page says it: computed from the registries and
 /// learning records, or reported by the unit (a digital-skill target counted on "Công dân học
 /// tập" stays reported; the records measure completed kỹ năng số activities beside it).

@@ -310,9 +310,9 @@ pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
 /// it with the error) under the refusal's status (422, 409…); any other error as it is. A
 /// refusal of the role (403) or of the scope (404) is never shown on the object's page: the
 /// user may not see it.
-pub async fn after_post<T, Fut, To, Message>(
+pub async fn after_post<T, Fut, To, Message, E>(
     state: &AppState,
-    result: WebResult<(To, Message)>,
+    result: Result<(To, Message), E>,
     page: impl FnOnce(Vec<FieldError>) -> Fut,
 ) -> WebResult<Response>
 where
@@ -320,8 +320,9 @@ where
     Fut: std::future::Future<Output = WebResult<T>>,
     To: AsRef<str>,
     Message: AsRef<str>,
+    E: Into<WebError>,
 {
-    match result {
+    match result.map_err(Into::into) {
         Ok((to, message)) => Ok(flash_redirect(state, to.as_ref(), message.as_ref())),
         Err(e @ (WebError::Forbidden | WebError::NotFound(_))) => Err(e),
         Err(e) => {
@@ -379,23 +380,9 @@ fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// An uploaded form: the file (name and bytes) and the other fields as text.
-#[derive(Default)]
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub fields: std::collections::BTreeMap<String, String>,
-}
-
-impl Upload {
-    pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
-    }
-}
-
 /// Reads a multipart form whose file field is named `file`.
-pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<Upload> {
-    let mut up = Upload::default();
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<hoctap_app::upload::Upload> {
+    let mut up = hoctap_app::upload::Upload::default();
     while let Some(field) = mp.next_field().await? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {

@@ -5,7 +5,6 @@
 //! proposed in one click, reward decisions in the Nghị định 30 layout with the printed Bằng
 //! khen / Giấy khen, and the statistics of rewards (XLSX).
 
-use super::assessments::{may_prepare, may_review};
 use super::file_response;
 use super::{Chrome, FieldError, capitalise, flash_redirect, render_with_flash};
 use crate::AppState;
@@ -17,6 +16,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use hoctap_app::dossiers::{may_prepare, may_review};
+use hoctap_app::movement::{
+    achievement_target, apply, parse_year, record_achievement, visible_movement, visible_nomination, visible_participant,
+};
 use hoctap_domain::access::{Action, Role};
 use hoctap_domain::criteria::{Answers, CriteriaSet};
 use hoctap_domain::date::format_vn;
@@ -56,34 +59,6 @@ pub(crate) fn actor_label(code: &str) -> String {
 
 pub(crate) fn form_label(code: &str) -> String {
     RewardForm::parse(code).map(|f| f.label().to_string()).unwrap_or_else(|| code.to_string())
-}
-
-fn parse_year(s: &str, field: &str) -> WebResult<i64> {
-    s.trim().parse::<i64>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| WebError::invalid(field, "Năm là một số như 2025"))
-}
-
-/// A movement the user may read: launched in their subtree or above them.
-pub(crate) async fn visible_movement(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<MovementRow> {
-    user.require(Action::ReadLocal)?;
-    let m = state.store.movement(id).await?;
-    let visible = user.scope().is_none() || state.store.movements(user.scope(), hoctap_store::today()).await?.iter().any(|x| x.id == id);
-    if visible { Ok(m) } else { Err(WebError::NotFound("phong trào")) }
-}
-
-pub(crate) async fn visible_participant(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<ParticipantRow> {
-    user.require(Action::ReadLocal)?;
-    let p = state.store.participant(id).await?;
-    user.require_sees(&state.store, p.unit_id, "người, tập thể tham gia").await?;
-    Ok(p)
-}
-
-/// A nomination is read inside the scope of its unit, and by reviewers of the levels above
-/// while it is in their hands (a province reviewer sees the commune's nominations anyway).
-pub(crate) async fn visible_nomination(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<NominationRow> {
-    user.require(Action::ReadLocal)?;
-    let n = state.store.nomination(id).await?;
-    user.require_sees(&state.store, n.unit_id, "đề nghị khen thưởng").await?;
-    Ok(n)
 }
 
 // ------------------------------------------------------------------ movements
@@ -277,7 +252,7 @@ async fn movement_view(
     form: RegisterForm,
     done: Option<String>,
 ) -> WebResult<MovementPage> {
-    let m = visible_movement(state, user, id).await?;
+    let m = visible_movement(&state.store, user, id).await?;
     let today = hoctap_store::today();
     let participants = state
         .store
@@ -340,7 +315,7 @@ async fn register(
         if !may_prepare(&user) {
             return Err(WebError::Forbidden);
         }
-        visible_movement(&state, &user, id).await?;
+        visible_movement(&state.store, &user, id).await?;
         let actor = ActorType::parse(&f.actor_type).ok_or_else(|| WebError::invalid("actor_type", "Chọn đối tượng thi đua"))?;
         let unit_id = if f.unit_code.trim().is_empty() {
             user.user.unit_id
@@ -392,7 +367,7 @@ async fn participant_view(
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<ParticipantPage> {
-    let p = visible_participant(state, user, id).await?;
+    let p = visible_participant(&state.store, user, id).await?;
     let m = state.store.movement(p.movement_id).await?;
     let set_id = ActorType::parse(&p.actor_type).and_then(|a| m.movement.criteria_for(a)).unwrap_or_default().to_string();
     Ok(ParticipantPage {
@@ -436,50 +411,20 @@ async fn add_achievement(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> WebResult<Response> {
-    achievement_target(&state, &user, id).await?;
+    achievement_target(&state.store, &user, id).await?;
     let upload = super::read_upload(mp).await?;
     user.check_csrf(upload.field("csrf"))?;
     let write = async {
-        record_achievement(&state, &user, id, upload).await?;
+        record_achievement(&state.store, &user, id, upload).await?;
         Ok((format!("/tham-gia/{id}"), "Đã ghi thành tích"))
     };
     on_participant(&state, &user, id, write).await
 }
 
-/// Records an achievement of a participant from a multipart form (page or API): year, kind,
-/// title, evidence and an optional proof file whose type is read from its bytes.
-/// The participant an achievement is recorded for: a preparing role (403 first), then the
-/// participant inside the scope (404), before the form is read.
-pub(crate) async fn achievement_target(state: &AppState, user: &CurrentUser, participant: i64) -> WebResult<ParticipantRow> {
-    if !may_prepare(user) {
-        return Err(WebError::Forbidden);
-    }
-    visible_participant(state, user, participant).await
-}
-
-pub(crate) async fn record_achievement(state: &AppState, user: &CurrentUser, participant: i64, upload: super::Upload) -> WebResult<i64> {
-    let p = achievement_target(state, user, participant).await?;
-    let year = parse_year(upload.field("year"), "year")?;
-    let kind = match upload.field("kind") {
-        k @ ("sang_kien" | "thanh_tich") => k.to_string(),
-        _ => return Err(WebError::invalid("kind", "Chọn loại: sáng kiến, giải pháp hoặc thành tích")),
-    };
-    let (title, evidence) = (upload.field("title").to_string(), upload.field("evidence").to_string());
-    let file = if upload.bytes.is_empty() {
-        None
-    } else {
-        // The type is read from the bytes, never trusted from the name.
-        let sniffed = hoctap_docs::sniff::sniff(&upload.bytes).map_err(|e| WebError::invalid("file", capitalise(&e)))?;
-        Some(hoctap_store::AttachedFile { mime: sniffed.mime().to_string(), name: upload.file_name, bytes: upload.bytes })
-    };
-    let a = NewAchievement { year, kind, title, evidence, recognition_id: None, file };
-    Ok(state.store.achievement_add(&user.actor(), &p, &a).await?)
-}
-
 /// The proof file of an achievement, for those who may see its participant.
 async fn achievement_file(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
     let (participant, mime, name, bytes) = state.store.achievement_file(id).await?;
-    visible_participant(&state, &user, participant).await?;
+    visible_participant(&state.store, &user, participant).await?;
     Ok(super::download(bytes, &mime, &name))
 }
 
@@ -515,7 +460,7 @@ async fn nominate(
         if !may_prepare(&user) {
             return Err(WebError::Forbidden);
         }
-        let p = visible_participant(&state, &user, id).await?;
+        let p = visible_participant(&state.store, &user, id).await?;
         let m = state.store.movement(p.movement_id).await?;
         let year = parse_year(&f.year, "year")?;
         if year < i64::from(m.movement.period.from) || year > i64::from(m.movement.period.to) {
@@ -644,7 +589,7 @@ async fn nomination_view(
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<NominationPage> {
-    let n = visible_nomination(state, user, id).await?;
+    let n = visible_nomination(&state.store, user, id).await?;
     let set = state.store.criteria_set(&n.set_id, Some(&n.set_version)).await?.set;
     let comments = match &n.dossier.state {
         WfState::Returned { comments, .. } => comments.clone(),
@@ -669,7 +614,7 @@ async fn nomination_view(
         .collect::<Vec<_>>();
     let step = n.dossier.current_step().cloned();
     let reviewer = match &step {
-        Some(s) => may_review(state, user, s, n.unit_id).await?,
+        Some(s) => may_review(&state.store, user, s, n.unit_id).await?,
         None => false,
     };
     let chain = n
@@ -757,7 +702,7 @@ async fn save(
         return Err(WebError::Forbidden);
     }
     let result = async {
-        let n = visible_nomination(&state, &user, id).await?;
+        let n = visible_nomination(&state.store, &user, id).await?;
         // Only a draft or a returned nomination takes changes: any other state is closed (409, nothing written).
         if !matches!(n.dossier.state, WfState::Draft | WfState::Returned { .. }) {
             return Err(WebError::Conflict {
@@ -795,42 +740,6 @@ async fn on_nomination(state: &AppState, user: &CurrentUser, id: i64, result: We
         .await
 }
 
-/// Applies a workflow command to a nomination (shared with the tests through the pages).
-pub(crate) async fn apply(state: &AppState, user: &CurrentUser, n: &NominationRow, cmd: Command) -> WebResult<()> {
-    let allowed = match &cmd {
-        Command::Submit => may_prepare(user),
-        Command::StartReview | Command::Approve | Command::Return { .. } | Command::Reject { .. } => match n.dossier.current_step() {
-            Some(s) => may_review(state, user, s, n.unit_id).await?,
-            None => user.is_admin(),
-        },
-        Command::Recognise { .. } => false,
-    };
-    if !allowed {
-        return Err(WebError::Forbidden);
-    }
-    if matches!(cmd, Command::Submit) {
-        let set = state.store.criteria_set(&n.set_id, Some(&n.set_version)).await?.set;
-        let unproved: Vec<String> = set
-            .indicators()
-            .filter(|(_, i)| {
-                n.answers["answers"][&i.id].as_bool() == Some(true)
-                    && n.answers["evidence"][&i.id].as_str().is_none_or(|e| e.trim().is_empty())
-            })
-            .map(|(_, i)| i.id.clone())
-            .collect();
-        if !unproved.is_empty() {
-            return Err(WebError::invalid("evidence", format!("Ghi minh chứng cho tiêu chí đạt: {}", unproved.join(", "))));
-        }
-        if !n.passed {
-            let why = n.result.as_ref().and_then(|r| r["summary"].as_str()).unwrap_or("chưa đánh giá");
-            return Err(WebError::invalid("action", format!("Chưa đạt tiêu chí thi đua, chưa thể nộp: {why}")));
-        }
-    }
-    let (next, action, detail) = super::assessments::decide(user, &n.dossier, &cmd, &n.answers)?;
-    state.store.nomination_transition(&user.actor(), n, &next, action, detail).await?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 struct ActForm {
     #[serde(default)]
@@ -843,7 +752,7 @@ struct ActForm {
 
 async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<ActForm>) -> WebResult<Response> {
     let result = async {
-        let n = visible_nomination(&state, &user, id).await?;
+        let n = visible_nomination(&state.store, &user, id).await?;
         let cmd = match f.action.as_str() {
             "submit" => Command::Submit,
             "take" => Command::StartReview,
@@ -854,7 +763,7 @@ async fn act(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
             "reject" => Command::Reject { reason: f.reason.clone() },
             _ => return Err(WebError::invalid("action", "Thao tác không hợp lệ")),
         };
-        apply(&state, &user, &n, cmd).await
+        apply(&state.store, &user, &n, cmd).await.map_err(Into::into)
     }
     .await;
     on_nomination(&state, &user, id, result, "Đã chuyển đề nghị").await
@@ -908,7 +817,7 @@ async fn decision_form_view(
     form: RewardForm,
     errors: Vec<FieldError>,
 ) -> WebResult<DecisionFormPage> {
-    let m = visible_movement(state, user, id).await?;
+    let m = visible_movement(&state.store, user, id).await?;
     if !decidable_forms(state, user).await?.contains(&form) {
         return Err(WebError::Forbidden);
     }
@@ -946,7 +855,7 @@ async fn decision_form(
     Query(q): Query<DecisionQuery>,
 ) -> WebResult<Response> {
     may_decide(&state, &user).await?;
-    visible_movement(&state, &user, id).await?;
+    visible_movement(&state.store, &user, id).await?;
     let form = RewardForm::parse(&q.hinh_thuc).ok_or_else(|| WebError::invalid("hinh_thuc", "Chọn hình thức khen thưởng"))?;
     render_with_flash(&decision_form_view(&state, &user, id, None, form, Vec::new()).await?, false)
 }
@@ -967,10 +876,10 @@ async fn issue(
     CsrfForm(f): CsrfForm<RewardDecisionForm>,
 ) -> WebResult<Response> {
     may_decide(&state, &user).await?;
-    visible_movement(&state, &user, id).await?;
+    visible_movement(&state.store, &user, id).await?;
     let form = RewardForm::parse(&f.form).ok_or_else(|| WebError::invalid("form", "Chọn hình thức khen thưởng"))?;
     let result = async {
-        let m = visible_movement(&state, &user, id).await?;
+        let m = visible_movement(&state.store, &user, id).await?;
         if !decidable_forms(&state, &user).await?.contains(&form) {
             return Err(WebError::Forbidden);
         }
@@ -1173,13 +1082,13 @@ struct StatsPage {
 }
 
 async fn stats_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
-    let m = visible_movement(&state, &user, id).await?;
+    let m = visible_movement(&state.store, &user, id).await?;
     let tables = stats_tables(&state, &user, &m).await?;
     render_with_flash(&StatsPage { chrome: Chrome::new("Thống kê khen thưởng", &user), m, tables }, false)
 }
 
 async fn stats_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {
-    let m = visible_movement(&state, &user, id).await?;
+    let m = visible_movement(&state.store, &user, id).await?;
     let bytes = hoctap_docs::registry_xlsx::tables_xlsx(&stats_tables(&state, &user, &m).await?).map_err(WebError::internal)?;
     Ok(file_response(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment", "thong-ke-khen-thuong.xlsx"))
 }

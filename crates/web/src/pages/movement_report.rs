@@ -5,7 +5,7 @@
 //! state, rewards by form, year and unit), narrative sections the officer writes; DOCX and PDF
 //! in the Nghị định 30 layout, XLSX of the tables.
 
-use super::movement::{actor_label, form_label, visible_movement};
+use super::movement::{actor_label, form_label};
 use super::{Chrome, FieldError, XLSX, download, file_response, render_with_flash, take_flash};
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use hoctap_app::movement::visible_movement;
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Role;
 use hoctap_domain::date::format_vn;
@@ -144,7 +145,7 @@ async fn view(
     pick: fn(&MovementRow, &ReportQuery) -> WebResult<Which>,
     q: &ReportQuery,
 ) -> WebResult<View> {
-    let m = visible_movement(state, user, id).await?;
+    let m = visible_movement(&state.store, user, id).await?;
     let which = pick(&m, q)?;
     let unit = state.store.unit(user.scope().unwrap_or(m.unit_id)).await?;
     let (kind, year) = which.key();

@@ -2,7 +2,6 @@
 //! and the roll-down of a target to the units below (chia đều, theo quy mô, giao cụ thể), checked
 //! so the children's targets add up to the parent's.
 
-use super::dashboard::{number_vn, shown};
 use super::{Chrome, FieldError, render};
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -13,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::dashboard::{number_vn, shown};
 use hoctap_domain::access::Action;
 use hoctap_domain::criteria::Number;
 use hoctap_domain::indicator::{Aggregation, Indicator, shipped_indicators};

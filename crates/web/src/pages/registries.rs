@@ -13,6 +13,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use hoctap_app::registries::form_values_of;
 use hoctap_app::registries::{self, ListQuery, cursor, registry_of, shown, values_from_form, write_action};
 use hoctap_domain::access::Action;
 use hoctap_domain::registry::def::{Field, FieldType, REGISTRIES, Registry, RegistryKind, Value};
@@ -155,29 +156,6 @@ fn form_fields(reg: &Registry, values: &BTreeMap<String, String>, errors: &[Fiel
                 error: errors.iter().find(|e| e.field == f.column).map(|e| e.message.clone()).unwrap_or_default(),
                 readonly: editing && reg.is_key(f.column),
             }
-        })
-        .collect()
-}
-
-/// Form values of a stored record, in the form's own notation (dates ISO, codes for choices).
-pub(crate) fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, String> {
-    reg.fields
-        .iter()
-        .filter_map(|f| {
-            let v = r.values.get(f.column)?;
-            let s = match (f.ty, v) {
-                (_, Value::Date(d)) => d.to_string(),
-                (FieldType::Bool, Value::Bool(b)) => {
-                    if *b {
-                        "co".into()
-                    } else {
-                        "khong".into()
-                    }
-                }
-                (_, Value::Text(s)) => s.clone(),
-                (_, other) => other.display(f.ty),
-            };
-            Some((f.column.to_string(), s))
         })
         .collect()
 }

@@ -3,7 +3,6 @@
 //! narrative sections the officer writes, the children's submission status, the due date of
 //! the jurisdiction; DOCX and PDF in the Nghị định 30/2020 layout and XLSX of every table.
 
-use super::dashboard::{DashQuery, Dashboard, Place, build, shown};
 use super::{Chrome, FieldError, XLSX, download, file_response};
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -14,6 +13,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use hoctap_app::dashboard::{DashQuery, Dashboard, Place, build, shown};
 use hoctap_docs::report_doc::{ReportDoc, ReportSection, ReportTable};
 use hoctap_domain::access::Action;
 use hoctap_domain::unit::UnitKind;
@@ -81,7 +81,7 @@ pub fn report_due(unit: Option<&UnitRow>, ancestors: &[UnitRow], year: i16) -> j
 }
 
 async fn view(state: &AppState, user: &CurrentUser, place: Place, q: &DashQuery) -> WebResult<ReportView> {
-    let d = build(state, user, place, q).await?;
+    let d = build(&state.store, user, place, q).await?;
     let today = hoctap_store::today();
     // The unit's report, the units that owe it theirs, its superior and its due date.
     let (report, kids) = match &d.unit {

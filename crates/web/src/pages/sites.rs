@@ -620,7 +620,7 @@ struct ResultsPage {
     year: i16,
     years: Vec<i16>,
     code: String,
-    lines: Vec<super::dashboard::IndicatorLine>,
+    lines: Vec<hoctap_app::dashboard::IndicatorLine>,
     recognitions: Vec<(String, Vec<PublicRecognition>)>,
     decisions: Vec<DecisionLine>,
     children: Vec<(String, String)>,
@@ -645,13 +645,13 @@ async fn results(
     }
     let this_year = today.year();
     let year = q.nam.filter(|y| (2020..=this_year).contains(y)).unwrap_or(this_year);
-    let level = super::dashboard::level_of(Some(&unit));
+    let level = hoctap_app::dashboard::level_of(Some(&unit));
     let indicators: Vec<_> = hoctap_domain::indicator::shipped_indicators()
         .map_err(WebError::internal)?
         .into_iter()
         .filter(|i| i.levels.contains(&level))
         .collect();
-    let f = super::dashboard::figures(&state, Some(&unit), year, hoctap_store::Basis::Rebased(today), &indicators).await?;
+    let f = hoctap_app::dashboard::figures(&state.store, Some(&unit), year, hoctap_store::Basis::Rebased(today), &indicators).await?;
     let mut groups: Vec<(String, Vec<PublicRecognition>)> = Vec::new();
     for r in state.store.public_recognitions(unit.id, year, 2000).await? {
         let label = hoctap_domain::criteria::SubjectKind::parse(&r.subject_kind).map(|k| k.label().to_string()).unwrap_or_default();
