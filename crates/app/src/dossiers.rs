@@ -123,7 +123,7 @@ pub async fn may_prepare_dossier(store: &Store, user: &CurrentUser, a: &Assessme
 /// Reading a dossier: local readers, or the citizen it is about.
 pub async fn may_read_dossier(store: &Store, user: &CurrentUser, a: &AssessmentRow) -> AppResult<()> {
     if user.user.role.may(Action::ReadLocal) {
-        return Ok(user.require_sees(store, a.unit_id, "hồ sơ").await?);
+        return user.require_sees(store, a.unit_id, "hồ sơ").await;
     }
     if is_own_dossier(store, user, a).await? { Ok(()) } else { Err(AppError::NotFound("hồ sơ")) }
 }
@@ -540,7 +540,7 @@ pub async fn record_hints(
         Ok(p) => Ok(p),
         // A citizen ended in the registry since: no suggestion.
         Err(crate::AppError::NotFound(_)) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// HOOK(centres, issue 16): a learning centre's roll call taken offline joins here as
 /// `attendance.roll_call`, with its use case in the centres' module taking `Change::meta()` so the
 /// store writes it with its key in one transaction (see `hoctap_store::sync`), and a branch in
-/// `crates/web/src/api/sync.rs`; the device side is one line in `static/offline/offline.js`.
+/// `crates/api/src/sync.rs`; the device side is one line in `static/offline/offline.js`.
 pub const KINDS: [&str; 3] = ["registry.create", "registry.update", "assessment.answers"];
 
 /// A change as the device describes it, checked.

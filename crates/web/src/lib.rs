@@ -2,81 +2,22 @@
 //! `/api/v1` (documented at `/api/openapi.json`), sessions, CSRF and scope checks.
 //! Every handler checks the role, then the unit scope, before it reads or writes.
 
-pub mod api;
-pub mod auth;
-pub mod error;
+pub use hoctap_api as api;
 pub use hoctap_app::format;
-pub mod pages;
-pub mod routes;
-
-#[cfg(test)]
-mod offline_corpus;
+pub use hoctap_http::{AppState, ClientAddr, PublicUrl, SessionLookup, auth, error, routes};
+pub use hoctap_pages as pages;
 
 use axum::Router;
 use axum::http::Method;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
-use hoctap_store::Store;
 use routes::{Routes, get};
 use std::net::SocketAddr;
-use std::sync::Arc;
-
-/// Shared state of the server.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    /// Served over HTTPS: adds `Secure` to cookies and sends HSTS.
-    pub secure_cookies: bool,
-    /// The deployment's public address: credentials, key documents, status lists and QR codes
-    /// name it. Configuration only, never the request's Host or X-Forwarded-* headers.
-    pub public_url: PublicUrl,
-    /// Seals and opens the units' signing keys (kept in a file, never in the database).
-    pub deployment_key: hoctap_domain::credential::DeploymentKey,
-    /// Behind a reverse proxy: the client's address is the last one in `X-Forwarded-For`
-    /// (never trusted otherwise: anyone can send the header).
-    pub trust_proxy: bool,
-}
-
-/// An `http(s)://host[:port][/path]` address without query, fragment or trailing slash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicUrl(Arc<str>);
-
-impl PublicUrl {
-    pub fn parse(text: &str) -> Result<PublicUrl, String> {
-        let t = text.trim().trim_end_matches('/');
-        let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"));
-        let Some(rest) = rest else {
-            return Err(format!("địa chỉ công khai phải bắt đầu bằng https:// hoặc http://: {text}"));
-        };
-        let host = rest.split('/').next().unwrap_or("");
-        if host.is_empty() || rest.contains(['?', '#', ' ', '@']) || host.contains(['\\', '"', '<', '>']) {
-            return Err(format!("địa chỉ công khai không hợp lệ: {text} (ví dụ https://hoctap.tinh.gov.vn)"));
-        }
-        Ok(PublicUrl(t.into()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The address of a path of this site (`path` starts with `/`).
-    pub fn join(&self, path: &str) -> String {
-        format!("{}{path}", self.0)
-    }
-}
-
-impl std::fmt::Display for PublicUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Every route of the application, recorded as it is registered.
 fn routes() -> Routes {
     Routes::new()
         .route("/healthz", get(healthz))
-        .route("/static/app.css", get(css))
-        .route("/static/app.js", get(js))
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi))
@@ -90,6 +31,7 @@ pub fn route_table() -> Vec<(Method, String)> {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    error::set_error_page(pages::error_page);
     routes()
         .into_router()
         .fallback(not_found)
@@ -154,20 +96,6 @@ async fn read_from_replicas(
         }
     }
     response
-}
-
-async fn css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/app.css"),
-    )
-}
-
-async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/app.js"),
-    )
 }
 
 /// One span per request: method, route pattern (never the path itself or its query string, which may hold
@@ -267,11 +195,6 @@ async fn security_headers(
     res
 }
 
-/// The address a request comes from: the connection's peer, or behind a trusted proxy the
-/// last address the proxy appended to `X-Forwarded-For`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub std::net::IpAddr);
-
 fn client_addr(trust_proxy: bool, req: &axum::extract::Request) -> ClientAddr {
     let peer = req
         .extensions()
@@ -287,10 +210,6 @@ fn client_addr(trust_proxy: bool, req: &axum::extract::Request) -> ClientAddr {
     }
     ClientAddr(peer)
 }
-
-/// The session of the request, looked up once for every extractor after it.
-#[derive(Clone)]
-pub struct SessionLookup(pub Option<auth::CurrentUser>);
 
 /// Looks the session up, and while the user must change the password lets through only
 /// the password change, logging out and what those pages need: every other page sends to

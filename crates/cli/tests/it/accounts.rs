@@ -210,7 +210,7 @@ async fn a_user_who_must_change_the_password_reaches_nothing_else(engine: Engine
     user.csrf = v["csrf_token"].as_str().unwrap().to_string();
 
     // Every API route of the OpenAPI document, by each of its methods.
-    let spec: Json = serde_json::from_str(include_str!("../../../web/src/api/openapi.json")).unwrap();
+    let spec: Json = serde_json::from_str(include_str!("../../../api/src/openapi.json")).unwrap();
     let mut checked = 0;
     for (path, methods) in spec["paths"].as_object().unwrap() {
         for method in methods.as_object().unwrap().keys() {

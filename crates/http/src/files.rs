@@ -1,0 +1,38 @@
+//! Reading an uploaded form and sending a file back, for pages and the API alike.
+
+use crate::error::WebResult;
+use axum::response::{IntoResponse, Response};
+
+/// Reads a multipart form whose file field is named `file`.
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<hoctap_app::upload::Upload> {
+    let mut up = hoctap_app::upload::Upload::default();
+    while let Some(field) = mp.next_field().await? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            up.file_name =
+                field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
+            up.bytes = field.bytes().await?.to_vec();
+        } else {
+            up.fields.insert(name, field.text().await?);
+        }
+    }
+    Ok(up)
+}
+
+/// The content type of XLSX files.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file for the browser: `attachment` to save it, `inline` to show it (PDF).
+pub fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, name: &str) -> Response {
+    use axum::http::header;
+    (
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""))],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A file to save.
+pub fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    file_response(bytes, content_type, "attachment", name)
+}
