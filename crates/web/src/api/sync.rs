@@ -26,6 +26,7 @@ pub fn routes() -> Routes {
         .route("/sync/changes", post(apply))
         .route("/sync/registries/{slug}/{id}", get(registry_record))
         .route("/sync/assessments/{id}", get(assessment))
+        .route("/sync/roll-calls/{id}", get(roll_call))
 }
 
 /// A change sent by the device.
@@ -45,6 +46,17 @@ struct ChangeBody {
     /// The form's fields as typed: a registry record's columns, or a dossier's `a:…` / `d:…`.
     #[serde(default)]
     fields: BTreeMap<String, String>,
+    /// `assessment.evidence`: the photo taken and compressed on the device.
+    #[serde(default)]
+    photo: Option<PhotoBody>,
+}
+
+/// A file in a change: its name and its bytes in base64.
+#[derive(Deserialize)]
+struct PhotoBody {
+    #[serde(default)]
+    name: String,
+    data: String,
 }
 
 fn need<T>(v: Option<T>, field: &str, what: &str) -> AppResult<T> {
@@ -55,7 +67,10 @@ fn need<T>(v: Option<T>, field: &str, what: &str) -> AppResult<T> {
 async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<ChangeBody>) -> ApiResult<Response> {
     // The role is checked before the body is read, as for the forms: a role that writes neither
     // registries nor dossiers (and is no citizen filling their own) gets 403 at once.
-    if !(crate::pages::assessments::may_prepare(&u) || u.user.role == hoctap_domain::access::Role::Citizen) {
+    if !(crate::pages::assessments::may_prepare(&u)
+        || u.user.role == hoctap_domain::access::Role::Citizen
+        || hoctap_app::learning::manages(&u))
+    {
         return Err(ApiError(WebError::Forbidden));
     }
     let b = body.value()?;
@@ -73,7 +88,14 @@ async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<Ch
             let id = need(b.id, "id", "mã bản ghi")?;
             hoctap_app::sync::registry_update(&state.store, &u, &slug, id, &b.fields, &change).await.map_err(WebError::from)
         }
-        // HOOK(centres, issue 16): "attendance.roll_call" => the centres' roll call use case.
+        "assessment.evidence" => {
+            let id = need(b.id, "id", "mã hồ sơ")?;
+            dossier_evidence(&state, &u, id, &b.fields, b.photo.as_ref(), &change).await
+        }
+        "attendance.roll_call" => {
+            let id = need(b.id, "id", "mã buổi học")?;
+            hoctap_app::sync::roll_call(&state.store, &u, id, &b.fields, &change).await.map_err(WebError::from)
+        }
         _ => {
             let id = need(b.id, "id", "mã hồ sơ")?;
             dossier_answers(&state, &u, id, &b.fields, &change).await
@@ -85,6 +107,7 @@ async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<Ch
             // Stale: the server's version, to be shown beside the device's.
             let server = match change.kind {
                 "assessment.answers" => assessment_fields(&state, &u, b.id.unwrap_or_default()).await?,
+                "attendance.roll_call" => json!(hoctap_app::sync::roll_fields(&state.store, &u, b.id.unwrap_or_default()).await?),
                 _ => record_fields(&state, &u, b.registry.as_deref().unwrap_or_default(), b.id.unwrap_or_default()).await?,
             };
             Ok((
@@ -128,6 +151,47 @@ async fn dossier_answers(
     })?;
     let (answers_json, result, passed, level) = pages::evaluate_answers(state, &a.subject_kind, a.subject_id, &c, &set, &answers).await?;
     Ok(state.store.sync_save_answers(&u.actor(), &a, &answers_json, &result, passed, &level, &change.meta()).await?)
+}
+
+/// An evidence photo taken on the device for a dossier: the checks of the evidence upload form
+/// (who may prepare the dossier 403, sees it 404, a dossier still open and a real photo 422),
+/// then the file stored once by SHA-256 and linked to the ticked indicators (`ct:…`).
+async fn dossier_evidence(
+    state: &AppState,
+    u: &CurrentUser,
+    id: i64,
+    fields: &BTreeMap<String, String>,
+    photo: Option<&PhotoBody>,
+    change: &Change,
+) -> Result<SyncOutcome, WebError> {
+    use crate::pages::assessments as pages;
+    pages::may_prepare_some(u)?;
+    let a = state.store.assessment(id).await?;
+    pages::may_read_dossier(state, u, &a).await?;
+    if !pages::may_prepare_dossier(state, u, &a).await? {
+        return Err(WebError::Forbidden);
+    }
+    pages::open_for_changes(&a)?;
+    let photo = photo.ok_or_else(|| WebError::invalid("photo", "Thiếu ảnh minh chứng (photo)"))?;
+    let photo = hoctap_app::sync::Photo::parse(&photo.name, &photo.data)?;
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    if !get("issued_on").trim().is_empty() {
+        hoctap_domain::date::parse_date(get("issued_on"))
+            .map_err(|e| WebError::invalid("issued_on", hoctap_app::capitalise(&e.to_string())))?;
+    }
+    let indicators: Vec<String> =
+        fields.iter().filter(|(k, v)| k.starts_with("ct:") && !v.trim().is_empty()).map(|(k, _)| k["ct:".len()..].to_string()).collect();
+    let evidence = hoctap_store::NewEvidence {
+        bytes: &photo.bytes,
+        mime: photo.mime,
+        file_name: &photo.file_name,
+        doc_type: get("doc_type"),
+        title: get("title"),
+        issued_on: get("issued_on"),
+        issuer: get("issuer"),
+        indicators: &indicators,
+    };
+    Ok(state.store.sync_add_evidence(&u.actor(), &a, &evidence, &change.meta()).await?)
 }
 
 /// A registry record as its form holds it, with its version (what the device keeps when the
@@ -185,4 +249,9 @@ async fn assessment_fields(state: &AppState, u: &CurrentUser, id: i64) -> Result
 
 async fn assessment(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
     Ok(Json(assessment_fields(&state, &u, id).await?))
+}
+
+/// A session's roll as the roll-call form holds it, with its version.
+async fn roll_call(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    Ok(Json(json!(hoctap_app::sync::roll_fields(&state.store, &u, id).await?)))
 }
