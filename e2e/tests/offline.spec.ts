@@ -418,6 +418,17 @@ test('an evidence photo taken offline is made smaller on the device, survives a 
   const file = await page.request.get(href!);
   expect(file.headers()['content-type']).toBe('image/jpeg');
   expect((await file.body()).length).toBe(kept_.size);
+  // Online, the same photo is made smaller before the form is sent.
+  const online = `Ảnh trực tuyến ${RUN}`;
+  await page.getByLabel('Tên minh chứng').fill(online);
+  await page.getByRole('group', { name: /Chứng minh cho chỉ tiêu/ }).getByRole('checkbox', { name: 'G1.CT1' }).check();
+  await page.getByLabel('Hoặc chụp ảnh bằng máy').setInputFiles({ name: 'IMG_2027.png', mimeType: 'image/png', buffer: cameraPng(3200, 2400) });
+  await page.getByRole('button', { name: 'Thêm minh chứng' }).click();
+  const onlineRow = page.getByRole('row').filter({ hasText: online });
+  await expect(onlineRow).toContainText('G1.CT1');
+  const sent = await page.request.get((await onlineRow.getByRole('link', { name: online }).getAttribute('href'))!);
+  expect(sent.headers()['content-type']).toBe('image/jpeg');
+  expect((await sent.body()).length).toBeLessThan(200_000);
   await context.close();
 });
 
