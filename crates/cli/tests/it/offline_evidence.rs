@@ -143,3 +143,47 @@ async fn a_photo_from_a_device_keeps_the_upload_forms_checks(engine: Engine) {
     assert!(app.store.evidence_of(aid).await.unwrap().is_empty(), "{engine:?}: nothing written");
     assert!(audit_of(&app, "sync.apply", &aid.to_string()).await.is_empty());
 }
+
+/// The dossier's evidence form sent without JavaScript: a file, or a photo from the camera.
+fn evidence_form(app: &TestApp, ind: &str, file: (Vec<u8>, &str), photo: (Vec<u8>, &str), title: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf", app.csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(file.0).file_name(file.1.to_string()))
+        .part("file", reqwest::multipart::Part::bytes(photo.0).file_name(photo.1.to_string()))
+        .text("title", title.to_string())
+        .text(format!("ct:{ind}"), "1")
+}
+
+per_engine!(the_dossier_form_takes_a_camera_photo_or_a_file_without_javascript);
+async fn the_dossier_form_takes_a_camera_photo_or_a_file_without_javascript(engine: Engine) {
+    let mut app = TestApp::start(engine).await;
+    app.login("xa.canbo").await;
+    let (aid, set) = draft_dossier(&app).await;
+    let ind = first_indicator(&set);
+    let url = app.url(&format!("/ho-so/{aid}/minh-chung"));
+    let back = format!("/ho-so/{aid}");
+    // The file input left empty, the camera's photo chosen: the photo is the evidence.
+    let form = evidence_form(&app, &ind, (Vec::new(), ""), (jpeg(9), "camera.jpg"), "Ảnh chụp tại chỗ");
+    let res = app.client.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(
+        (res.status(), res.headers().get("location").and_then(|l| l.to_str().ok())),
+        (StatusCode::SEE_OTHER, Some(back.as_str())),
+        "{engine:?}"
+    );
+    // A file chosen, the camera left empty: the file is.
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+    let form = evidence_form(&app, &ind, (pdf.clone(), "bien-ban.pdf"), (Vec::new(), ""), "Biên bản họp");
+    let res = app.client.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(
+        (res.status(), res.headers().get("location").and_then(|l| l.to_str().ok())),
+        (StatusCode::SEE_OTHER, Some(back.as_str())),
+        "{engine:?}"
+    );
+    let evidence = app.store.evidence_of(aid).await.unwrap();
+    assert_eq!(evidence.len(), 2, "{engine:?}: {evidence:?}");
+    for (title, bytes, mime) in [("Ảnh chụp tại chỗ", jpeg(9), "image/jpeg"), ("Biên bản họp", pdf, "application/pdf")] {
+        let e = evidence.iter().find(|e| e.title == title).unwrap();
+        let (_, m, _, b) = app.store.evidence_file(e.id).await.unwrap();
+        assert_eq!((m.as_str(), b), (mime, bytes), "{title}");
+    }
+}
