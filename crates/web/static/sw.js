@@ -1,7 +1,8 @@
 // The service worker of Hoctap (issue 18): the app shell and assets come from the cache, pages
 // are still rendered on the server and kept as they were last opened, so the dossiers,
-// households and criteria a user opened recently can be read without network, and a page never
-// opened shows the offline page (/ngoai-tuyen) with what is saved on the device. Nothing is
+// households, criteria and roll calls a user opened recently can be read without network, the
+// field forms (FORMS) are kept for a signed-in user even before they are opened, and any other
+// page never opened shows the offline page (/ngoai-tuyen) with what is saved on the device. Nothing is
 // written here: changes made offline wait in IndexedDB (static/offline/offline.js).
 'use strict';
 var VERSION = '__VERSION__';
