@@ -374,4 +374,12 @@ async fn the_app_is_installable_with_a_valid_manifest_and_service_worker(engine:
     assert!(home.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#) && home.contains("/static/offline/offline.js"));
     let page = app.client.get(app.url("/ngoai-tuyen")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Dữ liệu trên máy này") && page.contains("data-offline-page"), "{page}");
+    // The field forms the worker keeps for a signed-in user (FORMS) are pages a commune officer opens.
+    let forms = sw.split("var FORMS = [").nth(1).unwrap().split("];").next().unwrap();
+    let forms: Vec<&str> = forms.split('\'').filter(|s| s.starts_with('/')).collect();
+    assert!(forms.contains(&"/so/ho-gia-dinh/moi") && forms.contains(&"/so/cong-dan/moi"), "{forms:?}");
+    for f in forms {
+        let res = app.client.get(app.url(f)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{f} opens for the commune officer");
+    }
 }
