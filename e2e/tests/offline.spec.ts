@@ -51,27 +51,42 @@ async function controlled(page: Page) {
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
 }
 
+// page.waitForFunction takes an async predicate's promise as its truthy answer and returns after
+// one evaluation; these waits poll the answer itself.
+
 /** Waits until the service worker keeps a page for reading offline. */
 async function kept(page: Page, p: string) {
-  await page.waitForFunction(async (url) => !!(await caches.match(url)), p, { timeout: 15_000 });
+  await expect.poll(() => page.evaluate(async (url) => !!(await caches.match(url)), p), { timeout: 15_000 }).toBe(true);
 }
 
 /** Waits until the device has read a record's or dossier's version (what a change is based on). */
 async function remembered(page: Page, p: string) {
-  await page.waitForFunction(async (key) => {
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const r = indexedDB.open('hoctap-offline', 1);
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const v = await new Promise((resolve) => {
-      const t = db.transaction('opened', 'readonly').objectStore('opened').get(key);
-      t.onsuccess = () => resolve(t.result);
-      t.onerror = () => resolve(undefined);
-    });
-    db.close();
-    return !!v;
-  }, p, { timeout: 15_000 });
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async (key) => {
+          // Never create the database here: offline.js makes it with its stores.
+          if (!(await indexedDB.databases()).some((d) => d.name === 'hoctap-offline')) return false;
+          const db: IDBDatabase = await new Promise((resolve, reject) => {
+            const r = indexedDB.open('hoctap-offline', 1);
+            r.onsuccess = () => resolve(r.result);
+            r.onerror = () => reject(r.error);
+          });
+          if (!db.objectStoreNames.contains('opened')) {
+            db.close();
+            return false;
+          }
+          const v: any = await new Promise((resolve) => {
+            const t = db.transaction('opened', 'readonly').objectStore('opened').get(key);
+            t.onsuccess = () => resolve(t.result);
+            t.onerror = () => resolve(undefined);
+          });
+          db.close();
+          return !!v && typeof v.version === 'number';
+        }, p),
+      { timeout: 15_000 },
+    )
+    .toBe(true);
 }
 
 /** Opens (or finds) the 2026 campaign of a set; at 390 px the menu is folded, so by address. */
