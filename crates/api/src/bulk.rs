@@ -1,5 +1,5 @@
 //! A campaign's work in bulk through the API, with the rules, roles and scope of the pages
-//! (`pages::bulk`): laying dossiers for every subject of the registries, the filtered and
+//! (`app::bulk`): laying dossiers for every subject of the registries, the filtered and
 //! paged list with counts, a transition for everything a filter shows (with the count the
 //! caller confirms), the tally sheet (download, check, apply) and the steps without an account.
 

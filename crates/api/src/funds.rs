@@ -1,5 +1,5 @@
 //! Fund ledgers of the Hội Khuyến học in the API: balance of a year, entries, posting and
-//! reversing, with the same rules, roles and scope as the pages (`pages::association`).
+//! reversing, with the same rules, roles and scope as the pages (`app::association`).
 //! A ledger is named by its branch's code.
 
 use super::{ApiResult, ApiUser, ok};

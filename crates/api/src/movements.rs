@@ -1,7 +1,7 @@
 //! Emulation movements in the API: the movements a user is concerned by, one movement with
 //! its participants, nominations and reward counts, one nomination with its history, and a
 //! nomination's transitions, a participant's achievements and their proof files, with the same
-//! rules, roles and scope as the pages (`pages::movement`).
+//! rules, roles and scope as the pages (`app::movement`).
 
 use super::{ApiError, ApiResult, ApiUser, TransitionBody, ok};
 use super::{Body, Path};

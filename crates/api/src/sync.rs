@@ -26,6 +26,7 @@ pub fn routes() -> Routes {
         .route("/sync/changes", post(apply))
         .route("/sync/registries/{slug}/{id}", get(registry_record))
         .route("/sync/assessments/{id}", get(assessment))
+        .route("/sync/roll-calls/{id}", get(roll_call))
 }
 
 /// A change sent by the device.
@@ -45,6 +46,17 @@ struct ChangeBody {
     /// The form's fields as typed: a registry record's columns, or a dossier's `a:…` / `d:…`.
     #[serde(default)]
     fields: BTreeMap<String, String>,
+    /// `assessment.evidence`: the photo taken and compressed on the device.
+    #[serde(default)]
+    photo: Option<PhotoBody>,
+}
+
+/// A file in a change: its name and its bytes in base64.
+#[derive(Deserialize)]
+struct PhotoBody {
+    #[serde(default)]
+    name: String,
+    data: String,
 }
 
 fn need<T>(v: Option<T>, field: &str, what: &str) -> AppResult<T> {
@@ -55,7 +67,8 @@ fn need<T>(v: Option<T>, field: &str, what: &str) -> AppResult<T> {
 async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<ChangeBody>) -> ApiResult<Response> {
     // The role is checked before the body is read, as for the forms: a role that writes neither
     // registries nor dossiers (and is no citizen filling their own) gets 403 at once.
-    if !(hoctap_app::dossiers::may_prepare(&u) || u.user.role == hoctap_domain::access::Role::Citizen) {
+    if !(hoctap_app::dossiers::may_prepare(&u) || u.user.role == hoctap_domain::access::Role::Citizen || hoctap_app::learning::manages(&u))
+    {
         return Err(ApiError(WebError::Forbidden));
     }
     let b = body.value()?;
@@ -73,7 +86,14 @@ async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<Ch
             let id = need(b.id, "id", "mã bản ghi")?;
             hoctap_app::sync::registry_update(&state.store, &u, &slug, id, &b.fields, &change).await.map_err(WebError::from)
         }
-        // HOOK(centres, issue 16): "attendance.roll_call" => the centres' roll call use case.
+        "assessment.evidence" => {
+            let id = need(b.id, "id", "mã hồ sơ")?;
+            dossier_evidence(&state, &u, id, &b.fields, b.photo.as_ref(), &change).await
+        }
+        "attendance.roll_call" => {
+            let id = need(b.id, "id", "mã buổi học")?;
+            hoctap_app::sync::roll_call(&state.store, &u, id, &b.fields, &change).await.map_err(WebError::from)
+        }
         _ => {
             let id = need(b.id, "id", "mã hồ sơ")?;
             dossier_answers(&state, &u, id, &b.fields, &change).await
@@ -85,6 +105,7 @@ async fn apply(State(state): State<AppState>, ApiUser(u): ApiUser, body: Body<Ch
             // Stale: the server's version, to be shown beside the device's.
             let server = match change.kind {
                 "assessment.answers" => assessment_fields(&state, &u, b.id.unwrap_or_default()).await?,
+                "attendance.roll_call" => json!(hoctap_app::sync::roll_fields(&state.store, &u, b.id.unwrap_or_default()).await?),
                 _ => record_fields(&state, &u, b.registry.as_deref().unwrap_or_default(), b.id.unwrap_or_default()).await?,
             };
             Ok((
@@ -111,24 +132,65 @@ async fn dossier_answers(
     fields: &BTreeMap<String, String>,
     change: &Change,
 ) -> Result<SyncOutcome, WebError> {
-    use hoctap_app::dossiers as pages;
-    pages::may_prepare_some(u)?;
+    use hoctap_app::dossiers;
+    dossiers::may_prepare_some(u)?;
     let a = state.store.assessment(id).await?;
-    pages::may_read_dossier(&state.store, u, &a).await?;
-    if !pages::may_prepare_dossier(&state.store, u, &a).await? {
+    dossiers::may_read_dossier(&state.store, u, &a).await?;
+    if !dossiers::may_prepare_dossier(&state.store, u, &a).await? {
         return Err(WebError::Forbidden);
     }
-    pages::open_for_changes(&a)?;
+    dossiers::open_for_changes(&a)?;
     let c = state.store.campaign(a.campaign_id).await?;
     let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let form: BTreeMap<String, Vec<String>> = fields.iter().map(|(k, v)| (k.clone(), vec![v.clone()])).collect();
-    let answers = pages::answers_for_save(&set, &a, &form).map_err(|errors| match errors.into_iter().next() {
+    let answers = dossiers::answers_for_save(&set, &a, &form).map_err(|errors| match errors.into_iter().next() {
         Some(e) => WebError::Invalid { field: e.field, message: e.message },
         None => WebError::invalid("fields", "Dữ liệu không hợp lệ"),
     })?;
     let (answers_json, result, passed, level) =
-        pages::evaluate_answers(&state.store, &a.subject_kind, a.subject_id, &c, &set, &answers).await?;
+        dossiers::evaluate_answers(&state.store, &a.subject_kind, a.subject_id, &c, &set, &answers).await?;
     Ok(state.store.sync_save_answers(&u.actor(), &a, &answers_json, &result, passed, &level, &change.meta()).await?)
+}
+
+/// An evidence photo taken on the device for a dossier: the checks of the evidence upload form
+/// (who may prepare the dossier 403, sees it 404, a dossier still open and a real photo 422),
+/// then the file stored once by SHA-256 and linked to the ticked indicators (`ct:…`).
+async fn dossier_evidence(
+    state: &AppState,
+    u: &CurrentUser,
+    id: i64,
+    fields: &BTreeMap<String, String>,
+    photo: Option<&PhotoBody>,
+    change: &Change,
+) -> Result<SyncOutcome, WebError> {
+    use hoctap_app::dossiers;
+    dossiers::may_prepare_some(u)?;
+    let a = state.store.assessment(id).await?;
+    dossiers::may_read_dossier(&state.store, u, &a).await?;
+    if !dossiers::may_prepare_dossier(&state.store, u, &a).await? {
+        return Err(WebError::Forbidden);
+    }
+    dossiers::open_for_changes(&a)?;
+    let photo = photo.ok_or_else(|| WebError::invalid("photo", "Thiếu ảnh minh chứng (photo)"))?;
+    let photo = hoctap_app::sync::Photo::parse(&photo.name, &photo.data)?;
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    if !get("issued_on").trim().is_empty() {
+        hoctap_domain::date::parse_date(get("issued_on"))
+            .map_err(|e| WebError::invalid("issued_on", hoctap_app::capitalise(&e.to_string())))?;
+    }
+    let indicators: Vec<String> =
+        fields.iter().filter(|(k, v)| k.starts_with("ct:") && !v.trim().is_empty()).map(|(k, _)| k["ct:".len()..].to_string()).collect();
+    let evidence = hoctap_store::NewEvidence {
+        bytes: &photo.bytes,
+        mime: photo.mime,
+        file_name: &photo.file_name,
+        doc_type: get("doc_type"),
+        title: get("title"),
+        issued_on: get("issued_on"),
+        issuer: get("issuer"),
+        indicators: &indicators,
+    };
+    Ok(state.store.sync_add_evidence(&u.actor(), &a, &evidence, &change.meta()).await?)
 }
 
 /// A registry record as its form holds it, with its version (what the device keeps when the
@@ -156,24 +218,24 @@ async fn registry_record(State(state): State<AppState>, ApiUser(u): ApiUser, Pat
 /// A dossier's answers as its form holds them (`a:…`, `d:…`), with its version, its set and the
 /// evaluation date, so the device can evaluate it without network.
 async fn assessment_fields(state: &AppState, u: &CurrentUser, id: i64) -> Result<Value, WebError> {
-    use hoctap_app::dossiers as pages;
+    use hoctap_app::dossiers;
     if !(u.user.role.may(hoctap_domain::access::Action::ReadLocal) || u.user.role == hoctap_domain::access::Role::Citizen) {
         return Err(WebError::Forbidden);
     }
     let a = state.store.assessment(id).await?;
-    pages::may_read_dossier(&state.store, u, &a).await?;
+    dossiers::may_read_dossier(&state.store, u, &a).await?;
     let c = state.store.campaign(a.campaign_id).await?;
     let mut fields = BTreeMap::new();
     let mut labels = BTreeMap::new();
     if let Some(o) = a.answers["answers"].as_object() {
         for (k, v) in o {
-            fields.insert(format!("a:{k}"), pages::answer_text(v));
+            fields.insert(format!("a:{k}"), dossiers::answer_text(v));
             labels.insert(format!("a:{k}"), k.clone());
         }
     }
     if let Some(o) = a.answers["data"].as_object() {
         for (k, v) in o {
-            fields.insert(format!("d:{k}"), pages::answer_text(v));
+            fields.insert(format!("d:{k}"), dossiers::answer_text(v));
             labels.insert(format!("d:{k}"), k.clone());
         }
     }
@@ -186,4 +248,9 @@ async fn assessment_fields(state: &AppState, u: &CurrentUser, id: i64) -> Result
 
 async fn assessment(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
     Ok(Json(assessment_fields(&state, &u, id).await?))
+}
+
+/// A session's roll as the roll-call form holds it, with its version.
+async fn roll_call(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult {
+    Ok(Json(json!(hoctap_app::sync::roll_fields(&state.store, &u, id).await?)))
 }

@@ -10,11 +10,9 @@ use std::collections::BTreeMap;
 
 /// What kinds of change a device sends.
 ///
-/// HOOK(centres, issue 16): a learning centre's roll call taken offline joins here as
-/// `attendance.roll_call`, with its use case in the centres' module taking `Change::meta()` so the
-/// store writes it with its key in one transaction (see `hoctap_store::sync`), and a branch in
-/// `crates/api/src/sync.rs`; the device side is one line in `static/offline/offline.js`.
-pub const KINDS: [&str; 3] = ["registry.create", "registry.update", "assessment.answers"];
+/// `attendance.roll_call`: a learning centre's roll call (`roll_call` below, through the centres'
+/// `learning::roll_view` checks).
+pub const KINDS: [&str; 5] = ["registry.create", "registry.update", "assessment.answers", "assessment.evidence", "attendance.roll_call"];
 
 /// A change as the device describes it, checked.
 #[derive(Debug, Clone)]
@@ -103,4 +101,94 @@ pub async fn registry_update(
     user.require_sees(store, before.unit_id, reg.noun).await?;
     let values = values_from_form(reg, fields).map_err(first_error)?;
     Ok(store.sync_registry_update(&user.actor(), reg, id, &values, user.scope(), hoctap_store::today(), &change.meta()).await?)
+}
+
+/// An evidence photo sent by a device (`assessment.evidence`), checked as the upload form checks
+/// its file: at most the upload limit, and its type read from the bytes; only photos (JPEG, PNG)
+/// travel this way.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub bytes: Vec<u8>,
+    pub mime: &'static str,
+    pub file_name: String,
+}
+
+impl Photo {
+    pub fn parse(file_name: &str, base64_data: &str) -> AppResult<Photo> {
+        use base64::Engine as _;
+        const FIELD: &str = "photo";
+        let data = base64_data.trim();
+        // The base64 of the limit is a third longer; refused before decoding.
+        if data.len() > hoctap_docs::sniff::MAX_EVIDENCE_BYTES / 3 * 4 + 4 {
+            return Err(AppError::invalid(
+                FIELD,
+                format!("Ảnh minh chứng (photo) quá lớn: tối đa {} MB", hoctap_docs::sniff::MAX_EVIDENCE_BYTES / (1024 * 1024)),
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|_| AppError::invalid(FIELD, "Ảnh minh chứng (photo) không đọc được: nội dung phải viết bằng base64"))?;
+        if bytes.is_empty() {
+            return Err(AppError::invalid(FIELD, "Ảnh minh chứng (photo) trống"));
+        }
+        let kind = hoctap_docs::sniff::sniff(&bytes).map_err(|e| AppError::invalid(FIELD, format!("Ảnh minh chứng (photo): {e}")))?;
+        if !matches!(kind, hoctap_docs::sniff::FileKind::Jpeg | hoctap_docs::sniff::FileKind::Png) {
+            return Err(AppError::invalid(
+                FIELD,
+                format!("Ảnh minh chứng (photo) phải là ảnh JPEG hoặc PNG, không phải tệp {}", kind.label()),
+            ));
+        }
+        let file_name: String = file_name.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).take(200).collect();
+        let file_name = if file_name.trim().is_empty() { "anh-minh-chung.jpg".to_string() } else { file_name };
+        Ok(Photo { bytes, mime: kind.mime(), file_name })
+    }
+}
+
+/// The prefix of a learner's box on the roll-call form (`co-mat-{enrolment}` = 1 when present).
+pub const PRESENT_PREFIX: &str = "co-mat-";
+
+/// A session's roll as the form holds it: every learner's box (`1` present, empty absent), the
+/// learners' names as labels, and the roll's version (what the device keeps when it opens the
+/// roll call, and what a stale roll call is shown against).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RollFields {
+    pub version: i64,
+    pub fields: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+pub async fn roll_fields(store: &Store, user: &CurrentUser, session_id: i64) -> AppResult<RollFields> {
+    let v = crate::learning::roll_view(store, user, session_id).await?;
+    let mut fields = BTreeMap::new();
+    let mut labels = BTreeMap::new();
+    for (l, present) in &v.learners {
+        let name = format!("{PRESENT_PREFIX}{}", l.id);
+        fields.insert(name.clone(), if *present { "1".to_string() } else { String::new() });
+        labels.insert(name, l.full_name.clone());
+    }
+    Ok(RollFields { version: store.roll_version(&v.session).await?, fields, labels })
+}
+
+/// A learning centre's roll call taken on the device (the form `/hoc-tap/buoi/{id}/diem-danh`):
+/// the roll call's checks (centre managers 403, the session in scope 404, learners of the class
+/// 422), written once for its key, refused as stale when the session's attendance was written
+/// since the version the device read.
+pub async fn roll_call(
+    store: &Store,
+    user: &CurrentUser,
+    session_id: i64,
+    fields: &BTreeMap<String, String>,
+    change: &Change,
+) -> AppResult<SyncOutcome> {
+    let v = crate::learning::roll_view(store, user, session_id).await?;
+    let mut present = std::collections::BTreeSet::new();
+    for (name, value) in fields {
+        let Some(id) = name.strip_prefix(PRESENT_PREFIX) else { continue };
+        if value.trim().is_empty() {
+            continue;
+        }
+        let id: i64 = id.parse().map_err(|_| AppError::invalid(name.as_str(), format!("Người học ({name}): mã người học phải là số")))?;
+        present.insert(id);
+    }
+    Ok(store.sync_roll_call(&user.actor(), &v.session, v.activity.unit_id, &present, &change.meta()).await?)
 }

@@ -9,6 +9,12 @@ pub async fn read_upload(mut mp: axum::extract::Multipart) -> WebResult<hoctap_a
     while let Some(field) = mp.next_field().await? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
+            // A form may offer two ways to one file (a file, or a photo from the camera): the
+            // one the user chose is the part with bytes.
+            if !up.bytes.is_empty() {
+                let _ = field.bytes().await?;
+                continue;
+            }
             up.file_name =
                 field.file_name().unwrap_or("tep").chars().filter(|c| !c.is_control() && !matches!(c, '"' | '/' | '\\')).collect();
             up.bytes = field.bytes().await?.to_vec();

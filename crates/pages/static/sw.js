@@ -1,7 +1,8 @@
 // The service worker of Hoctap (issue 18): the app shell and assets come from the cache, pages
 // are still rendered on the server and kept as they were last opened, so the dossiers,
-// households and criteria a user opened recently can be read without network, and a page never
-// opened shows the offline page (/ngoai-tuyen) with what is saved on the device. Nothing is
+// households, criteria and roll calls a user opened recently can be read without network, the
+// field forms (FORMS) are kept for a signed-in user even before they are opened, and any other
+// page never opened shows the offline page (/ngoai-tuyen) with what is saved on the device. Nothing is
 // written here: changes made offline wait in IndexedDB (static/offline/offline.js).
 'use strict';
 var VERSION = '__VERSION__';
@@ -9,6 +10,11 @@ var SHELL = 'hoctap-shell-' + VERSION;
 var PAGES = 'hoctap-pages';
 // Pages and data kept for reading offline: the most recent ones only.
 var MAX_PAGES = 80;
+// The field forms that must open without network even before the user first opens them there
+// (a new household or citizen, what is saved on the device): fetched for a signed-in page that
+// asks (offline.js sends "warm" once the server answers), in the user's session. A role that may
+// not use a form gets no page (403) and nothing is kept.
+var FORMS = ['/ngoai-tuyen', '/so/ho-gia-dinh/moi', '/so/cong-dan/moi'];
 var ASSETS = [
   '/static/app.css',
   '/static/app.js',
@@ -36,10 +42,12 @@ self.addEventListener('activate', function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// Keeps a page or data as last read; the promise ends when it is stored (the worker is kept
+// alive until then: a page closed right after loading must still find it offline).
 function keep(request, response) {
-  if (!response || !response.ok || response.redirected || response.type !== 'basic') return;
+  if (!response || !response.ok || response.redirected || response.type !== 'basic') return Promise.resolve();
   var copy = response.clone();
-  caches.open(PAGES).then(function (cache) {
+  return caches.open(PAGES).then(function (cache) {
     return cache.put(request, copy).then(function () { return cache.keys(); }).then(function (keys) {
       // Oldest first: drop what is beyond the limit.
       return Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map(function (k) { return cache.delete(k); }));
@@ -67,7 +75,7 @@ self.addEventListener('fetch', function (event) {
   if (!isPage && !isData) return;
   if (url.pathname === '/dang-nhap' || url.pathname === '/dang-xuat') return;
   event.respondWith(fetch(req).then(function (response) {
-    keep(req, response);
+    event.waitUntil(keep(req, response).catch(function () {}));
     return response;
   }).catch(function () {
     return caches.open(PAGES).then(function (cache) {
@@ -82,8 +90,25 @@ self.addEventListener('fetch', function (event) {
   }));
 });
 
+// The field forms kept for a signed-in user: each fetched in the user's session when not kept yet
+// (after a sign-out cleared them, or when the worker was installed before signing in).
+function warm() {
+  return caches.open(PAGES).then(function (cache) {
+    return Promise.all(FORMS.map(function (path) {
+      return cache.match(path).then(function (hit) {
+        if (hit) return;
+        return fetch(path, { credentials: 'same-origin', redirect: 'follow' }).then(function (r) { return keep(new Request(path), r); }).catch(function () {});
+      });
+    }));
+  });
+}
+
 // Signing out on a shared device: the page asks the worker to forget every kept page.
 self.addEventListener('message', function (event) {
+  if (event.data && event.data.type === 'warm') {
+    event.waitUntil(warm());
+    return;
+  }
   if (event.data && event.data.type === 'forget') {
     event.waitUntil(caches.delete(PAGES).then(function () {
       if (event.source) event.source.postMessage({ type: 'forgotten' });

@@ -93,44 +93,57 @@ pub(crate) async fn describe(
     Ok((id, code))
 }
 
+/// Stores a file once and describes it for a dossier, audited, inside the caller's transaction
+/// (the upload form's, or a device's change in `sync`).
+pub(crate) async fn add_evidence_in(
+    conn: &mut crate::db::Conn,
+    actor: &Actor,
+    assessment_id: i64,
+    unit_id: i64,
+    e: &NewEvidence<'_>,
+) -> Result<EvidenceRow> {
+    if e.indicators.is_empty() {
+        return Err(StoreError::invalid("indicators", "chọn ít nhất một chỉ tiêu mà minh chứng này chứng minh"));
+    }
+    if e.title.trim().is_empty() {
+        return Err(StoreError::invalid("title", "ghi tên minh chứng"));
+    }
+    let sha = store_file(&mut *conn, e.bytes, e.mime).await?;
+    let (id, code) = describe(&mut *conn, actor, assessment_id, &sha, e).await?;
+    record(
+        &mut *conn,
+        actor,
+        AuditEntry {
+            unit_id: Some(unit_id),
+            action: "evidence.add",
+            entity: "assessment",
+            entity_id: assessment_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title})),
+        },
+    )
+    .await?;
+    Ok(EvidenceRow {
+        id,
+        assessment_id,
+        sha256: sha,
+        code,
+        doc_type: e.doc_type.trim().into(),
+        title: e.title.trim().into(),
+        issued_on: e.issued_on.trim().into(),
+        issuer: e.issuer.trim().into(),
+        file_name: e.file_name.into(),
+        indicators: e.indicators.to_vec(),
+    })
+}
+
 impl Store {
     /// Stores a file once and describes it for a dossier, coding it after its first indicator.
     pub async fn add_evidence(&self, actor: &Actor, assessment_id: i64, unit_id: i64, e: NewEvidence<'_>) -> Result<EvidenceRow> {
-        if e.indicators.is_empty() {
-            return Err(StoreError::invalid("indicators", "chọn ít nhất một chỉ tiêu mà minh chứng này chứng minh"));
-        }
-        if e.title.trim().is_empty() {
-            return Err(StoreError::invalid("title", "ghi tên minh chứng"));
-        }
         let mut tx = self.begin().await?;
-        let sha = store_file(&mut tx, e.bytes, e.mime).await?;
-        let (id, code) = describe(&mut tx, actor, assessment_id, &sha, &e).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: "evidence.add",
-                entity: "assessment",
-                entity_id: assessment_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"code": code, "sha256": sha, "indicators": e.indicators, "title": e.title})),
-            },
-        )
-        .await?;
+        let row = add_evidence_in(&mut tx, actor, assessment_id, unit_id, &e).await?;
         tx.commit().await?;
-        Ok(EvidenceRow {
-            id,
-            assessment_id,
-            sha256: sha,
-            code,
-            doc_type: e.doc_type.trim().into(),
-            title: e.title.trim().into(),
-            issued_on: e.issued_on.trim().into(),
-            issuer: e.issuer.trim().into(),
-            file_name: e.file_name.into(),
-            indicators: e.indicators.to_vec(),
-        })
+        Ok(row)
     }
 
     pub async fn evidence_of(&self, assessment_id: i64) -> Result<Vec<EvidenceRow>> {

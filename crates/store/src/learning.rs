@@ -17,6 +17,9 @@ use crate::audit::{AuditEntry, record};
 use crate::stats::add_deltas;
 use crate::{Actor, Result, Store, StoreError, date_text, now_text, parse_date_col};
 
+// A roll call taken offline, written in the device's change transaction (issue 18).
+pub(crate) mod roll_sync;
+
 /// A learning centre (a row of the TT HTCĐ registry).
 #[derive(Debug, Clone, Serialize)]
 pub struct CentreRow {

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub struct SyncMeta<'a> {
     /// The idempotency key the device gave the change.
     pub key: &'a str,
-    /// `registry.create`, `registry.update`, `assessment.answers`.
+    /// `registry.create`, `registry.update`, `assessment.answers`, `assessment.evidence`.
     pub kind: &'a str,
     /// When the user made the change on the device (RFC 3339, as the device's clock said).
     pub device_time: &'a str,
@@ -215,6 +215,60 @@ impl Store {
         check_version(&mut tx, "assessments", a.id, "assessment", meta.base_version).await?;
         crate::assessments::save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
         let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Adds an evidence photo taken on a device to a dossier, once for its key: the file stored
+    /// once by SHA-256 and linked to its indicators as the upload form does, audited
+    /// (`evidence.add`, then `sync.apply`). Adding a file overwrites nothing, so no version is
+    /// checked; the answers sent before it in the outbox were applied first.
+    pub async fn sync_add_evidence(
+        &self,
+        actor: &Actor,
+        a: &AssessmentRow,
+        e: &crate::evidence::NewEvidence<'_>,
+        meta: &SyncMeta<'_>,
+    ) -> Result<SyncOutcome> {
+        let mut tx = begin_change(self, meta.key).await?;
+        crate::evidence::add_evidence_in(&mut tx, actor, a.id, a.unit_id, e).await?;
+        let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The version of a session's roll a device reads (see `learning::roll_sync::roll_version_in`).
+    pub async fn roll_version(&self, session: &crate::learning::LessonRow) -> Result<i64> {
+        let mut conn = self.pool().acquire().await?;
+        crate::learning::roll_sync::roll_version_in(&mut conn, session).await
+    }
+
+    /// A learning centre's roll call taken on a device, once for its key, if nobody wrote the
+    /// session's attendance since the version the device read (else refused as stale, 409 with
+    /// both rolls, chosen per learner on the device).
+    pub async fn sync_roll_call(
+        &self,
+        actor: &Actor,
+        session: &crate::learning::LessonRow,
+        unit_id: i64,
+        present: &std::collections::BTreeSet<i64>,
+        meta: &SyncMeta<'_>,
+    ) -> Result<SyncOutcome> {
+        let mut tx = begin_change(self, meta.key).await?;
+        // The session's row lock (PostgreSQL; SQLite holds the write lock already).
+        crate::db::query("UPDATE learning_sessions SET roll_taken_at = roll_taken_at WHERE id = $1")
+            .bind(session.id)
+            .execute(&mut *tx)
+            .await?;
+        let current = crate::learning::roll_sync::roll_version_in(&mut tx, session).await?;
+        if meta.base_version != Some(current) {
+            return Err(StoreError::conflict(
+                STALE_FIELD,
+                "điểm danh buổi này đã được người khác ghi sau khi bạn mở trên máy; hãy so sánh hai bản và chọn cho từng người học",
+            ));
+        }
+        crate::learning::roll_sync::roll_call_in(&mut tx, actor, session, present).await?;
+        let outcome = finish(&mut tx, actor, unit_id, meta, "learning_session", session.id.to_string()).await?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -469,6 +469,7 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/api/v1/sync/changes", Roles(SYNC), &[]),
     row(GET, "/api/v1/sync/registries/{slug}/{id}", Roles(READ), &[O::Slug, O::Household]),
     row(GET, "/api/v1/sync/assessments/{id}", Dossier(ALL), &[O::Dossier]),
+    row(GET, "/api/v1/sync/roll-calls/{id}", Roles(ASSOC), &[O::LearningSession]),
     // learning (issue 16)
     row(GET, "/hoc-tap", Roles(READ), &[]),
     row(GET, "/hoc-tap/trung-tam/{id}", Roles(READ), &[O::Centre]),

@@ -29,6 +29,8 @@ mod learning;
 mod lineage;
 mod movement;
 mod offline;
+mod offline_evidence;
+mod offline_roll;
 mod registries;
 mod replicas;
 mod sites;

@@ -9,7 +9,7 @@ use hoctap_store::{AuditFilter, Engine};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn village_code(app: &TestApp) -> String {
+pub(crate) async fn village_code(app: &TestApp) -> String {
     let commune = app.demo_commune().await;
     app.store.villages(commune, hoctap_store::today()).await.unwrap()[0].code.clone()
 }
@@ -18,7 +18,7 @@ fn household(code: &str, village: &str, head: &str) -> Value {
     json!({"code": code, "head_name": head, "village": village, "address": "Bản Nà Sla", "members": "5"})
 }
 
-async fn audit_of(app: &TestApp, action: &str, entity_id: &str) -> Vec<hoctap_store::AuditRecord> {
+pub(crate) async fn audit_of(app: &TestApp, action: &str, entity_id: &str) -> Vec<hoctap_store::AuditRecord> {
     app.store
         .audit(&AuditFilter { action: Some(action.into()), limit: 500, ..Default::default() }, hoctap_store::today())
         .await
@@ -151,12 +151,12 @@ async fn a_change_based_on_an_old_version_is_refused_with_both_versions(engine: 
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
-fn app_clone(app: &TestApp) -> TestApp {
+pub(crate) fn app_clone(app: &TestApp) -> TestApp {
     TestApp { addr: app.addr, store: app.store.clone(), engine: app.engine, client: app.client.clone(), csrf: app.csrf.clone() }
 }
 
 /// A fresh draft dossier of a village of the demo commune (set cdht-thon) and its set.
-async fn draft_dossier(app: &TestApp) -> (i64, Value) {
+pub(crate) async fn draft_dossier(app: &TestApp) -> (i64, Value) {
     let (s, c) = app.post("/api/v1/campaigns", json!({"year": "2026", "set_id": "cdht-thon"})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let cid = c["id"].as_i64().unwrap();
@@ -374,4 +374,12 @@ async fn the_app_is_installable_with_a_valid_manifest_and_service_worker(engine:
     assert!(home.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#) && home.contains("/static/offline/offline.js"));
     let page = app.client.get(app.url("/ngoai-tuyen")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Dữ liệu trên máy này") && page.contains("data-offline-page"), "{page}");
+    // The field forms the worker keeps for a signed-in user (FORMS) are pages a commune officer opens.
+    let forms = sw.split("var FORMS = [").nth(1).unwrap().split("];").next().unwrap();
+    let forms: Vec<&str> = forms.split('\'').filter(|s| s.starts_with('/')).collect();
+    assert!(forms.contains(&"/so/ho-gia-dinh/moi") && forms.contains(&"/so/cong-dan/moi"), "{forms:?}");
+    for f in forms {
+        let res = app.client.get(app.url(f)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{f} opens for the commune officer");
+    }
 }

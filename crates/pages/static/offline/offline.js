@@ -1,8 +1,10 @@
 // Offline entry (issue 18), progressive enhancement only: every page works without it.
 //
 // - Registers the service worker (/sw.js) that keeps the shell and the pages opened recently.
-// - Without network, the forms of a registry record (/so/{sổ}/moi, /so/{sổ}/{id}) and of a
-//   dossier (/ho-so/{id}/luu) are saved on the device: an outbox of typed changes in IndexedDB,
+// - Without network, the forms of a registry record (/so/{sổ}/moi, /so/{sổ}/{id}), of a
+//   dossier (/ho-so/{id}/luu), its evidence photos (/ho-so/{id}/minh-chung: made smaller on the
+//   device, kept as a Blob) and of a learning centre's roll call (/hoc-tap/buoi/{id}/diem-danh)
+//   are saved on the device: an outbox of typed changes in IndexedDB,
 //   each with an idempotency key, the time it was made and the version of the record it was
 //   based on. A line at the top of every page says how many wait: "Đã lưu trên máy, chưa gửi: 3".
 // - When the network returns, the changes are sent in order to /api/v1/sync/changes; a change
@@ -78,18 +80,17 @@
   }
 
   // ---- what a form is ---------------------------------------------------------------------------
-  // The typed changes the outbox holds; each kind is one form of the server.
-  // HOOK(centres, issue 16): a learning centre's roll call form becomes the kind
-  // 'attendance.roll_call' here (its centre and activity taken from the form's address); the
-  // server adds the kind to hoctap_app::sync::KINDS and a branch in crates/web/src/api/sync.rs
-  // that calls the centres' use case with change.meta(), so a roll call taken offline is applied
-  // once, in order, audited like the others. Nothing else here changes.
+  // The typed changes the outbox holds; each kind is one form of the server (hoctap_app::sync::KINDS).
   function kindOf(form) {
     var path = new URL(form.getAttribute('action') || '', location.href).pathname;
     var m;
     if ((m = /^\/so\/([a-z0-9-]+)\/moi$/.exec(path))) return { kind: 'registry.create', registry: m[1], id: null, opened: null };
     if ((m = /^\/so\/([a-z0-9-]+)\/(\d+)$/.exec(path))) return { kind: 'registry.update', registry: m[1], id: +m[2], opened: '/so/' + m[1] + '/' + m[2] };
     if ((m = /^\/ho-so\/(\d+)\/luu$/.exec(path))) return { kind: 'assessment.answers', registry: null, id: +m[1], opened: '/ho-so/' + m[1] };
+    // A learning centre's roll call: every learner's box, based on the roll as it was opened.
+    if ((m = /^\/hoc-tap\/buoi\/(\d+)\/diem-danh$/.exec(path))) return { kind: 'attendance.roll_call', registry: null, id: +m[1], opened: path };
+    // An evidence photo adds a file and overwrites nothing: no version to keep.
+    if ((m = /^\/ho-so\/(\d+)\/minh-chung$/.exec(path))) return { kind: 'assessment.evidence', registry: null, id: +m[1], opened: null };
     return null;
   }
   function fieldsOf(form) {
@@ -99,7 +100,7 @@
   }
   function editForm() {
     var forms = document.querySelectorAll('form[method="post"]');
-    for (var i = 0; i < forms.length; i++) { var k = kindOf(forms[i]); if (k) return { form: forms[i], k: k }; }
+    for (var i = 0; i < forms.length; i++) { var k = kindOf(forms[i]); if (k && k.kind !== 'assessment.evidence') return { form: forms[i], k: k }; }
     return null;
   }
 
@@ -122,7 +123,7 @@
       if (items.length) {
         text = 'Đã lưu trên máy, chưa gửi: ' + items.length + (waiting ? ' (' + waiting + ' cần bạn xem lại)' : '');
       } else if (!online) {
-        text = 'Không có mạng: biểu mẫu hộ gia đình, công dân và phiếu đánh giá sẽ được lưu trên máy.';
+        text = 'Không có mạng: biểu mẫu hộ gia đình, công dân, phiếu đánh giá, ảnh minh chứng và điểm danh sẽ được lưu trên máy.';
       }
       el.textContent = text;
       el.hidden = !text;
@@ -142,7 +143,9 @@
     var found = editForm();
     if (!found || !found.k.opened || !online) return Promise.resolve();
     var k = found.k;
-    var api = k.kind === 'assessment.answers' ? '/api/v1/sync/assessments/' + k.id : '/api/v1/sync/registries/' + k.registry + '/' + k.id;
+    var api = k.kind === 'assessment.answers' ? '/api/v1/sync/assessments/' + k.id
+      : k.kind === 'attendance.roll_call' ? '/api/v1/sync/roll-calls/' + k.id
+      : '/api/v1/sync/registries/' + k.registry + '/' + k.id;
     return fetch(api, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
       if (!v) return;
       var entry = { path: k.opened, version: v.version, fields: v.fields, labels: v.labels, set_id: v.set_id, set_version: v.set_version, evaluated_on: v.evaluated_on };
@@ -173,9 +176,11 @@
     var h1 = document.querySelector('h1');
     var name = fields.head_name || fields.full_name || fields.name || fields.code || '';
     if (k.kind === 'registry.create') return 'Thêm mới: ' + (name || 'bản ghi') + ' (' + k.registry + ')';
+    if (k.kind === 'attendance.roll_call') return 'Điểm danh: ' + (h1 ? h1.textContent.trim() : location.pathname);
+    if (k.kind === 'assessment.evidence') return 'Ảnh minh chứng: ' + (fields.title || '') + (h1 ? ' – ' + h1.textContent.trim() : '');
     return (h1 ? h1.textContent.trim() : location.pathname) + (name ? ' – ' + name : '');
   }
-  function queue(k, form) {
+  function queue(k, form, photo) {
     var fields = fieldsOf(form);
     var opened = k.opened ? get('opened', k.opened) : Promise.resolve(null);
     var me = get('opened', '__me');
@@ -184,12 +189,13 @@
       return getAll('outbox').then(function (items) {
         var base = o ? o.version : null;
         // A second change of the same record before sending replaces the first one's fields.
-        var same = k.kind !== 'registry.create' && items.filter(function (i) {
+        var same = k.kind !== 'registry.create' && k.kind !== 'assessment.evidence' && items.filter(function (i) {
           return i.kind === k.kind && i.id === k.id && i.registry === k.registry && i.status === 'pending';
         })[0];
         var entry = same || { key: newKey(), kind: k.kind, registry: k.registry, id: k.id, base_version: base, status: 'pending', user: author };
         if (same) entry.key = newKey();
         entry.fields = fields;
+        if (photo) entry.photo = photo;
         entry.device_time = new Date().toISOString();
         entry.label = label(k, fields);
         entry.path = location.pathname;
@@ -209,6 +215,7 @@
     event.preventDefault();
     event.stopImmediatePropagation();
     var submitter = event.submitter || null;
+    if (k.kind === 'assessment.evidence') { evidence(k, form, submitter); return; }
     // Sent to the server as usual when it answers; saved on the device when it does not.
     probe().then(function (up) {
       if (up) {
@@ -227,6 +234,82 @@
       return banner();
     }).catch(function () {
       note(form, 'Không lưu được trên máy (bộ nhớ trình duyệt bị chặn hoặc đầy).');
+    });
+  }
+
+  // ---- evidence photos: made smaller on the device -------------------------------------------------
+  // A photo from the phone's camera (often 4000 px, 3–8 MB) is redrawn at most PHOTO_SIDE px on its
+  // long side as JPEG: sent at once when the server answers, kept in the outbox (a Blob in
+  // IndexedDB) when it does not. Other files (PDF, Word, Excel) go as they are, online only.
+  var PHOTO_SIDE = 1600, PHOTO_QUALITY = 0.8;
+  function chosenFile(form) {
+    var inputs = form.querySelectorAll('input[type=file]');
+    for (var i = 0; i < inputs.length; i++) if (inputs[i].files && inputs[i].files.length) return { input: inputs[i], file: inputs[i].files[0] };
+    return null;
+  }
+  function isPhoto(file) { return /^image\/(jpeg|png|webp|heic|heif|gif|bmp)$/i.test(file.type || '') || /\.(jpe?g|png|webp|heic|heif)$/i.test(file.name || ''); }
+  // Decoded with createImageBitmap (the pages' policy allows no blob: images), EXIF rotation applied.
+  function compress(file) {
+    if (!window.createImageBitmap) return Promise.reject(new Error('createImageBitmap'));
+    return createImageBitmap(file, { imageOrientation: 'from-image' }).then(function (img) {
+      return new Promise(function (resolve, reject) {
+        var w = img.width, h = img.height, scale = Math.min(1, PHOTO_SIDE / Math.max(w, h));
+        var canvas = document.createElement('canvas');
+        canvas.width = Math.max(1, Math.round(w * scale));
+        canvas.height = Math.max(1, Math.round(h * scale));
+        var ctx = canvas.getContext('2d');
+        // JPEG has no transparency: a white page under it.
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+        if (img.close) img.close();
+        canvas.toBlob(function (blob) {
+          if (!blob) { reject(new Error('toBlob')); return; }
+          // A small JPEG or PNG already is kept as it was.
+          if (blob.size >= file.size && /^image\/(jpeg|png)$/.test(file.type)) { resolve({ blob: file, name: file.name }); return; }
+          resolve({ blob: blob, name: (file.name || 'anh').replace(/\.[A-Za-z0-9]+$/, '') + '.jpg' });
+        }, 'image/jpeg', PHOTO_QUALITY);
+      });
+    });
+  }
+  function evidence(k, form, submitter) {
+    var chosen = chosenFile(form);
+    var photo = chosen && isPhoto(chosen.file) ? compress(chosen.file).catch(function () { return null; }) : Promise.resolve(null);
+    Promise.all([probe(), photo]).then(function (both) {
+      var up = both[0], small = both[1];
+      if (up) {
+        // The smaller photo replaces the chosen file in the form, which is then sent as usual.
+        if (small && window.DataTransfer && window.File) {
+          try {
+            var dt = new DataTransfer();
+            dt.items.add(new File([small.blob], small.name, { type: small.blob.type || 'image/jpeg' }));
+            chosen.input.files = dt.files;
+          } catch (e) { /* the original file goes */ }
+        }
+        form.dataset.online = '1';
+        if (form.requestSubmit) form.requestSubmit(submitter); else HTMLFormElement.prototype.submit.call(form);
+        return;
+      }
+      var f = fieldsOf(form);
+      if (!chosen) { note(form, 'Chưa chọn ảnh minh chứng.'); return; }
+      if (!small) { note(form, 'Không có mạng: chỉ ảnh chụp được lưu trên máy; tệp này hãy tải lên khi có mạng.'); return; }
+      if (!(f.title || '').trim()) { note(form, 'Tên minh chứng: hãy ghi tên minh chứng.'); return; }
+      if (!Object.keys(f).some(function (n) { return n.indexOf('ct:') === 0; })) { note(form, 'Chứng minh cho chỉ tiêu: hãy chọn ít nhất một chỉ tiêu.'); return; }
+      return queue(k, form, { name: small.name, type: small.blob.type || 'image/jpeg', blob: small.blob }).then(function () {
+        form.reset();
+        note(form, 'Đã lưu ảnh trên máy, chưa gửi. Ảnh sẽ tự gửi khi có mạng.');
+        return banner();
+      }).catch(function () {
+        note(form, 'Không lưu được trên máy (bộ nhớ trình duyệt bị chặn hoặc đầy).');
+      });
+    });
+  }
+  function base64Of(blob) {
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { resolve(String(r.result).split(',')[1] || ''); };
+      r.onerror = function () { reject(r.error); };
+      r.readAsDataURL(blob);
     });
   }
 
@@ -249,9 +332,13 @@
       var k = found.k;
       var mine = items.filter(function (i) { return i.kind === k.kind && i.id === k.id && i.registry === k.registry; }).pop();
       if (!mine) return;
+      // A box not in the saved fields was left unticked.
+      Array.prototype.forEach.call(found.form.querySelectorAll('input[type=checkbox]'), function (box) {
+        if (box.name && !box.disabled) box.checked = !!mine.fields[box.name];
+      });
       Object.keys(mine.fields).forEach(function (name) {
         var el = found.form.elements.namedItem(name);
-        if (el && 'value' in el && !el.disabled && !el.readOnly) el.value = mine.fields[name];
+        if (el && el.type !== 'checkbox' && 'value' in el && !el.disabled && !el.readOnly) el.value = mine.fields[name];
       });
       note(found.form, 'Biểu mẫu đang hiện thay đổi đã lưu trên máy, chưa gửi.');
     });
@@ -326,10 +413,13 @@
     // In order: a change that waits for the user holds back the ones made after it.
     if (!e || e.status !== 'pending') return Promise.resolve();
     var body = { key: e.key, kind: e.kind, device_time: e.device_time, base_version: e.base_version, registry: e.registry, id: e.id, fields: e.fields };
-    return fetch('/api/v1/sync/changes', {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-      body: JSON.stringify(body)
+    var withPhoto = e.photo ? base64Of(e.photo.blob).then(function (data) { body.photo = { name: e.photo.name, data: data }; }) : Promise.resolve();
+    return withPhoto.then(function () {
+      return fetch('/api/v1/sync/changes', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body)
+      });
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (answer) {
         if (r.ok) {
@@ -383,6 +473,12 @@
     });
   }
 
+  // A value as the choice shows it: a roll call's boxes read "Có mặt" / "Vắng".
+  function shown(e, v) {
+    if (e.kind === 'attendance.roll_call') return v ? 'Có mặt' : 'Vắng';
+    return v === '' ? '(trống)' : v;
+  }
+
   function conflictForm(e) {
     var form = document.createElement('form');
     form.className = 'conflict';
@@ -417,7 +513,7 @@
         input.dataset.field = n;
         var lab = document.createElement('label');
         lab.htmlFor = id;
-        lab.textContent = choice[1] === '' ? '(trống)' : choice[1];
+        lab.textContent = shown(e, choice[1]);
         td.appendChild(input);
         td.appendChild(document.createTextNode(' '));
         td.appendChild(lab);
@@ -475,13 +571,22 @@
     return Promise.all(jobs);
   }
 
+  // The service worker keeps the field forms for this user (once each, in this session), so a new
+  // household or citizen can be recorded without network even where the form was never opened.
+  function warm() {
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ type: 'warm' });
+    }).catch(function () {});
+  }
+
   // ---- start --------------------------------------------------------------------------------------
   function start() {
     if (!signedIn) {
       // Signed out (session ended elsewhere): nothing of the last user stays readable.
       return;
     }
-    probe().then(function (up) { return up ? whoAmI().then(remember) : restore().then(evaluateHere); }).then(banner).then(sync);
+    probe().then(function (up) { if (up) warm(); return up ? whoAmI().then(remember) : restore().then(evaluateHere); }).then(banner).then(sync);
     window.addEventListener('online', function () { probe().then(banner).then(sync); });
     window.addEventListener('offline', function () { online = false; banner(); });
     // While something waits or the server is out of reach, look again every few seconds.
