@@ -29,6 +29,7 @@ mod learning;
 mod lineage;
 mod movement;
 mod offline;
+mod read_pages;
 mod registries;
 mod replicas;
 mod sites;
