@@ -430,9 +430,12 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
         .collect();
     let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let lay_villages = if may_prepare(user) && !c.closed && registry_of(set.subject).is_some() {
+        let villages = store.villages(c.unit_id, today).await.unwrap_or_default();
+        // A scope holding the commune holds every village it has today: one check, not one each.
+        let whole = user.sees(store, c.unit_id).await?;
         let mut v = Vec::new();
-        for u in store.villages(c.unit_id, today).await.unwrap_or_default() {
-            if user.sees(store, u.id).await? {
+        for u in villages {
+            if whole || user.sees(store, u.id).await? {
                 v.push((u.id, u.name));
             }
         }

@@ -111,7 +111,13 @@ struct BranchPage {
     chrome: Chrome,
     branch: BranchRow,
     officers: Vec<OfficerLine>,
+    /// One page of the members, by name.
     members: Vec<MemberLine>,
+    /// Members in the branch's territory, as 1.234.
+    members_total: String,
+    /// The cursor of the members' next page, if any.
+    members_next: Option<String>,
+    members_first_page: bool,
     year: i16,
     /// The unit's membership rate (`hkh_membership_rate`): members of every branch working in
     /// the unit's territory (its chi hội too) over the citizens in the registry.
@@ -123,11 +129,27 @@ struct BranchPage {
     today_iso: String,
 }
 
+/// Members on one page of a branch's page.
+pub const MEMBERS_PAGE: i64 = 50;
+
+fn members_list(branch: i64) -> String {
+    format!("hoi-khuyen-hoc:{branch}:hoi-vien")
+}
+
+#[derive(Deserialize, Default)]
+struct BranchQuery {
+    #[serde(default)]
+    nam: Option<i16>,
+    #[serde(default)]
+    sau: String,
+}
+
 async fn branch_view(
     state: &AppState,
     user: &CurrentUser,
     b: BranchRow,
     year: i16,
+    after: Option<i64>,
     errors: Vec<FieldError>,
     done: Option<String>,
 ) -> WebResult<BranchPage> {
@@ -147,12 +169,15 @@ async fn branch_view(
         .collect();
     // The members of the branch and of its chi hội: every branch working in its unit's territory
     // (the user sees the branch, so the whole territory is in their scope).
-    let q = RegistryQuery { scope: Some(b.unit_id), limit: 200, by_label: true, ..Default::default() };
+    // A page at a time by name, with the total counted in SQL (a commune has thousands).
+    let q = RegistryQuery { scope: Some(b.unit_id), limit: MEMBERS_PAGE, by_label: true, after, ..Default::default() };
     let cccd_field = ASSOCIATION_MEMBERS.field("cccd");
-    let members = state
-        .store
-        .registry_list(&ASSOCIATION_MEMBERS, &q, today)
-        .await?
+    let page = state.store.registry_list(&ASSOCIATION_MEMBERS, &q, today).await?;
+    let members_total = state.store.registry_count(&ASSOCIATION_MEMBERS, Some(b.unit_id), today).await?;
+    let members_next = (i64::try_from(page.len()).unwrap_or(0) == MEMBERS_PAGE)
+        .then(|| page.last().map(|m| hoctap_app::cursor::seal(&members_list(b.id), m.id)))
+        .flatten();
+    let members = page
         .into_iter()
         .map(|m| MemberLine {
             id: m.id,
@@ -179,6 +204,9 @@ async fn branch_view(
         can_write: user.user.role.may(Action::EditAssociation),
         officers,
         members,
+        members_total: crate::format::int_vn(members_total),
+        members_next,
+        members_first_page: after.is_none(),
         year,
         rate,
         roles: OfficerRole::ALL.iter().map(|r| (r.code(), r.label())).collect(),
@@ -193,11 +221,13 @@ async fn branch_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<BranchQuery>,
     headers: HeaderMap,
 ) -> WebResult<Response> {
     let b = branch_by_id(&state, &user, id).await?;
-    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, q.year(), Vec::new(), done)).await
+    let year = YearQuery { nam: q.nam }.year();
+    let after = if q.sau.trim().is_empty() { None } else { Some(hoctap_app::cursor::open(&members_list(b.id), &q.sau)?) };
+    super::page_with_flash(&headers, |done| branch_view(&state, &user, b, year, after, Vec::new(), done)).await
 }
 
 /// Renders a page again with the errors of a failed form (422, or the error's own status).
@@ -243,7 +273,7 @@ async fn add_officer(
 async fn branch_outcome(state: &AppState, user: &CurrentUser, b: BranchRow, result: WebResult<&str>) -> WebResult<Response> {
     let to = format!("/hoi-khuyen-hoc/{}", b.id);
     super::after_post(state, result.map(|message| (to, message)), |errors| {
-        branch_view(state, user, b, hoctap_store::today().year(), errors, None)
+        branch_view(state, user, b, hoctap_store::today().year(), None, errors, None)
     })
     .await
 }

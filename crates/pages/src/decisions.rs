@@ -309,7 +309,13 @@ struct DecisionPage {
     chrome: Chrome,
     d: DecisionRow,
     date_vn: String,
+    /// One page of the annex, by name.
     lines: Vec<RecognitionLine>,
+    /// Recognitions of the whole decision, as 1.234.
+    total: String,
+    /// The cursor of the next page, if any.
+    next: Option<String>,
+    first_page: bool,
     done: Option<String>,
     can_revoke: bool,
     /// Officers may propose a recognition for an emulation reward in one click.
@@ -324,13 +330,35 @@ async fn visible_decision(state: &AppState, user: &CurrentUser, id: i64) -> WebR
     Ok(d)
 }
 
-async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, headers: HeaderMap) -> WebResult<Response> {
+/// Recognitions on one page of a decision's annex.
+pub const ANNEX_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct AnnexQuery {
+    #[serde(default)]
+    sau: String,
+}
+
+fn annex_list(id: i64) -> String {
+    format!("quyet-dinh:{id}")
+}
+
+async fn decision_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AnnexQuery>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let d = visible_decision(&state, &user, id).await?;
     let today = hoctap_store::today();
-    let lines = state
-        .store
-        .recognitions(id)
-        .await?
+    let after = if q.sau.trim().is_empty() { None } else { Some(hoctap_app::cursor::open(&annex_list(id), &q.sau)?) };
+    let page = state.store.recognitions_page(id, after, ANNEX_PAGE).await?;
+    let total = state.store.recognition_count(id).await?;
+    let next = (i64::try_from(page.len()).unwrap_or(0) == ANNEX_PAGE)
+        .then(|| page.last().map(|r| hoctap_app::cursor::seal(&annex_list(id), r.id)))
+        .flatten();
+    let lines = page
         .into_iter()
         .map(|r: RecognitionRow| RecognitionLine {
             id: r.id,
@@ -349,6 +377,9 @@ async fn decision_page(State(state): State<AppState>, user: CurrentUser, Path(id
             chrome: Chrome::new(format!("Quyết định số {}", d.content.number), &user),
             date_vn: format_vn(d.content.decided_on),
             lines,
+            total: crate::format::int_vn(total),
+            next,
+            first_page: after.is_none(),
             done,
             can_revoke: may_sign(&user),
             can_nominate: hoctap_app::dossiers::may_prepare(&user),

@@ -8,6 +8,14 @@ use hoctap_domain::criteria::{CriteriaSet, shipped_sets};
 use hoctap_domain::date::OPEN_END;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// Parsed sets by the SHA-256 of their stored text (`parsed_criteria_set`).
+static PARSED_SETS: LazyLock<Mutex<HashMap<String, Arc<CriteriaSet>>>> = LazyLock::new(Default::default);
+
+/// Versions kept parsed at most (a deployment has a few dozen).
+const MAX_PARSED_SETS: usize = 512;
 
 /// A stored version of a set, with where it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -113,25 +121,51 @@ impl Store {
             q = q.bind(*a);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                let body: String = r.try_get("body")?;
-                let set = CriteriaSet::parse_toml(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(StoredCriteriaSet {
-                    set,
-                    source: r.try_get("source")?,
-                    active: r.i64("active")? != 0,
-                    loaded_at: r.try_get("loaded_at")?,
-                    loaded_by: r.try_get("loaded_by")?,
-                })
-            })
-            .collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let hash: String = r.try_get("body_sha256")?;
+            out.push(StoredCriteriaSet {
+                set: self.parsed_criteria_set(&hash).await?,
+                source: r.try_get("source")?,
+                active: r.i64("active")? != 0,
+                loaded_at: r.try_get("loaded_at")?,
+                loaded_by: r.try_get("loaded_by")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The set whose stored text has this SHA-256, parsed once per process: a version's text
+    /// never changes (a change is a new version), and the hash names the text itself, so a
+    /// parsed set is the same whichever database or server reads it. The text is read and
+    /// checked against its hash only the first time.
+    async fn parsed_criteria_set(&self, hash: &str) -> Result<CriteriaSet> {
+        if let Some(set) = PARSED_SETS.lock().ok().and_then(|m| m.get(hash).cloned()) {
+            return Ok((*set).clone());
+        }
+        let row = crate::db::query("SELECT body FROM criteria_sets WHERE body_sha256 = $1 LIMIT 1")
+            .bind(hash)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("bộ tiêu chí"))?;
+        let body: String = row.try_get("body")?;
+        let set = CriteriaSet::parse_toml(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // A text edited by hand without its hash is parsed on every read, never kept.
+        if sha(&body) == hash
+            && let Ok(mut m) = PARSED_SETS.lock()
+        {
+            if m.len() >= MAX_PARSED_SETS {
+                m.clear();
+            }
+            m.insert(hash.to_string(), Arc::new(set.clone()));
+        }
+        Ok(set)
     }
 
     /// The active version of every set, by subject then date.
     pub async fn criteria_sets(&self) -> Result<Vec<StoredCriteriaSet>> {
         self.criteria_rows(
-            "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE active = 1 ORDER BY subject, effective_from, set_id",
+            "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE active = 1 ORDER BY subject, effective_from, set_id",
             &[],
         )
         .await
@@ -142,14 +176,14 @@ impl Store {
         let rows = match version {
             Some(v) => {
                 self.criteria_rows(
-                    "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2",
+                    "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2",
                     &[set_id, v],
                 )
                 .await?
             }
             None => {
                 self.criteria_rows(
-                    "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1",
+                    "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1",
                     &[set_id],
                 )
                 .await?
@@ -161,7 +195,7 @@ impl Store {
     /// Every stored version of a set, newest first.
     pub async fn criteria_versions(&self, set_id: &str) -> Result<Vec<StoredCriteriaSet>> {
         self.criteria_rows(
-            "SELECT body, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC",
+            "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC",
             &[set_id],
         )
         .await

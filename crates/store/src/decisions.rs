@@ -92,7 +92,7 @@ fn decision_from(r: &Row) -> Result<DecisionRow> {
     })
 }
 
-fn recognition_from(r: &Row) -> Result<RecognitionRow> {
+pub(crate) fn recognition_from(r: &Row) -> Result<RecognitionRow> {
     let until: String = r.try_get("valid_until")?;
     Ok(RecognitionRow {
         id: r.i64("id")?,
@@ -112,7 +112,7 @@ fn recognition_from(r: &Row) -> Result<RecognitionRow> {
     })
 }
 
-const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, title, level, valid_from, valid_until, revoked, revoked_reason";
+pub(crate) const RECOGNITION_COLS: &str = "id, decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, title, level, valid_from, valid_until, revoked, revoked_reason";
 
 impl Store {
     /// Issues a decision for a campaign and grants its recognitions, in one transaction; the

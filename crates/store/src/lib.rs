@@ -7,6 +7,7 @@
 //! the integration suite compares both folders so they cannot drift apart.
 
 mod admin_data;
+mod annex;
 mod assessments;
 mod association;
 mod audit;

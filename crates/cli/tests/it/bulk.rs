@@ -273,7 +273,41 @@ async fn an_officer_lays_scores_and_moves_households_in_bulk_and_the_signer_ends
         .await
         .unwrap();
     assert_eq!(recognised.total, all.total - 1, "{engine:?}");
+    annex_is_paged_by_name_with_its_total(&officer, engine, &loc, recognised.total).await;
     let _ = c;
+}
+
+/// A decision's page lists its annex 50 names at a time, the total counted over the whole
+/// decision: following "Trang sau" reaches every recognition exactly once, in name order.
+async fn annex_is_paged_by_name_with_its_total(app: &TestApp, engine: Engine, path: &str, total: i64) {
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = app.store.recognitions(id).await.unwrap();
+    assert_eq!(i64::try_from(stored.len()).unwrap(), total, "{engine:?}");
+    assert!(total > 50, "the test needs more than one page: {total}");
+    let mut seen = Vec::new();
+    let mut next = Some(path.to_string());
+    let mut pages = 0;
+    while let Some(p) = next.take() {
+        let html = page(app, &p).await;
+        assert!(html.contains(&format!("Danh sách được công nhận ({})", hoctap_domain::text::group_thousands(total))), "{engine:?}: {p}");
+        let ids: Vec<i64> =
+            html.split("<td><a href=\"/cong-nhan/").skip(1).map(|s| s.split('"').next().unwrap().parse().unwrap()).collect();
+        assert!(ids.len() <= 50, "{engine:?}: {}", ids.len());
+        seen.extend(ids);
+        next = html
+            .split("\" id=\"trang-sau\"")
+            .next()
+            .filter(|_| html.contains("id=\"trang-sau\""))
+            .map(|s| s.rsplit("href=\"").next().unwrap().to_string());
+        pages += 1;
+        assert!(pages <= total, "{engine:?}: the pages do not end");
+    }
+    assert_eq!(pages, (total + 49) / 50, "{engine:?}");
+    let by_name: Vec<i64> = stored.iter().map(|r| r.id).collect();
+    assert_eq!(seen, by_name, "{engine:?}: every recognition once, by name");
+    // A cursor altered by hand is refused, not read as a row id.
+    let s = app.client.get(app.url(&format!("{path}?sau=AAAAAAAAAAE"))).send().await.unwrap().status();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
 }
 
 per_engine!(the_api_lays_lists_moves_and_scores_in_bulk_and_steps_are_held_by_their_own_roles);

@@ -31,6 +31,7 @@ mod movement;
 mod offline;
 mod offline_evidence;
 mod offline_roll;
+mod read_pages;
 mod registries;
 mod replicas;
 mod sites;
