@@ -41,6 +41,7 @@ mod sync;
 mod unit_row;
 mod units;
 mod users;
+mod village_history;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};
