@@ -276,55 +276,38 @@ pub async fn seed_movement(
         movement
     };
     let mid = store.movement_launch(&actor, &movement, province).await?;
-    // A household of the first village, recognised through the workflow: in a village that
-    // existed then (the demo's past years), with its head recorded since 2021 and recognised
-    // "Công dân học tập" first, as the family set requires; else recorded today and recognised
-    // on answers alone (the test databases have no past).
-    let year = today.year() - 2;
-    let since = date(super::demo_years::RECORDED_ON.0, super::demo_years::RECORDED_ON.1, super::demo_years::RECORDED_ON.2);
-    let villages = store.children(commune, today).await?;
-    let past = villages.iter().find(|v| v.validity.contains(since));
-    let village = past.or(villages.first()).ok_or("xã mẫu chưa có thôn")?.clone();
-    let recorded = if past.is_some() { since } else { today };
+    // A household of the first village with its head, recognised through the workflow by the
+    // commune's campaigns: the head "Công dân học tập" first, as the family set requires.
+    let village = store.children(commune, today).await?.into_iter().next().ok_or("xã mẫu chưa có thôn")?;
     let mut h = Values::new();
     h.insert("code", Value::Text("HGD-MAU-01".into()));
     h.insert("head_name", Value::Text("Hoàng Văn Học".into()));
     h.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
-    let household = store.registry_create(&actor, &hoctap_domain::registry::def::HOUSEHOLDS, h, None, recorded).await?;
+    let household = store.registry_create(&actor, &hoctap_domain::registry::def::HOUSEHOLDS, h, None, today).await?;
+    let mut c = Values::new();
+    c.insert("cccd", Value::Text(format!("020{}75900777", Cccd::century_sex_digit(1975, Sex::Nam))));
+    c.insert("full_name", Value::Text("Hoàng Văn Học".into()));
+    c.insert("birth_date", Value::Date(date(1975, 4, 2)));
+    c.insert("sex", Value::Text(Sex::Nam.code().into()));
+    c.insert("ethnicity", Value::Text("Tày".into()));
+    c.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
+    c.insert("household", Value::Text("HGD-MAU-01".into()));
+    c.insert("relation", Value::Text("chu_ho".into()));
+    let head = store.registry_create(&actor, &CITIZENS, c, None, today).await?;
+    // Two years back: the statistics seed recognises families of the same commune every year.
+    let year = today.year() - 2;
     let commune_row = store.unit(commune).await?;
-    let mut done = false;
-    if past.is_some() {
-        let mut c = Values::new();
-        c.insert("cccd", Value::Text(format!("020{}75900777", Cccd::century_sex_digit(1975, Sex::Nam))));
-        c.insert("full_name", Value::Text("Hoàng Văn Học".into()));
-        c.insert("birth_date", Value::Date(date(1975, 4, 2)));
-        c.insert("sex", Value::Text(Sex::Nam.code().into()));
-        c.insert("ethnicity", Value::Text("Tày".into()));
-        c.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
-        c.insert("household", Value::Text("HGD-MAU-01".into()));
-        c.insert("relation", Value::Text("chu_ho".into()));
-        let head = store.registry_create(&actor, &CITIZENS, c, None, since).await?;
-        done = super::demo_years::recognise_family(
-            store,
-            (household.id, "Gia đình ông Hoàng Văn Học", village.id),
-            &[(head.id, "Hoàng Văn Học".into(), village.id)],
-            year,
-            keys,
-        )
-        .await?;
-    }
-    if !done {
-        let gdht = store.criteria_set("gdht", None).await?.set;
-        recognise(
-            store,
-            &commune_row,
-            &gdht,
-            year,
-            date(year, 12, 20),
-            &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)],
-            keys,
-        )
-        .await?;
+    let recognised = super::demo_years::recognise_family(
+        store,
+        &commune_row,
+        (household.id, "Gia đình ông Hoàng Văn Học", village.id),
+        &[(head.id, "Hoàng Văn Học".into(), village.id)],
+        year,
+        keys,
+    )
+    .await?;
+    if !recognised {
+        return Err("gia đình mẫu không đạt bộ tiêu chí".into());
     }
     let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
     let year = i64::from(year);

@@ -487,12 +487,13 @@ async fn past_reports(store: &Store, commune: &UnitRow) -> Result<usize, Box<dyn
     Ok(n)
 }
 
-/// Recognises a family "Gia đình học tập" in `year` as the set in force then requires: its
-/// adults the set counts (from `adults`, at least 40% when it counts "Công dân học tập") first
-/// recognised "Công dân học tập" if that set is in force, then the family, each through the
-/// workflow of the commune of then. Returns whether the family was recognised.
+/// Recognises a family "Gia đình học tập" in `year` by `unit`'s campaigns as the set in force
+/// then requires: if it counts the adults with "Công dân học tập" and that set is in force, 40%
+/// of `adults` (rounded up) are recognised first, then the family, each through the workflow.
+/// Returns whether the family was recognised.
 pub async fn recognise_family(
     store: &Store,
+    unit: &UnitRow,
     household: (i64, &str, i64),
     adults: &[(i64, String, i64)],
     year: i16,
@@ -501,20 +502,14 @@ pub async fn recognise_family(
     let sets: Vec<CriteriaSet> = store.criteria_sets().await?.into_iter().map(|s| s.set).collect();
     let end = date(year, 12, 31);
     let family_set = select_applicable(&sets, &Selection::new(SubjectKind::Household, end))?;
-    let mut cache = BTreeMap::new();
-    if let Ok(cset) = select_applicable(&sets, &Selection::new(SubjectKind::Citizen, end)) {
+    let needs_citizens =
+        family_set.variables.iter().any(|v| v.source.as_ref().is_some_and(|s| s.recognised_by.iter().any(|r| r == "cdht-congdan")));
+    if needs_citizens && let Ok(cset) = select_applicable(&sets, &Selection::new(SubjectKind::Citizen, end)) {
         let need = (adults.len() * 2).div_ceil(5);
         let subjects: Vec<(i64, String, i64)> = adults.iter().take(need).cloned().collect();
-        for (unit, subjects) in by_commune_of_then(store, &mut cache, subjects, date(year, 12, 5)).await? {
-            let unit = store.unit(unit).await?;
-            run_campaign(store, cset, &unit, year, date(year, 12, 5), subjects, None, keys).await?;
-        }
+        run_campaign(store, cset, unit, year, date(year, 12, 5), subjects, None, keys).await?;
     }
     let (id, label, village) = household;
-    let mut n = 0;
-    for (unit, subjects) in by_commune_of_then(store, &mut cache, vec![(id, label.to_string(), village)], date(year, 12, 20)).await? {
-        let unit = store.unit(unit).await?;
-        n += run_campaign(store, family_set, &unit, year, date(year, 12, 20), subjects, None, keys).await?;
-    }
+    let n = run_campaign(store, family_set, unit, year, date(year, 12, 20), vec![(id, label.to_string(), village)], None, keys).await?;
     Ok(n > 0)
 }
