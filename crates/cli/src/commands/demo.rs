@@ -419,6 +419,7 @@ pub async fn seed_statistics(
         years.families += y.families;
         years.citizens += y.citizens;
         years.by_exception += y.by_exception;
+        years.villages += y.villages;
         years.reports += y.reports;
     }
     let report = store.recount(false).await?;
@@ -427,7 +428,7 @@ pub async fn seed_statistics(
     }
     Ok(format!(
         "{} xã có dữ liệu sổ từ năm {FIRST_YEAR} ({} hộ, {} công dân); qua quy trình: {} lượt gia đình được công nhận \
-         (năm 2022 có {} lượt duyệt ngoại lệ vì chưa có bộ tiêu chí công dân học tập), {} công dân học tập; {} báo cáo năm đã gửi; \
+         (năm 2022 có {} lượt duyệt ngoại lệ vì chưa có bộ tiêu chí công dân học tập), {} công dân học tập, {} lượt thôn, tổ dân phố; {} báo cáo năm đã gửi; \
          số liệu tổng hợp khớp khi đếm lại",
         summary.communes,
         summary.rows_of(hoctap_domain::registry::def::RegistryKind::Households),
@@ -435,6 +436,7 @@ pub async fn seed_statistics(
         years.families,
         years.by_exception,
         years.citizens,
+        years.villages,
         years.reports,
     ))
 }

@@ -82,6 +82,7 @@ pub struct YearsSummary {
     pub families: usize,
     pub citizens: usize,
     pub by_exception: usize,
+    pub villages: usize,
     pub reports: usize,
 }
 
@@ -138,8 +139,11 @@ pub async fn seed_years(
     }
     // Families recognised are spread over the villages (a fixed shuffle), the same ones first
     // every year.
+    // One model village (the commune's first) whose families come first every year and whose
+    // adults all learn, so that it can be recognised "Cộng đồng học tập" once its set allows.
+    let model = households.iter().map(|h| h.unit_id).min();
     let mut households = households;
-    households.sort_by_key(|h| (h.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32);
+    households.sort_by_key(|h| (Some(h.unit_id) != model, (h.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32));
     let households: Vec<Household> = households
         .iter()
         // Only what was there when the registries were first entered.
@@ -177,7 +181,7 @@ pub async fn seed_years(
                     let mut wanted: Vec<(i64, String, i64)> = Vec::new();
                     for h in chosen {
                         let adults = h.adults(year);
-                        let need = (adults.len() * 2).div_ceil(5);
+                        let need = if Some(h.village) == model { adults.len() } else { (adults.len() * 2).div_ceil(5) };
                         let have = adults.iter().filter(|(id, _, _)| recognised_citizens.contains(id)).count();
                         let more: Vec<(i64, i64, String)> = adults
                             .into_iter()
@@ -204,6 +208,21 @@ pub async fn seed_years(
             summary.families += n;
             if by_exception.is_some() {
                 summary.by_exception += n;
+            }
+        }
+        // The villages that meet the "Cộng đồng học tập" set in force, recognised after the families.
+        if let Ok(village_set) = select_applicable(&sets, &Selection::new(SubjectKind::Village, end)) {
+            let on = if year < today.year() { date(year, 12, 28) } else { date(year, 11, 25).min(today) };
+            let villages: Vec<(i64, String, i64)> = store
+                .villages(commune.id, today)
+                .await?
+                .into_iter()
+                .filter(|v| v.validity.contains(on))
+                .map(|v| (v.id, format!("{} {}", v.code, v.name), v.id))
+                .collect();
+            for (unit, subjects) in by_commune_of_then(store, &mut communes_of_then, villages, on).await? {
+                let unit = store.unit(unit).await?;
+                summary.villages += run_campaign_passing(store, village_set, &unit, year, on, subjects, keys).await?;
             }
         }
     }
@@ -259,10 +278,19 @@ fn full_answers(set: &CriteriaSet) -> Answers {
     a
 }
 
-/// One campaign of a commune of then for a year, through the workflow in bulk: dossiers laid
-/// with the registries' counts and evaluated, submitted, taken and approved at every step
-/// (a failing one only with `by_exception` as the override's reason), recognised by the
-/// commune's decision. Returns how many were recognised.
+/// As [`run_campaign`], for the subjects that meet the set only (the others are not laid).
+async fn run_campaign_passing(
+    store: &Store,
+    set: &CriteriaSet,
+    unit: &UnitRow,
+    year: i16,
+    decided: Date,
+    subjects: Vec<(i64, String, i64)>,
+    keys: &hoctap_domain::credential::DeploymentKey,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    run_campaign_of(store, set, unit, year, decided, subjects, None, true, keys).await
+}
+
 #[expect(clippy::too_many_arguments, reason = "the campaign's set, unit, year and decision day, its subjects, the exception and the key")]
 async fn run_campaign(
     store: &Store,
@@ -274,46 +302,40 @@ async fn run_campaign(
     by_exception: Option<&str>,
     keys: &hoctap_domain::credential::DeploymentKey,
 ) -> Result<usize, Box<dyn std::error::Error>> {
+    run_campaign_of(store, set, unit, year, decided, subjects, by_exception, false, keys).await
+}
+
+/// One campaign of a commune of then for a year, through the workflow in bulk: dossiers laid
+/// with the registries' counts and evaluated, submitted, taken and approved at every step
+/// (a failing one only with `by_exception` as the override's reason), recognised by the
+/// commune's decision. Returns how many were recognised.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the campaign's set, unit, year and decision day, its subjects, the exception, whether only passing subjects are laid, and the key"
+)]
+async fn run_campaign_of(
+    store: &Store,
+    set: &CriteriaSet,
+    unit: &UnitRow,
+    year: i16,
+    decided: Date,
+    subjects: Vec<(i64, String, i64)>,
+    by_exception: Option<&str>,
+    only_passing: bool,
+    keys: &hoctap_domain::credential::DeploymentKey,
+) -> Result<usize, Box<dyn std::error::Error>> {
     if subjects.is_empty() {
         return Ok(0);
     }
-    let citizens = set.subject == SubjectKind::Citizen;
-    let title = if citizens { "Công dân học tập" } else { "Gia đình học tập" };
+    // The title and the decisions' numbers of each kind (each year's decisions of a commune differ).
+    let (title, number_base) = match set.subject {
+        SubjectKind::Citizen => ("Công dân học tập", 80),
+        SubjectKind::Village => ("Cộng đồng học tập", 140),
+        _ => ("Gia đình học tập", 100),
+    };
     let officer = Actor::system("dữ liệu mẫu: cán bộ xã");
     let reviewer = Actor::system("dữ liệu mẫu: người thẩm định");
     let (preparer, checker) = (Person { user_id: -1, name: "Cán bộ xã".into() }, Person { user_id: -2, name: "Người thẩm định".into() });
-    // A campaign of the unit, year and set already open takes the new dossiers.
-    let open = store
-        .campaigns(Some(unit.id), date(year, 12, 31).min(unit.validity.to.yesterday()?))
-        .await?
-        .into_iter()
-        .find(|c| c.unit_id == unit.id && c.year == i64::from(year) && c.set_id == set.id);
-    let earlier_decisions = match &open {
-        Some(c) => store.decisions(c.id).await?.len(),
-        None => 0,
-    };
-    let cid = match open {
-        Some(c) => c.id,
-        None => {
-            store
-                .create_campaign(
-                    &officer,
-                    NewCampaign {
-                        year: i64::from(year),
-                        set_id: set.id.clone(),
-                        set_version: set.version.clone(),
-                        unit_id: unit.id,
-                        title: format!("{title} năm {year}"),
-                        self_assessment_closes: date(year + 1, 2, 28),
-                        dossier_due: date(year + 1, 2, 28),
-                        decision_due: date(year + 1, 3, 31),
-                        chain: default_chain(set.subject),
-                    },
-                )
-                .await?
-        }
-    };
-    let campaign = store.campaign(cid).await?;
     // Laid with the registries' counts, evaluated on 31/12 of the year as a saved form is.
     let evaluator = set.evaluator()?;
     let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> =
@@ -360,6 +382,44 @@ async fn run_campaign(
             level,
         });
     }
+    if only_passing {
+        dossiers.retain(|d| d.passed);
+        if dossiers.is_empty() {
+            return Ok(0);
+        }
+    }
+    // A campaign of the unit, year and set already open takes the new dossiers.
+    let open = store
+        .campaigns(Some(unit.id), date(year, 12, 31).min(unit.validity.to.yesterday()?))
+        .await?
+        .into_iter()
+        .find(|c| c.unit_id == unit.id && c.year == i64::from(year) && c.set_id == set.id);
+    let earlier_decisions = match &open {
+        Some(c) => store.decisions(c.id).await?.len(),
+        None => 0,
+    };
+    let cid = match open {
+        Some(c) => c.id,
+        None => {
+            store
+                .create_campaign(
+                    &officer,
+                    NewCampaign {
+                        year: i64::from(year),
+                        set_id: set.id.clone(),
+                        set_version: set.version.clone(),
+                        unit_id: unit.id,
+                        title: format!("{title} năm {year}"),
+                        self_assessment_closes: date(year + 1, 2, 28),
+                        dossier_due: date(year + 1, 2, 28),
+                        decision_due: date(year + 1, 3, 31),
+                        chain: default_chain(set.subject),
+                    },
+                )
+                .await?
+        }
+    };
+    let campaign = store.campaign(cid).await?;
     store.lay_dossiers(&officer, &campaign, set.subject.code(), dossiers).await?;
     let mut rows: Vec<AssessmentRow> = store.assessments(cid, None, hoctap_store::today()).await?;
     // Submitted by the officer, then every step taken and approved by the reviewer.
@@ -435,7 +495,7 @@ async fn run_campaign(
         legal_basis.push(format!("Căn cứ {} của {};", set.legal_basis.document, set.legal_basis.issuer));
     }
     let d = NewDecision {
-        number: format!("{}/QĐ-UBND", if citizens { 80 } else { 100 } + year % 100 + 200 * earlier_decisions as i16),
+        number: format!("{}/QĐ-UBND", number_base + year % 100 + 200 * earlier_decisions as i16),
         decided_on: decided,
         authority: format!("ỦY BAN NHÂN DÂN\n{}", unit.name.to_uppercase()),
         signer_name: "Chủ tịch UBND".into(),

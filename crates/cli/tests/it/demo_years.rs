@@ -4,7 +4,8 @@
 //! dashboard "as it was" shows one of them with the numbers its registries held; a past year's
 //! figures are the same on the dashboard, the annual report and in the registries; and every
 //! family recognised "Gia đình học tập" has the adults with "Công dân học tập" the family set
-//! requires (or, in 2022, before any citizen set was in force, was approved by exception).
+//! requires (or, in 2022, before any citizen set was in force, was approved by exception); the
+//! model village is recognised "Cộng đồng học tập" from 2023.
 
 use crate::engines::{empty_url, per_engine};
 use crate::harness::TestApp;
@@ -85,8 +86,10 @@ async fn the_demo_has_past_years_that_agree_everywhere(engine: Engine) {
         let (_, html) = app.get(&format!("/tong-hop/{unit}?nam=2025")).await;
         let (years, rows) = trend(html.as_str().unwrap());
         assert_eq!(years, ["2021", "2022", "2023", "2024", "2025"], "{engine:?}");
-        // Families every year; citizens from 2023, when their set came into force.
-        for (name, from) in [("Tỷ lệ gia đình được công nhận", 0), ("Tỷ lệ công dân đạt danh hiệu", 2)] {
+        // Families every year; citizens, and the model village with them, from 2023, when the
+        // citizens' set came into force.
+        for (name, from) in [("Tỷ lệ gia đình được công nhận", 0), ("Tỷ lệ công dân đạt danh hiệu", 2), ("Tỷ lệ cộng đồng (thôn", 2)]
+        {
             let (_, values) = rows.iter().find(|(n, _)| n.starts_with(name)).unwrap_or_else(|| panic!("{engine:?}: no {name} in {rows:?}"));
             assert!(values[from..].iter().all(|v| v != "—" && v != "0%" && !v.is_empty()), "{engine:?}: {unit} {name}: {values:?}");
         }
