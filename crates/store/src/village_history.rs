@@ -14,6 +14,7 @@ impl Store {
     /// Adds a village under `then` (a commune valid on `from`) that moved to `now` (a commune
     /// valid on `moved_on`) on `moved_on`, in one transaction: the village, both parent edges,
     /// its closure rows and an audit entry for each step.
+    #[expect(clippy::too_many_arguments, reason = "the two communes and their dates, and the village's name and type")]
     pub async fn create_village_moved(
         &self,
         actor: &Actor,

@@ -409,7 +409,7 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
 /// entered from `recorded_on`, each member on the later of that day and joining, each fund
 /// entry on the first posting day of its batch (a year; 2025 before and after the reorganisation
 /// of 01/07/2025), so each counts in the units as they were then.
-fn entry_days<'r>(reg: &Registry, records: &'r [BulkRecord], recorded_on: Option<Date>, on: Date) -> Vec<(Date, Vec<BulkRecord>)> {
+fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>, on: Date) -> Vec<(Date, Vec<BulkRecord>)> {
     let Some(first) = recorded_on else {
         return vec![(on, records.to_vec())];
     };
@@ -1548,6 +1548,13 @@ impl Rng {
     }
 }
 
+/// Names and types of `n` new villages of a commune, as the generator makes them (the demo's
+/// villages of the years before the 2025 reorganisation).
+pub(crate) fn village_names_for(seed: u64, commune: &UnitRow, province_code: &str, n: usize) -> Vec<(String, &'static str)> {
+    let mut rng = Rng::for_unit(seed ^ 0x7669_6c6c, &commune.code);
+    village_names(&mut rng, commune, Profile::of(province_code), n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1606,11 +1613,4 @@ mod tests {
         assert_eq!(group_thousands(1_000), "1.000");
         assert_eq!(group_thousands(27_000_000), "27.000.000");
     }
-}
-
-/// Names and types of `n` new villages of a commune, as the generator makes them (the demo's
-/// villages of the years before the 2025 reorganisation).
-pub(crate) fn village_names_for(seed: u64, commune: &UnitRow, province_code: &str, n: usize) -> Vec<(String, &'static str)> {
-    let mut rng = Rng::for_unit(seed ^ 0x7669_6c6c, &commune.code);
-    village_names(&mut rng, commune, Profile::of(province_code), n)
 }
