@@ -170,7 +170,7 @@ async fn page(
         chrome: Chrome::new(format!("Tổng hợp: {}", d.title), &user),
         keep: q.keep(),
         historical: q.historical(),
-        years: (2022..=this_year).rev().collect(),
+        years: (2021..=this_year).rev().collect(),
         bars_svg,
         ranking_svg,
         trend_svg,

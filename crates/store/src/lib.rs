@@ -42,6 +42,7 @@ mod sync;
 mod unit_row;
 mod units;
 mod users;
+mod village_history;
 mod villages;
 
 pub use admin_data::{AdminLoadReport, GapReport};

@@ -173,7 +173,7 @@ pub(crate) async fn insert_edge(conn: &mut Conn, child: i64, parent: i64, from: 
 }
 
 /// Ends a unit's parent edge(s) on a date, as [`Hierarchy::apply`] does in memory.
-async fn end_edges(conn: &mut Conn, child: i64, on: &str) -> Result<()> {
+pub(crate) async fn end_edges(conn: &mut Conn, child: i64, on: &str) -> Result<()> {
     crate::db::query("DELETE FROM unit_parents WHERE child_id = $1 AND valid_from >= $2").bind(child).bind(on).execute(&mut *conn).await?;
     crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_from < $1 AND valid_to > $1")
         .bind(on)

@@ -41,7 +41,7 @@ pub struct VillageImportPreview {
     pub applied: bool,
 }
 
-struct Checked {
+pub(crate) struct Checked {
     commune: UnitRow,
     name: UnitName,
     unit_type: UnitType,
@@ -146,7 +146,13 @@ impl Store {
         Ok(())
     }
 
-    async fn check_village(&self, commune: &UnitRow, name: &str, unit_type: &str, on: Date) -> Result<Checked, Vec<(String, String)>> {
+    pub(crate) async fn check_village(
+        &self,
+        commune: &UnitRow,
+        name: &str,
+        unit_type: &str,
+        on: Date,
+    ) -> Result<Checked, Vec<(String, String)>> {
         let mut errors = Vec::new();
         if commune.kind != UnitKind::Commune {
             errors.push(("commune".into(), format!("{} không phải đơn vị cấp xã", commune.name)));
@@ -297,7 +303,7 @@ fn parse_village_type(s: &str) -> Result<UnitType, String> {
     }
 }
 
-async fn insert_village(conn: &mut Conn, actor: &Actor, c: &Checked, on: Date) -> Result<i64> {
+pub(crate) async fn insert_village(conn: &mut Conn, actor: &Actor, c: &Checked, on: Date) -> Result<i64> {
     // Next free number in the commune, over all eras (codes of ended villages are not reused).
     let rows = crate::db::query("SELECT code FROM units WHERE kind = 'village' AND code LIKE $1")
         .bind(format!("{}%", c.commune.code))

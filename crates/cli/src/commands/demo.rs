@@ -7,10 +7,10 @@ use hoctap_domain::area::AreaAttribute;
 use hoctap_domain::date::Validity;
 use hoctap_domain::fund::{Dong, EntryKind, NewEntry, OfficerRole};
 use hoctap_domain::registry::cccd::Cccd;
-use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, HOUSEHOLDS, Value, Values};
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, Value, Values};
 use hoctap_domain::registry::person::Sex;
 use hoctap_domain::unit::UnitCode;
-use hoctap_store::{Actor, NewUser, RegistryQuery, Store};
+use hoctap_store::{Actor, NewUser, Store};
 use hoctap_web::AppState;
 use jiff::civil::date;
 use std::net::SocketAddr;
@@ -276,27 +276,39 @@ pub async fn seed_movement(
         movement
     };
     let mid = store.movement_launch(&actor, &movement, province).await?;
-    // A household of the first village, recognised through the workflow.
+    // A household of the first village with its head, recognised through the workflow by the
+    // commune's campaigns: the head "Công dân học tập" first, as the family set requires.
     let village = store.children(commune, today).await?.into_iter().next().ok_or("xã mẫu chưa có thôn")?;
     let mut h = Values::new();
     h.insert("code", Value::Text("HGD-MAU-01".into()));
     h.insert("head_name", Value::Text("Hoàng Văn Học".into()));
     h.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
     let household = store.registry_create(&actor, &hoctap_domain::registry::def::HOUSEHOLDS, h, None, today).await?;
-    // Two years back: the statistics seed recognises families of the same commune last year and this.
+    let mut c = Values::new();
+    c.insert("cccd", Value::Text(format!("020{}75900777", Cccd::century_sex_digit(1975, Sex::Nam))));
+    c.insert("full_name", Value::Text("Hoàng Văn Học".into()));
+    c.insert("birth_date", Value::Date(date(1975, 4, 2)));
+    c.insert("sex", Value::Text(Sex::Nam.code().into()));
+    c.insert("ethnicity", Value::Text("Tày".into()));
+    c.insert("village", Value::Unit(UnitCode::parse(&village.code)?));
+    c.insert("household", Value::Text("HGD-MAU-01".into()));
+    c.insert("relation", Value::Text("chu_ho".into()));
+    let head = store.registry_create(&actor, &CITIZENS, c, None, today).await?;
+    // Two years back: the statistics seed recognises families of the same commune every year.
     let year = today.year() - 2;
-    let gdht = store.criteria_set("gdht", None).await?.set;
     let commune_row = store.unit(commune).await?;
-    recognise(
+    let recognised = super::demo_years::recognise_family(
         store,
         &commune_row,
-        &gdht,
+        (household.id, "Gia đình ông Hoàng Văn Học", village.id),
+        &[(head.id, "Hoàng Văn Học".into(), village.id)],
         year,
-        date(year, 12, 20),
-        &[(household.id, "Gia đình ông Hoàng Văn Học".into(), village.id)],
         keys,
     )
     .await?;
+    if !recognised {
+        return Err("gia đình mẫu không đạt bộ tiêu chí".into());
+    }
     let rid = store.recognitions_of("household", household.id).await?.first().map(|r| r.id).ok_or("không có công nhận")?;
     let year = i64::from(year);
     // Participants of the commune, one with an initiative.
@@ -379,11 +391,6 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How many of the province's first communes get generated registries in the demo, and the
-/// share of their households recognised "Gia đình học tập" this year and last year (so the
-/// dashboards show communes ahead of and behind the province's targets).
-const DEMO_STAT_COMMUNES: [(u32, u32); 5] = [(72, 58), (55, 49), (83, 70), (38, 30), (64, 51)];
-
 /// Registries for a few communes (households, citizens, clans, organisations, centres,
 /// association) and recognitions through the real workflow and decisions, so dashboards and
 /// reports have numbers. Counters follow every write; a recount at the end must find nothing.
@@ -392,50 +399,45 @@ pub async fn seed_statistics(
     communes: usize,
     keys: &hoctap_domain::credential::DeploymentKey,
 ) -> Result<String, Box<dyn std::error::Error>> {
+    use super::demo_years::{FIRST_YEAR, RECORDED_ON, past_villages, seed_years};
     use crate::commands::r#gen::{Options, Scale, generate};
     let today = hoctap_store::today();
     let mut opts = Options::new(Scale::Commune, 2025);
-    opts.communes = communes.clamp(1, DEMO_STAT_COMMUNES.len());
+    opts.communes = communes.clamp(1, super::demo_years::GDHT_SHARES.len());
     opts.villages_per_commune = 12;
-    let summary = generate(store, &opts).await?;
+    // The registries as first entered in January 2021, in the villages of the communes of then.
+    opts.recorded_on = Some(date(RECORDED_ON.0, RECORDED_ON.1, RECORDED_ON.2));
     let province = store.unit_by_code(DEMO_PROVINCE, today).await?;
     let communes = store.children(province.id, today).await?;
-    let gdht = store.criteria_set("gdht", None).await?.set;
-    let mut recognised = 0;
-    for (commune, (this_year, last_year)) in communes.iter().zip(DEMO_STAT_COMMUNES) {
-        let households =
-            store.registry_list(&HOUSEHOLDS, &RegistryQuery { scope: Some(commune.id), limit: 2_000, ..Default::default() }, today).await?;
-        for (year, share, decided) in [
-            (today.year() - 1, last_year, date(today.year() - 1, 12, 15)),
-            (today.year(), this_year, date(today.year(), 11, 15).min(today)),
-        ] {
-            let n = households.len() * share as usize / 100;
-            let subjects: Vec<(i64, String, i64)> = households
-                .iter()
-                .take(n)
-                .map(|h| {
-                    (
-                        h.id,
-                        h.values
-                            .get("head_name")
-                            .map(|v| format!("Gia đình ông/bà {}", v.display(hoctap_domain::registry::def::FieldType::Text { max: 0 })))
-                            .unwrap_or_default(),
-                        h.unit_id,
-                    )
-                })
-                .collect();
-            recognised += recognise(store, commune, &gdht, year, decided, &subjects, keys).await?;
-        }
+    for commune in communes.iter().take(opts.communes) {
+        past_villages(store, commune, opts.villages_per_commune).await?;
+    }
+    let summary = generate(store, &opts).await?;
+    let mut years = super::demo_years::YearsSummary::default();
+    for (k, commune) in communes.iter().take(opts.communes).enumerate() {
+        let y = seed_years(store, commune, k, keys).await?;
+        years.families += y.families;
+        years.citizens += y.citizens;
+        years.by_exception += y.by_exception;
+        years.villages += y.villages;
+        years.reports += y.reports;
     }
     let report = store.recount(false).await?;
     if !report.drift.is_empty() {
         return Err(format!("số liệu tổng hợp lệch {} bộ đếm", report.drift.len()).into());
     }
     Ok(format!(
-        "{} xã có dữ liệu sổ ({} hộ, {} công dân), {recognised} gia đình được công nhận qua quy trình; số liệu tổng hợp khớp khi đếm lại",
+        "{} xã có dữ liệu sổ từ năm {FIRST_YEAR} ({} hộ, {} công dân); qua quy trình: {} lượt gia đình được công nhận \
+         (năm 2022 có {} lượt duyệt ngoại lệ vì chưa có bộ tiêu chí công dân học tập), {} công dân học tập, {} lượt thôn, tổ dân phố; {} báo cáo năm đã gửi; \
+         số liệu tổng hợp khớp khi đếm lại",
         summary.communes,
         summary.rows_of(hoctap_domain::registry::def::RegistryKind::Households),
-        summary.rows_of(hoctap_domain::registry::def::RegistryKind::Citizens)
+        summary.rows_of(hoctap_domain::registry::def::RegistryKind::Citizens),
+        years.families,
+        years.by_exception,
+        years.citizens,
+        years.villages,
+        years.reports,
     ))
 }
 

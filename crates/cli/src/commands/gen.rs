@@ -137,6 +137,10 @@ pub struct Options {
     pub progress: bool,
     /// At commune scale, how many of the province's first communes (default 1).
     pub communes: usize,
+    /// Records entered on this earlier day (the demo's past years): only villages that existed
+    /// then are filled, ages are counted then, members join on the association's yearly
+    /// admission day (02/10) up to `on` and fund ledgers run from that year to `on`'s.
+    pub recorded_on: Option<Date>,
 }
 
 impl Options {
@@ -151,6 +155,7 @@ impl Options {
             on: hoctap_store::today(),
             progress: false,
             communes: 1,
+            recorded_on: None,
         }
     }
 }
@@ -220,6 +225,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         on: hoctap_store::today(),
         progress: true,
         communes: a.communes,
+        recorded_on: None,
     };
     let s = generate(&store, &opts).await?;
     println!(
@@ -339,6 +345,9 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
         for commune in communes {
             progress.bar.set_message(format!("{} · {}", commune.name, progress.rate()));
             let mut villages = store.villages(commune.id, on).await?;
+            if let Some(then) = opts.recorded_on {
+                villages.retain(|v| v.validity.contains(then));
+            }
             if villages.is_empty() {
                 let mut rng = Rng::for_unit(opts.seed ^ 0x7669_6c6c, &commune.code);
                 for (name, ty) in village_names(&mut rng, commune, profile, opts.villages_per_commune) {
@@ -354,7 +363,8 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 south: province.code.as_str() >= "48",
                 natives: &natives,
                 birth_slot: slot,
-                on,
+                on: opts.recorded_on.unwrap_or(on),
+                until: on,
                 // Without --append the target has no households (checked above), so there is
                 // nothing to continue from; counting per commune would scan the growing tables.
                 existing: if opts.append {
@@ -372,9 +382,13 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                 });
             }
             for (reg, records) in data.in_insert_order() {
-                for chunk in records.chunks(BATCH) {
-                    store.registry_bulk_insert(&actor, reg, chunk, on).await?;
-                    progress.add(reg.kind, chunk.len());
+                // Records entered in the past start when they began (a member on joining, a
+                // fund entry in its posting's year and side of 01/07/2025), in batches by that day.
+                for (day, records) in entry_days(reg, records, opts.recorded_on, on) {
+                    for chunk in records.chunks(BATCH) {
+                        store.registry_bulk_insert(&actor, reg, chunk, day).await?;
+                        progress.add(reg.kind, chunk.len());
+                    }
                 }
             }
             progress.bar.inc(1);
@@ -389,6 +403,55 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
         first_cccd,
         block,
     })
+}
+
+/// The days records are entered on, with the records of each: all on `on`, or for records
+/// entered from `recorded_on`, each member on the later of that day and joining, each fund
+/// entry on the first posting day of its batch (a year; 2025 before and after the reorganisation
+/// of 01/07/2025), so each counts in the units as they were then.
+fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>, on: Date) -> Vec<(Date, Vec<BulkRecord>)> {
+    let Some(first) = recorded_on else {
+        return vec![(on, records.to_vec())];
+    };
+    let mut by_day: BTreeMap<Date, Vec<BulkRecord>> = BTreeMap::new();
+    match reg.kind {
+        RegistryKind::AssociationMembers => {
+            for r in records {
+                let day = match r.values.get("joined_on") {
+                    Some(Value::Date(d)) => (*d).max(first),
+                    _ => first,
+                };
+                by_day.entry(day).or_default().push(r.clone());
+            }
+        }
+        RegistryKind::FundEntries => {
+            let merger = date(2025, 7, 1);
+            let mut batches: BTreeMap<(i16, bool), Vec<BulkRecord>> = BTreeMap::new();
+            for r in records {
+                let posted = match r.values.get("posted_on") {
+                    Some(Value::Date(d)) => *d,
+                    _ => first,
+                };
+                batches.entry((posted.year(), posted >= merger)).or_default().push(r.clone());
+            }
+            for batch in batches.into_values() {
+                let day = batch
+                    .iter()
+                    .filter_map(|r| match r.values.get("posted_on") {
+                        Some(Value::Date(d)) => Some(*d),
+                        _ => None,
+                    })
+                    .min()
+                    .unwrap_or(first)
+                    .max(first);
+                by_day.entry(day).or_default().extend(batch);
+            }
+        }
+        _ => {
+            by_day.insert(first, records.to_vec());
+        }
+    }
+    by_day.into_iter().collect()
 }
 
 async fn communes_of(store: &Store, province: &UnitRow, on: Date) -> Result<Vec<UnitRow>, StoreError> {
@@ -544,7 +607,11 @@ struct CommuneCtx<'a> {
     south: bool,
     natives: &'a [&'static str],
     birth_slot: usize,
+    /// The day records are entered (and ages counted).
     on: Date,
+    /// The last day covered: members join and fund ledgers run up to it (`on` unless the
+    /// records are entered in the past).
+    until: Date,
     existing: Existing,
 }
 
@@ -795,7 +862,17 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
 
                 if age >= 18 && village_branch_exists && people.rng.chance(sizes.member_share) {
                     let adult_on = p.birth.checked_add(jiff::Span::new().years(18)).unwrap_or(p.birth);
-                    let joined = people.rng.date_between(adult_on.max(date(2010, 1, 1)), on);
+                    let joined = people.rng.date_between(adult_on.max(date(2010, 1, 1)), ctx.until);
+                    // Entered in the past: later members join on an admission day (02/10).
+                    let joined = if joined > on {
+                        let y = joined.year();
+                        [date(y, 10, 2), date(y + 1, 10, 2), date(y - 1, 10, 2)]
+                            .into_iter()
+                            .find(|d| *d > on && *d <= ctx.until)
+                            .unwrap_or(on)
+                    } else {
+                        joined
+                    };
                     let mut v = Values::new();
                     v.insert("branch", text(&branch));
                     v.insert("cccd", text(&p.cccd));
@@ -813,7 +890,8 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
     for (branch, unit_id) in &new_branches {
         let beneficiaries = learners.get(branch).filter(|l| !l.is_empty()).unwrap_or(&all_learners);
         let commune_level = *branch == commune_branch;
-        for year in (on.year() - sizes.fund_years + 1)..=on.year() {
+        let years = if ctx.until > on { on.year()..=ctx.until.year() } else { (on.year() - sizes.fund_years + 1)..=on.year() };
+        for year in years {
             let (mut receipts, mut payments) = (0, 0);
             let mut entries: Vec<FundLine> = Vec::new();
             entries.push(FundLine::new("thu_hoi_phi", people.rng.range(20, 200) * 50_000));
@@ -848,7 +926,7 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
                     payments += 1;
                     format!("PC-{year}-{payments:03}")
                 };
-                let last_day = if year == on.year() { on } else { date(year, 12, 31) };
+                let last_day = if year == ctx.until.year() { ctx.until } else { date(year, 12, 31) };
                 let mut v = Values::new();
                 v.insert("branch", text(branch));
                 v.insert("entry_no", text(no));
@@ -1468,6 +1546,13 @@ impl Rng {
         let offset = self.range(0, i64::from(days));
         from.checked_add(jiff::Span::new().days(offset)).unwrap_or(to).min(to)
     }
+}
+
+/// Names and types of `n` new villages of a commune, as the generator makes them (the demo's
+/// villages of the years before the 2025 reorganisation).
+pub(crate) fn village_names_for(seed: u64, commune: &UnitRow, province_code: &str, n: usize) -> Vec<(String, &'static str)> {
+    let mut rng = Rng::for_unit(seed ^ 0x7669_6c6c, &commune.code);
+    village_names(&mut rng, commune, Profile::of(province_code), n)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod demo_citizen;
 pub mod demo_learning;
 pub mod demo_sites;
+pub mod demo_years;
 pub mod export;
 pub mod fund;
 pub mod r#gen;

@@ -15,6 +15,7 @@ mod credentials;
 mod criteria;
 mod dashboard;
 mod demo_data;
+mod demo_years;
 #[path = "../../../store/tests/it/engines.rs"]
 mod engines;
 mod errors;
