@@ -920,31 +920,29 @@ impl Store {
         .await
     }
 
-    /// Removes a learner (and their attendance) from an activity.
+    /// Removes a learner from an activity's class list (xóa khỏi danh sách lớp): refused with a
+    /// conflict once they were marked present (`learning::may_unenrol`), checked in the
+    /// transaction that deletes; counted and audited like every write.
     pub async fn unenrol(&self, actor: &Actor, activity: &ActivityRow, enrolment_id: i64) -> Result<()> {
         let aid = activity.id;
         self.touch_activity(
             actor,
             aid,
-            ("learning_enrolment.delete", enrolment_id.to_string(), serde_json::json!({"enrolment": enrolment_id})),
+            ("learning_enrolment.delete", enrolment_id.to_string(), serde_json::json!({"activity": aid, "enrolment": enrolment_id})),
             move |conn| {
                 Box::pin(async move {
-                    let n = crate::db::query("SELECT 1 AS x FROM learning_enrolments WHERE id = $1 AND activity_id = $2")
-                        .bind(enrolment_id)
-                        .bind(aid)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    if n.is_none() {
-                        return Err(StoreError::NotFound("người học"));
-                    }
-                    crate::db::query("DELETE FROM learning_attendance WHERE enrolment_id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    crate::db::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    crate::db::query(
-                        "UPDATE learning_sessions SET present = (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = learning_sessions.id) WHERE activity_id = $1",
+                    let r = crate::db::query(
+                        "SELECT (SELECT COUNT(*) FROM learning_attendance t WHERE t.enrolment_id = e.id) AS attended \
+                         FROM learning_enrolments e WHERE e.id = $1 AND e.activity_id = $2",
                     )
+                    .bind(enrolment_id)
                     .bind(aid)
-                    .execute(&mut *conn)
-                    .await?;
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound("người học"))?;
+                    hoctap_domain::learning::may_unenrol(r.i64("attended")?)
+                        .map_err(|e| StoreError::conflict("enrolment", e.to_string()))?;
+                    crate::db::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
                     Ok(enrolment_id)
                 })
             },
