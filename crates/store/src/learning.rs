@@ -1190,8 +1190,8 @@ impl Store {
     /// Fills a fresh database with a year of learning at volume for `hoctap bench learning`:
     /// `per_centre` activities for each centre, `sessions` sessions and `learners` walk-in
     /// learners each, everyone present at every session (attendance rows = centres ×
-    /// per_centre × sessions × learners). Set-based SQL, no audit and no counters: the bench
-    /// rebuilds the counters with a recount afterwards.
+    /// per_centre × sessions × learners). Set-based SQL, no audit, no counters and no kept
+    /// figures: the bench rebuilds both with a recount afterwards.
     pub async fn learning_generate(&self, centres: &[CentreRow], year: i16, per_centre: i64, sessions: i64, learners: i64) -> Result<()> {
         let series = |n: i64| format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n");
         let mut tx = self.begin().await?;
