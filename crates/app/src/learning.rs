@@ -511,10 +511,14 @@ pub async fn enrol(store: &Store, user: &CurrentUser, activity_id: i64, input: &
     Ok(store.enrol(&user.actor(), &a, &learner).await?)
 }
 
-pub async fn unenrol(store: &Store, user: &CurrentUser, activity_id: i64, enrolment_id: i64) -> AppResult<()> {
+/// Removes a learner from the class list (a centre's manager in scope); refused (409) once they
+/// were marked present at a session (`learning::may_unenrol`). Returns the learner's name.
+pub async fn unenrol(store: &Store, user: &CurrentUser, activity_id: i64, enrolment_id: i64) -> AppResult<String> {
     require_manager(user)?;
     let a = activity_in_scope(store, user, activity_id).await?;
-    Ok(store.unenrol(&user.actor(), &a, enrolment_id).await?)
+    let e = store.enrolments(a.id).await?.into_iter().find(|e| e.id == enrolment_id).ok_or(AppError::NotFound("người học"))?;
+    store.unenrol(&user.actor(), &a, enrolment_id).await?;
+    Ok(e.full_name)
 }
 
 /// A citizen found by the learner search.

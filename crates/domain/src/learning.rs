@@ -29,6 +29,8 @@ pub enum LearningError {
     EndBeforeStart,
     #[error("Số chỗ: từ 1 đến 10.000")]
     BadCapacity,
+    #[error("Người học: đã có mặt ở {0} buổi nên không xóa khỏi danh sách lớp được; bỏ đánh dấu có mặt ở các buổi đó trước")]
+    AttendedAlready(i64),
 }
 
 /// A topic's code (mã chủ đề): the shipped ones and those a province adds.
@@ -253,6 +255,13 @@ pub fn completed(attended: i64, sessions: i64) -> bool {
     sessions > 0 && attended * 5 >= sessions * 4
 }
 
+/// Xóa người học khỏi lớp: only a learner never marked present (an enrolment made by mistake);
+/// once attendance exists the hours are on the citizen's record and in the counters, so the
+/// roll calls are corrected first.
+pub fn may_unenrol(attended: i64) -> Result<(), LearningError> {
+    if attended > 0 { Err(LearningError::AttendedAlready(attended)) } else { Ok(()) }
+}
+
 /// Nhóm tuổi of the yearly report (on 31/12 of the year).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum AgeGroup {
@@ -274,6 +283,21 @@ impl AgeGroup {
             Some(a) if a <= 60 => Self::From36To60,
             Some(_) => Self::Over60,
         }
+    }
+
+    /// The stable code the report's kept figures use (migration 0060 computes the same in SQL).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Under18 => "duoi-18",
+            Self::From18To35 => "18-35",
+            Self::From36To60 => "36-60",
+            Self::Over60 => "tren-60",
+            Self::Unknown => "chua-ro",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Self {
+        Self::ALL.into_iter().find(|g| g.code() == code).unwrap_or(Self::Unknown)
     }
 
     pub fn label(self) -> &'static str {
@@ -363,6 +387,27 @@ pub fn prefill(set_id: &str, t: &YearTotals) -> Vec<Prefill> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn age_groups_have_stable_codes_and_bounds() {
+        for g in AgeGroup::ALL {
+            assert_eq!(AgeGroup::from_code(g.code()), g);
+        }
+        let of = |b: i64| AgeGroup::of(Some(b), 2026);
+        assert_eq!(
+            [of(2009), of(2008), of(1991), of(1990), of(1966), of(1965)].map(AgeGroup::code),
+            ["duoi-18", "18-35", "18-35", "36-60", "36-60", "tren-60"]
+        );
+        assert_eq!(AgeGroup::of(None, 2026), AgeGroup::Unknown);
+    }
+
+    #[test]
+    fn a_learner_is_removed_from_a_class_only_before_any_attendance() {
+        assert_eq!(may_unenrol(0), Ok(()));
+        assert_eq!(may_unenrol(2), Err(LearningError::AttendedAlready(2)));
+        let message = LearningError::AttendedAlready(2).to_string();
+        assert!(message.starts_with("Người học: đã có mặt ở 2 buổi"), "{message}");
+    }
 
     #[test]
     fn hours_are_exact_tenths_with_a_vietnamese_comma() {

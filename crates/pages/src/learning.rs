@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
         .route("/hoc-tap/hoat-dong/{id}/buoi", post(add_session))
         .route("/hoc-tap/hoat-dong/{id}/nguoi-hoc", post(enrol))
         .route("/hoc-tap/hoat-dong/{id}/xoa", post(delete_activity))
+        .route("/hoc-tap/hoat-dong/{id}/nguoi-hoc/{enrolment}/xoa", post(unenrol))
         .route("/hoc-tap/hoat-dong/{id}/danh-sach.xlsx", get(learners_xlsx))
         .route("/hoc-tap/hoat-dong/{id}/quan-tam", post(interest))
         .route("/hoc-tap/hoat-dong/{id}/diem-danh.xlsx", get(sheet_xlsx))
@@ -398,6 +399,24 @@ async fn delete_activity(
     }
     let a = learning::delete_activity(&state.store, &user, id).await?;
     Ok(flash_redirect(&state, &format!("/hoc-tap/trung-tam/{}?nam={}", a.centre_id, a.year), "Đã xóa hoạt động"))
+}
+
+/// Xóa người học khỏi lớp, after the row's confirmation box; refused once they were present.
+async fn unenrol(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, enrolment)): Path<(i64, i64)>,
+    CsrfForm(f): CsrfForm<DeleteForm>,
+) -> WebResult<Response> {
+    writable(&state, &user, id).await?;
+    let result = if f.xac_nhan == "1" {
+        learning::unenrol(&state.store, &user, id, enrolment).await.map_err(WebError::from)
+    } else {
+        // The error links to the row's own confirmation box.
+        Err(WebError::invalid(&format!("xoa-{enrolment}"), "Đánh dấu ô xác nhận trước khi xóa người học khỏi danh sách lớp"))
+    };
+    let result = result.map(|name| (format!("/hoc-tap/hoat-dong/{id}"), format!("Đã xóa {name} khỏi danh sách lớp")));
+    super::after_post(&state, result, |errors| activity_view(&state, &user, id, String::new(), errors, None)).await
 }
 
 async fn learners_xlsx(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> WebResult<Response> {

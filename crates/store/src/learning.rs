@@ -579,6 +579,8 @@ impl Store {
         .bind(&a.note)
         .execute(&mut *tx)
         .await?;
+        // A new year changes the learners' age groups.
+        crate::learning_figures::refresh(&mut tx, id).await?;
         let after = counted(&mut tx, &keys).await?;
         add_difference(&mut tx, &before, &after).await?;
         record(
@@ -611,6 +613,7 @@ impl Store {
             "DELETE FROM learning_sessions WHERE activity_id = $1",
             "DELETE FROM learning_enrolments WHERE activity_id = $1",
             "DELETE FROM learning_interest WHERE activity_id = $1",
+            "DELETE FROM learning_activity_breakdown WHERE activity_id = $1",
             "DELETE FROM learning_activities WHERE id = $1",
         ] {
             crate::db::query(sql).bind(id).execute(&mut *tx).await?;
@@ -663,6 +666,7 @@ impl Store {
         let keys = BTreeSet::from([key]);
         let before = counted(&mut tx, &keys).await?;
         let out = f(&mut tx).await?;
+        crate::learning_figures::refresh(&mut tx, activity).await?;
         let after = counted(&mut tx, &keys).await?;
         add_difference(&mut tx, &before, &after).await?;
         let (action, entity_id, after_json) = audit;
@@ -920,31 +924,29 @@ impl Store {
         .await
     }
 
-    /// Removes a learner (and their attendance) from an activity.
+    /// Removes a learner from an activity's class list (xóa khỏi danh sách lớp): refused with a
+    /// conflict once they were marked present (`learning::may_unenrol`), checked in the
+    /// transaction that deletes; counted and audited like every write.
     pub async fn unenrol(&self, actor: &Actor, activity: &ActivityRow, enrolment_id: i64) -> Result<()> {
         let aid = activity.id;
         self.touch_activity(
             actor,
             aid,
-            ("learning_enrolment.delete", enrolment_id.to_string(), serde_json::json!({"enrolment": enrolment_id})),
+            ("learning_enrolment.delete", enrolment_id.to_string(), serde_json::json!({"activity": aid, "enrolment": enrolment_id})),
             move |conn| {
                 Box::pin(async move {
-                    let n = crate::db::query("SELECT 1 AS x FROM learning_enrolments WHERE id = $1 AND activity_id = $2")
-                        .bind(enrolment_id)
-                        .bind(aid)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    if n.is_none() {
-                        return Err(StoreError::NotFound("người học"));
-                    }
-                    crate::db::query("DELETE FROM learning_attendance WHERE enrolment_id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    crate::db::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
-                    crate::db::query(
-                        "UPDATE learning_sessions SET present = (SELECT COUNT(*) FROM learning_attendance t WHERE t.session_id = learning_sessions.id) WHERE activity_id = $1",
+                    let r = crate::db::query(
+                        "SELECT (SELECT COUNT(*) FROM learning_attendance t WHERE t.enrolment_id = e.id) AS attended \
+                         FROM learning_enrolments e WHERE e.id = $1 AND e.activity_id = $2",
                     )
+                    .bind(enrolment_id)
                     .bind(aid)
-                    .execute(&mut *conn)
-                    .await?;
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound("người học"))?;
+                    hoctap_domain::learning::may_unenrol(r.i64("attended")?)
+                        .map_err(|e| StoreError::conflict("enrolment", e.to_string()))?;
+                    crate::db::query("DELETE FROM learning_enrolments WHERE id = $1").bind(enrolment_id).execute(&mut *conn).await?;
                     Ok(enrolment_id)
                 })
             },
@@ -1188,8 +1190,8 @@ impl Store {
     /// Fills a fresh database with a year of learning at volume for `hoctap bench learning`:
     /// `per_centre` activities for each centre, `sessions` sessions and `learners` walk-in
     /// learners each, everyone present at every session (attendance rows = centres ×
-    /// per_centre × sessions × learners). Set-based SQL, no audit and no counters: the bench
-    /// rebuilds the counters with a recount afterwards.
+    /// per_centre × sessions × learners). Set-based SQL, no audit, no counters and no kept
+    /// figures: the bench rebuilds both with a recount afterwards.
     pub async fn learning_generate(&self, centres: &[CentreRow], year: i16, per_centre: i64, sessions: i64, learners: i64) -> Result<()> {
         let series = |n: i64| format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n");
         let mut tx = self.begin().await?;
@@ -1238,8 +1240,84 @@ impl Store {
     // The year's report
 
     /// The year's figures of the centres inside a unit (every activity whose unit is in the
-    /// subtree as at `on`), or of one centre.
+    /// subtree as at `on`), or of one centre: summed over the figures each write keeps per
+    /// activity (`crate::learning_figures`), about ten rows an activity; only the distinct
+    /// citizens are counted over their enrolments (walk-ins are counted each).
     pub async fn learning_year_report(&self, scope: i64, centre: Option<i64>, year: i16, on: Date) -> Result<YearReport> {
+        let acts = "WITH acts AS (SELECT a.id, a.topic, a.centre_id, a.n_sessions, a.n_enrolments, a.n_walk_ins, a.n_attendances, a.learner_hours_tenths \
+             FROM learning_activities a WHERE a.year = $2 AND ($4 IS NULL OR a.centre_id = $4) \
+             AND a.unit_id IN (SELECT k.descendant_id FROM unit_closure k WHERE k.ancestor_id = $1 AND k.valid_from <= $3 AND k.valid_to > $3)) ";
+        let run = |sql: String| {
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(scope)
+                .bind(i64::from(year))
+                .bind(date_text(on))
+                .bind(centre)
+                .fetch_all(self.pool())
+        };
+        let mut topics: BTreeMap<String, TopicLine> = BTreeMap::new();
+        for r in self.learning_topics().await? {
+            topics.insert(r.code.clone(), TopicLine { code: r.code, name: r.name, ..Default::default() });
+        }
+        let mut report = YearReport { year, ..Default::default() };
+        let mut walk_ins = 0;
+        for r in run(format!(
+            "{acts}SELECT topic, COUNT(*) AS n, SUM(n_sessions) AS s, SUM(n_enrolments) AS e, SUM(n_walk_ins) AS w, \
+             SUM(n_attendances) AS p, SUM(learner_hours_tenths) AS h FROM acts GROUP BY topic"
+        ))
+        .await?
+        {
+            let (n, s, e, p, h) = (r.i64("n")?, r.i64("s")?, r.i64("e")?, r.i64("p")?, r.i64("h")?);
+            let t = topics.entry(r.try_get("topic")?).or_default();
+            t.activities += n;
+            t.sessions += s;
+            t.enrolments += e;
+            t.hours.0 += h;
+            report.activities += n;
+            report.sessions += s;
+            report.enrolments += e;
+            report.attendances += p;
+            report.hours.0 += h;
+            walk_ins += r.i64("w")?;
+        }
+        for r in run(format!("{acts}SELECT COUNT(DISTINCT centre_id) AS c FROM acts")).await? {
+            report.centres = r.i64("c")?;
+        }
+        let mut by_sex: BTreeMap<String, i64> = BTreeMap::new();
+        let mut by_age: BTreeMap<AgeGroup, i64> = BTreeMap::new();
+        let mut by_ethnicity: BTreeMap<String, i64> = BTreeMap::new();
+        for r in run(format!(
+            "{acts}SELECT b.dim, b.value, SUM(b.enrolments) AS n FROM learning_activity_breakdown b JOIN acts ON acts.id = b.activity_id GROUP BY b.dim, b.value"
+        ))
+        .await?
+        {
+            let (dim, value, n): (String, String, i64) = (r.text("dim")?, r.text("value")?, r.i64("n")?);
+            match dim.as_str() {
+                "sex" => {
+                    let sex = hoctap_domain::registry::person::Sex::parse(&value).map(|s| s.label().to_string()).unwrap_or_else(|| "Chưa rõ".into());
+                    *by_sex.entry(sex).or_default() += n;
+                }
+                "age" => *by_age.entry(AgeGroup::from_code(&value)).or_default() += n,
+                _ => *by_ethnicity.entry(if value.is_empty() { "Chưa rõ".into() } else { value }).or_default() += n,
+            }
+        }
+        for r in run(format!(
+            "{acts}SELECT COUNT(DISTINCT e.citizen_id) AS c FROM learning_enrolments e JOIN acts ON acts.id = e.activity_id WHERE e.citizen_id IS NOT NULL"
+        ))
+        .await?
+        {
+            report.learners = r.i64("c")? + walk_ins;
+        }
+        report.by_topic = topics.into_values().filter(|t| t.activities > 0).collect();
+        report.by_sex = by_sex.into_iter().collect();
+        report.by_age = by_age.into_iter().map(|(g, n)| (g.label().to_string(), n)).collect();
+        report.by_ethnicity = by_ethnicity.into_iter().collect();
+        Ok(report)
+    }
+
+    /// The same figures as [`Store::learning_year_report`] summed over the enrolment and session
+    /// rows themselves (the first version): what the kept figures are tested against.
+    pub async fn learning_year_report_from_rows(&self, scope: i64, centre: Option<i64>, year: i16, on: Date) -> Result<YearReport> {
         // The activities in scope, once; every figure is summed over them (sessions carry their
         // present count, so no attendance row is read).
         let acts = "WITH acts AS (SELECT a.id, a.topic, a.centre_id FROM learning_activities a WHERE a.year = $2 AND ($4 IS NULL OR a.centre_id = $4) \

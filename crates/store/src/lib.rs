@@ -24,6 +24,7 @@ mod evidence;
 mod home;
 mod keys;
 mod learning;
+mod learning_figures;
 mod migrate;
 mod movement;
 mod notify;

@@ -31,6 +31,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0040_citizen", include_str!("../migrations/sqlite/0040_citizen.sql")),
     ("0045_offline_sync", include_str!("../migrations/sqlite/0045_offline_sync.sql")),
     ("0050_report_reminders", include_str!("../migrations/sqlite/0050_report_reminders.sql")),
+    ("0060_learning_figures", include_str!("../migrations/sqlite/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/sqlite/0075_read_indexes.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
@@ -60,6 +61,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0040_citizen", include_str!("../migrations/postgres/0040_citizen.sql")),
     ("0045_offline_sync", include_str!("../migrations/postgres/0045_offline_sync.sql")),
     ("0050_report_reminders", include_str!("../migrations/postgres/0050_report_reminders.sql")),
+    ("0060_learning_figures", include_str!("../migrations/postgres/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/postgres/0075_read_indexes.sql")),
 ];
 

@@ -153,6 +153,8 @@ pub(crate) enum Obj {
     /// Learning (issue 16): a centre, its activity, a session, a citizen, other learning.
     Centre,
     Activity,
+    /// A learner of that activity (the citizen's enrolment).
+    Enrolment,
     LearningSession,
     Citizen,
     OtherLearning,
@@ -478,6 +480,7 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/hoc-tap/hoat-dong/{id}/buoi", Roles(ASSOC), &[O::Activity]),
     row(POST, "/hoc-tap/hoat-dong/{id}/nguoi-hoc", Roles(ASSOC), &[O::Activity]),
     row(POST, "/hoc-tap/hoat-dong/{id}/xoa", Roles(ASSOC), &[O::Activity]),
+    row(POST, "/hoc-tap/hoat-dong/{id}/nguoi-hoc/{enrolment}/xoa", Roles(ASSOC), &[O::Activity, O::Enrolment]),
     row(GET, "/hoc-tap/hoat-dong/{id}/danh-sach.xlsx", Roles(ASSOC), &[O::Activity]),
     row(POST, "/hoc-tap/hoat-dong/{id}/quan-tam", Roles(&[Ci]), &[O::Activity]),
     row(GET, "/hoc-tap/buoi/{id}/diem-danh", Roles(ASSOC), &[O::LearningSession]),
@@ -946,7 +949,8 @@ async fn side(
     o.insert(O::LearningSession, sid.to_string());
     let (citizen_id, citizen_unit, ..) = store.learning_citizen_by_cccd(&cccd).await.unwrap().unwrap();
     o.insert(O::Citizen, citizen_id.to_string());
-    store.enrol(&actor, &activity, &hoctap_store::Learner::Citizen(citizen_id)).await.unwrap();
+    let enrolment = store.enrol(&actor, &activity, &hoctap_store::Learner::Citizen(citizen_id)).await.unwrap();
+    o.insert(O::Enrolment, enrolment.to_string());
     let other = hoctap_store::NewOther {
         year: today.year(),
         title: "Khóa học trực tuyến".into(),

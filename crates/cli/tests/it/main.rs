@@ -27,6 +27,7 @@ mod home;
 mod http;
 mod language;
 mod learning;
+mod learning_centres;
 mod lineage;
 mod movement;
 mod offline;
