@@ -28,6 +28,7 @@ mod language;
 mod learning;
 mod lineage;
 mod movement;
+mod notify_events;
 mod offline;
 mod offline_evidence;
 mod offline_roll;
