@@ -10,6 +10,7 @@ mod backup;
 mod boards;
 mod bulk;
 mod citizen;
+mod citizen_api;
 mod cli;
 mod credentials;
 mod criteria;
