@@ -36,6 +36,7 @@ mod offline_roll;
 mod registries;
 mod replicas;
 mod sites;
+mod sites_centres;
 mod smtp_sink;
 mod stats;
 mod uploads;
