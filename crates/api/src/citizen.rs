@@ -5,14 +5,14 @@
 //! `hoctap_app::notify`): the same roles (403), scope (404) and checks (422).
 
 use super::{ApiResult, ApiUser, Body, Path, ok};
-use hoctap_http::AppState;
-use hoctap_http::routes::{Routes, get, post};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hoctap_app::{citizen as app, notify};
 use hoctap_domain::registry::def::CITIZENS;
+use hoctap_http::AppState;
+use hoctap_http::routes::{Routes, get, post};
 use serde::Deserialize;
 use serde_json::json;
 
