@@ -25,6 +25,7 @@ pub use extract::{Body, Path, Query};
 pub use hoctap_http::error::ApiError;
 
 mod bulk;
+mod citizen;
 mod extract;
 mod funds;
 mod learning;
@@ -63,6 +64,7 @@ pub fn routes() -> Routes {
         .merge(tasks::routes())
         .merge(sync::routes())
         .merge(learning::routes())
+        .merge(citizen::routes())
         .route("/credentials/verify", post(credential_verify))
 }
 

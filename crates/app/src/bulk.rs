@@ -585,7 +585,9 @@ pub async fn bulk_transition(
         if ready.is_empty() {
             return Err(AppError::invalid("action", "Không có hồ sơ nào theo bộ lọc để chuyển"));
         }
-        store.transition_many(&user.actor(), &ready).await?;
+        // Each dossier returned or refused tells its people, as a single transition does, in the batch's transaction.
+        let notes = crate::notify::batch_notices(store, &ready).await?;
+        store.transition_many_notifying(&user.actor(), &ready, &notes).await?;
         out.written = true;
     }
     Ok(out)

@@ -544,18 +544,19 @@ fn year_of(raw: i16) -> AppResult<i16> {
     }
 }
 
-/// Reminds a unit below to send its annual report.
-// HOOK(notify): when the citizen feature's `notify` lands, call it here for the unit's officers.
+/// Reminds a unit below to send its annual report; the unit's officers are told in the same
+/// transaction.
 pub async fn remind_report(store: &Store, user: &CurrentUser, unit_id: i64, year: i16, note: &str) -> AppResult<UnitRow> {
     let unit = child_of_officer(store, user, unit_id).await?;
     let year = year_of(year)?;
     let note = hoctap_domain::text::clean(note);
-    store.remind_report(&user.actor(), unit.id, year, &note).await?;
+    let notes = crate::notify::notices(store, &crate::notify::Event::ReportReminded { unit_id: unit.id, year, note: &note }).await?;
+    store.remind_report(&user.actor(), unit.id, year, &note, &notes).await?;
     Ok(unit)
 }
 
-/// Returns a unit's submitted annual report for correction, with the reason.
-// HOOK(notify): likewise, the unit's officers are told when `notify` lands.
+/// Returns a unit's submitted annual report for correction, with the reason; the unit's
+/// officers are told in the same transaction.
 pub async fn return_report(store: &Store, user: &CurrentUser, unit_id: i64, year: i16, reason: &str) -> AppResult<UnitRow> {
     let unit = child_of_officer(store, user, unit_id).await?;
     let year = year_of(year)?;
@@ -563,6 +564,7 @@ pub async fn return_report(store: &Store, user: &CurrentUser, unit_id: i64, year
     if reason.trim().is_empty() {
         return Err(AppError::invalid("ly_do", "Ghi lý do trả lại báo cáo"));
     }
-    store.return_report(&user.actor(), unit.id, year, &reason).await?;
+    let notes = crate::notify::notices(store, &crate::notify::Event::ReportReturned { unit_id: unit.id, year, reason: &reason }).await?;
+    store.return_report(&user.actor(), unit.id, year, &reason, &notes).await?;
     Ok(unit)
 }

@@ -38,6 +38,23 @@ pub enum Event<'a> {
     TaskLate { task: &'a TaskRow },
     /// A campaign's self-assessment closing in `days` days, for the citizens of its area.
     SelfAssessmentCloses { campaign_id: i64, campaign_title: &'a str, unit_id: i64, days: i64, closes: jiff::civil::Date },
+    /// A unit's annual report due in `days` days (7, 3 or 1), not sent yet.
+    ReportDue { unit_id: i64, year: i16, due: jiff::civil::Date, days: i64 },
+    /// A unit's annual report past its due date and not sent.
+    ReportLate { unit_id: i64, year: i16, due: jiff::civil::Date },
+    /// The level above reminds a unit of its annual report, with its note.
+    ReportReminded { unit_id: i64, year: i16, note: &'a str },
+    /// The level above returns a unit's annual report for correction, with the reason.
+    ReportReturned { unit_id: i64, year: i16, reason: &'a str },
+}
+
+/// Who a unit's annual report concerns: the unit's officers.
+async fn report_people(store: &Store, unit_id: i64) -> AppResult<Vec<i64>> {
+    Ok(store.users_of_unit(unit_id, &["unit_officer"]).await?)
+}
+
+fn report_link(unit_id: i64, year: i16) -> String {
+    format!("/bao-cao/{unit_id}?nam={year}")
 }
 
 fn note(user_id: i64, kind: &str, subject: String, body: String, link: String, dedup: Option<String>) -> NewNotification {
@@ -117,7 +134,7 @@ pub async fn notices(store: &Store, e: &Event<'_>) -> AppResult<Vec<NewNotificat
                 out.push(note(
                     u,
                     "decision",
-                    format!("Đã ban hành quyết định công nhận số {decision_id}"),
+                    decision_subject(*decision_id),
                     format!("Quyết định công nhận của đợt \"{campaign_title}\" đã được ban hành ({} hồ sơ).", dossiers.len()),
                     format!("/quyet-dinh/{decision_id}"),
                     None,
@@ -183,8 +200,94 @@ pub async fn notices(store: &Store, e: &Event<'_>) -> AppResult<Vec<NewNotificat
                 ));
             }
         }
+        Event::ReportDue { unit_id, year, due, days } => {
+            for u in report_people(store, *unit_id).await? {
+                out.push(note(
+                    u,
+                    "report",
+                    format!("Báo cáo năm {year} còn {days} ngày đến hạn"),
+                    format!("Báo cáo năm {year} của đơn vị cần gửi cấp trên trước hết ngày {}.", hoctap_domain::date::format_vn(*due)),
+                    report_link(*unit_id, *year),
+                    Some(format!("report-due:{unit_id}:{year}:{days}")),
+                ));
+            }
+        }
+        Event::ReportLate { unit_id, year, due } => {
+            for u in report_people(store, *unit_id).await? {
+                out.push(note(
+                    u,
+                    "report",
+                    format!("Báo cáo năm {year} đã quá hạn"),
+                    format!("Hạn gửi báo cáo năm {year} là ngày {}; đơn vị chưa gửi.", hoctap_domain::date::format_vn(*due)),
+                    report_link(*unit_id, *year),
+                    Some(format!("report-late:{unit_id}:{year}")),
+                ));
+            }
+        }
+        Event::ReportReminded { unit_id, year, note: text } => {
+            let mut body = format!("Cấp trên nhắc đơn vị gửi báo cáo năm {year}.");
+            if !text.trim().is_empty() {
+                body.push_str(&format!(" Ghi chú: {}", text.trim()));
+            }
+            for u in report_people(store, *unit_id).await? {
+                out.push(note(u, "report", format!("Nhắc gửi báo cáo năm {year}"), body.clone(), report_link(*unit_id, *year), None));
+            }
+        }
+        Event::ReportReturned { unit_id, year, reason } => {
+            for u in report_people(store, *unit_id).await? {
+                out.push(note(
+                    u,
+                    "report",
+                    format!("Báo cáo năm {year} bị trả lại để bổ sung"),
+                    format!("Cấp trên trả lại báo cáo năm {year}. Lý do: {}", reason.trim()),
+                    report_link(*unit_id, *year),
+                    None,
+                ));
+            }
+        }
     }
     Ok(out)
+}
+
+/// The notifications of many transitions (a bulk return or refusal tells each dossier's
+/// people as a single one does), for the batch's own transaction.
+pub async fn batch_notices(store: &Store, items: &[hoctap_store::BatchTransition<'_>]) -> AppResult<Vec<NewNotification>> {
+    let mut out = Vec::new();
+    for t in items {
+        out.extend(transition_notices(store, t.from, &t.next).await?);
+    }
+    Ok(out)
+}
+
+/// The notifications of a decision about to be issued, made from its number once the
+/// decision's transaction has it (written in that transaction).
+pub async fn decision_notices(
+    store: &Store,
+    campaign_title: &str,
+    unit_id: i64,
+    dossiers: &[AssessmentRow],
+) -> AppResult<impl Fn(i64) -> Vec<NewNotification> + Send + Sync + use<>> {
+    // The people are found before the write; only the number is missing.
+    let template = notices(store, &Event::DecisionIssued { decision_id: 0, campaign_title, unit_id, dossiers }).await?;
+    let people: Vec<(i64, String)> = template.into_iter().map(|n| (n.user_id, n.body)).collect();
+    Ok(move |decision_id: i64| {
+        people
+            .iter()
+            .map(|(u, body)| note(*u, "decision", decision_subject(decision_id), body.clone(), format!("/quyet-dinh/{decision_id}"), None))
+            .collect()
+    })
+}
+
+fn decision_subject(decision_id: i64) -> String {
+    format!("Đã ban hành quyết định công nhận số {decision_id}")
+}
+
+/// Hands a task to its assignee and tells them in the same transaction.
+pub async fn assign_task(store: &Store, user: &CurrentUser, t: &TaskRow, a: &hoctap_store::Assignment) -> AppResult<()> {
+    let assigned = TaskRow { assignee_agency: a.agency.clone(), assignee_unit_id: a.unit_id, assignee_user_id: a.user_id, ..t.clone() };
+    let notes = notices(store, &Event::TaskAssigned { task: &assigned }).await?;
+    store.task_assign_notifying(&user.actor(), t, a, &notes).await?;
+    Ok(())
 }
 
 /// The notifications of a dossier's transition (a return or a refusal; none otherwise), for the
@@ -254,7 +357,43 @@ pub async fn remind(store: &Store, today: jiff::civil::Date) -> AppResult<usize>
             );
         }
     }
+    notes.extend(report_reminders(store, today).await?);
     Ok(store.notify(&notes).await?)
+}
+
+/// The annual reports not sent of every unit with an officer, this year's and last year's:
+/// 7, 3 and 1 days before the due date (`plan::report_due_in`, the unit's own rule first,
+/// then those above it) and once late.
+async fn report_reminders(store: &Store, today: jiff::civil::Date) -> AppResult<Vec<NewNotification>> {
+    let mut out = Vec::new();
+    let units = store.units_with_role("unit_officer").await?;
+    let years = [today.year() - 1, today.year()];
+    let mut sent = std::collections::BTreeMap::new();
+    for y in years {
+        sent.insert(y, store.reports_submitted(&units, y).await?);
+    }
+    for unit_id in units {
+        let Ok(unit) = store.unit(unit_id).await else { continue };
+        if unit.kind == hoctap_domain::unit::UnitKind::Village || !unit.valid_on(today) {
+            continue;
+        }
+        let above = store.ancestors(unit_id, today).await?;
+        // Most specific first: the unit, then its parents up to the province.
+        let chain: Vec<&str> = std::iter::once(unit.code.as_str()).chain(above.iter().rev().map(|a| a.code.as_str())).collect();
+        for year in years {
+            if sent.get(&year).is_some_and(|s| s.contains_key(&unit_id)) {
+                continue;
+            }
+            let due = hoctap_domain::plan::report_due_in(&chain, year);
+            let days: i64 = (due - today).get_days().into();
+            if days < 0 {
+                out.extend(notices(store, &Event::ReportLate { unit_id, year, due }).await?);
+            } else if [7, 3, 1].contains(&days) {
+                out.extend(notices(store, &Event::ReportDue { unit_id, year, due, days }).await?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The user's notifications, newest first, and the unread count.

@@ -285,6 +285,35 @@ pub fn kinds() -> Vec<(&'static str, &'static str)> {
     PostKind::ALL.iter().map(|k| (k.code(), k.label())).collect()
 }
 
+/// A learning centre of a site's area as its home page shows it: the centre, the first
+/// activities of its public programme this year (no learner), and how many there are.
+pub struct AreaCentre {
+    pub id: i64,
+    pub name: String,
+    pub commune: String,
+    pub activities: Vec<crate::learning::PublicActivity>,
+    pub total: usize,
+}
+
+/// How many centres and activities per centre a site's home page shows (the rest behind links).
+pub const AREA_CENTRES: i64 = 12;
+pub const AREA_ACTIVITIES: usize = 3;
+
+/// The learning centres of a unit's area with their public programme of `year`, through
+/// `learning::public_programme` (the page every centre has), by name.
+pub async fn area_centres(store: &Store, unit_id: i64, year: i16) -> AppResult<Vec<AreaCentre>> {
+    let q = hoctap_store::RegistryQuery { scope: Some(unit_id), limit: AREA_CENTRES, by_label: true, ..Default::default() };
+    let records = store.registry_list(&hoctap_domain::registry::def::LEARNING_CENTRES, &q, hoctap_store::today()).await?;
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let (c, mut activities) = crate::learning::public_programme(store, r.id, year).await?;
+        let total = activities.len();
+        activities.truncate(AREA_ACTIVITIES);
+        out.push(AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

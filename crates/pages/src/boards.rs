@@ -572,9 +572,8 @@ async fn assign(
     }
     let result = async {
         let a = boards::assignment(&state.store, &t, &f.agency, &f.unit_code, &f.username).await?;
-        state.store.task_assign(&user.actor(), &t, &a).await?;
-        let assigned = state.store.task(t.id).await?;
-        hoctap_app::notify::notify(&state.store, &hoctap_app::notify::Event::TaskAssigned { task: &assigned }).await;
+        // The assignee is told in the assignment's transaction.
+        hoctap_app::notify::assign_task(&state.store, &user, &t, &a).await?;
         Ok::<_, WebError>("Đã giao nhiệm vụ")
     }
     .await;

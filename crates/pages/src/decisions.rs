@@ -257,13 +257,12 @@ pub async fn issue_decision(state: &AppState, user: &CurrentUser, c: &CampaignRo
         });
     }
     let d = NewDecision { title: format!("Về việc công nhận {} năm {}", recognition_title(&set), c.year), ..d };
-    let did =
-        state.store.issue_decision(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key).await?;
-    hoctap_app::notify::notify(
-        &state.store,
-        &hoctap_app::notify::Event::DecisionIssued { decision_id: did, campaign_title: &c.title, unit_id: c.unit_id, dossiers: &dossiers },
-    )
-    .await;
+    // Who is told, found before the write; the notifications are written in its transaction.
+    let notes = hoctap_app::notify::decision_notices(&state.store, &c.title, c.unit_id, &dossiers).await?;
+    let did = state
+        .store
+        .issue_decision_notifying(&user.actor(), c.id, c.unit_id, &d, &recognition_title(&set), &grants, &state.deployment_key, &notes)
+        .await?;
     Ok(did)
 }
 

@@ -239,7 +239,7 @@ struct SiteHome {
     training: Vec<Item>,
     decisions: Vec<DecisionLine>,
     plans: Vec<(String, String, String)>,
-    centres: Vec<String>,
+    centres: Vec<app::AreaCentre>,
 }
 
 pub struct DecisionLine {
@@ -256,17 +256,6 @@ fn decision_line(d: &PublicDecision) -> DecisionLine {
         title: d.title.clone(),
         authority: d.authority.clone(),
     }
-}
-
-/// The learning centres of the area (names only): the hook where the centres' public
-/// programme (helper "centres", issue 16) will be linked once its functions land.
-async fn centres_of(state: &AppState, unit_id: i64) -> WebResult<Vec<String>> {
-    let q = hoctap_store::RegistryQuery { scope: Some(unit_id), limit: 20, by_label: true, ..hoctap_store::RegistryQuery::default() };
-    let records = state.store.registry_list(&hoctap_domain::registry::def::LEARNING_CENTRES, &q, hoctap_store::today()).await?;
-    Ok(records
-        .into_iter()
-        .filter_map(|r| r.values.get("name").map(|v| v.display(hoctap_domain::registry::def::FieldType::Text { max: 200 })))
-        .collect())
 }
 
 fn results_url(unit: &hoctap_store::UnitRow) -> Option<String> {
@@ -288,7 +277,8 @@ async fn site_home(state: &AppState, headers: &HeaderMap, s: PublicSite) -> WebR
     let decisions = state.store.public_decisions(s.unit.id, 10).await?.iter().map(decision_line).collect();
     let plans =
         state.store.public_plans(s.unit.id).await?.into_iter().map(|(n, d, t)| (n, hoctap_app::format::iso_date_vn(&d), t)).collect();
-    let centres = centres_of(state, s.unit.id).await?;
+    // The centres of the area with their public programme (activities, never learners).
+    let centres = app::area_centres(&state.store, s.unit.id, hoctap_store::today().year()).await?;
     let page = SiteHome {
         chrome: visitor(&s.name),
         meta: Meta {

@@ -455,6 +455,17 @@ impl Store {
 
     /// Hands a task to an agency (and a unit or user who reports), or changes who has it.
     pub async fn task_assign(&self, actor: &Actor, task: &TaskRow, a: &Assignment) -> Result<()> {
+        self.task_assign_notifying(actor, task, a, &[]).await
+    }
+
+    /// As [`Store::task_assign`], with the assignees' notifications written in the same transaction.
+    pub async fn task_assign_notifying(
+        &self,
+        actor: &Actor,
+        task: &TaskRow,
+        a: &Assignment,
+        notes: &[crate::NewNotification],
+    ) -> Result<()> {
         let agency = hoctap_domain::text::clean(&a.agency);
         if agency.is_empty() {
             return Err(StoreError::invalid("agency", "Cơ quan thực hiện: không được để trống"));
@@ -482,6 +493,7 @@ impl Store {
             },
         )
         .await?;
+        crate::notify::insert_in(&mut tx, notes).await?;
         tx.commit().await?;
         Ok(())
     }

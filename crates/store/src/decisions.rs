@@ -129,6 +129,23 @@ impl Store {
         grants: &[Grant<'_>],
         keys: &hoctap_domain::credential::DeploymentKey,
     ) -> Result<i64> {
+        self.issue_decision_notifying(actor, campaign_id, unit_id, d, recognition_title, grants, keys, &|_| Vec::new()).await
+    }
+
+    /// As [`Store::issue_decision`], with the notifications of the decision (made from its id)
+    /// written in the same transaction.
+    #[expect(clippy::too_many_arguments, reason = "as issue_decision, and the decision's notifications")]
+    pub async fn issue_decision_notifying(
+        &self,
+        actor: &Actor,
+        campaign_id: i64,
+        unit_id: i64,
+        d: &NewDecision,
+        recognition_title: &str,
+        grants: &[Grant<'_>],
+        keys: &hoctap_domain::credential::DeploymentKey,
+        notes: &(dyn Fn(i64) -> Vec<crate::NewNotification> + Send + Sync),
+    ) -> Result<i64> {
         if grants.is_empty() {
             return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
         }
@@ -196,6 +213,7 @@ impl Store {
             },
         )
         .await?;
+        crate::notify::insert_in(&mut tx, &notes(decision_id)).await?;
         tx.commit().await?;
         Ok(decision_id)
     }

@@ -119,7 +119,8 @@ impl Store {
     }
 
     /// Reminds a unit to send its annual report (the level above; audited).
-    pub async fn remind_report(&self, actor: &Actor, unit_id: i64, year: i16, note: &str) -> Result<i64> {
+    /// `notes`: the unit's officers told, in the same transaction.
+    pub async fn remind_report(&self, actor: &Actor, unit_id: i64, year: i16, note: &str, notes: &[crate::NewNotification]) -> Result<i64> {
         let mut tx = self.begin().await?;
         let submitted = crate::db::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
             .bind(unit_id)
@@ -146,13 +147,22 @@ impl Store {
             },
         )
         .await?;
+        crate::notify::insert_in(&mut tx, notes).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Returns a submitted annual report to its unit for correction, with the reason: the
     /// report is a draft again (the level above; audited).
-    pub async fn return_report(&self, actor: &Actor, unit_id: i64, year: i16, reason: &str) -> Result<i64> {
+    /// `notes`: the unit's officers told, in the same transaction.
+    pub async fn return_report(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        year: i16,
+        reason: &str,
+        notes: &[crate::NewNotification],
+    ) -> Result<i64> {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("reason", "ghi lý do trả lại báo cáo"));
         }
@@ -180,6 +190,7 @@ impl Store {
             },
         )
         .await?;
+        crate::notify::insert_in(&mut tx, notes).await?;
         tx.commit().await?;
         Ok(id)
     }

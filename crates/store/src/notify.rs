@@ -385,3 +385,15 @@ impl Store {
         rows.iter().map(|r| r.i64("id")).collect()
     }
 }
+
+impl Store {
+    /// The units that have an active account with this role (whose annual reports the
+    /// reminders follow: a unit without an officer has nobody to tell).
+    pub async fn units_with_role(&self, role: &str) -> Result<Vec<i64>> {
+        let rows = crate::db::query("SELECT DISTINCT unit_id FROM users WHERE role = $1 AND active = 1 ORDER BY unit_id")
+            .bind(role)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| r.i64("unit_id")).collect()
+    }
+}

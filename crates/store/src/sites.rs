@@ -550,9 +550,13 @@ impl Store {
 
     /// The latest visible item of a site (its Last-Modified), or of every site.
     pub async fn posts_last_change(&self, site_id: Option<i64>, now: &str) -> Result<Option<String>> {
+        // A site's own condition is written out (not `$2 = 0 OR …`) so the planner reads that
+        // site's items by its index instead of every visible item of the country (67,000 in
+        // `hoctap bench public`: 250 ms a home page).
+        let which = if site_id.is_some() { "p.site_id = $2" } else { "$2 = 0" };
         let sql = format!(
             "SELECT MAX(CASE WHEN p.publish_at > p.updated_at THEN p.publish_at ELSE p.updated_at END) AS at FROM site_posts p \
-             WHERE {VISIBLE} AND ($2 = 0 OR p.site_id = $2)"
+             WHERE {which} AND {VISIBLE}"
         );
         let row = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id.unwrap_or(0)).fetch_one(self.pool()).await?;
         Ok(row.try_get("at")?)

@@ -25,6 +25,9 @@ pub struct Args {
     pub clients: usize,
 }
 
+/// Activities of each centre's programme in the bench's year.
+const CENTRE_ACTIVITIES: i64 = 8;
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -58,6 +61,17 @@ async fn build(store: &Store, posts: u32) -> Result<(i64, i64), Box<dyn std::err
              'published', '{now}', 'bai so ' || n.i || ' hoc tap suot doi ' || s.slug, 1, 'bench', '{now}', '{now}' FROM sites s CROSS JOIN n"
         ))
         .await?;
+    // A learning centre in every commune with a year's programme (the homes' "centres of the
+    // area" section reads their public programme).
+    store
+        .exec_raw(&format!(
+            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, name, commune, uses_it, valid_from, valid_to, created_at, updated_at) \
+             SELECT u.id, u.province_code, 'tt-' || u.code, 'TT-' || u.code, 'Trung tâm học tập cộng đồng ' || u.name, u.id, 1, '{today}', '9999-12-31', '{now}', '{now}' \
+             FROM units u WHERE u.kind = 'commune' AND u.valid_from <= '{today}' AND u.valid_to > '{today}'"
+        ))
+        .await?;
+    let centres = store.learning_centres(None, hoctap_store::today()).await?;
+    store.learning_generate(&centres, hoctap_store::today().year(), CENTRE_ACTIVITIES, 1, 1).await?;
     let sites = store.scalar_i64("SELECT COUNT(*) FROM sites").await?;
     let items = store.scalar_i64("SELECT COUNT(*) FROM site_posts").await?;
     Ok((sites, items))
@@ -75,7 +89,10 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     store.load_admin_units().await?;
     let started = Instant::now();
     let (sites, items) = build(&store, a.posts).await?;
-    println!("{sites} trang, {items} bài ({:.1} giây).", started.elapsed().as_secs_f64());
+    println!(
+        "{sites} trang, {items} bài, một trung tâm học tập cộng đồng mỗi xã với {CENTRE_ACTIVITIES} hoạt động ({:.1} giây).",
+        started.elapsed().as_secs_f64()
+    );
     let hoi = store.site_by_slug(hoctap_store::SITE_HOI, "hoi-khuyen-hoc-20").await?;
     let hoi_path = match hoi {
         Some(s) => s.path(),

@@ -783,7 +783,9 @@ fn build_commune(ctx: &CommuneCtx<'_>, sizes: &Sizes, rng: &mut Rng, serials: &m
         let chair = people.adult()?;
         let mut v = Values::new();
         v.insert("code", text(&code));
-        v.insert("name", text(format!("Chi hội khuyến học {}", village.name)));
+        // Named with its commune: villages' names repeat from commune to commune (Tổ dân phố 1),
+        // and the portal lists every association by name.
+        v.insert("name", text(format!("Chi hội khuyến học {}, {}", village.name, c.name)));
         v.insert("level", text("chi_hoi"));
         v.insert("unit", unit_value(village)?);
         v.insert("host", text(format!("Nhà văn hóa {}", village.name)));

@@ -57,11 +57,19 @@ async fn the_demo_database_is_coherent(engine: Engine) {
     // One association (Hội Khuyến học, level xã) per commune.
     let q = RegistryQuery { scope: Some(province), limit: 10_000, ..Default::default() };
     let mut per_commune: BTreeMap<String, usize> = BTreeMap::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for r in store.registry_list(&ASSOCIATION_BRANCHES, &q, today).await.unwrap() {
+        if let Some(Value::Text(name)) = r.values.get("name") {
+            *names.entry(name.clone()).or_default() += 1;
+        }
         if r.values.get("level") == Some(&Value::Text("xa".into())) {
             *per_commune.entry(format!("{:?}", r.values.get("unit"))).or_default() += 1;
         }
     }
     assert!(!per_commune.is_empty(), "{engine:?}");
     assert!(per_commune.values().all(|n| *n == 1), "{engine:?}: {per_commune:?}");
+    // No two associations under one name (the portal lists them by name): a village's chi hội
+    // names its commune, since villages' names repeat (Tổ dân phố 1).
+    let twice: Vec<_> = names.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "{engine:?}: {twice:?}");
 }
