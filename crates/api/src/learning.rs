@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .route("/learning/activities/{id}", get(activity).put(update_activity).delete(delete_activity))
         .route("/learning/activities/{id}/sessions", post(add_session))
         .route("/learning/activities/{id}/learners", post(enrol))
+        .route("/learning/activities/{id}/learners/{enrolment}", hoctap_http::routes::delete(unenrol))
         .route("/learning/activities/{id}/attendance-import", post(attendance_import))
         .route("/learning/sessions/{id}", hoctap_http::routes::delete(delete_session))
         .route("/learning/sessions/{id}/attendance", put(roll_call))
@@ -134,6 +135,19 @@ async fn enrol(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Pat
     writable(&state, &u, id).await?;
     let b = body.value()?;
     created(learning::enrol(&state.store, &u, id, &b).await?)
+}
+
+/// Removes a learner never marked present from the class list (the page's "Xóa khỏi lớp").
+async fn unenrol(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((id, enrolment)): Path<(i64, i64)>,
+    Query(q): Query<ConfirmQuery>,
+) -> ApiResult<Response> {
+    writable(&state, &u, id).await?;
+    confirmed(&q)?;
+    learning::unenrol(&state.store, &u, id, enrolment).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn delete_session(

@@ -509,6 +509,7 @@ pub(crate) const ROWS: &[Row] = &[
     row(POST, "/hoc-tap/hoat-dong/{id}/diem-danh", Roles(ASSOC), &[O::Activity]),
     row(POST, "/hoc-tap/hoat-dong/{id}/diem-danh/ghi", Roles(ASSOC), &[O::Activity]),
     row(DELETE, "/api/v1/learning/sessions/{id}", Roles(ASSOC), &[O::LearningSession]),
+    row(DELETE, "/api/v1/learning/activities/{id}/learners/{enrolment}", Roles(ASSOC), &[O::Activity, O::Enrolment]),
     row(PUT, "/api/v1/learning/sessions/{id}/attendance", Roles(ASSOC), &[O::LearningSession]),
     row(GET, "/api/v1/learning/citizens/{id}/record", Roles(READ), &[O::Citizen]),
     row(POST, "/api/v1/learning/citizens/{id}/other", Roles(ASSOC), &[O::Citizen]),

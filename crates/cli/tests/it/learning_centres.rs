@@ -131,6 +131,27 @@ async fn a_manager_removes_a_learner_never_present_from_the_class_list_page_and_
     let (s, v) = officer.get(&format!("/api/v1/learning/activities/{aid}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["learners"].as_array().unwrap().len(), 2, "{v}");
+
+    // The same through the API: confirm=true asked for, the same refusals, 204 once removed.
+    let api =
+        |e: i64, confirm: bool| format!("/api/v1/learning/activities/{aid}/learners/{e}{}", if confirm { "?confirm=true" } else { "" });
+    let (s, body) = officer.send(reqwest::Method::DELETE, &api(walk_ins[1], false), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "confirm", "{body}");
+    let (s, body) = officer.send(reqwest::Method::DELETE, &api(dan, true), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (s, _) = reviewer.send(reqwest::Method::DELETE, &api(walk_ins[1], true), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = stranger.send(reqwest::Method::DELETE, &api(walk_ins[1], true), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, body) = officer.send(reqwest::Method::DELETE, &api(walk_ins[1], true), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    let (s, body) = officer.send(reqwest::Method::DELETE, &api(walk_ins[1], true), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "removed once: {body}");
+    let (_, v) = officer.get(&format!("/api/v1/learning/activities/{aid}")).await;
+    assert_eq!(v["learners"].as_array().unwrap().len(), 1, "{v}");
+    let r = officer.store.recount(false).await.unwrap();
+    assert!(r.drift.is_empty(), "{:?}", r.drift);
 }
 
 /// The report's figures as they stand, without the order of lines.

@@ -37,6 +37,9 @@ pub(crate) async fn roll_call_in(conn: &mut Conn, actor: &Actor, session: &super
         .bind(i64::try_from(ids.len()).unwrap_or(0))
         .execute(&mut *conn)
         .await?;
+    // The activity's kept figures (sessions, attendances, learner-hours) move with the roll call,
+    // as every other write of the activity does (`touch_activity`).
+    crate::learning_figures::refresh(&mut *conn, activity).await?;
     let after = counted(&mut *conn, &keys).await?;
     add_difference(&mut *conn, &before, &after).await?;
     record(
