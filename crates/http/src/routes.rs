@@ -1,7 +1,7 @@
 //! The one list of routes: every module registers its routes through [`Routes`], which builds
 //! the axum router and records each (method, path pattern) on the way. axum cannot list a
 //! router's routes; the authorisation matrix test needs them all, so a route cannot exist
-//! without appearing in [`crate::route_table`].
+//! without appearing in `hoctap_web::route_table`.
 
 use crate::AppState;
 use axum::Router;
