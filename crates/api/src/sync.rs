@@ -240,9 +240,16 @@ async fn assessment_fields(state: &AppState, u: &CurrentUser, id: i64) -> Result
         }
     }
     let version = state.store.entity_version("assessment", &id.to_string()).await?;
+    // The subject's earlier recognitions, so that the device judges a level-2 request as the server does.
+    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+    let previous: Vec<serde_json::Value> = dossiers::previous_recognitions(&state.store, &set, &a.subject_kind, a.subject_id)
+        .await?
+        .into_iter()
+        .map(|(level, decided_on)| json!({"level": level, "decided_on": decided_on.to_string()}))
+        .collect();
     Ok(json!({
         "version": version, "fields": fields, "labels": labels, "set_id": c.set_id, "set_version": c.set_version,
-        "evaluated_on": format!("{}-12-31", c.year), "state": a.dossier.state.label(),
+        "evaluated_on": format!("{}-12-31", c.year), "state": a.dossier.state.label(), "previous": previous,
     }))
 }
 

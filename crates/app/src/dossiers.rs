@@ -421,13 +421,8 @@ pub async fn evaluate_answers(
     let answers_json = serde_json::json!({"answers": json_answers, "data": data});
     // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
     let mut answers = answers.clone();
-    for r in store.recognitions_of(subject_kind, subject_id).await? {
-        if r.revoked {
-            continue;
-        }
-        if let Some(level) = set.levels.iter().find(|l| l.name == r.level || l.id == r.level) {
-            answers = answers.with_previous(&level.id, r.valid_from);
-        }
+    for (level, decided_on) in previous_recognitions(store, set, subject_kind, subject_id).await? {
+        answers = answers.with_previous(&level, decided_on);
     }
     let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
     let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
@@ -669,4 +664,22 @@ pub async fn progress_rows(store: &Store, user: &CurrentUser, c: &CampaignRow) -
     }
     out.push(("Tổng cộng".to_string(), total));
     Ok(out)
+}
+
+/// The subject's earlier recognitions that are still in force, as the set's level ids with their
+/// dates: what decides a level-2 request (≥ 12 months after level 1). The server's evaluation and
+/// the device's (the dossier's sync data) read the same list.
+pub async fn previous_recognitions(
+    store: &Store,
+    set: &CriteriaSet,
+    subject_kind: &str,
+    subject_id: i64,
+) -> AppResult<Vec<(String, jiff::civil::Date)>> {
+    Ok(store
+        .recognitions_of(subject_kind, subject_id)
+        .await?
+        .into_iter()
+        .filter(|r| !r.revoked)
+        .filter_map(|r| set.levels.iter().find(|l| l.name == r.level || l.id == r.level).map(|l| (l.id.clone(), r.valid_from)))
+        .collect())
 }

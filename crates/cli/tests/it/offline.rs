@@ -191,6 +191,24 @@ async fn a_dossier_filled_offline_is_evaluated_saved_once_and_audited(engine: En
     assert_eq!(s, StatusCode::OK, "{opened}");
     assert_eq!(opened["set_id"], "cdht-thon");
     assert_eq!(opened["evaluated_on"], "2026-12-31");
+    // The subject's earlier recognitions travel with it, as the server's evaluation reads them.
+    let row = app.store.assessment(aid).await.unwrap();
+    let levels = set["levels"].as_array().cloned().unwrap_or_default();
+    let of_set = |level: &str| levels.iter().any(|l| l["id"] == level || l["name"] == level);
+    let held: Vec<_> = app
+        .store
+        .recognitions_of(&row.subject_kind, row.subject_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.revoked && of_set(&r.level))
+        .collect();
+    let sent = opened["previous"].as_array().unwrap();
+    assert_eq!(sent.len(), held.len(), "{opened}");
+    for (p, r) in sent.iter().zip(&held) {
+        assert_eq!(p["decided_on"], r.valid_from.to_string(), "{opened}");
+        assert!(levels.iter().any(|l| l["id"] == p["level"]), "{p}");
+    }
     let base = opened["version"].as_i64().unwrap();
     let saves_before = audit_of(&app, "assessment.answers", &aid.to_string()).await.len();
     let change = json!({"key": "dossier-offline-1", "kind": "assessment.answers", "device_time": "2026-03-03T03:03:03Z",

@@ -148,7 +148,7 @@
       : '/api/v1/sync/registries/' + k.registry + '/' + k.id;
     return fetch(api, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (v) {
       if (!v) return;
-      var entry = { path: k.opened, version: v.version, fields: v.fields, labels: v.labels, set_id: v.set_id, set_version: v.set_version, evaluated_on: v.evaluated_on };
+      var entry = { path: k.opened, version: v.version, fields: v.fields, labels: v.labels, set_id: v.set_id, set_version: v.set_version, evaluated_on: v.evaluated_on, previous: v.previous || [] };
       // The set first: a dossier remembered is one the device can evaluate.
       var set = Promise.resolve();
       if (v.set_id) {
@@ -371,7 +371,7 @@
           if (!isNaN(d)) data[name.slice(2)] = d;
         }
       });
-      var r = window.HoctapCriteria.evaluate(x.set, { answers: answers, data: data }, x.o.evaluated_on);
+      var r = window.HoctapCriteria.evaluate(x.set, { answers: answers, data: data, previous: x.o.previous || [] }, x.o.evaluated_on);
       out.textContent = r.ok ? r.evaluation.summary + ' (chấm trên máy, chưa gửi)'
         : 'Chưa chấm được trên máy: còn ' + r.errors.length + ' mục thiếu hoặc chưa hợp lệ';
     }).catch(function (e) { if (window.console) console.warn('hoctap: chấm trên máy', e); });
