@@ -98,7 +98,12 @@ impl WebError {
 /// HTML error page (or the redirect it implies) elsewhere.
 pub fn respond(path: &str, e: WebError) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if path == "/api" || path.starts_with("/api/") { ApiError(e).into_response() } else { e.into_response() }
+    if is_api(path) { ApiError(e).into_response() } else { e.into_response() }
+}
+
+/// Whether a path belongs to the JSON API, which answers errors as JSON.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }
 
 /// Renders the HTML error page (status, message); the pages crate provides it, the server

@@ -124,17 +124,8 @@ async fn trace_request(req: axum::extract::Request, next: axum::middleware::Next
     res
 }
 
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
-}
-
-/// An error as the caller reads it: the JSON shape under `/api`, the HTML page elsewhere.
-fn error_response(path: &str, e: error::WebError) -> axum::response::Response {
-    if is_api(path) { api::ApiError(e).into_response() } else { e.into_response() }
-}
-
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
-    error_response(uri.path(), error::WebError::NotFound("đường dẫn"))
+    error::respond(uri.path(), error::WebError::NotFound("đường dẫn"))
 }
 
 /// One error contract for everything the framework answers by itself: a body announced larger
@@ -145,7 +136,7 @@ async fn error_shape(req: axum::extract::Request, next: axum::middleware::Next) 
     let method = req.method().clone();
     let announced = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > error::MAX_BODY_BYTES as u64) {
-        return error_response(&path, error::WebError::TooLarge);
+        return error::respond(&path, error::WebError::TooLarge);
     }
     let res = next.run(req).await;
     let status = res.status();
@@ -153,7 +144,7 @@ async fn error_shape(req: axum::extract::Request, next: axum::middleware::Next) 
         None => true,
         Some(v) => v.to_str().is_ok_and(|v| v.starts_with("text/plain")),
     };
-    if !status.is_client_error() || !plain || status == axum::http::StatusCode::UNAUTHORIZED && !is_api(&path) {
+    if !status.is_client_error() || !plain || status == axum::http::StatusCode::UNAUTHORIZED && !error::is_api(&path) {
         return res;
     }
     let e = match status {
@@ -161,7 +152,7 @@ async fn error_shape(req: axum::extract::Request, next: axum::middleware::Next) 
         other => error::WebError::from_status(other, "body"),
     };
     let allow = res.headers().get(header::ALLOW).cloned();
-    let mut out = error_response(&path, e);
+    let mut out = error::respond(&path, e);
     if let Some(a) = allow {
         out.headers_mut().insert(header::ALLOW, a);
     }
