@@ -13,7 +13,7 @@ use hoctap_domain::access::Role;
 use hoctap_domain::date::format_vn;
 use hoctap_domain::unit::UnitKind;
 use hoctap_domain::workflow::state_label;
-use hoctap_store::{Store, UnitRow};
+use hoctap_store::{CampaignRow, Store, UnitRow};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -26,6 +26,9 @@ pub struct HomeContext {
     pub year: i16,
     pub unit: UnitRow,
     pub ancestors: Vec<UnitRow>,
+    /// The campaigns the user is concerned by, newest first (read once, for the officers'
+    /// sections; empty for other roles).
+    pub campaigns: Vec<CampaignRow>,
 }
 
 impl HomeContext {
@@ -106,7 +109,12 @@ pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> 
     let today = hoctap_store::today();
     let unit = store.unit(user.user.unit_id).await?;
     let ancestors = store.ancestors(unit.id, today).await?;
-    let ctx = HomeContext { today, year: today.year(), unit, ancestors };
+    let campaigns = if prepares(user) && matches!(unit.kind, UnitKind::Commune | UnitKind::Province) {
+        store.campaigns(user.scope(), today).await?
+    } else {
+        Vec::new()
+    };
+    let ctx = HomeContext { today, year: today.year(), unit, ancestors, campaigns };
     let mut out = Vec::new();
     for (_, f) in SECTIONS {
         out.extend(f(store, user, &ctx).await?);
@@ -186,7 +194,7 @@ async fn deadlines(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppR
             actions: Vec::new(),
         }
     };
-    for c in store.campaigns(user.scope(), ctx.today).await? {
+    for c in &ctx.campaigns {
         if c.closed || c.year != i64::from(ctx.year) {
             continue;
         }
@@ -274,8 +282,8 @@ async fn step_gaps(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppR
         return Ok(Vec::new());
     }
     let mut lines = Vec::new();
-    for c in store.campaigns(user.scope(), ctx.today).await?.into_iter().filter(|c| !c.closed) {
-        for g in store.step_gaps(&c, user.scope(), ctx.today).await? {
+    for c in ctx.campaigns.iter().filter(|c| !c.closed) {
+        for g in store.step_gaps(c, user.scope(), ctx.today).await? {
             lines.push(Line {
                 text: format!("{} hồ sơ chờ {} ({}): chưa có tài khoản", int(g.waiting), g.step_name, g.unit_name),
                 link: Some("/nguoi-dung".into()),
@@ -299,15 +307,17 @@ async fn villages_not_laid(store: &Store, user: &CurrentUser, ctx: &HomeContext)
     if !(prepares(user) && ctx.is_commune()) {
         return Ok(Vec::new());
     }
+    let open: Vec<&CampaignRow> = ctx.campaigns.iter().filter(|c| !c.closed && c.year == i64::from(ctx.year)).collect();
+    if open.is_empty() {
+        return Ok(vec![villages_section(Vec::new())]);
+    }
     let villages = store.villages(ctx.unit.id, ctx.today).await?;
+    let laid = store
+        .units_with_dossiers(&open.iter().map(|c| c.id).collect::<Vec<_>>(), &villages.iter().map(|v| v.id).collect::<Vec<_>>())
+        .await?;
     let mut lines = Vec::new();
-    for c in store.campaigns(user.scope(), ctx.today).await? {
-        if c.closed || c.year != i64::from(ctx.year) {
-            continue;
-        }
-        let laid: std::collections::HashSet<i64> =
-            store.campaign_state_counts(c.id, user.scope(), ctx.today).await?.into_iter().map(|(u, _, _)| u).collect();
-        let missing: Vec<&UnitRow> = villages.iter().filter(|v| !laid.contains(&v.id)).collect();
+    for c in open {
+        let missing: Vec<&UnitRow> = villages.iter().filter(|v| !laid.contains(&(c.id, v.id))).collect();
         if missing.is_empty() {
             continue;
         }
@@ -320,13 +330,17 @@ async fn villages_not_laid(store: &Store, user: &CurrentUser, ctx: &HomeContext)
             actions: Vec::new(),
         });
     }
-    Ok(vec![Section {
+    Ok(vec![villages_section(lines)])
+}
+
+fn villages_section(lines: Vec<Line>) -> Section {
+    Section {
         id: "villages_not_laid",
         title: "Thôn chưa lập hồ sơ".into(),
         lines,
         empty: "Mọi thôn đã có hồ sơ trong các đợt của năm.".into(),
         more: None,
-    }])
+    }
 }
 
 /// The unit's annual report: not started, draft, sent; returned or reminded by the level above.
@@ -436,6 +450,8 @@ async fn late_reports(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> A
     let mut lines = Vec::new();
     for year in [ctx.year - 1, ctx.year] {
         let sent = store.reports_submitted(&ids, year).await?;
+        let late: Vec<i64> = kids.iter().filter(|k| !sent.contains_key(&k.id)).map(|k| k.id).collect();
+        let reminders = store.report_reminders_of(&late, year).await?;
         for k in &kids {
             let chain: Vec<&str> = std::iter::once(k.code.as_str())
                 .chain(std::iter::once(ctx.unit.code.as_str()))
@@ -445,8 +461,7 @@ async fn late_reports(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> A
             let days: i64 = (due - ctx.today).get_days().into();
             match sent.get(&k.id) {
                 None if days < 0 => {
-                    let reminders = store.report_reminders(k.id, year).await?;
-                    let last = reminders.iter().find(|r| r.kind == "remind");
+                    let last = reminders.get(&k.id).and_then(|rs| rs.iter().find(|r| r.kind == "remind"));
                     lines.push(Line {
                         text: format!("{}: báo cáo năm {year}", k.name),
                         link: Some(format!("/bao-cao/{}?nam={year}", k.id)),

@@ -251,12 +251,10 @@ pub async fn public_hoi(store: &Store, slug: &str) -> AppResult<SiteRow> {
     if let Some(s) = store.site_by_slug(SITE_HOI, slug).await? {
         return Ok(s);
     }
-    if store.sync_branch_sites().await? > 0
-        && let Some(s) = store.site_by_slug(SITE_HOI, slug).await?
-    {
-        return Ok(s);
-    }
-    Err(AppError::NotFound("trang thông tin"))
+    // At most once per change of the branches: an unknown address asked again and again
+    // does not compare every branch with the sites each time.
+    store.sync_branch_sites_once().await?;
+    store.site_by_slug(SITE_HOI, slug).await?.ok_or(AppError::NotFound("trang thông tin"))
 }
 
 /// How many title lookups by name one address may make in ten minutes.

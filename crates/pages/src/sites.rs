@@ -149,7 +149,7 @@ pub async fn portal_home(state: &AppState, headers: &HeaderMap) -> WebResult<Res
     let now = app::now_stored();
     let latest = state.store.latest_posts(None, &now, 12).await?;
     let provinces = state.store.provinces(hoctap_store::today()).await?.into_iter().map(|u| (u.code, u.name)).collect::<Vec<_>>();
-    state.store.sync_branch_sites().await?;
+    state.store.sync_branch_sites_once().await?;
     let sites = state.store.sites(Some(SITE_HOI), "", None, 30).await?.into_iter().map(|s| (s.path(), s.name)).collect();
     let last = state.store.posts_last_change(None, &now).await?;
     let page = PortalPage {
@@ -180,7 +180,7 @@ struct IndexPage {
 }
 
 async fn hoi_index(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> WebResult<Response> {
-    state.store.sync_branch_sites().await?;
+    state.store.sync_branch_sites_once().await?;
     let folded = hoctap_domain::text::fold(&q.q);
     let sites = state.store.sites(Some(SITE_HOI), &folded, None, 200).await?.into_iter().map(|s| (s.path(), s.name)).collect();
     let page = IndexPage {
@@ -503,7 +503,7 @@ struct Sitemap {
 
 async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
     let now = app::now_stored();
-    state.store.sync_branch_sites().await?;
+    state.store.sync_branch_sites_once().await?;
     let mut urls = vec![(state.public_url.join("/"), String::new()), (state.public_url.join("/hoi"), String::new())];
     for s in state.store.sites(None, "", None, 5000).await? {
         urls.push((state.public_url.join(&s.path()), String::new()));

@@ -500,80 +500,90 @@ impl Store {
 
     /// The steps of a campaign's chain that have no active account where open dossiers (not
     /// yet approved or decided) will wait for them: one line per step and unit. One grouped
-    /// scan of the open dossiers per unit (a few villages), then each unit's ancestor at the
-    /// step's level and that ancestor's holders, each looked up once.
+    /// query per step: the open dossiers counted under each unit of the step's level that has
+    /// no active holder of the step (a unit has one ancestor of each kind).
     pub async fn step_gaps(&self, campaign: &CampaignRow, scope: Option<i64>, on: Date) -> Result<Vec<StepGap>> {
+        const OPEN: &str = "a.campaign_id = $1 AND a.state IN ('draft', 'submitted', 'in_review', 'returned') \
+             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure y WHERE y.ancestor_id = $2 AND y.descendant_id = a.unit_id AND y.valid_from <= $3 AND y.valid_to > $3))";
         let day = date_text(on);
-        let rows = crate::db::query(
-            "SELECT a.unit_id AS u, COUNT(*) AS n FROM assessments a WHERE a.campaign_id = $1 AND a.state IN ('draft', 'submitted', 'in_review', 'returned') \
-             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure y WHERE y.ancestor_id = $2 AND y.descendant_id = a.unit_id AND y.valid_from <= $3 AND y.valid_to > $3)) \
-             GROUP BY a.unit_id",
-        )
-        .bind(campaign.id)
-        .bind(scope)
-        .bind(&day)
-        .fetch_all(self.pool())
-        .await?;
-        let open: Vec<(i64, i64)> = rows.iter().map(|r| Ok((r.i64("u")?, r.i64("n")?))).collect::<Result<_>>()?;
         let mut out = Vec::new();
-        if open.is_empty() {
-            return Ok(out);
-        }
-        // (unit, level) → the unit's ancestor of that kind; (ancestor, step) → whether it has a holder.
-        let mut ancestors: BTreeMap<(i64, String), Option<(i64, String)>> = BTreeMap::new();
-        let mut holders: BTreeMap<(i64, usize), bool> = BTreeMap::new();
+        let mut open_total: Option<i64> = None;
         for (i, step) in campaign.chain.iter().enumerate() {
             if step.level == "national" {
-                if !self.step_has_holder(step, campaign.unit_id, on).await? {
+                let total = match open_total {
+                    Some(n) => n,
+                    None => {
+                        let sql = format!("SELECT COUNT(*) AS n FROM assessments a WHERE {OPEN}");
+                        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                            .bind(campaign.id)
+                            .bind(scope)
+                            .bind(&day)
+                            .fetch_one(self.pool())
+                            .await?;
+                        *open_total.insert(row.i64("n")?)
+                    }
+                };
+                if total > 0 && !self.step_has_holder(step, campaign.unit_id, on).await? {
                     out.push(StepGap {
                         step: i,
                         step_name: step.name.clone(),
                         level: step.level.clone(),
                         unit_id: 0,
                         unit_name: "Bộ Giáo dục và Đào tạo".into(),
-                        waiting: open.iter().map(|(_, n)| n).sum(),
+                        waiting: total,
                     });
                 }
                 continue;
             }
-            let mut waiting: BTreeMap<(String, i64), i64> = BTreeMap::new();
-            for (unit, n) in &open {
-                let key = (*unit, step.level.clone());
-                if !ancestors.contains_key(&key) {
-                    let row = crate::db::query(
-                        "SELECT n.id AS id, n.name AS name FROM unit_closure x JOIN units n ON n.id = x.ancestor_id AND n.kind = $2 \
-                         WHERE x.descendant_id = $1 AND x.valid_from <= $3 AND x.valid_to > $3 ORDER BY x.depth LIMIT 1",
-                    )
-                    .bind(*unit)
-                    .bind(&step.level)
-                    .bind(&day)
-                    .fetch_optional(self.pool())
-                    .await?;
-                    let anc = row.map(|r| Ok::<_, StoreError>((r.i64("id")?, r.try_get("name")?))).transpose()?;
-                    ancestors.insert(key.clone(), anc);
-                }
-                let Some(Some((anc, name))) = ancestors.get(&key).cloned() else { continue };
-                if let std::collections::btree_map::Entry::Vacant(slot) = holders.entry((anc, i)) {
-                    let sql = format!(
-                        "SELECT COUNT(*) AS n FROM users s WHERE s.unit_id = $1 AND s.active = 1 AND s.role IN ({})",
-                        role_list(step.holders())
-                    );
-                    let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(anc).fetch_one(self.pool()).await?;
-                    slot.insert(row.i64("n")? > 0);
-                }
-                if holders.get(&(anc, i)) == Some(&false) {
-                    *waiting.entry((name, anc)).or_default() += n;
-                }
-            }
-            for ((name, anc), n) in waiting {
+            let sql = format!(
+                "SELECT n.id AS id, n.name AS name, COUNT(*) AS w FROM assessments a \
+                 JOIN unit_closure x ON x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3 \
+                 JOIN units n ON n.id = x.ancestor_id AND n.kind = $4 \
+                 WHERE {OPEN} AND NOT EXISTS (SELECT 1 FROM users s WHERE s.unit_id = n.id AND s.active = 1 AND s.role IN ({})) \
+                 GROUP BY n.id, n.name ORDER BY n.name, n.id",
+                role_list(step.holders())
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(campaign.id)
+                .bind(scope)
+                .bind(&day)
+                .bind(&step.level)
+                .fetch_all(self.pool())
+                .await?;
+            for r in &rows {
                 out.push(StepGap {
                     step: i,
                     step_name: step.name.clone(),
                     level: step.level.clone(),
-                    unit_id: anc,
-                    unit_name: name,
-                    waiting: n,
+                    unit_id: r.i64("id")?,
+                    unit_name: r.try_get("name")?,
+                    waiting: r.i64("w")?,
                 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which of `units` have a dossier in which of `campaigns` (campaign id, unit id).
+    pub async fn units_with_dossiers(&self, campaigns: &[i64], units: &[i64]) -> Result<HashSet<(i64, i64)>> {
+        let mut out = HashSet::new();
+        if campaigns.is_empty() || units.is_empty() {
+            return Ok(out);
+        }
+        for chunk in units.chunks(400) {
+            let cs: Vec<String> = (0..campaigns.len()).map(|i| format!("${}", i + 1)).collect();
+            let us: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1 + campaigns.len())).collect();
+            let sql = format!(
+                "SELECT DISTINCT a.campaign_id AS c, a.unit_id AS u FROM assessments a WHERE a.campaign_id IN ({}) AND a.unit_id IN ({})",
+                cs.join(", "),
+                us.join(", ")
+            );
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
+            for c in campaigns.iter().chain(chunk) {
+                q = q.bind(*c);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.insert((r.i64("c")?, r.i64("u")?));
             }
         }
         Ok(out)

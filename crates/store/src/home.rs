@@ -118,6 +118,29 @@ impl Store {
         rows.iter().map(reminder_from).collect()
     }
 
+    /// The reminders and returns of several units' annual reports for a year, newest first
+    /// per unit.
+    pub async fn report_reminders_of(&self, units: &[i64], year: i16) -> Result<BTreeMap<i64, Vec<ReminderRow>>> {
+        let mut out: BTreeMap<i64, Vec<ReminderRow>> = BTreeMap::new();
+        for chunk in units.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, unit_id, year, kind, note, sent_by, sent_by_unit, sent_at FROM report_reminders \
+                 WHERE year = $1 AND unit_id IN ({}) ORDER BY id DESC",
+                placeholders.join(", ")
+            );
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+            for u in chunk {
+                q = q.bind(*u);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let row = reminder_from(&r)?;
+                out.entry(row.unit_id).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+
     /// Reminds a unit to send its annual report (the level above; audited).
     /// `notes`: the unit's officers told, in the same transaction.
     pub async fn remind_report(&self, actor: &Actor, unit_id: i64, year: i16, note: &str, notes: &[crate::NewNotification]) -> Result<i64> {

@@ -173,8 +173,10 @@ fn with_site(r: &Row) -> Result<PostWithSite> {
     Ok(PostWithSite { post: post_from(r)?, site_name: site.name.clone(), site_path: site.path() })
 }
 
-/// The condition of a visible item, `$1` being now.
-const VISIBLE: &str = "p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= $1)";
+/// The condition of a visible item, `$1` being now. Publishing always sets `publish_at`
+/// (`set_status`), so a range on it lets the `(status, publish_at)` index find the country's
+/// newest items without reading the rest.
+const VISIBLE: &str = "p.status = 'published' AND p.publish_at <= $1";
 
 /// A time as stored: RFC 3339 in UTC, whole seconds cut down (text order is time order; an
 /// item published "now" is never a fraction of a second in the future).
@@ -231,6 +233,19 @@ impl Store {
         Ok(rows.len())
     }
 
+    /// [`Store::sync_branch_sites`] at most once per read generation, which every new branch
+    /// or site raises: public pages call this on every visit.
+    pub async fn sync_branch_sites_once(&self) -> Result<()> {
+        let generation = self.read_generation().await?;
+        if self.cached::<()>(generation, "sites.branches_synced").is_some() {
+            return Ok(());
+        }
+        // Sites made here raise the generation: the next visit checks again and finds none.
+        self.sync_branch_sites().await?;
+        self.cache(generation, "sites.branches_synced".into(), std::sync::Arc::new(()));
+        Ok(())
+    }
+
     /// The site of a unit, made on its officers' first edit (a unit's public pages show the
     /// system's documents and results without one).
     pub async fn ensure_unit_site(&self, unit_id: i64, code: &str, name: &str) -> Result<SiteRow> {
@@ -259,7 +274,7 @@ impl Store {
 
     /// The site of a branch of the association, made if it has none yet.
     pub async fn site_of_branch(&self, branch_id: i64) -> Result<SiteRow> {
-        self.sync_branch_sites().await?;
+        self.sync_branch_sites_once().await?;
         let sql = format!("SELECT {SITE_COLS} FROM sites s WHERE s.branch_id = $1");
         let row = query(sqlx::AssertSqlSafe(sql))
             .bind(branch_id)
@@ -550,15 +565,25 @@ impl Store {
 
     /// The latest visible item of a site (its Last-Modified), or of every site.
     pub async fn posts_last_change(&self, site_id: Option<i64>, now: &str) -> Result<Option<String>> {
-        // A site's own condition is written out (not `$2 = 0 OR …`) so the planner reads that
-        // site's items by its index instead of every visible item of the country (67,000 in
-        // `hoctap bench public`: 250 ms a home page).
-        let which = if site_id.is_some() { "p.site_id = $2" } else { "$2 = 0" };
+        let Some(site_id) = site_id else {
+            // Every site (the national portal): the newest publication and the newest edit of
+            // a visible item, each the first row of an index read backwards (`site_posts_latest`,
+            // `site_posts_changed`), not a MAX over every visible item of the country.
+            let sql = format!(
+                "SELECT (SELECT p.publish_at FROM site_posts p WHERE {VISIBLE} ORDER BY p.publish_at DESC LIMIT 1) AS published, \
+                 (SELECT p.updated_at FROM site_posts p WHERE {VISIBLE} ORDER BY p.updated_at DESC LIMIT 1) AS edited"
+            );
+            let row = query(sqlx::AssertSqlSafe(sql)).bind(now).fetch_one(self.pool()).await?;
+            let published: Option<String> = row.try_get("published")?;
+            let edited: Option<String> = row.try_get("edited")?;
+            return Ok(published.max(edited));
+        };
+        // A site's own condition reads that site's items by its index.
         let sql = format!(
             "SELECT MAX(CASE WHEN p.publish_at > p.updated_at THEN p.publish_at ELSE p.updated_at END) AS at FROM site_posts p \
-             WHERE {which} AND {VISIBLE}"
+             WHERE p.site_id = $2 AND {VISIBLE}"
         );
-        let row = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id.unwrap_or(0)).fetch_one(self.pool()).await?;
+        let row = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id).fetch_one(self.pool()).await?;
         Ok(row.try_get("at")?)
     }
 

@@ -1,0 +1,10 @@
+-- The public portal's Last-Modified: the newest edit of a visible item, read from the top of
+-- an index instead of a MAX over every item of the country.
+CREATE INDEX site_posts_changed ON site_posts (status, updated_at);
+-- The association's branches and the sites are watched by the read generation, so public
+-- pages give new branches their sites once per change (`sync_branch_sites_once`) instead of
+-- comparing every branch with the sites on every visit.
+CREATE CONSTRAINT TRIGGER reg_association_branches_gen AFTER INSERT OR DELETE ON reg_association_branches DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION raise_read_generation();
+CREATE TRIGGER reg_association_branches_gen_truncate AFTER TRUNCATE ON reg_association_branches FOR EACH STATEMENT EXECUTE FUNCTION raise_read_generation();
+CREATE CONSTRAINT TRIGGER sites_gen AFTER INSERT OR DELETE ON sites DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION raise_read_generation();
+CREATE TRIGGER sites_gen_truncate AFTER TRUNCATE ON sites FOR EACH STATEMENT EXECUTE FUNCTION raise_read_generation();

@@ -1,0 +1,10 @@
+-- The public portal's Last-Modified: the newest edit of a visible item, read from the top of
+-- an index instead of a MAX over every item of the country.
+CREATE INDEX site_posts_changed ON site_posts (status, updated_at);
+-- The association's branches and the sites are watched by the read generation, so public
+-- pages give new branches their sites once per change (`sync_branch_sites_once`) instead of
+-- comparing every branch with the sites on every visit.
+CREATE TRIGGER reg_association_branches_gen_i AFTER INSERT ON reg_association_branches BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
+CREATE TRIGGER reg_association_branches_gen_d AFTER DELETE ON reg_association_branches BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
+CREATE TRIGGER sites_gen_i AFTER INSERT ON sites BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
+CREATE TRIGGER sites_gen_d AFTER DELETE ON sites BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
