@@ -762,24 +762,24 @@ pub struct PublicActivity {
 /// A centre's programme of a year as anyone may read it (title, dates, place, topic).
 pub async fn public_programme(store: &Store, centre_id: i64, year: i16) -> AppResult<(CentreRow, Vec<PublicActivity>)> {
     let c = store.learning_centre(centre_id).await?;
-    let list = store
-        .centre_activities(centre_id, year)
-        .await?
-        .into_iter()
-        .map(|a| PublicActivity {
-            id: a.id,
-            topic: a.topic_name,
-            kind: ActivityKind::parse(&a.kind).map(|k| k.label()).unwrap_or(""),
-            starts_on: hoctap_domain::date::format_vn(a.starts_on),
-            ends_on: hoctap_domain::date::format_vn(a.ends_on),
-            place: {
-                let kind = PlaceKind::parse(&a.place_kind).map(|k| k.label()).unwrap_or("");
-                if a.place.is_empty() { kind.to_string() } else { format!("{kind}: {}", a.place) }
-            },
-            title: a.title,
-        })
-        .collect();
+    let list = store.centre_activities(centre_id, year).await?.into_iter().map(public_activity).collect();
     Ok((c, list))
+}
+
+/// An activity as the public sees it (never its learners).
+pub fn public_activity(a: ActivityRow) -> PublicActivity {
+    PublicActivity {
+        id: a.id,
+        topic: a.topic_name,
+        kind: ActivityKind::parse(&a.kind).map(|k| k.label()).unwrap_or(""),
+        starts_on: hoctap_domain::date::format_vn(a.starts_on),
+        ends_on: hoctap_domain::date::format_vn(a.ends_on),
+        place: {
+            let kind = PlaceKind::parse(&a.place_kind).map(|k| k.label()).unwrap_or("");
+            if a.place.is_empty() { kind.to_string() } else { format!("{kind}: {}", a.place) }
+        },
+        title: a.title,
+    }
 }
 
 /// "Đăng ký quan tâm" by a signed-in citizen; true when newly registered.

@@ -302,14 +302,17 @@ pub const AREA_ACTIVITIES: usize = 3;
 pub async fn area_centres(store: &Store, unit_id: i64, year: i16) -> AppResult<Vec<AreaCentre>> {
     let q = hoctap_store::RegistryQuery { scope: Some(unit_id), limit: AREA_CENTRES, by_label: true, ..Default::default() };
     let records = store.registry_list(&hoctap_domain::registry::def::LEARNING_CENTRES, &q, hoctap_store::today()).await?;
-    let mut out = Vec::with_capacity(records.len());
-    for r in records {
-        let (c, mut activities) = crate::learning::public_programme(store, r.id, year).await?;
-        let total = activities.len();
-        activities.truncate(AREA_ACTIVITIES);
-        out.push(AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total });
-    }
-    Ok(out)
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    Ok(store
+        .centres_programmes(&ids, year)
+        .await?
+        .into_iter()
+        .map(|(c, list)| {
+            let total = list.len();
+            let activities = list.into_iter().take(AREA_ACTIVITIES).map(crate::learning::public_activity).collect();
+            AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total }
+        })
+        .collect())
 }
 
 #[cfg(test)]

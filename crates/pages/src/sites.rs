@@ -267,11 +267,15 @@ async fn site_home(state: &AppState, headers: &HeaderMap, s: PublicSite) -> WebR
     let (mut news, mut documents, mut training) = (Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     if let Some(site) = &s.site {
-        news = state.store.posts(site.id, Some(PostKind::News), Some(&now), 6).await?.iter().map(|p| item(p, &s.path, &s.name)).collect();
-        documents =
-            state.store.posts(site.id, Some(PostKind::Document), Some(&now), 6).await?.iter().map(|p| item(p, &s.path, &s.name)).collect();
-        training =
-            state.store.posts(site.id, Some(PostKind::Training), Some(&now), 6).await?.iter().map(|p| item(p, &s.path, &s.name)).collect();
+        for p in state.store.posts_by_kind(site.id, &now, 6).await? {
+            let list = match PostKind::parse(&p.kind).ok() {
+                Some(PostKind::News) => &mut news,
+                Some(PostKind::Document) => &mut documents,
+                Some(PostKind::Training) => &mut training,
+                None => continue,
+            };
+            list.push(item(&p, &s.path, &s.name));
+        }
         last = state.store.posts_last_change(Some(site.id), &now).await?;
     }
     let decisions = state.store.public_decisions(s.unit.id, 10).await?.iter().map(decision_line).collect();

@@ -648,6 +648,42 @@ impl Store {
     }
 
     /// A centre's activities of a year, by start date.
+    /// Several centres (in the order given) with their activities of `year` by start date, in
+    /// two queries (a site's home shows up to a dozen centres of its area).
+    pub async fn centres_programmes(&self, ids: &[i64], year: i16) -> Result<Vec<(CentreRow, Vec<ActivityRow>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT c.id, c.unit_id, u.name AS unit_name, c.code, c.name FROM reg_learning_centres c JOIN units u ON u.id = c.unit_id \
+             WHERE $1 = $1 AND c.id IN ({list})"
+        );
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let centres: Vec<CentreRow> = q.fetch_all(self.pool()).await?.iter().map(centre_row).collect::<Result<_>>()?;
+        let sql = format!("{ACTIVITY_SELECT} WHERE a.year = $1 AND a.centre_id IN ({list}) ORDER BY a.starts_on, a.id");
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let mut activities: BTreeMap<i64, Vec<ActivityRow>> = BTreeMap::new();
+        for r in q.fetch_all(self.pool()).await? {
+            let a = activity_row(&r)?;
+            activities.entry(a.centre_id).or_default().push(a);
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| centres.iter().find(|c| c.id == *id).cloned())
+            .map(|c| {
+                let list = activities.remove(&c.id).unwrap_or_default();
+                (c, list)
+            })
+            .collect())
+    }
+
     pub async fn centre_activities(&self, centre_id: i64, year: i16) -> Result<Vec<ActivityRow>> {
         let sql = format!("{ACTIVITY_SELECT} WHERE a.centre_id = $1 AND a.year = $2 ORDER BY a.starts_on, a.id");
         let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(centre_id).bind(i64::from(year)).fetch_all(self.pool()).await?;

@@ -563,6 +563,17 @@ impl Store {
         rows.iter().map(post_from).collect()
     }
 
+    /// A site's newest visible items of each kind, at most `per_kind` of each, newest first, in
+    /// one query (a site's home shows the news, documents and training materials).
+    pub async fn posts_by_kind(&self, site_id: i64, now: &str, per_kind: i64) -> Result<Vec<PostRow>> {
+        let sql = format!(
+            "SELECT * FROM (SELECT {POST_COLS}, ROW_NUMBER() OVER (PARTITION BY p.kind ORDER BY p.publish_at DESC, p.id DESC) AS rn \
+             FROM site_posts p WHERE {VISIBLE} AND p.site_id = $2) x WHERE x.rn <= $3 ORDER BY x.publish_at DESC, x.id DESC"
+        );
+        let rows = query(sqlx::AssertSqlSafe(sql)).bind(now).bind(site_id).bind(per_kind).fetch_all(self.pool()).await?;
+        rows.iter().map(post_from).collect()
+    }
+
     /// The latest visible item of a site (its Last-Modified), or of every site.
     pub async fn posts_last_change(&self, site_id: Option<i64>, now: &str) -> Result<Option<String>> {
         let Some(site_id) = site_id else {
