@@ -294,20 +294,20 @@ pub struct AreaCentre {
 }
 
 /// How many centres and activities per centre a site's home page shows (the rest behind links).
-pub const AREA_CENTRES: i64 = 12;
+pub const AREA_CENTRES: usize = 12;
 pub const AREA_ACTIVITIES: usize = 3;
 
 /// The learning centres of a unit's area with their public programme of `year`, through
-/// `learning::public_programme` (the page every centre has), by name.
+/// `learning::public_activity` (as the page every centre has shows them), by name.
 pub async fn area_centres(store: &Store, unit_id: i64, year: i16) -> AppResult<Vec<AreaCentre>> {
-    let q = hoctap_store::RegistryQuery { scope: Some(unit_id), limit: AREA_CENTRES, by_label: true, ..Default::default() };
-    let records = store.registry_list(&hoctap_domain::registry::def::LEARNING_CENTRES, &q, hoctap_store::today()).await?;
-    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
-    Ok(store
-        .centres_programmes(&ids, year)
-        .await?
+    let mut centres = store.learning_centres(Some(unit_id), hoctap_store::today()).await?;
+    centres.truncate(AREA_CENTRES);
+    let ids: Vec<i64> = centres.iter().map(|c| c.id).collect();
+    let mut programmes = store.centres_activities(&ids, year).await?;
+    Ok(centres
         .into_iter()
-        .map(|(c, list)| {
+        .map(|c| {
+            let list = programmes.remove(&c.id).unwrap_or_default();
             let total = list.len();
             let activities = list.into_iter().take(AREA_ACTIVITIES).map(crate::learning::public_activity).collect();
             AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total }

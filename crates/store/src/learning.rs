@@ -397,15 +397,18 @@ impl Store {
 
     /// The centres in force today inside a subtree (None: everywhere), by name.
     pub async fn learning_centres(&self, scope: Option<i64>, on: Date) -> Result<Vec<CentreRow>> {
-        let rows = crate::db::query(
+        // A subtree's centres are found from its units (the closure, then the centres' unit
+        // index), not by testing every centre of the country against the closure.
+        let within = if scope.is_some() {
+            "c.unit_id IN (SELECT k.descendant_id FROM unit_closure k WHERE k.ancestor_id = $1 AND k.valid_from <= $2 AND k.valid_to > $2)"
+        } else {
+            "$1 IS NULL"
+        };
+        let sql = format!(
             "SELECT c.id, c.unit_id, u.name AS unit_name, c.code, c.name FROM reg_learning_centres c JOIN units u ON u.id = c.unit_id \
-             WHERE c.valid_to > $2 AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure k WHERE k.ancestor_id = $1 AND k.descendant_id = c.unit_id AND k.valid_from <= $2 AND k.valid_to > $2)) \
-             ORDER BY c.name, c.id LIMIT 2000",
-        )
-        .bind(scope)
-        .bind(date_text(on))
-        .fetch_all(self.pool())
-        .await?;
+             WHERE c.valid_to > $2 AND {within} ORDER BY c.name, c.id LIMIT 2000"
+        );
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
         rows.iter().map(centre_row).collect()
     }
 
@@ -648,40 +651,24 @@ impl Store {
     }
 
     /// A centre's activities of a year, by start date.
-    /// Several centres (in the order given) with their activities of `year` by start date, in
-    /// two queries (a site's home shows up to a dozen centres of its area).
-    pub async fn centres_programmes(&self, ids: &[i64], year: i16) -> Result<Vec<(CentreRow, Vec<ActivityRow>)>> {
+    /// The activities of `year` of several centres by start date, per centre, in one query (a
+    /// site's home shows up to a dozen centres of its area).
+    pub async fn centres_activities(&self, ids: &[i64], year: i16) -> Result<BTreeMap<i64, Vec<ActivityRow>>> {
+        let mut out: BTreeMap<i64, Vec<ActivityRow>> = BTreeMap::new();
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(out);
         }
         let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT c.id, c.unit_id, u.name AS unit_name, c.code, c.name FROM reg_learning_centres c JOIN units u ON u.id = c.unit_id \
-             WHERE $1 = $1 AND c.id IN ({list})"
-        );
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
-        for id in ids {
-            q = q.bind(*id);
-        }
-        let centres: Vec<CentreRow> = q.fetch_all(self.pool()).await?.iter().map(centre_row).collect::<Result<_>>()?;
         let sql = format!("{ACTIVITY_SELECT} WHERE a.year = $1 AND a.centre_id IN ({list}) ORDER BY a.starts_on, a.id");
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
         for id in ids {
             q = q.bind(*id);
         }
-        let mut activities: BTreeMap<i64, Vec<ActivityRow>> = BTreeMap::new();
         for r in q.fetch_all(self.pool()).await? {
             let a = activity_row(&r)?;
-            activities.entry(a.centre_id).or_default().push(a);
+            out.entry(a.centre_id).or_default().push(a);
         }
-        Ok(ids
-            .iter()
-            .filter_map(|id| centres.iter().find(|c| c.id == *id).cloned())
-            .map(|c| {
-                let list = activities.remove(&c.id).unwrap_or_default();
-                (c, list)
-            })
-            .collect())
+        Ok(out)
     }
 
     pub async fn centre_activities(&self, centre_id: i64, year: i16) -> Result<Vec<ActivityRow>> {
