@@ -600,9 +600,11 @@ impl Store {
 
     /// The latest visible items of every site (the national portal), newest first.
     pub async fn latest_posts(&self, kind: Option<PostKind>, now: &str, limit: i64) -> Result<Vec<PostWithSite>> {
+        // The kind's condition only when asked (a generic plan of `$2 = '' OR …` reads every item).
+        let kind_cond = if kind.is_some() { "p.kind = $2" } else { "$2 = ''" };
         let sql = format!(
             "SELECT {POST_COLS}, {SITE_COLS} FROM site_posts p JOIN sites s ON s.id = p.site_id \
-             WHERE {VISIBLE} AND ($2 = '' OR p.kind = $2) ORDER BY p.publish_at DESC, p.id DESC LIMIT $3"
+             WHERE {VISIBLE} AND {kind_cond} ORDER BY p.publish_at DESC, p.id DESC LIMIT $3"
         );
         let rows =
             query(sqlx::AssertSqlSafe(sql)).bind(now).bind(kind.map_or("", PostKind::code)).bind(limit).fetch_all(self.pool()).await?;
@@ -612,9 +614,10 @@ impl Store {
     /// Visible items whose folded text holds every folded word, newest first; with `site`,
     /// only that site's.
     pub async fn search_posts(&self, words: &[String], site: Option<i64>, now: &str, limit: i64) -> Result<Vec<PostWithSite>> {
-        let mut sql = format!(
-            "SELECT {POST_COLS}, {SITE_COLS} FROM site_posts p JOIN sites s ON s.id = p.site_id WHERE {VISIBLE} AND ($2 = 0 OR p.site_id = $2)"
-        );
+        // A site's condition written out only when asked (see `latest_posts`).
+        let site_cond = if site.is_some() { "p.site_id = $2" } else { "$2 = 0" };
+        let mut sql =
+            format!("SELECT {POST_COLS}, {SITE_COLS} FROM site_posts p JOIN sites s ON s.id = p.site_id WHERE {VISIBLE} AND {site_cond}");
         for i in 0..words.len() {
             sql.push_str(&format!(" AND p.search_text LIKE ${}", i + 4));
         }

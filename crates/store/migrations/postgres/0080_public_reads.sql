@@ -1,6 +1,10 @@
 -- The public portal's Last-Modified: the newest edit of a visible item, read from the top of
 -- an index instead of a MAX over every item of the country.
 CREATE INDEX site_posts_changed ON site_posts (status, updated_at);
+-- The newest items of the country in the portal's order (publication, then id) straight from
+-- the index: without the id, PostgreSQL sorted every visible item (170 ms a portal page).
+DROP INDEX site_posts_latest;
+CREATE INDEX site_posts_latest ON site_posts (status, publish_at, id);
 -- The association's branches and the sites are watched by the read generation, so public
 -- pages give new branches their sites once per change (`sync_branch_sites_once`) instead of
 -- comparing every branch with the sites on every visit.
