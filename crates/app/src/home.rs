@@ -29,6 +29,9 @@ pub struct HomeContext {
     /// The campaigns the user is concerned by, newest first (read once, for the officers'
     /// sections; empty for other roles).
     pub campaigns: Vec<CampaignRow>,
+    /// Of those, the ones with dossiers still in the cycle in the user's scope: how many. Past
+    /// years' campaigns whose dossiers are all decided are left out of the sections.
+    pub open_dossiers: BTreeMap<i64, i64>,
 }
 
 impl HomeContext {
@@ -114,7 +117,13 @@ pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> 
     } else {
         Vec::new()
     };
-    let ctx = HomeContext { today, year: today.year(), unit, ancestors, campaigns };
+    let mut open_dossiers = BTreeMap::new();
+    if !campaigns.is_empty() {
+        for q in store.queue_counts(user.scope(), today, &hoctap_domain::workflow::OPEN_STATES, None).await? {
+            *open_dossiers.entry(q.campaign_id).or_default() += q.count;
+        }
+    }
+    let ctx = HomeContext { today, year: today.year(), unit, ancestors, campaigns, open_dossiers };
     let mut out = Vec::new();
     for (_, f) in SECTIONS {
         out.extend(f(store, user, &ctx).await?);
@@ -155,7 +164,7 @@ async fn queue(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppResul
         _ => return Ok(Vec::new()),
     };
     let mut lines = Vec::new();
-    for q in store.queue_counts(user.scope(), ctx.today, states).await? {
+    for q in store.queue_counts(user.scope(), ctx.today, states, None).await? {
         // A signer signs for their own unit's campaigns only.
         if role == Role::Signer && q.campaign_unit_id != user.user.unit_id {
             continue;
@@ -248,8 +257,15 @@ async fn dossiers_by_step(store: &Store, user: &CurrentUser, ctx: &HomeContext) 
         return Ok(Vec::new());
     }
     let states: Vec<&str> = hoctap_domain::workflow::STATE_LABELS.iter().map(|(c, _)| *c).collect();
+    // This year's campaigns and earlier ones that still have open dossiers.
+    let shown: Vec<i64> = ctx
+        .campaigns
+        .iter()
+        .filter(|c| !c.closed && (c.year == i64::from(ctx.year) || ctx.open_dossiers.contains_key(&c.id)))
+        .map(|c| c.id)
+        .collect();
     let mut per: BTreeMap<i64, (String, Vec<(String, i64)>)> = BTreeMap::new();
-    for q in store.queue_counts(user.scope(), ctx.today, &states).await? {
+    for q in store.queue_counts(user.scope(), ctx.today, &states, Some(&shown)).await? {
         per.entry(q.campaign_id).or_insert_with(|| (q.title.clone(), Vec::new())).1.push((q.state, q.count));
     }
     let mut lines = Vec::new();
@@ -282,7 +298,7 @@ async fn step_gaps(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppR
         return Ok(Vec::new());
     }
     let mut lines = Vec::new();
-    for c in ctx.campaigns.iter().filter(|c| !c.closed) {
+    for c in ctx.campaigns.iter().filter(|c| !c.closed && ctx.open_dossiers.contains_key(&c.id)) {
         for g in store.step_gaps(c, user.scope(), ctx.today).await? {
             lines.push(Line {
                 text: format!("{} hồ sơ chờ {} ({}): chưa có tài khoản", int(g.waiting), g.step_name, g.unit_name),

@@ -39,6 +39,11 @@ pub const STATE_LABELS: [(&str, &str); 7] = [
     ("rejected", "Không công nhận"),
 ];
 
+/// The states of a dossier still in the cycle (not yet recognised or refused). Queries name
+/// them (`state IN (…)`), never the final ones with `NOT IN`, so an index on the state reads
+/// only the few open dossiers among a commune's years of decided ones.
+pub const OPEN_STATES: [&str; 5] = ["draft", "submitted", "in_review", "returned", "approved"];
+
 /// A state code's label, if it is one.
 pub fn state_label(code: &str) -> Option<&'static str> {
     STATE_LABELS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)

@@ -58,6 +58,11 @@ pub struct AssessmentRow {
     pub override_reason: String,
 }
 
+/// `'draft', 'submitted', …`: the open states as SQL literals (constants of the domain).
+pub(crate) fn open_states_sql() -> String {
+    hoctap_domain::workflow::OPEN_STATES.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+}
+
 const CAMPAIGN_COLS: &str = "c.id, c.year, c.set_id, c.set_version, c.unit_id, u.name AS unit_name, c.title, c.self_assessment_closes, c.dossier_due, c.decision_due, c.chain_json, c.opened_by, c.closed";
 
 fn campaign_from(r: &Row) -> Result<CampaignRow> {
@@ -240,9 +245,10 @@ impl Store {
     /// Open dossiers (not recognised, not rejected) in a scope, across campaigns, for the inbox.
     pub async fn open_assessments(&self, scope: Option<i64>, on: Date, limit: i64) -> Result<Vec<AssessmentRow>> {
         let sql = format!(
-            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.state NOT IN ('recognised', 'rejected') AND c.closed = 0 \
+            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.state IN ({}) AND c.closed = 0 \
              AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
-             ORDER BY a.updated_at LIMIT $3"
+             ORDER BY a.updated_at LIMIT $3",
+            open_states_sql()
         );
         let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
         rows.iter().map(assessment_from).collect()

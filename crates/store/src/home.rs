@@ -75,15 +75,24 @@ impl Store {
         Ok(out)
     }
 
-    /// Open dossiers of open campaigns in a scope, counted per campaign and state.
-    pub async fn queue_counts(&self, scope: Option<i64>, on: Date, states: &[&str]) -> Result<Vec<QueueCount>> {
-        if states.is_empty() {
+    /// Dossiers of open campaigns in a scope in the given states, counted per campaign and
+    /// state; with `campaigns`, only those campaigns' (their index, not every dossier of the
+    /// scope's years).
+    pub async fn queue_counts(&self, scope: Option<i64>, on: Date, states: &[&str], campaigns: Option<&[i64]>) -> Result<Vec<QueueCount>> {
+        if states.is_empty() || campaigns.is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
         let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
+        let only = match campaigns {
+            Some(ids) => format!(
+                " AND a.campaign_id IN ({})",
+                (0..ids.len()).map(|i| format!("${}", i + 3 + states.len())).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
         let sql = format!(
             "SELECT c.id AS cid, c.unit_id AS cu, c.title AS title, a.state AS s, COUNT(*) AS n FROM assessments a JOIN campaigns c ON c.id = a.campaign_id \
-             WHERE c.closed = 0 AND a.state IN ({}) \
+             WHERE c.closed = 0 AND a.state IN ({}){only} \
              AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
              GROUP BY c.id, c.unit_id, c.title, a.state ORDER BY c.id, a.state",
             placeholders.join(", ")
@@ -91,6 +100,9 @@ impl Store {
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on));
         for s in states {
             q = q.bind(*s);
+        }
+        for id in campaigns.unwrap_or_default() {
+            q = q.bind(*id);
         }
         let rows = q.fetch_all(self.pool()).await?;
         rows.iter()

@@ -7,7 +7,9 @@
 use crate::engines::per_engine;
 use crate::harness::TestApp;
 use crate::workflow::as_user;
-use hoctap_store::Engine;
+use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, Value, Values};
+use hoctap_domain::unit::UnitCode;
+use hoctap_store::{Actor, Engine};
 use reqwest::StatusCode;
 use std::collections::{BTreeSet, VecDeque};
 
@@ -324,6 +326,23 @@ async fn a_visitor_gets_the_portal_and_an_officer_the_work_home(engine: Engine) 
     assert!(page.contains(&format!("href=\"{}\"", tinh.path())), "{page}");
     let (_, page) = get_text(&anon(), &app.url("/hoi?q=khong+co+hoi+nay")).await;
     assert!(!page.contains(&tinh.path()), "{page}");
+    // A branch registered after those visits has its site at the next visit (public pages make
+    // the missing sites once per change of the branches, not on every request).
+    let commune = app.store.unit(app.demo_commune().await).await.unwrap();
+    let mut b = Values::new();
+    b.insert("code", Value::Text("HKH-CHI-MOI".into()));
+    b.insert("name", Value::Text("Chi hội Khuyến học Trường Mới".into()));
+    b.insert("level", Value::Text("chi_hoi".into()));
+    b.insert("unit", Value::Unit(UnitCode::parse(&commune.code).unwrap()));
+    app.store.registry_create(&Actor::system("kiểm thử"), &ASSOCIATION_BRANCHES, b, None, hoctap_store::today()).await.unwrap();
+    let (_, page) = get_text(&anon(), &app.url("/hoi?q=truong+moi")).await;
+    assert!(page.contains("href=\"/hoi/chi-hoi-khuyen-hoc-truong-moi\""), "{page}");
+    let (s, page) = get_text(&anon(), &app.url("/hoi/chi-hoi-khuyen-hoc-truong-moi")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    // An unknown address asked again stays unknown.
+    for _ in 0..2 {
+        assert_eq!(get_text(&anon(), &app.url("/hoi/khong-co-hoi-nay")).await.0, StatusCode::NOT_FOUND);
+    }
 }
 
 per_engine!(the_results_portal_shows_indicators_and_recognitions_by_name_and_place_only);

@@ -12,3 +12,6 @@ CREATE CONSTRAINT TRIGGER reg_association_branches_gen AFTER INSERT OR DELETE ON
 CREATE TRIGGER reg_association_branches_gen_truncate AFTER TRUNCATE ON reg_association_branches FOR EACH STATEMENT EXECUTE FUNCTION raise_read_generation();
 CREATE CONSTRAINT TRIGGER sites_gen AFTER INSERT OR DELETE ON sites DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION raise_read_generation();
 CREATE TRIGGER sites_gen_truncate AFTER TRUNCATE ON sites FOR EACH STATEMENT EXECUTE FUNCTION raise_read_generation();
+-- The few dossiers still in the cycle (`OPEN_STATES`) among a scope's years of decided ones:
+-- the inbox and the home page read them by state instead of scanning every dossier.
+CREATE INDEX assessments_state ON assessments (state, campaign_id);

@@ -12,3 +12,6 @@ CREATE TRIGGER reg_association_branches_gen_i AFTER INSERT ON reg_association_br
 CREATE TRIGGER reg_association_branches_gen_d AFTER DELETE ON reg_association_branches BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
 CREATE TRIGGER sites_gen_i AFTER INSERT ON sites BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
 CREATE TRIGGER sites_gen_d AFTER DELETE ON sites BEGIN UPDATE read_generation SET n = n + 1 WHERE shard = 0; END;
+-- The few dossiers still in the cycle (`OPEN_STATES`) among a scope's years of decided ones:
+-- the inbox and the home page read them by state instead of scanning every dossier.
+CREATE INDEX assessments_state ON assessments (state, campaign_id);
