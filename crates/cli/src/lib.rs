@@ -137,7 +137,12 @@ fn init_logging(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
     let directives = std::env::var("RUST_LOG").or_else(|_| std::env::var("HOCTAP_LOG")).ok();
     let filter = log_filter(directives.as_deref());
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
+    // The builder's own maximum is INFO unless raised: the directives decide, so that
+    // `RUST_LOG=hoctap_store=debug` (or `sqlx=debug`, each statement and its time) is heard.
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     let _ = match format {
         LogFormat::Text => builder.finish().with(filter).try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).finish().with(filter).try_init(),
