@@ -93,7 +93,7 @@ impl Store {
         let sql = format!(
             "SELECT c.id AS cid, c.unit_id AS cu, c.title AS title, a.state AS s, COUNT(*) AS n FROM assessments a JOIN campaigns c ON c.id = a.campaign_id \
              WHERE c.closed = 0 AND a.state IN ({}){only} \
-             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
+             AND ($1 IS NULL OR a.unit_id IN (SELECT x.descendant_id FROM unit_closure x WHERE x.ancestor_id = $1 AND x.valid_from <= $2 AND x.valid_to > $2)) \
              GROUP BY c.id, c.unit_id, c.title, a.state ORDER BY c.id, a.state",
             placeholders.join(", ")
         );

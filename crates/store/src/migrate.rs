@@ -33,7 +33,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0050_report_reminders", include_str!("../migrations/sqlite/0050_report_reminders.sql")),
     ("0060_learning_figures", include_str!("../migrations/sqlite/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/sqlite/0075_read_indexes.sql")),
-    ("0080_public_reads", include_str!("../migrations/sqlite/0080_public_reads.sql")),
+    ("0080_read_paths", include_str!("../migrations/sqlite/0080_read_paths.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -64,7 +64,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0050_report_reminders", include_str!("../migrations/postgres/0050_report_reminders.sql")),
     ("0060_learning_figures", include_str!("../migrations/postgres/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/postgres/0075_read_indexes.sql")),
-    ("0080_public_reads", include_str!("../migrations/postgres/0080_public_reads.sql")),
+    ("0080_read_paths", include_str!("../migrations/postgres/0080_read_paths.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

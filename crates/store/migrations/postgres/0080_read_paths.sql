@@ -15,3 +15,7 @@ CREATE TRIGGER sites_gen_truncate AFTER TRUNCATE ON sites FOR EACH STATEMENT EXE
 -- The few dossiers still in the cycle (`OPEN_STATES`) among a scope's years of decided ones:
 -- the inbox and the home page read them by state instead of scanning every dossier.
 CREATE INDEX assessments_state ON assessments (state, campaign_id);
+-- A campaign's dossiers counted by state within a scope read the index alone (the unit is in
+-- it): the home page counts this year's thousands of dossiers on every visit.
+DROP INDEX assessments_campaign_state;
+CREATE INDEX assessments_campaign_state ON assessments (campaign_id, state, unit_id);
