@@ -209,7 +209,12 @@ async fn unit_page(state: &AppState, user: &CurrentUser, id: i64, q: &AsAt, erro
             other: format!("{} {} ({})", e.other.code, e.other.name, e.other.validity.describe()),
         })
         .collect();
-    let successors = store.successors_on(id, today).await?.iter().map(|u| UnitLine::from(u, String::new())).collect();
+    // A unit valid today carries itself on: it has no successor today (and the walk costs ms).
+    let successors = if unit.valid_on(today) {
+        Vec::new()
+    } else {
+        store.successors_on(id, today).await?.iter().map(|u| UnitLine::from(u, String::new())).collect()
+    };
     let predecessors = store.predecessors(id).await?.iter().map(|u| UnitLine::from(u, String::new())).collect();
     let attributes = store
         .attributes(id)
