@@ -445,14 +445,6 @@ impl Store {
         Ok(dossiers.len())
     }
 
-    /// Dossiers of a campaign in a scope counted per unit and state (unit id, state code, count).
-    pub async fn campaign_state_counts(&self, campaign_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<(i64, String, i64)>> {
-        let (cond, params) = filter_sql(campaign_id, scope, on, &DossierFilter::default(), "");
-        let sql = format!("SELECT a.unit_id AS u, a.state AS s, COUNT(*) AS n FROM assessments a WHERE {cond} GROUP BY a.unit_id, a.state");
-        let rows = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
-        rows.iter().map(|r| Ok((r.i64("u")?, r.try_get("s")?, r.i64("n")?))).collect()
-    }
-
     /// Dossiers of a decision approved by exception: (subject, reason).
     pub async fn decision_overrides(&self, decision_id: i64) -> Result<Vec<(String, String)>> {
         let rows = crate::db::query(
@@ -571,12 +563,10 @@ impl Store {
             return Ok(out);
         }
         for chunk in units.chunks(400) {
-            let cs: Vec<String> = (0..campaigns.len()).map(|i| format!("${}", i + 1)).collect();
-            let us: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1 + campaigns.len())).collect();
             let sql = format!(
                 "SELECT DISTINCT a.campaign_id AS c, a.unit_id AS u FROM assessments a WHERE a.campaign_id IN ({}) AND a.unit_id IN ({})",
-                cs.join(", "),
-                us.join(", ")
+                crate::dialect::placeholders(false, 1, campaigns.len()),
+                crate::dialect::placeholders(false, 1 + campaigns.len(), chunk.len())
             );
             let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
             for c in campaigns.iter().chain(chunk) {

@@ -55,12 +55,11 @@ impl Store {
     pub async fn children_progress(&self, units: &[i64], year: i64, on: Date) -> Result<BTreeMap<i64, ChildProgress>> {
         let mut out: BTreeMap<i64, ChildProgress> = BTreeMap::new();
         for chunk in units.chunks(400) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
                 "SELECT x.ancestor_id AS u, a.state AS s, COUNT(*) AS n FROM assessments a JOIN campaigns c ON c.id = a.campaign_id \
                  JOIN unit_closure x ON x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2 \
                  WHERE c.year = $1 AND x.ancestor_id IN ({}) GROUP BY x.ancestor_id, a.state",
-                placeholders.join(", ")
+                crate::dialect::placeholders(false, 3, chunk.len())
             );
             let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(year).bind(date_text(on));
             for u in chunk {
@@ -82,12 +81,8 @@ impl Store {
         if states.is_empty() || campaigns.is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
         let only = match campaigns {
-            Some(ids) => format!(
-                " AND a.campaign_id IN ({})",
-                (0..ids.len()).map(|i| format!("${}", i + 3 + states.len())).collect::<Vec<_>>().join(", ")
-            ),
+            Some(ids) => format!(" AND a.campaign_id IN ({})", crate::dialect::placeholders(false, 3 + states.len(), ids.len())),
             None => String::new(),
         };
         let sql = format!(
@@ -95,7 +90,7 @@ impl Store {
              WHERE c.closed = 0 AND a.state IN ({}){only} \
              AND ($1 IS NULL OR a.unit_id IN (SELECT x.descendant_id FROM unit_closure x WHERE x.ancestor_id = $1 AND x.valid_from <= $2 AND x.valid_to > $2)) \
              GROUP BY c.id, c.unit_id, c.title, a.state ORDER BY c.id, a.state",
-            placeholders.join(", ")
+            crate::dialect::placeholders(false, 3, states.len())
         );
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on));
         for s in states {
@@ -135,11 +130,10 @@ impl Store {
     pub async fn report_reminders_of(&self, units: &[i64], year: i16) -> Result<BTreeMap<i64, Vec<ReminderRow>>> {
         let mut out: BTreeMap<i64, Vec<ReminderRow>> = BTreeMap::new();
         for chunk in units.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT id, unit_id, year, kind, note, sent_by, sent_by_unit, sent_at FROM report_reminders \
                  WHERE year = $1 AND unit_id IN ({}) ORDER BY id DESC",
-                placeholders.join(", ")
+                crate::dialect::placeholders(false, 2, chunk.len())
             );
             let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for u in chunk {

@@ -658,7 +658,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let list = crate::dialect::placeholders(false, 2, ids.len());
         let sql = format!("{ACTIVITY_SELECT} WHERE a.year = $1 AND a.centre_id IN ({list}) ORDER BY a.starts_on, a.id");
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
         for id in ids {

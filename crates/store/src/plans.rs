@@ -179,8 +179,10 @@ impl Store {
     pub async fn plans_for(&self, chain: &[i64]) -> Result<Vec<PlanRow>> {
         let mut ids: Vec<i64> = chain.to_vec();
         ids.push(0);
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC", placeholders.join(", "));
+        let sql = format!(
+            "SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC",
+            crate::dialect::placeholders(false, 1, ids.len())
+        );
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for id in &ids {
             q = q.bind(*id);
@@ -321,10 +323,9 @@ impl Store {
     pub async fn reports_submitted(&self, units: &[i64], year: i16) -> Result<BTreeMap<i64, String>> {
         let mut out = BTreeMap::new();
         for chunk in units.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})",
-                placeholders.join(", ")
+                crate::dialect::placeholders(false, 2, chunk.len())
             );
             let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
             for u in chunk {
