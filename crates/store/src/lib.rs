@@ -70,8 +70,8 @@ pub use notify::{Digest, MailRow, NewNotification, NotificationPrefs, Notificati
 pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
-    BulkRecord, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery, RegistryRecord,
-    RowOutcome, sort_column,
+    BulkRecord, BulkSession, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery,
+    RegistryRecord, RowOutcome, sort_column,
 };
 pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;

@@ -99,9 +99,9 @@ pub struct Args {
     /// Quy mô dữ liệu.
     #[arg(long, value_enum)]
     pub scale: Scale,
-    /// Mã tỉnh (mặc định 20, Lạng Sơn).
+    /// Mã tỉnh (mặc định 20, Lạng Sơn); quy mô tỉnh nhận nhiều lần --province.
     #[arg(long)]
-    pub province: Option<String>,
+    pub province: Vec<String>,
     /// Hạt giống ngẫu nhiên: cùng hạt giống cho cùng dữ liệu.
     #[arg(long, default_value_t = 2025)]
     pub seed: u64,
@@ -119,14 +119,23 @@ pub struct Args {
     /// Quy mô xã: số xã đầu tiên của tỉnh được tạo dữ liệu.
     #[arg(long, default_value_t = 1)]
     pub communes: usize,
+    /// Số hộ mỗi xã thay cho số của quy mô (dòng họ, tổ chức theo tỷ lệ): chạy thử nhẹ hơn.
+    #[arg(long)]
+    pub households_per_commune: Option<u64>,
+    /// Tiếp tục lần chạy bị ngắt: bỏ qua các tỉnh đã xong (mỗi tỉnh ghi trong một giao dịch).
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub scale: Scale,
-    /// Province code; `None` for the demo province.
-    pub province: Option<String>,
+    /// Province codes (several at province scale); none for the demo province.
+    pub provinces: Vec<String>,
+    /// Households per commune instead of the scale's (a lighter country, for tests and trials);
+    /// clans and organisations follow in proportion.
+    pub households_per_commune: Option<u64>,
     pub seed: u64,
     pub villages_per_commune: usize,
     pub append: bool,
@@ -137,6 +146,8 @@ pub struct Options {
     pub progress: bool,
     /// At commune scale, how many of the province's first communes (default 1).
     pub communes: usize,
+    /// Continue an interrupted run: skip the provinces it finished, number on from it.
+    pub resume: bool,
     /// Records entered on this earlier day (the demo's past years): only villages that existed
     /// then are filled, ages are counted then, members join on the association's yearly
     /// admission day (02/10) up to `on` and fund ledgers run from that year to `on`'s.
@@ -147,7 +158,8 @@ impl Options {
     pub fn new(scale: Scale, seed: u64) -> Self {
         Self {
             scale,
-            province: None,
+            provinces: Vec::new(),
+            households_per_commune: None,
             seed,
             villages_per_commune: VILLAGES_PER_COMMUNE,
             append: false,
@@ -155,6 +167,7 @@ impl Options {
             on: hoctap_store::today(),
             progress: false,
             communes: 1,
+            resume: false,
             recorded_on: None,
         }
     }
@@ -217,7 +230,8 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let opts = Options {
         scale: a.scale,
-        province: a.province,
+        provinces: a.province,
+        households_per_commune: a.households_per_commune,
         seed: a.seed,
         villages_per_commune: a.villages_per_commune,
         append: a.append,
@@ -225,6 +239,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         on: hoctap_store::today(),
         progress: true,
         communes: a.communes,
+        resume: a.resume,
         recorded_on: None,
     };
     let s = generate(&store, &opts).await?;
@@ -280,45 +295,82 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
             (None, "Cả nước".to_string())
         }
         Scale::Province | Scale::Commune => {
-            let code = opts.province.as_deref().unwrap_or(super::demo::DEMO_PROVINCE);
-            let p = store.unit_by_code(code, on).await.map_err(|_| GenError::Invalid(format!("không có tỉnh mã {code} còn hiệu lực")))?;
-            if p.kind != UnitKind::Province {
-                return Err(GenError::Invalid(format!("mã {code} là {}, không phải tỉnh", p.kind.label().to_lowercase())));
+            let mut codes: Vec<&str> = opts.provinces.iter().map(String::as_str).collect();
+            if codes.is_empty() {
+                codes.push(super::demo::DEMO_PROVINCE);
             }
-            let mut communes = communes_of(store, &p, on).await?;
-            if opts.scale == Scale::Commune {
-                communes.truncate(opts.communes.max(1));
+            if opts.scale == Scale::Commune && codes.len() > 1 {
+                return Err(GenError::Invalid("quy mô xã chỉ nhận một tỉnh".into()));
             }
-            let Some(first) = communes.first().cloned() else {
-                return Err(GenError::Invalid(format!("{} không có xã nào", p.name)));
-            };
-            targets.push((p.clone(), communes));
-            if opts.scale == Scale::Commune { (Some(first.id), first.name) } else { (Some(p.id), p.name) }
+            for code in codes {
+                let p =
+                    store.unit_by_code(code, on).await.map_err(|_| GenError::Invalid(format!("không có tỉnh mã {code} còn hiệu lực")))?;
+                if p.kind != UnitKind::Province {
+                    return Err(GenError::Invalid(format!("mã {code} là {}, không phải tỉnh", p.kind.label().to_lowercase())));
+                }
+                if targets.iter().any(|(t, _)| t.id == p.id) {
+                    continue;
+                }
+                let mut communes = communes_of(store, &p, on).await?;
+                if opts.scale == Scale::Commune {
+                    communes.truncate(opts.communes.max(1));
+                }
+                if communes.is_empty() {
+                    return Err(GenError::Invalid(format!("{} không có xã nào", p.name)));
+                }
+                targets.push((p, communes));
+            }
+            match (&targets[..], opts.scale) {
+                ([(_, communes)], Scale::Commune) => (Some(communes[0].id), communes[0].name.clone()),
+                ([(p, _)], _) => (Some(p.id), p.name.clone()),
+                _ => (None, targets.iter().map(|(p, _)| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+            }
         }
     };
-    if !opts.append {
-        let existing = store.registry_count(&HOUSEHOLDS, scope, on).await?;
+    // An earlier run's finished provinces (each committed with its marker) and its block.
+    let finished = finished_provinces(store).await?;
+    if opts.resume && finished.is_empty() {
+        return Err(GenError::Invalid(
+            "không có lần chạy hoctap gen nào đã xong một tỉnh để tiếp tục; hãy chạy lại không có --resume".into(),
+        ));
+    }
+    if !opts.append && !opts.resume {
+        let existing = match scope {
+            Some(_) => store.registry_count(&HOUSEHOLDS, scope, on).await?,
+            None if opts.scale == Scale::National => store.registry_count(&HOUSEHOLDS, None, on).await?,
+            None => {
+                let mut n = 0;
+                for (p, _) in &targets {
+                    n += store.registry_count(&HOUSEHOLDS, Some(p.id), on).await?;
+                }
+                n
+            }
+        };
         if existing > 0 {
+            let resume =
+                if finished.is_empty() { "" } else { " Lần chạy trước bị ngắt thì dùng --resume để tiếp tục." };
             return Err(GenError::AlreadyGenerated(format!(
                 "{scope_label} đã có {existing} hộ gia đình trong sổ; không tạo thêm để tránh dữ liệu trùng. \
-                 Dùng --append để thêm vào dữ liệu đã có, hoặc một cơ sở dữ liệu mới."
+                 Dùng --append để thêm vào dữ liệu đã có, hoặc một cơ sở dữ liệu mới.{resume}"
             )));
         }
     }
-    let block = free_block(store).await?;
+    let (block, done) = match finished.iter().map(|(_, b)| *b).max() {
+        Some(last) if opts.resume => (last, finished.iter().filter(|(_, b)| *b == last).map(|(code, _)| code.clone()).collect()),
+        _ => (free_block(store).await?, BTreeSet::new()),
+    };
     let actor = Actor::system(&format!("{ACTOR_PREFIX}{block}"));
 
-    let (households, clans, organisations) = match opts.scale {
-        Scale::Commune => {
-            let density = COMMUNE_SCALE_HOUSEHOLDS as f64 / HOUSEHOLDS_PER_COMMUNE as f64;
-            (
-                COMMUNE_SCALE_HOUSEHOLDS,
-                (CLANS_PER_COMMUNE as f64 * density).round() as u64,
-                (ORGANISATIONS_PER_COMMUNE as f64 * density).round() as u64,
-            )
-        }
-        Scale::Province | Scale::National => (HOUSEHOLDS_PER_COMMUNE, CLANS_PER_COMMUNE, ORGANISATIONS_PER_COMMUNE),
-    };
+    let households = opts.households_per_commune.unwrap_or(match opts.scale {
+        Scale::Commune => COMMUNE_SCALE_HOUSEHOLDS,
+        Scale::Province | Scale::National => HOUSEHOLDS_PER_COMMUNE,
+    });
+    if households == 0 || households > 10 * HOUSEHOLDS_PER_COMMUNE {
+        return Err(GenError::Invalid(format!("số hộ mỗi xã phải từ 1 đến {}", 10 * HOUSEHOLDS_PER_COMMUNE)));
+    }
+    let density = households as f64 / HOUSEHOLDS_PER_COMMUNE as f64;
+    let (clans, organisations) =
+        ((CLANS_PER_COMMUNE as f64 * density).round() as u64, (ORGANISATIONS_PER_COMMUNE as f64 * density).round() as u64);
     let sizes = Sizes {
         households,
         clans,
@@ -334,16 +386,37 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
     }
     bar.enable_steady_tick(Duration::from_millis(250));
 
-    let mut progress = Progress { counts: BTreeMap::new(), started, bar };
-    let mut serials = Serials { block, next: HashMap::new() };
+    let mut progress = Progress { show_lines: opts.progress, counts: BTreeMap::new(), started, bar };
+    let mut serials = if opts.resume {
+        Serials::resume(block, &store.cccd_serials_in_block(block).await?)
+    } else {
+        Serials { block, next: HashMap::new() }
+    };
+    // A whole province's registries are committed together, with a marker, unless only some
+    // of its communes are generated.
+    let whole_provinces = opts.scale != Scale::Commune;
     let mut first_cccd = None;
     let mut villages_created = 0;
+    // The whole country loads without the registries' per-row foreign-key checks (PostgreSQL's
+    // advice for populating a database); they come back, checked over every row, at the end. A
+    // run interrupted before then leaves them off until `--resume` finishes.
+    let keys_suspended = opts.scale == Scale::National && store.suspend_registry_unit_keys().await?;
     for (province, communes) in &targets {
+        if done.contains(&province.code) {
+            progress.bar.inc(communes.len() as u64);
+            progress.say(&format!("Tỉnh {} ({}) đã xong ở lần chạy trước: bỏ qua.", province.name, province.code));
+            continue;
+        }
+        let province_started = Instant::now();
+        let rows_before = progress.total();
         let profile = Profile::of(&province.code);
         let natives = native_birth_codes(store, province).await?;
         let slot = birth_slot(&province.code);
+        // Villages first, each audited on its own: the province's registries then go in one
+        // transaction (on SQLite it holds the write lock). A resumed run keeps them.
+        let mut villages_of = Vec::with_capacity(communes.len());
+        let villages_started = Instant::now();
         for commune in communes {
-            progress.bar.set_message(format!("{} · {}", commune.name, progress.rate()));
             let mut villages = store.villages(commune.id, on).await?;
             if let Some(then) = opts.recorded_on {
                 villages.retain(|v| v.validity.contains(then));
@@ -355,44 +428,102 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
                     villages_created += 1;
                 }
             }
-            let ctx = CommuneCtx {
-                commune,
-                villages: &villages,
-                province_code: &province.code,
-                profile,
-                south: province.code.as_str() >= "48",
-                natives: &natives,
-                birth_slot: slot,
-                on: opts.recorded_on.unwrap_or(on),
-                until: on,
-                // Without --append the target has no households (checked above), so there is
-                // nothing to continue from; counting per commune would scan the growing tables.
-                existing: if opts.append {
-                    Existing::load(store, commune, on).await?
-                } else {
-                    Existing { commune_branch: Existing::has_commune_branch(store, commune, on).await?, ..Existing::default() }
-                },
+            villages_of.push(villages);
+        }
+        let villages_took = villages_started.elapsed();
+        // What each commune already holds, read before the province's transaction opens.
+        let mut jobs = Vec::with_capacity(communes.len());
+        for (commune, villages) in communes.iter().zip(villages_of) {
+            // Without --append the target has no households (checked above), so there is
+            // nothing to continue from; counting per commune would scan the growing tables.
+            let existing = if opts.append {
+                Existing::load(store, commune, on).await?
+            } else {
+                Existing { commune_branch: Existing::has_commune_branch(store, commune, on).await?, ..Existing::default() }
             };
-            let mut rng = Rng::for_unit(opts.seed, &commune.code);
-            let data = build_commune(&ctx, &sizes, &mut rng, &mut serials)?;
-            if first_cccd.is_none() {
-                first_cccd = data.citizens.first().and_then(|r| match r.values.get("cccd") {
-                    Some(Value::Text(s)) => Some(s.clone()),
-                    _ => None,
-                });
-            }
-            for (reg, records) in data.in_insert_order() {
-                // Records entered in the past start when they began (a member on joining, a
-                // fund entry in its posting's year and side of 01/07/2025), in batches by that day.
-                for (day, records) in entry_days(reg, records, opts.recorded_on, on) {
-                    for chunk in records.chunks(BATCH) {
-                        store.registry_bulk_insert(&actor, reg, chunk, day).await?;
-                        progress.add(reg.kind, chunk.len());
+            jobs.push((commune.clone(), villages, existing));
+        }
+        // One thread builds the communes in order (the CCCD numbering runs through them) while
+        // this task writes the one before: building and the engine's loading overlap on the
+        // two cores instead of taking turns.
+        let (sent, mut built) = tokio::sync::mpsc::channel::<Result<(UnitRow, CommuneData), GenError>>(1);
+        let builder = {
+            let (province_code, seed, recorded_on, sizes) = (province.code.clone(), opts.seed, opts.recorded_on, sizes.clone());
+            let mut serials = std::mem::take(&mut serials);
+            std::thread::spawn(move || {
+                for (commune, villages, existing) in jobs {
+                    let ctx = CommuneCtx {
+                        commune: &commune,
+                        villages: &villages,
+                        province_code: &province_code,
+                        profile,
+                        south: province_code.as_str() >= "48",
+                        natives: &natives,
+                        birth_slot: slot,
+                        on: recorded_on.unwrap_or(on),
+                        until: on,
+                        existing,
+                    };
+                    let mut rng = Rng::for_unit(seed, &commune.code);
+                    let data = build_commune(&ctx, &sizes, &mut rng, &mut serials);
+                    let failed = data.is_err();
+                    if sent.blocking_send(data.map(|d| (commune, d))).is_err() || failed {
+                        break;
                     }
                 }
+                serials
+            })
+        };
+        let mut session = store.bulk_session().await?;
+        let written: Result<(), GenError> = async {
+            while let Some(next) = built.recv().await {
+                let (commune, data) = next?;
+                progress.bar.set_message(format!("{} · {}", commune.name, progress.rate()));
+                if first_cccd.is_none() {
+                    first_cccd = data.citizens.first().and_then(|r| match r.values.get("cccd") {
+                        Some(Value::Text(s)) => Some(s.clone()),
+                        _ => None,
+                    });
+                }
+                for (reg, records) in data.into_insert_order() {
+                    // Records entered in the past start when they began (a member on joining, a
+                    // fund entry in its posting's year and side of 01/07/2025), in batches by that day.
+                    for (day, mut records) in entry_days(reg, records, opts.recorded_on, on) {
+                        while !records.is_empty() {
+                            let rest = records.split_off(records.len().min(BATCH));
+                            let n = session.insert(reg, std::mem::replace(&mut records, rest), day).await?;
+                            progress.add(reg.kind, n);
+                        }
+                    }
+                }
+                progress.bar.inc(1);
             }
-            progress.bar.inc(1);
+            Ok(())
         }
+        .await;
+        // The builder stops when the writer stops listening.
+        drop(built);
+        serials = builder.join().map_err(|_| GenError::Invalid("luồng tạo dữ liệu dừng bất thường".into()))?;
+        written?;
+        let marker = whole_provinces.then(|| (PROVINCE_DONE, province.code.clone()));
+        session.commit(&actor, marker).await?;
+        if whole_provinces {
+            progress.say(&format!(
+                "Tỉnh {} ({}): {} dòng trong {:.0} giây (tạo thôn {:.0} giây); từ đầu: {}.",
+                province.name,
+                province.code,
+                group_thousands(progress.total() - rows_before),
+                province_started.elapsed().as_secs_f64(),
+                villages_took.as_secs_f64(),
+                progress.rate()
+            ));
+        }
+    }
+    if keys_suspended {
+        let started = Instant::now();
+        progress.say("Đang tạo lại khóa ngoại của các sổ đến đơn vị hành chính (kiểm tra mọi dòng)…");
+        store.restore_registry_unit_keys().await?;
+        progress.say(&format!("Đã tạo lại khóa ngoại trong {:.0} giây.", started.elapsed().as_secs_f64()));
     }
     progress.bar.finish_and_clear();
     Ok(Summary {
@@ -409,9 +540,9 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
 /// entered from `recorded_on`, each member on the later of that day and joining, each fund
 /// entry on the first posting day of its batch (a year; 2025 before and after the reorganisation
 /// of 01/07/2025), so each counts in the units as they were then.
-fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>, on: Date) -> Vec<(Date, Vec<BulkRecord>)> {
+fn entry_days(reg: &Registry, records: Vec<BulkRecord>, recorded_on: Option<Date>, on: Date) -> Vec<(Date, Vec<BulkRecord>)> {
     let Some(first) = recorded_on else {
-        return vec![(on, records.to_vec())];
+        return vec![(on, records)];
     };
     let mut by_day: BTreeMap<Date, Vec<BulkRecord>> = BTreeMap::new();
     match reg.kind {
@@ -421,7 +552,7 @@ fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>,
                     Some(Value::Date(d)) => (*d).max(first),
                     _ => first,
                 };
-                by_day.entry(day).or_default().push(r.clone());
+                by_day.entry(day).or_default().push(r);
             }
         }
         RegistryKind::FundEntries => {
@@ -432,7 +563,7 @@ fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>,
                     Some(Value::Date(d)) => *d,
                     _ => first,
                 };
-                batches.entry((posted.year(), posted >= merger)).or_default().push(r.clone());
+                batches.entry((posted.year(), posted >= merger)).or_default().push(r);
             }
             for batch in batches.into_values() {
                 let day = batch
@@ -448,7 +579,7 @@ fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>,
             }
         }
         _ => {
-            by_day.insert(first, records.to_vec());
+            by_day.insert(first, records);
         }
     }
     by_day.into_iter().collect()
@@ -456,6 +587,34 @@ fn entry_days(reg: &Registry, records: &[BulkRecord], recorded_on: Option<Date>,
 
 async fn communes_of(store: &Store, province: &UnitRow, on: Date) -> Result<Vec<UnitRow>, StoreError> {
     Ok(store.children(province.id, on).await?.into_iter().filter(|u| u.kind == UnitKind::Commune).collect())
+}
+
+/// The audit action that marks a province whose registries were committed whole.
+const PROVINCE_DONE: &str = "gen.province_done";
+
+/// Provinces an earlier run committed whole, with that run's CCCD serial block.
+async fn finished_provinces(store: &Store) -> Result<Vec<(String, u32)>, GenError> {
+    let mut out = Vec::new();
+    let mut before_id = None;
+    loop {
+        let filter = AuditFilter { action: Some(PROVINCE_DONE.into()), before_id, limit: 500, ..AuditFilter::default() };
+        let page = store.audit(&filter, hoctap_store::today()).await?;
+        for e in &page {
+            if let Some(b) = block_of(&e.username) {
+                out.push((e.entity_id.clone(), b));
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == 500 => before_id = Some(last.id),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// The serial block in a generator run's audit signature.
+fn block_of(username: &str) -> Option<u32> {
+    username.split(ACTOR_PREFIX).nth(1).and_then(|rest| rest.trim_end_matches(')').parse::<u32>().ok())
 }
 
 /// The smallest CCCD serial block no earlier run used on this database (runs sign their
@@ -467,7 +626,7 @@ async fn free_block(store: &Store) -> Result<u32, GenError> {
         let filter = AuditFilter { action: Some("registry.bulk_insert".into()), before_id, limit: 500, ..AuditFilter::default() };
         let page = store.audit(&filter, hoctap_store::today()).await?;
         for e in &page {
-            if let Some(b) = e.username.split(ACTOR_PREFIX).nth(1).and_then(|rest| rest.trim_end_matches(')').parse::<u32>().ok()) {
+            if let Some(b) = block_of(&e.username) {
                 used.insert(b);
             }
         }
@@ -510,6 +669,8 @@ fn birth_slot(code: &str) -> usize {
 }
 
 struct Progress {
+    /// Print the per-province lines (the command line; not the demo or tests).
+    show_lines: bool,
     counts: BTreeMap<RegistryKind, u64>,
     started: Instant,
     bar: ProgressBar,
@@ -521,8 +682,23 @@ impl Progress {
         self.bar.tick();
     }
 
+    /// A line above the bar, or on stderr alone when there is no bar (not a terminal).
+    fn say(&self, line: &str) {
+        if self.bar.is_hidden() {
+            if self.show_lines {
+                eprintln!("{line}");
+            }
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
     fn rate(&self) -> String {
-        let total: u64 = self.counts.values().sum();
+        let total = self.total();
         format!(
             "{} dòng, {} dòng/giây",
             group_thousands(total),
@@ -532,6 +708,7 @@ impl Progress {
 }
 
 /// Per-commune figures of the chosen scale.
+#[derive(Clone)]
 struct Sizes {
     households: u64,
     clans: u64,
@@ -631,17 +808,17 @@ struct CommuneData {
 
 impl CommuneData {
     /// Referenced records before the records that refer to them.
-    fn in_insert_order(&self) -> [(&'static Registry, &[BulkRecord]); 9] {
+    fn into_insert_order(self) -> [(&'static Registry, Vec<BulkRecord>); 9] {
         [
-            (&CLANS, &self.clans),
-            (&ORGANISATIONS, &self.organisations),
-            (&LEARNING_CENTRES, &self.centres),
-            (&ASSOCIATION_BRANCHES, &self.branches),
-            (&HOUSEHOLDS, &self.households),
-            (&CITIZENS, &self.citizens),
-            (&CLAN_MEMBERS, &self.clan_members),
-            (&ASSOCIATION_MEMBERS, &self.members),
-            (&FUND_ENTRIES, &self.funds),
+            (&CLANS, self.clans),
+            (&ORGANISATIONS, self.organisations),
+            (&LEARNING_CENTRES, self.centres),
+            (&ASSOCIATION_BRANCHES, self.branches),
+            (&HOUSEHOLDS, self.households),
+            (&CITIZENS, self.citizens),
+            (&CLAN_MEMBERS, self.clan_members),
+            (&ASSOCIATION_MEMBERS, self.members),
+            (&FUND_ENTRIES, self.funds),
         ]
     }
 }
@@ -676,25 +853,34 @@ impl Person {
 }
 
 /// The CCCD serial counters of a run.
+#[derive(Default)]
 struct Serials {
     block: u32,
-    next: HashMap<(usize, i16, bool), u32>,
+    /// The next counter per CCCD prefix (birth province, century and sex, year), the prefix
+    /// read as a number.
+    next: HashMap<u32, u32>,
 }
 
 impl Serials {
+    /// Continues a run's numbering after the counters it already used (per prefix, the last).
+    fn resume(block: u32, used: &[(String, u32)]) -> Self {
+        let next = used.iter().filter_map(|(prefix, last)| Some((prefix.parse().ok()?, last + 1))).collect();
+        Self { block, next }
+    }
+
     /// A CCCD for a person born in `province` (index in BIRTH_PROVINCES) on `birth`.
     fn issue(&mut self, province: usize, birth: Date, sex: Sex) -> Result<String, GenError> {
-        let female = sex == Sex::Nu;
+        let century = hoctap_domain::registry::cccd::Cccd::century_sex_digit(birth.year(), sex);
+        let code = BIRTH_PROVINCES.get(province).map_or("001", |(c, _)| c);
+        let prefix = format!("{code}{century}{:02}", birth.year().rem_euclid(100));
         // Serials start at 1, as issued numbers do.
-        let counter = self.next.entry((province, birth.year(), female)).or_insert(1);
+        let counter = self.next.entry(prefix.parse().unwrap_or(0)).or_insert(1);
         if *counter >= SERIALS_PER_BLOCK {
             return Err(GenError::Invalid(format!("hết số thứ tự CCCD cho năm sinh {} trong một lần chạy", birth.year())));
         }
         let serial = self.block * SERIALS_PER_BLOCK + *counter;
         *counter += 1;
-        let century = hoctap_domain::registry::cccd::Cccd::century_sex_digit(birth.year(), sex);
-        let code = BIRTH_PROVINCES.get(province).map_or("001", |(c, _)| c);
-        Ok(format!("{code}{century}{:02}{serial:06}", birth.year().rem_euclid(100)))
+        Ok(format!("{prefix}{serial:06}"))
     }
 }
 

@@ -11,6 +11,7 @@ use hoctap_domain::registry::def::{
     REGISTRIES, Registry, RegistryKind, Value, check_record, key_of, parse_typed_value,
 };
 use hoctap_domain::registry::person::Sex;
+use hoctap_domain::unit::UnitKind;
 use hoctap_store::{Engine, RegistryQuery, RegistryRecord, Store, today};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -170,5 +171,91 @@ async fn commune_scale_is_valid_deterministic_and_not_generated_twice(engine: En
     assert_eq!(by_kind[&RegistryKind::Households].len(), 2_000);
     assert_eq!(by_kind[&RegistryKind::LearningCentres].len(), 1);
     other.close().await;
+    store.close().await;
+}
+
+per_engine!(an_interrupted_run_leaves_whole_provinces_and_resumes_after_them);
+/// Province by province (`--scale national` works the same way over the 34): each province's
+/// registries commit together with a marker, so a run that fails inside a province leaves it
+/// empty, and `--resume` skips the finished ones and numbers CCCDs on after them.
+async fn an_interrupted_run_leaves_whole_provinces_and_resumes_after_them(engine: Engine) {
+    let store = fresh_store(engine).await;
+    let lang_son = store.unit_by_code("20", today()).await.unwrap();
+    let cao_bang = store.unit_by_code("04", today()).await.unwrap();
+    let light = |provinces: &[&str]| Options {
+        provinces: provinces.iter().map(|p| p.to_string()).collect(),
+        households_per_commune: Some(3),
+        villages_per_commune: 1,
+        ..Options::new(Scale::Province, 11)
+    };
+    let first = generate(&store, &light(&["20"])).await.unwrap();
+    let lang_son_households = store.registry_count(&HOUSEHOLDS, Some(lang_son.id), today()).await.unwrap();
+    assert!(lang_son_households > 100, "{engine:?}: {lang_son_households}");
+    assert_eq!(first.rows_of(RegistryKind::Households) as i64, lang_son_households);
+
+    // Without --resume a second run is refused and told about it.
+    match generate(&store, &light(&["20", "04"])).await {
+        Err(GenError::AlreadyGenerated(msg)) => assert!(msg.contains("--resume"), "{msg}"),
+        other => panic!("{engine:?}: {other:?}"),
+    }
+    // The learning centre code Cao Bằng's last commune would get is already taken: the run
+    // fails inside Cao Bằng, after writing most of it in its transaction.
+    let last = store.children(cao_bang.id, today()).await.unwrap().into_iter().filter(|u| u.kind == UnitKind::Commune).last().unwrap();
+    let taken = format!("TT-{}", last.code);
+    store
+        .exec_raw(&format!(
+            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, valid_from, valid_to, created_at, updated_at) \
+             VALUES ({}, '04', 'x', '{taken}', '2020-01-01', '9999-12-31', 'x', 'x')",
+            last.id
+        ))
+        .await
+        .unwrap();
+    let failed = generate(&store, &Options { resume: true, ..light(&["20", "04"]) }).await;
+    assert!(failed.is_err(), "{engine:?}: the taken code must stop the run");
+    assert_eq!(store.registry_count(&HOUSEHOLDS, Some(cao_bang.id), today()).await.unwrap(), 0, "{engine:?}: Cao Bằng rolled back");
+    assert_eq!(store.registry_count(&CITIZENS, Some(cao_bang.id), today()).await.unwrap(), 0);
+    assert_eq!(store.registry_count(&HOUSEHOLDS, Some(lang_son.id), today()).await.unwrap(), lang_son_households);
+
+    // The centre is removed; the resumed run skips Lạng Sơn and finishes Cao Bằng in the same
+    // serial block, continuing its numbering (a clash would break the unique CCCD index).
+    store.exec_raw(&format!("DELETE FROM reg_learning_centres WHERE code = '{taken}'")).await.unwrap();
+    let resumed = generate(&store, &Options { resume: true, ..light(&["20", "04"]) }).await.unwrap();
+    assert_eq!(resumed.block, first.block);
+    assert_eq!(store.registry_count(&HOUSEHOLDS, Some(lang_son.id), today()).await.unwrap(), lang_son_households);
+    let cao_bang_households = store.registry_count(&HOUSEHOLDS, Some(cao_bang.id), today()).await.unwrap();
+    assert_eq!(resumed.rows_of(RegistryKind::Households) as i64, cao_bang_households);
+    assert!(cao_bang_households > 100);
+    let distinct = store.scalar_i64("SELECT COUNT(DISTINCT cccd) FROM reg_citizens").await.unwrap();
+    let total = store.scalar_i64("SELECT COUNT(*) FROM reg_citizens").await.unwrap();
+    assert_eq!(distinct, total);
+    // Both born in Lạng Sơn's slots: Cao Bằng's migrants from Lạng Sơn numbered after its own.
+    let serial_block = store.scalar_i64(&format!("SELECT COUNT(*) FROM reg_citizens WHERE substr(cccd, 7, 1) <> '{}'", first.block)).await;
+    assert_eq!(serial_block.unwrap(), 0);
+    check_commune(&store, last.id).await;
+
+    // The national load's foreign keys to the units: dropped and re-created, both idempotent
+    // (PostgreSQL; SQLite has nothing to drop), and a row of a unit that does not exist stops
+    // the re-creation, naming the registry.
+    let unit_keys = "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND conname LIKE 'reg%unit_id_fkey'";
+    let suspended = store.suspend_registry_unit_keys().await.unwrap();
+    assert_eq!(suspended, engine == Engine::Postgres);
+    assert!(store.suspend_registry_unit_keys().await.is_ok());
+    if suspended {
+        assert_eq!(store.scalar_i64(unit_keys).await.unwrap(), 0);
+        let first_unit = store.scalar_i64("SELECT unit_id FROM reg_households ORDER BY id LIMIT 1").await.unwrap();
+        store.exec_raw("UPDATE reg_households SET unit_id = 987654321 WHERE id = (SELECT MIN(id) FROM reg_households)").await.unwrap();
+        let refused = store.restore_registry_unit_keys().await.unwrap_err().to_string();
+        assert!(refused.contains("Hộ gia đình"), "{refused}");
+        store.exec_raw(&format!("UPDATE reg_households SET unit_id = {first_unit} WHERE unit_id = 987654321")).await.unwrap();
+    }
+    store.restore_registry_unit_keys().await.unwrap();
+    store.restore_registry_unit_keys().await.unwrap();
+    if suspended {
+        assert_eq!(store.scalar_i64(unit_keys).await.unwrap(), 9);
+    }
+
+    // Nothing is left to resume into: a further --resume adds nothing.
+    let again = generate(&store, &Options { resume: true, ..light(&["20", "04"]) }).await.unwrap();
+    assert_eq!(again.total_rows(), 0);
     store.close().await;
 }

@@ -176,39 +176,94 @@ pub struct BulkRecord {
     pub province_code: String,
 }
 
+/// Generated records written in one transaction across many batches (`hoctap gen` writes a
+/// whole province in one, so an interrupted run leaves each province complete or absent and
+/// can resume at the first absent one). Without per-row checks: the records must already be
+/// valid. The counters move in the same transaction; the audit log gets one entry per
+/// registry at commit, with the rows written, and the caller's own entry if it gives one.
+pub struct BulkSession {
+    tx: crate::db::Held,
+    /// Rows written per registry (slug), in first-written order.
+    written: Vec<(&'static str, usize)>,
+}
+
 impl Store {
-    /// Inserts many records at once with multi-row statements, in the caller's batches,
-    /// without per-row checks: for generated data (`hoctap gen`) and benchmarks only. The
-    /// records must already be valid; the audit log gets one entry per call.
+    /// Opens a bulk session (on SQLite it holds the write lock until commit or drop).
+    pub async fn bulk_session(&self) -> Result<BulkSession> {
+        Ok(BulkSession { tx: self.begin().await?, written: Vec::new() })
+    }
+
+    /// Inserts many records at once, in one transaction of their own, with one audit entry:
+    /// [`BulkSession`] for a single batch.
     pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
-        let mut tx = self.begin().await?;
-        let rows: Vec<(Values, Placement)> = records
-            .iter()
+        let mut session = self.bulk_session().await?;
+        let n = session.insert(reg, records.to_vec(), on).await?;
+        session.commit(actor, None).await?;
+        Ok(n)
+    }
+
+    /// The highest serial counter used so far by CCCDs of serial block `block` (the 7th digit),
+    /// per 6-digit prefix (birth province, century and sex, year of birth): where a resumed
+    /// `hoctap gen` run continues numbering. One pass over the CCCDs.
+    pub async fn cccd_serials_in_block(&self, block: u32) -> Result<Vec<(String, u32)>> {
+        let rows = crate::db::query(
+            "SELECT substr(cccd, 1, 6) AS prefix, MAX(substr(cccd, 8, 5)) AS last FROM reg_citizens \
+             WHERE length(cccd) = 12 AND substr(cccd, 7, 1) = $1 GROUP BY substr(cccd, 1, 6)",
+        )
+        .bind(block.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
             .map(|r| {
-                (
-                    r.values.clone(),
-                    Placement { unit_ids: r.unit_ids.clone(), scope_unit: r.scope_unit, province_code: r.province_code.clone() },
-                )
+                let prefix: String = r.try_get("prefix")?;
+                let last: String = r.try_get("last")?;
+                let last = last.parse().map_err(|_| StoreError::Corrupt(format!("số CCCD có phần thứ tự lạ: {prefix}…")))?;
+                Ok((prefix, last))
+            })
+            .collect()
+    }
+}
+
+impl BulkSession {
+    /// Writes records of one registry (each engine its bulk way) and their counters.
+    pub async fn insert(&mut self, reg: &Registry, records: Vec<BulkRecord>, on: Date) -> Result<usize> {
+        let n = records.len();
+        let mut deltas = Vec::new();
+        let rows: Vec<(Values, Placement)> = records
+            .into_iter()
+            .map(|r| {
+                deltas.extend(crate::stats::change_deltas(reg, None, Some((r.scope_unit, &r.values)), on));
+                (r.values, Placement { unit_ids: r.unit_ids, scope_unit: r.scope_unit, province_code: r.province_code })
             })
             .collect();
-        let deltas: Vec<_> =
-            rows.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
-        insert_many(&mut tx, reg, rows, on).await?;
-        crate::stats::add_deltas(&mut tx, &deltas).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
+        insert_many(&mut self.tx, reg, rows, on).await?;
+        crate::stats::add_deltas(&mut self.tx, &deltas).await?;
+        match self.written.iter_mut().find(|(slug, _)| *slug == reg.slug) {
+            Some((_, total)) => *total += n,
+            None => self.written.push((reg.slug, n)),
+        }
+        Ok(n)
+    }
+
+    /// Commits: one `registry.bulk_insert` audit entry per registry written, then `done` (an
+    /// action and the entity's id, e.g. a generated province), if given.
+    pub async fn commit(mut self, actor: &Actor, done: Option<(&str, String)>) -> Result<()> {
+        for (slug, n) in std::mem::take(&mut self.written) {
+            let entry = AuditEntry {
                 unit_id: actor.unit_id,
                 action: "registry.bulk_insert",
-                entity: reg.slug,
-                entity_id: format!("{} dòng", records.len()),
+                entity: slug,
+                entity_id: format!("{n} dòng"),
                 before: None,
                 after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(records.len())
+            };
+            record(&mut self.tx, actor, entry).await?;
+        }
+        if let Some((action, entity_id)) = done {
+            let entry = AuditEntry { unit_id: actor.unit_id, action, entity: "gen", entity_id, before: None, after: None };
+            record(&mut self.tx, actor, entry).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
     }
 }

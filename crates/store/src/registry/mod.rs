@@ -22,7 +22,7 @@ mod import;
 mod place;
 mod sql;
 
-pub use bulk::BulkRecord;
+pub use bulk::{BulkRecord, BulkSession};
 use place::*;
 pub(crate) use place::{UnitCache, place};
 use sql::*;
