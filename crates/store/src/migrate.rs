@@ -34,6 +34,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0060_learning_figures", include_str!("../migrations/sqlite/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/sqlite/0075_read_indexes.sql")),
     ("0080_read_paths", include_str!("../migrations/sqlite/0080_read_paths.sql")),
+    ("0085_slim_registries", include_str!("../migrations/sqlite/0085_slim_registries.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -65,6 +66,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0060_learning_figures", include_str!("../migrations/postgres/0060_learning_figures.sql")),
     ("0075_read_indexes", include_str!("../migrations/postgres/0075_read_indexes.sql")),
     ("0080_read_paths", include_str!("../migrations/postgres/0080_read_paths.sql")),
+    ("0085_slim_registries", include_str!("../migrations/postgres/0085_slim_registries.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

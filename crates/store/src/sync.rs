@@ -81,7 +81,7 @@ async fn begin_change(store: &Store, key: &str) -> Result<Held> {
 /// Takes the record's row lock (PostgreSQL; SQLite holds the write lock already), then refuses
 /// a change based on another version than the current one.
 async fn check_version(conn: &mut Conn, table: &str, id: i64, entity: &str, base: Option<i64>) -> Result<()> {
-    let sql = format!("UPDATE {table} SET updated_at = updated_at WHERE id = $1");
+    let sql = format!("UPDATE {table} SET id = id WHERE id = $1");
     crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *conn).await?;
     let current = version_in(conn, entity, &id.to_string()).await?;
     match base {

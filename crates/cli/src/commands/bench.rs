@@ -39,6 +39,8 @@ pub enum Cmd {
     },
     /// Trang tổng hợp (cả nước, tỉnh, xã) dưới tải; ghi → hiển thị; bộ nhớ máy chủ; so với đếm trực tiếp.
     Dashboard(super::bench_dashboard::Args),
+    /// Cơ sở dữ liệu cả nước đã tạo (`gen --scale national`): trang tổng hợp và tìm công dân theo tên trong xã, tỉnh dưới tải (p50, p95).
+    National(super::bench_national::Args),
     /// Mọi trang đọc khi đã đăng nhập (dữ liệu mẫu) dưới tải wrk -t2 -c32, cạnh một máy chủ axum trần "hello".
     Pages(super::bench_pages::Args),
     /// Máy chủ axum trần trả lời "hello" (mốc so sánh của `bench pages`).
@@ -95,6 +97,7 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Cmd::Bulk(a) => super::bench_bulk::run(a).await,
         Cmd::Learning(a) => super::bench_learning::run(a).await,
         Cmd::Public(a) => super::bench_public::run(a).await,
+        Cmd::National(a) => super::bench_national::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
             let login = client
@@ -303,13 +306,12 @@ const STAGING: &str =
 
 fn floor_insert() -> String {
     let today = hoctap_store::today();
-    let now = jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default();
     format!(
         "INSERT INTO reg_citizens (cccd, full_name, birth_date, sex, ethnicity, occupation_group, village, unit_id, province_code, search_key, \
-         valid_from, valid_to, created_at, updated_at) \
+         valid_from, valid_to) \
          SELECT s.cccd, s.full_name, substr(s.birth, 7, 4) || '-' || substr(s.birth, 4, 2) || '-' || substr(s.birth, 1, 2), \
          CASE s.sex WHEN 'Nữ' THEN 'nu' ELSE 'nam' END, s.ethnicity, s.grp, u.id, u.id, u.province_code, lower(s.cccd || ' ' || s.full_name), \
-         '{today}', '9999-12-31', '{now}', '{now}' FROM staging s JOIN units u ON u.code = s.village AND u.valid_to = '9999-12-31';"
+         '{today}', '9999-12-31' FROM staging s JOIN units u ON u.code = s.village AND u.valid_to = '9999-12-31';"
     )
 }
 

@@ -65,8 +65,8 @@ async fn build(store: &Store, posts: u32) -> Result<(i64, i64), Box<dyn std::err
     // area" section reads their public programme).
     store
         .exec_raw(&format!(
-            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, name, commune, uses_it, valid_from, valid_to, created_at, updated_at) \
-             SELECT u.id, u.province_code, 'tt-' || u.code, 'TT-' || u.code, 'Trung tâm học tập cộng đồng ' || u.name, u.id, 1, '{today}', '9999-12-31', '{now}', '{now}' \
+            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, name, commune, uses_it, valid_from, valid_to) \
+             SELECT u.id, u.province_code, 'tt-' || u.code, 'TT-' || u.code, 'Trung tâm học tập cộng đồng ' || u.name, u.id, 1, '{today}', '9999-12-31' \
              FROM units u WHERE u.kind = 'commune' AND u.valid_from <= '{today}' AND u.valid_to > '{today}'"
         ))
         .await?;

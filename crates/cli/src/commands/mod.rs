@@ -5,6 +5,7 @@ pub mod bench_bulk;
 pub mod bench_common;
 pub mod bench_dashboard;
 pub mod bench_learning;
+pub mod bench_national;
 pub mod bench_pages;
 pub mod bench_public;
 pub mod bench_uploads;

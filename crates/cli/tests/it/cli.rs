@@ -200,11 +200,11 @@ async fn a_large_first_import_keeps_every_key_index_and_counter(engine: Engine) 
     assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
 
     // The unique key and the foreign key hold again, and both indexes are back.
-    let copy = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at) \
-                SELECT unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at FROM reg_citizens WHERE cccd = '020040000000'";
+    let copy = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to) \
+                SELECT unit_id, province_code, search_key, cccd, valid_from, valid_to FROM reg_citizens WHERE cccd = '020040000000'";
     assert!(store.exec_raw(copy).await.is_err(), "{engine:?}: a second row with the same CCCD must be refused");
-    let orphan = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to, created_at, updated_at) \
-                  VALUES (-7, '20', 'x', '020999999999', '2026-01-01', '9999-12-31', 'x', 'x')";
+    let orphan = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to) \
+                  VALUES (-7, '20', 'x', '020999999999', '2026-01-01', '9999-12-31')";
     assert!(store.exec_raw(orphan).await.is_err(), "{engine:?}: a row of no unit must be refused");
     for index in ["reg_citizens_unit", "reg_citizens_household"] {
         store.exec_raw(&format!("DROP INDEX {index}")).await.unwrap_or_else(|e| panic!("{engine:?}: index {index} missing: {e}"));

@@ -204,8 +204,8 @@ async fn an_interrupted_run_leaves_whole_provinces_and_resumes_after_them(engine
     let taken = format!("TT-{}", last.code);
     store
         .exec_raw(&format!(
-            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, valid_from, valid_to, created_at, updated_at) \
-             VALUES ({}, '04', 'x', '{taken}', '2020-01-01', '9999-12-31', 'x', 'x')",
+            "INSERT INTO reg_learning_centres (unit_id, province_code, search_key, code, valid_from, valid_to) \
+             VALUES ({}, '04', 'x', '{taken}', '2020-01-01', '9999-12-31')",
             last.id
         ))
         .await

@@ -22,13 +22,13 @@ pub(crate) enum NewRows {
 
 /// The columns every new record gets, in order: the fields, then these.
 fn target(reg: &Registry) -> String {
-    format!("{} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at)", reg.table, columns(reg))
+    format!("{} ({}, unit_id, province_code, search_key, valid_from, valid_to)", reg.table, columns(reg))
 }
 
-/// Encodes new records for `engine` (validity from `on`, created and updated `now`).
-pub(crate) fn encode(engine: Engine, reg: &Registry, records: Vec<(Values, Placement)>, on: Date, now: &str) -> NewRows {
+/// Encodes new records for `engine` (validity from `on`).
+pub(crate) fn encode(engine: Engine, reg: &Registry, records: Vec<(Values, Placement)>, on: Date) -> NewRows {
     match engine {
-        Engine::Postgres => encode_copy(reg, &records, on, now),
+        Engine::Postgres => encode_copy(reg, &records, on),
         Engine::Sqlite => NewRows::Bound { rows: records.into_iter().map(|(values, p)| bound_row(reg, values, p)).collect() },
     }
 }
@@ -50,10 +50,10 @@ fn copy_text(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn encode_copy(reg: &Registry, records: &[(Values, Placement)], on: Date, now: &str) -> NewRows {
-    // The same four trailing columns on every line.
+fn encode_copy(reg: &Registry, records: &[(Values, Placement)], on: Date) -> NewRows {
+    // The same two trailing columns on every line.
     let mut tail = Vec::new();
-    for s in [date_text(on), date_text(OPEN_END), now.to_string(), now.to_string()] {
+    for s in [date_text(on), date_text(OPEN_END)] {
         tail.push(b'\t');
         copy_text(&mut tail, &s);
     }
@@ -119,7 +119,7 @@ fn literal(s: &str) -> String {
 }
 
 /// Writes encoded new records on the engine they were encoded for.
-pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Date, now: &str) -> Result<()> {
+pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Date) -> Result<()> {
     match rows {
         NewRows::Copy { lines, rows } => {
             if rows == 0 {
@@ -134,7 +134,7 @@ pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Da
         }
         NewRows::Bound { rows } => {
             let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
-            let constants = [date_text(on), date_text(OPEN_END), now.to_string(), now.to_string()].map(|s| literal(&s)).join(", ");
+            let constants = [date_text(on), date_text(OPEN_END)].map(|s| literal(&s)).join(", ");
             let one = format!("({}, {constants})", vec!["?"; width].join(", "));
             let per_statement = (SQLITE_MAX_PARAMS / width.max(1)).clamp(1, super::IMPORT_CHUNK);
             let mut rows = rows.into_iter().peekable();
@@ -155,12 +155,11 @@ pub(crate) async fn write(conn: &mut Conn, reg: &Registry, rows: NewRows, on: Da
 /// Inserts new records, each engine its bulk way (a new record has no past versions, so
 /// nothing goes to the history table).
 pub(super) async fn insert_many(conn: &mut Conn, reg: &Registry, rows: Vec<(Values, Placement)>, on: Date) -> Result<()> {
-    let now = now_text();
     let engine = conn.engine();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<(Values, Placement)> = rows.by_ref().take(IMPORT_CHUNK).collect();
-        bulk::write(conn, reg, bulk::encode(engine, reg, chunk, on, &now), on, &now).await?;
+        bulk::write(conn, reg, bulk::encode(engine, reg, chunk, on), on).await?;
     }
     Ok(())
 }

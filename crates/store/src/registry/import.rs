@@ -78,12 +78,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .is_none();
-        // One timestamp for the whole import: its rows were all created in one transaction.
-        let now = now_text();
         let mut run = ImportRun {
             reg,
             engine: self.engine(),
-            now: now.clone(),
             opts,
             fresh,
             report: RegistryImportReport {
@@ -125,7 +122,7 @@ impl Store {
             // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
             // server) while this task parses the next one and, when the cache holds every unit
             // it needs, decides it.
-            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on, &now), async {
+            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
                 let c = next_chunk(&mut chunks, &mut failed).await?;
                 Some(run.prepare_offline(parse_chunk(reg, c, opts.on)))
             });
@@ -240,8 +237,6 @@ pub(super) fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>, today: Date) ->
 pub(super) struct ImportRun<'a> {
     reg: &'a Registry,
     engine: crate::Engine,
-    /// When the import's records are created.
-    now: String,
     opts: ImportOptions,
     /// The registry held no record when the import began.
     fresh: bool,
@@ -375,7 +370,7 @@ impl ImportRun<'_> {
         if out.write && !creates.is_empty() {
             out.deltas =
                 creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
-            out.new_rows = Some(bulk::encode(self.engine, reg, creates, on, &self.now));
+            out.new_rows = Some(bulk::encode(self.engine, reg, creates, on));
         }
         out
     }
@@ -468,12 +463,12 @@ impl ImportRun<'_> {
 impl DecidedChunk {
     /// Writes the chunk's new records, updates (keeping the versions they replace) and
     /// counter changes, when it is to be written.
-    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date, now: &str) -> Result<()> {
+    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
         if !self.write {
             return Ok(());
         }
         if let Some(rows) = self.new_rows {
-            bulk::write(tx, reg, rows, on, now).await?;
+            bulk::write(tx, reg, rows, on).await?;
         }
         let mut deltas = self.deltas;
         for (before, values, placement) in &self.updates {

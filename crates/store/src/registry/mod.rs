@@ -361,8 +361,8 @@ impl Store {
             return Err(StoreError::invalid("valid_to", "ngày kết thúc phải sau ngày ghi sổ và bản ghi phải còn hiệu lực"));
         }
         let mut tx = self.begin().await?;
-        let sql = format!("UPDATE {} SET valid_to = $1, updated_at = $2 WHERE id = $3", reg.table);
-        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(now_text()).bind(id).execute(&mut *tx).await?;
+        let sql = format!("UPDATE {} SET valid_to = $1 WHERE id = $2", reg.table);
+        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).execute(&mut *tx).await?;
         let started = current_version_start(&mut tx, reg, &before).await?;
         crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on))
             .await?;

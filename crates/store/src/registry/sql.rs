@@ -165,22 +165,19 @@ pub(super) fn bind_values<'q>(mut q: crate::db::Query<'q>, reg: &Registry, value
 /// Inserts one new record (the same columns as [`insert_many`]).
 pub(crate) async fn insert(conn: &mut Conn, reg: &Registry, values: &Values, p: &Placement, on: Date) -> Result<i64> {
     let n = reg.fields.len();
-    let params: Vec<String> = (1..=n + 7).map(|i| format!("${i}")).collect();
+    let params: Vec<String> = (1..=n + 5).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to, created_at, updated_at) VALUES ({}) RETURNING id",
+        "INSERT INTO {} ({}, unit_id, province_code, search_key, valid_from, valid_to) VALUES ({}) RETURNING id",
         reg.table,
         columns(reg),
         params.join(", ")
     );
-    let now = now_text();
     let row = bind_values(crate::db::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
         .bind(p.scope_unit)
         .bind(p.province_code.clone())
         .bind(search_key(reg, values))
         .bind(date_text(on))
         .bind(date_text(OPEN_END))
-        .bind(now.clone())
-        .bind(now)
         .fetch_one(&mut *conn)
         .await?;
     row.i64("id")
@@ -190,20 +187,18 @@ pub(super) async fn update_row(conn: &mut Conn, reg: &Registry, id: i64, values:
     let sets: Vec<String> = reg.fields.iter().enumerate().map(|(i, f)| format!("{} = ${}", f.column, i + 1)).collect();
     let n = reg.fields.len();
     let sql = format!(
-        "UPDATE {} SET {}, unit_id = ${}, province_code = ${}, search_key = ${}, updated_at = ${} WHERE id = ${}",
+        "UPDATE {} SET {}, unit_id = ${}, province_code = ${}, search_key = ${} WHERE id = ${}",
         reg.table,
         sets.join(", "),
         n + 1,
         n + 2,
         n + 3,
-        n + 4,
-        n + 5
+        n + 4
     );
     bind_values(crate::db::query(sqlx::AssertSqlSafe(sql)), reg, values, p)
         .bind(p.scope_unit)
         .bind(p.province_code.clone())
         .bind(search_key(reg, values))
-        .bind(now_text())
         .bind(id)
         .execute(&mut *conn)
         .await?;
