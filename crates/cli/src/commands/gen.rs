@@ -86,7 +86,7 @@ const ACTOR_PREFIX: &str = "hoctap gen, khối CCCD ";
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
-    /// Cả nước: 34 tỉnh, 3.321 xã (~100 triệu công dân; cần ~100 GB và nhiều giờ).
+    /// Cả nước: 34 tỉnh, 3.321 xã (~100 triệu công dân; PostgreSQL: ~49 GB, ~40 phút).
     National,
     /// Một tỉnh (mặc định tỉnh mẫu 20 Lạng Sơn).
     Province,
@@ -222,7 +222,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if a.scale == Scale::National {
         eprintln!(
             "Cảnh báo: quy mô cả nước tạo ~{} triệu công dân, ~{} triệu hộ và ~{} nghìn thôn (mỗi thôn ghi một lần, có nhật ký); \
-             cần khoảng 100 GB đĩa và nhiều giờ.",
+             trên PostgreSQL cần khoảng 49 GB đĩa (chưa kể WAL và bản sao lưu) và khoảng 40 phút trên máy 2 lõi.",
             NATIONAL_CITIZENS / 1_000_000,
             NATIONAL_HOUSEHOLDS / 1_000_000,
             NATIONAL_VILLAGES / 1_000
