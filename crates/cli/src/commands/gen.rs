@@ -1,5 +1,5 @@
 //! `hoctap gen`: consistent synthetic registries on the real administrative units, written
-//! straight into the database in bulk (`Store::registry_bulk_insert`), for benchmarks and
+//! straight into the database in bulk (`Store::bulk_session`), for benchmarks and
 //! demos (DESIGN §4).
 //!
 //! Scales, all derived from the national totals of DESIGN §4 divided per commune:
@@ -9,11 +9,14 @@
 //! - `commune`: the first commune of the province at a reduced density (~1,000 households,
 //!   ~3,700 citizens), for tests and demos.
 //!
-//! The generator works commune by commune: one commune's records are built in memory,
-//! written in batches of [`BATCH`] records (one transaction and one audit entry per batch),
-//! then dropped, so memory stays bounded at national scale. Villages are created first through
-//! the audited `Store::create_village` for communes that have none; communes that already
-//! have villages keep theirs.
+//! The generator works commune by commune: one commune's records are built in memory on a
+//! thread of their own while the previous commune is written, in batches of [`BATCH`] records,
+//! then dropped, so memory stays bounded at national scale. A province's registries are written
+//! in one transaction (`Store::bulk_session`) that ends with a `gen.province_done` audit entry,
+//! so an interrupted run leaves whole provinces and `--resume` continues after them. Villages
+//! are created first, before the province's transaction, through the audited
+//! `Store::create_village` for communes that have none; communes that already have villages
+//! keep theirs.
 //!
 //! Every value is valid by the domain's own parsers (names, codes, CCCDs consistent with
 //! birth year and sex, coded lists); the integration test re-reads everything through them.
@@ -69,7 +72,7 @@ pub const NATIONAL_MEMBER_SHARE: f64 = 0.04;
 const FUND_YEARS: i16 = 3;
 const NATIONAL_FUND_YEARS: i16 = 1;
 
-/// Records per `registry_bulk_insert` call (one transaction, one audit entry).
+/// Records per `BulkSession::insert` call (one `COPY` or multi-row statements).
 pub const BATCH: usize = 10_000;
 
 /// Share of people whose birth was registered in another province (migrants).

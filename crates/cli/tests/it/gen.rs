@@ -200,7 +200,7 @@ async fn an_interrupted_run_leaves_whole_provinces_and_resumes_after_them(engine
     }
     // The learning centre code Cao Bằng's last commune would get is already taken: the run
     // fails inside Cao Bằng, after writing most of it in its transaction.
-    let last = store.children(cao_bang.id, today()).await.unwrap().into_iter().filter(|u| u.kind == UnitKind::Commune).last().unwrap();
+    let last = store.children(cao_bang.id, today()).await.unwrap().into_iter().rfind(|u| u.kind == UnitKind::Commune).unwrap();
     let taken = format!("TT-{}", last.code);
     store
         .exec_raw(&format!(
