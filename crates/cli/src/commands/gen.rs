@@ -338,16 +338,15 @@ pub async fn generate(store: &Store, opts: &Options) -> Result<Summary, GenError
         ));
     }
     if !opts.append && !opts.resume {
-        let existing = match scope {
-            Some(_) => store.registry_count(&HOUSEHOLDS, scope, on).await?,
-            None if opts.scale == Scale::National => store.registry_count(&HOUSEHOLDS, None, on).await?,
-            None => {
-                let mut n = 0;
-                for (p, _) in &targets {
-                    n += store.registry_count(&HOUSEHOLDS, Some(p.id), on).await?;
-                }
-                n
+        // Several provinces have no single scope: their households are counted one by one.
+        let existing = if scope.is_some() || opts.scale == Scale::National {
+            store.registry_count(&HOUSEHOLDS, scope, on).await?
+        } else {
+            let mut n = 0;
+            for (p, _) in &targets {
+                n += store.registry_count(&HOUSEHOLDS, Some(p.id), on).await?;
             }
+            n
         };
         if existing > 0 {
             let resume =
@@ -597,16 +596,18 @@ const PROVINCE_DONE: &str = "gen.province_done";
 
 /// Provinces an earlier run committed whole, with that run's CCCD serial block.
 async fn finished_provinces(store: &Store) -> Result<Vec<(String, u32)>, GenError> {
+    runs_entries(store, PROVINCE_DONE).await
+}
+
+/// The generator runs' audit entries of `action`, newest first, page by page: each entry's id
+/// and the serial block of the run that wrote it.
+async fn runs_entries(store: &Store, action: &str) -> Result<Vec<(String, u32)>, GenError> {
     let mut out = Vec::new();
     let mut before_id = None;
     loop {
-        let filter = AuditFilter { action: Some(PROVINCE_DONE.into()), before_id, limit: 500, ..AuditFilter::default() };
+        let filter = AuditFilter { action: Some(action.into()), before_id, limit: 500, ..AuditFilter::default() };
         let page = store.audit(&filter, hoctap_store::today()).await?;
-        for e in &page {
-            if let Some(b) = block_of(&e.username) {
-                out.push((e.entity_id.clone(), b));
-            }
-        }
+        out.extend(page.iter().filter_map(|e| Some((e.entity_id.clone(), block_of(&e.username)?))));
         match page.last() {
             Some(last) if page.len() == 500 => before_id = Some(last.id),
             _ => break,
@@ -623,21 +624,7 @@ fn block_of(username: &str) -> Option<u32> {
 /// The smallest CCCD serial block no earlier run used on this database (runs sign their
 /// audit entries with their block).
 async fn free_block(store: &Store) -> Result<u32, GenError> {
-    let mut used = BTreeSet::new();
-    let mut before_id = None;
-    loop {
-        let filter = AuditFilter { action: Some("registry.bulk_insert".into()), before_id, limit: 500, ..AuditFilter::default() };
-        let page = store.audit(&filter, hoctap_store::today()).await?;
-        for e in &page {
-            if let Some(b) = block_of(&e.username) {
-                used.insert(b);
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == 500 => before_id = Some(last.id),
-            _ => break,
-        }
-    }
+    let used: BTreeSet<u32> = runs_entries(store, "registry.bulk_insert").await?.into_iter().map(|(_, b)| b).collect();
     (0..10).find(|b| !used.contains(b)).ok_or_else(|| {
         GenError::Invalid(
             "đã chạy hoctap gen 10 lần trên cơ sở dữ liệu này: hết khối số CCCD không trùng; hãy dùng một cơ sở dữ liệu mới".into(),
