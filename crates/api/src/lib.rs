@@ -821,15 +821,16 @@ async fn registry_import(
 
 async fn registry_export_csv(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
     let reg = hoctap_app::registries::registry_of(&slug)?;
-    let rows = hoctap_app::registries::export_rows(&state.store, &u, reg, "csv").await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], hoctap_docs::registry_xlsx::csv(reg, &rows)).into_response())
+    let file = hoctap_app::registries::export_file(&state.store, &u, reg, hoctap_app::registries::ExportFormat::Csv).await?;
+    let name = hoctap_docs::registry_xlsx::file_name(reg, &u.user.unit_code, "csv");
+    Ok(hoctap_http::files::download_file(file, "text/csv; charset=utf-8", &name))
 }
 
 async fn registry_export_xlsx(State(state): State<AppState>, ApiUser(u): ApiUser, Path(slug): Path<String>) -> ApiResult<Response> {
     let reg = hoctap_app::registries::registry_of(&slug)?;
-    let rows = hoctap_app::registries::export_rows(&state.store, &u, reg, "xlsx").await?;
-    let bytes = hoctap_docs::registry_xlsx::template(reg, &u.user.unit_name, &rows).map_err(WebError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
+    let file = hoctap_app::registries::export_file(&state.store, &u, reg, hoctap_app::registries::ExportFormat::Xlsx).await?;
+    let name = hoctap_docs::registry_xlsx::file_name(reg, &u.user.unit_code, "xlsx");
+    Ok(hoctap_http::files::download_file(file, hoctap_http::files::XLSX, &name))
 }
 
 // ---- Campaigns and dossiers ----

@@ -157,24 +157,94 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
     if errors.is_empty() { Ok(values) } else { Err(errors) }
 }
 
-/// All current rows of the user's scope, for templates and exports (audited when personal).
-pub async fn export_rows(store: &Store, user: &CurrentUser, reg: &Registry, format: &str) -> AppResult<Vec<Vec<String>>> {
+/// The formats a registry is exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Every current record of the user's scope, written into a private temporary file (0600,
+/// unlinked at once: the returned handle keeps it until the response is sent) as one query
+/// streams (`Store::registry_export`): a province's export holds one batch in memory, not the
+/// province. Audited with the number of rows. Returns the file, rewound.
+pub async fn export_file(store: &Store, user: &CurrentUser, reg: &'static Registry, format: ExportFormat) -> AppResult<std::fs::File> {
+    use std::io::{Seek, Write};
     user.require(write_action(reg))?;
     if reg.has_personal_data() && !user.user.role.sees_personal_data() {
         return Err(AppError::Forbidden);
     }
-    let mut rows = Vec::new();
-    let mut q = ListQuery::default();
+    let today = hoctap_store::today();
+    let mut file = private_temp_file().map_err(AppError::internal)?;
+    let count = match format {
+        ExportFormat::Csv => {
+            let mut w = hoctap_docs::registry_xlsx::CsvWriter::new(reg, std::io::BufWriter::with_capacity(1 << 16, &mut file))
+                .map_err(AppError::internal)?;
+            let count = store
+                .registry_export(reg, user.scope(), today, 2_000, |batch| {
+                    for r in &batch {
+                        w.row(&cells(reg, r)).map_err(AppError::internal)?;
+                    }
+                    Ok::<(), AppError>(())
+                })
+                .await?;
+            w.finish().and_then(|mut b| b.flush()).map_err(AppError::internal)?;
+            count
+        }
+        ExportFormat::Xlsx => {
+            let mut book = hoctap_docs::registry_xlsx::TemplateWriter::new(reg).map_err(AppError::internal)?;
+            let count = store
+                .registry_export(reg, user.scope(), today, 2_000, |batch| {
+                    for r in &batch {
+                        book.row(&cells(reg, r)).map_err(AppError::internal)?;
+                    }
+                    Ok::<(), AppError>(())
+                })
+                .await?;
+            let unit_name = user.user.unit_name.clone();
+            // Compressing the sheet is CPU work: off the request threads.
+            file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, String> {
+                book.finish(&unit_name).and_then(|mut b| b.save_to_writer(&mut file)).map_err(|e| e.to_string())?;
+                Ok(file)
+            })
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+            count
+        }
+    };
+    file.rewind().map_err(AppError::internal)?;
+    store.audit_export(&user.actor(), reg, user.scope(), count, format.code()).await?;
+    Ok(file)
+}
+
+/// A new file only this process can read, already removed from its directory.
+fn private_temp_file() -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     loop {
-        let batch = query_records(store, user, reg, &q, 5_000).await?;
-        rows.extend(batch.iter().map(|r| cells(reg, r)));
-        match cursor(reg, &batch, 5_000, false) {
-            Some(next) => q.sau = Some(next),
-            None => break,
+        let path = std::env::temp_dir().join(format!("hoctap-xuat-{}-{:016x}", std::process::id(), rand::random::<u64>()));
+        match options.open(&path) {
+            Ok(file) => {
+                // Unix keeps an unlinked file while it is open: nothing is left behind on a crash.
+                let _ = std::fs::remove_file(&path);
+                return Ok(file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
         }
     }
-    store.audit_export(&user.actor(), reg, user.scope(), rows.len(), format).await?;
-    Ok(rows)
 }
 
 /// Form values of a stored record, in the form's own notation (dates ISO, codes for choices).

@@ -44,94 +44,149 @@ fn format_hint(ty: FieldType) -> String {
 
 /// Builds the workbook: data sheet with header and rows (cells as displayed), instructions.
 pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    let header = Format::new()
-        .set_bold()
-        .set_background_color("#D9E1F2")
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    let unlocked_text = Format::new().set_unlocked().set_num_format("@");
-    let ws = wb.add_worksheet();
-    ws.set_name(DATA_SHEET)?;
-    for (c, f) in reg.fields.iter().enumerate() {
-        let col = u16::try_from(c).unwrap_or(u16::MAX);
-        let title = if f.required { format!("{} (*)", f.header) } else { f.header.to_string() };
-        ws.write_string_with_format(0, col, &title, &header)?;
-        ws.set_column_width(col, (f.header.chars().count() as f64 + 4.0).clamp(12.0, 40.0))?;
-        // Every data cell is text and unlocked: codes and CCCD keep their leading zeros.
-        ws.set_column_format(col, &unlocked_text)?;
-        if let Some(choices) = f.ty.choices() {
-            let labels: Vec<&str> = choices.iter().map(|(_, l)| *l).collect();
-            let joined: usize = labels.iter().map(|l| l.len() + 1).sum();
-            // Excel limits an inline list to 255 characters; longer lists are explained on the
-            // instructions sheet instead.
-            if joined < 255 {
-                let dv = DataValidation::new()
-                    .allow_list_strings(&labels)?
-                    .set_error_title("Giá trị không hợp lệ")?
-                    .set_error_message(format!("Chọn một giá trị trong danh sách của cột {}", f.header))?;
-                ws.add_data_validation(1, col, 100_000, col, &dv)?;
+    let mut w = TemplateWriter::new(reg)?;
+    for row in rows {
+        w.row(row)?;
+    }
+    w.finish(unit_name)?.save_to_buffer()
+}
+
+/// The template written row by row in constant memory (rust_xlsxwriter keeps each finished
+/// row in a temporary file): an export of a province's 3.8 M citizens holds one row.
+pub struct TemplateWriter<'r> {
+    reg: &'r Registry,
+    book: Workbook,
+    text: Format,
+    next: u32,
+}
+
+impl<'r> TemplateWriter<'r> {
+    /// The data sheet with its header row, column formats and drop-downs.
+    pub fn new(reg: &'r Registry) -> Result<Self, XlsxError> {
+        let mut book = Workbook::new();
+        let header = Format::new()
+            .set_bold()
+            .set_background_color("#D9E1F2")
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_border(rust_xlsxwriter::FormatBorder::Thin);
+        let unlocked_text = Format::new().set_unlocked().set_num_format("@");
+        let ws = book.add_worksheet_with_constant_memory()?;
+        ws.set_name(DATA_SHEET)?;
+        for (c, f) in reg.fields.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            // Every data cell is text and unlocked: codes and CCCD keep their leading zeros.
+            ws.set_column_format(col, &unlocked_text)?;
+            ws.set_column_width(col, (f.header.chars().count() as f64 + 4.0).clamp(12.0, 40.0))?;
+            if let Some(choices) = f.ty.choices() {
+                let labels: Vec<&str> = choices.iter().map(|(_, l)| *l).collect();
+                let joined: usize = labels.iter().map(|l| l.len() + 1).sum();
+                // Excel limits an inline list to 255 characters; longer lists are explained on the
+                // instructions sheet instead.
+                if joined < 255 {
+                    let dv = DataValidation::new()
+                        .allow_list_strings(&labels)?
+                        .set_error_title("Giá trị không hợp lệ")?
+                        .set_error_message(format!("Chọn một giá trị trong danh sách của cột {}", f.header))?;
+                    ws.add_data_validation(1, col, 100_000, col, &dv)?;
+                }
             }
         }
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let rr = u32::try_from(r + 1).unwrap_or(u32::MAX);
-        for (c, cell) in row.iter().enumerate() {
-            let col = u16::try_from(c).unwrap_or(u16::MAX);
-            ws.write_string_with_format(rr, col, hoctap_domain::text::xml_safe(cell), &unlocked_text)?;
+        for (c, f) in reg.fields.iter().enumerate() {
+            let title = if f.required { format!("{} (*)", f.header) } else { f.header.to_string() };
+            ws.write_string_with_format(0, u16::try_from(c).unwrap_or(u16::MAX), &title, &header)?;
         }
+        ws.set_freeze_panes(1, 0)?;
+        // The header row is locked; everything else can be typed, rows inserted and sorted.
+        let options = rust_xlsxwriter::ProtectionOptions {
+            insert_rows: true,
+            delete_rows: true,
+            sort: true,
+            use_autofilter: true,
+            format_columns: true,
+            format_cells: true,
+            ..Default::default()
+        };
+        ws.protect_with_options(&options);
+        Ok(Self { reg, book, text: unlocked_text, next: 1 })
     }
-    ws.set_freeze_panes(1, 0)?;
-    // The header row is locked; everything else can be typed, rows inserted and sorted.
-    let options = rust_xlsxwriter::ProtectionOptions {
-        insert_rows: true,
-        delete_rows: true,
-        sort: true,
-        use_autofilter: true,
-        format_columns: true,
-        format_cells: true,
-        ..Default::default()
-    };
-    ws.protect_with_options(&options);
-    let help = wb.add_worksheet();
-    help.set_name("Huong dan")?;
-    let bold = Format::new().set_bold();
-    help.write_string_with_format(0, 0, format!("Hướng dẫn nhập sổ: {}", reg.title), &bold)?;
-    help.write_string(
-        1,
-        0,
-        format!(
-            "Đơn vị: {}. Tệp này đã có sẵn các bản ghi hiện có; sửa hoặc thêm dòng rồi tải lên lại.",
-            hoctap_domain::text::xml_safe(unit_name)
-        ),
-    )?;
-    help.write_string(2, 0, "Hệ thống đối chiếu theo mã ổn định (cột có dấu *). Ô để trống không xóa dữ liệu đã có. Hệ thống kiểm tra trước, liệt kê lỗi theo dòng và cột, chỉ ghi khi không còn lỗi.")?;
-    for (c, t) in ["Cột", "Bắt buộc", "Định dạng", "Ghi chú"].iter().enumerate() {
-        help.write_string_with_format(4, u16::try_from(c).unwrap_or(0), *t, &bold)?;
+
+    /// Adds a record's cells (as displayed), in the definition's column order.
+    pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        let r = self.next;
+        let ws = self.book.worksheet_from_index(0)?;
+        for (c, cell) in cells.iter().enumerate() {
+            ws.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), hoctap_domain::text::xml_safe(cell), &self.text)?;
+        }
+        self.next += 1;
+        Ok(())
     }
-    for (i, f) in reg.fields.iter().enumerate() {
-        let r = u32::try_from(i + 5).unwrap_or(u32::MAX);
-        help.write_string(r, 0, f.header)?;
-        help.write_string(r, 1, if f.required { "Có" } else { "" })?;
-        help.write_string(r, 2, format_hint(f.ty))?;
-        help.write_string(r, 3, f.hint)?;
+
+    /// Adds the instructions sheet; the workbook is then saved (`save`, `save_to_buffer`).
+    pub fn finish(mut self, unit_name: &str) -> Result<Workbook, XlsxError> {
+        let reg = self.reg;
+        let help = self.book.add_worksheet();
+        help.set_name("Huong dan")?;
+        let bold = Format::new().set_bold();
+        help.write_string_with_format(0, 0, format!("Hướng dẫn nhập sổ: {}", reg.title), &bold)?;
+        help.write_string(
+            1,
+            0,
+            format!(
+                "Đơn vị: {}. Tệp này đã có sẵn các bản ghi hiện có; sửa hoặc thêm dòng rồi tải lên lại.",
+                hoctap_domain::text::xml_safe(unit_name)
+            ),
+        )?;
+        help.write_string(2, 0, "Hệ thống đối chiếu theo mã ổn định (cột có dấu *). Ô để trống không xóa dữ liệu đã có. Hệ thống kiểm tra trước, liệt kê lỗi theo dòng và cột, chỉ ghi khi không còn lỗi.")?;
+        for (c, t) in ["Cột", "Bắt buộc", "Định dạng", "Ghi chú"].iter().enumerate() {
+            help.write_string_with_format(4, u16::try_from(c).unwrap_or(0), *t, &bold)?;
+        }
+        for (i, f) in reg.fields.iter().enumerate() {
+            let r = u32::try_from(i + 5).unwrap_or(u32::MAX);
+            help.write_string(r, 0, f.header)?;
+            help.write_string(r, 1, if f.required { "Có" } else { "" })?;
+            help.write_string(r, 2, format_hint(f.ty))?;
+            help.write_string(r, 3, f.hint)?;
+        }
+        help.set_column_width(0, 30)?;
+        help.set_column_width(2, 60)?;
+        help.set_column_width(3, 50)?;
+        Ok(self.book)
     }
-    help.set_column_width(0, 30)?;
-    help.set_column_width(2, 60)?;
-    help.set_column_width(3, 50)?;
-    wb.save_to_buffer()
 }
 
 /// CSV with a BOM (Excel opens it as UTF-8), cells escaped against formula injection.
 pub fn csv(reg: &Registry, rows: &[Vec<String>]) -> String {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(reg.fields.iter().map(|f| f.header));
+    let mut w = CsvWriter::new(reg, Vec::new()).expect("writing to memory");
     for row in rows {
-        let _ = w.write_record(row.iter().map(|c| escape_cell(c)));
+        let _ = w.row(row);
     }
-    let body = w.into_inner().unwrap_or_default();
-    format!("\u{feff}{}", String::from_utf8_lossy(&body))
+    String::from_utf8_lossy(&w.finish().unwrap_or_default()).into_owned()
+}
+
+/// The CSV export written row by row into any writer (a file, a response).
+pub struct CsvWriter<W: std::io::Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> CsvWriter<W> {
+    /// Writes the BOM and the header line.
+    pub fn new(reg: &Registry, mut out: W) -> std::io::Result<Self> {
+        out.write_all("\u{feff}".as_bytes())?;
+        let mut out = csv::WriterBuilder::new().from_writer(out);
+        out.write_record(reg.fields.iter().map(|f| f.header))?;
+        Ok(Self { out })
+    }
+
+    /// Adds a record's cells, escaped.
+    pub fn row(&mut self, cells: &[String]) -> std::io::Result<()> {
+        Ok(self.out.write_record(cells.iter().map(|c| escape_cell(c)))?)
+    }
+
+    /// Flushes and hands the writer back.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.out.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 /// A file name safe everywhere: `ho-gia-dinh-05977.xlsx`.

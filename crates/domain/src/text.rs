@@ -115,6 +115,22 @@ pub fn group_thousands(n: i64) -> String {
     out
 }
 
+/// The words of a registry search as typed, folded, at most eight: a record matches when each
+/// begins a word of its search key (name, code, CCCD, address), in any order. "van an" finds
+/// "Nguyễn Văn An" and "Lê Văn Anh", not "Hoàng Xuân Lan"; "001" finds a CCCD that begins
+/// with it. Word beginnings, not any substring, so that a province's search runs on a word index
+/// (PostgreSQL) instead of reading millions of rows; the LIKE wildcards `%` and `_` are dropped.
+pub fn search_words(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in fold(query).split_whitespace() {
+        let w: String = w.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+        if !w.is_empty() && !out.contains(&w) && out.len() < 8 {
+            out.push(w);
+        }
+    }
+    out
+}
+
 /// The search key: lower case, without diacritics, `đ` → `d`, whitespace collapsed.
 /// Stored beside every searchable name and indexed, so search is an indexed prefix/substring
 /// match on both engines without collation tricks.
@@ -146,6 +162,15 @@ mod tests {
         assert_eq!(fold("Lạng  Sơn "), "lang son");
         assert_eq!(fold("ĐẮK LẮK"), "dak lak");
         assert_eq!(fold("Phường Đống Đa"), "phuong dong da");
+    }
+
+    #[test]
+    fn search_words_are_folded_distinct_and_free_of_wildcards() {
+        assert_eq!(search_words("  Văn   AN "), vec!["van", "an"]);
+        assert_eq!(search_words("an an An"), vec!["an"]);
+        assert_eq!(search_words("50% _ \\"), vec!["50"]);
+        assert!(search_words("   ").is_empty());
+        assert_eq!(search_words("a b c d e f g h i j").len(), 8);
     }
 
     #[test]

@@ -42,3 +42,32 @@ pub fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, name
 pub fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
     file_response(bytes, content_type, "attachment", name)
 }
+
+/// A file to save, streamed from an open file in 64 KB pieces (an export of a province is
+/// hundreds of megabytes; it is never read into memory).
+pub fn download_file(file: std::fs::File, content_type: &str, name: &str) -> Response {
+    use axum::http::header;
+    let length = file.metadata().map(|m| m.len()).ok();
+    let chunks = futures_util::stream::unfold(Some(tokio::fs::File::from_std(file)), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match tokio::io::AsyncReadExt::read(&mut file, &mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(buf), Some(file)))
+            }
+            // The response ends in an error (the client sees a failed download, not a short file).
+            Err(e) => Some((Err::<Vec<u8>, std::io::Error>(e), None)),
+        }
+    });
+    let mut response = (
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response();
+    if let Some(n) = length {
+        response.headers_mut().insert(header::CONTENT_LENGTH, header::HeaderValue::from(n));
+    }
+    response
+}

@@ -6,7 +6,7 @@
 use super::{Chrome, FieldError, capitalise, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hoctap_app::registries::form_values_of;
 use hoctap_app::registries::{self, ListQuery, cursor, registry_of, shown, values_from_form, write_action};
@@ -416,32 +416,16 @@ async fn end(
 
 async fn template_xlsx(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    let rows = registries::export_rows(&state.store, &user, reg, "xlsx").await?;
-    let bytes = hoctap_docs::registry_xlsx::template(reg, &user.user.unit_name, &rows).map_err(WebError::internal)?;
+    let file = registries::export_file(&state.store, &user, reg, registries::ExportFormat::Xlsx).await?;
     let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "xlsx");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(hoctap_http::files::download_file(file, hoctap_http::files::XLSX, &name))
 }
 
 async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(slug): Path<String>) -> WebResult<Response> {
     let reg = registry_of(&slug)?;
-    let rows = registries::export_rows(&state.store, &user, reg, "csv").await?;
-    let body = hoctap_docs::registry_xlsx::csv(reg, &rows);
+    let file = registries::export_file(&state.store, &user, reg, registries::ExportFormat::Csv).await?;
     let name = hoctap_docs::registry_xlsx::file_name(reg, &user.user.unit_code, "csv");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(hoctap_http::files::download_file(file, "text/csv; charset=utf-8", &name))
 }
 
 /// A line of the import preview.

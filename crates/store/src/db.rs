@@ -8,6 +8,7 @@
 //! ([`Row::i64`]). What differs between the engines in SQL lives in [`crate::dialect`].
 
 use crate::{Engine, StoreError};
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
@@ -335,6 +336,30 @@ impl<'q> Query<'q> {
             Exec::PgPool(p) => self.postgres()?.fetch_optional(p).await?.map(Row::Postgres),
             Exec::Postgres(c) => self.postgres()?.fetch_optional(c).await?.map(Row::Postgres),
         })
+    }
+
+    /// The rows one at a time as the engine sends them: a result too big to hold (an export
+    /// of a province, a recount of the country).
+    pub(crate) fn fetch<'e>(self, ex: impl Into<Exec<'e>>) -> BoxStream<'e, Result<Row, sqlx::Error>> {
+        let failed = |e: sqlx::Error| futures_util::stream::once(async move { Err(e) }).boxed();
+        match ex.into() {
+            Exec::SqlitePool(p) => match self.sqlite() {
+                Ok(q) => q.fetch(p).map_ok(Row::Sqlite).boxed(),
+                Err(e) => failed(e),
+            },
+            Exec::Sqlite(c) => match self.sqlite() {
+                Ok(q) => q.fetch(c).map_ok(Row::Sqlite).boxed(),
+                Err(e) => failed(e),
+            },
+            Exec::PgPool(p) => match self.postgres() {
+                Ok(q) => q.fetch(p).map_ok(Row::Postgres).boxed(),
+                Err(e) => failed(e),
+            },
+            Exec::Postgres(c) => match self.postgres() {
+                Ok(q) => q.fetch(c).map_ok(Row::Postgres).boxed(),
+                Err(e) => failed(e),
+            },
+        }
     }
 
     pub(crate) async fn fetch_one<'e>(self, ex: impl Into<Exec<'e>>) -> Result<Row, sqlx::Error> {

@@ -35,6 +35,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0075_read_indexes", include_str!("../migrations/sqlite/0075_read_indexes.sql")),
     ("0080_read_paths", include_str!("../migrations/sqlite/0080_read_paths.sql")),
     ("0085_slim_registries", include_str!("../migrations/sqlite/0085_slim_registries.sql")),
+    ("0086_search_words", include_str!("../migrations/sqlite/0086_search_words.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -67,6 +68,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0075_read_indexes", include_str!("../migrations/postgres/0075_read_indexes.sql")),
     ("0080_read_paths", include_str!("../migrations/postgres/0080_read_paths.sql")),
     ("0085_slim_registries", include_str!("../migrations/postgres/0085_slim_registries.sql")),
+    ("0086_search_words", include_str!("../migrations/postgres/0086_search_words.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -2,7 +2,7 @@
 //! ([`add_deltas`]), summed at read time through the unit tree, on the tree as it was or
 //! re-based onto today's units, and rebuilt from every record version by [`Store::recount`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::db::Conn;
 use hoctap_domain::hierarchy::{RebaseLink, UnitId, rebase_step};
@@ -114,8 +114,7 @@ async fn fold_by_unit(conn: &mut Conn, items: &[(i64, Date, Delta)]) -> Result<C
 }
 
 /// Adds changes to the counters, 200 rows a statement.
-async fn write_counters(conn: &mut Conn, rows: &CounterRows) -> Result<()> {
-    let rows: Vec<_> = rows.iter().collect();
+async fn write_counters(conn: &mut Conn, rows: &[((i64, &'static str, i16), i64)]) -> Result<()> {
     for chunk in rows.chunks(200) {
         let values: Vec<String> =
             (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4)).collect();
@@ -126,7 +125,7 @@ async fn write_counters(conn: &mut Conn, rows: &CounterRows) -> Result<()> {
         );
         let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
         for ((unit, metric, year), delta) in chunk {
-            q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(**delta);
+            q = q.bind(*unit).bind(*metric).bind(i64::from(*year)).bind(*delta);
         }
         q.execute(&mut *conn).await?;
     }
@@ -135,7 +134,7 @@ async fn write_counters(conn: &mut Conn, rows: &CounterRows) -> Result<()> {
 
 /// Adds deltas, each given with the unit of its record and the date that unit is read on.
 pub(crate) async fn add_deltas(conn: &mut Conn, items: &[(i64, Date, Delta)]) -> Result<()> {
-    let rows = fold_by_unit(conn, items).await?;
+    let rows: Vec<_> = fold_by_unit(conn, items).await?.into_iter().collect();
     write_counters(conn, &rows).await
 }
 
@@ -226,92 +225,174 @@ fn stat_values_from_row(reg: &Registry, row: &crate::db::Row) -> Result<Values> 
     Ok(v)
 }
 
+/// Recounted deltas summed as they are read: by the unit of the record, the stretch of the unit
+/// tree's history its date falls in (the tree, hence the units counted, is the same for every
+/// date of a stretch), metric and year. A few rows per unit, whatever the number of records: the
+/// recount of 150 M rows holds this map, not a delta per version (which took 17.7 GB).
+struct Recounted {
+    /// Every date on which some unit's place in the tree changes, sorted.
+    bounds: Vec<Date>,
+    sums: HashMap<(i64, Date, &'static str, i16), i64>,
+    versions: usize,
+}
+
+impl Recounted {
+    async fn new(conn: &mut Conn) -> Result<Self> {
+        let mut bounds = std::collections::BTreeSet::new();
+        for r in crate::db::query(
+            "SELECT valid_from AS d FROM unit_closure UNION SELECT valid_to FROM unit_closure UNION SELECT valid_from FROM units",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            bounds.insert(parse_date_col(&r.text("d")?)?);
+        }
+        Ok(Self { bounds: bounds.into_iter().collect(), sums: HashMap::new(), versions: 0 })
+    }
+
+    /// Adds `times` versions' deltas, read with their unit on `on`.
+    fn add(&mut self, unit: i64, on: Date, deltas: impl IntoIterator<Item = Delta>, times: i64) {
+        // The first date of `on`'s stretch reads the same tree as `on` (`stat_units`); before
+        // the first change of all, no closure row is valid.
+        let at = match self.bounds.partition_point(|b| *b <= on) {
+            0 => Date::MIN,
+            i => self.bounds[i - 1],
+        };
+        for d in deltas {
+            *self.sums.entry((unit, at, d.metric, d.year)).or_default() += d.amount * times;
+        }
+    }
+
+    /// Spreads the sums over every unit they count in: the expected counters, zeros dropped.
+    async fn fold(self, conn: &mut Conn) -> Result<HashMap<(i64, &'static str, i16), i64>> {
+        let mut cache = BTreeMap::new();
+        let mut folded: HashMap<(i64, &'static str, i16), i64> = HashMap::new();
+        for ((unit, at, metric, year), amount) in self.sums {
+            if amount == 0 {
+                continue;
+            }
+            for u in stat_units(conn, unit, at, &mut cache).await? {
+                *folded.entry((u, metric, year)).or_default() += amount;
+            }
+        }
+        folded.retain(|_, v| *v != 0);
+        Ok(folded)
+    }
+}
+
+/// The columns the counters read, those a registry has.
+fn counted_columns(reg: &Registry) -> Vec<&'static str> {
+    ["occupation_group", "kind", "reverses", "uses_it", "manager_is_hkh_chair", "amount", "posted_on"]
+        .into_iter()
+        .filter(|c| reg.field(c).is_some())
+        .collect()
+}
+
 impl Store {
     /// Rebuilds the counters from every version of every record and every recognition, and
     /// compares them with the stored ones; `fix` writes the recount (one transaction).
+    ///
+    /// The current versions are grouped in SQL (unit, dates and counted columns, with their
+    /// number); past versions, recognitions and stored counters stream. Memory is the size of
+    /// the counters, not of the registries.
     #[tracing::instrument(name = "store.recount", skip(self))]
     pub async fn recount(&self, fix: bool) -> Result<RecountReport> {
+        use futures_util::TryStreamExt;
         let mut conn = self.pool().acquire().await?;
-        let mut items: Vec<(i64, Date, Delta)> = Vec::new();
-        let mut versions = 0;
+        let mut recount = Recounted::new(&mut conn).await?;
         for reg in def::REGISTRIES {
-            let counted: Vec<&str> = ["occupation_group", "kind", "reverses", "uses_it", "manager_is_hkh_chair", "amount", "posted_on"]
-                .into_iter()
-                .filter(|c| reg.field(c).is_some())
-                .collect();
             if reg.kind != RegistryKind::FundEntries && stats::registry_contributions(reg.kind, &Values::new()).is_empty() {
                 continue;
             }
-            let extra = if counted.is_empty() { String::new() } else { format!(", t.{}", counted.join(", t.")) };
+            let counted = counted_columns(reg);
+            let extra: String = counted.iter().map(|c| format!(", t.{c}")).collect();
             // The current version starts where the last past one ended.
             let sql = format!(
-                "SELECT t.id, t.unit_id, t.valid_from, t.valid_to{extra}, \
-                 (SELECT MAX(h.valid_to) FROM registry_history h WHERE h.registry = $1 AND h.record_id = t.id) AS current_from FROM {} t",
+                "SELECT t.unit_id, COALESCE(h.current_from, t.valid_from) AS current_from, t.valid_to{extra}, COUNT(*) AS n \
+                 FROM {} t LEFT JOIN (SELECT record_id, MAX(valid_to) AS current_from FROM registry_history WHERE registry = $1 GROUP BY record_id) h \
+                 ON h.record_id = t.id GROUP BY t.unit_id, COALESCE(h.current_from, t.valid_from), t.valid_to{extra}",
                 reg.table
             );
-            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await?;
-            for r in &rows {
-                let from = match r.opt_text("current_from")? {
-                    Some(s) => parse_date_col(&s)?,
-                    None => parse_date_col(&r.text("valid_from")?)?,
-                };
+            let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await? {
+                let from = parse_date_col(&r.text("current_from")?)?;
                 let to = parse_date_col(&r.text("valid_to")?)?;
-                let unit = r.i64("unit_id")?;
-                let values = stat_values_from_row(reg, r)?;
-                versions += 1;
-                items.extend(record_deltas(reg, &values, from, to).into_iter().map(|d| (unit, from, d)));
+                let n = r.i64("n")?;
+                recount.versions += usize::try_from(n).unwrap_or(0);
+                recount.add(r.i64("unit_id")?, from, record_deltas(reg, &stat_values_from_row(reg, &r)?, from, to), n);
             }
+            drop(rows);
             let sql = format!(
                 "SELECT h.valid_from, h.valid_to, h.data_json, COALESCE(h.unit_id, t.unit_id) AS unit_id FROM registry_history h JOIN {} t ON t.id = h.record_id WHERE h.registry = $1",
                 reg.table
             );
-            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch_all(&mut *conn).await? {
+            let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await? {
                 let from = parse_date_col(&r.text("valid_from")?)?;
                 let to = parse_date_col(&r.text("valid_to")?)?;
                 let json: serde_json::Value = serde_json::from_str(&r.text("data_json")?).unwrap_or_default();
-                versions += 1;
-                items.extend(
-                    record_deltas(reg, &stat_values_from_json(reg, &json), from, to)
-                        .into_iter()
-                        .map(|d| (r.i64("unit_id").unwrap_or_default(), from, d)),
+                recount.versions += 1;
+                recount.add(
+                    r.i64("unit_id").unwrap_or_default(),
+                    from,
+                    record_deltas(reg, &stat_values_from_json(reg, &json), from, to),
+                    1,
                 );
             }
         }
-        for r in crate::db::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions")
-            .fetch_all(&mut *conn)
-            .await?
-        {
+        let mut rows =
+            crate::db::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions").fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
             let metrics: String = r.try_get("metrics")?;
             let (from, to) = recognition_span(&r)?;
             let contributions: Vec<(&'static str, i64)> =
                 metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
-            versions += 1;
-            items.extend(
-                stats::version_deltas(&contributions, from, to).into_iter().map(|d| (r.i64("unit_id").unwrap_or_default(), from, d)),
-            );
+            recount.versions += 1;
+            recount.add(r.i64("unit_id").unwrap_or_default(), from, stats::version_deltas(&contributions, from, to), 1);
         }
+        drop(rows);
         // Learning centres' activities (crate::learning).
         let (activities, learning) = crate::learning::recount_items(&mut conn).await?;
-        versions += activities;
-        items.extend(learning);
-        let expected = fold_by_unit(&mut conn, &items).await?;
-        let mut stored: BTreeMap<(i64, String, i16), i64> = BTreeMap::new();
-        for r in crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch_all(&mut *conn).await? {
-            let delta = r.i64("delta")?;
-            if delta != 0 {
-                stored.insert((r.i64("unit_id")?, r.try_get("metric")?, i16::try_from(r.i64("year")?).unwrap_or(0)), delta);
-            }
+        recount.versions += activities;
+        for (unit, on, d) in learning {
+            recount.add(unit, on, [d], 1);
         }
+        let versions = recount.versions;
+        // Each expected counter with whether a stored row was found for it.
+        let mut expected: HashMap<(i64, &'static str, i16), (i64, bool)> =
+            recount.fold(&mut conn).await?.into_iter().map(|(k, v)| (k, (v, false))).collect();
         let mut drift = Vec::new();
-        let expected_by_name: BTreeMap<(i64, String, i16), i64> =
-            expected.iter().map(|((u, m, y), v)| ((*u, (*m).to_string(), *y), *v)).collect();
-        for key in expected_by_name.keys().chain(stored.keys()).collect::<std::collections::BTreeSet<_>>() {
-            let (s, e) = (stored.get(key).copied().unwrap_or(0), expected_by_name.get(key).copied().unwrap_or(0));
-            if s != e {
-                drift.push(Drift { unit_id: key.0, metric: key.1.clone(), year: key.2, stored: s, recounted: e });
+        let mut counters = 0;
+        let mut rows = crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let stored = r.i64("delta")?;
+            if stored == 0 {
+                continue;
+            }
+            counters += 1;
+            let (unit, metric, year): (i64, String, i16) =
+                (r.i64("unit_id")?, r.try_get("metric")?, i16::try_from(r.i64("year")?).unwrap_or(0));
+            let recounted = match stats::METRICS.iter().find(|(id, ..)| *id == metric) {
+                Some((id, ..)) => match expected.get_mut(&(unit, *id, year)) {
+                    Some((v, seen)) => {
+                        *seen = true;
+                        *v
+                    }
+                    None => 0,
+                },
+                None => 0,
+            };
+            if stored != recounted {
+                drift.push(Drift { unit_id: unit, metric, year, stored, recounted });
             }
         }
-        let counters = stored.len();
+        drop(rows);
+        for ((unit, metric, year), (recounted, seen)) in &expected {
+            if !seen {
+                drift.push(Drift { unit_id: *unit, metric: (*metric).to_string(), year: *year, stored: 0, recounted: *recounted });
+            }
+        }
+        drift.sort_by(|a, b| (a.unit_id, &a.metric, a.year).cmp(&(b.unit_id, &b.metric, b.year)));
         let counters_drift = !drift.is_empty();
         // The figures the learning centres' year report reads, kept per activity.
         let figures = crate::learning_figures::drift(&mut conn).await?;
@@ -320,7 +401,9 @@ impl Store {
             let mut tx = self.begin().await?;
             if counters_drift {
                 crate::db::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
-                write_counters(&mut tx, &expected).await?;
+                let mut rows: Vec<_> = expected.into_iter().map(|(k, (v, _))| (k, v)).collect();
+                rows.sort_unstable();
+                write_counters(&mut tx, &rows).await?;
             }
             if !figures.is_empty() {
                 crate::learning_figures::rebuild(&mut tx).await?;

@@ -92,12 +92,17 @@ impl Store {
         for reg in hoctap_domain::registry::def::REGISTRIES {
             self.exec_raw(&format!("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {0}_unit_id_fkey", reg.table)).await?;
         }
+        // The word indexes (migration 0086) too: built once over the country at the end, not
+        // row by row.
+        for table in super::words::WORD_INDEXED {
+            self.exec_raw(&format!("DROP INDEX IF EXISTS {table}_words")).await?;
+        }
         Ok(true)
     }
 
     /// Re-creates the foreign keys [`Store::suspend_registry_unit_keys`] dropped (those
     /// missing), each checked over every row; a row whose unit does not exist fails it, naming
-    /// the registry.
+    /// the registry. Then builds the word indexes it dropped, and analyses their tables.
     pub async fn restore_registry_unit_keys(&self) -> Result<()> {
         if self.engine() != crate::Engine::Postgres {
             return Ok(());
@@ -114,6 +119,13 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::Corrupt(format!("sổ {}: có dòng thuộc đơn vị không tồn tại ({e})", reg.title)))?;
             }
+        }
+        for table in super::words::WORD_INDEXED {
+            self.exec_raw(&format!(
+                "SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {table}_words ON {table} USING gin ({}); ANALYZE {table}; RESET maintenance_work_mem",
+                super::words::indexed_words(table).replace(&format!("{table}."), "")
+            ))
+            .await?;
         }
         Ok(())
     }

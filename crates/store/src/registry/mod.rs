@@ -21,6 +21,7 @@ mod bulk_load;
 mod import;
 mod place;
 mod sql;
+mod words;
 
 pub use bulk::{BulkRecord, BulkSession};
 use place::*;
@@ -221,9 +222,22 @@ impl Store {
             sql.push_str(&format!(" AND {}", scope_sql("t", n)));
             n += 2;
         }
-        let search = q.search.as_deref().map(text::fold).filter(|s| !s.is_empty());
-        if search.is_some() {
-            sql.push_str(&format!(" AND t.search_key LIKE ${n}"));
+        let mut conn = self.read_pool().await.acquire().await?;
+        let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
+        for _ in &search {
+            sql.push_str(&format!(" AND (' ' || t.search_key) LIKE ${n}"));
+            n += 1;
+        }
+        // Within a unit, PostgreSQL's word index of its provinces hands over the candidates.
+        let index_query = match (search.is_empty(), q.within.or(q.scope)) {
+            (false, Some(unit)) if words::WORD_INDEXED.contains(&reg.table) && self.engine() == crate::Engine::Postgres => {
+                let codes = words::province_codes(&mut conn, unit).await?;
+                words::province_query(self.engine(), reg.table, &codes, &search)
+            }
+            _ => None,
+        };
+        if index_query.is_some() {
+            sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${n})", words::indexed_words("t")));
             n += 1;
         }
         if let Some((col, _)) = &q.filter {
@@ -248,8 +262,11 @@ impl Store {
         if let Some(w) = q.within {
             query = query.bind(w).bind(today.clone());
         }
-        if let Some(s) = &search {
-            query = query.bind(format!("%{}%", s.replace(['%', '_'], "")));
+        for w in &search {
+            query = query.bind(words::like_pattern(w));
+        }
+        if let Some(tsq) = index_query {
+            query = query.bind(tsq);
         }
         if let Some((_, v)) = &q.filter {
             query = query.bind(v.clone());
@@ -258,9 +275,89 @@ impl Store {
             query = query.bind(id);
         }
         query = query.bind(q.limit.clamp(1, 10_000));
-        let mut conn = self.read_pool().await.acquire().await?;
         let rows = query.fetch_all(&mut *conn).await?;
         records(&mut conn, reg, rows).await
+    }
+
+    /// Every current record of a registry within a unit (None: the whole country), handed to
+    /// `each` in batches of `batch` as the engine sends them, village by village (the order of
+    /// the (unit, id) index) and in entry order within one. One query: an export of a province
+    /// neither pages through the country's CCCD index (a page of 10,000 took 49 s on 100 M
+    /// citizens) nor holds the province in memory. Returns the number of records.
+    pub async fn registry_export<E: From<StoreError>>(
+        &self,
+        reg: &Registry,
+        scope: Option<i64>,
+        on: Date,
+        batch: usize,
+        mut each: impl FnMut(Vec<RegistryRecord>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
+        let day = date_text(on);
+        let pool = self.read_pool().await;
+        // Unit codes of every unit a record inside the scope can name (the scope's subtree and
+        // the units above it, at any date), read before the rows stream on their connection.
+        let codes_sql = match scope {
+            Some(_) => {
+                "SELECT u.id, u.code FROM units u WHERE u.id IN \
+                        (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1 \
+                         UNION SELECT ancestor_id FROM unit_closure WHERE descendant_id = $1)"
+            }
+            None => "SELECT u.id, u.code FROM units u",
+        };
+        let mut q = crate::db::query(codes_sql);
+        if let Some(s) = scope {
+            q = q.bind(s);
+        }
+        let mut codes = BTreeMap::new();
+        for r in q.fetch_all(&pool).await.map_err(StoreError::from)? {
+            codes.insert(r.i64("id")?, r.text("code")?);
+        }
+        let sql = match scope {
+            Some(_) => format!(
+                "SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM unit_closure c JOIN {} t ON t.unit_id = c.descendant_id \
+                 WHERE c.ancestor_id = $2 AND c.valid_from <= $1 AND c.valid_to > $1 AND t.valid_to > $1 ORDER BY t.unit_id, t.id",
+                columns(reg),
+                reg.table
+            ),
+            None => format!(
+                "SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE t.valid_to > $1 ORDER BY t.id",
+                columns(reg),
+                reg.table
+            ),
+        };
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(day);
+        if let Some(s) = scope {
+            q = q.bind(s);
+        }
+        let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+        let mut rows = q.fetch(&mut *conn);
+        let mut out = Vec::with_capacity(batch);
+        let mut count = 0;
+        // A unit outside the scope's tree (not expected) is read on a second connection.
+        let mut aux: Option<crate::db::Held> = None;
+        loop {
+            let row = futures_util::TryStreamExt::try_next(&mut rows).await.map_err(StoreError::from)?;
+            if let Some(row) = &row {
+                let unknown: BTreeSet<i64> =
+                    unit_ids_in(reg, std::slice::from_ref(row)).into_iter().filter(|id| !codes.contains_key(id)).collect();
+                if !unknown.is_empty() {
+                    let c = match aux.as_mut() {
+                        Some(c) => c,
+                        None => aux.insert(pool.acquire().await.map_err(StoreError::from)?),
+                    };
+                    codes.extend(unit_codes(c, &unknown).await?);
+                }
+                out.push(record_from_row(reg, row, &codes)?);
+            }
+            if out.len() >= batch || (row.is_none() && !out.is_empty()) {
+                count += out.len();
+                each(std::mem::replace(&mut out, Vec::with_capacity(batch)))?;
+            }
+            if row.is_none() {
+                break;
+            }
+        }
+        Ok(count)
     }
 
     /// Counts active records within a scope.

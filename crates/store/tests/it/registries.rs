@@ -29,3 +29,72 @@ async fn a_household_that_moves_village_keeps_its_history(engine: Engine) {
     let now = store.registry_get(reg, rec.id).await.unwrap();
     assert_eq!(now.unit_id, villages[1].id, "scope follows the move");
 }
+
+per_engine!(a_search_matches_word_beginnings_in_any_order_with_or_without_the_word_index);
+/// Registry search is word beginnings (`text::search_words`): each word typed begins a word of
+/// the name, code or address, in any order, without diacritics; not any substring. Within a
+/// unit PostgreSQL narrows through the province word index (migration 0086): the same rows as
+/// the LIKE conditions alone (a search of the whole country, which does not use it).
+async fn a_search_matches_word_beginnings_in_any_order_with_or_without_the_word_index(engine: Engine) {
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    let store = crate::harness::fresh_store(engine).await;
+    let actor = hoctap_store::Actor::system("test");
+    let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+    let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
+    let heads = [
+        ("TK-A1", "Nguyễn Văn An"),
+        ("TK-A2", "Lê Văn Anh"),
+        ("TK-X3", "Hoàng Xuân Lan"),
+        ("TK-V4", "Trần Thị Vân"),
+        ("TK-Q5", "Quan Văn Bình"),
+    ];
+    for (code, head) in heads {
+        let mut values = Values::new();
+        values.insert("code", Value::Text(code.into()));
+        values.insert("head_name", Value::Text(head.into()));
+        values.insert("address", Value::Text("Xóm Đồi, đường 12".into()));
+        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
+        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+    }
+    let found = |search: &'static str, scope: Option<i64>| {
+        let store = store.clone();
+        async move {
+            let q = hoctap_store::RegistryQuery { scope, search: Some(search.into()), limit: 100, ..Default::default() };
+            let mut codes: Vec<String> = store
+                .registry_list(&HOUSEHOLDS, &q, hoctap_store::today())
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|r| match r.values.get("code") {
+                    Some(Value::Text(c)) if c.starts_with("TK-") => Some(c.clone()),
+                    _ => None,
+                })
+                .collect();
+            codes.sort();
+            codes
+        }
+    };
+    let cases: [(&str, &[&str]); 9] = [
+        ("van an", &["TK-A1", "TK-A2"]),
+        ("AN VĂN", &["TK-A1", "TK-A2"]),
+        ("văn", &["TK-A1", "TK-A2", "TK-Q5", "TK-V4"]),
+        ("xuan lan", &["TK-X3"]),
+        // Inside a word is not a beginning: "uan" is in "Xuân" and "Quan".
+        ("uan", &[]),
+        ("tk-a", &["TK-A1", "TK-A2"]),
+        ("doi 12", &["TK-A1", "TK-A2", "TK-Q5", "TK-V4", "TK-X3"]),
+        ("quan binh", &["TK-Q5"]),
+        ("100% _", &[]),
+    ];
+    for (search, want) in cases {
+        assert_eq!(found(search, Some(commune)).await, want, "{engine:?}: \"{search}\" in the commune");
+        assert_eq!(found(search, None).await, want, "{engine:?}: \"{search}\" in the country");
+    }
+    if engine == Engine::Postgres {
+        let n = store
+            .scalar_i64("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('reg_citizens_words', 'reg_households_words')")
+            .await
+            .unwrap();
+        assert_eq!(n, 2, "the word indexes of migration 0086");
+    }
+}
