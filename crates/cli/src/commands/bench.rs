@@ -25,6 +25,11 @@ pub enum Cmd {
         /// Cũng đo tệp XLSX cùng nội dung.
         #[arg(long)]
         xlsx: bool,
+        /// Nhập vào cơ sở dữ liệu đã có dữ liệu (ví dụ cả nước đã tạo bằng `gen`): chỉ đo một lần nhập
+        /// N công dân mới (số CCCD từ 500.000 trở lên, ngoài dải `gen` dùng) vào thôn đầu của tỉnh 20;
+        /// không có mức sàn (phải làm trống bảng).
+        #[arg(long)]
+        existing: bool,
     },
     /// Mọi xã (3.321) cùng nộp hồ sơ CĐHT một lúc qua máy chủ: lỗi, mất, p95; rồi sinh quyết định và giấy công nhận.
     Submit {
@@ -88,7 +93,8 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Import { rows, database_url, xlsx } => bench_import(rows, &database_url, xlsx).await,
+        Cmd::Import { rows, database_url, xlsx: _, existing: true } => bench_import_existing(rows, &database_url).await,
+        Cmd::Import { rows, database_url, xlsx, existing: false } => bench_import(rows, &database_url, xlsx).await,
         Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
         Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
         Cmd::Uploads(a) => super::bench_uploads::run(a).await,
@@ -148,7 +154,26 @@ fn write_citizens(
     rows: usize,
     village: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    write_citizens_from(path, xlsx_path, rows, village, 0)
+}
+
+/// As [`write_citizens`], each CCCD's serial raised by `serial_offset` (rows that are new in a
+/// database already holding `gen`'s serials).
+fn write_citizens_from(
+    path: &std::path::Path,
+    xlsx_path: Option<&std::path::Path>,
+    rows: usize,
+    village: &str,
+    serial_offset: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write;
+    let citizen_row = |i: usize, village: &str| {
+        let mut row = citizen_row(i, village);
+        if serial_offset > 0 {
+            row[0] = format!("{}{:06}", &row[0][..6], serial_offset + i / 80);
+        }
+        row
+    };
     let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(w, "{}", BENCH_HEADER.join(","))?;
     for i in 0..rows {
@@ -169,6 +194,35 @@ fn write_citizens(
         book.save(p)?;
     }
     Ok(())
+}
+
+/// One import of `rows` new citizens into a database that already holds data (issue 19: the
+/// whole country), against the same import into an empty one (`bench import`).
+async fn bench_import_existing(rows: usize, database_url: &str) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    let today = hoctap_store::today();
+    let province = store.unit_by_code("20", today).await?;
+    let commune = store.children(province.id, today).await?.first().map(|c| c.id).ok_or("tỉnh 20 không có xã")?;
+    let village = store.villages(commune, today).await?.first().map(|v| v.code.clone()).ok_or("không có thôn")?;
+    let before = store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, today).await?;
+    store.close().await;
+    let csv = std::env::temp_dir().join("hoctap-bench-citizens-existing.csv");
+    write_citizens_from(&csv, None, rows, &village, 500_000)?;
+    let exe = std::env::current_exe()?;
+    let (secs, peak_kb, ok) =
+        timed(std::process::Command::new(&exe).args(["import", "cong-dan"]).arg(&csv).args(["--database-url", database_url]))?;
+    let store = Store::connect(database_url).await?;
+    let after = store.registry_count(&hoctap_domain::registry::def::CITIZENS, None, today).await?;
+    store.close().await;
+    let _ = std::fs::remove_file(&csv);
+    println!(
+        "hoctap import CSV, {rows} new rows into a database of {before} citizens: {} in {secs:.2} s = {:.0} rows/s, peak RSS {} MB; citizens now {after}",
+        if ok { "ok" } else { "FAILED" },
+        rows as f64 / secs,
+        peak_kb / 1024
+    );
+    Ok(if ok && after == before + i64::try_from(rows)? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Runs a command, polling its peak resident memory (VmHWM) until it exits.
