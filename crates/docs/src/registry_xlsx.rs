@@ -52,31 +52,46 @@ pub fn template(reg: &Registry, unit_name: &str, rows: &[Vec<String>]) -> Result
 }
 
 /// The template written row by row in constant memory (rust_xlsxwriter keeps each finished
-/// row in a temporary file): an export of a province's 3.8 M citizens holds one row.
+/// row in a temporary file): an export of a province's 3.8 M citizens holds one row. A sheet
+/// holds at most Excel's 1,048,575 rows under its header; the rows go on in "Du lieu 2", "Du
+/// lieu 3"… with the same header.
 pub struct TemplateWriter<'r> {
     reg: &'r Registry,
     book: Workbook,
     text: Format,
+    /// The data sheet being written (its index in the workbook) and its next row.
+    sheet: usize,
     next: u32,
+    /// Rows per sheet, the header's included: Excel's limit (fewer in tests).
+    sheet_rows: u32,
 }
+
+/// Rows of a sheet, the header's included (Excel's limit).
+const SHEET_ROWS: u32 = 1_048_576;
 
 impl<'r> TemplateWriter<'r> {
     /// The data sheet with its header row, column formats and drop-downs.
     pub fn new(reg: &'r Registry) -> Result<Self, XlsxError> {
-        let mut book = Workbook::new();
+        let text = Format::new().set_unlocked().set_num_format("@");
+        let mut w = Self { reg, book: Workbook::new(), text, sheet: 0, next: 1, sheet_rows: SHEET_ROWS };
+        w.add_data_sheet(DATA_SHEET.to_string())?;
+        Ok(w)
+    }
+
+    fn add_data_sheet(&mut self, name: String) -> Result<(), XlsxError> {
+        let reg = self.reg;
         let header = Format::new()
             .set_bold()
             .set_background_color("#D9E1F2")
             .set_text_wrap()
             .set_align(FormatAlign::Center)
             .set_border(rust_xlsxwriter::FormatBorder::Thin);
-        let unlocked_text = Format::new().set_unlocked().set_num_format("@");
-        let ws = book.add_worksheet_with_constant_memory()?;
-        ws.set_name(DATA_SHEET)?;
+        let ws = self.book.add_worksheet_with_constant_memory()?;
+        ws.set_name(name)?;
         for (c, f) in reg.fields.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
             // Every data cell is text and unlocked: codes and CCCD keep their leading zeros.
-            ws.set_column_format(col, &unlocked_text)?;
+            ws.set_column_format(col, &self.text)?;
             ws.set_column_width(col, (f.header.chars().count() as f64 + 4.0).clamp(12.0, 40.0))?;
             if let Some(choices) = f.ty.choices() {
                 let labels: Vec<&str> = choices.iter().map(|(_, l)| *l).collect();
@@ -108,13 +123,18 @@ impl<'r> TemplateWriter<'r> {
             ..Default::default()
         };
         ws.protect_with_options(&options);
-        Ok(Self { reg, book, text: unlocked_text, next: 1 })
+        self.next = 1;
+        Ok(())
     }
 
     /// Adds a record's cells (as displayed), in the definition's column order.
     pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        if self.next >= self.sheet_rows {
+            self.sheet += 1;
+            self.add_data_sheet(format!("{DATA_SHEET} {}", self.sheet + 1))?;
+        }
         let r = self.next;
-        let ws = self.book.worksheet_from_index(0)?;
+        let ws = self.book.worksheet_from_index(self.sheet)?;
         for (c, cell) in cells.iter().enumerate() {
             ws.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), hoctap_domain::text::xml_safe(cell), &self.text)?;
         }
@@ -323,5 +343,36 @@ mod tests {
         assert_eq!(cell_number("70%"), None);
         assert_eq!(cell_number("1.23.456"), None);
         assert_eq!(cell_number("inf"), None);
+    }
+}
+
+#[cfg(test)]
+mod sheet_tests {
+    use super::*;
+    use calamine::Reader;
+
+    #[test]
+    fn rows_beyond_one_sheet_go_on_in_the_next_with_the_header() {
+        let reg = &hoctap_domain::registry::def::HOUSEHOLDS;
+        let mut w = TemplateWriter::new(reg).unwrap();
+        // Excel's limit, scaled down: 5 rows a sheet, the header's included.
+        w.sheet_rows = 5;
+        let width = reg.fields.len();
+        let rows = 4 + 3;
+        for i in 0..rows {
+            let mut cells = vec![String::new(); width];
+            cells[0] = format!("HG-{i}");
+            w.row(&cells).unwrap();
+        }
+        let bytes = w.finish("Xã thử").unwrap().save_to_buffer().unwrap();
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec![DATA_SHEET.to_string(), format!("{DATA_SHEET} 2"), "Huong dan".to_string()]);
+        let first = book.worksheet_range(DATA_SHEET).unwrap();
+        assert_eq!(first.height(), 5);
+        assert_eq!(SHEET_ROWS, 1 << 20, "Excel's rows");
+        let second = book.worksheet_range(&format!("{DATA_SHEET} 2")).unwrap();
+        let codes: Vec<String> = second.rows().map(|r| r[0].to_string()).collect();
+        assert_eq!(codes[1..], [format!("HG-{}", rows - 3), format!("HG-{}", rows - 2), format!("HG-{}", rows - 1)]);
+        assert!(codes[0].starts_with(reg.fields[0].header), "the header again: {}", codes[0]);
     }
 }

@@ -33,8 +33,8 @@ async fn a_household_that_moves_village_keeps_its_history(engine: Engine) {
 per_engine!(a_search_matches_word_beginnings_in_any_order_with_or_without_the_word_index);
 /// Registry search is word beginnings (`text::search_words`): each word typed begins a word of
 /// the name, code or address, in any order, without diacritics; not any substring. Within a
-/// unit PostgreSQL narrows through the province word index (migration 0086): the same rows as
-/// the LIKE conditions alone (a search of the whole country, which does not use it).
+/// province PostgreSQL narrows through the province word index (migration 0086): the same rows
+/// as the LIKE conditions alone (a commune's search and the whole country's, which do not use it).
 async fn a_search_matches_word_beginnings_in_any_order_with_or_without_the_word_index(engine: Engine) {
     use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
     let store = crate::harness::fresh_store(engine).await;
@@ -86,8 +86,10 @@ async fn a_search_matches_word_beginnings_in_any_order_with_or_without_the_word_
         ("quan binh", &["TK-Q5"]),
         ("100% _", &[]),
     ];
+    let province = store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
     for (search, want) in cases {
         assert_eq!(found(search, Some(commune)).await, want, "{engine:?}: \"{search}\" in the commune");
+        assert_eq!(found(search, Some(province)).await, want, "{engine:?}: \"{search}\" in the province (the word index)");
         assert_eq!(found(search, None).await, want, "{engine:?}: \"{search}\" in the country");
     }
     if engine == Engine::Postgres {
