@@ -2,6 +2,8 @@
 //! masked for roles that do not need it, whole records read from forms, exports (audited).
 
 use crate::{AppError, AppResult, CurrentUser, FieldError, capitalise};
+pub use hoctap_docs::registry_xlsx::ExportFormat;
+use hoctap_docs::registry_xlsx::ExportWriter;
 use hoctap_domain::access::Action;
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{Field, FieldType, Registry, RegistryKind, Value, Values, by_slug, parse_typed_value};
@@ -157,71 +159,31 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
     if errors.is_empty() { Ok(values) } else { Err(errors) }
 }
 
-/// The formats a registry is exported in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Xlsx,
-}
-
-impl ExportFormat {
-    fn code(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Xlsx => "xlsx",
-        }
-    }
-}
-
 /// Every current record of the user's scope, written into a private temporary file (0600,
 /// unlinked at once: the returned handle keeps it until the response is sent) as one query
 /// streams (`Store::registry_export`): a province's export holds one batch in memory, not the
 /// province. Audited with the number of rows. Returns the file, rewound.
 pub async fn export_file(store: &Store, user: &CurrentUser, reg: &'static Registry, format: ExportFormat) -> AppResult<std::fs::File> {
-    use std::io::{Seek, Write};
+    use std::io::Seek;
     user.require(write_action(reg))?;
     if reg.has_personal_data() && !user.user.role.sees_personal_data() {
         return Err(AppError::Forbidden);
     }
-    let today = hoctap_store::today();
-    let mut file = private_temp_file().map_err(AppError::internal)?;
-    let count = match format {
-        ExportFormat::Csv => {
-            let mut w = hoctap_docs::registry_xlsx::CsvWriter::new(reg, std::io::BufWriter::with_capacity(1 << 16, &mut file))
-                .map_err(AppError::internal)?;
-            let count = store
-                .registry_export(reg, user.scope(), today, 2_000, |batch| {
-                    for r in &batch {
-                        w.row(&cells(reg, r)).map_err(AppError::internal)?;
-                    }
-                    Ok::<(), AppError>(())
-                })
-                .await?;
-            w.finish().and_then(|mut b| b.flush()).map_err(AppError::internal)?;
-            count
-        }
-        ExportFormat::Xlsx => {
-            let mut book = hoctap_docs::registry_xlsx::TemplateWriter::new(reg).map_err(AppError::internal)?;
-            let count = store
-                .registry_export(reg, user.scope(), today, 2_000, |batch| {
-                    for r in &batch {
-                        book.row(&cells(reg, r)).map_err(AppError::internal)?;
-                    }
-                    Ok::<(), AppError>(())
-                })
-                .await?;
-            let unit_name = user.user.unit_name.clone();
-            // Compressing the sheet is CPU work: off the request threads.
-            file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, String> {
-                book.finish(&unit_name).and_then(|mut b| b.save_to_writer(&mut file)).map_err(|e| e.to_string())?;
-                Ok(file)
-            })
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
-            count
-        }
-    };
+    let mut out = ExportWriter::new(reg, format, private_temp_file().map_err(AppError::internal)?).map_err(AppError::internal)?;
+    let count = store
+        .registry_export(reg, user.scope(), hoctap_store::today(), 2_000, |batch| {
+            for r in &batch {
+                out.row(&cells(reg, r)).map_err(AppError::internal)?;
+            }
+            Ok::<(), AppError>(())
+        })
+        .await?;
+    let unit_name = user.user.unit_name.clone();
+    // Compressing a workbook is CPU work: off the request threads.
+    let mut file = tokio::task::spawn_blocking(move || out.finish(&unit_name).map_err(|e| e.to_string()))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
     file.rewind().map_err(AppError::internal)?;
     store.audit_export(&user.actor(), reg, user.scope(), count, format.code()).await?;
     Ok(file)

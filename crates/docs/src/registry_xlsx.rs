@@ -175,15 +175,6 @@ impl<'r> TemplateWriter<'r> {
     }
 }
 
-/// CSV with a BOM (Excel opens it as UTF-8), cells escaped against formula injection.
-pub fn csv(reg: &Registry, rows: &[Vec<String>]) -> String {
-    let mut w = CsvWriter::new(reg, Vec::new()).expect("writing to memory");
-    for row in rows {
-        let _ = w.row(row);
-    }
-    String::from_utf8_lossy(&w.finish().unwrap_or_default()).into_owned()
-}
-
 /// The CSV export written row by row into any writer (a file, a response).
 pub struct CsvWriter<W: std::io::Write> {
     out: csv::Writer<W>,
@@ -206,6 +197,59 @@ impl<W: std::io::Write> CsvWriter<W> {
     /// Flushes and hands the writer back.
     pub fn finish(self) -> std::io::Result<W> {
         self.out.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// The formats a registry is exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The format's name, as audited and as the file's extension.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// A registry export written row by row, for the CLI and the web alike: the CSV (with a BOM,
+/// cells escaped against formula injection) into `out` as it goes, or the template in constant
+/// memory, saved into `out` at the end. (Boxed: either writer's state is hundreds of bytes.)
+pub enum ExportWriter<'r, W: std::io::Write + std::io::Seek + Send> {
+    Csv(Box<CsvWriter<std::io::BufWriter<W>>>),
+    Xlsx(Box<TemplateWriter<'r>>, W),
+}
+
+impl<'r, W: std::io::Write + std::io::Seek + Send> ExportWriter<'r, W> {
+    pub fn new(reg: &'r Registry, format: ExportFormat, out: W) -> Result<Self, XlsxError> {
+        Ok(match format {
+            ExportFormat::Csv => Self::Csv(Box::new(CsvWriter::new(reg, std::io::BufWriter::with_capacity(1 << 16, out))?)),
+            ExportFormat::Xlsx => Self::Xlsx(Box::new(TemplateWriter::new(reg)?), out),
+        })
+    }
+
+    /// Adds a record's cells (as displayed), in the definition's column order.
+    pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        match self {
+            Self::Csv(w) => Ok(w.row(cells)?),
+            Self::Xlsx(book, _) => book.row(cells),
+        }
+    }
+
+    /// Ends the file (the template's instructions name `unit_name`) and hands `out` back.
+    pub fn finish(self, unit_name: &str) -> Result<W, XlsxError> {
+        match self {
+            Self::Csv(w) => Ok(w.finish()?.into_inner().map_err(|e| e.into_error())?),
+            Self::Xlsx(book, mut out) => {
+                book.finish(unit_name)?.save_to_writer(&mut out)?;
+                Ok(out)
+            }
+        }
     }
 }
 

@@ -341,25 +341,14 @@ impl<'q> Query<'q> {
     /// The rows one at a time as the engine sends them: a result too big to hold (an export
     /// of a province, a recount of the country).
     pub(crate) fn fetch<'e>(self, ex: impl Into<Exec<'e>>) -> BoxStream<'e, Result<Row, sqlx::Error>> {
-        let failed = |e: sqlx::Error| futures_util::stream::once(async move { Err(e) }).boxed();
-        match ex.into() {
-            Exec::SqlitePool(p) => match self.sqlite() {
-                Ok(q) => q.fetch(p).map_ok(Row::Sqlite).boxed(),
-                Err(e) => failed(e),
-            },
-            Exec::Sqlite(c) => match self.sqlite() {
-                Ok(q) => q.fetch(c).map_ok(Row::Sqlite).boxed(),
-                Err(e) => failed(e),
-            },
-            Exec::PgPool(p) => match self.postgres() {
-                Ok(q) => q.fetch(p).map_ok(Row::Postgres).boxed(),
-                Err(e) => failed(e),
-            },
-            Exec::Postgres(c) => match self.postgres() {
-                Ok(q) => q.fetch(c).map_ok(Row::Postgres).boxed(),
-                Err(e) => failed(e),
-            },
-        }
+        let rows = match ex.into() {
+            Exec::SqlitePool(p) => self.sqlite().map(|q| q.fetch(p).map_ok(Row::Sqlite).boxed()),
+            Exec::Sqlite(c) => self.sqlite().map(|q| q.fetch(c).map_ok(Row::Sqlite).boxed()),
+            Exec::PgPool(p) => self.postgres().map(|q| q.fetch(p).map_ok(Row::Postgres).boxed()),
+            Exec::Postgres(c) => self.postgres().map(|q| q.fetch(c).map_ok(Row::Postgres).boxed()),
+        };
+        // A bind that cannot be encoded is the stream's one item.
+        rows.unwrap_or_else(|e| futures_util::stream::once(async move { Err(e) }).boxed())
     }
 
     pub(crate) async fn fetch_one<'e>(self, ex: impl Into<Exec<'e>>) -> Result<Row, sqlx::Error> {

@@ -183,12 +183,17 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
     }
 
-    /// Every table's row count (to compare a restored database with its source).
-    pub async fn table_counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+    /// The tables' names, sorted (without counting their rows: minutes on the whole country).
+    pub async fn tables(&self) -> Result<Vec<String>> {
         let mut tables: Vec<String> = self.schema().await?.into_iter().map(|(t, _)| t).collect();
         tables.dedup();
+        Ok(tables)
+    }
+
+    /// Every table's row count (to compare a restored database with its source).
+    pub async fn table_counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
         let mut counts = std::collections::BTreeMap::new();
-        for t in tables {
+        for t in self.tables().await? {
             // Names come from the catalog, quoted as identifiers.
             let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.replace('"', "\"\""));
             let row = db::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;

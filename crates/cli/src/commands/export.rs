@@ -4,9 +4,9 @@
 
 use super::DbArgs;
 use super::progress::Progress;
+use hoctap_docs::registry_xlsx::{ExportFormat, ExportWriter};
 use hoctap_domain::registry::def::by_slug;
 use hoctap_store::Actor;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,48 +27,26 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let store = a.db.open().await?;
     let today = hoctap_store::today();
     let unit = store.unit_by_code(&a.unit, today).await?;
-    let xlsx = a.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let format = if a.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) { ExportFormat::Xlsx } else { ExportFormat::Csv };
     let mut progress = Progress::new("Xuất");
-    let cells = |r: &hoctap_store::RegistryRecord| -> Vec<String> {
-        reg.fields.iter().map(|f| r.values.get(f.column).map(|v| v.display(f.ty)).unwrap_or_default()).collect()
-    };
     // One streamed query over the unit's subtree, written as it arrives (see
     // `Store::registry_export`): memory stays flat whatever the size of the unit.
-    let count = if xlsx {
-        let mut book = hoctap_docs::registry_xlsx::TemplateWriter::new(reg)?;
-        let mut done = 0;
-        let count = store
-            .registry_export(reg, Some(unit.id), today, 2_000, |batch| {
-                for r in &batch {
-                    book.row(&cells(r))?;
-                }
-                done += batch.len();
-                progress.update(done);
-                Ok::<(), Box<dyn std::error::Error>>(())
-            })
-            .await?;
-        book.finish(&unit.name)?.save(&a.file)?;
-        count
-    } else {
-        let file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&a.file)?);
-        let mut w = hoctap_docs::registry_xlsx::CsvWriter::new(reg, file)?;
-        let mut done = 0;
-        let count = store
-            .registry_export(reg, Some(unit.id), today, 2_000, |batch| {
-                for r in &batch {
-                    w.row(&cells(r))?;
-                }
-                done += batch.len();
-                progress.update(done);
-                Ok::<(), Box<dyn std::error::Error>>(())
-            })
-            .await?;
-        w.finish()?.flush()?;
-        count
-    };
+    let mut out = ExportWriter::new(reg, format, std::fs::File::create(&a.file)?)?;
+    let mut done = 0;
+    let count = store
+        .registry_export(reg, Some(unit.id), today, 2_000, |batch| {
+            for r in &batch {
+                out.row(&hoctap_app::registries::cells(reg, r))?;
+            }
+            done += batch.len();
+            progress.update(done);
+            Ok::<(), Box<dyn std::error::Error>>(())
+        })
+        .await?;
+    out.finish(&unit.name)?;
     progress.finish(count);
     let actor = Actor { user_id: None, username: "hệ thống (dòng lệnh)".into(), unit_id: Some(unit.id) };
-    store.audit_export(&actor, reg, Some(unit.id), count, if xlsx { "xlsx" } else { "csv" }).await?;
+    store.audit_export(&actor, reg, Some(unit.id), count, format.code()).await?;
     println!("Đã xuất {count} dòng {} của {} ra {}", reg.title, unit.name, a.file.display());
     Ok(ExitCode::SUCCESS)
 }

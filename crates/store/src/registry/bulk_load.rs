@@ -123,7 +123,7 @@ impl Store {
         for table in super::words::WORD_INDEXED {
             self.exec_raw(&format!(
                 "SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {table}_words ON {table} USING gin ({}); ANALYZE {table}; RESET maintenance_work_mem",
-                super::words::indexed_words(table).replace(&format!("{table}."), "")
+                super::words::indexed_words("")
             ))
             .await?;
         }

@@ -228,16 +228,16 @@ impl Store {
             sql.push_str(&format!(" AND (' ' || t.search_key) LIKE ${n}"));
             n += 1;
         }
-        // Within a unit, PostgreSQL's word index of its provinces hands over the candidates.
+        // Within a province, PostgreSQL's word index hands over the candidates.
         let index_query = match (search.is_empty(), q.within.or(q.scope)) {
-            (false, Some(unit)) if words::WORD_INDEXED.contains(&reg.table) && self.engine() == crate::Engine::Postgres => {
+            (false, Some(unit)) if words::serves(self.engine(), reg.table) => {
                 let codes = words::province_codes(&mut conn, unit).await?;
                 words::province_query(self.engine(), reg.table, &codes, &search)
             }
             _ => None,
         };
         if index_query.is_some() {
-            sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${n})", words::indexed_words("t")));
+            sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${n})", words::indexed_words("t.")));
             n += 1;
         }
         if let Some((col, _)) = &q.filter {

@@ -16,9 +16,15 @@ use std::collections::BTreeSet;
 /// Tables with the word index (migration 0086).
 pub(crate) const WORD_INDEXED: &[&str] = &["reg_citizens", "reg_households"];
 
-/// The index's expression; a query must repeat it exactly for the planner to use the index.
-pub(crate) fn indexed_words(alias: &str) -> String {
-    format!("to_tsvector('simple'::regconfig, replace(' ' || {alias}.search_key, ' ', ' ' || {alias}.province_code))")
+/// The index's expression, its columns prefixed with `prefix` ("t." in a query, "" in the
+/// index's definition); a query must repeat it exactly for the planner to use the index.
+pub(crate) fn indexed_words(prefix: &str) -> String {
+    format!("to_tsvector('simple'::regconfig, replace(' ' || {prefix}search_key, ' ', ' ' || {prefix}province_code))")
+}
+
+/// Whether a registry's search can use the word index on this engine.
+pub(super) fn serves(engine: Engine, table: &str) -> bool {
+    engine == Engine::Postgres && WORD_INDEXED.contains(&table)
 }
 
 /// The LIKE pattern of one search word (`search_words` has removed the wildcards).
@@ -50,7 +56,7 @@ pub(super) async fn province_codes(conn: &mut Conn, unit: i64) -> Result<BTreeSe
 /// words of letters and digits (what the parser reads as one token) and two-digit province
 /// codes (so "01" + "2abc" cannot be "012" + "abc"). None: the LIKE conditions alone.
 pub(super) fn province_query(engine: Engine, table: &str, codes: &BTreeSet<String>, words: &[String]) -> Option<String> {
-    if engine != Engine::Postgres || !WORD_INDEXED.contains(&table) || codes.is_empty() {
+    if !serves(engine, table) || codes.is_empty() {
         return None;
     }
     let plain: Vec<&String> = words.iter().filter(|w| w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())).collect();
