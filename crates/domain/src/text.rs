@@ -115,20 +115,45 @@ pub fn group_thousands(n: i64) -> String {
     out
 }
 
-/// The words of a registry search as typed, folded, at most eight: a record matches when each
-/// begins a word of its search key (name, code, CCCD, address), in any order. "van an" finds
-/// "Nguyễn Văn An" and "Lê Văn Anh", not "Hoàng Xuân Lan"; "001" finds a CCCD that begins
-/// with it. Word beginnings, not any substring, so that a province's search runs on a word index
-/// (PostgreSQL) instead of reading millions of rows; the LIKE wildcards `%` and `_` are dropped.
+/// The characters that separate words in a search, besides white space, on both sides: in the
+/// words typed and in a record's search key ("TK-A1" is "tk a1", "Xóm Đồi, đường 12" is "xom
+/// doi duong 12"). The store repeats them in SQL (`translate` on PostgreSQL, `replace` on
+/// SQLite) over the stored key, so a key stored before this rule needs no rewrite.
+pub const SEARCH_SEPARATORS: &str = "-,./()';:";
+
+/// The words of a registry search as typed, folded and split at white space and
+/// [`SEARCH_SEPARATORS`], at most eight, each once: a record matches when every word but the
+/// last is a whole word of its search key (name, code, CCCD, address) and the last begins one,
+/// in any order ([`matches_search`]). "nguyen van a" finds "Nguyễn Văn An" and "Nguyễn Văn
+/// Anh"; "van an" finds "Lê Văn Anh" but "an van" does not. Whole words and a beginning, not
+/// any substring, so that a province's search runs on a word index (PostgreSQL) and reads each
+/// word's postings instead of millions of rows; the LIKE wildcards `%`, `_` and `\` are dropped.
 pub fn search_words(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for w in fold(query).split_whitespace() {
+    for w in search_text(&fold(query)).split(' ') {
         let w: String = w.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
         if !w.is_empty() && !out.contains(&w) && out.len() < 8 {
             out.push(w);
         }
     }
     out
+}
+
+/// A folded key with [`SEARCH_SEPARATORS`] turned to spaces and white space collapsed: the words
+/// a search compares with.
+pub fn search_text(folded: &str) -> String {
+    let spaced: String = folded.chars().map(|c| if SEARCH_SEPARATORS.contains(c) { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a folded search key matches the words of [`search_words`]: each but the last is one of
+/// its words, the last begins one. The rule the stores' SQL states on both engines.
+pub fn matches_search(folded_key: &str, words: &[String]) -> bool {
+    let key = search_text(folded_key);
+    let key_words: Vec<&str> = key.split(' ').collect();
+    words.iter().enumerate().all(|(i, w)| {
+        if i + 1 == words.len() { key_words.iter().any(|k| k.starts_with(w.as_str())) } else { key_words.contains(&w.as_str()) }
+    })
 }
 
 /// The search key: lower case, without diacritics, `đ` → `d`, whitespace collapsed.
@@ -171,6 +196,22 @@ mod tests {
         assert_eq!(search_words("50% _ \\"), vec!["50"]);
         assert!(search_words("   ").is_empty());
         assert_eq!(search_words("a b c d e f g h i j").len(), 8);
+        assert_eq!(search_words("TK-A1, (thôn 2)/xã"), vec!["tk", "a1", "thon", "2", "xa"]);
+    }
+
+    #[test]
+    fn all_words_but_the_last_are_whole_and_the_last_begins_a_word() {
+        let m = |key: &str, q: &str| matches_search(&fold(key), &search_words(q));
+        assert!(m("Nguyễn Văn An", "nguyen van a"));
+        assert!(m("Lê Văn Anh", "van an"));
+        assert!(m("Lê Văn Anh", "VĂN  ANH"));
+        assert!(!m("Lê Văn Anh", "an van"), "\"an\" is not a whole word of it");
+        assert!(m("Nguyễn Văn An", "an van"));
+        assert!(!m("Hoàng Xuân Lan", "uan"), "inside a word is not a beginning");
+        assert!(m("TK-A1 Xóm Đồi, đường 12", "tk a1 doi 1"));
+        assert!(m("TK-A1 Xóm Đồi, đường 12", "doi, 12"));
+        assert!(!m("TK-A1", "t a1"));
+        assert!(m("anything", ""), "no words: everything");
     }
 
     #[test]
@@ -215,6 +256,26 @@ mod tests {
                 }
             }
             prop_assert!(xml_safe(&s).chars().all(|c| xml_char(c) && (!c.is_control() || "\t\n\r".contains(c))));
+        }
+
+        /// A record is found by its own words typed in any order, the last cut anywhere.
+        #[test]
+        fn a_key_is_found_by_its_words_in_any_order(
+            words in proptest::collection::vec("[a-zà-ỹđ0-9]{1,8}", 1..5),
+            seps in proptest::collection::vec("[ ,./()-]{1,2}", 5),
+            order in any::<proptest::sample::Index>(),
+            cut in 1usize..8,
+        ) {
+            let key: String = words.iter().zip(&seps).map(|(w, s)| format!("{w}{s}")).collect();
+            let mut typed: Vec<String> = words.iter().map(|w| fold(w)).collect();
+            let n = typed.len();
+            typed.rotate_left(order.index(n));
+            let last = typed.pop().unwrap();
+            let cut: String = last.chars().take(cut).collect();
+            typed.push(cut);
+            let q = search_words(&typed.join(" "));
+            prop_assert!(q.len() <= 8);
+            prop_assert!(matches_search(&fold(&key), &q), "{:?} in {:?}", q, key);
         }
 
         #[test]

@@ -36,6 +36,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0080_read_paths", include_str!("../migrations/sqlite/0080_read_paths.sql")),
     ("0085_slim_registries", include_str!("../migrations/sqlite/0085_slim_registries.sql")),
     ("0086_search_words", include_str!("../migrations/sqlite/0086_search_words.sql")),
+    ("0087_search_whole_words", include_str!("../migrations/sqlite/0087_search_whole_words.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -69,6 +70,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0080_read_paths", include_str!("../migrations/postgres/0080_read_paths.sql")),
     ("0085_slim_registries", include_str!("../migrations/postgres/0085_slim_registries.sql")),
     ("0086_search_words", include_str!("../migrations/postgres/0086_search_words.sql")),
+    ("0087_search_whole_words", include_str!("../migrations/postgres/0087_search_whole_words.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

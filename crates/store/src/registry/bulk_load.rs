@@ -92,10 +92,10 @@ impl Store {
         for reg in hoctap_domain::registry::def::REGISTRIES {
             self.exec_raw(&format!("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {0}_unit_id_fkey", reg.table)).await?;
         }
-        // The word indexes (migration 0086) too: built once over the country at the end, not
+        // The word indexes (migration 0087) too: built once over the country at the end, not
         // row by row.
         for table in super::words::WORD_INDEXED {
-            self.exec_raw(&format!("DROP INDEX IF EXISTS {table}_words")).await?;
+            self.exec_raw(&format!("DROP INDEX IF EXISTS {}", super::words::index_name(table))).await?;
         }
         Ok(true)
     }
@@ -122,7 +122,8 @@ impl Store {
         }
         for table in super::words::WORD_INDEXED {
             self.exec_raw(&format!(
-                "SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {table}_words ON {table} USING gin ({}); ANALYZE {table}; RESET maintenance_work_mem",
+                "SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {} ON {table} USING gin ({}); ANALYZE {table}; RESET maintenance_work_mem",
+                super::words::index_name(table),
                 super::words::indexed_words("")
             ))
             .await?;

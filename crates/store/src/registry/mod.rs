@@ -225,7 +225,7 @@ impl Store {
         let mut conn = self.read_pool().await.acquire().await?;
         let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
         for _ in &search {
-            sql.push_str(&format!(" AND (' ' || t.search_key) LIKE ${n}"));
+            sql.push_str(&format!(" AND {}", words::like_sql(self.engine(), "t", n)));
             n += 1;
         }
         // Within a province, PostgreSQL's word index hands over the candidates.
@@ -262,8 +262,8 @@ impl Store {
         if let Some(w) = q.within {
             query = query.bind(w).bind(today.clone());
         }
-        for w in &search {
-            query = query.bind(words::like_pattern(w));
+        for (i, w) in search.iter().enumerate() {
+            query = query.bind(words::like_pattern(w, i, search.len()));
         }
         if let Some(tsq) = index_query {
             query = query.bind(tsq);
