@@ -289,6 +289,12 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Binds values collected beforehand, in order.
+    pub(crate) fn bind_all(mut self, values: Vec<Arg<'q>>) -> Self {
+        self.args.extend(values);
+        self
+    }
+
     fn sqlite(self) -> Result<sqlx::query::Query<'static, Sqlite, SqliteArguments>, sqlx::Error> {
         let mut args = SqliteArguments::default();
         args.reserve(self.args.len(), 0);

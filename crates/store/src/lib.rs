@@ -118,6 +118,8 @@ pub struct Store {
     read_cache: std::sync::Arc<read_cache::ReadCache>,
     /// Hot standbys the reads of requests may go to (`replica`); none by default.
     replicas: std::sync::Arc<replica::ReplicaSet>,
+    /// How many of a province's records a search looks among first (`registry::words::bound`).
+    search_bound_rows: i64,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -135,7 +137,13 @@ impl Store {
     /// Connects with a given pool size (one connection: session-level locks stay on it).
     pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store> {
         let pool = dialect::connect(url, max_connections).await?;
-        Ok(Store { engine: pool.engine(), pool, read_cache: Default::default(), replicas: Default::default() })
+        Ok(Store {
+            engine: pool.engine(),
+            pool,
+            read_cache: Default::default(),
+            replicas: Default::default(),
+            search_bound_rows: registry::SEARCH_BOUND_ROWS,
+        })
     }
 
     pub fn engine(&self) -> Engine {

@@ -37,6 +37,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0085_slim_registries", include_str!("../migrations/sqlite/0085_slim_registries.sql")),
     ("0086_search_words", include_str!("../migrations/sqlite/0086_search_words.sql")),
     ("0087_search_whole_words", include_str!("../migrations/sqlite/0087_search_whole_words.sql")),
+    ("0088_search_in_list_order", include_str!("../migrations/sqlite/0088_search_in_list_order.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -71,6 +72,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0085_slim_registries", include_str!("../migrations/postgres/0085_slim_registries.sql")),
     ("0086_search_words", include_str!("../migrations/postgres/0086_search_words.sql")),
     ("0087_search_whole_words", include_str!("../migrations/postgres/0087_search_whole_words.sql")),
+    ("0088_search_in_list_order", include_str!("../migrations/postgres/0088_search_in_list_order.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

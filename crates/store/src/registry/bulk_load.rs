@@ -92,10 +92,13 @@ impl Store {
         for reg in hoctap_domain::registry::def::REGISTRIES {
             self.exec_raw(&format!("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {0}_unit_id_fkey", reg.table)).await?;
         }
-        // The word indexes (migration 0087) too: built once over the country at the end, not
-        // row by row.
+        // The word indexes (migration 0087) and the list-order indexes (0088) too: built once
+        // over the country at the end, not row by row.
         for table in super::words::WORD_INDEXED {
             self.exec_raw(&format!("DROP INDEX IF EXISTS {}", super::words::index_name(table))).await?;
+        }
+        for (index, _, _) in super::words::ORDERED {
+            self.exec_raw(&format!("DROP INDEX IF EXISTS {index}")).await?;
         }
         Ok(true)
     }
@@ -119,6 +122,10 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::Corrupt(format!("sổ {}: có dòng thuộc đơn vị không tồn tại ({e})", reg.title)))?;
             }
+        }
+        for (index, table, column) in super::words::ORDERED {
+            self.exec_raw(&format!("SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column}); RESET maintenance_work_mem"))
+                .await?;
         }
         for table in super::words::WORD_INDEXED {
             self.exec_raw(&format!(

@@ -72,10 +72,11 @@ pub(super) fn serves(engine: Engine, table: &str) -> bool {
 /// placed in). Empty for a smaller unit: a commune's or a village's rows are fewer than one
 /// common name's in a province, and the unit index reads them faster (measured: a commune's
 /// search took 40 ms through the unit index, 200–500 ms through the province's words).
-pub(super) async fn province_codes(conn: &mut Conn, unit: i64) -> Result<BTreeSet<String>> {
-    let kind = crate::db::query("SELECT kind FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await?;
-    if kind.map(|r| r.text("kind")).transpose()?.as_deref() != Some("province") {
-        return Ok(BTreeSet::new());
+pub(super) async fn province_codes(conn: &mut Conn, unit: i64) -> Result<Option<ProvinceCodes>> {
+    let row = crate::db::query("SELECT kind, province_code FROM units WHERE id = $1").bind(unit).fetch_optional(&mut *conn).await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.text("kind")? != "province" {
+        return Ok(None);
     }
     let rows = crate::db::query(
         "SELECT DISTINCT u.province_code FROM units u WHERE u.id IN \
@@ -84,7 +85,42 @@ pub(super) async fn province_codes(conn: &mut Conn, unit: i64) -> Result<BTreeSe
     .bind(unit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(|r| r.text("province_code")).collect()
+    Ok(Some(ProvinceCodes { own: row.text("province_code")?, all: rows.iter().map(|r| r.text("province_code")).collect::<Result<_>>()? }))
+}
+
+/// The province codes of a province's records: its own, and all that its tree has carried.
+pub(super) struct ProvinceCodes {
+    pub(super) own: String,
+    pub(super) all: BTreeSet<String>,
+}
+
+/// The registries whose default order has a `(province_code, column)` index (migration 0088),
+/// which [`bound`] reads: (index, table, column).
+pub(crate) const ORDERED: &[(&str, &str, &str)] =
+    &[("reg_citizens_province_cccd", "reg_citizens", "cccd"), ("reg_households_province_code", "reg_households", "code")];
+
+/// The value of `column` `rows` records after the cursor's (or the first) among those
+/// of the province, in the order of the `(province_code, column)` index (read from the index
+/// alone); None when the registry has no such index or the province has fewer records left.
+///
+/// Why: a common name matches tens of thousands of a province's records ("nguyen hong": 54,843
+/// in Hà Nội), scattered over as many pages, and the first page in list order needs them all.
+/// Searched first below this value, the same query reads only the matches among the province's
+/// first records in that order: when they fill the page, they are its first records overall.
+pub(super) async fn bound(conn: &mut Conn, table: &str, column: &str, own: &str, after: Option<i64>, rows: i64) -> Result<Option<String>> {
+    if !ORDERED.iter().any(|(_, t, c)| (*t, *c) == (table, column)) {
+        return Ok(None);
+    }
+    let after_sql =
+        if after.is_some() { format!(" AND {column} > (SELECT a.{column} FROM {table} a WHERE a.id = $3)") } else { String::new() };
+    let sql =
+        format!("SELECT {column} AS b FROM {table} WHERE province_code = $1{after_sql} ORDER BY province_code, {column} OFFSET $2 LIMIT 1");
+    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(own).bind(rows);
+    if let Some(id) = after {
+        q = q.bind(id);
+    }
+    let row = q.fetch_optional(&mut *conn).await?;
+    row.map(|r| r.opt_text("b")).transpose().map(Option::flatten)
 }
 
 /// The text search query for the words in those provinces, when the index can serve it: only
@@ -142,6 +178,14 @@ mod tests {
         for table in WORD_INDEXED {
             let create = format!("CREATE INDEX IF NOT EXISTS {} ON {table}\n    USING gin ({});", index_name(table), indexed_words(""));
             assert!(sql.contains(&create), "{create}");
+        }
+    }
+
+    #[test]
+    fn the_migration_builds_the_ordered_indexes_bound_reads() {
+        let sql = include_str!("../../migrations/postgres/0088_search_in_list_order.sql");
+        for (index, table, column) in ORDERED {
+            assert!(sql.contains(&format!("CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column});")), "{index}");
         }
     }
 

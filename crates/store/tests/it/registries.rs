@@ -113,3 +113,60 @@ async fn a_search_matches_whole_words_and_a_beginning_in_any_order_with_or_witho
         assert_eq!(n, 2, "the word indexes of migration 0087");
     }
 }
+
+per_engine!(a_search_in_a_province_pages_the_same_rows_whether_it_looks_first_among_a_few_records_or_not);
+/// Within a province PostgreSQL first looks among the province's next records in list order
+/// (`words::bound`), then among all if they do not fill the page: every page, with its cursor,
+/// holds the same records as the search over the whole country, which never does either; dense
+/// and sparse matches, bounds smaller and larger than the page.
+async fn a_search_in_a_province_pages_the_same_rows_whether_it_looks_first_among_a_few_records_or_not(engine: Engine) {
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    let store = crate::harness::fresh_store(engine).await;
+    let actor = hoctap_store::Actor::system("test");
+    let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+    let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
+    // Codes out of order with their entry, names dense ("nguyen") and sparse ("hiem").
+    for i in 0..23 {
+        let mut values = Values::new();
+        values.insert("code", Value::Text(format!("PB-{:03}", (i * 7) % 23)));
+        let name = if i % 5 == 3 { format!("Lò Văn Hiếm {i}") } else { format!("Nguyễn Thị Mai {i}") };
+        values.insert("head_name", Value::Text(name));
+        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[i % villages.len()].code).unwrap()));
+        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+    }
+    let province = store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
+    let pages = |store: hoctap_store::Store, search: &'static str, scope: Option<i64>, limit: i64| async move {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let q = hoctap_store::RegistryQuery { scope, search: Some(search.into()), limit, after, ..Default::default() };
+            let page = store.registry_list(&HOUSEHOLDS, &q, hoctap_store::today()).await.unwrap();
+            let codes: Vec<String> = page
+                .iter()
+                .filter_map(|r| match r.values.get("code") {
+                    Some(Value::Text(c)) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect();
+            out.push(codes.into_iter().filter(|c| c.starts_with("PB-")).collect::<Vec<_>>());
+            if (page.len() as i64) < limit {
+                return out;
+            }
+            after = page.last().map(|r| r.id);
+        }
+    };
+    for search in ["nguyen thi", "hiem", "pb"] {
+        for limit in [1, 4, 10] {
+            let everywhere = pages(store.clone(), search, None, limit).await;
+            assert!(everywhere.iter().map(Vec::len).sum::<usize>() >= 4, "{search}: the fixture matches");
+            for bound_rows in [1, 3, 8, 1000] {
+                let bounded = store.clone().with_search_bound_rows(bound_rows);
+                assert_eq!(
+                    pages(bounded, search, Some(province), limit).await,
+                    everywhere,
+                    "{engine:?}: \"{search}\" by {limit}, first among {bound_rows}"
+                );
+            }
+        }
+    }
+}
