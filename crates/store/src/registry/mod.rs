@@ -271,8 +271,11 @@ impl Store {
         loop {
             let mut sql = sql.clone();
             let mut args = args.clone();
-            if let Some(b) = &bound {
-                sql.push_str(&format!(" AND t.{sort} < ${}", args.len() + 1));
+            if let (Some(b), Some(c)) = (&bound, &codes) {
+                // The province's codes name the (province_code, key) index's ranges.
+                let codes_sql = crate::dialect::placeholders(false, args.len() + 1, c.all.len());
+                args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
+                sql.push_str(&format!(" AND t.province_code IN ({codes_sql}) AND t.{sort} < ${}", args.len() + 1));
                 args.push(b.clone().into());
             }
             sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
