@@ -237,7 +237,7 @@ impl Store {
         let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
         for (i, w) in search.iter().enumerate() {
             sql.push_str(&format!(" AND {}", words::like_sql(self.engine(), "t", args.len() + 1)));
-            args.push(words::like_pattern(w, i, search.len()).into());
+            args.extend(words::like_patterns(w, i, search.len()).map(Arg::from));
         }
         // Within a province, PostgreSQL's word index hands over the candidates.
         let codes = match (search.is_empty(), q.within.or(q.scope)) {
