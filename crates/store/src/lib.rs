@@ -120,6 +120,8 @@ pub struct Store {
     replicas: std::sync::Arc<replica::ReplicaSet>,
     /// How many of a province's records a search looks among first (`registry::words::bound`).
     search_bound_rows: i64,
+    /// First pages' bounds read lately (`registry::words::bound`).
+    search_bounds: std::sync::Arc<registry::BoundCache>,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -143,6 +145,7 @@ impl Store {
             read_cache: Default::default(),
             replicas: Default::default(),
             search_bound_rows: registry::SEARCH_BOUND_ROWS,
+            search_bounds: Default::default(),
         })
     }
 

@@ -207,6 +207,7 @@ pub(crate) struct Placement {
 /// (`words::bound`): at Hà Nội's 8.5 M citizens, 1.2% of them, where a name matching 0.2% of the
 /// province ("van an") has about 230 matches.
 pub(crate) const SEARCH_BOUND_ROWS: i64 = 100_000;
+pub(crate) use words::BoundCache;
 
 impl Store {
     /// The same store, its searches within a province looking first among `rows` records in
@@ -265,7 +266,9 @@ impl Store {
         // A search within a province looks first among the province's next records in list
         // order (`words::bound`), then, if they do not fill the page, among all.
         let mut bound = match (&codes, &index_query) {
-            (Some(c), Some(_)) => words::bound(&mut conn, reg.table, sort, &c.own, q.after, self.search_bound_rows).await?,
+            (Some(c), Some(_)) => {
+                words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, self.search_bound_rows).await?
+            }
             _ => None,
         };
         loop {
