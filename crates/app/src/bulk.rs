@@ -14,9 +14,7 @@ use hoctap_domain::criteria::{AnswerValue, CriteriaSet, IndicatorKind, Number, S
 use hoctap_domain::registry::def;
 use hoctap_domain::workflow::{Command, Dossier, ReviewStep, State as WfState, check_approval};
 use hoctap_store::Store;
-use hoctap_store::{
-    AssessmentRow, BatchAnswers, BatchTransition, CampaignRow, DossierCounts, DossierFilter, LayReport, NewDossier, RegistryQuery,
-};
+use hoctap_store::{AssessmentRow, BatchAnswers, BatchTransition, CampaignRow, DossierFilter, LayReport, NewDossier, RegistryQuery};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -393,7 +391,11 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     let filter = q.filter()?;
     let after = if q.sau.trim().is_empty() { None } else { Some(crate::cursor::open(&cursor_list(c), &q.sau)?) };
     let rows = store.campaign_dossiers(c.id, user.scope(), today, &filter, after, Some(PAGE)).await?;
-    let counts: DossierCounts = store.campaign_counts(c.id, user.scope(), today, &filter).await?;
+    // Counted over the campaign's dossiers in the scope (thousands in a commune's year), kept
+    // per read generation: any change to a dossier or campaign counts again.
+    let counts_key = format!("campaign-counts {} {:?} {today} {filter:?}", c.id, user.scope());
+    let counts =
+        crate::kept::kept(store, counts_key, async { Ok(store.campaign_counts(c.id, user.scope(), today, &filter).await?) }).await?;
     let names: HashMap<i64, String> = counts.by_village.iter().map(|(id, name, _)| (*id, name.clone())).collect();
     let mut caps = Capacities::default();
     let mut lines = Vec::new();

@@ -478,14 +478,8 @@ pub async fn figures(store: &Store, unit: Option<&UnitRow>, year: i16, basis: Ba
 /// hội's village has a membership rate too), with the target that applies.
 pub async fn figure(store: &Store, unit: &UnitRow, year: i16, indicator: &str) -> AppResult<IndicatorLine> {
     // Kept per read generation, as the dashboards are (see `build`).
-    let generation = store.read_generation().await?;
     let key = format!("figure {} {year} {indicator} {}", unit.id, hoctap_store::today());
-    if let Some(line) = store.cached::<IndicatorLine>(generation, &key) {
-        return Ok((*line).clone());
-    }
-    let line = figure_uncached(store, unit, year, indicator).await?;
-    store.cache(generation, key, Arc::new(line.clone()));
-    Ok(line)
+    Ok((*crate::kept::kept(store, key, figure_uncached(store, unit, year, indicator)).await?).clone())
 }
 
 pub async fn figure_uncached(store: &Store, unit: &UnitRow, year: i16, indicator: &str) -> AppResult<IndicatorLine> {
@@ -506,19 +500,12 @@ pub async fn unit_metric(store: &Store, unit: i64, year: i16, metric: &str) -> A
 /// per read generation (the store's exact cache: any change to what they are read from makes
 /// the next call compute them again).
 pub async fn build(store: &Store, user: &CurrentUser, place: Place, q: &DashQuery) -> AppResult<Arc<Dashboard>> {
-    // The generation before any read: what is cached under it was read after it.
-    let generation = store.read_generation().await?;
     resolve_access(store, user, place).await?;
     // Everything the numbers depend on besides the database: the campaigns' progress counts
     // the dossiers in the user's scope, and "today" moves the tree and the deadlines.
     let key =
         format!("dashboard {} {} {:?} {:?} {:?} {}", place.slug(), q.year(), q.basis(), q.chi_so, user.scope(), hoctap_store::today());
-    if let Some(d) = store.cached::<Dashboard>(generation, &key) {
-        return Ok(d);
-    }
-    let d = Arc::new(build_uncached(store, user, place, q).await?);
-    store.cache(generation, key, d.clone());
-    Ok(d)
+    crate::kept::kept(store, key, build_uncached(store, user, place, q)).await
 }
 
 /// Computes a dashboard's numbers.

@@ -632,8 +632,21 @@ pub const PROGRESS_HEADER: [&str; 9] = [
 /// Counts of dossiers by store per child unit of the campaign's unit (and a total line).
 pub async fn progress_rows(store: &Store, user: &CurrentUser, c: &CampaignRow) -> AppResult<Vec<(String, [usize; 8])>> {
     let today = hoctap_store::today();
-    let children = store.children(c.unit_id, today).await?;
     let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
+    // Kept per read generation: the tree and the dossiers are what the generation watches.
+    let key = format!("campaign-progress {} {:?} {today} {late}", c.id, user.scope());
+    let rows = crate::kept::kept(store, key, progress_rows_uncached(store, user, c, today, late)).await?;
+    Ok((*rows).clone())
+}
+
+async fn progress_rows_uncached(
+    store: &Store,
+    user: &CurrentUser,
+    c: &CampaignRow,
+    today: jiff::civil::Date,
+    late: bool,
+) -> AppResult<Vec<(String, [usize; 8])>> {
+    let children = store.children(c.unit_id, today).await?;
     let mut by_child: BTreeMap<i64, [usize; 8]> = BTreeMap::new();
     let mut total = [0usize; 8];
     // Counted in SQL by store and child: a campaign may hold thousands of dossiers.

@@ -17,6 +17,7 @@ pub mod dossiers;
 pub mod error;
 pub mod format;
 pub mod home;
+pub mod kept;
 pub mod learning;
 pub mod login;
 pub mod mail;

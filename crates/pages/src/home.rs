@@ -46,16 +46,9 @@ async fn page(state: &AppState, user: &CurrentUser, done: Option<String>, errors
     // generation (units are watched).
     let mut counts = Vec::new();
     if user.user.role.national() {
-        let generation = state.store.read_generation().await?;
-        let key = format!("unit counts {today}");
-        let by_kind = match state.store.cached::<Vec<(hoctap_domain::unit::UnitKind, i64)>>(generation, &key) {
-            Some(c) => c,
-            None => {
-                let c = std::sync::Arc::new(state.store.count_by_kind(today).await?);
-                state.store.cache(generation, key, c.clone());
-                c
-            }
-        };
+        let by_kind =
+            hoctap_app::kept::kept(&state.store, format!("unit counts {today}"), async { Ok(state.store.count_by_kind(today).await?) })
+                .await?;
         counts = by_kind.iter().map(|(k, n)| (k.label().to_string(), hoctap_app::format::int_vn(*n))).collect();
     }
     Ok(HomePage {
