@@ -1,5 +1,5 @@
 -- A search within a province looks first among the province's next records in list order
--- (registry/words.rs, `bound`): the value 100,000 records on is read from these indexes alone,
+-- (registry/words.rs, `bound`): the value 20,000 (then 200,000) records on is read from these indexes alone,
 -- and the search's matches below it are what the word index and this range have in common.
 -- On a database that already holds the country, build them first with CREATE INDEX
 -- CONCURRENTLY under these names (docs/DEPLOYMENT.md).

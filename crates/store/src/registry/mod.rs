@@ -203,10 +203,10 @@ pub(crate) struct Placement {
     province_code: String,
 }
 
-/// How many of a province's records, in list order, a search looks among first
-/// (`words::bound`): at Hà Nội's 8.5 M citizens, 1.2% of them, where a name matching 0.2% of the
-/// province ("van an") has about 230 matches.
-pub(crate) const SEARCH_BOUND_ROWS: i64 = 100_000;
+/// How many of a province's records, in list order, a search looks among first, then ten times
+/// as many, then all (`words::bound`): at Hà Nội's 8.5 M citizens, 0.24% of them, where a name
+/// matching 1% of the province fills a page of 100 and no more than a few hundred are read.
+pub(crate) const SEARCH_BOUND_ROWS: i64 = 20_000;
 pub(crate) use words::BoundCache;
 
 impl Store {
@@ -265,15 +265,20 @@ impl Store {
         let limit = q.limit.clamp(1, 10_000);
         // A search within a province looks first among the province's next records in list
         // order (`words::bound`), then, if they do not fill the page, among all.
-        let mut bound = match (&codes, &index_query) {
-            (Some(c), Some(_)) => {
-                words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, self.search_bound_rows).await?
-            }
-            _ => None,
-        };
+        // The ranges to look in, each ten times the last, then everywhere: a common name fills
+        // the page from the first, a rarer one from the second, a rare one has few matches.
+        let mut ranges = match (&codes, &index_query) {
+            (Some(_), Some(_)) => vec![self.search_bound_rows, self.search_bound_rows.saturating_mul(10)],
+            _ => Vec::new(),
+        }
+        .into_iter();
         loop {
             let mut sql = sql.clone();
             let mut args = args.clone();
+            let bound = match (ranges.next(), &codes) {
+                (Some(rows), Some(c)) => words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, rows).await?,
+                _ => None,
+            };
             if let (Some(b), Some(c)) = (&bound, &codes) {
                 // The province's codes name the (province_code, key) index's ranges.
                 let codes_sql = crate::dialect::placeholders(false, args.len() + 1, c.all.len());
@@ -285,7 +290,6 @@ impl Store {
             args.push(limit.into());
             let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
             if bound.is_some() && (rows.len() as i64) < limit {
-                bound = None;
                 continue;
             }
             return records(&mut conn, reg, rows).await;

@@ -113,7 +113,7 @@ pub(crate) const ORDERED: &[(&str, &str, &str)] =
 /// first records in that order: when they fill the page, they are its first records overall.
 ///
 /// A first page's bound (no cursor) is kept for [`BOUND_KEPT`]: reading it walks `rows` entries
-/// of the index (30 ms for 100,000 in Hà Nội), and an old one is as correct as a new one, since
+/// of the index (30 ms for 100,000 in Hà Nội, on a busy machine), and an old one is as correct as a new one, since
 /// a page is taken from below it only when the records below it fill it.
 pub(super) async fn bound(
     conn: &mut Conn,
