@@ -203,10 +203,11 @@ pub(crate) struct Placement {
     province_code: String,
 }
 
-/// How many of a province's records, in list order, a search looks among first, then ten times
-/// as many, then all (`words::bound`): at Hà Nội's 8.5 M citizens, 0.24% of them, where a name
-/// matching 1% of the province fills a page of 100 and no more than a few hundred are read.
-pub(crate) const SEARCH_BOUND_ROWS: i64 = 20_000;
+/// The scale of a search within a province (`registry_list`, `words::bound`): its matches are read
+/// all at once when fewer than 2/5 of this (2,000), else looked for among the province's first 10×
+/// (50,000), then 100× (500,000) records in list order, then among all. At Hà Nội's 8.5 M
+/// citizens a name matching 0.2% of them ("van an") has about 100 matches in the first range.
+pub(crate) const SEARCH_BOUND_ROWS: i64 = 5_000;
 pub(crate) use words::BoundCache;
 
 impl Store {
@@ -263,37 +264,54 @@ impl Store {
             args.push(id.into());
         }
         let limit = q.limit.clamp(1, 10_000);
-        // A search within a province looks first among the province's next records in list
-        // order (`words::bound`), then, if they do not fill the page, among all.
-        // The ranges to look in, each ten times the last, then everywhere: a common name fills
-        // the page from the first, a rarer one from the second, a rare one has few matches.
-        let mut ranges = match (&codes, &index_query) {
-            (Some(_), Some(_)) => vec![self.search_bound_rows, self.search_bound_rows.saturating_mul(10)],
-            _ => Vec::new(),
-        }
-        .into_iter();
-        loop {
-            let mut sql = sql.clone();
-            let mut args = args.clone();
-            let bound = match (ranges.next(), &codes) {
-                (Some(rows), Some(c)) => words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, rows).await?,
-                _ => None,
-            };
-            if let (Some(b), Some(c)) = (&bound, &codes) {
+        // A search within a province: a rare name has few matches, all read and sorted in one
+        // pass; a common one has tens of thousands, scattered over as many pages, and its page
+        // is looked for among the province's first records in list order (`words::bound`).
+        if let (Some(c), Some(_)) = (&codes, &index_query) {
+            let first = self.search_bound_rows;
+            let cap = (first * 2 / 5).max(1);
+            let capped = format!(
+                "SELECT s.*, COUNT(*) OVER () AS matches FROM ({sql} LIMIT ${}) s ORDER BY s.{sort}, s.id LIMIT ${}",
+                args.len() + 1,
+                args.len() + 2
+            );
+            let mut capped_args = args.clone();
+            capped_args.extend([Arg::from(cap), Arg::from(limit)]);
+            let rows = crate::db::query(sqlx::AssertSqlSafe(capped)).bind_all(capped_args).fetch_all(&mut *conn).await?;
+            if rows.first().map(|r| r.i64("matches")).transpose()?.unwrap_or(0) < cap {
+                return records(&mut conn, reg, rows).await;
+            }
+            // Ranges ten times apart; a range that holds less than a tenth of a page says the
+            // next would not fill it either, and the matches are few enough to read them all.
+            for range in [first * 10, first * 100] {
+                let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, range).await? else {
+                    break;
+                };
+                let mut ranged = sql.clone();
+                let mut ranged_args = args.clone();
                 // The province's codes name the (province_code, key) index's ranges.
-                let codes_sql = crate::dialect::placeholders(false, args.len() + 1, c.all.len());
-                args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
-                sql.push_str(&format!(" AND t.province_code IN ({codes_sql}) AND t.{sort} < ${}", args.len() + 1));
-                args.push(b.clone().into());
+                let codes_sql = crate::dialect::placeholders(false, ranged_args.len() + 1, c.all.len());
+                ranged_args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
+                ranged.push_str(&format!(
+                    " AND t.province_code IN ({codes_sql}) AND t.{sort} < ${} ORDER BY t.{sort}, t.id LIMIT ${}",
+                    ranged_args.len() + 1,
+                    ranged_args.len() + 2
+                ));
+                ranged_args.extend([Arg::from(b), Arg::from(limit)]);
+                let rows = crate::db::query(sqlx::AssertSqlSafe(ranged)).bind_all(ranged_args).fetch_all(&mut *conn).await?;
+                let found = rows.len() as i64;
+                if found >= limit {
+                    return records(&mut conn, reg, rows).await;
+                }
+                if found * 10 < limit {
+                    break;
+                }
             }
-            sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
-            args.push(limit.into());
-            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
-            if bound.is_some() && (rows.len() as i64) < limit {
-                continue;
-            }
-            return records(&mut conn, reg, rows).await;
         }
+        sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
+        args.push(limit.into());
+        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
+        records(&mut conn, reg, rows).await
     }
 
     /// Every current record of a registry within a unit (None: the whole country), handed to
