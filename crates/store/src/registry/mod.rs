@@ -203,11 +203,11 @@ pub(crate) struct Placement {
     province_code: String,
 }
 
-/// The scale of a search within a province (`registry_list`, `words::bound`): its matches are read
-/// all at once when fewer than 2/5 of this (2,000), else looked for among the province's first 10×
-/// (50,000), then 100× (500,000) records in list order, then among all. At Hà Nội's 8.5 M
-/// citizens a name matching 0.2% of them ("van an") has about 100 matches in the first range.
-pub(crate) const SEARCH_BOUND_ROWS: i64 = 5_000;
+/// How many of a province's records, in list order, a search looks among first, then ten times as
+/// many, then all (`registry_list`, `words::bound`). At Hà Nội's 8.5 M citizens a name matching
+/// 0.2% of them ("van an", 19,017) has about 100 matches in the first range; one that has fewer
+/// than 10 there has under 17,000 in the province.
+pub(crate) const SEARCH_BOUND_ROWS: i64 = 50_000;
 pub(crate) use words::BoundCache;
 
 impl Store {
@@ -264,26 +264,17 @@ impl Store {
             args.push(id.into());
         }
         let limit = q.limit.clamp(1, 10_000);
-        // A search within a province: a rare name has few matches, all read and sorted in one
-        // pass; a common one has tens of thousands, scattered over as many pages, and its page
-        // is looked for among the province's first records in list order (`words::bound`).
+        // A search within a province: a common name has tens of thousands of matches, scattered
+        // over as many pages; its page is looked for among the province's first records in list
+        // order (`words::bound`), where the word index's bitmap and the range's meet. Only a rare
+        // one gets to reading all its matches.
         if let (Some(c), Some(_)) = (&codes, &index_query) {
             let first = self.search_bound_rows;
-            let cap = (first * 2 / 5).max(1);
-            let capped = format!(
-                "SELECT s.*, COUNT(*) OVER () AS matches FROM ({sql} LIMIT ${}) s ORDER BY s.{sort}, s.id LIMIT ${}",
-                args.len() + 1,
-                args.len() + 2
-            );
-            let mut capped_args = args.clone();
-            capped_args.extend([Arg::from(cap), Arg::from(limit)]);
-            let rows = crate::db::query(sqlx::AssertSqlSafe(capped)).bind_all(capped_args).fetch_all(&mut *conn).await?;
-            if rows.first().map(|r| r.i64("matches")).transpose()?.unwrap_or(0) < cap {
-                return records(&mut conn, reg, rows).await;
-            }
             // Ranges ten times apart; a range that holds less than a tenth of a page says the
-            // next would not fill it either, and the matches are few enough to read them all.
-            for range in [first * 10, first * 100] {
+            // next would not fill it either, and the matches are few enough to read them all. A
+            // later page reads its bound each time (a first page's is kept): the first range only.
+            let ranges: &[i64] = if q.after.is_none() { &[first, first * 10] } else { &[first] };
+            for &range in ranges {
                 let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, range).await? else {
                     break;
                 };
