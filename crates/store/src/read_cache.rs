@@ -29,6 +29,12 @@ impl Store {
         row.i64("n")
     }
 
+    /// The read generation, read on a connection already held (a request's reads in one place).
+    pub(crate) async fn read_generation_on(&self, conn: &mut crate::db::Conn) -> Result<i64> {
+        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(&mut *conn).await?;
+        row.i64("n")
+    }
+
     /// The value cached under `key` at this generation, if any.
     pub fn cached<T: Any + Send + Sync>(&self, generation: i64, key: &str) -> Option<Arc<T>> {
         let guard = self.read_cache.inner.lock().ok()?;
