@@ -212,7 +212,7 @@ pub(crate) use words::BoundCache;
 
 impl Store {
     /// The same store, its searches within a province looking first among `rows` records in
-    /// list order instead of [`SEARCH_BOUND_ROWS`] (tests, tuning).
+    /// list order instead of 150,000 (tests, tuning).
     pub fn with_search_bound_rows(mut self, rows: i64) -> Store {
         self.search_bound_rows = rows.max(1);
         self
