@@ -21,17 +21,20 @@ pub(crate) struct ReadCache {
     inner: Mutex<(i64, HashMap<String, Value>)>,
 }
 
+/// The read generation is the sum of its rows (on PostgreSQL, migration 0025 spreads the raises over 16).
+const READ_GENERATION_SQL: &str = "SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation";
+
 impl Store {
     /// The read generation: raised by every committed change to the unit tree, lineage and
     /// re-basing, counters, reported values, plans and targets, campaigns and dossiers.
     pub async fn read_generation(&self) -> Result<i64> {
-        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(&self.read_pool().await).await?;
+        let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&self.read_pool().await).await?;
         row.i64("n")
     }
 
     /// The read generation, read on a connection already held (a request's reads in one place).
     pub(crate) async fn read_generation_on(&self, conn: &mut crate::db::Conn) -> Result<i64> {
-        let row = crate::db::query("SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_generation").fetch_one(&mut *conn).await?;
+        let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&mut *conn).await?;
         row.i64("n")
     }
 
