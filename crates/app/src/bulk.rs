@@ -390,7 +390,7 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     let today = hoctap_store::today();
     let filter = q.filter()?;
     let after = if q.sau.trim().is_empty() { None } else { Some(crate::cursor::open(&cursor_list(c), &q.sau)?) };
-    let rows = store.campaign_dossiers(c.id, user.scope(), today, &filter, after, Some(PAGE)).await?;
+    let rows = store.campaign_dossier_lines(c, user.scope(), today, &filter, after, Some(PAGE)).await?;
     // Counted over the campaign's dossiers in the scope (thousands in a commune's year), kept
     // per read generation: any change to a dossier or campaign counts again.
     let counts_key = format!("campaign-counts {} {:?} {today} {filter:?}", c.id, user.scope());
@@ -411,7 +411,7 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
             subject: a.subject_label.clone(),
             village: names.get(&a.unit_id).cloned().unwrap_or_default(),
             state: a.dossier.state.label(),
-            result: a.result.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string)).unwrap_or_default(),
+            result: a.summary.clone(),
             can_approve,
         });
     }
@@ -424,11 +424,12 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
             rows.last().map(|a| crate::cursor::seal(&cursor_list(c), a.id)).unwrap_or_default()
         )
     });
-    let reviewers = store
-        .campaign_reviewers(c.id)
+    // Read over every transition of the campaign: kept per read generation (transitions are
+    // watched, migration 0089).
+    let reviewers = crate::kept::kept(store, format!("campaign-reviewers {}", c.id), async { Ok(store.campaign_reviewers(c.id).await?) })
         .await?
-        .into_iter()
-        .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name, count: 0 })
+        .iter()
+        .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name.clone(), count: 0 })
         .collect();
     let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let lay_villages = if may_prepare(user) && !c.closed && registry_of(set.subject).is_some() {

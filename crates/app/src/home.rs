@@ -13,7 +13,7 @@ use hoctap_domain::access::Role;
 use hoctap_domain::date::format_vn;
 use hoctap_domain::unit::UnitKind;
 use hoctap_domain::workflow::state_label;
-use hoctap_store::{CampaignRow, Store, UnitRow};
+use hoctap_store::{CampaignRow, QueueCount, Store, UnitRow};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -113,13 +113,13 @@ pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> 
     let unit = store.unit(user.user.unit_id).await?;
     let ancestors = store.ancestors(unit.id, today).await?;
     let campaigns = if prepares(user) && matches!(unit.kind, UnitKind::Commune | UnitKind::Province) {
-        store.campaigns(user.scope(), today).await?
+        kept_campaigns(store, user, today).await?.as_ref().clone()
     } else {
         Vec::new()
     };
     let mut open_dossiers = BTreeMap::new();
     if !campaigns.is_empty() {
-        for q in store.queue_counts(user.scope(), today, &hoctap_domain::workflow::OPEN_STATES, None).await? {
+        for q in queue_counts(store, user, today, &hoctap_domain::workflow::OPEN_STATES, None).await?.iter() {
             *open_dossiers.entry(q.campaign_id).or_default() += q.count;
         }
     }
@@ -129,6 +129,26 @@ pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> 
         out.extend(f(store, user, &ctx).await?);
     }
     Ok(out)
+}
+
+/// The campaigns in the user's scope, kept per read generation (campaigns are watched).
+async fn kept_campaigns(store: &Store, user: &CurrentUser, today: Date) -> AppResult<std::sync::Arc<Vec<CampaignRow>>> {
+    let key = format!("home-campaigns {:?} {today}", user.scope());
+    crate::kept::kept(store, key, async { Ok(store.campaigns(user.scope(), today).await?) }).await
+}
+
+/// Dossiers per campaign and state in the user's scope, kept per read generation: they read
+/// only dossiers, campaigns and the unit tree, which the generation watches. Three sections
+/// ask, on every visit of every officer's home page.
+async fn queue_counts(
+    store: &Store,
+    user: &CurrentUser,
+    today: Date,
+    states: &[&str],
+    campaigns: Option<&[i64]>,
+) -> AppResult<std::sync::Arc<Vec<QueueCount>>> {
+    let key = format!("home-queue {:?} {today} {states:?} {campaigns:?}", user.scope());
+    crate::kept::kept(store, key, async { Ok(store.queue_counts(user.scope(), today, states, campaigns).await?) }).await
 }
 
 fn officer(user: &CurrentUser) -> bool {
@@ -164,7 +184,7 @@ async fn queue(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppResul
         _ => return Ok(Vec::new()),
     };
     let mut lines = Vec::new();
-    for q in store.queue_counts(user.scope(), ctx.today, states, None).await? {
+    for q in queue_counts(store, user, ctx.today, states, None).await?.iter() {
         // A signer signs for their own unit's campaigns only.
         if role == Role::Signer && q.campaign_unit_id != user.user.unit_id {
             continue;
@@ -265,8 +285,8 @@ async fn dossiers_by_step(store: &Store, user: &CurrentUser, ctx: &HomeContext) 
         .map(|c| c.id)
         .collect();
     let mut per: BTreeMap<i64, (String, Vec<(String, i64)>)> = BTreeMap::new();
-    for q in store.queue_counts(user.scope(), ctx.today, &states, Some(&shown)).await? {
-        per.entry(q.campaign_id).or_insert_with(|| (q.title.clone(), Vec::new())).1.push((q.state, q.count));
+    for q in queue_counts(store, user, ctx.today, &states, Some(&shown)).await?.iter() {
+        per.entry(q.campaign_id).or_insert_with(|| (q.title.clone(), Vec::new())).1.push((q.state.clone(), q.count));
     }
     let mut lines = Vec::new();
     for (cid, (title, counts)) in per.into_iter().rev() {
@@ -328,9 +348,9 @@ async fn villages_not_laid(store: &Store, user: &CurrentUser, ctx: &HomeContext)
         return Ok(vec![villages_section(Vec::new())]);
     }
     let villages = store.villages(ctx.unit.id, ctx.today).await?;
-    let laid = store
-        .units_with_dossiers(&open.iter().map(|c| c.id).collect::<Vec<_>>(), &villages.iter().map(|v| v.id).collect::<Vec<_>>())
-        .await?;
+    let (campaign_ids, village_ids): (Vec<i64>, Vec<i64>) = (open.iter().map(|c| c.id).collect(), villages.iter().map(|v| v.id).collect());
+    let key = format!("home-laid {campaign_ids:?} {village_ids:?}");
+    let laid = crate::kept::kept(store, key, async { Ok(store.units_with_dossiers(&campaign_ids, &village_ids).await?) }).await?;
     let mut lines = Vec::new();
     for c in open {
         let missing: Vec<&UnitRow> = villages.iter().filter(|v| !laid.contains(&(c.id, v.id))).collect();

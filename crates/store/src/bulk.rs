@@ -35,6 +35,17 @@ pub struct LayReport {
     pub skipped: usize,
 }
 
+/// A dossier as the campaign page lists it (`Store::campaign_dossier_lines`).
+#[derive(Debug, Clone)]
+pub struct DossierListRow {
+    pub id: i64,
+    pub subject_label: String,
+    pub unit_id: i64,
+    pub dossier: Dossier,
+    /// The stored result's one-line summary (empty before any scoring).
+    pub summary: String,
+}
+
 /// The campaign page's filter (lọc): every part optional.
 #[derive(Debug, Clone, Default)]
 pub struct DossierFilter {
@@ -246,6 +257,61 @@ impl Store {
         after: Option<i64>,
         limit: Option<i64>,
     ) -> Result<Vec<AssessmentRow>> {
+        let rows = self.campaign_dossier_rows(ASSESSMENT_COLS, campaign_id, scope, on, filter, after, limit).await?;
+        rows.iter().map(assessment_from).collect()
+    }
+
+    /// The same page as [`Store::campaign_dossiers`] with only what the campaign page's list
+    /// shows: no answers, the chain parsed once. A page's 50 dossiers carry their answers and
+    /// result as JSON (5 KB each in a commune's year); parsing them was most of the page's time.
+    pub async fn campaign_dossier_lines(
+        &self,
+        campaign: &CampaignRow,
+        scope: Option<i64>,
+        on: Date,
+        filter: &DossierFilter,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<DossierListRow>> {
+        /// The only field of a stored result the list reads; serde skips the rest unparsed.
+        #[derive(serde::Deserialize)]
+        struct Summary {
+            #[serde(default)]
+            summary: String,
+        }
+        let cols = "a.id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.result_json";
+        let rows = self.campaign_dossier_rows(cols, campaign.id, scope, on, filter, after, limit).await?;
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+        rows.iter()
+            .map(|r| {
+                let result: String = r.try_get("result_json")?;
+                Ok(DossierListRow {
+                    id: r.i64("id")?,
+                    subject_label: r.try_get("subject_label")?,
+                    unit_id: r.i64("unit_id")?,
+                    dossier: Dossier {
+                        state: serde_json::from_str(&r.text("state_json")?).map_err(corrupt)?,
+                        submitted_by: r.opt_i64("submitted_by")?,
+                        chain: campaign.chain.clone(),
+                    },
+                    summary: serde_json::from_str::<Summary>(&result).map(|s| s.summary).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// The rows of a page of a campaign's dossiers with the columns asked for.
+    #[expect(clippy::too_many_arguments, reason = "the page's campaign, scope, date, filter and keyset, and the columns")]
+    async fn campaign_dossier_rows(
+        &self,
+        cols: &str,
+        campaign_id: i64,
+        scope: Option<i64>,
+        on: Date,
+        filter: &DossierFilter,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<crate::db::Row>> {
         let (mut cond, mut params) = filter_sql(campaign_id, scope, on, filter, "");
         if let Some(after) = after {
             params.push(Param::Int(after));
@@ -263,10 +329,9 @@ impl Store {
             None => String::new(),
         };
         let sql = format!(
-            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE {cond} ORDER BY a.subject_label, a.id{limit_sql}"
+            "SELECT {cols} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE {cond} ORDER BY a.subject_label, a.id{limit_sql}"
         );
-        let rows = bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?;
-        rows.iter().map(assessment_from).collect()
+        Ok(bind_all(crate::db::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(self.pool()).await?)
     }
 
     /// Counts of a campaign's dossiers per state, result and unit under a filter. One grouped

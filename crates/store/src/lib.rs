@@ -51,7 +51,7 @@ pub use assessments::{AssessmentRow, CampaignRow, NewCampaign};
 pub use association::{BranchRow, CardCheck, Donor, DuesLine, FundEntryRow, OfficerRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use boards::{Assignment, BoardRow, MemberRow, NewBoard, NewMember, NewTaskReport, TaskFilter, TaskReportRow, TaskRow};
-pub use bulk::{BatchAnswers, BatchTransition, DossierCounts, DossierFilter, LayReport, NewDossier, StepGap, result_group};
+pub use bulk::{BatchAnswers, BatchTransition, DossierCounts, DossierFilter, DossierListRow, LayReport, NewDossier, StepGap, result_group};
 pub use corrections::{CorrectionRow, NewCorrection};
 pub use criteria::{SaveOutcome, StoredCriteriaSet};
 pub use decisions::{DecisionRow, Grant, NewDecision, RecognitionRow};

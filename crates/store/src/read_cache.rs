@@ -26,7 +26,8 @@ const READ_GENERATION_SQL: &str = "SELECT CAST(SUM(n) AS BIGINT) AS n FROM read_
 
 impl Store {
     /// The read generation: raised by every committed change to the unit tree, lineage and
-    /// re-basing, counters, reported values, plans and targets, campaigns and dossiers.
+    /// re-basing, counters, reported values, plans and targets, campaigns, dossiers and their
+    /// transitions (migration 0089).
     pub async fn read_generation(&self) -> Result<i64> {
         let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&self.read_pool().await).await?;
         row.i64("n")

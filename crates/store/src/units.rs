@@ -273,11 +273,14 @@ impl Store {
     /// abolished district's successors are the communes that took its territory). A unit still valid
     /// on `on` has none: it carries itself on, and is never listed as its own successor.
     pub async fn successors_on(&self, id: i64, on: Date) -> Result<Vec<UnitRow>> {
+        // `walk CROSS JOIN units`: SQLite keeps that order (the walk's few rows, then each unit by
+        // id). With a plain JOIN, SQLite 3.50 walked the whole `units_code` index to skip the
+        // sort (2–4 ms a unit page, against 0.02 ms); PostgreSQL plans both spellings alike.
         let sql = format!(
             "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
                SELECT l.successor_id FROM lineage_links l JOIN walk w ON l.predecessor_id = w.id JOIN units x ON x.id = w.id \
                WHERE NOT (x.valid_from <= $2 AND x.valid_to > $2)) \
-             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 \
+             SELECT {UNIT_COLS} FROM walk w CROSS JOIN units u WHERE u.id = w.id AND u.id <> $1 AND u.valid_from <= $2 AND u.valid_to > $2 \
              ORDER BY u.code"
         );
         let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(date_text(on)).fetch_all(self.pool()).await?;
@@ -288,11 +291,12 @@ impl Store {
     /// commune's predecessors are communes, not the districts whose territory it took). A unit
     /// still valid today that only gave part of its territory is not one: see [`Store::territory_from`].
     pub async fn predecessors(&self, id: i64) -> Result<Vec<UnitRow>> {
+        // `CROSS JOIN`: the walk first, as in `successors_on`.
         let sql = format!(
             "WITH RECURSIVE walk(id) AS (SELECT CAST($1 AS BIGINT) UNION \
                SELECT l.predecessor_id FROM lineage_links l JOIN walk w ON l.successor_id = w.id JOIN units x ON x.id = w.id \
                WHERE w.id = $1 OR NOT (x.valid_from <= $2 AND x.valid_to > $2)) \
-             SELECT {UNIT_COLS} FROM walk w JOIN units u ON u.id = w.id WHERE u.id <> $1 \
+             SELECT {UNIT_COLS} FROM walk w CROSS JOIN units u WHERE u.id = w.id AND u.id <> $1 \
              AND u.kind = (SELECT kind FROM units WHERE id = $1) AND NOT (u.valid_from <= $2 AND u.valid_to > $2) \
              ORDER BY u.valid_to DESC, u.code"
         );
