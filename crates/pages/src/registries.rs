@@ -53,15 +53,17 @@ struct IndexPage {
 async fn index(State(state): State<AppState>, user: CurrentUser) -> WebResult<Response> {
     user.require(Action::ReadLocal)?;
     let today = hoctap_store::today();
-    let mut lines = Vec::new();
-    for reg in REGISTRIES {
-        lines.push(RegistryLine {
+    let counts = state.store.registry_counts(&REGISTRIES, user.scope(), today).await?;
+    let lines = REGISTRIES
+        .iter()
+        .zip(counts)
+        .map(|(reg, n)| RegistryLine {
             slug: reg.slug,
             title: reg.title,
-            count: hoctap_app::format::int_vn(state.store.registry_count(reg, user.scope(), today).await?),
+            count: hoctap_app::format::int_vn(n),
             can_write: user.user.role.may(write_action(reg)),
-        });
-    }
+        })
+        .collect();
     render(&IndexPage { chrome: Chrome::new("Sổ theo dõi", &user), lines })
 }
 

@@ -402,21 +402,40 @@ impl Store {
 
     /// Counts active records within a scope.
     pub async fn registry_count(&self, reg: &Registry, scope: Option<i64>, on: Date) -> Result<i64> {
-        let sql = match scope {
-            // From the scope's units (the unit index), not a probe of the closure for every
-            // record of the country.
-            Some(_) => format!(
-                "SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND t.unit_id IN \
-                 (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $3 AND c.valid_to > $3)",
-                reg.table
-            ),
-            None => format!("SELECT COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
-        };
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on));
-        if let Some(s) = scope {
-            q = q.bind(s).bind(date_text(on));
+        Ok(self.registry_counts(&[reg], scope, on).await?.first().copied().unwrap_or(0))
+    }
+
+    /// The records of each registry valid on `on` in the scope, in the order asked, counted in
+    /// one statement (the registries' index page asks for nine: one round trip, not nine).
+    pub async fn registry_counts(&self, regs: &[&Registry], scope: Option<i64>, on: Date) -> Result<Vec<i64>> {
+        if regs.is_empty() {
+            return Ok(Vec::new());
         }
-        q.fetch_one(self.pool()).await?.i64("n")
+        let parts: Vec<String> = regs
+            .iter()
+            .enumerate()
+            .map(|(i, reg)| match scope {
+                // From the scope's units (the unit index), not a probe of the closure for every
+                // record of the country.
+                Some(_) => format!(
+                    "SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND t.unit_id IN \
+                     (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $1 AND c.valid_to > $1)",
+                    reg.table
+                ),
+                None => format!("SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
+            })
+            .collect();
+        let mut q = crate::db::query(sqlx::AssertSqlSafe(parts.join(" UNION ALL "))).bind(date_text(on));
+        if let Some(s) = scope {
+            q = q.bind(s);
+        }
+        let mut out = vec![0; regs.len()];
+        for r in q.fetch_all(self.pool()).await? {
+            if let Some(n) = usize::try_from(r.i64("k")?).ok().and_then(|k| out.get_mut(k)) {
+                *n = r.i64("n")?;
+            }
+        }
+        Ok(out)
     }
 
     pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
