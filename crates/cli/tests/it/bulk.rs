@@ -215,6 +215,12 @@ async fn an_officer_lays_scores_and_moves_households_in_bulk_and_the_signer_ends
     }
     let t = officer.store.transitions(ids[1]).await.unwrap();
     assert_eq!(t.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(), vec!["submit", "start_review", "approve"]);
+    // The reviewer filter lists who acted (kept per read generation: the page read before the
+    // reviewer acted had nobody; transitions are watched, migration 0089).
+    let reviewers = |html: &str| html.split("name=\"nguoi\">").nth(1).unwrap_or_default().split("</select>").next().unwrap().to_string();
+    assert_eq!(reviewers(&html), "<option value=\"\">Tất cả</option>", "{engine:?}: nobody had acted yet");
+    let filter = reviewers(&page(&officer, &campaign).await);
+    assert!(filter.contains(&format!(">{}</option>", t[2].actor_name)), "{engine:?}: the reviewer is a choice at once: {filter}");
     assert!(t[2].detail.as_ref().unwrap()["thay_cho"].as_str().unwrap().contains("Trưởng thôn"), "{engine:?}: {:?}", t[2].detail);
     // The commune step: approving a failing dossier needs a reason; with one it is approved.
     let (s, _, _) = post(
