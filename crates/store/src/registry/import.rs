@@ -5,10 +5,10 @@ use super::bulk_load::{BULK_LOAD_AFTER, BulkLoad};
 use super::*;
 
 /// The next chunk, or None at the end of the file or when the reader failed (`failed` says why).
-pub(super) async fn next_chunk(
-    chunks: &mut tokio::sync::mpsc::Receiver<ImportChunk>,
+pub(super) async fn next_chunk<T>(
+    chunks: &mut tokio::sync::mpsc::Receiver<std::result::Result<T, String>>,
     failed: &mut Option<String>,
-) -> Option<Vec<ImportRow>> {
+) -> Option<T> {
     match chunks.recv().await? {
         Ok(c) => Some(c),
         Err(reason) => {
@@ -16,6 +16,35 @@ pub(super) async fn next_chunk(
             None
         }
     }
+}
+
+/// The chunks parsed, in order, on the blocking pool: parsing is pure, so it runs on the other
+/// core while the import's task decides the previous chunk and the engine writes the one
+/// before (three stages at once; before, parsing and deciding shared one thread). A reader's
+/// failure is passed on as it came.
+fn parsed_chunks(
+    reg: &Registry,
+    mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+    on: Date,
+) -> tokio::sync::mpsc::Receiver<std::result::Result<Vec<Parsed>, String>> {
+    let reg = *reg;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            let parsed = match chunk {
+                Ok(c) => match tokio::task::spawn_blocking(move || parse_chunk(&reg, c, on)).await {
+                    Ok(p) => Ok(p),
+                    Err(e) => Err(format!("không đọc được tệp: {e}")),
+                },
+                Err(reason) => Err(reason),
+            };
+            // The import stopped (an error, or the end): nothing more to parse.
+            if tx.send(parsed).await.is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 impl Store {
@@ -65,12 +94,13 @@ impl Store {
         &self,
         actor: &Actor,
         reg: &'a Registry,
-        mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
         opts: ImportOptions,
         mut progress: impl FnMut(usize),
         sink: Option<OutcomeSink<'a>>,
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
+        let mut chunks = parsed_chunks(reg, chunks, opts.on);
         let mut tx = self.begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
@@ -101,12 +131,12 @@ impl Store {
         };
         let mut done = 0usize;
         let mut inserted = 0usize;
+        let mut counted = DeltaSums::default();
         let mut bulk: Option<BulkLoad> = None;
         // A reader that fails halfway says so on the channel: nothing read so far is written.
         let mut failed: Option<String> = None;
         let mut current = match next_chunk(&mut chunks, &mut failed).await {
-            Some(c) => {
-                let parsed = parse_chunk(reg, c, opts.on);
+            Some(parsed) => {
                 let n = parsed.len();
                 let rows = run.first_of_each_key(parsed);
                 Some(run.prepare(&mut tx, n, rows).await?)
@@ -123,10 +153,10 @@ impl Store {
             // server) while this task parses the next one and, when the cache holds every unit
             // it needs, decides it.
             let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
-                let c = next_chunk(&mut chunks, &mut failed).await?;
-                Some(run.prepare_offline(parse_chunk(reg, c, opts.on)))
+                let parsed = next_chunk(&mut chunks, &mut failed).await?;
+                Some(run.prepare_offline(parsed))
             });
-            written?;
+            counted.merge(written?);
             done += n;
             progress(done);
             current = match following {
@@ -155,6 +185,8 @@ impl Store {
         if let Some(b) = bulk {
             b.finish(&mut tx).await?;
         }
+        // The counters change in the same transaction, once for the whole import.
+        counted.write(&mut tx).await?;
         record(
             &mut tx,
             actor,
@@ -260,7 +292,7 @@ pub(super) struct DecidedChunk {
     /// The new records encoded for the engine ([`bulk::encode`]), when there are any.
     new_rows: Option<bulk::NewRows>,
     updates: Vec<(RegistryRecord, Values, Placement)>,
-    deltas: Vec<(i64, Date, hoctap_domain::stats::Delta)>,
+    deltas: DeltaSums,
     /// Nothing has been rejected so far and this is no dry run: the chunk is written.
     write: bool,
 }
@@ -368,15 +400,24 @@ impl ImportRun<'_> {
         out.write = !self.opts.dry_run && self.report.rejected == 0;
         out.creates = creates.len();
         if out.write && !creates.is_empty() {
-            out.deltas =
-                creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)).collect();
+            // Folded here, while the engine writes the previous chunk: a thousand rows' deltas
+            // become a few sums per unit and metric.
+            out.deltas.add(creates.iter().flat_map(|(values, p)| crate::stats::change_deltas(reg, None, Some((p.scope_unit, values)), on)));
             out.new_rows = Some(bulk::encode(self.engine, reg, creates, on));
         }
         out
     }
 
     fn empty_chunk(rows: usize) -> DecidedChunk {
-        DecidedChunk { rows, new_records: Vec::new(), creates: 0, new_rows: None, updates: Vec::new(), deltas: Vec::new(), write: false }
+        DecidedChunk {
+            rows,
+            new_records: Vec::new(),
+            creates: 0,
+            new_rows: None,
+            updates: Vec::new(),
+            deltas: DeltaSums::default(),
+            write: false,
+        }
     }
 
     /// Decides a chunk without the database, when it can be: a first import into an empty
@@ -461,11 +502,12 @@ impl ImportRun<'_> {
 }
 
 impl DecidedChunk {
-    /// Writes the chunk's new records, updates (keeping the versions they replace) and
-    /// counter changes, when it is to be written.
-    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date) -> Result<()> {
+    /// Writes the chunk's new records and updates (keeping the versions they replace), when
+    /// it is to be written, and answers the counters' changes: the import adds them up and
+    /// writes them once, at its end (a round trip per chunk before).
+    async fn write(self, tx: &mut Conn, reg: &Registry, actor: &Actor, on: Date) -> Result<DeltaSums> {
         if !self.write {
-            return Ok(());
+            return Ok(DeltaSums::default());
         }
         if let Some(rows) = self.new_rows {
             bulk::write(tx, reg, rows, on).await?;
@@ -475,14 +517,42 @@ impl DecidedChunk {
             let started = current_version_start(tx, reg, before).await?;
             history_keep(tx, reg, before, on, actor).await?;
             update_row(tx, reg, before.id, values, placement).await?;
-            deltas.extend(crate::stats::change_deltas(
+            deltas.add(crate::stats::change_deltas(
                 reg,
                 Some((before.unit_id, started, &before.values)),
                 Some((placement.scope_unit, values)),
                 on,
             ));
         }
-        // The counters change in the same transaction, once per chunk.
-        crate::stats::add_deltas(tx, &deltas).await
+        Ok(deltas)
+    }
+}
+
+/// Counter changes summed per record unit, date read, metric and year: an import's whole
+/// change to the counters in a few rows, written in its transaction at the end.
+#[derive(Default)]
+pub(super) struct DeltaSums(BTreeMap<(i64, Date, &'static str, i16), i64>);
+
+impl DeltaSums {
+    fn add(&mut self, deltas: impl IntoIterator<Item = (i64, Date, hoctap_domain::stats::Delta)>) {
+        for (unit, on, d) in deltas {
+            *self.0.entry((unit, on, d.metric, d.year)).or_default() += d.amount;
+        }
+    }
+
+    fn merge(&mut self, other: DeltaSums) {
+        for (k, v) in other.0 {
+            *self.0.entry(k).or_default() += v;
+        }
+    }
+
+    async fn write(self, tx: &mut Conn) -> Result<()> {
+        let items: Vec<(i64, Date, hoctap_domain::stats::Delta)> = self
+            .0
+            .into_iter()
+            .filter(|(_, amount)| *amount != 0)
+            .map(|((unit, on, metric, year), amount)| (unit, on, hoctap_domain::stats::Delta { year, metric, amount }))
+            .collect();
+        crate::stats::add_deltas(tx, &items).await
     }
 }
