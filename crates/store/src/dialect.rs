@@ -18,8 +18,24 @@ pub(crate) async fn connect(url: &str, max_connections: Option<u32>) -> Result<P
         // turned a 2 ms dashboard read into a 50–100 ms parallel scan under load. Sent with
         // the startup packet, so no round trip per connection.
         let options = postgres_options(url)?;
-        let pool =
-            PgPoolOptions::new().max_connections(max_connections.unwrap_or(16)).acquire_timeout(timeout).connect_with(options).await?;
+        // sqlx pings every connection before handing it out: a round trip to the server per
+        // statement, as long as the statement's own for a page's short reads. Only a connection
+        // left idle for a second is pinged (the server may have closed it: a restart, a
+        // failover, an idle timeout); a busy pool's connections are idle for milliseconds.
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.unwrap_or(16))
+            .acquire_timeout(timeout)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= Duration::from_secs(1) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect_with(options)
+            .await?;
         Ok(Pool::Postgres(pool))
     } else if url.starts_with("sqlite:") {
         // WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
