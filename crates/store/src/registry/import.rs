@@ -18,33 +18,36 @@ pub(super) async fn next_chunk<T>(
     }
 }
 
-/// The chunks parsed, in order, on the blocking pool: parsing is pure, so it runs on the other
-/// core while the import's task decides the previous chunk and the engine writes the one
-/// before (three stages at once; before, parsing and deciding shared one thread). A reader's
-/// failure is passed on as it came.
+/// The chunks parsed, in order, on a thread of their own: parsing is pure, so it runs on the
+/// other core while the import's task decides the previous chunk and the engine writes the one
+/// before (three stages at once; before, parsing and deciding shared one thread). One thread
+/// for the whole import, so its allocations come back to one heap. A reader's failure is
+/// passed on as it came.
 fn parsed_chunks(
     reg: &Registry,
     mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
     on: Date,
-) -> tokio::sync::mpsc::Receiver<std::result::Result<Vec<Parsed>, String>> {
+) -> Result<tokio::sync::mpsc::Receiver<std::result::Result<Vec<Parsed>, String>>> {
     let reg = *reg;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(async move {
-        while let Some(chunk) = chunks.recv().await {
-            let parsed = match chunk {
-                Ok(c) => match tokio::task::spawn_blocking(move || parse_chunk(&reg, c, on)).await {
-                    Ok(p) => Ok(p),
-                    Err(e) => Err(format!("không đọc được tệp: {e}")),
-                },
-                Err(reason) => Err(reason),
-            };
-            // The import stopped (an error, or the end): nothing more to parse.
-            if tx.send(parsed).await.is_err() {
-                break;
+    std::thread::Builder::new()
+        .name("import-parse".into())
+        .spawn(move || {
+            while let Some(chunk) = chunks.blocking_recv() {
+                // A parser that panicked must not look like the end of the file (the import
+                // would write what came before): it is the import's error.
+                let parsed = chunk.and_then(|c| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_chunk(&reg, c, on)))
+                        .map_err(|_| "không đọc được tệp: lỗi khi phân tích dữ liệu".to_string())
+                });
+                // The import stopped (an error, or the end): nothing more to parse.
+                if tx.blocking_send(parsed).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    rx
+        })
+        .map_err(sqlx::Error::Io)?;
+    Ok(rx)
 }
 
 impl Store {
@@ -100,7 +103,7 @@ impl Store {
         sink: Option<OutcomeSink<'a>>,
     ) -> Result<RegistryImportReport> {
         let ImportOptions { scope, dry_run, .. } = opts;
-        let mut chunks = parsed_chunks(reg, chunks, opts.on);
+        let mut chunks = parsed_chunks(reg, chunks, opts.on)?;
         let mut tx = self.begin().await?;
         // A registry with no record yet (inside this transaction) needs no look-up by key:
         // every key is new, and a key repeated in the file is rejected as a duplicate.
