@@ -35,6 +35,18 @@ pub struct LayReport {
     pub skipped: usize,
 }
 
+/// Which page of a campaign's dossiers to read: the campaign, the reader's scope on a date,
+/// the filter, the keyset position and the page's size.
+#[derive(Clone, Copy)]
+struct DossierPage<'a> {
+    campaign_id: i64,
+    scope: Option<i64>,
+    on: Date,
+    filter: &'a DossierFilter,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
 /// A dossier as the campaign page lists it (`Store::campaign_dossier_lines`).
 #[derive(Debug, Clone)]
 pub struct DossierListRow {
@@ -257,8 +269,8 @@ impl Store {
         after: Option<i64>,
         limit: Option<i64>,
     ) -> Result<Vec<AssessmentRow>> {
-        let rows = self.campaign_dossier_rows(ASSESSMENT_COLS, campaign_id, scope, on, filter, after, limit).await?;
-        rows.iter().map(assessment_from).collect()
+        let page = DossierPage { campaign_id, scope, on, filter, after, limit };
+        self.campaign_dossier_rows(ASSESSMENT_COLS, &page).await?.iter().map(assessment_from).collect()
     }
 
     /// The same page as [`Store::campaign_dossiers`] with only what the campaign page's list
@@ -280,7 +292,7 @@ impl Store {
             summary: String,
         }
         let cols = "a.id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.result_json";
-        let rows = self.campaign_dossier_rows(cols, campaign.id, scope, on, filter, after, limit).await?;
+        let rows = self.campaign_dossier_rows(cols, &DossierPage { campaign_id: campaign.id, scope, on, filter, after, limit }).await?;
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
         rows.iter()
             .map(|r| {
@@ -301,17 +313,8 @@ impl Store {
     }
 
     /// The rows of a page of a campaign's dossiers with the columns asked for.
-    #[expect(clippy::too_many_arguments, reason = "the page's campaign, scope, date, filter and keyset, and the columns")]
-    async fn campaign_dossier_rows(
-        &self,
-        cols: &str,
-        campaign_id: i64,
-        scope: Option<i64>,
-        on: Date,
-        filter: &DossierFilter,
-        after: Option<i64>,
-        limit: Option<i64>,
-    ) -> Result<Vec<crate::db::Row>> {
+    async fn campaign_dossier_rows(&self, cols: &str, page: &DossierPage<'_>) -> Result<Vec<crate::db::Row>> {
+        let DossierPage { campaign_id, scope, on, filter, after, limit } = *page;
         let (mut cond, mut params) = filter_sql(campaign_id, scope, on, filter, "");
         if let Some(after) = after {
             params.push(Param::Int(after));
