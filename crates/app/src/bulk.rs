@@ -371,6 +371,8 @@ pub struct ListView {
     pub can_lay: bool,
     /// Indicators of the set (id, name) for a bulk return's comment and shared evidence.
     pub indicators: Vec<(String, String)>,
+    /// What the campaign's set assesses (the page's hint for laying one dossier).
+    pub subject: SubjectKind,
 }
 
 /// Labels of result and store groups, with their counts.
@@ -394,8 +396,11 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     // Counted over the campaign's dossiers in the scope (thousands in a commune's year), kept
     // per read generation: any change to a dossier or campaign counts again.
     let counts_key = format!("campaign-counts {} {:?} {today} {filter:?}", c.id, user.scope());
+    // One read of the generation for the page's two kept values (each read is a statement).
+    let generation = store.read_generation().await?;
     let counts =
-        crate::kept::kept(store, counts_key, async { Ok(store.campaign_counts(c.id, user.scope(), today, &filter).await?) }).await?;
+        crate::kept::kept_at(store, generation, counts_key, async { Ok(store.campaign_counts(c.id, user.scope(), today, &filter).await?) })
+            .await?;
     let names: HashMap<i64, String> = counts.by_village.iter().map(|(id, name, _)| (*id, name.clone())).collect();
     let mut caps = Capacities::default();
     let mut lines = Vec::new();
@@ -426,11 +431,13 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     });
     // Read over every transition of the campaign: kept per read generation (transitions are
     // watched, migration 0089).
-    let reviewers = crate::kept::kept(store, format!("campaign-reviewers {}", c.id), async { Ok(store.campaign_reviewers(c.id).await?) })
-        .await?
-        .iter()
-        .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name.clone(), count: 0 })
-        .collect();
+    let reviewers = crate::kept::kept_at(store, generation, format!("campaign-reviewers {}", c.id), async {
+        Ok(store.campaign_reviewers(c.id).await?)
+    })
+    .await?
+    .iter()
+    .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name.clone(), count: 0 })
+    .collect();
     let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let lay_villages = if may_prepare(user) && !c.closed && registry_of(set.subject).is_some() {
         let villages = store.villages(c.unit_id, today).await.unwrap_or_default();
@@ -463,6 +470,7 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
         gaps: gap_lines(store, user, c).await?,
         lay_villages,
         can_lay: registry_of(set.subject).is_some() || set.subject == SubjectKind::Village,
+        subject: set.subject,
         indicators: set.indicators().map(|(_, i)| (i.id.clone(), i.name.clone())).collect(),
     })
 }

@@ -141,10 +141,6 @@ pub(crate) struct CampaignPage {
     can_sign: bool,
 }
 
-fn subject_of(set: &CriteriaSet) -> SubjectKind {
-    set.subject
-}
-
 /// A campaign the user may read: a local reader whose scope holds the campaign's unit or is
 /// under it (403 for the role before the campaign is read, 404 out of scope).
 async fn campaign_view_allowed(state: &AppState, user: &CurrentUser, id: i64) -> WebResult<CampaignRow> {
@@ -184,8 +180,7 @@ async fn campaign_view(
             can_approve: l.can_approve,
         })
         .collect();
-    let set = state.store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let subject_hint = match subject_of(&set) {
+    let subject_hint = match list.subject {
         SubjectKind::Household => "Mã hộ trong sổ hộ gia đình",
         SubjectKind::Citizen => "Số CCCD trong sổ công dân",
         SubjectKind::Clan => "Mã dòng họ",
