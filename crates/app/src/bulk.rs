@@ -398,9 +398,7 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     let counts_key = format!("campaign-counts {} {:?} {today} {filter:?}", c.id, user.scope());
     // One read of the generation for the page's two kept values (each read is a statement).
     let generation = store.read_generation().await?;
-    let counts =
-        crate::kept::kept_at(store, generation, counts_key, async { Ok(store.campaign_counts(c.id, user.scope(), today, &filter).await?) })
-            .await?;
+    let counts = store.kept_at(generation, counts_key, store.campaign_counts(c.id, user.scope(), today, &filter)).await?;
     let names: HashMap<i64, String> = counts.by_village.iter().map(|(id, name, _)| (*id, name.clone())).collect();
     let mut caps = Capacities::default();
     let mut lines = Vec::new();
@@ -431,13 +429,12 @@ pub async fn list_view(store: &Store, user: &CurrentUser, c: &CampaignRow, q: &L
     });
     // Read over every transition of the campaign: kept per read generation (transitions are
     // watched, migration 0089).
-    let reviewers = crate::kept::kept_at(store, generation, format!("campaign-reviewers {}", c.id), async {
-        Ok(store.campaign_reviewers(c.id).await?)
-    })
-    .await?
-    .iter()
-    .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name.clone(), count: 0 })
-    .collect();
+    let reviewers = store
+        .kept_at(generation, format!("campaign-reviewers {}", c.id), store.campaign_reviewers(c.id))
+        .await?
+        .iter()
+        .map(|(id, name)| Choice { selected: q.nguoi.trim() == id.to_string(), code: id.to_string(), label: name.clone(), count: 0 })
+        .collect();
     let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
     let lay_villages = if may_prepare(user) && !c.closed && registry_of(set.subject).is_some() {
         let villages = store.villages(c.unit_id, today).await.unwrap_or_default();

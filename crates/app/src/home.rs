@@ -28,7 +28,7 @@ pub struct HomeContext {
     pub ancestors: Vec<UnitRow>,
     /// The campaigns the user is concerned by, newest first (read once, for the officers'
     /// sections; empty for other roles).
-    pub campaigns: Vec<CampaignRow>,
+    pub campaigns: std::sync::Arc<Vec<CampaignRow>>,
     /// Of those, the ones with dossiers still in the cycle in the user's scope: how many. Past
     /// years' campaigns whose dossiers are all decided are left out of the sections.
     pub open_dossiers: BTreeMap<i64, i64>,
@@ -113,9 +113,9 @@ pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> 
     let unit = store.unit(user.user.unit_id).await?;
     let ancestors = store.ancestors(unit.id, today).await?;
     let campaigns = if prepares(user) && matches!(unit.kind, UnitKind::Commune | UnitKind::Province) {
-        kept_campaigns(store, user, today).await?.as_ref().clone()
+        kept_campaigns(store, user, today).await?
     } else {
-        Vec::new()
+        std::sync::Arc::default()
     };
     let mut open_dossiers = BTreeMap::new();
     if !campaigns.is_empty() {
@@ -223,7 +223,7 @@ async fn deadlines(store: &Store, user: &CurrentUser, ctx: &HomeContext) -> AppR
             actions: Vec::new(),
         }
     };
-    for c in &ctx.campaigns {
+    for c in ctx.campaigns.iter() {
         if c.closed || c.year != i64::from(ctx.year) {
             continue;
         }

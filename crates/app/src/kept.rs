@@ -10,24 +10,9 @@ use hoctap_store::Store;
 
 use crate::error::AppResult;
 
-/// The value kept under `key` at the current generation, or `compute`'s, then kept. The key
-/// must name everything besides the database the value depends on (the user's scope, today).
+/// The value kept under `key` at the current generation, or `compute`'s, then kept
+/// (`Store::kept_at`). The key must name everything besides the database the value depends on
+/// (the user's scope, today).
 pub async fn kept<T: Send + Sync + 'static>(store: &Store, key: String, compute: impl Future<Output = AppResult<T>>) -> AppResult<Arc<T>> {
-    kept_at(store, store.read_generation().await?, key, compute).await
-}
-
-/// [`kept`] under a generation the caller read before computing anything: a page that keeps
-/// several values reads the generation once for all of them.
-pub async fn kept_at<T: Send + Sync + 'static>(
-    store: &Store,
-    generation: i64,
-    key: String,
-    compute: impl Future<Output = AppResult<T>>,
-) -> AppResult<Arc<T>> {
-    if let Some(v) = store.cached::<T>(generation, &key) {
-        return Ok(v);
-    }
-    let v = Arc::new(compute.await?);
-    store.cache(generation, key, v.clone());
-    Ok(v)
+    store.kept_at(store.read_generation().await?, key, compute).await
 }

@@ -61,6 +61,25 @@ impl Store {
         }
         guard.1.insert(key, value);
     }
+
+    /// The value kept under `key` at `generation`, or `compute`'s, then kept. The caller read
+    /// `generation` before `compute` reads anything, and the key names everything besides the
+    /// database the value depends on (the user's scope, today). The one form of "read the
+    /// generation, look, compute, keep": the application's `kept` and the store's own kept
+    /// values both go through it.
+    pub async fn kept_at<T: Any + Send + Sync, E>(
+        &self,
+        generation: i64,
+        key: String,
+        compute: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> std::result::Result<Arc<T>, E> {
+        if let Some(v) = self.cached::<T>(generation, &key) {
+            return Ok(v);
+        }
+        let v = Arc::new(compute.await?);
+        self.cache(generation, key, v.clone());
+        Ok(v)
+    }
 }
 
 impl std::fmt::Debug for ReadCache {

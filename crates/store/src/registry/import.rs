@@ -4,11 +4,11 @@
 use super::bulk_load::{BULK_LOAD_AFTER, BulkLoad};
 use super::*;
 
+/// A chunk's rows parsed, or why the file could not be read.
+type ParsedChunk = std::result::Result<Vec<Parsed>, String>;
+
 /// The next chunk, or None at the end of the file or when the reader failed (`failed` says why).
-pub(super) async fn next_chunk<T>(
-    chunks: &mut tokio::sync::mpsc::Receiver<std::result::Result<T, String>>,
-    failed: &mut Option<String>,
-) -> Option<T> {
+async fn next_chunk(chunks: &mut tokio::sync::mpsc::Receiver<ParsedChunk>, failed: &mut Option<String>) -> Option<Vec<Parsed>> {
     match chunks.recv().await? {
         Ok(c) => Some(c),
         Err(reason) => {
@@ -27,7 +27,7 @@ fn parsed_chunks(
     reg: &Registry,
     mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
     on: Date,
-) -> Result<tokio::sync::mpsc::Receiver<std::result::Result<Vec<Parsed>, String>>> {
+) -> Result<tokio::sync::mpsc::Receiver<ParsedChunk>> {
     let reg = *reg;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     std::thread::Builder::new()

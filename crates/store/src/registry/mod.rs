@@ -221,15 +221,9 @@ impl Store {
     /// The province codes of a province's records (`words::province_codes`), kept per read
     /// generation: they change only with the unit tree, which raises it (7.5 ms for Hà Nội's
     /// 4,500 units on every search otherwise).
-    async fn province_codes(&self, conn: &mut Conn, unit: i64) -> Result<Option<std::sync::Arc<words::ProvinceCodes>>> {
+    async fn province_codes(&self, conn: &mut Conn, unit: i64) -> Result<std::sync::Arc<Option<words::ProvinceCodes>>> {
         let generation = self.read_generation_on(conn).await?;
-        let key = format!("province codes {unit}");
-        if let Some(codes) = self.cached::<Option<std::sync::Arc<words::ProvinceCodes>>>(generation, &key) {
-            return Ok((*codes).clone());
-        }
-        let codes = words::province_codes(conn, unit).await?.map(std::sync::Arc::new);
-        self.cache(generation, key, std::sync::Arc::new(codes.clone()));
-        Ok(codes)
+        self.kept_at(generation, format!("province codes {unit}"), words::province_codes(conn, unit)).await
     }
 
     /// Lists records, newest key order, within a scope.
@@ -256,11 +250,12 @@ impl Store {
             args.extend(words::like_patterns(w, i, search.len()).map(Arg::from));
         }
         // Within a province, PostgreSQL's word index hands over the candidates.
-        let codes = match (search.is_empty(), q.within.or(q.scope)) {
-            (false, Some(unit)) if words::serves(self.engine(), reg.table) => self.province_codes(&mut conn, unit).await?,
+        let kept_codes = match (search.is_empty(), q.within.or(q.scope)) {
+            (false, Some(unit)) if words::serves(self.engine(), reg.table) => Some(self.province_codes(&mut conn, unit).await?),
             _ => None,
         };
-        let index_query = codes.as_ref().and_then(|c| words::province_query(self.engine(), reg.table, &c.all, &search));
+        let codes = kept_codes.as_deref().and_then(Option::as_ref);
+        let index_query = codes.and_then(|c| words::province_query(self.engine(), reg.table, &c.all, &search));
         if let Some(tsq) = &index_query {
             sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${})", words::indexed_words("t."), args.len() + 1));
             args.push(tsq.clone().into());
@@ -282,7 +277,7 @@ impl Store {
         // over as many pages; its page is looked for among the province's first records in list
         // order (`words::bound`), where the word index's bitmap and the range's meet. Only a rare
         // one gets to reading all its matches.
-        if let (Some(c), Some(_)) = (&codes, &index_query) {
+        if let (Some(c), Some(_)) = (codes, &index_query) {
             let first = self.search_bound_rows;
             // Ranges ten times apart; a range that holds less than a tenth of a page says the
             // next would not fill it either, and the matches are few enough to read them all. A
