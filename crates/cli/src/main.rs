@@ -1,4 +1,5 @@
-//! The `hoctap` binary: a thin shell over the library.
+//! The `hoctap` binary: hands the web server to the commands (`hoctap-commands`), which do not
+//! link it themselves.
 
 // mimalloc: a million-row import allocates cells on the reader thread and frees them on
 // another; the system allocator spent a fifth of the import's CPU time on that.
@@ -6,5 +7,8 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    hoctap::main()
+    hoctap_commands::main(hoctap_commands::Web {
+        serve: |state, listener| Box::pin(hoctap_web::serve(state, listener)),
+        route_table: hoctap_web::route_table,
+    })
 }

@@ -286,10 +286,9 @@ fn first_unholdable(v: &serde_json::Value, path: String) -> Option<(String, hoct
     }
 }
 
-/// Serves until Ctrl-C. Calls `ready` with the bound address (port 0 picks a free one).
-pub async fn serve(state: AppState, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    ready(listener.local_addr()?);
+/// Serves on a bound listener until Ctrl-C. Not generic, so that the server's connection code
+/// is compiled here once, not in each caller.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

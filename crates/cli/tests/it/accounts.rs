@@ -374,9 +374,12 @@ per_engine!(cursors_urls_and_errors_reveal_no_personal_value_for_any_registry_or
 async fn cursors_urls_and_errors_reveal_no_personal_value_for_any_registry_or_role(engine: Engine) {
     let app = TestApp::start(engine).await;
     // A generated commune of the demo province: enough rows for several pages.
-    hoctap::commands::r#gen::generate(&app.store, &hoctap::commands::r#gen::Options::new(hoctap::commands::r#gen::Scale::Commune, 7))
-        .await
-        .unwrap();
+    hoctap_commands::commands::r#gen::generate(
+        &app.store,
+        &hoctap_commands::commands::r#gen::Options::new(hoctap_commands::commands::r#gen::Scale::Commune, 7),
+    )
+    .await
+    .unwrap();
     let mut secrets_of = std::collections::BTreeMap::new();
     for reg in REGISTRIES {
         secrets_of.insert(reg.slug, personal_values(&app, reg).await);

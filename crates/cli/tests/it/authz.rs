@@ -984,7 +984,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
     let (_, recognition) =
-        hoctap::commands::demo::seed_movement(store, province, commune, &crate::harness::deployment_key()).await.unwrap();
+        hoctap_commands::commands::demo::seed_movement(store, province, commune, &crate::harness::deployment_key()).await.unwrap();
     let rec = store.recognitions_by_id(recognition).await.unwrap();
 
     let admin = as_user(app, "quantri").await;
@@ -1219,10 +1219,14 @@ async fn a_write_to_a_submitted_nomination_answers_409_and_writes_no_audit_row(e
     let mut officer = TestApp::start(engine).await;
     officer.login("xa.canbo").await;
     let province = officer.unit_id("20").await;
-    let (mid, _) =
-        hoctap::commands::demo::seed_movement(&officer.store, province, officer.demo_commune().await, &crate::harness::deployment_key())
-            .await
-            .unwrap();
+    let (mid, _) = hoctap_commands::commands::demo::seed_movement(
+        &officer.store,
+        province,
+        officer.demo_commune().await,
+        &crate::harness::deployment_key(),
+    )
+    .await
+    .unwrap();
     let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
         let officer = &officer;
         async move { crate::workflow::post(officer, &path, &fields).await }

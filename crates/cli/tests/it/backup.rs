@@ -4,7 +4,7 @@
 
 use crate::engines::per_engine;
 use crate::harness::{deployment_key, empty_url, fresh_url};
-use hoctap::commands::backup::{backup, restore};
+use hoctap_commands::commands::backup::{backup, restore};
 use hoctap_store::{Engine, Store};
 
 per_engine!(a_backup_restored_into_an_empty_database_has_every_row_and_no_drift);
@@ -16,7 +16,7 @@ async fn a_backup_restored_into_an_empty_database_has_every_row_and_no_drift(eng
     let province = store.unit_by_code("20", today).await.unwrap().id;
     let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
     // Recognitions (with their counters and the commune's signing key), a movement, audit.
-    hoctap::commands::demo::seed_movement(&store, province, commune, &deployment_key()).await.unwrap();
+    hoctap_commands::commands::demo::seed_movement(&store, province, commune, &deployment_key()).await.unwrap();
     let source = store.table_counts().await.unwrap();
     assert!(source["recognitions"] > 0 && source["stat_deltas"] > 0 && source["signing_keys"] > 0, "{engine:?}: {source:?}");
 

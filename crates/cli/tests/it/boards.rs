@@ -5,7 +5,7 @@
 
 use crate::engines::per_engine;
 use crate::harness::TestApp;
-use hoctap::commands::demo::seed_boards;
+use hoctap_commands::commands::demo::seed_boards;
 use hoctap_docs::table::{Column, read_table};
 use hoctap_store::{Engine, TaskFilter};
 use reqwest::{Method, StatusCode};

@@ -8,7 +8,7 @@ use crate::engines::per_engine;
 use crate::harness::TestApp;
 use crate::smtp_sink::Sink;
 use crate::workflow::{as_user, post};
-use hoctap::commands::demo_citizen::{DEMO_CITIZEN, seed_citizen};
+use hoctap_commands::commands::demo_citizen::{DEMO_CITIZEN, seed_citizen};
 use hoctap_domain::registry::def::{CITIZENS, Value};
 use hoctap_store::{Engine, NewNotification};
 use reqwest::StatusCode;
@@ -224,7 +224,7 @@ async fn notifications_follow_their_events_and_each_users_preferences(engine: En
 
     // A task handed to the officer: in the app, but no mail (the kind is off).
     let province = app.store.user_by_username("tinh.canbo").await.unwrap().unwrap().unit_id;
-    hoctap::commands::demo::seed_boards(&app.store, province, app.demo_commune().await).await.unwrap();
+    hoctap_commands::commands::demo::seed_boards(&app.store, province, app.demo_commune().await).await.unwrap();
     let task = app.store.tasks(&hoctap_store::TaskFilter { unit_id: Some(province), ..Default::default() }).await.unwrap().remove(0);
     let province_officer = as_user(&app, "tinh.canbo").await;
     let (s, _, body) =

@@ -7,7 +7,7 @@
 use crate::engines::per_engine;
 use crate::harness::TestApp;
 use crate::workflow::as_user;
-use hoctap::commands::demo_citizen::{DEMO_CITIZEN, seed_citizen};
+use hoctap_commands::commands::demo_citizen::{DEMO_CITIZEN, seed_citizen};
 use hoctap_store::{Engine, NewNotification};
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -70,10 +70,10 @@ async fn an_import_killed_half_way_leaves_the_database_as_before(engine: Engine)
     let village = store.villages(commune, hoctap_store::today()).await.unwrap()[0].code.clone();
     let before_audit = store.audit_count().await.unwrap();
     let file = std::env::temp_dir().join(format!("kill-{}.csv", hoctap_app::secret::random_token(4)));
-    let mut body = hoctap::commands::bench_common::BENCH_HEADER.join(",");
+    let mut body = hoctap_commands::commands::bench_common::BENCH_HEADER.join(",");
     body.push('\n');
     for i in 0..400_000 {
-        body.push_str(&hoctap::commands::bench_common::citizen_row(i, &village).join(","));
+        body.push_str(&hoctap_commands::commands::bench_common::citizen_row(i, &village).join(","));
         body.push('\n');
     }
     std::fs::write(&file, body).unwrap();
@@ -111,8 +111,8 @@ async fn an_import_killed_half_way_leaves_the_database_as_before(engine: Engine)
         &small,
         format!(
             "{}\n{}\n",
-            hoctap::commands::bench_common::BENCH_HEADER.join(","),
-            hoctap::commands::bench_common::citizen_row(1, &village).join(",")
+            hoctap_commands::commands::bench_common::BENCH_HEADER.join(","),
+            hoctap_commands::commands::bench_common::citizen_row(1, &village).join(",")
         ),
     )
     .unwrap();
@@ -149,10 +149,10 @@ async fn a_large_first_import_keeps_every_key_index_and_counter(engine: Engine) 
             .map(|i| {
                 // The second village first appears at row 30,000: a unit the cache lacks.
                 let village = if i >= 30_000 && i % 2 == 0 { &second } else { &first };
-                let cells = hoctap::commands::bench_common::citizen_row(i, village);
+                let cells = hoctap_commands::commands::bench_common::citizen_row(i, village);
                 ImportRow {
                     line: i + 2,
-                    cells: hoctap::commands::bench_common::BENCH_HEADER
+                    cells: hoctap_commands::commands::bench_common::BENCH_HEADER
                         .iter()
                         .zip(cells)
                         .map(|(h, v)| (Cow::Owned(header_column(h)), v))

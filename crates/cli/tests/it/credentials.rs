@@ -30,7 +30,9 @@ async fn recognised_today(app: &TestApp) -> i64 {
     let household = app.store.registry_create(&actor, &HOUSEHOLDS, h, None, today).await.unwrap();
     let gdht = app.store.criteria_set("gdht", None).await.unwrap().set;
     let subjects = [(household.id, "Gia đình ông Lục Văn Dân".to_string(), village.id)];
-    hoctap::commands::demo::recognise(&app.store, &commune, &gdht, today.year(), today, &subjects, &deployment_key()).await.unwrap();
+    hoctap_commands::commands::demo::recognise(&app.store, &commune, &gdht, today.year(), today, &subjects, &deployment_key())
+        .await
+        .unwrap();
     app.store.recognitions_of("household", household.id).await.unwrap()[0].id
 }
 

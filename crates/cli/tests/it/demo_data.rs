@@ -13,7 +13,7 @@ per_engine!(the_demo_database_is_coherent);
 async fn the_demo_database_is_coherent(engine: Engine) {
     let store = Store::connect(&empty_url(engine).await).await.unwrap();
     store.migrate().await.unwrap();
-    let (province, _) = hoctap::commands::demo::seed_all(&store, 1, &crate::harness::deployment_key()).await.unwrap();
+    let (province, _) = hoctap_commands::commands::demo::seed_all(&store, 1, &crate::harness::deployment_key()).await.unwrap();
     let today = hoctap_store::today();
 
     // CCCDs agree with sex and birth year, page by page over the province's citizens.
@@ -39,7 +39,7 @@ async fn the_demo_database_is_coherent(engine: Engine) {
     assert!(seen > 100, "{engine:?}: the demo has citizens ({seen})");
 
     // The citizen accounts: a woman's CCCD, a woman's name (and a man's, a man's).
-    for (username, name, role, _) in hoctap::commands::demo::DEMO_USERS {
+    for (username, name, role, _) in hoctap_commands::commands::demo::DEMO_USERS {
         if *role != hoctap_domain::access::Role::Citizen {
             continue;
         }

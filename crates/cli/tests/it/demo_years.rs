@@ -76,7 +76,7 @@ per_engine!(the_demo_has_past_years_that_agree_everywhere);
 async fn the_demo_has_past_years_that_agree_everywhere(engine: Engine) {
     let store = Store::connect(&empty_url(engine).await).await.unwrap();
     store.migrate().await.unwrap();
-    let (province, commune) = hoctap::commands::demo::seed_all(&store, 1, &crate::harness::deployment_key()).await.unwrap();
+    let (province, commune) = hoctap_commands::commands::demo::seed_all(&store, 1, &crate::harness::deployment_key()).await.unwrap();
     let today = hoctap_store::today();
     let mut app = TestApp::start_on(engine, store.clone()).await;
     app.login("quantri").await;

@@ -96,7 +96,7 @@ per_engine!(every_screen_shows_the_same_figures_as_the_registries);
 async fn every_screen_shows_the_same_figures_as_the_registries(engine: Engine) {
     let mut app = TestApp::start(engine).await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&app.store, commune).await.unwrap();
     chi_hoi_and_centre(&app.store, commune).await;
     let today = hoctap_store::today();
     let year = today.year();
@@ -189,7 +189,7 @@ per_engine!(a_target_is_shown_only_where_a_plan_in_force_sets_it);
 async fn a_target_is_shown_only_where_a_plan_in_force_sets_it(engine: Engine) {
     let mut app = TestApp::start(engine).await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&app.store, commune).await.unwrap();
     app.login("xa.canbo").await;
     let b = app.store.branch_by_code("HKH-XA-MAU").await.unwrap();
     // Lạng Sơn's plans set no membership target: no Thái Bình 40% here.

@@ -224,7 +224,7 @@ per_engine!(the_demo_association_fills_its_pages);
 async fn the_demo_association_fills_its_pages(engine: Engine) {
     let mut app = TestApp::start(engine).await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&app.store, commune).await.unwrap();
     let b = app.store.branch_by_code("HKH-XA-MAU").await.unwrap();
     app.login("hkh.xa").await;
     let page = |path: String| {
@@ -261,7 +261,7 @@ async fn the_operator_reads_a_balance_from_the_command_line() {
     let url = crate::harness::fresh_url(hoctap_store::Engine::Sqlite).await;
     let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
-    hoctap::commands::demo::seed_association(&store, demo_commune(&store).await).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&store, demo_commune(&store).await).await.unwrap();
     store.close().await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoctap"))
         .args(["fund", "balance", "--branch", "hkh-xa-mau", "--format", "json", "--database-url", &url])

@@ -4,7 +4,7 @@
 
 use crate::engines::per_engine;
 use crate::harness::fresh_store;
-use hoctap::commands::r#gen::{GenError, Options, Scale, generate};
+use hoctap_commands::commands::r#gen::{GenError, Options, Scale, generate};
 use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{
     ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, CLAN_MEMBERS, CLANS, FUND_ENTRIES, HOUSEHOLDS, LEARNING_CENTRES, ORGANISATIONS,
@@ -279,13 +279,13 @@ async fn a_generated_commune_exports_every_record_in_csv_and_xlsx(engine: Engine
     let export = |unit: String, file: std::path::PathBuf| {
         let url = url.clone();
         async move {
-            let args = hoctap::commands::export::Args {
+            let args = hoctap_commands::commands::export::Args {
                 registry: "cong-dan".into(),
                 unit,
                 file,
-                db: hoctap::commands::DbArgs { database_url: url },
+                db: hoctap_commands::commands::DbArgs { database_url: url },
             };
-            hoctap::commands::export::run(args).await.unwrap();
+            hoctap_commands::commands::export::run(args).await.unwrap();
         }
     };
     let cccd_column = CITIZENS.fields.iter().position(|f| f.column == "cccd").unwrap();

@@ -40,7 +40,7 @@ pub fn deployment_key() -> hoctap_domain::credential::DeploymentKey {
     static KEY: std::sync::OnceLock<hoctap_domain::credential::DeploymentKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| {
         let path = std::env::temp_dir().join(format!("hoctap-test-{}.key", std::process::id()));
-        let (key, _) = hoctap::commands::load_or_create_key(&path).unwrap();
+        let (key, _) = hoctap_commands::commands::load_or_create_key(&path).unwrap();
         let _ = std::fs::remove_file(&path);
         key
     })
@@ -57,9 +57,9 @@ pub struct TestApp {
 
 /// The URL of a fresh copy of the seeded database (the demo's seed).
 pub async fn fresh_url(engine: Engine) -> String {
-    let key = crate::engines::template_key(&["crates/cli/src/commands/demo.rs"]);
+    let key = crate::engines::template_key(&["crates/commands/src/commands/demo.rs"]);
     crate::engines::fresh_url(engine, "demo", &key, async |store: &Store| {
-        hoctap::commands::demo::seed(store).await.unwrap();
+        hoctap_commands::commands::demo::seed(store).await.unwrap();
     })
     .await
 }
@@ -98,11 +98,9 @@ impl TestApp {
             deployment_key: deployment_key(),
         };
         tokio::spawn(async move {
-            hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap(), |addr| {
-                let _ = tx.send(addr);
-            })
-            .await
-            .unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let _ = tx.send(listener.local_addr().unwrap());
+            hoctap_web::serve(state, listener).await.unwrap();
         });
         let addr = rx.await.unwrap();
         let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -31,7 +31,9 @@ async fn family_taking_part(engine: hoctap_store::Engine, name: &str) -> (TestAp
 /// Launches the shipped movement for the demo province and seeds the rest of the demo.
 async fn launched(app: &TestApp) -> (i64, i64) {
     let province = app.store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
-    hoctap::commands::demo::seed_movement(&app.store, province, app.demo_commune().await, &crate::harness::deployment_key()).await.unwrap()
+    hoctap_commands::commands::demo::seed_movement(&app.store, province, app.demo_commune().await, &crate::harness::deployment_key())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -17,8 +17,8 @@ use std::collections::{BTreeSet, VecDeque};
 async fn demo_sites(app: &TestApp) {
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
-    hoctap::commands::demo_sites::seed_sites(&app.store, province).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo_sites::seed_sites(&app.store, province).await.unwrap();
 }
 
 async fn commune_site(app: &TestApp) -> hoctap_store::SiteRow {
@@ -350,7 +350,7 @@ async fn the_results_portal_shows_indicators_and_recognitions_by_name_and_place_
     let app = TestApp::start(engine).await;
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_movement(&app.store, province, commune, &crate::harness::deployment_key()).await.unwrap();
+    hoctap_commands::commands::demo::seed_movement(&app.store, province, commune, &crate::harness::deployment_key()).await.unwrap();
     let code = app.store.unit(commune).await.unwrap().code;
     let year = hoctap_store::today().year() - 2;
     let (s, page) = get_text(&anon(), &app.url(&format!("/ket-qua/{code}?nam={year}"))).await;
@@ -402,7 +402,7 @@ async fn no_public_page_of_the_demo_shows_a_cccd_or_a_birth_date(engine: Engine)
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
     demo_sites(&app).await;
-    hoctap::commands::demo::seed_movement(&app.store, province, commune, &crate::harness::deployment_key()).await.unwrap();
+    hoctap_commands::commands::demo::seed_movement(&app.store, province, commune, &crate::harness::deployment_key()).await.unwrap();
     // Every citizen's birth date as pages would write it.
     let citizens = app
         .store

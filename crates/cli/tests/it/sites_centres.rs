@@ -13,9 +13,9 @@ async fn a_sites_home_lists_the_areas_learning_centres_with_their_programme_and_
     let app = TestApp::start(engine).await;
     let province = app.unit_id("20").await;
     let commune = app.demo_commune().await;
-    hoctap::commands::demo::seed_association(&app.store, commune).await.unwrap();
-    hoctap::commands::demo_sites::seed_sites(&app.store, province).await.unwrap();
-    hoctap::commands::demo_learning::seed_learning(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo::seed_association(&app.store, commune).await.unwrap();
+    hoctap_commands::commands::demo_sites::seed_sites(&app.store, province).await.unwrap();
+    hoctap_commands::commands::demo_learning::seed_learning(&app.store, commune).await.unwrap();
     let today = hoctap_store::today();
     let centre = app.store.learning_centres(Some(commune), today).await.unwrap().remove(0);
     let activities = app.store.centre_activities(centre.id, today.year()).await.unwrap();

@@ -14,7 +14,7 @@ per_engine!(generated_and_imported_records_are_counted_in_their_transaction);
 /// Bulk writes (the generator, a file import with creates and updates) keep the counters
 /// exact too, and a recount finds nothing to fix.
 async fn generated_and_imported_records_are_counted_in_their_transaction(engine: Engine) {
-    use hoctap::commands::r#gen::{Options, Scale, generate};
+    use hoctap_commands::commands::r#gen::{Options, Scale, generate};
     use hoctap_store::ImportRow;
     use std::borrow::Cow;
     let store = fresh_store(engine).await;

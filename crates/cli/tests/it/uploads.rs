@@ -5,7 +5,7 @@
 
 use crate::engines::per_engine;
 use crate::harness::TestApp;
-use hoctap::commands::bench_uploads::{Hostile, valid_citizens_xlsx};
+use hoctap_commands::commands::bench_uploads::{Hostile, valid_citizens_xlsx};
 use hoctap_domain::registry::def::CITIZENS;
 use hoctap_store::Engine;
 use reqwest::StatusCode;
@@ -146,12 +146,12 @@ async fn a_large_import_is_kept_on_the_server_and_applied_by_reference_in_one_tr
     // 2,500 valid citizens, the first with its CCCD kept as a number (its zero lost).
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
-    for (c, h) in (0u16..).zip(hoctap::commands::bench_common::BENCH_HEADER) {
+    for (c, h) in (0u16..).zip(hoctap_commands::commands::bench_common::BENCH_HEADER) {
         ws.write_string(0, c, h).unwrap();
     }
     for i in 0..2500usize {
         let r = u32::try_from(i + 1).unwrap();
-        for (c, v) in (0u16..).zip(hoctap::commands::bench_common::citizen_row(i, &village)) {
+        for (c, v) in (0u16..).zip(hoctap_commands::commands::bench_common::citizen_row(i, &village)) {
             ws.write_string(r, c, v).unwrap();
         }
     }
@@ -202,12 +202,12 @@ async fn formulas_impossible_dates_and_text_cccds_are_judged_by_name(engine: Eng
     let village = village_of(&app).await;
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
-    for (c, h) in (0u16..).zip(hoctap::commands::bench_common::BENCH_HEADER) {
+    for (c, h) in (0u16..).zip(hoctap_commands::commands::bench_common::BENCH_HEADER) {
         ws.write_string(0, c, h).unwrap();
     }
     for i in 0..4usize {
         let r = u32::try_from(i + 1).unwrap();
-        for (c, v) in (0u16..).zip(hoctap::commands::bench_common::citizen_row(i, &village)) {
+        for (c, v) in (0u16..).zip(hoctap_commands::commands::bench_common::citizen_row(i, &village)) {
             ws.write_string(r, c, v).unwrap();
         }
     }

@@ -6,7 +6,7 @@
 use crate::engines::per_engine;
 use crate::harness::TestApp;
 use crate::workflow::as_user;
-use hoctap::commands::demo::seed_boards;
+use hoctap_commands::commands::demo::seed_boards;
 use hoctap_store::{Actor, Assignment, Engine, TaskFilter};
 
 async fn page(app: &TestApp, path: &str) -> String {

@@ -75,7 +75,7 @@ pub enum Cmd {
     },
 }
 
-pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub async fn run(c: Cmd, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match c {
         Cmd::AdminUnits { database_url } => {
             let store = fresh_store(&database_url).await?;
@@ -95,14 +95,14 @@ pub async fn run(c: Cmd) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Cmd::Import { rows, database_url, xlsx: _, existing: true } => bench_import_existing(rows, &database_url).await,
         Cmd::Import { rows, database_url, xlsx, existing: false } => bench_import(rows, &database_url, xlsx).await,
-        Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates).await,
+        Cmd::Submit { communes, database_url, certificates } => bench_submit(communes, &database_url, certificates, web).await,
         Cmd::Dashboard(a) => super::bench_dashboard::run(a).await,
         Cmd::Uploads(a) => super::bench_uploads::run(a).await,
         Cmd::Pages(a) => super::bench_pages::run(a).await,
         Cmd::Hello(a) => super::bench_pages::hello(a).await,
         Cmd::Bulk(a) => super::bench_bulk::run(a).await,
         Cmd::Learning(a) => super::bench_learning::run(a).await,
-        Cmd::Public(a) => super::bench_public::run(a).await,
+        Cmd::Public(a) => super::bench_public::run(a, web).await,
         Cmd::National(a) => super::bench_national::run(a).await,
         Cmd::Tree { url, username, password, province, requests } => {
             let client = reqwest::Client::builder().cookie_store(true).build()?;
@@ -439,7 +439,12 @@ fn peak_rss_mb() -> u64 {
         / 1024
 }
 
-async fn bench_submit(communes: Option<usize>, database_url: &str, certificates: usize) -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn bench_submit(
+    communes: Option<usize>,
+    database_url: &str,
+    certificates: usize,
+    web: crate::Web,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     use hoctap_domain::access::{Role, Username};
     use hoctap_store::{Actor, NewCampaign, NewEvidence, NewUser};
     let store = fresh_store(database_url).await?;
@@ -525,17 +530,17 @@ async fn bench_submit(communes: Option<usize>, database_url: &str, certificates:
     }
     println!("set-up: {} dossiers ready in {:.1} s", targets.len(), t.elapsed().as_secs_f64());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let state = hoctap_web::AppState {
+    let state = hoctap_http::AppState {
         store: store.clone(),
         secure_cookies: false,
         trust_proxy: false,
-        public_url: hoctap_web::PublicUrl::parse("http://127.0.0.1:8080")?,
+        public_url: hoctap_http::PublicUrl::parse("http://127.0.0.1:8080")?,
         // A throwaway deployment key: the benchmark's database is thrown away too.
         deployment_key: hoctap_domain::credential::DeploymentKey::from_bytes(rand::random()),
     };
     tokio::spawn(async move {
-        let _ =
-            hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
+        let _ = web
+            .bind_and_serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
                 let _ = tx.send(addr);
             })
             .await;

@@ -1,5 +1,5 @@
 use super::DbArgs;
-use hoctap_web::AppState;
+use hoctap_http::AppState;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -39,7 +39,7 @@ pub struct Args {
     pub mail_every: u64,
 }
 
-pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let store = a.db.open().await?.with_replicas(&a.replica_urls, std::time::Duration::from_secs(a.replica_max_lag))?;
     if store.has_replicas() {
         println!("Đọc từ {} bản sao (bỏ qua bản sao chậm hơn {} giây).", a.replica_urls.len(), a.replica_max_lag);
@@ -67,7 +67,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     // The background worker: reminders of deadlines, daily digests, the mail queue.
     tokio::spawn(hoctap_app::mail::run(store.clone(), mailer, std::time::Duration::from_secs(a.mail_every.max(5))));
-    hoctap_web::serve(AppState { store, secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key }, a.bind, |addr| {
+    web.bind_and_serve(AppState { store, secure_cookies, trust_proxy: a.trust_proxy, public_url, deployment_key }, a.bind, |addr| {
         println!("Hoctap đang chạy tại http://{addr}");
     })
     .await?;
@@ -76,7 +76,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
 
 /// Cookies are `Secure` (and HSTS is sent) when asked, and always when the public address is https:
 /// a deployment behind TLS must not hand a session cookie to a plain-HTTP request.
-pub fn secure_cookies(flag: bool, public_url: &hoctap_web::PublicUrl) -> bool {
+pub fn secure_cookies(flag: bool, public_url: &hoctap_http::PublicUrl) -> bool {
     flag || public_url.as_str().starts_with("https://")
 }
 
@@ -84,8 +84,8 @@ pub fn secure_cookies(flag: bool, public_url: &hoctap_web::PublicUrl) -> bool {
 mod tests {
     #[test]
     fn an_https_public_url_makes_cookies_secure() {
-        let https = hoctap_web::PublicUrl::parse("https://hoctap.example.vn").unwrap();
-        let http = hoctap_web::PublicUrl::parse("http://127.0.0.1:8080").unwrap();
+        let https = hoctap_http::PublicUrl::parse("https://hoctap.example.vn").unwrap();
+        let http = hoctap_http::PublicUrl::parse("http://127.0.0.1:8080").unwrap();
         assert!(super::secure_cookies(false, &https));
         assert!(!super::secure_cookies(false, &http));
         assert!(super::secure_cookies(true, &http));

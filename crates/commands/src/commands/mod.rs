@@ -63,10 +63,10 @@ pub struct DeployArgs {
 
 impl DeployArgs {
     /// The configured public address, else `http://{bind}`.
-    pub fn public_url(&self, bind: SocketAddr) -> Result<hoctap_web::PublicUrl, String> {
+    pub fn public_url(&self, bind: SocketAddr) -> Result<hoctap_http::PublicUrl, String> {
         match &self.public_url {
-            Some(u) => hoctap_web::PublicUrl::parse(u),
-            None => hoctap_web::PublicUrl::parse(&format!("http://{bind}")),
+            Some(u) => hoctap_http::PublicUrl::parse(u),
+            None => hoctap_http::PublicUrl::parse(&format!("http://{bind}")),
         }
     }
 
@@ -83,7 +83,7 @@ impl DeployArgs {
         &self,
         store: &Store,
         bind: SocketAddr,
-    ) -> Result<(hoctap_web::PublicUrl, DeploymentKey), Box<dyn std::error::Error>> {
+    ) -> Result<(hoctap_http::PublicUrl, DeploymentKey), Box<dyn std::error::Error>> {
         let public_url = self.public_url(bind)?;
         if self.public_url.is_none() && bind.ip().is_unspecified() {
             println!("Cảnh báo: chưa đặt --public-url (HOCTAP_PUBLIC_URL); chứng chỉ và mã QR sẽ ghi {public_url}.");

@@ -11,8 +11,8 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let routes = hoctap_web::route_table();
+pub fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let routes = (web.route_table)();
     if a.json {
         let list: Vec<serde_json::Value> = routes.iter().map(|(m, p)| serde_json::json!({"method": m.as_str(), "path": p})).collect();
         println!("{}", serde_json::to_string_pretty(&list)?);

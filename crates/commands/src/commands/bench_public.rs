@@ -77,7 +77,7 @@ async fn build(store: &Store, posts: u32) -> Result<(i64, i64), Box<dyn std::err
     Ok((sites, items))
 }
 
-pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
         for suffix in ["", "-wal", "-shm"] {
@@ -112,16 +112,16 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let key_path = std::env::temp_dir().join(format!("hoctap-bench-public-{}.key", std::process::id()));
     let (deployment_key, _) = super::load_or_create_key(&key_path)?;
     let _ = std::fs::remove_file(&key_path);
-    let state = hoctap_web::AppState {
+    let state = hoctap_http::AppState {
         store: store.clone(),
         secure_cookies: false,
         trust_proxy: false,
-        public_url: hoctap_web::PublicUrl::parse("https://hoctap.bench").map_err(|e| e.to_string())?,
+        public_url: hoctap_http::PublicUrl::parse("https://hoctap.bench").map_err(|e| e.to_string())?,
         deployment_key,
     };
     tokio::spawn(async move {
-        let _ =
-            hoctap_web::serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
+        let _ = web
+            .bind_and_serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
                 let _ = tx.send(addr);
             })
             .await;

@@ -4,7 +4,37 @@
 pub mod commands;
 
 use clap::{Parser, Subcommand};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::process::ExitCode;
+
+/// The server running until Ctrl-C, as `Web::serve` returns it.
+pub type Serving = Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
+
+/// The web server, handed in by the binary. The commands do not link `hoctap-web` (the pages and
+/// the API), so this crate compiles beside them rather than after them (issue 13: the first build).
+#[derive(Clone, Copy)]
+pub struct Web {
+    /// Serves the application on a bound listener until Ctrl-C (`hoctap_web::serve`).
+    pub serve: fn(hoctap_http::AppState, tokio::net::TcpListener) -> Serving,
+    /// Every (method, path pattern) the router answers (`hoctap_web::route_table`).
+    pub route_table: fn() -> Vec<(axum::http::Method, String)>,
+}
+
+impl Web {
+    /// Binds `addr`, tells `ready` the address bound (port 0 picks one), then serves until Ctrl-C.
+    pub async fn bind_and_serve(
+        self,
+        state: hoctap_http::AppState,
+        addr: SocketAddr,
+        ready: impl FnOnce(SocketAddr),
+    ) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        ready(listener.local_addr()?);
+        (self.serve)(state, listener).await
+    }
+}
 
 /// Default database: an embedded SQLite file beside where the command runs.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hoctap.db";
@@ -71,7 +101,7 @@ pub enum Command {
     Learning(commands::learning::Cmd),
 }
 
-pub fn main() -> ExitCode {
+pub fn main(web: Web) -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -81,7 +111,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, web)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("Lỗi: {e}");
@@ -90,10 +120,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub async fn run(cli: Cli, web: Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Serve(a) => commands::serve::run(a).await,
-        Command::Demo(a) => commands::demo::run(a).await,
+        Command::Serve(a) => commands::serve::run(a, web).await,
+        Command::Demo(a) => commands::demo::run(a, web).await,
         Command::Migrate(a) => {
             let store = a.open().await?;
             let applied = store.migrate().await?;
@@ -102,7 +132,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Command::AdminUnits(c) => commands::admin_units::run(c).await,
         Command::User(c) => commands::user::run(c).await,
-        Command::Bench(c) => commands::bench::run(c).await,
+        Command::Bench(c) => commands::bench::run(c, web).await,
         Command::Criteria(c) => commands::criteria::run(c).await,
         Command::Gen(a) => commands::r#gen::run(a).await,
         Command::Import(a) => commands::import::run(a).await,
@@ -113,7 +143,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Backup(a) => commands::backup::run_backup(a).await,
         Command::Restore(a) => commands::backup::run_restore(a).await,
         Command::Keys(c) => commands::keys::run(c).await,
-        Command::Routes(a) => commands::routes::run(a),
+        Command::Routes(a) => commands::routes::run(a, web),
     }
 }
 

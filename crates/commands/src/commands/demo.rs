@@ -10,8 +10,8 @@ use hoctap_domain::registry::cccd::Cccd;
 use hoctap_domain::registry::def::{ASSOCIATION_BRANCHES, ASSOCIATION_MEMBERS, CITIZENS, Value, Values};
 use hoctap_domain::registry::person::Sex;
 use hoctap_domain::unit::UnitCode;
+use hoctap_http::AppState;
 use hoctap_store::{Actor, NewUser, Store};
-use hoctap_web::AppState;
 use jiff::civil::date;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -355,7 +355,7 @@ pub async fn seed_all(
     Ok((province, commune))
 }
 
-pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(path) = a.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
         for suffix in ["", "-wal", "-shm"] {
@@ -384,7 +384,7 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    hoctap_web::serve(AppState { store, secure_cookies: false, trust_proxy: false, public_url, deployment_key }, a.bind, |addr| {
+    web.bind_and_serve(AppState { store, secure_cookies: false, trust_proxy: false, public_url, deployment_key }, a.bind, |addr| {
         println!("\nMở http://{addr} trong trình duyệt. Nhấn Ctrl-C để dừng.");
     })
     .await?;
