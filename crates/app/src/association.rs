@@ -11,10 +11,17 @@ use hoctap_store::Store;
 use serde::Deserialize;
 
 /// A branch the user may read: 404 when it is outside the user's scope.
-pub async fn visible_branch(store: &Store, user: &CurrentUser, branch: BranchRow) -> AppResult<BranchRow> {
-    user.require(Action::ReadLocal)?;
-    user.require_sees(store, branch.unit_id, "hội, chi hội").await?;
-    Ok(branch)
+#[inline(never)]
+pub fn visible_branch<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    branch: BranchRow,
+) -> crate::BoxFut<'fut, AppResult<BranchRow>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        user.require_sees(store, branch.unit_id, "hội, chi hội").await?;
+        Ok(branch)
+    })
 }
 
 /// Reads a posting as typed on the form or sent to the API; every bad field is reported with

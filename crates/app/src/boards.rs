@@ -30,25 +30,35 @@ pub fn may_report(user: &CurrentUser, t: &TaskRow) -> bool {
 
 /// A task the user may read: in the scope of the plan's unit, or handed to the user or to a
 /// unit in the user's scope. Others answer 404.
-pub async fn visible_task(store: &Store, user: &CurrentUser, id: i64) -> AppResult<TaskRow> {
-    user.require(Action::ReadLocal)?;
-    let t = store.task(id).await?;
-    if t.assignee_user_id == Some(user.user.id) || user.sees(store, t.unit_id).await? {
-        return Ok(t);
-    }
-    if let Some(u) = t.assignee_unit_id
-        && user.sees(store, u).await?
-    {
-        return Ok(t);
-    }
-    Err(AppError::NotFound("nhiệm vụ"))
+#[inline(never)]
+pub fn visible_task<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<TaskRow>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        let t = store.task(id).await?;
+        if t.assignee_user_id == Some(user.user.id) || user.sees(store, t.unit_id).await? {
+            return Ok(t);
+        }
+        if let Some(u) = t.assignee_unit_id
+            && user.sees(store, u).await?
+        {
+            return Ok(t);
+        }
+        Err(AppError::NotFound("nhiệm vụ"))
+    })
 }
 
 /// The tasks the user reports on, open ones only (the inbox and `GET /api/v1/tasks?mine=1`).
-pub async fn my_tasks(store: &Store, user: &CurrentUser) -> AppResult<Vec<TaskRow>> {
-    let unit = (user.user.role == Role::UnitOfficer).then_some(user.user.unit_id);
-    let all = store.tasks(&TaskFilter { assignee_user: Some(user.user.id), unit_of_user: unit, ..TaskFilter::default() }).await?;
-    Ok(all.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)).collect())
+#[inline(never)]
+pub fn my_tasks<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<Vec<TaskRow>>> {
+    Box::pin(async move {
+        let unit = (user.user.role == Role::UnitOfficer).then_some(user.user.unit_id);
+        let all = store.tasks(&TaskFilter { assignee_user: Some(user.user.id), unit_of_user: unit, ..TaskFilter::default() }).await?;
+        Ok(all.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)).collect())
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -67,69 +77,100 @@ pub struct TaskQuery {
 
 /// The tasks of a unit's plans and those handed to it, filtered (status as shown: "quá hạn"
 /// for overdue tasks).
-pub async fn unit_tasks(store: &Store, user: &CurrentUser, q: &TaskQuery) -> AppResult<(i64, Vec<TaskRow>)> {
-    user.require(Action::ReadLocal)?;
-    let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
-    user.require_sees(store, unit_id, "đơn vị").await?;
-    let status = if q.trang_thai.trim().is_empty() {
-        None
-    } else {
-        Some(TaskStatus::parse(&q.trang_thai).map_err(|e| AppError::invalid("trang-thai", e.to_string()))?)
-    };
-    let now = jiff::Timestamp::now();
-    let all = store.tasks(&TaskFilter { unit_id: Some(unit_id), ..TaskFilter::default() }).await?;
-    let tasks = all
-        .into_iter()
-        .filter(|t| status.is_none_or(|s| t.shown_status(now) == s))
-        .filter(|t| q.qua_han.is_empty() || t.overdue(now))
-        .filter(|t| q.nam.is_none_or(|y| t.year == y))
-        .collect();
-    Ok((unit_id, tasks))
+#[inline(never)]
+pub fn unit_tasks<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    q: &'l3 TaskQuery,
+) -> crate::BoxFut<'fut, AppResult<(i64, Vec<TaskRow>)>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        let unit_id = q.don_vi.unwrap_or(user.user.unit_id);
+        user.require_sees(store, unit_id, "đơn vị").await?;
+        let status = if q.trang_thai.trim().is_empty() {
+            None
+        } else {
+            Some(TaskStatus::parse(&q.trang_thai).map_err(|e| AppError::invalid("trang-thai", e.to_string()))?)
+        };
+        let now = jiff::Timestamp::now();
+        let all = store.tasks(&TaskFilter { unit_id: Some(unit_id), ..TaskFilter::default() }).await?;
+        let tasks = all
+            .into_iter()
+            .filter(|t| status.is_none_or(|s| t.shown_status(now) == s))
+            .filter(|t| q.qua_han.is_empty() || t.overdue(now))
+            .filter(|t| q.nam.is_none_or(|y| t.year == y))
+            .collect();
+        Ok((unit_id, tasks))
+    })
 }
 
-pub async fn visible_board(store: &Store, user: &CurrentUser, id: i64) -> AppResult<BoardRow> {
-    user.require(Action::ReadLocal)?;
-    let b = store.board(id).await?;
-    user.require_sees(store, b.unit_id, "ban chỉ đạo").await?;
-    Ok(b)
+#[inline(never)]
+pub fn visible_board<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<BoardRow>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        let b = store.board(id).await?;
+        user.require_sees(store, b.unit_id, "ban chỉ đạo").await?;
+        Ok(b)
+    })
 }
 
 /// A user named on a form, who must belong to a unit in the subtree of `unit_id`.
-pub async fn user_below(store: &Store, unit_id: i64, username: &str, field: &str) -> AppResult<Option<i64>> {
-    if username.trim().is_empty() {
-        return Ok(None);
-    }
-    let u = store.user_by_username(username.trim()).await?;
-    match u {
-        Some(u) if store.in_scope(unit_id, u.unit_id, hoctap_store::today()).await? => Ok(Some(u.id)),
-        _ => Err(AppError::invalid(
-            field,
-            format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()),
-        )),
-    }
+#[inline(never)]
+pub fn user_below<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    unit_id: i64,
+    username: &'l2 str,
+    field: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<Option<i64>>> {
+    Box::pin(async move {
+        if username.trim().is_empty() {
+            return Ok(None);
+        }
+        let u = store.user_by_username(username.trim()).await?;
+        match u {
+            Some(u) if store.in_scope(unit_id, u.unit_id, hoctap_store::today()).await? => Ok(Some(u.id)),
+            _ => Err(AppError::invalid(
+                field,
+                format!("Tài khoản: không có tài khoản \"{}\" thuộc đơn vị này hoặc đơn vị cấp dưới", username.trim()),
+            )),
+        }
+    })
 }
 
 /// Reads who a task goes to: the unit (by code, today) and the user must be in the subtree of
 /// the plan's unit.
-pub async fn assignment(store: &Store, t: &TaskRow, agency: &str, unit_code: &str, username: &str) -> AppResult<Assignment> {
-    let today = hoctap_store::today();
-    let unit_id = if unit_code.trim().is_empty() {
-        None
-    } else {
-        let bad = || {
-            AppError::invalid(
-                "unit_code",
-                format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()),
-            )
+#[inline(never)]
+pub fn assignment<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+    store: &'l1 Store,
+    t: &'l2 TaskRow,
+    agency: &'l3 str,
+    unit_code: &'l4 str,
+    username: &'l5 str,
+) -> crate::BoxFut<'fut, AppResult<Assignment>> {
+    Box::pin(async move {
+        let today = hoctap_store::today();
+        let unit_id = if unit_code.trim().is_empty() {
+            None
+        } else {
+            let bad = || {
+                AppError::invalid(
+                    "unit_code",
+                    format!("Đơn vị được giao: không có đơn vị mã \"{}\" thuộc địa bàn của kế hoạch", unit_code.trim()),
+                )
+            };
+            let u = store.unit_by_code(unit_code.trim(), today).await.map_err(|_| bad())?;
+            if !store.in_scope(t.unit_id, u.id, today).await? {
+                return Err(bad());
+            }
+            Some(u.id)
         };
-        let u = store.unit_by_code(unit_code.trim(), today).await.map_err(|_| bad())?;
-        if !store.in_scope(t.unit_id, u.id, today).await? {
-            return Err(bad());
-        }
-        Some(u.id)
-    };
-    let user_id = user_below(store, t.unit_id, username, "username").await?;
-    Ok(Assignment { agency: agency.to_string(), unit_id, user_id })
+        let user_id = user_below(store, t.unit_id, username, "username").await?;
+        Ok(Assignment { agency: agency.to_string(), unit_id, user_id })
+    })
 }
 
 /// Reads a status report's fields into the domain's checked report.
@@ -151,9 +192,16 @@ pub fn status_report(status: &str, progress: &str, text: &str) -> AppResult<Stat
 }
 
 /// The steering boards of a unit (default: the user's own).
-pub async fn boards_of(store: &Store, user: &CurrentUser, unit: Option<i64>) -> AppResult<Vec<BoardRow>> {
-    user.require(Action::ReadLocal)?;
-    let unit = unit.unwrap_or(user.user.unit_id);
-    user.require_sees(store, unit, "đơn vị").await?;
-    Ok(store.boards_of(unit).await?)
+#[inline(never)]
+pub fn boards_of<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    unit: Option<i64>,
+) -> crate::BoxFut<'fut, AppResult<Vec<BoardRow>>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        let unit = unit.unwrap_or(user.user.unit_id);
+        user.require_sees(store, unit, "đơn vị").await?;
+        Ok(store.boards_of(unit).await?)
+    })
 }

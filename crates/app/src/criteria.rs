@@ -11,9 +11,12 @@ pub fn unverified_count(set: &CriteriaSet) -> usize {
 }
 
 /// Reads a set from an uploaded workbook or TOML file.
-pub async fn set_from_upload(bytes: Vec<u8>) -> AppResult<CriteriaSet> {
-    // A workbook is read on a blocking thread, cell by cell, after its archive is checked.
-    crate::upload::blocking_read(move || set_from_bytes(&bytes)).await?
+#[inline(never)]
+pub fn set_from_upload<'fut>(bytes: Vec<u8>) -> crate::BoxFut<'fut, AppResult<CriteriaSet>> {
+    Box::pin(async move {
+        // A workbook is read on a blocking thread, cell by cell, after its archive is checked.
+        crate::upload::blocking_read(move || set_from_bytes(&bytes)).await?
+    })
 }
 
 fn set_from_bytes(bytes: &[u8]) -> AppResult<CriteriaSet> {

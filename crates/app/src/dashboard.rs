@@ -324,62 +324,80 @@ pub fn path_standing(ind: &Indicator, value: Number, target: Number) -> String {
 /// of, such as Hải Hậu's 2022–2030 plan), marked "(cũ)"; then those of the units above it
 /// today and the country's (a commune without its own target is measured against its
 /// province's).
-pub async fn targets_for(
-    store: &Store,
-    unit: Option<&UnitRow>,
-    ancestors: &[UnitRow],
+#[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+#[inline(never)]
+pub fn targets_for<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    unit: Option<&'l2 UnitRow>,
+    ancestors: &'l3 [UnitRow],
     year: i16,
-) -> AppResult<Vec<(hoctap_store::TargetRow, Option<String>)>> {
-    let mut chain: Vec<(i64, Option<String>)> = Vec::new();
-    if let Some(u) = unit {
-        chain.push((u.id, None));
-        let today = hoctap_store::today();
-        let predecessors = store.predecessors(u.id).await?;
-        for p in &predecessors {
-            chain.push((p.id, Some(format!("{} (cũ)", p.name))));
-        }
-        for id in std::iter::once(u.id).chain(predecessors.iter().map(|p| p.id)) {
-            for a in store.former_ancestors(id, today).await? {
-                let name = if a.valid_on(today) { a.name.clone() } else { format!("{} (cũ)", a.name) };
-                chain.push((a.id, Some(name)));
+) -> crate::BoxFut<'fut, AppResult<Vec<(hoctap_store::TargetRow, Option<String>)>>> {
+    Box::pin(async move {
+        let mut chain: Vec<(i64, Option<String>)> = Vec::new();
+        if let Some(u) = unit {
+            chain.push((u.id, None));
+            let today = hoctap_store::today();
+            let predecessors = store.predecessors(u.id).await?;
+            for p in &predecessors {
+                chain.push((p.id, Some(format!("{} (cũ)", p.name))));
+            }
+            for id in std::iter::once(u.id).chain(predecessors.iter().map(|p| p.id)) {
+                for a in store.former_ancestors(id, today).await? {
+                    let name = if a.valid_on(today) { a.name.clone() } else { format!("{} (cũ)", a.name) };
+                    chain.push((a.id, Some(name)));
+                }
+            }
+            for a in ancestors.iter().rev() {
+                chain.push((a.id, Some(a.name.clone())));
             }
         }
-        for a in ancestors.iter().rev() {
-            chain.push((a.id, Some(a.name.clone())));
+        chain.push((0, unit.map(|_| "toàn quốc".to_string())));
+        // A unit reached twice (a province the merger left in place) counts where it came first.
+        let mut seen = std::collections::BTreeSet::new();
+        chain.retain(|(id, _)| seen.insert(*id));
+        let mut out = Vec::new();
+        for (id, above) in chain {
+            out.extend(store.targets_in_force(id, year).await?.into_iter().map(|t| (t, above.clone())));
         }
-    }
-    chain.push((0, unit.map(|_| "toàn quốc".to_string())));
-    // A unit reached twice (a province the merger left in place) counts where it came first.
-    let mut seen = std::collections::BTreeSet::new();
-    chain.retain(|(id, _)| seen.insert(*id));
-    let mut out = Vec::new();
-    for (id, above) in chain {
-        out.extend(store.targets_in_force(id, year).await?.into_iter().map(|t| (t, above.clone())));
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// The checks of [`resolve`] without reading the unit.
-pub async fn resolve_access(store: &Store, user: &CurrentUser, place: Place) -> AppResult<()> {
-    user.require(Action::ReadLocal)?;
-    match place {
-        Place::Nation if user.scope().is_none() => Ok(()),
-        Place::Nation => Err(AppError::NotFound("đơn vị")),
-        Place::Unit(id) => Ok(user.require_sees(store, id, "đơn vị").await?),
-    }
+#[inline(never)]
+pub fn resolve_access<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    place: Place,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        match place {
+            Place::Nation if user.scope().is_none() => Ok(()),
+            Place::Nation => Err(AppError::NotFound("đơn vị")),
+            Place::Unit(id) => Ok(user.require_sees(store, id, "đơn vị").await?),
+        }
+    })
 }
 
 /// Checks the user may see the place: the country is for users without a unit scope.
-pub async fn resolve(store: &Store, user: &CurrentUser, place: Place) -> AppResult<Option<UnitRow>> {
-    user.require(Action::ReadLocal)?;
-    match place {
-        Place::Nation if user.scope().is_none() => Ok(None),
-        Place::Nation => Err(AppError::NotFound("đơn vị")),
-        Place::Unit(id) => {
-            user.require_sees(store, id, "đơn vị").await?;
-            Ok(Some(store.unit(id).await?))
+#[inline(never)]
+pub fn resolve<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    place: Place,
+) -> crate::BoxFut<'fut, AppResult<Option<UnitRow>>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        match place {
+            Place::Nation if user.scope().is_none() => Ok(None),
+            Place::Nation => Err(AppError::NotFound("đơn vị")),
+            Place::Unit(id) => {
+                user.require_sees(store, id, "đơn vị").await?;
+                Ok(Some(store.unit(id).await?))
+            }
         }
-    }
+    })
 }
 
 /// Every figure of a unit (`None`: the country) for a year: the value of every metric the
@@ -414,184 +432,237 @@ impl Figures {
 }
 
 /// The figures of a unit and year for the given indicators (see [`Figures`]).
-pub async fn figures(store: &Store, unit: Option<&UnitRow>, year: i16, basis: Basis, indicators: &[Indicator]) -> AppResult<Figures> {
-    // Every metric, not only those the indicators read: the report's tables show counts
-    // (learning centres, payments) no indicator of the level uses.
-    let wanted: Vec<&str> = hoctap_domain::stats::METRICS.iter().map(|(m, ..)| *m).collect();
-    let first_year = year - 4;
-    let changes = store.metric_changes(unit.map(|u| u.id), false, year, &wanted, basis).await?;
-    let changes = changes.into_values().next().unwrap_or_default();
-    let metrics = values_at(&changes, year);
-    let reported = match unit {
-        Some(u) => store.reported_values(u.id, first_year..=year).await?,
-        None => BTreeMap::new(),
-    };
-    // The units above, today (targets they set apply here; the page and report name them).
-    let ancestors = match unit {
-        Some(u) => store.ancestors(u.id, hoctap_store::today()).await?,
-        None => Vec::new(),
-    };
-    let targets = targets_for(store, unit, &ancestors, year).await?;
-    let mut lines = Vec::new();
-    for ind in indicators {
-        let figure = ind.figure(&metrics);
-        let (value, reported_note) = match ind.kind {
-            IndicatorKind::Computed => (figure.value, String::new()),
-            IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
-                Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
-                None => (None, String::new()),
-            },
+#[inline(never)]
+pub fn figures<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    unit: Option<&'l2 UnitRow>,
+    year: i16,
+    basis: Basis,
+    indicators: &'l3 [Indicator],
+) -> crate::BoxFut<'fut, AppResult<Figures>> {
+    Box::pin(async move {
+        // Every metric, not only those the indicators read: the report's tables show counts
+        // (learning centres, payments) no indicator of the level uses.
+        let wanted: Vec<&str> = hoctap_domain::stats::METRICS.iter().map(|(m, ..)| *m).collect();
+        let first_year = year - 4;
+        let changes = store.metric_changes(unit.map(|u| u.id), false, year, &wanted, basis).await?;
+        let changes = changes.into_values().next().unwrap_or_default();
+        let metrics = values_at(&changes, year);
+        let reported = match unit {
+            Some(u) => store.reported_values(u.id, first_year..=year).await?,
+            None => BTreeMap::new(),
         };
-        let picked = pick_target(ind, &targets, year);
-        let light = match value {
-            Some(v) => ind.light(v, picked.as_ref().map(|t| t.value)),
-            None => TrafficLight::NoTarget,
+        // The units above, today (targets they set apply here; the page and report name them).
+        let ancestors = match unit {
+            Some(u) => store.ancestors(u.id, hoctap_store::today()).await?,
+            None => Vec::new(),
         };
-        let gap_shown = match (value, &picked) {
-            (Some(v), Some(t)) => {
-                v.checked_sub(t.value).map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g))).unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        let path_shown = match (value, &picked) {
-            (Some(v), Some(t)) => path_standing(ind, v, t.value),
-            _ => String::new(),
-        };
-        lines.push(IndicatorLine {
-            indicator: ind.clone(),
-            num: figure.num,
-            den: figure.den,
-            shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
-            value,
-            target_shown: picked.as_ref().map(|t| t.shown.clone()).unwrap_or_else(|| "—".into()),
-            target: picked.map(|t| (t.value, t.year, t.label)),
-            gap_shown,
-            light,
-            path_shown,
-            reported_note,
-        });
-    }
-    Ok(Figures { metrics, changes, reported, lines, ancestors, targets })
+        let targets = targets_for(store, unit, &ancestors, year).await?;
+        let mut lines = Vec::new();
+        for ind in indicators {
+            let figure = ind.figure(&metrics);
+            let (value, reported_note) = match ind.kind {
+                IndicatorKind::Computed => (figure.value, String::new()),
+                IndicatorKind::Reported => match reported.get(&(ind.id.clone(), year)) {
+                    Some((v, note)) => (Some(*v), if note.is_empty() { "Số báo cáo".to_string() } else { format!("Số báo cáo: {note}") }),
+                    None => (None, String::new()),
+                },
+            };
+            let picked = pick_target(ind, &targets, year);
+            let light = match value {
+                Some(v) => ind.light(v, picked.as_ref().map(|t| t.value)),
+                None => TrafficLight::NoTarget,
+            };
+            let gap_shown = match (value, &picked) {
+                (Some(v), Some(t)) => v
+                    .checked_sub(t.value)
+                    .map(|g| format!("{}{}", if g.is_negative() { "" } else { "+" }, shown(ind, g)))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let path_shown = match (value, &picked) {
+                (Some(v), Some(t)) => path_standing(ind, v, t.value),
+                _ => String::new(),
+            };
+            lines.push(IndicatorLine {
+                indicator: ind.clone(),
+                num: figure.num,
+                den: figure.den,
+                shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
+                value,
+                target_shown: picked.as_ref().map(|t| t.shown.clone()).unwrap_or_else(|| "—".into()),
+                target: picked.map(|t| (t.value, t.year, t.label)),
+                gap_shown,
+                light,
+                path_shown,
+                reported_note,
+            });
+        }
+        Ok(Figures { metrics, changes, reported, lines, ancestors, targets })
+    })
 }
 
 /// The figure of one shipped indicator for a unit and year, whatever the unit's level (a chi
 /// hội's village has a membership rate too), with the target that applies.
-pub async fn figure(store: &Store, unit: &UnitRow, year: i16, indicator: &str) -> AppResult<IndicatorLine> {
-    // Kept per read generation, as the dashboards are (see `build`).
-    let key = format!("figure {} {year} {indicator} {}", unit.id, hoctap_store::today());
-    Ok((*crate::kept::kept(store, key, figure_uncached(store, unit, year, indicator)).await?).clone())
+#[inline(never)]
+pub fn figure<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    unit: &'l2 UnitRow,
+    year: i16,
+    indicator: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<IndicatorLine>> {
+    Box::pin(async move {
+        // Kept per read generation, as the dashboards are (see `build`).
+        let key = format!("figure {} {year} {indicator} {}", unit.id, hoctap_store::today());
+        Ok((*crate::kept::kept(store, key, figure_uncached(store, unit, year, indicator)).await?).clone())
+    })
 }
 
-pub async fn figure_uncached(store: &Store, unit: &UnitRow, year: i16, indicator: &str) -> AppResult<IndicatorLine> {
-    let ind = hoctap_domain::indicator::shipped_indicator(indicator).ok_or_else(|| AppError::internal(format!("chỉ số {indicator}")))?;
-    let basis = Basis::Rebased(hoctap_store::today());
-    let f = figures(store, Some(unit), year, basis, std::slice::from_ref(&ind)).await?;
-    f.lines.into_iter().next().ok_or_else(|| AppError::internal(format!("chỉ số {indicator}")))
+#[inline(never)]
+pub fn figure_uncached<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    unit: &'l2 UnitRow,
+    year: i16,
+    indicator: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<IndicatorLine>> {
+    Box::pin(async move {
+        let ind =
+            hoctap_domain::indicator::shipped_indicator(indicator).ok_or_else(|| AppError::internal(format!("chỉ số {indicator}")))?;
+        let basis = Basis::Rebased(hoctap_store::today());
+        let f = figures(store, Some(unit), year, basis, std::slice::from_ref(&ind)).await?;
+        f.lines.into_iter().next().ok_or_else(|| AppError::internal(format!("chỉ số {indicator}")))
+    })
 }
 
 /// One metric of a unit in a year on today's tree (the association index's member counts: the
 /// same counters as [`figures`], without the indicators).
-pub async fn unit_metric(store: &Store, unit: i64, year: i16, metric: &str) -> AppResult<i64> {
-    let changes = store.metric_changes(Some(unit), false, year, &[metric], Basis::Rebased(hoctap_store::today())).await?;
-    Ok(changes.into_values().next().map(|c| values_at(&c, year)).and_then(|m| m.get(metric).copied()).unwrap_or(0))
+#[inline(never)]
+pub fn unit_metric<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    unit: i64,
+    year: i16,
+    metric: &'l2 str,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        let changes = store.metric_changes(Some(unit), false, year, &[metric], Basis::Rebased(hoctap_store::today())).await?;
+        Ok(changes.into_values().next().map(|c| values_at(&c, year)).and_then(|m| m.get(metric).copied()).unwrap_or(0))
+    })
 }
 
 /// A dashboard's numbers: the role and scope checked on every call, the numbers computed once
 /// per read generation (the store's exact cache: any change to what they are read from makes
 /// the next call compute them again).
-pub async fn build(store: &Store, user: &CurrentUser, place: Place, q: &DashQuery) -> AppResult<Arc<Dashboard>> {
-    resolve_access(store, user, place).await?;
-    // Everything the numbers depend on besides the database: the campaigns' progress counts
-    // the dossiers in the user's scope, and "today" moves the tree and the deadlines.
-    let key =
-        format!("dashboard {} {} {:?} {:?} {:?} {}", place.slug(), q.year(), q.basis(), q.chi_so, user.scope(), hoctap_store::today());
-    crate::kept::kept(store, key, build_uncached(store, user, place, q)).await
+#[inline(never)]
+pub fn build<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    place: Place,
+    q: &'l3 DashQuery,
+) -> crate::BoxFut<'fut, AppResult<Arc<Dashboard>>> {
+    Box::pin(async move {
+        resolve_access(store, user, place).await?;
+        // Everything the numbers depend on besides the database: the campaigns' progress counts
+        // the dossiers in the user's scope, and "today" moves the tree and the deadlines.
+        let key =
+            format!("dashboard {} {} {:?} {:?} {:?} {}", place.slug(), q.year(), q.basis(), q.chi_so, user.scope(), hoctap_store::today());
+        crate::kept::kept(store, key, build_uncached(store, user, place, q)).await
+    })
 }
 
 /// Computes a dashboard's numbers.
-pub async fn build_uncached(store: &Store, user: &CurrentUser, place: Place, q: &DashQuery) -> AppResult<Dashboard> {
-    let unit = resolve(store, user, place).await?;
-    let year = q.year();
-    let basis = q.basis();
-    let level = level_of(unit.as_ref());
-    let indicators: Vec<Indicator> =
-        shipped_indicators().map_err(AppError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
-    let first_year = year - 4;
-    let Figures { metrics, changes, reported, lines, ancestors, targets } = figures(store, unit.as_ref(), year, basis, &indicators).await?;
-    // The ranking: the chosen computed indicator (default the first with data).
-    let computed: Vec<&Indicator> = indicators.iter().filter(|i| i.kind == IndicatorKind::Computed).collect();
-    let ranked = q.chi_so.as_deref().and_then(|id| computed.iter().find(|i| i.id == id)).or_else(|| computed.first()).map(|i| (*i).clone());
-    let mut children = Vec::new();
-    if let Some(ind) = &ranked
-        && unit.as_ref().is_none_or(|u| u.kind != UnitKind::Village)
-    {
-        let wanted: Vec<&str> = metrics_of(ind).collect();
-        let by_child = store.metric_values_by_child(place.id(), year, &wanted, basis).await?;
-        let on = basis.date();
-        let kids = match place.id() {
-            Some(id) => store.children(id, on).await?,
-            None => store.provinces(on).await?,
-        };
-        let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
-        let own_targets = store.targets_in_force_of_units(&ids, &ind.id, year).await?;
-        let inherited = pick_target(ind, &targets, year).map(|t| t.value);
-        for k in kids {
-            let m = by_child.get(&k.id).cloned().unwrap_or_default();
-            let hoctap_domain::indicator::Figure { num, den, value } = ind.figure(&m);
-            // The child's own target, else the one it inherits from here.
-            let own = own_targets.get(&k.id).and_then(|rows| path_of(rows, year)).map(|(_, p)| p.value);
-            let target = own.or(inherited);
-            let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
-            children.push(ChildLine {
-                id: k.id,
-                code: k.code.clone(),
-                name: k.name.clone(),
-                shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
-                value,
-                num,
-                den,
-                target_shown: target.map(|t| shown(ind, t)).unwrap_or_default(),
-                light,
-            });
-        }
-        // Highest first; units without data last, by name.
-        children.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
-    }
-    // The trend of the main rates over five years.
-    let mut trend = Vec::new();
-    for ind in indicators.iter().filter(|i| i.unit == "%").take(6) {
-        let points: Trend = (first_year..=year)
-            .map(|y| {
-                let value = match ind.kind {
-                    IndicatorKind::Computed => ind.figure(&values_at(&changes, y)).value,
-                    IndicatorKind::Reported => reported.get(&(ind.id.clone(), y)).map(|(v, _)| *v),
-                };
-                (y, value)
-            })
-            .collect();
-        if points.iter().any(|(_, v)| v.is_some()) {
-            trend.push((ind.clone(), points));
-        }
-    }
-    let mut campaigns = Vec::new();
-    if let Some(id) = place.id() {
-        for c in
-            store.campaigns(Some(id), hoctap_store::today()).await?.into_iter().filter(|c| c.unit_id == id && c.year == i64::from(year))
+#[inline(never)]
+pub fn build_uncached<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    place: Place,
+    q: &'l3 DashQuery,
+) -> crate::BoxFut<'fut, AppResult<Dashboard>> {
+    Box::pin(async move {
+        let unit = resolve(store, user, place).await?;
+        let year = q.year();
+        let basis = q.basis();
+        let level = level_of(unit.as_ref());
+        let indicators: Vec<Indicator> =
+            shipped_indicators().map_err(AppError::internal)?.into_iter().filter(|i| i.levels.contains(&level)).collect();
+        let first_year = year - 4;
+        let Figures { metrics, changes, reported, lines, ancestors, targets } =
+            figures(store, unit.as_ref(), year, basis, &indicators).await?;
+        // The ranking: the chosen computed indicator (default the first with data).
+        let computed: Vec<&Indicator> = indicators.iter().filter(|i| i.kind == IndicatorKind::Computed).collect();
+        let ranked =
+            q.chi_so.as_deref().and_then(|id| computed.iter().find(|i| i.id == id)).or_else(|| computed.first()).map(|i| (*i).clone());
+        let mut children = Vec::new();
+        if let Some(ind) = &ranked
+            && unit.as_ref().is_none_or(|u| u.kind != UnitKind::Village)
         {
-            let rows = crate::dossiers::progress_rows(store, user, &c).await?;
-            campaigns.push((c.title.clone(), rows));
+            let wanted: Vec<&str> = metrics_of(ind).collect();
+            let by_child = store.metric_values_by_child(place.id(), year, &wanted, basis).await?;
+            let on = basis.date();
+            let kids = match place.id() {
+                Some(id) => store.children(id, on).await?,
+                None => store.provinces(on).await?,
+            };
+            let ids: Vec<i64> = kids.iter().map(|k| k.id).collect();
+            let own_targets = store.targets_in_force_of_units(&ids, &ind.id, year).await?;
+            let inherited = pick_target(ind, &targets, year).map(|t| t.value);
+            for k in kids {
+                let m = by_child.get(&k.id).cloned().unwrap_or_default();
+                let hoctap_domain::indicator::Figure { num, den, value } = ind.figure(&m);
+                // The child's own target, else the one it inherits from here.
+                let own = own_targets.get(&k.id).and_then(|rows| path_of(rows, year)).map(|(_, p)| p.value);
+                let target = own.or(inherited);
+                let light = value.map(|v| ind.light(v, target)).unwrap_or(TrafficLight::NoTarget);
+                children.push(ChildLine {
+                    id: k.id,
+                    code: k.code.clone(),
+                    name: k.name.clone(),
+                    shown: value.map(|v| shown(ind, v)).unwrap_or_else(|| "—".into()),
+                    value,
+                    num,
+                    den,
+                    target_shown: target.map(|t| shown(ind, t)).unwrap_or_default(),
+                    light,
+                });
+            }
+            // Highest first; units without data last, by name.
+            children.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
         }
-    }
-    let title = match &unit {
-        Some(u) => format!("{} – năm {year}", u.name),
-        None => format!("Toàn quốc – năm {year}"),
-    };
-    // Figures re-based onto today's tree may carry whole partially merged communes: say so.
-    let rebase_note = match basis {
-        Basis::Rebased(_) => rebase_note(&store.partial_rebased_into(place.id()).await?),
-        Basis::AsAt(_) => None,
-    };
-    Ok(Dashboard { place, unit, ancestors, title, year, lines, ranked, children, trend, campaigns, metrics, rebase_note })
+        // The trend of the main rates over five years.
+        let mut trend = Vec::new();
+        for ind in indicators.iter().filter(|i| i.unit == "%").take(6) {
+            let points: Trend = (first_year..=year)
+                .map(|y| {
+                    let value = match ind.kind {
+                        IndicatorKind::Computed => ind.figure(&values_at(&changes, y)).value,
+                        IndicatorKind::Reported => reported.get(&(ind.id.clone(), y)).map(|(v, _)| *v),
+                    };
+                    (y, value)
+                })
+                .collect();
+            if points.iter().any(|(_, v)| v.is_some()) {
+                trend.push((ind.clone(), points));
+            }
+        }
+        let mut campaigns = Vec::new();
+        if let Some(id) = place.id() {
+            for c in
+                store.campaigns(Some(id), hoctap_store::today()).await?.into_iter().filter(|c| c.unit_id == id && c.year == i64::from(year))
+            {
+                let rows = crate::dossiers::progress_rows(store, user, &c).await?;
+                campaigns.push((c.title.clone(), rows));
+            }
+        }
+        let title = match &unit {
+            Some(u) => format!("{} – năm {year}", u.name),
+            None => format!("Toàn quốc – năm {year}"),
+        };
+        // Figures re-based onto today's tree may carry whole partially merged communes: say so.
+        let rebase_note = match basis {
+            Basis::Rebased(_) => rebase_note(&store.partial_rebased_into(place.id()).await?),
+            Basis::AsAt(_) => None,
+        };
+        Ok(Dashboard { place, unit, ancestors, title, year, lines, ranked, children, trend, campaigns, metrics, rebase_note })
+    })
 }
 
 /// Every table of the dashboard, for XLSX.

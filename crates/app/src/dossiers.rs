@@ -25,8 +25,14 @@ pub fn reviews(role: Role) -> bool {
 
 /// Whether the user may act at a review step for a dossier of `unit`: the reviewer's unit is
 /// at the step's level and the dossier is inside it.
-pub async fn may_review(store: &Store, user: &CurrentUser, step: &ReviewStep, unit: i64) -> AppResult<bool> {
-    Ok(review_capacity(store, user, step, unit).await?.is_some())
+#[inline(never)]
+pub fn may_review<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    step: &'l3 ReviewStep,
+    unit: i64,
+) -> crate::BoxFut<'fut, AppResult<bool>> {
+    Box::pin(async move { Ok(review_capacity(store, user, step, unit).await?.is_some()) })
 }
 
 /// How a user may act at a review step.
@@ -41,29 +47,37 @@ pub enum Capacity {
 /// Whether and how the user may act at a step for a dossier of `unit`: a holder of the step
 /// (its roles, `ReviewStep::holders`) at the step's level with the dossier inside their unit,
 /// or, when the step has no active account there, a holder at the level above.
-pub async fn review_capacity(store: &Store, user: &CurrentUser, step: &ReviewStep, unit: i64) -> AppResult<Option<Capacity>> {
-    if user.is_admin() {
-        return Ok(Some(Capacity::Holder));
-    }
-    // The ministry's steps are the ministry reviewers', and theirs only.
-    if step.level == "national" || user.user.role == Role::MinistryReviewer {
-        return Ok((step.level == "national" && user.user.role == Role::MinistryReviewer).then_some(Capacity::Holder));
-    }
-    if !reviews(user.user.role) || !step.holders().contains(&user.user.role) {
-        return Ok(None);
-    }
-    let own = store.unit(user.user.unit_id).await?;
-    if !user.sees(store, unit).await? {
-        return Ok(None);
-    }
-    if own.kind.code() == step.level_kind() {
-        return Ok(Some(Capacity::Holder));
-    }
-    let above = step.level_above().map(|l| ReviewStep { name: String::new(), level: l.to_string() });
-    if above.is_some_and(|a| a.level_kind() == own.kind.code()) && !store.step_has_holder(step, unit, hoctap_store::today()).await? {
-        return Ok(Some(Capacity::Substitute));
-    }
-    Ok(None)
+#[inline(never)]
+pub fn review_capacity<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    step: &'l3 ReviewStep,
+    unit: i64,
+) -> crate::BoxFut<'fut, AppResult<Option<Capacity>>> {
+    Box::pin(async move {
+        if user.is_admin() {
+            return Ok(Some(Capacity::Holder));
+        }
+        // The ministry's steps are the ministry reviewers', and theirs only.
+        if step.level == "national" || user.user.role == Role::MinistryReviewer {
+            return Ok((step.level == "national" && user.user.role == Role::MinistryReviewer).then_some(Capacity::Holder));
+        }
+        if !reviews(user.user.role) || !step.holders().contains(&user.user.role) {
+            return Ok(None);
+        }
+        let own = store.unit(user.user.unit_id).await?;
+        if !user.sees(store, unit).await? {
+            return Ok(None);
+        }
+        if own.kind.code() == step.level_kind() {
+            return Ok(Some(Capacity::Holder));
+        }
+        let above = step.level_above().map(|l| ReviewStep { name: String::new(), level: l.to_string() });
+        if above.is_some_and(|a| a.level_kind() == own.kind.code()) && !store.step_has_holder(step, unit, hoctap_store::today()).await? {
+            return Ok(Some(Capacity::Substitute));
+        }
+        Ok(None)
+    })
 }
 
 trait LevelKind {
@@ -88,12 +102,19 @@ pub fn may_prepare(user: &CurrentUser) -> bool {
 
 /// Whether the user is the citizen a dossier is about (Công dân học tập: citizens assess
 /// themselves after logging in with their CCCD, as the national software does).
-pub async fn is_own_dossier(store: &Store, user: &CurrentUser, a: &AssessmentRow) -> AppResult<bool> {
-    if user.user.role != Role::Citizen || a.subject_kind != "citizen" {
-        return Ok(false);
-    }
-    let r = store.registry_get(&def::CITIZENS, a.subject_id).await?;
-    Ok(matches!(r.values.get("cccd"), Some(Value::Text(c)) if *c == user.user.username))
+#[inline(never)]
+pub fn is_own_dossier<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+) -> crate::BoxFut<'fut, AppResult<bool>> {
+    Box::pin(async move {
+        if user.user.role != Role::Citizen || a.subject_kind != "citizen" {
+            return Ok(false);
+        }
+        let r = store.registry_get(&def::CITIZENS, a.subject_id).await?;
+        Ok(matches!(r.values.get("cccd"), Some(Value::Text(c)) if *c == user.user.username))
+    })
 }
 
 /// Refuses (403) before any lookup a role that prepares no dossier at all (only preparers
@@ -116,16 +137,28 @@ pub fn open_for_changes(a: &AssessmentRow) -> AppResult<()> {
 }
 
 /// Whether the user may fill in and submit this dossier.
-pub async fn may_prepare_dossier(store: &Store, user: &CurrentUser, a: &AssessmentRow) -> AppResult<bool> {
-    Ok(may_prepare(user) || is_own_dossier(store, user, a).await?)
+#[inline(never)]
+pub fn may_prepare_dossier<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+) -> crate::BoxFut<'fut, AppResult<bool>> {
+    Box::pin(async move { Ok(may_prepare(user) || is_own_dossier(store, user, a).await?) })
 }
 
 /// Reading a dossier: local readers, or the citizen it is about.
-pub async fn may_read_dossier(store: &Store, user: &CurrentUser, a: &AssessmentRow) -> AppResult<()> {
-    if user.user.role.may(Action::ReadLocal) {
-        return user.require_sees(store, a.unit_id, "hồ sơ").await;
-    }
-    if is_own_dossier(store, user, a).await? { Ok(()) } else { Err(AppError::NotFound("hồ sơ")) }
+#[inline(never)]
+pub fn may_read_dossier<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        if user.user.role.may(Action::ReadLocal) {
+            return user.require_sees(store, a.unit_id, "hồ sơ").await;
+        }
+        if is_own_dossier(store, user, a).await? { Ok(()) } else { Err(AppError::NotFound("hồ sơ")) }
+    })
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -145,101 +178,120 @@ pub struct CampaignForm {
 }
 
 /// Opens a campaign for the user's unit (shared with the API).
-pub async fn open(store: &Store, user: &CurrentUser, f: &CampaignForm) -> AppResult<i64> {
-    if !may_prepare(user) {
-        return Err(AppError::Forbidden);
-    }
-    let year: i64 = f.year.trim().parse().map_err(|_| AppError::invalid("year", "Năm đánh giá phải là một số, ví dụ 2025"))?;
-    if !(2000..=2100).contains(&year) {
-        return Err(AppError::invalid("year", "Năm đánh giá phải từ 2000 đến 2100"));
-    }
-    let set = store.criteria_set(f.set_id.trim(), None).await.map_err(|_| AppError::invalid("set_id", "Chọn một bộ tiêu chí"))?.set;
-    let last_day = jiff::civil::date(i16::try_from(year).unwrap_or(2025), 12, 31);
-    if !set.in_force_on(last_day) && !set.in_force_on(jiff::civil::date(i16::try_from(year).unwrap_or(2025), 1, 1)) {
-        return Err(AppError::invalid("set_id", format!("Bộ tiêu chí {} không có hiệu lực trong năm {year}", set.id)));
-    }
-    let date = |field: &str, raw: &str, default: jiff::civil::Date| -> AppResult<jiff::civil::Date> {
-        if raw.trim().is_empty() { Ok(default) } else { parse_date(raw).map_err(|e| AppError::invalid(field, capitalise(&e.to_string()))) }
-    };
-    // National defaults: self-assessment closes 28/02, decision by 31/03 of the next year.
-    let next = i16::try_from(year + 1).unwrap_or(2026);
-    let closes = date("self_assessment_closes", &f.self_assessment_closes, jiff::civil::date(next, 2, 28))?;
-    let due = date("dossier_due", &f.dossier_due, jiff::civil::date(next, 2, 28))?;
-    let decision = date("decision_due", &f.decision_due, jiff::civil::date(next, 3, 31))?;
-    if decision < due || due < closes {
-        return Err(AppError::invalid("decision_due", "Hạn quyết định phải sau hạn nộp hồ sơ, hạn nộp sau hạn tự đánh giá"));
-    }
-    let title = if f.title.trim().is_empty() { format!("{} năm {year}", set.title) } else { hoctap_domain::text::clean(&f.title) };
-    Ok(store
-        .create_campaign(
-            &user.actor(),
-            NewCampaign {
-                year,
-                set_id: set.id.clone(),
-                set_version: set.version.clone(),
-                unit_id: user.user.unit_id,
-                title,
-                self_assessment_closes: closes,
-                dossier_due: due,
-                decision_due: decision,
-                chain: default_chain(set.subject),
-            },
-        )
-        .await?)
+#[inline(never)]
+pub fn open<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    f: &'l3 CampaignForm,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        if !may_prepare(user) {
+            return Err(AppError::Forbidden);
+        }
+        let year: i64 = f.year.trim().parse().map_err(|_| AppError::invalid("year", "Năm đánh giá phải là một số, ví dụ 2025"))?;
+        if !(2000..=2100).contains(&year) {
+            return Err(AppError::invalid("year", "Năm đánh giá phải từ 2000 đến 2100"));
+        }
+        let set = store.criteria_set(f.set_id.trim(), None).await.map_err(|_| AppError::invalid("set_id", "Chọn một bộ tiêu chí"))?.set;
+        let last_day = jiff::civil::date(i16::try_from(year).unwrap_or(2025), 12, 31);
+        if !set.in_force_on(last_day) && !set.in_force_on(jiff::civil::date(i16::try_from(year).unwrap_or(2025), 1, 1)) {
+            return Err(AppError::invalid("set_id", format!("Bộ tiêu chí {} không có hiệu lực trong năm {year}", set.id)));
+        }
+        let date = |field: &str, raw: &str, default: jiff::civil::Date| -> AppResult<jiff::civil::Date> {
+            if raw.trim().is_empty() {
+                Ok(default)
+            } else {
+                parse_date(raw).map_err(|e| AppError::invalid(field, capitalise(&e.to_string())))
+            }
+        };
+        // National defaults: self-assessment closes 28/02, decision by 31/03 of the next year.
+        let next = i16::try_from(year + 1).unwrap_or(2026);
+        let closes = date("self_assessment_closes", &f.self_assessment_closes, jiff::civil::date(next, 2, 28))?;
+        let due = date("dossier_due", &f.dossier_due, jiff::civil::date(next, 2, 28))?;
+        let decision = date("decision_due", &f.decision_due, jiff::civil::date(next, 3, 31))?;
+        if decision < due || due < closes {
+            return Err(AppError::invalid("decision_due", "Hạn quyết định phải sau hạn nộp hồ sơ, hạn nộp sau hạn tự đánh giá"));
+        }
+        let title = if f.title.trim().is_empty() { format!("{} năm {year}", set.title) } else { hoctap_domain::text::clean(&f.title) };
+        Ok(store
+            .create_campaign(
+                &user.actor(),
+                NewCampaign {
+                    year,
+                    set_id: set.id.clone(),
+                    set_version: set.version.clone(),
+                    unit_id: user.user.unit_id,
+                    title,
+                    self_assessment_closes: closes,
+                    dossier_due: due,
+                    decision_due: decision,
+                    chain: default_chain(set.subject),
+                },
+            )
+            .await?)
+    })
 }
 
 /// Finds the subject of a dossier from the code typed: a registry record or a unit.
-pub async fn resolve_subject(store: &Store, user: &CurrentUser, kind: SubjectKind, code: &str) -> AppResult<(i64, String, i64)> {
-    let code = code.trim();
-    let registry = match kind {
-        SubjectKind::Household => Some(&def::HOUSEHOLDS),
-        SubjectKind::Citizen => Some(&def::CITIZENS),
-        SubjectKind::Clan => Some(&def::CLANS),
-        SubjectKind::Organisation => Some(&def::ORGANISATIONS),
-        _ => None,
-    };
-    let not_found = || AppError::invalid("subject", format!("Không tìm thấy đối tượng mã \"{code}\" trong phạm vi của bạn"));
-    match registry {
-        Some(reg) => {
-            let key = reg.key.first().copied().unwrap_or("code");
-            let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code)
-                .map_err(|e| AppError::invalid("subject", capitalise(&e)))?;
-            let Some(Value::Text(v)) = value else { return Err(not_found()) };
-            let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
-            let r = store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
-            let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
-            // A CCCD is personal data: the label, seen by reviewers, carries it masked.
-            let shown_code = if reg.kind == def::RegistryKind::Citizens {
-                hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default()
-            } else {
-                code.to_string()
-            };
-            Ok((r.id, format!("{shown_code} – {label}"), r.unit_id))
-        }
-        None => {
-            let u = store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
-            user.require_sees(store, u.id, "đơn vị").await.map_err(|_| not_found())?;
-            let want = match kind {
-                SubjectKind::Village => UnitKind::Village,
-                SubjectKind::Commune => UnitKind::Commune,
-                SubjectKind::District => UnitKind::District,
-                _ => UnitKind::Province,
-            };
-            if u.kind != want {
-                return Err(AppError::invalid(
-                    "subject",
-                    format!(
-                        "{} {} là {}, bộ tiêu chí này đánh giá {}",
-                        u.code,
-                        u.name,
-                        u.kind.label().to_lowercase(),
-                        want.label().to_lowercase()
-                    ),
-                ));
+#[inline(never)]
+pub fn resolve_subject<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    kind: SubjectKind,
+    code: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<(i64, String, i64)>> {
+    Box::pin(async move {
+        let code = code.trim();
+        let registry = match kind {
+            SubjectKind::Household => Some(&def::HOUSEHOLDS),
+            SubjectKind::Citizen => Some(&def::CITIZENS),
+            SubjectKind::Clan => Some(&def::CLANS),
+            SubjectKind::Organisation => Some(&def::ORGANISATIONS),
+            _ => None,
+        };
+        let not_found = || AppError::invalid("subject", format!("Không tìm thấy đối tượng mã \"{code}\" trong phạm vi của bạn"));
+        match registry {
+            Some(reg) => {
+                let key = reg.key.first().copied().unwrap_or("code");
+                let value = def::parse_typed_value(reg.field(key).ok_or_else(not_found)?, code)
+                    .map_err(|e| AppError::invalid("subject", capitalise(&e)))?;
+                let Some(Value::Text(v)) = value else { return Err(not_found()) };
+                let q = RegistryQuery { scope: user.scope(), limit: 1, filter: Some((key, v)), ..Default::default() };
+                let r = store.registry_list(reg, &q, hoctap_store::today()).await?.into_iter().next().ok_or_else(not_found)?;
+                let label = r.values.get(reg.label).map(|v| v.display(def::FieldType::Text { max: 0 })).unwrap_or_default();
+                // A CCCD is personal data: the label, seen by reviewers, carries it masked.
+                let shown_code = if reg.kind == def::RegistryKind::Citizens {
+                    hoctap_domain::registry::cccd::Cccd::parse(code).map(|c| c.masked()).unwrap_or_default()
+                } else {
+                    code.to_string()
+                };
+                Ok((r.id, format!("{shown_code} – {label}"), r.unit_id))
             }
-            Ok((u.id, format!("{} {}", u.code, u.name), u.id))
+            None => {
+                let u = store.unit_by_code(code, hoctap_store::today()).await.map_err(|_| not_found())?;
+                user.require_sees(store, u.id, "đơn vị").await.map_err(|_| not_found())?;
+                let want = match kind {
+                    SubjectKind::Village => UnitKind::Village,
+                    SubjectKind::Commune => UnitKind::Commune,
+                    SubjectKind::District => UnitKind::District,
+                    _ => UnitKind::Province,
+                };
+                if u.kind != want {
+                    return Err(AppError::invalid(
+                        "subject",
+                        format!(
+                            "{} {} là {}, bộ tiêu chí này đánh giá {}",
+                            u.code,
+                            u.name,
+                            u.kind.label().to_lowercase(),
+                            want.label().to_lowercase()
+                        ),
+                    ));
+                }
+                Ok((u.id, format!("{} {}", u.code, u.name), u.id))
+            }
         }
-    }
+    })
 }
 
 /// A registry-sourced variable of a dossier: its value counted now and how it was counted.
@@ -250,56 +302,75 @@ pub struct RegistryValue {
 }
 
 /// Counts, in the registries, the set's sourced variables for a dossier's subject.
-pub async fn registry_values(store: &Store, set: &CriteriaSet, c: &CampaignRow, subject_id: i64) -> AppResult<Vec<RegistryValue>> {
-    let year = i16::try_from(c.year).unwrap_or(2025);
-    let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> =
-        set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
-    let sources: Vec<_> = sourced.iter().map(|(_, s)| *s).collect();
-    let values = store.source_values(set.subject, subject_id, year, &sources).await?;
-    Ok(sourced
-        .iter()
-        .zip(values)
-        .map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) })
-        .collect())
+#[inline(never)]
+pub fn registry_values<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    set: &'l2 CriteriaSet,
+    c: &'l3 CampaignRow,
+    subject_id: i64,
+) -> crate::BoxFut<'fut, AppResult<Vec<RegistryValue>>> {
+    Box::pin(async move {
+        let year = i16::try_from(c.year).unwrap_or(2025);
+        let sourced: Vec<(&str, &hoctap_domain::criteria::DataSource)> =
+            set.variables.iter().filter_map(|v| Some((v.id.as_str(), v.source.as_ref()?))).collect();
+        let sources: Vec<_> = sourced.iter().map(|(_, s)| *s).collect();
+        let values = store.source_values(set.subject, subject_id, year, &sources).await?;
+        Ok(sourced
+            .iter()
+            .zip(values)
+            .map(|((id, src), value)| RegistryValue { variable: id.to_string(), value, how: src.describe(year) })
+            .collect())
+    })
 }
 
 /// Puts the registry counts into a dossier's data (số liệu) and re-evaluates; `only_missing`
 /// keeps what the preparer already typed (a new dossier has nothing typed).
-pub async fn fill_from_registries(store: &Store, user: &CurrentUser, id: i64, only_missing: bool) -> AppResult<usize> {
-    let a = store.assessment(id).await?;
-    let c = store.campaign(a.campaign_id).await?;
-    let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let found = registry_values(store, &set, &c, a.subject_id).await?;
-    let mut answers = stored_answers(&set, &a);
-    let mut filled = 0;
-    for r in &found {
-        let Some(v) = r.value else { continue };
-        if only_missing && answers.data.contains_key(&r.variable) {
-            continue;
+#[inline(never)]
+pub fn fill_from_registries<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+    only_missing: bool,
+) -> crate::BoxFut<'fut, AppResult<usize>> {
+    Box::pin(async move {
+        let a = store.assessment(id).await?;
+        let c = store.campaign(a.campaign_id).await?;
+        let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        let found = registry_values(store, &set, &c, a.subject_id).await?;
+        let mut answers = stored_answers(&set, &a);
+        let mut filled = 0;
+        for r in &found {
+            let Some(v) = r.value else { continue };
+            if only_missing && answers.data.contains_key(&r.variable) {
+                continue;
+            }
+            answers.data.insert(r.variable.clone(), hoctap_domain::criteria::Number::integer(v));
+            filled += 1;
         }
-        answers.data.insert(r.variable.clone(), hoctap_domain::criteria::Number::integer(v));
-        filled += 1;
-    }
-    if filled > 0 {
-        store_answers(store, user, &a, &c, &set, &answers).await?;
-    }
-    Ok(filled)
+        if filled > 0 {
+            store_answers(store, user, &a, &c, &set, &answers).await?;
+        }
+        Ok(filled)
+    })
 }
 
 /// Lays a dossier (lập hồ sơ) for a subject and pre-fills its data from the registries.
-pub async fn lay_dossier(
-    store: &Store,
-    user: &CurrentUser,
-    c: &CampaignRow,
+#[inline(never)]
+pub fn lay_dossier<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    c: &'l3 CampaignRow,
     subject: SubjectKind,
     subject_id: i64,
-    label: &str,
+    label: &'l4 str,
     unit: i64,
-) -> AppResult<i64> {
-    let id = store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
-    fill_from_registries(store, user, id, true).await?;
-    crate::dossiers::fill_from_record(store, user, id).await?;
-    Ok(id)
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        let id = store.create_assessment(&user.actor(), c, subject.code(), subject_id, label, unit).await?;
+        fill_from_registries(store, user, id, true).await?;
+        crate::dossiers::fill_from_record(store, user, id).await?;
+        Ok(id)
+    })
 }
 
 pub fn answer_text(v: &serde_json::Value) -> String {
@@ -382,58 +453,64 @@ pub fn data_editable(set: &CriteriaSet, a: &AssessmentRow) -> bool {
 }
 
 /// Evaluates answers against the campaign's set on 31/12 of its year and stores both.
-pub async fn store_answers(
-    store: &Store,
-    user: &CurrentUser,
-    a: &AssessmentRow,
-    c: &CampaignRow,
-    set: &CriteriaSet,
-    answers: &hoctap_domain::criteria::Answers,
-) -> AppResult<serde_json::Value> {
-    let (answers_json, result, passed, level) = evaluate_answers(store, &a.subject_kind, a.subject_id, c, set, answers).await?;
-    store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
-    Ok(result)
+#[inline(never)]
+pub fn store_answers<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+    c: &'l4 CampaignRow,
+    set: &'l5 CriteriaSet,
+    answers: &'l6 hoctap_domain::criteria::Answers,
+) -> crate::BoxFut<'fut, AppResult<serde_json::Value>> {
+    Box::pin(async move {
+        let (answers_json, result, passed, level) = evaluate_answers(store, &a.subject_kind, a.subject_id, c, set, answers).await?;
+        store.save_answers(&user.actor(), a, &answers_json, &result, passed, &level).await?;
+        Ok(result)
+    })
 }
 
 /// Evaluates answers against the campaign's set on 31/12 of its year: the answers as stored,
 /// the result with its explanation, whether it passes, the level reached.
-pub async fn evaluate_answers(
-    store: &Store,
-    subject_kind: &str,
+#[inline(never)]
+pub fn evaluate_answers<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+    store: &'l1 Store,
+    subject_kind: &'l2 str,
     subject_id: i64,
-    c: &CampaignRow,
-    set: &CriteriaSet,
-    answers: &hoctap_domain::criteria::Answers,
-) -> AppResult<(serde_json::Value, serde_json::Value, bool, String)> {
-    let mut json_answers = serde_json::Map::new();
-    for (_, i) in set.indicators() {
-        if let Some(v) = answers.values.get(&i.id) {
-            let jv = match v {
-                hoctap_domain::criteria::AnswerValue::Bool(b) => serde_json::Value::Bool(*b),
-                hoctap_domain::criteria::AnswerValue::Number(n) => serde_json::Value::String(n.to_string()),
-            };
-            json_answers.insert(i.id.clone(), jv);
+    c: &'l3 CampaignRow,
+    set: &'l4 CriteriaSet,
+    answers: &'l5 hoctap_domain::criteria::Answers,
+) -> crate::BoxFut<'fut, AppResult<(serde_json::Value, serde_json::Value, bool, String)>> {
+    Box::pin(async move {
+        let mut json_answers = serde_json::Map::new();
+        for (_, i) in set.indicators() {
+            if let Some(v) = answers.values.get(&i.id) {
+                let jv = match v {
+                    hoctap_domain::criteria::AnswerValue::Bool(b) => serde_json::Value::Bool(*b),
+                    hoctap_domain::criteria::AnswerValue::Number(n) => serde_json::Value::String(n.to_string()),
+                };
+                json_answers.insert(i.id.clone(), jv);
+            }
         }
-    }
-    // Data the computed indicators read (số liệu), kept so the form shows them again.
-    let data: serde_json::Map<String, serde_json::Value> =
-        answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
-    let answers_json = serde_json::json!({"answers": json_answers, "data": data});
-    // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
-    let mut answers = answers.clone();
-    for (level, decided_on) in previous_recognitions(store, set, subject_kind, subject_id).await? {
-        answers = answers.with_previous(&level, decided_on);
-    }
-    let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
-    let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
-        Ok(r) => {
-            let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
-            (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
+        // Data the computed indicators read (số liệu), kept so the form shows them again.
+        let data: serde_json::Map<String, serde_json::Value> =
+            answers.data.iter().map(|(k, n)| (k.clone(), serde_json::Value::String(n.to_string()))).collect();
+        let answers_json = serde_json::json!({"answers": json_answers, "data": data});
+        // The subject's earlier recognitions decide level-2 requests (≥ 12 months after level 1).
+        let mut answers = answers.clone();
+        for (level, decided_on) in previous_recognitions(store, set, subject_kind, subject_id).await? {
+            answers = answers.with_previous(&level, decided_on);
         }
-        // Incomplete answers are saved as a draft: the result says what is missing.
-        Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
-    };
-    Ok((answers_json, result, passed, level))
+        let evaluation_date = jiff::civil::date(i16::try_from(c.year).unwrap_or(2025), 12, 31);
+        let (result, passed, level) = match set.evaluate(&answers, evaluation_date) {
+            Ok(r) => {
+                let level = r.level.clone().or(r.band.clone()).unwrap_or_default();
+                (serde_json::to_value(&r).unwrap_or_default(), r.passed, level)
+            }
+            // Incomplete answers are saved as a draft: the result says what is missing.
+            Err(e) => (serde_json::json!({"summary": capitalise(&e.to_string()), "explanation": []}), false, String::new()),
+        };
+        Ok((answers_json, result, passed, level))
+    })
 }
 
 /// The domain's verdict on a command, as the next store, the action's name and the detail the
@@ -465,105 +542,141 @@ pub fn decide(
 }
 
 /// Applies a workflow command after checking who may give it.
-pub async fn apply(store: &Store, user: &CurrentUser, a: &AssessmentRow, cmd: Command) -> AppResult<()> {
-    apply_with(store, user, a, cmd, "").await
+#[inline(never)]
+pub fn apply<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+    cmd: Command,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move { apply_with(store, user, a, cmd, "").await })
 }
 
 /// Applies a workflow command; `override_reason` lets an approval of a dossier that does not
 /// pass go ahead (the decision shows it).
-pub async fn apply_with(store: &Store, user: &CurrentUser, a: &AssessmentRow, cmd: Command, override_reason: &str) -> AppResult<()> {
-    let c = store.campaign(a.campaign_id).await?;
-    let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let mut capacities = crate::bulk::Capacities::default();
-    let checked = crate::bulk::check_command(store, user, &c, &set, a, &cmd, override_reason, &mut capacities).await?;
-    let batch = checked.batch(a);
-    // A return or a refusal tells who submitted and the citizen concerned, in the same transaction.
-    let notes = crate::notify::transition_notices(store, a, &batch.next).await?;
-    store.transition_many_notifying(&user.actor(), &[batch], &notes).await?;
-    Ok(())
+#[inline(never)]
+pub fn apply_with<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    a: &'l3 AssessmentRow,
+    cmd: Command,
+    override_reason: &'l4 str,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        let c = store.campaign(a.campaign_id).await?;
+        let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        let mut capacities = crate::bulk::Capacities::default();
+        let checked = crate::bulk::check_command(store, user, &c, &set, a, &cmd, override_reason, &mut capacities).await?;
+        let batch = checked.batch(a);
+        // A return or a refusal tells who submitted and the citizen concerned, in the same transaction.
+        let notes = crate::notify::transition_notices(store, a, &batch.next).await?;
+        store.transition_many_notifying(&user.actor(), &[batch], &notes).await?;
+        Ok(())
+    })
 }
 
 /// Whether a dossier may be submitted: a saved result with a verdict, evidence for every
 /// indicator that asks for it, and the deadline not passed.
-pub async fn submit_ready(store: &Store, a: &AssessmentRow, c: &CampaignRow, set: &CriteriaSet) -> AppResult<()> {
-    if a.result.is_none() {
-        return Err(AppError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
-    }
-    // Indicators whose criteria list evidence need at least one file each.
-    if set.indicators().any(|(_, i)| !i.evidence.is_empty()) {
-        let evidence = store.evidence_of(a.id).await?;
-        let missing: Vec<String> = set
-            .indicators()
-            .filter(|(_, i)| !i.evidence.is_empty())
-            .filter(|(_, i)| !evidence.iter().any(|e| e.indicators.contains(&i.id)))
-            .map(|(_, i)| format!("{} ({})", i.id, i.evidence.join("; ")))
-            .collect();
-        if !missing.is_empty() {
-            return Err(AppError::invalid("evidence", format!("Thiếu minh chứng cho {} chỉ tiêu: {}", missing.len(), missing.join(" · "))));
+#[inline(never)]
+pub fn submit_ready<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    a: &'l2 AssessmentRow,
+    c: &'l3 CampaignRow,
+    set: &'l4 CriteriaSet,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        if a.result.is_none() {
+            return Err(AppError::invalid("action", "Hãy nhập và lưu kết quả tự đánh giá trước khi nộp"));
         }
-    }
-    // A first submission closes with self-assessment; a corrected one with the decision.
-    let (deadline, what) = match a.dossier.state {
-        WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
-        _ => (c.self_assessment_closes, "hạn tự đánh giá"),
-    };
-    if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
-        return Err(AppError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
-    }
-    // A result without a verdict means answers or data are missing: nothing to review yet.
-    if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
-        let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
-        return Err(AppError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
-    }
-    Ok(())
+        // Indicators whose criteria list evidence need at least one file each.
+        if set.indicators().any(|(_, i)| !i.evidence.is_empty()) {
+            let evidence = store.evidence_of(a.id).await?;
+            let missing: Vec<String> = set
+                .indicators()
+                .filter(|(_, i)| !i.evidence.is_empty())
+                .filter(|(_, i)| !evidence.iter().any(|e| e.indicators.contains(&i.id)))
+                .map(|(_, i)| format!("{} ({})", i.id, i.evidence.join("; ")))
+                .collect();
+            if !missing.is_empty() {
+                return Err(AppError::invalid(
+                    "evidence",
+                    format!("Thiếu minh chứng cho {} chỉ tiêu: {}", missing.len(), missing.join(" · ")),
+                ));
+            }
+        }
+        // A first submission closes with self-assessment; a corrected one with the decision.
+        let (deadline, what) = match a.dossier.state {
+            WfState::Returned { .. } => (c.decision_due, "hạn ra quyết định"),
+            _ => (c.self_assessment_closes, "hạn tự đánh giá"),
+        };
+        if hoctap_domain::date::past_deadline(deadline, jiff::Timestamp::now()) {
+            return Err(AppError::invalid("action", format!("Đã hết {what} ({} 23:59:59, giờ Việt Nam)", format_vn(deadline))));
+        }
+        // A result without a verdict means answers or data are missing: nothing to review yet.
+        if let Some(result) = a.result.as_ref().filter(|r| r.get("passed").is_none()) {
+            let why = result["summary"].as_str().unwrap_or("còn thiếu câu trả lời");
+            return Err(AppError::invalid("action", format!("Kết quả tự đánh giá chưa đầy đủ, chưa thể nộp: {why}")));
+        }
+        Ok(())
+    })
 }
 
 /// What a citizen's learning record suggests for a dossier's indicators (empty for other
 /// subjects and sets).
-pub async fn record_hints(
-    store: &Store,
-    set_id: &str,
-    subject_kind: &str,
+#[inline(never)]
+pub fn record_hints<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    set_id: &'l2 str,
+    subject_kind: &'l3 str,
     subject_id: i64,
     year: i64,
-) -> AppResult<Vec<hoctap_domain::learning::Prefill>> {
-    if subject_kind != "citizen" {
-        return Ok(Vec::new());
-    }
-    let year = i16::try_from(year).unwrap_or_else(|_| hoctap_store::today().year());
-    match learning::prefill(store, set_id, subject_id, year).await {
-        Ok(p) => Ok(p),
-        // A citizen ended in the registry since: no suggestion.
-        Err(crate::AppError::NotFound(_)) => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+) -> crate::BoxFut<'fut, AppResult<Vec<hoctap_domain::learning::Prefill>>> {
+    Box::pin(async move {
+        if subject_kind != "citizen" {
+            return Ok(Vec::new());
+        }
+        let year = i16::try_from(year).unwrap_or_else(|_| hoctap_store::today().year());
+        match learning::prefill(store, set_id, subject_id, year).await {
+            Ok(p) => Ok(p),
+            // A citizen ended in the registry since: no suggestion.
+            Err(crate::AppError::NotFound(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 /// Puts the record's suggested points into a new citizen dossier's unanswered indicators and
 /// re-evaluates (the preparer may still change them, with evidence).
-pub async fn fill_from_record(store: &Store, user: &CurrentUser, id: i64) -> AppResult<usize> {
-    let a = store.assessment(id).await?;
-    let c = store.campaign(a.campaign_id).await?;
-    let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
-    let hints = record_hints(store, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
-    if hints.is_empty() {
-        return Ok(0);
-    }
-    let mut answers = crate::dossiers::stored_answers(&set, &a);
-    let mut filled = 0;
-    for p in &hints {
-        if !answers.values.contains_key(p.indicator) {
-            answers.values.insert(
-                p.indicator.to_string(),
-                hoctap_domain::criteria::AnswerValue::Number(hoctap_domain::criteria::Number::integer(p.points)),
-            );
-            filled += 1;
+#[inline(never)]
+pub fn fill_from_record<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<usize>> {
+    Box::pin(async move {
+        let a = store.assessment(id).await?;
+        let c = store.campaign(a.campaign_id).await?;
+        let set = store.criteria_set(&c.set_id, Some(&c.set_version)).await?.set;
+        let hints = record_hints(store, &set.id, &a.subject_kind, a.subject_id, c.year).await?;
+        if hints.is_empty() {
+            return Ok(0);
         }
-    }
-    if filled > 0 {
-        crate::dossiers::store_answers(store, user, &a, &c, &set, &answers).await?;
-    }
-    Ok(filled)
+        let mut answers = crate::dossiers::stored_answers(&set, &a);
+        let mut filled = 0;
+        for p in &hints {
+            if !answers.values.contains_key(p.indicator) {
+                answers.values.insert(
+                    p.indicator.to_string(),
+                    hoctap_domain::criteria::AnswerValue::Number(hoctap_domain::criteria::Number::integer(p.points)),
+                );
+                filled += 1;
+            }
+        }
+        if filled > 0 {
+            crate::dossiers::store_answers(store, user, &a, &c, &set, &answers).await?;
+        }
+        Ok(filled)
+    })
 }
 
 /// Builds answers from the form fields `a:<indicator>`, `d:<variable>`, `area`, `tag`,
@@ -630,13 +743,21 @@ pub const PROGRESS_HEADER: [&str; 9] = [
 ];
 
 /// Counts of dossiers by store per child unit of the campaign's unit (and a total line).
-pub async fn progress_rows(store: &Store, user: &CurrentUser, c: &CampaignRow) -> AppResult<Vec<(String, [usize; 8])>> {
-    let today = hoctap_store::today();
-    let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
-    // Kept per read generation: the tree and the dossiers are what the generation watches.
-    let key = format!("campaign-progress {} {:?} {today} {late}", c.id, user.scope());
-    let rows = crate::kept::kept(store, key, progress_rows_uncached(store, user, c, today, late)).await?;
-    Ok((*rows).clone())
+#[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+#[inline(never)]
+pub fn progress_rows<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    c: &'l3 CampaignRow,
+) -> crate::BoxFut<'fut, AppResult<Vec<(String, [usize; 8])>>> {
+    Box::pin(async move {
+        let today = hoctap_store::today();
+        let late = hoctap_domain::date::past_deadline(c.self_assessment_closes, jiff::Timestamp::now());
+        // Kept per read generation: the tree and the dossiers are what the generation watches.
+        let key = format!("campaign-progress {} {:?} {today} {late}", c.id, user.scope());
+        let rows = crate::kept::kept(store, key, progress_rows_uncached(store, user, c, today, late)).await?;
+        Ok((*rows).clone())
+    })
 }
 
 async fn progress_rows_uncached(
@@ -682,17 +803,20 @@ async fn progress_rows_uncached(
 /// The subject's earlier recognitions that are still in force, as the set's level ids with their
 /// dates: what decides a level-2 request (≥ 12 months after level 1). The server's evaluation and
 /// the device's (the dossier's sync data) read the same list.
-pub async fn previous_recognitions(
-    store: &Store,
-    set: &CriteriaSet,
-    subject_kind: &str,
+#[inline(never)]
+pub fn previous_recognitions<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    set: &'l2 CriteriaSet,
+    subject_kind: &'l3 str,
     subject_id: i64,
-) -> AppResult<Vec<(String, jiff::civil::Date)>> {
-    Ok(store
-        .recognitions_of(subject_kind, subject_id)
-        .await?
-        .into_iter()
-        .filter(|r| !r.revoked)
-        .filter_map(|r| set.levels.iter().find(|l| l.name == r.level || l.id == r.level).map(|l| (l.id.clone(), r.valid_from)))
-        .collect())
+) -> crate::BoxFut<'fut, AppResult<Vec<(String, jiff::civil::Date)>>> {
+    Box::pin(async move {
+        Ok(store
+            .recognitions_of(subject_kind, subject_id)
+            .await?
+            .into_iter()
+            .filter(|r| !r.revoked)
+            .filter_map(|r| set.levels.iter().find(|l| l.name == r.level || l.id == r.level).map(|l| (l.id.clone(), r.valid_from)))
+            .collect())
+    })
 }

@@ -108,27 +108,30 @@ pub const SECTIONS: &[(&str, SectionFn)] = &[
 ];
 
 /// The user's home page: every section of [`SECTIONS`] that concerns them.
-pub async fn home(store: &Store, user: &CurrentUser) -> AppResult<Vec<Section>> {
-    let today = hoctap_store::today();
-    let unit = store.unit(user.user.unit_id).await?;
-    let ancestors = store.ancestors(unit.id, today).await?;
-    let campaigns = if prepares(user) && matches!(unit.kind, UnitKind::Commune | UnitKind::Province) {
-        kept_campaigns(store, user, today).await?
-    } else {
-        std::sync::Arc::default()
-    };
-    let mut open_dossiers = BTreeMap::new();
-    if !campaigns.is_empty() {
-        for q in queue_counts(store, user, today, &hoctap_domain::workflow::OPEN_STATES, None).await?.iter() {
-            *open_dossiers.entry(q.campaign_id).or_default() += q.count;
+#[inline(never)]
+pub fn home<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<Vec<Section>>> {
+    Box::pin(async move {
+        let today = hoctap_store::today();
+        let unit = store.unit(user.user.unit_id).await?;
+        let ancestors = store.ancestors(unit.id, today).await?;
+        let campaigns = if prepares(user) && matches!(unit.kind, UnitKind::Commune | UnitKind::Province) {
+            kept_campaigns(store, user, today).await?
+        } else {
+            std::sync::Arc::default()
+        };
+        let mut open_dossiers = BTreeMap::new();
+        if !campaigns.is_empty() {
+            for q in queue_counts(store, user, today, &hoctap_domain::workflow::OPEN_STATES, None).await?.iter() {
+                *open_dossiers.entry(q.campaign_id).or_default() += q.count;
+            }
         }
-    }
-    let ctx = HomeContext { today, year: today.year(), unit, ancestors, campaigns, open_dossiers };
-    let mut out = Vec::new();
-    for (_, f) in SECTIONS {
-        out.extend(f(store, user, &ctx).await?);
-    }
-    Ok(out)
+        let ctx = HomeContext { today, year: today.year(), unit, ancestors, campaigns, open_dossiers };
+        let mut out = Vec::new();
+        for (_, f) in SECTIONS {
+            out.extend(f(store, user, &ctx).await?);
+        }
+        Ok(out)
+    })
 }
 
 /// The campaigns in the user's scope, kept per read generation (campaigns are watched).
@@ -597,25 +600,44 @@ fn year_of(raw: i16) -> AppResult<i16> {
 
 /// Reminds a unit below to send its annual report; the unit's officers are told in the same
 /// transaction.
-pub async fn remind_report(store: &Store, user: &CurrentUser, unit_id: i64, year: i16, note: &str) -> AppResult<UnitRow> {
-    let unit = child_of_officer(store, user, unit_id).await?;
-    let year = year_of(year)?;
-    let note = hoctap_domain::text::clean(note);
-    let notes = crate::notify::notices(store, &crate::notify::Event::ReportReminded { unit_id: unit.id, year, note: &note }).await?;
-    store.remind_report(&user.actor(), unit.id, year, &note, &notes).await?;
-    Ok(unit)
+#[inline(never)]
+pub fn remind_report<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    unit_id: i64,
+    year: i16,
+    note: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<UnitRow>> {
+    Box::pin(async move {
+        let unit = child_of_officer(store, user, unit_id).await?;
+        let year = year_of(year)?;
+        let note = hoctap_domain::text::clean(note);
+        let notes = crate::notify::notices(store, &crate::notify::Event::ReportReminded { unit_id: unit.id, year, note: &note }).await?;
+        store.remind_report(&user.actor(), unit.id, year, &note, &notes).await?;
+        Ok(unit)
+    })
 }
 
 /// Returns a unit's submitted annual report for correction, with the reason; the unit's
 /// officers are told in the same transaction.
-pub async fn return_report(store: &Store, user: &CurrentUser, unit_id: i64, year: i16, reason: &str) -> AppResult<UnitRow> {
-    let unit = child_of_officer(store, user, unit_id).await?;
-    let year = year_of(year)?;
-    let reason = hoctap_domain::text::clean(reason);
-    if reason.trim().is_empty() {
-        return Err(AppError::invalid("ly_do", "Ghi lý do trả lại báo cáo"));
-    }
-    let notes = crate::notify::notices(store, &crate::notify::Event::ReportReturned { unit_id: unit.id, year, reason: &reason }).await?;
-    store.return_report(&user.actor(), unit.id, year, &reason, &notes).await?;
-    Ok(unit)
+#[inline(never)]
+pub fn return_report<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    unit_id: i64,
+    year: i16,
+    reason: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<UnitRow>> {
+    Box::pin(async move {
+        let unit = child_of_officer(store, user, unit_id).await?;
+        let year = year_of(year)?;
+        let reason = hoctap_domain::text::clean(reason);
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("ly_do", "Ghi lý do trả lại báo cáo"));
+        }
+        let notes =
+            crate::notify::notices(store, &crate::notify::Event::ReportReturned { unit_id: unit.id, year, reason: &reason }).await?;
+        store.return_report(&user.actor(), unit.id, year, &reason, &notes).await?;
+        Ok(unit)
+    })
 }

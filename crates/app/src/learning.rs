@@ -32,16 +32,30 @@ fn require_reader(user: &CurrentUser) -> AppResult<()> {
     user.require(Action::ReadLocal)
 }
 
-pub async fn centre_in_scope(store: &Store, user: &CurrentUser, centre_id: i64) -> AppResult<CentreRow> {
-    let c = store.learning_centre(centre_id).await?;
-    user.require_sees(store, c.unit_id, "trung tâm học tập cộng đồng").await?;
-    Ok(c)
+#[inline(never)]
+pub fn centre_in_scope<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    centre_id: i64,
+) -> crate::BoxFut<'fut, AppResult<CentreRow>> {
+    Box::pin(async move {
+        let c = store.learning_centre(centre_id).await?;
+        user.require_sees(store, c.unit_id, "trung tâm học tập cộng đồng").await?;
+        Ok(c)
+    })
 }
 
-pub async fn activity_in_scope(store: &Store, user: &CurrentUser, id: i64) -> AppResult<ActivityRow> {
-    let a = store.activity(id).await?;
-    user.require_sees(store, a.unit_id, "hoạt động").await?;
-    Ok(a)
+#[inline(never)]
+pub fn activity_in_scope<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<ActivityRow>> {
+    Box::pin(async move {
+        let a = store.activity(id).await?;
+        user.require_sees(store, a.unit_id, "hoạt động").await?;
+        Ok(a)
+    })
 }
 
 async fn session_in_scope(store: &Store, user: &CurrentUser, id: i64) -> AppResult<(ActivityRow, LessonRow)> {
@@ -53,8 +67,9 @@ async fn session_in_scope(store: &Store, user: &CurrentUser, id: i64) -> AppResu
 
 /// The centres a user sees (officers: in scope; citizens: their commune's, for the public
 /// programme).
-pub async fn centres(store: &Store, user: &CurrentUser) -> AppResult<Vec<CentreRow>> {
-    Ok(store.learning_centres(user.scope(), hoctap_store::today()).await?)
+#[inline(never)]
+pub fn centres<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<Vec<CentreRow>>> {
+    Box::pin(async move { Ok(store.learning_centres(user.scope(), hoctap_store::today()).await?) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,33 +144,64 @@ impl ActivityInput {
     }
 }
 
-pub async fn create_activity(store: &Store, user: &CurrentUser, centre_id: i64, input: &ActivityInput) -> AppResult<i64> {
-    require_manager(user)?;
-    let centre = centre_in_scope(store, user, centre_id).await?;
-    let a = input.parse()?;
-    Ok(store.activity_create(&user.actor(), &centre, &a).await?)
+#[inline(never)]
+pub fn create_activity<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    centre_id: i64,
+    input: &'l3 ActivityInput,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let centre = centre_in_scope(store, user, centre_id).await?;
+        let a = input.parse()?;
+        Ok(store.activity_create(&user.actor(), &centre, &a).await?)
+    })
 }
 
-pub async fn update_activity(store: &Store, user: &CurrentUser, id: i64, input: &ActivityInput) -> AppResult<()> {
-    require_manager(user)?;
-    activity_in_scope(store, user, id).await?;
-    let a = input.parse()?;
-    Ok(store.activity_update(&user.actor(), id, &a).await?)
+#[inline(never)]
+pub fn update_activity<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+    input: &'l3 ActivityInput,
+) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        activity_in_scope(store, user, id).await?;
+        let a = input.parse()?;
+        Ok(store.activity_update(&user.actor(), id, &a).await?)
+    })
 }
 
-pub async fn delete_activity(store: &Store, user: &CurrentUser, id: i64) -> AppResult<ActivityRow> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, id).await?;
-    store.activity_delete(&user.actor(), id).await?;
-    Ok(a)
+#[inline(never)]
+pub fn delete_activity<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<ActivityRow>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, id).await?;
+        store.activity_delete(&user.actor(), id).await?;
+        Ok(a)
+    })
 }
 
 /// A centre's programme of a year (officers in scope).
-pub async fn programme(store: &Store, user: &CurrentUser, centre_id: i64, year: i16) -> AppResult<(CentreRow, Vec<ActivityRow>)> {
-    require_reader(user)?;
-    let c = centre_in_scope(store, user, centre_id).await?;
-    let list = store.centre_activities(centre_id, year).await?;
-    Ok((c, list))
+#[inline(never)]
+pub fn programme<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    centre_id: i64,
+    year: i16,
+) -> crate::BoxFut<'fut, AppResult<(CentreRow, Vec<ActivityRow>)>> {
+    Box::pin(async move {
+        require_reader(user)?;
+        let c = centre_in_scope(store, user, centre_id).await?;
+        let list = store.centre_activities(centre_id, year).await?;
+        Ok((c, list))
+    })
 }
 
 /// A learner as a user may see them.
@@ -211,37 +257,52 @@ pub struct ActivityView {
     pub can_manage: bool,
 }
 
-pub async fn activity_view(store: &Store, user: &CurrentUser, id: i64) -> AppResult<ActivityView> {
-    require_reader(user)?;
-    let activity = activity_in_scope(store, user, id).await?;
-    let sessions = store.learning_sessions(id).await?;
-    let n = i64::try_from(sessions.len()).unwrap_or(0);
-    let learners = store.enrolments(id).await?.iter().map(|e| learner_view(user, e, n)).collect();
-    Ok(ActivityView { activity, sessions, learners, can_manage: manages(user) })
+#[inline(never)]
+pub fn activity_view<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<ActivityView>> {
+    Box::pin(async move {
+        require_reader(user)?;
+        let activity = activity_in_scope(store, user, id).await?;
+        let sessions = store.learning_sessions(id).await?;
+        let n = i64::try_from(sessions.len()).unwrap_or(0);
+        let learners = store.enrolments(id).await?.iter().map(|e| learner_view(user, e, n)).collect();
+        Ok(ActivityView { activity, sessions, learners, can_manage: manages(user) })
+    })
 }
 
 /// The class list as spreadsheet rows (personal data: managers only, audited).
-pub async fn export_learners(store: &Store, user: &CurrentUser, id: i64, format: &str) -> AppResult<(ActivityRow, Vec<Vec<String>>)> {
-    require_manager(user)?;
-    let v = activity_view(store, user, id).await?;
-    let rows: Vec<Vec<String>> = v
-        .learners
-        .iter()
-        .map(|l| {
-            vec![
-                l.full_name.clone(),
-                l.cccd.clone(),
-                l.birth_year.clone(),
-                l.sex.clone(),
-                l.village.clone(),
-                l.attended.to_string(),
-                l.hours.clone(),
-                if l.completed { "Hoàn thành".into() } else { String::new() },
-            ]
-        })
-        .collect();
-    store.learning_export_audit(&user.actor(), v.activity.unit_id, id.to_string(), rows.len(), format).await?;
-    Ok((v.activity, rows))
+#[inline(never)]
+pub fn export_learners<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+    format: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<(ActivityRow, Vec<Vec<String>>)>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let v = activity_view(store, user, id).await?;
+        let rows: Vec<Vec<String>> = v
+            .learners
+            .iter()
+            .map(|l| {
+                vec![
+                    l.full_name.clone(),
+                    l.cccd.clone(),
+                    l.birth_year.clone(),
+                    l.sex.clone(),
+                    l.village.clone(),
+                    l.attended.to_string(),
+                    l.hours.clone(),
+                    if l.completed { "Hoàn thành".into() } else { String::new() },
+                ]
+            })
+            .collect();
+        store.learning_export_audit(&user.actor(), v.activity.unit_id, id.to_string(), rows.len(), format).await?;
+        Ok((v.activity, rows))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,19 +318,34 @@ pub struct SessionInput {
     pub title: String,
 }
 
-pub async fn add_session(store: &Store, user: &CurrentUser, activity_id: i64, input: &SessionInput) -> AppResult<i64> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, activity_id).await?;
-    let held_on = date_field("held_on", "Ngày học", &input.held_on)?;
-    let hours = field("hours", Hours::parse_session(&input.hours))?;
-    Ok(store.session_add(&user.actor(), &a, held_on, hours, &input.title).await?)
+#[inline(never)]
+pub fn add_session<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    activity_id: i64,
+    input: &'l3 SessionInput,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, activity_id).await?;
+        let held_on = date_field("held_on", "Ngày học", &input.held_on)?;
+        let hours = field("hours", Hours::parse_session(&input.hours))?;
+        Ok(store.session_add(&user.actor(), &a, held_on, hours, &input.title).await?)
+    })
 }
 
-pub async fn delete_session(store: &Store, user: &CurrentUser, session_id: i64) -> AppResult<i64> {
-    require_manager(user)?;
-    let (a, s) = session_in_scope(store, user, session_id).await?;
-    store.session_delete(&user.actor(), &s).await?;
-    Ok(a.id)
+#[inline(never)]
+pub fn delete_session<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    session_id: i64,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let (a, s) = session_in_scope(store, user, session_id).await?;
+        store.session_delete(&user.actor(), &s).await?;
+        Ok(a.id)
+    })
 }
 
 /// A roll-call sheet: the session, and every learner with whether they are marked present.
@@ -280,26 +356,41 @@ pub struct RollView {
     pub learners: Vec<(LearnerView, bool)>,
 }
 
-pub async fn roll_view(store: &Store, user: &CurrentUser, session_id: i64) -> AppResult<RollView> {
-    require_manager(user)?;
-    let (activity, session) = session_in_scope(store, user, session_id).await?;
-    let present = store.present_at(session_id).await?;
-    let n = store.learning_sessions(activity.id).await?.len();
-    let learners = store
-        .enrolments(activity.id)
-        .await?
-        .iter()
-        .map(|e| (learner_view(user, e, i64::try_from(n).unwrap_or(0)), present.contains(&e.id)))
-        .collect();
-    Ok(RollView { activity, session, learners })
+#[inline(never)]
+pub fn roll_view<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    session_id: i64,
+) -> crate::BoxFut<'fut, AppResult<RollView>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let (activity, session) = session_in_scope(store, user, session_id).await?;
+        let present = store.present_at(session_id).await?;
+        let n = store.learning_sessions(activity.id).await?.len();
+        let learners = store
+            .enrolments(activity.id)
+            .await?
+            .iter()
+            .map(|e| (learner_view(user, e, i64::try_from(n).unwrap_or(0)), present.contains(&e.id)))
+            .collect();
+        Ok(RollView { activity, session, learners })
+    })
 }
 
 /// Saves a whole roll call (the ids of the learners present) in one transaction.
-pub async fn roll_call(store: &Store, user: &CurrentUser, session_id: i64, present: &[i64]) -> AppResult<usize> {
-    require_manager(user)?;
-    let (_, s) = session_in_scope(store, user, session_id).await?;
-    let set: BTreeSet<i64> = present.iter().copied().collect();
-    Ok(store.roll_call(&user.actor(), &s, &set).await?)
+#[inline(never)]
+pub fn roll_call<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    session_id: i64,
+    present: &'l3 [i64],
+) -> crate::BoxFut<'fut, AppResult<usize>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let (_, s) = session_in_scope(store, user, session_id).await?;
+        let set: BTreeSet<i64> = present.iter().copied().collect();
+        Ok(store.roll_call(&user.actor(), &s, &set).await?)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,32 +411,36 @@ pub fn session_header(n: usize, s: &LessonRow) -> String {
 }
 
 /// The attendance sheet of an activity, pre-filled with the roll calls taken: (header, rows).
-pub async fn attendance_sheet(
-    store: &Store,
-    user: &CurrentUser,
+#[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+#[inline(never)]
+pub fn attendance_sheet<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
     activity_id: i64,
-) -> AppResult<(ActivityRow, Vec<String>, Vec<Vec<String>>)> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, activity_id).await?;
-    let sessions = store.learning_sessions(activity_id).await?;
-    let mut present = Vec::new();
-    for s in &sessions {
-        present.push(store.present_at(s.id).await?);
-    }
-    let mut header = vec!["Mã người học".to_string(), "Họ và tên".to_string()];
-    header.extend(sessions.iter().enumerate().map(|(i, s)| session_header(i, s)));
-    let rows = store
-        .enrolments(activity_id)
-        .await?
-        .iter()
-        .map(|e| {
-            let mut r = vec![e.id.to_string(), e.full_name.clone()];
-            r.extend(present.iter().map(|p| if p.contains(&e.id) { "x".to_string() } else { String::new() }));
-            r
-        })
-        .collect();
-    store.learning_export_audit(&user.actor(), a.unit_id, activity_id.to_string(), 0, "attendance-sheet").await?;
-    Ok((a, header, rows))
+) -> crate::BoxFut<'fut, AppResult<(ActivityRow, Vec<String>, Vec<Vec<String>>)>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, activity_id).await?;
+        let sessions = store.learning_sessions(activity_id).await?;
+        let mut present = Vec::new();
+        for s in &sessions {
+            present.push(store.present_at(s.id).await?);
+        }
+        let mut header = vec!["Mã người học".to_string(), "Họ và tên".to_string()];
+        header.extend(sessions.iter().enumerate().map(|(i, s)| session_header(i, s)));
+        let rows = store
+            .enrolments(activity_id)
+            .await?
+            .iter()
+            .map(|e| {
+                let mut r = vec![e.id.to_string(), e.full_name.clone()];
+                r.extend(present.iter().map(|p| if p.contains(&e.id) { "x".to_string() } else { String::new() }));
+                r
+            })
+            .collect();
+        store.learning_export_audit(&user.actor(), a.unit_id, activity_id.to_string(), 0, "attendance-sheet").await?;
+        Ok((a, header, rows))
+    })
 }
 
 /// One refused cell of an attendance sheet.
@@ -370,92 +465,97 @@ pub struct SheetReport {
 /// be one of the activity's, a session cell "x" (có mặt) or empty (vắng). A dry run writes
 /// nothing; otherwise, while no cell is refused, every session's roll is written in one
 /// transaction, or none.
-pub async fn attendance_import(
-    store: &Store,
-    user: &CurrentUser,
+#[inline(never)]
+pub fn attendance_import<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
     activity_id: i64,
     bytes: std::sync::Arc<[u8]>,
     dry_run: bool,
-) -> AppResult<SheetReport> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, activity_id).await?;
-    let sessions = store.learning_sessions(activity_id).await?;
-    if sessions.is_empty() {
-        return Err(AppError::invalid("file", "Hoạt động chưa có buổi học nào để điểm danh"));
-    }
-    if sessions.len() > SESSION_COLUMNS.len() {
-        return Err(AppError::invalid("file", "Bảng điểm danh nhận tối đa 60 buổi học"));
-    }
-    let known: BTreeSet<i64> = store.enrolments(activity_id).await?.iter().map(|e| e.id).collect();
-    let mut columns = vec![
-        hoctap_docs::table::ColumnSpec { name: "code", headers: vec!["Mã người học".into(), "Ma nguoi hoc".into()], required: true },
-        hoctap_docs::table::ColumnSpec { name: "name", headers: vec!["Họ và tên".into(), "Ho va ten".into()], required: false },
-    ];
-    for (i, s) in sessions.iter().enumerate() {
-        let date = hoctap_domain::date::format_vn(s.held_on);
-        columns.push(hoctap_docs::table::ColumnSpec {
-            name: SESSION_COLUMNS[i],
-            headers: vec![session_header(i, s), format!("Buổi {}", i + 1), format!("Buoi {}", i + 1), date],
-            required: true,
-        });
-    }
-    let rows = crate::upload::read_rows(bytes, columns, 5_000).await?;
-    let mut report = SheetReport { rows: rows.len(), ..Default::default() };
-    let mut present: Vec<BTreeSet<i64>> = vec![BTreeSet::new(); sessions.len()];
-    let mut seen = BTreeSet::new();
-    for r in &rows {
-        let code = r.get("code").trim();
-        let id = match code.parse::<i64>() {
-            Ok(id) if known.contains(&id) => id,
-            _ => {
+) -> crate::BoxFut<'fut, AppResult<SheetReport>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, activity_id).await?;
+        let sessions = store.learning_sessions(activity_id).await?;
+        if sessions.is_empty() {
+            return Err(AppError::invalid("file", "Hoạt động chưa có buổi học nào để điểm danh"));
+        }
+        if sessions.len() > SESSION_COLUMNS.len() {
+            return Err(AppError::invalid("file", "Bảng điểm danh nhận tối đa 60 buổi học"));
+        }
+        let known: BTreeSet<i64> = store.enrolments(activity_id).await?.iter().map(|e| e.id).collect();
+        let mut columns = vec![
+            hoctap_docs::table::ColumnSpec {
+                name: "code", headers: vec!["Mã người học".into(), "Ma nguoi hoc".into()], required: true
+            },
+            hoctap_docs::table::ColumnSpec { name: "name", headers: vec!["Họ và tên".into(), "Ho va ten".into()], required: false },
+        ];
+        for (i, s) in sessions.iter().enumerate() {
+            let date = hoctap_domain::date::format_vn(s.held_on);
+            columns.push(hoctap_docs::table::ColumnSpec {
+                name: SESSION_COLUMNS[i],
+                headers: vec![session_header(i, s), format!("Buổi {}", i + 1), format!("Buoi {}", i + 1), date],
+                required: true,
+            });
+        }
+        let rows = crate::upload::read_rows(bytes, columns, 5_000).await?;
+        let mut report = SheetReport { rows: rows.len(), ..Default::default() };
+        let mut present: Vec<BTreeSet<i64>> = vec![BTreeSet::new(); sessions.len()];
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            let code = r.get("code").trim();
+            let id = match code.parse::<i64>() {
+                Ok(id) if known.contains(&id) => id,
+                _ => {
+                    report.errors.push(SheetError {
+                        line: r.line,
+                        column: "Mã người học".into(),
+                        message: format!(
+                            "Dòng {}, cột Mã người học: \"{}\" không phải người học của hoạt động này",
+                            r.line,
+                            code.chars().take(20).collect::<String>()
+                        ),
+                    });
+                    continue;
+                }
+            };
+            if !seen.insert(id) {
                 report.errors.push(SheetError {
                     line: r.line,
                     column: "Mã người học".into(),
-                    message: format!(
-                        "Dòng {}, cột Mã người học: \"{}\" không phải người học của hoạt động này",
-                        r.line,
-                        code.chars().take(20).collect::<String>()
-                    ),
+                    message: format!("Dòng {}, cột Mã người học: người học {id} có ở hai dòng", r.line),
                 });
                 continue;
             }
-        };
-        if !seen.insert(id) {
-            report.errors.push(SheetError {
-                line: r.line,
-                column: "Mã người học".into(),
-                message: format!("Dòng {}, cột Mã người học: người học {id} có ở hai dòng", r.line),
-            });
-            continue;
-        }
-        for (i, s) in sessions.iter().enumerate() {
-            let raw = r.get(SESSION_COLUMNS[i]).trim();
-            match hoctap_domain::text::fold(raw).as_str() {
-                "x" | "1" | "co" | "co mat" | "c" => {
-                    present[i].insert(id);
+            for (i, s) in sessions.iter().enumerate() {
+                let raw = r.get(SESSION_COLUMNS[i]).trim();
+                match hoctap_domain::text::fold(raw).as_str() {
+                    "x" | "1" | "co" | "co mat" | "c" => {
+                        present[i].insert(id);
+                    }
+                    "" | "0" | "vang" | "v" | "-" => {}
+                    _ => report.errors.push(SheetError {
+                        line: r.line,
+                        column: session_header(i, s),
+                        message: format!(
+                            "Dòng {}, cột {}: \"{}\" không đọc được; ghi x nếu có mặt, để trống nếu vắng",
+                            r.line,
+                            session_header(i, s),
+                            raw.chars().take(20).collect::<String>()
+                        ),
+                    }),
                 }
-                "" | "0" | "vang" | "v" | "-" => {}
-                _ => report.errors.push(SheetError {
-                    line: r.line,
-                    column: session_header(i, s),
-                    message: format!(
-                        "Dòng {}, cột {}: \"{}\" không đọc được; ghi x nếu có mặt, để trống nếu vắng",
-                        r.line,
-                        session_header(i, s),
-                        raw.chars().take(20).collect::<String>()
-                    ),
-                }),
             }
         }
-    }
-    report.sessions = sessions.iter().zip(&present).map(|(s, p)| (hoctap_domain::date::format_vn(s.held_on), p.len())).collect();
-    if dry_run || !report.errors.is_empty() {
-        return Ok(report);
-    }
-    let rolls: Vec<(i64, BTreeSet<i64>)> = sessions.iter().map(|s| s.id).zip(present).collect();
-    store.roll_calls(&user.actor(), &a, &rolls).await?;
-    report.applied = true;
-    Ok(report)
+        report.sessions = sessions.iter().zip(&present).map(|(s, p)| (hoctap_domain::date::format_vn(s.held_on), p.len())).collect();
+        if dry_run || !report.errors.is_empty() {
+            return Ok(report);
+        }
+        let rolls: Vec<(i64, BTreeSet<i64>)> = sessions.iter().map(|s| s.id).zip(present).collect();
+        store.roll_calls(&user.actor(), &a, &rolls).await?;
+        report.applied = true;
+        Ok(report)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,48 +577,64 @@ pub struct EnrolInput {
     pub village_id: Option<i64>,
 }
 
-pub async fn enrol(store: &Store, user: &CurrentUser, activity_id: i64, input: &EnrolInput) -> AppResult<i64> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, activity_id).await?;
-    let learner = match input.citizen_id {
-        Some(c) => {
-            let (_, unit, ..) =
-                store.learning_citizen(c).await.map_err(|_| AppError::invalid("citizen_id", "Không có công dân này trong sổ"))?;
-            if !user.sees(store, unit).await? {
-                return Err(AppError::invalid("citizen_id", "Không có công dân này trong sổ"));
+#[inline(never)]
+pub fn enrol<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    activity_id: i64,
+    input: &'l3 EnrolInput,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, activity_id).await?;
+        let learner = match input.citizen_id {
+            Some(c) => {
+                let (_, unit, ..) =
+                    store.learning_citizen(c).await.map_err(|_| AppError::invalid("citizen_id", "Không có công dân này trong sổ"))?;
+                if !user.sees(store, unit).await? {
+                    return Err(AppError::invalid("citizen_id", "Không có công dân này trong sổ"));
+                }
+                Learner::Citizen(c)
             }
-            Learner::Citizen(c)
-        }
-        None => {
-            let name = field("full_name", hoctap_domain::registry::person::FullName::parse(&input.full_name))?;
-            let year: i32 =
-                input.birth_year.trim().parse().map_err(|_| AppError::invalid("birth_year", "Năm sinh: nhập 4 chữ số, ví dụ 1975"))?;
-            let year = field("birth_year", learning::birth_year(year, hoctap_store::today()))?;
-            let sex = match input.sex.trim() {
-                "" => String::new(),
-                s => hoctap_domain::registry::person::Sex::parse(s)
-                    .map(|s| s.code().to_string())
-                    .ok_or_else(|| AppError::invalid("sex", "Giới tính: Nam hoặc Nữ"))?,
-            };
-            if let Some(v) = input.village_id
-                && !store.in_scope(a.unit_id, v, hoctap_store::today()).await?
-            {
-                return Err(AppError::invalid("village_id", "Thôn: chọn một thôn của xã có trung tâm"));
+            None => {
+                let name = field("full_name", hoctap_domain::registry::person::FullName::parse(&input.full_name))?;
+                let year: i32 =
+                    input.birth_year.trim().parse().map_err(|_| AppError::invalid("birth_year", "Năm sinh: nhập 4 chữ số, ví dụ 1975"))?;
+                let year = field("birth_year", learning::birth_year(year, hoctap_store::today()))?;
+                let sex = match input.sex.trim() {
+                    "" => String::new(),
+                    s => hoctap_domain::registry::person::Sex::parse(s)
+                        .map(|s| s.code().to_string())
+                        .ok_or_else(|| AppError::invalid("sex", "Giới tính: Nam hoặc Nữ"))?,
+                };
+                if let Some(v) = input.village_id
+                    && !store.in_scope(a.unit_id, v, hoctap_store::today()).await?
+                {
+                    return Err(AppError::invalid("village_id", "Thôn: chọn một thôn của xã có trung tâm"));
+                }
+                Learner::WalkIn { full_name: name.as_str().to_string(), birth_year: year, sex, village_id: input.village_id }
             }
-            Learner::WalkIn { full_name: name.as_str().to_string(), birth_year: year, sex, village_id: input.village_id }
-        }
-    };
-    Ok(store.enrol(&user.actor(), &a, &learner).await?)
+        };
+        Ok(store.enrol(&user.actor(), &a, &learner).await?)
+    })
 }
 
 /// Removes a learner from the class list (a centre's manager in scope); refused (409) once they
 /// were marked present at a session (`learning::may_unenrol`). Returns the learner's name.
-pub async fn unenrol(store: &Store, user: &CurrentUser, activity_id: i64, enrolment_id: i64) -> AppResult<String> {
-    require_manager(user)?;
-    let a = activity_in_scope(store, user, activity_id).await?;
-    let e = store.enrolments(a.id).await?.into_iter().find(|e| e.id == enrolment_id).ok_or(AppError::NotFound("người học"))?;
-    store.unenrol(&user.actor(), &a, enrolment_id).await?;
-    Ok(e.full_name)
+#[inline(never)]
+pub fn unenrol<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    activity_id: i64,
+    enrolment_id: i64,
+) -> crate::BoxFut<'fut, AppResult<String>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let a = activity_in_scope(store, user, activity_id).await?;
+        let e = store.enrolments(a.id).await?.into_iter().find(|e| e.id == enrolment_id).ok_or(AppError::NotFound("người học"))?;
+        store.unenrol(&user.actor(), &a, enrolment_id).await?;
+        Ok(e.full_name)
+    })
 }
 
 /// A citizen found by the learner search.
@@ -532,36 +648,43 @@ pub struct Found {
 
 /// Searches the citizens in scope by name (diacritics and case ignored) or, for roles that see
 /// personal data, by CCCD digits.
-pub async fn search_learners(store: &Store, user: &CurrentUser, q: &str) -> AppResult<Vec<Found>> {
-    require_manager(user)?;
-    let reg = &hoctap_domain::registry::def::CITIZENS;
-    crate::registries::refuse_personal_search(user, reg, q)?;
-    if q.trim().chars().count() < 2 {
-        return Ok(Vec::new());
-    }
-    let records = store
-        .registry_list(
-            reg,
-            &hoctap_store::RegistryQuery {
-                scope: user.scope(),
-                search: Some(q.trim().to_string()),
-                limit: 20,
-                by_label: true,
-                ..Default::default()
-            },
-            hoctap_store::today(),
-        )
-        .await?;
-    let f = |c: &str| reg.field(c);
-    Ok(records
-        .iter()
-        .map(|r| Found {
-            id: r.id,
-            full_name: f("full_name").map(|fl| crate::registries::shown(user, fl, r.values.get("full_name"))).unwrap_or_default(),
-            cccd: f("cccd").map(|fl| crate::registries::shown(user, fl, r.values.get("cccd"))).unwrap_or_default(),
-            village: f("village").map(|fl| crate::registries::shown(user, fl, r.values.get("village"))).unwrap_or_default(),
-        })
-        .collect())
+#[inline(never)]
+pub fn search_learners<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    q: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<Vec<Found>>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let reg = &hoctap_domain::registry::def::CITIZENS;
+        crate::registries::refuse_personal_search(user, reg, q)?;
+        if q.trim().chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let records = store
+            .registry_list(
+                reg,
+                &hoctap_store::RegistryQuery {
+                    scope: user.scope(),
+                    search: Some(q.trim().to_string()),
+                    limit: 20,
+                    by_label: true,
+                    ..Default::default()
+                },
+                hoctap_store::today(),
+            )
+            .await?;
+        let f = |c: &str| reg.field(c);
+        Ok(records
+            .iter()
+            .map(|r| Found {
+                id: r.id,
+                full_name: f("full_name").map(|fl| crate::registries::shown(user, fl, r.values.get("full_name"))).unwrap_or_default(),
+                cccd: f("cccd").map(|fl| crate::registries::shown(user, fl, r.values.get("cccd"))).unwrap_or_default(),
+                village: f("village").map(|fl| crate::registries::shown(user, fl, r.values.get("village"))).unwrap_or_default(),
+            })
+            .collect())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,14 +711,19 @@ pub struct LearningRecord {
 
 /// The citizen a citizen's account is (by the CCCD it logs in with); 404 when the registry
 /// does not hold them.
-pub async fn own_citizen(store: &Store, user: &CurrentUser) -> AppResult<(i64, i64, String, String)> {
-    if user.user.role != Role::Citizen {
-        return Err(AppError::Forbidden);
-    }
-    store
-        .learning_citizen_by_cccd(&user.user.username)
-        .await?
-        .ok_or_else(|| AppError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách"))
+#[inline(never)]
+pub fn own_citizen<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+) -> crate::BoxFut<'fut, AppResult<(i64, i64, String, String)>> {
+    Box::pin(async move {
+        if user.user.role != Role::Citizen {
+            return Err(AppError::Forbidden);
+        }
+        store.learning_citizen_by_cccd(&user.user.username).await?.ok_or_else(|| {
+            AppError::invalid("cccd", "Số CCCD của bạn chưa có trong sổ công dân của xã, phường; hãy liên hệ cán bộ phụ trách")
+        })
+    })
 }
 
 async fn build_record(store: &Store, citizen: (i64, i64, String, String), can_confirm: bool, own: bool) -> AppResult<LearningRecord> {
@@ -632,22 +760,36 @@ fn totals(year: i16, acts: &[(RecordLine, bool)], other: &[OtherRow]) -> YearTot
 
 /// The signed-in citizen's own record.
 /// A citizen the registry does not hold yet has an empty record.
-pub async fn my_record(store: &Store, user: &CurrentUser) -> AppResult<LearningRecord> {
-    match own_citizen(store, user).await {
-        Ok(me) => build_record(store, me, false, true).await,
-        Err(AppError::Invalid { .. }) => {
-            Ok(LearningRecord { citizen_id: 0, full_name: user.user.full_name.clone(), years: Vec::new(), can_confirm: false, own: true })
+#[inline(never)]
+pub fn my_record<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<LearningRecord>> {
+    Box::pin(async move {
+        match own_citizen(store, user).await {
+            Ok(me) => build_record(store, me, false, true).await,
+            Err(AppError::Invalid { .. }) => Ok(LearningRecord {
+                citizen_id: 0,
+                full_name: user.user.full_name.clone(),
+                years: Vec::new(),
+                can_confirm: false,
+                own: true,
+            }),
+            Err(e) => Err(e),
         }
-        Err(e) => Err(e),
-    }
+    })
 }
 
 /// A citizen's record for an officer in scope.
-pub async fn citizen_record(store: &Store, user: &CurrentUser, citizen_id: i64) -> AppResult<LearningRecord> {
-    require_reader(user)?;
-    let c = store.learning_citizen(citizen_id).await?;
-    user.require_sees(store, c.1, "công dân").await?;
-    build_record(store, c, manages(user), false).await
+#[inline(never)]
+pub fn citizen_record<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    citizen_id: i64,
+) -> crate::BoxFut<'fut, AppResult<LearningRecord>> {
+    Box::pin(async move {
+        require_reader(user)?;
+        let c = store.learning_citizen(citizen_id).await?;
+        user.require_sees(store, c.1, "công dân").await?;
+        build_record(store, c, manages(user), false).await
+    })
 }
 
 /// Other learning as a form sends it.
@@ -689,62 +831,109 @@ fn parse_other(input: &OtherInput, by_citizen: bool) -> AppResult<NewOther> {
 }
 
 /// Other learning added by the citizen (self-service): "tự khai" until confirmed.
-pub async fn declare_own(store: &Store, user: &CurrentUser, input: &OtherInput) -> AppResult<i64> {
-    let (id, unit, ..) = own_citizen(store, user).await?;
-    let o = parse_other(input, true)?;
-    Ok(store.other_learning_add(&user.actor(), id, unit, &o).await?)
+#[inline(never)]
+pub fn declare_own<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    input: &'l3 OtherInput,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        let (id, unit, ..) = own_citizen(store, user).await?;
+        let o = parse_other(input, true)?;
+        Ok(store.other_learning_add(&user.actor(), id, unit, &o).await?)
+    })
 }
 
 /// Other learning added by an officer for a citizen in scope (still to be confirmed).
-pub async fn declare_for(store: &Store, user: &CurrentUser, citizen_id: i64, input: &OtherInput) -> AppResult<i64> {
-    require_manager(user)?;
-    let (id, unit, ..) = store.learning_citizen(citizen_id).await?;
-    user.require_sees(store, unit, "công dân").await?;
-    let o = parse_other(input, false)?;
-    Ok(store.other_learning_add(&user.actor(), id, unit, &o).await?)
+#[inline(never)]
+pub fn declare_for<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    citizen_id: i64,
+    input: &'l3 OtherInput,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let (id, unit, ..) = store.learning_citizen(citizen_id).await?;
+        user.require_sees(store, unit, "công dân").await?;
+        let o = parse_other(input, false)?;
+        Ok(store.other_learning_add(&user.actor(), id, unit, &o).await?)
+    })
 }
 
 /// An officer in scope confirms other learning; returns the citizen's id.
-pub async fn confirm_other(store: &Store, user: &CurrentUser, id: i64) -> AppResult<i64> {
-    require_manager(user)?;
-    let item = store.other_learning_item(id).await?;
-    user.require_sees(store, item.unit_id, "mục học tập").await?;
-    store.other_learning_confirm(&user.actor(), &item).await?;
-    Ok(item.citizen_id)
+#[inline(never)]
+pub fn confirm_other<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    id: i64,
+) -> crate::BoxFut<'fut, AppResult<i64>> {
+    Box::pin(async move {
+        require_manager(user)?;
+        let item = store.other_learning_item(id).await?;
+        user.require_sees(store, item.unit_id, "mục học tập").await?;
+        store.other_learning_confirm(&user.actor(), &item).await?;
+        Ok(item.citizen_id)
+    })
 }
 
 /// What a citizen's record says to a criteria set's indicators in a year (the dossier page and
 /// the self-assessment show it beside the indicators, with its explanation).
-pub async fn prefill(store: &Store, set_id: &str, citizen_id: i64, year: i16) -> AppResult<Vec<Prefill>> {
-    if !learning::PREFILLED.iter().any(|(s, ..)| *s == set_id) {
-        return Ok(Vec::new());
-    }
-    let c = store.learning_citizen(citizen_id).await?;
-    let r = build_record(store, c, false, false).await?;
-    let t = r.years.iter().find(|y| y.totals.year == year).map(|y| y.totals).unwrap_or(YearTotals { year, ..Default::default() });
-    Ok(learning::prefill(set_id, &t))
+#[inline(never)]
+pub fn prefill<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    set_id: &'l2 str,
+    citizen_id: i64,
+    year: i16,
+) -> crate::BoxFut<'fut, AppResult<Vec<Prefill>>> {
+    Box::pin(async move {
+        if !learning::PREFILLED.iter().any(|(s, ..)| *s == set_id) {
+            return Ok(Vec::new());
+        }
+        let c = store.learning_citizen(citizen_id).await?;
+        let r = build_record(store, c, false, false).await?;
+        let t = r.years.iter().find(|y| y.totals.year == year).map(|y| y.totals).unwrap_or(YearTotals { year, ..Default::default() });
+        Ok(learning::prefill(set_id, &t))
+    })
 }
 
 /// The signed-in citizen's pre-fill for a year (their self-assessment page).
-pub async fn my_prefill(store: &Store, user: &CurrentUser, set_id: &str, year: i16) -> AppResult<Vec<Prefill>> {
-    match own_citizen(store, user).await {
-        Ok((id, ..)) => prefill(store, set_id, id, year).await,
-        Err(AppError::Invalid { .. }) => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+#[inline(never)]
+pub fn my_prefill<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    set_id: &'l3 str,
+    year: i16,
+) -> crate::BoxFut<'fut, AppResult<Vec<Prefill>>> {
+    Box::pin(async move {
+        match own_citizen(store, user).await {
+            Ok((id, ..)) => prefill(store, set_id, id, year).await,
+            Err(AppError::Invalid { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // The year's report and the public programme
 
 /// The year's report of the centres in a unit (or of one centre): officers in scope.
-pub async fn year_report(store: &Store, user: &CurrentUser, unit_id: i64, centre: Option<i64>, year: i16) -> AppResult<YearReport> {
-    require_reader(user)?;
-    user.require_sees(store, unit_id, "đơn vị").await?;
-    if let Some(c) = centre {
-        centre_in_scope(store, user, c).await?;
-    }
-    Ok(store.learning_year_report(unit_id, centre, year, hoctap_store::today()).await?)
+#[inline(never)]
+pub fn year_report<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    unit_id: i64,
+    centre: Option<i64>,
+    year: i16,
+) -> crate::BoxFut<'fut, AppResult<YearReport>> {
+    Box::pin(async move {
+        require_reader(user)?;
+        user.require_sees(store, unit_id, "đơn vị").await?;
+        if let Some(c) = centre {
+            centre_in_scope(store, user, c).await?;
+        }
+        Ok(store.learning_year_report(unit_id, centre, year, hoctap_store::today()).await?)
+    })
 }
 
 /// What the public sees of an activity: no learner, only the facts of the programme.
@@ -760,10 +949,17 @@ pub struct PublicActivity {
 }
 
 /// A centre's programme of a year as anyone may read it (title, dates, place, topic).
-pub async fn public_programme(store: &Store, centre_id: i64, year: i16) -> AppResult<(CentreRow, Vec<PublicActivity>)> {
-    let c = store.learning_centre(centre_id).await?;
-    let list = store.centre_activities(centre_id, year).await?.into_iter().map(public_activity).collect();
-    Ok((c, list))
+#[inline(never)]
+pub fn public_programme<'fut, 'l1: 'fut>(
+    store: &'l1 Store,
+    centre_id: i64,
+    year: i16,
+) -> crate::BoxFut<'fut, AppResult<(CentreRow, Vec<PublicActivity>)>> {
+    Box::pin(async move {
+        let c = store.learning_centre(centre_id).await?;
+        let list = store.centre_activities(centre_id, year).await?.into_iter().map(public_activity).collect();
+        Ok((c, list))
+    })
 }
 
 /// An activity as the public sees it (never its learners).
@@ -783,12 +979,19 @@ pub fn public_activity(a: ActivityRow) -> PublicActivity {
 }
 
 /// "Đăng ký quan tâm" by a signed-in citizen; true when newly registered.
-pub async fn register_interest(store: &Store, user: &CurrentUser, activity_id: i64) -> AppResult<(ActivityRow, bool)> {
-    if user.user.role != Role::Citizen {
-        return Err(AppError::Forbidden);
-    }
-    let a = store.activity(activity_id).await?;
-    user.require_sees(store, a.unit_id, "hoạt động").await?;
-    let fresh = store.register_interest(&user.actor(), &a, user.user.id).await?;
-    Ok((a, fresh))
+#[inline(never)]
+pub fn register_interest<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    activity_id: i64,
+) -> crate::BoxFut<'fut, AppResult<(ActivityRow, bool)>> {
+    Box::pin(async move {
+        if user.user.role != Role::Citizen {
+            return Err(AppError::Forbidden);
+        }
+        let a = store.activity(activity_id).await?;
+        user.require_sees(store, a.unit_id, "hoạt động").await?;
+        let fresh = store.register_interest(&user.actor(), &a, user.user.id).await?;
+        Ok((a, fresh))
+    })
 }

@@ -4,6 +4,12 @@
 //! the web crate turns that error into HTTP and its page or JSON shape in one place.
 //! Nothing here knows HTTP: no axum, no cookies, no templates.
 
+/// The future of a public async function of this crate, boxed: rustc compiles an async body again
+/// in every crate that awaits it (release builds share no generic code, and a body counts as one),
+/// so the pages, the API and the commands compiled this crate's bodies once more each. Behind a
+/// box the body is compiled here only; the allocation is nothing beside a statement.
+pub type BoxFut<'fut, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'fut>>;
+
 pub mod association;
 pub mod audit;
 pub mod boards;

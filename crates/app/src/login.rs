@@ -89,90 +89,107 @@ fn refuse_if_locked(rows: &[hoctap_store::ThrottleRow], keys: &LoginKeys, now: j
 }
 
 /// Checks a username and password from a source address, throttling included.
-pub async fn authenticate(store: &Store, addr: std::net::IpAddr, username: &str, password: &str) -> Result<UserRow, AppError> {
-    use hoctap_domain::access::{MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, MAX_FAILURES, audit_failure};
-    let name = username.trim().to_lowercase();
-    let keys = LoginKeys::new(&name, addr);
-    let keys_list = [keys.address.as_str(), keys.pair.as_str(), keys.account.as_str(), keys.known.as_str()];
-    // A locked key refuses without counting and without queueing: waiting it out is the only
-    // way on, and a locked attacker never takes a turn from real users at the gate below.
-    refuse_if_locked(&store.throttle_rows(&keys_list).await?, &keys, jiff::Timestamp::now())?;
-    let _turn = tokio::time::timeout(LOGIN_WAIT, login_gate().acquire()).await.map_err(|_| AppError::Busy)?.map_err(AppError::internal)?;
-    // Read again with the turn held: counts written meanwhile are not lost.
-    let rows = store.throttle_rows(&keys_list).await?;
-    let now = jiff::Timestamp::now();
-    refuse_if_locked(&rows, &keys, now)?;
-    let row = |k: &str| rows.iter().find(|r| r.key == k);
-    let user = store.user_by_username(&name).await?;
-    let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
-    let given = password.to_string();
-    // Unknown names spend the same time on a hash that never verifies.
-    let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &given)).await.map_err(AppError::internal)?;
-    // A citizen's first sign-in: the one-time code the commune's officer handed over, counted
-    // by the same throttle as a password (spent on use; a password must be chosen next).
-    let verified = verified
-        || match &user {
-            Some(u) if u.active && u.role == hoctap_domain::access::Role::Citizen => {
-                store.citizen_code_use(u, &crate::citizen::code_hash(u.id, password), &now.to_string()).await?
+#[inline(never)]
+pub fn authenticate<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    addr: std::net::IpAddr,
+    username: &'l2 str,
+    password: &'l3 str,
+) -> crate::BoxFut<'fut, Result<UserRow, AppError>> {
+    Box::pin(async move {
+        use hoctap_domain::access::{MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES, MAX_FAILURES, audit_failure};
+        let name = username.trim().to_lowercase();
+        let keys = LoginKeys::new(&name, addr);
+        let keys_list = [keys.address.as_str(), keys.pair.as_str(), keys.account.as_str(), keys.known.as_str()];
+        // A locked key refuses without counting and without queueing: waiting it out is the only
+        // way on, and a locked attacker never takes a turn from real users at the gate below.
+        refuse_if_locked(&store.throttle_rows(&keys_list).await?, &keys, jiff::Timestamp::now())?;
+        let _turn =
+            tokio::time::timeout(LOGIN_WAIT, login_gate().acquire()).await.map_err(|_| AppError::Busy)?.map_err(AppError::internal)?;
+        // Read again with the turn held: counts written meanwhile are not lost.
+        let rows = store.throttle_rows(&keys_list).await?;
+        let now = jiff::Timestamp::now();
+        refuse_if_locked(&rows, &keys, now)?;
+        let row = |k: &str| rows.iter().find(|r| r.key == k);
+        let user = store.user_by_username(&name).await?;
+        let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+        let given = password.to_string();
+        // Unknown names spend the same time on a hash that never verifies.
+        let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &given)).await.map_err(AppError::internal)?;
+        // A citizen's first sign-in: the one-time code the commune's officer handed over, counted
+        // by the same throttle as a password (spent on use; a password must be chosen next).
+        let verified = verified
+            || match &user {
+                Some(u) if u.active && u.role == hoctap_domain::access::Role::Citizen => {
+                    store.citizen_code_use(u, &crate::citizen::code_hash(u.id, password), &now.to_string()).await?
+                }
+                _ => false,
+            };
+        match user {
+            Some(u) if verified && u.active => {
+                let actor = Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) };
+                store.record_login_success(&actor, &[&keys.pair], &keys.known).await?;
+                Ok(u)
             }
-            _ => false,
-        };
-    match user {
-        Some(u) if verified && u.active => {
-            let actor = Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) };
-            store.record_login_success(&actor, &[&keys.pair], &keys.known).await?;
-            Ok(u)
+            other => {
+                let counts = vec![
+                    next_count(&keys.address, row(&keys.address), MAX_ADDRESS_FAILURES, now),
+                    next_count(&keys.pair, row(&keys.pair), MAX_FAILURES, now),
+                    next_count(&keys.account, row(&keys.account), MAX_ACCOUNT_FAILURES, now),
+                ];
+                let mut audits = Vec::new();
+                if let Some(a) = counts.first().filter(|c| audit_failure(c.failures)) {
+                    audits.push(hoctap_store::FailedLoginAudit {
+                        actor: Actor { user_id: None, username: String::new(), unit_id: None },
+                        entity_id: a.key.clone(),
+                        failures: a.failures,
+                        counted_by: "address",
+                    });
+                }
+                if let (Some(u), Some(c)) = (&other, counts.get(2).filter(|c| audit_failure(c.failures))) {
+                    audits.push(hoctap_store::FailedLoginAudit {
+                        actor: Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) },
+                        entity_id: u.username.clone(),
+                        failures: c.failures,
+                        counted_by: "account",
+                    });
+                }
+                let forgotten =
+                    now.checked_sub(jiff::SignedDuration::from_secs(hoctap_domain::access::FORGET_AFTER_SECONDS)).unwrap_or(now);
+                store.record_login_failure(&counts, &audits, &forgotten.to_string()).await?;
+                Err(AppError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng"))
+            }
         }
-        other => {
-            let counts = vec![
-                next_count(&keys.address, row(&keys.address), MAX_ADDRESS_FAILURES, now),
-                next_count(&keys.pair, row(&keys.pair), MAX_FAILURES, now),
-                next_count(&keys.account, row(&keys.account), MAX_ACCOUNT_FAILURES, now),
-            ];
-            let mut audits = Vec::new();
-            if let Some(a) = counts.first().filter(|c| audit_failure(c.failures)) {
-                audits.push(hoctap_store::FailedLoginAudit {
-                    actor: Actor { user_id: None, username: String::new(), unit_id: None },
-                    entity_id: a.key.clone(),
-                    failures: a.failures,
-                    counted_by: "address",
-                });
-            }
-            if let (Some(u), Some(c)) = (&other, counts.get(2).filter(|c| audit_failure(c.failures))) {
-                audits.push(hoctap_store::FailedLoginAudit {
-                    actor: Actor { user_id: Some(u.id), username: u.username.clone(), unit_id: Some(u.unit_id) },
-                    entity_id: u.username.clone(),
-                    failures: c.failures,
-                    counted_by: "account",
-                });
-            }
-            let forgotten = now.checked_sub(jiff::SignedDuration::from_secs(hoctap_domain::access::FORGET_AFTER_SECONDS)).unwrap_or(now);
-            store.record_login_failure(&counts, &audits, &forgotten.to_string()).await?;
-            Err(AppError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng"))
-        }
-    }
+    })
 }
 
 /// Starts a session for 12 hours ([`SESSION_HOURS`]); returns the session id to send to the
 /// browser (only its hash is stored) and the session's CSRF token.
-pub async fn start_session(store: &Store, user_id: i64) -> AppResult<(String, String)> {
-    let token = random_token(32);
-    let csrf = random_token(32);
-    let expires = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS)).map_err(AppError::internal)?;
-    store.create_session(&sha256_hex(&token), user_id, &csrf, &expires.to_string()).await?;
-    Ok((token, csrf))
+#[inline(never)]
+pub fn start_session<'fut, 'l1: 'fut>(store: &'l1 Store, user_id: i64) -> crate::BoxFut<'fut, AppResult<(String, String)>> {
+    Box::pin(async move {
+        let token = random_token(32);
+        let csrf = random_token(32);
+        let expires = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS)).map_err(AppError::internal)?;
+        store.create_session(&sha256_hex(&token), user_id, &csrf, &expires.to_string()).await?;
+        Ok((token, csrf))
+    })
 }
 
 /// The user of a session id, if the session exists and has not expired.
-pub async fn session_user(store: &Store, token: &str) -> AppResult<Option<CurrentUser>> {
-    let hash = sha256_hex(token);
-    let Some(session) = store.session(&hash).await? else { return Ok(None) };
-    Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash, unread: session.unread }))
+#[inline(never)]
+pub fn session_user<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, token: &'l2 str) -> crate::BoxFut<'fut, AppResult<Option<CurrentUser>>> {
+    Box::pin(async move {
+        let hash = sha256_hex(token);
+        let Some(session) = store.session(&hash).await? else { return Ok(None) };
+        Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, session_hash: hash, unread: session.unread }))
+    })
 }
 
 /// Ends the user's session.
-pub async fn logout(store: &Store, user: &CurrentUser) -> AppResult<()> {
-    Ok(store.delete_session(&user.session_hash).await?)
+#[inline(never)]
+pub fn logout<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move { Ok(store.delete_session(&user.session_hash).await?) })
 }
 #[cfg(test)]
 mod tests {

@@ -79,75 +79,88 @@ fn after(now: jiff::Timestamp, secs: i64) -> String {
 }
 
 /// Sends every mail due at `now`; returns what was sent and what failed (tried again later).
-pub async fn send_due(store: &Store, mailer: &Mailer, now: jiff::Timestamp) -> AppResult<SendReport> {
-    let mut report = SendReport::default();
-    loop {
-        let batch = store.mail_claim(&mailer.owner, &ts(now), &after(now, LEASE_SECONDS), 50).await?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
-        for m in batch {
-            let sent = match mailer.message(m.id, &m.to_addr, &m.subject, &m.body) {
-                Ok(msg) => mailer.transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
-            match sent {
-                Ok(()) => {
-                    store.mail_sent(m.id, &mailer.owner).await?;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(mail = m.id, attempts = m.attempts, error = %e, "gửi thư chưa được, sẽ thử lại");
-                    store.mail_failed(m.id, &mailer.owner, &e, &after(now, backoff_seconds(m.attempts))).await?;
-                    report.failed += 1;
+#[inline(never)]
+pub fn send_due<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    mailer: &'l2 Mailer,
+    now: jiff::Timestamp,
+) -> crate::BoxFut<'fut, AppResult<SendReport>> {
+    Box::pin(async move {
+        let mut report = SendReport::default();
+        loop {
+            let batch = store.mail_claim(&mailer.owner, &ts(now), &after(now, LEASE_SECONDS), 50).await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            for m in batch {
+                let sent = match mailer.message(m.id, &m.to_addr, &m.subject, &m.body) {
+                    Ok(msg) => mailer.transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                };
+                match sent {
+                    Ok(()) => {
+                        store.mail_sent(m.id, &mailer.owner).await?;
+                        report.sent += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(mail = m.id, attempts = m.attempts, error = %e, "gửi thư chưa được, sẽ thử lại");
+                        store.mail_failed(m.id, &mailer.owner, &e, &after(now, backoff_seconds(m.attempts))).await?;
+                        report.failed += 1;
+                    }
                 }
             }
         }
-    }
+    })
 }
 
 /// Queues the daily digests due on `day`: one mail per user in digest mode listing the
 /// notifications since their last digest.
-pub async fn queue_digests(store: &Store, day: jiff::civil::Date) -> AppResult<usize> {
-    let day_text = day.to_string();
-    let mut queued = 0;
-    for d in store.digests_due(&day_text).await? {
-        let mut body = format!("Thông báo mới trên Hoctap ({}):\n", hoctap_domain::date::format_vn(day));
-        for n in &d.items {
-            body.push_str(&format!("\n- {}\n  {}\n", n.subject, n.body.replace('\n', "\n  ")));
+#[inline(never)]
+pub fn queue_digests<'fut, 'l1: 'fut>(store: &'l1 Store, day: jiff::civil::Date) -> crate::BoxFut<'fut, AppResult<usize>> {
+    Box::pin(async move {
+        let day_text = day.to_string();
+        let mut queued = 0;
+        for d in store.digests_due(&day_text).await? {
+            let mut body = format!("Thông báo mới trên Hoctap ({}):\n", hoctap_domain::date::format_vn(day));
+            for n in &d.items {
+                body.push_str(&format!("\n- {}\n  {}\n", n.subject, n.body.replace('\n', "\n  ")));
+            }
+            let subject = format!("Tổng hợp {} thông báo ngày {}", d.items.len(), hoctap_domain::date::format_vn(day));
+            if store.digest_enqueue(&d, &day_text, &subject, &body).await? {
+                queued += 1;
+            }
         }
-        let subject = format!("Tổng hợp {} thông báo ngày {}", d.items.len(), hoctap_domain::date::format_vn(day));
-        if store.digest_enqueue(&d, &day_text, &subject, &body).await? {
-            queued += 1;
-        }
-    }
-    Ok(queued)
+        Ok(queued)
+    })
 }
 
 /// The background worker of `hoctap serve`: every `every`, the day's reminders (once per
 /// user and key), the digests from 07:00 Vietnam time, then the queue.
-pub async fn run(store: Store, mailer: Option<Mailer>, every: std::time::Duration) {
-    loop {
-        let now = jiff::Timestamp::now();
-        let today = hoctap_store::today();
-        if let Err(e) = crate::notify::remind(&store, today).await {
-            tracing::error!(error = %e, "nhắc hạn không chạy được");
-        }
-        if let Some(m) = &mailer {
-            let hour = now.to_zoned_datetime(hoctap_store::vn_tz()).hour();
-            if hour >= 7
-                && let Err(e) = queue_digests(&store, today).await
-            {
-                tracing::error!(error = %e, "không lập được thư tổng hợp");
+#[inline(never)]
+pub fn run<'fut>(store: Store, mailer: Option<Mailer>, every: std::time::Duration) -> crate::BoxFut<'fut, ()> {
+    Box::pin(async move {
+        loop {
+            let now = jiff::Timestamp::now();
+            let today = hoctap_store::today();
+            if let Err(e) = crate::notify::remind(&store, today).await {
+                tracing::error!(error = %e, "nhắc hạn không chạy được");
             }
-            match send_due(&store, m, now).await {
-                Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "hàng đợi thư"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "hàng đợi thư lỗi"),
+            if let Some(m) = &mailer {
+                let hour = now.to_zoned_datetime(hoctap_store::vn_tz()).hour();
+                if hour >= 7
+                    && let Err(e) = queue_digests(&store, today).await
+                {
+                    tracing::error!(error = %e, "không lập được thư tổng hợp");
+                }
+                match send_due(&store, m, now).await {
+                    Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "hàng đợi thư"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "hàng đợi thư lỗi"),
+                }
             }
+            tokio::time::sleep(every).await;
         }
-        tokio::time::sleep(every).await;
-    }
+    })
 }
 
 #[cfg(test)]

@@ -61,40 +61,49 @@ pub struct ListQuery {
 }
 
 /// Runs a list query for a user (shared by the page and the API).
-pub async fn query_records(store: &Store, user: &CurrentUser, reg: &Registry, q: &ListQuery, limit: i64) -> AppResult<Vec<RegistryRecord>> {
-    user.require(Action::ReadLocal)?;
-    let today = hoctap_store::today();
-    let within = if q.don_vi.trim().is_empty() {
-        None
-    } else {
-        let u = store
-            .unit_by_code(q.don_vi.trim(), today)
-            .await
-            .map_err(|_| AppError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
-        user.require_sees(store, u.id, "đơn vị").await?;
-        Some(u.id)
-    };
-    let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(crate::cursor::open(&list_name(reg, q.sap_xep == "ten"), c)?),
-        None => None,
-    };
-    refuse_personal_search(user, reg, &q.q)?;
-    Ok(store
-        .registry_list(
-            reg,
-            &RegistryQuery {
-                scope: user.scope(),
-                within,
-                search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
-                after,
-                limit,
-                include_ended: q.ca_ket_thuc.is_some(),
-                by_label: q.sap_xep == "ten",
-                filter: None,
-            },
-            today,
-        )
-        .await?)
+#[inline(never)]
+pub fn query_records<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    reg: &'l3 Registry,
+    q: &'l4 ListQuery,
+    limit: i64,
+) -> crate::BoxFut<'fut, AppResult<Vec<RegistryRecord>>> {
+    Box::pin(async move {
+        user.require(Action::ReadLocal)?;
+        let today = hoctap_store::today();
+        let within = if q.don_vi.trim().is_empty() {
+            None
+        } else {
+            let u = store
+                .unit_by_code(q.don_vi.trim(), today)
+                .await
+                .map_err(|_| AppError::invalid("don_vi", format!("Không có đơn vị mã {} đang có hiệu lực", q.don_vi.trim())))?;
+            user.require_sees(store, u.id, "đơn vị").await?;
+            Some(u.id)
+        };
+        let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(crate::cursor::open(&list_name(reg, q.sap_xep == "ten"), c)?),
+            None => None,
+        };
+        refuse_personal_search(user, reg, &q.q)?;
+        Ok(store
+            .registry_list(
+                reg,
+                &RegistryQuery {
+                    scope: user.scope(),
+                    within,
+                    search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+                    after,
+                    limit,
+                    include_ended: q.ca_ket_thuc.is_some(),
+                    by_label: q.sap_xep == "ten",
+                    filter: None,
+                },
+                today,
+            )
+            .await?)
+    })
 }
 
 /// The name a cursor is sealed to: the registry and its sort order.
@@ -163,30 +172,38 @@ pub fn values_from_form(reg: &Registry, form: &BTreeMap<String, String>) -> Resu
 /// unlinked at once: the returned handle keeps it until the response is sent) as one query
 /// streams (`Store::registry_export`): a province's export holds one batch in memory, not the
 /// province. Audited with the number of rows. Returns the file, rewound.
-pub async fn export_file(store: &Store, user: &CurrentUser, reg: &'static Registry, format: ExportFormat) -> AppResult<std::fs::File> {
-    use std::io::Seek;
-    user.require(write_action(reg))?;
-    if reg.has_personal_data() && !user.user.role.sees_personal_data() {
-        return Err(AppError::Forbidden);
-    }
-    let mut out = ExportWriter::new(reg, format, private_temp_file().map_err(AppError::internal)?).map_err(AppError::internal)?;
-    let count = store
-        .registry_export(reg, user.scope(), hoctap_store::today(), 2_000, |batch| {
-            for r in &batch {
-                out.row(&cells(reg, r)).map_err(AppError::internal)?;
-            }
-            Ok::<(), AppError>(())
-        })
-        .await?;
-    let unit_name = user.user.unit_name.clone();
-    // Compressing a workbook is CPU work: off the request threads.
-    let mut file = tokio::task::spawn_blocking(move || out.finish(&unit_name).map_err(|e| e.to_string()))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-    file.rewind().map_err(AppError::internal)?;
-    store.audit_export(&user.actor(), reg, user.scope(), count, format.code()).await?;
-    Ok(file)
+#[inline(never)]
+pub fn export_file<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    reg: &'static Registry,
+    format: ExportFormat,
+) -> crate::BoxFut<'fut, AppResult<std::fs::File>> {
+    Box::pin(async move {
+        use std::io::Seek;
+        user.require(write_action(reg))?;
+        if reg.has_personal_data() && !user.user.role.sees_personal_data() {
+            return Err(AppError::Forbidden);
+        }
+        let mut out = ExportWriter::new(reg, format, private_temp_file().map_err(AppError::internal)?).map_err(AppError::internal)?;
+        let count = store
+            .registry_export(reg, user.scope(), hoctap_store::today(), 2_000, |batch| {
+                for r in &batch {
+                    out.row(&cells(reg, r)).map_err(AppError::internal)?;
+                }
+                Ok::<(), AppError>(())
+            })
+            .await?;
+        let unit_name = user.user.unit_name.clone();
+        // Compressing a workbook is CPU work: off the request threads.
+        let mut file = tokio::task::spawn_blocking(move || out.finish(&unit_name).map_err(|e| e.to_string()))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        file.rewind().map_err(AppError::internal)?;
+        store.audit_export(&user.actor(), reg, user.scope(), count, format.code()).await?;
+        Ok(file)
+    })
 }
 
 /// A new file only this process can read, already removed from its directory.

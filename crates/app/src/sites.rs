@@ -41,8 +41,9 @@ pub type WebImage = [(Vec<u8>, &'static str, u32, u32); 2];
 
 /// Decodes an uploaded image (JPEG or PNG, known by its bytes, within size limits) and makes
 /// its web sizes; runs on the blocking pool.
-pub async fn web_image(bytes: Vec<u8>) -> AppResult<WebImage> {
-    tokio::task::spawn_blocking(move || web_image_now(&bytes)).await.map_err(AppError::internal)?
+#[inline(never)]
+pub fn web_image<'fut>(bytes: Vec<u8>) -> crate::BoxFut<'fut, AppResult<WebImage>> {
+    Box::pin(async move { tokio::task::spawn_blocking(move || web_image_now(&bytes)).await.map_err(AppError::internal)? })
 }
 
 fn web_image_now(bytes: &[u8]) -> AppResult<WebImage> {
@@ -92,34 +93,54 @@ pub fn require_some_editor(user: &CurrentUser) -> AppResult<()> {
 }
 
 /// A site the user edits: the role for its kind (403), then its unit in scope (404).
-pub async fn site_for_edit(store: &Store, user: &CurrentUser, site_id: i64) -> AppResult<SiteRow> {
-    require_some_editor(user)?;
-    let site = store.site(site_id).await?;
-    user.require_sees(store, site.unit_id, "trang thông tin").await?;
-    Ok(site)
+#[inline(never)]
+pub fn site_for_edit<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    site_id: i64,
+) -> crate::BoxFut<'fut, AppResult<SiteRow>> {
+    Box::pin(async move {
+        require_some_editor(user)?;
+        let site = store.site(site_id).await?;
+        user.require_sees(store, site.unit_id, "trang thông tin").await?;
+        Ok(site)
+    })
 }
 
 /// An item the user edits, with its site.
-pub async fn post_for_edit(store: &Store, user: &CurrentUser, post_id: i64) -> AppResult<(SiteRow, PostRow)> {
-    require_some_editor(user)?;
-    let post = store.post(post_id).await.map_err(|_| AppError::NotFound("bài"))?;
-    let site = store.site(post.site_id).await?;
-    user.require_sees(store, site.unit_id, "bài").await?;
-    Ok((site, post))
+#[inline(never)]
+pub fn post_for_edit<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    post_id: i64,
+) -> crate::BoxFut<'fut, AppResult<(SiteRow, PostRow)>> {
+    Box::pin(async move {
+        require_some_editor(user)?;
+        let post = store.post(post_id).await.map_err(|_| AppError::NotFound("bài"))?;
+        let site = store.site(post.site_id).await?;
+        user.require_sees(store, site.unit_id, "bài").await?;
+        Ok((site, post))
+    })
 }
 
 /// The sites the user edits: the association's in scope (made for every branch first), the
 /// user's own unit's site first (made on the first visit), and the other units' sites made
 /// before in scope.
-pub async fn editable_sites(store: &Store, user: &CurrentUser) -> AppResult<Vec<SiteRow>> {
-    require_some_editor(user)?;
-    store.sync_branch_sites().await?;
-    let unit = store.unit(user.user.unit_id).await?;
-    let own = store.ensure_unit_site(unit.id, &unit.code, &unit.name).await?;
-    let mut out = vec![own.clone()];
-    out.extend(store.sites(Some(SITE_HOI), "", user.scope(), 500).await?);
-    out.extend(store.sites(Some(SITE_UNIT), "", user.scope(), 500).await?.into_iter().filter(|s| s.id != own.id));
-    Ok(out)
+#[inline(never)]
+pub fn editable_sites<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+) -> crate::BoxFut<'fut, AppResult<Vec<SiteRow>>> {
+    Box::pin(async move {
+        require_some_editor(user)?;
+        store.sync_branch_sites().await?;
+        let unit = store.unit(user.user.unit_id).await?;
+        let own = store.ensure_unit_site(unit.id, &unit.code, &unit.name).await?;
+        let mut out = vec![own.clone()];
+        out.extend(store.sites(Some(SITE_HOI), "", user.scope(), 500).await?);
+        out.extend(store.sites(Some(SITE_UNIT), "", user.scope(), 500).await?.into_iter().filter(|s| s.id != own.id));
+        Ok(out)
+    })
 }
 
 /// What an editor's form sends: the text fields and, maybe, a cover image and an attachment.
@@ -167,67 +188,113 @@ async fn content(
 }
 
 /// Creates an item as a draft.
-pub async fn create_post(store: &Store, user: &CurrentUser, site_id: i64, f: &PostForm) -> AppResult<PostRow> {
-    let site = site_for_edit(store, user, site_id).await?;
-    write_post(store, &user.actor(), &site, f).await
+#[inline(never)]
+pub fn create_post<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    site_id: i64,
+    f: &'l3 PostForm,
+) -> crate::BoxFut<'fut, AppResult<PostRow>> {
+    Box::pin(async move {
+        let site = site_for_edit(store, user, site_id).await?;
+        write_post(store, &user.actor(), &site, f).await
+    })
 }
 
 /// Writes a draft for the system (the demo, the command line): no role to check.
-pub async fn write_post(store: &Store, actor: &hoctap_store::Actor, site: &SiteRow, f: &PostForm) -> AppResult<PostRow> {
-    let (i, html, search, cover, file) = content(store, f).await?;
-    let c = PostContent {
-        kind: i.kind,
-        title: &i.title,
-        summary: &i.summary,
-        body_md: &i.body,
-        body_html: &html,
-        topic: &i.topic,
-        video_url: &i.video_url,
-        search_text: &search,
-        cover,
-        file,
-    };
-    Ok(store.post_create(actor, site, &c).await?)
+#[inline(never)]
+pub fn write_post<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    actor: &'l2 hoctap_store::Actor,
+    site: &'l3 SiteRow,
+    f: &'l4 PostForm,
+) -> crate::BoxFut<'fut, AppResult<PostRow>> {
+    Box::pin(async move {
+        let (i, html, search, cover, file) = content(store, f).await?;
+        let c = PostContent {
+            kind: i.kind,
+            title: &i.title,
+            summary: &i.summary,
+            body_md: &i.body,
+            body_html: &html,
+            topic: &i.topic,
+            video_url: &i.video_url,
+            search_text: &search,
+            cover,
+            file,
+        };
+        Ok(store.post_create(actor, site, &c).await?)
+    })
 }
 
 /// Saves an item's new content (its state does not change: a published item stays published).
-pub async fn update_post(store: &Store, user: &CurrentUser, post_id: i64, f: &PostForm) -> AppResult<PostRow> {
-    let (site, _) = post_for_edit(store, user, post_id).await?;
-    let (i, html, search, cover, file) = content(store, f).await?;
-    let c = PostContent {
-        kind: i.kind,
-        title: &i.title,
-        summary: &i.summary,
-        body_md: &i.body,
-        body_html: &html,
-        topic: &i.topic,
-        video_url: &i.video_url,
-        search_text: &search,
-        cover,
-        file,
-    };
-    Ok(store.post_update(&user.actor(), &site, post_id, f.version, &c).await?)
+#[inline(never)]
+pub fn update_post<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    post_id: i64,
+    f: &'l3 PostForm,
+) -> crate::BoxFut<'fut, AppResult<PostRow>> {
+    Box::pin(async move {
+        let (site, _) = post_for_edit(store, user, post_id).await?;
+        let (i, html, search, cover, file) = content(store, f).await?;
+        let c = PostContent {
+            kind: i.kind,
+            title: &i.title,
+            summary: &i.summary,
+            body_md: &i.body,
+            body_html: &html,
+            topic: &i.topic,
+            video_url: &i.video_url,
+            search_text: &search,
+            cover,
+            file,
+        };
+        Ok(store.post_update(&user.actor(), &site, post_id, f.version, &c).await?)
+    })
 }
 
 /// Publishes now, or at a time typed in Vietnam's time (hẹn giờ); a time in the past publishes now.
-pub async fn publish(store: &Store, user: &CurrentUser, post_id: i64, at: &str) -> AppResult<PostRow> {
-    let (site, _) = post_for_edit(store, user, post_id).await?;
-    let at = parse_publish_at(at).map_err(|e| AppError::invalid("publish_at", crate::capitalise(&e.to_string())))?;
-    let at = at.filter(|t| *t > jiff::Timestamp::now()).map(stored_time);
-    Ok(store.post_set_status(&user.actor(), &site, post_id, Status::Published, at.as_deref()).await?)
+#[inline(never)]
+pub fn publish<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    post_id: i64,
+    at: &'l3 str,
+) -> crate::BoxFut<'fut, AppResult<PostRow>> {
+    Box::pin(async move {
+        let (site, _) = post_for_edit(store, user, post_id).await?;
+        let at = parse_publish_at(at).map_err(|e| AppError::invalid("publish_at", crate::capitalise(&e.to_string())))?;
+        let at = at.filter(|t| *t > jiff::Timestamp::now()).map(stored_time);
+        Ok(store.post_set_status(&user.actor(), &site, post_id, Status::Published, at.as_deref()).await?)
+    })
 }
 
 /// Takes an item off the public site (gỡ bài).
-pub async fn unpublish(store: &Store, user: &CurrentUser, post_id: i64) -> AppResult<PostRow> {
-    let (site, _) = post_for_edit(store, user, post_id).await?;
-    Ok(store.post_set_status(&user.actor(), &site, post_id, Status::Unpublished, None).await?)
+#[inline(never)]
+pub fn unpublish<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    post_id: i64,
+) -> crate::BoxFut<'fut, AppResult<PostRow>> {
+    Box::pin(async move {
+        let (site, _) = post_for_edit(store, user, post_id).await?;
+        Ok(store.post_set_status(&user.actor(), &site, post_id, Status::Unpublished, None).await?)
+    })
 }
 
 /// An item's saved versions, newest first.
-pub async fn versions(store: &Store, user: &CurrentUser, post_id: i64) -> AppResult<(SiteRow, PostRow, Vec<PostVersionRow>)> {
-    let (site, post) = post_for_edit(store, user, post_id).await?;
-    let v = store.post_versions(post_id).await?;
-    Ok((site, post, v))
+#[inline(never)]
+pub fn versions<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    post_id: i64,
+) -> crate::BoxFut<'fut, AppResult<(SiteRow, PostRow, Vec<PostVersionRow>)>> {
+    Box::pin(async move {
+        let (site, post) = post_for_edit(store, user, post_id).await?;
+        let v = store.post_versions(post_id).await?;
+        Ok((site, post, v))
+    })
 }
 
 /// An item's state now.
@@ -244,17 +311,20 @@ pub fn now_stored() -> String {
 
 /// An association's site by its address; a branch registered since the last visit gets its
 /// site on the way.
-pub async fn public_hoi(store: &Store, slug: &str) -> AppResult<SiteRow> {
-    if !hoctap_domain::site::is_slug(slug) {
-        return Err(AppError::NotFound("trang thông tin"));
-    }
-    if let Some(s) = store.site_by_slug(SITE_HOI, slug).await? {
-        return Ok(s);
-    }
-    // At most once per change of the branches: an unknown address asked again and again
-    // does not compare every branch with the sites each time.
-    store.sync_branch_sites_once().await?;
-    store.site_by_slug(SITE_HOI, slug).await?.ok_or(AppError::NotFound("trang thông tin"))
+#[inline(never)]
+pub fn public_hoi<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, slug: &'l2 str) -> crate::BoxFut<'fut, AppResult<SiteRow>> {
+    Box::pin(async move {
+        if !hoctap_domain::site::is_slug(slug) {
+            return Err(AppError::NotFound("trang thông tin"));
+        }
+        if let Some(s) = store.site_by_slug(SITE_HOI, slug).await? {
+            return Ok(s);
+        }
+        // At most once per change of the branches: an unknown address asked again and again
+        // does not compare every branch with the sites each time.
+        store.sync_branch_sites_once().await?;
+        store.site_by_slug(SITE_HOI, slug).await?.ok_or(AppError::NotFound("trang thông tin"))
+    })
 }
 
 /// How many title lookups by name one address may make in ten minutes.
@@ -262,11 +332,14 @@ pub const LOOKUPS_PER_10_MIN: i64 = 20;
 
 /// Counts a title lookup by name from an address (by the hash of its address, as logins are
 /// counted) and refuses it (429) past [`LOOKUPS_PER_10_MIN`] in ten minutes.
-pub async fn lookup_allowed(store: &Store, addr: std::net::IpAddr) -> AppResult<()> {
-    let key = format!("lookup:{}", crate::login::address_id(addr));
-    let since = stored_time(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10));
-    let n = store.public_lookup_count(&key, &since).await?;
-    if n > LOOKUPS_PER_10_MIN { Err(AppError::Throttled(600)) } else { Ok(()) }
+#[inline(never)]
+pub fn lookup_allowed<'fut, 'l1: 'fut>(store: &'l1 Store, addr: std::net::IpAddr) -> crate::BoxFut<'fut, AppResult<()>> {
+    Box::pin(async move {
+        let key = format!("lookup:{}", crate::login::address_id(addr));
+        let since = stored_time(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10));
+        let n = store.public_lookup_count(&key, &since).await?;
+        if n > LOOKUPS_PER_10_MIN { Err(AppError::Throttled(600)) } else { Ok(()) }
+    })
 }
 
 /// A plain picture of one colour, as PNG: what the demo and the tests upload as a cover.
@@ -299,20 +372,23 @@ pub const AREA_ACTIVITIES: usize = 3;
 
 /// The learning centres of a unit's area with their public programme of `year`, through
 /// `learning::public_activity` (as the page every centre has shows them), by name.
-pub async fn area_centres(store: &Store, unit_id: i64, year: i16) -> AppResult<Vec<AreaCentre>> {
-    let mut centres = store.learning_centres(Some(unit_id), hoctap_store::today()).await?;
-    centres.truncate(AREA_CENTRES);
-    let ids: Vec<i64> = centres.iter().map(|c| c.id).collect();
-    let mut programmes = store.centres_activities(&ids, year).await?;
-    Ok(centres
-        .into_iter()
-        .map(|c| {
-            let list = programmes.remove(&c.id).unwrap_or_default();
-            let total = list.len();
-            let activities = list.into_iter().take(AREA_ACTIVITIES).map(crate::learning::public_activity).collect();
-            AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total }
-        })
-        .collect())
+#[inline(never)]
+pub fn area_centres<'fut, 'l1: 'fut>(store: &'l1 Store, unit_id: i64, year: i16) -> crate::BoxFut<'fut, AppResult<Vec<AreaCentre>>> {
+    Box::pin(async move {
+        let mut centres = store.learning_centres(Some(unit_id), hoctap_store::today()).await?;
+        centres.truncate(AREA_CENTRES);
+        let ids: Vec<i64> = centres.iter().map(|c| c.id).collect();
+        let mut programmes = store.centres_activities(&ids, year).await?;
+        Ok(centres
+            .into_iter()
+            .map(|c| {
+                let list = programmes.remove(&c.id).unwrap_or_default();
+                let total = list.len();
+                let activities = list.into_iter().take(AREA_ACTIVITIES).map(crate::learning::public_activity).collect();
+                AreaCentre { id: c.id, name: c.name, commune: c.unit_name, activities, total }
+            })
+            .collect())
+    })
 }
 
 #[cfg(test)]

@@ -53,15 +53,22 @@ impl Change {
 
 /// The outcome of a key this user already sent (the change is not written again). A key of
 /// another user is refused without saying whose.
-pub async fn already_applied(store: &Store, user: &CurrentUser, change: &Change) -> AppResult<Option<SyncOutcome>> {
-    match store.sync_seen(&change.key).await? {
-        None => Ok(None),
-        Some(seen) if seen.user_id == user.user.id && seen.outcome.kind == change.kind => Ok(Some(seen.outcome)),
-        Some(_) => Err(AppError::Conflict {
-            field: "key".into(),
-            message: "Khóa thay đổi (key) đã được dùng cho một thay đổi khác".into(),
-        }),
-    }
+#[inline(never)]
+pub fn already_applied<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    change: &'l3 Change,
+) -> crate::BoxFut<'fut, AppResult<Option<SyncOutcome>>> {
+    Box::pin(async move {
+        match store.sync_seen(&change.key).await? {
+            None => Ok(None),
+            Some(seen) if seen.user_id == user.user.id && seen.outcome.kind == change.kind => Ok(Some(seen.outcome)),
+            Some(_) => Err(AppError::Conflict {
+                field: "key".into(),
+                message: "Khóa thay đổi (key) đã được dùng cho một thay đổi khác".into(),
+            }),
+        }
+    })
 }
 
 fn first_error(errors: Vec<crate::FieldError>) -> AppError {
@@ -72,35 +79,41 @@ fn first_error(errors: Vec<crate::FieldError>) -> AppError {
 }
 
 /// A new registry record typed on the device (the form `/so/{slug}/moi`).
-pub async fn registry_create(
-    store: &Store,
-    user: &CurrentUser,
-    slug: &str,
-    fields: &BTreeMap<String, String>,
-    change: &Change,
-) -> AppResult<SyncOutcome> {
-    let reg = registry_of(slug)?;
-    user.require(write_action(reg))?;
-    let values = values_from_form(reg, fields).map_err(first_error)?;
-    Ok(store.sync_registry_create(&user.actor(), reg, &values, user.scope(), hoctap_store::today(), &change.meta()).await?)
+#[inline(never)]
+pub fn registry_create<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    slug: &'l3 str,
+    fields: &'l4 BTreeMap<String, String>,
+    change: &'l5 Change,
+) -> crate::BoxFut<'fut, AppResult<SyncOutcome>> {
+    Box::pin(async move {
+        let reg = registry_of(slug)?;
+        user.require(write_action(reg))?;
+        let values = values_from_form(reg, fields).map_err(first_error)?;
+        Ok(store.sync_registry_create(&user.actor(), reg, &values, user.scope(), hoctap_store::today(), &change.meta()).await?)
+    })
 }
 
 /// A registry record changed on the device (the form `/so/{slug}/{id}`), refused as stale when
 /// the record changed since the version the device read.
-pub async fn registry_update(
-    store: &Store,
-    user: &CurrentUser,
-    slug: &str,
+#[inline(never)]
+pub fn registry_update<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    slug: &'l3 str,
     id: i64,
-    fields: &BTreeMap<String, String>,
-    change: &Change,
-) -> AppResult<SyncOutcome> {
-    let reg = registry_of(slug)?;
-    user.require(write_action(reg))?;
-    let before = store.registry_get(reg, id).await?;
-    user.require_sees(store, before.unit_id, reg.noun).await?;
-    let values = values_from_form(reg, fields).map_err(first_error)?;
-    Ok(store.sync_registry_update(&user.actor(), reg, id, &values, user.scope(), hoctap_store::today(), &change.meta()).await?)
+    fields: &'l4 BTreeMap<String, String>,
+    change: &'l5 Change,
+) -> crate::BoxFut<'fut, AppResult<SyncOutcome>> {
+    Box::pin(async move {
+        let reg = registry_of(slug)?;
+        user.require(write_action(reg))?;
+        let before = store.registry_get(reg, id).await?;
+        user.require_sees(store, before.unit_id, reg.noun).await?;
+        let values = values_from_form(reg, fields).map_err(first_error)?;
+        Ok(store.sync_registry_update(&user.actor(), reg, id, &values, user.scope(), hoctap_store::today(), &change.meta()).await?)
+    })
 }
 
 /// An evidence photo sent by a device (`assessment.evidence`), checked as the upload form checks
@@ -157,38 +170,49 @@ pub struct RollFields {
     pub labels: BTreeMap<String, String>,
 }
 
-pub async fn roll_fields(store: &Store, user: &CurrentUser, session_id: i64) -> AppResult<RollFields> {
-    let v = crate::learning::roll_view(store, user, session_id).await?;
-    let mut fields = BTreeMap::new();
-    let mut labels = BTreeMap::new();
-    for (l, present) in &v.learners {
-        let name = format!("{PRESENT_PREFIX}{}", l.id);
-        fields.insert(name.clone(), if *present { "1".to_string() } else { String::new() });
-        labels.insert(name, l.full_name.clone());
-    }
-    Ok(RollFields { version: store.roll_version(&v.session).await?, fields, labels })
+#[inline(never)]
+pub fn roll_fields<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
+    session_id: i64,
+) -> crate::BoxFut<'fut, AppResult<RollFields>> {
+    Box::pin(async move {
+        let v = crate::learning::roll_view(store, user, session_id).await?;
+        let mut fields = BTreeMap::new();
+        let mut labels = BTreeMap::new();
+        for (l, present) in &v.learners {
+            let name = format!("{PRESENT_PREFIX}{}", l.id);
+            fields.insert(name.clone(), if *present { "1".to_string() } else { String::new() });
+            labels.insert(name, l.full_name.clone());
+        }
+        Ok(RollFields { version: store.roll_version(&v.session).await?, fields, labels })
+    })
 }
 
 /// A learning centre's roll call taken on the device (the form `/hoc-tap/buoi/{id}/diem-danh`):
 /// the roll call's checks (centre managers 403, the session in scope 404, learners of the class
 /// 422), written once for its key, refused as stale when the session's attendance was written
 /// since the version the device read.
-pub async fn roll_call(
-    store: &Store,
-    user: &CurrentUser,
+#[inline(never)]
+pub fn roll_call<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+    store: &'l1 Store,
+    user: &'l2 CurrentUser,
     session_id: i64,
-    fields: &BTreeMap<String, String>,
-    change: &Change,
-) -> AppResult<SyncOutcome> {
-    let v = crate::learning::roll_view(store, user, session_id).await?;
-    let mut present = std::collections::BTreeSet::new();
-    for (name, value) in fields {
-        let Some(id) = name.strip_prefix(PRESENT_PREFIX) else { continue };
-        if value.trim().is_empty() {
-            continue;
+    fields: &'l3 BTreeMap<String, String>,
+    change: &'l4 Change,
+) -> crate::BoxFut<'fut, AppResult<SyncOutcome>> {
+    Box::pin(async move {
+        let v = crate::learning::roll_view(store, user, session_id).await?;
+        let mut present = std::collections::BTreeSet::new();
+        for (name, value) in fields {
+            let Some(id) = name.strip_prefix(PRESENT_PREFIX) else { continue };
+            if value.trim().is_empty() {
+                continue;
+            }
+            let id: i64 =
+                id.parse().map_err(|_| AppError::invalid(name.as_str(), format!("Người học ({name}): mã người học phải là số")))?;
+            present.insert(id);
         }
-        let id: i64 = id.parse().map_err(|_| AppError::invalid(name.as_str(), format!("Người học ({name}): mã người học phải là số")))?;
-        present.insert(id);
-    }
-    Ok(store.sync_roll_call(&user.actor(), &v.session, v.activity.unit_id, &present, &change.meta()).await?)
+        Ok(store.sync_roll_call(&user.actor(), &v.session, v.activity.unit_id, &present, &change.meta()).await?)
+    })
 }

@@ -51,23 +51,26 @@ pub const VILLAGE_COLUMNS: &[hoctap_docs::table::Column] = &[
 const MAX_VILLAGE_ROWS: usize = 20_000;
 
 /// Reads an uploaded village list on a blocking thread, with the streaming reader.
-pub async fn village_rows(bytes: std::sync::Arc<[u8]>) -> AppResult<Vec<VillageImportRow>> {
-    let specs = VILLAGE_COLUMNS
-        .iter()
-        .map(|c| hoctap_docs::table::ColumnSpec {
-            name: c.name,
-            headers: c.headers.iter().map(|h| (*h).to_string()).collect(),
-            required: c.required,
-        })
-        .collect();
-    let rows = crate::upload::read_rows(bytes, specs, MAX_VILLAGE_ROWS).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| VillageImportRow {
-            line: r.line,
-            commune_code: r.get("commune").to_string(),
-            name: r.get("name").to_string(),
-            unit_type: r.get("type").to_string(),
-        })
-        .collect())
+#[inline(never)]
+pub fn village_rows<'fut>(bytes: std::sync::Arc<[u8]>) -> crate::BoxFut<'fut, AppResult<Vec<VillageImportRow>>> {
+    Box::pin(async move {
+        let specs = VILLAGE_COLUMNS
+            .iter()
+            .map(|c| hoctap_docs::table::ColumnSpec {
+                name: c.name,
+                headers: c.headers.iter().map(|h| (*h).to_string()).collect(),
+                required: c.required,
+            })
+            .collect();
+        let rows = crate::upload::read_rows(bytes, specs, MAX_VILLAGE_ROWS).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| VillageImportRow {
+                line: r.line,
+                commune_code: r.get("commune").to_string(),
+                name: r.get("name").to_string(),
+                unit_type: r.get("type").to_string(),
+            })
+            .collect())
+    })
 }

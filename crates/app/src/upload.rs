@@ -34,59 +34,65 @@ pub async fn blocking_read<T: Send + 'static>(read: impl FnOnce() -> T + Send + 
 }
 
 /// Reads a whole table of at most `max_rows` data rows (a village list, not a registry).
-pub async fn read_rows(bytes: Arc<[u8]>, columns: Vec<ColumnSpec>, max_rows: usize) -> AppResult<Vec<TableRow>> {
-    let read = blocking_read(move || {
-        let mut rows = Vec::new();
-        let mut too_many = false;
-        let r = hoctap_docs::table_stream::stream_bytes(&bytes, &columns, 1_000, |chunk| {
-            rows.extend(chunk);
-            too_many = rows.len() > max_rows;
-            !too_many
-        });
-        r.map(|_| (rows, too_many))
+#[inline(never)]
+pub fn read_rows<'fut>(bytes: Arc<[u8]>, columns: Vec<ColumnSpec>, max_rows: usize) -> crate::BoxFut<'fut, AppResult<Vec<TableRow>>> {
+    Box::pin(async move {
+        let read = blocking_read(move || {
+            let mut rows = Vec::new();
+            let mut too_many = false;
+            let r = hoctap_docs::table_stream::stream_bytes(&bytes, &columns, 1_000, |chunk| {
+                rows.extend(chunk);
+                too_many = rows.len() > max_rows;
+                !too_many
+            });
+            r.map(|_| (rows, too_many))
+        })
+        .await?;
+        let (rows, too_many) = read.map_err(|e| file_error(&e))?;
+        if too_many {
+            return Err(AppError::invalid("file", format!("Tệp có hơn {max_rows} dòng dữ liệu; hãy chia thành nhiều tệp")));
+        }
+        Ok(rows)
     })
-    .await?;
-    let (rows, too_many) = read.map_err(|e| file_error(&e))?;
-    if too_many {
-        return Err(AppError::invalid("file", format!("Tệp có hơn {max_rows} dòng dữ liệu; hãy chia thành nhiều tệp")));
-    }
-    Ok(rows)
 }
 
 /// Checks (`opts.dry_run`) or applies an uploaded registry file, streamed chunk by chunk from
 /// a blocking reader into the store's import: memory stays bounded whatever the file holds,
 /// and a file that turns out unreadable halfway writes nothing. `sink` sees every row's
 /// outcome (the full report).
-pub async fn registry_import(
-    store: &Store,
-    actor: &Actor,
+#[inline(never)]
+pub fn registry_import<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+    store: &'l2 Store,
+    actor: &'l3 Actor,
     reg: &'static Registry,
     bytes: Arc<[u8]>,
     opts: ImportOptions,
-    sink: Option<OutcomeSink<'_>>,
-) -> AppResult<RegistryImportReport> {
-    let permit = READERS.clone().acquire_owned().await.map_err(AppError::internal)?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<ImportChunk>(2);
-    let reader = tokio::task::spawn_blocking(move || {
-        let specs = hoctap_docs::registry_xlsx::column_specs(reg);
-        let read = hoctap_docs::table_stream::stream_bytes(&bytes, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
-            let chunk = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells, kinds: r.kinds }).collect();
-            tx.blocking_send(Ok(chunk)).is_ok()
+    sink: Option<OutcomeSink<'l1>>,
+) -> crate::BoxFut<'fut, AppResult<RegistryImportReport>> {
+    Box::pin(async move {
+        let permit = READERS.clone().acquire_owned().await.map_err(AppError::internal)?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<ImportChunk>(2);
+        let reader = tokio::task::spawn_blocking(move || {
+            let specs = hoctap_docs::registry_xlsx::column_specs(reg);
+            let read = hoctap_docs::table_stream::stream_bytes(&bytes, &specs, hoctap_store::IMPORT_CHUNK, |rows| {
+                let chunk = rows.into_iter().map(|r| ImportRow { line: r.line, cells: r.cells, kinds: r.kinds }).collect();
+                tx.blocking_send(Ok(chunk)).is_ok()
+            });
+            if let Err(e) = &read {
+                let _ = tx.blocking_send(Err(capitalise(&e.to_string())));
+            }
+            drop(permit);
+            read
         });
-        if let Err(e) = &read {
-            let _ = tx.blocking_send(Err(capitalise(&e.to_string())));
+        let report = store.registry_import_observed(actor, reg, rx, opts, |_| {}, sink).await;
+        let read = reader.await.map_err(AppError::internal)?;
+        let report = report?;
+        match read {
+            Ok(0) => Err(AppError::invalid("file", "Tệp không có dòng dữ liệu nào")),
+            Ok(_) => Ok(report),
+            Err(e) => Err(file_error(&e)),
         }
-        drop(permit);
-        read
-    });
-    let report = store.registry_import_observed(actor, reg, rx, opts, |_| {}, sink).await;
-    let read = reader.await.map_err(AppError::internal)?;
-    let report = report?;
-    match read {
-        Ok(0) => Err(AppError::invalid("file", "Tệp không có dòng dữ liệu nào")),
-        Ok(_) => Ok(report),
-        Err(e) => Err(file_error(&e)),
-    }
+    })
 }
 
 /// An uploaded form: the file (name and bytes) and the other fields as text.

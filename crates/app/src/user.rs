@@ -41,15 +41,24 @@ impl CurrentUser {
     }
 
     /// Whether a unit is inside the user's scope as at today.
-    pub async fn sees(&self, store: &Store, unit_id: i64) -> AppResult<bool> {
-        match self.scope() {
-            None => Ok(true),
-            Some(scope) => Ok(store.in_scope(scope, unit_id, hoctap_store::today()).await?),
-        }
+    #[inline(never)]
+    pub fn sees<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, store: &'l2 Store, unit_id: i64) -> crate::BoxFut<'fut, AppResult<bool>> {
+        Box::pin(async move {
+            match self.scope() {
+                None => Ok(true),
+                Some(scope) => Ok(store.in_scope(scope, unit_id, hoctap_store::today()).await?),
+            }
+        })
     }
 
     /// Fails with 404 when the unit is outside the scope.
-    pub async fn require_sees(&self, store: &Store, unit_id: i64, what: &'static str) -> AppResult<()> {
-        if self.sees(store, unit_id).await? { Ok(()) } else { Err(AppError::NotFound(what)) }
+    #[inline(never)]
+    pub fn require_sees<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        store: &'l2 Store,
+        unit_id: i64,
+        what: &'static str,
+    ) -> crate::BoxFut<'fut, AppResult<()>> {
+        Box::pin(async move { if self.sees(store, unit_id).await? { Ok(()) } else { Err(AppError::NotFound(what)) } })
     }
 }

@@ -46,26 +46,33 @@ fn district_body(words: &str) -> bool {
 }
 
 /// Who a task's unit is on `on`: as given, its one successor, or flagged.
-pub async fn assignee_now(store: &Store, t: &TaskRow, on: Date) -> AppResult<AssigneeNow> {
-    if let Some(u) = t.assignee_unit_id {
-        let unit = store.unit(u).await?;
-        if unit.valid_on(on) {
-            return Ok(AssigneeNow::AsGiven);
+#[inline(never)]
+pub fn assignee_now<'fut, 'l1: 'fut, 'l2: 'fut>(
+    store: &'l1 Store,
+    t: &'l2 TaskRow,
+    on: Date,
+) -> crate::BoxFut<'fut, AppResult<AssigneeNow>> {
+    Box::pin(async move {
+        if let Some(u) = t.assignee_unit_id {
+            let unit = store.unit(u).await?;
+            if unit.valid_on(on) {
+                return Ok(AssigneeNow::AsGiven);
+            }
+            let next = store.successors_on(u, on).await?;
+            return Ok(match next.as_slice() {
+                [one] => AssigneeNow::Reassigned { from: unit.name.clone(), to_id: one.id, to: one.name.clone() },
+                _ => AssigneeNow::Flagged(format!("{} không còn từ {}: cần giao lại nhiệm vụ", unit.name, format_vn(unit.validity.to))),
+            });
         }
-        let next = store.successors_on(u, on).await?;
-        return Ok(match next.as_slice() {
-            [one] => AssigneeNow::Reassigned { from: unit.name.clone(), to_id: one.id, to: one.name.clone() },
-            _ => AssigneeNow::Flagged(format!("{} không còn từ {}: cần giao lại nhiệm vụ", unit.name, format_vn(unit.validity.to))),
-        });
-    }
-    if t.due >= districts_end() && t.assignee_user_id.is_none() && district_body(&t.lead) {
-        return Ok(AssigneeNow::Flagged(format!(
-            "Cơ quan chủ trì \"{}\" là cấp huyện, không còn từ {}: cần giao lại nhiệm vụ",
-            t.lead,
-            format_vn(districts_end())
-        )));
-    }
-    Ok(AssigneeNow::AsGiven)
+        if t.due >= districts_end() && t.assignee_user_id.is_none() && district_body(&t.lead) {
+            return Ok(AssigneeNow::Flagged(format!(
+                "Cơ quan chủ trì \"{}\" là cấp huyện, không còn từ {}: cần giao lại nhiệm vụ",
+                t.lead,
+                format_vn(districts_end())
+            )));
+        }
+        Ok(AssigneeNow::AsGiven)
+    })
 }
 
 /// Open tasks of the years before `year`, counted per year.
@@ -84,37 +91,44 @@ pub struct YearTasks {
 
 /// The tasks the user reports on: handed to the user, or to their unit, or to a unit that
 /// ended and whose one successor is their unit; open ones only, earlier years summarised.
-pub async fn my_year_tasks(store: &Store, user: &CurrentUser) -> AppResult<YearTasks> {
-    let today = hoctap_store::today();
-    let mut tasks = crate::boards::my_tasks(store, user).await?;
-    if user.user.role == hoctap_domain::access::Role::UnitOfficer {
-        // Tasks handed to the units merged into this one, carried by it now.
-        for p in store.predecessors(user.user.unit_id).await? {
-            let handed = store.tasks(&TaskFilter { assignee_user: Some(-1), unit_of_user: Some(p.id), ..TaskFilter::default() }).await?;
-            for t in handed.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)) {
-                if matches!(assignee_now(store, &t, today).await?, AssigneeNow::Reassigned { to_id, .. } if to_id == user.user.unit_id)
-                    && !tasks.iter().any(|x| x.id == t.id)
-                {
-                    tasks.push(t);
+#[inline(never)]
+pub fn my_year_tasks<'fut, 'l1: 'fut, 'l2: 'fut>(store: &'l1 Store, user: &'l2 CurrentUser) -> crate::BoxFut<'fut, AppResult<YearTasks>> {
+    Box::pin(async move {
+        let today = hoctap_store::today();
+        let mut tasks = crate::boards::my_tasks(store, user).await?;
+        if user.user.role == hoctap_domain::access::Role::UnitOfficer {
+            // Tasks handed to the units merged into this one, carried by it now.
+            for p in store.predecessors(user.user.unit_id).await? {
+                let handed =
+                    store.tasks(&TaskFilter { assignee_user: Some(-1), unit_of_user: Some(p.id), ..TaskFilter::default() }).await?;
+                for t in handed.into_iter().filter(|t| t.status != Some(TaskStatus::HoanThanh)) {
+                    if matches!(assignee_now(store, &t, today).await?, AssigneeNow::Reassigned { to_id, .. } if to_id == user.user.unit_id)
+                        && !tasks.iter().any(|x| x.id == t.id)
+                    {
+                        tasks.push(t);
+                    }
                 }
             }
         }
-    }
-    split_years(store, tasks, today).await
+        split_years(store, tasks, today).await
+    })
 }
 
 /// This year's and later tasks with who carries them today, earlier years summarised.
-pub async fn split_years(store: &Store, tasks: Vec<TaskRow>, today: Date) -> AppResult<YearTasks> {
-    let mut current = Vec::new();
-    let mut past: BTreeMap<i16, usize> = BTreeMap::new();
-    for t in tasks {
-        if t.year < today.year() {
-            *past.entry(t.year).or_default() += 1;
-        } else {
-            let who = assignee_now(store, &t, today).await?;
-            current.push((t, who));
+#[inline(never)]
+pub fn split_years<'fut, 'l1: 'fut>(store: &'l1 Store, tasks: Vec<TaskRow>, today: Date) -> crate::BoxFut<'fut, AppResult<YearTasks>> {
+    Box::pin(async move {
+        let mut current = Vec::new();
+        let mut past: BTreeMap<i16, usize> = BTreeMap::new();
+        for t in tasks {
+            if t.year < today.year() {
+                *past.entry(t.year).or_default() += 1;
+            } else {
+                let who = assignee_now(store, &t, today).await?;
+                current.push((t, who));
+            }
         }
-    }
-    current.sort_by_key(|(t, _)| t.due);
-    Ok(YearTasks { current, past: past.into_iter().rev().map(|(year, open)| PastYear { year, open }).collect() })
+        current.sort_by_key(|(t, _)| t.due);
+        Ok(YearTasks { current, past: past.into_iter().rev().map(|(year, open)| PastYear { year, open }).collect() })
+    })
 }

@@ -374,140 +374,150 @@ fn build() -> Result<Built> {
 
 impl Store {
     /// Whether admin units are already loaded.
-    pub async fn admin_units_loaded(&self) -> Result<bool> {
-        let row = crate::db::query("SELECT COUNT(*) AS n FROM units WHERE kind = 'province'").fetch_one(self.pool()).await?;
-        Ok(row.i64("n")? > 0)
+    #[inline(never)]
+    pub fn admin_units_loaded<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<bool>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT COUNT(*) AS n FROM units WHERE kind = 'province'").fetch_one(self.pool()).await?;
+            Ok(row.i64("n")? > 0)
+        })
     }
 
     /// Loads the shipped data into an empty database, in one transaction.
     #[tracing::instrument(name = "store.load_admin_units", skip_all)]
-    pub async fn load_admin_units(&self) -> Result<AdminLoadReport> {
-        let anon = self.engine() == crate::Engine::Sqlite;
-        let started = Instant::now();
-        if self.admin_units_loaded().await? {
-            return Ok(AdminLoadReport {
-                units: 0,
-                parent_edges: 0,
-                closure_rows: 0,
-                lineage_events: 0,
-                lineage_links: 0,
-                kept_identity: 0,
-                seconds: 0.0,
-                already_loaded: true,
-            });
-        }
-        let built = build()?;
-        let ids: Vec<UnitId> = built.h.units().map(|u| u.id).collect();
-        let closure = closure_rows(&built.h, &ids);
-        let mut tx = self.begin().await?;
-        insert_units(&mut tx, &built).await?;
-        let edges = built.h.edges();
-        for chunk in edges.chunks(500) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 4 + 1, 4))).collect();
-            let sql = format!("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES {}", values.join(", "));
-            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
-            for e in chunk {
-                q = q.bind(e.child.0).bind(e.parent.0).bind(date_text(e.validity.from)).bind(date_text(e.validity.to));
+    #[inline(never)]
+    pub fn load_admin_units<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<AdminLoadReport>> {
+        Box::pin(async move {
+            let anon = self.engine() == crate::Engine::Sqlite;
+            let started = Instant::now();
+            if self.admin_units_loaded().await? {
+                return Ok(AdminLoadReport {
+                    units: 0,
+                    parent_edges: 0,
+                    closure_rows: 0,
+                    lineage_events: 0,
+                    lineage_links: 0,
+                    kept_identity: 0,
+                    seconds: 0.0,
+                    already_loaded: true,
+                });
             }
-            q.execute(&mut *tx).await?;
-        }
-        insert_closure(&mut tx, &closure).await?;
-        let mut links = 0;
-        for (i, (kind, on, act, ev_links)) in built.events.iter().enumerate() {
-            let event_id = i64::try_from(i).unwrap_or(0) + 1;
-            crate::db::query(
-                "INSERT INTO lineage_events (id, kind, effective_on, legal_act, note) VALUES ($1, $2, $3, $4, 'dữ liệu gốc 2025')",
-            )
-            .bind(event_id)
-            .bind(*kind)
-            .bind(date_text(*on))
-            .bind(act)
-            .execute(&mut *tx)
-            .await?;
-            for chunk in ev_links.chunks(500) {
+            let built = build()?;
+            let ids: Vec<UnitId> = built.h.units().map(|u| u.id).collect();
+            let closure = closure_rows(&built.h, &ids);
+            let mut tx = self.begin().await?;
+            insert_units(&mut tx, &built).await?;
+            let edges = built.h.edges();
+            for chunk in edges.chunks(500) {
                 let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 5 + 1, 5))).collect();
-                let sql = format!(
-                    "INSERT INTO lineage_links (event_id, predecessor_id, successor_id, partial, seat) VALUES {}",
-                    values.join(", ")
-                );
+                    (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 4 + 1, 4))).collect();
+                let sql = format!("INSERT INTO unit_parents (child_id, parent_id, valid_from, valid_to) VALUES {}", values.join(", "));
                 let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
-                for (p, s, partial, seat) in chunk {
-                    q = q.bind(event_id).bind(p.0).bind(s.0).bind(i64::from(*partial)).bind(i64::from(*seat));
+                for e in chunk {
+                    q = q.bind(e.child.0).bind(e.parent.0).bind(date_text(e.validity.from)).bind(date_text(e.validity.to));
                 }
                 q.execute(&mut *tx).await?;
             }
-            links += ev_links.len();
-        }
-        if self.engine() == Engine::Postgres {
-            for t in ["units", "lineage_events"] {
-                let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))");
-                crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            insert_closure(&mut tx, &closure).await?;
+            let mut links = 0;
+            for (i, (kind, on, act, ev_links)) in built.events.iter().enumerate() {
+                let event_id = i64::try_from(i).unwrap_or(0) + 1;
+                crate::db::query(
+                    "INSERT INTO lineage_events (id, kind, effective_on, legal_act, note) VALUES ($1, $2, $3, $4, 'dữ liệu gốc 2025')",
+                )
+                .bind(event_id)
+                .bind(*kind)
+                .bind(date_text(*on))
+                .bind(act)
+                .execute(&mut *tx)
+                .await?;
+                for chunk in ev_links.chunks(500) {
+                    let values: Vec<String> =
+                        (0..chunk.len()).map(|i| format!("({})", crate::dialect::placeholders(anon, i * 5 + 1, 5))).collect();
+                    let sql = format!(
+                        "INSERT INTO lineage_links (event_id, predecessor_id, successor_id, partial, seat) VALUES {}",
+                        values.join(", ")
+                    );
+                    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
+                    for (p, s, partial, seat) in chunk {
+                        q = q.bind(event_id).bind(p.0).bind(s.0).bind(i64::from(*partial)).bind(i64::from(*seat));
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                links += ev_links.len();
             }
-        }
-        crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
-        tx.commit().await?;
-        Ok(AdminLoadReport {
-            units: ids.len(),
-            parent_edges: edges.len(),
-            closure_rows: closure.len(),
-            lineage_events: built.events.len(),
-            lineage_links: links,
-            kept_identity: built.kept,
-            seconds: started.elapsed().as_secs_f64(),
-            already_loaded: false,
+            if self.engine() == Engine::Postgres {
+                for t in ["units", "lineage_events"] {
+                    let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))");
+                    crate::db::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+            }
+            crate::stats::rebuild_rebase(&mut tx, crate::today()).await?;
+            tx.commit().await?;
+            Ok(AdminLoadReport {
+                units: ids.len(),
+                parent_edges: edges.len(),
+                closure_rows: closure.len(),
+                lineage_events: built.events.len(),
+                lineage_links: links,
+                kept_identity: built.kept,
+                seconds: started.elapsed().as_secs_f64(),
+                already_loaded: false,
+            })
         })
     }
 
     /// Reports the known gaps of the data and any broken invariant.
-    pub async fn admin_units_check(&self, today: Date) -> Result<GapReport> {
-        let pairs = |rows: Vec<crate::db::Row>| -> Result<Vec<(String, String)>> {
-            rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("name")?))).collect()
-        };
-        let mut g = GapReport {
-            legacy_without_successor: pairs(
-                crate::db::query(
-                    "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_to <= $1 \
+    #[inline(never)]
+    pub fn admin_units_check<'fut, 'l1: 'fut>(&'l1 self, today: Date) -> crate::BoxFut<'fut, Result<GapReport>> {
+        Box::pin(async move {
+            let pairs = |rows: Vec<crate::db::Row>| -> Result<Vec<(String, String)>> {
+                rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("name")?))).collect()
+            };
+            let mut g = GapReport {
+                legacy_without_successor: pairs(
+                    crate::db::query(
+                        "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_to <= $1 \
                      AND NOT EXISTS (SELECT 1 FROM lineage_links l WHERE l.predecessor_id = u.id) ORDER BY u.code",
-                )
-                .bind(date_text(REFORM_DATE))
-                .fetch_all(self.pool())
-                .await?,
-            )?,
-            current_without_predecessor: pairs(
-                crate::db::query(
-                    "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_from = $1 \
+                    )
+                    .bind(date_text(REFORM_DATE))
+                    .fetch_all(self.pool())
+                    .await?,
+                )?,
+                current_without_predecessor: pairs(
+                    crate::db::query(
+                        "SELECT u.code, u.name FROM units u WHERE u.kind = 'commune' AND u.valid_from = $1 \
                      AND NOT EXISTS (SELECT 1 FROM lineage_links l WHERE l.successor_id = u.id) ORDER BY u.code",
-                )
-                .bind(date_text(REFORM_DATE))
-                .fetch_all(self.pool())
-                .await?,
-            )?,
-            orphans_today: pairs(
-                crate::db::query(
-                    "SELECT u.code, u.name FROM units u WHERE u.kind <> 'province' AND u.valid_from <= $1 AND u.valid_to > $1 \
+                    )
+                    .bind(date_text(REFORM_DATE))
+                    .fetch_all(self.pool())
+                    .await?,
+                )?,
+                orphans_today: pairs(
+                    crate::db::query(
+                        "SELECT u.code, u.name FROM units u WHERE u.kind <> 'province' AND u.valid_from <= $1 AND u.valid_to > $1 \
                      AND NOT EXISTS (SELECT 1 FROM unit_parents p JOIN units q ON q.id = p.parent_id WHERE p.child_id = u.id \
                        AND p.valid_from <= $1 AND p.valid_to > $1 AND q.valid_from <= $1 AND q.valid_to > $1) ORDER BY u.code",
-                )
-                .bind(date_text(today))
-                .fetch_all(self.pool())
-                .await?,
-            )?,
-            ..GapReport::default()
-        };
-        g.duplicate_codes_today = crate::db::query(
-            "SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code",
-        )
-        .bind(date_text(today))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get("code"))
-        .collect::<Result<_, _>>()?;
-        let counts = |v: Vec<(hoctap_domain::unit::UnitKind, i64)>| v.into_iter().map(|(k, n)| (k.label().to_string(), n)).collect();
-        g.counts_2024 = counts(self.count_by_kind(date(2024, 12, 31)).await?);
-        g.counts_today = counts(self.count_by_kind(today).await?);
-        Ok(g)
+                    )
+                    .bind(date_text(today))
+                    .fetch_all(self.pool())
+                    .await?,
+                )?,
+                ..GapReport::default()
+            };
+            g.duplicate_codes_today = crate::db::query(
+                "SELECT code FROM units WHERE valid_from <= $1 AND valid_to > $1 GROUP BY code HAVING COUNT(*) > 1 ORDER BY code",
+            )
+            .bind(date_text(today))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("code"))
+            .collect::<Result<_, _>>()?;
+            let counts = |v: Vec<(hoctap_domain::unit::UnitKind, i64)>| v.into_iter().map(|(k, n)| (k.label().to_string(), n)).collect();
+            g.counts_2024 = counts(self.count_by_kind(date(2024, 12, 31)).await?);
+            g.counts_today = counts(self.count_by_kind(today).await?);
+            Ok(g)
+        })
     }
 }
 

@@ -109,10 +109,12 @@ pub(crate) fn assessment_from(r: &Row) -> Result<AssessmentRow> {
 }
 
 impl Store {
-    pub async fn create_campaign(&self, actor: &Actor, c: NewCampaign) -> Result<i64> {
-        let unit = self.unit(c.unit_id).await?;
-        let mut tx = self.begin().await?;
-        let res = crate::db::query(
+    #[inline(never)]
+    pub fn create_campaign<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, actor: &'l2 Actor, c: NewCampaign) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(c.unit_id).await?;
+            let mut tx = self.begin().await?;
+            let res = crate::db::query(
             "INSERT INTO campaigns (year, set_id, set_version, unit_id, province_code, title, self_assessment_closes, dossier_due, decision_due, chain_json, opened_by, opened_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
@@ -130,66 +132,75 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await;
-        let row = res.map_err(|e| {
-            StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
-        })?;
-        let id = row.i64("id")?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(c.unit_id),
-                action: "campaign.open",
-                entity: "campaign",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(
-                    serde_json::json!({"year": c.year, "set": c.set_id, "version": c.set_version, "title": c.title, "chain": c.chain}),
-                ),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+            let row = res.map_err(|e| {
+                StoreError::unique_as(e, "set_id", || format!("{} đã có đợt đánh giá năm {} theo bộ tiêu chí này", unit.name, c.year))
+            })?;
+            let id = row.i64("id")?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(c.unit_id),
+                    action: "campaign.open",
+                    entity: "campaign",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"year": c.year, "set": c.set_id, "version": c.set_version, "title": c.title, "chain": c.chain}),
+                    ),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// Campaigns a user is concerned by: opened in their subtree, or by a unit above them.
-    pub async fn campaigns(&self, scope: Option<i64>, on: Date) -> Result<Vec<CampaignRow>> {
-        let sql = format!(
-            "SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id \
+    #[inline(never)]
+    pub fn campaigns<'fut, 'l1: 'fut>(&'l1 self, scope: Option<i64>, on: Date) -> crate::BoxFut<'fut, Result<Vec<CampaignRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id \
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.valid_from <= $2 AND x.valid_to > $2 \
                AND ((x.ancestor_id = $1 AND x.descendant_id = c.unit_id) OR (x.ancestor_id = c.unit_id AND x.descendant_id = $1)))) \
              ORDER BY c.year DESC, c.id DESC"
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter().map(campaign_from).collect()
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter().map(campaign_from).collect()
+        })
     }
 
-    pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
-        let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("đợt đánh giá"))?;
-        campaign_from(&row)
+    #[inline(never)]
+    pub fn campaign<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<CampaignRow>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {CAMPAIGN_COLS} FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("đợt đánh giá"))?;
+            campaign_from(&row)
+        })
     }
 
     /// Opens a dossier for a subject in a campaign.
-    pub async fn create_assessment(
-        &self,
-        actor: &Actor,
-        campaign: &CampaignRow,
-        subject_kind: &str,
+    #[inline(never)]
+    pub fn create_assessment<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        campaign: &'l3 CampaignRow,
+        subject_kind: &'l4 str,
         subject_id: i64,
-        subject_label: &str,
+        subject_label: &'l5 str,
         unit_id: i64,
-    ) -> Result<i64> {
-        let unit = self.unit(unit_id).await?;
-        let dossier = Dossier::new(campaign.chain.clone());
-        let mut tx = self.begin().await?;
-        let now = now_text();
-        let res = crate::db::query(
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(unit_id).await?;
+            let dossier = Dossier::new(campaign.chain.clone());
+            let mut tx = self.begin().await?;
+            let now = now_text();
+            let res = crate::db::query(
             "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{\"answers\":{}}', $9, $9) RETURNING id",
         )
@@ -204,89 +215,120 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "subject", || format!("{subject_label} đã có hồ sơ trong đợt này")))?;
-        let id = row.i64("id")?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: "assessment.create",
-                entity: "assessment",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+            let row = res.map_err(|e| StoreError::unique_as(e, "subject", || format!("{subject_label} đã có hồ sơ trong đợt này")))?;
+            let id = row.i64("id")?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: "assessment.create",
+                    entity: "assessment",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"campaign": campaign.id, "subject": subject_label})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
-    pub async fn assessment(&self, id: i64) -> Result<AssessmentRow> {
-        let sql = format!("SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.id = $1");
-        let row =
-            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound("hồ sơ"))?;
-        assessment_from(&row)
+    #[inline(never)]
+    pub fn assessment<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<AssessmentRow>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.id = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("hồ sơ"))?;
+            assessment_from(&row)
+        })
     }
 
     /// Dossiers of a campaign within a scope.
-    pub async fn assessments(&self, campaign_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<AssessmentRow>> {
-        let sql = format!(
-            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.campaign_id = $1 \
+    #[inline(never)]
+    pub fn assessments<'fut, 'l1: 'fut>(
+        &'l1 self,
+        campaign_id: i64,
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<AssessmentRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.campaign_id = $1 \
              AND ($2 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $2 AND x.descendant_id = a.unit_id AND x.valid_from <= $3 AND x.valid_to > $3)) \
              ORDER BY a.subject_label, a.id"
-        );
-        let rows =
-            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(campaign_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter().map(assessment_from).collect()
+            );
+            let rows =
+                crate::db::query(sqlx::AssertSqlSafe(sql)).bind(campaign_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter().map(assessment_from).collect()
+        })
     }
 
     /// Open dossiers (not recognised, not rejected) in a scope, across campaigns, for the inbox.
-    pub async fn open_assessments(&self, scope: Option<i64>, on: Date, limit: i64) -> Result<Vec<AssessmentRow>> {
-        let sql = format!(
-            "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.state IN ({}) AND c.closed = 0 \
+    #[inline(never)]
+    pub fn open_assessments<'fut, 'l1: 'fut>(
+        &'l1 self,
+        scope: Option<i64>,
+        on: Date,
+        limit: i64,
+    ) -> crate::BoxFut<'fut, Result<Vec<AssessmentRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {ASSESSMENT_COLS} FROM assessments a JOIN campaigns c ON c.id = a.campaign_id WHERE a.state IN ({}) AND c.closed = 0 \
              AND ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.ancestor_id = $1 AND x.descendant_id = a.unit_id AND x.valid_from <= $2 AND x.valid_to > $2)) \
              ORDER BY a.updated_at LIMIT $3",
-            open_states_sql()
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
-        rows.iter().map(assessment_from).collect()
+                open_states_sql()
+            );
+            let rows =
+                crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).bind(limit).fetch_all(self.pool()).await?;
+            rows.iter().map(assessment_from).collect()
+        })
     }
 
     /// Saves answers and their evaluation (the caller has checked the state allows it).
-    pub async fn save_answers(
-        &self,
-        actor: &Actor,
-        a: &AssessmentRow,
-        answers: &serde_json::Value,
-        result: &serde_json::Value,
+    #[inline(never)]
+    pub fn save_answers<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        a: &'l3 AssessmentRow,
+        answers: &'l4 serde_json::Value,
+        result: &'l5 serde_json::Value,
         passed: bool,
-        level: &str,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
-        tx.commit().await?;
-        Ok(())
+        level: &'l6 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Writes a transition decided by the domain, if nobody moved the dossier meanwhile.
-    pub async fn transition(
-        &self,
-        actor: &Actor,
-        a: &AssessmentRow,
-        next: &Dossier,
-        action: &str,
+    #[inline(never)]
+    pub fn transition<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        a: &'l3 AssessmentRow,
+        next: &'l4 Dossier,
+        action: &'l5 str,
         detail: serde_json::Value,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        transition_tx(&mut tx, actor, a, next, action, detail).await?;
-        tx.commit().await?;
-        Ok(())
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            transition_tx(&mut tx, actor, a, next, action, detail).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    pub async fn transitions(&self, assessment_id: i64) -> Result<Vec<TransitionRow>> {
-        crate::review::transitions(self.pool(), &crate::review::ASSESSMENT, assessment_id).await
+    #[inline(never)]
+    pub fn transitions<'fut, 'l1: 'fut>(&'l1 self, assessment_id: i64) -> crate::BoxFut<'fut, Result<Vec<TransitionRow>>> {
+        Box::pin(async move { crate::review::transitions(self.pool(), &crate::review::ASSESSMENT, assessment_id).await })
     }
 }
 

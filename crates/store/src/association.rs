@@ -215,33 +215,40 @@ pub(crate) async fn check_entry(conn: &mut Conn, values: &Values) -> Result<()> 
 
 impl Store {
     /// A branch by its internal id.
-    pub async fn branch(&self, id: i64) -> Result<BranchRow> {
-        let r = self.registry_get(&ASSOCIATION_BRANCHES, id).await.map_err(|_| StoreError::NotFound("hội, chi hội"))?;
-        Ok(BranchRow::from_record(&r))
+    #[inline(never)]
+    pub fn branch<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<BranchRow>> {
+        Box::pin(async move {
+            let r = self.registry_get(&ASSOCIATION_BRANCHES, id).await.map_err(|_| StoreError::NotFound("hội, chi hội"))?;
+            Ok(BranchRow::from_record(&r))
+        })
     }
 
     /// A branch by its code.
-    pub async fn branch_by_code(&self, code: &str) -> Result<BranchRow> {
-        let row = crate::db::query("SELECT id FROM reg_association_branches WHERE code = $1")
-            .bind(code.trim().to_ascii_uppercase())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("hội, chi hội"))?;
-        self.branch(row.i64("id")?).await
+    #[inline(never)]
+    pub fn branch_by_code<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, code: &'l2 str) -> crate::BoxFut<'fut, Result<BranchRow>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT id FROM reg_association_branches WHERE code = $1")
+                .bind(code.trim().to_ascii_uppercase())
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("hội, chi hội"))?;
+            self.branch(row.i64("id")?).await
+        })
     }
 
     /// Posts an entry to a branch's ledger (see [`Store::fund_post_confirmed`]); a payment that
     /// would make the fund negative is refused.
-    pub async fn fund_post(
-        &self,
-        actor: &Actor,
-        branch: &BranchRow,
-        entry: &NewEntry,
-        reverses: Option<&str>,
+    #[inline(never)]
+    pub fn fund_post<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
+        entry: &'l4 NewEntry,
+        reverses: Option<&'l5 str>,
         posted_on: Date,
         scope: Option<i64>,
-    ) -> Result<FundEntryRow> {
-        self.fund_post_confirmed(actor, branch, entry, reverses, posted_on, scope, None).await
+    ) -> crate::BoxFut<'fut, Result<FundEntryRow>> {
+        Box::pin(async move { self.fund_post_confirmed(actor, branch, entry, reverses, posted_on, scope, None).await })
     }
 
     /// Posts an entry to a branch's ledger: the ledger's row is raised as the transaction's first
@@ -251,66 +258,79 @@ impl Store {
     /// are one transaction.
     #[tracing::instrument(name = "store.fund_post", skip_all, fields(branch = branch.id))]
     #[expect(clippy::too_many_arguments, reason = "a posting's parts, named at every call")]
-    pub async fn fund_post_confirmed(
-        &self,
-        actor: &Actor,
-        branch: &BranchRow,
-        entry: &NewEntry,
-        reverses: Option<&str>,
+    #[inline(never)]
+    pub fn fund_post_confirmed<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
+        entry: &'l4 NewEntry,
+        reverses: Option<&'l5 str>,
         posted_on: Date,
         scope: Option<i64>,
-        overdraft_reason: Option<&str>,
-    ) -> Result<FundEntryRow> {
-        if reverses.is_none() {
-            entry.check().map_err(fund_error)?;
-        }
-        let mut tx = self.begin().await?;
-        let stored = post_in(&mut tx, actor, branch, entry, reverses, posted_on, scope, overdraft_reason).await?;
-        tx.commit().await?;
-        Ok(stored)
+        overdraft_reason: Option<&'l6 str>,
+    ) -> crate::BoxFut<'fut, Result<FundEntryRow>> {
+        Box::pin(async move {
+            if reverses.is_none() {
+                entry.check().map_err(fund_error)?;
+            }
+            let mut tx = self.begin().await?;
+            let stored = post_in(&mut tx, actor, branch, entry, reverses, posted_on, scope, overdraft_reason).await?;
+            tx.commit().await?;
+            Ok(stored)
+        })
     }
 
     /// Reverses a posted entry: a new entry with the same kind and amount that counts the
     /// other way, naming the original; at most once per entry.
-    pub async fn fund_reverse(
-        &self,
-        actor: &Actor,
-        branch: &BranchRow,
-        no: &str,
-        reason: &str,
+    #[inline(never)]
+    pub fn fund_reverse<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
+        no: &'l4 str,
+        reason: &'l5 str,
         posted_on: Date,
         scope: Option<i64>,
-    ) -> Result<FundEntryRow> {
-        let mut conn = self.pool().acquire().await?;
-        let original = entry_by_no(&mut conn, &branch.code, no.trim()).await?.ok_or(StoreError::NotFound("bút toán"))?;
-        drop(conn);
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::invalid("reason", "Lý do đảo: không được để trống"));
-        }
-        let entry = NewEntry {
-            kind: original.kind,
-            amount: original.amount,
-            counterparty: original.counterparty.clone(),
-            beneficiary_cccd: original.beneficiary_cccd.clone(),
-            decision: Some(format!("Đảo {}: {}", original.entry_no, reason).chars().take(200).collect()),
-        };
-        self.fund_post(actor, branch, &entry, Some(&original.entry_no), posted_on, scope).await
+    ) -> crate::BoxFut<'fut, Result<FundEntryRow>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            let original = entry_by_no(&mut conn, &branch.code, no.trim()).await?.ok_or(StoreError::NotFound("bút toán"))?;
+            drop(conn);
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(StoreError::invalid("reason", "Lý do đảo: không được để trống"));
+            }
+            let entry = NewEntry {
+                kind: original.kind,
+                amount: original.amount,
+                counterparty: original.counterparty.clone(),
+                beneficiary_cccd: original.beneficiary_cccd.clone(),
+                decision: Some(format!("Đảo {}: {}", original.entry_no, reason).chars().take(200).collect()),
+            };
+            self.fund_post(actor, branch, &entry, Some(&original.entry_no), posted_on, scope).await
+        })
     }
 
     /// A ledger's entries, in posting order, for one year or all.
-    pub async fn fund_entries(&self, branch: &str, year: Option<i16>) -> Result<Vec<FundEntryRow>> {
-        let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM reg_fund_entries e WHERE e.branch = $1");
-        if year.is_some() {
-            sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
-        }
-        sql.push_str(" ORDER BY e.posted_on, e.id");
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
-        if let Some(y) = year {
-            let (from, to) = year_bounds(y);
-            q = q.bind(from).bind(to);
-        }
-        q.fetch_all(self.pool()).await?.iter().map(entry_from_row).collect()
+    #[inline(never)]
+    pub fn fund_entries<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        branch: &'l2 str,
+        year: Option<i16>,
+    ) -> crate::BoxFut<'fut, Result<Vec<FundEntryRow>>> {
+        Box::pin(async move {
+            let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM reg_fund_entries e WHERE e.branch = $1");
+            if year.is_some() {
+                sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
+            }
+            sql.push_str(" ORDER BY e.posted_on, e.id");
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+            if let Some(y) = year {
+                let (from, to) = year_bounds(y);
+                q = q.bind(from).bind(to);
+            }
+            q.fetch_all(self.pool()).await?.iter().map(entry_from_row).collect()
+        })
     }
 
     /// Totals by kind and reversal, posted in [from, to).
@@ -320,208 +340,245 @@ impl Store {
     }
 
     /// The balance of one year (sổ quỹ): opening, receipts and payments by kind, closing.
-    pub async fn fund_balance(&self, branch: &str, year: i16) -> Result<YearBalance> {
-        let (from, to) = year_bounds(year);
-        let before = self.fund_totals(branch, None, &from).await?;
-        let within = self.fund_totals(branch, Some(&from), &to).await?;
-        Ok(year_balance(year, &before, &within))
+    #[inline(never)]
+    pub fn fund_balance<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, branch: &'l2 str, year: i16) -> crate::BoxFut<'fut, Result<YearBalance>> {
+        Box::pin(async move {
+            let (from, to) = year_bounds(year);
+            let before = self.fund_totals(branch, None, &from).await?;
+            let within = self.fund_totals(branch, Some(&from), &to).await?;
+            Ok(year_balance(year, &before, &within))
+        })
     }
 
     /// The years that have entries, first to last.
-    pub async fn fund_years(&self, branch: &str) -> Result<Vec<i16>> {
-        let row = crate::db::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1")
-            .bind(branch)
-            .fetch_one(self.pool())
-            .await?;
-        let first: Option<String> = row.try_get("first")?;
-        let last: Option<String> = row.try_get("last")?;
-        match (first, last) {
-            (Some(f), Some(l)) => Ok((parse_date_col(&f)?.year()..=parse_date_col(&l)?.year()).collect()),
-            _ => Ok(Vec::new()),
-        }
+    #[inline(never)]
+    pub fn fund_years<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, branch: &'l2 str) -> crate::BoxFut<'fut, Result<Vec<i16>>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT MIN(posted_on) AS first, MAX(posted_on) AS last FROM reg_fund_entries WHERE branch = $1")
+                .bind(branch)
+                .fetch_one(self.pool())
+                .await?;
+            let first: Option<String> = row.try_get("first")?;
+            let last: Option<String> = row.try_get("last")?;
+            match (first, last) {
+                (Some(f), Some(l)) => Ok((parse_date_col(&f)?.year()..=parse_date_col(&l)?.year()).collect()),
+                _ => Ok(Vec::new()),
+            }
+        })
     }
 
     /// The donors' honour roll (sổ vàng): donations net of reversals, largest first.
-    pub async fn fund_donors(&self, branch: &str, year: Option<i16>) -> Result<Vec<Donor>> {
-        let mut sql =
+    #[inline(never)]
+    pub fn fund_donors<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        branch: &'l2 str,
+        year: Option<i16>,
+    ) -> crate::BoxFut<'fut, Result<Vec<Donor>>> {
+        Box::pin(async move {
+            let mut sql =
             "SELECT e.counterparty AS name, CAST(SUM(CASE WHEN e.reverses IS NULL THEN e.amount ELSE -e.amount END) AS BIGINT) AS total, \
                        SUM(CASE WHEN e.reverses IS NULL THEN 1 ELSE -1 END) AS gifts \
                        FROM reg_fund_entries e WHERE e.branch = $1 AND e.kind = 'thu_ung_ho' AND e.counterparty IS NOT NULL"
                 .to_string();
-        if year.is_some() {
-            sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
-        }
-        sql.push_str(" GROUP BY e.counterparty ORDER BY total DESC, e.counterparty");
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
-        if let Some(y) = year {
-            let (from, to) = year_bounds(y);
-            q = q.bind(from).bind(to);
-        }
-        let mut out = Vec::new();
-        for r in q.fetch_all(self.pool()).await? {
-            let total = Dong::new(r.i64("total")?);
-            if total > Dong::ZERO {
-                out.push(Donor { name: r.try_get("name")?, total, gifts: r.i64("gifts")? });
+            if year.is_some() {
+                sql.push_str(" AND e.posted_on >= $2 AND e.posted_on < $3");
             }
-        }
-        Ok(out)
+            sql.push_str(" GROUP BY e.counterparty ORDER BY total DESC, e.counterparty");
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(branch);
+            if let Some(y) = year {
+                let (from, to) = year_bounds(y);
+                q = q.bind(from).bind(to);
+            }
+            let mut out = Vec::new();
+            for r in q.fetch_all(self.pool()).await? {
+                let total = Dong::new(r.i64("total")?);
+                if total > Dong::ZERO {
+                    out.push(Donor { name: r.try_get("name")?, total, gifts: r.i64("gifts")? });
+                }
+            }
+            Ok(out)
+        })
     }
 
     /// Payments to learners (scholarships, rewards, support) of a year that stand: neither
     /// reversed nor reversals.
-    pub async fn fund_learner_payments(&self, branch: &str, year: i16) -> Result<Vec<FundEntryRow>> {
-        Ok(self
-            .fund_entries(branch, Some(year))
-            .await?
-            .into_iter()
-            .filter(|e| e.kind.is_to_learners() && e.reverses.is_none() && e.reversed_by.is_none())
-            .collect())
+    #[inline(never)]
+    pub fn fund_learner_payments<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        branch: &'l2 str,
+        year: i16,
+    ) -> crate::BoxFut<'fut, Result<Vec<FundEntryRow>>> {
+        Box::pin(async move {
+            Ok(self
+                .fund_entries(branch, Some(year))
+                .await?
+                .into_iter()
+                .filter(|e| e.kind.is_to_learners() && e.reverses.is_none() && e.reversed_by.is_none())
+                .collect())
+        })
     }
 
     /// The members of a branch during `year` (joined before its end, not left before its start)
     /// with their dues for it, by name.
-    pub async fn dues(&self, branch: &str, year: i16) -> Result<Vec<DuesLine>> {
-        let (from, to) = year_bounds(year);
-        let rows = crate::db::query(
-            "SELECT m.id, m.full_name, m.dues_per_year, d.amount, d.entry_no, d.paid_on FROM reg_association_members m \
+    #[inline(never)]
+    pub fn dues<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, branch: &'l2 str, year: i16) -> crate::BoxFut<'fut, Result<Vec<DuesLine>>> {
+        Box::pin(async move {
+            let (from, to) = year_bounds(year);
+            let rows = crate::db::query(
+                "SELECT m.id, m.full_name, m.dues_per_year, d.amount, d.entry_no, d.paid_on FROM reg_association_members m \
              LEFT JOIN member_dues d ON d.member_id = m.id AND d.year = $2 \
              WHERE m.branch = $1 AND COALESCE(m.joined_on, m.valid_from) < $4 AND m.valid_to > $3 ORDER BY m.full_name, m.id",
-        )
-        .bind(branch)
-        .bind(i64::from(year))
-        .bind(&from)
-        .bind(&to)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let paid = match (r.opt_i64("amount")?, r.opt_text("entry_no")?) {
-                    (Some(a), Some(no)) => Some((Dong::new(a), no, parse_date_col(&r.opt_text("paid_on")?.unwrap_or_default())?)),
-                    _ => None,
-                };
-                Ok(DuesLine {
-                    member_id: r.i64("id")?,
-                    full_name: r.try_get("full_name")?,
-                    due: r.opt_i64("dues_per_year")?.map(Dong::new),
-                    paid,
+            )
+            .bind(branch)
+            .bind(i64::from(year))
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let paid = match (r.opt_i64("amount")?, r.opt_text("entry_no")?) {
+                        (Some(a), Some(no)) => Some((Dong::new(a), no, parse_date_col(&r.opt_text("paid_on")?.unwrap_or_default())?)),
+                        _ => None,
+                    };
+                    Ok(DuesLine {
+                        member_id: r.i64("id")?,
+                        full_name: r.try_get("full_name")?,
+                        due: r.opt_i64("dues_per_year")?.map(Dong::new),
+                        paid,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// Records a member's dues for a year: a receipt (thu hội phí) of the branch's ledger and the
     /// dues row, in one transaction; a year's dues are paid once. The amount is the member's
     /// hội phí mỗi năm unless another is given.
     #[expect(clippy::too_many_arguments, reason = "a payment's parts, named at every call")]
-    pub async fn dues_pay(
-        &self,
-        actor: &Actor,
-        branch: &BranchRow,
+    #[inline(never)]
+    pub fn dues_pay<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
         member_id: i64,
         year: i16,
         amount: Option<Dong>,
         posted_on: Date,
         scope: Option<i64>,
-    ) -> Result<FundEntryRow> {
-        let line = self.dues(&branch.code, year).await?.into_iter().find(|l| l.member_id == member_id);
-        let Some(line) = line else {
-            return Err(StoreError::invalid("member_id", format!("Hội viên: không phải hội viên của {} trong năm {year}", branch.name)));
-        };
-        if let Some((_, no, _)) = &line.paid {
-            return Err(StoreError::conflict("year", format!("Hội phí: {} đã nộp hội phí năm {year} (phiếu thu {no})", line.full_name)));
-        }
-        let Some(amount) = amount.or(line.due).filter(|a| *a > Dong::ZERO) else {
-            return Err(StoreError::invalid("amount", "Số tiền: hội viên chưa có mức hội phí mỗi năm; hãy ghi số tiền"));
-        };
-        let entry = NewEntry {
-            kind: EntryKind::parse("thu_hoi_phi").map_err(fund_error)?,
-            amount,
-            counterparty: Some(line.full_name.clone()),
-            beneficiary_cccd: None,
-            decision: Some(format!("Hội phí năm {year}")),
-        };
-        let mut tx = self.begin().await?;
-        let stored = post_in(&mut tx, actor, branch, &entry, None, posted_on, scope, None).await?;
-        crate::db::query(
-            "INSERT INTO member_dues (member_id, year, branch, amount, entry_no, paid_on, province_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT province_code FROM units WHERE id = $7), ''), $8)",
-        )
-        .bind(member_id)
-        .bind(i64::from(year))
-        .bind(&branch.code)
-        .bind(amount.get())
-        .bind(&stored.entry_no)
-        .bind(date_text(posted_on))
-        .bind(branch.unit_id)
-        .bind(now_text())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            let e = StoreError::from(e);
-            if e.is_unique_violation() {
-                StoreError::conflict("year", format!("Hội phí: hội viên đã nộp hội phí năm {year}"))
-            } else {
-                e
+    ) -> crate::BoxFut<'fut, Result<FundEntryRow>> {
+        Box::pin(async move {
+            let line = self.dues(&branch.code, year).await?.into_iter().find(|l| l.member_id == member_id);
+            let Some(line) = line else {
+                return Err(StoreError::invalid(
+                    "member_id",
+                    format!("Hội viên: không phải hội viên của {} trong năm {year}", branch.name),
+                ));
+            };
+            if let Some((_, no, _)) = &line.paid {
+                return Err(StoreError::conflict(
+                    "year",
+                    format!("Hội phí: {} đã nộp hội phí năm {year} (phiếu thu {no})", line.full_name),
+                ));
             }
-        })?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(branch.unit_id),
-                action: "association.dues.pay",
-                entity: ASSOCIATION_MEMBERS.slug,
-                entity_id: member_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"year": year, "amount": amount.get(), "entry_no": stored.entry_no})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(stored)
+            let Some(amount) = amount.or(line.due).filter(|a| *a > Dong::ZERO) else {
+                return Err(StoreError::invalid("amount", "Số tiền: hội viên chưa có mức hội phí mỗi năm; hãy ghi số tiền"));
+            };
+            let entry = NewEntry {
+                kind: EntryKind::parse("thu_hoi_phi").map_err(fund_error)?,
+                amount,
+                counterparty: Some(line.full_name.clone()),
+                beneficiary_cccd: None,
+                decision: Some(format!("Hội phí năm {year}")),
+            };
+            let mut tx = self.begin().await?;
+            let stored = post_in(&mut tx, actor, branch, &entry, None, posted_on, scope, None).await?;
+            crate::db::query(
+                "INSERT INTO member_dues (member_id, year, branch, amount, entry_no, paid_on, province_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT province_code FROM units WHERE id = $7), ''), $8)",
+            )
+            .bind(member_id)
+            .bind(i64::from(year))
+            .bind(&branch.code)
+            .bind(amount.get())
+            .bind(&stored.entry_no)
+            .bind(date_text(posted_on))
+            .bind(branch.unit_id)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                let e = StoreError::from(e);
+                if e.is_unique_violation() {
+                    StoreError::conflict("year", format!("Hội phí: hội viên đã nộp hội phí năm {year}"))
+                } else {
+                    e
+                }
+            })?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(branch.unit_id),
+                    action: "association.dues.pay",
+                    entity: ASSOCIATION_MEMBERS.slug,
+                    entity_id: member_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"year": year, "amount": amount.get(), "entry_no": stored.entry_no})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(stored)
+        })
     }
 
     /// Officers of a branch in office on `on`, head first.
-    pub async fn officers(&self, branch_id: i64, on: Date) -> Result<Vec<OfficerRow>> {
-        let rows = crate::db::query("SELECT id, branch_id, full_name, role, phone, term_from, term_to FROM association_officers WHERE branch_id = $1 AND term_from <= $2 AND term_to > $2 ORDER BY id")
+    #[inline(never)]
+    pub fn officers<'fut, 'l1: 'fut>(&'l1 self, branch_id: i64, on: Date) -> crate::BoxFut<'fut, Result<Vec<OfficerRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT id, branch_id, full_name, role, phone, term_from, term_to FROM association_officers WHERE branch_id = $1 AND term_from <= $2 AND term_to > $2 ORDER BY id")
             .bind(branch_id)
             .bind(date_text(on))
             .fetch_all(self.pool())
             .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                Ok(OfficerRow {
-                    id: r.i64("id")?,
-                    branch_id: r.i64("branch_id")?,
-                    full_name: r.try_get("full_name")?,
-                    role: OfficerRole::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    phone: r.try_get("phone")?,
-                    term: Validity { from: parse_date_col(&r.text("term_from")?)?, to: parse_date_col(&r.text("term_to")?)? },
+            let mut out = rows
+                .iter()
+                .map(|r| {
+                    let role: String = r.try_get("role")?;
+                    Ok(OfficerRow {
+                        id: r.i64("id")?,
+                        branch_id: r.i64("branch_id")?,
+                        full_name: r.try_get("full_name")?,
+                        role: OfficerRole::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        phone: r.try_get("phone")?,
+                        term: Validity { from: parse_date_col(&r.text("term_from")?)?, to: parse_date_col(&r.text("term_to")?)? },
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by_key(|o| o.role.rank());
-        Ok(out)
+                .collect::<Result<Vec<_>>>()?;
+            out.sort_by_key(|o| o.role.rank());
+            Ok(out)
+        })
     }
 
     /// Gives an office to a person from `from` (the office must be free when it is held by one).
-    pub async fn officer_add(
-        &self,
-        actor: &Actor,
-        branch: &BranchRow,
-        full_name: &str,
+    #[inline(never)]
+    pub fn officer_add<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
+        full_name: &'l4 str,
         role: OfficerRole,
-        phone: Option<&str>,
+        phone: Option<&'l5 str>,
         from: Date,
-    ) -> Result<i64> {
-        let name = hoctap_domain::registry::person::FullName::parse(full_name)
-            .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
-        let current: Vec<OfficerRole> = self.officers(branch.id, from).await?.into_iter().map(|o| o.role).collect();
-        check_officer(&current, role).map_err(fund_error)?;
-        let mut tx = self.begin().await?;
-        let row = crate::db::query(
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let name = hoctap_domain::registry::person::FullName::parse(full_name)
+                .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
+            let current: Vec<OfficerRole> = self.officers(branch.id, from).await?.into_iter().map(|o| o.role).collect();
+            check_officer(&current, role).map_err(fund_error)?;
+            let mut tx = self.begin().await?;
+            let row = crate::db::query(
             "INSERT INTO association_officers (branch_id, unit_id, province_code, full_name, role, phone, term_from, term_to, created_at) \
              VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -535,8 +592,8 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = row.i64("id")?;
-        record(
+            let id = row.i64("id")?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -551,50 +608,69 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// Ends an officer's term on `on` (the office is free from that day).
-    pub async fn officer_end(&self, actor: &Actor, branch: &BranchRow, officer_id: i64, on: Date) -> Result<()> {
-        let mut tx = self.begin().await?;
-        end_term(
-            &mut tx,
-            "association_officers",
-            "branch_id",
-            branch.id,
-            officer_id,
-            on,
-            "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực",
-        )
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(branch.unit_id),
-                action: "association.officer.end",
-                entity: "association_officer",
-                entity_id: officer_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"term_to": date_text(on)})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    #[inline(never)]
+    pub fn officer_end<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        branch: &'l3 BranchRow,
+        officer_id: i64,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            end_term(
+                &mut tx,
+                "association_officers",
+                "branch_id",
+                branch.id,
+                officer_id,
+                on,
+                "Ngày kết thúc: phải sau ngày bắt đầu nhiệm kỳ, và nhiệm kỳ phải còn hiệu lực",
+            )
+            .await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(branch.unit_id),
+                    action: "association.officer.end",
+                    entity: "association_officer",
+                    entity_id: officer_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"term_to": date_text(on)})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The public code of a member's card, issued (with `new_code`) on first use.
-    pub async fn member_card(&self, actor: &Actor, member: &RegistryRecord, new_code: &str) -> Result<String> {
-        if let Some(r) =
-            crate::db::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_optional(self.pool()).await?
-        {
-            return Ok(r.try_get("code")?);
-        }
-        let mut tx = self.begin().await?;
-        // Two first prints at once: one card is issued (and audited), the other reads it.
-        let inserted = crate::db::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
+    #[inline(never)]
+    pub fn member_card<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        member: &'l3 RegistryRecord,
+        new_code: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<String>> {
+        Box::pin(async move {
+            if let Some(r) = crate::db::query("SELECT code FROM association_cards WHERE member_id = $1")
+                .bind(member.id)
+                .fetch_optional(self.pool())
+                .await?
+            {
+                return Ok(r.try_get("code")?);
+            }
+            let mut tx = self.begin().await?;
+            // Two first prints at once: one card is issued (and audited), the other reads it.
+            let inserted = crate::db::query("INSERT INTO association_cards (member_id, code, province_code, issued_on) VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $3), ''), $4) ON CONFLICT (member_id) DO NOTHING")
             .bind(member.id)
             .bind(new_code)
             .bind(member.unit_id)
@@ -602,54 +678,64 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            let r =
-                crate::db::query("SELECT code FROM association_cards WHERE member_id = $1").bind(member.id).fetch_one(self.pool()).await?;
-            return Ok(r.try_get("code")?);
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(member.unit_id),
-                action: "association.card.issue",
-                entity: ASSOCIATION_MEMBERS.slug,
-                entity_id: member.id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"code": new_code})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(new_code.to_string())
+            if inserted == 0 {
+                tx.rollback().await?;
+                let r = crate::db::query("SELECT code FROM association_cards WHERE member_id = $1")
+                    .bind(member.id)
+                    .fetch_one(self.pool())
+                    .await?;
+                return Ok(r.try_get("code")?);
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(member.unit_id),
+                    action: "association.card.issue",
+                    entity: ASSOCIATION_MEMBERS.slug,
+                    entity_id: member.id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"code": new_code})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(new_code.to_string())
+        })
     }
 
     /// What the public check of a card shows, by its code.
-    pub async fn card_check(&self, code: &str) -> Result<Option<CardCheck>> {
-        let Some(r) = crate::db::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await?
-        else {
-            return Ok(None);
-        };
-        let member = self.registry_get(&ASSOCIATION_MEMBERS, r.i64("member_id")?).await?;
-        let branch_code = match member.values.get("branch") {
-            Some(Value::Text(s)) => s.clone(),
-            _ => String::new(),
-        };
-        let branch_name = self.branch_by_code(&branch_code).await.map(|b| b.name).unwrap_or(branch_code);
-        Ok(Some(CardCheck {
-            full_name: member.values.get("full_name").map(|v| v.display(hoctap_domain::registry::def::FieldType::Name)).unwrap_or_default(),
-            branch_name,
-            joined_on: match member.values.get("joined_on") {
-                Some(Value::Date(d)) => Some(*d),
-                _ => None,
-            },
-            issued_on: parse_date_col(&r.text("issued_on")?)?,
-            active: member.validity.contains(crate::today()),
-        }))
+    #[inline(never)]
+    pub fn card_check<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, code: &'l2 str) -> crate::BoxFut<'fut, Result<Option<CardCheck>>> {
+        Box::pin(async move {
+            let Some(r) = crate::db::query("SELECT member_id, issued_on FROM association_cards WHERE code = $1")
+                .bind(code)
+                .fetch_optional(self.pool())
+                .await?
+            else {
+                return Ok(None);
+            };
+            let member = self.registry_get(&ASSOCIATION_MEMBERS, r.i64("member_id")?).await?;
+            let branch_code = match member.values.get("branch") {
+                Some(Value::Text(s)) => s.clone(),
+                _ => String::new(),
+            };
+            let branch_name = self.branch_by_code(&branch_code).await.map(|b| b.name).unwrap_or(branch_code);
+            Ok(Some(CardCheck {
+                full_name: member
+                    .values
+                    .get("full_name")
+                    .map(|v| v.display(hoctap_domain::registry::def::FieldType::Name))
+                    .unwrap_or_default(),
+                branch_name,
+                joined_on: match member.values.get("joined_on") {
+                    Some(Value::Date(d)) => Some(*d),
+                    _ => None,
+                },
+                issued_on: parse_date_col(&r.text("issued_on")?)?,
+                active: member.validity.contains(crate::today()),
+            }))
+        })
     }
 }
 

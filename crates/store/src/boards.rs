@@ -217,13 +217,19 @@ const TASK_SELECT: &str = "SELECT t.*, p.number, p.title, au.name AS assignee_un
 
 impl Store {
     /// Sets up a board of a unit.
-    pub async fn board_create(&self, actor: &Actor, b: &NewBoard<'_>) -> Result<i64> {
-        let name = hoctap_domain::text::clean(b.name);
-        if name.is_empty() {
-            return Err(StoreError::invalid("name", "Tên ban: không được để trống"));
-        }
-        let mut tx = self.begin().await?;
-        let row = crate::db::query(
+    #[inline(never)]
+    pub fn board_create<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        b: &'l4 NewBoard<'l1>,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let name = hoctap_domain::text::clean(b.name);
+            if name.is_empty() {
+                return Err(StoreError::invalid("name", "Tên ban: không được để trống"));
+            }
+            let mut tx = self.begin().await?;
+            let row = crate::db::query(
             "INSERT INTO boards (unit_id, province_code, kind, name, decision, decision_on, standing_agency, term_from, term_to, created_by, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $1), ''), $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
@@ -239,8 +245,8 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = row.i64("id")?;
-        record(
+            let id = row.i64("id")?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -253,85 +259,102 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// The boards of a unit, current first, then by term.
-    pub async fn boards_of(&self, unit_id: i64) -> Result<Vec<BoardRow>> {
-        crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.unit_id = $1 ORDER BY b.term_to DESC, b.term_from DESC, b.id DESC")
+    #[inline(never)]
+    pub fn boards_of<'fut, 'l1: 'fut>(&'l1 self, unit_id: i64) -> crate::BoxFut<'fut, Result<Vec<BoardRow>>> {
+        Box::pin(async move {
+            crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.unit_id = $1 ORDER BY b.term_to DESC, b.term_from DESC, b.id DESC")
             .bind(unit_id)
             .fetch_all(self.pool())
             .await?
             .iter()
             .map(board_from)
             .collect()
+        })
     }
 
-    pub async fn board(&self, id: i64) -> Result<BoardRow> {
-        let r = crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("ban chỉ đạo"))?;
-        board_from(&r)
+    #[inline(never)]
+    pub fn board<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<BoardRow>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT b.*, u.name AS unit_name FROM boards b JOIN units u ON u.id = b.unit_id WHERE b.id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("ban chỉ đạo"))?;
+            board_from(&r)
+        })
     }
 
     /// Members in office on `on`, Trưởng ban first.
-    pub async fn board_members(&self, board_id: i64, on: Date) -> Result<Vec<MemberRow>> {
-        let rows = crate::db::query(
+    #[inline(never)]
+    pub fn board_members<'fut, 'l1: 'fut>(&'l1 self, board_id: i64, on: Date) -> crate::BoxFut<'fut, Result<Vec<MemberRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
             "SELECT m.*, us.username FROM board_members m LEFT JOIN users us ON us.id = m.user_id WHERE m.board_id = $1 AND m.term_from <= $2 AND m.term_to > $2 ORDER BY m.id",
         )
         .bind(board_id)
         .bind(date_text(on))
         .fetch_all(self.pool())
         .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                Ok(MemberRow {
-                    id: r.i64("id")?,
-                    board_id: r.i64("board_id")?,
-                    full_name: r.try_get("full_name")?,
-                    position: r.try_get("position")?,
-                    role: MemberRole::parse(&r.text("role")?).map_err(corrupt)?,
-                    user_id: r.opt_i64("user_id")?,
-                    username: r.try_get("username")?,
-                    term: validity(r, "term_from", "term_to")?,
+            let mut out = rows
+                .iter()
+                .map(|r| {
+                    Ok(MemberRow {
+                        id: r.i64("id")?,
+                        board_id: r.i64("board_id")?,
+                        full_name: r.try_get("full_name")?,
+                        position: r.try_get("position")?,
+                        role: MemberRole::parse(&r.text("role")?).map_err(corrupt)?,
+                        user_id: r.opt_i64("user_id")?,
+                        username: r.try_get("username")?,
+                        term: validity(r, "term_from", "term_to")?,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by_key(|m| m.role);
-        Ok(out)
+                .collect::<Result<Vec<_>>>()?;
+            out.sort_by_key(|m| m.role);
+            Ok(out)
+        })
     }
 
     /// Gives a seat on a board from `from` (one Trưởng ban at a time).
-    pub async fn board_member_add(&self, actor: &Actor, board: &BoardRow, m: &NewMember<'_>) -> Result<i64> {
-        let name = hoctap_domain::registry::person::FullName::parse(m.full_name)
-            .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
-        if !board.term.contains(m.from) {
-            return Err(StoreError::invalid("from", "Ngày bắt đầu: phải trong nhiệm kỳ của ban"));
-        }
-        let current: Vec<MemberRole> = self.board_members(board.id, m.from).await?.into_iter().map(|x| x.role).collect();
-        check_member(&current, m.role).map_err(board_error)?;
-        let mut tx = self.begin().await?;
-        let row = crate::db::query(
-            "INSERT INTO board_members (board_id, province_code, full_name, position, role, user_id, term_from, term_to, created_at) \
+    #[inline(never)]
+    pub fn board_member_add<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        board: &'l4 BoardRow,
+        m: &'l5 NewMember<'l1>,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let name = hoctap_domain::registry::person::FullName::parse(m.full_name)
+                .map_err(|e| StoreError::invalid("full_name", format!("Họ và tên: {e}")))?;
+            if !board.term.contains(m.from) {
+                return Err(StoreError::invalid("from", "Ngày bắt đầu: phải trong nhiệm kỳ của ban"));
+            }
+            let current: Vec<MemberRole> = self.board_members(board.id, m.from).await?.into_iter().map(|x| x.role).collect();
+            check_member(&current, m.role).map_err(board_error)?;
+            let mut tx = self.begin().await?;
+            let row = crate::db::query(
+                "INSERT INTO board_members (board_id, province_code, full_name, position, role, user_id, term_from, term_to, created_at) \
              VALUES ($1, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(board.id)
-        .bind(board.unit_id)
-        .bind(name.as_ref())
-        .bind(hoctap_domain::text::clean(m.position))
-        .bind(m.role.code())
-        .bind(m.user_id)
-        .bind(date_text(m.from))
-        .bind(date_text(board.term.to.min(OPEN_END)))
-        .bind(now_text())
-        .fetch_one(&mut *tx)
-        .await?;
-        let id = row.i64("id")?;
-        record(
+            )
+            .bind(board.id)
+            .bind(board.unit_id)
+            .bind(name.as_ref())
+            .bind(hoctap_domain::text::clean(m.position))
+            .bind(m.role.code())
+            .bind(m.user_id)
+            .bind(date_text(m.from))
+            .bind(date_text(board.term.to.min(OPEN_END)))
+            .bind(now_text())
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = row.i64("id")?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -344,51 +367,67 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// Ends a member's term on `on` (the seat is free from that day).
-    pub async fn board_member_end(&self, actor: &Actor, board: &BoardRow, member_id: i64, on: Date) -> Result<()> {
-        let mut tx = self.begin().await?;
-        crate::association::end_term(
-            &mut tx,
-            "board_members",
-            "board_id",
-            board.id,
-            member_id,
-            on,
-            "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên",
-        )
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(board.unit_id),
-                action: "board.member.end",
-                entity: "board_member",
-                entity_id: member_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"board": board.id, "term_to": date_text(on)})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    #[inline(never)]
+    pub fn board_member_end<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        board: &'l3 BoardRow,
+        member_id: i64,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            crate::association::end_term(
+                &mut tx,
+                "board_members",
+                "board_id",
+                board.id,
+                member_id,
+                on,
+                "Ngày kết thúc: phải sau ngày bắt đầu và trong nhiệm kỳ còn hiệu lực của thành viên",
+            )
+            .await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(board.unit_id),
+                    action: "board.member.end",
+                    entity: "board_member",
+                    entity_id: member_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"board": board.id, "term_to": date_text(on)})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Writes a plan's tasks as rows, one per year for yearly tasks, skipping those already
     /// written. Returns how many were new.
-    pub async fn tasks_materialise(&self, actor: &Actor, plan: &PlanRow) -> Result<usize> {
-        if plan.unit_id == 0 {
-            return Err(StoreError::invalid("plan", "Kế hoạch cấp quốc gia: nhiệm vụ được giao ở kế hoạch của từng địa phương"));
-        }
-        let mut tx = self.begin().await?;
-        let mut new = 0usize;
-        let now = now_text();
-        for (no, task, occ) in plan_occurrences(&plan.plan.tasks, plan.plan.period) {
-            let done = crate::db::query(
+    #[inline(never)]
+    pub fn tasks_materialise<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        plan: &'l3 PlanRow,
+    ) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            if plan.unit_id == 0 {
+                return Err(StoreError::invalid("plan", "Kế hoạch cấp quốc gia: nhiệm vụ được giao ở kế hoạch của từng địa phương"));
+            }
+            let mut tx = self.begin().await?;
+            let mut new = 0usize;
+            let now = now_text();
+            for (no, task, occ) in plan_occurrences(&plan.plan.tasks, plan.plan.period) {
+                let done = crate::db::query(
                 "INSERT INTO plan_tasks (plan_id, unit_id, province_code, task_no, year, name, lead, supporting_json, deadline_text, due_on, created_at) \
                  VALUES ($1, $2, COALESCE((SELECT province_code FROM units WHERE id = $2), ''), $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (plan_id, task_no, year) DO NOTHING",
@@ -405,80 +444,95 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await?;
-            new += usize::try_from(done.rows_affected()).unwrap_or(0);
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(plan.unit_id),
-                action: "task.materialise",
-                entity: "plan",
-                entity_id: plan.key.clone(),
-                before: None,
-                after: Some(serde_json::json!({"new_tasks": new})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(new)
+                new += usize::try_from(done.rows_affected()).unwrap_or(0);
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(plan.unit_id),
+                    action: "task.materialise",
+                    entity: "plan",
+                    entity_id: plan.key.clone(),
+                    before: None,
+                    after: Some(serde_json::json!({"new_tasks": new})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(new)
+        })
     }
 
-    pub async fn task(&self, id: i64) -> Result<TaskRow> {
-        let sql = format!("{TASK_SELECT} WHERE t.id = $1");
-        let r = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("nhiệm vụ"))?;
-        task_from(&r)
+    #[inline(never)]
+    pub fn task<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<TaskRow>> {
+        Box::pin(async move {
+            let sql = format!("{TASK_SELECT} WHERE t.id = $1");
+            let r = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("nhiệm vụ"))?;
+            task_from(&r)
+        })
     }
 
     /// Tasks by deadline, then plan order.
-    pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<TaskRow>> {
-        let sql = format!(
-            "{TASK_SELECT} WHERE ($1 IS NULL OR t.unit_id = $1 OR t.assignee_unit_id = $1) AND ($2 IS NULL OR t.plan_id = $2) \
+    #[inline(never)]
+    pub fn tasks<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, f: &'l2 TaskFilter) -> crate::BoxFut<'fut, Result<Vec<TaskRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "{TASK_SELECT} WHERE ($1 IS NULL OR t.unit_id = $1 OR t.assignee_unit_id = $1) AND ($2 IS NULL OR t.plan_id = $2) \
              AND ($3 IS NULL OR t.assignee_user_id = $3 OR (t.assignee_user_id IS NULL AND t.assignee_unit_id = $4)) \
              ORDER BY t.due_on, t.plan_id, t.task_no"
-        );
-        crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(f.unit_id)
-            .bind(f.plan_id)
-            .bind(f.assignee_user)
-            .bind(f.unit_of_user)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(task_from)
-            .collect()
+            );
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(f.unit_id)
+                .bind(f.plan_id)
+                .bind(f.assignee_user)
+                .bind(f.unit_of_user)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(task_from)
+                .collect()
+        })
     }
 
     /// Hands a task to an agency (and a unit or user who reports), or changes who has it.
-    pub async fn task_assign(&self, actor: &Actor, task: &TaskRow, a: &Assignment) -> Result<()> {
-        self.task_assign_notifying(actor, task, a, &[]).await
+    #[inline(never)]
+    pub fn task_assign<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        task: &'l3 TaskRow,
+        a: &'l4 Assignment,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move { self.task_assign_notifying(actor, task, a, &[]).await })
     }
 
     /// As [`Store::task_assign`], with the assignees' notifications written in the same transaction.
-    pub async fn task_assign_notifying(
-        &self,
-        actor: &Actor,
-        task: &TaskRow,
-        a: &Assignment,
-        notes: &[crate::NewNotification],
-    ) -> Result<()> {
-        let agency = hoctap_domain::text::clean(&a.agency);
-        if agency.is_empty() {
-            return Err(StoreError::invalid("agency", "Cơ quan thực hiện: không được để trống"));
-        }
-        let mut tx = self.begin().await?;
-        crate::db::query("UPDATE plan_tasks SET assignee_agency = $1, assignee_unit_id = $2, assignee_user_id = $3 WHERE id = $4")
-            .bind(&agency)
-            .bind(a.unit_id)
-            .bind(a.user_id)
-            .bind(task.id)
-            .execute(&mut *tx)
-            .await?;
-        record(
+    #[inline(never)]
+    pub fn task_assign_notifying<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        task: &'l3 TaskRow,
+        a: &'l4 Assignment,
+        notes: &'l5 [crate::NewNotification],
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let agency = hoctap_domain::text::clean(&a.agency);
+            if agency.is_empty() {
+                return Err(StoreError::invalid("agency", "Cơ quan thực hiện: không được để trống"));
+            }
+            let mut tx = self.begin().await?;
+            crate::db::query("UPDATE plan_tasks SET assignee_agency = $1, assignee_unit_id = $2, assignee_user_id = $3 WHERE id = $4")
+                .bind(&agency)
+                .bind(a.unit_id)
+                .bind(a.user_id)
+                .bind(task.id)
+                .execute(&mut *tx)
+                .await?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -493,18 +547,26 @@ impl Store {
             },
         )
         .await?;
-        crate::notify::insert_in(&mut tx, notes).await?;
-        tx.commit().await?;
-        Ok(())
+            crate::notify::insert_in(&mut tx, notes).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Appends a status report (never edited afterwards) and makes it the task's latest.
-    pub async fn task_report_add(&self, actor: &Actor, task: &TaskRow, r: &NewTaskReport<'_>) -> Result<i64> {
-        let mut tx = self.begin().await?;
-        let sha = match r.evidence {
-            Some((bytes, mime, _)) if !bytes.is_empty() => {
-                let sha = hex::encode(Sha256::digest(bytes));
-                crate::db::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
+    #[inline(never)]
+    pub fn task_report_add<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        task: &'l4 TaskRow,
+        r: &'l5 NewTaskReport<'l1>,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let sha = match r.evidence {
+                Some((bytes, mime, _)) if !bytes.is_empty() => {
+                    let sha = hex::encode(Sha256::digest(bytes));
+                    crate::db::query("INSERT INTO evidence_files (sha256, size, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
                     .bind(&sha)
                     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
                     .bind(mime)
@@ -512,12 +574,12 @@ impl Store {
                     .bind(now_text())
                     .execute(&mut *tx)
                     .await?;
-                Some(sha)
-            }
-            _ => None,
-        };
-        let evidence_name = if sha.is_some() { r.evidence.map(|(_, _, n)| n.to_string()).unwrap_or_default() } else { String::new() };
-        let row = crate::db::query(
+                    Some(sha)
+                }
+                _ => None,
+            };
+            let evidence_name = if sha.is_some() { r.evidence.map(|(_, _, n)| n.to_string()).unwrap_or_default() } else { String::new() };
+            let row = crate::db::query(
             "INSERT INTO task_reports (task_id, province_code, reported_on, status, progress, text, evidence_sha256, evidence_name, user_id, username, created_at) \
              VALUES ($1, (SELECT province_code FROM plan_tasks WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
@@ -533,15 +595,15 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut *tx)
         .await?;
-        let id = row.i64("id")?;
-        crate::db::query("UPDATE plan_tasks SET status = $1, progress = $2, last_report_on = $3 WHERE id = $4")
-            .bind(r.report.status.code())
-            .bind(i64::from(r.report.progress.get()))
-            .bind(date_text(r.reported_on))
-            .bind(task.id)
-            .execute(&mut *tx)
-            .await?;
-        record(
+            let id = row.i64("id")?;
+            crate::db::query("UPDATE plan_tasks SET status = $1, progress = $2, last_report_on = $3 WHERE id = $4")
+                .bind(r.report.status.code())
+                .bind(i64::from(r.report.progress.get()))
+                .bind(date_text(r.reported_on))
+                .bind(task.id)
+                .execute(&mut *tx)
+                .await?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -554,41 +616,49 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// A task's reports, oldest first.
-    pub async fn task_reports(&self, task_id: i64) -> Result<Vec<TaskReportRow>> {
-        crate::db::query("SELECT * FROM task_reports WHERE task_id = $1 ORDER BY id")
-            .bind(task_id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(TaskReportRow {
-                    id: r.i64("id")?,
-                    task_id: r.i64("task_id")?,
-                    reported_on: r.try_get("reported_on")?,
-                    status: TaskStatus::parse(&r.text("status")?).map_err(corrupt)?,
-                    progress: u8::try_from(r.i64("progress")?).unwrap_or(0),
-                    text: r.try_get("text")?,
-                    evidence_sha256: r.try_get("evidence_sha256")?,
-                    evidence_name: r.try_get("evidence_name")?,
-                    username: r.try_get("username")?,
-                    created_at: r.try_get("created_at")?,
+    #[inline(never)]
+    pub fn task_reports<'fut, 'l1: 'fut>(&'l1 self, task_id: i64) -> crate::BoxFut<'fut, Result<Vec<TaskReportRow>>> {
+        Box::pin(async move {
+            crate::db::query("SELECT * FROM task_reports WHERE task_id = $1 ORDER BY id")
+                .bind(task_id)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(TaskReportRow {
+                        id: r.i64("id")?,
+                        task_id: r.i64("task_id")?,
+                        reported_on: r.try_get("reported_on")?,
+                        status: TaskStatus::parse(&r.text("status")?).map_err(corrupt)?,
+                        progress: u8::try_from(r.i64("progress")?).unwrap_or(0),
+                        text: r.try_get("text")?,
+                        evidence_sha256: r.try_get("evidence_sha256")?,
+                        evidence_name: r.try_get("evidence_name")?,
+                        username: r.try_get("username")?,
+                        created_at: r.try_get("created_at")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// The evidence file of a report: task id, file name, MIME type, bytes.
-    pub async fn task_report_file(&self, report_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = crate::db::query("SELECT r.task_id, r.evidence_name, f.mime, f.bytes FROM task_reports r JOIN evidence_files f ON f.sha256 = r.evidence_sha256 WHERE r.id = $1")
+    #[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+    #[inline(never)]
+    pub fn task_report_file<'fut, 'l1: 'fut>(&'l1 self, report_id: i64) -> crate::BoxFut<'fut, Result<(i64, String, String, Vec<u8>)>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT r.task_id, r.evidence_name, f.mime, f.bytes FROM task_reports r JOIN evidence_files f ON f.sha256 = r.evidence_sha256 WHERE r.id = $1")
             .bind(report_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("tệp minh chứng"))?;
-        Ok((r.i64("task_id")?, r.try_get("evidence_name")?, r.try_get("mime")?, r.try_get("bytes")?))
+            Ok((r.i64("task_id")?, r.try_get("evidence_name")?, r.try_get("mime")?, r.try_get("bytes")?))
+        })
     }
 }

@@ -41,45 +41,55 @@ fn sha(s: &str) -> String {
 
 impl Store {
     /// Loads the sets shipped in `data/criteria/` that are not stored yet.
-    pub async fn load_shipped_criteria(&self, actor: &Actor) -> Result<usize> {
-        let sets = shipped_sets().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut created = 0;
-        for set in &sets {
-            if self.save_criteria_set(actor, set, "shipped").await? == SaveOutcome::Created {
-                created += 1;
+    #[inline(never)]
+    pub fn load_shipped_criteria<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, actor: &'l2 Actor) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            let sets = shipped_sets().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut created = 0;
+            for set in &sets {
+                if self.save_criteria_set(actor, set, "shipped").await? == SaveOutcome::Created {
+                    created += 1;
+                }
             }
-        }
-        Ok(created)
+            Ok(created)
+        })
     }
 
     /// Validates and stores a set. The same id and version with other content is refused
     /// (a change needs a new version); a new version becomes the active one.
-    pub async fn save_criteria_set(&self, actor: &Actor, set: &CriteriaSet, source: &str) -> Result<SaveOutcome> {
-        if let Err(errors) = set.validate() {
-            let first = errors.0.first().map(|e| (e.path.clone(), e.reason.clone())).unwrap_or_default();
-            return Err(StoreError::Invalid { field: first.0, message: errors.to_string() });
-        }
-        let body = set.to_toml().map_err(|e| StoreError::invalid("body", e))?;
-        let hash = sha(&body);
-        let mut tx = self.begin().await?;
-        let existing = crate::db::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
-            .bind(&set.id)
-            .bind(&set.version)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = existing {
-            let old: String = row.try_get("body_sha256")?;
-            if old == hash {
-                return Ok(SaveOutcome::Unchanged);
+    #[inline(never)]
+    pub fn save_criteria_set<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        set: &'l3 CriteriaSet,
+        source: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<SaveOutcome>> {
+        Box::pin(async move {
+            if let Err(errors) = set.validate() {
+                let first = errors.0.first().map(|e| (e.path.clone(), e.reason.clone())).unwrap_or_default();
+                return Err(StoreError::Invalid { field: first.0, message: errors.to_string() });
             }
-            return Err(StoreError::conflict(
-                "version",
-                format!("bộ tiêu chí \"{}\" phiên bản {} đã có với nội dung khác; hãy đặt phiên bản mới", set.id, set.version),
-            ));
-        }
-        crate::db::query("UPDATE criteria_sets SET active = 0 WHERE set_id = $1").bind(&set.id).execute(&mut *tx).await?;
-        let effective_to = set.legal_basis.effective_to.and_then(|d| d.tomorrow().ok()).unwrap_or(OPEN_END);
-        let row = crate::db::query(
+            let body = set.to_toml().map_err(|e| StoreError::invalid("body", e))?;
+            let hash = sha(&body);
+            let mut tx = self.begin().await?;
+            let existing = crate::db::query("SELECT body_sha256 FROM criteria_sets WHERE set_id = $1 AND version = $2")
+                .bind(&set.id)
+                .bind(&set.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = existing {
+                let old: String = row.try_get("body_sha256")?;
+                if old == hash {
+                    return Ok(SaveOutcome::Unchanged);
+                }
+                return Err(StoreError::conflict(
+                    "version",
+                    format!("bộ tiêu chí \"{}\" phiên bản {} đã có với nội dung khác; hãy đặt phiên bản mới", set.id, set.version),
+                ));
+            }
+            crate::db::query("UPDATE criteria_sets SET active = 0 WHERE set_id = $1").bind(&set.id).execute(&mut *tx).await?;
+            let effective_to = set.legal_basis.effective_to.and_then(|d| d.tomorrow().ok()).unwrap_or(OPEN_END);
+            let row = crate::db::query(
             "INSERT INTO criteria_sets (set_id, version, title, subject, method, effective_from, effective_to, source, body, body_sha256, active, loaded_at, loaded_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) RETURNING id",
         )
@@ -97,22 +107,23 @@ impl Store {
         .bind(&actor.username)
         .fetch_one(&mut *tx)
         .await?;
-        let id = row.i64("id")?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: actor.unit_id,
-                action: "criteria_set.save",
-                entity: "criteria_set",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"set_id": set.id, "version": set.version, "source": source, "sha256": hash})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(SaveOutcome::Created)
+            let id = row.i64("id")?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: actor.unit_id,
+                    action: "criteria_set.save",
+                    entity: "criteria_set",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"set_id": set.id, "version": set.version, "source": source, "sha256": hash})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(SaveOutcome::Created)
+        })
     }
 
     async fn criteria_rows(&self, sql: &'static str, args: &[&str]) -> Result<Vec<StoredCriteriaSet>> {
@@ -163,41 +174,57 @@ impl Store {
     }
 
     /// The active version of every set, by subject then date.
-    pub async fn criteria_sets(&self) -> Result<Vec<StoredCriteriaSet>> {
-        self.criteria_rows(
+    #[inline(never)]
+    pub fn criteria_sets<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<StoredCriteriaSet>>> {
+        Box::pin(async move {
+            self.criteria_rows(
             "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE active = 1 ORDER BY subject, effective_from, set_id",
             &[],
         )
         .await
+        })
     }
 
     /// One set: the active version, or the version asked for.
-    pub async fn criteria_set(&self, set_id: &str, version: Option<&str>) -> Result<StoredCriteriaSet> {
-        let rows = match version {
-            Some(v) => {
-                self.criteria_rows(
-                    "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2",
-                    &[set_id, v],
-                )
-                .await?
-            }
-            None => {
-                self.criteria_rows(
-                    "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1",
-                    &[set_id],
-                )
-                .await?
-            }
-        };
-        rows.into_iter().next().ok_or(StoreError::NotFound("bộ tiêu chí"))
+    #[inline(never)]
+    pub fn criteria_set<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        set_id: &'l2 str,
+        version: Option<&'l3 str>,
+    ) -> crate::BoxFut<'fut, Result<StoredCriteriaSet>> {
+        Box::pin(async move {
+            let rows = match version {
+                Some(v) => {
+                    self.criteria_rows(
+                        "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND version = $2",
+                        &[set_id, v],
+                    )
+                    .await?
+                }
+                None => {
+                    self.criteria_rows(
+                        "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 AND active = 1",
+                        &[set_id],
+                    )
+                    .await?
+                }
+            };
+            rows.into_iter().next().ok_or(StoreError::NotFound("bộ tiêu chí"))
+        })
     }
 
     /// Every stored version of a set, newest first.
-    pub async fn criteria_versions(&self, set_id: &str) -> Result<Vec<StoredCriteriaSet>> {
-        self.criteria_rows(
-            "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC",
-            &[set_id],
-        )
-        .await
+    #[inline(never)]
+    pub fn criteria_versions<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        set_id: &'l2 str,
+    ) -> crate::BoxFut<'fut, Result<Vec<StoredCriteriaSet>>> {
+        Box::pin(async move {
+            self.criteria_rows(
+                "SELECT body_sha256, source, active, loaded_at, loaded_by FROM criteria_sets WHERE set_id = $1 ORDER BY id DESC",
+                &[set_id],
+            )
+            .await
+        })
     }
 }

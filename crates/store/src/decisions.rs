@@ -119,17 +119,20 @@ impl Store {
     /// unit's first decision also makes its signing key, sealed with `keys`.
     #[tracing::instrument(name = "store.issue_decision", skip_all, fields(campaign_id, unit_id, grants = grants.len()))]
     #[expect(clippy::too_many_arguments, reason = "what the decision is for (campaign, unit), its text, its grants and the sealing key")]
-    pub async fn issue_decision(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn issue_decision<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut, 'l7: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
         campaign_id: i64,
         unit_id: i64,
-        d: &NewDecision,
-        recognition_title: &str,
-        grants: &[Grant<'_>],
-        keys: &hoctap_domain::credential::DeploymentKey,
-    ) -> Result<i64> {
-        self.issue_decision_notifying(actor, campaign_id, unit_id, d, recognition_title, grants, keys, &|_| Vec::new()).await
+        d: &'l4 NewDecision,
+        recognition_title: &'l5 str,
+        grants: &'l6 [Grant<'l1>],
+        keys: &'l7 hoctap_domain::credential::DeploymentKey,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            self.issue_decision_notifying(actor, campaign_id, unit_id, d, recognition_title, grants, keys, &|_| Vec::new()).await
+        })
     }
 
     /// As [`Store::issue_decision`], with the notifications of the decision (made from its id)
@@ -218,111 +221,143 @@ impl Store {
         Ok(decision_id)
     }
 
-    pub async fn decision(&self, id: i64) -> Result<DecisionRow> {
-        let row = crate::db::query("SELECT * FROM decisions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("quyết định"))?;
-        decision_from(&row)
+    #[inline(never)]
+    pub fn decision<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<DecisionRow>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT * FROM decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("quyết định"))?;
+            decision_from(&row)
+        })
     }
 
-    pub async fn decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRow>> {
-        let rows = crate::db::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id")
-            .bind(campaign_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decision_from).collect()
+    #[inline(never)]
+    pub fn decisions<'fut, 'l1: 'fut>(&'l1 self, campaign_id: i64) -> crate::BoxFut<'fut, Result<Vec<DecisionRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT * FROM decisions WHERE campaign_id = $1 ORDER BY decided_on, id")
+                .bind(campaign_id)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter().map(decision_from).collect()
+        })
     }
 
-    pub async fn recognitions(&self, decision_id: i64) -> Result<Vec<RecognitionRow>> {
-        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE decision_id = $1 ORDER BY subject_name, id");
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(decision_id).fetch_all(self.pool()).await?;
-        rows.iter().map(recognition_from).collect()
+    #[inline(never)]
+    pub fn recognitions<'fut, 'l1: 'fut>(&'l1 self, decision_id: i64) -> crate::BoxFut<'fut, Result<Vec<RecognitionRow>>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE decision_id = $1 ORDER BY subject_name, id");
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(decision_id).fetch_all(self.pool()).await?;
+            rows.iter().map(recognition_from).collect()
+        })
     }
 
     /// A recognition by its public code (the verification page).
-    pub async fn recognition_by_code(&self, code: &str) -> Result<RecognitionRow> {
-        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE code = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("giấy công nhận có mã này"))?;
-        recognition_from(&row)
+    #[inline(never)]
+    pub fn recognition_by_code<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, code: &'l2 str) -> crate::BoxFut<'fut, Result<RecognitionRow>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE code = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(code)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("giấy công nhận có mã này"))?;
+            recognition_from(&row)
+        })
     }
 
-    pub async fn recognitions_by_id(&self, id: i64) -> Result<RecognitionRow> {
-        let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE id = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("công nhận"))?;
-        recognition_from(&row)
+    #[inline(never)]
+    pub fn recognitions_by_id<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<RecognitionRow>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE id = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("công nhận"))?;
+            recognition_from(&row)
+        })
     }
 
     /// Recognitions a subject holds, newest first (for level-2 requests and reports).
-    pub async fn recognitions_of(&self, subject_kind: &str, subject_id: i64) -> Result<Vec<RecognitionRow>> {
-        let sql =
-            format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
-        rows.iter().map(recognition_from).collect()
+    #[inline(never)]
+    pub fn recognitions_of<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        subject_kind: &'l2 str,
+        subject_id: i64,
+    ) -> crate::BoxFut<'fut, Result<Vec<RecognitionRow>>> {
+        Box::pin(async move {
+            let sql =
+                format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE subject_kind = $1 AND subject_id = $2 ORDER BY valid_from DESC");
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(subject_kind).bind(subject_id).fetch_all(self.pool()).await?;
+            rows.iter().map(recognition_from).collect()
+        })
     }
 
     /// Revokes a recognition with a reason (thu hồi).
-    pub async fn revoke_recognition(&self, actor: &Actor, id: i64, reason: &str, on: Date) -> Result<()> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::invalid("reason", "cần ghi lý do thu hồi"));
-        }
-        let mut tx = self.begin().await?;
-        let n = crate::db::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
-            .bind(reason.trim())
-            .bind(date_text(on))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound("công nhận còn hiệu lực"));
-        }
-        let row = crate::db::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
+    #[inline(never)]
+    pub fn revoke_recognition<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        id: i64,
+        reason: &'l3 str,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            if reason.trim().is_empty() {
+                return Err(StoreError::invalid("reason", "cần ghi lý do thu hồi"));
+            }
+            let mut tx = self.begin().await?;
+            let n =
+                crate::db::query("UPDATE recognitions SET revoked = 1, revoked_reason = $1, revoked_on = $2 WHERE id = $3 AND revoked = 0")
+                    .bind(reason.trim())
+                    .bind(date_text(on))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("công nhận còn hiệu lực"));
+            }
+            let row = crate::db::query("SELECT unit_id, valid_from, valid_until, metrics FROM recognitions WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let unit = row.i64("unit_id")?;
+            // The counts it made from the revocation on are taken back: its period now ends today.
+            let from = parse_date_col(&row.text("valid_from")?)?;
+            let until: String = row.try_get("valid_until")?;
+            let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
+            let metrics: String = row.try_get("metrics")?;
+            let contributions: Vec<(&'static str, i64)> = metrics
+                .split(',')
+                .filter_map(|m| hoctap_domain::stats::METRICS.iter().find(|(x, ..)| *x == m).map(|(x, ..)| (*x, 1)))
+                .collect();
+            let (_, old_to) = hoctap_domain::stats::recognition_period(from, until, None);
+            let (_, new_to) = hoctap_domain::stats::recognition_period(from, until, Some(on));
+            let mut deltas: Vec<_> = hoctap_domain::stats::version_deltas(&contributions, from, old_to)
+                .into_iter()
+                .map(|d| (unit, from, hoctap_domain::stats::Delta { amount: -d.amount, ..d }))
+                .collect();
+            deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, new_to).into_iter().map(|d| (unit, from, d)));
+            crate::stats::add_deltas(&mut tx, &deltas).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit),
+                    action: "recognition.revoke",
+                    entity: "recognition",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"reason": reason.trim(), "on": on})),
+                },
+            )
             .await?;
-        let unit = row.i64("unit_id")?;
-        // The counts it made from the revocation on are taken back: its period now ends today.
-        let from = parse_date_col(&row.text("valid_from")?)?;
-        let until: String = row.try_get("valid_until")?;
-        let until = if until.is_empty() { None } else { Some(parse_date_col(&until)?) };
-        let metrics: String = row.try_get("metrics")?;
-        let contributions: Vec<(&'static str, i64)> = metrics
-            .split(',')
-            .filter_map(|m| hoctap_domain::stats::METRICS.iter().find(|(x, ..)| *x == m).map(|(x, ..)| (*x, 1)))
-            .collect();
-        let (_, old_to) = hoctap_domain::stats::recognition_period(from, until, None);
-        let (_, new_to) = hoctap_domain::stats::recognition_period(from, until, Some(on));
-        let mut deltas: Vec<_> = hoctap_domain::stats::version_deltas(&contributions, from, old_to)
-            .into_iter()
-            .map(|d| (unit, from, hoctap_domain::stats::Delta { amount: -d.amount, ..d }))
-            .collect();
-        deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, new_to).into_iter().map(|d| (unit, from, d)));
-        crate::stats::add_deltas(&mut tx, &deltas).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit),
-                action: "recognition.revoke",
-                entity: "recognition",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"reason": reason.trim(), "on": on})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }
 
@@ -383,24 +418,34 @@ pub(crate) async fn insert_decision_text<'q>(
 impl Store {
     /// The number a recognition's subject is known by, for the credential's salted hash: a
     /// citizen's CCCD, a household head's CCCD; None for other subjects or when none is recorded.
-    pub async fn subject_identity(&self, subject_kind: &str, subject_id: i64) -> Result<Option<String>> {
-        let sql = match subject_kind {
-            "citizen" => "SELECT cccd AS v FROM reg_citizens WHERE id = $1",
-            "household" => "SELECT head_cccd AS v FROM reg_households WHERE id = $1",
-            _ => return Ok(None),
-        };
-        let row = crate::db::query(sql).bind(subject_id).fetch_optional(self.pool()).await?;
-        Ok(row.and_then(|r| r.opt_text("v").ok().flatten()).filter(|v| !v.trim().is_empty()))
+    #[inline(never)]
+    pub fn subject_identity<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        subject_kind: &'l2 str,
+        subject_id: i64,
+    ) -> crate::BoxFut<'fut, Result<Option<String>>> {
+        Box::pin(async move {
+            let sql = match subject_kind {
+                "citizen" => "SELECT cccd AS v FROM reg_citizens WHERE id = $1",
+                "household" => "SELECT head_cccd AS v FROM reg_households WHERE id = $1",
+                _ => return Ok(None),
+            };
+            let row = crate::db::query(sql).bind(subject_id).fetch_optional(self.pool()).await?;
+            Ok(row.and_then(|r| r.opt_text("v").ok().flatten()).filter(|v| !v.trim().is_empty()))
+        })
     }
 
     /// Recognitions revoked among those a unit issued (bits of its status list).
-    pub async fn revoked_recognitions(&self, unit_id: i64) -> Result<Vec<u64>> {
-        let rows = crate::db::query(
-            "SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1",
-        )
-        .bind(unit_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(|r| Ok(u64::try_from(r.i64("id")?).unwrap_or(0))).collect()
+    #[inline(never)]
+    pub fn revoked_recognitions<'fut, 'l1: 'fut>(&'l1 self, unit_id: i64) -> crate::BoxFut<'fut, Result<Vec<u64>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT r.id FROM recognitions r JOIN decisions d ON d.id = r.decision_id WHERE d.unit_id = $1 AND r.revoked = 1",
+            )
+            .bind(unit_id)
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(|r| Ok(u64::try_from(r.i64("id")?).unwrap_or(0))).collect()
+        })
     }
 }

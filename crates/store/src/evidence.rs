@@ -139,45 +139,61 @@ pub(crate) async fn add_evidence_in(
 
 impl Store {
     /// Stores a file once and describes it for a dossier, coding it after its first indicator.
-    pub async fn add_evidence(&self, actor: &Actor, assessment_id: i64, unit_id: i64, e: NewEvidence<'_>) -> Result<EvidenceRow> {
-        let mut tx = self.begin().await?;
-        let row = add_evidence_in(&mut tx, actor, assessment_id, unit_id, &e).await?;
-        tx.commit().await?;
-        Ok(row)
+    #[inline(never)]
+    pub fn add_evidence<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        assessment_id: i64,
+        unit_id: i64,
+        e: NewEvidence<'l1>,
+    ) -> crate::BoxFut<'fut, Result<EvidenceRow>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let row = add_evidence_in(&mut tx, actor, assessment_id, unit_id, &e).await?;
+            tx.commit().await?;
+            Ok(row)
+        })
     }
 
-    pub async fn evidence_of(&self, assessment_id: i64) -> Result<Vec<EvidenceRow>> {
-        let rows = crate::db::query("SELECT id, assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name FROM evidence WHERE assessment_id = $1 ORDER BY code").bind(assessment_id).fetch_all(self.pool()).await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let id = r.i64("id")?;
-            let links = crate::db::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
-            out.push(EvidenceRow {
-                id,
-                assessment_id: r.i64("assessment_id")?,
-                sha256: r.try_get("sha256")?,
-                code: r.try_get("code")?,
-                doc_type: r.try_get("doc_type")?,
-                title: r.try_get("title")?,
-                issued_on: r.try_get("issued_on")?,
-                issuer: r.try_get("issuer")?,
-                file_name: r.try_get("file_name")?,
-                indicators: links.iter().map(|l| l.try_get("indicator_id")).collect::<Result<_, _>>()?,
-            });
-        }
-        Ok(out)
+    #[inline(never)]
+    pub fn evidence_of<'fut, 'l1: 'fut>(&'l1 self, assessment_id: i64) -> crate::BoxFut<'fut, Result<Vec<EvidenceRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT id, assessment_id, sha256, code, doc_type, title, issued_on, issuer, file_name FROM evidence WHERE assessment_id = $1 ORDER BY code").bind(assessment_id).fetch_all(self.pool()).await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let id = r.i64("id")?;
+                let links = crate::db::query("SELECT indicator_id FROM evidence_links WHERE evidence_id = $1 ORDER BY indicator_id")
+                    .bind(id)
+                    .fetch_all(self.pool())
+                    .await?;
+                out.push(EvidenceRow {
+                    id,
+                    assessment_id: r.i64("assessment_id")?,
+                    sha256: r.try_get("sha256")?,
+                    code: r.try_get("code")?,
+                    doc_type: r.try_get("doc_type")?,
+                    title: r.try_get("title")?,
+                    issued_on: r.try_get("issued_on")?,
+                    issuer: r.try_get("issuer")?,
+                    file_name: r.try_get("file_name")?,
+                    indicators: links.iter().map(|l| l.try_get("indicator_id")).collect::<Result<_, _>>()?,
+                });
+            }
+            Ok(out)
+        })
     }
 
     /// The file of an evidence record: (assessment id, mime, file name, bytes).
-    pub async fn evidence_file(&self, evidence_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = crate::db::query("SELECT e.assessment_id, e.file_name, f.mime, f.bytes FROM evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.id = $1")
+    #[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+    #[inline(never)]
+    pub fn evidence_file<'fut, 'l1: 'fut>(&'l1 self, evidence_id: i64) -> crate::BoxFut<'fut, Result<(i64, String, String, Vec<u8>)>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT e.assessment_id, e.file_name, f.mime, f.bytes FROM evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.id = $1")
             .bind(evidence_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("minh chứng"))?;
-        Ok((r.i64("assessment_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+            Ok((r.i64("assessment_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+        })
     }
 }

@@ -6,6 +6,12 @@
 //! migration folders only because identity columns and triggers differ. The schema test in
 //! the integration suite compares both folders so they cannot drift apart.
 
+/// The future of a public async function of this crate, boxed: rustc compiles an async body again
+/// in every crate that awaits it (release builds share no generic code, and a body counts as one),
+/// so the pages, the API and the commands compiled this crate's bodies once more each. Behind a
+/// box the body is compiled here only; the allocation is nothing beside a statement.
+pub type BoxFut<'fut, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'fut>>;
+
 mod admin_data;
 mod annex;
 mod assessments;
@@ -132,20 +138,24 @@ pub(crate) static WRITE_RULES: &[&registry::WriteRules] = &[&association::LEDGER
 
 impl Store {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Store> {
-        Self::connect_with(url, None).await
+    #[inline(never)]
+    pub fn connect<'fut, 'l1: 'fut>(url: &'l1 str) -> crate::BoxFut<'fut, Result<Store>> {
+        Box::pin(async move { Self::connect_with(url, None).await })
     }
 
     /// Connects with a given pool size (one connection: session-level locks stay on it).
-    pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store> {
-        let pool = dialect::connect(url, max_connections).await?;
-        Ok(Store {
-            engine: pool.engine(),
-            pool,
-            read_cache: Default::default(),
-            replicas: Default::default(),
-            search_bound_rows: registry::SEARCH_BOUND_ROWS,
-            search_bounds: Default::default(),
+    #[inline(never)]
+    pub fn connect_with<'fut, 'l1: 'fut>(url: &'l1 str, max_connections: Option<u32>) -> crate::BoxFut<'fut, Result<Store>> {
+        Box::pin(async move {
+            let pool = dialect::connect(url, max_connections).await?;
+            Ok(Store {
+                engine: pool.engine(),
+                pool,
+                read_cache: Default::default(),
+                replicas: Default::default(),
+                search_bound_rows: registry::SEARCH_BOUND_ROWS,
+                search_bounds: Default::default(),
+            })
         })
     }
 
@@ -163,54 +173,70 @@ impl Store {
     }
 
     /// Closes the pool (used before deleting a test database).
-    pub async fn close(&self) {
-        self.pool.close().await;
+    #[inline(never)]
+    pub fn close<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, ()> {
+        Box::pin(async move {
+            self.pool.close().await;
+        })
     }
 
     /// Applies pending migrations.
-    pub async fn migrate(&self) -> Result<Vec<String>> {
-        migrate::run(self).await
+    #[inline(never)]
+    pub fn migrate<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<String>>> {
+        Box::pin(async move { migrate::run(self).await })
     }
 
     /// A cheap query for the health endpoint.
-    pub async fn ping(&self) -> Result<()> {
-        db::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    #[inline(never)]
+    pub fn ping<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            db::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
     }
 
     /// Names and columns of the tables, for the schema-drift test.
-    pub async fn schema(&self) -> Result<Vec<(String, String)>> {
-        let sql = match self.engine {
-            Engine::Sqlite => {
-                "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+    #[inline(never)]
+    pub fn schema<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<(String, String)>>> {
+        Box::pin(async move {
+            let sql = match self.engine {
+                Engine::Sqlite => {
+                    "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
-            }
-            Engine::Postgres => {
-                "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+                }
+                Engine::Postgres => {
+                    "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
                  WHERE table_schema = 'public' ORDER BY 1, 2"
-            }
-        };
-        let rows = db::query(sql).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
+                }
+            };
+            let rows = db::query(sql).fetch_all(&self.pool).await?;
+            rows.iter().map(|r| Ok((r.try_get("t")?, r.try_get("c")?))).collect()
+        })
     }
 
     /// The tables' names, sorted (without counting their rows: minutes on the whole country).
-    pub async fn tables(&self) -> Result<Vec<String>> {
-        let mut tables: Vec<String> = self.schema().await?.into_iter().map(|(t, _)| t).collect();
-        tables.dedup();
-        Ok(tables)
+    #[inline(never)]
+    pub fn tables<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<String>>> {
+        Box::pin(async move {
+            let mut tables: Vec<String> = self.schema().await?.into_iter().map(|(t, _)| t).collect();
+            tables.dedup();
+            Ok(tables)
+        })
     }
 
     /// Every table's row count (to compare a restored database with its source).
-    pub async fn table_counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
-        let mut counts = std::collections::BTreeMap::new();
-        for t in self.tables().await? {
-            // Names come from the catalog, quoted as identifiers.
-            let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.replace('"', "\"\""));
-            let row = db::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
-            counts.insert(t, row.i64("n")?);
-        }
-        Ok(counts)
+    #[inline(never)]
+    pub fn table_counts<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<std::collections::BTreeMap<String, i64>>> {
+        Box::pin(async move {
+            let mut counts = std::collections::BTreeMap::new();
+            for t in self.tables().await? {
+                // Names come from the catalog, quoted as identifiers.
+                let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.replace('"', "\"\""));
+                let row = db::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?;
+                counts.insert(t, row.i64("n")?);
+            }
+            Ok(counts)
+        })
     }
 }
 
@@ -239,27 +265,37 @@ pub(crate) fn parse_date_col(s: &str) -> Result<jiff::civil::Date> {
 
 impl Store {
     /// SQLite: folds the write-ahead log into the database file (tests copy the file).
-    pub async fn checkpoint(&self) -> Result<()> {
-        if self.engine == Engine::Sqlite {
-            db::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
-        }
-        Ok(())
+    #[inline(never)]
+    pub fn checkpoint<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            if self.engine == Engine::Sqlite {
+                db::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+            }
+            Ok(())
+        })
     }
 
     /// Runs one statement that takes no parameters (database administration in tests and CLI).
-    pub async fn exec_raw(&self, sql: &str) -> Result<()> {
-        db::raw(&self.pool, sqlx::AssertSqlSafe(sql.to_string())).await?;
-        Ok(())
+    #[inline(never)]
+    pub fn exec_raw<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, sql: &'l2 str) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            db::raw(&self.pool, sqlx::AssertSqlSafe(sql.to_string())).await?;
+            Ok(())
+        })
     }
 
     /// The first column of the first row of a query that takes no parameters (checks in tests and CLI).
-    pub async fn scalar_i64(&self, sql: &str) -> Result<i64> {
-        db::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await?.i64(0)
+    #[inline(never)]
+    pub fn scalar_i64<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, sql: &'l2 str) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move { db::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await?.i64(0) })
     }
 
     /// PostgreSQL: whether a database of that name exists.
-    pub async fn database_exists(&self, name: &str) -> Result<bool> {
-        let row = db::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1").bind(name).fetch_one(&self.pool).await?;
-        Ok(row.i64("n")? > 0)
+    #[inline(never)]
+    pub fn database_exists<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, name: &'l2 str) -> crate::BoxFut<'fut, Result<bool>> {
+        Box::pin(async move {
+            let row = db::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1").bind(name).fetch_one(&self.pool).await?;
+            Ok(row.i64("n")? > 0)
+        })
     }
 }

@@ -391,10 +391,17 @@ async fn insert_nomination(
 
 impl Store {
     /// Launches a movement for a unit from a definition (one per definition and unit).
-    pub async fn movement_launch(&self, actor: &Actor, m: &Movement, unit_id: i64) -> Result<i64> {
-        let unit = self.unit(unit_id).await?;
-        let mut tx = self.begin().await?;
-        let res = crate::db::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+    #[inline(never)]
+    pub fn movement_launch<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        m: &'l3 Movement,
+        unit_id: i64,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(unit_id).await?;
+            let mut tx = self.begin().await?;
+            let res = crate::db::query("INSERT INTO movements (template_id, body_json, title, unit_id, province_code, launched_by, launched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(&m.id)
             .bind(serde_json::to_string(m).map_err(corrupt)?)
             .bind(&m.title)
@@ -404,28 +411,31 @@ impl Store {
             .bind(now_text())
             .fetch_one(&mut *tx)
             .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "movement", || format!("{} đã triển khai phong trào này", unit.name)))?;
-        let id = row.i64("id")?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: "movement.launch",
-                entity: "movement",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"template": m.id, "title": m.title})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+            let row = res.map_err(|e| StoreError::unique_as(e, "movement", || format!("{} đã triển khai phong trào này", unit.name)))?;
+            let id = row.i64("id")?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: "movement.launch",
+                    entity: "movement",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"template": m.id, "title": m.title})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// Movements a user is concerned by: launched in their subtree or by a unit above them.
-    pub async fn movements(&self, scope: Option<i64>, on: Date) -> Result<Vec<MovementRow>> {
-        let rows = crate::db::query(
+    #[inline(never)]
+    pub fn movements<'fut, 'l1: 'fut>(&'l1 self, scope: Option<i64>, on: Date) -> crate::BoxFut<'fut, Result<Vec<MovementRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
             "SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id \
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure x WHERE x.valid_from <= $2 AND x.valid_to > $2 \
                AND ((x.ancestor_id = $1 AND x.descendant_id = m.unit_id) OR (x.ancestor_id = m.unit_id AND x.descendant_id = $1)))) ORDER BY m.id",
@@ -434,202 +444,258 @@ impl Store {
         .bind(date_text(on))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(movement_from).collect()
+            rows.iter().map(movement_from).collect()
+        })
     }
 
-    pub async fn movement(&self, id: i64) -> Result<MovementRow> {
-        let row = crate::db::query("SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id WHERE m.id = $1")
+    #[inline(never)]
+    pub fn movement<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<MovementRow>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT m.id, m.template_id, m.body_json, m.unit_id, u.name AS unit_name, m.launched_by FROM movements m JOIN units u ON u.id = m.unit_id WHERE m.id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("phong trào"))?;
-        movement_from(&row)
+            movement_from(&row)
+        })
     }
 
     /// Registers a participant (tập thể, hộ gia đình, cá nhân) of a unit in a movement.
-    pub async fn participant_register(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn participant_register<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
         movement_id: i64,
-        actor_type: &str,
-        name: &str,
+        actor_type: &'l3 str,
+        name: &'l4 str,
         unit_id: i64,
-        subject: Option<(&str, i64)>,
-    ) -> Result<i64> {
-        if name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "ghi tên tập thể, hộ gia đình hoặc cá nhân"));
-        }
-        let unit = self.unit(unit_id).await?;
-        let mut tx = self.begin().await?;
-        let id = insert_participant(&mut tx, actor, movement_id, actor_type, name, &unit, subject).await?;
-        tx.commit().await?;
-        Ok(id)
+        subject: Option<(&'l5 str, i64)>,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            if name.trim().is_empty() {
+                return Err(StoreError::invalid("name", "ghi tên tập thể, hộ gia đình hoặc cá nhân"));
+            }
+            let unit = self.unit(unit_id).await?;
+            let mut tx = self.begin().await?;
+            let id = insert_participant(&mut tx, actor, movement_id, actor_type, name, &unit, subject).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
-    pub async fn participant(&self, id: i64) -> Result<ParticipantRow> {
-        let row = crate::db::query(
-            "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
-        participant_from(&row)
+    #[inline(never)]
+    pub fn participant<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<ParticipantRow>> {
+        Box::pin(async move {
+            let row = crate::db::query(
+                "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("người, tập thể tham gia"))?;
+            participant_from(&row)
+        })
     }
 
     /// Participants of a movement inside a scope, by name.
-    pub async fn participants(&self, movement_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<ParticipantRow>> {
-        let sql = format!(
-            "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id",
-            in_scope("p.unit_id", 2)
-        );
-        let rows =
-            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter().map(participant_from).collect()
+    #[inline(never)]
+    pub fn participants<'fut, 'l1: 'fut>(
+        &'l1 self,
+        movement_id: i64,
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<ParticipantRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND {} ORDER BY p.name, p.id",
+                in_scope("p.unit_id", 2)
+            );
+            let rows =
+                crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter().map(participant_from).collect()
+        })
     }
 
     /// Records an achievement or initiative with what proves it.
-    pub async fn achievement_add(&self, actor: &Actor, p: &ParticipantRow, a: &NewAchievement) -> Result<i64> {
-        let unit = self.unit(p.unit_id).await?;
-        let mut tx = self.begin().await?;
-        let id = insert_achievement(&mut tx, actor, p, &unit.province_code, a).await?;
-        tx.commit().await?;
-        Ok(id)
+    #[inline(never)]
+    pub fn achievement_add<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        p: &'l3 ParticipantRow,
+        a: &'l4 NewAchievement,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(p.unit_id).await?;
+            let mut tx = self.begin().await?;
+            let id = insert_achievement(&mut tx, actor, p, &unit.province_code, a).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
-    pub async fn achievements(&self, participant_id: i64) -> Result<Vec<AchievementRow>> {
-        let rows = crate::db::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id")
-            .bind(participant_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AchievementRow {
-                    id: r.i64("id")?,
-                    year: r.i64("year")?,
-                    kind: r.try_get("kind")?,
-                    title: r.try_get("title")?,
-                    evidence: r.try_get("evidence")?,
-                    recognition_id: r.opt_i64("recognition_id")?,
-                    recorded_by: r.try_get("recorded_by")?,
-                    file_name: r.try_get("file_name")?,
+    #[inline(never)]
+    pub fn achievements<'fut, 'l1: 'fut>(&'l1 self, participant_id: i64) -> crate::BoxFut<'fut, Result<Vec<AchievementRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT * FROM movement_achievements WHERE participant_id = $1 ORDER BY year DESC, id")
+                .bind(participant_id)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AchievementRow {
+                        id: r.i64("id")?,
+                        year: r.i64("year")?,
+                        kind: r.try_get("kind")?,
+                        title: r.try_get("title")?,
+                        evidence: r.try_get("evidence")?,
+                        recognition_id: r.opt_i64("recognition_id")?,
+                        recorded_by: r.try_get("recorded_by")?,
+                        file_name: r.try_get("file_name")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// The proof file of an achievement: (participant id, mime, file name, bytes).
-    pub async fn achievement_file(&self, achievement_id: i64) -> Result<(i64, String, String, Vec<u8>)> {
-        let r = crate::db::query("SELECT a.participant_id, a.file_name, f.mime, f.bytes FROM movement_achievements a JOIN evidence_files f ON f.sha256 = a.file_sha256 WHERE a.id = $1")
+    #[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+    #[inline(never)]
+    pub fn achievement_file<'fut, 'l1: 'fut>(
+        &'l1 self,
+        achievement_id: i64,
+    ) -> crate::BoxFut<'fut, Result<(i64, String, String, Vec<u8>)>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT a.participant_id, a.file_name, f.mime, f.bytes FROM movement_achievements a JOIN evidence_files f ON f.sha256 = a.file_sha256 WHERE a.id = $1")
             .bind(achievement_id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("tệp minh chứng"))?;
-        Ok((r.i64("participant_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+            Ok((r.i64("participant_id")?, r.try_get("mime")?, r.try_get("file_name")?, r.try_get("bytes")?))
+        })
     }
 
     /// Opens a nomination (đề nghị khen thưởng) for a participant.
-    pub async fn nomination_create(&self, actor: &Actor, p: &ParticipantRow, n: &NewNomination) -> Result<i64> {
-        let unit = self.unit(p.unit_id).await?;
-        let mut tx = self.begin().await?;
-        let id = insert_nomination(&mut tx, actor, p.movement_id, p, &unit.province_code, n).await?;
-        tx.commit().await?;
-        Ok(id)
+    #[inline(never)]
+    pub fn nomination_create<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        p: &'l3 ParticipantRow,
+        n: &'l4 NewNomination,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(p.unit_id).await?;
+            let mut tx = self.begin().await?;
+            let id = insert_nomination(&mut tx, actor, p.movement_id, p, &unit.province_code, n).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// A recognition proposed for a reward in one step: the holder becomes a participant (or
     /// is found), the recognition is recorded as an achievement, and the nomination opens with
     /// the criterion it proves already answered; all in one transaction.
-    pub async fn nominate_recognition(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn nominate_recognition<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
         movement_id: i64,
-        actor_type: &str,
-        rec: &crate::RecognitionRow,
-        achievement: &NewAchievement,
-        n: &NewNomination,
-    ) -> Result<i64> {
-        let unit = self.unit(rec.unit_id).await?;
-        let mut tx = self.begin().await?;
-        let existing = crate::db::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
+        actor_type: &'l3 str,
+        rec: &'l4 crate::RecognitionRow,
+        achievement: &'l5 NewAchievement,
+        n: &'l6 NewNomination,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let unit = self.unit(rec.unit_id).await?;
+            let mut tx = self.begin().await?;
+            let existing = crate::db::query("SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.movement_id = $1 AND p.subject_kind = $2 AND p.subject_id = $3")
             .bind(movement_id)
             .bind(&rec.subject_kind)
             .bind(rec.subject_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let p = match existing {
-            Some(row) => participant_from(&row)?,
-            None => {
-                let id = insert_participant(
-                    &mut tx,
-                    actor,
-                    movement_id,
-                    actor_type,
-                    &rec.subject_name,
-                    &unit,
-                    Some((&rec.subject_kind, rec.subject_id)),
-                )
-                .await?;
-                let row = crate::db::query(
-                    "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                participant_from(&row)?
-            }
-        };
-        insert_achievement(&mut tx, actor, &p, &unit.province_code, achievement).await?;
-        let id = insert_nomination(&mut tx, actor, movement_id, &p, &unit.province_code, n).await?;
-        tx.commit().await?;
-        Ok(id)
+            let p = match existing {
+                Some(row) => participant_from(&row)?,
+                None => {
+                    let id = insert_participant(
+                        &mut tx,
+                        actor,
+                        movement_id,
+                        actor_type,
+                        &rec.subject_name,
+                        &unit,
+                        Some((&rec.subject_kind, rec.subject_id)),
+                    )
+                    .await?;
+                    let row = crate::db::query(
+                        "SELECT p.*, u.name AS unit_name FROM movement_participants p JOIN units u ON u.id = p.unit_id WHERE p.id = $1",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    participant_from(&row)?
+                }
+            };
+            insert_achievement(&mut tx, actor, &p, &unit.province_code, achievement).await?;
+            let id = insert_nomination(&mut tx, actor, movement_id, &p, &unit.province_code, n).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
-    pub async fn nomination(&self, id: i64) -> Result<NominationRow> {
-        let sql =
-            format!("SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("đề nghị khen thưởng"))?;
-        nomination_from(&row)
+    #[inline(never)]
+    pub fn nomination<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<NominationRow>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id WHERE n.id = $1"
+            );
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("đề nghị khen thưởng"))?;
+            nomination_from(&row)
+        })
     }
 
     /// Nominations of a movement inside a scope (all participants when `participant` is none).
-    pub async fn nominations(
-        &self,
+    #[inline(never)]
+    pub fn nominations<'fut, 'l1: 'fut>(
+        &'l1 self,
         movement_id: i64,
         participant: Option<i64>,
         scope: Option<i64>,
         on: Date,
-    ) -> Result<Vec<NominationRow>> {
-        let sql = format!(
-            "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
+    ) -> crate::BoxFut<'fut, Result<Vec<NominationRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
              WHERE n.movement_id = $1 AND ($4 IS NULL OR n.participant_id = $4) AND {} ORDER BY n.year DESC, p.name, n.id",
-            in_scope("n.unit_id", 2)
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(movement_id)
-            .bind(scope)
-            .bind(date_text(on))
-            .bind(participant)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(nomination_from).collect()
+                in_scope("n.unit_id", 2)
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(movement_id)
+                .bind(scope)
+                .bind(date_text(on))
+                .bind(participant)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter().map(nomination_from).collect()
+        })
     }
 
     /// Saves the criteria answers and their evaluation (the caller checked the state allows it).
-    pub async fn nomination_save(
-        &self,
-        actor: &Actor,
-        n: &NominationRow,
-        answers: &serde_json::Value,
-        result: &serde_json::Value,
+    #[inline(never)]
+    pub fn nomination_save<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        n: &'l3 NominationRow,
+        answers: &'l4 serde_json::Value,
+        result: &'l5 serde_json::Value,
         passed: bool,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let done = crate::db::query(
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let done = crate::db::query(
             "UPDATE nominations SET answers_json = $1, result_json = $2, passed = $3, updated_at = $4 WHERE id = $5 AND state_json = $6",
         )
         .bind(answers.to_string())
@@ -641,81 +707,88 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if done == 0 {
-            return Err(StoreError::conflict("state", "đề nghị vừa được người khác thay đổi; hãy tải lại trang"));
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(n.unit_id),
-                action: "nomination.answers",
-                entity: "nomination",
-                entity_id: n.id.to_string(),
-                before: Some(n.answers.clone()),
-                after: Some(answers.clone()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            if done == 0 {
+                return Err(StoreError::conflict("state", "đề nghị vừa được người khác thay đổi; hãy tải lại trang"));
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(n.unit_id),
+                    action: "nomination.answers",
+                    entity: "nomination",
+                    entity_id: n.id.to_string(),
+                    before: Some(n.answers.clone()),
+                    after: Some(answers.clone()),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Writes a transition decided by the domain's workflow.
-    pub async fn nomination_transition(
-        &self,
-        actor: &Actor,
-        n: &NominationRow,
-        next: &Dossier,
-        action: &str,
+    #[inline(never)]
+    pub fn nomination_transition<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        n: &'l3 NominationRow,
+        next: &'l4 Dossier,
+        action: &'l5 str,
         detail: serde_json::Value,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, next, action, detail).await?;
-        tx.commit().await?;
-        Ok(())
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            write_transition(&mut tx, actor, &NOMINATION, n.id, n.unit_id, &n.dossier, next, action, detail).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    pub async fn nomination_transitions(&self, id: i64) -> Result<Vec<TransitionRow>> {
-        transitions(self.pool(), &NOMINATION, id).await
+    #[inline(never)]
+    pub fn nomination_transitions<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<Vec<TransitionRow>>> {
+        Box::pin(async move { transitions(self.pool(), &NOMINATION, id).await })
     }
 
     /// Issues a reward decision: the decision, a reward per approved nomination and each
     /// nomination's final state, in one transaction.
     #[expect(clippy::too_many_arguments, reason = "what the decision is for (movement, form, year, unit), its text and its grants")]
-    pub async fn reward_decision_issue(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn reward_decision_issue<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
         movement_id: i64,
-        form: &str,
+        form: &'l4 str,
         year: i64,
         unit_id: i64,
-        d: &NewDecision,
-        grants: &[RewardGrant<'_>],
-    ) -> Result<i64> {
-        if grants.is_empty() {
-            return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));
-        }
-        let unit = self.unit(unit_id).await?;
-        let mut tx = self.begin().await?;
-        let decision_id = crate::decisions::insert_decision_text(
-            &mut tx,
-            "reward_decisions",
-            &["movement_id", "form", "year"],
-            |q| q.bind(movement_id).bind(form).bind(year),
-            &unit,
-            actor,
-            d,
-        )
-        .await?;
-        for g in grants {
-            let n = g.nomination;
-            let province: String = crate::db::query("SELECT province_code FROM nominations WHERE id = $1")
-                .bind(n.id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("province_code")?;
-            crate::db::query(
+        d: &'l5 NewDecision,
+        grants: &'l6 [RewardGrant<'l1>],
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            if grants.is_empty() {
+                return Err(StoreError::invalid("nominations", "chọn ít nhất một đề nghị đã được thẩm định"));
+            }
+            let unit = self.unit(unit_id).await?;
+            let mut tx = self.begin().await?;
+            let decision_id = crate::decisions::insert_decision_text(
+                &mut tx,
+                "reward_decisions",
+                &["movement_id", "form", "year"],
+                |q| q.bind(movement_id).bind(form).bind(year),
+                &unit,
+                actor,
+                d,
+            )
+            .await?;
+            for g in grants {
+                let n = g.nomination;
+                let province: String = crate::db::query("SELECT province_code FROM nominations WHERE id = $1")
+                    .bind(n.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("province_code")?;
+                crate::db::query(
                 "INSERT INTO rewards (decision_id, nomination_id, participant_id, participant_name, actor_type, form, year, unit_id, province_code, code) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
@@ -731,152 +804,187 @@ impl Store {
             .bind(&g.code)
             .execute(&mut *tx)
             .await?;
-            let next = Dossier { state: State::Recognised { decision_id }, ..g.next.clone() };
-            write_transition(
+                let next = Dossier { state: State::Recognised { decision_id }, ..g.next.clone() };
+                write_transition(
+                    &mut tx,
+                    actor,
+                    &NOMINATION,
+                    n.id,
+                    n.unit_id,
+                    &n.dossier,
+                    &next,
+                    "reward",
+                    serde_json::json!({"decision": d.number.trim()}),
+                )
+                .await?;
+            }
+            record(
                 &mut tx,
                 actor,
-                &NOMINATION,
-                n.id,
-                n.unit_id,
-                &n.dossier,
-                &next,
-                "reward",
-                serde_json::json!({"decision": d.number.trim()}),
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: "reward_decision.issue",
+                    entity: "reward_decision",
+                    entity_id: decision_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"number": d.number, "form": form, "rewards": grants.len()})),
+                },
             )
             .await?;
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: "reward_decision.issue",
-                entity: "reward_decision",
-                entity_id: decision_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"number": d.number, "form": form, "rewards": grants.len()})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(decision_id)
+            tx.commit().await?;
+            Ok(decision_id)
+        })
     }
 
-    pub async fn reward_decision(&self, id: i64) -> Result<RewardDecisionRow> {
-        let row = crate::db::query("SELECT * FROM reward_decisions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("quyết định khen thưởng"))?;
-        reward_decision_from(&row)
+    #[inline(never)]
+    pub fn reward_decision<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<RewardDecisionRow>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT * FROM reward_decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("quyết định khen thưởng"))?;
+            reward_decision_from(&row)
+        })
     }
 
     /// Reward decisions of a movement issued inside a scope or above it.
-    pub async fn reward_decisions(&self, movement_id: i64) -> Result<Vec<RewardDecisionRow>> {
-        let rows = crate::db::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC")
-            .bind(movement_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(reward_decision_from).collect()
+    #[inline(never)]
+    pub fn reward_decisions<'fut, 'l1: 'fut>(&'l1 self, movement_id: i64) -> crate::BoxFut<'fut, Result<Vec<RewardDecisionRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT * FROM reward_decisions WHERE movement_id = $1 ORDER BY decided_on DESC, id DESC")
+                .bind(movement_id)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter().map(reward_decision_from).collect()
+        })
     }
 
-    pub async fn rewards(&self, decision_id: i64) -> Result<Vec<RewardRow>> {
-        let rows = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.decision_id = $1 ORDER BY r.participant_name, r.id")
+    #[inline(never)]
+    pub fn rewards<'fut, 'l1: 'fut>(&'l1 self, decision_id: i64) -> crate::BoxFut<'fut, Result<Vec<RewardRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.decision_id = $1 ORDER BY r.participant_name, r.id")
             .bind(decision_id)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(reward_from).collect()
+            rows.iter().map(reward_from).collect()
+        })
     }
 
-    pub async fn reward(&self, id: i64) -> Result<RewardRow> {
-        let row = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("khen thưởng"))?;
-        reward_from(&row)
+    #[inline(never)]
+    pub fn reward<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<RewardRow>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT r.*, u.name AS unit_name FROM rewards r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("khen thưởng"))?;
+            reward_from(&row)
+        })
     }
 
     /// Rewards of a movement inside a scope, counted by year, form, actor type and unit.
-    pub async fn reward_counts(&self, movement_id: i64, scope: Option<i64>, on: Date) -> Result<Vec<RewardCount>> {
-        let sql = format!(
-            "SELECT r.year, r.form, r.actor_type, u.name AS unit_name, COUNT(*) AS n FROM rewards r JOIN reward_decisions d ON d.id = r.decision_id JOIN units u ON u.id = r.unit_id \
+    #[inline(never)]
+    pub fn reward_counts<'fut, 'l1: 'fut>(
+        &'l1 self,
+        movement_id: i64,
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<RewardCount>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT r.year, r.form, r.actor_type, u.name AS unit_name, COUNT(*) AS n FROM rewards r JOIN reward_decisions d ON d.id = r.decision_id JOIN units u ON u.id = r.unit_id \
              WHERE d.movement_id = $1 AND {} GROUP BY r.year, r.form, r.actor_type, u.name ORDER BY r.year DESC, r.form, r.actor_type, u.name",
-            in_scope("r.unit_id", 2)
-        );
-        let rows =
-            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RewardCount {
-                    year: r.i64("year")?,
-                    form: r.try_get("form")?,
-                    actor_type: r.try_get("actor_type")?,
-                    unit_name: r.try_get("unit_name")?,
-                    count: r.i64("n")?,
+                in_scope("r.unit_id", 2)
+            );
+            let rows =
+                crate::db::query(sqlx::AssertSqlSafe(sql)).bind(movement_id).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(RewardCount {
+                        year: r.i64("year")?,
+                        form: r.try_get("form")?,
+                        actor_type: r.try_get("actor_type")?,
+                        unit_name: r.try_get("unit_name")?,
+                        count: r.i64("n")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// Achievements and initiatives of a movement's participants inside a scope, counted by
     /// year and kind, for the years `from..=to`.
-    pub async fn achievement_counts(
-        &self,
+    #[inline(never)]
+    pub fn achievement_counts<'fut, 'l1: 'fut>(
+        &'l1 self,
         movement_id: i64,
         scope: Option<i64>,
         on: Date,
         from: i64,
         to: i64,
-    ) -> Result<Vec<(i64, String, i64)>> {
-        let sql = format!(
-            "SELECT a.year, a.kind, COUNT(*) AS n FROM movement_achievements a JOIN movement_participants p ON p.id = a.participant_id \
+    ) -> crate::BoxFut<'fut, Result<Vec<(i64, String, i64)>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT a.year, a.kind, COUNT(*) AS n FROM movement_achievements a JOIN movement_participants p ON p.id = a.participant_id \
              WHERE p.movement_id = $1 AND a.year >= $4 AND a.year <= $5 AND {} GROUP BY a.year, a.kind ORDER BY a.year, a.kind",
-            in_scope("p.unit_id", 2)
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(movement_id)
-            .bind(scope)
-            .bind(date_text(on))
-            .bind(from)
-            .bind(to)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| Ok((r.i64("year")?, r.try_get("kind")?, r.i64("n")?))).collect()
+                in_scope("p.unit_id", 2)
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(movement_id)
+                .bind(scope)
+                .bind(date_text(on))
+                .bind(from)
+                .bind(to)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter().map(|r| Ok((r.i64("year")?, r.try_get("kind")?, r.i64("n")?))).collect()
+        })
     }
 
     /// The narrative sections of a movement's report (`kind`: `nam` or a phase id) of a unit.
-    pub async fn movement_report(&self, movement_id: i64, unit_id: i64, kind: &str, year: i64) -> Result<Option<MovementReportRow>> {
-        let row = crate::db::query("SELECT sections_json, updated_by, updated_at, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
+    #[inline(never)]
+    pub fn movement_report<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        movement_id: i64,
+        unit_id: i64,
+        kind: &'l2 str,
+        year: i64,
+    ) -> crate::BoxFut<'fut, Result<Option<MovementReportRow>>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT sections_json, updated_by, updated_at, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4")
             .bind(movement_id)
             .bind(unit_id)
             .bind(kind)
             .bind(year)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| {
-            Ok(MovementReportRow {
-                sections: serde_json::from_str(&r.text("sections_json")?).map_err(corrupt)?,
-                updated_by: r.try_get("updated_by")?,
-                updated_at: r.try_get("updated_at")?,
-                submitted_at: r.try_get("submitted_at")?,
+            row.map(|r| {
+                Ok(MovementReportRow {
+                    sections: serde_json::from_str(&r.text("sections_json")?).map_err(corrupt)?,
+                    updated_by: r.try_get("updated_by")?,
+                    updated_at: r.try_get("updated_at")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                })
             })
+            .transpose()
         })
-        .transpose()
     }
 
     /// Saves the narrative sections of a movement's report; `submit` sends it to the superior,
     /// after which it is not changed (it is what the superior received).
-    pub async fn movement_report_save(
-        &self,
-        actor: &Actor,
-        key: &MovementReportKey<'_>,
-        sections: &std::collections::BTreeMap<String, String>,
+    #[inline(never)]
+    pub fn movement_report_save<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        key: &'l4 MovementReportKey<'l1>,
+        sections: &'l5 std::collections::BTreeMap<String, String>,
         submit: bool,
-    ) -> Result<()> {
-        let MovementReportKey { movement_id, unit_id, kind, year } = *key;
-        let mut tx = self.begin().await?;
-        let stored = crate::db::query(
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let MovementReportKey { movement_id, unit_id, kind, year } = *key;
+            let mut tx = self.begin().await?;
+            let stored = crate::db::query(
             "SELECT sections_json, submitted_at FROM movement_reports WHERE movement_id = $1 AND unit_id = $2 AND kind = $3 AND year = $4",
         )
         .bind(movement_id)
@@ -885,13 +993,14 @@ impl Store {
         .bind(year)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(r) = &stored
-            && !r.text("submitted_at")?.is_empty()
-        {
-            return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
-        }
-        let before = stored.map(|r| r.text("sections_json")).transpose()?.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-        crate::db::query(
+            if let Some(r) = &stored
+                && !r.text("submitted_at")?.is_empty()
+            {
+                return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
+            }
+            let before =
+                stored.map(|r| r.text("sections_json")).transpose()?.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+            crate::db::query(
             "INSERT INTO movement_reports (movement_id, unit_id, kind, year, sections_json, updated_by, updated_at, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (movement_id, unit_id, kind, year) DO UPDATE SET sections_json = excluded.sections_json, updated_by = excluded.updated_by, updated_at = excluded.updated_at, \
              submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at",
@@ -907,34 +1016,42 @@ impl Store {
         .bind(if submit { now_text() } else { String::new() })
         .execute(&mut *tx)
         .await?;
-        let after = serde_json::to_value(sections).map_err(corrupt)?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: if submit { "movement.report.submit" } else { "movement.report" },
-                entity: "movement_report",
-                entity_id: format!("{movement_id}/{kind}/{year}"),
-                before,
-                after: Some(after),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            let after = serde_json::to_value(sections).map_err(corrupt)?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: if submit { "movement.report.submit" } else { "movement.report" },
+                    entity: "movement_report",
+                    entity_id: format!("{movement_id}/{kind}/{year}"),
+                    before,
+                    after: Some(after),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Nominations whose current review step is at one of `levels` (unit kinds) and whose unit
     /// is inside `scope`, waiting to be taken or reviewed (the inbox narrows by the user).
-    pub async fn nominations_waiting(&self, scope: Option<i64>, on: Date) -> Result<Vec<NominationRow>> {
-        let sql = format!(
-            "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
+    #[inline(never)]
+    pub fn nominations_waiting<'fut, 'l1: 'fut>(
+        &'l1 self,
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<NominationRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {NOMINATION_COLS} FROM nominations n JOIN movement_participants p ON p.id = n.participant_id \
              WHERE n.state IN ('submitted', 'in_review') AND {} ORDER BY n.updated_at, n.id",
-            in_scope("n.unit_id", 1)
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter().map(nomination_from).collect()
+                in_scope("n.unit_id", 1)
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter().map(nomination_from).collect()
+        })
     }
 }
 

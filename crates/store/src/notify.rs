@@ -160,117 +160,152 @@ pub(crate) async fn insert_in(conn: &mut crate::db::Conn, notes: &[NewNotificati
 
 impl Store {
     /// Writes notifications in a transaction of their own (events whose writes are done).
-    pub async fn notify(&self, notes: &[NewNotification]) -> Result<usize> {
-        if notes.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = self.begin().await?;
-        let n = insert_in(&mut tx, notes).await?;
-        tx.commit().await?;
-        Ok(n)
+    #[inline(never)]
+    pub fn notify<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, notes: &'l2 [NewNotification]) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            if notes.is_empty() {
+                return Ok(0);
+            }
+            let mut tx = self.begin().await?;
+            let n = insert_in(&mut tx, notes).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
     }
 
     /// A user's notifications, newest first.
-    pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<NotificationRow>> {
-        let rows = crate::db::query(
-            "SELECT id, kind, subject, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(notification_from).collect()
+    #[inline(never)]
+    pub fn notifications<'fut, 'l1: 'fut>(&'l1 self, user_id: i64, limit: i64) -> crate::BoxFut<'fut, Result<Vec<NotificationRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT id, kind, subject, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(notification_from).collect()
+        })
     }
 
-    pub async fn unread_count(&self, user_id: i64) -> Result<i64> {
-        let r = crate::db::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at = ''")
-            .bind(user_id)
-            .fetch_one(self.pool())
-            .await?;
-        r.i64("n")
+    #[inline(never)]
+    pub fn unread_count<'fut, 'l1: 'fut>(&'l1 self, user_id: i64) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at = ''")
+                .bind(user_id)
+                .fetch_one(self.pool())
+                .await?;
+            r.i64("n")
+        })
     }
 
     /// Marks one of the user's notifications read (`None`: all); returns how many changed.
     /// Another user's id changes nothing.
-    pub async fn mark_read(&self, user_id: i64, id: Option<i64>) -> Result<u64> {
-        let done = crate::db::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = '' AND ($3 = 0 OR id = $3)")
-            .bind(now_text())
-            .bind(user_id)
-            .bind(id.unwrap_or(0))
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+    #[inline(never)]
+    pub fn mark_read<'fut, 'l1: 'fut>(&'l1 self, user_id: i64, id: Option<i64>) -> crate::BoxFut<'fut, Result<u64>> {
+        Box::pin(async move {
+            let done =
+                crate::db::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = '' AND ($3 = 0 OR id = $3)")
+                    .bind(now_text())
+                    .bind(user_id)
+                    .bind(id.unwrap_or(0))
+                    .execute(self.pool())
+                    .await?;
+            Ok(done.rows_affected())
+        })
     }
 
-    pub async fn notification_prefs(&self, user_id: i64) -> Result<NotificationPrefs> {
-        let mut conn = self.pool().acquire().await?;
-        prefs_in(&mut conn, user_id).await
+    #[inline(never)]
+    pub fn notification_prefs<'fut, 'l1: 'fut>(&'l1 self, user_id: i64) -> crate::BoxFut<'fut, Result<NotificationPrefs>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            prefs_in(&mut conn, user_id).await
+        })
     }
 
     /// Saves a user's choices, audited (the address is personal data: the audit keeps whether
     /// there is one, not the address).
-    pub async fn set_notification_prefs(&self, actor: &Actor, user_id: i64, p: &NotificationPrefs) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let before = prefs_in(&mut tx, user_id).await?;
-        crate::db::query(
-            "INSERT INTO notification_prefs (user_id, email, mode, kinds_off) VALUES ($1, $2, $3, $4) \
+    #[inline(never)]
+    pub fn set_notification_prefs<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        user_id: i64,
+        p: &'l3 NotificationPrefs,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let before = prefs_in(&mut tx, user_id).await?;
+            crate::db::query(
+                "INSERT INTO notification_prefs (user_id, email, mode, kinds_off) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, mode = excluded.mode, kinds_off = excluded.kinds_off",
-        )
-        .bind(user_id)
-        .bind(&p.email)
-        .bind(&p.mode)
-        .bind(p.kinds_off.join(","))
-        .execute(&mut *tx)
-        .await?;
-        let shown = |p: &NotificationPrefs| serde_json::json!({"email": !p.email.is_empty(), "mode": p.mode, "kinds_off": p.kinds_off});
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: actor.unit_id,
-                action: "notification.prefs",
-                entity: "user",
-                entity_id: user_id.to_string(),
-                before: Some(shown(&before)),
-                after: Some(shown(p)),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            )
+            .bind(user_id)
+            .bind(&p.email)
+            .bind(&p.mode)
+            .bind(p.kinds_off.join(","))
+            .execute(&mut *tx)
+            .await?;
+            let shown = |p: &NotificationPrefs| serde_json::json!({"email": !p.email.is_empty(), "mode": p.mode, "kinds_off": p.kinds_off});
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: actor.unit_id,
+                    action: "notification.prefs",
+                    entity: "user",
+                    entity_id: user_id.to_string(),
+                    before: Some(shown(&before)),
+                    after: Some(shown(p)),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Claims up to `limit` due mails for `owner` until `lease_until`: mails not sent, due at
     /// `now`, and not under another sender's lease. The conditions are repeated on the
     /// updated rows, so two senders never hold the same mail.
-    pub async fn mail_claim(&self, owner: &str, now: &str, lease_until: &str, limit: i64) -> Result<Vec<MailRow>> {
-        let mut tx = self.begin().await?;
-        crate::db::query(
-            "UPDATE mail_outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+    #[inline(never)]
+    pub fn mail_claim<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        owner: &'l2 str,
+        now: &'l3 str,
+        lease_until: &'l4 str,
+        limit: i64,
+    ) -> crate::BoxFut<'fut, Result<Vec<MailRow>>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            crate::db::query(
+                "UPDATE mail_outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE sent_at = '' AND next_attempt_at <= $3 AND lease_until <= $3 AND id IN \
              (SELECT id FROM mail_outbox WHERE sent_at = '' AND next_attempt_at <= $3 AND lease_until <= $3 ORDER BY id LIMIT $4)",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .bind(now)
-        .bind(limit)
-        .execute(&mut *tx)
-        .await?;
-        let rows = crate::db::query(
-            "SELECT id, to_addr, subject, body, attempts, next_attempt_at, sent_at, last_error FROM mail_outbox \
+            )
+            .bind(owner)
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?;
+            let rows = crate::db::query(
+                "SELECT id, to_addr, subject, body, attempts, next_attempt_at, sent_at, last_error FROM mail_outbox \
              WHERE lease_owner = $1 AND lease_until = $2 AND sent_at = '' ORDER BY id",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        rows.iter().map(mail_from).collect()
+            )
+            .bind(owner)
+            .bind(lease_until)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            rows.iter().map(mail_from).collect()
+        })
     }
 
     /// Marks a claimed mail sent; false when the lease was lost meanwhile.
-    pub async fn mail_sent(&self, id: i64, owner: &str) -> Result<bool> {
-        let done = crate::db::query(
+    #[inline(never)]
+    pub fn mail_sent<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, id: i64, owner: &'l2 str) -> crate::BoxFut<'fut, Result<bool>> {
+        Box::pin(async move {
+            let done = crate::db::query(
             "UPDATE mail_outbox SET sent_at = $1, lease_owner = '', lease_until = '' WHERE id = $2 AND lease_owner = $3 AND sent_at = ''",
         )
         .bind(now_text())
@@ -278,12 +313,21 @@ impl Store {
         .bind(owner)
         .execute(self.pool())
         .await?;
-        Ok(done.rows_affected() == 1)
+            Ok(done.rows_affected() == 1)
+        })
     }
 
     /// Gives a claimed mail back after a failure, to be tried again from `next_attempt_at`.
-    pub async fn mail_failed(&self, id: i64, owner: &str, error: &str, next_attempt_at: &str) -> Result<()> {
-        crate::db::query(
+    #[inline(never)]
+    pub fn mail_failed<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        id: i64,
+        owner: &'l2 str,
+        error: &'l3 str,
+        next_attempt_at: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            crate::db::query(
             "UPDATE mail_outbox SET lease_owner = '', lease_until = '', last_error = $1, next_attempt_at = $2 WHERE id = $3 AND lease_owner = $4",
         )
         .bind(error.chars().take(500).collect::<String>())
@@ -292,108 +336,147 @@ impl Store {
         .bind(owner)
         .execute(self.pool())
         .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The queue, oldest first (operators and tests).
-    pub async fn mail_outbox(&self) -> Result<Vec<MailRow>> {
-        let rows = crate::db::query(
-            "SELECT id, to_addr, subject, body, attempts, next_attempt_at, sent_at, last_error FROM mail_outbox ORDER BY id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(mail_from).collect()
+    #[inline(never)]
+    pub fn mail_outbox<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<MailRow>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT id, to_addr, subject, body, attempts, next_attempt_at, sent_at, last_error FROM mail_outbox ORDER BY id",
+            )
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(mail_from).collect()
+        })
     }
 
     /// The digests due on `day` (ISO date): users in digest mode with an address, not served
     /// yet that day, with notifications newer than their last digest.
-    pub async fn digests_due(&self, day: &str) -> Result<Vec<Digest>> {
-        let users = crate::db::query(
+    #[inline(never)]
+    pub fn digests_due<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, day: &'l2 str) -> crate::BoxFut<'fut, Result<Vec<Digest>>> {
+        Box::pin(async move {
+            let users = crate::db::query(
             "SELECT user_id, email, digest_last_id FROM notification_prefs WHERE mode = 'digest' AND email <> '' AND digest_on <> $1 ORDER BY user_id",
         )
         .bind(day)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for u in &users {
-            let user_id = u.i64("user_id")?;
-            let rows = crate::db::query(
+            let mut out = Vec::new();
+            for u in &users {
+                let user_id = u.i64("user_id")?;
+                let rows = crate::db::query(
                 "SELECT id, kind, subject, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT 200",
             )
             .bind(user_id)
             .bind(u.i64("digest_last_id")?)
             .fetch_all(self.pool())
             .await?;
-            if !rows.is_empty() {
-                out.push(Digest { user_id, email: u.try_get("email")?, items: rows.iter().map(notification_from).collect::<Result<_>>()? });
+                if !rows.is_empty() {
+                    out.push(Digest {
+                        user_id,
+                        email: u.try_get("email")?,
+                        items: rows.iter().map(notification_from).collect::<Result<_>>()?,
+                    });
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Queues a digest and moves the user's digest mark, in one transaction; false when another
     /// sender served the day meanwhile.
-    pub async fn digest_enqueue(&self, d: &Digest, day: &str, subject: &str, body: &str) -> Result<bool> {
-        let last = d.items.iter().map(|i| i.id).max().unwrap_or(0);
-        let mut tx = self.begin().await?;
-        let moved =
-            crate::db::query("UPDATE notification_prefs SET digest_on = $1, digest_last_id = $2 WHERE user_id = $3 AND digest_on <> $1")
-                .bind(day)
-                .bind(last)
-                .bind(d.user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if moved == 0 {
-            return Ok(false);
-        }
-        enqueue_mail(&mut tx, Some(d.user_id), &d.email, subject, body).await?;
-        tx.commit().await?;
-        Ok(true)
+    #[inline(never)]
+    pub fn digest_enqueue<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        d: &'l2 Digest,
+        day: &'l3 str,
+        subject: &'l4 str,
+        body: &'l5 str,
+    ) -> crate::BoxFut<'fut, Result<bool>> {
+        Box::pin(async move {
+            let last = d.items.iter().map(|i| i.id).max().unwrap_or(0);
+            let mut tx = self.begin().await?;
+            let moved = crate::db::query(
+                "UPDATE notification_prefs SET digest_on = $1, digest_last_id = $2 WHERE user_id = $3 AND digest_on <> $1",
+            )
+            .bind(day)
+            .bind(last)
+            .bind(d.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                return Ok(false);
+            }
+            enqueue_mail(&mut tx, Some(d.user_id), &d.email, subject, body).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     /// The active accounts of a unit with one of these roles (who an event of the unit concerns).
-    pub async fn users_of_unit(&self, unit_id: i64, roles: &[&str]) -> Result<Vec<i64>> {
-        let rows = crate::db::query("SELECT id, role FROM users WHERE unit_id = $1 AND active = 1 ORDER BY id")
-            .bind(unit_id)
-            .fetch_all(self.pool())
-            .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let role: String = r.try_get("role")?;
-            if roles.contains(&role.as_str()) {
-                out.push(r.i64("id")?);
+    #[inline(never)]
+    pub fn users_of_unit<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        unit_id: i64,
+        roles: &'l2 [&'l3 str],
+    ) -> crate::BoxFut<'fut, Result<Vec<i64>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT id, role FROM users WHERE unit_id = $1 AND active = 1 ORDER BY id")
+                .bind(unit_id)
+                .fetch_all(self.pool())
+                .await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let role: String = r.try_get("role")?;
+                if roles.contains(&role.as_str()) {
+                    out.push(r.i64("id")?);
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 }
 
 impl Store {
     /// The active accounts with a role in a unit's subtree as at `on` (the citizens of a
     /// campaign's area).
-    pub async fn users_in_subtree(&self, unit_id: i64, role: &str, on: jiff::civil::Date) -> Result<Vec<i64>> {
-        let rows = crate::db::query(
-            "SELECT s.id FROM users s WHERE s.role = $1 AND s.active = 1 AND EXISTS (SELECT 1 FROM unit_closure c \
+    #[inline(never)]
+    pub fn users_in_subtree<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        unit_id: i64,
+        role: &'l2 str,
+        on: jiff::civil::Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<i64>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT s.id FROM users s WHERE s.role = $1 AND s.active = 1 AND EXISTS (SELECT 1 FROM unit_closure c \
              WHERE c.ancestor_id = $2 AND c.descendant_id = s.unit_id AND c.valid_from <= $3 AND c.valid_to > $3) ORDER BY s.id",
-        )
-        .bind(role)
-        .bind(unit_id)
-        .bind(crate::date_text(on))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(|r| r.i64("id")).collect()
+            )
+            .bind(role)
+            .bind(unit_id)
+            .bind(crate::date_text(on))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(|r| r.i64("id")).collect()
+        })
     }
 }
 
 impl Store {
     /// The units that have an active account with this role (whose annual reports the
     /// reminders follow: a unit without an officer has nobody to tell).
-    pub async fn units_with_role(&self, role: &str) -> Result<Vec<i64>> {
-        let rows = crate::db::query("SELECT DISTINCT unit_id FROM users WHERE role = $1 AND active = 1 ORDER BY unit_id")
-            .bind(role)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| r.i64("unit_id")).collect()
+    #[inline(never)]
+    pub fn units_with_role<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, role: &'l2 str) -> crate::BoxFut<'fut, Result<Vec<i64>>> {
+        Box::pin(async move {
+            let rows = crate::db::query("SELECT DISTINCT unit_id FROM users WHERE role = $1 AND active = 1 ORDER BY unit_id")
+                .bind(role)
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter().map(|r| r.i64("unit_id")).collect()
+        })
     }
 }

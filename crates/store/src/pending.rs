@@ -30,115 +30,143 @@ impl Store {
     /// Keeps a checked upload for its owner and returns its SHA-256 (the reference the page
     /// carries). Expired uploads of everyone, and this owner's oldest beyond the last few,
     /// are removed in the same transaction.
-    pub async fn pending_upload_save(&self, actor: &Actor, purpose: &str, file_name: &str, bytes: &[u8]) -> Result<String> {
-        let owner = actor.user_id.ok_or_else(|| StoreError::invalid("file", "Chỉ người dùng đã đăng nhập mới lưu được tệp chờ ghi"))?;
-        let sha = hex::encode(Sha256::digest(bytes));
-        let now = now_text();
-        let mut tx = self.begin().await?;
-        crate::db::query("DELETE FROM pending_uploads WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await?;
-        crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
+    #[inline(never)]
+    pub fn pending_upload_save<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        purpose: &'l3 str,
+        file_name: &'l4 str,
+        bytes: &'l5 [u8],
+    ) -> crate::BoxFut<'fut, Result<String>> {
+        Box::pin(async move {
+            let owner = actor.user_id.ok_or_else(|| StoreError::invalid("file", "Chỉ người dùng đã đăng nhập mới lưu được tệp chờ ghi"))?;
+            let sha = hex::encode(Sha256::digest(bytes));
+            let now = now_text();
+            let mut tx = self.begin().await?;
+            crate::db::query("DELETE FROM pending_uploads WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await?;
+            crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
+                .bind(owner)
+                .bind(purpose)
+                .bind(&sha)
+                .execute(&mut *tx)
+                .await?;
+            crate::db::query(
+                "DELETE FROM pending_uploads WHERE owner_id = $1 AND sha256 IN \
+             (SELECT sha256 FROM pending_uploads WHERE owner_id = $1 ORDER BY created_at DESC, sha256 LIMIT 1000 OFFSET $2)",
+            )
+            .bind(owner)
+            .bind(PER_OWNER - 1)
+            .execute(&mut *tx)
+            .await?;
+            crate::db::query(
+                "INSERT INTO pending_uploads (owner_id, purpose, sha256, file_name, size, bytes, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
             .bind(owner)
             .bind(purpose)
             .bind(&sha)
+            .bind(file_name)
+            .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+            .bind(bytes.to_vec())
+            .bind(&now)
+            .bind(expiry_text(PENDING_HOURS))
             .execute(&mut *tx)
             .await?;
-        crate::db::query(
-            "DELETE FROM pending_uploads WHERE owner_id = $1 AND sha256 IN \
-             (SELECT sha256 FROM pending_uploads WHERE owner_id = $1 ORDER BY created_at DESC, sha256 LIMIT 1000 OFFSET $2)",
-        )
-        .bind(owner)
-        .bind(PER_OWNER - 1)
-        .execute(&mut *tx)
-        .await?;
-        crate::db::query(
-            "INSERT INTO pending_uploads (owner_id, purpose, sha256, file_name, size, bytes, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(owner)
-        .bind(purpose)
-        .bind(&sha)
-        .bind(file_name)
-        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-        .bind(bytes.to_vec())
-        .bind(&now)
-        .bind(expiry_text(PENDING_HOURS))
-        .execute(&mut *tx)
-        .await?;
-        // The file may hold personal data: the log says who kept which file, never what it holds.
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: actor.unit_id,
-                action: "upload.pending",
-                entity: purpose,
-                entity_id: sha.clone(),
-                before: None,
-                after: Some(serde_json::json!({"bytes": bytes.len(), "hours": PENDING_HOURS})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(sha)
-    }
-
-    /// The owner's checked upload with this hash, if it has not expired.
-    pub async fn pending_upload(&self, actor: &Actor, purpose: &str, sha256: &str) -> Result<Option<PendingUpload>> {
-        let Some(owner) = actor.user_id else { return Ok(None) };
-        let row = crate::db::query(
-            "SELECT sha256, file_name, bytes, created_at FROM pending_uploads \
-             WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3 AND expires_at > $4",
-        )
-        .bind(owner)
-        .bind(purpose)
-        .bind(sha256)
-        .bind(now_text())
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| -> Result<PendingUpload> {
-            Ok(PendingUpload {
-                sha256: r.try_get("sha256")?,
-                file_name: r.try_get("file_name")?,
-                bytes: r.try_get("bytes")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Forgets a checked upload (once applied).
-    pub async fn pending_upload_done(&self, actor: &Actor, purpose: &str, sha256: &str) -> Result<()> {
-        let Some(owner) = actor.user_id else { return Ok(()) };
-        let mut tx = self.begin().await?;
-        let n = crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
-            .bind(owner)
-            .bind(purpose)
-            .bind(sha256)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n > 0 {
+            // The file may hold personal data: the log says who kept which file, never what it holds.
             record(
                 &mut tx,
                 actor,
                 AuditEntry {
                     unit_id: actor.unit_id,
-                    action: "upload.done",
+                    action: "upload.pending",
                     entity: purpose,
-                    entity_id: sha256.to_string(),
+                    entity_id: sha.clone(),
                     before: None,
-                    after: None,
+                    after: Some(serde_json::json!({"bytes": bytes.len(), "hours": PENDING_HOURS})),
                 },
             )
             .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(sha)
+        })
+    }
+
+    /// The owner's checked upload with this hash, if it has not expired.
+    #[inline(never)]
+    pub fn pending_upload<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        purpose: &'l3 str,
+        sha256: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<Option<PendingUpload>>> {
+        Box::pin(async move {
+            let Some(owner) = actor.user_id else { return Ok(None) };
+            let row = crate::db::query(
+                "SELECT sha256, file_name, bytes, created_at FROM pending_uploads \
+             WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3 AND expires_at > $4",
+            )
+            .bind(owner)
+            .bind(purpose)
+            .bind(sha256)
+            .bind(now_text())
+            .fetch_optional(self.pool())
+            .await?;
+            row.map(|r| -> Result<PendingUpload> {
+                Ok(PendingUpload {
+                    sha256: r.try_get("sha256")?,
+                    file_name: r.try_get("file_name")?,
+                    bytes: r.try_get("bytes")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Forgets a checked upload (once applied).
+    #[inline(never)]
+    pub fn pending_upload_done<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        purpose: &'l3 str,
+        sha256: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let Some(owner) = actor.user_id else { return Ok(()) };
+            let mut tx = self.begin().await?;
+            let n = crate::db::query("DELETE FROM pending_uploads WHERE owner_id = $1 AND purpose = $2 AND sha256 = $3")
+                .bind(owner)
+                .bind(purpose)
+                .bind(sha256)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                record(
+                    &mut tx,
+                    actor,
+                    AuditEntry {
+                        unit_id: actor.unit_id,
+                        action: "upload.done",
+                        entity: purpose,
+                        entity_id: sha256.to_string(),
+                        before: None,
+                        after: None,
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Checked uploads kept now (all owners), for tests and the health of the table.
-    pub async fn pending_upload_count(&self) -> Result<i64> {
-        let row = crate::db::query("SELECT COUNT(*) AS n FROM pending_uploads").fetch_one(self.pool()).await?;
-        row.i64("n")
+    #[inline(never)]
+    pub fn pending_upload_count<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT COUNT(*) AS n FROM pending_uploads").fetch_one(self.pool()).await?;
+            row.i64("n")
+        })
     }
 }

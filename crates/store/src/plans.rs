@@ -115,24 +115,30 @@ impl Store {
 
     /// Stores plans (the shipped ones, or an uploaded file), their targets as the documents
     /// state them, skipping plans already stored under the same key. Returns how many were new.
-    pub async fn load_plans(&self, actor: &Actor, plans: &[Plan]) -> Result<usize> {
-        let mut new = 0;
-        for p in plans {
-            // Codes are read as at the plan's date (a district of 2022 no longer exists).
-            let on = p.issued.unwrap_or_else(|| jiff::civil::date(p.issued_year.unwrap_or(p.period.from), 12, 31));
-            let unit_id = self.plan_unit(&p.unit, on).await?;
-            let mut target_units = BTreeMap::new();
-            for t in &p.targets {
-                if !target_units.contains_key(&t.unit) {
-                    target_units.insert(t.unit.clone(), self.plan_unit(&t.unit, on).await?);
+    #[inline(never)]
+    pub fn load_plans<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        plans: &'l3 [Plan],
+    ) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            let mut new = 0;
+            for p in plans {
+                // Codes are read as at the plan's date (a district of 2022 no longer exists).
+                let on = p.issued.unwrap_or_else(|| jiff::civil::date(p.issued_year.unwrap_or(p.period.from), 12, 31));
+                let unit_id = self.plan_unit(&p.unit, on).await?;
+                let mut target_units = BTreeMap::new();
+                for t in &p.targets {
+                    if !target_units.contains_key(&t.unit) {
+                        target_units.insert(t.unit.clone(), self.plan_unit(&t.unit, on).await?);
+                    }
                 }
-            }
-            let mut tx = self.begin().await?;
-            let exists = crate::db::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
-            if exists.is_some() {
-                continue;
-            }
-            let row = crate::db::query(
+                let mut tx = self.begin().await?;
+                let exists = crate::db::query("SELECT id FROM plans WHERE plan_key = $1").bind(&p.id).fetch_optional(&mut *tx).await?;
+                if exists.is_some() {
+                    continue;
+                }
+                let row = crate::db::query(
                 "INSERT INTO plans (plan_key, unit_id, unit_code, number, issued_on, title, kind, period_from, period_to, plan_json, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
@@ -150,149 +156,184 @@ impl Store {
             .bind(now_text())
             .fetch_one(&mut *tx)
             .await?;
-            let plan_id = row.i64("id")?;
-            for t in &p.targets {
-                let key = TargetKey { plan_id, indicator: t.indicator.clone(), year: t.year };
-                // As the document states it; a target stored already (a re-load) is kept.
-                write_target(&mut tx, actor, &key, target_units.get(&t.unit).copied().unwrap_or(unit_id), t.value, "plan", &t.text).await?;
+                let plan_id = row.i64("id")?;
+                for t in &p.targets {
+                    let key = TargetKey { plan_id, indicator: t.indicator.clone(), year: t.year };
+                    // As the document states it; a target stored already (a re-load) is kept.
+                    write_target(&mut tx, actor, &key, target_units.get(&t.unit).copied().unwrap_or(unit_id), t.value, "plan", &t.text)
+                        .await?;
+                }
+                record(
+                    &mut tx,
+                    actor,
+                    AuditEntry {
+                        unit_id: (unit_id != 0).then_some(unit_id),
+                        action: "plan.load",
+                        entity: "plan",
+                        entity_id: p.id.clone(),
+                        before: None,
+                        after: Some(serde_json::json!({"title": p.title, "targets": p.targets.len()})),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                new += 1;
             }
-            record(
-                &mut tx,
-                actor,
-                AuditEntry {
-                    unit_id: (unit_id != 0).then_some(unit_id),
-                    action: "plan.load",
-                    entity: "plan",
-                    entity_id: p.id.clone(),
-                    before: None,
-                    after: Some(serde_json::json!({"title": p.title, "targets": p.targets.len()})),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            new += 1;
-        }
-        Ok(new)
+            Ok(new)
+        })
     }
 
     /// Plans of a unit and of the units above it (None: national plans only), newest first.
-    pub async fn plans_for(&self, chain: &[i64]) -> Result<Vec<PlanRow>> {
-        let mut ids: Vec<i64> = chain.to_vec();
-        ids.push(0);
-        let sql = format!(
-            "SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC",
-            crate::dialect::placeholders(false, 1, ids.len())
-        );
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(self.pool()).await?.iter().map(plan_from).collect()
+    #[inline(never)]
+    pub fn plans_for<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, chain: &'l2 [i64]) -> crate::BoxFut<'fut, Result<Vec<PlanRow>>> {
+        Box::pin(async move {
+            let mut ids: Vec<i64> = chain.to_vec();
+            ids.push(0);
+            let sql = format!(
+                "SELECT * FROM plans WHERE unit_id IN ({}) ORDER BY period_from DESC, id DESC",
+                crate::dialect::placeholders(false, 1, ids.len())
+            );
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(self.pool()).await?.iter().map(plan_from).collect()
+        })
     }
 
     /// Every stored plan.
-    pub async fn all_plans(&self) -> Result<Vec<PlanRow>> {
-        crate::db::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id")
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(plan_from)
-            .collect()
+    #[inline(never)]
+    pub fn all_plans<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Vec<PlanRow>>> {
+        Box::pin(async move {
+            crate::db::query("SELECT * FROM plans ORDER BY unit_id, period_from DESC, id")
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(plan_from)
+                .collect()
+        })
     }
 
-    pub async fn plan(&self, id: i64) -> Result<PlanRow> {
-        let r = crate::db::query("SELECT * FROM plans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("kế hoạch"))?;
-        plan_from(&r)
+    #[inline(never)]
+    pub fn plan<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<PlanRow>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT * FROM plans WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("kế hoạch"))?;
+            plan_from(&r)
+        })
     }
 
     /// The targets set for a unit (0: the country) from `year` on, every plan.
-    pub async fn targets_of(&self, unit_id: i64, from_year: i16) -> Result<Vec<TargetRow>> {
-        let sql = format!(
-            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id"
-        );
-        crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(unit_id)
-            .bind(i64::from(from_year))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(target_from)
-            .collect()
+    #[inline(never)]
+    pub fn targets_of<'fut, 'l1: 'fut>(&'l1 self, unit_id: i64, from_year: i16) -> crate::BoxFut<'fut, Result<Vec<TargetRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id = $1 AND t.year >= $2 ORDER BY t.year, p.period_from DESC, t.id"
+            );
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(unit_id)
+                .bind(i64::from(from_year))
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(target_from)
+                .collect()
+        })
     }
 
     /// The targets set for a unit (0: the country) by the plans in force in `year` (the year is
     /// within the plan's period), every year of them: the milestones of each plan's path. The
     /// newest plan first.
-    pub async fn targets_in_force(&self, unit_id: i64, year: i16) -> Result<Vec<TargetRow>> {
-        let sql = format!(
-            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id \
+    #[inline(never)]
+    pub fn targets_in_force<'fut, 'l1: 'fut>(&'l1 self, unit_id: i64, year: i16) -> crate::BoxFut<'fut, Result<Vec<TargetRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id \
              WHERE t.unit_id = $1 AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id"
-        );
-        crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(unit_id)
-            .bind(i64::from(year))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(target_from)
-            .collect()
+            );
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(unit_id)
+                .bind(i64::from(year))
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(target_from)
+                .collect()
+        })
     }
 
     /// The targets of one indicator set for each of some units by the plans in force in `year`
     /// (see [`Store::targets_in_force`]).
-    pub async fn targets_in_force_of_units(&self, units: &[i64], indicator: &str, year: i16) -> Result<BTreeMap<i64, Vec<TargetRow>>> {
-        let mut out: BTreeMap<i64, Vec<TargetRow>> = BTreeMap::new();
-        for chunk in units.chunks(500) {
-            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-            let sql = format!(
-                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id IN ({}) AND t.indicator = $1 \
+    #[inline(never)]
+    pub fn targets_in_force_of_units<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        units: &'l2 [i64],
+        indicator: &'l3 str,
+        year: i16,
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<i64, Vec<TargetRow>>>> {
+        Box::pin(async move {
+            let mut out: BTreeMap<i64, Vec<TargetRow>> = BTreeMap::new();
+            for chunk in units.chunks(500) {
+                let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+                let sql = format!(
+                    "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.unit_id IN ({}) AND t.indicator = $1 \
                  AND p.period_from <= $2 AND p.period_to >= $2 ORDER BY p.period_from DESC, p.id, t.year, t.id",
-                ids.join(", ")
-            );
-            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await? {
-                let t = target_from(&r)?;
-                out.entry(t.unit_id).or_default().push(t);
+                    ids.join(", ")
+                );
+                for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(indicator).bind(i64::from(year)).fetch_all(self.pool()).await? {
+                    let t = target_from(&r)?;
+                    out.entry(t.unit_id).or_default().push(t);
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// The targets of a plan for one indicator and year, at every unit.
-    pub async fn plan_targets(&self, plan_id: i64, indicator: &str, year: i16) -> Result<Vec<TargetRow>> {
-        let sql = format!(
-            "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id"
-        );
-        crate::db::query(sqlx::AssertSqlSafe(sql))
-            .bind(plan_id)
-            .bind(indicator)
-            .bind(i64::from(year))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(target_from)
-            .collect()
+    #[inline(never)]
+    pub fn plan_targets<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        plan_id: i64,
+        indicator: &'l2 str,
+        year: i16,
+    ) -> crate::BoxFut<'fut, Result<Vec<TargetRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {TARGET_COLS} FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.plan_id = $1 AND t.indicator = $2 AND t.year = $3 ORDER BY t.unit_id"
+            );
+            crate::db::query(sqlx::AssertSqlSafe(sql))
+                .bind(plan_id)
+                .bind(indicator)
+                .bind(i64::from(year))
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(target_from)
+                .collect()
+        })
     }
 
     /// Writes the children's share of a target (a split, checked by the caller against the
     /// parent), replacing earlier shares, in one transaction with one audit entry.
-    pub async fn set_child_targets(
-        &self,
-        actor: &Actor,
-        key: &TargetKey,
+    #[inline(never)]
+    pub fn set_child_targets<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        key: &'l3 TargetKey,
         parent_unit: i64,
-        shares: &[(i64, Number)],
-        origin: &str,
-    ) -> Result<()> {
-        let TargetKey { plan_id, indicator, year } = key;
-        let mut tx = self.begin().await?;
-        for (unit, value) in shares {
-            write_target(&mut tx, actor, key, *unit, *value, origin, "").await?;
-        }
-        record(
+        shares: &'l4 [(i64, Number)],
+        origin: &'l5 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let TargetKey { plan_id, indicator, year } = key;
+            let mut tx = self.begin().await?;
+            for (unit, value) in shares {
+                write_target(&mut tx, actor, key, *unit, *value, origin, "").await?;
+            }
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -305,63 +346,76 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// A unit's report for a year, if one was started.
-    pub async fn annual_report(&self, unit_id: i64, year: i16) -> Result<Option<ReportRow>> {
-        let r = crate::db::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2")
-            .bind(unit_id)
-            .bind(i64::from(year))
-            .fetch_optional(self.pool())
-            .await?;
-        r.as_ref().map(report_from).transpose()
+    #[inline(never)]
+    pub fn annual_report<'fut, 'l1: 'fut>(&'l1 self, unit_id: i64, year: i16) -> crate::BoxFut<'fut, Result<Option<ReportRow>>> {
+        Box::pin(async move {
+            let r = crate::db::query("SELECT * FROM annual_reports WHERE unit_id = $1 AND year = $2")
+                .bind(unit_id)
+                .bind(i64::from(year))
+                .fetch_optional(self.pool())
+                .await?;
+            r.as_ref().map(report_from).transpose()
+        })
     }
 
     /// Which of these units have submitted their report for the year.
-    pub async fn reports_submitted(&self, units: &[i64], year: i16) -> Result<BTreeMap<i64, String>> {
-        let mut out = BTreeMap::new();
-        for chunk in units.chunks(500) {
-            let sql = format!(
-                "SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})",
-                crate::dialect::placeholders(false, 2, chunk.len())
-            );
-            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
-            for u in chunk {
-                q = q.bind(*u);
+    #[inline(never)]
+    pub fn reports_submitted<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        units: &'l2 [i64],
+        year: i16,
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<i64, String>>> {
+        Box::pin(async move {
+            let mut out = BTreeMap::new();
+            for chunk in units.chunks(500) {
+                let sql = format!(
+                    "SELECT unit_id, submitted_at FROM annual_reports WHERE year = $1 AND state = 'submitted' AND unit_id IN ({})",
+                    crate::dialect::placeholders(false, 2, chunk.len())
+                );
+                let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+                for u in chunk {
+                    q = q.bind(*u);
+                }
+                for r in q.fetch_all(self.pool()).await? {
+                    out.insert(r.i64("unit_id")?, r.try_get("submitted_at")?);
+                }
             }
-            for r in q.fetch_all(self.pool()).await? {
-                out.insert(r.i64("unit_id")?, r.try_get("submitted_at")?);
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Saves the narrative sections of a report (a submitted report is not changed: it is
     /// what the superior received).
-    pub async fn save_annual_report(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn save_annual_report<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
         unit_id: i64,
         year: i16,
-        sections: &BTreeMap<String, String>,
+        sections: &'l3 BTreeMap<String, String>,
         submit: bool,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let before = crate::db::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
-            .bind(unit_id)
-            .bind(i64::from(year))
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(r) = &before
-            && r.text("state")? == "submitted"
-        {
-            return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
-        }
-        let now = now_text();
-        let state = if submit { "submitted" } else { "draft" };
-        crate::db::query(
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let before = crate::db::query("SELECT state FROM annual_reports WHERE unit_id = $1 AND year = $2")
+                .bind(unit_id)
+                .bind(i64::from(year))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(r) = &before
+                && r.text("state")? == "submitted"
+            {
+                return Err(StoreError::conflict("state", "báo cáo đã gửi cấp trên, không sửa được"));
+            }
+            let now = now_text();
+            let state = if submit { "submitted" } else { "draft" };
+            crate::db::query(
             "INSERT INTO annual_reports (unit_id, year, sections_json, state, submitted_by, submitted_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (unit_id, year) DO UPDATE SET sections_json = excluded.sections_json, state = excluded.state, submitted_by = excluded.submitted_by, \
              submitted_at = excluded.submitted_at, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
@@ -376,21 +430,22 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: if submit { "report.submit" } else { "report.save" },
-                entity: "annual_report",
-                entity_id: format!("{unit_id}/{year}"),
-                before: None,
-                after: Some(serde_json::json!({"year": year, "sections": sections.len()})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: if submit { "report.submit" } else { "report.save" },
+                    entity: "annual_report",
+                    entity_id: format!("{unit_id}/{year}"),
+                    before: None,
+                    after: Some(serde_json::json!({"year": year, "sections": sections.len()})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }
 

@@ -28,9 +28,12 @@ impl Store {
     /// The read generation: raised by every committed change to the unit tree, lineage and
     /// re-basing, counters, reported values, plans and targets, campaigns, dossiers and their
     /// transitions (migration 0089).
-    pub async fn read_generation(&self) -> Result<i64> {
-        let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&self.read_pool().await).await?;
-        row.i64("n")
+    #[inline(never)]
+    pub fn read_generation<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&self.read_pool().await).await?;
+            row.i64("n")
+        })
     }
 
     /// The read generation, read on a connection already held (a request's reads in one place).

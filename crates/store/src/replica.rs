@@ -242,33 +242,41 @@ impl Store {
 
     /// The primary's current WAL insert position: past every commit made so far. The web
     /// crate gives it to a session that wrote, so its next reads wait for a standby that has it.
-    pub async fn commit_position(&self) -> Result<Option<Lsn>> {
-        if self.engine() != crate::Engine::Postgres {
-            return Ok(None);
-        }
-        // The insert position, not the write position: with `synchronous_commit = off` a commit
-        // returns before its record is written, and only the insert position is past it.
-        let row = crate::db::query("SELECT CAST(pg_current_wal_insert_lsn() AS TEXT) AS lsn").fetch_one(self.pool()).await?;
-        Ok(Lsn::parse(&row.text("lsn")?))
+    #[inline(never)]
+    pub fn commit_position<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<Option<Lsn>>> {
+        Box::pin(async move {
+            if self.engine() != crate::Engine::Postgres {
+                return Ok(None);
+            }
+            // The insert position, not the write position: with `synchronous_commit = off` a commit
+            // returns before its record is written, and only the insert position is past it.
+            let row = crate::db::query("SELECT CAST(pg_current_wal_insert_lsn() AS TEXT) AS lsn").fetch_one(self.pool()).await?;
+            Ok(Lsn::parse(&row.text("lsn")?))
+        })
     }
 
     /// Each standby's state (for `/healthz`), asked again when older than a quarter second:
     /// pages check `/healthz` to know whether the server answers, so it must stay cheap.
-    pub async fn replica_status(&self) -> Vec<ReplicaStatus> {
-        let mut out = Vec::new();
-        for r in &self.replicas.replicas {
-            let s = r.snapshot();
-            let s = if s.checked.is_some_and(|t| t.elapsed() < STATE_TTL) { s } else { r.probe().await };
-            out.push(ReplicaStatus {
-                name: r.name.clone(),
-                up: s.up && s.standby,
-                lag_seconds: if s.up { s.lag_seconds } else { 0.0 },
-                serving: s.up && s.standby && s.lag_seconds <= self.replicas.max_lag.as_secs_f64(),
-                replay_lsn: s.replay.map(|l| l.to_string()),
-                error: s.error.or_else(|| (s.up && !s.standby).then(|| "không còn là bản sao (đã được nâng thành máy chủ chính?)".into())),
-            });
-        }
-        out
+    #[inline(never)]
+    pub fn replica_status<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Vec<ReplicaStatus>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for r in &self.replicas.replicas {
+                let s = r.snapshot();
+                let s = if s.checked.is_some_and(|t| t.elapsed() < STATE_TTL) { s } else { r.probe().await };
+                out.push(ReplicaStatus {
+                    name: r.name.clone(),
+                    up: s.up && s.standby,
+                    lag_seconds: if s.up { s.lag_seconds } else { 0.0 },
+                    serving: s.up && s.standby && s.lag_seconds <= self.replicas.max_lag.as_secs_f64(),
+                    replay_lsn: s.replay.map(|l| l.to_string()),
+                    error: s
+                        .error
+                        .or_else(|| (s.up && !s.standby).then(|| "không còn là bản sao (đã được nâng thành máy chủ chính?)".into())),
+                });
+            }
+            out
+        })
     }
 }
 

@@ -296,140 +296,155 @@ impl Store {
     /// number); past versions, recognitions and stored counters stream. Memory is the size of
     /// the counters, not of the registries.
     #[tracing::instrument(name = "store.recount", skip(self))]
-    pub async fn recount(&self, fix: bool) -> Result<RecountReport> {
-        use futures_util::TryStreamExt;
-        let mut conn = self.pool().acquire().await?;
-        let mut recount = Recounted::new(&mut conn).await?;
-        for reg in def::REGISTRIES {
-            if reg.kind != RegistryKind::FundEntries && stats::registry_contributions(reg.kind, &Values::new()).is_empty() {
-                continue;
-            }
-            let counted = counted_columns(reg);
-            let extra: String = counted.iter().map(|c| format!(", t.{c}")).collect();
-            // The current version starts where the last past one ended.
-            let sql = format!(
-                "SELECT t.unit_id, COALESCE(h.current_from, t.valid_from) AS current_from, t.valid_to{extra}, COUNT(*) AS n \
+    #[inline(never)]
+    pub fn recount<'fut, 'l1: 'fut>(&'l1 self, fix: bool) -> crate::BoxFut<'fut, Result<RecountReport>> {
+        Box::pin(async move {
+            use futures_util::TryStreamExt;
+            let mut conn = self.pool().acquire().await?;
+            let mut recount = Recounted::new(&mut conn).await?;
+            for reg in def::REGISTRIES {
+                if reg.kind != RegistryKind::FundEntries && stats::registry_contributions(reg.kind, &Values::new()).is_empty() {
+                    continue;
+                }
+                let counted = counted_columns(reg);
+                let extra: String = counted.iter().map(|c| format!(", t.{c}")).collect();
+                // The current version starts where the last past one ended.
+                let sql = format!(
+                    "SELECT t.unit_id, COALESCE(h.current_from, t.valid_from) AS current_from, t.valid_to{extra}, COUNT(*) AS n \
                  FROM {} t LEFT JOIN (SELECT record_id, MAX(valid_to) AS current_from FROM registry_history WHERE registry = $1 GROUP BY record_id) h \
                  ON h.record_id = t.id GROUP BY t.unit_id, COALESCE(h.current_from, t.valid_from), t.valid_to{extra}",
-                reg.table
-            );
-            let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+                    reg.table
+                );
+                let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+                while let Some(r) = rows.try_next().await? {
+                    let from = parse_date_col(&r.text("current_from")?)?;
+                    let to = parse_date_col(&r.text("valid_to")?)?;
+                    let n = r.i64("n")?;
+                    recount.versions += usize::try_from(n).unwrap_or(0);
+                    recount.add(r.i64("unit_id")?, from, record_deltas(reg, &stat_values_from_row(reg, &r)?, from, to), n);
+                }
+                drop(rows);
+                let sql = format!(
+                    "SELECT h.valid_from, h.valid_to, h.data_json, COALESCE(h.unit_id, t.unit_id) AS unit_id FROM registry_history h JOIN {} t ON t.id = h.record_id WHERE h.registry = $1",
+                    reg.table
+                );
+                let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+                while let Some(r) = rows.try_next().await? {
+                    let from = parse_date_col(&r.text("valid_from")?)?;
+                    let to = parse_date_col(&r.text("valid_to")?)?;
+                    let json: serde_json::Value = serde_json::from_str(&r.text("data_json")?).unwrap_or_default();
+                    recount.versions += 1;
+                    recount.add(
+                        r.i64("unit_id").unwrap_or_default(),
+                        from,
+                        record_deltas(reg, &stat_values_from_json(reg, &json), from, to),
+                        1,
+                    );
+                }
+            }
+            let mut rows = crate::db::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions")
+                .fetch(&mut *conn);
             while let Some(r) = rows.try_next().await? {
-                let from = parse_date_col(&r.text("current_from")?)?;
-                let to = parse_date_col(&r.text("valid_to")?)?;
-                let n = r.i64("n")?;
-                recount.versions += usize::try_from(n).unwrap_or(0);
-                recount.add(r.i64("unit_id")?, from, record_deltas(reg, &stat_values_from_row(reg, &r)?, from, to), n);
+                let metrics: String = r.try_get("metrics")?;
+                let (from, to) = recognition_span(&r)?;
+                let contributions: Vec<(&'static str, i64)> =
+                    metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
+                recount.versions += 1;
+                recount.add(r.i64("unit_id").unwrap_or_default(), from, stats::version_deltas(&contributions, from, to), 1);
             }
             drop(rows);
-            let sql = format!(
-                "SELECT h.valid_from, h.valid_to, h.data_json, COALESCE(h.unit_id, t.unit_id) AS unit_id FROM registry_history h JOIN {} t ON t.id = h.record_id WHERE h.registry = $1",
-                reg.table
-            );
-            let mut rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(reg.slug).fetch(&mut *conn);
+            // Learning centres' activities (crate::learning).
+            let (activities, learning) = crate::learning::recount_items(&mut conn).await?;
+            recount.versions += activities;
+            for (unit, on, d) in learning {
+                recount.add(unit, on, [d], 1);
+            }
+            let versions = recount.versions;
+            // Each expected counter with whether a stored row was found for it.
+            let mut expected: HashMap<(i64, &'static str, i16), (i64, bool)> =
+                recount.fold(&mut conn).await?.into_iter().map(|(k, v)| (k, (v, false))).collect();
+            let mut drift = Vec::new();
+            let mut counters = 0;
+            let mut rows = crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch(&mut *conn);
             while let Some(r) = rows.try_next().await? {
-                let from = parse_date_col(&r.text("valid_from")?)?;
-                let to = parse_date_col(&r.text("valid_to")?)?;
-                let json: serde_json::Value = serde_json::from_str(&r.text("data_json")?).unwrap_or_default();
-                recount.versions += 1;
-                recount.add(
-                    r.i64("unit_id").unwrap_or_default(),
-                    from,
-                    record_deltas(reg, &stat_values_from_json(reg, &json), from, to),
-                    1,
-                );
-            }
-        }
-        let mut rows =
-            crate::db::query("SELECT unit_id, valid_from, valid_until, revoked, revoked_on, metrics FROM recognitions").fetch(&mut *conn);
-        while let Some(r) = rows.try_next().await? {
-            let metrics: String = r.try_get("metrics")?;
-            let (from, to) = recognition_span(&r)?;
-            let contributions: Vec<(&'static str, i64)> =
-                metrics.split(',').filter_map(|m| stats::METRICS.iter().find(|(id, ..)| *id == m).map(|(id, ..)| (*id, 1))).collect();
-            recount.versions += 1;
-            recount.add(r.i64("unit_id").unwrap_or_default(), from, stats::version_deltas(&contributions, from, to), 1);
-        }
-        drop(rows);
-        // Learning centres' activities (crate::learning).
-        let (activities, learning) = crate::learning::recount_items(&mut conn).await?;
-        recount.versions += activities;
-        for (unit, on, d) in learning {
-            recount.add(unit, on, [d], 1);
-        }
-        let versions = recount.versions;
-        // Each expected counter with whether a stored row was found for it.
-        let mut expected: HashMap<(i64, &'static str, i16), (i64, bool)> =
-            recount.fold(&mut conn).await?.into_iter().map(|(k, v)| (k, (v, false))).collect();
-        let mut drift = Vec::new();
-        let mut counters = 0;
-        let mut rows = crate::db::query("SELECT unit_id, metric, year, delta FROM stat_deltas").fetch(&mut *conn);
-        while let Some(r) = rows.try_next().await? {
-            let stored = r.i64("delta")?;
-            if stored == 0 {
-                continue;
-            }
-            counters += 1;
-            let (unit, metric, year): (i64, String, i16) =
-                (r.i64("unit_id")?, r.try_get("metric")?, i16::try_from(r.i64("year")?).unwrap_or(0));
-            let recounted = match stats::METRICS.iter().find(|(id, ..)| *id == metric) {
-                Some((id, ..)) => match expected.get_mut(&(unit, *id, year)) {
-                    Some((v, seen)) => {
-                        *seen = true;
-                        *v
-                    }
+                let stored = r.i64("delta")?;
+                if stored == 0 {
+                    continue;
+                }
+                counters += 1;
+                let (unit, metric, year): (i64, String, i16) =
+                    (r.i64("unit_id")?, r.try_get("metric")?, i16::try_from(r.i64("year")?).unwrap_or(0));
+                let recounted = match stats::METRICS.iter().find(|(id, ..)| *id == metric) {
+                    Some((id, ..)) => match expected.get_mut(&(unit, *id, year)) {
+                        Some((v, seen)) => {
+                            *seen = true;
+                            *v
+                        }
+                        None => 0,
+                    },
                     None => 0,
-                },
-                None => 0,
-            };
-            if stored != recounted {
-                drift.push(Drift { unit_id: unit, metric, year, stored, recounted });
+                };
+                if stored != recounted {
+                    drift.push(Drift { unit_id: unit, metric, year, stored, recounted });
+                }
             }
-        }
-        drop(rows);
-        for ((unit, metric, year), (recounted, seen)) in &expected {
-            if !seen {
-                drift.push(Drift { unit_id: *unit, metric: (*metric).to_string(), year: *year, stored: 0, recounted: *recounted });
+            drop(rows);
+            for ((unit, metric, year), (recounted, seen)) in &expected {
+                if !seen {
+                    drift.push(Drift { unit_id: *unit, metric: (*metric).to_string(), year: *year, stored: 0, recounted: *recounted });
+                }
             }
-        }
-        drift.sort_by(|a, b| (a.unit_id, &a.metric, a.year).cmp(&(b.unit_id, &b.metric, b.year)));
-        let counters_drift = !drift.is_empty();
-        // The figures the learning centres' year report reads, kept per activity.
-        let figures = crate::learning_figures::drift(&mut conn).await?;
-        drop(conn);
-        if fix && (counters_drift || !figures.is_empty()) {
-            let mut tx = self.begin().await?;
-            if counters_drift {
-                crate::db::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
-                let mut rows: Vec<_> = expected.into_iter().map(|(k, (v, _))| (k, v)).collect();
-                rows.sort_unstable();
-                write_counters(&mut tx, &rows).await?;
+            drift.sort_by(|a, b| (a.unit_id, &a.metric, a.year).cmp(&(b.unit_id, &b.metric, b.year)));
+            let counters_drift = !drift.is_empty();
+            // The figures the learning centres' year report reads, kept per activity.
+            let figures = crate::learning_figures::drift(&mut conn).await?;
+            drop(conn);
+            if fix && (counters_drift || !figures.is_empty()) {
+                let mut tx = self.begin().await?;
+                if counters_drift {
+                    crate::db::query("DELETE FROM stat_deltas").execute(&mut *tx).await?;
+                    let mut rows: Vec<_> = expected.into_iter().map(|(k, (v, _))| (k, v)).collect();
+                    rows.sort_unstable();
+                    write_counters(&mut tx, &rows).await?;
+                }
+                if !figures.is_empty() {
+                    crate::learning_figures::rebuild(&mut tx).await?;
+                }
+                tx.commit().await?;
             }
-            if !figures.is_empty() {
-                crate::learning_figures::rebuild(&mut tx).await?;
-            }
-            tx.commit().await?;
-        }
-        drift.extend(figures);
-        Ok(RecountReport { versions, counters, fixed: fix && !drift.is_empty(), drift })
+            drift.extend(figures);
+            Ok(RecountReport { versions, counters, fixed: fix && !drift.is_empty(), drift })
+        })
     }
 
     /// Values of metrics for a unit (None: the whole country) in a year.
-    pub async fn metric_values(&self, unit: Option<i64>, year: i16, metrics: &[&str], basis: Basis) -> Result<BTreeMap<String, i64>> {
-        let changes = self.metric_changes(unit, false, year, metrics, basis).await?;
-        Ok(changes.into_values().next().map(|c| values_at(&c, year)).unwrap_or_default())
+    #[inline(never)]
+    pub fn metric_values<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        unit: Option<i64>,
+        year: i16,
+        metrics: &'l2 [&'l3 str],
+        basis: Basis,
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<String, i64>>> {
+        Box::pin(async move {
+            let changes = self.metric_changes(unit, false, year, metrics, basis).await?;
+            Ok(changes.into_values().next().map(|c| values_at(&c, year)).unwrap_or_default())
+        })
     }
 
     /// Values of metrics for each child of a unit (None: each province) in a year.
-    pub async fn metric_values_by_child(
-        &self,
+    #[inline(never)]
+    pub fn metric_values_by_child<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
         unit: Option<i64>,
         year: i16,
-        metrics: &[&str],
+        metrics: &'l2 [&'l3 str],
         basis: Basis,
-    ) -> Result<BTreeMap<i64, BTreeMap<String, i64>>> {
-        let changes = self.metric_changes(unit, true, year, metrics, basis).await?;
-        Ok(changes.into_iter().map(|(k, c)| (k, values_at(&c, year))).collect())
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<i64, BTreeMap<String, i64>>>> {
+        Box::pin(async move {
+            let changes = self.metric_changes(unit, true, year, metrics, basis).await?;
+            Ok(changes.into_iter().map(|(k, c)| (k, values_at(&c, year))).collect())
+        })
     }
 
     /// The yearly changes of metrics up to `year`, for a unit (or the country) or for each of
@@ -437,104 +452,113 @@ impl Store {
     /// province's rows hold its whole territory), re-based when the unit exists today: today's
     /// unit also carries the rows of the units merged into it. Tree counts (villages, communes)
     /// come as one change in year 0: the tree on the basis date.
-    pub async fn metric_changes(
-        &self,
+    #[inline(never)]
+    pub fn metric_changes<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
         unit: Option<i64>,
         by_child: bool,
         year: i16,
-        metrics: &[&str],
+        metrics: &'l2 [&'l3 str],
         basis: Basis,
-    ) -> Result<BTreeMap<i64, MetricChanges>> {
-        let mut out: BTreeMap<i64, MetricChanges> = BTreeMap::new();
-        let on = basis.date();
-        let today = crate::today();
-        // The units whose totals are read (the unit, its children, or the provinces), with
-        // their kind and whether they exist today.
-        let targets: Vec<UnitRow> = match (unit, by_child) {
-            (Some(u), false) => vec![self.unit(u).await?],
-            (Some(u), true) => self.children(u, on).await?,
-            (None, _) => self.provinces(on).await?,
-        };
-        let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
-        // The country's total is summed in SQL (one row per metric and year).
-        let national = unit.is_none() && !by_child;
-        if !counted.is_empty() && !targets.is_empty() {
-            let rebased = matches!(basis, Basis::Rebased(_)) || targets.iter().all(|t| t.validity.contains(today));
-            let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
-            let kinds: std::collections::BTreeSet<&str> = targets.iter().map(|t| t.kind.code()).collect();
-            let kind_list: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
-            let metric_list: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 2)).collect();
-            // Ids and kinds come from the units table, not from the request.
-            let sql = if rebased {
-                format!(
-                    "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<i64, MetricChanges>>> {
+        Box::pin(async move {
+            let mut out: BTreeMap<i64, MetricChanges> = BTreeMap::new();
+            let on = basis.date();
+            let today = crate::today();
+            // The units whose totals are read (the unit, its children, or the provinces), with
+            // their kind and whether they exist today.
+            let targets: Vec<UnitRow> = match (unit, by_child) {
+                (Some(u), false) => vec![self.unit(u).await?],
+                (Some(u), true) => self.children(u, on).await?,
+                (None, _) => self.provinces(on).await?,
+            };
+            let counted: Vec<&str> = metrics.iter().copied().filter(|m| stats::is_counted(m)).collect();
+            // The country's total is summed in SQL (one row per metric and year).
+            let national = unit.is_none() && !by_child;
+            if !counted.is_empty() && !targets.is_empty() {
+                let rebased = matches!(basis, Basis::Rebased(_)) || targets.iter().all(|t| t.validity.contains(today));
+                let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
+                let kinds: std::collections::BTreeSet<&str> = targets.iter().map(|t| t.kind.code()).collect();
+                let kind_list: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
+                let metric_list: Vec<String> = (0..counted.len()).map(|i| format!("${}", i + 2)).collect();
+                // Ids and kinds come from the units table, not from the request.
+                let sql = if rebased {
+                    format!(
+                        "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
                      JOIN unit_rebase r ON r.unit_id = s.unit_id \
                      WHERE r.current_id IN ({ids}) AND r.kind IN ({kinds}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
-                    grp = if national { "0" } else { "r.current_id" },
-                    by = if national { "" } else { "r.current_id, " },
-                    ids = ids.join(", "),
-                    kinds = kind_list.join(", "),
-                    m = metric_list.join(", ")
-                )
-            } else {
-                format!(
-                    "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
+                        grp = if national { "0" } else { "r.current_id" },
+                        by = if national { "" } else { "r.current_id, " },
+                        ids = ids.join(", "),
+                        kinds = kind_list.join(", "),
+                        m = metric_list.join(", ")
+                    )
+                } else {
+                    format!(
+                        "SELECT {grp} AS grp, s.metric, s.year, CAST(SUM(s.delta) AS BIGINT) AS delta FROM stat_deltas s \
                      WHERE s.unit_id IN ({ids}) AND s.year <= $1 AND s.metric IN ({m}) GROUP BY {by}s.metric, s.year",
-                    grp = if national { "0" } else { "s.unit_id" },
-                    by = if national { "" } else { "s.unit_id, " },
-                    ids = ids.join(", "),
-                    m = metric_list.join(", ")
-                )
-            };
-            let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
-            for m in &counted {
-                q = q.bind(*m);
-            }
-            for r in q.fetch_all(&self.read_pool().await).await? {
-                let y = i16::try_from(r.i64("year")?).unwrap_or(0);
-                *out.entry(r.i64("grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() += r.i64("delta")?;
-            }
-            // Units made after the re-basing map (none of the kinds read here, normally):
-            // their own rows.
-        }
-        for (metric, kind) in stats::UNIT_METRICS {
-            if !metrics.contains(metric) {
-                continue;
-            }
-            let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            // Both plans start from the closure by ancestor (starting from the kind would visit
-            // every commune of both eras); each engine needs its own hint to get there.
-            let kind_test = match self.engine() {
-                // `|| ''` keeps SQLite off the kind index.
-                crate::Engine::Sqlite => "EXISTS (SELECT 1 FROM units u WHERE u.id = c.descendant_id AND u.kind || '' = $2)",
-                // PostgreSQL hashes the units of the kind once.
-                crate::Engine::Postgres => {
-                    "c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1)"
+                        grp = if national { "0" } else { "s.unit_id" },
+                        by = if national { "" } else { "s.unit_id, " },
+                        ids = ids.join(", "),
+                        m = metric_list.join(", ")
+                    )
+                };
+                let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+                for m in &counted {
+                    q = q.bind(*m);
                 }
-            };
-            let sql = format!(
-                "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND {kind_test}{by}",
-                ids.join(", "),
-                grp = if national { "0" } else { "c.ancestor_id" },
-                by = if national { "" } else { " GROUP BY c.ancestor_id" }
-            );
-            for r in crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(&self.read_pool().await).await? {
-                out.entry(r.i64("grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, r.i64("n")?);
+                for r in q.fetch_all(&self.read_pool().await).await? {
+                    let y = i16::try_from(r.i64("year")?).unwrap_or(0);
+                    *out.entry(r.i64("grp")?).or_default().entry(r.try_get("metric")?).or_default().entry(y).or_default() +=
+                        r.i64("delta")?;
+                }
+                // Units made after the re-basing map (none of the kinds read here, normally):
+                // their own rows.
             }
-        }
-        Ok(out)
+            for (metric, kind) in stats::UNIT_METRICS {
+                if !metrics.contains(metric) {
+                    continue;
+                }
+                let ids: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                // Both plans start from the closure by ancestor (starting from the kind would visit
+                // every commune of both eras); each engine needs its own hint to get there.
+                let kind_test = match self.engine() {
+                    // `|| ''` keeps SQLite off the kind index.
+                    crate::Engine::Sqlite => "EXISTS (SELECT 1 FROM units u WHERE u.id = c.descendant_id AND u.kind || '' = $2)",
+                    // PostgreSQL hashes the units of the kind once.
+                    crate::Engine::Postgres => {
+                        "c.descendant_id IN (SELECT u.id FROM units u WHERE u.kind = $2 AND u.valid_from <= $1 AND u.valid_to > $1)"
+                    }
+                };
+                let sql = format!(
+                    "SELECT {grp} AS grp, COUNT(*) AS n FROM unit_closure c WHERE c.ancestor_id IN ({}) AND c.valid_from <= $1 AND c.valid_to > $1 AND {kind_test}{by}",
+                    ids.join(", "),
+                    grp = if national { "0" } else { "c.ancestor_id" },
+                    by = if national { "" } else { " GROUP BY c.ancestor_id" }
+                );
+                for r in
+                    crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(*kind).fetch_all(&self.read_pool().await).await?
+                {
+                    out.entry(r.i64("grp")?).or_default().entry((*metric).to_string()).or_default().insert(0, r.i64("n")?);
+                }
+            }
+            Ok(out)
+        })
     }
 
     /// Rebuilds `unit_rebase`: today's unit for every unit (itself while valid; else its
     /// same-kind successor through the lineage, else any successor, else its parent's).
-    pub async fn rebuild_rebase(&self) -> Result<usize> {
-        let mut tx = self.begin().await?;
-        let n = rebuild_rebase(&mut tx, crate::today()).await?;
-        tx.commit().await?;
-        Ok(n)
+    #[inline(never)]
+    pub fn rebuild_rebase<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let n = rebuild_rebase(&mut tx, crate::today()).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
     }
 }
 
@@ -625,25 +649,27 @@ pub(crate) async fn rebuild_rebase(conn: &mut Conn, today: Date) -> Result<usize
 impl Store {
     /// Records the value of a reported indicator (chỉ số báo cáo) for a unit and year,
     /// replacing an earlier one, with its audit entry.
-    pub async fn set_reported_value(
-        &self,
-        actor: &crate::Actor,
+    #[inline(never)]
+    pub fn set_reported_value<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 crate::Actor,
         unit_id: i64,
         year: i16,
-        indicator: &str,
-        value: &hoctap_domain::criteria::Number,
-        note: &str,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let before = crate::db::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
-            .bind(unit_id)
-            .bind(i64::from(year))
-            .bind(indicator)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.text("value"))
-            .transpose()?;
-        crate::db::query(
+        indicator: &'l3 str,
+        value: &'l4 hoctap_domain::criteria::Number,
+        note: &'l5 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let before = crate::db::query("SELECT value FROM indicator_reports WHERE unit_id = $1 AND year = $2 AND indicator = $3")
+                .bind(unit_id)
+                .bind(i64::from(year))
+                .bind(indicator)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.text("value"))
+                .transpose()?;
+            crate::db::query(
             "INSERT INTO indicator_reports (unit_id, year, indicator, value, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (unit_id, year, indicator) DO UPDATE SET value = excluded.value, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         )
@@ -656,43 +682,49 @@ impl Store {
         .bind(crate::now_text())
         .execute(&mut *tx)
         .await?;
-        crate::audit::record(
-            &mut tx,
-            actor,
-            crate::AuditEntry {
-                unit_id: Some(unit_id),
-                action: "indicator.report",
-                entity: "indicator",
-                entity_id: format!("{indicator}/{year}"),
-                before: before.map(|b| serde_json::json!({"value": b})),
-                after: Some(serde_json::json!({"value": value.to_string(), "note": note.trim()})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            crate::audit::record(
+                &mut tx,
+                actor,
+                crate::AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: "indicator.report",
+                    entity: "indicator",
+                    entity_id: format!("{indicator}/{year}"),
+                    before: before.map(|b| serde_json::json!({"value": b})),
+                    after: Some(serde_json::json!({"value": value.to_string(), "note": note.trim()})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Reported values of a unit, for a range of years: (indicator, year) → (value, note).
-    pub async fn reported_values(
-        &self,
+    #[expect(clippy::type_complexity, reason = "the rows the function returns, inside its boxed future")]
+    #[inline(never)]
+    pub fn reported_values<'fut, 'l1: 'fut>(
+        &'l1 self,
         unit_id: i64,
         years: std::ops::RangeInclusive<i16>,
-    ) -> Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>> {
-        let rows =
-            crate::db::query("SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3")
-                .bind(unit_id)
-                .bind(i64::from(*years.start()))
-                .bind(i64::from(*years.end()))
-                .fetch_all(&self.read_pool().await)
-                .await?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            let value: String = r.try_get("value")?;
-            if let Ok(n) = hoctap_domain::criteria::Number::parse_exact(&value) {
-                out.insert((r.try_get("indicator")?, i16::try_from(r.i64("year")?).unwrap_or(0)), (n, r.try_get("note")?));
+    ) -> crate::BoxFut<'fut, Result<BTreeMap<(String, i16), (hoctap_domain::criteria::Number, String)>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT indicator, year, value, note FROM indicator_reports WHERE unit_id = $1 AND year >= $2 AND year <= $3",
+            )
+            .bind(unit_id)
+            .bind(i64::from(*years.start()))
+            .bind(i64::from(*years.end()))
+            .fetch_all(&self.read_pool().await)
+            .await?;
+            let mut out = BTreeMap::new();
+            for r in rows {
+                let value: String = r.try_get("value")?;
+                if let Ok(n) = hoctap_domain::criteria::Number::parse_exact(&value) {
+                    out.insert((r.try_get("indicator")?, i16::try_from(r.i64("year")?).unwrap_or(0)), (n, r.try_get("note")?));
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 }

@@ -140,136 +140,167 @@ async fn finish(conn: &mut Conn, actor: &Actor, unit_id: i64, meta: &SyncMeta<'_
 
 impl Store {
     /// The outcome of a key already applied, if any.
-    pub async fn sync_seen(&self, key: &str) -> Result<Option<SyncSeen>> {
-        let row = crate::db::query("SELECT user_id, outcome_json FROM sync_ops WHERE idem_key = $1")
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let outcome = serde_json::from_str(&row.text("outcome_json")?)
-            .map_err(|e| StoreError::invalid("key", format!("kết quả đã lưu không đọc được: {e}")))?;
-        Ok(Some(SyncSeen { user_id: row.i64("user_id")?, outcome }))
+    #[inline(never)]
+    pub fn sync_seen<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, key: &'l2 str) -> crate::BoxFut<'fut, Result<Option<SyncSeen>>> {
+        Box::pin(async move {
+            let row = crate::db::query("SELECT user_id, outcome_json FROM sync_ops WHERE idem_key = $1")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let outcome = serde_json::from_str(&row.text("outcome_json")?)
+                .map_err(|e| StoreError::invalid("key", format!("kết quả đã lưu không đọc được: {e}")))?;
+            Ok(Some(SyncSeen { user_id: row.i64("user_id")?, outcome }))
+        })
     }
 
     /// A record's version: the id of its latest audit entry (0 when it has none).
-    pub async fn entity_version(&self, entity: &str, entity_id: &str) -> Result<i64> {
-        let mut conn = self.pool().acquire().await?;
-        version_in(&mut conn, entity, entity_id).await
+    #[inline(never)]
+    pub fn entity_version<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        entity: &'l2 str,
+        entity_id: &'l3 str,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            version_in(&mut conn, entity, entity_id).await
+        })
     }
 
     /// Creates a registry record made on a device, once for its key.
-    pub async fn sync_registry_create(
-        &self,
-        actor: &Actor,
-        reg: &Registry,
-        values: &Values,
+    #[inline(never)]
+    pub fn sync_registry_create<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        reg: &'l4 Registry,
+        values: &'l5 Values,
         scope: Option<i64>,
         on: Date,
-        meta: &SyncMeta<'_>,
-    ) -> Result<SyncOutcome> {
-        let mut tx = begin_change(self, meta.key).await?;
-        let id = crate::registry::create_in(&mut tx, actor, reg, values, scope, on).await?;
-        let unit = crate::registry::get_in(&mut tx, reg, id).await?.unit_id;
-        let outcome = finish(&mut tx, actor, unit, meta, reg.slug, id.to_string()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        meta: &'l6 SyncMeta<'l1>,
+    ) -> crate::BoxFut<'fut, Result<SyncOutcome>> {
+        Box::pin(async move {
+            let mut tx = begin_change(self, meta.key).await?;
+            let id = crate::registry::create_in(&mut tx, actor, reg, values, scope, on).await?;
+            let unit = crate::registry::get_in(&mut tx, reg, id).await?.unit_id;
+            let outcome = finish(&mut tx, actor, unit, meta, reg.slug, id.to_string()).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// Updates a registry record changed on a device, once for its key, if nobody changed it
     /// since the version the device read.
     #[allow(clippy::too_many_arguments)]
-    pub async fn sync_registry_update(
-        &self,
-        actor: &Actor,
-        reg: &Registry,
+    #[inline(never)]
+    pub fn sync_registry_update<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        reg: &'l4 Registry,
         id: i64,
-        values: &Values,
+        values: &'l5 Values,
         scope: Option<i64>,
         on: Date,
-        meta: &SyncMeta<'_>,
-    ) -> Result<SyncOutcome> {
-        let mut tx = begin_change(self, meta.key).await?;
-        check_version(&mut tx, reg.table, id, reg.slug, meta.base_version).await?;
-        let before = crate::registry::get_in(&mut tx, reg, id).await?;
-        crate::registry::update_in(&mut tx, actor, reg, &before, values, scope, on).await?;
-        let unit = crate::registry::get_in(&mut tx, reg, id).await?.unit_id;
-        let outcome = finish(&mut tx, actor, unit, meta, reg.slug, id.to_string()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        meta: &'l6 SyncMeta<'l1>,
+    ) -> crate::BoxFut<'fut, Result<SyncOutcome>> {
+        Box::pin(async move {
+            let mut tx = begin_change(self, meta.key).await?;
+            check_version(&mut tx, reg.table, id, reg.slug, meta.base_version).await?;
+            let before = crate::registry::get_in(&mut tx, reg, id).await?;
+            crate::registry::update_in(&mut tx, actor, reg, &before, values, scope, on).await?;
+            let unit = crate::registry::get_in(&mut tx, reg, id).await?.unit_id;
+            let outcome = finish(&mut tx, actor, unit, meta, reg.slug, id.to_string()).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// Saves a dossier's answers filled on a device, once for its key, if nobody changed the
     /// dossier since the version the device read.
     #[allow(clippy::too_many_arguments)]
-    pub async fn sync_save_answers(
-        &self,
-        actor: &Actor,
-        a: &AssessmentRow,
-        answers: &serde_json::Value,
-        result: &serde_json::Value,
+    #[inline(never)]
+    pub fn sync_save_answers<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut, 'l7: 'fut, 'l8: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        a: &'l4 AssessmentRow,
+        answers: &'l5 serde_json::Value,
+        result: &'l6 serde_json::Value,
         passed: bool,
-        level: &str,
-        meta: &SyncMeta<'_>,
-    ) -> Result<SyncOutcome> {
-        let mut tx = begin_change(self, meta.key).await?;
-        check_version(&mut tx, "assessments", a.id, "assessment", meta.base_version).await?;
-        crate::assessments::save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
-        let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        level: &'l7 str,
+        meta: &'l8 SyncMeta<'l1>,
+    ) -> crate::BoxFut<'fut, Result<SyncOutcome>> {
+        Box::pin(async move {
+            let mut tx = begin_change(self, meta.key).await?;
+            check_version(&mut tx, "assessments", a.id, "assessment", meta.base_version).await?;
+            crate::assessments::save_answers_in(&mut tx, actor, a, answers, result, passed, level).await?;
+            let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// Adds an evidence photo taken on a device to a dossier, once for its key: the file stored
     /// once by SHA-256 and linked to its indicators as the upload form does, audited
     /// (`evidence.add`, then `sync.apply`). Adding a file overwrites nothing, so no version is
     /// checked; the answers sent before it in the outbox were applied first.
-    pub async fn sync_add_evidence(
-        &self,
-        actor: &Actor,
-        a: &AssessmentRow,
-        e: &crate::evidence::NewEvidence<'_>,
-        meta: &SyncMeta<'_>,
-    ) -> Result<SyncOutcome> {
-        let mut tx = begin_change(self, meta.key).await?;
-        crate::evidence::add_evidence_in(&mut tx, actor, a.id, a.unit_id, e).await?;
-        let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+    #[inline(never)]
+    pub fn sync_add_evidence<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut, 'l7: 'fut>(
+        &'l3 self,
+        actor: &'l4 Actor,
+        a: &'l5 AssessmentRow,
+        e: &'l6 crate::evidence::NewEvidence<'l1>,
+        meta: &'l7 SyncMeta<'l2>,
+    ) -> crate::BoxFut<'fut, Result<SyncOutcome>> {
+        Box::pin(async move {
+            let mut tx = begin_change(self, meta.key).await?;
+            crate::evidence::add_evidence_in(&mut tx, actor, a.id, a.unit_id, e).await?;
+            let outcome = finish(&mut tx, actor, a.unit_id, meta, "assessment", a.id.to_string()).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// The version of a session's roll a device reads (see `learning::roll_sync::roll_version_in`).
-    pub async fn roll_version(&self, session: &crate::learning::LessonRow) -> Result<i64> {
-        let mut conn = self.pool().acquire().await?;
-        crate::learning::roll_sync::roll_version_in(&mut conn, session).await
+    #[inline(never)]
+    pub fn roll_version<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        session: &'l2 crate::learning::LessonRow,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            crate::learning::roll_sync::roll_version_in(&mut conn, session).await
+        })
     }
 
     /// A learning centre's roll call taken on a device, once for its key, if nobody wrote the
     /// session's attendance since the version the device read (else refused as stale, 409 with
     /// both rolls, chosen per learner on the device).
-    pub async fn sync_roll_call(
-        &self,
-        actor: &Actor,
-        session: &crate::learning::LessonRow,
+    #[inline(never)]
+    pub fn sync_roll_call<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        session: &'l4 crate::learning::LessonRow,
         unit_id: i64,
-        present: &std::collections::BTreeSet<i64>,
-        meta: &SyncMeta<'_>,
-    ) -> Result<SyncOutcome> {
-        let mut tx = begin_change(self, meta.key).await?;
-        // The session's row lock (PostgreSQL; SQLite holds the write lock already).
-        crate::db::query("UPDATE learning_sessions SET roll_taken_at = roll_taken_at WHERE id = $1")
-            .bind(session.id)
-            .execute(&mut *tx)
-            .await?;
-        let current = crate::learning::roll_sync::roll_version_in(&mut tx, session).await?;
-        if meta.base_version != Some(current) {
-            return Err(StoreError::conflict(
-                STALE_FIELD,
-                "điểm danh buổi này đã được người khác ghi sau khi bạn mở trên máy; hãy so sánh hai bản và chọn cho từng người học",
-            ));
-        }
-        crate::learning::roll_sync::roll_call_in(&mut tx, actor, session, present).await?;
-        let outcome = finish(&mut tx, actor, unit_id, meta, "learning_session", session.id.to_string()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        present: &'l5 std::collections::BTreeSet<i64>,
+        meta: &'l6 SyncMeta<'l1>,
+    ) -> crate::BoxFut<'fut, Result<SyncOutcome>> {
+        Box::pin(async move {
+            let mut tx = begin_change(self, meta.key).await?;
+            // The session's row lock (PostgreSQL; SQLite holds the write lock already).
+            crate::db::query("UPDATE learning_sessions SET roll_taken_at = roll_taken_at WHERE id = $1")
+                .bind(session.id)
+                .execute(&mut *tx)
+                .await?;
+            let current = crate::learning::roll_sync::roll_version_in(&mut tx, session).await?;
+            if meta.base_version != Some(current) {
+                return Err(StoreError::conflict(
+                    STALE_FIELD,
+                    "điểm danh buổi này đã được người khác ghi sau khi bạn mở trên máy; hãy so sánh hai bản và chọn cho từng người học",
+                ));
+            }
+            crate::learning::roll_sync::roll_call_in(&mut tx, actor, session, present).await?;
+            let outcome = finish(&mut tx, actor, unit_id, meta, "learning_session", session.id.to_string()).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 }

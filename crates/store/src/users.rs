@@ -85,16 +85,22 @@ pub struct NewUser<'a> {
 }
 
 impl Store {
-    pub async fn create_user(&self, actor: &Actor, u: NewUser<'_>) -> Result<i64> {
-        let full_name =
-            hoctap_domain::text::line(u.full_name, 100).map_err(|e| StoreError::invalid("full_name", format!("họ và tên {e}")))?;
-        if full_name.is_empty() {
-            return Err(StoreError::invalid("full_name", "họ và tên không được để trống"));
-        }
-        self.unit(u.unit_id).await?;
-        let mut tx = self.begin().await?;
-        let now = now_text();
-        let res = crate::db::query(
+    #[inline(never)]
+    pub fn create_user<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
+        u: NewUser<'l1>,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            let full_name =
+                hoctap_domain::text::line(u.full_name, 100).map_err(|e| StoreError::invalid("full_name", format!("họ và tên {e}")))?;
+            if full_name.is_empty() {
+                return Err(StoreError::invalid("full_name", "họ và tên không được để trống"));
+            }
+            self.unit(u.unit_id).await?;
+            let mut tx = self.begin().await?;
+            let now = now_text();
+            let res = crate::db::query(
             "INSERT INTO users (username, full_name, password_hash, role, unit_id, active, must_change_password, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7) RETURNING id",
         )
@@ -107,9 +113,10 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await;
-        let row = res.map_err(|e| StoreError::unique_as(e, "username", || format!("tên đăng nhập \"{}\" đã có người dùng", u.username)))?;
-        let id = row.i64("id")?;
-        record(
+            let row =
+                res.map_err(|e| StoreError::unique_as(e, "username", || format!("tên đăng nhập \"{}\" đã có người dùng", u.username)))?;
+            let id = row.i64("id")?;
+            record(
             &mut tx,
             actor,
             AuditEntry {
@@ -122,128 +129,170 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
-    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
-        let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.username = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(self.pool()).await?;
-        row.as_ref().map(user_from_row).transpose()
+    #[inline(never)]
+    pub fn user_by_username<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, username: &'l2 str) -> crate::BoxFut<'fut, Result<Option<UserRow>>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.username = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(self.pool()).await?;
+            row.as_ref().map(user_from_row).transpose()
+        })
     }
 
-    pub async fn user(&self, id: i64) -> Result<UserRow> {
-        let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.id = $1");
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
-        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound("người dùng"))
+    #[inline(never)]
+    pub fn user<'fut, 'l1: 'fut>(&'l1 self, id: i64) -> crate::BoxFut<'fut, Result<UserRow>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id WHERE s.id = $1");
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+            row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound("người dùng"))
+        })
     }
 
     /// Users whose unit is in the subtree of `scope` as at `on` (all users when None).
-    pub async fn users(&self, scope: Option<i64>, on: Date) -> Result<Vec<UserRow>> {
-        let sql = format!(
-            "SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id \
+    #[inline(never)]
+    pub fn users<'fut, 'l1: 'fut>(&'l1 self, scope: Option<i64>, on: Date) -> crate::BoxFut<'fut, Result<Vec<UserRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {USER_COLS} FROM users s JOIN units u ON u.id = s.unit_id \
              WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = s.unit_id AND c.valid_from <= $2 AND c.valid_to > $2)) \
              ORDER BY s.username"
-        );
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
-        rows.iter().map(user_from_row).collect()
+            );
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(scope).bind(date_text(on)).fetch_all(self.pool()).await?;
+            rows.iter().map(user_from_row).collect()
+        })
     }
 
     /// Replaces a password hash (own change or an admin's reset) and ends the user's sessions.
-    pub async fn set_password_hash(&self, actor: &Actor, user_id: i64, hash: &str, must_change: bool, action: &str) -> Result<()> {
-        let user = self.user(user_id).await?;
-        let mut tx = self.begin().await?;
-        crate::db::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
-            .bind(hash)
-            .bind(i64::from(must_change))
-            .bind(now_text())
-            .bind(user_id)
-            .execute(&mut *tx)
+    #[inline(never)]
+    pub fn set_password_hash<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        user_id: i64,
+        hash: &'l3 str,
+        must_change: bool,
+        action: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let user = self.user(user_id).await?;
+            let mut tx = self.begin().await?;
+            crate::db::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+                .bind(hash)
+                .bind(i64::from(must_change))
+                .bind(now_text())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(user.unit_id),
+                    action,
+                    entity: "user",
+                    entity_id: user_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"username": user.username, "must_change_password": must_change})),
+                },
+            )
             .await?;
-        crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(user.unit_id),
-                action,
-                entity: "user",
-                entity_id: user_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"username": user.username, "must_change_password": must_change})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Activates or deactivates an account (deactivation ends its sessions).
-    pub async fn set_user_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
-        let user = self.user(user_id).await?;
-        let mut tx = self.begin().await?;
-        crate::db::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
-            .bind(i64::from(active))
-            .bind(now_text())
-            .bind(user_id)
-            .execute(&mut *tx)
+    #[inline(never)]
+    pub fn set_user_active<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        user_id: i64,
+        active: bool,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let user = self.user(user_id).await?;
+            let mut tx = self.begin().await?;
+            crate::db::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+                .bind(i64::from(active))
+                .bind(now_text())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            if !active {
+                crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(user.unit_id),
+                    action: if active { "user.activate" } else { "user.deactivate" },
+                    entity: "user",
+                    entity_id: user_id.to_string(),
+                    before: Some(serde_json::json!({"active": user.active})),
+                    after: Some(serde_json::json!({"active": active})),
+                },
+            )
             .await?;
-        if !active {
-            crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(user.unit_id),
-                action: if active { "user.activate" } else { "user.deactivate" },
-                entity: "user",
-                entity_id: user_id.to_string(),
-                before: Some(serde_json::json!({"active": user.active})),
-                after: Some(serde_json::json!({"active": active})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The throttling rows of these keys (absent keys have no failures).
-    pub async fn throttle_rows(&self, keys: &[&str]) -> Result<Vec<ThrottleRow>> {
-        let mut out = Vec::with_capacity(keys.len());
-        // One statement per key keeps the SQL the same on both engines; four keys at most.
-        for key in keys {
-            let row = crate::db::query("SELECT login_key, failures, locked_until, last_failure FROM login_throttle WHERE login_key = $1")
-                .bind(*key)
-                .fetch_optional(self.pool())
-                .await?;
-            if let Some(r) = row {
-                out.push(ThrottleRow {
-                    key: r.try_get("login_key")?,
-                    failures: u32::try_from(r.i64("failures")?).unwrap_or(u32::MAX),
-                    locked_until: r.try_get("locked_until")?,
-                    last_failure: r.try_get("last_failure")?,
-                });
+    #[inline(never)]
+    pub fn throttle_rows<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        keys: &'l2 [&'l3 str],
+    ) -> crate::BoxFut<'fut, Result<Vec<ThrottleRow>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(keys.len());
+            // One statement per key keeps the SQL the same on both engines; four keys at most.
+            for key in keys {
+                let row =
+                    crate::db::query("SELECT login_key, failures, locked_until, last_failure FROM login_throttle WHERE login_key = $1")
+                        .bind(*key)
+                        .fetch_optional(self.pool())
+                        .await?;
+                if let Some(r) = row {
+                    out.push(ThrottleRow {
+                        key: r.try_get("login_key")?,
+                        failures: u32::try_from(r.i64("failures")?).unwrap_or(u32::MAX),
+                        locked_until: r.try_get("locked_until")?,
+                        last_failure: r.try_get("last_failure")?,
+                    });
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Writes a failed login's new counts and, for the counts the domain says are audited
     /// (`access::audit_failure`), one aggregated audit row each, in one transaction.
     /// When it audits, it also drops the counts whose run is over (`forgotten_before`: last
     /// failure before it, lock ended), so a flood of made-up names leaves no rows behind.
-    pub async fn record_login_failure(&self, counts: &[ThrottleRow], audits: &[FailedLoginAudit], forgotten_before: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
-        if !audits.is_empty() {
-            crate::db::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
+    #[inline(never)]
+    pub fn record_login_failure<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        counts: &'l2 [ThrottleRow],
+        audits: &'l3 [FailedLoginAudit],
+        forgotten_before: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            if !audits.is_empty() {
+                crate::db::query("DELETE FROM login_throttle WHERE login_key NOT LIKE 'k:%' AND last_failure <> '' AND last_failure < $1 AND locked_until < $2")
                 .bind(forgotten_before)
                 .bind(now_text())
                 .execute(&mut *tx)
                 .await?;
-        }
-        for c in counts {
-            crate::db::query(
+            }
+            for c in counts {
+                crate::db::query(
                 "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure = excluded.last_failure",
             )
@@ -253,91 +302,115 @@ impl Store {
             .bind(&c.last_failure)
             .execute(&mut *tx)
             .await?;
-        }
-        for a in audits {
-            record(
-                &mut tx,
-                &a.actor,
-                AuditEntry {
-                    unit_id: a.actor.unit_id,
-                    action: "auth.login_failed",
-                    entity: "session",
-                    entity_id: a.entity_id.clone(),
-                    before: None,
-                    after: Some(serde_json::json!({"failures": a.failures, "counted_by": a.counted_by})),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            }
+            for a in audits {
+                record(
+                    &mut tx,
+                    &a.actor,
+                    AuditEntry {
+                        unit_id: a.actor.unit_id,
+                        action: "auth.login_failed",
+                        entity: "session",
+                        entity_id: a.entity_id.clone(),
+                        before: None,
+                        after: Some(serde_json::json!({"failures": a.failures, "counted_by": a.counted_by})),
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// After a successful login: forgets the failures of these keys and marks `known` (the
     /// account's address), in one transaction with the audit row.
-    pub async fn record_login_success(&self, actor: &Actor, clear: &[&str], known: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
-        for key in clear {
-            crate::db::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
-        }
-        crate::db::query(
-            "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, 0, '', $2) \
+    #[inline(never)]
+    pub fn record_login_success<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        clear: &'l3 [&'l4 str],
+        known: &'l5 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            for key in clear {
+                crate::db::query("DELETE FROM login_throttle WHERE login_key = $1").bind(*key).execute(&mut *tx).await?;
+            }
+            crate::db::query(
+                "INSERT INTO login_throttle (login_key, failures, locked_until, last_failure) VALUES ($1, 0, '', $2) \
              ON CONFLICT (login_key) DO UPDATE SET last_failure = excluded.last_failure",
-        )
-        .bind(known)
-        .bind(now_text())
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: actor.unit_id,
-                action: "auth.login",
-                entity: "session",
-                entity_id: actor.username.clone(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            )
+            .bind(known)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: actor.unit_id,
+                    action: "auth.login",
+                    entity: "session",
+                    entity_id: actor.username.clone(),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, expires_at: &str) -> Result<()> {
-        crate::db::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id_hash)
-            .bind(user_id)
-            .bind(csrf)
-            .bind(now_text())
-            .bind(expires_at)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    #[inline(never)]
+    pub fn create_session<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        id_hash: &'l2 str,
+        user_id: i64,
+        csrf: &'l3 str,
+        expires_at: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            crate::db::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id_hash)
+                .bind(user_id)
+                .bind(csrf)
+                .bind(now_text())
+                .bind(expires_at)
+                .execute(self.pool())
+                .await?;
+            Ok(())
+        })
     }
 
     /// The live session with this id hash, if not expired and the user is active.
-    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
-        let sql = format!(
-            "SELECT {USER_COLS}, x.csrf_token, x.expires_at, \
+    #[inline(never)]
+    pub fn session<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, id_hash: &'l2 str) -> crate::BoxFut<'fut, Result<Option<SessionRow>>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {USER_COLS}, x.csrf_token, x.expires_at, \
              (SELECT COUNT(*) FROM notifications n WHERE n.user_id = s.id AND n.read_at = '') AS unread FROM sessions x JOIN users s ON s.id = x.user_id JOIN units u ON u.id = s.unit_id \
              WHERE x.id_hash = $1 AND x.expires_at > $2 AND s.active = 1"
-        );
-        let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                user: user_from_row(&r)?,
-                unread: r.i64("unread")?,
-                csrf_token: r.try_get("csrf_token")?,
-                expires_at: r.try_get("expires_at")?,
+            );
+            let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).bind(now_text()).fetch_optional(self.pool()).await?;
+            row.map(|r| {
+                Ok(SessionRow {
+                    user: user_from_row(&r)?,
+                    unread: r.i64("unread")?,
+                    csrf_token: r.try_get("csrf_token")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
             })
+            .transpose()
         })
-        .transpose()
     }
 
-    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        crate::db::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(self.pool()).await?;
-        Ok(())
+    #[inline(never)]
+    pub fn delete_session<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, id_hash: &'l2 str) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            crate::db::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(self.pool()).await?;
+            Ok(())
+        })
     }
 }

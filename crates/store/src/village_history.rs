@@ -15,51 +15,57 @@ impl Store {
     /// valid on `moved_on`) on `moved_on`, in one transaction: the village, both parent edges,
     /// its closure rows and an audit entry for each step.
     #[expect(clippy::too_many_arguments, reason = "the two communes and their dates, and the village's name and type")]
-    pub async fn create_village_moved(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn create_village_moved<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
         then: i64,
         now: i64,
         from: Date,
         moved_on: Date,
-        name: &str,
-        unit_type: &str,
-    ) -> Result<UnitRow> {
-        if moved_on <= from {
-            return Err(StoreError::invalid("valid_from", format!("ngày thành lập thôn phải trước ngày {}", format_vn(moved_on))));
-        }
-        let then_row = self.unit(then).await?;
-        let now_row = self.unit(now).await?;
-        if !now_row.valid_on(moved_on) || now_row.kind != hoctap_domain::unit::UnitKind::Commune {
-            return Err(StoreError::invalid("commune", format!("{} không còn hiệu lực vào ngày {}", now_row.name, format_vn(moved_on))));
-        }
-        let first_err = |mut errs: Vec<(String, String)>| {
-            let (field, message) = errs.remove(0);
-            StoreError::Invalid { field, message }
-        };
-        let checked = self.check_village(&then_row, name, unit_type, from).await.map_err(first_err)?;
-        // The name must be free in the commune it moves to as well.
-        self.check_village(&now_row, name, unit_type, moved_on).await.map_err(first_err)?;
-        let mut tx = self.begin().await?;
-        let id = crate::villages::insert_village(&mut tx, actor, &checked, from).await?;
-        let on = date_text(moved_on);
-        crate::reorg::end_edges(&mut tx, id, &on).await?;
-        crate::reorg::insert_edge(&mut tx, id, now, &on).await?;
-        crate::closure::rebuild_closure(&mut tx, &[id]).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(id),
-                action: "village.update",
-                entity: "unit",
-                entity_id: id.to_string(),
-                before: Some(serde_json::json!({"commune": then_row.code, "commune_name": then_row.name})),
-                after: Some(serde_json::json!({"commune": now_row.code, "commune_name": now_row.name, "valid_from": moved_on})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.unit(id).await
+        name: &'l3 str,
+        unit_type: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<UnitRow>> {
+        Box::pin(async move {
+            if moved_on <= from {
+                return Err(StoreError::invalid("valid_from", format!("ngày thành lập thôn phải trước ngày {}", format_vn(moved_on))));
+            }
+            let then_row = self.unit(then).await?;
+            let now_row = self.unit(now).await?;
+            if !now_row.valid_on(moved_on) || now_row.kind != hoctap_domain::unit::UnitKind::Commune {
+                return Err(StoreError::invalid(
+                    "commune",
+                    format!("{} không còn hiệu lực vào ngày {}", now_row.name, format_vn(moved_on)),
+                ));
+            }
+            let first_err = |mut errs: Vec<(String, String)>| {
+                let (field, message) = errs.remove(0);
+                StoreError::Invalid { field, message }
+            };
+            let checked = self.check_village(&then_row, name, unit_type, from).await.map_err(first_err)?;
+            // The name must be free in the commune it moves to as well.
+            self.check_village(&now_row, name, unit_type, moved_on).await.map_err(first_err)?;
+            let mut tx = self.begin().await?;
+            let id = crate::villages::insert_village(&mut tx, actor, &checked, from).await?;
+            let on = date_text(moved_on);
+            crate::reorg::end_edges(&mut tx, id, &on).await?;
+            crate::reorg::insert_edge(&mut tx, id, now, &on).await?;
+            crate::closure::rebuild_closure(&mut tx, &[id]).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(id),
+                    action: "village.update",
+                    entity: "unit",
+                    entity_id: id.to_string(),
+                    before: Some(serde_json::json!({"commune": then_row.code, "commune_name": then_row.name})),
+                    after: Some(serde_json::json!({"commune": now_row.code, "commune_name": now_row.name, "valid_from": moved_on})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            self.unit(id).await
+        })
     }
 }

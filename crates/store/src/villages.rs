@@ -49,101 +49,125 @@ pub(crate) struct Checked {
 
 impl Store {
     /// Villages valid on a date in a commune.
-    pub async fn villages(&self, commune_id: i64, on: Date) -> Result<Vec<UnitRow>> {
-        Ok(self.children(commune_id, on).await?.into_iter().filter(|u| u.kind == UnitKind::Village).collect())
+    #[inline(never)]
+    pub fn villages<'fut, 'l1: 'fut>(&'l1 self, commune_id: i64, on: Date) -> crate::BoxFut<'fut, Result<Vec<UnitRow>>> {
+        Box::pin(async move { Ok(self.children(commune_id, on).await?.into_iter().filter(|u| u.kind == UnitKind::Village).collect()) })
     }
 
     /// Adds a village under a commune valid on `on`.
-    pub async fn create_village(&self, actor: &Actor, commune_id: i64, name: &str, unit_type: &str, on: Date) -> Result<UnitRow> {
-        let commune = self.unit(commune_id).await?;
-        let checked = self.check_village(&commune, name, unit_type, on).await.map_err(|mut errs| {
-            let (field, message) = errs.remove(0);
-            // A name already used in the commune clashes with stored data: a conflict, not a typo.
-            if field == "name" && message.contains(" đã có ") {
-                StoreError::Conflict { field, message }
-            } else {
-                StoreError::Invalid { field, message }
-            }
-        })?;
-        let mut tx = self.begin().await?;
-        let id = insert_village(&mut tx, actor, &checked, on).await?;
-        tx.commit().await?;
-        self.unit(id).await
+    #[inline(never)]
+    pub fn create_village<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        commune_id: i64,
+        name: &'l3 str,
+        unit_type: &'l4 str,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<UnitRow>> {
+        Box::pin(async move {
+            let commune = self.unit(commune_id).await?;
+            let checked = self.check_village(&commune, name, unit_type, on).await.map_err(|mut errs| {
+                let (field, message) = errs.remove(0);
+                // A name already used in the commune clashes with stored data: a conflict, not a typo.
+                if field == "name" && message.contains(" đã có ") {
+                    StoreError::Conflict { field, message }
+                } else {
+                    StoreError::Invalid { field, message }
+                }
+            })?;
+            let mut tx = self.begin().await?;
+            let id = insert_village(&mut tx, actor, &checked, on).await?;
+            tx.commit().await?;
+            self.unit(id).await
+        })
     }
 
     /// Renames a village or changes its type, in place (villages carry no official code).
-    pub async fn update_village(&self, actor: &Actor, id: i64, name: &str, unit_type: &str, on: Date) -> Result<UnitRow> {
-        let before = self.unit(id).await?;
-        if before.kind != UnitKind::Village {
-            return Err(StoreError::NotFound("thôn, tổ dân phố"));
-        }
-        let name = UnitName::parse(name).map_err(|e| StoreError::invalid("name", e.to_string()))?;
-        let ty = parse_village_type(unit_type).map_err(|m| StoreError::invalid("unit_type", m))?;
-        let commune = self.ancestors(id, on).await?.pop().ok_or(StoreError::NotFound("xã của thôn"))?;
-        if self.villages(commune.id, on).await?.iter().any(|v| v.id != id && text::fold(&v.name) == name.folded()) {
-            return Err(StoreError::conflict("name", format!("{} đã có \"{}\"", commune.name, name)));
-        }
-        let mut tx = self.begin().await?;
-        crate::db::query("UPDATE units SET name = $1, name_folded = $2, unit_type = $3 WHERE id = $4")
-            .bind(name.as_str())
-            .bind(name.folded())
-            .bind(ty.as_str())
-            .bind(id)
-            .execute(&mut *tx)
+    #[inline(never)]
+    pub fn update_village<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        id: i64,
+        name: &'l3 str,
+        unit_type: &'l4 str,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<UnitRow>> {
+        Box::pin(async move {
+            let before = self.unit(id).await?;
+            if before.kind != UnitKind::Village {
+                return Err(StoreError::NotFound("thôn, tổ dân phố"));
+            }
+            let name = UnitName::parse(name).map_err(|e| StoreError::invalid("name", e.to_string()))?;
+            let ty = parse_village_type(unit_type).map_err(|m| StoreError::invalid("unit_type", m))?;
+            let commune = self.ancestors(id, on).await?.pop().ok_or(StoreError::NotFound("xã của thôn"))?;
+            if self.villages(commune.id, on).await?.iter().any(|v| v.id != id && text::fold(&v.name) == name.folded()) {
+                return Err(StoreError::conflict("name", format!("{} đã có \"{}\"", commune.name, name)));
+            }
+            let mut tx = self.begin().await?;
+            crate::db::query("UPDATE units SET name = $1, name_folded = $2, unit_type = $3 WHERE id = $4")
+                .bind(name.as_str())
+                .bind(name.folded())
+                .bind(ty.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(id),
+                    action: "village.update",
+                    entity: "unit",
+                    entity_id: id.to_string(),
+                    before: Some(serde_json::json!({"name": before.name, "unit_type": before.unit_type})),
+                    after: Some(serde_json::json!({"name": name.as_str(), "unit_type": ty.as_str()})),
+                },
+            )
             .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(id),
-                action: "village.update",
-                entity: "unit",
-                entity_id: id.to_string(),
-                before: Some(serde_json::json!({"name": before.name, "unit_type": before.unit_type})),
-                after: Some(serde_json::json!({"name": name.as_str(), "unit_type": ty.as_str()})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.unit(id).await
+            tx.commit().await?;
+            self.unit(id).await
+        })
     }
 
     /// Ends a village from a date (soft delete: history stays).
-    pub async fn end_village(&self, actor: &Actor, id: i64, on: Date) -> Result<()> {
-        let before = self.unit(id).await?;
-        if before.kind != UnitKind::Village || !before.valid_on(on) {
-            return Err(StoreError::NotFound("thôn, tổ dân phố còn hiệu lực"));
-        }
-        if on <= before.validity.from {
-            return Err(StoreError::invalid(
-                "valid_to",
-                format!("ngày kết thúc phải sau ngày thành lập {}", format_vn(before.validity.from)),
-            ));
-        }
-        let mut tx = self.begin().await?;
-        let on_text = date_text(on);
-        crate::db::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
-        crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
-            .bind(&on_text)
-            .bind(id)
-            .execute(&mut *tx)
+    #[inline(never)]
+    pub fn end_village<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, actor: &'l2 Actor, id: i64, on: Date) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let before = self.unit(id).await?;
+            if before.kind != UnitKind::Village || !before.valid_on(on) {
+                return Err(StoreError::NotFound("thôn, tổ dân phố còn hiệu lực"));
+            }
+            if on <= before.validity.from {
+                return Err(StoreError::invalid(
+                    "valid_to",
+                    format!("ngày kết thúc phải sau ngày thành lập {}", format_vn(before.validity.from)),
+                ));
+            }
+            let mut tx = self.begin().await?;
+            let on_text = date_text(on);
+            crate::db::query("UPDATE units SET valid_to = $1 WHERE id = $2").bind(&on_text).bind(id).execute(&mut *tx).await?;
+            crate::db::query("UPDATE unit_parents SET valid_to = $1 WHERE child_id = $2 AND valid_to > $1")
+                .bind(&on_text)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            crate::closure::rebuild_closure(&mut tx, &[id]).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(id),
+                    action: "village.end",
+                    entity: "unit",
+                    entity_id: id.to_string(),
+                    before: Some(serde_json::json!({"name": before.name, "valid_to": before.validity.to})),
+                    after: Some(serde_json::json!({"valid_to": on})),
+                },
+            )
             .await?;
-        crate::closure::rebuild_closure(&mut tx, &[id]).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(id),
-                action: "village.end",
-                entity: "unit",
-                entity_id: id.to_string(),
-                before: Some(serde_json::json!({"name": before.name, "valid_to": before.validity.to})),
-                after: Some(serde_json::json!({"valid_to": on})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     pub(crate) async fn check_village(
@@ -181,105 +205,110 @@ impl Store {
     /// rejected, creates the villages in one transaction. `scope` limits the communes the
     /// actor may touch.
     #[tracing::instrument(name = "store.import_villages", skip_all, fields(rows = rows.len(), dry_run))]
-    pub async fn import_villages(
-        &self,
-        actor: &Actor,
-        rows: &[VillageImportRow],
+    #[inline(never)]
+    pub fn import_villages<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        rows: &'l3 [VillageImportRow],
         scope: Option<i64>,
         on: Date,
         dry_run: bool,
-    ) -> Result<VillageImportPreview> {
-        let mut statuses = Vec::new();
-        let mut checked = Vec::new();
-        let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for row in rows {
-            let mut errors: Vec<(String, String)> = Vec::new();
-            let commune = match UnitCode::parse_restoring_zeros(UnitKind::Commune, &row.commune_code) {
-                Err(e) => {
-                    errors.push(("Mã xã".into(), e.to_string()));
-                    None
-                }
-                Ok(code) => match self.unit_by_code(code.as_str(), on).await {
-                    Ok(c) if c.kind == UnitKind::Commune => Some(c),
-                    Ok(_) | Err(StoreError::NotFound(_)) => {
-                        errors.push(("Mã xã".into(), format!("không có xã, phường mã {code} còn hiệu lực ngày {}", format_vn(on))));
+    ) -> crate::BoxFut<'fut, Result<VillageImportPreview>> {
+        Box::pin(async move {
+            let mut statuses = Vec::new();
+            let mut checked = Vec::new();
+            let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+            for row in rows {
+                let mut errors: Vec<(String, String)> = Vec::new();
+                let commune = match UnitCode::parse_restoring_zeros(UnitKind::Commune, &row.commune_code) {
+                    Err(e) => {
+                        errors.push(("Mã xã".into(), e.to_string()));
                         None
                     }
-                    Err(e) => return Err(e),
-                },
-            };
-            if let (Some(c), Some(s)) = (&commune, scope)
-                && !self.in_scope(s, c.id, on).await?
-            {
-                errors.push(("Mã xã".into(), format!("{} nằm ngoài phạm vi đơn vị của bạn", c.name)));
-            }
-            let key =
-                (commune.as_ref().map(|c| c.code.clone()).unwrap_or_else(|| row.commune_code.trim().to_string()), text::fold(&row.name));
-            if let Some(first) = seen.get(&key) {
-                errors.push(("Tên thôn".into(), format!("trùng với dòng {first} trong tệp")));
-            } else {
-                seen.insert(key, row.line);
-            }
-            let mut status = None;
-            if let (Some(c), true) = (&commune, errors.is_empty()) {
-                match self.check_village(c, &row.name, &row.unit_type, on).await {
-                    Ok(ch) => {
-                        status = Some(VillageRowStatus::Create {
-                            commune: c.name.clone(),
-                            name: ch.name.to_string(),
-                            unit_type: ch.unit_type.to_string(),
-                        });
-                        checked.push(ch);
-                    }
-                    Err(errs) => {
-                        // A village already there with the same name and type is not an error on re-import.
-                        let existing = self.villages(c.id, on).await?;
-                        let same = existing.iter().find(|v| {
-                            text::fold(&v.name) == text::fold(&row.name)
-                                && UnitType::parse(&row.unit_type).map(|t| t.as_str()) == Some(v.unit_type.as_str())
-                        });
-                        match same {
-                            Some(v) if errs.iter().all(|(f, _)| f == "name") => {
-                                status = Some(VillageRowStatus::Unchanged { code: v.code.clone() })
+                    Ok(code) => match self.unit_by_code(code.as_str(), on).await {
+                        Ok(c) if c.kind == UnitKind::Commune => Some(c),
+                        Ok(_) | Err(StoreError::NotFound(_)) => {
+                            errors.push(("Mã xã".into(), format!("không có xã, phường mã {code} còn hiệu lực ngày {}", format_vn(on))));
+                            None
+                        }
+                        Err(e) => return Err(e),
+                    },
+                };
+                if let (Some(c), Some(s)) = (&commune, scope)
+                    && !self.in_scope(s, c.id, on).await?
+                {
+                    errors.push(("Mã xã".into(), format!("{} nằm ngoài phạm vi đơn vị của bạn", c.name)));
+                }
+                let key = (
+                    commune.as_ref().map(|c| c.code.clone()).unwrap_or_else(|| row.commune_code.trim().to_string()),
+                    text::fold(&row.name),
+                );
+                if let Some(first) = seen.get(&key) {
+                    errors.push(("Tên thôn".into(), format!("trùng với dòng {first} trong tệp")));
+                } else {
+                    seen.insert(key, row.line);
+                }
+                let mut status = None;
+                if let (Some(c), true) = (&commune, errors.is_empty()) {
+                    match self.check_village(c, &row.name, &row.unit_type, on).await {
+                        Ok(ch) => {
+                            status = Some(VillageRowStatus::Create {
+                                commune: c.name.clone(),
+                                name: ch.name.to_string(),
+                                unit_type: ch.unit_type.to_string(),
+                            });
+                            checked.push(ch);
+                        }
+                        Err(errs) => {
+                            // A village already there with the same name and type is not an error on re-import.
+                            let existing = self.villages(c.id, on).await?;
+                            let same = existing.iter().find(|v| {
+                                text::fold(&v.name) == text::fold(&row.name)
+                                    && UnitType::parse(&row.unit_type).map(|t| t.as_str()) == Some(v.unit_type.as_str())
+                            });
+                            match same {
+                                Some(v) if errs.iter().all(|(f, _)| f == "name") => {
+                                    status = Some(VillageRowStatus::Unchanged { code: v.code.clone() })
+                                }
+                                _ => errors.extend(errs.into_iter().map(|(f, m)| (column_label(&f).to_string(), m))),
                             }
-                            _ => errors.extend(errs.into_iter().map(|(f, m)| (column_label(&f).to_string(), m))),
                         }
                     }
                 }
+                statuses.push((row.line, status.unwrap_or(VillageRowStatus::Reject { errors })));
             }
-            statuses.push((row.line, status.unwrap_or(VillageRowStatus::Reject { errors })));
-        }
-        let count = |f: fn(&VillageRowStatus) -> bool| statuses.iter().filter(|(_, s)| f(s)).count();
-        let mut preview = VillageImportPreview {
-            to_create: count(|s| matches!(s, VillageRowStatus::Create { .. })),
-            unchanged: count(|s| matches!(s, VillageRowStatus::Unchanged { .. })),
-            rejected: count(|s| matches!(s, VillageRowStatus::Reject { .. })),
-            rows: statuses,
-            applied: false,
-        };
-        if dry_run || preview.rejected > 0 || rows.is_empty() {
-            return Ok(preview);
-        }
-        let mut tx = self.begin().await?;
-        for ch in &checked {
-            insert_village(&mut tx, actor, ch, on).await?;
-        }
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: scope.or(actor.unit_id),
-                action: "village.import",
-                entity: "import",
-                entity_id: format!("{} dòng", rows.len()),
-                before: None,
-                after: Some(serde_json::json!({"created": preview.to_create, "unchanged": preview.unchanged})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        preview.applied = true;
-        Ok(preview)
+            let count = |f: fn(&VillageRowStatus) -> bool| statuses.iter().filter(|(_, s)| f(s)).count();
+            let mut preview = VillageImportPreview {
+                to_create: count(|s| matches!(s, VillageRowStatus::Create { .. })),
+                unchanged: count(|s| matches!(s, VillageRowStatus::Unchanged { .. })),
+                rejected: count(|s| matches!(s, VillageRowStatus::Reject { .. })),
+                rows: statuses,
+                applied: false,
+            };
+            if dry_run || preview.rejected > 0 || rows.is_empty() {
+                return Ok(preview);
+            }
+            let mut tx = self.begin().await?;
+            for ch in &checked {
+                insert_village(&mut tx, actor, ch, on).await?;
+            }
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: scope.or(actor.unit_id),
+                    action: "village.import",
+                    entity: "import",
+                    entity_id: format!("{} dòng", rows.len()),
+                    before: None,
+                    after: Some(serde_json::json!({"created": preview.to_create, "unchanged": preview.unchanged})),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            preview.applied = true;
+            Ok(preview)
+        })
     }
 }
 

@@ -188,81 +188,109 @@ pub struct BulkSession {
 
 impl Store {
     /// Opens a bulk session (on SQLite it holds the write lock until commit or drop).
-    pub async fn bulk_session(&self) -> Result<BulkSession> {
-        Ok(BulkSession { tx: self.begin().await?, written: Vec::new() })
+    #[inline(never)]
+    pub fn bulk_session<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<BulkSession>> {
+        Box::pin(async move { Ok(BulkSession { tx: self.begin().await?, written: Vec::new() }) })
     }
 
     /// Inserts many records at once, in one transaction of their own, with one audit entry:
     /// [`BulkSession`] for a single batch.
-    pub async fn registry_bulk_insert(&self, actor: &Actor, reg: &Registry, records: &[BulkRecord], on: Date) -> Result<usize> {
-        let mut session = self.bulk_session().await?;
-        let n = session.insert(reg, records.to_vec(), on).await?;
-        session.commit(actor, None).await?;
-        Ok(n)
+    #[inline(never)]
+    pub fn registry_bulk_insert<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
+        records: &'l4 [BulkRecord],
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            let mut session = self.bulk_session().await?;
+            let n = session.insert(reg, records.to_vec(), on).await?;
+            session.commit(actor, None).await?;
+            Ok(n)
+        })
     }
 
     /// The highest serial counter used so far by CCCDs of serial block `block` (the 7th digit),
     /// per 6-digit prefix (birth province, century and sex, year of birth): where a resumed
     /// `hoctap gen` run continues numbering. One pass over the CCCDs.
-    pub async fn cccd_serials_in_block(&self, block: u32) -> Result<Vec<(String, u32)>> {
-        let rows = crate::db::query(
-            "SELECT substr(cccd, 1, 6) AS prefix, MAX(substr(cccd, 8, 5)) AS last FROM reg_citizens \
+    #[inline(never)]
+    pub fn cccd_serials_in_block<'fut, 'l1: 'fut>(&'l1 self, block: u32) -> crate::BoxFut<'fut, Result<Vec<(String, u32)>>> {
+        Box::pin(async move {
+            let rows = crate::db::query(
+                "SELECT substr(cccd, 1, 6) AS prefix, MAX(substr(cccd, 8, 5)) AS last FROM reg_citizens \
              WHERE length(cccd) = 12 AND substr(cccd, 7, 1) = $1 GROUP BY substr(cccd, 1, 6)",
-        )
-        .bind(block.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let prefix: String = r.try_get("prefix")?;
-                let last: String = r.try_get("last")?;
-                let last = last.parse().map_err(|_| StoreError::Corrupt(format!("số CCCD có phần thứ tự lạ: {prefix}…")))?;
-                Ok((prefix, last))
-            })
-            .collect()
+            )
+            .bind(block.to_string())
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let prefix: String = r.try_get("prefix")?;
+                    let last: String = r.try_get("last")?;
+                    let last = last.parse().map_err(|_| StoreError::Corrupt(format!("số CCCD có phần thứ tự lạ: {prefix}…")))?;
+                    Ok((prefix, last))
+                })
+                .collect()
+        })
     }
 }
 
 impl BulkSession {
     /// Writes records of one registry (each engine its bulk way) and their counters.
-    pub async fn insert(&mut self, reg: &Registry, records: Vec<BulkRecord>, on: Date) -> Result<usize> {
-        let n = records.len();
-        let mut deltas = Vec::new();
-        let rows: Vec<(Values, Placement)> = records
-            .into_iter()
-            .map(|r| {
-                deltas.extend(crate::stats::change_deltas(reg, None, Some((r.scope_unit, &r.values)), on));
-                (r.values, Placement { unit_ids: r.unit_ids, scope_unit: r.scope_unit, province_code: r.province_code })
-            })
-            .collect();
-        insert_many(&mut self.tx, reg, rows, on).await?;
-        crate::stats::add_deltas(&mut self.tx, &deltas).await?;
-        match self.written.iter_mut().find(|(slug, _)| *slug == reg.slug) {
-            Some((_, total)) => *total += n,
-            None => self.written.push((reg.slug, n)),
-        }
-        Ok(n)
+    #[inline(never)]
+    pub fn insert<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 mut self,
+        reg: &'l2 Registry,
+        records: Vec<BulkRecord>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<usize>> {
+        Box::pin(async move {
+            let n = records.len();
+            let mut deltas = Vec::new();
+            let rows: Vec<(Values, Placement)> = records
+                .into_iter()
+                .map(|r| {
+                    deltas.extend(crate::stats::change_deltas(reg, None, Some((r.scope_unit, &r.values)), on));
+                    (r.values, Placement { unit_ids: r.unit_ids, scope_unit: r.scope_unit, province_code: r.province_code })
+                })
+                .collect();
+            insert_many(&mut self.tx, reg, rows, on).await?;
+            crate::stats::add_deltas(&mut self.tx, &deltas).await?;
+            match self.written.iter_mut().find(|(slug, _)| *slug == reg.slug) {
+                Some((_, total)) => *total += n,
+                None => self.written.push((reg.slug, n)),
+            }
+            Ok(n)
+        })
     }
 
     /// Commits: one `registry.bulk_insert` audit entry per registry written, then `done` (an
     /// action and the entity's id, e.g. a generated province), if given.
-    pub async fn commit(mut self, actor: &Actor, done: Option<(&str, String)>) -> Result<()> {
-        for (slug, n) in std::mem::take(&mut self.written) {
-            let entry = AuditEntry {
-                unit_id: actor.unit_id,
-                action: "registry.bulk_insert",
-                entity: slug,
-                entity_id: format!("{n} dòng"),
-                before: None,
-                after: None,
-            };
-            record(&mut self.tx, actor, entry).await?;
-        }
-        if let Some((action, entity_id)) = done {
-            let entry = AuditEntry { unit_id: actor.unit_id, action, entity: "gen", entity_id, before: None, after: None };
-            record(&mut self.tx, actor, entry).await?;
-        }
-        self.tx.commit().await?;
-        Ok(())
+    #[inline(never)]
+    pub fn commit<'fut, 'l1: 'fut, 'l2: 'fut>(
+        mut self,
+        actor: &'l1 Actor,
+        done: Option<(&'l2 str, String)>,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            for (slug, n) in std::mem::take(&mut self.written) {
+                let entry = AuditEntry {
+                    unit_id: actor.unit_id,
+                    action: "registry.bulk_insert",
+                    entity: slug,
+                    entity_id: format!("{n} dòng"),
+                    before: None,
+                    after: None,
+                };
+                record(&mut self.tx, actor, entry).await?;
+            }
+            if let Some((action, entity_id)) = done {
+                let entry = AuditEntry { unit_id: actor.unit_id, action, entity: "gen", entity_id, before: None, after: None };
+                record(&mut self.tx, actor, entry).await?;
+            }
+            self.tx.commit().await?;
+            Ok(())
+        })
     }
 }

@@ -85,56 +85,62 @@ impl Store {
     /// with it, 33 s without). [`Store::restore_registry_unit_keys`] re-creates them and checks
     /// every row with one join. Idempotent, so an interrupted run that resumes calls both again.
     /// SQLite: nothing to do (false).
-    pub async fn suspend_registry_unit_keys(&self) -> Result<bool> {
-        if self.engine() != crate::Engine::Postgres {
-            return Ok(false);
-        }
-        for reg in hoctap_domain::registry::def::REGISTRIES {
-            self.exec_raw(&format!("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {0}_unit_id_fkey", reg.table)).await?;
-        }
-        // The word indexes (migration 0087) and the list-order indexes (0088) too: built once
-        // over the country at the end, not row by row.
-        for table in super::words::WORD_INDEXED {
-            self.exec_raw(&format!("DROP INDEX IF EXISTS {}", super::words::index_name(table))).await?;
-        }
-        for (index, _, _) in super::words::ORDERED {
-            self.exec_raw(&format!("DROP INDEX IF EXISTS {index}")).await?;
-        }
-        Ok(true)
+    #[inline(never)]
+    pub fn suspend_registry_unit_keys<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<bool>> {
+        Box::pin(async move {
+            if self.engine() != crate::Engine::Postgres {
+                return Ok(false);
+            }
+            for reg in hoctap_domain::registry::def::REGISTRIES {
+                self.exec_raw(&format!("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {0}_unit_id_fkey", reg.table)).await?;
+            }
+            // The word indexes (migration 0087) and the list-order indexes (0088) too: built once
+            // over the country at the end, not row by row.
+            for table in super::words::WORD_INDEXED {
+                self.exec_raw(&format!("DROP INDEX IF EXISTS {}", super::words::index_name(table))).await?;
+            }
+            for (index, _, _) in super::words::ORDERED {
+                self.exec_raw(&format!("DROP INDEX IF EXISTS {index}")).await?;
+            }
+            Ok(true)
+        })
     }
 
     /// Re-creates the foreign keys [`Store::suspend_registry_unit_keys`] dropped (those
     /// missing), each checked over every row; a row whose unit does not exist fails it, naming
     /// the registry. Then builds the word indexes it dropped, and analyses their tables.
-    pub async fn restore_registry_unit_keys(&self) -> Result<()> {
-        if self.engine() != crate::Engine::Postgres {
-            return Ok(());
-        }
-        for reg in hoctap_domain::registry::def::REGISTRIES {
-            let name = format!("{}_unit_id_fkey", reg.table);
-            let present = crate::db::query("SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = $1")
-                .bind(&name)
-                .fetch_one(self.pool())
-                .await?
-                .i64("n")?;
-            if present == 0 {
-                self.exec_raw(&format!("ALTER TABLE {} ADD CONSTRAINT {name} FOREIGN KEY (unit_id) REFERENCES units (id)", reg.table))
-                    .await
-                    .map_err(|e| StoreError::Corrupt(format!("sổ {}: có dòng thuộc đơn vị không tồn tại ({e})", reg.title)))?;
+    #[inline(never)]
+    pub fn restore_registry_unit_keys<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            if self.engine() != crate::Engine::Postgres {
+                return Ok(());
             }
-        }
-        for (index, table, column) in super::words::ORDERED {
-            self.exec_raw(&format!("SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column}); RESET maintenance_work_mem"))
+            for reg in hoctap_domain::registry::def::REGISTRIES {
+                let name = format!("{}_unit_id_fkey", reg.table);
+                let present = crate::db::query("SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = $1")
+                    .bind(&name)
+                    .fetch_one(self.pool())
+                    .await?
+                    .i64("n")?;
+                if present == 0 {
+                    self.exec_raw(&format!("ALTER TABLE {} ADD CONSTRAINT {name} FOREIGN KEY (unit_id) REFERENCES units (id)", reg.table))
+                        .await
+                        .map_err(|e| StoreError::Corrupt(format!("sổ {}: có dòng thuộc đơn vị không tồn tại ({e})", reg.title)))?;
+                }
+            }
+            for (index, table, column) in super::words::ORDERED {
+                self.exec_raw(&format!("SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column}); RESET maintenance_work_mem"))
                 .await?;
-        }
-        for table in super::words::WORD_INDEXED {
-            self.exec_raw(&format!(
+            }
+            for table in super::words::WORD_INDEXED {
+                self.exec_raw(&format!(
                 "SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {} ON {table} USING gin ({}); ANALYZE {table}; RESET maintenance_work_mem",
                 super::words::index_name(table),
                 super::words::indexed_words("")
             ))
             .await?;
-        }
-        Ok(())
+            }
+            Ok(())
+        })
     }
 }

@@ -53,26 +53,30 @@ fn parsed_chunks(
 impl Store {
     /// Checks every row of an import and, unless `dry_run` or a row is rejected, writes all
     /// creates and updates in one transaction with one audit entry.
-    pub async fn registry_import(
-        &self,
-        actor: &Actor,
-        reg: &Registry,
-        rows: &[ImportRow],
+    #[inline(never)]
+    pub fn registry_import<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
+        rows: &'l4 [ImportRow],
         scope: Option<i64>,
         on: Date,
         dry_run: bool,
-    ) -> Result<RegistryImportReport> {
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
-        let feeder = async move {
-            for c in chunks {
-                if tx.send(Ok(c)).await.is_err() {
-                    break;
+    ) -> crate::BoxFut<'fut, Result<RegistryImportReport>> {
+        Box::pin(async move {
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            let chunks: Vec<Vec<ImportRow>> = rows.chunks(IMPORT_CHUNK).map(<[ImportRow]>::to_vec).collect();
+            let feeder = async move {
+                for c in chunks {
+                    if tx.send(Ok(c)).await.is_err() {
+                        break;
+                    }
                 }
-            }
-        };
-        let (report, ()) = tokio::join!(self.registry_import_stream(actor, reg, rx, ImportOptions { scope, on, dry_run }, |_| {}), feeder);
-        report
+            };
+            let (report, ()) =
+                tokio::join!(self.registry_import_stream(actor, reg, rx, ImportOptions { scope, on, dry_run }, |_| {}), feeder);
+            report
+        })
     }
 
     /// The streaming form of [`Store::registry_import`]: rows arrive in chunks (a file read on

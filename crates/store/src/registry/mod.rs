@@ -227,91 +227,99 @@ impl Store {
     }
 
     /// Lists records, newest key order, within a scope.
-    pub async fn registry_list(&self, reg: &Registry, q: &RegistryQuery, on: Date) -> Result<Vec<RegistryRecord>> {
-        use crate::db::Arg;
-        let sort = sort_column(reg, q.by_label);
-        let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
-        // Each condition's binds, in the order of its placeholders ($1 is args[0]).
-        let mut args: Vec<Arg<'static>> = Vec::new();
-        let today = date_text(on);
-        if !q.include_ended {
-            sql.push_str(&format!(" AND t.valid_to > ${}", args.len() + 1));
-            args.push(today.clone().into());
-        }
-        for unit in [q.scope, q.within].into_iter().flatten() {
-            sql.push_str(&format!(" AND {}", scope_sql("t", args.len() + 1)));
-            args.push(unit.into());
-            args.push(today.clone().into());
-        }
-        let mut conn = self.read_pool().await.acquire().await?;
-        let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
-        for (i, w) in search.iter().enumerate() {
-            sql.push_str(&format!(" AND {}", words::like_sql(self.engine(), "t", args.len() + 1)));
-            args.extend(words::like_patterns(w, i, search.len()).map(Arg::from));
-        }
-        // Within a province, PostgreSQL's word index hands over the candidates.
-        let kept_codes = match (search.is_empty(), q.within.or(q.scope)) {
-            (false, Some(unit)) if words::serves(self.engine(), reg.table) => Some(self.province_codes(&mut conn, unit).await?),
-            _ => None,
-        };
-        let codes = kept_codes.as_deref().and_then(Option::as_ref);
-        let index_query = codes.and_then(|c| words::province_query(self.engine(), reg.table, &c.all, &search));
-        if let Some(tsq) = &index_query {
-            sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${})", words::indexed_words("t."), args.len() + 1));
-            args.push(tsq.clone().into());
-        }
-        if let Some((col, v)) = &q.filter {
-            // Only a column of the definition can be named here.
-            let col = reg.field(col).map(|f| f.column).ok_or(StoreError::invalid("filter", "cột không có trong sổ"))?;
-            sql.push_str(&format!(" AND t.{col} = ${}", args.len() + 1));
-            args.push(v.clone().into());
-        }
-        if let Some(id) = q.after {
-            let n = args.len() + 1;
-            let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
-            sql.push_str(&format!(" AND (t.{sort} > {last} OR (t.{sort} = {last} AND t.id > ${n}))"));
-            args.push(id.into());
-        }
-        let limit = q.limit.clamp(1, 10_000);
-        // A search within a province: a common name has tens of thousands of matches, scattered
-        // over as many pages; its page is looked for among the province's first records in list
-        // order (`words::bound`), where the word index's bitmap and the range's meet. Only a rare
-        // one gets to reading all its matches.
-        if let (Some(c), Some(_)) = (codes, &index_query) {
-            let first = self.search_bound_rows;
-            // Ranges ten times apart; a range that holds less than a tenth of a page says the
-            // next would not fill it either, and the matches are few enough to read them all. A
-            // later page reads its bound each time (a first page's is kept): the first range only.
-            let ranges: &[i64] = if q.after.is_none() { &[first, first * 10] } else { &[first] };
-            for &range in ranges {
-                let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, range).await? else {
-                    break;
-                };
-                let mut ranged = sql.clone();
-                let mut ranged_args = args.clone();
-                // The province's codes name the (province_code, key) index's ranges.
-                let codes_sql = crate::dialect::placeholders(false, ranged_args.len() + 1, c.all.len());
-                ranged_args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
-                ranged.push_str(&format!(
-                    " AND t.province_code IN ({codes_sql}) AND t.{sort} < ${} ORDER BY t.{sort}, t.id LIMIT ${}",
-                    ranged_args.len() + 1,
-                    ranged_args.len() + 2
-                ));
-                ranged_args.extend([Arg::from(b), Arg::from(limit)]);
-                let rows = crate::db::query(sqlx::AssertSqlSafe(ranged)).bind_all(ranged_args).fetch_all(&mut *conn).await?;
-                let found = rows.len() as i64;
-                if found >= limit {
-                    return records(&mut conn, reg, rows).await;
-                }
-                if found * 10 < limit {
-                    break;
+    #[inline(never)]
+    pub fn registry_list<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        reg: &'l2 Registry,
+        q: &'l3 RegistryQuery,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<RegistryRecord>>> {
+        Box::pin(async move {
+            use crate::db::Arg;
+            let sort = sort_column(reg, q.by_label);
+            let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
+            // Each condition's binds, in the order of its placeholders ($1 is args[0]).
+            let mut args: Vec<Arg<'static>> = Vec::new();
+            let today = date_text(on);
+            if !q.include_ended {
+                sql.push_str(&format!(" AND t.valid_to > ${}", args.len() + 1));
+                args.push(today.clone().into());
+            }
+            for unit in [q.scope, q.within].into_iter().flatten() {
+                sql.push_str(&format!(" AND {}", scope_sql("t", args.len() + 1)));
+                args.push(unit.into());
+                args.push(today.clone().into());
+            }
+            let mut conn = self.read_pool().await.acquire().await?;
+            let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
+            for (i, w) in search.iter().enumerate() {
+                sql.push_str(&format!(" AND {}", words::like_sql(self.engine(), "t", args.len() + 1)));
+                args.extend(words::like_patterns(w, i, search.len()).map(Arg::from));
+            }
+            // Within a province, PostgreSQL's word index hands over the candidates.
+            let kept_codes = match (search.is_empty(), q.within.or(q.scope)) {
+                (false, Some(unit)) if words::serves(self.engine(), reg.table) => Some(self.province_codes(&mut conn, unit).await?),
+                _ => None,
+            };
+            let codes = kept_codes.as_deref().and_then(Option::as_ref);
+            let index_query = codes.and_then(|c| words::province_query(self.engine(), reg.table, &c.all, &search));
+            if let Some(tsq) = &index_query {
+                sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${})", words::indexed_words("t."), args.len() + 1));
+                args.push(tsq.clone().into());
+            }
+            if let Some((col, v)) = &q.filter {
+                // Only a column of the definition can be named here.
+                let col = reg.field(col).map(|f| f.column).ok_or(StoreError::invalid("filter", "cột không có trong sổ"))?;
+                sql.push_str(&format!(" AND t.{col} = ${}", args.len() + 1));
+                args.push(v.clone().into());
+            }
+            if let Some(id) = q.after {
+                let n = args.len() + 1;
+                let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
+                sql.push_str(&format!(" AND (t.{sort} > {last} OR (t.{sort} = {last} AND t.id > ${n}))"));
+                args.push(id.into());
+            }
+            let limit = q.limit.clamp(1, 10_000);
+            // A search within a province: a common name has tens of thousands of matches, scattered
+            // over as many pages; its page is looked for among the province's first records in list
+            // order (`words::bound`), where the word index's bitmap and the range's meet. Only a rare
+            // one gets to reading all its matches.
+            if let (Some(c), Some(_)) = (codes, &index_query) {
+                let first = self.search_bound_rows;
+                // Ranges ten times apart; a range that holds less than a tenth of a page says the
+                // next would not fill it either, and the matches are few enough to read them all. A
+                // later page reads its bound each time (a first page's is kept): the first range only.
+                let ranges: &[i64] = if q.after.is_none() { &[first, first * 10] } else { &[first] };
+                for &range in ranges {
+                    let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, range).await? else {
+                        break;
+                    };
+                    let mut ranged = sql.clone();
+                    let mut ranged_args = args.clone();
+                    // The province's codes name the (province_code, key) index's ranges.
+                    let codes_sql = crate::dialect::placeholders(false, ranged_args.len() + 1, c.all.len());
+                    ranged_args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
+                    ranged.push_str(&format!(
+                        " AND t.province_code IN ({codes_sql}) AND t.{sort} < ${} ORDER BY t.{sort}, t.id LIMIT ${}",
+                        ranged_args.len() + 1,
+                        ranged_args.len() + 2
+                    ));
+                    ranged_args.extend([Arg::from(b), Arg::from(limit)]);
+                    let rows = crate::db::query(sqlx::AssertSqlSafe(ranged)).bind_all(ranged_args).fetch_all(&mut *conn).await?;
+                    let found = rows.len() as i64;
+                    if found >= limit {
+                        return records(&mut conn, reg, rows).await;
+                    }
+                    if found * 10 < limit {
+                        break;
+                    }
                 }
             }
-        }
-        sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
-        args.push(limit.into());
-        let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
-        records(&mut conn, reg, rows).await
+            sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
+            args.push(limit.into());
+            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
+            records(&mut conn, reg, rows).await
+        })
     }
 
     /// Every current record of a registry within a unit (None: the whole country), handed to
@@ -396,160 +404,209 @@ impl Store {
     }
 
     /// Counts active records within a scope.
-    pub async fn registry_count(&self, reg: &Registry, scope: Option<i64>, on: Date) -> Result<i64> {
-        Ok(self.registry_counts(&[reg], scope, on).await?.first().copied().unwrap_or(0))
+    #[inline(never)]
+    pub fn registry_count<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        reg: &'l2 Registry,
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move { Ok(self.registry_counts(&[reg], scope, on).await?.first().copied().unwrap_or(0)) })
     }
 
     /// The records of each registry valid on `on` in the scope, in the order asked, counted in
     /// one statement (the registries' index page asks for nine: one round trip, not nine).
-    pub async fn registry_counts(&self, regs: &[&Registry], scope: Option<i64>, on: Date) -> Result<Vec<i64>> {
-        if regs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let parts: Vec<String> = regs
-            .iter()
-            .enumerate()
-            .map(|(i, reg)| match scope {
-                // From the scope's units (the unit index), not a probe of the closure for every
-                // record of the country.
-                Some(_) => format!(
-                    "SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND t.unit_id IN \
-                     (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $1 AND c.valid_to > $1)",
-                    reg.table
-                ),
-                None => format!("SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
-            })
-            .collect();
-        let mut q = crate::db::query(sqlx::AssertSqlSafe(parts.join(" UNION ALL "))).bind(date_text(on));
-        if let Some(s) = scope {
-            q = q.bind(s);
-        }
-        let mut out = vec![0; regs.len()];
-        for r in q.fetch_all(self.pool()).await? {
-            if let Some(n) = usize::try_from(r.i64("k")?).ok().and_then(|k| out.get_mut(k)) {
-                *n = r.i64("n")?;
+    #[inline(never)]
+    pub fn registry_counts<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        regs: &'l2 [&'l3 Registry],
+        scope: Option<i64>,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<Vec<i64>>> {
+        Box::pin(async move {
+            if regs.is_empty() {
+                return Ok(Vec::new());
             }
-        }
-        Ok(out)
+            let parts: Vec<String> = regs
+                .iter()
+                .enumerate()
+                .map(|(i, reg)| match scope {
+                    // From the scope's units (the unit index), not a probe of the closure for every
+                    // record of the country.
+                    Some(_) => format!(
+                        "SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1 AND t.unit_id IN \
+                     (SELECT c.descendant_id FROM unit_closure c WHERE c.ancestor_id = $2 AND c.valid_from <= $1 AND c.valid_to > $1)",
+                        reg.table
+                    ),
+                    None => format!("SELECT {i} AS k, COUNT(*) AS n FROM {} t WHERE t.valid_to > $1", reg.table),
+                })
+                .collect();
+            let mut q = crate::db::query(sqlx::AssertSqlSafe(parts.join(" UNION ALL "))).bind(date_text(on));
+            if let Some(s) = scope {
+                q = q.bind(s);
+            }
+            let mut out = vec![0; regs.len()];
+            for r in q.fetch_all(self.pool()).await? {
+                if let Some(n) = usize::try_from(r.i64("k")?).ok().and_then(|k| out.get_mut(k)) {
+                    *n = r.i64("n")?;
+                }
+            }
+            Ok(out)
+        })
     }
 
-    pub async fn registry_get(&self, reg: &Registry, id: i64) -> Result<RegistryRecord> {
-        let mut conn = self.pool().acquire().await?;
-        get_in(&mut conn, reg, id).await
+    #[inline(never)]
+    pub fn registry_get<'fut, 'l1: 'fut, 'l2: 'fut>(&'l1 self, reg: &'l2 Registry, id: i64) -> crate::BoxFut<'fut, Result<RegistryRecord>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            get_in(&mut conn, reg, id).await
+        })
     }
 
     /// Versions of a record, oldest first, the current one last: (validity, values as JSON,
     /// who recorded it).
-    pub async fn registry_history(&self, reg: &Registry, id: i64) -> Result<Vec<(Validity, serde_json::Value, String)>> {
-        let current = self.registry_get(reg, id).await?;
-        let mut conn = self.pool().acquire().await?;
-        let rows = crate::db::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
+    #[inline(never)]
+    pub fn registry_history<'fut, 'l1: 'fut, 'l2: 'fut>(
+        &'l1 self,
+        reg: &'l2 Registry,
+        id: i64,
+    ) -> crate::BoxFut<'fut, Result<Vec<(Validity, serde_json::Value, String)>>> {
+        Box::pin(async move {
+            let current = self.registry_get(reg, id).await?;
+            let mut conn = self.pool().acquire().await?;
+            let rows = crate::db::query("SELECT valid_from, valid_to, data_json, actor FROM registry_history WHERE registry = $1 AND record_id = $2 ORDER BY valid_from, id")
             .bind(reg.slug)
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
-                    serde_json::from_str(&r.text("data_json")?).unwrap_or(serde_json::Value::Null),
-                    r.try_get("actor")?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let from = current_version_start(&mut conn, reg, &current).await?;
-        out.push((
-            Validity { from, to: current.validity.to },
-            serde_json::to_value(&current.values).unwrap_or(serde_json::Value::Null),
-            "hiện tại".to_string(),
-        ));
-        Ok(out)
+            let mut out = rows
+                .iter()
+                .map(|r| {
+                    Ok((
+                        Validity { from: parse_date_col(&r.text("valid_from")?)?, to: parse_date_col(&r.text("valid_to")?)? },
+                        serde_json::from_str(&r.text("data_json")?).unwrap_or(serde_json::Value::Null),
+                        r.try_get("actor")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let from = current_version_start(&mut conn, reg, &current).await?;
+            out.push((
+                Validity { from, to: current.validity.to },
+                serde_json::to_value(&current.values).unwrap_or(serde_json::Value::Null),
+                "hiện tại".to_string(),
+            ));
+            Ok(out)
+        })
     }
 
     /// Creates a record. Units must be valid on `on` and inside `scope`.
-    pub async fn registry_create(
-        &self,
-        actor: &Actor,
-        reg: &Registry,
+    #[inline(never)]
+    pub fn registry_create<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
         values: Values,
         scope: Option<i64>,
         on: Date,
-    ) -> Result<RegistryRecord> {
-        let mut tx = self.begin().await?;
-        let id = create_in(&mut tx, actor, reg, &values, scope, on).await?;
-        tx.commit().await?;
-        self.registry_get(reg, id).await
+    ) -> crate::BoxFut<'fut, Result<RegistryRecord>> {
+        Box::pin(async move {
+            let mut tx = self.begin().await?;
+            let id = create_in(&mut tx, actor, reg, &values, scope, on).await?;
+            tx.commit().await?;
+            self.registry_get(reg, id).await
+        })
     }
 
     /// Replaces a record's values from `on` (fields absent from `values` are cleared).
-    pub async fn registry_update(
-        &self,
-        actor: &Actor,
-        reg: &Registry,
+    #[inline(never)]
+    pub fn registry_update<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
         id: i64,
         values: Values,
         scope: Option<i64>,
         on: Date,
-    ) -> Result<RegistryRecord> {
-        if reg.append_only {
-            return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
-        }
-        let before = self.registry_get(reg, id).await?;
-        let mut tx = self.begin().await?;
-        update_in(&mut tx, actor, reg, &before, &values, scope, on).await?;
-        tx.commit().await?;
-        self.registry_get(reg, id).await
+    ) -> crate::BoxFut<'fut, Result<RegistryRecord>> {
+        Box::pin(async move {
+            if reg.append_only {
+                return Err(StoreError::invalid("id", "bút toán đã ghi sổ không sửa được; hãy ghi một bút toán đảo"));
+            }
+            let before = self.registry_get(reg, id).await?;
+            let mut tx = self.begin().await?;
+            update_in(&mut tx, actor, reg, &before, &values, scope, on).await?;
+            tx.commit().await?;
+            self.registry_get(reg, id).await
+        })
     }
 
     /// Ends a record from `on` (soft delete; history stays).
-    pub async fn registry_end(&self, actor: &Actor, reg: &Registry, id: i64, on: Date) -> Result<()> {
-        if reg.append_only {
-            return Err(StoreError::invalid("id", "bút toán đã ghi sổ không xóa được; hãy ghi một bút toán đảo"));
-        }
-        let before = self.registry_get(reg, id).await?;
-        if !before.validity.contains(on) || on <= before.validity.from {
-            return Err(StoreError::invalid("valid_to", "ngày kết thúc phải sau ngày ghi sổ và bản ghi phải còn hiệu lực"));
-        }
-        let mut tx = self.begin().await?;
-        let sql = format!("UPDATE {} SET valid_to = $1 WHERE id = $2", reg.table);
-        crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).execute(&mut *tx).await?;
-        let started = current_version_start(&mut tx, reg, &before).await?;
-        crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on))
+    #[inline(never)]
+    pub fn registry_end<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
+        id: i64,
+        on: Date,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            if reg.append_only {
+                return Err(StoreError::invalid("id", "bút toán đã ghi sổ không xóa được; hãy ghi một bút toán đảo"));
+            }
+            let before = self.registry_get(reg, id).await?;
+            if !before.validity.contains(on) || on <= before.validity.from {
+                return Err(StoreError::invalid("valid_to", "ngày kết thúc phải sau ngày ghi sổ và bản ghi phải còn hiệu lực"));
+            }
+            let mut tx = self.begin().await?;
+            let sql = format!("UPDATE {} SET valid_to = $1 WHERE id = $2", reg.table);
+            crate::db::query(sqlx::AssertSqlSafe(sql)).bind(date_text(on)).bind(id).execute(&mut *tx).await?;
+            let started = current_version_start(&mut tx, reg, &before).await?;
+            crate::stats::add_deltas(&mut tx, &crate::stats::change_deltas(reg, Some((before.unit_id, started, &before.values)), None, on))
+                .await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(before.unit_id),
+                    action: "registry.end",
+                    entity: reg.slug,
+                    entity_id: id.to_string(),
+                    before: Some(audit_json(reg, &before.values)),
+                    after: Some(serde_json::json!({"valid_to": on})),
+                },
+            )
             .await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(before.unit_id),
-                action: "registry.end",
-                entity: reg.slug,
-                entity_id: id.to_string(),
-                before: Some(audit_json(reg, &before.values)),
-                after: Some(serde_json::json!({"valid_to": on})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Records an export of personal data in the audit log.
-    pub async fn audit_export(&self, actor: &Actor, reg: &Registry, scope: Option<i64>, rows: usize, format: &str) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
-        record(
-            &mut conn,
-            actor,
-            AuditEntry {
-                unit_id: scope.or(actor.unit_id),
-                action: "registry.export",
-                entity: reg.slug,
-                entity_id: format!("{rows} dòng"),
-                before: None,
-                after: Some(serde_json::json!({"format": format, "rows": rows, "personal_data": reg.has_personal_data()})),
-            },
-        )
-        .await
+    #[inline(never)]
+    pub fn audit_export<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
+        reg: &'l3 Registry,
+        scope: Option<i64>,
+        rows: usize,
+        format: &'l4 str,
+    ) -> crate::BoxFut<'fut, Result<()>> {
+        Box::pin(async move {
+            let mut conn = self.pool().acquire().await?;
+            record(
+                &mut conn,
+                actor,
+                AuditEntry {
+                    unit_id: scope.or(actor.unit_id),
+                    action: "registry.export",
+                    entity: reg.slug,
+                    entity_id: format!("{rows} dòng"),
+                    before: None,
+                    after: Some(serde_json::json!({"format": format, "rows": rows, "personal_data": reg.has_personal_data()})),
+                },
+            )
+            .await
+        })
     }
 }
 
