@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """One-off rewrite (issue 13, build time): `pub async fn f(..) -> T { body }` becomes
-`pub fn f<'a, ..>(..) -> crate::BoxFut<'a, T> { Box::pin(async move { body }) }`.
+`pub fn f<'fut, ..>(..) -> crate::BoxFut<'fut, T> { Box::pin(async move { body }) }`.
 
 Why: in a release build rustc treats an async fn's body (a coroutine) as generic and compiles it
 again in every crate that awaits it, so the store's and the application's bodies were compiled
 in the pages, the API and the commands once more. Behind a boxed future the body is compiled
 once, in its own crate.
 
-Usage: box_async.py [--skip NAME ...] FILE...
+Usage: box_async.py [--skip NAME ...] [--allow-dyn NAME ...] FILE...
+(`--allow-dyn`: a function whose parameters name a trait object whose own arguments hold no
+reference, so that giving each `&` a lifetime of its own keeps its meaning.)
 """
 import re
 import sys
@@ -64,7 +66,7 @@ def scan_to_match(t, i, open_c, close_c):
     raise ValueError('unbalanced')
 
 
-def rewrite(t, skip):
+def rewrite(t, skip, allow_dyn=()):
     out = []
     pos = 0
     count = 0
@@ -99,7 +101,9 @@ def rewrite(t, skip):
             continue
         pend = scan_to_match(t, i, '(', ')')
         params = t[i + 1:pend]
-        if re.search(r'\bimpl\b|\bdyn\b|Fn\(|FnMut\(|FnOnce\(', params):
+        if name not in allow_dyn and re.search(r'\bimpl\b|\bdyn\b|Fn\(|FnMut\(|FnOnce\(', params):
+            continue
+        if re.search(r'\bimpl\b', params):
             continue
         k = pend + 1
         brace = t.index('{', k)
@@ -140,17 +144,20 @@ def rewrite(t, skip):
 def main():
     args = sys.argv[1:]
     skip = set()
+    allow_dyn = set()
     files = []
     while args:
         a = args.pop(0)
         if a == '--skip':
             skip.add(args.pop(0))
+        elif a == '--allow-dyn':
+            allow_dyn.add(args.pop(0))
         else:
             files.append(a)
     total = 0
     for f in files:
         t = open(f).read()
-        new, n = rewrite(t, skip)
+        new, n = rewrite(t, skip, allow_dyn)
         if n:
             open(f, 'w').write(new)
         total += n

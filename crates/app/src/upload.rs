@@ -84,7 +84,7 @@ pub fn registry_import<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut>(
             drop(permit);
             read
         });
-        let report = store.registry_import_observed(actor, reg, rx, opts, |_| {}, sink).await;
+        let report = store.registry_import_observed(actor, reg, rx, opts, &mut |_| {}, sink).await;
         let read = reader.await.map_err(AppError::internal)?;
         let report = report?;
         match read {

@@ -138,48 +138,53 @@ impl Store {
     /// As [`Store::issue_decision`], with the notifications of the decision (made from its id)
     /// written in the same transaction.
     #[expect(clippy::too_many_arguments, reason = "as issue_decision, and the decision's notifications")]
-    pub async fn issue_decision_notifying(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn issue_decision_notifying<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut, 'l5: 'fut, 'l6: 'fut, 'l7: 'fut, 'l8: 'fut>(
+        &'l2 self,
+        actor: &'l3 Actor,
         campaign_id: i64,
         unit_id: i64,
-        d: &NewDecision,
-        recognition_title: &str,
-        grants: &[Grant<'_>],
-        keys: &hoctap_domain::credential::DeploymentKey,
-        notes: &(dyn Fn(i64) -> Vec<crate::NewNotification> + Send + Sync),
-    ) -> Result<i64> {
-        if grants.is_empty() {
-            return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
-        }
-        let unit = self.unit(unit_id).await?;
-        let mut tx = self.begin().await?;
-        // The unit's first decision gives it its signing key, in the same transaction.
-        crate::keys::ensure_issuer_key(&mut tx, actor, unit_id, keys).await?;
-        let decision_id = insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
-        let set_id: String = crate::db::query("SELECT set_id FROM campaigns WHERE id = $1")
-            .bind(campaign_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("set_id")?;
-        let mut deltas = Vec::new();
-        for g in grants {
-            // What the recognition counts for in the statistics, fixed now (a citizen's group
-            // may change later; the count made today must not).
-            let group: Option<String> = if g.dossier.subject_kind == "citizen" {
-                crate::db::query("SELECT occupation_group FROM reg_citizens WHERE id = $1")
-                    .bind(g.dossier.subject_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .and_then(|r| r.opt_text("occupation_group").ok().flatten())
-            } else {
-                None
-            };
-            let metrics = hoctap_domain::stats::recognition_metrics(&set_id, &g.dossier.level, group.as_deref());
-            let (from, to) = hoctap_domain::stats::recognition_period(d.decided_on, g.valid_until, None);
-            let contributions: Vec<(&'static str, i64)> = metrics.iter().map(|m| (*m, 1)).collect();
-            deltas.extend(hoctap_domain::stats::version_deltas(&contributions, from, to).into_iter().map(|x| (g.dossier.unit_id, from, x)));
-            crate::db::query(
+        d: &'l4 NewDecision,
+        recognition_title: &'l5 str,
+        grants: &'l6 [Grant<'l1>],
+        keys: &'l7 hoctap_domain::credential::DeploymentKey,
+        notes: &'l8 (dyn Fn(i64) -> Vec<crate::NewNotification> + Send + Sync),
+    ) -> crate::BoxFut<'fut, Result<i64>> {
+        Box::pin(async move {
+            if grants.is_empty() {
+                return Err(StoreError::invalid("dossiers", "chọn ít nhất một hồ sơ đã được thẩm định"));
+            }
+            let unit = self.unit(unit_id).await?;
+            let mut tx = self.begin().await?;
+            // The unit's first decision gives it its signing key, in the same transaction.
+            crate::keys::ensure_issuer_key(&mut tx, actor, unit_id, keys).await?;
+            let decision_id =
+                insert_decision_text(&mut tx, "decisions", &["campaign_id"], |q| q.bind(campaign_id), &unit, actor, d).await?;
+            let set_id: String = crate::db::query("SELECT set_id FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("set_id")?;
+            let mut deltas = Vec::new();
+            for g in grants {
+                // What the recognition counts for in the statistics, fixed now (a citizen's group
+                // may change later; the count made today must not).
+                let group: Option<String> = if g.dossier.subject_kind == "citizen" {
+                    crate::db::query("SELECT occupation_group FROM reg_citizens WHERE id = $1")
+                        .bind(g.dossier.subject_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .and_then(|r| r.opt_text("occupation_group").ok().flatten())
+                } else {
+                    None
+                };
+                let metrics = hoctap_domain::stats::recognition_metrics(&set_id, &g.dossier.level, group.as_deref());
+                let (from, to) = hoctap_domain::stats::recognition_period(d.decided_on, g.valid_until, None);
+                let contributions: Vec<(&'static str, i64)> = metrics.iter().map(|m| (*m, 1)).collect();
+                deltas.extend(
+                    hoctap_domain::stats::version_deltas(&contributions, from, to).into_iter().map(|x| (g.dossier.unit_id, from, x)),
+                );
+                crate::db::query(
                 "INSERT INTO recognitions (decision_id, assessment_id, code, subject_kind, subject_id, subject_name, unit_id, province_code, title, level, valid_from, valid_until, metrics) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
@@ -198,27 +203,28 @@ impl Store {
             .bind(metrics.join(","))
             .execute(&mut *tx)
             .await?;
-            // The dossier points at the decision that recognised it.
-            let next = Dossier { state: hoctap_domain::workflow::State::Recognised { decision_id }, ..g.next.clone() };
-            transition_tx(&mut tx, actor, g.dossier, &next, "recognise", serde_json::json!({"decision": d.number.trim()})).await?;
-        }
-        crate::stats::add_deltas(&mut tx, &deltas).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: Some(unit_id),
-                action: "decision.issue",
-                entity: "decision",
-                entity_id: decision_id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"number": d.number, "decided_on": d.decided_on, "recognitions": grants.len()})),
-            },
-        )
-        .await?;
-        crate::notify::insert_in(&mut tx, &notes(decision_id)).await?;
-        tx.commit().await?;
-        Ok(decision_id)
+                // The dossier points at the decision that recognised it.
+                let next = Dossier { state: hoctap_domain::workflow::State::Recognised { decision_id }, ..g.next.clone() };
+                transition_tx(&mut tx, actor, g.dossier, &next, "recognise", serde_json::json!({"decision": d.number.trim()})).await?;
+            }
+            crate::stats::add_deltas(&mut tx, &deltas).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: Some(unit_id),
+                    action: "decision.issue",
+                    entity: "decision",
+                    entity_id: decision_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"number": d.number, "decided_on": d.decided_on, "recognitions": grants.len()})),
+                },
+            )
+            .await?;
+            crate::notify::insert_in(&mut tx, &notes(decision_id)).await?;
+            tx.commit().await?;
+            Ok(decision_id)
+        })
     }
 
     #[inline(never)]

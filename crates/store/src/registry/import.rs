@@ -90,126 +90,131 @@ impl Store {
         reg: &Registry,
         chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
         opts: ImportOptions,
-        progress: impl FnMut(usize),
+        mut progress: impl FnMut(usize) + Send,
     ) -> Result<RegistryImportReport> {
-        self.registry_import_observed(actor, reg, chunks, opts, progress, None).await
+        self.registry_import_observed(actor, reg, chunks, opts, &mut progress, None).await
     }
 
     /// [`Store::registry_import_stream`], with every row's outcome given to `sink` as it is
     /// decided.
-    pub async fn registry_import_observed<'a>(
-        &self,
-        actor: &Actor,
+    #[inline(never)]
+    pub fn registry_import_observed<'fut, 'a: 'fut, 'l1: 'fut, 'l2: 'fut, 'p: 'fut>(
+        &'l1 self,
+        actor: &'l2 Actor,
         reg: &'a Registry,
         chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
         opts: ImportOptions,
-        mut progress: impl FnMut(usize),
+        progress: &'p mut (dyn FnMut(usize) + Send + 'p),
         sink: Option<OutcomeSink<'a>>,
-    ) -> Result<RegistryImportReport> {
-        let ImportOptions { scope, dry_run, .. } = opts;
-        let mut chunks = parsed_chunks(reg, chunks, opts.on)?;
-        let mut tx = self.begin().await?;
-        // A registry with no record yet (inside this transaction) needs no look-up by key:
-        // every key is new, and a key repeated in the file is rejected as a duplicate.
-        let fresh = crate::db::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_none();
-        let mut run = ImportRun {
-            reg,
-            engine: self.engine(),
-            opts,
-            fresh,
-            report: RegistryImportReport {
-                to_create: 0,
-                to_update: 0,
-                unchanged: 0,
-                rejected: 0,
-                rows: Vec::new(),
-                applied: false,
-                repaired: 0,
-                notes: Vec::new(),
-                kept_rejections: 0,
-            },
-            sink,
-            cache: UnitCache::default(),
-            seen: std::collections::HashMap::new(),
-            rows_total: 0,
-        };
-        let mut done = 0usize;
-        let mut inserted = 0usize;
-        let mut counted = DeltaSums::default();
-        let mut bulk: Option<BulkLoad> = None;
-        // A reader that fails halfway says so on the channel: nothing read so far is written.
-        let mut failed: Option<String> = None;
-        let mut current = match next_chunk(&mut chunks, &mut failed).await {
-            Some(parsed) => {
-                let n = parsed.len();
-                let rows = run.first_of_each_key(parsed);
-                Some(run.prepare(&mut tx, n, rows).await?)
-            }
-            None => None,
-        };
-        while let Some(chunk) = current.take() {
-            if bulk.is_none() && fresh && chunk.write && done >= BULK_LOAD_AFTER {
-                bulk = BulkLoad::begin(&mut tx, reg, inserted).await?;
-            }
-            let n = chunk.rows;
-            inserted += chunk.creates;
-            // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
-            // server) while this task parses the next one and, when the cache holds every unit
-            // it needs, decides it.
-            let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
-                let parsed = next_chunk(&mut chunks, &mut failed).await?;
-                Some(run.prepare_offline(parsed))
-            });
-            counted.merge(written?);
-            done += n;
-            progress(done);
-            current = match following {
-                None => None,
-                Some(Ok(next)) => Some(next),
-                Some(Err((n, rows))) => Some(run.prepare(&mut tx, n, rows).await?),
+    ) -> crate::BoxFut<'fut, Result<RegistryImportReport>> {
+        Box::pin(async move {
+            let ImportOptions { scope, dry_run, .. } = opts;
+            let mut chunks = parsed_chunks(reg, chunks, opts.on)?;
+            let mut tx = self.begin().await?;
+            // A registry with no record yet (inside this transaction) needs no look-up by key:
+            // every key is new, and a key repeated in the file is rejected as a duplicate.
+            let fresh = crate::db::query(sqlx::AssertSqlSafe(format!("SELECT 1 AS one FROM {} LIMIT 1", reg.table)))
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none();
+            let mut run = ImportRun {
+                reg,
+                engine: self.engine(),
+                opts,
+                fresh,
+                report: RegistryImportReport {
+                    to_create: 0,
+                    to_update: 0,
+                    unchanged: 0,
+                    rejected: 0,
+                    rows: Vec::new(),
+                    applied: false,
+                    repaired: 0,
+                    notes: Vec::new(),
+                    kept_rejections: 0,
+                },
+                sink,
+                cache: UnitCache::default(),
+                seen: std::collections::HashMap::new(),
+                rows_total: 0,
             };
-        }
-        let ImportRun { mut report, rows_total, .. } = run;
-        if let Some(reason) = failed {
-            tx.rollback().await?;
-            return Err(StoreError::invalid("file", reason));
-        }
-        tracing::info!(
-            rows = rows_total,
-            create = report.to_create,
-            update = report.to_update,
-            unchanged = report.unchanged,
-            rejected = report.rejected,
-            "nhập sổ: đã kiểm tra"
-        );
-        if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
-            tx.rollback().await?;
-            return Ok(report);
-        }
-        if let Some(b) = bulk {
-            b.finish(&mut tx).await?;
-        }
-        // The counters change in the same transaction, once for the whole import.
-        counted.write(&mut tx).await?;
-        record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                unit_id: scope.or(actor.unit_id),
-                action: "registry.import",
-                entity: reg.slug,
-                entity_id: format!("{rows_total} dòng"),
-                before: None,
-                after: Some(serde_json::json!({"created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        report.applied = true;
-        Ok(report)
+            let mut done = 0usize;
+            let mut inserted = 0usize;
+            let mut counted = DeltaSums::default();
+            let mut bulk: Option<BulkLoad> = None;
+            // A reader that fails halfway says so on the channel: nothing read so far is written.
+            let mut failed: Option<String> = None;
+            let mut current = match next_chunk(&mut chunks, &mut failed).await {
+                Some(parsed) => {
+                    let n = parsed.len();
+                    let rows = run.first_of_each_key(parsed);
+                    Some(run.prepare(&mut tx, n, rows).await?)
+                }
+                None => None,
+            };
+            while let Some(chunk) = current.take() {
+                if bulk.is_none() && fresh && chunk.write && done >= BULK_LOAD_AFTER {
+                    bulk = BulkLoad::begin(&mut tx, reg, inserted).await?;
+                }
+                let n = chunk.rows;
+                inserted += chunk.creates;
+                // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
+                // server) while this task parses the next one and, when the cache holds every unit
+                // it needs, decides it.
+                let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
+                    let parsed = next_chunk(&mut chunks, &mut failed).await?;
+                    Some(run.prepare_offline(parsed))
+                });
+                counted.merge(written?);
+                done += n;
+                progress(done);
+                current = match following {
+                    None => None,
+                    Some(Ok(next)) => Some(next),
+                    Some(Err((n, rows))) => Some(run.prepare(&mut tx, n, rows).await?),
+                };
+            }
+            let ImportRun { mut report, rows_total, .. } = run;
+            if let Some(reason) = failed {
+                tx.rollback().await?;
+                return Err(StoreError::invalid("file", reason));
+            }
+            tracing::info!(
+                rows = rows_total,
+                create = report.to_create,
+                update = report.to_update,
+                unchanged = report.unchanged,
+                rejected = report.rejected,
+                "nhập sổ: đã kiểm tra"
+            );
+            if dry_run || report.rejected > 0 || report.to_create + report.to_update == 0 {
+                tx.rollback().await?;
+                return Ok(report);
+            }
+            if let Some(b) = bulk {
+                b.finish(&mut tx).await?;
+            }
+            // The counters change in the same transaction, once for the whole import.
+            counted.write(&mut tx).await?;
+            record(
+                &mut tx,
+                actor,
+                AuditEntry {
+                    unit_id: scope.or(actor.unit_id),
+                    action: "registry.import",
+                    entity: reg.slug,
+                    entity_id: format!("{rows_total} dòng"),
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged}),
+                    ),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            report.applied = true;
+            Ok(report)
+        })
     }
 }
 
