@@ -737,7 +737,7 @@ impl Store {
 
     async fn touch_activity<F>(&self, actor: &Actor, activity: i64, audit: (&str, String, serde_json::Value), f: F) -> Result<i64>
     where
-        F: for<'c> FnOnce(&'c mut Conn) -> futures_core_boxed::BoxFut<'c, Result<i64>>,
+        F: for<'c> FnOnce(&'c mut Conn) -> crate::BoxFut<'c, Result<i64>>,
     {
         let mut tx = self.begin().await?;
         let key = key_of(&mut tx, activity).await?.ok_or(StoreError::NotFound("hoạt động"))?;
@@ -1652,9 +1652,4 @@ fn other_row(r: &Row) -> Result<OtherRow> {
         confirmed_by: r.try_get("confirmed_by")?,
         confirmed_at: r.try_get("confirmed_at")?,
     })
-}
-
-/// A boxed future borrowing a connection (the body of a counted change).
-mod futures_core_boxed {
-    pub type BoxFut<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 }
