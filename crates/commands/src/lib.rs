@@ -34,6 +34,14 @@ impl Web {
         ready(listener.local_addr()?);
         (self.serve)(state, listener).await
     }
+
+    /// Serves on a free loopback port in a task of its own (the benches' server); returns its address.
+    pub async fn spawn_on_loopback(self, state: hoctap_http::AppState) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn((self.serve)(state, listener));
+        Ok(addr)
+    }
 }
 
 /// Default database: an embedded SQLite file beside where the command runs.

@@ -89,7 +89,6 @@ impl TestApp {
     }
 
     async fn serve(engine: Engine, store: Store, secure: bool) -> TestApp {
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let state = AppState {
             store: store.clone(),
             secure_cookies: secure,
@@ -97,12 +96,9 @@ impl TestApp {
             public_url: hoctap_web::PublicUrl::parse(PUBLIC_URL).unwrap(),
             deployment_key: deployment_key(),
         };
-        tokio::spawn(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let _ = tx.send(listener.local_addr().unwrap());
-            hoctap_web::serve(state, listener).await.unwrap();
-        });
-        let addr = rx.await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { hoctap_web::serve(state, listener).await.unwrap() });
         let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { addr, store, engine, client, csrf: String::new() }
     }

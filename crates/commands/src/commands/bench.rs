@@ -529,7 +529,6 @@ async fn bench_submit(
         }
     }
     println!("set-up: {} dossiers ready in {:.1} s", targets.len(), t.elapsed().as_secs_f64());
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let state = hoctap_http::AppState {
         store: store.clone(),
         secure_cookies: false,
@@ -538,14 +537,7 @@ async fn bench_submit(
         // A throwaway deployment key: the benchmark's database is thrown away too.
         deployment_key: hoctap_domain::credential::DeploymentKey::from_bytes(rand::random()),
     };
-    tokio::spawn(async move {
-        let _ = web
-            .bind_and_serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
-                let _ = tx.send(addr);
-            })
-            .await;
-    });
-    let addr = rx.await?;
+    let addr = web.spawn_on_loopback(state).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let t = Instant::now();
     let mut tasks = Vec::new();

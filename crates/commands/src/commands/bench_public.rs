@@ -108,7 +108,6 @@ pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::erro
     let unit_path =
         store.sites(Some(hoctap_store::SITE_UNIT), "", None, 1).await?.first().map(|s| s.path()).ok_or("không có trang đơn vị")?;
 
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let key_path = std::env::temp_dir().join(format!("hoctap-bench-public-{}.key", std::process::id()));
     let (deployment_key, _) = super::load_or_create_key(&key_path)?;
     let _ = std::fs::remove_file(&key_path);
@@ -119,14 +118,7 @@ pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::erro
         public_url: hoctap_http::PublicUrl::parse("https://hoctap.bench").map_err(|e| e.to_string())?,
         deployment_key,
     };
-    tokio::spawn(async move {
-        let _ = web
-            .bind_and_serve(state, "127.0.0.1:0".parse().unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))), |addr| {
-                let _ = tx.send(addr);
-            })
-            .await;
-    });
-    let addr = rx.await?;
+    let addr = web.spawn_on_loopback(state).await?;
     let client = reqwest::Client::builder().build()?;
     let base = format!("http://{addr}");
     let etag =
