@@ -360,6 +360,14 @@ async fn the_api_lays_lists_moves_and_scores_in_bulk_and_steps_are_held_by_their
     assert_eq!(r["applied"], true);
     assert_eq!(r["to_update"].as_i64().unwrap(), ids.len() as i64);
     assert!(officer.store.assessment(ids[0]).await.unwrap().passed, "{engine:?}");
+    // The list shows each dossier's result summary, read by the engine from the stored result.
+    let (_, list) = officer.get(&format!("/api/v1/campaigns/{cid}/dossiers?village={}", villages[1].id)).await;
+    for item in list["items"].as_array().unwrap() {
+        let stored =
+            officer.store.assessment(item["id"].as_i64().unwrap()).await.unwrap().result.unwrap()["summary"].as_str().unwrap().to_string();
+        assert!(!stored.is_empty());
+        assert_eq!(item["result"].as_str().unwrap(), stored, "{engine:?}: {item}");
+    }
 
     // Bulk transitions: counted without a count, 409 on a wrong one, written with the right one.
     let (s, r) = officer.post(&format!("/api/v1/campaigns/{cid}/transitions"), json!({"action": "submit"})).await;
