@@ -344,6 +344,12 @@ pub(crate) async fn transition_tx(
     crate::review::write_transition(conn, actor, &crate::review::ASSESSMENT, a.id, a.unit_id, &a.dossier, next, action, detail).await
 }
 
+/// A stored result's one-line summary, kept in `assessments.result_summary` beside the result
+/// for the campaign page's list (empty when the result has none).
+pub(crate) fn result_summary(result: &serde_json::Value) -> String {
+    result.get("summary").and_then(serde_json::Value::as_str).unwrap_or_default().to_string()
+}
+
 /// Saves a dossier's answers and result inside `conn`'s transaction, if its state is still the
 /// one read (compare-and-set), with its audit entry: shared by the form and the device's sync.
 pub(crate) async fn save_answers_in(
@@ -355,9 +361,10 @@ pub(crate) async fn save_answers_in(
     passed: bool,
     level: &str,
 ) -> Result<()> {
-    let n = crate::db::query("UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7")
+    let n = crate::db::query("UPDATE assessments SET answers_json = $1, result_json = $2, result_summary = $3, passed = $4, level = $5, updated_at = $6 WHERE id = $7 AND state_json = $8")
         .bind(answers.to_string())
         .bind(result.to_string())
+        .bind(result_summary(result))
         .bind(i64::from(passed))
         .bind(level)
         .bind(now_text())

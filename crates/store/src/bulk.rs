@@ -232,8 +232,8 @@ impl Store {
                     }
                 };
                 let row = crate::db::query(
-                "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, result_json, passed, level, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                "INSERT INTO assessments (campaign_id, subject_kind, subject_id, subject_label, unit_id, province_code, state, state_json, answers_json, result_json, result_summary, passed, level, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
             )
             .bind(campaign.id)
             .bind(kind)
@@ -245,6 +245,7 @@ impl Store {
             .bind(&state_json)
             .bind(d.answers.to_string())
             .bind(d.result.as_ref().map(ToString::to_string).unwrap_or_default())
+            .bind(d.result.as_ref().map(crate::assessments::result_summary).unwrap_or_default())
             .bind(i64::from(d.passed))
             .bind(&d.level)
             .bind(&now)
@@ -304,12 +305,10 @@ impl Store {
         limit: Option<i64>,
     ) -> crate::BoxFut<'fut, Result<Vec<DossierListRow>>> {
         Box::pin(async move {
-            // The result's summary only, read by the engine: the whole result is ~5 KB of JSON a
-            // dossier, 50 of them copied and parsed on every view of the campaign page.
-            let summary = crate::dialect::json_text_field(self.pool().engine(), "a.result_json", "summary");
-            let cols = format!("a.id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, {summary} AS summary");
-            let rows =
-                self.campaign_dossier_rows(&cols, &DossierPage { campaign_id: campaign.id, scope, on, filter, after, limit }).await?;
+            // The result's summary only (its own column, migration 0090): the whole result is
+            // ~5 KB of JSON a dossier, 50 of them read and parsed on every view of the campaign page.
+            let cols = "a.id, a.subject_label, a.unit_id, a.state_json, a.submitted_by, a.result_summary";
+            let rows = self.campaign_dossier_rows(cols, &DossierPage { campaign_id: campaign.id, scope, on, filter, after, limit }).await?;
             let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
             rows.iter()
                 .map(|r| {
@@ -322,7 +321,7 @@ impl Store {
                             submitted_by: r.opt_i64("submitted_by")?,
                             chain: campaign.chain.clone(),
                         },
-                        summary: r.opt_text("summary")?.unwrap_or_default(),
+                        summary: r.text("result_summary")?,
                     })
                 })
                 .collect()
@@ -483,10 +482,11 @@ impl Store {
             let now = now_text();
             for b in items {
                 let n = crate::db::query(
-                "UPDATE assessments SET answers_json = $1, result_json = $2, passed = $3, level = $4, updated_at = $5 WHERE id = $6 AND state_json = $7",
+                "UPDATE assessments SET answers_json = $1, result_json = $2, result_summary = $3, passed = $4, level = $5, updated_at = $6 WHERE id = $7 AND state_json = $8",
             )
             .bind(b.answers.to_string())
             .bind(b.result.to_string())
+            .bind(crate::assessments::result_summary(&b.result))
             .bind(i64::from(b.passed))
             .bind(&b.level)
             .bind(&now)

@@ -95,15 +95,3 @@ pub(crate) fn placeholders(anon: bool, start: usize, n: usize) -> String {
 pub(crate) fn anonymous(conn: &Conn) -> bool {
     conn.engine() == Engine::Sqlite
 }
-
-/// SQL for the text of a top-level field of a JSON text column, read by the engine itself, so
-/// a list that shows one field of a large document (a dossier's result) neither copies nor
-/// parses the rest. `field` is a plain identifier written by this crate, never user input. An
-/// empty column (a dossier not evaluated yet) gives NULL, not the engines' "malformed JSON".
-pub(crate) fn json_text_field(engine: Engine, column: &str, field: &str) -> String {
-    debug_assert!(field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    match engine {
-        Engine::Sqlite => format!("CASE WHEN {column} <> '' THEN json_extract({column}, '$.{field}') END"),
-        Engine::Postgres => format!("CASE WHEN {column} <> '' THEN CAST({column} AS json) ->> '{field}' END"),
-    }
-}

@@ -39,6 +39,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0087_search_whole_words", include_str!("../migrations/sqlite/0087_search_whole_words.sql")),
     ("0088_search_in_list_order", include_str!("../migrations/sqlite/0088_search_in_list_order.sql")),
     ("0089_watch_transitions", include_str!("../migrations/sqlite/0089_watch_transitions.sql")),
+    ("0090_result_summary", include_str!("../migrations/sqlite/0090_result_summary.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -75,6 +76,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0087_search_whole_words", include_str!("../migrations/postgres/0087_search_whole_words.sql")),
     ("0088_search_in_list_order", include_str!("../migrations/postgres/0088_search_in_list_order.sql")),
     ("0089_watch_transitions", include_str!("../migrations/postgres/0089_watch_transitions.sql")),
+    ("0090_result_summary", include_str!("../migrations/postgres/0090_result_summary.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
