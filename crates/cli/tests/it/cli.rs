@@ -199,6 +199,29 @@ async fn a_large_first_import_keeps_every_key_index_and_counter(engine: Engine) 
     let report = store.recount(false).await.unwrap();
     assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
 
+    // The same file without a scope: every chunk is decided while the next one's records are
+    // read. A key repeated in a later chunk is refused by its line, after the rows before it.
+    let moved = |mut file: Vec<ImportRow>| {
+        for row in file.iter_mut().step_by(7) {
+            row.cells.insert(Cow::Borrowed("occupation_group"), "N2".into());
+        }
+        file
+    };
+    let mut repeated = moved(rows(60_000));
+    repeated[45_000].cells = repeated[20].cells.clone();
+    let r = store.registry_import(&actor, &def::CITIZENS, &repeated, None, today, false).await.unwrap();
+    assert!(!r.applied && r.rejected == 1 && r.unchanged == 59_999, "{engine:?}: {:?}", (r.applied, r.rejected, r.unchanged));
+    assert!(format!("{:?}", r.rows).contains("trùng với dòng 22"), "{engine:?}: {:?}", r.rows);
+    // Unchanged rows and new ones after them: only the new ones are written.
+    let r = store.registry_import(&actor, &def::CITIZENS, &moved(rows(61_500)), None, today, false).await.unwrap();
+    assert!(r.applied && r.rejected == 0, "{engine:?}: {:?}", r.rows.first());
+    assert_eq!((r.to_create, r.to_update, r.unchanged), (1_500, 0, 60_000), "{engine:?}");
+    let lines: Vec<usize> = r.rows.iter().map(|(l, _)| *l).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{engine:?}: the report lists rows in file order");
+    assert_eq!(store.registry_count(&def::CITIZENS, None, today).await.unwrap(), 61_500, "{engine:?}");
+    let report = store.recount(false).await.unwrap();
+    assert!(report.drift.is_empty(), "{engine:?}: {:?}", report.drift.iter().take(5).collect::<Vec<_>>());
+
     // The unique key and the foreign key hold again, and both indexes are back.
     let copy = "INSERT INTO reg_citizens (unit_id, province_code, search_key, cccd, valid_from, valid_to) \
                 SELECT unit_id, province_code, search_key, cccd, valid_from, valid_to FROM reg_citizens WHERE cccd = '020040000000'";

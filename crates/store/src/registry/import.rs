@@ -144,7 +144,52 @@ impl Store {
             let mut bulk: Option<BulkLoad> = None;
             // A reader that fails halfway says so on the channel: nothing read so far is written.
             let mut failed: Option<String> = None;
-            let mut current = match next_chunk(&mut chunks, &mut failed).await {
+            if !fresh {
+                // Records to merge with: each chunk's stored records are looked up (by the engine,
+                // on SQLite's worker thread or the PostgreSQL server) while this task decides the
+                // chunk before, so a re-import of unchanged rows no longer waits for each look-up.
+                let mut current = match next_chunk(&mut chunks, &mut failed).await {
+                    Some(parsed) => {
+                        let n = parsed.len();
+                        let rows = run.first_of_each_key(parsed);
+                        let found = find_many_by_key(&mut tx, reg, &rows).await?;
+                        Some((n, rows, found))
+                    }
+                    None => None,
+                };
+                while let Some((n, rows, found)) = current.take() {
+                    let following = next_chunk(&mut chunks, &mut failed).await.map(|parsed| {
+                        let n = parsed.len();
+                        let (rows, refused) = run.dedupe(parsed);
+                        (n, rows, refused)
+                    });
+                    let (found_next, decided) = tokio::join!(
+                        async {
+                            match &following {
+                                Some((_, rows, _)) => Some(find_many_by_key(&mut tx, reg, rows).await),
+                                None => None,
+                            }
+                        },
+                        async { run.prepare_found_offline(n, rows, found) }
+                    );
+                    let chunk = match decided {
+                        Ok(chunk) => chunk,
+                        Err((n, rows, found)) => run.prepare_found(&mut tx, n, rows, found).await?,
+                    };
+                    // The next chunk's own refusals come after this chunk's outcomes, as the file has them.
+                    if let Some((n, rows, refused)) = following {
+                        for (line, errors) in refused {
+                            run.reject(line, errors);
+                        }
+                        current = Some((n, rows, found_next.transpose()?.unwrap_or_default()));
+                    }
+                    let n = chunk.rows;
+                    counted.merge(chunk.write(&mut tx, reg, actor, opts.on).await?);
+                    done += n;
+                    progress(done);
+                }
+            }
+            let mut current = match if fresh { next_chunk(&mut chunks, &mut failed).await } else { None } {
                 Some(parsed) => {
                     let n = parsed.len();
                     let rows = run.first_of_each_key(parsed);
@@ -230,8 +275,11 @@ pub(super) struct ParsedRow {
     pub(super) errors_if_new: Vec<(String, String)>,
 }
 
-/// A parsed row, or the line of a row that cannot be read and its (column, reason) errors.
-pub(super) type Parsed = std::result::Result<ParsedRow, (usize, Vec<(String, String)>)>;
+/// The line of a refused row and its (column, reason) errors.
+pub(super) type Refusal = (usize, Vec<(String, String)>);
+
+/// A parsed row, or the refusal of a row that cannot be read.
+pub(super) type Parsed = std::result::Result<ParsedRow, Refusal>;
 
 /// Parses a chunk with the domain's cell parsers.
 pub(super) fn parse_chunk(reg: &Registry, chunk: Vec<ImportRow>, today: Date) -> Vec<Parsed> {
@@ -350,24 +398,34 @@ impl ImportRun<'_> {
 
     /// Drops rows whose key came earlier in the file (a rejection each), keeping the rest.
     fn first_of_each_key(&mut self, parsed: Vec<Parsed>) -> Vec<ParsedRow> {
+        let (rows, refused) = self.dedupe(parsed);
+        for (line, errors) in refused {
+            self.reject(line, errors);
+        }
+        rows
+    }
+
+    /// The rows whose key comes first in the file, and the refusals of the others (and of rows
+    /// that could not be read), for the caller to note when the chunks before are decided.
+    fn dedupe(&mut self, parsed: Vec<Parsed>) -> (Vec<ParsedRow>, Vec<Refusal>) {
         self.rows_total += parsed.len();
         let mut rows: Vec<ParsedRow> = Vec::with_capacity(parsed.len());
+        let mut refused = Vec::new();
         for item in parsed {
             match item {
                 Ok(row) => {
                     let h = hash_key(&row.key);
                     if let Some(first) = self.seen.get(&h) {
-                        let first = *first;
-                        self.reject(row.line, vec![(key_headers(self.reg), format!("trùng với dòng {first} trong tệp"))]);
+                        refused.push((row.line, vec![(key_headers(self.reg), format!("trùng với dòng {first} trong tệp"))]));
                     } else {
                         self.seen.insert(h, row.line);
                         rows.push(row);
                     }
                 }
-                Err((line, errors)) => self.reject(line, errors),
+                Err(refusal) => refused.push(refusal),
             }
         }
-        rows
+        (rows, refused)
     }
 
     /// Counts a checked row as a create or an update, or rejects it with its errors.
@@ -461,8 +519,58 @@ impl ImportRun<'_> {
     /// with the database at hand: merges rows with stored records, checks ledger entries and
     /// looks up units the cache lacks.
     async fn prepare(&mut self, tx: &mut Conn, n: usize, rows: Vec<ParsedRow>) -> Result<DecidedChunk> {
+        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, self.reg, &rows).await? };
+        self.prepare_found(tx, n, rows, existing).await
+    }
+
+    /// Decides a chunk without the database when its stored records are already read and
+    /// every row is either new or unchanged, placed from the unit cache, with no scope to check
+    /// and no ledger rules (a re-import of the same file, or new rows beside it). Otherwise the
+    /// chunk comes back untouched, for [`ImportRun::prepare_found`].
+    #[expect(clippy::type_complexity, reason = "the chunk handed back as it came")]
+    fn prepare_found_offline(
+        &mut self,
+        n: usize,
+        rows: Vec<ParsedRow>,
+        existing: BTreeMap<String, RegistryRecord>,
+    ) -> std::result::Result<DecidedChunk, (usize, Vec<ParsedRow>, BTreeMap<String, RegistryRecord>)> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
-        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, reg, &rows).await? };
+        if scope.is_some() || rules_for(reg.kind).is_some() {
+            return Err((n, rows, existing));
+        }
+        // First, without noting anything: a changed row or a unit the cache lacks sends the
+        // whole chunk to the database's path.
+        let mut placed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match existing.get(&row.key) {
+                // Merging changes nothing when every cell the file fills equals the stored one.
+                Some(b) if row.values.iter().all(|(k, v)| b.values.get(k) == Some(v)) => placed.push(None),
+                Some(_) => return Err((n, rows, existing)),
+                None => match place_cached(reg, &row.values, scope, on, &self.cache) {
+                    Ok(p) => placed.push(Some(p)),
+                    Err(_) => return Err((n, rows, existing)),
+                },
+            }
+        }
+        let mut out = Self::empty_chunk(n);
+        for (ParsedRow { line, values, key, notes, errors_if_new }, placed) in rows.into_iter().zip(placed) {
+            match placed {
+                None => self.unchanged(line, key),
+                Some(p) => self.classify(CheckedRow { line, key, merged: values, notes, errs: errors_if_new }, p, None, &mut out),
+            }
+        }
+        Ok(self.seal(out))
+    }
+
+    /// [`ImportRun::prepare`] with the chunk's stored records already read.
+    async fn prepare_found(
+        &mut self,
+        tx: &mut Conn,
+        n: usize,
+        rows: Vec<ParsedRow>,
+        existing: BTreeMap<String, RegistryRecord>,
+    ) -> Result<DecidedChunk> {
+        let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
         let mut out = Self::empty_chunk(n);
         for ParsedRow { line, values, key, notes, errors_if_new } in rows {
             let before = existing.get(&key);
