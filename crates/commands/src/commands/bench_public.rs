@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 pub struct Args {
     #[arg(long, default_value = "sqlite:///tmp/hoctap-bench-public.db")]
     pub database_url: String,
-    /// Số bài đã đăng của mỗi trang.
-    #[arg(long, default_value_t = 20)]
+    /// Số bài đã đăng của mỗi trang (ít nhất 1: có bài để đo trang bài).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub posts: u32,
     /// Số yêu cầu mỗi loại trang.
     #[arg(long, default_value_t = 1000)]
@@ -127,7 +127,8 @@ pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::erro
         ("Cổng thông tin /", "/".into(), None),
         ("Trang chủ hội /hoi/{slug}", hoi_path.clone(), None),
         ("Trang chủ đơn vị /don-vi/{code}/trang", unit_path.clone(), None),
-        ("Bài /hoi/{slug}/bai/{bai}", format!("{hoi_path}/bai/bai-so-3"), None),
+        // The third post, or the last one when there are fewer.
+        ("Bài /hoi/{slug}/bai/{bai}", format!("{hoi_path}/bai/bai-so-{}", a.posts.min(3)), None),
         ("Mục tài liệu /hoi/{slug}/tai-lieu", format!("{hoi_path}/tai-lieu"), None),
         ("Tìm kiếm /tim-kiem?q=…", "/tim-kiem?q=hoc+tap+suot+doi+bai+so+7".into(), None),
         ("Trang chủ hội, 304 (If-None-Match)", hoi_path.clone(), Some(etag)),
