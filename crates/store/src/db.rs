@@ -364,6 +364,8 @@ impl<'q> Query<'q> {
 
 /// Runs statements without parameters, several separated by `;` (migrations, administration).
 pub(crate) async fn raw<'e>(ex: impl Into<Exec<'e>>, sql: impl SqlSafeStr) -> Result<(), sqlx::Error> {
+    // Run for its effect, as `Query::execute`: the request's later reads see it.
+    crate::replica::note_write();
     let q = sqlx::raw_sql(sql);
     match ex.into() {
         Exec::SqlitePool(p) => q.execute(p).await.map(drop),

@@ -31,8 +31,14 @@ impl Store {
     #[inline(never)]
     pub fn read_generation<'fut, 'l1: 'fut>(&'l1 self) -> crate::BoxFut<'fut, Result<i64>> {
         Box::pin(async move {
+            // Once per request (`read_scope`), until the request writes.
+            if let Some(g) = crate::replica::request_generation() {
+                return Ok(g);
+            }
             let row = crate::db::query(READ_GENERATION_SQL).fetch_one(&self.read_pool().await).await?;
-            row.i64("n")
+            let g = row.i64("n")?;
+            crate::replica::keep_request_generation(g);
+            Ok(g)
         })
     }
 

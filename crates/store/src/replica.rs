@@ -9,7 +9,7 @@
 //! then asks for the primary's WAL position to give the session. Outside a scope (the CLI, tests
 //! of the store) every read goes to the primary.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -85,21 +85,50 @@ pub struct ReplicaStatus {
 }
 
 /// The reads of one request: the session's last commit position, the server chosen at the first
-/// read, and whether the request committed a write.
+/// read, whether the request committed a write, and the read generation it first read.
 pub struct ReadScope {
     after: Option<Lsn>,
     chosen: OnceLock<Pool>,
     wrote: AtomicBool,
+    /// The read generation read first in this request ([`NO_GENERATION`] before): a page that
+    /// keeps several values reads it once. Never used after the request wrote.
+    generation: AtomicI64,
+}
+
+const NO_GENERATION: i64 = i64::MIN;
+
+/// The read generation this request read already, unless it has written since.
+pub(crate) fn request_generation() -> Option<i64> {
+    SCOPE
+        .try_with(|s| {
+            let g = s.generation.load(Ordering::Relaxed);
+            (g != NO_GENERATION && !s.wrote.load(Ordering::Relaxed)).then_some(g)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps the read generation the request read, for its later kept values. A value computed after
+/// it is read is exact under it (the reader takes the generation before it reads), however much
+/// later in the request it is computed.
+pub(crate) fn keep_request_generation(generation: i64) {
+    let _ = SCOPE.try_with(|s| {
+        if !s.wrote.load(Ordering::Relaxed) {
+            s.generation.store(generation, Ordering::Relaxed);
+        }
+    });
 }
 
 tokio::task_local! {
     static SCOPE: Arc<ReadScope>;
 }
 
-/// Runs `fut` as one request whose reads may go to a standby that has replayed `after`; answers
-/// its output and whether it committed a write on the primary.
+/// Runs `fut` as one request whose reads may go to a standby that has replayed `after` (with no
+/// standby, the primary; the request still reads the read generation once); answers its output
+/// and whether it committed a write on the primary.
 pub async fn read_scope<F: std::future::Future>(after: Option<Lsn>, fut: F) -> (F::Output, bool) {
-    let scope = Arc::new(ReadScope { after, chosen: OnceLock::new(), wrote: AtomicBool::new(false) });
+    let scope =
+        Arc::new(ReadScope { after, chosen: OnceLock::new(), wrote: AtomicBool::new(false), generation: AtomicI64::new(NO_GENERATION) });
     let out = SCOPE.scope(scope.clone(), fut).await;
     (out, scope.wrote.load(Ordering::Relaxed))
 }

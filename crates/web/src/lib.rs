@@ -63,16 +63,16 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 /// once that standby has replayed it.
 pub const READ_AFTER_COOKIE: &str = "hoctap_lsn";
 
-/// With standbys configured, runs the request's reads on a standby that has replayed the
-/// session's last commit (else the primary) and, after a write, gives the session the
-/// primary's new position.
+/// Runs the request in one read scope (the read generation read once). With standbys
+/// configured, its reads go to a standby that has replayed the session's last commit (else the
+/// primary) and, after a write, the session gets the primary's new position.
 async fn read_from_replicas(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if !state.store.has_replicas() {
-        return next.run(req).await;
+        return hoctap_store::read_scope(None, next.run(req)).await.0;
     }
     let after = auth::cookie(req.headers(), READ_AFTER_COOKIE).and_then(|v| u64::from_str_radix(&v, 16).ok()).map(hoctap_store::Lsn);
     let (mut response, wrote) = hoctap_store::read_scope(after, next.run(req)).await;

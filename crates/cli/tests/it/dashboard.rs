@@ -308,3 +308,32 @@ async fn a_cached_dashboard_is_never_served_after_a_change(engine: Engine) {
     app.store.exec_raw(&format!("UPDATE units SET name = name WHERE id = {commune}")).await.unwrap();
     assert!(app.store.read_generation().await.unwrap() > g2, "{engine:?}: units are watched");
 }
+
+per_engine!(a_request_reads_the_generation_once_until_it_writes);
+/// Within one request (`read_scope`, which the server opens for every request) the read
+/// generation is read once, so a page that keeps several values asks for it once. A change made
+/// meanwhile by another server is for the next request; the request's own write ends it.
+async fn a_request_reads_the_generation_once_until_it_writes(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let commune = app.demo_commune().await;
+    let bump = format!(
+        "INSERT INTO stat_deltas (unit_id, metric, year, delta) VALUES ({commune}, 'households', 2026, 1) \
+         ON CONFLICT (unit_id, metric, year) DO UPDATE SET delta = stat_deltas.delta + excluded.delta"
+    );
+    let store = app.store.clone();
+    let ((first, while_other_wrote, after_own_write), wrote) = hoctap_store::read_scope(None, async {
+        let first = store.read_generation().await.unwrap();
+        // Another server: a task of its own, outside this request.
+        let other = store.clone();
+        let sql = bump.clone();
+        tokio::spawn(async move { other.exec_raw(&sql).await.unwrap() }).await.unwrap();
+        let while_other_wrote = store.read_generation().await.unwrap();
+        store.exec_raw(&bump).await.unwrap();
+        (first, while_other_wrote, store.read_generation().await.unwrap())
+    })
+    .await;
+    assert_eq!(while_other_wrote, first, "{engine:?}: read once per request");
+    assert!(wrote, "{engine:?}");
+    assert!(after_own_write > first, "{engine:?}: the request's own write is seen: {first} → {after_own_write}");
+    assert!(app.store.read_generation().await.unwrap() > first, "{engine:?}: the next request sees the other server's change");
+}
