@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), read_from_replicas))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_read_scope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session_gate))
         .layer(axum::middleware::from_fn(refuse_unholdable_text))
         .layer(axum::middleware::from_fn(error_shape))
@@ -66,7 +66,7 @@ pub const READ_AFTER_COOKIE: &str = "hoctap_lsn";
 /// Runs the request in one read scope (the read generation read once). With standbys
 /// configured, its reads go to a standby that has replayed the session's last commit (else the
 /// primary) and, after a write, the session gets the primary's new position.
-async fn read_from_replicas(
+async fn request_read_scope(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,

@@ -360,7 +360,7 @@ async fn the_api_lays_lists_moves_and_scores_in_bulk_and_steps_are_held_by_their
     assert_eq!(r["applied"], true);
     assert_eq!(r["to_update"].as_i64().unwrap(), ids.len() as i64);
     assert!(officer.store.assessment(ids[0]).await.unwrap().passed, "{engine:?}");
-    // The list shows each dossier's result summary, read by the engine from the stored result.
+    // The list shows each dossier's result summary, kept beside its stored result.
     let (_, list) = officer.get(&format!("/api/v1/campaigns/{cid}/dossiers?village={}", villages[1].id)).await;
     for item in list["items"].as_array().unwrap() {
         let stored =

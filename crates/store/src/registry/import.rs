@@ -121,7 +121,6 @@ impl Store {
                 reg,
                 engine: self.engine(),
                 opts,
-                fresh,
                 report: RegistryImportReport {
                     to_create: 0,
                     to_update: 0,
@@ -144,7 +143,38 @@ impl Store {
             let mut bulk: Option<BulkLoad> = None;
             // A reader that fails halfway says so on the channel: nothing read so far is written.
             let mut failed: Option<String> = None;
-            if !fresh {
+            if fresh {
+                let mut current = match next_chunk(&mut chunks, &mut failed).await {
+                    Some(parsed) => {
+                        let n = parsed.len();
+                        let rows = run.first_of_each_key(parsed);
+                        Some(run.prepare(&mut tx, n, rows, BTreeMap::new()).await?)
+                    }
+                    None => None,
+                };
+                while let Some(chunk) = current.take() {
+                    if bulk.is_none() && chunk.write && done >= BULK_LOAD_AFTER {
+                        bulk = BulkLoad::begin(&mut tx, reg, inserted).await?;
+                    }
+                    let n = chunk.rows;
+                    inserted += chunk.creates;
+                    // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
+                    // server) while this task parses the next one and, when the cache holds every unit
+                    // it needs, decides it.
+                    let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
+                        let parsed = next_chunk(&mut chunks, &mut failed).await?;
+                        Some(run.prepare_offline(parsed))
+                    });
+                    counted.merge(written?);
+                    done += n;
+                    progress(done);
+                    current = match following {
+                        None => None,
+                        Some(Ok(next)) => Some(next),
+                        Some(Err((n, rows))) => Some(run.prepare(&mut tx, n, rows, BTreeMap::new()).await?),
+                    };
+                }
+            } else {
                 // Records to merge with: each chunk's stored records are looked up (by the engine,
                 // on SQLite's worker thread or the PostgreSQL server) while this task decides the
                 // chunk before, so a re-import of unchanged rows no longer waits for each look-up.
@@ -174,7 +204,7 @@ impl Store {
                     );
                     let chunk = match decided {
                         Ok(chunk) => chunk,
-                        Err((n, rows, found)) => run.prepare_found(&mut tx, n, rows, found).await?,
+                        Err((n, rows, found)) => run.prepare(&mut tx, n, rows, found).await?,
                     };
                     // The next chunk's own refusals come after this chunk's outcomes, as the file has them.
                     if let Some((n, rows, refused)) = following {
@@ -188,36 +218,6 @@ impl Store {
                     done += n;
                     progress(done);
                 }
-            }
-            let mut current = match if fresh { next_chunk(&mut chunks, &mut failed).await } else { None } {
-                Some(parsed) => {
-                    let n = parsed.len();
-                    let rows = run.first_of_each_key(parsed);
-                    Some(run.prepare(&mut tx, n, rows).await?)
-                }
-                None => None,
-            };
-            while let Some(chunk) = current.take() {
-                if bulk.is_none() && fresh && chunk.write && done >= BULK_LOAD_AFTER {
-                    bulk = BulkLoad::begin(&mut tx, reg, inserted).await?;
-                }
-                let n = chunk.rows;
-                inserted += chunk.creates;
-                // The engine writes this chunk (on SQLite's worker thread or the PostgreSQL
-                // server) while this task parses the next one and, when the cache holds every unit
-                // it needs, decides it.
-                let (written, following) = tokio::join!(chunk.write(&mut tx, reg, actor, opts.on), async {
-                    let parsed = next_chunk(&mut chunks, &mut failed).await?;
-                    Some(run.prepare_offline(parsed))
-                });
-                counted.merge(written?);
-                done += n;
-                progress(done);
-                current = match following {
-                    None => None,
-                    Some(Ok(next)) => Some(next),
-                    Some(Err((n, rows))) => Some(run.prepare(&mut tx, n, rows).await?),
-                };
             }
             let ImportRun { mut report, rows_total, .. } = run;
             if let Some(reason) = failed {
@@ -330,8 +330,6 @@ pub(super) struct ImportRun<'a> {
     reg: &'a Registry,
     engine: crate::Engine,
     opts: ImportOptions,
-    /// The registry held no record when the import began.
-    fresh: bool,
     report: RegistryImportReport,
     cache: UnitCache,
     /// Keys seen in the file, hashed: duplicates are found in constant memory per row.
@@ -490,8 +488,8 @@ impl ImportRun<'_> {
         }
     }
 
-    /// Decides a chunk without the database, when it can be: a first import into an empty
-    /// registry (no stored record to merge with), not a ledger (whose entries are checked
+    /// Decides a chunk of a first import into an empty registry (no stored record to merge
+    /// with) without the database, when it can be: not a ledger (whose entries are checked
     /// against posted ones), and every unit the rows name already in the cache. Otherwise the
     /// chunk's rows come back, with the number of file rows it held, for
     /// [`ImportRun::prepare`].
@@ -499,7 +497,7 @@ impl ImportRun<'_> {
         let (reg, ImportOptions { scope, on, .. }) = (self.reg, self.opts);
         let n = parsed.len();
         let rows = self.first_of_each_key(parsed);
-        if !self.fresh || rules_for(reg.kind).is_some() {
+        if rules_for(reg.kind).is_some() {
             return Err((n, rows));
         }
         // Nothing is decided unless every row can be placed from the cache.
@@ -515,18 +513,10 @@ impl ImportRun<'_> {
         Ok(self.seal(out))
     }
 
-    /// Decides a chunk's rows (after [`ImportRun::first_of_each_key`]; `n` rows of the file)
-    /// with the database at hand: merges rows with stored records, checks ledger entries and
-    /// looks up units the cache lacks.
-    async fn prepare(&mut self, tx: &mut Conn, n: usize, rows: Vec<ParsedRow>) -> Result<DecidedChunk> {
-        let existing = if self.fresh { BTreeMap::new() } else { find_many_by_key(tx, self.reg, &rows).await? };
-        self.prepare_found(tx, n, rows, existing).await
-    }
-
     /// Decides a chunk without the database when its stored records are already read and
     /// every row is either new or unchanged, placed from the unit cache, with no scope to check
     /// and no ledger rules (a re-import of the same file, or new rows beside it). Otherwise the
-    /// chunk comes back untouched, for [`ImportRun::prepare_found`].
+    /// chunk comes back untouched, for [`ImportRun::prepare`].
     #[expect(clippy::type_complexity, reason = "the chunk handed back as it came")]
     fn prepare_found_offline(
         &mut self,
@@ -562,8 +552,11 @@ impl ImportRun<'_> {
         Ok(self.seal(out))
     }
 
-    /// [`ImportRun::prepare`] with the chunk's stored records already read.
-    async fn prepare_found(
+    /// Decides a chunk's rows (after [`ImportRun::first_of_each_key`]; `n` rows of the file)
+    /// with the database at hand and the chunk's stored records (`existing`, none in a first
+    /// import) already read: merges rows with them, checks ledger entries and looks up units the
+    /// cache lacks.
+    async fn prepare(
         &mut self,
         tx: &mut Conn,
         n: usize,
