@@ -9,8 +9,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
+/// How much of an SQLite file a serving process reads through a memory map.
+pub(crate) const SQLITE_MEMORY_MAP_BYTES: u64 = 1 << 30;
+
 /// Connects to `sqlite://path` (created if missing) or `postgres://…` with the engine's own pool.
-pub(crate) async fn connect(url: &str, max_connections: Option<u32>) -> Result<Pool> {
+/// `memory_map`: SQLite reads its file through a map of [`SQLITE_MEMORY_MAP_BYTES`] (a server).
+pub(crate) async fn connect(url: &str, max_connections: Option<u32>, memory_map: bool) -> Result<Pool> {
     let timeout = Duration::from_secs(30);
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         // The application's queries are short index look-ups: on a small server with an SSD
@@ -47,6 +51,13 @@ pub(crate) async fn connect(url: &str, max_connections: Option<u32>) -> Result<P
             .synchronous(SqliteSynchronous::Normal)
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "MEMORY");
+        // A server's connections each keep their own page cache, and a write by one makes the
+        // others read their pages again: through a memory map that is a copy from the kernel's
+        // cache instead of a `pread` each (the demo's seeding made 428,000; 15 % faster with the
+        // map, `/so` under load 5–10 %). Only for serving: the mapped pages count in the
+        // process's RSS, which a bulk command (the import: ≤ 200 MB) keeps small.
+        let options =
+            if memory_map { options.pragma("mmap_size", SQLITE_MEMORY_MAP_BYTES.to_string()) } else { options.pragma("mmap_size", "0") };
         // No ping before each statement (sqlx's default): a connection to a file cannot hang
         // up, and the ping is a round trip through the connection's worker thread that doubled
         // the thread hand-offs of every statement (a page reads 5–15).

@@ -143,19 +143,28 @@ impl Store {
         Box::pin(async move { Self::connect_with(url, None).await })
     }
 
+    /// Connects for a long-running server (`serve`, `demo`): as [`Store::connect`], and SQLite
+    /// reads its file through a memory map of up to 1 GiB.
+    #[inline(never)]
+    pub fn connect_serving<'fut, 'l1: 'fut>(url: &'l1 str) -> crate::BoxFut<'fut, Result<Store>> {
+        Box::pin(async move { Self::open_pool(url, None, true).await })
+    }
+
     /// Connects with a given pool size (one connection: session-level locks stay on it).
     #[inline(never)]
     pub fn connect_with<'fut, 'l1: 'fut>(url: &'l1 str, max_connections: Option<u32>) -> crate::BoxFut<'fut, Result<Store>> {
-        Box::pin(async move {
-            let pool = dialect::connect(url, max_connections).await?;
-            Ok(Store {
-                engine: pool.engine(),
-                pool,
-                read_cache: Default::default(),
-                replicas: Default::default(),
-                search_bound_rows: registry::SEARCH_BOUND_ROWS,
-                search_bounds: Default::default(),
-            })
+        Box::pin(async move { Self::open_pool(url, max_connections, false).await })
+    }
+
+    async fn open_pool(url: &str, max_connections: Option<u32>, memory_map: bool) -> Result<Store> {
+        let pool = dialect::connect(url, max_connections, memory_map).await?;
+        Ok(Store {
+            engine: pool.engine(),
+            pool,
+            read_cache: Default::default(),
+            replicas: Default::default(),
+            search_bound_rows: registry::SEARCH_BOUND_ROWS,
+            search_bounds: Default::default(),
         })
     }
 

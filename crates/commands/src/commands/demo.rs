@@ -362,7 +362,7 @@ pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::erro
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
     }
-    let store = Store::connect(&a.database_url).await?;
+    let store = Store::connect_serving(&a.database_url).await?;
     store.migrate().await?;
     let (public_url, deployment_key) = a.deploy.prepare(&store, a.bind).await?;
     println!("Đang tạo dữ liệu mẫu trên đơn vị hành chính thật…");

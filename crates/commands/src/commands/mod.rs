@@ -46,6 +46,13 @@ impl DbArgs {
         store.migrate().await?;
         Ok(store)
     }
+
+    /// Connects for serving ([`Store::connect_serving`]) and migrates.
+    pub async fn open_serving(&self) -> Result<Store, hoctap_store::StoreError> {
+        let store = Store::connect_serving(&self.database_url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
 }
 
 /// Where this deployment is reached and the key that seals its units' signing keys (serve, demo).

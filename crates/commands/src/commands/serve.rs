@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 pub async fn run(a: Args, web: crate::Web) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let store = a.db.open().await?.with_replicas(&a.replica_urls, std::time::Duration::from_secs(a.replica_max_lag))?;
+    let store = a.db.open_serving().await?.with_replicas(&a.replica_urls, std::time::Duration::from_secs(a.replica_max_lag))?;
     if store.has_replicas() {
         println!("Đọc từ {} bản sao (bỏ qua bản sao chậm hơn {} giây).", a.replica_urls.len(), a.replica_max_lag);
     }

@@ -4,6 +4,7 @@
 //! `crates/cli/tests/it`, which shares engines.rs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod connect;
 mod criteria;
 mod engines;
 mod funds;
