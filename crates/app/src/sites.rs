@@ -47,38 +47,123 @@ pub fn web_image<'fut>(bytes: Vec<u8>) -> crate::BoxFut<'fut, AppResult<WebImage
 }
 
 fn web_image_now(bytes: &[u8]) -> AppResult<WebImage> {
-    use image::{ImageFormat, ImageReader, Limits};
     let bad = |m: &str| AppError::invalid("cover", m.to_string());
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(bad("Ảnh bìa lớn quá 10 MB"));
     }
-    let format = match hoctap_docs::sniff::sniff(bytes) {
-        Ok(hoctap_docs::sniff::FileKind::Jpeg) => ImageFormat::Jpeg,
-        Ok(hoctap_docs::sniff::FileKind::Png) => ImageFormat::Png,
+    let decoded = match hoctap_docs::sniff::sniff(bytes) {
+        Ok(hoctap_docs::sniff::FileKind::Jpeg) => decode_jpeg(bytes),
+        Ok(hoctap_docs::sniff::FileKind::Png) => decode_png(bytes),
         _ => return Err(bad("Ảnh bìa phải là ảnh JPEG hoặc PNG")),
     };
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|_| bad("Ảnh bìa hỏng hoặc quá lớn (tối đa 8000 × 8000 điểm ảnh)"))?;
-    let alpha = img.color().has_alpha();
+    let picture = decoded.ok_or_else(|| bad("Ảnh bìa hỏng hoặc quá lớn (tối đa 8000 × 8000 điểm ảnh)"))?;
     let size = |w: u32| -> AppResult<(Vec<u8>, &'static str, u32, u32)> {
-        let scaled = if img.width() > w { img.resize(w, u32::MAX, image::imageops::FilterType::Triangle) } else { img.clone() };
-        let mut out = std::io::Cursor::new(Vec::new());
-        let mime = if alpha {
-            scaled.write_to(&mut out, ImageFormat::Png).map_err(AppError::internal)?;
-            "image/png"
-        } else {
-            let rgb = image::DynamicImage::ImageRgb8(scaled.to_rgb8());
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82).encode_image(&rgb).map_err(AppError::internal)?;
-            "image/jpeg"
-        };
-        Ok((out.into_inner(), mime, scaled.width(), scaled.height()))
+        let scaled = picture.scaled(w as usize)?;
+        let (width, height) =
+            (u32::try_from(scaled.width).map_err(AppError::internal)?, u32::try_from(scaled.height).map_err(AppError::internal)?);
+        // A picture with transparency stays PNG (JPEG has none).
+        let (out, mime) = if scaled.alpha { (scaled.png()?, "image/png") } else { (scaled.jpeg()?, "image/jpeg") };
+        Ok((out, mime, width, height))
     };
     Ok([size(COVER_WIDTH)?, size(THUMB_WIDTH)?])
+}
+
+/// The largest side of an uploaded picture, in pixels.
+const MAX_IMAGE_SIDE: usize = 8000;
+
+/// A decoded picture: 8-bit RGB, or RGBA when its file has transparency.
+#[derive(Clone)]
+struct Picture {
+    width: usize,
+    height: usize,
+    alpha: bool,
+    pixels: Vec<u8>,
+}
+
+/// A PNG of any colour type and depth as 8-bit RGB(A); None if damaged or over the limits
+/// (checked from the header, before the pixels are allocated).
+fn decode_png(bytes: &[u8]) -> Option<Picture> {
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 256 * 1024 * 1024 });
+    // Palettes and low depths expanded, 16 bits cut to 8: what is left is grey or RGB, with or without alpha.
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().ok()?;
+    let (width, height) = reader.info().size();
+    let (width, height) = (usize::try_from(width).ok()?, usize::try_from(height).ok()?);
+    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+        return None;
+    }
+    let mut buf = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut buf).ok()?;
+    buf.truncate(frame.buffer_size());
+    let (alpha, pixels) = match frame.color_type {
+        png::ColorType::Rgb => (false, buf),
+        png::ColorType::Rgba => (true, buf),
+        png::ColorType::Grayscale => (false, buf.iter().flat_map(|&g| [g, g, g]).collect()),
+        png::ColorType::GrayscaleAlpha => (true, buf.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect()),
+        png::ColorType::Indexed => return None,
+    };
+    (pixels.len() == width * height * if alpha { 4 } else { 3 }).then_some(Picture { width, height, alpha, pixels })
+}
+
+/// A JPEG (grey, YCbCr, CMYK) as 8-bit RGB; None if damaged or over the limits.
+fn decode_jpeg(bytes: &[u8]) -> Option<Picture> {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+    let options = DecoderOptions::default().set_strict_mode(false).set_max_width(MAX_IMAGE_SIDE).set_max_height(MAX_IMAGE_SIDE);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().ok()?;
+    // Grey comes out grey and is widened here; every other colour space is converted to RGB.
+    let grey = matches!(decoder.input_colorspace()?, ColorSpace::Luma | ColorSpace::LumaA);
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(if grey { ColorSpace::Luma } else { ColorSpace::RGB }));
+    let decoded = decoder.decode().ok()?;
+    let (width, height) = decoder.dimensions()?;
+    let pixels = if grey { decoded.iter().flat_map(|&g| [g, g, g]).collect() } else { decoded };
+    (pixels.len() == width * height * 3).then_some(Picture { width, height, alpha: false, pixels })
+}
+
+impl Picture {
+    /// At most `width` pixels wide, the proportions kept (bilinear, as browsers scale).
+    fn scaled(&self, width: usize) -> AppResult<Picture> {
+        use rgb::FromSlice;
+        if self.width <= width {
+            return Ok(self.clone());
+        }
+        // Rounded to the nearest pixel, at least one.
+        let height = ((self.height * width * 2 + self.width) / (2 * self.width)).max(1);
+        let mut pixels = vec![0; width * height * if self.alpha { 4 } else { 3 }];
+        if self.alpha {
+            // Premultiplied while resampling, so transparent pixels lend no colour to their neighbours.
+            resize::new(self.width, self.height, width, height, resize::Pixel::RGBA8P, resize::Type::Triangle)
+                .and_then(|mut r| r.resize(self.pixels.as_rgba(), pixels.as_rgba_mut()))
+                .map_err(AppError::internal)?;
+        } else {
+            resize::new(self.width, self.height, width, height, resize::Pixel::RGB8, resize::Type::Triangle)
+                .and_then(|mut r| r.resize(self.pixels.as_rgb(), pixels.as_rgb_mut()))
+                .map_err(AppError::internal)?;
+        }
+        Ok(Picture { width, height, alpha: self.alpha, pixels })
+    }
+
+    fn png(&self) -> AppResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let side = |n: usize| u32::try_from(n).map_err(AppError::internal);
+        let mut encoder = png::Encoder::new(&mut out, side(self.width)?, side(self.height)?);
+        encoder.set_color(if self.alpha { png::ColorType::Rgba } else { png::ColorType::Rgb });
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(AppError::internal)?;
+        writer.write_image_data(&self.pixels).map_err(AppError::internal)?;
+        writer.finish().map_err(AppError::internal)?;
+        Ok(out)
+    }
+
+    /// Quality 82, as the covers were encoded before.
+    fn jpeg(&self) -> AppResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let side = |n: usize| u16::try_from(n).map_err(AppError::internal);
+        jpeg_encoder::Encoder::new(&mut out, 82)
+            .encode(&self.pixels, side(self.width)?, side(self.height)?, jpeg_encoder::ColorType::Rgb)
+            .map_err(AppError::internal)?;
+        Ok(out)
+    }
 }
 
 /// Whether the role edits sites at all (403 before any lookup): the association's officers
@@ -344,11 +429,10 @@ pub fn lookup_allowed<'fut, 'l1: 'fut>(store: &'l1 Store, addr: std::net::IpAddr
 
 /// A plain picture of one colour, as PNG: what the demo and the tests upload as a cover.
 pub fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(width, height, image::Rgb(rgb));
-    let mut out = std::io::Cursor::new(Vec::new());
+    let (width, height) = (width as usize, height as usize);
+    let picture = Picture { width, height, alpha: false, pixels: rgb.repeat(width * height) };
     // Encoding a plain image in memory does not fail; an empty answer would be refused on upload.
-    let _ = image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png);
-    out.into_inner()
+    picture.png().unwrap_or_default()
 }
 
 /// Every kind of item, for forms.
@@ -410,13 +494,75 @@ mod tests {
 
     #[test]
     fn images_come_out_in_web_sizes() {
-        let img = image::RgbImage::from_pixel(2000, 1000, image::Rgb([200, 10, 10]));
-        let mut png = std::io::Cursor::new(Vec::new());
-        assert!(image::DynamicImage::ImageRgb8(img).write_to(&mut png, image::ImageFormat::Png).is_ok());
-        let out = web_image_now(&png.into_inner());
-        let Ok([(big, m, w, h), (_, _, tw, _)]) = out else { panic!("not resized") };
-        assert_eq!((m, w, h, tw), ("image/jpeg", COVER_WIDTH, 600, THUMB_WIDTH));
+        let out = web_image_now(&solid_png(2000, 1000, [200, 10, 10]));
+        let Ok([(big, m, w, h), (small, _, tw, th)]) = out else { panic!("not resized") };
+        assert_eq!((m, w, h, tw, th), ("image/jpeg", COVER_WIDTH, 600, THUMB_WIDTH, 200));
         assert!(big.starts_with(&[0xFF, 0xD8, 0xFF]));
+        // The JPEG made is itself a cover that decodes, at its size and colour.
+        let again = decode_jpeg(&small).expect("our JPEG decodes");
+        assert_eq!((again.width, again.height, again.alpha), (400, 200, false));
+        let centre = (100 * 400 + 200) * 3;
+        let pixel = &again.pixels[centre..centre + 3];
+        assert!(pixel[0] > 180 && pixel[1] < 40 && pixel[2] < 40, "{pixel:?}");
         assert!(web_image_now(b"%PDF-1.4 not an image").is_err());
+    }
+
+    /// A PNG of `width` × `height` in a colour type and depth, every sample `sample`.
+    fn png_of(width: u32, height: u32, color: png::ColorType, depth: png::BitDepth, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(color);
+        encoder.set_depth(depth);
+        if color == png::ColorType::Indexed {
+            encoder.set_palette(vec![0, 0, 0, 10, 200, 30]);
+        }
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(data).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn every_kind_of_png_and_jpeg_is_read() {
+        // Transparency stays PNG, scaled with its proportions.
+        let rgba = png_of(1600, 800, png::ColorType::Rgba, png::BitDepth::Eight, &[0, 128, 255, 100].repeat(1600 * 800));
+        let Ok([(cover, m, w, h), _]) = web_image_now(&rgba) else { panic!("RGBA refused") };
+        assert_eq!((m, w, h), ("image/png", COVER_WIDTH, 600));
+        let back = decode_png(&cover).unwrap();
+        assert!(back.alpha && back.pixels[..4] == [0, 128, 255, 100], "{:?}", &back.pixels[..4]);
+        // Grey with alpha, grey at 16 bits, a palette: all become RGB(A) of the same colour.
+        let grey_alpha = decode_png(&png_of(3, 2, png::ColorType::GrayscaleAlpha, png::BitDepth::Eight, &[90, 255].repeat(6))).unwrap();
+        assert_eq!((grey_alpha.alpha, &grey_alpha.pixels[..4]), (true, &[90, 90, 90, 255][..]));
+        let grey16 = decode_png(&png_of(3, 2, png::ColorType::Grayscale, png::BitDepth::Sixteen, &[0x50, 0x00].repeat(6))).unwrap();
+        assert_eq!((grey16.alpha, grey16.pixels.len(), &grey16.pixels[..3]), (false, 18, &[0x50, 0x50, 0x50][..]));
+        let indexed = decode_png(&png_of(4, 1, png::ColorType::Indexed, png::BitDepth::Eight, &[1, 1, 1, 1])).unwrap();
+        assert_eq!(&indexed.pixels[..3], &[10, 200, 30]);
+        // A grey JPEG (as scanners make) and a colour one of an odd size.
+        let mut grey_jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut grey_jpeg, 90).encode(&[120; 37 * 19], 37, 19, jpeg_encoder::ColorType::Luma).unwrap();
+        let Ok([(_, m, w, h), _]) = web_image_now(&grey_jpeg) else { panic!("grey JPEG refused") };
+        assert_eq!((m, w, h), ("image/jpeg", 37, 19));
+        let grey = decode_jpeg(&grey_jpeg).unwrap();
+        assert!(grey.pixels.len() == 37 * 19 * 3 && grey.pixels[..3].iter().all(|&v| v.abs_diff(120) <= 2), "{:?}", &grey.pixels[..3]);
+        let mut colour = Vec::new();
+        jpeg_encoder::Encoder::new(&mut colour, 90).encode(&[30, 60, 220].repeat(2401 * 7), 2401, 7, jpeg_encoder::ColorType::Rgb).unwrap();
+        let Ok([(_, _, w, h), (_, _, tw, th)]) = web_image_now(&colour) else { panic!("JPEG refused") };
+        assert_eq!((w, h, tw, th), (COVER_WIDTH, 3, THUMB_WIDTH, 1));
+    }
+
+    #[test]
+    fn damaged_and_oversized_pictures_are_refused_by_name() {
+        let message = |bytes: &[u8]| match web_image_now(bytes) {
+            Err(AppError::Invalid { field, message }) => format!("{field}: {message}"),
+            other => panic!("not refused: {:?}", other.map(|_| ())),
+        };
+        // Declared 9000 pixels wide: refused from the header, before its pixels are allocated.
+        let wide = png_of(9000, 1, png::ColorType::Grayscale, png::BitDepth::Eight, &[0; 9000]);
+        assert!(message(&wide).starts_with("cover: Ảnh bìa hỏng hoặc quá lớn"));
+        // A PNG cut short, a JPEG with only its first bytes.
+        let whole = solid_png(50, 50, [1, 2, 3]);
+        assert!(message(&whole[..whole.len() / 2]).starts_with("cover: Ảnh bìa hỏng"));
+        assert!(message(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F']).starts_with("cover: Ảnh bìa hỏng"));
+        assert_eq!(message(b"GIF89a"), "cover: Ảnh bìa phải là ảnh JPEG hoặc PNG");
     }
 }

@@ -380,20 +380,19 @@ async fn the_results_portal_shows_indicators_and_recognitions_by_name_and_place_
 }
 
 /// The twelve-digit runs of a text (what a CCCD looks like).
+/// Every word of exactly twelve digits: a CCCD-like number. A word is a run of ASCII letters and
+/// digits, so digits inside a file's hex hash (`/tep/ab…12…cd`) are not a number shown.
 fn twelve_digits(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            if run.len() == 12 {
-                out.push(run.clone());
-            }
-            run.clear();
-        }
-    }
-    out
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 12 && w.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_cccd_is_found_between_tags_and_not_inside_a_hash() {
+    assert_eq!(twelve_digits("<td>020190001234</td> 0201900012345 (020190001235)"), ["020190001234", "020190001235"]);
+    assert!(twelve_digits("/tep/9ab932341746739cd0 img-932341746739x").is_empty());
 }
 
 per_engine!(no_public_page_of_the_demo_shows_a_cccd_or_a_birth_date);
