@@ -98,7 +98,7 @@ fn decode_png(bytes: &[u8]) -> Option<Picture> {
     let (alpha, pixels) = match frame.color_type {
         png::ColorType::Rgb => (false, buf),
         png::ColorType::Rgba => (true, buf),
-        png::ColorType::Grayscale => (false, buf.iter().flat_map(|&g| [g, g, g]).collect()),
+        png::ColorType::Grayscale => (false, grey_to_rgb(&buf)),
         png::ColorType::GrayscaleAlpha => (true, buf.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect()),
         png::ColorType::Indexed => return None,
     };
@@ -116,16 +116,22 @@ fn decode_jpeg(bytes: &[u8]) -> Option<Picture> {
     decoder.set_options(decoder.options().jpeg_set_out_colorspace(if grey { ColorSpace::Luma } else { ColorSpace::RGB }));
     let decoded = decoder.decode().ok()?;
     let (width, height) = decoder.dimensions()?;
-    let pixels = if grey { decoded.iter().flat_map(|&g| [g, g, g]).collect() } else { decoded };
+    let pixels = if grey { grey_to_rgb(&decoded) } else { decoded };
     (pixels.len() == width * height * 3).then_some(Picture { width, height, alpha: false, pixels })
 }
 
+/// Grey samples as RGB, each repeated three times.
+fn grey_to_rgb(grey: &[u8]) -> Vec<u8> {
+    grey.iter().flat_map(|&g| [g, g, g]).collect()
+}
+
 impl Picture {
-    /// At most `width` pixels wide, the proportions kept (bilinear, as browsers scale).
-    fn scaled(&self, width: usize) -> AppResult<Picture> {
+    /// At most `width` pixels wide, the proportions kept (bilinear, as browsers scale); a
+    /// picture already narrow enough is itself, not a copy.
+    fn scaled(&self, width: usize) -> AppResult<std::borrow::Cow<'_, Picture>> {
         use rgb::FromSlice;
         if self.width <= width {
-            return Ok(self.clone());
+            return Ok(std::borrow::Cow::Borrowed(self));
         }
         // Rounded to the nearest pixel, at least one.
         let height = ((self.height * width * 2 + self.width) / (2 * self.width)).max(1);
@@ -140,7 +146,7 @@ impl Picture {
                 .and_then(|mut r| r.resize(self.pixels.as_rgb(), pixels.as_rgb_mut()))
                 .map_err(AppError::internal)?;
         }
-        Ok(Picture { width, height, alpha: self.alpha, pixels })
+        Ok(std::borrow::Cow::Owned(Picture { width, height, alpha: self.alpha, pixels }))
     }
 
     fn png(&self) -> AppResult<Vec<u8>> {

@@ -379,7 +379,6 @@ async fn the_results_portal_shows_indicators_and_recognitions_by_name_and_place_
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "{engine:?}");
 }
 
-/// The twelve-digit runs of a text (what a CCCD looks like).
 /// Every word of exactly twelve digits: a CCCD-like number. A word is a run of ASCII letters and
 /// digits, so digits inside a file's hex hash (`/tep/ab…12…cd`) are not a number shown.
 fn twelve_digits(text: &str) -> Vec<String> {
