@@ -687,7 +687,7 @@ async fn registry_list(
 ) -> ApiResult {
     let reg = hoctap_app::registries::registry_of(&slug)?;
     let records = hoctap_app::registries::query_records(&state.store, &u, reg, &q, 100).await?;
-    let next = hoctap_app::registries::cursor(reg, &records, 100, q.sap_xep == "ten").map(|after| json!({"sau": after}));
+    let next = hoctap_app::registries::cursor(reg, &q, &records, 100).map(|after| json!({"sau": after}));
     ok(json!({"records": records.iter().map(|r| record_json(&u, reg, r)).collect::<Vec<_>>(), "next": next}))
 }
 

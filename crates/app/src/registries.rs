@@ -83,7 +83,7 @@ pub fn query_records<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
             Some(u.id)
         };
         let after = match q.sau.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => Some(crate::cursor::open(&list_name(reg, q.sap_xep == "ten"), c)?),
+            Some(c) => Some(crate::cursor::open(&list_name(reg, q), c)?),
             None => None,
         };
         refuse_personal_search(user, reg, &q.q)?;
@@ -106,17 +106,21 @@ pub fn query_records<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
     })
 }
 
-/// The name a cursor is sealed to: the registry and its sort order.
-fn list_name(reg: &Registry, by_label: bool) -> String {
-    format!("{}:{}", reg.slug, hoctap_store::sort_column(reg, by_label))
+/// The name a cursor is sealed to: the registry and the order of the list (a search's is not an
+/// unsearched list's, `hoctap_store::search_column`).
+fn list_name(reg: &Registry, q: &ListQuery) -> String {
+    let by_label = q.sap_xep == "ten";
+    let searched = !hoctap_domain::text::search_words(&q.q).is_empty();
+    let order = if searched { hoctap_store::search_column(reg, by_label) } else { hoctap_store::sort_column(reg, by_label) };
+    format!("{}:{order}", reg.slug)
 }
 
 /// The opaque cursor after a page of records (None on the last page).
-pub fn cursor(reg: &Registry, records: &[RegistryRecord], limit: i64, by_label: bool) -> Option<String> {
+pub fn cursor(reg: &Registry, q: &ListQuery, records: &[RegistryRecord], limit: i64) -> Option<String> {
     if i64::try_from(records.len()).unwrap_or(0) < limit {
         return None;
     }
-    Some(crate::cursor::seal(&list_name(reg, by_label), records.last()?.id))
+    Some(crate::cursor::seal(&list_name(reg, q), records.last()?.id))
 }
 
 /// A role that sees personal data masked may not search by it either: a search that matches
@@ -247,4 +251,27 @@ pub fn form_values_of(reg: &Registry, r: &RegistryRecord) -> BTreeMap<String, St
             Some((f.column.to_string(), s))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hoctap_domain::registry::def::CITIZENS;
+
+    #[test]
+    fn a_cursor_is_sealed_to_the_order_of_its_list() {
+        let plain = ListQuery::default();
+        let searched = ListQuery { q: "nguyen van".into(), ..Default::default() };
+        let blank = ListQuery { q: " %_ ".into(), ..Default::default() };
+        let by_name = ListQuery { q: "nguyen".into(), sap_xep: "ten".into(), ..Default::default() };
+        // An unsearched list by its key; a search in entry order; by name either way.
+        assert_eq!(list_name(&CITIZENS, &plain), "cong-dan:cccd");
+        assert_eq!(list_name(&CITIZENS, &searched), "cong-dan:id");
+        assert_eq!(list_name(&CITIZENS, &blank), "cong-dan:cccd");
+        assert_eq!(list_name(&CITIZENS, &by_name), "cong-dan:full_name");
+        // A search's cursor does not open an unsearched list.
+        let sealed = crate::cursor::seal(&list_name(&CITIZENS, &searched), 42);
+        assert_eq!(crate::cursor::open(&list_name(&CITIZENS, &searched), &sealed).ok(), Some(42));
+        assert!(crate::cursor::open(&list_name(&CITIZENS, &plain), &sealed).is_err());
+    }
 }

@@ -114,7 +114,7 @@ async fn list(
     let page = ListPage {
         chrome: Chrome::new(reg.title, &user),
         headers: shown_fields.iter().map(|f| f.header).collect(),
-        next: cursor(reg, &records, PAGE, q.sap_xep == "ten"),
+        next: cursor(reg, &q, &records, PAGE),
         can_write: user.user.role.may(write_action(reg)),
         lines,
         reg,

@@ -77,7 +77,7 @@ pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
     BulkRecord, BulkSession, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery,
-    RegistryRecord, RowOutcome, sort_column,
+    RegistryRecord, RowOutcome, search_column, sort_column,
 };
 pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;
@@ -125,7 +125,7 @@ pub struct Store {
     /// Hot standbys the reads of requests may go to (`replica`); none by default.
     replicas: std::sync::Arc<replica::ReplicaSet>,
     /// How many of a province's records a search looks among first (`registry::words::bound`).
-    search_bound_rows: i64,
+    search_bound_rows: Option<i64>,
     /// First pages' bounds read lately (`registry::words::bound`).
     search_bounds: std::sync::Arc<registry::BoundCache>,
 }
@@ -163,7 +163,7 @@ impl Store {
             pool,
             read_cache: Default::default(),
             replicas: Default::default(),
-            search_bound_rows: registry::SEARCH_BOUND_ROWS,
+            search_bound_rows: None,
             search_bounds: Default::default(),
         })
     }

@@ -40,6 +40,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0088_search_in_list_order", include_str!("../migrations/sqlite/0088_search_in_list_order.sql")),
     ("0089_watch_transitions", include_str!("../migrations/sqlite/0089_watch_transitions.sql")),
     ("0090_result_summary", include_str!("../migrations/sqlite/0090_result_summary.sql")),
+    ("0091_search_in_entry_order", include_str!("../migrations/sqlite/0091_search_in_entry_order.sql")),
 ];
 const POSTGRES: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -77,6 +78,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0088_search_in_list_order", include_str!("../migrations/postgres/0088_search_in_list_order.sql")),
     ("0089_watch_transitions", include_str!("../migrations/postgres/0089_watch_transitions.sql")),
     ("0090_result_summary", include_str!("../migrations/postgres/0090_result_summary.sql")),
+    ("0091_search_in_entry_order", include_str!("../migrations/postgres/0091_search_in_entry_order.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -9,7 +9,7 @@ use hoctap_domain::access::{NewPassword, Role, Username};
 use hoctap_domain::registry::def::{CITIZENS, Value};
 use hoctap_domain::text;
 use hoctap_domain::unit::UnitKind;
-use hoctap_store::{Actor, NewUser, RegistryQuery, Store, StoreError};
+use hoctap_store::{Actor, NewUser, Store, StoreError};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -120,17 +120,22 @@ pub async fn run(a: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Err(e) => return Err(e.into()),
     }
     // The names searched: the commune's own citizens, folded as an officer types them, whole
-    // ("nguyen van an") and the middle and given names only ("van an").
-    let people = store
-        .registry_list(&CITIZENS, &RegistryQuery { scope: Some(commune.id), limit: a.searches as i64, ..Default::default() }, today)
-        .await?;
-    let names: Vec<String> = people
-        .iter()
-        .filter_map(|r| match r.values.get("full_name") {
-            Some(Value::Text(n)) => Some(text::fold(n)),
-            _ => None,
+    // ("nguyen van an") and the middle and given names only ("van an"), taken evenly over the
+    // commune in entry order. Not its first citizens by CCCD: those are men born early in the
+    // last century (a CCCD begins with the sex and year of birth), whose names are not the
+    // province's usual mix.
+    let mut everyone: Vec<String> = Vec::new();
+    store
+        .registry_export(&CITIZENS, Some(commune.id), today, 10_000, |batch| {
+            everyone.extend(batch.iter().filter_map(|r| match r.values.get("full_name") {
+                Some(Value::Text(n)) => Some(text::fold(n)),
+                _ => None,
+            }));
+            Ok::<(), StoreError>(())
         })
-        .collect();
+        .await?;
+    let step = (everyone.len() / a.searches.max(1)).max(1);
+    let names: Vec<String> = everyone.into_iter().step_by(step).take(a.searches).collect();
     if names.is_empty() {
         return Err("xã đo chưa có công dân: hãy chạy hoctap gen trước".into());
     }

@@ -99,7 +99,7 @@ impl Store {
             for table in super::words::WORD_INDEXED {
                 self.exec_raw(&format!("DROP INDEX IF EXISTS {}", super::words::index_name(table))).await?;
             }
-            for (index, _, _) in super::words::ORDERED {
+            for (index, _) in super::words::ORDERED {
                 self.exec_raw(&format!("DROP INDEX IF EXISTS {index}")).await?;
             }
             Ok(true)
@@ -128,8 +128,8 @@ impl Store {
                         .map_err(|e| StoreError::Corrupt(format!("sổ {}: có dòng thuộc đơn vị không tồn tại ({e})", reg.title)))?;
                 }
             }
-            for (index, table, column) in super::words::ORDERED {
-                self.exec_raw(&format!("SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column}); RESET maintenance_work_mem"))
+            for (index, table) in super::words::ORDERED {
+                self.exec_raw(&format!("SET maintenance_work_mem = '1GB'; CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, id); RESET maintenance_work_mem"))
                 .await?;
             }
             for table in super::words::WORD_INDEXED {

@@ -203,18 +203,21 @@ pub(crate) struct Placement {
     province_code: String,
 }
 
-/// How many of a province's records, in list order, a search looks among first, then ten times as
-/// many, then all (`registry_list`, `words::bound`). At Hà Nội's 8.5 M citizens a name matching
-/// 0.1% of them has about 150 matches in the first range, one matching 1% about 1,500 (the rows
-/// read); one that has fewer than 10 there has under 6,000 in the province.
-pub(crate) const SEARCH_BOUND_ROWS: i64 = 150_000;
 pub(crate) use words::BoundCache;
+
+/// The column a search's results are listed by: the label when asked, else entry order. Not the
+/// registry's key, as an unsearched list is: a province's search looks first among its first
+/// records in this order (`words::bound`), and entry order is blind to the name searched, where a
+/// CCCD's order is not (it begins with the sex and year of birth).
+pub fn search_column(reg: &Registry, by_label: bool) -> &'static str {
+    if by_label { reg.label } else { "id" }
+}
 
 impl Store {
     /// The same store, its searches within a province looking first among `rows` records in
-    /// list order instead of 150,000 (tests, tuning).
+    /// entry order whatever the planner expects (tests, tuning).
     pub fn with_search_bound_rows(mut self, rows: i64) -> Store {
-        self.search_bound_rows = rows.max(1);
+        self.search_bound_rows = Some(rows.max(1));
         self
     }
 
@@ -236,7 +239,8 @@ impl Store {
     ) -> crate::BoxFut<'fut, Result<Vec<RegistryRecord>>> {
         Box::pin(async move {
             use crate::db::Arg;
-            let sort = sort_column(reg, q.by_label);
+            let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
+            let sort = if search.is_empty() { sort_column(reg, q.by_label) } else { search_column(reg, q.by_label) };
             let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
             // Each condition's binds, in the order of its placeholders ($1 is args[0]).
             let mut args: Vec<Arg<'static>> = Vec::new();
@@ -251,7 +255,6 @@ impl Store {
                 args.push(today.clone().into());
             }
             let mut conn = self.read_pool().await.acquire().await?;
-            let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
             for (i, w) in search.iter().enumerate() {
                 sql.push_str(&format!(" AND {}", words::like_sql(self.engine(), "t", args.len() + 1)));
                 args.extend(words::like_patterns(w, i, search.len()).map(Arg::from));
@@ -263,10 +266,6 @@ impl Store {
             };
             let codes = kept_codes.as_deref().and_then(Option::as_ref);
             let index_query = codes.and_then(|c| words::province_query(self.engine(), reg.table, &c.all, &search));
-            if let Some(tsq) = &index_query {
-                sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${})", words::indexed_words("t."), args.len() + 1));
-                args.push(tsq.clone().into());
-            }
             if let Some((col, v)) = &q.filter {
                 // Only a column of the definition can be named here.
                 let col = reg.field(col).map(|f| f.column).ok_or(StoreError::invalid("filter", "cột không có trong sổ"))?;
@@ -275,49 +274,88 @@ impl Store {
             }
             if let Some(id) = q.after {
                 let n = args.len() + 1;
-                let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
-                sql.push_str(&format!(" AND (t.{sort} > {last} OR (t.{sort} = {last} AND t.id > ${n}))"));
+                if sort == "id" {
+                    // A bound the (province_code, id) index can start from.
+                    sql.push_str(&format!(" AND t.id > ${n}"));
+                } else {
+                    let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
+                    sql.push_str(&format!(" AND (t.{sort} > {last} OR (t.{sort} = {last} AND t.id > ${n}))"));
+                }
                 args.push(id.into());
             }
             let limit = q.limit.clamp(1, 10_000);
             // A search within a province: a common name has tens of thousands of matches, scattered
-            // over as many pages; its page is looked for among the province's first records in list
-            // order (`words::bound`), where the word index's bitmap and the range's meet. Only a rare
-            // one gets to reading all its matches.
-            if let (Some(c), Some(_)) = (codes, &index_query) {
-                let first = self.search_bound_rows;
-                // Ranges ten times apart; a range that holds less than a tenth of a page says the
-                // next would not fill it either, and the matches are few enough to read them all. A
-                // later page reads its bound each time (a first page's is kept): the first range only.
-                let ranges: &[i64] = if q.after.is_none() { &[first, first * 10] } else { &[first] };
-                for &range in ranges {
-                    let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, sort, &c.own, q.after, range).await? else {
-                        break;
-                    };
+            // over as many pages, and sorting them all for a page is what costs. When the planner
+            // expects enough of them, the page is looked for by walking the province's records in
+            // entry order from the cursor, up to a bound (`words::bound`, `words::first_range`),
+            // testing each record's words: it stops at the page's last match. Otherwise, or when
+            // the walk ends short of a page, the word index hands over every match.
+            if let (Some(c), Some(tsq), "id") = (codes, &index_query, sort) {
+                let range = match self.search_bound_rows {
+                    Some(rows) => Some(rows),
+                    None => {
+                        let words_sql =
+                            format!("SELECT 1 FROM {} t WHERE {} @@ to_tsquery('simple', $1)", reg.table, words::indexed_words("t."));
+                        let matches = words::estimated_rows(&mut conn, &words_sql, vec![Arg::from(tsq.clone())]).await?;
+                        let records_sql = format!("SELECT 1 FROM {} WHERE province_code = $1", reg.table);
+                        let records = words::estimated_rows(&mut conn, &records_sql, vec![Arg::from(c.own.clone())]).await?;
+                        words::first_range(matches, records, limit)
+                    }
+                };
+                if let Some(range) = range
+                    && let Some(b) = words::bound(&mut conn, &self.search_bounds, reg.table, &c.own, q.after, range).await?
+                {
                     let mut ranged = sql.clone();
                     let mut ranged_args = args.clone();
-                    // The province's codes name the (province_code, key) index's ranges.
-                    let codes_sql = crate::dialect::placeholders(false, ranged_args.len() + 1, c.all.len());
-                    ranged_args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
-                    ranged.push_str(&format!(
-                        " AND t.province_code IN ({codes_sql}) AND t.{sort} < ${} ORDER BY t.{sort}, t.id LIMIT ${}",
-                        ranged_args.len() + 1,
-                        ranged_args.len() + 2
-                    ));
-                    ranged_args.extend([Arg::from(b), Arg::from(limit)]);
-                    let rows = crate::db::query(sqlx::AssertSqlSafe(ranged)).bind_all(ranged_args).fetch_all(&mut *conn).await?;
-                    let found = rows.len() as i64;
-                    if found >= limit {
-                        return records(&mut conn, reg, rows).await;
+                    if let [only] = &c.all.iter().collect::<Vec<_>>()[..] {
+                        // One code: the walk, in the (province_code, id) index's own order.
+                        ranged_args.push(Arg::from((*only).clone()));
+                        ranged.push_str(&format!(
+                            " AND t.province_code = ${} AND t.id < ${} ORDER BY t.province_code, t.id LIMIT ${}",
+                            ranged_args.len(),
+                            ranged_args.len() + 1,
+                            ranged_args.len() + 2
+                        ));
+                    } else {
+                        // Records under several codes (a province's records placed before a merger):
+                        // the word index's bitmap and the range's, then sorted.
+                        ranged.push_str(&format!(
+                            " AND {} @@ to_tsquery('simple', ${})",
+                            words::indexed_words("t."),
+                            ranged_args.len() + 1
+                        ));
+                        ranged_args.push(tsq.clone().into());
+                        let codes_sql = crate::dialect::placeholders(false, ranged_args.len() + 1, c.all.len());
+                        ranged_args.extend(c.all.iter().map(|code| Arg::from(code.clone())));
+                        ranged.push_str(&format!(
+                            " AND t.province_code IN ({codes_sql}) AND t.id < ${} ORDER BY t.id LIMIT ${}",
+                            ranged_args.len() + 1,
+                            ranged_args.len() + 2
+                        ));
                     }
-                    if found * 10 < limit {
-                        break;
+                    ranged_args.extend([Arg::from(b), Arg::from(limit)]);
+                    let rows = crate::db::query(sqlx::AssertSqlSafe(ranged))
+                        .bind_all(ranged_args)
+                        .planned_each_time()
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    if rows.len() as i64 >= limit {
+                        return records(&mut conn, reg, rows).await;
                     }
                 }
             }
+            if let Some(tsq) = &index_query {
+                sql.push_str(&format!(" AND {} @@ to_tsquery('simple', ${})", words::indexed_words("t."), args.len() + 1));
+                args.push(tsq.clone().into());
+            }
             sql.push_str(&format!(" ORDER BY t.{sort}, t.id LIMIT ${}", args.len() + 1));
             args.push(limit.into());
-            let rows = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args).fetch_all(&mut *conn).await?;
+            // A search's plan depends on the words searched (how many records they match).
+            let mut query = crate::db::query(sqlx::AssertSqlSafe(sql)).bind_all(args);
+            if !search.is_empty() {
+                query = query.planned_each_time();
+            }
+            let rows = query.fetch_all(&mut *conn).await?;
             records(&mut conn, reg, rows).await
         })
     }

@@ -39,11 +39,19 @@ pub(crate) fn search_text(engine: Engine, key: &str) -> String {
 
 /// The conditions of one search word, bound at `$n` and `$n + 1` (by [`like_patterns`]): first
 /// the word anywhere in the stored key, which the rule implies and which costs a comparison,
-/// then the rule on the key with its separators turned to spaces, which costs a `translate()`
-/// per row and is reached only by the rows that pass the first (a commune's 30,000 citizens
-/// searched for three words: 300 ms with the rule alone, 45 ms with the test before it).
+/// then the rule itself, on the key with its separators turned to spaces. That costs a
+/// `translate()` per row and word (3–7 µs on PostgreSQL: 8,299 matches of "nguyen thi nhan" took
+/// 60 ms more for one word), so the same pattern is tried first on the key as stored: a word
+/// between spaces there is one between spaces after the separators become spaces too, and a
+/// name's words are between spaces. Only a row where it is not (a word beside a separator, or no
+/// whole word at all) pays for the `translate()`. A commune's 30,000 citizens searched for three
+/// words took 300 ms with the rule alone, 45 ms with the first test before it.
 pub(super) fn like_sql(engine: Engine, alias: &str, n: usize) -> String {
-    format!("{alias}.search_key LIKE ${n} AND (' ' || {} || ' ') LIKE ${}", search_text(engine, &format!("{alias}.search_key")), n + 1)
+    format!(
+        "{alias}.search_key LIKE ${n} AND ((' ' || {alias}.search_key || ' ') LIKE ${m} OR (' ' || {} || ' ') LIKE ${m})",
+        search_text(engine, &format!("{alias}.search_key")),
+        m = n + 1
+    )
 }
 
 /// The two LIKE patterns of the `i`-th of `n` search words (`search_words` has removed the
@@ -98,44 +106,54 @@ pub(super) struct ProvinceCodes {
     pub(super) all: BTreeSet<String>,
 }
 
-/// The registries whose default order has a `(province_code, column)` index (migration 0088),
-/// which [`bound`] reads: (index, table, column).
-pub(crate) const ORDERED: &[(&str, &str, &str)] =
-    &[("reg_citizens_province_cccd", "reg_citizens", "cccd"), ("reg_households_province_code", "reg_households", "code")];
+/// The registries whose searches within a province look first among the province's first
+/// records in entry order, through a `(province_code, id)` index (migration 0091): (index, table).
+pub(crate) const ORDERED: &[(&str, &str)] =
+    &[("reg_citizens_province_id", "reg_citizens"), ("reg_households_province_id", "reg_households")];
 
-/// The value of `column` `rows` records after the cursor's (or the first) among those
-/// of the province, in the order of the `(province_code, column)` index (read from the index
-/// alone); None when the registry has no such index or the province has fewer records left.
+/// The id `rows` records after the cursor's (or the first) among those of the province, in
+/// entry order (read from the `(province_code, id)` index alone); None when the registry has no
+/// such index or the province has fewer records left.
 ///
-/// Why: a common name matches tens of thousands of a province's records ("nguyen hong": 54,843
-/// in Hà Nội), scattered over as many pages, and the first page in list order needs them all.
-/// Searched first below this value, the same query reads only the matches among the province's
-/// first records in that order: when they fill the page, they are its first records overall.
+/// Why: a common name matches tens of thousands of a province's records ("nguyen hong": 54,851
+/// in Hà Nội's 3.8 M citizens), scattered over as many pages, and a first page needs them all to
+/// be sorted. Searched first below this id, the same query reads only the matches among the
+/// province's first records in entry order: when they fill the page, they are its first records
+/// overall. Entry order, not the CCCD's: a CCCD begins with the sex, century and year of birth,
+/// so a province's first CCCDs are men born early in the last century, and a woman's name found
+/// no match among them (a search for "nguyen hong" read 150,000 of them for none, then all). And
+/// ids in a range are neighbours in the table, so the range's bitmap costs a seventh of the
+/// CCCDs' (150,000 records: 11 ms against 49 ms).
 ///
 /// A first page's bound (no cursor) is kept for [`BOUND_KEPT`]: reading it walks `rows` entries
-/// of the index (30 ms for 100,000 in Hà Nội, on a busy machine), and an old one is as correct as a new one, since
-/// a page is taken from below it only when the records below it fill it.
+/// of the index, and an old one is as correct as a new one, since a page is taken from below it
+/// only when the records below it fill it.
 pub(super) async fn bound(
     conn: &mut Conn,
     kept: &BoundCache,
     table: &str,
-    column: &str,
     own: &str,
     after: Option<i64>,
     rows: i64,
-) -> Result<Option<String>> {
-    if !ORDERED.iter().any(|(_, t, c)| (*t, *c) == (table, column)) {
+) -> Result<Option<i64>> {
+    if !ORDERED.iter().any(|(_, t)| *t == table) {
         return Ok(None);
     }
-    let key = format!("{table}.{column}.{own}.{rows}");
+    let key = format!("{table}.{own}.{rows}");
     if after.is_none()
         && let Some(b) = kept.get(&key)
     {
         return Ok(b);
     }
-    let b = read_bound(conn, table, column, own, after, rows).await?;
+    let after_sql = if after.is_some() { " AND id > $3" } else { "" };
+    let sql = format!("SELECT id AS b FROM {table} WHERE province_code = $1{after_sql} ORDER BY province_code, id OFFSET $2 LIMIT 1");
+    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(own).bind(rows);
+    if let Some(id) = after {
+        q = q.bind(id);
+    }
+    let b = q.fetch_optional(&mut *conn).await?.map(|r| r.i64("b")).transpose()?;
     if after.is_none() {
-        kept.put(key, b.clone());
+        kept.put(key, b);
     }
     Ok(b)
 }
@@ -143,17 +161,17 @@ pub(super) async fn bound(
 /// How long a first page's bound is kept.
 pub(super) const BOUND_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// First pages' bounds read lately, per registry, column, province and size.
+/// First pages' bounds read lately, per registry, province and size.
 #[derive(Debug, Default)]
-pub(crate) struct BoundCache(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>);
+pub(crate) struct BoundCache(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<i64>)>>);
 
 impl BoundCache {
-    fn get(&self, key: &str) -> Option<Option<String>> {
+    fn get(&self, key: &str) -> Option<Option<i64>> {
         let map = self.0.lock().ok()?;
-        map.get(key).filter(|(at, _)| at.elapsed() < BOUND_KEPT).map(|(_, b)| b.clone())
+        map.get(key).filter(|(at, _)| at.elapsed() < BOUND_KEPT).map(|(_, b)| *b)
     }
 
-    fn put(&self, key: String, bound: Option<String>) {
+    fn put(&self, key: String, bound: Option<i64>) {
         if let Ok(mut map) = self.0.lock() {
             // A few keys per province and registry: cleared rather than grown without end.
             if map.len() > 1024 {
@@ -164,17 +182,46 @@ impl BoundCache {
     }
 }
 
-async fn read_bound(conn: &mut Conn, table: &str, column: &str, own: &str, after: Option<i64>, rows: i64) -> Result<Option<String>> {
-    let after_sql =
-        if after.is_some() { format!(" AND {column} > (SELECT a.{column} FROM {table} a WHERE a.id = $3)") } else { String::new() };
-    let sql =
-        format!("SELECT {column} AS b FROM {table} WHERE province_code = $1{after_sql} ORDER BY province_code, {column} OFFSET $2 LIMIT 1");
-    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(own).bind(rows);
-    if let Some(id) = after {
-        q = q.bind(id);
+/// The smallest and largest stretch of a province's records, in entry order, a search walks
+/// before it asks the word index for every match. The walk tests about 2 records a µs (Hà Nội,
+/// "van dung": 100 matches among the first 20,000 records in 10 ms; 250,000 records took 125
+/// ms), so its longest costs about as much as the word index's answer for a common given name.
+const RANGE_MIN: u64 = 1 << 14;
+const RANGE_MAX: u64 = 1 << 17;
+
+/// How many of the province's records, in entry order, a search walks for its page: enough to
+/// hold four pages of the matches the planner expects (`matches` of `records`), as a power of two
+/// so that a province has few bounds to keep. None when the longest walk would hold less than a
+/// page of them (100 at least), or would be half the province: the word index's answer costs
+/// less then. The planner multiplies the words' frequencies as if independent, so a correlated
+/// name ("nguyen thi nhan": 2,003 expected, 8,299 found) is underestimated, which only lengthens
+/// the walk's bound, not the walk.
+pub(super) fn first_range(matches: f64, records: f64, limit: i64) -> Option<i64> {
+    if !(matches > 0.0) || !(records > 0.0) {
+        return None;
     }
-    let row = q.fetch_optional(&mut *conn).await?;
-    row.map(|r| r.opt_text("b")).transpose().map(Option::flatten)
+    let page = limit.max(100) as f64;
+    if matches * RANGE_MAX as f64 / records < page {
+        return None;
+    }
+    let wanted = 4.0 * limit as f64 * records / matches;
+    let range = (wanted.min(RANGE_MAX as f64) as u64).max(RANGE_MIN).next_power_of_two().min(RANGE_MAX);
+    ((2 * range) as f64 <= records).then_some(range as i64)
+}
+
+/// The planner's estimate of the rows of `sql` (its plan's first line, `rows=N`), from the
+/// statistics ANALYZE keeps: for the word index, the most common words' frequencies.
+pub(super) async fn estimated_rows(conn: &mut Conn, sql: &str, args: Vec<crate::db::Arg<'static>>) -> Result<f64> {
+    let rows =
+        crate::db::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}"))).bind_all(args).planned_each_time().fetch_all(&mut *conn).await?;
+    let first = rows.first().map(|r| r.text(0)).transpose()?.unwrap_or_default();
+    Ok(plan_rows(&first).unwrap_or(0.0))
+}
+
+/// `rows=N` in a plan line.
+fn plan_rows(line: &str) -> Option<f64> {
+    let at = line.find(" rows=")? + " rows=".len();
+    line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// The text search query for the words in those provinces, when the index can serve it: only
@@ -237,10 +284,40 @@ mod tests {
 
     #[test]
     fn the_migration_builds_the_ordered_indexes_bound_reads() {
-        let sql = include_str!("../../migrations/postgres/0088_search_in_list_order.sql");
-        for (index, table, column) in ORDERED {
-            assert!(sql.contains(&format!("CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, {column});")), "{index}");
+        let sql = include_str!("../../migrations/postgres/0091_search_in_entry_order.sql");
+        for (index, table) in ORDERED {
+            assert!(sql.contains(&format!("CREATE INDEX IF NOT EXISTS {index} ON {table} (province_code, id);")), "{index}");
         }
+    }
+
+    #[test]
+    fn a_walk_holds_four_pages_of_the_expected_matches_or_none() {
+        // Fewer than a page expected in the longest walk: the word index's answer.
+        assert_eq!(first_range(1_400.0, 3_800_000.0, 100), None);
+        assert_eq!(first_range(f64::NAN, 3_800_000.0, 100), None);
+        assert_eq!(first_range(5_000.0, 0.0, 100), None);
+        // "nguyen hong": 54,851 of 3.8 M: 27,711 records for 400 matches, rounded up.
+        assert_eq!(first_range(54_851.0, 3_800_000.0, 100), Some(32_768));
+        // Very common: the shortest walk; rarer: the longest.
+        assert_eq!(first_range(1_000_000.0, 3_800_000.0, 100), Some(RANGE_MIN as i64));
+        assert_eq!(first_range(5_000.0, 3_800_000.0, 100), Some(RANGE_MAX as i64));
+        assert_eq!(first_range(2_000.0, 3_800_000.0, 100), None);
+        // A small page needs as many expected matches, and walks less for them.
+        assert_eq!(first_range(1_400.0, 3_800_000.0, 10), None);
+        assert!(first_range(54_851.0, 3_800_000.0, 10) <= first_range(54_851.0, 3_800_000.0, 100));
+        // Never the whole province, nor half of it.
+        assert_eq!(first_range(5_000.0, 20_000.0, 100), None);
+        for (m, r, l) in [(1e5, 1e8, 100), (1e7, 1e8, 50), (3e6, 1e7, 10_000)] {
+            let range = first_range(m, r, l).unwrap();
+            assert!((range as u64).is_power_of_two() && (RANGE_MIN..=RANGE_MAX).contains(&(range as u64)), "{range}");
+        }
+    }
+
+    #[test]
+    fn the_plans_first_line_gives_its_rows() {
+        assert_eq!(plan_rows("Bitmap Heap Scan on reg_citizens t  (cost=81.08..12321.57 rows=3236 width=4)"), Some(3236.0));
+        assert_eq!(plan_rows("Seq Scan on t  (cost=0.00..1.00 rows=1 width=0)"), Some(1.0));
+        assert_eq!(plan_rows("Result"), None);
     }
 
     #[test]
