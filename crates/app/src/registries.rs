@@ -55,7 +55,7 @@ pub struct ListQuery {
     pub sau: Option<String>,
     #[serde(default)]
     pub ca_ket_thuc: Option<String>,
-    /// "ten" to sort by name; the stable code otherwise.
+    /// "ten" to sort by name; otherwise the stable code, or entry order for a search (`hoctap_store::search_column`).
     #[serde(default)]
     pub sap_xep: String,
 }

@@ -170,3 +170,49 @@ async fn a_search_in_a_province_pages_the_same_rows_whether_it_looks_first_among
         }
     }
 }
+
+per_engine!(a_search_lists_its_matches_in_entry_order_and_an_unsearched_list_by_code);
+/// A search's matches come in entry order wherever it looks (a village, the commune, the
+/// province, where PostgreSQL walks the province's records first, the country), so its pages
+/// are the same whichever path reads them; a list without a search stays in code order.
+async fn a_search_lists_its_matches_in_entry_order_and_an_unsearched_list_by_code(engine: Engine) {
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    let store = crate::harness::fresh_store(engine).await;
+    let actor = hoctap_store::Actor::system("test");
+    let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
+    let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
+    // Entered with codes falling: entry order is the reverse of code order.
+    let entered: Vec<String> = (0..6).map(|i| format!("EO-{:02}", 9 - i)).collect();
+    for code in &entered {
+        let mut values = Values::new();
+        values.insert("code", Value::Text(code.clone()));
+        values.insert("head_name", Value::Text("Đinh Công Thứ".into()));
+        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
+        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+    }
+    let province = store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
+    let codes = |page: Vec<hoctap_store::RegistryRecord>| -> Vec<String> {
+        page.into_iter()
+            .filter_map(|r| match r.values.get("code") {
+                Some(Value::Text(c)) if c.starts_with("EO-") => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for (store, scope) in [
+        (store.clone(), Some(villages[0].id)),
+        (store.clone(), Some(commune)),
+        (store.clone(), Some(province)),
+        (store.clone().with_search_bound_rows(2), Some(province)),
+        (store.clone(), None),
+    ] {
+        let q = hoctap_store::RegistryQuery { scope, search: Some("dinh cong thu".into()), limit: 100, ..Default::default() };
+        let found = codes(store.registry_list(&HOUSEHOLDS, &q, hoctap_store::today()).await.unwrap());
+        assert_eq!(found, entered, "{engine:?}: a search within {scope:?} in entry order");
+    }
+    let q = hoctap_store::RegistryQuery { scope: Some(commune), limit: 10_000, ..Default::default() };
+    let listed = codes(store.registry_list(&HOUSEHOLDS, &q, hoctap_store::today()).await.unwrap());
+    let mut by_code = entered.clone();
+    by_code.sort();
+    assert_eq!(listed, by_code, "{engine:?}: a list without a search by code");
+}
