@@ -197,7 +197,7 @@ const RANGE_MAX: u64 = 1 << 17;
 /// name ("nguyen thi nhan": 2,003 expected, 8,299 found) is underestimated, which only lengthens
 /// the walk's bound, not the walk.
 pub(super) fn first_range(matches: f64, records: f64, limit: i64) -> Option<i64> {
-    if !(matches > 0.0) || !(records > 0.0) {
+    if matches.is_nan() || records.is_nan() || matches <= 0.0 || records <= 0.0 {
         return None;
     }
     let page = limit.max(100) as f64;

@@ -4,6 +4,19 @@ use crate::engines::per_engine;
 use hoctap_store::Engine;
 use serde_json::json;
 
+/// Enters a household in `village` with its head's name (and an address, when given).
+async fn add_household(store: &hoctap_store::Store, code: &str, head: &str, village: &str, address: Option<&str>) {
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    let mut values = Values::new();
+    values.insert("code", Value::Text(code.into()));
+    values.insert("head_name", Value::Text(head.into()));
+    if let Some(a) = address {
+        values.insert("address", Value::Text(a.into()));
+    }
+    values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(village).unwrap()));
+    store.registry_create(&hoctap_store::Actor::system("test"), &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+}
+
 per_engine!(a_household_that_moves_village_keeps_its_history);
 async fn a_household_that_moves_village_keeps_its_history(engine: Engine) {
     let store = crate::harness::fresh_store(engine).await;
@@ -37,9 +50,8 @@ per_engine!(a_search_matches_whole_words_and_a_beginning_in_any_order_with_or_wi
 /// province word index (migration 0087): the same rows as the LIKE conditions alone (a commune's
 /// search and the whole country's, which do not use it).
 async fn a_search_matches_whole_words_and_a_beginning_in_any_order_with_or_without_the_word_index(engine: Engine) {
-    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value};
     let store = crate::harness::fresh_store(engine).await;
-    let actor = hoctap_store::Actor::system("test");
     let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
     let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
     let heads = [
@@ -50,12 +62,7 @@ async fn a_search_matches_whole_words_and_a_beginning_in_any_order_with_or_witho
         ("TK-Q5", "Quan Văn Bình"),
     ];
     for (code, head) in heads {
-        let mut values = Values::new();
-        values.insert("code", Value::Text(code.into()));
-        values.insert("head_name", Value::Text(head.into()));
-        values.insert("address", Value::Text("Xóm Đồi, đường 12".into()));
-        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
-        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+        add_household(&store, code, head, &villages[0].code, Some("Xóm Đồi, đường 12")).await;
     }
     let found = |search: &'static str, scope: Option<i64>| {
         let store = store.clone();
@@ -120,19 +127,14 @@ per_engine!(a_search_in_a_province_pages_the_same_rows_whether_it_looks_first_am
 /// holds the same records as the search over the whole country, which never does either; dense
 /// and sparse matches, bounds smaller and larger than the page.
 async fn a_search_in_a_province_pages_the_same_rows_whether_it_looks_first_among_a_few_records_or_not(engine: Engine) {
-    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value};
     let store = crate::harness::fresh_store(engine).await;
-    let actor = hoctap_store::Actor::system("test");
     let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
     let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
     // Codes out of order with their entry, names dense ("nguyen") and sparse ("hiem").
     for i in 0..23 {
-        let mut values = Values::new();
-        values.insert("code", Value::Text(format!("PB-{:03}", (i * 7) % 23)));
         let name = if i % 5 == 3 { format!("Lò Văn Hiếm {i}") } else { format!("Nguyễn Thị Mai {i}") };
-        values.insert("head_name", Value::Text(name));
-        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[i % villages.len()].code).unwrap()));
-        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+        add_household(&store, &format!("PB-{:03}", (i * 7) % 23), &name, &villages[i % villages.len()].code, None).await;
     }
     let province = store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
     let pages = |store: hoctap_store::Store, search: &'static str, scope: Option<i64>, limit: i64| async move {
@@ -176,19 +178,14 @@ per_engine!(a_search_lists_its_matches_in_entry_order_and_an_unsearched_list_by_
 /// province, where PostgreSQL walks the province's records first, the country), so its pages
 /// are the same whichever path reads them; a list without a search stays in code order.
 async fn a_search_lists_its_matches_in_entry_order_and_an_unsearched_list_by_code(engine: Engine) {
-    use hoctap_domain::registry::def::{HOUSEHOLDS, Value, Values};
+    use hoctap_domain::registry::def::{HOUSEHOLDS, Value};
     let store = crate::harness::fresh_store(engine).await;
-    let actor = hoctap_store::Actor::system("test");
     let commune = store.user_by_username("xa.canbo").await.unwrap().unwrap().unit_id;
     let villages = store.villages(commune, hoctap_store::today()).await.unwrap();
     // Entered with codes falling: entry order is the reverse of code order.
     let entered: Vec<String> = (0..6).map(|i| format!("EO-{:02}", 9 - i)).collect();
     for code in &entered {
-        let mut values = Values::new();
-        values.insert("code", Value::Text(code.clone()));
-        values.insert("head_name", Value::Text("Đinh Công Thứ".into()));
-        values.insert("village", Value::Unit(hoctap_domain::unit::UnitCode::parse(&villages[0].code).unwrap()));
-        store.registry_create(&actor, &HOUSEHOLDS, values, None, hoctap_store::today()).await.unwrap();
+        add_household(&store, code, "Đinh Công Thứ", &villages[0].code, None).await;
     }
     let province = store.unit_by_code("20", hoctap_store::today()).await.unwrap().id;
     let codes = |page: Vec<hoctap_store::RegistryRecord>| -> Vec<String> {
