@@ -308,13 +308,16 @@ impl Store {
                     let mut ranged = sql.clone();
                     let mut ranged_args = args.clone();
                     if let [only] = &c.all.iter().collect::<Vec<_>>()[..] {
-                        // One code: the walk, in the (province_code, id) index's own order.
-                        ranged_args.push(Arg::from((*only).clone()));
+                        // One code: the walk, in the (province_code, id) index's own order, from the
+                        // cursor to the bound. Row comparisons, so that the planner cannot read the
+                        // ids in the primary key's order through every province's records instead.
+                        let n = ranged_args.len() + 1;
+                        ranged_args.extend([Arg::from((*only).clone()), Arg::from(q.after.unwrap_or(0))]);
                         ranged.push_str(&format!(
-                            " AND t.province_code = ${} AND t.id < ${} ORDER BY t.province_code, t.id LIMIT ${}",
-                            ranged_args.len(),
-                            ranged_args.len() + 1,
-                            ranged_args.len() + 2
+                            " AND (t.province_code, t.id) > (${n}, ${}) AND (t.province_code, t.id) < (${n}, ${}) ORDER BY t.province_code, t.id LIMIT ${}",
+                            n + 1,
+                            n + 2,
+                            n + 3
                         ));
                     } else {
                         // Records under several codes (a province's records placed before a merger):

@@ -145,13 +145,17 @@ pub(super) async fn bound(
     {
         return Ok(b);
     }
-    let after_sql = if after.is_some() { " AND id > $3" } else { "" };
-    let sql = format!("SELECT id AS b FROM {table} WHERE province_code = $1{after_sql} ORDER BY province_code, id OFFSET $2 LIMIT 1");
-    let mut q = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(own).bind(rows);
-    if let Some(id) = after {
-        q = q.bind(id);
-    }
-    let b = q.fetch_optional(&mut *conn).await?.map(|r| r.i64("b")).transpose()?;
+    // A row comparison, not `province_code = $1 AND id > $3`: with the province fixed, PostgreSQL
+    // may read the ids in the primary key's order instead, through every province's records
+    // below the bound. The row's code says whether the province still had that many records.
+    let sql = format!(
+        "SELECT province_code AS p, id AS b FROM {table} WHERE (province_code, id) > ($1, $3) ORDER BY province_code, id OFFSET $2 LIMIT 1"
+    );
+    let row = crate::db::query(sqlx::AssertSqlSafe(sql)).bind(own).bind(rows).bind(after.unwrap_or(0)).fetch_optional(&mut *conn).await?;
+    let b = match row {
+        Some(r) if r.text("p")? == own => Some(r.i64("b")?),
+        _ => None,
+    };
     if after.is_none() {
         kept.put(key, b);
     }
