@@ -55,7 +55,7 @@ pub struct ListQuery {
     pub sau: Option<String>,
     #[serde(default)]
     pub ca_ket_thuc: Option<String>,
-    /// "ten" to sort by name; otherwise the stable code, or entry order for a search (`hoctap_store::search_column`).
+    /// "ten" to sort by name; otherwise the stable code, or entry order for a search (`hoctap_store::list_column`).
     #[serde(default)]
     pub sap_xep: String,
 }
@@ -106,13 +106,10 @@ pub fn query_records<'fut, 'l1: 'fut, 'l2: 'fut, 'l3: 'fut, 'l4: 'fut>(
     })
 }
 
-/// The name a cursor is sealed to: the registry and the order of the list (a search's is not an
-/// unsearched list's, `hoctap_store::search_column`).
+/// The name a cursor is sealed to: the registry and the order of the list, as the store orders
+/// it (a search's is not an unsearched list's).
 fn list_name(reg: &Registry, q: &ListQuery) -> String {
-    let by_label = q.sap_xep == "ten";
-    let searched = !hoctap_domain::text::search_words(&q.q).is_empty();
-    let order = if searched { hoctap_store::search_column(reg, by_label) } else { hoctap_store::sort_column(reg, by_label) };
-    format!("{}:{order}", reg.slug)
+    format!("{}:{}", reg.slug, hoctap_store::list_column(reg, Some(&q.q), q.sap_xep == "ten"))
 }
 
 /// The opaque cursor after a page of records (None on the last page).

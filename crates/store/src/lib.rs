@@ -77,7 +77,7 @@ pub use pending::{PENDING_HOURS, PendingUpload};
 pub use plans::{PlanRow, ReportRow, TargetKey, TargetRow};
 pub use registry::{
     BulkRecord, BulkSession, IMPORT_CHUNK, ImportChunk, ImportOptions, ImportRow, OutcomeSink, RegistryImportReport, RegistryQuery,
-    RegistryRecord, RowOutcome, search_column, sort_column,
+    RegistryRecord, RowOutcome, list_column,
 };
 pub use replica::{Lsn, ReplicaStatus, read_scope};
 pub use review::TransitionRow;

@@ -173,9 +173,23 @@ fn header_of(reg: &Registry, column: &str) -> String {
     reg.field(column).map(|f| f.header).unwrap_or(column).to_string()
 }
 
-/// The column a list is ordered by: the key, or the label (name).
-pub fn sort_column(reg: &Registry, by_label: bool) -> &'static str {
-    if by_label { reg.label } else { reg.key.first().copied().unwrap_or("id") }
+/// The column a list is ordered by: the label (name) when asked; otherwise the key, or entry
+/// order when it is searched (`search` holds a word, `text::search_words`). The one rule for the
+/// store's query and the cursor a page is sealed with.
+pub fn list_column(reg: &Registry, search: Option<&str>, by_label: bool) -> &'static str {
+    order_column(reg, search.is_some_and(|s| !text::search_words(s).is_empty()), by_label)
+}
+
+/// [`list_column`] once the search's words are known. Entry order for a search, not the key:
+/// a province's search looks first among its first records in this order (`words::bound`), and
+/// entry order is blind to the name searched, where a CCCD's order is not (it begins with the
+/// sex and year of birth).
+fn order_column(reg: &Registry, searched: bool, by_label: bool) -> &'static str {
+    match (by_label, searched) {
+        (true, _) => reg.label,
+        (false, true) => "id",
+        (false, false) => reg.key.first().copied().unwrap_or("id"),
+    }
 }
 
 /// A check the owner of a registry adds to the generic registry's writes of new records (the
@@ -205,14 +219,6 @@ pub(crate) struct Placement {
 
 pub(crate) use words::BoundCache;
 
-/// The column a search's results are listed by: the label when asked, else entry order. Not the
-/// registry's key, as an unsearched list is: a province's search looks first among its first
-/// records in this order (`words::bound`), and entry order is blind to the name searched, where a
-/// CCCD's order is not (it begins with the sex and year of birth).
-pub fn search_column(reg: &Registry, by_label: bool) -> &'static str {
-    if by_label { reg.label } else { "id" }
-}
-
 impl Store {
     /// The same store, its searches within a province looking first among `rows` records in
     /// entry order whatever the planner expects (tests, tuning).
@@ -240,7 +246,7 @@ impl Store {
         Box::pin(async move {
             use crate::db::Arg;
             let search = q.search.as_deref().map(text::search_words).unwrap_or_default();
-            let sort = if search.is_empty() { sort_column(reg, q.by_label) } else { search_column(reg, q.by_label) };
+            let sort = order_column(reg, !search.is_empty(), q.by_label);
             let mut sql = format!("SELECT t.id, t.unit_id, t.valid_from, t.valid_to, {} FROM {} t WHERE 1 = 1", columns(reg), reg.table);
             // Each condition's binds, in the order of its placeholders ($1 is args[0]).
             let mut args: Vec<Arg<'static>> = Vec::new();
@@ -275,7 +281,7 @@ impl Store {
             if let Some(id) = q.after {
                 let n = args.len() + 1;
                 if sort == "id" {
-                    // A bound the (province_code, id) index can start from.
+                    // Entry order: the cursor is its own value, no look-up of it needed.
                     sql.push_str(&format!(" AND t.id > ${n}"));
                 } else {
                     let last = format!("(SELECT a.{sort} FROM {} a WHERE a.id = ${n})", reg.table);
